@@ -1,0 +1,36 @@
+"""Production: every secret from the environment, no defaults for them."""
+
+from django.core.exceptions import ImproperlyConfigured
+
+from config.settings.base import *  # noqa: F403
+from config.settings.base import env
+
+
+def _required(name, reader=env.str):
+    try:
+        value = reader(name)
+    except ImproperlyConfigured:
+        raise ImproperlyConfigured(f"Set the {name} environment variable: production has no default for it.")
+    if not value:
+        raise ImproperlyConfigured(f"The {name} environment variable is empty: production needs a value.")
+    return value
+
+
+DEBUG = False
+SECRET_KEY = _required("DJANGO_SECRET_KEY")
+ALLOWED_HOSTS = _required("DJANGO_ALLOWED_HOSTS", env.list)
+VAULT_KEYS = _required("FLEXDESK_VAULT_KEYS", env.list)
+EMAIL_CONFIG = env.email_url("EMAIL_URL", default="smtp+tls://localhost:587")
+vars().update(EMAIL_CONFIG)
+
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 30)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+CONN_MAX_AGE = env.int("CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_MAX_AGE"] = CONN_MAX_AGE  # noqa: F405

@@ -1,0 +1,28 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from core.views import healthz
+
+admin.site.site_header = "Flexdesk administration"
+admin.site.site_title = "Flexdesk admin"
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="accounts:landing", permanent=False)),
+    path("healthz", healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # Each app's urls.py carries its full paths (/manage/…, /portal/…, /apply/…, /api/v1/…).
+    path("", include("accounts.urls")),
+    path("", include("dashboard.urls")),
+    path("", include("programs.urls")),
+    path("", include("contracts.urls")),
+    path("", include("recruiting.urls")),
+    path("", include("queues.urls")),
+    path("", include("payments.urls")),
+    path("", include("reviews.urls")),
+]
+
+handler404 = "core.errorviews.page_not_found"

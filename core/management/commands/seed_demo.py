@@ -1,0 +1,28 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from core.discovery import app_modules
+
+
+class Command(BaseCommand):
+    help = (
+        "Build (or bring up to date) the demo data: programs 'Demo Support' and 'Acme Weekend Cover' "
+        "with their managers and freelancers. Safe to run twice."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--force", action="store_true", help="Run even when DEBUG is off.")
+
+    def handle(self, *args, force=False, **options):
+        if not settings.DEBUG and not force:
+            raise CommandError("seed_demo writes demo logins with a known password; refusing with DEBUG off. Use --force.")
+        # Each app's demo.seed(context) runs in layering order and may read what lower apps put in context.
+        context: dict = {"stdout": self.stdout}
+        with transaction.atomic():
+            for app, module in app_modules("demo"):
+                module.seed(context)
+                self.stdout.write(f"  seeded {app}")
+        self.stdout.write(self.style.SUCCESS("Demo data ready. Log in at http://127.0.0.1:8000/ with password 'demo':"))
+        for email, what in context.get("logins", []):
+            self.stdout.write(f"  {email:<28} {what}")

@@ -1,0 +1,42 @@
+import logging
+
+from django.conf import settings
+from django.db import connection
+from django.http import JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+logger = logging.getLogger(__name__)
+
+
+def _check_database() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+    return "ok"
+
+
+def _check_broker() -> str:
+    from config.celery import app
+
+    with app.connection_for_write() as conn:
+        conn.ensure_connection(max_retries=1, timeout=2)
+    return "ok"
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    checks = {}
+    healthy = True
+    probes = [("database", _check_database)]
+    if settings.CELERY_BROKER_URL and not settings.CELERY_TASK_ALWAYS_EAGER:
+        probes.append(("broker", _check_broker))
+    for name, probe in probes:
+        try:
+            checks[name] = probe()
+        except Exception as exc:  # any failure of a dependency makes us unhealthy, never a 500
+            logger.warning("healthz: %s check failed: %s", name, exc)
+            checks[name] = "unavailable"
+            healthy = False
+    return JsonResponse({"status": "ok" if healthy else "unavailable", "checks": checks}, status=200 if healthy else 503)
