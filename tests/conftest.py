@@ -1,3 +1,5 @@
+import os
+
 import pytest
 from django.db import connection
 
@@ -14,8 +16,10 @@ def on_postgres():
 
 
 def pytest_collection_modifyitems(config, items):
-    if connection.vendor != "postgresql":
-        skip = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL=postgres://…)")
-        for item in items:
-            if "postgres" in item.keywords:
-                item.add_marker(skip)
+    on_postgres = connection.vendor == "postgresql"
+    on_redis = os.environ.get("CELERY_BROKER_URL", "").startswith("redis://")
+    for item in items:
+        if "postgres" in item.keywords and not on_postgres:
+            item.add_marker(pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL=postgres://…)"))
+        if "redis" in item.keywords and not on_redis:
+            item.add_marker(pytest.mark.skip(reason="needs Redis (set CELERY_BROKER_URL=redis://…)"))
