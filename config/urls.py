@@ -16,8 +16,9 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     # Each app's urls.py carries its full paths (/manage/…, /portal/…, /apply/…, /api/v1/…).
     path("", include("accounts.urls")),
-    path("", include("dashboard.urls")),
+    # programs before dashboard: /manage/programs/new/ must win over the dashboard's /manage/programs/<slug>/.
     path("", include("programs.urls")),
+    path("", include("dashboard.urls")),
     path("", include("contracts.urls")),
     path("", include("recruiting.urls")),
     path("", include("queues.urls")),

@@ -3,51 +3,72 @@ from django.contrib import admin
 from programs import models
 
 
-class TicketTypeInline(admin.TabularInline):
+class ReadOnlyAdminMixin:
+    """The worksheet is edited by the program's managers in /manage/ (through services); admins read it here."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class TicketTypeInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = models.TicketType
     extra = 0
-    prepopulated_fields = {"slug": ["name"]}
-    filter_horizontal = ["required_skills"]
+    fields = ["name", "slug", "tier", "freelancers_allowed", "position"]
 
 
-class EscalationRuleInline(admin.TabularInline):
+class EscalationRuleInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = models.EscalationRule
     extra = 0
 
 
-class SuccessMetricInline(admin.TabularInline):
+class SuccessMetricInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = models.SuccessMetric
     extra = 0
 
 
-class OnboardingStepInline(admin.TabularInline):
+class OnboardingStepInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = models.OnboardingStep
     extra = 0
 
 
-class StakeholderInline(admin.TabularInline):
+class StakeholderInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = models.Stakeholder
     extra = 0
 
 
-class ProgramToolInline(admin.TabularInline):
+class ProgramToolInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = models.ProgramTool
     extra = 0
 
 
 @admin.register(models.Program)
 class ProgramAdmin(admin.ModelAdmin):
+    """Admins assign managers here; the worksheet itself is read-only (managers edit it in /manage/programs/)."""
+
     list_display = ["name", "slug", "status", "goal_type", "time_zone", "currency", "created_at"]
     list_filter = ["status", "goal_type", "currency"]
     search_fields = ["name", "slug"]
-    prepopulated_fields = {"slug": ["name"]}
     filter_horizontal = ["managers"]
+    readonly_fields = ["name", "slug", "status", "time_zone", "currency", "goal_type", "outcome", "channels",
+                       "created_at", "updated_at"]
     inlines = [TicketTypeInline, EscalationRuleInline, SuccessMetricInline, OnboardingStepInline,
                ProgramToolInline, StakeholderInline]
 
+    def has_add_permission(self, request):
+        return False  # programs are created in /manage/programs/new/ so the creator becomes a manager
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
 
 @admin.register(models.TicketType)
-class TicketTypeAdmin(admin.ModelAdmin):
+class TicketTypeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["name", "program", "tier", "freelancers_allowed"]
     list_filter = ["tier", "freelancers_allowed", "program"]
     search_fields = ["name", "program__name"]
@@ -55,15 +76,16 @@ class TicketTypeAdmin(admin.ModelAdmin):
 
 
 @admin.register(models.EscalationRule)
-class EscalationRuleAdmin(admin.ModelAdmin):
+class EscalationRuleAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["program", "ticket_type", "keyword", "note"]
     list_filter = ["program"]
     search_fields = ["keyword", "note"]
     autocomplete_fields = ["program"]
 
 
-class _OnePerProgramAdmin(admin.ModelAdmin):
-    list_display = ["program"]
+class _OnePerProgramAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["__str__", "program"]
+    list_filter = ["program"]
     search_fields = ["program__name"]
     autocomplete_fields = ["program"]
 
@@ -73,13 +95,13 @@ for model in [models.ProgramSchedule, models.CandidateProfile, models.SupportPla
     admin.site.register(model, _OnePerProgramAdmin)
 
 
-class QACriterionInline(admin.TabularInline):
+class QACriterionInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = models.QACriterion
     extra = 0
 
 
 @admin.register(models.QAScorecard)
-class QAScorecardAdmin(admin.ModelAdmin):
+class QAScorecardAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["name", "program", "scale_max", "passing_score"]
     search_fields = ["name", "program__name"]
     autocomplete_fields = ["program"]
@@ -87,55 +109,55 @@ class QAScorecardAdmin(admin.ModelAdmin):
 
 
 @admin.register(models.QACriterion)
-class QACriterionAdmin(admin.ModelAdmin):
+class QACriterionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["name", "scorecard", "weight", "is_critical"]
     list_filter = ["is_critical"]
     search_fields = ["name"]
 
 
 @admin.register(models.SourcingPlatform)
-class SourcingPlatformAdmin(admin.ModelAdmin):
+class SourcingPlatformAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["program", "kind", "name", "pre_screens", "handles_invoicing", "fee_percent"]
     list_filter = ["kind"]
     search_fields = ["name", "program__name"]
 
 
 @admin.register(models.ProgramTool)
-class ProgramToolAdmin(admin.ModelAdmin):
+class ProgramToolAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["name", "program", "access_level"]
     search_fields = ["name", "program__name"]
     list_filter = ["program"]
 
 
 @admin.register(models.TrainingMaterial)
-class TrainingMaterialAdmin(admin.ModelAdmin):
+class TrainingMaterialAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["title", "program", "url"]
     search_fields = ["title"]
     list_filter = ["program"]
 
 
 @admin.register(models.SuccessMetric)
-class SuccessMetricAdmin(admin.ModelAdmin):
+class SuccessMetricAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["__str__", "program", "kind", "direction", "target"]
     list_filter = ["kind", "program"]
 
 
 @admin.register(models.OnboardingStep)
-class OnboardingStepAdmin(admin.ModelAdmin):
+class OnboardingStepAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["title", "program", "kind", "required", "needs_manager_confirmation", "position"]
     list_filter = ["kind", "required", "program"]
     search_fields = ["title"]
 
 
 @admin.register(models.Stakeholder)
-class StakeholderAdmin(admin.ModelAdmin):
+class StakeholderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["name", "email", "program", "receives_nps"]
     search_fields = ["name", "email"]
     list_filter = ["program"]
 
 
 @admin.register(models.Announcement)
-class AnnouncementAdmin(admin.ModelAdmin):
+class AnnouncementAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["title", "program", "kind", "published_at", "author"]
     list_filter = ["kind", "program"]
     search_fields = ["title", "body"]

@@ -1,6 +1,297 @@
-"""Demo programs. The worksheet sections are filled by programs' own seeding below."""
+"""Demo programs with every worksheet section filled in. Idempotent: rows are found by natural keys.
 
-from programs.models import Program
+Puts into context: program, acme (Programs), ticket_types / acme_ticket_types ({slug: TicketType}),
+scorecard / acme_scorecard, onboarding_steps ({kind: OnboardingStep} of demo), tools ({name: ProgramTool}
+of demo), stakeholders (demo's), announcements (demo's published ones).
+"""
+
+import datetime
+from decimal import Decimal
+
+from django.utils import timezone
+
+from programs.models import (
+    Announcement,
+    BehindTheScenes,
+    Budget,
+    CandidateProfile,
+    EscalationRule,
+    OnboardingStep,
+    Program,
+    ProgramSchedule,
+    ProgramTool,
+    QACriterion,
+    QAScorecard,
+    SourcingPlatform,
+    Stakeholder,
+    SuccessMetric,
+    SupportPlan,
+    TicketType,
+    TrainingMaterial,
+)
+
+# slug, name, tier, freelancers allowed, required skill slugs
+DEMO_TICKET_TYPES = [
+    ("order-status", "Order status", 1, True, ["shipping"]),
+    ("returns", "Returns & exchanges", 1, True, ["shipping"]),
+    ("password-reset", "Password reset", 1, True, ["account-access"]),
+    ("billing-question", "Billing question", 1, True, ["billing"]),
+    ("refund-dispute", "Refund dispute / Chargeback", 2, False, ["billing"]),
+    ("bug-report", "Bug report", 2, False, ["troubleshooting"]),
+    ("legal-request", "Legal request", 3, False, []),
+]
+ACME_TICKET_TYPES = [
+    ("order-status", "Order status", 1, True, ["shipping"]),
+    ("delivery-issue", "Delivery issue", 1, True, ["shipping"]),
+    ("account-help", "Account help", 1, True, ["account-access"]),
+    ("refund-dispute", "Refund dispute", 2, False, ["billing"]),
+]
+KEYWORDS = [
+    ("refund", "Money back is decided in-house."),
+    ("chargeback", "Disputes go to the billing team."),
+    ("legal", "Anything legal goes to the in-house lead."),
+    ("lawyer", "Anything legal goes to the in-house lead."),
+    ("gdpr", "Data requests are handled by the privacy owner."),
+]
+CRITERIA = [
+    ("Tone", "Friendly, clear, on-brand.", 2, False),
+    ("Accuracy", "The answer is correct and complete for the question asked.", 3, False),
+    ("Completeness", "Every question in the ticket answered; next steps given.", 2, False),
+    ("Process followed", "Macros, tags and internal notes used as documented.", 2, True),
+    ("Escalated correctly", "Out-of-scope and keyword tickets were escalated, not answered.", 3, True),
+]
+METRICS = [
+    (SuccessMetric.Kind.CSAT, "CSAT", SuccessMetric.Direction.AT_LEAST, "90"),
+    (SuccessMetric.Kind.FIRST_RESPONSE, "First response (hours)", SuccessMetric.Direction.AT_MOST, "1"),
+    (SuccessMetric.Kind.QA_SCORE, "QA score", SuccessMetric.Direction.AT_LEAST, "85"),
+    (SuccessMetric.Kind.NPS, "NPS", SuccessMetric.Direction.AT_LEAST, "40"),
+    (SuccessMetric.Kind.COST_PER_TICKET, "Cost per ticket", SuccessMetric.Direction.AT_MOST, "4.50"),
+    (SuccessMetric.Kind.BACKLOG, "Backlog (open tickets)", SuccessMetric.Direction.AT_MOST, "50"),
+]
+ONBOARDING = [
+    (OnboardingStep.Kind.READ_MATERIALS, "Read the training materials", "Handbook, macros and the product tour.", False),
+    (OnboardingStep.Kind.SIGN_NDA, "Sign the NDA", "Signed in the portal with the contract.", False),
+    (OnboardingStep.Kind.TOOL_ACCESS, "Tool access received", "Zendesk, Slack and Stripe logins work.", True),
+    (OnboardingStep.Kind.SHADOW, "Shadow 10 tickets", "Draft replies on 10 tickets; a reviewer checks them.", True),
+    (OnboardingStep.Kind.QUIZ, "Pass the product quiz", "80 % or better on the 20-question quiz.", False),
+]
+
+
+def _ticket_types(program, rows, skills):
+    found = {}
+    for position, (slug, name, tier, allowed, skill_slugs) in enumerate(rows, start=1):
+        ticket_type, created = TicketType.objects.get_or_create(
+            program=program, slug=slug,
+            defaults={"name": name, "tier": tier, "freelancers_allowed": allowed, "position": position},
+        )
+        if created:
+            ticket_type.required_skills.set([skills[s] for s in skill_slugs if s in skills])
+        found[slug] = ticket_type
+    return found
+
+
+def _rows(model, parent, key_field, rows):
+    """get_or_create one row per dict, found by (parent, key_field)."""
+    parent_field = "scorecard" if model is QACriterion else "program"
+    made = []
+    for position, row in enumerate(rows, start=1):
+        row = dict(row)
+        key = row.pop(key_field)
+        if "position" in {f.name for f in model._meta.fields}:
+            row.setdefault("position", position)
+        obj, _ = model.objects.get_or_create(**{parent_field: parent, key_field: key}, defaults=row)
+        made.append(obj)
+    return made
+
+
+def _fill_demo(context, program, today):
+    skills, languages = context["skills"], context["languages"]
+    ticket_types = _ticket_types(program, DEMO_TICKET_TYPES, skills)
+    for ticket_type_slug in ["refund-dispute", "legal-request"]:
+        EscalationRule.objects.get_or_create(
+            program=program, ticket_type=ticket_types[ticket_type_slug], keyword="",
+            defaults={"note": "Never for freelancers."},
+        )
+    for keyword, note in KEYWORDS:
+        EscalationRule.objects.get_or_create(program=program, ticket_type=None, keyword=keyword,
+                                             defaults={"note": note})
+    ProgramSchedule.objects.get_or_create(program=program, defaults={
+        "term": ProgramSchedule.Term.LONG_TERM, "engagement_months": 12, "hours_per_week": Decimal("20"),
+        "freelancers_needed": 8, "start_date": today, "queue_ready_date": today + datetime.timedelta(days=49),
+        "training_days": 10, "tickets_per_week": 1200, "average_handle_minutes": Decimal("7.5"),
+        "target_occupancy_percent": Decimal("75"), "training_yield_percent": Decimal("60"),
+        "ramp_percents": [50, 75, 100], "posting_days": 10, "trial_days": 5, "interview_days": 7, "offer_days": 5,
+    })
+    profile, created = CandidateProfile.objects.get_or_create(program=program, defaults={
+        "mindset": "Patient, curious, writes the way people talk. Owns a ticket until it is solved or escalated.",
+        "pay_min": Decimal("12.00"), "pay_max": Decimal("18.00"), "pay_currency": "USD",
+        "time_zones": "Americas and Asia-Pacific (UTC−6 to UTC+8)",
+        "working_hours": "Mon–Sun, shifts between 07:00 and 23:00 ET", "hours_per_week": Decimal("20"),
+        "interview_questions": [
+            "Tell us about a customer you could not help. What did you do?",
+            "How do you decide a ticket needs someone else?",
+            "Which help desk tools have you used, and for what?",
+        ],
+        "writing_assignment": "Answer three real (anonymised) tickets: a late order, a forgotten password and an "
+                              "angry customer asking for a refund.",
+        "open_ended": True, "nda_required": True,
+        "performance_expectations": "QA ≥ 85, CSAT ≥ 90 %, first reply within an hour during shifts.",
+    })
+    if created:
+        profile.skills.set([skills[s] for s in ["shipping", "billing", "zendesk"] if s in skills])
+        profile.languages.set([languages[c] for c in ["en", "es"] if c in languages])
+    _rows(SourcingPlatform, program, "kind", [
+        {"kind": SourcingPlatform.Kind.UPWORK, "pre_screens": False, "handles_invoicing": True,
+         "fee_percent": Decimal("5")},
+        {"kind": SourcingPlatform.Kind.REFERRALS, "name": "Referrals from current freelancers"},
+    ])
+    plan, created = SupportPlan.objects.get_or_create(program=program, defaults={
+        "review_frequency": "5 tickets per freelancer per week; daily in the first two weeks",
+        "communication": "#flexdesk-support Slack channel for bugs and product updates; a Monday note on ticket "
+                         "trends; known bugs are posted as announcements.",
+        "recognition": "Monthly shout-out and a bonus for the best QA score; top performers are offered tier 2.",
+        "evaluation_cadence_days": 30,
+        "rate_adjustment_policy": "Reviewed after 90 days, then every 6 months, based on QA and CSAT.",
+        "termination_policy": "Two evaluations below target with a written plan in between; immediately for "
+                              "breaches of the NDA.",
+    })
+    if created:
+        plan.reviewers.set([context["manager"]])
+    scorecard, _ = QAScorecard.objects.get_or_create(
+        program=program, defaults={"name": "Tier-1 QA", "scale_max": 4, "passing_score": Decimal("85")}
+    )
+    _rows(QACriterion, scorecard, "name", [
+        {"name": name, "description": description, "weight": weight, "is_critical": critical}
+        for name, description, weight, critical in CRITERIA
+    ])
+    BehindTheScenes.objects.get_or_create(program=program, defaults={
+        "security_measures": "Named accounts only, 2FA everywhere, no customer data outside Zendesk, "
+                             "access revoked the day a contract ends.",
+        "has_queue": True,
+        "escalation_process": "Use the “Escalate” button with a reason; the ticket goes to the in-house queue "
+                              "and the customer gets the hand-off macro. Urgent: ping @support-lead in Slack.",
+        "working_hours": BehindTheScenes.WorkingHours.SCHEDULED,
+    })
+    tools = _rows(ProgramTool, program, "name", [
+        {"name": "Zendesk", "access_level": "Agent (light)", "url": "https://example.zendesk.com/"},
+        {"name": "Slack", "access_level": "Single-channel guest", "url": "https://example.slack.com/"},
+        {"name": "Stripe", "access_level": "Read-only", "url": "https://dashboard.stripe.com/"},
+    ])
+    _rows(TrainingMaterial, program, "title", [
+        {"title": "Support handbook", "url": "https://example.com/handbook",
+         "description": "Voice, tone and policies."},
+        {"title": "Macros and tags", "url": "https://example.com/macros", "description": "Which macro when."},
+        {"title": "Product tour (video)", "url": "https://example.com/tour", "description": "25 minutes."},
+        {"title": "Refunds and escalations", "url": "https://example.com/escalations",
+         "description": "What never to answer yourself."},
+    ])
+    _rows(SuccessMetric, program, "kind", [
+        {"kind": kind, "label": label, "direction": direction, "target": Decimal(target)}
+        for kind, label, direction, target in METRICS
+    ])
+    Budget.objects.get_or_create(program=program, defaults={
+        "yearly_profit": Decimal("50000"), "yearly_hours_worked": 2080, "planned_hourly_rate": Decimal("15.00"),
+        "platform_fee_percent": Decimal("5"), "inhouse_monthly_cost": Decimal("14500.00"),
+        "monthly_budget": Decimal("12000.00"),
+    })
+    steps = _rows(OnboardingStep, program, "kind", [
+        {"kind": kind, "title": title, "description": description, "needs_manager_confirmation": confirm}
+        for kind, title, description, confirm in ONBOARDING
+    ])
+    stakeholders = _rows(Stakeholder, program, "email", [
+        {"email": "dana.whitfield@demo-customer.test", "name": "Dana Whitfield", "role": "VP Customer Experience"},
+        {"email": "luis.ortega@demo-customer.test", "name": "Luis Ortega", "role": "Head of Operations"},
+        {"email": "amara.singh@demo-customer.test", "name": "Amara Singh", "role": "Product lead"},
+    ])
+    context["ticket_types"] = ticket_types
+    context["scorecard"] = scorecard
+    context["onboarding_steps"] = {step.kind: step for step in steps}
+    context["tools"] = {tool.name: tool for tool in tools}
+    context["stakeholders"] = stakeholders
+
+
+def _fill_acme(context, program, today):
+    skills, languages = context["skills"], context["languages"]
+    ticket_types = _ticket_types(program, ACME_TICKET_TYPES, skills)
+    EscalationRule.objects.get_or_create(program=program, ticket_type=ticket_types["refund-dispute"], keyword="")
+    for keyword, note in KEYWORDS[:3]:
+        EscalationRule.objects.get_or_create(program=program, ticket_type=None, keyword=keyword,
+                                             defaults={"note": note})
+    ProgramSchedule.objects.get_or_create(program=program, defaults={
+        "term": ProgramSchedule.Term.TEMPORARY, "engagement_months": 6, "hours_per_week": Decimal("16"),
+        "freelancers_needed": 3, "start_date": today, "end_date": today + datetime.timedelta(days=200),
+        "queue_ready_date": today + datetime.timedelta(days=35), "training_days": 7, "tickets_per_week": 300,
+        "average_handle_minutes": Decimal("6"), "target_occupancy_percent": Decimal("70"),
+        "training_yield_percent": Decimal("75"), "ramp_percents": [60, 100], "posting_days": 7, "trial_days": 3,
+        "interview_days": 5, "offer_days": 3,
+    })
+    profile, created = CandidateProfile.objects.get_or_create(program=program, defaults={
+        "mindset": "Calm under weekend pressure; answers within the hour.", "pay_min": Decimal("14.00"),
+        "pay_max": Decimal("20.00"), "pay_currency": "EUR", "time_zones": "Europe (UTC to UTC+2)",
+        "working_hours": "Sat–Sun 08:00–20:00 UK time", "hours_per_week": Decimal("16"),
+        "interview_questions": ["How would you handle a weekend outage with no one in-house online?"],
+        "writing_assignment": "Reply to two weekend delivery complaints.", "open_ended": False,
+        "contract_end_date": today + datetime.timedelta(days=200), "nda_required": True,
+    })
+    if created:
+        profile.skills.set([skills[s] for s in ["shipping", "billing"] if s in skills])
+        profile.languages.set([languages[c] for c in ["en", "de"] if c in languages])
+    _rows(SourcingPlatform, program, "kind", [
+        {"kind": SourcingPlatform.Kind.TOPTAL, "pre_screens": True, "handles_invoicing": True,
+         "fee_percent": Decimal("10")},
+    ])
+    plan, created = SupportPlan.objects.get_or_create(program=program, defaults={
+        "review_frequency": "3 tickets per freelancer per weekend",
+        "communication": "Friday hand-over note from the in-house team; Monday debrief.",
+        "recognition": "Weekend hero of the month.", "evaluation_cadence_days": 45,
+    })
+    if created:
+        plan.reviewers.set([context["manager2"]])
+    scorecard, _ = QAScorecard.objects.get_or_create(program=program, defaults={"name": "Weekend QA"})
+    _rows(QACriterion, scorecard, "name", [
+        {"name": name, "description": description, "weight": weight, "is_critical": critical}
+        for name, description, weight, critical in CRITERIA
+    ])
+    BehindTheScenes.objects.get_or_create(program=program, defaults={
+        "security_measures": "Named accounts, 2FA.", "escalation_process": "Escalate in Zendesk; urgent: phone "
+        "the on-call lead.", "working_hours": BehindTheScenes.WorkingHours.SCHEDULED,
+    })
+    _rows(ProgramTool, program, "name", [{"name": "Zendesk", "access_level": "Agent (light)"}])
+    _rows(TrainingMaterial, program, "title", [
+        {"title": "Acme weekend playbook", "url": "https://example.com/acme-playbook"},
+    ])
+    _rows(SuccessMetric, program, "kind", [
+        {"kind": SuccessMetric.Kind.FIRST_RESPONSE, "label": "First response (hours)",
+         "direction": SuccessMetric.Direction.AT_MOST, "target": Decimal("1")},
+        {"kind": SuccessMetric.Kind.CSAT, "label": "CSAT", "direction": SuccessMetric.Direction.AT_LEAST,
+         "target": Decimal("88")},
+    ])
+    Budget.objects.get_or_create(program=program, defaults={
+        "yearly_profit": Decimal("120000"), "yearly_hours_worked": 2200, "planned_hourly_rate": Decimal("17.00"),
+        "platform_fee_percent": Decimal("10"), "inhouse_monthly_cost": Decimal("4800.00"),
+    })
+    _rows(OnboardingStep, program, "kind", [
+        {"kind": kind, "title": title, "description": description, "needs_manager_confirmation": confirm}
+        for kind, title, description, confirm in ONBOARDING[:4]
+    ])
+    _rows(Stakeholder, program, "email", [
+        {"email": "ingrid.holm@acme.test", "name": "Ingrid Holm", "role": "Customer service director"},
+        {"email": "paul.mercer@acme.test", "name": "Paul Mercer", "role": "E-commerce manager"},
+    ])
+    context["acme_ticket_types"] = ticket_types
+    context["acme_scorecard"] = scorecard
+
+
+def _announcements(program, author, rows):
+    made = []
+    for index, (kind, title, body, days_ago) in enumerate(rows):
+        announcement, _ = Announcement.objects.get_or_create(
+            program=program, title=title,
+            defaults={"kind": kind, "body": body, "author": author,
+                      "published_at": timezone.now() - datetime.timedelta(days=days_ago, hours=index)},
+        )
+        made.append(announcement)
+    return made
 
 
 def seed(context):
@@ -21,3 +312,19 @@ def seed(context):
     acme.managers.add(context["manager2"])
     context["program"] = demo
     context["acme"] = acme
+
+    today = timezone.now().astimezone(demo.zone).date()
+    _fill_demo(context, demo, today)
+    _fill_acme(context, acme, today)
+    context["announcements"] = _announcements(demo, context["manager"], [
+        (Announcement.Kind.KNOWN_BUG, "Known bug: tracking links in order e-mails",
+         "Tracking links in order confirmation e-mails open a 404 for some carriers. Use the “Tracking link "
+         "broken” macro and send the carrier's own link. Engineering expects a fix this week.", 2),
+        (Announcement.Kind.PRODUCT_UPDATE, "New: exchanges without a return label",
+         "Customers can now exchange a size from their account page. Point them to Account → Orders → "
+         "Exchange; no return label is needed for exchanges.", 6),
+    ])
+    _announcements(acme, context["manager2"], [
+        (Announcement.Kind.TICKET_TREND, "Weekend trend: delivery delays",
+         "Expect more “where is my parcel” tickets this weekend: the courier is behind in the north.", 1),
+    ])

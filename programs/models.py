@@ -48,6 +48,14 @@ class Program(TimeStampedModel):
         BACKLOG = "backlog", "Clear a backlog"
         OTHER = "other", "Other"
 
+    # Allowed status moves, declared once (core.errors.check_transition enforces them).
+    TRANSITIONS = {
+        Status.DRAFT: {Status.ACTIVE, Status.CLOSED},
+        Status.ACTIVE: {Status.PAUSED, Status.CLOSED},
+        Status.PAUSED: {Status.ACTIVE, Status.CLOSED},
+        Status.CLOSED: set(),
+    }
+
     name = models.CharField(max_length=120)
     slug = models.SlugField(max_length=60, unique=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=True)
@@ -117,6 +125,7 @@ class EscalationRule(models.Model):
             models.CheckConstraint(
                 condition=models.Q(ticket_type__isnull=False) | ~models.Q(keyword=""),
                 name="escalation_rule_has_type_or_keyword",
+                violation_error_message="Give a ticket type, a keyword, or both.",
             ),
         ]
 
@@ -142,10 +151,15 @@ class ProgramSchedule(models.Model):
     start_date = models.DateField(null=True, blank=True, help_text="When the program starts (first posting).")
     end_date = models.DateField(null=True, blank=True)
     queue_ready_date = models.DateField(help_text="The date freelancers must be trained and in the queue.")
-    training_days = models.PositiveSmallIntegerField(default=10, help_text="Length of training, in days.")
+    training_days = models.PositiveSmallIntegerField(
+        default=10, validators=[MaxValueValidator(180)], help_text="Length of training, in days."
+    )
     # Capacity planning inputs
     tickets_per_week = models.PositiveIntegerField(default=0)
-    average_handle_minutes = models.DecimalField(max_digits=6, decimal_places=2, default=Decimal("8.00"))
+    average_handle_minutes = models.DecimalField(
+        max_digits=6, decimal_places=2, default=Decimal("8.00"), validators=[MinValueValidator(Decimal("0.1"))],
+        help_text="Average handle time of one ticket, in minutes.",
+    )
     target_occupancy_percent = models.DecimalField(
         max_digits=5, decimal_places=2, default=Decimal("75.00"),
         validators=[MinValueValidator(Decimal("1")), MaxValueValidator(Decimal("100"))],
@@ -158,13 +172,36 @@ class ProgramSchedule(models.Model):
     ramp_percents = models.JSONField(
         default=list, blank=True, help_text="Productivity in each of the first weeks, e.g. [50, 75, 100]."
     )
+    # How long each recruiting phase takes; the timeline works back from queue_ready_date with these.
+    posting_days = models.PositiveSmallIntegerField(
+        default=14, validators=[MinValueValidator(1), MaxValueValidator(120)],
+        help_text="Days the job posting stays open for applications.",
+    )
+    trial_days = models.PositiveSmallIntegerField(
+        default=7, validators=[MaxValueValidator(60)], help_text="Days for candidates' trial tasks."
+    )
+    interview_days = models.PositiveSmallIntegerField(
+        default=7, validators=[MaxValueValidator(60)], help_text="Days for interviews."
+    )
+    offer_days = models.PositiveSmallIntegerField(
+        default=5, validators=[MaxValueValidator(60)], help_text="Days for offers and signed contracts."
+    )
 
     def __str__(self):
         return f"Schedule of {self.program}"
 
     def clean(self):
+        errors = {}
         if self.start_date and self.end_date and self.end_date < self.start_date:
-            raise ValidationError({"end_date": "The end date is before the start date."})
+            errors["end_date"] = "The end date is before the start date."
+        if not isinstance(self.ramp_percents, list) or any(
+            not isinstance(p, int) or isinstance(p, bool) or not 1 <= p <= 100 for p in self.ramp_percents
+        ):
+            errors["ramp_percents"] = "Give whole percentages from 1 to 100, one per week, e.g. 50, 75, 100."
+        elif len(self.ramp_percents) > 26:
+            errors["ramp_percents"] = "A ramp longer than 26 weeks is not a ramp."
+        if errors:
+            raise ValidationError(errors)
 
 
 class CandidateProfile(models.Model):
@@ -174,12 +211,15 @@ class CandidateProfile(models.Model):
     mindset = models.TextField(blank=True)
     skills = models.ManyToManyField(Skill, blank=True, related_name="+")
     languages = models.ManyToManyField(Language, blank=True, related_name="+")
-    pay_min = MoneyField(null=True, blank=True)
-    pay_max = MoneyField(null=True, blank=True)
+    pay_min = MoneyField(null=True, blank=True, validators=[MinValueValidator(Decimal("0"))])
+    pay_max = MoneyField(null=True, blank=True, validators=[MinValueValidator(Decimal("0"))])
     pay_currency = CurrencyField()
     time_zones = models.CharField(max_length=200, blank=True, help_text="Time zones or locations wanted.")
     working_hours = models.CharField(max_length=200, blank=True, help_text="e.g. 'Sat–Sun 08:00–20:00 ET'.")
-    hours_per_week = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    hours_per_week = models.DecimalField(
+        max_digits=5, decimal_places=2, null=True, blank=True,
+        validators=[MinValueValidator(Decimal("0.25")), MaxValueValidator(80)],
+    )
     # How candidates will be evaluated
     resume_review = models.BooleanField(default=True)
     interview_questions = models.JSONField(default=list, blank=True)
@@ -194,8 +234,13 @@ class CandidateProfile(models.Model):
         return f"Candidate profile of {self.program}"
 
     def clean(self):
+        errors = {}
         if self.pay_min is not None and self.pay_max is not None and self.pay_min > self.pay_max:
-            raise ValidationError({"pay_min": "The minimum pay is above the maximum."})
+            errors["pay_min"] = "The minimum pay is above the maximum."
+        if self.open_ended and self.contract_end_date:
+            errors["contract_end_date"] = "An open-ended contract has no end date; untick “open-ended” or clear it."
+        if errors:
+            raise ValidationError(errors)
 
 
 class SourcingPlatform(models.Model):
@@ -214,7 +259,11 @@ class SourcingPlatform(models.Model):
     name = models.CharField(max_length=80, blank=True, help_text="For 'other': the platform's name.")
     pre_screens = models.BooleanField(default=False)
     handles_invoicing = models.BooleanField(default=False)
-    fee_percent = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("0"))
+    fee_percent = models.DecimalField(
+        max_digits=5, decimal_places=2, default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+        help_text="The platform's fee on freelancer pay, in %.",
+    )
 
     class Meta:
         ordering = ["program", "kind"]
@@ -244,8 +293,14 @@ class QAScorecard(models.Model):
 
     program = models.OneToOneField(Program, on_delete=models.CASCADE, related_name="scorecard")
     name = models.CharField(max_length=100, default="QA scorecard")
-    scale_max = models.PositiveSmallIntegerField(default=4, help_text="Ratings go from 0 to this number.")
-    passing_score = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("85"))
+    scale_max = models.PositiveSmallIntegerField(
+        default=4, validators=[MinValueValidator(1), MaxValueValidator(10)], help_text="Ratings go from 0 to this number."
+    )
+    passing_score = models.DecimalField(
+        max_digits=5, decimal_places=2, default=Decimal("85"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+        help_text="Overall score (0–100) a ticket needs to pass.",
+    )
 
     def __str__(self):
         return f"{self.name} ({self.program})"
@@ -352,12 +407,28 @@ class Budget(models.Model):
     """The owner's hourly value, the planned freelancer cost and the in-house cost it replaces."""
 
     program = models.OneToOneField(Program, on_delete=models.CASCADE, related_name="budget")
-    yearly_profit = MoneyField(null=True, blank=True)
-    yearly_hours_worked = models.PositiveIntegerField(default=2080)
-    planned_hourly_rate = MoneyField(help_text="Planned freelancer hourly rate, in the program currency.")
-    platform_fee_percent = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("0"))
-    inhouse_monthly_cost = MoneyField(default=Decimal("0"), help_text="Monthly cost of the in-house work replaced.")
-    monthly_budget = MoneyField(null=True, blank=True)
+    yearly_profit = MoneyField(
+        null=True, blank=True, validators=[MinValueValidator(Decimal("0"))],
+        help_text="The owner's yearly profit; with the hours worked it prices the owner's hour.",
+    )
+    yearly_hours_worked = models.PositiveIntegerField(
+        default=2080, validators=[MinValueValidator(1), MaxValueValidator(8784)],
+        help_text="Hours the owner works in a year (40 h × 52 weeks = 2,080).",
+    )
+    planned_hourly_rate = MoneyField(
+        validators=[MinValueValidator(Decimal("0.01"))],
+        help_text="Planned freelancer hourly rate, in the program currency.",
+    )
+    platform_fee_percent = models.DecimalField(
+        max_digits=5, decimal_places=2, default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+        help_text="Fee the sourcing platform adds on top of freelancer pay, in %.",
+    )
+    inhouse_monthly_cost = MoneyField(
+        default=Decimal("0"), validators=[MinValueValidator(Decimal("0"))],
+        help_text="Monthly cost of the in-house work replaced.",
+    )
+    monthly_budget = MoneyField(null=True, blank=True, validators=[MinValueValidator(Decimal("0"))])
 
     def __str__(self):
         return f"Budget of {self.program}"

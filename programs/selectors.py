@@ -1,6 +1,14 @@
-from django.db.models import QuerySet
+from collections.abc import Iterable
 
-from programs.models import Program
+from django.db.models import Count, Prefetch, QuerySet
+
+from programs.models import (
+    Announcement,
+    EscalationRule,
+    Program,
+    QACriterion,
+    TicketType,
+)
 
 
 def program_list(*, user) -> QuerySet[Program]:
@@ -14,3 +22,63 @@ def program_list(*, user) -> QuerySet[Program]:
 
 def program_get(*, user, slug: str) -> Program | None:
     return program_list(user=user).filter(slug=slug).first()
+
+
+def program_list_overview(*, user) -> QuerySet[Program]:
+    """The programs list page: each program with its schedule and the row counts the page shows."""
+    return (
+        program_list(user=user)
+        .select_related("schedule")
+        .annotate(
+            ticket_type_count=Count("ticket_types", distinct=True),
+            metric_count=Count("success_metrics", distinct=True),
+            manager_count=Count("managers", distinct=True),
+        )
+        .order_by("name")
+    )
+
+
+def program_worksheet_get(*, user, slug: str) -> Program | None:
+    """A program with every worksheet section and row loaded, for the worksheet page (constant queries)."""
+    return (
+        program_list(user=user)
+        .filter(slug=slug)
+        .select_related("schedule", "candidate_profile", "support_plan", "scorecard", "behind_the_scenes", "budget")
+        .prefetch_related(
+            "managers",
+            Prefetch("ticket_types", queryset=TicketType.objects.prefetch_related("required_skills")),
+            Prefetch("escalation_rules", queryset=EscalationRule.objects.select_related("ticket_type")),
+            "platforms",
+            "candidate_profile__skills",
+            "candidate_profile__languages",
+            "support_plan__reviewers",
+            Prefetch("scorecard__criteria", queryset=QACriterion.objects.all()),
+            "tools",
+            "training_materials",
+            "success_metrics",
+            "onboarding_steps",
+            "stakeholders",
+        )
+        .first()
+    )
+
+
+def announcement_list(*, program: Program) -> QuerySet[Announcement]:
+    """Every announcement of a program (drafts and published), newest first, for its managers."""
+    return Announcement.objects.filter(program=program).select_related("author").order_by("-created_at", "-id")
+
+
+def announcement_get(*, program: Program, pk: int) -> Announcement | None:
+    return announcement_list(program=program).filter(pk=pk).first()
+
+
+def announcement_list_published(*, program_ids: Iterable[int]) -> QuerySet[Announcement]:
+    """Published announcements of these programs, newest first (the portal and e-mails read this)."""
+    return (
+        Announcement.objects.filter(
+            program_id__in=program_ids if isinstance(program_ids, QuerySet) else list(program_ids),
+            published_at__isnull=False,
+        )
+        .select_related("program", "author")
+        .order_by("-published_at", "-id")
+    )

@@ -1,3 +1,23 @@
+from django.urls import path
+
+from programs import views
+
 app_name = "programs"
 
-urlpatterns: list = []
+# /manage/programs/<slug>/ itself belongs to the dashboard app (the program's dashboard); config/urls.py
+# includes these first so that /manage/programs/new/ is the create page ("new" is a reserved slug).
+urlpatterns = [
+    path("manage/programs/", views.ProgramListView.as_view(), name="list"),
+    path("manage/programs/new/", views.ProgramCreateView.as_view(), name="create"),
+    path("manage/programs/<slug:program_slug>/worksheet/", views.WorksheetView.as_view(), name="worksheet"),
+    path("manage/programs/<slug:program_slug>/status/", views.ProgramStatusView.as_view(), name="status"),
+    path("manage/programs/<slug:program_slug>/worksheet/<slug:section>/", views.section_edit, name="section_edit"),
+    path("manage/programs/<slug:program_slug>/announcements/", views.AnnouncementListView.as_view(),
+         name="announcement_list"),
+    path("manage/programs/<slug:program_slug>/announcements/new/", views.AnnouncementCreateView.as_view(),
+         name="announcement_create"),
+    path("manage/programs/<slug:program_slug>/announcements/<int:pk>/edit/", views.AnnouncementUpdateView.as_view(),
+         name="announcement_edit"),
+    path("manage/programs/<slug:program_slug>/announcements/<int:pk>/<slug:action>/",
+         views.AnnouncementActionView.as_view(), name="announcement_action"),
+]
