@@ -1,12 +1,37 @@
 from django.contrib import admin
 
-from contracts.models import Contract, RateChange
+from contracts.models import (
+    Contract,
+    ContractDocument,
+    ContractEndReminder,
+    CredentialRequestLink,
+    CredentialReveal,
+    DocumentTemplate,
+    OffboardingItem,
+    OnboardingProgress,
+    RateChange,
+    RateFloor,
+    ToolAccessGrant,
+    VaultCredential,
+)
 
 
 class RateChangeInline(admin.TabularInline):
     model = RateChange
     extra = 0
     raw_id_fields = ["approved_by"]
+
+
+class ContractDocumentInline(admin.TabularInline):
+    model = ContractDocument
+    extra = 0
+    can_delete = False
+    fields = ["kind", "version", "sha256", "signed_at", "signer_typed_name", "signer_ip", "superseded_at"]
+    readonly_fields = fields
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Contract)
@@ -17,7 +42,8 @@ class ContractAdmin(admin.ModelAdmin):
     autocomplete_fields = ["freelancer", "program"]
     raw_id_fields = ["created_by"]
     list_select_related = ["freelancer", "program"]
-    inlines = [RateChangeInline]
+    readonly_fields = ["sent_at", "signed_at", "activated_at"]
+    inlines = [ContractDocumentInline, RateChangeInline]
 
 
 @admin.register(RateChange)
@@ -26,3 +52,115 @@ class RateChangeAdmin(admin.ModelAdmin):
     list_filter = ["reason"]
     search_fields = ["contract__freelancer__legal_name"]
     raw_id_fields = ["contract", "approved_by"]
+
+
+@admin.register(DocumentTemplate)
+class DocumentTemplateAdmin(admin.ModelAdmin):
+    list_display = ["title", "kind", "program", "updated_at"]
+    list_filter = ["kind", "program"]
+    search_fields = ["title", "program__name"]
+    raw_id_fields = ["updated_by"]
+
+
+@admin.register(ContractDocument)
+class ContractDocumentAdmin(admin.ModelAdmin):
+    """Read-only: the signed text and its signature are evidence and never change."""
+
+    list_display = ["contract", "kind", "version", "signed_at", "signer_typed_name", "superseded_at"]
+    list_filter = ["kind"]
+    search_fields = ["contract__freelancer__legal_name", "sha256", "signer_typed_name"]
+    list_select_related = ["contract__freelancer", "contract__program"]
+    raw_id_fields = ["contract", "signed_by"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(RateFloor)
+class RateFloorAdmin(admin.ModelAdmin):
+    list_display = ["program", "label", "countries", "minimum_hourly_rate", "currency"]
+    list_filter = ["program", "currency"]
+    search_fields = ["label", "program__name"]
+
+
+@admin.register(OnboardingProgress)
+class OnboardingProgressAdmin(admin.ModelAdmin):
+    list_display = ["contract", "step", "done_at", "confirmed_at", "confirmed_by"]
+    list_filter = ["step__program"]
+    search_fields = ["contract__freelancer__legal_name", "step__title"]
+    raw_id_fields = ["contract", "step", "done_by", "confirmed_by"]
+
+
+@admin.register(ToolAccessGrant)
+class ToolAccessGrantAdmin(admin.ModelAdmin):
+    list_display = ["contract", "tool", "status", "requested_at", "granted_at", "revoked_at"]
+    list_filter = ["status", "tool__program"]
+    search_fields = ["contract__freelancer__legal_name", "tool__name"]
+    raw_id_fields = ["contract", "tool", "requested_by", "granted_by", "revoked_by"]
+    list_select_related = ["contract__freelancer", "tool"]
+
+
+@admin.register(OffboardingItem)
+class OffboardingItemAdmin(admin.ModelAdmin):
+    list_display = ["contract", "kind", "title", "done_at", "done_by"]
+    list_filter = ["kind"]
+    search_fields = ["contract__freelancer__legal_name", "title"]
+    raw_id_fields = ["contract", "grant", "done_by"]
+
+
+@admin.register(ContractEndReminder)
+class ContractEndReminderAdmin(admin.ModelAdmin):
+    list_display = ["contract", "days_before", "sent_at"]
+    search_fields = ["contract__freelancer__legal_name"]
+    list_filter = ["days_before"]
+    raw_id_fields = ["contract"]
+
+
+@admin.register(VaultCredential)
+class VaultCredentialAdmin(admin.ModelAdmin):
+    """Metadata only: the ciphertext is neither listed nor editable, and nothing here decrypts."""
+
+    list_display = ["program", "tool", "label", "source", "submitted_by", "created_at", "rotated_at"]
+    list_filter = ["program", "source"]
+    search_fields = ["label", "tool__name", "program__name"]
+    fields = ["program", "tool", "label", "source", "submitted_by", "submitted_by_name", "created_at", "updated_at",
+              "rotated_at"]
+    readonly_fields = fields
+    list_select_related = ["program", "tool", "submitted_by"]
+
+    def has_add_permission(self, request):
+        return False  # secrets go in through the vault pages, which encrypt them
+
+
+@admin.register(CredentialReveal)
+class CredentialRevealAdmin(admin.ModelAdmin):
+    list_display = ["revealed_at", "freelancer", "credential", "ip_address"]
+    list_filter = ["credential__program"]
+    search_fields = ["freelancer__legal_name", "credential__label"]
+    raw_id_fields = ["credential", "freelancer", "user", "grant"]
+    list_select_related = ["freelancer", "credential__tool"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(CredentialRequestLink)
+class CredentialRequestLinkAdmin(admin.ModelAdmin):
+    list_display = ["program", "tool", "label", "recipient_email", "expires_at", "used_at", "created_by"]
+    list_filter = ["program"]
+    search_fields = ["label", "recipient_email", "tool__name"]
+    exclude = ["token_hash"]
+    readonly_fields = ["used_at", "credential"]
+    raw_id_fields = ["program", "tool", "created_by"]
+
+    def has_add_permission(self, request):
+        return False  # links are made in the vault page, which shows the token once

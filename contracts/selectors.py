@@ -1,10 +1,43 @@
+"""Reads for contracts. Those that serve a request take the user (or freelancer) and scope to it."""
+
 import datetime
+from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import QuerySet
+from django.db.models import (
+    BooleanField,
+    Case,
+    Exists,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 
+from accounts.models import Freelancer
 from contracts.hours import hours_worked_in_week
-from contracts.models import Contract, RateChange
+from contracts.models import (
+    Contract,
+    ContractDocument,
+    CredentialRequestLink,
+    CredentialReveal,
+    DocumentTemplate,
+    OffboardingItem,
+    OnboardingProgress,
+    RateChange,
+    RateFloor,
+    ToolAccessGrant,
+    VaultCredential,
+)
+from programs.models import OnboardingStep, Program, ProgramTool
+from programs.selectors import program_list
+
+# ---------------------------------------------------------------- interface used by other apps
 
 
 def contract_active_for(*, freelancer_id: int, program_id: int) -> Contract | None:
@@ -22,16 +55,50 @@ def contract_rate_on(*, contract: Contract, on: datetime.date) -> Decimal:
 
 
 def rate_on(*, freelancer_id: int, program_id: int, on: datetime.date) -> Decimal | None:
-    """"The rate of freelancer F in program P on date D" (None when no contract covers that date)."""
+    """"The rate of freelancer F in program P on date D" (None when no contract covers that date).
+
+    A contract covers the days from its start to its end date, or to the day it ended or was
+    terminated, whichever comes first. Its currency is the contract's (see contract_covering).
+    """
+    contract = contract_covering(freelancer_id=freelancer_id, program_id=program_id, on=on)
+    return contract_rate_on(contract=contract, on=on) if contract else None
+
+
+def contract_covering(*, freelancer_id: int, program_id: int, on: datetime.date) -> Contract | None:
+    """The signed contract under which the freelancer worked in the program on that date, if any."""
     contract = (
         Contract.objects.filter(freelancer_id=freelancer_id, program_id=program_id, start_date__lte=on)
         .exclude(status__in=[Contract.Status.DRAFT, Contract.Status.SENT])
-        .order_by("-start_date")
+        .order_by("-start_date", "-pk")
         .first()
     )
-    if contract is None or (contract.end_date and contract.end_date < on):
+    if contract is None or (contract.end_date and contract.end_date < on) or (
+        contract.ended_on and contract.ended_on < on
+    ):
         return None
-    return contract_rate_on(contract=contract, on=on)
+    return contract
+
+
+def _onboarding_incomplete(contract_ref="pk") -> Exists:
+    """True when the contract's program has a required onboarding step this contract has not completed."""
+    complete = OnboardingProgress.objects.filter(
+        contract_id=OuterRef(OuterRef(contract_ref)), step_id=OuterRef("pk"), done_at__isnull=False
+    ).filter(Q(step__needs_manager_confirmation=False) | Q(confirmed_at__isnull=False))
+    return Exists(
+        OnboardingStep.objects.filter(program_id=OuterRef("program_id"), required=True).exclude(Exists(complete))
+    )
+
+
+def _queue_ready_annotation() -> Case:
+    return Case(
+        When(Q(status=Contract.Status.ACTIVE) & ~_onboarding_incomplete(), then=Value(True)),
+        default=Value(False), output_field=BooleanField(),
+    )
+
+
+def queue_ready_contracts() -> QuerySet[Contract]:
+    """Active contracts whose every required onboarding step is done (and confirmed where it needs it)."""
+    return Contract.objects.filter(status=Contract.Status.ACTIVE).exclude(_onboarding_incomplete())
 
 
 def queue_ready_freelancer_ids(*, program_id: int) -> QuerySet:
@@ -39,9 +106,7 @@ def queue_ready_freelancer_ids(*, program_id: int) -> QuerySet:
 
     A values_list queryset, usable as a subquery: Freelancer.objects.filter(pk__in=...).
     """
-    return Contract.objects.filter(program_id=program_id, status=Contract.Status.ACTIVE).values_list(
-        "freelancer_id", flat=True
-    )
+    return queue_ready_contracts().filter(program_id=program_id).values_list("freelancer_id", flat=True)
 
 
 def freelancer_is_queue_ready(*, freelancer_id: int, program_id: int) -> bool:
@@ -65,4 +130,242 @@ def freelancer_program_ids(*, freelancer_id: int) -> QuerySet:
         Contract.objects.filter(freelancer_id=freelancer_id)
         .exclude(status__in=[Contract.Status.DRAFT, Contract.Status.ENDED, Contract.Status.TERMINATED])
         .values_list("program_id", flat=True)
+    )
+
+
+def offboarding_items_for(*, contract: Contract) -> QuerySet[OffboardingItem]:
+    """The contract's offboarding checklist (payments ticks FINAL_PAYOUT through offboarding_item_complete)."""
+    return OffboardingItem.objects.filter(contract=contract).select_related("grant__tool", "done_by")
+
+
+# ---------------------------------------------------------------- rates and floors
+
+
+def rate_floor_for(*, program: Program, country: str) -> RateFloor | None:
+    """The floor for a freelancer in `country`: the highest floor naming the country, else the program default."""
+    country = (country or "").upper()
+    floors = list(RateFloor.objects.filter(program=program))
+    named = [f for f in floors if country and country in (f.countries or [])]
+    candidates = named or [f for f in floors if not f.countries]
+    return max(candidates, key=lambda f: f.minimum_hourly_rate, default=None)
+
+
+@dataclass(frozen=True)
+class RateHistoryRow:
+    effective_date: datetime.date
+    hourly_rate: Decimal
+    reason: str
+    approved_by: object
+    note: str
+    override_reason: str
+    is_current: bool
+
+
+def rate_history_for(*, contract: Contract, today: datetime.date | None = None) -> list[RateHistoryRow]:
+    """The starting rate and every change, oldest first, with the one in force today marked."""
+    today = today or timezone.now().astimezone(contract.program.zone).date()
+    rows = [RateHistoryRow(contract.start_date, contract.hourly_rate, "Starting rate", contract.created_by, "",
+                           contract.below_floor_override_reason, False)]
+    for change in contract.rate_changes.all():  # prefetched by the detail selectors
+        rows.append(RateHistoryRow(change.effective_date, change.hourly_rate, change.get_reason_display(),
+                                   change.approved_by, change.note, change.below_floor_override_reason, False))
+    rows.sort(key=lambda r: r.effective_date)
+    current_index = max((i for i, r in enumerate(rows) if r.effective_date <= today), default=None)
+    return [
+        RateHistoryRow(**{**r.__dict__, "is_current": i == current_index}) for i, r in enumerate(rows)
+    ]
+
+
+def _current_rate_annotation(today: datetime.date):
+    latest = RateChange.objects.filter(contract=OuterRef("pk"), effective_date__lte=today).order_by("-effective_date")
+    return Coalesce(Subquery(latest.values("hourly_rate")[:1]), "hourly_rate")
+
+
+# ---------------------------------------------------------------- manager side
+
+
+def contract_list_for_manager(*, user, program: Program | None = None, status: str | None = None) -> QuerySet[Contract]:
+    """Contracts in the programs this user manages, with what the list page shows (constant query count)."""
+    qs = Contract.objects.filter(program__in=program_list(user=user))
+    if program is not None:
+        qs = qs.filter(program=program)
+    if status:
+        qs = qs.filter(status=status)
+    return (
+        qs.select_related("program", "freelancer__user")
+        .prefetch_related(
+            "documents", "onboarding_progress",
+            Prefetch("program__onboarding_steps", queryset=OnboardingStep.objects.order_by("position", "id")),
+        )
+        .annotate(current_rate=_current_rate_annotation(timezone.localdate()),
+                  is_queue_ready=_queue_ready_annotation())
+        .order_by("program__name", "freelancer__legal_name", "-start_date")
+    )
+
+
+def _contract_detail_queryset() -> QuerySet[Contract]:
+    return Contract.objects.select_related("program", "freelancer__user", "created_by").prefetch_related(
+        Prefetch("documents", queryset=ContractDocument.objects.select_related("signed_by").order_by("kind", "-version")),
+        Prefetch("rate_changes", queryset=RateChange.objects.select_related("approved_by")),
+        "onboarding_progress",
+        Prefetch("program__onboarding_steps", queryset=OnboardingStep.objects.order_by("position", "id")),
+        Prefetch("program__tools", queryset=ProgramTool.objects.order_by("name")),
+        Prefetch("access_grants", queryset=ToolAccessGrant.objects.select_related(
+            "tool", "requested_by", "granted_by", "revoked_by").order_by("tool__name", "-requested_at")),
+        Prefetch("offboarding_items", queryset=OffboardingItem.objects.select_related("grant__tool", "done_by")),
+        "end_reminders",
+    ).annotate(is_queue_ready=_queue_ready_annotation())
+
+
+def contract_get_for_manager(*, user, pk) -> Contract | None:
+    return _contract_detail_queryset().filter(program__in=program_list(user=user), pk=pk).first()
+
+
+def document_template_list_for_manager(*, user) -> dict:
+    """{program (or None for the default): {kind: template}} for the programs this user manages."""
+    programs = list(program_list(user=user).order_by("name"))
+    templates = DocumentTemplate.objects.filter(Q(program__in=programs) | Q(program__isnull=True))
+    found: dict = {None: {}}
+    for program in programs:
+        found[program] = {}
+    by_pk = {p.pk: p for p in programs}
+    for template in templates:
+        found[by_pk.get(template.program_id)][template.kind] = template
+    return found
+
+
+def document_template_for(*, program: Program, kind: str) -> DocumentTemplate | None:
+    """The program's own template of this kind, else the default one (None: use the built-in text)."""
+    return (
+        DocumentTemplate.objects.filter(Q(program=program) | Q(program__isnull=True), kind=kind)
+        .order_by(Coalesce("program_id", 0).desc())
+        .first()
+    )
+
+
+def rate_floor_list_for_manager(*, user) -> QuerySet[RateFloor]:
+    return RateFloor.objects.filter(program__in=program_list(user=user)).select_related("program")
+
+
+def credential_list_for_manager(*, user, program: Program | None = None) -> QuerySet[VaultCredential]:
+    qs = VaultCredential.objects.filter(program__in=program_list(user=user))
+    if program is not None:
+        qs = qs.filter(program=program)
+    return qs.select_related("program", "tool", "submitted_by").order_by("program__name", "tool__name", "label")
+
+
+def credential_reveals_for_manager(*, user, program: Program | None = None, limit: int = 100):
+    qs = CredentialReveal.objects.filter(credential__program__in=program_list(user=user))
+    if program is not None:
+        qs = qs.filter(credential__program=program)
+    return qs.select_related("credential__tool", "credential__program", "freelancer", "user")[:limit]
+
+
+def credential_link_list_for_manager(*, user, limit: int = 50):
+    return (
+        CredentialRequestLink.objects.filter(program__in=program_list(user=user))
+        .select_related("program", "tool", "created_by")[:limit]
+    )
+
+
+def tools_for_manager(*, user) -> QuerySet[ProgramTool]:
+    return ProgramTool.objects.filter(program__in=program_list(user=user)).select_related("program")
+
+
+# ---------------------------------------------------------------- freelancer side
+
+
+def contract_list_for_freelancer(*, freelancer: Freelancer) -> QuerySet[Contract]:
+    """The freelancer's contracts that have been sent to them (drafts are the manager's business)."""
+    return (
+        Contract.objects.filter(freelancer=freelancer)
+        .exclude(status=Contract.Status.DRAFT)
+        .select_related("program", "freelancer__user")
+        .prefetch_related(
+            "documents", "onboarding_progress",
+            Prefetch("program__onboarding_steps", queryset=OnboardingStep.objects.order_by("position", "id")),
+        )
+        .annotate(current_rate=_current_rate_annotation(timezone.localdate()),
+                  is_queue_ready=_queue_ready_annotation())
+        .order_by("-start_date", "-pk")
+    )
+
+
+def contract_get_for_freelancer(*, freelancer: Freelancer, pk) -> Contract | None:
+    return (
+        _contract_detail_queryset()
+        .filter(freelancer=freelancer, pk=pk)
+        .exclude(status=Contract.Status.DRAFT)
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class OnboardingRow:
+    step: OnboardingStep
+    progress: OnboardingProgress | None
+
+    @property
+    def is_done(self) -> bool:
+        return bool(self.progress and self.progress.done_at)
+
+    @property
+    def is_confirmed(self) -> bool:
+        return bool(self.progress and self.progress.confirmed_at)
+
+    @property
+    def is_complete(self) -> bool:
+        return bool(self.progress and self.progress.is_complete_for(self.step))
+
+    @property
+    def awaits_confirmation(self) -> bool:
+        return self.is_done and self.step.needs_manager_confirmation and not self.is_confirmed
+
+
+def onboarding_progress_for(*, contract: Contract) -> list[OnboardingRow]:
+    """Each of the program's onboarding steps with this contract's progress on it (prefetch-aware)."""
+    progress = {p.step_id: p for p in contract.onboarding_progress.all()}
+    return [OnboardingRow(step=step, progress=progress.get(step.pk)) for step in contract.program.onboarding_steps.all()]
+
+
+def credentials_for_contract(*, contract: Contract) -> QuerySet[VaultCredential]:
+    """Credentials the freelancer may reveal under this contract: active contract and a granted tool."""
+    if contract.status != Contract.Status.ACTIVE:
+        return VaultCredential.objects.none()
+    granted = ToolAccessGrant.objects.filter(contract=contract, status=ToolAccessGrant.Status.GRANTED)
+    return (
+        VaultCredential.objects.filter(program_id=contract.program_id, tool__in=granted.values("tool"))
+        .select_related("tool")
+        .order_by("tool__name", "label")
+    )
+
+
+def credential_get_for_reveal(*, freelancer: Freelancer, contract_pk, pk) -> tuple[VaultCredential, ToolAccessGrant] | None:
+    """The credential and the grant that allows revealing it, or None (the view answers 404)."""
+    grant = (
+        ToolAccessGrant.objects.filter(
+            contract_id=contract_pk, contract__freelancer=freelancer, contract__status=Contract.Status.ACTIVE,
+            status=ToolAccessGrant.Status.GRANTED, tool__vault_credentials__pk=pk,
+        )
+        .select_related("contract", "tool")
+        .first()
+    )
+    if grant is None:
+        return None
+    credential = VaultCredential.objects.filter(pk=pk, program_id=grant.contract.program_id, tool=grant.tool).first()
+    return (credential, grant) if credential else None
+
+
+def credential_link_get(*, token: str) -> CredentialRequestLink | None:
+    """The unused, unexpired link for this token; None for a wrong, tampered, used or expired one."""
+    from contracts.services.vault import token_digest
+
+    if not token or len(token) > 200:
+        return None
+    return (
+        CredentialRequestLink.objects.filter(
+            token_hash=token_digest(token), used_at__isnull=True, expires_at__gt=timezone.now()
+        )
+        .select_related("program", "tool")
+        .first()
     )

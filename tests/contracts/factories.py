@@ -2,13 +2,20 @@ import datetime
 from decimal import Decimal
 
 import factory
+from django.utils import timezone
 
-from contracts.models import Contract
+from contracts.models import Contract, RateFloor, ToolAccessGrant
+from programs.models import ProgramTool
 from tests.accounts.factories import FreelancerFactory
 from tests.programs.factories import ProgramFactory
 
 
 class ContractFactory(factory.django.DjangoModelFactory):
+    """An active contract with no documents (other apps' tests use it for queue-ready freelancers).
+
+    For a contract that went through sending and signing, use contracts.services in the test.
+    """
+
     class Meta:
         model = Contract
         skip_postgeneration_save = True
@@ -22,3 +29,48 @@ class ContractFactory(factory.django.DjangoModelFactory):
     currency = "USD"
     hours_per_week = Decimal("20")
     weekly_hour_cap = Decimal("30")
+    nda_required = True
+
+
+class ProgramToolFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ProgramTool
+        skip_postgeneration_save = True
+
+    program = factory.SubFactory(ProgramFactory)
+    name = factory.Sequence(lambda n: f"Tool {n}")
+    access_level = "Agent"
+
+
+class ToolAccessGrantFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ToolAccessGrant
+        skip_postgeneration_save = True
+
+    contract = factory.SubFactory(ContractFactory)
+    tool = factory.SubFactory(ProgramToolFactory, program=factory.SelfAttribute("..contract.program"))
+    status = ToolAccessGrant.Status.GRANTED
+    requested_at = factory.LazyFunction(timezone.now)
+    granted_at = factory.LazyFunction(timezone.now)
+
+
+class RateFloorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RateFloor
+        skip_postgeneration_save = True
+
+    program = factory.SubFactory(ProgramFactory)
+    label = "Everywhere"
+    countries = factory.LazyFunction(list)
+    minimum_hourly_rate = Decimal("12.00")
+    currency = "USD"
+
+
+def sign_contract(contract, freelancer=None, **overrides):
+    from contracts.services import contract_sign
+
+    freelancer = freelancer or contract.freelancer
+    kwargs = {"typed_name": freelancer.legal_name, "consent": True, "ip_address": "203.0.113.9",
+              "user_agent": "pytest-browser/1.0"}
+    kwargs.update(overrides)
+    return contract_sign(contract=contract, freelancer=freelancer, **kwargs)

@@ -1,0 +1,82 @@
+"""Every write in contracts goes through these functions (views, admin, tasks and other apps call them).
+
+Split by topic; import them from here: `from contracts.services import contract_sign`.
+"""
+
+from contracts.services.access import (
+    access_grant_grant,
+    access_grant_request,
+    access_grant_revoke,
+    offboarding_checklist_create,
+    offboarding_item_complete,
+)
+from contracts.services.lifecycle import (
+    contract_activate,
+    contract_create_draft,
+    contract_documents_issue,
+    contract_end,
+    contract_expiry_process,
+    contract_send,
+    contract_sign,
+    contract_terminate,
+    contract_update_draft,
+    contract_withdraw,
+    names_match,
+)
+from contracts.services.onboarding import (
+    onboarding_step_complete,
+    onboarding_step_confirm,
+    onboarding_step_undo,
+)
+from contracts.services.rates import (
+    document_template_save,
+    rate_change_create,
+    rate_floor_check,
+    rate_floor_create,
+    rate_floor_delete,
+)
+from contracts.services.vault import (
+    credential_delete,
+    credential_link_create,
+    credential_replace,
+    credential_reveal,
+    credential_reveal_fields,
+    credential_store,
+    credential_submit_via_link,
+    vault_rotate,
+)
+
+__all__ = [
+    "access_grant_grant",
+    "access_grant_request",
+    "access_grant_revoke",
+    "contract_activate",
+    "contract_create_draft",
+    "contract_documents_issue",
+    "contract_end",
+    "contract_expiry_process",
+    "contract_send",
+    "contract_sign",
+    "contract_terminate",
+    "contract_update_draft",
+    "contract_withdraw",
+    "credential_delete",
+    "credential_link_create",
+    "credential_replace",
+    "credential_reveal",
+    "credential_reveal_fields",
+    "credential_store",
+    "credential_submit_via_link",
+    "document_template_save",
+    "names_match",
+    "offboarding_checklist_create",
+    "offboarding_item_complete",
+    "onboarding_step_complete",
+    "onboarding_step_confirm",
+    "onboarding_step_undo",
+    "rate_change_create",
+    "rate_floor_check",
+    "rate_floor_create",
+    "rate_floor_delete",
+    "vault_rotate",
+]

@@ -1,0 +1,164 @@
+"""The credentials vault: managers store and share, customers submit through a one-time link."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.views import View
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.generic import FormView, TemplateView
+
+from accounts.mixins import ManagerRequiredMixin
+from contracts import selectors, services
+from contracts.forms import CredentialForm, CredentialLinkForm, CredentialSubmitForm
+from contracts.views.common import client_ip
+from core.errors import DomainError
+from core.forms import add_error_to_form
+
+SENSITIVE = method_decorator(sensitive_post_parameters("password", "notes", "username"), name="dispatch")
+
+
+class VaultView(ManagerRequiredMixin, TemplateView):
+    """Metadata only: which tool, label, who submitted, when; never the secret."""
+
+    template_name = "contracts/manage/vault.html"
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        return {
+            **super().get_context_data(**kwargs),
+            "credentials": selectors.credential_list_for_manager(user=user),
+            "reveals": selectors.credential_reveals_for_manager(user=user),
+            "links": selectors.credential_link_list_for_manager(user=user),
+            "new_link_url": self.request.session.pop("vault_new_link_url", None),
+            "now": timezone.now(),
+        }
+
+
+@SENSITIVE
+class CredentialCreateView(ManagerRequiredMixin, FormView):
+    template_name = "contracts/manage/credential_form.html"
+    form_class = CredentialForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "tools": selectors.tools_for_manager(user=self.request.user)}
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            services.credential_store(program=data["tool"].program, tool=data["tool"], label=data["label"],
+                                      username=data["username"], password=data["password"], notes=data["notes"],
+                                      actor=self.request.user)
+        except (DomainError, ValidationError) as error:
+            add_error_to_form(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, "Credentials stored, encrypted. Freelancers with access to the tool can reveal them.")
+        return redirect("contracts:vault")
+
+
+class _ManagedCredentialMixin(ManagerRequiredMixin):
+    def get_credential(self):
+        credential = selectors.credential_list_for_manager(user=self.request.user).filter(pk=self.kwargs["pk"]).first()
+        if credential is None:
+            raise Http404("No such credential.")
+        return credential
+
+
+@SENSITIVE
+class CredentialReplaceView(_ManagedCredentialMixin, FormView):
+    template_name = "contracts/manage/credential_form.html"
+    form_class = CredentialForm
+
+    def get_form_kwargs(self):
+        self.credential = self.get_credential()
+        kwargs = super().get_form_kwargs()
+        kwargs["tools"] = selectors.tools_for_manager(user=self.request.user).filter(pk=self.credential.tool_id)
+        kwargs["initial"] = {"tool": self.credential.tool, "label": self.credential.label}
+        return kwargs
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "credential": self.credential}
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            services.credential_replace(credential=self.credential, username=data["username"],
+                                        password=data["password"], notes=data["notes"], actor=self.request.user)
+        except (DomainError, ValidationError) as error:
+            add_error_to_form(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, "Credentials replaced.")
+        return redirect("contracts:vault")
+
+
+class CredentialDeleteView(_ManagedCredentialMixin, View):
+    def post(self, request, *args, **kwargs):
+        services.credential_delete(credential=self.get_credential(), actor=request.user)
+        messages.success(request, "Credentials deleted.")
+        return redirect("contracts:vault")
+
+
+class CredentialLinkCreateView(ManagerRequiredMixin, FormView):
+    template_name = "contracts/manage/credential_link_form.html"
+    form_class = CredentialLinkForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "tools": selectors.tools_for_manager(user=self.request.user)}
+
+    def form_valid(self, form):
+        import datetime
+
+        data = form.cleaned_data
+        try:
+            _link, url = services.credential_link_create(
+                program=data["tool"].program, tool=data["tool"], label=data["label"], actor=self.request.user,
+                recipient_name=data["recipient_name"], recipient_email=data["recipient_email"],
+                valid_for=datetime.timedelta(days=data["valid_days"]),
+            )
+        except (DomainError, ValidationError) as error:
+            add_error_to_form(form, error)
+            return self.form_invalid(form)
+        # Shown once, on the next page; only its hash is stored.
+        self.request.session["vault_new_link_url"] = url
+        messages.success(self.request, "One-time link created." + (" It was e-mailed." if data["recipient_email"] else ""))
+        return redirect("contracts:vault")
+
+
+@method_decorator(never_cache, name="dispatch")
+@SENSITIVE
+class CredentialSubmitView(View):
+    """Public: a customer submits credentials through a one-time link. Any bad link answers 404."""
+
+    template_name = "contracts/vault_submit.html"
+
+    def _link(self):
+        link = selectors.credential_link_get(token=self.kwargs["token"])
+        if link is None:
+            raise Http404("This link is not valid.")
+        return link
+
+    def get(self, request, *args, **kwargs):
+        link = self._link()
+        return render(request, self.template_name, {"link": link, "form": CredentialSubmitForm(
+            initial={"submitted_by_name": link.recipient_name})})
+
+    def post(self, request, *args, **kwargs):
+        link = self._link()
+        form = CredentialSubmitForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.credential_submit_via_link(
+                    token=kwargs["token"], username=data["username"], password=data["password"], notes=data["notes"],
+                    submitted_by_name=data["submitted_by_name"], ip_address=client_ip(request),
+                )
+            except DomainError as error:
+                if getattr(error, "code", None) == "link_invalid":
+                    raise Http404("This link is not valid.")
+                add_error_to_form(form, error)
+            else:
+                return render(request, "contracts/vault_submit_done.html", {"link": link})
+        return render(request, self.template_name, {"link": link, "form": form})

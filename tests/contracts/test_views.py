@@ -1,0 +1,340 @@
+import datetime
+import hashlib
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from contracts.models import Contract, ContractDocument, CredentialReveal, DocumentKind, RateChange
+from contracts.services import (
+    contract_create_draft,
+    contract_send,
+    credential_link_create,
+    credential_store,
+    rate_change_create,
+)
+from tests.accounts.factories import FreelancerFactory, ManagerFactory
+from tests.contracts.factories import (
+    ContractFactory,
+    ProgramToolFactory,
+    ToolAccessGrantFactory,
+    sign_contract,
+)
+from tests.programs.factories import OnboardingStepFactory, ProgramFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _signed(program, manager, **kwargs):
+    freelancer = kwargs.pop("freelancer", None) or FreelancerFactory()
+    contract = contract_create_draft(program=program, freelancer=freelancer, created_by=manager,
+                                     hourly_rate=Decimal("15.00"), start_date=datetime.date(2026, 1, 5), **kwargs)
+    contract_send(contract=contract, actor=manager)
+    return sign_contract(contract)
+
+
+# ---------------------------------------------------------------- portal
+
+
+def test_freelancer_signs_in_the_portal(client, sent):
+    client.force_login(sent.freelancer.user)
+    page = client.get(f"/portal/contracts/{sent.pk}/")
+    assert page.status_code == 200 and "Read and sign" in page.content.decode()
+    docs = {d.kind: d for d in sent.documents.all()}
+
+    response = client.post(
+        f"/portal/contracts/{sent.pk}/sign/",
+        {"typed_name": "sofia martinez", "consent": "on", "contract_sha256": docs["contract"].sha256,
+         "nda_sha256": docs["nda"].sha256},
+        REMOTE_ADDR="198.51.100.20", HTTP_USER_AGENT="Safari/18",
+    )
+
+    assert response.status_code == 302
+    document = ContractDocument.objects.get(pk=docs["contract"].pk)
+    assert document.signer_ip == "198.51.100.20" and document.signer_user_agent == "Safari/18"
+
+
+def test_portal_asks_to_confirm_a_close_name(client, sent):
+    client.force_login(sent.freelancer.user)
+    docs = {d.kind: d.sha256 for d in sent.documents.all()}
+    data = {"typed_name": "Sofia Martines", "consent": "on", "contract_sha256": docs["contract"],
+            "nda_sha256": docs["nda"]}
+
+    response = client.post(f"/portal/contracts/{sent.pk}/sign/", data)
+    assert response.status_code == 400
+    assert "Confirm and sign" in response.content.decode()
+    assert not ContractDocument.objects.filter(signed_at__isnull=False).exists()
+
+    response = client.post(f"/portal/contracts/{sent.pk}/sign/", {**data, "confirm_name_mismatch": "on"})
+    assert response.status_code == 302
+    assert ContractDocument.objects.filter(signed_at__isnull=False).count() == 2
+
+
+def test_signing_someone_elses_contract_is_404(client, sent):
+    other = FreelancerFactory(legal_name="Other Person")
+    client.force_login(other.user)
+    assert client.get(f"/portal/contracts/{sent.pk}/").status_code == 404
+    response = client.post(f"/portal/contracts/{sent.pk}/sign/", {"typed_name": "Other Person", "consent": "on"})
+    assert response.status_code == 404
+    doc = sent.documents.first()
+    assert client.get(f"/portal/contracts/{sent.pk}/documents/{doc.pk}/?download=html").status_code == 404
+    assert not ContractDocument.objects.filter(signed_at__isnull=False).exists()
+
+
+def test_drafts_are_not_shown_to_the_freelancer(client, draft):
+    client.force_login(draft.freelancer.user)
+    assert client.get(f"/portal/contracts/{draft.pk}/").status_code == 404
+    assert draft.freelancer.legal_name not in client.get("/portal/contracts/").content.decode().split("My contracts")[-1]
+
+
+def test_both_sides_download_the_signed_document_and_the_text_matches_the_hash(client, program, manager):
+    contract = _signed(program, manager)
+    document = contract.documents.get(kind=DocumentKind.CONTRACT)
+    for user, prefix in ((contract.freelancer.user, "/portal"), (manager, "/manage")):
+        client.force_login(user)
+        html = client.get(f"{prefix}/contracts/{contract.pk}/documents/{document.pk}/?download=html")
+        assert html.status_code == 200 and html["Content-Disposition"].startswith("attachment;")
+        assert document.sha256 in html.content.decode()
+        text = client.get(f"{prefix}/contracts/{contract.pk}/documents/{document.pk}/?download=txt")
+        assert hashlib.sha256(text.content).hexdigest() == document.sha256
+
+
+def test_document_text_is_escaped(client, program, manager):
+    evil = FreelancerFactory(legal_name="<script>alert(1)</script>")
+    contract = _signed(program, manager, freelancer=evil)
+    document = contract.documents.get(kind=DocumentKind.CONTRACT)
+    client.force_login(manager)
+    body = client.get(f"/manage/contracts/{contract.pk}/documents/{document.pk}/").content.decode()
+    assert "<script>alert(1)</script>" not in body and "&lt;script&gt;" in body
+
+
+def test_freelancer_ticks_onboarding_with_htmx(client, program, manager):
+    step = OnboardingStepFactory(program=program, title="Read the handbook")
+    contract = _signed(program, manager)
+    client.force_login(contract.freelancer.user)
+    response = client.post(f"/portal/contracts/{contract.pk}/onboarding/{step.pk}/", HTTP_HX_REQUEST="true")
+    assert response.status_code == 200 and "1 of 1 required steps complete" in response.content.decode()
+
+
+def test_manager_confirms_a_step(client, program, manager):
+    step = OnboardingStepFactory(program=program, title="Shadow", needs_manager_confirmation=True)
+    contract = _signed(program, manager)
+    client.force_login(manager)
+    response = client.post(f"/manage/contracts/{contract.pk}/onboarding/{step.pk}/confirm/", HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    assert contract.onboarding_progress.get(step=step).confirmed_by == manager
+
+
+def test_reveal_in_the_portal_is_logged_and_needs_a_grant(client, program, manager):
+    tool = ProgramToolFactory(program=program, name="Zendesk")
+    credential = credential_store(program=program, tool=tool, label="Login", username="u", password="pw-123",
+                                  actor=manager)
+    grant = ToolAccessGrantFactory(contract=ContractFactory(program=program), tool=tool)
+    url = f"/portal/contracts/{grant.contract_id}/credentials/{credential.pk}/reveal/"
+    client.force_login(grant.contract.freelancer.user)
+
+    assert client.get(url).status_code == 405  # a reveal is a POST, never a link
+    response = client.post(url, REMOTE_ADDR="198.51.100.30")
+    assert response.status_code == 200 and "pw-123" in response.content.decode()
+    assert response["Cache-Control"].startswith("no-store") or "no-store" in response["Cache-Control"]
+    assert CredentialReveal.objects.get().ip_address == "198.51.100.30"
+
+    other = ContractFactory(program=program)
+    client.force_login(other.freelancer.user)
+    assert client.post(f"/portal/contracts/{other.pk}/credentials/{credential.pk}/reveal/").status_code == 404
+    assert client.post(url).status_code == 404  # someone else's contract id
+    assert CredentialReveal.objects.count() == 1
+
+
+def test_manager_sees_the_reveal_log_but_never_the_secret(client, program, manager):
+    tool = ProgramToolFactory(program=program, name="Zendesk")
+    credential_store(program=program, tool=tool, label="Login", password="pw-123", actor=manager)
+    client.force_login(manager)
+    body = client.get("/manage/contracts/vault/").content.decode()
+    assert "Login" in body and "pw-123" not in body
+
+
+def test_one_time_link_page(client, program, manager):
+    tool = ProgramToolFactory(program=program, name="Zendesk")
+    _link, url = credential_link_create(program=program, tool=tool, label="Agent login", actor=manager)
+    path = url.replace("http://testserver", "")
+    assert client.get(path).status_code == 200
+    assert client.get(path[:-2] + "x/").status_code == 404  # tampered
+    response = client.post(path, {"submitted_by_name": "Ida", "username": "agent", "password": "pw"})
+    assert response.status_code == 200 and "Thank you" in response.content.decode()
+    assert client.get(path).status_code == 404  # spent
+    assert client.post(path, {"submitted_by_name": "Ida", "password": "again"}).status_code == 404
+
+
+# ---------------------------------------------------------------- manager pages and scope
+
+
+def test_manager_of_another_program_gets_404(client, program, manager):
+    contract = ContractFactory(program=program)
+    outsider = ManagerFactory()
+    ProgramFactory(managers=[outsider])
+    client.force_login(outsider)
+    assert client.get(f"/manage/contracts/{contract.pk}/").status_code == 404
+    assert client.post(f"/manage/contracts/{contract.pk}/end/",
+                       {"how": "terminate", "ended_on": "2026-06-01", "reason": "x"}).status_code == 404
+    assert contract.freelancer.legal_name not in client.get("/manage/contracts/").content.decode()
+    contract.refresh_from_db()
+    assert contract.status == Contract.Status.ACTIVE
+
+
+def test_freelancers_cannot_open_manager_pages(client, program):
+    contract = ContractFactory(program=program)
+    client.force_login(contract.freelancer.user)
+    assert client.get("/manage/contracts/").status_code == 403
+
+
+def test_manager_creates_sends_and_terminates(client, program, manager, freelancer):
+    client.force_login(manager)
+    response = client.post("/manage/contracts/new/", {
+        "program": program.pk, "freelancer": freelancer.pk, "role": "Tier-1 agent", "start_date": "2026-02-01",
+        "end_date": "", "hourly_rate": "15.00", "currency": "USD", "hours_per_week": "20", "weekly_hour_cap": "25",
+        "nda_required": "on",
+    })
+    contract = Contract.objects.get()
+    assert response.status_code == 302 and response.url == f"/manage/contracts/{contract.pk}/"
+    assert client.post(f"/manage/contracts/{contract.pk}/send/").status_code == 302
+    contract.refresh_from_db()
+    assert contract.status == Contract.Status.SENT
+
+    response = client.post(f"/manage/contracts/{contract.pk}/end/", {"how": "terminate", "ended_on": "2026-01-20"})
+    assert response.status_code == 200 and "Give the reason" in response.content.decode()
+    client.post(f"/manage/contracts/{contract.pk}/end/",
+                {"how": "terminate", "ended_on": "2026-01-20", "reason": "Did not start"})
+    contract.refresh_from_db()
+    assert contract.status == Contract.Status.TERMINATED
+
+
+def test_create_form_shows_the_floor_error_and_creates_nothing(client, program, manager):
+    from tests.contracts.factories import RateFloorFactory
+
+    RateFloorFactory(program=program, countries=["US"], minimum_hourly_rate=Decimal("20"))
+    client.force_login(manager)
+    response = client.post("/manage/contracts/new/", {
+        "program": program.pk, "freelancer": FreelancerFactory(country="US").pk, "role": "Agent",
+        "start_date": "2026-02-01", "end_date": "2026-01-01", "hourly_rate": "15.00", "currency": "USD",
+        "hours_per_week": "20", "weekly_hour_cap": "25",
+    })
+    assert response.status_code == 200 and "before the start date" in response.content.decode()
+    response = client.post("/manage/contracts/new/", {
+        "program": program.pk, "freelancer": FreelancerFactory(country="US").pk, "role": "Agent",
+        "start_date": "2026-02-01", "hourly_rate": "15.00", "currency": "USD",
+        "hours_per_week": "20", "weekly_hour_cap": "25",
+    })
+    assert response.status_code == 200 and "below the rate floor" in response.content.decode()
+    assert not Contract.objects.exists()
+
+
+def test_rate_change_page_records_the_change(client, program, manager):
+    contract = ContractFactory(program=program)
+    client.force_login(manager)
+    response = client.post(f"/manage/contracts/{contract.pk}/rate-change/", {
+        "effective_date": "2026-05-01", "hourly_rate": "21.50", "reason": "annual_review", "note": "",
+    })
+    assert response.status_code == 302
+    change = RateChange.objects.get()
+    assert change.hourly_rate == Decimal("21.50") and change.approved_by == manager
+
+
+@pytest.mark.parametrize("path", [
+    "/manage/contracts/", "/manage/contracts/new/", "/manage/contracts/templates/",
+    "/manage/contracts/templates/{slug}/contract/", "/manage/contracts/templates/{slug}/nda/",
+    "/manage/contracts/rate-floors/", "/manage/contracts/vault/", "/manage/contracts/vault/new/",
+    "/manage/contracts/vault/links/new/", "/manage/contracts/{pk}/", "/manage/contracts/{pk}/rate-change/",
+    "/manage/contracts/{pk}/end/",
+])
+def test_manager_pages_render(client, program, manager, path):
+    contract = _signed(program, manager)
+    OnboardingStepFactory(program=program)
+    ToolAccessGrantFactory(contract=contract)
+    client.force_login(manager)
+    assert client.get(path.format(slug=program.slug, pk=contract.pk)).status_code == 200
+
+
+def test_only_an_administrator_edits_the_default_templates(client, manager):
+    client.force_login(manager)
+    assert client.get("/manage/contracts/templates/default/contract/").status_code == 404
+
+
+def test_nav_link_names_exist():
+    assert reverse("contracts:contract_list") == "/manage/contracts/"
+    assert reverse("contracts:portal_contracts") == "/portal/contracts/"
+
+
+# ---------------------------------------------------------------- query counts
+
+
+def _fill(program, manager, n):
+    steps = [OnboardingStepFactory(program=program) for _ in range(2)]
+    for _ in range(n):
+        contract = _signed(program, manager)
+        rate_change_create(contract=contract, effective_date=datetime.date(2026, 3, 1), hourly_rate=Decimal("16"),
+                           reason="evaluation", approved_by=manager)
+        from contracts.services import onboarding_step_complete
+
+        onboarding_step_complete(contract=contract, step=steps[0], user=contract.freelancer.user)
+    return steps
+
+
+def test_manager_list_query_count_does_not_grow(client, program, manager, django_assert_max_num_queries):
+    _fill(program, manager, 2)
+    client.force_login(manager)
+    client.get("/manage/contracts/")
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as few:
+        assert client.get("/manage/contracts/").status_code == 200
+    for _ in range(4):
+        contract = _signed(program, manager)
+        ContractFactory(program=ProgramFactory(managers=[manager]))
+        rate_change_create(contract=contract, effective_date=datetime.date(2026, 3, 1), hourly_rate=Decimal("16"),
+                           reason="evaluation", approved_by=manager)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get("/manage/contracts/")
+    assert response.content.decode().count("/manage/contracts/") > 6
+
+
+def test_portal_list_query_count_does_not_grow(client, program, manager, django_assert_max_num_queries):
+    freelancer = FreelancerFactory()
+    _signed(program, manager, freelancer=freelancer)
+    client.force_login(freelancer.user)
+    client.get("/portal/contracts/")
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as few:
+        client.get("/portal/contracts/")
+    for _ in range(3):
+        other = ProgramFactory(managers=[manager])
+        OnboardingStepFactory(program=other)
+        _signed(other, manager, freelancer=freelancer)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get("/portal/contracts/")
+    assert response.content.decode().count("/portal/contracts/") >= 4
+
+
+def test_vault_page_query_count_does_not_grow(client, program, manager, django_assert_max_num_queries):
+    tool = ProgramToolFactory(program=program)
+    credential = credential_store(program=program, tool=tool, label="A", password="x", actor=manager)
+    client.force_login(manager)
+    client.get("/manage/contracts/vault/")
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as few:
+        client.get("/manage/contracts/vault/")
+    for i in range(4):
+        grant = ToolAccessGrantFactory(contract=ContractFactory(program=program), tool=tool)
+        credential_store(program=program, tool=ProgramToolFactory(program=program), label=f"B{i}", password="y",
+                         actor=manager)
+        credential_link_create(program=program, tool=tool, label=f"L{i}", actor=manager)
+        from contracts.services import credential_reveal
+
+        credential_reveal(credential=credential, freelancer=grant.contract.freelancer, ip_address=None)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get("/manage/contracts/vault/")
