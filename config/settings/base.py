@@ -183,6 +183,9 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
+# Recruiting: rejected/withdrawn applications are anonymised after this many days (monthly job).
+RECRUITING_ANONYMISE_AFTER_DAYS = env.int("RECRUITING_ANONYMISE_AFTER_DAYS", default=180)
+
 # Credentials vault (contracts): comma-separated Fernet keys, newest first.
 VAULT_KEYS = env.list("FLEXDESK_VAULT_KEYS", default=[])
 
