@@ -1,1 +1,410 @@
-from django.db import models  # noqa: F401
+"""Tickets, their thread and timeline, the per-program queue/SLA policy, and freelancers' availability.
+
+Reviews, payments and the dashboard read these models; the fields below are a contract:
+- Ticket.status moves only through Ticket.TRANSITIONS (services.ticket_* functions).
+- Ticket.queue says who holds a ticket: freelancers (tier 1) or the in-house team.
+- first_response_seconds / resolution_seconds are business-time seconds under the program's policy;
+  first_response_met / resolution_met are the SLA attainment (None until known).
+"""
+
+import datetime
+import zoneinfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+
+from accounts.models import Freelancer
+from core.models import TimeStampedModel
+from programs.models import Channel, Program, TicketType
+
+DEFAULT_ESCALATION_REASONS = [
+    ["too_complex", "Too complex"],
+    ["billing", "Billing"],
+    ["angry_customer", "Angry customer"],
+    ["bug", "Bug"],
+    ["language", "Language"],
+    ["other", "Other"],
+]
+# Used by the SLA sweep when a program escalates breached tickets automatically.
+AUTO_ESCALATION_REASON = ["sla_breach", "SLA breached (automatic)"]
+
+WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+
+
+def default_escalation_reasons() -> list:
+    return [list(pair) for pair in DEFAULT_ESCALATION_REASONS]
+
+
+def default_business_hours() -> list:
+    """Mon–Fri 09:00–17:00: one list of ["HH:MM", "HH:MM"] intervals per weekday, Monday first."""
+    return [[["09:00", "17:00"]] for _ in range(5)] + [[], []]
+
+
+def _parse_hhmm(value: str) -> int:
+    hours, minutes = str(value).split(":")
+    total = int(hours) * 60 + int(minutes)
+    if not 0 <= total <= 24 * 60 or not 0 <= int(minutes) < 60:
+        raise ValueError(value)
+    return total
+
+
+class QueueSettings(TimeStampedModel):
+    """A program's queue and SLA policy. Programs without a row use the defaults (24/7, 60 minutes)."""
+
+    program = models.OneToOneField(Program, on_delete=models.CASCADE, related_name="queue_settings")
+    first_response_minutes = models.PositiveIntegerField(
+        default=60, validators=[MinValueValidator(1)], help_text="First-response target, in business minutes."
+    )
+    resolution_minutes = models.PositiveIntegerField(
+        default=24 * 60, validators=[MinValueValidator(1)], help_text="Resolution target, in business minutes."
+    )
+    inhouse_response_minutes = models.PositiveIntegerField(
+        default=4 * 60, validators=[MinValueValidator(1)],
+        help_text="In-house queue target: minutes from escalation to the in-house team's first action.",
+    )
+    business_hours_only = models.BooleanField(
+        default=False, help_text="SLA clocks run only in the business hours below (else 24/7)."
+    )
+    business_hours = models.JSONField(
+        default=default_business_hours, blank=True,
+        help_text='Per weekday (Monday first) a list of ["HH:MM", "HH:MM"] intervals in the program time zone.',
+    )
+    warning_minutes = models.PositiveIntegerField(
+        default=15, validators=[MaxValueValidator(24 * 60)], help_text="Warn the assignee this long before a breach."
+    )
+    auto_escalate_on_breach = models.BooleanField(
+        default=False, help_text="Move freelancer tickets that breach their SLA to the in-house queue."
+    )
+    zendesk_signing_secret = models.CharField(
+        max_length=200, blank=True, help_text="The Zendesk webhook's signing secret (HMAC-SHA256)."
+    )
+    escalation_reasons = models.JSONField(
+        default=default_escalation_reasons, blank=True, help_text='[["value", "Label"], …] freelancers pick from.'
+    )
+
+    class Meta:
+        verbose_name = "queue settings"
+        verbose_name_plural = "queue settings"
+
+    def __str__(self):
+        return f"Queue settings of {self.program}"
+
+    @classmethod
+    def for_program(cls, program: Program) -> "QueueSettings":
+        """The program's saved settings, or unsaved defaults (reads never write)."""
+        try:
+            return program.queue_settings
+        except cls.DoesNotExist:
+            return cls(program=program)
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return self.program.zone
+
+    @property
+    def weekly_minutes(self) -> list[list[tuple[int, int]]] | None:
+        """Business intervals as (start_minute, end_minute) per weekday; None means 24/7."""
+        if not self.business_hours_only:
+            return None
+        return [
+            [(_parse_hhmm(start), _parse_hhmm(end)) for start, end in (day or [])]
+            for day in (self.business_hours or [])[:7]
+        ] + [[] for _ in range(7 - len((self.business_hours or [])[:7]))]
+
+    def reason_choices(self) -> list[tuple[str, str]]:
+        return [(value, label) for value, label in (self.escalation_reasons or default_escalation_reasons())]
+
+    def reason_label(self, value: str) -> str:
+        labels = dict(self.reason_choices())
+        labels.setdefault(AUTO_ESCALATION_REASON[0], AUTO_ESCALATION_REASON[1])
+        return labels.get(value, value.replace("_", " ").capitalize())
+
+    def clean(self):
+        hours = self.business_hours or []
+        if not isinstance(hours, list) or len(hours) != 7:
+            raise ValidationError({"business_hours": "Give seven weekdays, Monday first."})
+        try:
+            minutes = [[(_parse_hhmm(s), _parse_hhmm(e)) for s, e in day] for day in hours]
+        except (TypeError, ValueError):
+            raise ValidationError({"business_hours": 'Each interval is ["HH:MM", "HH:MM"].'})
+        if any(start >= end for day in minutes for start, end in day):
+            raise ValidationError({"business_hours": "Each interval must end after it starts."})
+        if self.business_hours_only and not any(minutes):
+            raise ValidationError({"business_hours": "Business hours-only SLAs need at least one open interval."})
+        reasons = self.escalation_reasons or []
+        if not reasons or not all(isinstance(r, list | tuple) and len(r) == 2 and r[0] for r in reasons):
+            raise ValidationError({"escalation_reasons": 'Give at least one ["value", "Label"] pair.'})
+
+
+class Ticket(models.Model):
+    class Status(models.TextChoices):
+        NEW = "new", "New"
+        OPEN = "open", "Open"
+        PENDING = "pending", "Pending (waiting on customer)"
+        SOLVED = "solved", "Solved"
+        CLOSED = "closed", "Closed"
+
+    TRANSITIONS = {
+        Status.NEW: {Status.OPEN, Status.PENDING, Status.SOLVED, Status.CLOSED},
+        Status.OPEN: {Status.PENDING, Status.SOLVED, Status.CLOSED},
+        Status.PENDING: {Status.OPEN, Status.SOLVED, Status.CLOSED},
+        Status.SOLVED: {Status.OPEN, Status.CLOSED},
+        Status.CLOSED: set(),
+    }
+    ACTIVE_STATUSES = (Status.NEW, Status.OPEN, Status.PENDING)
+    # Tickets "waiting on" their assignee: these count against capacity (pending does not).
+    LOAD_STATUSES = (Status.NEW, Status.OPEN)
+
+    class Priority(models.TextChoices):
+        LOW = "low", "Low"
+        NORMAL = "normal", "Normal"
+        HIGH = "high", "High"
+        URGENT = "urgent", "Urgent"
+
+    class Queue(models.TextChoices):
+        FREELANCER = "freelancer", "Freelancers"
+        INHOUSE = "inhouse", "In-house team"
+
+    class Source(models.TextChoices):
+        API = "api", "API"
+        ZENDESK = "zendesk", "Zendesk webhook"
+        CSV = "csv", "CSV import"
+        MANUAL = "manual", "Manual"
+
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="tickets")
+    external_id = models.CharField(max_length=100, help_text="The ticket's id in the company's helpdesk.")
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.API)
+    subject = models.CharField(max_length=255)
+    body = models.TextField()
+    requester_email = models.EmailField()
+    requester_name = models.CharField(max_length=150, blank=True)
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.EMAIL)
+    ticket_type = models.ForeignKey(TicketType, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    language = models.CharField(max_length=10, default="en", help_text="Language code, e.g. en, es, pt-br.")
+    priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.NORMAL)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.NEW)
+    tier = models.PositiveSmallIntegerField(default=1, validators=[MinValueValidator(1), MaxValueValidator(3)])
+    queue = models.CharField(max_length=10, choices=Queue.choices, default=Queue.FREELANCER)
+    assignee = models.ForeignKey(
+        Freelancer, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_tickets"
+    )
+    inhouse_assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="inhouse_tickets"
+    )
+    # SLA clocks (UTC). sla_due_at is the first-response deadline; next_due_at is whatever deadline the
+    # current holder must meet next (first response, resolution, or the in-house target) and drives the
+    # queue order and the warning/breach sweep.
+    sla_due_at = models.DateTimeField(null=True, blank=True)
+    resolution_due_at = models.DateTimeField(null=True, blank=True)
+    inhouse_due_at = models.DateTimeField(null=True, blank=True)
+    next_due_at = models.DateTimeField(null=True, blank=True)
+    sla_warned_at = models.DateTimeField(null=True, blank=True)
+    sla_breached_at = models.DateTimeField(null=True, blank=True)
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    first_responder = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    solved_at = models.DateTimeField(null=True, blank=True)
+    solved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    first_response_seconds = models.PositiveIntegerField(null=True, blank=True, help_text="Business seconds.")
+    resolution_seconds = models.PositiveIntegerField(null=True, blank=True, help_text="Business seconds.")
+    first_response_met = models.BooleanField(null=True, blank=True)
+    resolution_met = models.BooleanField(null=True, blank=True)
+    # Escalation to the in-house team
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    escalation_reason = models.CharField(max_length=40, blank=True)
+    escalation_note = models.TextField(blank=True)
+    escalated_by = models.ForeignKey(
+        Freelancer, null=True, blank=True, on_delete=models.SET_NULL, related_name="escalated_tickets"
+    )
+    routed_at = models.DateTimeField(null=True, blank=True, help_text="When routing decided the queue.")
+    last_assigned_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["program", "external_id"], name="ticket_unique_external_id"),
+            models.CheckConstraint(condition=models.Q(status__in=["new", "open", "pending", "solved", "closed"]),
+                                   name="ticket_status_valid"),
+            models.CheckConstraint(condition=models.Q(tier__gte=1) & models.Q(tier__lte=3), name="ticket_tier_1_3"),
+        ]
+        indexes = [
+            # freelancer work queue and capacity counts
+            models.Index(fields=["assignee", "status", "next_due_at"], name="ticket_assignee_queue"),
+            # in-house queue / program lists / sweeps
+            models.Index(fields=["program", "queue", "status", "next_due_at"], name="ticket_program_queue"),
+            models.Index(fields=["program", "-created_at"], name="ticket_program_created"),
+            models.Index(fields=["status", "next_due_at"], name="ticket_status_due"),
+            models.Index(fields=["inhouse_assignee", "status"], name="ticket_inhouse_assignee"),
+            # reporting (freelancer_ticket_stats)
+            models.Index(fields=["program", "solved_at"], name="ticket_program_solved"),
+            models.Index(fields=["program", "escalated_at"], name="ticket_program_escalated"),
+            models.Index(fields=["program", "first_response_at"], name="ticket_program_first_resp"),
+        ]
+
+    def __str__(self):
+        return f"#{self.pk} {self.subject[:60]}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE_STATUSES
+
+    @property
+    def is_escalated(self) -> bool:
+        return self.escalated_at is not None
+
+    @property
+    def sla_state(self) -> str:
+        """ok / warning / breached / met / none — for badges; uses the time of the call."""
+        if not self.is_active:
+            return "none"
+        if self.next_due_at is None:
+            return "none"
+        left = (self.next_due_at - timezone.now()).total_seconds()
+        if left < 0:
+            return "breached"
+        if left < 15 * 60:
+            return "warning"
+        return "ok"
+
+    @property
+    def seconds_left(self) -> int | None:
+        if self.next_due_at is None:
+            return None
+        return int((self.next_due_at - timezone.now()).total_seconds())
+
+
+class TicketMessage(models.Model):
+    """A reply to the customer or an internal note. Replies are exposed in the API for the helpdesk to pick up."""
+
+    class Kind(models.TextChoices):
+        REPLY = "reply", "Reply"
+        NOTE = "note", "Internal note"
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    body = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["ticket", "created_at"], name="ticket_message_thread")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} on #{self.ticket_id}"
+
+
+class TicketEvent(models.Model):
+    """One line of the ticket's timeline: what happened, who did it, when, and the details."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", "Created"
+        ROUTED = "routed", "Routed"
+        WAITING = "waiting", "Waiting in queue"
+        ASSIGNED = "assigned", "Assigned"
+        REASSIGNED = "reassigned", "Reassigned"
+        HANDED_OVER = "handed_over", "Handed over"
+        REPLIED = "replied", "Replied"
+        NOTE = "note", "Internal note"
+        ESCALATED = "escalated", "Escalated"
+        SENT_BACK = "sent_back", "Sent back to freelancers"
+        STATUS = "status", "Status changed"
+        SOLVED = "solved", "Solved"
+        REOPENED = "reopened", "Reopened"
+        SLA_WARNING = "sla_warning", "SLA warning"
+        SLA_BREACHED = "sla_breached", "SLA breached"
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="+")
+    message = models.CharField(max_length=500, blank=True, help_text="Human-readable summary (the why).")
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["ticket", "created_at"], name="ticket_event_timeline")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} #{self.ticket_id}"
+
+
+class AvailabilitySlot(models.Model):
+    """Recurring weekly hours in the freelancer's own time zone.
+
+    end_time 00:00 means midnight at the end of the day. `program` empty means "for any program";
+    managers of programs with scheduled shifts add slots for their program.
+    """
+
+    freelancer = models.ForeignKey(Freelancer, on_delete=models.CASCADE, related_name="availability_slots")
+    program = models.ForeignKey(Program, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    weekday = models.PositiveSmallIntegerField(choices=list(enumerate(WEEKDAYS)))
+    start_time = models.TimeField()
+    end_time = models.TimeField(help_text="00:00 means midnight at the end of the day.")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["freelancer", "weekday", "start_time"]
+        indexes = [models.Index(fields=["freelancer", "weekday"], name="availability_slot_weekday")]
+
+    def __str__(self):
+        return f"{WEEKDAYS[self.weekday]} {self.start_time:%H:%M}–{self.end_time:%H:%M}"
+
+    @property
+    def start_minute(self) -> int:
+        return self.start_time.hour * 60 + self.start_time.minute
+
+    @property
+    def end_minute(self) -> int:
+        minutes = self.end_time.hour * 60 + self.end_time.minute
+        return minutes or 24 * 60
+
+    def clean(self):
+        if self.start_time and self.end_time is not None and self.end_minute <= self.start_minute:
+            raise ValidationError({"end_time": "The shift must end after it starts (split overnight shifts in two)."})
+
+
+class AvailabilityChange(models.Model):
+    """A one-off change: away (holiday, sick, break) or extra hours, between two moments."""
+
+    class Kind(models.TextChoices):
+        AWAY = "away", "Away"
+        EXTRA = "extra", "Extra hours"
+
+    freelancer = models.ForeignKey(Freelancer, on_delete=models.CASCADE, related_name="availability_changes")
+    program = models.ForeignKey(Program, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    note = models.CharField(max_length=200, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["starts_at"]
+        indexes = [models.Index(fields=["freelancer", "ends_at"], name="availability_change_end")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(ends_at__gt=models.F("starts_at")),
+                                   name="availability_change_ends_after_start"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.starts_at:%Y-%m-%d %H:%M}–{self.ends_at:%Y-%m-%d %H:%M}"
+
+    def clean(self):
+        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
+            raise ValidationError({"ends_at": "The end must be after the start."})
+        if self.starts_at and self.ends_at and self.ends_at - self.starts_at > datetime.timedelta(days=120):
+            raise ValidationError({"ends_at": "One change covers at most 120 days."})

@@ -1,3 +1,31 @@
+from django.urls import path
+
+from queues import api, views
+
 app_name = "queues"
 
-urlpatterns: list = []
+urlpatterns = [
+    # API
+    path("api/v1/tickets/", api.TicketListCreateAPI.as_view(), name="api_tickets"),
+    path("api/v1/tickets/<int:pk>/", api.TicketDetailAPI.as_view(), name="api_ticket"),
+    path("api/v1/webhooks/zendesk/<slug:program_slug>/", api.ZendeskWebhookAPI.as_view(), name="zendesk_webhook"),
+    # Portal
+    path("portal/tickets/", views.MyQueueView.as_view(), name="my_queue"),
+    path("portal/tickets/<int:pk>/", views.PortalTicketView.as_view(), name="portal_ticket"),
+    path("portal/tickets/<int:pk>/<slug:action>/", views.PortalTicketView.as_view(), name="portal_ticket_action"),
+    path("portal/availability/", views.AvailabilityView.as_view(), name="availability"),
+    path("portal/availability/<slug:action>/", views.AvailabilityView.as_view(), name="availability_action"),
+    path("portal/availability/<slug:action>/<int:pk>/", views.AvailabilityView.as_view(),
+         name="availability_delete"),
+    # Manage
+    path("manage/queues/", views.InhouseQueueView.as_view(), name="inhouse_queue"),
+    path("manage/queues/tickets/", views.TicketSearchView.as_view(), name="ticket_list"),
+    path("manage/queues/tickets/<int:pk>/", views.ManageTicketView.as_view(), name="manage_ticket"),
+    path("manage/queues/tickets/<int:pk>/<slug:action>/", views.ManageTicketView.as_view(),
+         name="manage_ticket_action"),
+    path("manage/queues/<slug:program_slug>/coverage/", views.CoverageView.as_view(), name="coverage"),
+    path("manage/queues/<slug:program_slug>/coverage/<slug:action>/<int:pk>/", views.CoverageView.as_view(),
+         name="coverage_action"),
+    path("manage/queues/<slug:program_slug>/import/", views.TicketImportView.as_view(), name="ticket_import"),
+    path("manage/queues/<slug:program_slug>/settings/", views.QueueSettingsView.as_view(), name="queue_settings"),
+]

@@ -1,0 +1,105 @@
+"""When a freelancer is on shift: weekly slots in their own time zone, plus one-off extra hours, minus away time.
+
+Pure functions over already-loaded slots and changes (no queries), so routing can evaluate many freelancers
+from one prefetch. Intervals are UTC (start, end) pairs.
+"""
+
+import datetime
+from collections.abc import Iterable
+
+from queues.sla import _local
+
+Interval = tuple[datetime.datetime, datetime.datetime]
+
+
+def _merge(intervals: Iterable[Interval]) -> list[Interval]:
+    merged: list[list[datetime.datetime]] = []
+    for start, end in sorted(intervals):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return [(s, e) for s, e in merged]
+
+
+def _subtract(intervals: list[Interval], holes: list[Interval]) -> list[Interval]:
+    result = []
+    for start, end in intervals:
+        pieces = [(start, end)]
+        for hole_start, hole_end in holes:
+            next_pieces = []
+            for s, e in pieces:
+                if hole_end <= s or hole_start >= e:
+                    next_pieces.append((s, e))
+                    continue
+                if s < hole_start:
+                    next_pieces.append((s, hole_start))
+                if hole_end < e:
+                    next_pieces.append((hole_end, e))
+            pieces = next_pieces
+        result.extend(pieces)
+    return result
+
+
+def _applies(item, program_id) -> bool:
+    return program_id is None or item.program_id is None or item.program_id == program_id
+
+
+def availability_intervals(
+    *, zone, slots, changes, start: datetime.datetime, end: datetime.datetime, program_id: int | None = None,
+) -> list[Interval]:
+    """Merged UTC intervals between start and end when the freelancer is available (for `program_id`)."""
+    found: list[Interval] = []
+    first_day = start.astimezone(zone).date() - datetime.timedelta(days=1)
+    last_day = end.astimezone(zone).date() + datetime.timedelta(days=1)
+    by_weekday: dict[int, list] = {}
+    for slot in slots:
+        if _applies(slot, program_id):
+            by_weekday.setdefault(slot.weekday, []).append(slot)
+    day = first_day
+    while day <= last_day:
+        for slot in by_weekday.get(day.weekday(), ()):
+            found.append((_local(day, slot.start_minute, zone), _local(day, slot.end_minute, zone)))
+        day += datetime.timedelta(days=1)
+    aways = []
+    for change in changes:
+        if change.kind == "extra" and _applies(change, program_id):
+            found.append((change.starts_at, change.ends_at))
+        elif change.kind == "away":
+            aways.append((change.starts_at, change.ends_at))
+    intervals = _subtract(_merge(found), _merge(aways))
+    return [(max(s, start), min(e, end)) for s, e in intervals if e > start and s < end]
+
+
+def is_on_shift(*, zone, slots, changes, at: datetime.datetime, program_id: int | None = None) -> bool:
+    intervals = availability_intervals(
+        zone=zone, slots=slots, changes=changes, start=at, end=at + datetime.timedelta(minutes=1),
+        program_id=program_id,
+    )
+    return any(s <= at < e for s, e in intervals)
+
+
+def next_on_shift_at(
+    *, zone, slots, changes, after: datetime.datetime, program_id: int | None = None, horizon_days: int = 14,
+) -> datetime.datetime | None:
+    """When the freelancer is next on shift after `after` (None when not within the horizon)."""
+    intervals = availability_intervals(
+        zone=zone, slots=slots, changes=changes, start=after,
+        end=after + datetime.timedelta(days=horizon_days), program_id=program_id,
+    )
+    for s, _e in intervals:
+        if s > after:
+            return s
+    return None
+
+
+def shift_end_at(*, zone, slots, changes, at: datetime.datetime, program_id: int | None = None):
+    """When the shift the freelancer is on at `at` ends (None when not on shift)."""
+    intervals = availability_intervals(
+        zone=zone, slots=slots, changes=changes, start=at, end=at + datetime.timedelta(days=8),
+        program_id=program_id,
+    )
+    for s, e in intervals:
+        if s <= at < e:
+            return e
+    return None

@@ -1,0 +1,13 @@
+"""The ticket timeline, written explicitly inside each service (never by signals)."""
+
+from django.utils import timezone
+
+from queues.models import Ticket, TicketEvent
+
+
+def event_record(*, ticket: Ticket, kind: str, actor=None, message: str = "", at=None, **data) -> TicketEvent:
+    if actor is not None and not getattr(actor, "is_authenticated", False):
+        actor = None
+    return TicketEvent.objects.create(
+        ticket=ticket, kind=kind, actor=actor, message=message[:500], data=data, created_at=at or timezone.now()
+    )

@@ -1,0 +1,207 @@
+import datetime
+
+from django import forms
+
+from queues.models import WEEKDAYS, AvailabilityChange, QueueSettings, Ticket
+
+TIME_INPUT = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+LOCAL_DT_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+def _small_widgets(form):
+    for field in form.fields.values():
+        is_select = isinstance(field.widget, forms.Select)
+        field.widget.attrs["class"] = "form-select form-select-sm" if is_select else "form-control form-control-sm"
+
+
+class ReplyForm(forms.Form):
+    body = forms.CharField(label="Reply to the customer", widget=forms.Textarea(attrs={"rows": 5}), max_length=50_000)
+    status_after = forms.ChoiceField(
+        label="Then set the ticket to",
+        choices=[(Ticket.Status.OPEN, "Open"), (Ticket.Status.PENDING, "Pending (waiting on the customer)"),
+                 (Ticket.Status.SOLVED, "Solved")],
+        initial=Ticket.Status.OPEN,
+    )
+
+
+class NoteForm(forms.Form):
+    body = forms.CharField(label="Internal note (not sent to the customer)", widget=forms.Textarea(attrs={"rows": 3}),
+                           max_length=50_000)
+
+
+class EscalateForm(forms.Form):
+    reason = forms.ChoiceField(label="Reason")
+    note = forms.CharField(
+        label="Hand-off note", widget=forms.Textarea(attrs={"rows": 4}), min_length=10, max_length=50_000,
+        help_text="What the customer needs and what you already tried.",
+    )
+
+    def __init__(self, *args, reasons=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].choices = [("", "— pick a reason —"), *reasons]
+
+
+class InhouseAssignForm(forms.Form):
+    user = forms.ModelChoiceField(label="In-house team member", queryset=None)
+
+    def __init__(self, *args, users=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = users
+
+
+class SendBackForm(forms.Form):
+    guidance = forms.CharField(label="Guidance for the freelancer", widget=forms.Textarea(attrs={"rows": 3}),
+                               max_length=50_000)
+    tier = forms.TypedChoiceField(label="Tier", coerce=int, choices=[(1, "Tier 1"), (2, "Tier 2"), (3, "Tier 3")])
+
+
+class ReassignForm(forms.Form):
+    freelancer = forms.ModelChoiceField(label="Freelancer", queryset=None, required=False,
+                                        help_text="Leave empty to send the ticket back to the program queue.")
+    note = forms.CharField(label="Why (optional)", required=False, max_length=300)
+
+    def __init__(self, *args, freelancers=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["freelancer"].queryset = freelancers
+
+
+class InhouseFilterForm(forms.Form):
+    program = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
+    reason = forms.ChoiceField(required=False)
+    age = forms.ChoiceField(required=False)
+    sla = forms.ChoiceField(required=False, label="SLA")
+    assigned = forms.ChoiceField(required=False, choices=[("", "Anyone"), ("me", "Me"), ("none", "Unassigned")])
+
+    def __init__(self, *args, programs=(), reasons=(), ages=(), sla_states=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["program"].choices = [("", "All programs"), *[(p.pk, p.name) for p in programs]]
+        self.fields["reason"].choices = [("", "Any reason"), ("tier", "Not escalated (tier 2+ / rule)"), *reasons]
+        self.fields["age"].choices = [("", "Any age"), *ages]
+        self.fields["sla"].choices = [("", "Any SLA state"), *sla_states]
+        _small_widgets(self)
+
+
+class TicketSearchForm(forms.Form):
+    q = forms.CharField(required=False, label="Search")
+    program = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
+    status = forms.ChoiceField(required=False)
+    queue = forms.ChoiceField(required=False)
+    sla = forms.ChoiceField(required=False, label="SLA")
+
+    def __init__(self, *args, programs=(), sla_states=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["program"].choices = [("", "All programs"), *[(p.pk, p.name) for p in programs]]
+        self.fields["status"].choices = [("", "Any status"), ("active", "Active (new, open, pending)"),
+                                         *Ticket.Status.choices]
+        self.fields["queue"].choices = [("", "Any queue"), ("waiting", "Waiting for a freelancer"),
+                                        *Ticket.Queue.choices]
+        self.fields["sla"].choices = [("", "Any SLA state"), *sla_states]
+        _small_widgets(self)
+
+
+class SlotForm(forms.Form):
+    weekday = forms.TypedChoiceField(coerce=int, choices=list(enumerate(WEEKDAYS)))
+    start_time = forms.TimeField(widget=TIME_INPUT)
+    end_time = forms.TimeField(widget=TIME_INPUT, help_text="00:00 means midnight at the end of the day.")
+
+
+class ScheduleSlotForm(SlotForm):
+    freelancer = forms.ModelChoiceField(queryset=None, help_text="Times are in the freelancer's own time zone.")
+    field_order = ["freelancer", "weekday", "start_time", "end_time"]
+
+    def __init__(self, *args, freelancers=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["freelancer"].queryset = freelancers
+        self.fields["freelancer"].label_from_instance = lambda f: f"{f.legal_name} ({f.time_zone})"
+
+
+class ChangeForm(forms.Form):
+    """One-off change; times are wall-clock times in `zone` (the freelancer's)."""
+
+    kind = forms.ChoiceField(choices=AvailabilityChange.Kind.choices)
+    starts_at = forms.DateTimeField(widget=LOCAL_DT_INPUT, input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"])
+    ends_at = forms.DateTimeField(widget=LOCAL_DT_INPUT, input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"])
+    note = forms.CharField(required=False, max_length=200)
+
+    def __init__(self, *args, zone=None, **kwargs):
+        self.zone = zone
+        super().__init__(*args, **kwargs)
+
+    def _in_zone(self, value: datetime.datetime) -> datetime.datetime:
+        return value.replace(tzinfo=None).replace(tzinfo=self.zone).astimezone(datetime.UTC)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("starts_at") and data.get("ends_at"):
+            data["starts_at"], data["ends_at"] = self._in_zone(data["starts_at"]), self._in_zone(data["ends_at"])
+            if data["ends_at"] <= data["starts_at"]:
+                self.add_error("ends_at", "The end must be after the start.")
+        return data
+
+
+class AwayNowForm(forms.Form):
+    hours = forms.TypedChoiceField(label="Away for", coerce=int, choices=[(1, "1 hour"), (2, "2 hours"),
+                                                                             (4, "4 hours"), (8, "8 hours"),
+                                                                             (24, "24 hours")])
+    note = forms.CharField(required=False, max_length=200)
+
+
+class ImportUploadForm(forms.Form):
+    file = forms.FileField(help_text="CSV (UTF-8) with columns external_id, subject, body, requester_email; "
+                                     "optional requester_name, channel, ticket_type, language, priority, created_at.")
+
+
+class ImportConfirmForm(forms.Form):
+    csv_text = forms.CharField(widget=forms.HiddenInput, max_length=2 * 1024 * 1024)
+
+
+class QueueSettingsForm(forms.ModelForm):
+    business_hours = forms.CharField(
+        label="Business hours", required=False, widget=forms.Textarea(attrs={"rows": 7}),
+        help_text="One line per weekday, Monday first, e.g. “08:00-12:00, 13:00-20:00”; empty line = closed.",
+    )
+    escalation_reasons = forms.CharField(
+        label="Escalation reasons", widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="One per line: value | Label (e.g. “billing | Billing”).",
+    )
+
+    class Meta:
+        model = QueueSettings
+        fields = ["first_response_minutes", "resolution_minutes", "inhouse_response_minutes", "business_hours_only",
+                  "warning_minutes", "auto_escalate_on_breach", "zendesk_signing_secret", "business_hours",
+                  "escalation_reasons"]
+        widgets = {"zendesk_signing_secret": forms.PasswordInput(render_value=True)}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        hours = self.instance.business_hours or []
+        self.initial["business_hours"] = "\n".join(
+            ", ".join(f"{s}-{e}" for s, e in day) for day in hours
+        )
+        self.initial["escalation_reasons"] = "\n".join(
+            f"{v} | {label}" for v, label in (self.instance.escalation_reasons or [])
+        )
+
+    def clean_business_hours(self):
+        lines = (self.cleaned_data.get("business_hours") or "").splitlines()
+        lines = (lines + [""] * 7)[:7]
+        days = []
+        for line in lines:
+            intervals = []
+            for part in [p.strip() for p in line.split(",") if p.strip()]:
+                if "-" not in part:
+                    raise forms.ValidationError(f"“{part}” is not like 08:00-17:00.")
+                start, end = [x.strip() for x in part.split("-", 1)]
+                intervals.append([start, end])
+            days.append(intervals)
+        return days
+
+    def clean_escalation_reasons(self):
+        reasons = []
+        for line in (self.cleaned_data.get("escalation_reasons") or "").splitlines():
+            if not line.strip():
+                continue
+            value, _, label = line.partition("|")
+            value = value.strip().lower().replace(" ", "_")
+            reasons.append([value, (label or value).strip()])
+        return reasons

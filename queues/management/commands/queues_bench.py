@@ -1,0 +1,171 @@
+"""Benchmarks (not tests): intake-and-route throughput over the API, and page render times at 100,000 tickets.
+
+    DATABASE_URL=postgres://… manage.py queues_bench --tickets 2000 --workers 4 --page-tickets 100000
+
+Creates a throw-away program (slug bench-…), measures, checks no freelancer was overbooked, and deletes
+what it made unless --keep. Routing runs eagerly in-process after each commit, as with no broker.
+"""
+
+import datetime
+import json
+import logging
+import multiprocessing
+import statistics
+import time
+import uuid
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection, connections
+from django.test import Client
+from django.test.utils import override_settings
+from django.utils import timezone
+from rest_framework.authtoken.models import Token
+
+from accounts.models import Freelancer, Language, User
+from contracts.models import Contract
+from programs.models import Program
+from queues.models import AvailabilitySlot, Ticket, TicketEvent, TicketMessage
+
+
+def _post_batch(args):
+    token, slug, start, count = args
+    connections.close_all()
+    client = Client(HTTP_AUTHORIZATION=f"Token {token}")
+    codes = {}
+    with override_settings(CELERY_TASK_ALWAYS_EAGER=True, ALLOWED_HOSTS=["*"]):
+        from config.celery import app
+
+        app.conf.task_always_eager = True
+        for n in range(start, start + count):
+            body = {"program": slug, "external_id": f"B-{n}", "subject": f"Bench {n}", "body": "Where is my order?",
+                    "requester_email": f"b{n}@example.test", "language": "en"}
+            response = client.post("/api/v1/tickets/", data=json.dumps(body), content_type="application/json")
+            codes[response.status_code] = codes.get(response.status_code, 0) + 1
+    connections.close_all()
+    return codes
+
+
+class Command(BaseCommand):
+    help = "Measure intake+route throughput over the API and queue page render times (PostgreSQL)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--tickets", type=int, default=2000)
+        parser.add_argument("--workers", type=int, default=4)
+        parser.add_argument("--freelancers", type=int, default=40)
+        parser.add_argument("--page-tickets", type=int, default=100_000)
+        parser.add_argument("--runs", type=int, default=40)
+        parser.add_argument("--keep", action="store_true")
+
+    def handle(self, *args, tickets, workers, freelancers, page_tickets, runs, keep, **options):
+        for name in ("celery", "kombu", "django.request"):
+            logging.getLogger(name).setLevel(logging.ERROR)
+        if connection.vendor != "postgresql":
+            raise CommandError("Run the benchmark on PostgreSQL (set DATABASE_URL).")
+        tag = uuid.uuid4().hex[:6]
+        manager = User.objects.create_user(f"bench-{tag}@example.test", role=User.Role.MANAGER)
+        program = Program.objects.create(name=f"Bench {tag}", slug=f"bench-{tag}", status="active", channels=["email"])
+        program.managers.add(manager)
+        english, _ = Language.objects.get_or_create(code="en", defaults={"name": "English"})
+        people = []
+        for i in range(freelancers):
+            user = User.objects.create_user(f"bench-{tag}-{i}@example.test", role=User.Role.FREELANCER)
+            person = Freelancer.objects.create(user=user, legal_name=f"Bench {i}", status="active", max_open_tickets=5)
+            person.languages.add(english)
+            Contract.objects.create(program=program, freelancer=person, status="active", start_date=datetime.date(2025, 1, 1),
+                                    hourly_rate="10", hours_per_week="20", weekly_hour_cap="40")
+            AvailabilitySlot.objects.bulk_create(AvailabilitySlot(freelancer=person, weekday=d, start_time=datetime.time(0),
+                                                                  end_time=datetime.time(0)) for d in range(7))
+            people.append(person)
+        token = Token.objects.create(user=manager).key
+        try:
+            self._throughput(token, program, people, tickets, workers)
+            self._pages(program, manager, people[0], page_tickets, runs)
+        finally:
+            if not keep:
+                self._cleanup(program, manager, people)
+
+    def _throughput(self, token, program, people, tickets, workers):
+        per = tickets // workers
+        connections.close_all()
+        started = time.perf_counter()
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            results = pool.map(_post_batch, [(token, program.slug, w * per, per) for w in range(workers)])
+        elapsed = time.perf_counter() - started
+        codes: dict = {}
+        for result in results:
+            for code, count in result.items():
+                codes[code] = codes.get(code, 0) + count
+        total = per * workers
+        assigned = Ticket.objects.filter(program=program, assignee__isnull=False).count()
+        over = [
+            p.pk for p in people
+            if Ticket.objects.filter(assignee=p, status__in=Ticket.LOAD_STATUSES).count() > p.max_open_tickets
+        ]
+        self.stdout.write(f"intake+route: {total} tickets in {elapsed:.2f}s = {total / elapsed:.0f} tickets/s "
+                          f"with {workers} workers; responses {codes}")
+        self.stdout.write(f"  assigned {assigned} (capacity {sum(p.max_open_tickets for p in people)}), "
+                          f"overbooked freelancers: {len(over)}")
+        if over:
+            raise CommandError(f"Overbooked: {over}")
+
+    def _pages(self, program, manager, freelancer, page_tickets, runs):
+        now = timezone.now()
+        have = Ticket.objects.filter(program=program).count()
+        batch = []
+        for n in range(have, page_tickets):
+            inhouse = n % 10 == 0
+            created = now - datetime.timedelta(minutes=n % (60 * 24 * 60))
+            active = n % 4 == 0
+            batch.append(Ticket(
+                program=program, external_id=f"P-{n}", subject=f"Page bench {n}", body="x", requester_email="p@example.test",
+                status="open" if active else "closed", queue="inhouse" if inhouse else "freelancer",
+                escalation_reason="bug" if inhouse else "", created_at=created, routed_at=created,
+                sla_due_at=created + datetime.timedelta(hours=1), resolution_due_at=created + datetime.timedelta(hours=24),
+                next_due_at=created + datetime.timedelta(hours=1) if active else None,
+            ))
+            if len(batch) == 5000:
+                Ticket.objects.bulk_create(batch)
+                batch = []
+        if batch:
+            Ticket.objects.bulk_create(batch)
+        Ticket.objects.filter(assignee=freelancer).update(status="open")
+        # a full working queue for the freelancer page: 100 open tickets assigned to them
+        extra = Ticket.objects.filter(program=program, assignee__isnull=True, status="open", queue="freelancer")
+        Ticket.objects.filter(pk__in=list(extra.values_list("pk", flat=True)[:95])).update(assignee=freelancer)
+        ticket = Ticket.objects.filter(assignee=freelancer).first()
+        TicketMessage.objects.bulk_create(TicketMessage(ticket=ticket, kind="reply", body=f"reply {i}") for i in range(30))
+        TicketEvent.objects.bulk_create(TicketEvent(ticket=ticket, kind="note", message=f"e {i}") for i in range(30))
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE queues_ticket; ANALYZE queues_ticketmessage; ANALYZE queues_ticketevent")
+        total = Ticket.objects.filter(program=program).count()
+        self.stdout.write(f"pages with {total} tickets in the program "
+                          f"({Ticket.objects.filter(assignee=freelancer, status='open').count()} in the freelancer's queue):")
+        static = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+        with override_settings(ALLOWED_HOSTS=["*"], DEBUG=False, STORAGES={**settings.STORAGES, "staticfiles": static}):
+            for label, user, url in [
+                ("freelancer queue", freelancer.user, "/portal/tickets/"),
+                ("in-house queue", manager, "/manage/queues/"),
+                ("ticket page (portal)", freelancer.user, f"/portal/tickets/{ticket.pk}/"),
+                ("ticket page (manage)", manager, f"/manage/queues/tickets/{ticket.pk}/"),
+            ]:
+                client = Client()
+                client.force_login(user)
+                client.get(url)
+                timings = []
+                for _ in range(runs):
+                    started = time.perf_counter()
+                    response = client.get(url)
+                    timings.append((time.perf_counter() - started) * 1000)
+                    assert response.status_code == 200, (url, response.status_code)
+                self.stdout.write(f"  {label:<22} median {statistics.median(timings):6.1f} ms   "
+                                  f"p90 {sorted(timings)[int(len(timings) * 0.9)]:6.1f} ms")
+
+    def _cleanup(self, program, manager, people):
+        TicketEvent.objects.filter(ticket__program=program).delete()
+        TicketMessage.objects.filter(ticket__program=program).delete()
+        Ticket.objects.filter(program=program).delete()
+        Contract.objects.filter(program=program).delete()
+        users = [p.user_id for p in people] + [manager.pk]
+        program.delete()
+        User.objects.filter(pk__in=users).delete()

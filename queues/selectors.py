@@ -1,0 +1,365 @@
+"""Reads that serve requests: each starts from what the user may see."""
+
+import datetime
+import statistics
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db import connection
+from django.db.models import Aggregate, Count, F, FloatField, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from accounts.models import Freelancer, User
+from contracts.selectors import freelancer_program_ids, queue_ready_freelancer_ids
+from programs.selectors import program_list
+from queues.availability import availability_intervals, is_on_shift
+from queues.models import (
+    AvailabilityChange,
+    AvailabilitySlot,
+    QueueSettings,
+    Ticket,
+    TicketEvent,
+    TicketMessage,
+)
+
+LIST_FIELDS_RELATED = ("program", "ticket_type", "assignee", "inhouse_assignee")
+
+
+# --- freelancers -------------------------------------------------------------------------------------------
+
+def ticket_list_for_freelancer(*, freelancer: Freelancer) -> QuerySet[Ticket]:
+    """The freelancer's work queue: their active tickets, the soonest deadline first."""
+    return (
+        Ticket.objects.filter(assignee=freelancer, status__in=Ticket.ACTIVE_STATUSES)
+        .select_related("program", "ticket_type")
+        .order_by(F("next_due_at").asc(nulls_last=True), "id")
+    )
+
+
+def ticket_recent_for_freelancer(*, freelancer: Freelancer, limit: int = 10) -> QuerySet[Ticket]:
+    return (
+        Ticket.objects.filter(assignee=freelancer, status__in=[Ticket.Status.SOLVED, Ticket.Status.CLOSED])
+        .select_related("program").order_by("-solved_at", "-id")[:limit]
+    )
+
+
+def ticket_get_for_freelancer(*, freelancer: Freelancer, pk) -> Ticket | None:
+    """Only a ticket assigned to this freelancer (anything else is not found)."""
+    return (
+        Ticket.objects.filter(assignee=freelancer, pk=pk)
+        .select_related("program", "program__queue_settings", "ticket_type", "escalated_by")
+        .first()
+    )
+
+
+# --- managers and in-house agents --------------------------------------------------------------------------
+
+def ticket_list_for_manager(*, user: User) -> QuerySet[Ticket]:
+    return Ticket.objects.filter(program__in=program_list(user=user)).select_related(*LIST_FIELDS_RELATED)
+
+
+def ticket_get_for_manager(*, user: User, pk) -> Ticket | None:
+    return (
+        Ticket.objects.filter(program__in=program_list(user=user), pk=pk)
+        .select_related("program", "program__queue_settings", "ticket_type", "assignee", "inhouse_assignee",
+                        "escalated_by", "first_responder", "solved_by")
+        .first()
+    )
+
+
+SLA_STATES = [("breached", "Breached"), ("warning", "Due within 15 min"), ("ok", "On track")]
+AGES = [("1h", "Older than 1 hour"), ("4h", "Older than 4 hours"), ("1d", "Older than 1 day"),
+        ("3d", "Older than 3 days")]
+AGE_DELTAS = {"1h": datetime.timedelta(hours=1), "4h": datetime.timedelta(hours=4),
+              "1d": datetime.timedelta(days=1), "3d": datetime.timedelta(days=3)}
+
+
+def _filter_sla(qs: QuerySet, sla_state: str | None, now) -> QuerySet:
+    if sla_state == "breached":
+        return qs.filter(next_due_at__lte=now)
+    if sla_state == "warning":
+        return qs.filter(next_due_at__gt=now, next_due_at__lte=now + datetime.timedelta(minutes=15))
+    if sla_state == "ok":
+        return qs.filter(Q(next_due_at__gt=now + datetime.timedelta(minutes=15)) | Q(next_due_at__isnull=True))
+    return qs
+
+
+def inhouse_queue_list(
+    *, user: User, program_id: int | None = None, reason: str | None = None, age: str | None = None,
+    sla_state: str | None = None, assigned: str | None = None, now=None,
+) -> QuerySet[Ticket]:
+    """Escalated and tier-2+ tickets of the user's programs that are still open, most urgent first.
+
+    assigned: "me", "none" or None (all).
+    """
+    now = now or timezone.now()
+    qs = ticket_list_for_manager(user=user).filter(queue=Ticket.Queue.INHOUSE, status__in=Ticket.ACTIVE_STATUSES)
+    if program_id:
+        qs = qs.filter(program_id=program_id)
+    if reason:
+        qs = qs.filter(escalation_reason=reason) if reason != "tier" else qs.filter(escalated_at__isnull=True)
+    if age in AGE_DELTAS:
+        qs = qs.filter(created_at__lte=now - AGE_DELTAS[age])
+    if assigned == "me":
+        qs = qs.filter(inhouse_assignee=user)
+    elif assigned == "none":
+        qs = qs.filter(inhouse_assignee__isnull=True)
+    return _filter_sla(qs, sla_state, now).order_by(F("next_due_at").asc(nulls_last=True), "id")
+
+
+def program_ticket_list(
+    *, user: User, program_id: int | None = None, status: str | None = None, queue: str | None = None,
+    search: str = "", sla_state: str | None = None, now=None,
+) -> QuerySet[Ticket]:
+    """All tickets of the user's programs with filters (the manager's ticket search)."""
+    now = now or timezone.now()
+    qs = ticket_list_for_manager(user=user)
+    if program_id:
+        qs = qs.filter(program_id=program_id)
+    if status == "active":
+        qs = qs.filter(status__in=Ticket.ACTIVE_STATUSES)
+    elif status in Ticket.Status.values:
+        qs = qs.filter(status=status)
+    if queue == "waiting":
+        qs = qs.filter(queue=Ticket.Queue.FREELANCER, assignee__isnull=True, status__in=Ticket.ACTIVE_STATUSES)
+    elif queue in Ticket.Queue.values:
+        qs = qs.filter(queue=queue)
+    search = (search or "").strip()
+    if search:
+        term = Q(external_id=search) | Q(subject__icontains=search) | Q(requester_email__iexact=search)
+        if search.isdigit():
+            term |= Q(pk=int(search))
+        qs = qs.filter(term)
+    return _filter_sla(qs, sla_state, now).order_by("-created_at", "-id")
+
+
+def queue_counts(*, user: User, now=None) -> dict[str, int]:
+    """Headline numbers of the user's programs in one query."""
+    now = now or timezone.now()
+    # Only active tickets are counted, so the (program, queue, status, next_due_at) index serves it.
+    active = Ticket.objects.filter(program__in=program_list(user=user), status__in=Ticket.ACTIVE_STATUSES)
+    return active.aggregate(
+        inhouse=Count("id", filter=Q(queue=Ticket.Queue.INHOUSE)),
+        waiting=Count("id", filter=Q(queue=Ticket.Queue.FREELANCER, assignee__isnull=True)),
+        with_freelancers=Count("id", filter=Q(assignee__isnull=False)),
+        breached=Count("id", filter=Q(next_due_at__lte=now)),
+    )
+
+
+def inhouse_users_for_program(*, program) -> QuerySet[User]:
+    return program.managers.filter(is_active=True, role__in=[User.Role.MANAGER, User.Role.AGENT]).order_by("email")
+
+
+def queue_ready_freelancers(*, program_id: int) -> QuerySet[Freelancer]:
+    return Freelancer.objects.filter(pk__in=queue_ready_freelancer_ids(program_id=program_id)).select_related("user")
+
+
+# --- one ticket ----------------------------------------------------------------------------------------------
+
+def ticket_thread(*, ticket: Ticket, include_notes: bool = True) -> list:
+    qs = TicketMessage.objects.filter(ticket=ticket).select_related("author").order_by("created_at", "id")
+    if not include_notes:
+        qs = qs.filter(kind=TicketMessage.Kind.REPLY)
+    return list(qs)
+
+
+def ticket_timeline(*, ticket: Ticket) -> list:
+    return list(TicketEvent.objects.filter(ticket=ticket).select_related("actor").order_by("created_at", "id"))
+
+
+def ticket_replies(*, ticket: Ticket) -> QuerySet[TicketMessage]:
+    """Replies to the customer, for the API (the helpdesk picks them up)."""
+    return TicketMessage.objects.filter(ticket=ticket, kind=TicketMessage.Kind.REPLY).select_related("author")
+
+
+def ticket_get_for_api(*, user: User, pk) -> Ticket | None:
+    return (
+        Ticket.objects.filter(program__in=program_list(user=user), pk=pk)
+        .select_related("program", "ticket_type", "assignee")
+        .prefetch_related(Prefetch("messages", queryset=ticket_replies_queryset(), to_attr="api_replies"))
+        .first()
+    )
+
+
+def ticket_replies_queryset() -> QuerySet[TicketMessage]:
+    return TicketMessage.objects.filter(kind=TicketMessage.Kind.REPLY).select_related("author").order_by("created_at", "id")
+
+
+def ticket_list_for_api(*, user: User, program: str | None = None, status: str | None = None,
+                        queue: str | None = None, external_id: str | None = None,
+                        updated_since: datetime.datetime | None = None) -> QuerySet[Ticket]:
+    qs = Ticket.objects.filter(program__in=program_list(user=user)).select_related("program", "assignee")
+    if program:
+        qs = qs.filter(program__slug=program)
+    if status:
+        qs = qs.filter(status=status)
+    if queue:
+        qs = qs.filter(queue=queue)
+    if external_id:
+        qs = qs.filter(external_id=external_id)
+    if updated_since:
+        qs = qs.filter(updated_at__gte=updated_since)
+    return qs.order_by("-created_at", "-id")
+
+
+# --- availability and coverage -------------------------------------------------------------------------------
+
+def availability_for_freelancer(*, freelancer: Freelancer, now=None) -> dict:
+    now = now or timezone.now()
+    slots = list(AvailabilitySlot.objects.filter(freelancer=freelancer).select_related("program"))
+    changes = list(AvailabilityChange.objects.filter(freelancer=freelancer, ends_at__gt=now).select_related("program"))
+    upcoming = availability_intervals(zone=freelancer.zone, slots=slots, changes=changes, start=now,
+                                      end=now + datetime.timedelta(days=7))
+    return {
+        "slots": slots,
+        "changes": changes,
+        "on_shift": freelancer.status == Freelancer.Status.ACTIVE
+        and is_on_shift(zone=freelancer.zone, slots=slots, changes=changes, at=now),
+        "upcoming": upcoming[:10],
+    }
+
+
+@dataclass
+class CoverageCell:
+    hour: int
+    count: int
+    names: list[str]
+
+    @property
+    def level(self) -> str:
+        return "gap" if self.count == 0 else ("thin" if self.count == 1 else "ok")
+
+
+def program_coverage(*, program, now=None) -> dict:
+    """Freelancers available per hour of the coming week (Monday first), in the program's time zone."""
+    now = now or timezone.now()
+    zone = program.zone
+    today = now.astimezone(zone).date()
+    monday = today - datetime.timedelta(days=today.weekday())
+    week_start = datetime.datetime.combine(monday, datetime.time(0), tzinfo=zone)
+    week_end = datetime.datetime.combine(monday + datetime.timedelta(days=7), datetime.time(0), tzinfo=zone)
+    freelancers = list(
+        queue_ready_freelancers(program_id=program.pk)
+        .filter(status=Freelancer.Status.ACTIVE)
+        .prefetch_related(
+            Prefetch("availability_slots"),
+            Prefetch("availability_changes", queryset=AvailabilityChange.objects.filter(ends_at__gt=week_start)),
+        )
+        .order_by("legal_name")
+    )
+    per_freelancer = {
+        f.pk: availability_intervals(zone=f.zone, slots=f.availability_slots.all(), changes=f.availability_changes.all(),
+                                     start=week_start.astimezone(datetime.UTC), end=week_end.astimezone(datetime.UTC),
+                                     program_id=program.pk)
+        for f in freelancers
+    }
+    rows = []
+    for day_offset in range(7):
+        day = monday + datetime.timedelta(days=day_offset)
+        cells = []
+        for hour in range(24):
+            start = datetime.datetime.combine(day, datetime.time(hour), tzinfo=zone).astimezone(datetime.UTC)
+            middle = start + datetime.timedelta(minutes=30)
+            names = [f.legal_name for f in freelancers if any(s <= middle < e for s, e in per_freelancer[f.pk])]
+            cells.append(CoverageCell(hour=hour, count=len(names), names=names))
+        rows.append({"day": day, "cells": cells})
+    gaps = sum(1 for row in rows for cell in row["cells"] if cell.count == 0)
+    return {"rows": rows, "freelancers": freelancers, "gaps": gaps, "zone": zone, "monday": monday}
+
+
+def freelancer_slots_for_program(*, program) -> QuerySet[AvailabilitySlot]:
+    return (
+        AvailabilitySlot.objects.filter(freelancer__in=queue_ready_freelancer_ids(program_id=program.pk))
+        .filter(Q(program__isnull=True) | Q(program=program))
+        .select_related("freelancer", "program")
+        .order_by("freelancer__legal_name", "weekday", "start_time")
+    )
+
+
+def freelancer_programs(*, freelancer: Freelancer):
+    from programs.models import Program
+
+    return Program.objects.filter(pk__in=freelancer_program_ids(freelancer_id=freelancer.pk))
+
+
+def queue_settings_get(*, program) -> QueueSettings:
+    return QueueSettings.for_program(program)
+
+
+# --- reporting -----------------------------------------------------------------------------------------------
+
+class _Median(Aggregate):
+    function = "PERCENTILE_CONT"
+    name = "median"
+    output_field = FloatField()
+    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
+
+
+@dataclass(frozen=True)
+class FreelancerTicketStats:
+    freelancer_id: int
+    solved: int
+    escalated: int
+    escalation_rate: Decimal | None  # percent, one decimal: escalated / (solved + escalated)
+    first_response_median_seconds: int | None
+    first_responses: int
+    sla_met: int
+    sla_attainment: Decimal | None  # percent of first responses within the SLA, one decimal
+
+
+def _percent(part: int, whole: int) -> Decimal | None:
+    if not whole:
+        return None
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def freelancer_ticket_stats(*, program_id: int, start: datetime.datetime, end: datetime.datetime,
+                            freelancer_ids=None) -> dict[int, FreelancerTicketStats]:
+    """Per freelancer, for tickets of the program in [start, end):
+
+    solved (solved while assigned to them, by solved_at), escalated (by escalated_at), escalation rate,
+    median first-response business seconds and SLA attainment of the first responses they made (by
+    first_response_at). A handful of aggregate queries, whatever the number of tickets.
+    """
+    base = Ticket.objects.filter(program_id=program_id)
+    ids = list(freelancer_ids) if freelancer_ids is not None else None
+    solved_qs = base.filter(solved_at__gte=start, solved_at__lt=end, assignee__isnull=False)
+    escalated_qs = base.filter(escalated_at__gte=start, escalated_at__lt=end, escalated_by__isnull=False)
+    response_qs = base.filter(first_response_at__gte=start, first_response_at__lt=end,
+                              first_responder__freelancer_profile__isnull=False)
+    if ids is not None:
+        solved_qs = solved_qs.filter(assignee_id__in=ids)
+        escalated_qs = escalated_qs.filter(escalated_by_id__in=ids)
+        response_qs = response_qs.filter(first_responder__freelancer_profile__in=ids)
+    solved = dict(solved_qs.values("assignee_id").annotate(n=Count("id")).values_list("assignee_id", "n").order_by())
+    escalated = dict(
+        escalated_qs.values("escalated_by_id").annotate(n=Count("id")).values_list("escalated_by_id", "n").order_by()
+    )
+    key = "first_responder__freelancer_profile__id"
+    responses: dict[int, dict] = {}
+    if connection.vendor == "postgresql":
+        for row in response_qs.values(key).annotate(
+            n=Count("id"), met=Count("id", filter=Q(first_response_met=True)), median=_Median("first_response_seconds"),
+        ).order_by():
+            responses[row[key]] = {"n": row["n"], "met": row["met"], "median": row["median"]}
+    else:
+        values: dict[int, list] = {}
+        for fid, seconds, met in response_qs.values_list(key, "first_response_seconds", "first_response_met"):
+            entry = responses.setdefault(fid, {"n": 0, "met": 0, "median": None})
+            entry["n"] += 1
+            entry["met"] += 1 if met else 0
+            if seconds is not None:
+                values.setdefault(fid, []).append(seconds)
+        for fid, secs in values.items():
+            responses[fid]["median"] = statistics.median(secs)
+    all_ids = set(solved) | set(escalated) | set(responses) | set(ids or [])
+    result = {}
+    for fid in all_ids:
+        s, e = solved.get(fid, 0), escalated.get(fid, 0)
+        r = responses.get(fid, {"n": 0, "met": 0, "median": None})
+        result[fid] = FreelancerTicketStats(
+            freelancer_id=fid, solved=s, escalated=e, escalation_rate=_percent(e, s + e),
+            first_response_median_seconds=round(r["median"]) if r["median"] is not None else None,
+            first_responses=r["n"], sla_met=r["met"], sla_attainment=_percent(r["met"], r["n"]),
+        )
+    return result

@@ -1,0 +1,315 @@
+"""What people do with a ticket: reply, note, solve, reopen, escalate, assign, send back, reassign, hand over."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Freelancer
+from contracts.selectors import freelancer_is_queue_ready
+from core.audit import audit_record
+from core.errors import check_transition
+from core.locks import lock_one
+from queues.errors import QueueError
+from queues.events import event_record
+from queues.models import AUTO_ESCALATION_REASON, Ticket, TicketEvent, TicketMessage
+from queues.services.common import policy_for, refresh_next_due, set_inhouse_due
+from queues.services.routing import assign_to_freelancer, enqueue_route, ticket_route
+from queues.sla import business_seconds_between
+
+MAX_MESSAGE_LENGTH = 50_000
+
+
+def _locked(ticket: Ticket) -> Ticket:
+    locked = lock_one(Ticket.objects.filter(pk=ticket.pk))
+    if Ticket.program.is_cached(ticket):
+        locked.program = ticket.program  # same row; saves a query
+    return locked
+
+
+def _require_active(ticket: Ticket, action: str) -> None:
+    if ticket.status in (Ticket.Status.SOLVED, Ticket.Status.CLOSED):
+        raise QueueError(f"This ticket is already {ticket.get_status_display().lower()}; it cannot be {action}.",
+                         code="not_active")
+
+
+def _require_holder(ticket: Ticket, freelancer: Freelancer | None) -> None:
+    if freelancer is not None and ticket.assignee_id != freelancer.pk:
+        raise QueueError("This ticket is no longer assigned to you.", code="not_assignee")
+
+
+def _clean_text(text: str, *, field: str, label: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise QueueError(f"{label} cannot be empty.", field=field)
+    if len(text) > MAX_MESSAGE_LENGTH:
+        raise QueueError(f"{label} is too long (at most {MAX_MESSAGE_LENGTH:,} characters).", field=field)
+    return text
+
+
+def _set_status(ticket: Ticket, target: str) -> list[str]:
+    if ticket.status == target:
+        return []
+    check_transition(Ticket.TRANSITIONS, Ticket.Status(ticket.status), Ticket.Status(target), label="ticket")
+    ticket.status = target
+    return ["status"]
+
+
+def _mark_solved(ticket: Ticket, *, actor, now) -> list[str]:
+    fields = _set_status(ticket, Ticket.Status.SOLVED)
+    policy = policy_for(ticket.program)
+    ticket.solved_at = now
+    ticket.solved_by = actor if getattr(actor, "is_authenticated", False) else None
+    ticket.resolution_seconds = business_seconds_between(ticket.created_at, now, policy)
+    ticket.resolution_met = ticket.resolution_due_at is None or now <= ticket.resolution_due_at
+    ticket.inhouse_due_at = None
+    return [*fields, "solved_at", "solved_by", "resolution_seconds", "resolution_met", "inhouse_due_at"]
+
+
+@transaction.atomic
+def ticket_reply(*, ticket: Ticket, author, body: str, status_after: str | None = None,
+                 freelancer: Freelancer | None = None) -> TicketMessage:
+    """A reply to the customer (recorded; the API exposes it for the helpdesk). The first one stops the
+    first-response clock. status_after: open (default), pending (waiting on the customer) or solved."""
+    body = _clean_text(body, field="body", label="The reply")
+    ticket = _locked(ticket)
+    _require_holder(ticket, freelancer)
+    _require_active(ticket, "replied to")
+    now = timezone.now()
+    message = TicketMessage.objects.create(ticket=ticket, kind=TicketMessage.Kind.REPLY, author=author, body=body,
+                                           created_at=now)
+    fields = []
+    if ticket.first_response_at is None:
+        policy = policy_for(ticket.program)
+        ticket.first_response_at = now
+        ticket.first_responder = author
+        ticket.first_response_seconds = business_seconds_between(ticket.created_at, now, policy)
+        ticket.first_response_met = ticket.sla_due_at is None or now <= ticket.sla_due_at
+        fields += ["first_response_at", "first_responder", "first_response_seconds", "first_response_met"]
+    if ticket.queue == Ticket.Queue.INHOUSE and ticket.inhouse_due_at and getattr(author, "is_inhouse", False):
+        ticket.inhouse_due_at = None
+        fields.append("inhouse_due_at")
+    target = status_after or Ticket.Status.OPEN
+    if target not in (Ticket.Status.OPEN, Ticket.Status.PENDING, Ticket.Status.SOLVED):
+        raise QueueError("After a reply a ticket is open, pending or solved.", field="status_after")
+    event_record(ticket=ticket, kind=TicketEvent.Kind.REPLIED, actor=author, at=now, message_id=message.pk)
+    if target == Ticket.Status.SOLVED:
+        fields += _mark_solved(ticket, actor=author, now=now)
+        event_record(ticket=ticket, kind=TicketEvent.Kind.SOLVED, actor=author, at=now)
+    else:
+        fields += _set_status(ticket, target)
+        if target == Ticket.Status.PENDING:
+            event_record(ticket=ticket, kind=TicketEvent.Kind.STATUS, actor=author, at=now,
+                         message="Pending: waiting on the customer.", status=target)
+    fields += refresh_next_due(ticket)
+    ticket.save(update_fields=[*set(fields), "updated_at"])
+    return message
+
+
+@transaction.atomic
+def ticket_note_add(*, ticket: Ticket, author, body: str, freelancer: Freelancer | None = None) -> TicketMessage:
+    body = _clean_text(body, field="body", label="The note")
+    ticket = _locked(ticket)
+    _require_holder(ticket, freelancer)
+    if ticket.status == Ticket.Status.CLOSED:
+        raise QueueError("This ticket is closed.", code="closed")
+    message = TicketMessage.objects.create(ticket=ticket, kind=TicketMessage.Kind.NOTE, author=author, body=body)
+    event_record(ticket=ticket, kind=TicketEvent.Kind.NOTE, actor=author, message_id=message.pk)
+    return message
+
+
+@transaction.atomic
+def ticket_solve(*, ticket: Ticket, actor, freelancer: Freelancer | None = None) -> Ticket:
+    ticket = _locked(ticket)
+    _require_holder(ticket, freelancer)
+    _require_active(ticket, "solved")
+    now = timezone.now()
+    fields = _mark_solved(ticket, actor=actor, now=now)
+    fields += refresh_next_due(ticket)
+    ticket.save(update_fields=[*set(fields), "updated_at"])
+    event_record(ticket=ticket, kind=TicketEvent.Kind.SOLVED, actor=actor, at=now)
+    audit_record(actor=actor, verb="ticket.solved", target=ticket)
+    return ticket
+
+
+@transaction.atomic
+def ticket_reopen(*, ticket: Ticket, actor, reason: str = "") -> Ticket:
+    ticket = _locked(ticket)
+    if ticket.status != Ticket.Status.SOLVED:
+        raise QueueError("Only a solved ticket can be reopened.", code="not_solved")
+    fields = _set_status(ticket, Ticket.Status.OPEN)
+    ticket.solved_at = None
+    ticket.solved_by = None
+    ticket.resolution_seconds = None
+    ticket.resolution_met = None
+    fields += ["solved_at", "solved_by", "resolution_seconds", "resolution_met", *refresh_next_due(ticket)]
+    ticket.save(update_fields=[*set(fields), "updated_at"])
+    event_record(ticket=ticket, kind=TicketEvent.Kind.REOPENED, actor=actor, message=reason[:500])
+    if ticket.queue == Ticket.Queue.FREELANCER and ticket.assignee_id is None:
+        enqueue_route(ticket.pk)
+    return ticket
+
+
+def _escalate(ticket: Ticket, *, reason: str, note: str, actor, escalated_by: Freelancer | None, now) -> list[str]:
+    ticket.queue = Ticket.Queue.INHOUSE
+    ticket.assignee = None
+    ticket.escalated_at = now
+    ticket.escalation_reason = reason
+    ticket.escalation_note = note
+    ticket.escalated_by = escalated_by
+    set_inhouse_due(ticket, now=now)
+    fields = ["queue", "assignee", "escalated_at", "escalation_reason", "escalation_note", "escalated_by",
+              "inhouse_due_at", *refresh_next_due(ticket)]
+    label = policy_for(ticket.program).reason_label(reason)
+    event_record(ticket=ticket, kind=TicketEvent.Kind.ESCALATED, actor=actor, at=now,
+                 message=f"Escalated to the in-house team: {label}.", reason=reason, note=note)
+    audit_record(actor=actor, verb="ticket.escalated", target=ticket, reason=reason)
+    return fields
+
+
+@transaction.atomic
+def ticket_escalate(*, ticket: Ticket, freelancer: Freelancer, reason: str, note: str) -> Ticket:
+    """A freelancer hands a ticket to the in-house team with a reason from the program's list and a hand-off
+    note (what the customer needs, what was tried)."""
+    ticket = _locked(ticket)
+    _require_holder(ticket, freelancer)
+    _require_active(ticket, "escalated")
+    if ticket.queue != Ticket.Queue.FREELANCER:
+        raise QueueError("This ticket is already with the in-house team.", code="already_inhouse")
+    reasons = dict(policy_for(ticket.program).reason_choices())
+    if reason not in reasons:
+        raise QueueError("Pick a reason from the list.", field="reason")
+    note = (note or "").strip()
+    if len(note) < 10:
+        raise QueueError("Write a hand-off note: what the customer needs and what you tried.", field="note")
+    fields = _escalate(ticket, reason=reason, note=note[:MAX_MESSAGE_LENGTH], actor=freelancer.user,
+                       escalated_by=freelancer, now=timezone.now())
+    ticket.save(update_fields=[*set(fields), "updated_at"])
+    return ticket
+
+
+def ticket_auto_escalate(ticket: Ticket, *, now) -> list[str]:
+    """Used by the SLA sweep on a locked ticket (program setting auto_escalate_on_breach)."""
+    return _escalate(ticket, reason=AUTO_ESCALATION_REASON[0], note="The SLA was breached; escalated automatically.",
+                     actor=None, escalated_by=None, now=now)
+
+
+def _require_program_member(ticket: Ticket, user) -> None:
+    if not ticket.program.managers.filter(pk=user.pk, is_active=True).exists():
+        raise QueueError("Pick a member of this program's in-house team.", field="user")
+
+
+@transaction.atomic
+def ticket_inhouse_assign(*, ticket: Ticket, user, actor) -> Ticket:
+    """Give a ticket to an in-house user of the program (it joins the in-house queue if it was not there)."""
+    ticket = _locked(ticket)
+    _require_active(ticket, "assigned")
+    if user is None or not user.is_inhouse:
+        raise QueueError("Pick a member of the in-house team.", field="user")
+    _require_program_member(ticket, user)
+    now = timezone.now()
+    previous = ticket.assignee or ticket.inhouse_assignee
+    fields = []
+    if ticket.queue != Ticket.Queue.INHOUSE:
+        ticket.queue = Ticket.Queue.INHOUSE
+        set_inhouse_due(ticket, now=now)
+        fields += ["queue", "inhouse_due_at"]
+    ticket.assignee = None
+    ticket.inhouse_assignee = user
+    ticket.last_assigned_at = now
+    fields += ["assignee", "inhouse_assignee", "last_assigned_at", *refresh_next_due(ticket)]
+    ticket.save(update_fields=[*set(fields), "updated_at"])
+    event_record(ticket=ticket, kind=TicketEvent.Kind.ASSIGNED if previous is None else TicketEvent.Kind.REASSIGNED,
+                 actor=actor, at=now, message=f"Assigned to {user} (in-house)." + (f" Was: {previous}." if previous else ""),
+                 user_id=user.pk)
+    audit_record(actor=actor, verb="ticket.assigned", target=ticket, user_id=user.pk)
+    return ticket
+
+
+@transaction.atomic
+def ticket_send_back(*, ticket: Ticket, actor, guidance: str, tier: int | None = None) -> Ticket:
+    """From the in-house queue back to the freelancers, with guidance (kept as an internal note)."""
+    guidance = _clean_text(guidance, field="guidance", label="The guidance")
+    ticket = _locked(ticket)
+    _require_active(ticket, "sent back")
+    if ticket.queue != Ticket.Queue.INHOUSE:
+        raise QueueError("This ticket is not in the in-house queue.", code="not_inhouse")
+    now = timezone.now()
+    ticket.queue = Ticket.Queue.FREELANCER
+    ticket.inhouse_assignee = None
+    ticket.inhouse_due_at = None
+    ticket.routed_at = ticket.routed_at or now
+    fields = ["queue", "inhouse_assignee", "inhouse_due_at", "routed_at"]
+    if tier is not None:
+        if tier not in (1, 2, 3):
+            raise QueueError("Tier is 1, 2 or 3.", field="tier")
+        ticket.tier = tier
+        fields.append("tier")
+    fields += refresh_next_due(ticket)
+    ticket.save(update_fields=[*set(fields), "updated_at"])
+    message = TicketMessage.objects.create(ticket=ticket, kind=TicketMessage.Kind.NOTE, author=actor,
+                                           body=f"Guidance from the in-house team:\n{guidance}", created_at=now)
+    event_record(ticket=ticket, kind=TicketEvent.Kind.SENT_BACK, actor=actor, at=now,
+                 message="Sent back to the freelancers with guidance.", message_id=message.pk)
+    audit_record(actor=actor, verb="ticket.sent_back", target=ticket)
+    enqueue_route(ticket.pk)
+    return ticket
+
+
+@transaction.atomic
+def ticket_reassign(*, ticket: Ticket, actor, freelancer: Freelancer | None = None, to_queue: bool = False,
+                    note: str = "") -> Ticket:
+    """A manager moves any active ticket: to a named freelancer (who must be queue-ready in the program;
+    the manager's call overrides shift and capacity), or back to the program queue to be routed again."""
+    ticket = _locked(ticket)
+    _require_active(ticket, "reassigned")
+    if (freelancer is None) == (not to_queue):
+        raise QueueError("Pick a freelancer or send the ticket back to the queue.", field="freelancer")
+    now = timezone.now()
+    previous = ticket.assignee or ticket.inhouse_assignee
+    if freelancer is not None:
+        if not freelancer_is_queue_ready(freelancer_id=freelancer.pk, program_id=ticket.program_id):
+            raise QueueError(f"{freelancer} is not queue-ready in {ticket.program}.", field="freelancer")
+        if freelancer.pk == ticket.assignee_id:
+            raise QueueError(f"The ticket is already with {freelancer}.", field="freelancer")
+        lock_one(Freelancer.objects.filter(pk=freelancer.pk))
+        ticket.routed_at = ticket.routed_at or now
+        ticket.inhouse_due_at = None
+        fields = ["routed_at", "inhouse_due_at", *assign_to_freelancer(ticket, freelancer, now=now)]
+        ticket.save(update_fields=[*set(fields), "updated_at"])
+        what = f"Reassigned to {freelancer}."
+    else:
+        ticket.assignee = None
+        ticket.inhouse_assignee = None
+        ticket.queue = Ticket.Queue.FREELANCER
+        ticket.inhouse_due_at = None
+        ticket.routed_at = ticket.routed_at or now
+        fields = ["assignee", "inhouse_assignee", "queue", "inhouse_due_at", "routed_at", *refresh_next_due(ticket)]
+        ticket.save(update_fields=[*set(fields), "updated_at"])
+        what = "Back to the program queue."
+    if previous:
+        what += f" Was: {previous}."
+    if note.strip():
+        what += f" {note.strip()}"
+    event_record(ticket=ticket, kind=TicketEvent.Kind.REASSIGNED, actor=actor, at=now, message=what[:500],
+                 freelancer_id=freelancer.pk if freelancer else None)
+    audit_record(actor=actor, verb="ticket.reassigned", target=ticket, freelancer_id=freelancer.pk if freelancer else None)
+    if to_queue:
+        enqueue_route(ticket.pk)
+    return ticket
+
+
+def ticket_hand_over(*, ticket_id: int, reason: str, now=None) -> Ticket | None:
+    """Take a ticket from a freelancer who is away or off shift: to another eligible freelancer, else back to
+    the program queue, with a note on the timeline. Runs in its own transaction."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        ticket = lock_one(Ticket.objects.filter(pk=ticket_id))
+        if not ticket.is_active or ticket.assignee_id is None:
+            return ticket
+        previous = ticket.assignee
+        ticket.assignee = None
+        fields = ["assignee", *refresh_next_due(ticket)]
+        ticket.save(update_fields=[*set(fields), "updated_at"])
+        event_record(ticket=ticket, kind=TicketEvent.Kind.HANDED_OVER, at=now,
+                     message=f"Handed over from {previous}: {reason}", freelancer_id=previous.pk)
+        routed = ticket_route(ticket_id=ticket.pk, now=now, exclude_freelancer_ids={previous.pk})
+    return routed

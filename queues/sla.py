@@ -1,0 +1,91 @@
+"""SLA arithmetic in business time: pure functions, no database.
+
+A *policy* is anything with `zone` (a ZoneInfo) and `weekly_minutes` (None for 24/7, else seven lists of
+(start_minute, end_minute) in local wall-clock time, Monday first) — QueueSettings is one; tests pass a
+small dataclass. Local intervals are turned into UTC one day at a time, so a day on which the clocks
+change simply has a shorter or longer interval: arithmetic stays right across daylight-saving changes.
+"""
+
+import datetime
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+UTC = datetime.UTC
+# Searching further than this for business time means the policy has none (guards against endless loops).
+MAX_SEARCH_DAYS = 400
+
+
+@dataclass(frozen=True)
+class Policy:
+    zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
+    weekly_minutes: list | None = None
+
+
+def _local(day: datetime.date, minute: int, zone: ZoneInfo) -> datetime.datetime:
+    """Wall-clock `minute` of local `day` as an aware UTC datetime (24:00 is the next midnight)."""
+    base = datetime.datetime.combine(day, datetime.time(0), tzinfo=zone)
+    if minute >= 24 * 60:
+        next_day = datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time(0), tzinfo=zone)
+        return next_day.astimezone(UTC)
+    wall = base.replace(hour=minute // 60, minute=minute % 60)
+    # A wall time that does not exist (spring forward) maps forward to the first moment that does.
+    return wall.astimezone(UTC)
+
+
+def business_intervals(start_utc: datetime.datetime, policy, *, days: int = MAX_SEARCH_DAYS
+                       ) -> Iterator[tuple[datetime.datetime, datetime.datetime]]:
+    """UTC intervals of business time that end after `start_utc`, in order (clipped to start at it)."""
+    weekly = policy.weekly_minutes
+    if weekly is None:
+        yield start_utc, start_utc + datetime.timedelta(days=days)
+        return
+    zone = policy.zone
+    local_day = start_utc.astimezone(zone).date() - datetime.timedelta(days=1)
+    for offset in range(days + 2):
+        day = local_day + datetime.timedelta(days=offset)
+        for start_min, end_min in sorted(weekly[day.weekday()]):
+            begin, end = _local(day, start_min, zone), _local(day, end_min, zone)
+            if end <= start_utc or end <= begin:
+                continue
+            yield max(begin, start_utc), end
+
+
+def add_business_minutes(start_utc: datetime.datetime, minutes: int, policy) -> datetime.datetime:
+    """The moment `minutes` of business time after `start_utc` have passed."""
+    if start_utc.tzinfo is None:
+        raise ValueError("start_utc must be timezone-aware")
+    remaining = datetime.timedelta(minutes=minutes)
+    if policy.weekly_minutes is None:
+        return start_utc + remaining
+    for begin, end in business_intervals(start_utc, policy):
+        length = end - begin
+        if remaining <= length:
+            if remaining == datetime.timedelta(0):
+                return begin
+            return begin + remaining
+        remaining -= length
+    raise ValueError("The policy has no business hours.")
+
+
+def business_seconds_between(a: datetime.datetime, b: datetime.datetime, policy) -> int:
+    """Business seconds from a to b (0 when b is not after a)."""
+    if b <= a:
+        return 0
+    if policy.weekly_minutes is None:
+        return int((b - a).total_seconds())
+    total = datetime.timedelta(0)
+    days = (b - a).days + 2
+    for begin, end in business_intervals(a, policy, days=days):
+        if begin >= b:
+            break
+        total += min(end, b) - begin
+    return int(total.total_seconds())
+
+
+def is_business_time(moment: datetime.datetime, policy) -> bool:
+    if policy.weekly_minutes is None:
+        return True
+    for begin, _end in business_intervals(moment, policy, days=2):
+        return begin <= moment
+    return False

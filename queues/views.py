@@ -1,0 +1,438 @@
+"""Thin views: selectors for reads, services for writes. Anything outside the user's scope is a 404."""
+
+import datetime
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.views import View
+from django.views.generic import ListView, TemplateView
+
+from accounts.mixins import FreelancerRequiredMixin, ManagerRequiredMixin
+from core.errors import DomainError
+from core.forms import add_error_to_form
+from programs.mixins import ProgramManagerRequiredMixin
+from programs.models import BehindTheScenes
+from programs.selectors import program_list
+from queues import forms, selectors, services
+from queues.models import AvailabilityChange, AvailabilitySlot, QueueSettings, Ticket
+from queues.services.csv_import import decode_upload, ticket_csv_import, ticket_csv_preview
+
+# --- shared ticket page machinery ---------------------------------------------------------------------------
+
+
+class TicketPageMixin:
+    """Renders a ticket page with its forms; POST dispatches to one action (`action` URL kwarg)."""
+
+    template_name = ""
+    actions: dict = {}
+
+    def get_ticket(self) -> Ticket:
+        raise NotImplementedError
+
+    @cached_property
+    def ticket(self) -> Ticket:
+        ticket = self.get_ticket()
+        if ticket is None:
+            raise Http404("No such ticket.")
+        return ticket
+
+    def forms(self, bound: dict | None = None) -> dict:
+        raise NotImplementedError
+
+    def page_context(self, form_overrides=None) -> dict:
+        ticket = self.ticket
+        context = {
+            "ticket": ticket,
+            "thread": selectors.ticket_thread(ticket=ticket),
+            "timeline": selectors.ticket_timeline(ticket=ticket),
+            "policy": QueueSettings.for_program(ticket.program),
+            "reason_label": QueueSettings.for_program(ticket.program).reason_label(ticket.escalation_reason)
+            if ticket.escalation_reason else "",
+            **self.forms(),
+        }
+        context.update(form_overrides or {})
+        return context
+
+    def get(self, request, *args, **kwargs):
+        from django.template.response import TemplateResponse
+
+        return TemplateResponse(request, self.template_name, self.page_context())
+
+    def post(self, request, *args, **kwargs):
+        from django.template.response import TemplateResponse
+
+        action = kwargs.get("action")
+        if action not in self.actions:
+            raise Http404("No such action.")
+        form_name, handler = self.actions[action]
+        form = self.forms(bound=request.POST)[form_name] if form_name else None
+        if form is None or form.is_valid():
+            try:
+                done = handler(self, form.cleaned_data if form else {})
+            except (DomainError, ValidationError) as exc:
+                if form is None:
+                    messages.error(request, getattr(exc, "message", None) or "; ".join(exc.messages))
+                    return redirect(request.path.rsplit("/", 2)[0] + "/")
+                add_error_to_form(form, exc)
+            else:
+                messages.success(request, done)
+                return redirect(self.after_action_url(action))
+        return TemplateResponse(request, self.template_name, self.page_context({form_name: form}), status=400)
+
+    def after_action_url(self, action) -> str:
+        raise NotImplementedError
+
+
+# --- portal: the freelancer's work -------------------------------------------------------------------------
+
+
+class MyQueueView(FreelancerRequiredMixin, ListView):
+    template_name = "queues/my_queue.html"
+    context_object_name = "tickets"
+    paginate_by = 50
+
+    def get_queryset(self):
+        return selectors.ticket_list_for_freelancer(freelancer=self.freelancer)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["recent"] = selectors.ticket_recent_for_freelancer(freelancer=self.freelancer)
+        context["availability"] = selectors.availability_for_freelancer(freelancer=self.freelancer)
+        context["freelancer"] = self.freelancer
+        return context
+
+
+class PortalTicketView(FreelancerRequiredMixin, TicketPageMixin, View):
+    template_name = "queues/portal_ticket.html"
+
+    def get_ticket(self):
+        return selectors.ticket_get_for_freelancer(freelancer=self.freelancer, pk=self.kwargs["pk"])
+
+    def forms(self, bound=None):
+        policy = QueueSettings.for_program(self.ticket.program)
+        return {
+            "reply_form": forms.ReplyForm(bound, prefix="reply"),
+            "note_form": forms.NoteForm(bound, prefix="note"),
+            "escalate_form": forms.EscalateForm(bound, prefix="escalate", reasons=policy.reason_choices()),
+        }
+
+    def _reply(self, data):
+        services.ticket_reply(ticket=self.ticket, author=self.request.user, body=data["body"],
+                              status_after=data["status_after"], freelancer=self.freelancer)
+        return "Reply recorded."
+
+    def _note(self, data):
+        services.ticket_note_add(ticket=self.ticket, author=self.request.user, body=data["body"],
+                                 freelancer=self.freelancer)
+        return "Note added."
+
+    def _solve(self, data):
+        services.ticket_solve(ticket=self.ticket, actor=self.request.user, freelancer=self.freelancer)
+        return "Ticket solved."
+
+    def _escalate(self, data):
+        services.ticket_escalate(ticket=self.ticket, freelancer=self.freelancer, reason=data["reason"],
+                                 note=data["note"])
+        return "Escalated to the in-house team. Thank you for the hand-off note."
+
+    actions = {"reply": ("reply_form", _reply), "note": ("note_form", _note), "solve": (None, _solve),
+               "escalate": ("escalate_form", _escalate)}
+
+    def after_action_url(self, action):
+        if action in ("solve", "escalate"):
+            return reverse("queues:my_queue")
+        return reverse("queues:portal_ticket", kwargs={"pk": self.ticket.pk})
+
+
+class AvailabilityView(FreelancerRequiredMixin, TemplateView):
+    template_name = "queues/availability.html"
+
+    def get_context_data(self, slot_form=None, change_form=None, away_form=None, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(selectors.availability_for_freelancer(freelancer=self.freelancer))
+        context["freelancer"] = self.freelancer
+        context["slot_form"] = slot_form or forms.SlotForm(prefix="slot")
+        context["change_form"] = change_form or forms.ChangeForm(prefix="change", zone=self.freelancer.zone)
+        context["away_form"] = away_form or forms.AwayNowForm(prefix="away")
+        return context
+
+    def post(self, request, *args, **kwargs):
+        action = kwargs.get("action")
+        freelancer = self.freelancer
+        try:
+            if action == "slot":
+                form = forms.SlotForm(request.POST, prefix="slot")
+                if form.is_valid():
+                    services.availability_slot_add(freelancer=freelancer, actor=request.user, **form.cleaned_data)
+                    messages.success(request, "Weekly hours added.")
+                    return redirect("queues:availability")
+                return self.render_to_response(self.get_context_data(slot_form=form), status=400)
+            if action == "change":
+                form = forms.ChangeForm(request.POST, prefix="change", zone=freelancer.zone)
+                if form.is_valid():
+                    services.availability_change_add(freelancer=freelancer, actor=request.user, **form.cleaned_data)
+                    messages.success(request, "Change saved.")
+                    return redirect("queues:availability")
+                return self.render_to_response(self.get_context_data(change_form=form), status=400)
+            if action == "away":
+                form = forms.AwayNowForm(request.POST, prefix="away")
+                if form.is_valid():
+                    until = timezone.now() + datetime.timedelta(hours=form.cleaned_data["hours"])
+                    services.freelancer_go_away(freelancer=freelancer, until=until, note=form.cleaned_data["note"],
+                                                actor=request.user)
+                    messages.success(request, "You are away. Tickets due before you are back were handed over.")
+                    return redirect("queues:availability")
+                return self.render_to_response(self.get_context_data(away_form=form), status=400)
+            if action == "delete-slot":
+                slot = AvailabilitySlot.objects.filter(freelancer=freelancer, pk=kwargs.get("pk")).first()
+                if slot is None:
+                    raise Http404
+                services.availability_slot_delete(slot=slot, actor=request.user)
+                messages.success(request, "Weekly hours removed.")
+                return redirect("queues:availability")
+            if action == "delete-change":
+                change = AvailabilityChange.objects.filter(freelancer=freelancer, pk=kwargs.get("pk")).first()
+                if change is None:
+                    raise Http404
+                services.availability_change_delete(change=change, actor=request.user)
+                messages.success(request, "Change removed.")
+                return redirect("queues:availability")
+        except (DomainError, ValidationError) as exc:
+            bad = {"slot": "slot_form", "change": "change_form", "away": "away_form"}.get(action)
+            if bad:
+                add_error_to_form(form, exc)
+                return self.render_to_response(self.get_context_data(**{bad: form}), status=400)
+            messages.error(request, getattr(exc, "message", None) or "; ".join(exc.messages))
+            return redirect("queues:availability")
+        raise Http404("No such action.")
+
+
+# --- manage: the in-house queue and tickets ----------------------------------------------------------------
+
+
+class InhouseQueueView(ManagerRequiredMixin, ListView):
+    template_name = "queues/inhouse_queue.html"
+    context_object_name = "tickets"
+    paginate_by = 50
+
+    @cached_property
+    def programs(self):
+        return list(program_list(user=self.request.user).select_related("queue_settings"))
+
+    @cached_property
+    def filter_form(self):
+        reasons = {}
+        for program in self.programs:
+            for value, label in QueueSettings.for_program(program).reason_choices():
+                reasons.setdefault(value, label)
+        reasons.setdefault("sla_breach", "SLA breached (automatic)")
+        form = forms.InhouseFilterForm(self.request.GET or None, programs=self.programs, reasons=reasons.items(),
+                                       ages=selectors.AGES, sla_states=selectors.SLA_STATES)
+        form.is_valid()
+        return form
+
+    def get_queryset(self):
+        data = getattr(self.filter_form, "cleaned_data", {}) or {}
+        return selectors.inhouse_queue_list(
+            user=self.request.user, program_id=data.get("program"), reason=data.get("reason") or None,
+            age=data.get("age") or None, sla_state=data.get("sla") or None, assigned=data.get("assigned") or None,
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["filter_form"] = self.filter_form
+        context["programs"] = self.programs
+        context["counts"] = selectors.queue_counts(user=self.request.user)
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context["querystring"] = query.urlencode()
+        return context
+
+
+class TicketSearchView(InhouseQueueView):
+    template_name = "queues/ticket_list.html"
+
+    @cached_property
+    def filter_form(self):
+        form = forms.TicketSearchForm(self.request.GET or None, programs=self.programs,
+                                      sla_states=selectors.SLA_STATES)
+        form.is_valid()
+        return form
+
+    def get_queryset(self):
+        data = getattr(self.filter_form, "cleaned_data", {}) or {}
+        return selectors.program_ticket_list(
+            user=self.request.user, program_id=data.get("program"), status=data.get("status") or None,
+            queue=data.get("queue") or None, search=data.get("q") or "", sla_state=data.get("sla") or None,
+        )
+
+
+class ManageTicketView(ManagerRequiredMixin, TicketPageMixin, View):
+    template_name = "queues/manage_ticket.html"
+
+    def get_ticket(self):
+        return selectors.ticket_get_for_manager(user=self.request.user, pk=self.kwargs["pk"])
+
+    def forms(self, bound=None):
+        ticket = self.ticket
+        return {
+            "reply_form": forms.ReplyForm(bound, prefix="reply"),
+            "note_form": forms.NoteForm(bound, prefix="note"),
+            "assign_form": forms.InhouseAssignForm(
+                bound, prefix="assign", users=selectors.inhouse_users_for_program(program=ticket.program),
+                initial={"user": self.request.user.pk},
+            ),
+            "send_back_form": forms.SendBackForm(bound, prefix="back", initial={"tier": ticket.tier}),
+            "reassign_form": forms.ReassignForm(
+                bound, prefix="reassign",
+                freelancers=selectors.queue_ready_freelancers(program_id=ticket.program_id).order_by("legal_name"),
+            ),
+        }
+
+    def _reply(self, data):
+        services.ticket_reply(ticket=self.ticket, author=self.request.user, body=data["body"],
+                              status_after=data["status_after"])
+        return "Reply recorded."
+
+    def _note(self, data):
+        services.ticket_note_add(ticket=self.ticket, author=self.request.user, body=data["body"])
+        return "Note added."
+
+    def _solve(self, data):
+        services.ticket_solve(ticket=self.ticket, actor=self.request.user)
+        return "Ticket solved."
+
+    def _reopen(self, data):
+        services.ticket_reopen(ticket=self.ticket, actor=self.request.user)
+        return "Ticket reopened."
+
+    def _assign(self, data):
+        services.ticket_inhouse_assign(ticket=self.ticket, user=data["user"], actor=self.request.user)
+        return f"Assigned to {data['user']}."
+
+    def _send_back(self, data):
+        services.ticket_send_back(ticket=self.ticket, actor=self.request.user, guidance=data["guidance"],
+                                  tier=data["tier"])
+        return "Sent back to the freelancers; routing runs now."
+
+    def _reassign(self, data):
+        freelancer = data.get("freelancer")
+        services.ticket_reassign(ticket=self.ticket, actor=self.request.user, freelancer=freelancer,
+                                 to_queue=freelancer is None, note=data.get("note", ""))
+        return f"Reassigned to {freelancer}." if freelancer else "Back to the program queue; routing runs now."
+
+    actions = {"reply": ("reply_form", _reply), "note": ("note_form", _note), "solve": (None, _solve),
+               "reopen": (None, _reopen), "assign": ("assign_form", _assign),
+               "send-back": ("send_back_form", _send_back), "reassign": ("reassign_form", _reassign)}
+
+    def after_action_url(self, action):
+        return reverse("queues:manage_ticket", kwargs={"pk": self.ticket.pk})
+
+
+# --- manage: per program -------------------------------------------------------------------------------------
+
+
+class CoverageView(ProgramManagerRequiredMixin, TemplateView):
+    template_name = "queues/coverage.html"
+
+    @cached_property
+    def scheduled(self) -> bool:
+        bts = BehindTheScenes.objects.filter(program=self.program).first()
+        return bts is None or bts.working_hours == BehindTheScenes.WorkingHours.SCHEDULED
+
+    def get_context_data(self, schedule_form=None, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["coverage"] = selectors.program_coverage(program=self.program)
+        context["scheduled"] = self.scheduled
+        context["hours"] = range(24)
+        context["slots"] = selectors.freelancer_slots_for_program(program=self.program)
+        context["schedule_form"] = schedule_form or forms.ScheduleSlotForm(
+            prefix="schedule", freelancers=selectors.queue_ready_freelancers(program_id=self.program.pk)
+            .order_by("legal_name"))
+        return context
+
+    def post(self, request, *args, **kwargs):
+        if not self.scheduled:
+            messages.error(request, "This program's worksheet says freelancers choose their own hours.")
+            return redirect("queues:coverage", program_slug=self.program.slug)
+        if kwargs.get("action") == "delete":
+            slot = selectors.freelancer_slots_for_program(program=self.program).filter(
+                pk=kwargs.get("pk"), program=self.program).first()
+            if slot is None:
+                raise Http404
+            services.availability_slot_delete(slot=slot, actor=request.user)
+            messages.success(request, "Scheduled hours removed.")
+            return redirect("queues:coverage", program_slug=self.program.slug)
+        form = forms.ScheduleSlotForm(request.POST, prefix="schedule",
+                                      freelancers=selectors.queue_ready_freelancers(program_id=self.program.pk))
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            freelancer = data.pop("freelancer")
+            try:
+                services.availability_slot_add(freelancer=freelancer, program=self.program, actor=request.user, **data)
+            except (DomainError, ValidationError) as exc:
+                add_error_to_form(form, exc)
+            else:
+                messages.success(request, f"Scheduled {freelancer}.")
+                return redirect("queues:coverage", program_slug=self.program.slug)
+        return self.render_to_response(self.get_context_data(schedule_form=form), status=400)
+
+
+class TicketImportView(ProgramManagerRequiredMixin, TemplateView):
+    template_name = "queues/import.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.setdefault("upload_form", forms.ImportUploadForm())
+        return context
+
+    def post(self, request, *args, **kwargs):
+        if "confirm" in request.POST:
+            form = forms.ImportConfirmForm(request.POST)
+            if not form.is_valid():
+                messages.error(request, "The preview expired; upload the file again.")
+                return redirect("queues:ticket_import", program_slug=self.program.slug)
+            text = form.cleaned_data["csv_text"]
+            try:
+                created = ticket_csv_import(program=self.program, text=text, actor=request.user)
+            except DomainError as exc:
+                preview = ticket_csv_preview(program=self.program, text=text)
+                messages.error(request, exc.message)
+                return self.render_to_response(self.get_context_data(preview=preview, confirm_form=form), status=400)
+            messages.success(request, f"Imported {created} ticket(s); routing runs now.")
+            return redirect(reverse("queues:ticket_list") + f"?program={self.program.pk}")
+        upload = forms.ImportUploadForm(request.POST, request.FILES)
+        if not upload.is_valid():
+            return self.render_to_response(self.get_context_data(upload_form=upload), status=400)
+        try:
+            text = decode_upload(upload.cleaned_data["file"].read())
+        except DomainError as exc:
+            add_error_to_form(upload, exc)
+            return self.render_to_response(self.get_context_data(upload_form=upload), status=400)
+        preview = ticket_csv_preview(program=self.program, text=text)
+        return self.render_to_response(self.get_context_data(
+            preview=preview, confirm_form=forms.ImportConfirmForm(initial={"csv_text": text})))
+
+
+class QueueSettingsView(ProgramManagerRequiredMixin, TemplateView):
+    template_name = "queues/settings.html"
+
+    def get_context_data(self, form=None, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["form"] = form or forms.QueueSettingsForm(instance=QueueSettings.for_program(self.program))
+        context["webhook_url"] = self.request.build_absolute_uri(
+            reverse("queues:zendesk_webhook", kwargs={"program_slug": self.program.slug}))
+        return context
+
+    def post(self, request, *args, **kwargs):
+        form = forms.QueueSettingsForm(request.POST, instance=QueueSettings.for_program(self.program))
+        if form.is_valid():
+            services.queue_settings_save(settings=form.save(commit=False), actor=request.user)
+            messages.success(request, "Queue settings saved. New tickets use them.")
+            return redirect("queues:queue_settings", program_slug=self.program.slug)
+        return self.render_to_response(self.get_context_data(form=form), status=400)

@@ -1,0 +1,52 @@
+import datetime
+
+import factory
+from django.utils import timezone
+
+from queues.models import AvailabilitySlot, QueueSettings, Ticket
+from tests.accounts.factories import FreelancerFactory
+from tests.contracts.factories import ContractFactory
+from tests.programs.factories import ProgramFactory
+
+
+class QueueSettingsFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = QueueSettings
+        django_get_or_create = ["program"]
+
+    program = factory.SubFactory(ProgramFactory)
+
+
+class TicketFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Ticket
+        skip_postgeneration_save = True
+
+    program = factory.SubFactory(ProgramFactory)
+    external_id = factory.Sequence(lambda n: f"EXT-{n}")
+    subject = factory.Sequence(lambda n: f"Question {n}")
+    body = "Where is my order?"
+    requester_email = factory.Sequence(lambda n: f"customer{n}@example.test")
+    language = "en"
+    status = Ticket.Status.OPEN
+    created_at = factory.LazyFunction(timezone.now)
+    routed_at = factory.LazyFunction(timezone.now)
+    sla_due_at = factory.LazyAttribute(lambda o: o.created_at + datetime.timedelta(hours=1))
+    resolution_due_at = factory.LazyAttribute(lambda o: o.created_at + datetime.timedelta(hours=24))
+    next_due_at = factory.LazyAttribute(lambda o: o.sla_due_at)
+
+
+def on_duty_freelancer(program, *, time_zone="UTC", languages=None, skills=None, slots=True, **kwargs):
+    """A queue-ready freelancer of the program, on shift all week (unless slots=False)."""
+    extra = {}
+    if languages is not None:
+        extra["languages"] = languages
+    if skills is not None:
+        extra["skills"] = skills
+    freelancer = FreelancerFactory(time_zone=time_zone, **extra, **kwargs)
+    ContractFactory(program=program, freelancer=freelancer)
+    if slots:
+        for day in range(7):
+            AvailabilitySlot.objects.create(freelancer=freelancer, weekday=day, start_time=datetime.time(0),
+                                            end_time=datetime.time(0))
+    return freelancer

@@ -1,0 +1,267 @@
+import base64
+import hashlib
+import hmac
+import json
+
+import pytest
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from queues.models import QueueSettings, Ticket, TicketMessage
+from queues.services import ticket_reply
+from tests.accounts.factories import ManagerFactory
+from tests.programs.factories import ProgramFactory, TicketTypeFactory
+from tests.queues.factories import TicketFactory, on_duty_freelancer
+
+pytestmark = pytest.mark.django_db
+URL = "/api/v1/tickets/"
+
+
+@pytest.fixture
+def manager():
+    return ManagerFactory()
+
+
+@pytest.fixture
+def program(manager):
+    return ProgramFactory(slug="shop", managers=[manager])
+
+
+@pytest.fixture
+def api(manager):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=manager).key}")
+    return client
+
+
+def payload(**overrides):
+    data = {"program": "shop", "external_id": "ZD-1", "subject": "Where is my order?", "body": "It is late.",
+            "requester_email": "jo@example.test", "channel": "email", "ticket_type": "", "language": "en",
+            "priority": "normal"}
+    data.update(overrides)
+    return data
+
+
+def post(api, data):
+    return api.post(URL, data=json.dumps(data), content_type="application/json")
+
+
+def test_post_creates_routes_and_answers_the_contract(api, program, django_capture_on_commit_callbacks):
+    freelancer = on_duty_freelancer(program)
+    TicketTypeFactory(program=program, name="Order status", slug="order-status")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post(api, payload(ticket_type="Order status"))
+    assert response.status_code == 201
+    body = response.json()
+    assert set(body) == {"id", "program", "external_id", "status", "tier", "queue", "assignee", "sla_due_at",
+                         "created_at"}
+    assert body["program"] == "shop" and body["queue"] == "freelancer" and body["tier"] == 1
+    # routing ran after commit; the ticket as read back through the API
+    detail = api.get(f"{URL}{body['id']}/").json()
+    assert detail["assignee"] == {"id": freelancer.pk, "name": str(freelancer)}
+    ticket = Ticket.objects.get()
+    assert ticket.ticket_type.slug == "order-status"
+    assert (ticket.sla_due_at - ticket.created_at).total_seconds() == 3600
+
+
+def test_posting_the_same_external_id_again_answers_200_and_creates_nothing(api, program):
+    first = post(api, payload())
+    again = post(api, payload(subject="changed"))
+    assert first.status_code == 201 and again.status_code == 200
+    assert again.json()["id"] == first.json()["id"]
+    assert Ticket.objects.count() == 1 and Ticket.objects.get().subject == "Where is my order?"
+
+
+def test_ticket_type_by_slug_and_unknown_type_is_a_field_error(api, program):
+    TicketTypeFactory(program=program, name="Billing", slug="billing")
+    assert post(api, payload(ticket_type="billing")).status_code == 201
+    response = post(api, payload(external_id="ZD-2", ticket_type="astrology"))
+    assert response.status_code == 400 and "ticket_type" in response.json()
+    assert Ticket.objects.count() == 1
+
+
+def test_unknown_program_is_a_field_error(api, program):
+    response = post(api, payload(program="nope"))
+    assert response.status_code == 400 and "program" in response.json()
+    assert not Ticket.objects.exists()
+
+
+def test_another_managers_program_is_404(api, program):
+    ProgramFactory(slug="theirs")
+    response = post(api, payload(program="theirs"))
+    assert response.status_code == 404
+    assert not Ticket.objects.exists()
+
+
+@pytest.mark.parametrize("field", ["subject", "body", "requester_email", "external_id"])
+def test_missing_required_fields(api, program, field):
+    data = payload()
+    del data[field]
+    response = post(api, data)
+    assert response.status_code == 400 and field in response.json()
+    assert not Ticket.objects.exists()
+
+
+@pytest.mark.parametrize("field,value", [("channel", "pigeon"), ("priority", "whenever"), ("language", "english!"),
+                                         ("requester_email", "not-an-email")])
+def test_bad_values_are_field_errors(api, program, field, value):
+    response = post(api, payload(**{field: value}))
+    assert response.status_code == 400 and field in response.json()
+
+
+def test_a_one_megabyte_body_is_refused_before_parsing(api, program):
+    response = post(api, payload(body="x" * (1024 * 1024)))
+    assert response.status_code == 400
+    assert "too large" in str(response.json())
+    assert not Ticket.objects.exists()
+
+
+def test_non_json_body_is_400(api, program):
+    response = api.post(URL, data="subject=hi", content_type="application/json")
+    assert response.status_code == 400
+    assert not Ticket.objects.exists()
+    assert api.post(URL, data="[1, 2]", content_type="application/json").status_code == 400
+
+
+def test_html_in_body_is_stored_as_text(api, program):
+    post(api, payload(body="<script>alert(1)</script>"))
+    assert Ticket.objects.get().body == "<script>alert(1)</script>"
+
+
+def test_no_token_is_401(program):
+    assert APIClient().post(URL, data=json.dumps(payload()), content_type="application/json").status_code == 401
+
+
+def test_get_detail_shows_replies_and_is_scoped(api, program, manager):
+    ticket = TicketFactory(program=program)
+    ticket_reply(ticket=ticket, author=manager, body="We are on it.")
+    TicketMessage.objects.create(ticket=ticket, kind="note", author=manager, body="internal only")
+    body = api.get(f"{URL}{ticket.pk}/").json()
+    assert [r["body"] for r in body["replies"]] == ["We are on it."]
+    assert body["first_response_at"] is not None
+    other = TicketFactory(program=ProgramFactory())
+    assert api.get(f"{URL}{other.pk}/").status_code == 404
+
+
+def test_list_is_filtered_paginated_and_scoped(api, program):
+    TicketFactory.create_batch(3, program=program, status=Ticket.Status.OPEN)
+    TicketFactory(program=program, status=Ticket.Status.SOLVED)
+    TicketFactory(program=ProgramFactory(), status=Ticket.Status.OPEN)
+    body = api.get(URL, {"status": "open"}).json()
+    assert body["count"] == 3 and len(body["results"]) == 3
+    assert api.get(URL, {"program": "shop"}).json()["count"] == 4
+
+
+def test_list_query_count_does_not_grow(api, program, django_assert_max_num_queries):
+    TicketFactory.create_batch(3, program=program, assignee=on_duty_freelancer(program))
+    with django_assert_max_num_queries(6):
+        api.get(URL)
+    TicketFactory.create_batch(20, program=program, assignee=on_duty_freelancer(program))
+    with django_assert_max_num_queries(6):
+        api.get(URL)
+
+
+def test_openapi_schema_lists_the_endpoints(client):
+    response = client.get("/api/schema/")
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "/api/v1/tickets/" in text and "/api/v1/webhooks/zendesk/{program_slug}/" in text
+
+
+def test_broker_down_at_intake_still_answers_201_and_the_sweep_routes_later(api, program, settings,
+                                                                           django_capture_on_commit_callbacks):
+    from queues.services import queues_sweep
+
+    on_duty_freelancer(program)
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    from config.celery import app
+
+    app.conf.task_always_eager = False
+    app.conf.broker_url = "redis://127.0.0.1:1/0"
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            response = post(api, payload())
+    finally:
+        app.conf.task_always_eager = True
+        app.conf.broker_url = settings.CELERY_BROKER_URL
+    assert response.status_code == 201
+    ticket = Ticket.objects.get()
+    assert ticket.routed_at is None and ticket.assignee is None
+    assert queues_sweep()["routed"] == 1
+    ticket.refresh_from_db()
+    assert ticket.assignee is not None
+
+
+# --- Zendesk webhook ---------------------------------------------------------------------------------------
+
+SECRET = "dGhpcyBpcyBhIHNlY3JldA=="
+
+
+def zendesk_post(client, body: bytes, *, secret=SECRET, timestamp="2026-03-01T10:00:00Z", signature=None,
+                 slug="shop"):
+    if signature is None:
+        signature = base64.b64encode(hmac.new(secret.encode(), timestamp.encode() + body, hashlib.sha256).digest()).decode()
+    return client.post(f"/api/v1/webhooks/zendesk/{slug}/", data=body, content_type="application/json",
+                       HTTP_X_ZENDESK_WEBHOOK_SIGNATURE=signature,
+                       HTTP_X_ZENDESK_WEBHOOK_SIGNATURE_TIMESTAMP=timestamp)
+
+
+def zendesk_body(ticket_id=4711, **extra):
+    ticket = {"id": ticket_id, "subject": "Parcel lost", "description": "Help <b>me</b>",
+              "requester": {"email": "zoe@example.test", "name": "Zoe", "locale": "es-ES"},
+              "via": {"channel": "web"}, "priority": "high", "tags": ["vip"], **extra}
+    return json.dumps({"ticket": ticket}).encode()
+
+
+@pytest.fixture
+def signed_program(program):
+    QueueSettings.objects.create(program=program, zendesk_signing_secret=SECRET)
+    return program
+
+
+def test_signed_zendesk_webhook_creates_a_ticket(client, signed_program):
+    response = zendesk_post(client, zendesk_body())
+    assert response.status_code == 201
+    ticket = Ticket.objects.get()
+    assert (ticket.external_id, ticket.source, ticket.language, ticket.priority) == ("4711", "zendesk", "es-es", "high")
+    assert ticket.requester_email == "zoe@example.test"
+
+
+def test_replayed_delivery_creates_nothing_new(client, signed_program):
+    body = zendesk_body()
+    assert zendesk_post(client, body).status_code == 201
+    assert zendesk_post(client, body, timestamp="2026-03-01T10:05:00Z").status_code == 200
+    assert Ticket.objects.count() == 1
+
+
+@pytest.mark.parametrize("kind", ["wrong", "missing", "garbage", "other-secret", "tampered"])
+def test_bad_signatures_are_401_and_store_nothing(client, signed_program, kind):
+    body = zendesk_body()
+    if kind == "wrong":
+        response = zendesk_post(client, body, signature=base64.b64encode(b"x" * 32).decode())
+    elif kind == "missing":
+        response = client.post("/api/v1/webhooks/zendesk/shop/", data=body, content_type="application/json")
+    elif kind == "garbage":
+        response = zendesk_post(client, body, signature="%%%not base64")
+    elif kind == "other-secret":
+        response = zendesk_post(client, body, secret="another")
+    else:
+        good = base64.b64encode(hmac.new(SECRET.encode(), b"2026-03-01T10:00:00Z" + body, hashlib.sha256).digest())
+        response = zendesk_post(client, zendesk_body(subject="evil"), signature=good.decode())
+    assert response.status_code == 401
+    assert not Ticket.objects.exists()
+
+
+def test_webhook_without_a_configured_secret_refuses_everything(client, program):
+    assert zendesk_post(client, zendesk_body()).status_code == 401
+    assert not Ticket.objects.exists()
+
+
+def test_webhook_for_unknown_program_is_404(client, signed_program):
+    assert zendesk_post(client, zendesk_body(), slug="nope").status_code == 404
+
+
+def test_webhook_bad_payload_is_400(client, signed_program):
+    assert zendesk_post(client, b"{not json").status_code == 400
+    assert zendesk_post(client, json.dumps({"ticket": {"id": 5}}).encode()).status_code == 400
+    assert not Ticket.objects.exists()

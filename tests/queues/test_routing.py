@@ -1,0 +1,243 @@
+import datetime
+import threading
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from accounts.models import Freelancer
+from contracts import hours as contract_hours
+from programs.models import EscalationRule
+from queues.models import AvailabilityChange, AvailabilitySlot, Ticket, TicketEvent
+from queues.services import ticket_intake, ticket_route
+from tests.accounts.factories import LanguageFactory, SkillFactory
+from tests.programs.factories import ProgramFactory, TicketTypeFactory
+from tests.queues.factories import TicketFactory, on_duty_freelancer
+
+pytestmark = pytest.mark.django_db
+
+
+def _new_ticket(program, **kwargs):
+    defaults = {"status": Ticket.Status.NEW, "routed_at": None}
+    defaults.update(kwargs)
+    return TicketFactory(program=program, **defaults)
+
+
+def _route(ticket, **kwargs):
+    ticket_route(ticket_id=ticket.pk, **kwargs)
+    ticket.refresh_from_db()
+    return ticket
+
+
+def test_tier1_ticket_goes_to_an_eligible_freelancer_and_the_reason_is_on_the_timeline():
+    program = ProgramFactory()
+    freelancer = on_duty_freelancer(program)
+    ticket = _route(_new_ticket(program))
+    assert ticket.assignee == freelancer
+    assert ticket.queue == Ticket.Queue.FREELANCER
+    event = ticket.events.get(kind=TicketEvent.Kind.ROUTED)
+    assert str(freelancer) in event.message and "least loaded" in event.message
+
+
+def test_tier2_type_goes_in_house():
+    program = ProgramFactory()
+    on_duty_freelancer(program)
+    ticket = _route(_new_ticket(program, ticket_type=TicketTypeFactory(program=program, tier=2), tier=2))
+    assert ticket.queue == Ticket.Queue.INHOUSE and ticket.assignee is None
+    assert ticket.inhouse_due_at is not None
+    assert "tier 2" in ticket.events.get(kind=TicketEvent.Kind.ROUTED).message
+
+
+def test_type_not_for_freelancers_goes_in_house():
+    program = ProgramFactory()
+    on_duty_freelancer(program)
+    ticket = _route(_new_ticket(program, ticket_type=TicketTypeFactory(program=program, freelancers_allowed=False)))
+    assert ticket.queue == Ticket.Queue.INHOUSE
+
+
+def test_escalation_rule_by_type_goes_in_house():
+    program = ProgramFactory()
+    on_duty_freelancer(program)
+    ticket_type = TicketTypeFactory(program=program)
+    EscalationRule.objects.create(program=program, ticket_type=ticket_type)
+    assert _route(_new_ticket(program, ticket_type=ticket_type)).queue == Ticket.Queue.INHOUSE
+
+
+@pytest.mark.parametrize("text,inhouse", [("I will file a CHARGEBACK today", True), ("chargebacks again", True),
+                                          ("nothing special", False), ("xchargeback", False)])
+def test_escalation_keyword_is_case_insensitive(text, inhouse):
+    program = ProgramFactory()
+    on_duty_freelancer(program)
+    EscalationRule.objects.create(program=program, keyword="chargeback")
+    ticket = _route(_new_ticket(program, body=text))
+    assert (ticket.queue == Ticket.Queue.INHOUSE) is inhouse
+
+
+def test_language_must_match():
+    program = ProgramFactory()
+    on_duty_freelancer(program, languages=[LanguageFactory(code="en")])
+    spanish = on_duty_freelancer(program, languages=[LanguageFactory(code="es")])
+    assert _route(_new_ticket(program, language="es")).assignee == spanish
+    waiting = _route(_new_ticket(program, language="de"))
+    assert waiting.assignee is None
+    assert "no de" in waiting.events.get(kind=TicketEvent.Kind.WAITING).message
+
+
+def test_regional_language_is_served_by_base_language_speaker():
+    program = ProgramFactory()
+    speaker = on_duty_freelancer(program, languages=[LanguageFactory(code="pt")])
+    assert _route(_new_ticket(program, language="pt-br")).assignee == speaker
+
+
+def test_required_skills_must_all_be_present():
+    program = ProgramFactory()
+    billing, shipping = SkillFactory(slug="billing"), SkillFactory(slug="shipping")
+    ticket_type = TicketTypeFactory(program=program)
+    ticket_type.required_skills.set([billing, shipping])
+    on_duty_freelancer(program, skills=[billing])
+    both = on_duty_freelancer(program, skills=[billing, shipping])
+    assert _route(_new_ticket(program, ticket_type=ticket_type)).assignee == both
+
+
+def test_freelancer_tier_must_reach_ticket_tier_when_sent_to_freelancers():
+    program = ProgramFactory()
+    on_duty_freelancer(program, tier=1)
+    senior = on_duty_freelancer(program, tier=2)
+    # a tier-2 ticket the in-house team sent back to freelancers (already routed once)
+    ticket = _route(_new_ticket(program, tier=2, routed_at=timezone.now()))
+    assert ticket.assignee == senior
+
+
+def test_not_queue_ready_or_inactive_freelancers_are_skipped():
+    program = ProgramFactory()
+    on_duty_freelancer(ProgramFactory())  # on shift, but contracted in another program
+    on_duty_freelancer(program, status=Freelancer.Status.AWAY)
+    ticket = _route(_new_ticket(program))
+    assert ticket.assignee is None
+    assert "1 queue-ready: 1 not active" in ticket.events.get(kind=TicketEvent.Kind.WAITING).message
+
+
+def test_shift_is_evaluated_in_the_freelancers_own_time_zone():
+    program = ProgramFactory()
+    now = datetime.datetime(2026, 3, 4, 14, 0, tzinfo=datetime.UTC)  # Wednesday 14:00 UTC = 23:00 in Tokyo
+    tokyo = on_duty_freelancer(program, time_zone="Asia/Tokyo", slots=False)
+    AvailabilitySlot.objects.create(freelancer=tokyo, weekday=2, start_time=datetime.time(9),
+                                    end_time=datetime.time(17))
+    assert _route(_new_ticket(program), now=now).assignee is None
+    chicago = on_duty_freelancer(program, time_zone="America/Chicago", slots=False)  # 08:00 in Chicago
+    AvailabilitySlot.objects.create(freelancer=chicago, weekday=2, start_time=datetime.time(7),
+                                    end_time=datetime.time(15))
+    assert _route(_new_ticket(program), now=now).assignee == chicago
+
+
+def test_away_change_takes_a_freelancer_off_and_extra_hours_put_one_on():
+    program = ProgramFactory()
+    now = timezone.now()
+    on_call = on_duty_freelancer(program)
+    AvailabilityChange.objects.create(freelancer=on_call, kind="away", starts_at=now - datetime.timedelta(hours=1),
+                                      ends_at=now + datetime.timedelta(hours=1))
+    extra = on_duty_freelancer(program, slots=False)
+    AvailabilityChange.objects.create(freelancer=extra, kind="extra", starts_at=now - datetime.timedelta(hours=1),
+                                      ends_at=now + datetime.timedelta(hours=1))
+    assert _route(_new_ticket(program), now=now).assignee == extra
+
+
+def test_capacity_counts_new_and_open_but_not_pending():
+    program = ProgramFactory()
+    busy = on_duty_freelancer(program, max_open_tickets=2)
+    TicketFactory(program=program, assignee=busy, status=Ticket.Status.OPEN)
+    TicketFactory(program=program, assignee=busy, status=Ticket.Status.PENDING)
+    TicketFactory(program=program, assignee=busy, status=Ticket.Status.SOLVED)
+    assert _route(_new_ticket(program)).assignee == busy  # 1 open of 2
+    third = _route(_new_ticket(program))
+    assert third.assignee is None  # now 2 open of 2
+    assert "full" in third.events.get(kind=TicketEvent.Kind.WAITING).message
+
+
+def test_weekly_hour_cap_excludes_freelancer():
+    program = ProgramFactory()
+    capped = on_duty_freelancer(program)
+    free = on_duty_freelancer(program)
+    previous = contract_hours._provider
+    contract_hours.register_hours_provider(
+        lambda *, program_id, freelancer_ids, week_start, week_end: {capped.pk: Decimal("30")})
+    try:
+        assert _route(_new_ticket(program)).assignee == free
+        waiting = _route(_new_ticket(program, language="en"), exclude_freelancer_ids={free.pk})
+        assert waiting.assignee is None
+        assert "weekly hour cap" in waiting.events.get(kind=TicketEvent.Kind.WAITING).message
+    finally:
+        contract_hours._provider = previous
+
+
+def test_least_loaded_wins_then_idle_longest_then_lowest_id():
+    program = ProgramFactory()
+    a, b, c = (on_duty_freelancer(program) for _ in range(3))
+    now = timezone.now()
+    TicketFactory(program=program, assignee=a, status=Ticket.Status.OPEN, last_assigned_at=now)
+    # b and c have no open tickets; b got a ticket an hour ago, c two hours ago → c has been idle longest
+    TicketFactory(program=program, assignee=b, status=Ticket.Status.SOLVED, last_assigned_at=now - datetime.timedelta(hours=1))
+    TicketFactory(program=program, assignee=c, status=Ticket.Status.SOLVED, last_assigned_at=now - datetime.timedelta(hours=2))
+    assert _route(_new_ticket(program)).assignee == c
+    assert _route(_new_ticket(program)).assignee == b  # c now has 1 open; b has 0
+    # all at one open ticket: the one whose last assignment is oldest is a
+    assert _route(_new_ticket(program)).assignee == a
+
+
+def test_never_assigned_freelancer_counts_as_idle_longest():
+    program = ProgramFactory()
+    veteran = on_duty_freelancer(program)
+    TicketFactory(program=program, assignee=veteran, status=Ticket.Status.SOLVED, last_assigned_at=timezone.now())
+    newcomer = on_duty_freelancer(program)
+    assert _route(_new_ticket(program)).assignee == newcomer
+
+
+def test_routing_is_idempotent():
+    program = ProgramFactory()
+    on_duty_freelancer(program)
+    on_duty_freelancer(program)
+    ticket = _route(_new_ticket(program))
+    first = ticket.assignee
+    assert _route(ticket).assignee == first
+    assert ticket.events.filter(kind=TicketEvent.Kind.ROUTED).count() == 1
+
+
+def test_intake_routes_after_commit(django_capture_on_commit_callbacks):
+    program = ProgramFactory()
+    freelancer = on_duty_freelancer(program)
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket, created = ticket_intake(program=program, external_id="A1", subject="Hi", body="Help",
+                                        requester_email="c@example.test")
+    ticket.refresh_from_db()
+    assert created and ticket.assignee == freelancer
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_routing_at_once_never_overbook():
+    program = ProgramFactory()
+    freelancers = [on_duty_freelancer(program, max_open_tickets=3) for _ in range(2)]
+    tickets = [_new_ticket(program) for _ in range(12)]
+    barrier = threading.Barrier(4)
+    errors = []
+
+    def worker(chunk):
+        try:
+            barrier.wait()
+            for ticket in chunk:
+                ticket_route(ticket_id=ticket.pk)
+        except Exception as exc:  # surfaced below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(tickets[i::4],)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    for freelancer in freelancers:
+        assert Ticket.objects.filter(assignee=freelancer, status__in=Ticket.LOAD_STATUSES).count() == 3
+    assert Ticket.objects.filter(program=program, assignee__isnull=True).count() == 6

@@ -1,0 +1,188 @@
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from queues.models import AvailabilitySlot, Ticket, TicketMessage
+from tests.accounts.factories import ManagerFactory, UserFactory
+from tests.programs.factories import ProgramFactory
+from tests.queues.factories import TicketFactory, on_duty_freelancer
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world():
+    manager = ManagerFactory()
+    program = ProgramFactory(managers=[manager])
+    freelancer = on_duty_freelancer(program)
+    return program, manager, freelancer
+
+
+def _add_tickets(program, n, **kwargs):
+    tickets = TicketFactory.create_batch(n, program=program, **kwargs)
+    for ticket in tickets:
+        for i in range(2):
+            TicketMessage.objects.create(ticket=ticket, kind="reply", author=None, body=f"reply {i}")
+    return tickets
+
+
+def test_freelancer_queue_lists_only_own_tickets_ordered_by_due(client, world):
+    program, _manager, freelancer = world
+    now = timezone.now()
+    later = TicketFactory(program=program, assignee=freelancer, subject="later one", next_due_at=now + datetime.timedelta(hours=2))
+    sooner = TicketFactory(program=program, assignee=freelancer, subject="sooner one", next_due_at=now + datetime.timedelta(minutes=5))
+    TicketFactory(program=program, assignee=on_duty_freelancer(program), subject="not mine")
+    client.force_login(freelancer.user)
+    content = client.get("/portal/tickets/").content.decode()
+    assert content.index(sooner.subject) < content.index(later.subject)
+    assert "not mine" not in content
+
+
+def test_freelancer_opening_someone_elses_ticket_gets_404(client, world):
+    program, _manager, freelancer = world
+    other = TicketFactory(program=program, assignee=on_duty_freelancer(program))
+    client.force_login(freelancer.user)
+    assert client.get(f"/portal/tickets/{other.pk}/").status_code == 404
+    assert client.post(f"/portal/tickets/{other.pk}/solve/").status_code == 404
+    other.refresh_from_db()
+    assert other.status == Ticket.Status.OPEN
+
+
+def test_html_in_ticket_body_is_shown_escaped(client, world):
+    program, _manager, freelancer = world
+    ticket = TicketFactory(program=program, assignee=freelancer, body="<script>alert('x')</script>")
+    client.force_login(freelancer.user)
+    content = client.get(f"/portal/tickets/{ticket.pk}/").content.decode()
+    assert "<script>alert('x')</script>" not in content
+    assert "&lt;script&gt;" in content
+
+
+def test_freelancer_replies_and_escalates_through_the_page(client, world):
+    program, _manager, freelancer = world
+    ticket = TicketFactory(program=program, assignee=freelancer)
+    client.force_login(freelancer.user)
+    response = client.post(f"/portal/tickets/{ticket.pk}/reply/", {"reply-body": "Hi there", "reply-status_after": "open"})
+    assert response.status_code == 302
+    response = client.post(f"/portal/tickets/{ticket.pk}/escalate/", {"escalate-reason": "bug", "escalate-note": ""})
+    assert response.status_code == 400 and "This field is required" in response.content.decode()
+    response = client.post(f"/portal/tickets/{ticket.pk}/escalate/",
+                           {"escalate-reason": "bug", "escalate-note": "Checkout button broken; tried cache clear."})
+    assert response.status_code == 302
+    ticket.refresh_from_db()
+    assert ticket.queue == "inhouse" and ticket.messages.filter(kind="reply").count() == 1
+    # now it left the freelancer: 404
+    assert client.get(f"/portal/tickets/{ticket.pk}/").status_code == 404
+
+
+def test_manager_ticket_page_is_scoped(client, world):
+    program, manager, _freelancer = world
+    mine = TicketFactory(program=program)
+    theirs = TicketFactory(program=ProgramFactory())
+    client.force_login(manager)
+    assert client.get(f"/manage/queues/tickets/{mine.pk}/").status_code == 200
+    assert client.get(f"/manage/queues/tickets/{theirs.pk}/").status_code == 404
+    assert client.post(f"/manage/queues/tickets/{theirs.pk}/solve/").status_code == 404
+
+
+def test_manager_solving_solved_ticket_shows_a_message_not_an_error(client, world):
+    program, manager, _freelancer = world
+    ticket = TicketFactory(program=program, status=Ticket.Status.SOLVED)
+    client.force_login(manager)
+    response = client.post(f"/manage/queues/tickets/{ticket.pk}/solve/", follow=True)
+    assert response.status_code == 200 and "already solved" in response.content.decode()
+
+
+def test_inhouse_queue_filters(client, world):
+    program, manager, _freelancer = world
+    TicketFactory(program=program, queue="inhouse", escalation_reason="billing", escalated_at=timezone.now(), subject="billing one")
+    TicketFactory(program=program, queue="inhouse", escalation_reason="bug", escalated_at=timezone.now(), subject="bug one")
+    TicketFactory(program=ProgramFactory(), queue="inhouse", subject="other program")
+    client.force_login(manager)
+    content = client.get("/manage/queues/").content.decode()
+    assert "billing one" in content and "bug one" in content and "other program" not in content
+    content = client.get("/manage/queues/", {"reason": "bug"}).content.decode()
+    assert "bug one" in content and "billing one" not in content
+    overdue = client.get("/manage/queues/", {"sla": "breached"}).content.decode()
+    assert "bug one" not in overdue
+
+
+def test_wrong_role_cannot_use_the_other_side(client, world):
+    _program, manager, freelancer = world
+    client.force_login(freelancer.user)
+    assert client.get("/manage/queues/").status_code == 403
+    client.force_login(manager)
+    assert client.get("/portal/tickets/").status_code == 403
+
+
+@pytest.mark.parametrize("page", ["my_queue", "inhouse", "portal_ticket", "manage_ticket", "ticket_list"])
+def test_pages_do_a_constant_number_of_queries(client, world, page, django_assert_num_queries):
+    program, manager, freelancer = world
+    kwargs = {"assignee": freelancer} if page in ("my_queue", "portal_ticket") else {"queue": "inhouse"}
+    first = _add_tickets(program, 2, **kwargs)[0]
+    user = freelancer.user if page in ("my_queue", "portal_ticket") else manager
+    client.force_login(user)
+    url = {"my_queue": "/portal/tickets/", "inhouse": "/manage/queues/", "ticket_list": "/manage/queues/tickets/",
+           "portal_ticket": f"/portal/tickets/{first.pk}/", "manage_ticket": f"/manage/queues/tickets/{first.pk}/"}[page]
+    client.get(url)  # warm caches (content types, sessions)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as before:
+        assert client.get(url).status_code == 200
+    _add_tickets(program, 15, **kwargs)
+    for i in range(10):
+        TicketMessage.objects.create(ticket=first, kind="note", author=manager, body=f"more {i}")
+    with django_assert_num_queries(len(before)):
+        assert client.get(url).status_code == 200
+
+
+def test_availability_page_adds_slots_and_rejects_overlaps(client, world):
+    _program, _manager, freelancer = world
+    AvailabilitySlot.objects.filter(freelancer=freelancer).delete()
+    client.force_login(freelancer.user)
+    assert client.get("/portal/availability/").status_code == 200
+    ok = client.post("/portal/availability/slot/", {"slot-weekday": 0, "slot-start_time": "09:00", "slot-end_time": "17:00"})
+    assert ok.status_code == 302
+    clash = client.post("/portal/availability/slot/", {"slot-weekday": 0, "slot-start_time": "16:00", "slot-end_time": "18:00"})
+    assert clash.status_code == 400 and "overlap" in clash.content.decode()
+    backwards = client.post("/portal/availability/slot/", {"slot-weekday": 1, "slot-start_time": "18:00", "slot-end_time": "09:00"})
+    assert backwards.status_code == 400
+    assert AvailabilitySlot.objects.filter(freelancer=freelancer).count() == 1
+    other = on_duty_freelancer(_program)
+    slot = AvailabilitySlot.objects.filter(freelancer=other).first()
+    assert client.post(f"/portal/availability/delete-slot/{slot.pk}/").status_code == 404
+
+
+def test_coverage_grid_shows_gaps_and_manager_schedules(client, world):
+    program, manager, freelancer = world
+    AvailabilitySlot.objects.filter(freelancer=freelancer).delete()
+    client.force_login(manager)
+    response = client.get(f"/manage/queues/{program.slug}/coverage/")
+    assert response.status_code == 200 and response.context["coverage"]["gaps"] == 168
+    response = client.post(f"/manage/queues/{program.slug}/coverage/", {
+        "schedule-freelancer": freelancer.pk, "schedule-weekday": 0, "schedule-start_time": "00:00",
+        "schedule-end_time": "00:00"})
+    assert response.status_code == 302
+    assert client.get(f"/manage/queues/{program.slug}/coverage/").context["coverage"]["gaps"] == 168 - 24
+    other = ProgramFactory()
+    assert client.get(f"/manage/queues/{other.slug}/coverage/").status_code == 404
+
+
+def test_queue_settings_page_saves(client, world):
+    program, manager, _freelancer = world
+    client.force_login(manager)
+    data = {"first_response_minutes": 30, "resolution_minutes": 480, "inhouse_response_minutes": 120,
+            "business_hours_only": "on", "warning_minutes": 10, "zendesk_signing_secret": "s3cret",
+            "business_hours": "08:00-20:00\n08:00-20:00\n08:00-20:00\n08:00-20:00\n08:00-20:00\n\n",
+            "escalation_reasons": "billing | Billing\nlegal | Legal"}
+    assert client.post(f"/manage/queues/{program.slug}/settings/", data).status_code == 302
+    program.queue_settings.refresh_from_db()
+    assert program.queue_settings.weekly_minutes[0] == [(480, 1200)]
+    bad = client.post(f"/manage/queues/{program.slug}/settings/", {**data, "business_hours": "20:00-08:00"})
+    assert bad.status_code == 400
+
+
+def test_unrelated_user_gets_no_queue(client):
+    client.force_login(UserFactory())
+    assert client.get("/manage/queues/").status_code == 403
