@@ -1,1 +1,477 @@
-from django.db import models  # noqa: F401
+"""Time entries, pay periods, payout runs, payouts and their lines, adjustments, exchange rates, payout requests.
+
+Money is Decimal with a currency beside it; amounts are rounded half-up to cents per line.
+A payout is unique per freelancer, program and period (the database says so), and every
+time entry and adjustment points at the payout that paid it, so nothing is paid twice.
+"""
+
+import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from accounts.models import Freelancer
+from contracts.models import Contract
+from core.models import TimeStampedModel
+from core.money import CurrencyField, MoneyField
+from programs.models import Program
+
+QUARTER = Decimal("0.25")
+PERIOD_DAYS = 14
+
+
+class PaySchedule(models.Model):
+    """Where a program's two-week pay periods are anchored (a Monday), and how long after the end the run waits."""
+
+    program = models.OneToOneField(Program, on_delete=models.CASCADE, related_name="pay_schedule")
+    anchor_date = models.DateField(help_text="First day of some pay period; the others follow every 14 days.")
+    run_after_days = models.PositiveSmallIntegerField(
+        default=1, help_text="Days after a period ends before the scheduled payout run (time for late approvals)."
+    )
+
+    def __str__(self):
+        return f"Pay schedule of {self.program} (anchored {self.anchor_date})"
+
+    def period_bounds(self, day: datetime.date) -> tuple[datetime.date, datetime.date]:
+        offset = (day - self.anchor_date).days // PERIOD_DAYS
+        start = self.anchor_date + datetime.timedelta(days=offset * PERIOD_DAYS)
+        return start, start + datetime.timedelta(days=PERIOD_DAYS - 1)
+
+
+class PayPeriod(TimeStampedModel):
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        CLOSED = "closed", "Closed"
+        PAID = "paid", "Paid"
+
+    TRANSITIONS = {
+        Status.OPEN: {Status.CLOSED},
+        Status.CLOSED: {Status.PAID},
+        Status.PAID: set(),
+    }
+
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="pay_periods")
+    start_date = models.DateField()
+    end_date = models.DateField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN, db_index=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["program", "-start_date"]
+        constraints = [
+            models.UniqueConstraint(fields=["program", "start_date"], name="pay_period_unique_start"),
+            models.CheckConstraint(condition=models.Q(end_date__gte=models.F("start_date")), name="pay_period_order"),
+        ]
+
+    def __str__(self):
+        return f"{self.program}: {self.start_date:%d %b} – {self.end_date:%d %b %Y}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN
+
+
+class Activity(models.TextChoices):
+    TICKETS = "tickets", "Tickets"
+    TRAINING = "training", "Training"
+    MEETING = "meeting", "Meeting"
+    OTHER = "other", "Other"
+
+
+class TimeEntryQuerySet(models.QuerySet):
+    """Which payout paid an entry follows from one rule, so a run never rewrites 100,000 rows:
+
+    the payout run closes the period first, and from then on an entry of that period can no longer
+    become (or stop being) approved without a correction adjustment. So the approved entries of a
+    closed period without a correction are exactly the hours of the freelancer's payout for it
+    (unique per freelancer, program and period), and they are unpaid while that payout does not exist.
+    """
+
+    def payable(self):
+        return self.filter(status=TimeEntry.Status.APPROVED, correction__isnull=True)
+
+    def unpaid(self):
+        payout = Payout.objects.filter(
+            freelancer_id=models.OuterRef("freelancer_id"), program_id=models.OuterRef("program_id"),
+            period_id=models.OuterRef("period_id"),
+        )
+        return self.payable().filter(~models.Exists(payout))
+
+    def paid_by(self, payout: "Payout"):
+        return self.payable().filter(freelancer_id=payout.freelancer_id, program_id=payout.program_id,
+                                     period_id=payout.period_id)
+
+
+class TimeEntry(TimeStampedModel):
+    """One line of the work diary: hours on a day, in a program, for an activity."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SUBMITTED = "submitted", "Submitted"
+        APPROVED = "approved", "Approved"
+        SENT_BACK = "sent_back", "Sent back"
+
+    TRANSITIONS = {
+        Status.DRAFT: {Status.SUBMITTED},
+        Status.SUBMITTED: {Status.APPROVED, Status.SENT_BACK},
+        Status.SENT_BACK: {Status.SUBMITTED},
+        Status.APPROVED: {Status.SENT_BACK},
+    }
+    EDITABLE = {Status.DRAFT, Status.SENT_BACK}
+
+    objects = TimeEntryQuerySet.as_manager()
+
+    # Few indexes on purpose (bulk inserts of a busy diary); the composite indexes in Meta cover our lookups.
+    freelancer = models.ForeignKey(Freelancer, on_delete=models.PROTECT, related_name="time_entries",
+                                   db_index=False)
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="time_entries", db_index=False)
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="time_entries", db_index=False)
+    period = models.ForeignKey(PayPeriod, on_delete=models.PROTECT, related_name="time_entries", db_index=False)
+    date = models.DateField()
+    hours = models.DecimalField(max_digits=5, decimal_places=2)
+    estimated_hours = models.DecimalField(
+        max_digits=5, decimal_places=2, null=True, blank=True,
+        help_text="For a planned non-ticket task: the hours it was expected to take.",
+    )
+    activity = models.CharField(max_length=10, choices=Activity.choices, default=Activity.TICKETS)
+    note = models.CharField(max_length=500, blank=True)
+    tickets = models.ManyToManyField("queues.Ticket", blank=True, related_name="time_entries")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    over_cap = models.BooleanField(
+        default=False, help_text="Logged when the week's hours were above the contract's weekly cap."
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+    review_comment = models.TextField(blank=True)
+    correction = models.ForeignKey(
+        "Adjustment", null=True, blank=True, on_delete=models.SET_NULL, related_name="late_entries", db_index=False,
+        help_text="Approved after its period closed: paid through this correction in a later period.",
+    )
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        verbose_name_plural = "time entries"
+        indexes = [
+            models.Index(fields=["period", "status", "freelancer"], name="time_entry_period_status"),
+            models.Index(fields=["freelancer", "date"], name="time_entry_freelancer_date"),
+            models.Index(fields=["program", "date"], name="time_entry_program_date"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(hours__gt=0) & models.Q(hours__lte=24), name="time_entry_hours_in_day"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(estimated_hours__isnull=True)
+                | (models.Q(estimated_hours__gte=0) & models.Q(estimated_hours__lte=24)),
+                name="time_entry_estimate_in_day",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.freelancer} · {self.date} · {self.hours} h {self.get_activity_display()}"
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in self.EDITABLE
+
+    def clean(self):
+        errors = {}
+        if self.hours is not None:
+            if self.hours <= 0:
+                errors["hours"] = "Hours must be more than zero."
+            elif self.hours > 24:
+                errors["hours"] = "A day has at most 24 hours."
+            elif self.hours % QUARTER:
+                errors["hours"] = "Hours are logged in quarter hours (0.25, 0.5, 0.75…)."
+        if self.estimated_hours is not None:
+            if self.activity == Activity.TICKETS:
+                errors["estimated_hours"] = "Estimates are for planned non-ticket tasks (training, meetings, other)."
+            elif self.estimated_hours < 0 or self.estimated_hours > 24 or self.estimated_hours % QUARTER:
+                errors["estimated_hours"] = "Estimate in quarter hours between 0 and 24."
+        if errors:
+            raise ValidationError(errors)
+
+
+class RunningTimer(models.Model):
+    """The optional start/stop timer: at most one per freelancer; stopping it writes a draft entry."""
+
+    freelancer = models.OneToOneField(Freelancer, on_delete=models.CASCADE, related_name="running_timer")
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="+")
+    activity = models.CharField(max_length=10, choices=Activity.choices, default=Activity.TICKETS)
+    note = models.CharField(max_length=500, blank=True)
+    started_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"Timer of {self.freelancer} since {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class ExchangeRate(TimeStampedModel):
+    """1 unit of `base_currency` is worth `rate` units of `quote_currency` on `on_date`."""
+
+    class Source(models.TextChoices):
+        MANUAL = "manual", "Entered by hand"
+        CSV = "csv", "CSV import"
+
+    base_currency = CurrencyField()
+    quote_currency = CurrencyField(default="EUR")
+    on_date = models.DateField(db_index=True)
+    rate = models.DecimalField(max_digits=18, decimal_places=8)
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.MANUAL)
+
+    class Meta:
+        ordering = ["-on_date", "base_currency", "quote_currency"]
+        constraints = [
+            models.UniqueConstraint(fields=["base_currency", "quote_currency", "on_date"], name="exchange_rate_unique"),
+            models.CheckConstraint(condition=models.Q(rate__gt=0), name="exchange_rate_positive"),
+        ]
+
+    def __str__(self):
+        return f"1 {self.base_currency} = {self.rate} {self.quote_currency} on {self.on_date}"
+
+    def clean(self):
+        if self.rate is not None and self.rate <= 0:
+            raise ValidationError({"rate": "An exchange rate must be more than zero."})
+        if self.base_currency and self.base_currency == self.quote_currency:
+            raise ValidationError({"quote_currency": "Pick two different currencies."})
+
+
+class PayoutRun(TimeStampedModel):
+    """One execution (or resumed execution) of the payout job for a program's period."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting to start"
+        RUNNING = "running", "Running"
+        COMPLETED = "completed", "Completed"
+        COMPLETED_WITH_ERRORS = "completed_with_errors", "Completed with errors"
+        FAILED = "failed", "Failed"
+
+    ACTIVE = (Status.PENDING, Status.RUNNING)
+    TRANSITIONS = {
+        Status.PENDING: {Status.RUNNING, Status.FAILED},
+        Status.RUNNING: {Status.COMPLETED, Status.COMPLETED_WITH_ERRORS, Status.FAILED, Status.RUNNING},
+        Status.FAILED: {Status.RUNNING},
+        Status.COMPLETED_WITH_ERRORS: {Status.RUNNING},
+        Status.COMPLETED: set(),
+    }
+
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="payout_runs")
+    period = models.ForeignKey(PayPeriod, on_delete=models.PROTECT, related_name="runs")
+    status = models.CharField(max_length=24, choices=Status.choices, default=Status.PENDING, db_index=True)
+    run_date = models.DateField(help_text="Exchange rates of this date convert the payouts.")
+    total_count = models.PositiveIntegerField(default=0, help_text="Freelancers to pay in this run.")
+    done_count = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0, help_text="Payouts this run created.")
+    error_count = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True, help_text="Last sign of life of the worker.")
+    finished_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    triggered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # One run per period: starting it again resumes it instead of racing it.
+            models.UniqueConstraint(fields=["period"], name="payout_run_one_per_period"),
+        ]
+
+    def __str__(self):
+        return f"Payout run #{self.pk} · {self.period}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE
+
+    @property
+    def progress_percent(self) -> int:
+        if not self.total_count:
+            return 100 if self.status == self.Status.COMPLETED else 0
+        return min(100, round(100 * self.done_count / self.total_count))
+
+
+class Payout(TimeStampedModel):
+    """What one freelancer is paid for one program's period: hour lines + adjustments, converted."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        APPROVED = "approved", "Approved"
+        PAID = "paid", "Paid"
+        FAILED = "failed", "Failed"
+
+    TRANSITIONS = {
+        Status.DRAFT: {Status.APPROVED},
+        Status.APPROVED: {Status.PAID, Status.FAILED, Status.DRAFT},
+        Status.FAILED: {Status.APPROVED},
+        Status.PAID: set(),
+    }
+
+    run = models.ForeignKey(PayoutRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="payouts")
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="payouts")
+    freelancer = models.ForeignKey(Freelancer, on_delete=models.PROTECT, related_name="payouts")
+    period = models.ForeignKey(PayPeriod, on_delete=models.PROTECT, related_name="payouts")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    hours = models.DecimalField(max_digits=8, decimal_places=2, default=Decimal("0"))
+    currency = CurrencyField(help_text="The contract currency: lines and totals are in it.")
+    hours_amount = MoneyField(default=Decimal("0"))
+    adjustments_amount = MoneyField(default=Decimal("0"))
+    total = MoneyField(default=Decimal("0"))
+    payout_currency = CurrencyField()
+    exchange_rate = models.DecimalField(max_digits=18, decimal_places=8, default=Decimal("1"))
+    exchange_rate_date = models.DateField(null=True, blank=True)
+    payout_amount = MoneyField(default=Decimal("0"), help_text="What is sent, in the payout currency.")
+    payout_method = models.CharField(max_length=200, blank=True, help_text="Copied from the profile at the run.")
+    expected_hours = models.DecimalField(
+        max_digits=8, decimal_places=2, null=True, blank=True, help_text="Contract hours per week × 2."
+    )
+    anomalies = models.JSONField(default=list, blank=True, help_text="What a manager should look at before approving.")
+    reference = models.CharField(max_length=60, unique=True)
+    approved_at = models.DateTimeField(null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    paid_on = models.DateField(null=True, blank=True)
+    payment_reference = models.CharField(max_length=120, blank=True)
+    failure_reason = models.TextField(blank=True)
+    statement_sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-period__start_date", "freelancer__legal_name"]
+        indexes = [models.Index(fields=["program", "status"]), models.Index(fields=["freelancer", "status"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["freelancer", "program", "period"], name="payout_one_per_freelancer_program_period"
+            ),
+            models.CheckConstraint(condition=models.Q(exchange_rate__gt=0), name="payout_exchange_rate_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.reference} · {self.freelancer}"
+
+
+class PayoutLine(models.Model):
+    class Kind(models.TextChoices):
+        HOURS = "hours", "Hours"
+        ADJUSTMENT = "adjustment", "Adjustment"
+
+    payout = models.ForeignKey(Payout, on_delete=models.CASCADE, related_name="lines")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    description = models.CharField(max_length=250)
+    date_from = models.DateField(null=True, blank=True)
+    date_to = models.DateField(null=True, blank=True)
+    hours = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    rate = MoneyField(null=True, blank=True)
+    amount = MoneyField()
+    adjustment = models.OneToOneField(
+        "Adjustment", null=True, blank=True, on_delete=models.PROTECT, related_name="payout_line"
+    )
+
+    class Meta:
+        ordering = ["payout", "kind", "date_from", "id"]
+
+    def __str__(self):
+        return f"{self.description}: {self.amount}"
+
+
+class Adjustment(TimeStampedModel):
+    """Money outside hours × rate: bonuses, paid trial tasks, corrections, deductions, advances.
+
+    Without a period it goes into the next payout run of its program; `source_key` makes
+    creation from another app idempotent (one adjustment per trial task, per bonus…).
+    """
+
+    class Kind(models.TextChoices):
+        BONUS = "bonus", "Bonus"
+        PAID_TRIAL = "paid_trial", "Paid trial task"
+        CORRECTION = "correction", "Correction"
+        DEDUCTION = "deduction", "Deduction"
+        ADVANCE = "advance", "Early payment (advance)"
+
+    freelancer = models.ForeignKey(Freelancer, on_delete=models.PROTECT, related_name="adjustments")
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="adjustments")
+    period = models.ForeignKey(
+        PayPeriod, null=True, blank=True, on_delete=models.PROTECT, related_name="adjustments",
+        help_text="Pay in this period's run; empty: the next run of the program.",
+    )
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    amount = MoneyField(help_text="Signed: deductions and advances are negative.")
+    currency = CurrencyField()
+    reason = models.CharField(max_length=300)
+    source_key = models.CharField(max_length=80, null=True, blank=True, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    payout = models.ForeignKey(Payout, null=True, blank=True, on_delete=models.SET_NULL, related_name="adjustments")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["program", "payout"])]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(amount=0), name="adjustment_not_zero"),
+            models.CheckConstraint(
+                condition=~models.Q(kind__in=["bonus", "paid_trial"]) | models.Q(amount__gt=0),
+                name="adjustment_positive_kinds",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(kind__in=["deduction", "advance"]) | models.Q(amount__lt=0),
+                name="adjustment_negative_kinds",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.amount} {self.currency} · {self.freelancer}"
+
+
+class PayoutRequest(TimeStampedModel):
+    """A freelancer asks to be paid approved, unpaid earnings before payday."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for a manager"
+        APPROVED = "approved", "Approved"
+        DECLINED = "declined", "Declined"
+        CANCELLED = "cancelled", "Cancelled"
+        PAID = "paid", "Paid"
+
+    TRANSITIONS = {
+        Status.PENDING: {Status.APPROVED, Status.DECLINED, Status.CANCELLED},
+        Status.APPROVED: {Status.PAID},
+        Status.DECLINED: set(),
+        Status.CANCELLED: set(),
+        Status.PAID: set(),
+    }
+
+    freelancer = models.ForeignKey(Freelancer, on_delete=models.PROTECT, related_name="payout_requests")
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="payout_requests")
+    amount = MoneyField()
+    currency = CurrencyField(help_text="The contract currency.")
+    note = models.CharField(max_length=300, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField(blank=True)
+    payout_currency = CurrencyField()
+    exchange_rate = models.DecimalField(max_digits=18, decimal_places=8, null=True, blank=True)
+    payout_amount = MoneyField(null=True, blank=True)
+    advance = models.OneToOneField(
+        Adjustment, null=True, blank=True, on_delete=models.PROTECT, related_name="payout_request",
+        help_text="The deduction from the next payout that balances this early payment.",
+    )
+    paid_on = models.DateField(null=True, blank=True)
+    payment_reference = models.CharField(max_length=120, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.CheckConstraint(condition=models.Q(amount__gt=0), name="payout_request_positive")]
+
+    def __str__(self):
+        return f"Request {self.amount} {self.currency} · {self.freelancer}"

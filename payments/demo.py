@@ -1,0 +1,170 @@
+"""Demo payments: four past paid periods with statements, the last ended period as a draft batch to approve,
+the current open period with entries in every state, USD→EUR exchange rates, adjustments and a payout request.
+
+Idempotent: everything is made the first time only (a demo run for the Demo Support program marks it done).
+"""
+
+import datetime
+from decimal import Decimal
+
+from contracts.models import Contract
+from payments.models import Adjustment, ExchangeRate, Payout, PayoutRun, TimeEntry
+from payments.services import (
+    adjustment_create,
+    paid_trial_adjustments_sync,
+    pay_period_for,
+    payout_request_create,
+    payout_run_execute,
+    payout_run_start,
+    payouts_approve,
+    payouts_mark_paid,
+    program_today,
+    time_entry_send_back,
+)
+
+PAID_PERIODS = 4
+# hours per weekday (Mon..Sun) by freelancer number in Demo Support
+PATTERNS = {
+    1: [4, 4, 4.5, 4, 3.5, 0, 0],
+    2: [5, 5, 5, 5, 5, 0, 0],
+    3: [4, 4, 4, 4, 4, 0, 0],
+    4: [6, 6, 6, 6, 6, 0, 0],
+    5: [4, 4.25, 4, 3.75, 4, 0, 0],
+    6: [3, 3, 3, 3, 3, 0, 0],
+}
+ACME_PATTERN = [0, 0, 0, 0, 0, 8, 8]  # weekend cover
+
+
+def seed(context):
+    demo, acme, manager = context["program"], context["acme"], context["manager"]
+    if PayoutRun.objects.filter(program=demo).exists():
+        return
+    today = program_today(program=demo)
+    _exchange_rates(today)
+
+    active = {
+        c.freelancer_id: c for c in Contract.objects.filter(program__in=[demo, acme], status=Contract.Status.ACTIVE)
+        .select_related("freelancer", "program")
+    }
+    numbered = [(n, f) for n, f in enumerate(context["freelancers"], start=1) if f.pk in active and n in PATTERNS]
+    if not numbered:
+        context["stdout"].write("  payments: no active contracts in the demo; skipped")
+        return
+
+    current = pay_period_for(program=demo, day=today)
+    periods = [pay_period_for(program=demo, day=current.start_date - datetime.timedelta(days=14 * k))
+               for k in range(PAID_PERIODS + 1, 0, -1)]  # oldest first; the last one is the period that just ended
+    acme_contract = active.get(context["acme_freelancer"].pk)
+
+    entries = []
+    for period in periods:
+        for n, freelancer in numbered:
+            entries += _entries(active[freelancer.pk], period, PATTERNS[n], TimeEntry.Status.APPROVED, today)
+        if acme_contract is not None:
+            acme_period = pay_period_for(program=acme, day=period.start_date)
+            entries += _entries(acme_contract, acme_period, ACME_PATTERN, TimeEntry.Status.APPROVED, today)
+    last = periods[-1]
+    # The batch to approve has things to look at: a flagged week, far too many hours, a weekend without a shift.
+    for entry in entries:
+        if entry.period_id == last.pk and entry.freelancer_id == numbered[4][1].pk and entry.date.weekday() == 4:
+            entry.over_cap = True
+        if entry.period_id == last.pk and entry.freelancer_id == numbered[5][1].pk:
+            entry.hours = Decimal("6.5")
+    claire = numbered[5][1]
+    entries.append(TimeEntry(freelancer=claire, program=demo, contract=active[claire.pk], period=last,
+                             date=last.start_date + datetime.timedelta(days=5), hours=Decimal("3"),
+                             activity="tickets", status=TimeEntry.Status.APPROVED, note="Weekend backlog push"))
+    TimeEntry.objects.bulk_create(entries)
+
+    # Adjustments paid in the batch to approve.
+    sofia, james = numbered[3][1], numbered[4][1]
+    adjustment_create(freelancer=sofia, program=demo, kind=Adjustment.Kind.BONUS, amount=Decimal("40.00"),
+                      currency=active[sofia.pk].currency, reason="Top CSAT of the month", created_by=manager,
+                      source_key="demo:bonus:sofia")
+    adjustment_create(freelancer=james, program=demo, kind=Adjustment.Kind.DEDUCTION, amount=Decimal("15.00"),
+                      currency=active[james.pk].currency, reason="Headset advance, second instalment",
+                      created_by=manager, source_key="demo:deduction:james")
+    paid_trial_adjustments_sync(program=demo, freelancer_ids=[f.pk for _, f in numbered], created_by=manager)
+
+    # Runs: the older periods are paid, the one that just ended waits for approval.
+    programs = [demo] + ([acme] if acme_contract is not None else [])
+    for period in periods:
+        for program in programs:
+            program_period = pay_period_for(program=program, day=period.start_date)
+            run_day = program_period.end_date + datetime.timedelta(days=1)
+            is_last = period.pk == last.pk
+            run = payout_run_start(program=program, period=program_period, enqueue=False,
+                                   today=today if is_last else run_day)
+            payout_run_execute(run_id=run.pk)
+            if is_last:
+                continue
+            payouts = list(Payout.objects.filter(period=program_period))
+            if not payouts:
+                continue
+            approver = manager if program == demo else context["manager2"]
+            payouts_approve(payouts=payouts, approved_by=approver)
+            payouts_mark_paid(payouts=payouts, paid_on=run_day + datetime.timedelta(days=2),
+                              reference=f"DEMO-BANK-{program_period.end_date:%Y%m%d}", marked_by=approver)
+            # the demo does not e-mail old statements
+            sent_at = datetime.datetime.combine(run_day + datetime.timedelta(days=2), datetime.time(9), tzinfo=datetime.UTC)
+            Payout.objects.filter(pk__in=[p.pk for p in payouts]).update(statement_sent_at=sent_at)
+
+    # The current open period: entries in every state.
+    states = {1: TimeEntry.Status.APPROVED, 2: TimeEntry.Status.SUBMITTED, 3: TimeEntry.Status.DRAFT,
+              4: "sent_back", 5: TimeEntry.Status.SUBMITTED, 6: TimeEntry.Status.APPROVED}
+    current_entries = []
+    for n, freelancer in numbered:
+        status = states[n]
+        made = _entries(active[freelancer.pk], current, PATTERNS[n],
+                        TimeEntry.Status.SUBMITTED if status == "sent_back" else status, today, include_today=True)
+        if n == 3:
+            for entry in made:
+                entry.activity, entry.estimated_hours, entry.note = "training", Decimal("3"), "New returns policy course"
+        current_entries += made
+    if not any(e.freelancer_id == numbered[0][1].pk for e in current_entries):
+        current_entries.append(TimeEntry(freelancer=numbered[0][1], program=demo, contract=active[numbered[0][1].pk],
+                                         period=current, date=today, hours=Decimal("3"), status="approved"))
+    TimeEntry.objects.bulk_create(current_entries)
+    sent_back = TimeEntry.objects.filter(period=current, freelancer=sofia).order_by("date").first()
+    if sent_back is not None:
+        time_entry_send_back(entry=sent_back, sent_back_by=manager,
+                             comment="6 h with only 9 solved tickets: which tickets were these?")
+
+    # A payout request waiting for a manager.
+    ana = numbered[0][1]
+    payout_request_create(freelancer=ana, program=demo, amount=Decimal("150.00"),
+                          note="Early payment please — school fees due this week.")
+    context["payments_current_period"] = current
+    context["payments_batch_period"] = last
+
+
+def _entries(contract, period, pattern, status, today, include_today=False):
+    made = []
+    day = period.start_date
+    while day <= period.end_date and (day < today or (include_today and day == today)):
+        hours = pattern[day.weekday()]
+        in_contract = contract.start_date <= day and (contract.end_date is None or day <= contract.end_date)
+        if hours and in_contract:
+            made.append(TimeEntry(
+                freelancer_id=contract.freelancer_id, program_id=contract.program_id, contract=contract,
+                period=period, date=day, hours=Decimal(str(hours)), activity="tickets", status=status,
+                note="" if day.weekday() else "Monday backlog",
+            ))
+        day += datetime.timedelta(days=1)
+    return made
+
+
+def _exchange_rates(today):
+    """Deterministic USD↔EUR rates for the last 120 days (no network)."""
+    existing = set(ExchangeRate.objects.filter(on_date__gte=today - datetime.timedelta(days=120))
+                   .values_list("base_currency", "quote_currency", "on_date"))
+    rows = []
+    for back in range(121):
+        day = today - datetime.timedelta(days=back)
+        usd_eur = Decimal("0.9200") + Decimal(back % 7 - 3) / Decimal("1000")
+        for base, quote, rate in (("USD", "EUR", usd_eur), ("EUR", "USD", (1 / usd_eur).quantize(Decimal("0.0001")))):
+            if (base, quote, day) not in existing:
+                rows.append(ExchangeRate(base_currency=base, quote_currency=quote, on_date=day, rate=rate,
+                                         source=ExchangeRate.Source.CSV))
+    ExchangeRate.objects.bulk_create(rows)
+

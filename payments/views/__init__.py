@@ -1,0 +1,2 @@
+from payments.views.manage import *  # noqa: F403
+from payments.views.portal import *  # noqa: F403
