@@ -1,1 +1,13 @@
-from django.contrib import admin  # noqa: F401
+from django.contrib import admin
+
+from dashboard.models import WeeklySummary
+
+
+@admin.register(WeeklySummary)
+class WeeklySummaryAdmin(admin.ModelAdmin):
+    list_display = ["program", "week_start", "sent_at", "created_at"]
+    list_filter = ["program", "week_start"]
+    search_fields = ["program__name", "program__slug"]
+    raw_id_fields = ["program"]
+    readonly_fields = ["token_hash", "data", "recipients", "sent_at", "created_at", "updated_at"]
+    date_hierarchy = "week_start"

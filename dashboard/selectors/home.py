@@ -1,0 +1,174 @@
+"""The two home pages: the manager's programs at a glance and the freelancer's day. Read only, through
+the owning apps' selectors; numbers across several programs come from grouped queries (one per measure)."""
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, Prefetch, Q, Sum
+from django.utils import timezone
+
+from contracts.models import Contract
+from contracts.selectors import contract_list_for_freelancer, freelancer_program_ids
+from core.money import round_money
+from dashboard.metrics import GREY, percent, target_colour
+from dashboard.periods import last_days
+from dashboard.selectors.costs import spend_by_program
+from dashboard.selectors.quality import QualityTotals, quality_by_program
+from dashboard.selectors.recruiting import open_recruiting_by_program
+from payments.models import Payout, PayPeriod, PaySchedule, TimeEntry
+from payments.selectors import payouts_for_freelancer, time_entry_for_freelancer
+from programs.models import SuccessMetric
+from programs.selectors import announcement_list_published, program_list
+from queues.availability import availability_intervals
+from queues.models import Ticket
+from queues.selectors import availability_for_freelancer, ticket_list_for_freelancer
+
+HEALTH_DAYS = 7
+SPEND_DAYS = 30
+
+
+@dataclass
+class ProgramHealth:
+    program: object
+    sla_attainment: Decimal | None = None
+    sla_colour: str = GREY
+    backlog: int = 0
+    breached: int = 0
+    csat: Decimal | None = None
+    csat_colour: str = GREY
+    spend: Decimal | None = None
+    budget: Decimal | None = None
+    open_postings: int = 0
+    in_pipeline: int = 0
+    other_currency_spend: list = field(default_factory=list)
+
+    @property
+    def budget_used(self):
+        return percent(self.spend, self.budget)
+
+    @property
+    def budget_colour(self) -> str:
+        return target_colour(self.spend, self.budget, "at_most") if self.budget else GREY
+
+
+def manager_home(*, user, now=None) -> list[ProgramHealth]:
+    """Each program the user manages with SLA attainment and CSAT (last 7 days), backlog and breaches now,
+    freelancer spend of the last 30 days against the budget for 30 days, and open recruiting. Constant queries.
+    The days are the program's own (its time zone), like the program dashboard's periods."""
+    now = now or timezone.now()
+    programs = list(
+        program_list(user=user).select_related("budget", "schedule")
+        .prefetch_related(Prefetch("success_metrics", queryset=SuccessMetric.objects.order_by("position", "id")))
+        .order_by("name")
+    )
+    ids = [p.pk for p in programs]
+    if not ids:
+        return []
+    # The same windows as the program dashboard's "last 7 days" and "last 30 days", in each program's zone.
+    weeks = {p.pk: last_days(HEALTH_DAYS, today=now.astimezone(p.zone).date(), zone=p.zone) for p in programs}
+    months = {p.pk: last_days(SPEND_DAYS, today=now.astimezone(p.zone).date(), zone=p.zone) for p in programs}
+    in_week = Q()
+    for pk, period in weeks.items():
+        in_week |= Q(program_id=pk, first_response_at__gte=period.start_at, first_response_at__lt=period.end_at)
+    tickets = Ticket.objects.filter(program_id__in=ids).order_by()
+    sla = {row["program_id"]: row for row in tickets.filter(in_week, first_response_met__isnull=False)
+           .values("program_id").annotate(n=Count("id"), met=Count("id", filter=Q(first_response_met=True)))}
+    backlog = {row["program_id"]: row for row in tickets.filter(status__in=Ticket.ACTIVE_STATUSES)
+               .values("program_id").annotate(n=Count("id"), breached=Count("id", filter=Q(next_due_at__lte=now)))}
+    spend = spend_by_program(ranges={pk: (p.first_day, p.last_day) for pk, p in months.items()})
+    recruiting = open_recruiting_by_program(program_ids=ids)
+    quality = quality_by_program(periods=weeks)
+    rows = []
+    for program in programs:
+        targets = {m.kind: m for m in program.success_metrics.all()}
+        health = ProgramHealth(program=program)
+        sla_row = sla.get(program.pk, {"n": 0, "met": 0})
+        health.sla_attainment = percent(sla_row["met"], sla_row["n"])
+        sla_metric = targets.get(SuccessMetric.Kind.SLA_ATTAINMENT)
+        health.sla_colour = target_colour(health.sla_attainment, sla_metric.target if sla_metric else Decimal("90"),
+                                          "at_least")
+        health.backlog = backlog.get(program.pk, {}).get("n", 0)
+        health.breached = backlog.get(program.pk, {}).get("breached", 0)
+        health.csat = quality.get(program.pk, QualityTotals()).csat
+        csat_metric = targets.get(SuccessMetric.Kind.CSAT)
+        if csat_metric is not None:
+            health.csat_colour = target_colour(health.csat, csat_metric.target, csat_metric.direction)
+        spent = spend.get(program.pk, {})
+        budget = getattr(program, "budget", None)
+        fee = budget.platform_fee_percent if budget else Decimal("0")
+        health.spend = round_money(spent.get(program.currency, Decimal("0")) * (1 + fee / 100))
+        health.other_currency_spend = [(code, amount) for code, amount in sorted(spent.items())
+                                       if code != program.currency]
+        if budget is not None and budget.monthly_budget is not None:
+            health.budget = round_money(budget.monthly_budget * SPEND_DAYS * 12 / 365)
+        recruiting_row = recruiting.get(program.pk, {})
+        health.open_postings = recruiting_row.get("open_postings", 0)
+        health.in_pipeline = recruiting_row.get("in_pipeline", 0)
+        rows.append(health)
+    return rows
+
+
+# --- the freelancer's portal home ---------------------------------------------------------------------------
+
+def _today_shifts(freelancer, availability: dict, now) -> list[tuple]:
+    """The freelancer's shifts today (their time zone), cut to the day: [(start, end)] in UTC."""
+    zone = freelancer.zone
+    today = now.astimezone(zone).date()
+    day_start = datetime.datetime.combine(today, datetime.time(0), tzinfo=zone).astimezone(datetime.UTC)
+    day_end = datetime.datetime.combine(today + datetime.timedelta(days=1), datetime.time(0),
+                                        tzinfo=zone).astimezone(datetime.UTC)
+    return availability_intervals(zone=zone, slots=availability["slots"], changes=availability["changes"],
+                                  start=day_start, end=day_end)
+
+
+def portal_home(*, freelancer, now=None) -> dict:
+    """What the freelancer's home shows, each piece read from the app that owns it. A fixed number of queries."""
+    now = now or timezone.now()
+    availability = availability_for_freelancer(freelancer=freelancer, now=now)
+    tickets_qs = ticket_list_for_freelancer(freelancer=freelancer)
+    open_tickets = list(tickets_qs[:8])
+    ticket_count = tickets_qs.count()
+    contracts = list(contract_list_for_freelancer(freelancer=freelancer))
+    to_sign = [c for c in contracts if c.status == Contract.Status.SENT]
+    onboarding = []
+    for contract in contracts:
+        if contract.status in (Contract.Status.SIGNED, Contract.Status.ACTIVE):
+            done, required = contract.onboarding_counts
+            if done < required:
+                onboarding.append({"contract": contract, "done": done, "required": required})
+    entries = time_entry_for_freelancer(freelancer=freelancer).order_by()
+    to_submit = entries.filter(status__in=[TimeEntry.Status.DRAFT, TimeEntry.Status.SENT_BACK]).aggregate(
+        entries=Count("id"), total_hours=Sum("hours"), sent_back=Count("id", filter=Q(status=TimeEntry.Status.SENT_BACK)),
+    )
+    this_period = list(
+        entries.filter(period__status=PayPeriod.Status.OPEN).exclude(status=TimeEntry.Status.SENT_BACK)
+        .values("program__name", "period__start_date", "period__end_date")
+        .annotate(total_hours=Sum("hours"), approved=Sum("hours", filter=Q(status=TimeEntry.Status.APPROVED)))
+        .order_by("program__name")
+    )
+    next_payout = (
+        payouts_for_freelancer(freelancer=freelancer).exclude(status=Payout.Status.PAID)
+        .order_by("period__start_date", "pk").first()
+    )
+    program_ids = list(freelancer_program_ids(freelancer_id=freelancer.pk))
+    next_runs = []
+    schedules = {s.program_id: s for s in PaySchedule.objects.filter(program_id__in=program_ids).select_related("program")}
+    for schedule in schedules.values():
+        today = now.astimezone(schedule.program.zone).date()
+        _start, end = schedule.period_bounds(today)
+        next_runs.append({"program": schedule.program, "period_end": end,
+                          "run_on": end + datetime.timedelta(days=schedule.run_after_days)})
+    announcements = list(announcement_list_published(program_ids=program_ids)[:5])
+    from dashboard.selectors.quality import reviews_to_read
+
+    return {
+        "on_shift": availability["on_shift"], "shifts_today": _today_shifts(freelancer, availability, now),
+        "next_shift": availability["upcoming"][0] if availability["upcoming"] else None,
+        "open_tickets": open_tickets, "ticket_count": ticket_count,
+        "to_sign": to_sign, "onboarding": onboarding,
+        "to_submit": to_submit, "this_period": this_period,
+        "next_payout": next_payout, "next_runs": sorted(next_runs, key=lambda r: r["run_on"]),
+        "announcements": announcements,
+        "reviews_to_read": reviews_to_read(freelancer=freelancer),
+    }

@@ -1,0 +1,130 @@
+"""The dashboard's only writes: the weekly summary e-mailed to each program's managers."""
+
+import datetime
+import hashlib
+import logging
+import secrets
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import User
+from core.audit import audit_record
+from core.locks import lock_one
+from dashboard.metrics import percent
+from dashboard.models import WeeklySummary
+from dashboard.periods import Period
+from dashboard.selectors.program import program_dashboard
+from dashboard.tables import cell_text
+from programs.models import Program
+
+logger = logging.getLogger(__name__)
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def last_full_week(*, program: Program, now=None) -> datetime.date:
+    """The Monday of the last whole week (Monday–Sunday) in the program's time zone."""
+    today = (now or timezone.now()).astimezone(program.zone).date()
+    return today - datetime.timedelta(days=today.weekday() + 7)
+
+
+def weekly_summary_data(*, program: Program, week_start: datetime.date) -> dict:
+    """A snapshot of the week's numbers as text (JSON-safe; the shared page renders it as it was sent)."""
+    period = Period(key="week", first_day=week_start, last_day=week_start + datetime.timedelta(days=6),
+                    zone=program.zone, label=f"Week of {week_start:%d %b %Y}")
+    report = program_dashboard(program=program, period=period)
+    tickets, costs, quality = report["tickets"], report["costs"], report["quality"]
+    return {
+        "program": program.name,
+        "period": period.label,
+        "first_day": week_start.isoformat(),
+        "last_day": period.last_day.isoformat(),
+        "currency": program.currency,
+        "metrics": [
+            {"label": row.label, "direction": row.metric.get_direction_display(), "target": cell_text(row.metric.target),
+             "actual": cell_text(row.actual), "previous": cell_text(row.previous), "colour": row.colour,
+             "trend": row.trend.state, "arrow": row.trend.arrow, "change": cell_text(row.trend.delta),
+             "unit": row.unit}
+            for row in report["metric_rows"]
+        ],
+        "headline": [
+            ["Tickets in", cell_text(tickets.current.tickets_in)],
+            ["Tickets solved", cell_text(tickets.current.solved)],
+            ["First-response SLA attainment (%)", cell_text(tickets.current.sla_attainment)],
+            ["Backlog at the end of the week", cell_text(tickets.current.backlog)],
+            ["Escalation rate (%)", cell_text(tickets.current.escalation_rate)],
+            ["CSAT (%)", cell_text(quality.current.csat)],
+            ["NPS", cell_text(quality.current.nps)],
+            ["QA average", cell_text(quality.current.qa_average)],
+            ["Freelancer hours", cell_text(costs.current.hours)],
+            [f"Freelancer cost ({program.currency})", cell_text(costs.current.cost)],
+            [f"Budget for the week ({program.currency})", cell_text(costs.period_budget)],
+            ["Budget used (%)", cell_text(percent(costs.current.cost, costs.period_budget))],
+        ],
+    }
+
+
+def _recipients(program: Program) -> list[str]:
+    return list(
+        program.managers.filter(is_active=True, role__in=[User.Role.MANAGER, User.Role.AGENT])
+        .exclude(email="").order_by("email").values_list("email", flat=True)
+    )
+
+
+def weekly_summary_send(*, program_id: int, week_start: datetime.date) -> WeeklySummary | None:
+    """Build, store and e-mail one program's summary of one week, once.
+
+    Safe to run twice: the (program, week) row is locked, and a summary already sent is left alone.
+    A failure to send rolls the row back, so the next run tries again.
+    """
+    program = Program.objects.filter(pk=program_id).first()
+    if program is None:
+        return None
+    if week_start.weekday() != 0:
+        raise ValueError("A weekly summary starts on a Monday.")
+    WeeklySummary.objects.get_or_create(program=program, week_start=week_start)
+    with transaction.atomic():
+        summary = lock_one(WeeklySummary.objects.filter(program=program, week_start=week_start))
+        if summary.sent_at is not None:
+            return summary
+        recipients = _recipients(program)
+        token = secrets.token_urlsafe(32)
+        summary.data = weekly_summary_data(program=program, week_start=week_start)
+        summary.token_hash = token_digest(token)
+        summary.recipients = recipients
+        summary.sent_at = timezone.now()
+        summary.full_clean()
+        summary.save()
+        if recipients:
+            share_url = settings.SITE_URL.rstrip("/") + reverse("dashboard:weekly_summary", args=[token])
+            dashboard_url = settings.SITE_URL.rstrip("/") + reverse("dashboard:program", args=[program.slug])
+            context = {"data": summary.data, "share_url": share_url, "dashboard_url": dashboard_url}
+            message = EmailMultiAlternatives(
+                subject=f"{program.name}: weekly summary, {summary.data['period']}",
+                body=render_to_string("dashboard/email/weekly_summary.txt", context),
+                to=recipients,
+            )
+            message.attach_alternative(render_to_string("dashboard/email/weekly_summary.html", context), "text/html")
+            message.send()
+        audit_record(verb="dashboard.weekly_summary_sent", target=summary, recipients=len(recipients),
+                     week_start=week_start.isoformat())
+    return summary
+
+
+def weekly_summaries_due(*, now=None) -> list[tuple[int, datetime.date]]:
+    """(program id, Monday) of every active program's last full week not yet summarised. Two queries."""
+    wanted = {program.pk: last_full_week(program=program, now=now)
+              for program in Program.objects.filter(status=Program.Status.ACTIVE).order_by("pk")}
+    sent = set(
+        WeeklySummary.objects.filter(program_id__in=wanted, week_start__in=set(wanted.values()), sent_at__isnull=False)
+        .values_list("program_id", "week_start")
+    )
+    return [(pk, monday) for pk, monday in wanted.items() if (pk, monday) not in sent]
+
