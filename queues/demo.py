@@ -27,13 +27,16 @@ ACME_TYPES = [("delivery", "Delivery question", 1, True, []), ("invoice", "Invoi
 KEYWORDS = ["chargeback", "lawyer"]
 
 # freelancer number → weekly hours in their own time zone: (weekdays, start, end); end 00:00 = midnight
+# Eight-hour days in each freelancer's own time zone, staggered so that somebody is on shift at every hour
+# (UTC coverage: Ana 00–08, Marta 06–14, James 08–16, Claire 11–19, Lucas 17–01, Sofía 21–05; one or two
+# people at most hours, three at the hand-overs). Thin hours show on the coverage grid.
 SHIFTS = {
-    1: (range(7), "00:00", "00:00"),  # Ana (Manila): round the clock, so the demo always has someone
-    2: (range(7), "00:00", "00:00"),  # Marta (Warsaw)
-    3: (range(6), "09:00", "18:00"),  # Lucas (São Paulo)
-    4: (range(7), "00:00", "00:00"),  # Sofía (Mexico City)
-    5: (range(7), "08:00", "16:00"),  # James (Lagos)
-    6: (range(5), "14:00", "22:00"),  # Claire (Paris)
+    1: (range(7), "08:00", "16:00"),  # Ana (Manila)
+    2: (range(7), "07:00", "15:00"),  # Marta (Warsaw)
+    3: (range(7), "14:00", "22:00"),  # Lucas (São Paulo)
+    4: (range(7), "15:00", "23:00"),  # Sofía (Mexico City)
+    5: (range(7), "09:00", "17:00"),  # James (Lagos)
+    6: (range(7), "12:00", "20:00"),  # Claire (Paris)
 }
 
 SUBJECTS = {
@@ -124,12 +127,14 @@ def _make_tickets(*, program, prefix, count, types, freelancers, inhouse_users, 
         eligible = [f for f in freelancers if language in speakers[f.pk]]
         recent = age < datetime.timedelta(hours=3)
         roll = rng.random()
+        # Older work is done; the last two days leave a believable in-house backlog.
+        fresh = age < datetime.timedelta(days=2)
         if ticket_type.tier > 1 or not ticket_type.freelancers_allowed:
-            plan = "inhouse_open" if recent or roll < 0.15 else "inhouse_solved"
+            plan = "inhouse_open" if recent or (fresh and roll < 0.4) else "inhouse_solved"
         elif recent:
             plan = "waiting" if roll < 0.25 else "open"
         else:
-            plan = "escalated" if roll < 0.08 else ("escalated_open" if roll < 0.1 else "solved")
+            plan = "escalated" if roll < 0.08 else ("escalated_open" if roll < 0.1 and fresh else "solved")
         if plan in ("open", "solved", "escalated", "escalated_open") and not eligible:
             plan = "waiting" if recent else "inhouse_solved"
         tickets.append(ticket)
@@ -264,7 +269,7 @@ def seed(context):
 
     rng = random.Random(6)  # the same demo every time
     on_rota = list(Freelancer.objects.filter(pk__in=[f.pk for f in on_rota]).prefetch_related("languages"))
-    _make_tickets(program=demo, prefix="DEMO-", count=320, types=demo_types, freelancers=on_rota,
+    _make_tickets(program=demo, prefix="DEMO-", count=1800, types=demo_types, freelancers=on_rota,
                   inhouse_users=[context["manager"], context["agent"]], rng=rng, now=now)
     acme_people = list(Freelancer.objects.filter(pk=context["acme_freelancer"].pk).prefetch_related("languages"))
     _make_tickets(program=acme, prefix="ACME-", count=40, types=acme_types, freelancers=acme_people,
