@@ -178,6 +178,9 @@ def _make_tickets(*, program, prefix, count, types, freelancers, inhouse_users, 
             ticket.inhouse_assignee = inhouse if plan == "inhouse_solved" else None
         if plan in ("solved", "escalated", "inhouse_solved"):
             solved = created + datetime.timedelta(hours=rng.choice([1, 2, 3, 5, 8, 20, 30]))
+            # never in the future, never before the first reply
+            solved = min(solved, now - datetime.timedelta(minutes=rng.randint(1, 30)))
+            solved = max(solved, (ticket.escalated_at or ticket.first_response_at) + datetime.timedelta(minutes=5))
             ticket.status = Ticket.Status.SOLVED if solved > now - datetime.timedelta(days=4) else Ticket.Status.CLOSED
             ticket.solved_at = solved
             ticket.solved_by = freelancer.user if plan == "solved" else inhouse
