@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.test.utils import override_settings
 
 from core.discovery import app_modules
 
@@ -19,7 +20,9 @@ class Command(BaseCommand):
             raise CommandError("seed_demo writes demo logins with a known password; refusing with DEBUG off. Use --force.")
         # Each app's demo.seed(context) runs in layering order and may read what lower apps put in context.
         context: dict = {"stdout": self.stdout}
-        with transaction.atomic():
+        # Demo people have made-up addresses: whatever the seeding would e-mail (invitations, contract
+        # notices) is dropped, and Celery runs in-process so nothing waits for a worker.
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"), transaction.atomic():
             for app, module in app_modules("demo"):
                 module.seed(context)
                 self.stdout.write(f"  seeded {app}")
