@@ -114,6 +114,29 @@ def _reviews(context, demo, now):
                         note="Right about the escalation; the order number was still wrong, so not the full points.")
 
 
+def _review_history(context, demo, now):
+    """Five earlier weeks of QA, two reviews per freelancer a week, improving as the program beds in."""
+    if Review.objects.filter(program=demo, submitted_at__lt=now - datetime.timedelta(days=8)).exists():
+        return
+    manager = context["manager"]
+    # Weaker patterns first (five weeks back), stronger ones lately.
+    by_age = [PATTERNS[10], PATTERNS[6], PATTERNS[4], PATTERNS[3], PATTERNS[1], PATTERNS[0]]
+    for weeks_back in range(5, 0, -1):
+        end = now - datetime.timedelta(weeks=weeks_back)
+        start = end - datetime.timedelta(weeks=1)
+        for index, freelancer in enumerate(context["freelancers"][:6]):
+            tickets = list(_solved(demo, freelancer).filter(review_assignment__isnull=True, solved_at__gte=start,
+                                                            solved_at__lt=end)[:2])
+            for number, ticket in enumerate(tickets):
+                pattern = by_age[(5 - weeks_back + index + number) % len(by_age)] if (index + number) % 3 \
+                    else by_age[min(5 - weeks_back + 1, len(by_age) - 1)]
+                ratings, _criteria = _ratings(demo, pattern)
+                review_assignment_create(ticket=ticket, actor=manager, reviewer=manager)
+                review = review_submit(ticket=ticket, reviewer=manager, ratings=ratings)
+                Review.objects.filter(pk=review.pk).update(
+                    submitted_at=min(ticket.solved_at + datetime.timedelta(days=1), end))
+
+
 def _calibration(context, demo):
     if CalibrationSession.objects.filter(program=demo).exists():
         return
@@ -316,6 +339,7 @@ def seed(context):
     ReviewSettings.objects.get_or_create(program=acme, defaults={"sample_mode": "percent", "sample_size": 20,
                                                                  "csat_window_days": 14})
     _reviews(context, demo, now)
+    _review_history(context, demo, now)
     _calibration(context, demo)
     _csat(demo, now)
     _nps(demo, now)
