@@ -1,0 +1,98 @@
+"""Public pages: the application form and the private trial-task link (no login)."""
+
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.views.generic import FormView, TemplateView
+
+from core.errors import DomainError
+from core.forms import add_error_to_form
+from recruiting import forms, selectors, services
+from recruiting.models import Posting, TrialTask
+
+
+class ApplyView(FormView):
+    """The public application form. No login; a closed posting says so."""
+
+    template_name = "recruiting/apply.html"
+    form_class = forms.ApplyForm
+
+    @cached_property
+    def posting(self) -> Posting:
+        posting = selectors.posting_public_get(slug=self.kwargs["slug"])
+        if posting is None:
+            raise Http404("No such posting.")
+        return posting
+
+    def dispatch(self, request, *args, **kwargs):
+        if not self.posting.is_open:
+            return render(request, "recruiting/apply_closed.html", {"posting": self.posting})
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "posting": self.posting}
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "posting": self.posting}
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            services.application_submit(
+                posting=self.posting, full_name=data["full_name"], email=data["email"], country=data["country"],
+                time_zone=data["time_zone"], language_ids=[lang.pk for lang in data["languages"]],
+                skill_ids=[s.pk for s in data.get("skills") or []], rate_asked=data["rate_asked"],
+                rate_currency=data["rate_currency"], profile_url=data["profile_url"], answers=form.answers(),
+                resume=data.get("resume"),
+            )
+        except (DomainError, ValidationError) as error:
+            add_error_to_form(form, error)
+            return self.form_invalid(form)
+        return redirect("recruiting:apply_thanks", slug=self.posting.slug)
+
+
+class ApplyThanksView(TemplateView):
+    template_name = "recruiting/apply_thanks.html"
+
+    def get_context_data(self, **kwargs):
+        posting = selectors.posting_public_get(slug=self.kwargs["slug"])
+        if posting is None:
+            raise Http404("No such posting.")
+        return {**super().get_context_data(**kwargs), "posting": posting}
+
+
+class TrialPublicView(FormView):
+    """The candidate's private trial-task page: unknown, cancelled or expired links are a 404."""
+
+    template_name = "recruiting/trial_public.html"
+    form_class = forms.TrialSubmitForm
+
+    @cached_property
+    def trial(self) -> TrialTask:
+        trial = selectors.trial_task_get_by_token(token=self.kwargs["token"])
+        if trial is None:
+            raise Http404("This link is not valid.")
+        return trial
+
+    def dispatch(self, request, *args, **kwargs):
+        if self.trial.status != TrialTask.Status.SENT:
+            return render(request, "recruiting/trial_done.html", {"trial": self.trial})
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "questions": self.trial.support_questions}
+
+    def get_context_data(self, **kwargs):
+        trial = self.trial
+        return {**super().get_context_data(**kwargs), "trial": trial, "posting": trial.application.posting,
+                "deadline_local": timezone.localtime(trial.deadline, trial.application.zone)}
+
+    def form_valid(self, form):
+        try:
+            trial = services.trial_task_submit(trial_task=self.trial, answers=form.answers())
+        except DomainError as error:
+            add_error_to_form(form, error)
+            return self.form_invalid(form)
+        return render(self.request, "recruiting/trial_done.html", {"trial": trial, "just_submitted": True})
