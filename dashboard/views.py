@@ -14,7 +14,7 @@ from dashboard.selectors.program import program_dashboard
 from dashboard.selectors.recruiting import recruiting_funnel
 from dashboard.selectors.summary import weekly_summary_get_by_token
 from dashboard.selectors.team import DEFAULT_SORT, SORTS, freelancer_weeks, team_member_get, team_table
-from dashboard.selectors.tickets import ticket_report
+from dashboard.selectors.tickets import solved_totals
 from dashboard.tables import csv_response
 from dashboard.tabular import (
     cost_tables,
@@ -116,7 +116,7 @@ class ProgramCostsView(PeriodMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         report = cost_report(program=self.program, period=self.period)
-        tickets = ticket_report(program=self.program, period=self.period)
+        tickets = solved_totals(program=self.program, period=self.period)
         context.update(costs=report, tickets=tickets, section=self.section,
                        tables=cost_tables(report=report, tickets=tickets, currency=self.program.currency))
         return context
@@ -178,7 +178,7 @@ class ExportView(PeriodMixin, View):
             tables = funnel_tables(recruiting_funnel(program=program))
         elif key.startswith("cost-"):
             report = cost_report(program=program, period=period)
-            tickets = ticket_report(program=program, period=period)
+            tickets = solved_totals(program=program, period=period)
             tables = cost_tables(report=report, tickets=tickets, currency=program.currency)
         else:
             tables = program_dashboard(program=program, period=period)["tables"]

@@ -18,7 +18,7 @@ from dashboard.selectors._sql import weeks_between
 from dashboard.selectors.costs import CostReport, cost_report
 from dashboard.selectors.coverage import coverage_counts
 from dashboard.selectors.quality import QualityReport, QualityTotals, quality_report
-from dashboard.selectors.tickets import TicketReport, arrivals_by_hour, sla_attainment_per_day, ticket_report
+from dashboard.selectors.tickets import TicketReport, sla_attainment_per_day, ticket_report
 from dashboard.tables import Chart, Table
 from programs.models import SuccessMetric
 from queues.models import WEEKDAYS
@@ -237,7 +237,7 @@ def program_dashboard(*, program, period: Period) -> dict:
     sla_target = next((m.target for m in metrics if m.kind == SuccessMetric.Kind.SLA_ATTAINMENT), None)
     charts = build_charts(
         program=program, period=period, tickets=tickets, costs=costs, quality=quality,
-        coverage=coverage_counts(program=program), arrivals=arrivals_by_hour(program=program, period=period),
+        coverage=coverage_counts(program=program), arrivals=tickets.arrivals_by_hour,
         sla_target=sla_target,
     )
     return {

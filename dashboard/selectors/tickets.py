@@ -2,16 +2,26 @@
 
 Each query covers the chosen period and the previous one at once ([previous start, end)), grouped by
 day in the program's time zone; totals of both periods are sums of those (at most 2 × 366) grouped rows.
-The ranges hit queues' reporting indexes (program + created_at / solved_at / first_response_at /
-escalated_at), so the cost follows the tickets in the period, not the program's history.
+One query per timestamp column, each computing several measures with conditional aggregates:
+
+- created_at: tickets in per day, and per (day, hour) for the coverage chart's arrivals;
+- solved_at: solved and solved by freelancers per day, then the two resolution medians (FILTERed aggregates);
+- first_response_at: responses and responses within the SLA per day, then the two first-response medians;
+- escalated_at: escalations per day and reason;
+- backlog at the end of both periods and the open tickets by queue and status now, in one pass over the
+  open tickets and the ones solved after the previous period ended.
+
+The ranges hit queues' reporting indexes; the solved_at and first_response_at ones cover the columns read
+here (assignee, resolution_seconds; first_response_met, first_response_seconds), and the counts are COUNT(*)
+or over indexed columns (Django allows no FILTER on COUNT(*)), so PostgreSQL answers them with index-only scans.
 """
 
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Case, Count, IntegerField, Q, Value, When
-from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, TruncDate
+from django.db.models import Count, Q
+from django.db.models.functions import TruncDate, TruncHour
 
 from dashboard.metrics import percent, seconds_to_hours
 from dashboard.periods import Period
@@ -61,6 +71,7 @@ class TicketReport:
     escalations_per_week: dict = field(default_factory=dict)  # monday -> (escalated, handled)
     escalation_reasons: list = field(default_factory=list)  # [(label, count)] in the period
     backlog_by_queue: list = field(default_factory=list)  # [(queue label, new, open, pending)]
+    arrivals_by_hour: dict = field(default_factory=dict)  # (weekday 0=Monday, hour) -> tickets in the period
 
 
 def _window(period: Period, field_name: str) -> Q:
@@ -68,37 +79,48 @@ def _window(period: Period, field_name: str) -> Q:
     return Q(**{f"{field_name}__gte": previous.start_at, f"{field_name}__lt": period.end_at})
 
 
-def _bucket(period: Period, field_name: str) -> Case:
-    """1 for the chosen period, 0 for the previous one."""
-    return Case(When(**{f"{field_name}__gte": period.start_at}, then=Value(1)), default=Value(0),
-                output_field=IntegerField())
-
-
 def _per_day(queryset, field_name: str, zone, **aggregates):
     return (
-        queryset.annotate(day=TruncDate(field_name, tzinfo=zone)).values("day").annotate(**aggregates).order_by("day")
+        queryset.annotate(day=TruncDate(field_name, tzinfo=zone)).values("day").annotate(**aggregates).order_by()
     )
 
 
 def _medians(queryset, field_name: str, value_field: str, period: Period) -> tuple:
-    """(current median, previous median) of value_field, the periods told apart by field_name."""
+    """(current median, previous median) of value_field over a queryset of both periods, told apart by field_name.
+
+    PostgreSQL: one aggregate with two FILTERed PERCENTILE_CONTs (no GROUP BY, no sort of the rows besides the
+    aggregates' own). Elsewhere: median_of() for each period.
+    """
+    in_current = Q(**{f"{field_name}__gte": period.start_at})
     if supports_median():
-        rows = (
-            queryset.filter(**{f"{value_field}__isnull": False})
-            .annotate(bucket=_bucket(period, field_name)).values("bucket")
-            .annotate(median=Median(value_field)).order_by()
+        found = queryset.order_by().aggregate(
+            current=Median(value_field, filter=in_current), previous=Median(value_field, filter=~in_current),
         )
-        found = {row["bucket"]: row["median"] for row in rows}
-        return found.get(1), found.get(0)
-    current = queryset.filter(**{f"{field_name}__gte": period.start_at})
-    previous = queryset.filter(**{f"{field_name}__lt": period.start_at})
-    return median_of(current, value_field), median_of(previous, value_field)
+        return found["current"], found["previous"]
+    return median_of(queryset.filter(in_current), value_field), median_of(queryset.exclude(in_current), value_field)
+
+
+def _created(report: TicketReport, tickets, period: Period, pick) -> None:
+    """Tickets in per day of both periods and per (weekday, hour) of the chosen one. One index-only query."""
+    # One time-zone conversion per row: group by the local hour, take its day and hour in Python.
+    rows = (
+        tickets.filter(_window(period, "created_at"))
+        .annotate(local_hour=TruncHour("created_at", tzinfo=period.zone))
+        .values("local_hour").annotate(n=Count("*")).order_by()
+    )
+    for row in rows:
+        local_hour, n = row["local_hour"], row["n"]
+        day = local_hour.date()
+        pick(day).tickets_in += n
+        if day >= period.first_day:
+            report.created_per_day[day] = report.created_per_day.get(day, 0) + n
+            key = (day.weekday(), local_hour.hour)
+            report.arrivals_by_hour[key] = report.arrivals_by_hour.get(key, 0) + n
 
 
 def ticket_report(*, program, period: Period) -> TicketReport:
     """The program's ticket numbers for the period and the one before it: a fixed number of queries."""
     zone = program.zone
-    previous = period.previous()
     tickets = Ticket.objects.filter(program_id=program.pk).order_by()
     current, before = TicketTotals(), TicketTotals()
 
@@ -106,17 +128,11 @@ def ticket_report(*, program, period: Period) -> TicketReport:
         return current if day >= period.first_day else before
 
     report = TicketReport(current=current, previous=before, days=period.day_list)
+    _created(report, tickets, period, pick)
 
-    # COUNT(*) lets PostgreSQL answer from the (program, created_at) index alone.
-    for row in _per_day(tickets.filter(_window(period, "created_at")), "created_at", zone, n=Count("*")):
-        pick(row["day"]).tickets_in += row["n"]
-        if row["day"] >= period.first_day:
-            report.created_per_day[row["day"]] = row["n"]
-
-    solved_rows = _per_day(
-        tickets.filter(_window(period, "solved_at")), "solved_at", zone,
-        n=Count("id"), by_freelancers=Count("id", filter=Q(assignee__isnull=False)),
-    )
+    solved = tickets.filter(_window(period, "solved_at"))
+    solved_rows = _per_day(solved, "solved_at", zone, n=Count("*"),
+                           by_freelancers=Count("assignee"))
     handled_per_week: dict = defaultdict(int)
     for row in solved_rows:
         totals = pick(row["day"])
@@ -126,9 +142,10 @@ def ticket_report(*, program, period: Period) -> TicketReport:
             report.solved_per_day[row["day"]] = row["n"]
             handled_per_week[_monday(row["day"])] += row["by_freelancers"]
 
+    responded = tickets.filter(_window(period, "first_response_at"))
     response_rows = _per_day(
-        tickets.filter(_window(period, "first_response_at"), first_response_met__isnull=False),
-        "first_response_at", zone, n=Count("id"), met=Count("id", filter=Q(first_response_met=True)),
+        responded.filter(first_response_met__isnull=False), "first_response_at", zone,
+        n=Count("*"), met=Count("first_response_at", filter=Q(first_response_met=True)),
     )
     for row in response_rows:
         totals = pick(row["day"])
@@ -142,7 +159,7 @@ def ticket_report(*, program, period: Period) -> TicketReport:
     escalation_rows = (
         tickets.filter(_window(period, "escalated_at"), escalated_by__isnull=False)
         .annotate(day=TruncDate("escalated_at", tzinfo=zone))
-        .values("day", "escalation_reason").annotate(n=Count("id")).order_by("day")
+        .values("day", "escalation_reason").annotate(n=Count("*")).order_by()
     )
     for row in escalation_rows:
         pick(row["day"]).escalated += row["n"]
@@ -154,36 +171,56 @@ def ticket_report(*, program, period: Period) -> TicketReport:
         report.escalations_per_week[monday] = (escalated, handled_per_week.get(monday, 0) + escalated)
     settings = queue_settings_get(program=program)
     report.escalation_reasons = sorted(
-        ((_reason_label(settings, reason), n) for reason, n in reasons.items()), key=lambda pair: -pair[1]
+        ((_reason_label(settings, reason), n) for reason, n in reasons.items()), key=lambda pair: (-pair[1], pair[0])
     )
 
     current.first_response_median_seconds, before.first_response_median_seconds = _medians(
-        tickets.filter(_window(period, "first_response_at")), "first_response_at", "first_response_seconds", period
+        responded, "first_response_at", "first_response_seconds", period
     )
     current.resolution_median_seconds, before.resolution_median_seconds = _medians(
-        tickets.filter(_window(period, "solved_at")), "solved_at", "resolution_seconds", period
+        solved, "solved_at", "resolution_seconds", period
     )
+    _backlog(report, tickets, period)
+    return report
 
-    # Backlog at the end of each period: created before it and still open then (open now, or solved after it).
-    backlog = tickets.filter(created_at__lt=period.end_at).filter(
-        Q(status__in=Ticket.ACTIVE_STATUSES) | Q(solved_at__gte=previous.end_at)
-    ).aggregate(
-        current=Count("id", filter=Q(status__in=Ticket.ACTIVE_STATUSES) | Q(solved_at__gte=period.end_at)),
-        previous=Count("id", filter=Q(created_at__lt=previous.end_at)),
-    )
-    current.backlog, before.backlog = backlog["current"], backlog["previous"]
 
-    by_queue = (
-        tickets.filter(status__in=Ticket.ACTIVE_STATUSES).values("queue")
-        .annotate(**{status: Count("id", filter=Q(status=status)) for status in Ticket.ACTIVE_STATUSES})
-        .order_by("queue")
-    )
-    found = {row["queue"]: row for row in by_queue}
+def _backlog(report: TicketReport, tickets, period: Period) -> None:
+    """Backlog at the end of each period, and the open tickets by queue and status now. One query.
+
+    A ticket was in the backlog at the end of a period when it was created before that end and was still open
+    then: open now, or solved after it. Every such ticket is open now or solved after the previous period
+    ended, so one pass over those (the open-status index OR the program + solved_at index) answers all.
+    """
+    previous = period.previous()
+    active = Q(status__in=Ticket.ACTIVE_STATUSES)
+    aggregates = {
+        "current": Count("pk", filter=Q(created_at__lt=period.end_at) & (active | Q(solved_at__gte=period.end_at))),
+        "previous": Count("pk", filter=Q(created_at__lt=previous.end_at)),
+    }
+    for queue_value, _label in Ticket.Queue.choices:
+        for status in Ticket.ACTIVE_STATUSES:
+            aggregates[f"{queue_value}__{status}"] = Count("pk", filter=Q(queue=queue_value, status=status))
+    found = tickets.filter(active | Q(solved_at__gte=previous.end_at)).aggregate(**aggregates)
+    report.current.backlog, report.previous.backlog = found["current"], found["previous"]
     report.backlog_by_queue = [
-        (label, *(found.get(value, {}).get(status, 0) for status in Ticket.ACTIVE_STATUSES))
+        (label, *(found[f"{value}__{status}"] for status in Ticket.ACTIVE_STATUSES))
         for value, label in Ticket.Queue.choices
     ]
-    return report
+
+
+def solved_totals(*, program, period: Period) -> TicketReport:
+    """Only the tickets solved (and solved by freelancers) in the period and the previous one, for the cost page's
+    cost per ticket: one index-only query instead of the whole ticket report. The rest of the report stays empty."""
+    in_current = Q(solved_at__gte=period.start_at)
+    found = Ticket.objects.filter(_window(period, "solved_at"), program_id=program.pk).aggregate(
+        solved=Count("solved_at", filter=in_current), solved_before=Count("solved_at", filter=~in_current),
+        by_freelancers=Count("assignee", filter=in_current), by_freelancers_before=Count("assignee", filter=~in_current),
+    )
+    return TicketReport(
+        current=TicketTotals(solved=found["solved"], solved_by_freelancers=found["by_freelancers"]),
+        previous=TicketTotals(solved=found["solved_before"], solved_by_freelancers=found["by_freelancers_before"]),
+        days=period.day_list,
+    )
 
 
 def _monday(day: datetime.date) -> datetime.date:
@@ -195,14 +232,13 @@ def _reason_label(settings: QueueSettings, value: str) -> str:
 
 
 def arrivals_by_hour(*, program, period: Period) -> dict[tuple[int, int], int]:
-    """Tickets created in the period per (weekday 0=Monday, hour) in the program's time zone."""
-    zone = program.zone
-    rows = (
-        Ticket.objects.filter(program_id=program.pk, created_at__gte=period.start_at, created_at__lt=period.end_at)
-        .annotate(weekday=ExtractIsoWeekDay("created_at", tzinfo=zone), hour=ExtractHour("created_at", tzinfo=zone))
-        .values("weekday", "hour").annotate(n=Count("*")).order_by()
-    )
-    return {(row["weekday"] - 1, row["hour"]): row["n"] for row in rows}
+    """Tickets created in the period per (weekday 0=Monday, hour) in the program's time zone (one query).
+
+    ticket_report() computes the same numbers in its created-per-day query (report.arrivals_by_hour)."""
+    report = TicketReport(current=TicketTotals(), previous=TicketTotals(), days=period.day_list)
+    in_period = Ticket.objects.filter(program_id=program.pk, created_at__gte=period.start_at).order_by()
+    _created(report, in_period, period, lambda day: report.current)
+    return report.arrivals_by_hour
 
 
 def sla_attainment_per_day(report: TicketReport) -> list:

@@ -1,7 +1,10 @@
 import datetime
 from decimal import Decimal
+from html import escape
 
 from django import template
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from dashboard.tables import cell_text
 
@@ -32,6 +35,24 @@ def cell(value):
     if value is None or value == "":
         return "—"
     return show(value)
+
+
+@register.simple_tag
+def table_rows(table):
+    """The <tr> rows of a Table's body: the first cell a row header, every value through cell() and escaped.
+
+    Built in Python rather than a nested template loop (the dashboard's tables hold over a thousand cells and
+    the loop took a fifth of the page's time). Every value is HTML-escaped here; only this markup is marked safe.
+    """
+    if not table.rows:
+        return format_html('<tr><td colspan="{}" class="text-muted">No data for this period.</td></tr>',
+                           len(table.headers))
+    rows = []
+    for row in table.rows:
+        cells = [escape(cell(value)) for value in row]
+        head = f'<th scope="row" class="fw-normal">{cells[0]}</th>' if cells else ""
+        rows.append("<tr>" + head + "".join(f"<td>{text}</td>" for text in cells[1:]) + "</tr>")
+    return mark_safe("\n".join(rows))  # noqa: S308 — every cell above went through html.escape
 
 
 @register.filter
