@@ -4,6 +4,14 @@ from django.http import Http404
 
 from accounts.mixins import ManagerRequiredMixin
 from reviews import selectors
+from reviews.forms import ScorecardForm
+
+
+def scorecard_form(program, data=None) -> ScorecardForm:
+    """The program's QA scorecard as a form (reviews and calibration sessions)."""
+    criteria = selectors.scorecard_criteria(program=program)
+    scale = program.scorecard.scale_max if criteria else 0
+    return ScorecardForm(data, criteria=criteria, scale_max=scale)
 
 
 def parse_date(value) -> datetime.date | None:
