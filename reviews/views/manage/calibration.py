@@ -1,6 +1,5 @@
 """Manager pages: calibration sessions."""
 
-
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect

@@ -1,6 +1,5 @@
 """Manager pages: the review queue, reviews, picking tickets, the review screen and disputes."""
 
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
