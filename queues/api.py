@@ -7,6 +7,7 @@ import hmac
 import json
 import logging
 
+from django.db.models import Exists, OuterRef
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -99,10 +100,15 @@ class TicketListCreateAPI(generics.ListAPIView):
         serializer = TicketIntakeSerializer(data=_json_body(request))
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        program = Program.objects.filter(slug=data["program"]).first()
+        # One query: the program, whether this user may push to it, and its queue policy (used by intake).
+        program = (
+            Program.objects.filter(slug=data["program"]).select_related("queue_settings")
+            .annotate(user_may_push=Exists(program_list(user=request.user).filter(pk=OuterRef("pk"))))
+            .first()
+        )
         if program is None:
             raise IntakeError(f"No program with the slug “{data['program']}”.", field="program")
-        if not program_list(user=request.user).filter(pk=program.pk).exists():
+        if not program.user_may_push:
             raise Http404("No such program.")
         ticket_type = ticket_type_resolve(program=program, value=data.get("ticket_type"))
         # ticket_intake is atomic: routing is enqueued when it commits.
@@ -113,7 +119,8 @@ class TicketListCreateAPI(generics.ListAPIView):
             priority=data["priority"], source=Ticket.Source.API, actor=request.user,
         )
         # Routing ran after commit (eagerly without a broker): answer with the ticket as it is now.
-        ticket = Ticket.objects.select_related("program", "assignee").get(pk=ticket.pk)
+        ticket = Ticket.objects.select_related("assignee").get(pk=ticket.pk)
+        ticket.program = program
         return Response(TicketSerializer(ticket).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 

@@ -103,3 +103,31 @@ def shift_end_at(*, zone, slots, changes, at: datetime.datetime, program_id: int
         if s <= at < e:
             return e
     return None
+
+
+def is_on_shift_rows(*, zone, slots, changes, at: datetime.datetime, program_id: int | None = None) -> bool:
+    """is_on_shift over plain rows, without building intervals: the same answer, for routing's hot path.
+
+    slots: (weekday, start_minute, end_minute, program_id) tuples; changes: (kind, starts_at, ends_at, program_id).
+    On shift at `at` means: inside an applicable weekly slot or extra-hours change, and inside no away change
+    (away time applies whatever its program, as in availability_intervals).
+    """
+    for kind, starts_at, ends_at, _program in changes:
+        if kind == "away" and starts_at <= at < ends_at:
+            return False
+    for kind, starts_at, ends_at, change_program in changes:
+        if kind == "extra" and (program_id is None or change_program is None or change_program == program_id) \
+                and starts_at <= at < ends_at:
+            return True
+    applicable = [s for s in slots if program_id is None or s[3] is None or s[3] == program_id]
+    if not applicable:
+        return False
+    day = at.astimezone(zone).date() - datetime.timedelta(days=1)
+    last_day = (at + datetime.timedelta(minutes=1)).astimezone(zone).date() + datetime.timedelta(days=1)
+    while day <= last_day:
+        weekday = day.weekday()
+        for slot_weekday, start_minute, end_minute, _program in applicable:
+            if slot_weekday == weekday and _local(day, start_minute, zone) <= at < _local(day, end_minute, zone):
+                return True
+        day += datetime.timedelta(days=1)
+    return False

@@ -14,7 +14,24 @@ def _small_widgets(form):
         field.widget.attrs["class"] = "form-select form-select-sm" if is_select else "form-control form-control-sm"
 
 
-class ReplyForm(forms.Form):
+class BootstrapForm(forms.Form):
+    """A form the ticket pages render by hand (templates/queues/includes/form_fields.html), not with crispy:
+    the ticket pages carry up to five forms, and crispy's template tree was most of their render time."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+            field.widget.attrs["class"] = f"{field.widget.attrs.get('class', '')} {css}".strip()
+
+    def full_clean(self):
+        super().full_clean()
+        for name in self.errors:
+            if name in self.fields:
+                self.fields[name].widget.attrs["class"] += " is-invalid"
+
+
+class ReplyForm(BootstrapForm):
     body = forms.CharField(label="Reply to the customer", widget=forms.Textarea(attrs={"rows": 5}), max_length=50_000)
     status_after = forms.ChoiceField(
         label="Then set the ticket to",
@@ -24,12 +41,12 @@ class ReplyForm(forms.Form):
     )
 
 
-class NoteForm(forms.Form):
+class NoteForm(BootstrapForm):
     body = forms.CharField(label="Internal note (not sent to the customer)", widget=forms.Textarea(attrs={"rows": 3}),
                            max_length=50_000)
 
 
-class EscalateForm(forms.Form):
+class EscalateForm(BootstrapForm):
     reason = forms.ChoiceField(label="Reason")
     note = forms.CharField(
         label="Hand-off note", widget=forms.Textarea(attrs={"rows": 4}), min_length=10, max_length=50_000,
@@ -41,7 +58,7 @@ class EscalateForm(forms.Form):
         self.fields["reason"].choices = [("", "— pick a reason —"), *reasons]
 
 
-class InhouseAssignForm(forms.Form):
+class InhouseAssignForm(BootstrapForm):
     user = forms.ModelChoiceField(label="In-house team member", queryset=None)
 
     def __init__(self, *args, users=None, **kwargs):
@@ -49,13 +66,13 @@ class InhouseAssignForm(forms.Form):
         self.fields["user"].queryset = users
 
 
-class SendBackForm(forms.Form):
+class SendBackForm(BootstrapForm):
     guidance = forms.CharField(label="Guidance for the freelancer", widget=forms.Textarea(attrs={"rows": 3}),
                                max_length=50_000)
     tier = forms.TypedChoiceField(label="Tier", coerce=int, choices=[(1, "Tier 1"), (2, "Tier 2"), (3, "Tier 3")])
 
 
-class ReassignForm(forms.Form):
+class ReassignForm(BootstrapForm):
     freelancer = forms.ModelChoiceField(label="Freelancer", queryset=None, required=False,
                                         help_text="Leave empty to send the ticket back to the program queue.")
     note = forms.CharField(label="Why (optional)", required=False, max_length=300)

@@ -243,10 +243,25 @@ class Ticket(models.Model):
             models.Index(fields=["program", "-created_at"], name="ticket_program_created"),
             models.Index(fields=["status", "next_due_at"], name="ticket_status_due"),
             models.Index(fields=["inhouse_assignee", "status"], name="ticket_inhouse_assignee"),
-            # reporting (freelancer_ticket_stats)
-            models.Index(fields=["program", "solved_at"], name="ticket_program_solved"),
+            # Partial indexes over active tickets only (a small slice of a big table):
+            # queue_counts is an index-only scan of this one ...
+            models.Index(fields=["program", "queue"], include=["assignee", "next_due_at"],
+                         condition=models.Q(status__in=["new", "open", "pending"]), name="ticket_active_counts"),
+            # ... and the in-house queue reads this one in its order (next_due_at, id) per program.
+            models.Index(fields=["program", "next_due_at", "id"],
+                         condition=models.Q(queue="inhouse", status__in=["new", "open", "pending"]),
+                         name="ticket_inhouse_active"),
+            # routing: a freelancer's latest assignment ("idle longest") without reading all their tickets
+            models.Index(fields=["assignee", "last_assigned_at"], condition=models.Q(last_assigned_at__isnull=False),
+                         name="ticket_assignee_last_assigned"),
+            # reporting (freelancer_ticket_stats, the dashboard): covering indexes, so the dashboard's
+            # aggregates over solved / first-responded tickets are index-only scans on PostgreSQL.
+            models.Index(fields=["program", "solved_at"], include=["assignee", "resolution_seconds"],
+                         name="ticket_program_solved_cov"),
             models.Index(fields=["program", "escalated_at"], name="ticket_program_escalated"),
-            models.Index(fields=["program", "first_response_at"], name="ticket_program_first_resp"),
+            models.Index(fields=["program", "first_response_at"],
+                         include=["first_response_met", "first_response_seconds"],
+                         name="ticket_program_first_resp_cov"),
         ]
 
     def __str__(self):

@@ -2,6 +2,7 @@
 
 import datetime
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -31,7 +32,6 @@ def ticket_type_resolve(*, program: Program, value: str | None) -> TicketType | 
     return found
 
 
-@transaction.atomic
 def ticket_intake(
     *,
     program: Program,
@@ -50,15 +50,49 @@ def ticket_intake(
     route: bool = True,
 ) -> tuple[Ticket, bool]:
     """Take a ticket in; returns (ticket, created). The same (program, external_id) again returns the
-    existing ticket and changes nothing. Routing is enqueued after commit."""
+    existing ticket and changes nothing. Routing is enqueued after commit.
+
+    New tickets are the common case, so the insert is tried first and the unique (program, external_id)
+    constraint answers "seen before" (no look-up query per ticket); a delivery that breaks a rule is first
+    checked against an existing ticket, so a repeated delivery always answers with the existing one.
+    """
     external_id = str(external_id).strip()
     if not external_id:
         raise IntakeError("An external id is required.", field="external_id")
-    existing = Ticket.objects.filter(program=program, external_id=external_id).first()
-    if existing is not None:
+    try:
+        if ticket_type is not None and ticket_type.program_id != program.pk:
+            raise IntakeError("This ticket type belongs to another program.", field="ticket_type")
+        ticket = _new_ticket(program=program, external_id=external_id, subject=subject, body=body,
+                             requester_email=requester_email, requester_name=requester_name, channel=channel,
+                             ticket_type=ticket_type, language=language, priority=priority, source=source,
+                             created_at=created_at)
+    except (IntakeError, ValidationError):
+        existing = _existing(program=program, external_id=external_id)
+        if existing is None:
+            raise
         return existing, False
-    if ticket_type is not None and ticket_type.program_id != program.pk:
-        raise IntakeError("This ticket type belongs to another program.", field="ticket_type")
+    try:
+        with transaction.atomic():
+            ticket.save(force_insert=True)
+            event_record(ticket=ticket, kind=TicketEvent.Kind.CREATED, actor=actor, at=ticket.created_at,
+                         message=f"Received via {ticket.get_source_display()}.", source=source)
+            if route:
+                enqueue_route(ticket.pk)
+    except IntegrityError:
+        # Delivered before (or another delivery of the same ticket won the race): answer with that one.
+        existing = _existing(program=program, external_id=external_id)
+        if existing is None:
+            raise
+        return existing, False
+    return ticket, True
+
+
+def _existing(*, program: Program, external_id: str) -> Ticket | None:
+    return Ticket.objects.filter(program=program, external_id=external_id).first()
+
+
+def _new_ticket(*, program, external_id, subject, body, requester_email, requester_name, channel, ticket_type,
+                language, priority, source, created_at) -> Ticket:
     created_at = created_at or timezone.now()
     policy = policy_for(program)
     ticket = Ticket(
@@ -79,16 +113,7 @@ def ticket_intake(
         resolution_due_at=add_business_minutes(created_at, policy.resolution_minutes, policy),
     )
     refresh_next_due(ticket)
-    # program/type are objects we resolved; the unique pair is guarded by the constraint below.
+    # program/type are objects we resolved; the unique pair is guarded by the constraint (see ticket_intake).
+    # No validation here queries the database (no foreign key but those excluded is set).
     ticket.full_clean(exclude=["program", "ticket_type"], validate_constraints=False)
-    try:
-        with transaction.atomic():
-            ticket.save()
-    except IntegrityError:
-        # Another delivery of the same ticket won the race: answer with that one.
-        return Ticket.objects.get(program=program, external_id=external_id), False
-    event_record(ticket=ticket, kind=TicketEvent.Kind.CREATED, actor=actor, at=created_at,
-                 message=f"Received via {ticket.get_source_display()}.", source=source)
-    if route:
-        enqueue_route(ticket.pk)
-    return ticket, True
+    return ticket
