@@ -35,3 +35,9 @@ def sla_badge(ticket, now=None) -> str:
     if ticket.first_response_met:
         return format_html('<span class="badge text-bg-success">{}</span>', "SLA met")
     return format_html('<span class="text-muted">{}</span>', "—")
+
+
+@register.filter
+def reason_label(value: str) -> str:
+    """An escalation reason's stored value as words: "angry_customer" → "Angry customer"."""
+    return (value or "").replace("_", " ").strip().capitalize()
