@@ -6,6 +6,8 @@
     .venv/bin/python manage.py migrate
     .venv/bin/python bench/dashboard.py generate            # 300 freelancers, 200,000 tickets, 500,000 time entries
     .venv/bin/python bench/dashboard.py run                 # times each page (median of --repeat runs) + query counts
+                                                            # before (all live) and after (daily rollups), after
+                                                            # refreshing the rollups and checking both give equal numbers
     .venv/bin/python bench/dashboard.py generate --tickets 2000 --time-entries 5000 --slug small   # a small twin
 
 The goal (issue 9): the program dashboard renders in under 300 ms on PostgreSQL on a 2-core machine, and its
@@ -33,7 +35,7 @@ django.setup()
 
 from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.test.utils import CaptureQueriesContext, override_settings  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from accounts.models import Freelancer, User  # noqa: E402
@@ -194,8 +196,34 @@ def generate(*, slug: str, freelancers: int, tickets: int, time_entries: int, se
     print(f"done in {time.monotonic() - started:.0f}s: program {slug!r}, manager bench-manager@{slug}.test / bench")
 
 
+def refresh_and_compare(program) -> None:
+    """Backfill the program's daily rollups (what the 5-minute job keeps fresh), then check that the dashboard's
+    numbers from the rollups equal the all-live ones for the default periods."""
+    from dashboard.periods import last_days
+    from dashboard.selectors.program import program_dashboard
+    from dashboard.services import dashboard_rollups_backfill
+
+    started = time.monotonic()
+    today = timezone.now().astimezone(program.zone).date()
+    written = dashboard_rollups_backfill(program_id=program.pk, start_day=today - datetime.timedelta(days=DAYS + 30),
+                                         end_day=today)
+    print(f"rollups refreshed: {written} days in {time.monotonic() - started:.1f}s")
+    for days in (7, 30, 90):
+        period = last_days(days, today=today, zone=program.zone)
+        with override_settings(DASHBOARD_ROLLUPS=False):
+            live = program_dashboard(program=program, period=period)
+        rolled = program_dashboard(program=program, period=period)
+        assert rolled["figures_up_to"] is not None, "the rollups were not used"
+        for part in ("tickets", "costs", "quality"):
+            assert (rolled[part].current, rolled[part].previous) == (live[part].current, live[part].previous), part
+        for key, table in live["tables"].items():
+            assert rolled["tables"][key].rows == table.rows, f"{days}d: table {key} differs"
+        print(f"last {days} days: rollup-backed numbers equal the live ones ({len(live['tables'])} tables)")
+
+
 def run(*, slug: str, repeat: int) -> None:
     program = Program.objects.get(slug=slug)
+    refresh_and_compare(program)
     manager = program.managers.first()
     client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(manager)
@@ -217,17 +245,24 @@ def run(*, slug: str, repeat: int) -> None:
     }
     print(", ".join(f"{value:,} {key}" for key, value in counts.items()))
     for label, url in pages:
-        assert client.get(url).status_code == 200, url  # warm-up (templates, connections)
-        timings = []
-        for _ in range(repeat):
-            started = time.perf_counter()
-            response = client.get(url)
-            timings.append((time.perf_counter() - started) * 1000)
-            assert response.status_code == 200
-        with CaptureQueriesContext(connection) as queries:
-            client.get(url)
-        print(f"{label:40} median {statistics.median(timings):7.1f} ms   max {max(timings):7.1f} ms   "
-              f"{len(queries):3} queries")
+        if label.startswith("program dashboard"):
+            with override_settings(DASHBOARD_ROLLUPS=False):
+                _time(client, f"{label} (before: live)", url, repeat)
+        _time(client, label, url, repeat)
+
+
+def _time(client, label: str, url: str, repeat: int) -> None:
+    assert client.get(url).status_code == 200, url  # warm-up (templates, connections)
+    timings = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        response = client.get(url)
+        timings.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200
+    with CaptureQueriesContext(connection) as queries:
+        client.get(url)
+    print(f"{label:52} median {statistics.median(timings):7.1f} ms   max {max(timings):7.1f} ms   "
+          f"{len(queries):3} queries")
 
 
 def main() -> None:

@@ -1,4 +1,4 @@
-"""The dashboard's only writes: the weekly summary e-mailed to each program's managers."""
+"""The dashboard's writes: the weekly summary e-mailed to each program's managers, and the daily rollups."""
 
 import datetime
 import hashlib
@@ -16,8 +16,9 @@ from accounts.models import User
 from core.audit import audit_record
 from core.locks import lock_one
 from dashboard.metrics import percent
-from dashboard.models import WeeklySummary
+from dashboard.models import DailyRollup, WeeklySummary
 from dashboard.periods import Period
+from dashboard.selectors.daily import DayFacts, live_day_facts
 from dashboard.selectors.program import program_dashboard
 from dashboard.tables import cell_text
 from programs.models import Program
@@ -128,3 +129,62 @@ def weekly_summaries_due(*, now=None) -> list[tuple[int, datetime.date]]:
     )
     return [(pk, monday) for pk, monday in wanted.items() if (pk, monday) not in sent]
 
+
+
+# --- Daily rollups ------------------------------------------------------------------------------------------------
+
+ROLLUP_WINDOW_DAYS = 45  # late changes (a CSAT answer, a time entry submitted or approved later) touch recent weeks
+ROLLUP_CHUNK_DAYS = 31  # a backfill refreshes in chunks, each one set of queries and one upsert
+ROLLUP_FIELDS = [*DayFacts().as_row(), "refreshed_at"]
+
+
+def dashboard_rollups_refresh(*, program_id: int, start_day: datetime.date, end_day: datetime.date,
+                              now: datetime.datetime | None = None) -> int:
+    """(Re)write the program's daily rollups of [start_day, end_day] (program-local days); returns the rows written.
+
+    Only finished days are written (end_day is capped at yesterday in the program's time zone). The facts are
+    computed by the dashboard's own live queries (live_day_facts: one pass per timestamp column) and written in one
+    bulk upsert, a row for every day, empty days included, stamped with the time taken before the queries ran.
+    Idempotent: running it again rewrites the same rows with the same numbers (and a later stamp).
+    """
+    program = Program.objects.filter(pk=program_id).first()
+    if program is None:
+        return 0
+    now = now or timezone.now()
+    end_day = min(end_day, now.astimezone(program.zone).date() - datetime.timedelta(days=1))
+    if end_day < start_day:
+        return 0
+    facts = live_day_facts(program=program, first_day=start_day, last_day=end_day)
+    rows = []
+    day = start_day
+    while day <= end_day:
+        rows.append(DailyRollup(program=program, day=day, refreshed_at=now, **facts.get(day, DayFacts()).as_row()))
+        day += datetime.timedelta(days=1)
+    with transaction.atomic():
+        DailyRollup.objects.bulk_create(rows, batch_size=500, update_conflicts=True,
+                                        unique_fields=["program", "day"], update_fields=ROLLUP_FIELDS)
+    return len(rows)
+
+
+def dashboard_rollups_backfill(*, program_id: int, start_day: datetime.date, end_day: datetime.date,
+                               now: datetime.datetime | None = None) -> int:
+    """dashboard_rollups_refresh over a long range, ROLLUP_CHUNK_DAYS at a time. Returns the rows written."""
+    written = 0
+    while start_day <= end_day:
+        last = min(end_day, start_day + datetime.timedelta(days=ROLLUP_CHUNK_DAYS - 1))
+        written += dashboard_rollups_refresh(program_id=program_id, start_day=start_day, end_day=last, now=now)
+        start_day = last + datetime.timedelta(days=1)
+    return written
+
+
+def rollup_recent_range(*, program: Program, now: datetime.datetime | None = None,
+                        days: int = ROLLUP_WINDOW_DAYS) -> tuple[datetime.date, datetime.date]:
+    """The finished days the periodic refresh rewrites: the last `days` up to yesterday (program time zone)."""
+    yesterday = (now or timezone.now()).astimezone(program.zone).date() - datetime.timedelta(days=1)
+    return yesterday - datetime.timedelta(days=days - 1), yesterday
+
+
+def rollups_due() -> list[tuple[int, datetime.date, datetime.date]]:
+    """(program id, first day, last day) of the recent window of every active program. One query."""
+    return [(program.pk, *rollup_recent_range(program=program))
+            for program in Program.objects.filter(status=Program.Status.ACTIVE).order_by("pk")]

@@ -2,7 +2,12 @@ import datetime
 
 from celery import shared_task
 
-from dashboard.services import weekly_summaries_due, weekly_summary_send
+from dashboard.services import (
+    dashboard_rollups_refresh,
+    rollups_due,
+    weekly_summaries_due,
+    weekly_summary_send,
+)
 
 
 @shared_task
@@ -18,4 +23,20 @@ def weekly_summary_send_all_task() -> int:
     due = weekly_summaries_due()
     for program_id, week_start in due:
         weekly_summary_send_task.delay(program_id, week_start.isoformat())
+    return len(due)
+
+
+@shared_task
+def dashboard_rollups_refresh_task(program_id: int, start_day: str, end_day: str) -> int:
+    """Rewrite one program's daily rollups of [start_day, end_day] (ISO dates). Idempotent."""
+    return dashboard_rollups_refresh(program_id=program_id, start_day=datetime.date.fromisoformat(start_day),
+                                     end_day=datetime.date.fromisoformat(end_day))
+
+
+@shared_task
+def dashboard_rollups_refresh_recent_task() -> int:
+    """Every few minutes: one task per active program for its last ROLLUP_WINDOW_DAYS finished days."""
+    due = rollups_due()
+    for program_id, first, last in due:
+        dashboard_rollups_refresh_task.delay(program_id, first.isoformat(), last.isoformat())
     return len(due)

@@ -8,7 +8,9 @@ from django.views.generic import TemplateView, View
 from accounts.mixins import FreelancerRequiredMixin, ManagerRequiredMixin
 from contracts.selectors import contract_list_for_manager
 from dashboard import periods
+from dashboard.selectors import daily
 from dashboard.selectors.costs import cost_report
+from dashboard.selectors.daily import day_facts
 from dashboard.selectors.home import manager_home, portal_home
 from dashboard.selectors.program import program_dashboard
 from dashboard.selectors.recruiting import recruiting_funnel
@@ -115,9 +117,12 @@ class ProgramCostsView(PeriodMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        report = cost_report(program=self.program, period=self.period)
-        tickets = solved_totals(program=self.program, period=self.period)
-        context.update(costs=report, tickets=tickets, section=self.section,
+        # One read of the days (rollups + live rest) for the pay and the solved counts.
+        facts = day_facts(program=self.program, first_day=self.period.previous().first_day,
+                          last_day=self.period.last_day, parts={daily.PAY, daily.SOLVED})
+        report = cost_report(program=self.program, period=self.period, facts=facts)
+        tickets = solved_totals(program=self.program, period=self.period, facts=facts)
+        context.update(costs=report, tickets=tickets, section=self.section, figures_up_to=report.figures_up_to,
                        tables=cost_tables(report=report, tickets=tickets, currency=self.program.currency))
         return context
 

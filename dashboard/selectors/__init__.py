@@ -5,4 +5,7 @@
   freelancer_weeks(program=, freelancer=, period=)
 - cost_report(program=, period=), recruiting_funnel(program=)
 - manager_home(user=), portal_home(freelancer=)
+- daily.day_facts(program=, first_day=, last_day=, parts=) — additive facts per program-local day: the daily
+  rollups (dashboard.models.DailyRollup) of finished days, live queries for the rest; written by
+  dashboard.services.dashboard_rollups_refresh(program_id=, start_day=, end_day=)
 """

@@ -14,84 +14,20 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import connection
 from django.db.models import Sum
 
-from contracts.models import Contract, RateChange
 from core.money import round_money
-from dashboard.metrics import ratio, to_decimal
+from dashboard.metrics import ratio
 from dashboard.periods import Period
+from dashboard.selectors._pay import pay_rows
 from dashboard.selectors._sql import week_start
-from payments.models import Adjustment, TimeEntry
+from dashboard.selectors.daily import PAY, Facts, day_facts
+from payments.models import Adjustment
+from programs.models import Program
 
 ZERO = Decimal("0")
-COUNTED_STATUSES = (TimeEntry.Status.SUBMITTED, TimeEntry.Status.APPROVED)
 WEEKS_PER_MONTH = Decimal(52) / Decimal(12)
 DAYS_PER_MONTH = Decimal(365) / Decimal(12)
-
-
-PAY_SQL = """
-WITH ranges AS (
-    SELECT c.id AS contract_id, c.currency AS currency, c.hourly_rate AS rate, CAST(NULL AS date) AS from_date,
-           first_change.effective_date AS to_date
-    FROM {contract} c
-    LEFT JOIN (SELECT r.contract_id, MIN(r.effective_date) AS effective_date FROM {rate_change} r
-               GROUP BY r.contract_id) first_change ON first_change.contract_id = c.id
-    WHERE c.program_id IN ({programs})
-    UNION ALL
-    SELECT r.contract_id, c.currency, r.hourly_rate, r.effective_date,
-           LEAD(r.effective_date) OVER (PARTITION BY r.contract_id ORDER BY r.effective_date)
-    FROM {rate_change} r JOIN {contract} c ON c.id = r.contract_id WHERE c.program_id IN ({programs})
-)
-SELECT te.{group} AS grouped, ranges.currency, SUM(te.hours) AS hours, SUM(te.hours * ranges.rate) AS pay
-FROM {time_entry} te
-JOIN ranges ON ranges.contract_id = te.contract_id
-    AND (ranges.from_date IS NULL OR te.date >= ranges.from_date)
-    AND (ranges.to_date IS NULL OR te.date < ranges.to_date)
-WHERE te.status IN (%s, %s) AND ({windows}) {freelancers}
-GROUP BY te.{group}, ranges.currency
-"""
-
-
-def pay_rows(*, windows: dict[int, tuple[datetime.date, datetime.date]], group: str,
-             freelancer_ids=None) -> list[tuple]:
-    """[(grouped value, currency, hours, pay)] of counted time entries, hours × the rate in force on each day.
-
-    windows: {program_id: (first day, last day)}; group: "date", "freelancer_id" or "program_id".
-    One aggregate query. The contracts' rate ranges (the starting rate until the first change, then each change
-    until the next) come from a grouped join and a window function and are joined on the entry's date, so the
-    database runs no correlated subquery, per entry or per contract (a "latest rate change" subquery per entry
-    took ~2 s on 80,000 entries).
-    """
-    if group not in ("date", "freelancer_id", "program_id") or not windows:
-        raise ValueError(group)
-    program_ids = [int(pk) for pk in windows]
-    placeholders = ", ".join(["%s"] * len(program_ids))
-    params = [*program_ids, *program_ids, *COUNTED_STATUSES]
-    clauses = []
-    for program_id, (first_day, last_day) in windows.items():
-        clauses.append("(te.program_id = %s AND te.date >= %s AND te.date <= %s)")
-        params.extend([int(program_id), first_day, last_day])
-    freelancers = ""
-    if freelancer_ids is not None:
-        ids = [int(pk) for pk in freelancer_ids]
-        if not ids:
-            return []
-        freelancers = f"AND te.freelancer_id IN ({', '.join(['%s'] * len(ids))})"
-        params.extend(ids)
-    sql = PAY_SQL.format(
-        rate_change=RateChange._meta.db_table, contract=Contract._meta.db_table, time_entry=TimeEntry._meta.db_table,
-        group=group, freelancers=freelancers, programs=placeholders, windows=" OR ".join(clauses),
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    result = []
-    for grouped, currency, hours, pay in rows:
-        if group == "date" and isinstance(grouped, str):
-            grouped = datetime.date.fromisoformat(grouped[:10])
-        result.append((grouped, currency, to_decimal(hours), to_decimal(pay)))
-    return result
 
 
 def with_fee(pay: Decimal, fee_percent: Decimal) -> Decimal:
@@ -124,6 +60,7 @@ class CostReport:
     inhouse_cost_per_ticket: Decimal | None = None
     inhouse_period_cost: Decimal | None = None
     planned_cost_per_hour: Decimal | None = None
+    figures_up_to: datetime.datetime | None = None  # when the rollups behind finished days were refreshed
 
     @property
     def budget_used_percent(self):
@@ -134,6 +71,16 @@ class CostReport:
     @property
     def cost_per_hour(self):
         return ratio(self.current.cost, self.current.hours)
+
+
+def worksheet_load(program) -> None:
+    """Load the program's budget and schedule in one query (instead of one each on first access)."""
+    relations = [Program._meta.get_field("budget"), Program._meta.get_field("schedule")]
+    if all(relation.is_cached(program) for relation in relations):
+        return
+    loaded = Program.objects.select_related("budget", "schedule").get(pk=program.pk)
+    for relation in relations:
+        relation.set_cached_value(program, getattr(loaded, relation.get_accessor_name(), None))
 
 
 def _budget_numbers(program, days: int) -> dict:
@@ -169,21 +116,27 @@ def _budget_numbers(program, days: int) -> dict:
     return numbers
 
 
-def cost_report(*, program, period: Period) -> CostReport:
-    """Hours and cost per week of the period, totals of it and of the previous period, budget lines. 2 queries."""
-    previous = period.previous()
+def cost_report(*, program, period: Period, facts: Facts | None = None) -> CostReport:
+    """Hours and cost per week of the period, totals of it and of the previous period, budget lines.
+
+    Pay per day and currency comes from `facts` (day_facts over both periods: rollups of finished days, live for
+    the rest); then one query for the extras, and one for the budget and schedule if not loaded yet.
+    """
+    if facts is None:
+        facts = day_facts(program=program, first_day=period.previous().first_day, last_day=period.last_day,
+                          parts={PAY})
+    worksheet_load(program)
     numbers = _budget_numbers(program, period.days)
     fee = numbers.pop("fee_percent")
     report = CostReport(currency=program.currency, fee_percent=fee, current=SpendTotals(), previous=SpendTotals(),
-                        weeks=[], **numbers)
+                        weeks=[], **numbers, figures_up_to=facts.up_to)
     monday = week_start(period.first_day)
     while monday <= period.last_day:
         report.weeks.append(monday)
         monday += datetime.timedelta(days=7)
     rows = [
         {"date": day, "contract__currency": currency, "hours_total": hours, "pay_total": pay}
-        for day, currency, hours, pay in pay_rows(windows={program.pk: (previous.first_day, period.last_day)},
-                                                  group="date")
+        for day, day_facts_ in sorted(facts.days.items()) for currency, (hours, pay) in day_facts_.pay.items()
     ]
     pay_per_week: dict = defaultdict(lambda: ZERO)
     others: dict = defaultdict(lambda: [ZERO, ZERO])

@@ -1,5 +1,9 @@
 """Ticket numbers of one program: grouped aggregate queries over queues.Ticket, read only.
 
+Since the daily rollups, the per-day counts (and the medians' histograms) come from dashboard.selectors.daily:
+rollup rows of finished days, and the queries below, run by daily.live_day_facts, for the other days only. With
+no rollup at all the medians are the FILTERed PERCENTILE_CONTs below. The notes below describe the live queries.
+
 Each query covers the chosen period and the previous one at once ([previous start, end)), grouped by
 day in the program's time zone; totals of both periods are sums of those (at most 2 × 366) grouped rows.
 One query per timestamp column, each computing several measures with conditional aggregates:
@@ -8,7 +12,7 @@ One query per timestamp column, each computing several measures with conditional
 - solved_at: solved and solved by freelancers per day, then the two resolution medians (FILTERed aggregates);
 - first_response_at: responses and responses within the SLA per day, then the two first-response medians;
 - escalated_at: escalations per day and reason;
-- backlog at the end of both periods and the open tickets by queue and status now, in one pass over the
+- backlog at the end of both periods and the open tickets by queue and status now, in one statement over the
   open tickets and the ones solved after the previous period ended.
 
 The ranges hit queues' reporting indexes; the solved_at and first_response_at ones cover the columns read
@@ -20,12 +24,14 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q
-from django.db.models.functions import TruncDate, TruncHour
+from django.db import connection
+from django.db.models import Count, Q, Value
+from django.db.models.functions import TruncHour
 
 from dashboard.metrics import percent, seconds_to_hours
 from dashboard.periods import Period
 from dashboard.selectors._sql import Median, median_of, supports_median
+from dashboard.selectors.daily import MEDIANS, SOLVED, TICKETS, Facts, day_facts, medians_from_facts
 from queues.models import QueueSettings, Ticket
 from queues.selectors import queue_settings_get
 
@@ -79,12 +85,6 @@ def _window(period: Period, field_name: str) -> Q:
     return Q(**{f"{field_name}__gte": previous.start_at, f"{field_name}__lt": period.end_at})
 
 
-def _per_day(queryset, field_name: str, zone, **aggregates):
-    return (
-        queryset.annotate(day=TruncDate(field_name, tzinfo=zone)).values("day").annotate(**aggregates).order_by()
-    )
-
-
 def _medians(queryset, field_name: str, value_field: str, period: Period) -> tuple:
     """(current median, previous median) of value_field over a queryset of both periods, told apart by field_name.
 
@@ -118,9 +118,16 @@ def _created(report: TicketReport, tickets, period: Period, pick) -> None:
             report.arrivals_by_hour[key] = report.arrivals_by_hour.get(key, 0) + n
 
 
-def ticket_report(*, program, period: Period) -> TicketReport:
-    """The program's ticket numbers for the period and the one before it: a fixed number of queries."""
-    zone = program.zone
+def ticket_report(*, program, period: Period, facts: Facts | None = None) -> TicketReport:
+    """The program's ticket numbers for the period and the one before it: a fixed number of queries.
+
+    The per-day counts come from `facts` (dashboard.selectors.daily.day_facts over both periods: rollups of
+    finished days, live for the rest); the medians and the backlog are always live.
+    """
+    previous = period.previous()
+    if facts is None:
+        facts = day_facts(program=program, first_day=previous.first_day, last_day=period.last_day,
+                          parts={TICKETS, MEDIANS})
     tickets = Ticket.objects.filter(program_id=program.pk).order_by()
     current, before = TicketTotals(), TicketTotals()
 
@@ -128,44 +135,35 @@ def ticket_report(*, program, period: Period) -> TicketReport:
         return current if day >= period.first_day else before
 
     report = TicketReport(current=current, previous=before, days=period.day_list)
-    _created(report, tickets, period, pick)
-
-    solved = tickets.filter(_window(period, "solved_at"))
-    solved_rows = _per_day(solved, "solved_at", zone, n=Count("*"),
-                           by_freelancers=Count("assignee"))
     handled_per_week: dict = defaultdict(int)
-    for row in solved_rows:
-        totals = pick(row["day"])
-        totals.solved += row["n"]
-        totals.solved_by_freelancers += row["by_freelancers"]
-        if row["day"] >= period.first_day:
-            report.solved_per_day[row["day"]] = row["n"]
-            handled_per_week[_monday(row["day"])] += row["by_freelancers"]
-
-    responded = tickets.filter(_window(period, "first_response_at"))
-    response_rows = _per_day(
-        responded.filter(first_response_met__isnull=False), "first_response_at", zone,
-        n=Count("*"), met=Count("first_response_at", filter=Q(first_response_met=True)),
-    )
-    for row in response_rows:
-        totals = pick(row["day"])
-        totals.responses += row["n"]
-        totals.responses_met += row["met"]
-        if row["day"] >= period.first_day:
-            report.responses_per_day[row["day"]] = (row["n"], row["met"])
-
     escalated_per_week: dict = defaultdict(int)
     reasons: dict = defaultdict(int)
-    escalation_rows = (
-        tickets.filter(_window(period, "escalated_at"), escalated_by__isnull=False)
-        .annotate(day=TruncDate("escalated_at", tzinfo=zone))
-        .values("day", "escalation_reason").annotate(n=Count("*")).order_by()
-    )
-    for row in escalation_rows:
-        pick(row["day"]).escalated += row["n"]
-        if row["day"] >= period.first_day:
-            escalated_per_week[_monday(row["day"])] += row["n"]
-            reasons[row["escalation_reason"] or "other"] += row["n"]
+    for day in sorted(facts.days):
+        day_facts_ = facts.days[day]
+        totals, in_current = pick(day), day >= period.first_day
+        totals.tickets_in += day_facts_.tickets_in
+        totals.solved += day_facts_.solved
+        totals.solved_by_freelancers += day_facts_.solved_by_freelancers
+        totals.responses += day_facts_.responses
+        totals.responses_met += day_facts_.responses_met
+        totals.escalated += day_facts_.escalated
+        if not in_current:
+            continue
+        if day_facts_.tickets_in:
+            report.created_per_day[day] = day_facts_.tickets_in
+            for hour, n in enumerate(day_facts_.arrivals):
+                if n:
+                    key = (day.weekday(), hour)
+                    report.arrivals_by_hour[key] = report.arrivals_by_hour.get(key, 0) + n
+        if day_facts_.solved:
+            report.solved_per_day[day] = day_facts_.solved
+            handled_per_week[_monday(day)] += day_facts_.solved_by_freelancers
+        if day_facts_.responses:
+            report.responses_per_day[day] = (day_facts_.responses, day_facts_.responses_met)
+        if day_facts_.escalated:
+            escalated_per_week[_monday(day)] += day_facts_.escalated
+            for reason, n in day_facts_.escalation_reasons.items():
+                reasons[reason] += n
     for monday in sorted(set(escalated_per_week) | set(handled_per_week)):
         escalated = escalated_per_week.get(monday, 0)
         report.escalations_per_week[monday] = (escalated, handled_per_week.get(monday, 0) + escalated)
@@ -173,13 +171,22 @@ def ticket_report(*, program, period: Period) -> TicketReport:
     report.escalation_reasons = sorted(
         ((_reason_label(settings, reason), n) for reason, n in reasons.items()), key=lambda pair: (-pair[1], pair[0])
     )
+    responded = tickets.filter(_window(period, "first_response_at"))
+    solved = tickets.filter(_window(period, "solved_at"))
 
-    current.first_response_median_seconds, before.first_response_median_seconds = _medians(
-        responded, "first_response_at", "first_response_seconds", period
-    )
-    current.resolution_median_seconds, before.resolution_median_seconds = _medians(
-        solved, "solved_at", "resolution_seconds", period
-    )
+    if facts.has_medians:  # exact medians from the days' histograms (rollups + live days), no scan of the period
+        exact_float = supports_median()
+        current.first_response_median_seconds, before.first_response_median_seconds = medians_from_facts(
+            facts, period.first_day, "first_response_seconds", exact_float=exact_float)
+        current.resolution_median_seconds, before.resolution_median_seconds = medians_from_facts(
+            facts, period.first_day, "resolution_seconds", exact_float=exact_float)
+    else:
+        current.first_response_median_seconds, before.first_response_median_seconds = _medians(
+            responded, "first_response_at", "first_response_seconds", period
+        )
+        current.resolution_median_seconds, before.resolution_median_seconds = _medians(
+            solved, "solved_at", "resolution_seconds", period
+        )
     _backlog(report, tickets, period)
     return report
 
@@ -188,39 +195,58 @@ def _backlog(report: TicketReport, tickets, period: Period) -> None:
     """Backlog at the end of each period, and the open tickets by queue and status now. One query.
 
     A ticket was in the backlog at the end of a period when it was created before that end and was still open
-    then: open now, or solved after it. Every such ticket is open now or solved after the previous period
-    ended, so one pass over those (the open-status index OR the program + solved_at index) answers all.
+    then: open now, or solved after it. So each backlog is (open now, created before the end) + (not open now,
+    solved after the end, created before it). The statement reads the two parts in two subselects, each on its own
+    index (queues' partial index of active tickets; the program + solved_at one from the previous period's end),
+    instead of one OR that made PostgreSQL scan the whole ticket table.
     """
     previous = period.previous()
     active = Q(status__in=Ticket.ACTIVE_STATUSES)
-    aggregates = {
-        "current": Count("pk", filter=Q(created_at__lt=period.end_at) & (active | Q(solved_at__gte=period.end_at))),
+    open_counts = {
+        "current": Count("pk", filter=Q(created_at__lt=period.end_at)),
         "previous": Count("pk", filter=Q(created_at__lt=previous.end_at)),
     }
     for queue_value, _label in Ticket.Queue.choices:
         for status in Ticket.ACTIVE_STATUSES:
-            aggregates[f"{queue_value}__{status}"] = Count("pk", filter=Q(queue=queue_value, status=status))
-    found = tickets.filter(active | Q(solved_at__gte=previous.end_at)).aggregate(**aggregates)
-    report.current.backlog, report.previous.backlog = found["current"], found["previous"]
+            open_counts[f"{queue_value}__{status}"] = Count("pk", filter=Q(queue=queue_value, status=status))
+    solved_counts = {
+        "current_solved": Count("pk", filter=Q(created_at__lt=period.end_at, solved_at__gte=period.end_at)),
+        "previous_solved": Count("pk", filter=Q(created_at__lt=previous.end_at)),
+    }
+    open_part = tickets.filter(active).annotate(one=Value(1)).values("one").annotate(**open_counts)
+    solved_part = (tickets.exclude(active).filter(solved_at__gte=previous.end_at)
+                   .annotate(one=Value(1)).values("one").annotate(**solved_counts))
+    open_sql, open_params = open_part.query.sql_with_params()
+    solved_sql, solved_params = solved_part.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT * FROM (SELECT 1 AS here) base LEFT JOIN ({open_sql}) open_part ON 1 = 1 "  # noqa: S608
+            f"LEFT JOIN ({solved_sql}) solved_part ON 1 = 1",
+            [*open_params, *solved_params],
+        )
+        row = cursor.fetchone()
+        found = {column[0]: value or 0 for column, value in zip(cursor.description, row, strict=True)}
+    report.current.backlog = found["current"] + found["current_solved"]
+    report.previous.backlog = found["previous"] + found["previous_solved"]
     report.backlog_by_queue = [
         (label, *(found[f"{value}__{status}"] for status in Ticket.ACTIVE_STATUSES))
         for value, label in Ticket.Queue.choices
     ]
 
 
-def solved_totals(*, program, period: Period) -> TicketReport:
+def solved_totals(*, program, period: Period, facts: Facts | None = None) -> TicketReport:
     """Only the tickets solved (and solved by freelancers) in the period and the previous one, for the cost page's
-    cost per ticket: one index-only query instead of the whole ticket report. The rest of the report stays empty."""
-    in_current = Q(solved_at__gte=period.start_at)
-    found = Ticket.objects.filter(_window(period, "solved_at"), program_id=program.pk).aggregate(
-        solved=Count("solved_at", filter=in_current), solved_before=Count("solved_at", filter=~in_current),
-        by_freelancers=Count("assignee", filter=in_current), by_freelancers_before=Count("assignee", filter=~in_current),
-    )
-    return TicketReport(
-        current=TicketTotals(solved=found["solved"], solved_by_freelancers=found["by_freelancers"]),
-        previous=TicketTotals(solved=found["solved_before"], solved_by_freelancers=found["by_freelancers_before"]),
-        days=period.day_list,
-    )
+    cost per ticket: from `facts` (day_facts with the SOLVED part: rollups of finished days, one live query for the
+    rest) instead of the whole ticket report. The rest of the report stays empty."""
+    if facts is None:
+        facts = day_facts(program=program, first_day=period.previous().first_day, last_day=period.last_day,
+                          parts={SOLVED})
+    current, before = TicketTotals(), TicketTotals()
+    for day, day_facts_ in facts.days.items():
+        totals = current if day >= period.first_day else before
+        totals.solved += day_facts_.solved
+        totals.solved_by_freelancers += day_facts_.solved_by_freelancers
+    return TicketReport(current=current, previous=before, days=period.day_list)
 
 
 def _monday(day: datetime.date) -> datetime.date:
