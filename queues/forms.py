@@ -15,7 +15,7 @@ def _small_widgets(form):
 
 
 class BootstrapForm(forms.Form):
-    """A form the ticket pages render by hand (templates/queues/includes/form_fields.html), not with crispy:
+    """A form the ticket pages render by hand (the form_fields tag in queues_tags), not with crispy:
     the ticket pages carry up to five forms, and crispy's template tree was most of their render time."""
 
     def __init__(self, *args, **kwargs):
@@ -58,12 +58,22 @@ class EscalateForm(BootstrapForm):
         self.fields["reason"].choices = [("", "— pick a reason —"), *reasons]
 
 
+def _preset_choices(form: forms.Form, name: str, queryset, choices) -> None:
+    """Validate against `queryset` but render the (id, label) pairs the view fetched once: a ModelChoiceField
+    otherwise runs its queryset while the page renders. `queryset` may be a callable, built only for a bound form."""
+    field = form.fields[name]
+    if form.is_bound or not callable(queryset):
+        field.queryset = queryset() if callable(queryset) else queryset
+    if choices is not None:
+        field.choices = [("", field.empty_label or ""), *choices] if field.empty_label is not None else list(choices)
+
+
 class InhouseAssignForm(BootstrapForm):
     user = forms.ModelChoiceField(label="In-house team member", queryset=None)
 
-    def __init__(self, *args, users=None, **kwargs):
+    def __init__(self, *args, users=None, choices=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["user"].queryset = users
+        _preset_choices(self, "user", users, choices)
 
 
 class SendBackForm(BootstrapForm):
@@ -77,9 +87,9 @@ class ReassignForm(BootstrapForm):
                                         help_text="Leave empty to send the ticket back to the program queue.")
     note = forms.CharField(label="Why (optional)", required=False, max_length=300)
 
-    def __init__(self, *args, freelancers=None, **kwargs):
+    def __init__(self, *args, freelancers=None, choices=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["freelancer"].queryset = freelancers
+        _preset_choices(self, "freelancer", freelancers, choices)
 
 
 class InhouseFilterForm(forms.Form):

@@ -94,13 +94,17 @@ class TicketPageMixin:
 class MyQueueView(FreelancerRequiredMixin, ListView):
     template_name = "queues/my_queue.html"
     context_object_name = "tickets"
-    paginate_by = 50
+    paginate_by = 25  # the 25 soonest due first; the rest are counted and on the next pages
 
     def get_queryset(self):
-        return selectors.ticket_list_for_freelancer(freelancer=self.freelancer)
+        return selectors.my_queue_page_list(freelancer=self.freelancer)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        context["tickets"] = list(context["tickets"])
+        if context["is_paginated"]:
+            page = context["page_obj"]
+            context["more"] = page.paginator.count - page.end_index()
         context["recent"] = selectors.ticket_recent_for_freelancer(freelancer=self.freelancer)
         context["availability"] = selectors.availability_for_freelancer(freelancer=self.freelancer)
         context["freelancer"] = self.freelancer
@@ -218,7 +222,7 @@ class AvailabilityView(FreelancerRequiredMixin, TemplateView):
 class InhouseQueueView(ManagerRequiredMixin, ListView):
     template_name = "queues/inhouse_queue.html"
     context_object_name = "tickets"
-    paginate_by = 50
+    paginate_by = 25  # the 25 most urgent; filters and page links reach the rest
 
     @cached_property
     def programs(self):
@@ -284,13 +288,14 @@ class ManageTicketView(ManagerRequiredMixin, TicketPageMixin, View):
             "reply_form": forms.ReplyForm(bound, prefix="reply"),
             "note_form": forms.NoteForm(bound, prefix="note"),
             "assign_form": forms.InhouseAssignForm(
-                bound, prefix="assign", users=selectors.inhouse_users_for_program(program=ticket.program),
-                initial={"user": self.request.user.pk},
+                bound, prefix="assign", users=lambda: selectors.inhouse_users_for_program(program=ticket.program),
+                choices=selectors.inhouse_user_choices(program=ticket.program), initial={"user": self.request.user.pk},
             ),
             "send_back_form": forms.SendBackForm(bound, prefix="back", initial={"tier": ticket.tier}),
             "reassign_form": forms.ReassignForm(
                 bound, prefix="reassign",
-                freelancers=selectors.queue_ready_freelancers(program_id=ticket.program_id).order_by("legal_name"),
+                freelancers=lambda: selectors.queue_ready_freelancers(program_id=ticket.program_id),
+                choices=selectors.queue_ready_freelancer_choices(program_id=ticket.program_id),
             ),
         }
 

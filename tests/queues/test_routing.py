@@ -241,3 +241,29 @@ def test_two_workers_routing_at_once_never_overbook():
     for freelancer in freelancers:
         assert Ticket.objects.filter(assignee=freelancer, status__in=Ticket.LOAD_STATUSES).count() == 3
     assert Ticket.objects.filter(program=program, assignee__isnull=True).count() == 6
+
+
+def test_the_reused_candidate_query_is_evaluated_at_each_routings_own_time():
+    # Given one freelancer who is away from in two hours for an hour, and a first routing now (fills the SQL cache)
+    program = ProgramFactory()
+    now = timezone.now()
+    person = on_duty_freelancer(program, max_open_tickets=10)
+    AvailabilityChange.objects.create(freelancer=person, kind="away", starts_at=now + datetime.timedelta(hours=2),
+                                      ends_at=now + datetime.timedelta(hours=3))
+    assert _route(_new_ticket(program), now=now).assignee == person
+    # When the same kind of ticket is routed while they are away, and again after
+    during = _route(_new_ticket(program), now=now + datetime.timedelta(hours=2, minutes=30))
+    after = _route(_new_ticket(program), now=now + datetime.timedelta(hours=3, minutes=30))
+    # Then the away time counted at the second routing's time (not the first's), and not at the third's
+    assert during.assignee is None
+    assert after.assignee == person
+
+
+def test_automatic_routing_writes_the_timeline_not_a_duplicate_audit_line():
+    from core.models import AuditLog
+
+    program = ProgramFactory()
+    on_duty_freelancer(program)
+    ticket = _route(_new_ticket(program))
+    assert ticket.events.filter(kind=TicketEvent.Kind.ROUTED).count() == 1
+    assert not AuditLog.objects.filter(verb="ticket.routed", target_id=str(ticket.pk)).exists()

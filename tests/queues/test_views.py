@@ -186,3 +186,51 @@ def test_queue_settings_page_saves(client, world):
 def test_unrelated_user_gets_no_queue(client):
     client.force_login(UserFactory())
     assert client.get("/manage/queues/").status_code == 403
+
+
+def test_freelancer_queue_shows_the_25_soonest_and_counts_the_rest(client, world):
+    # Given 30 open tickets of the freelancer with distinct deadlines
+    program, _manager, freelancer = world
+    now = timezone.now()
+    for i in range(30):
+        TicketFactory(program=program, assignee=freelancer, subject=f"due-in-{i:02d}-min",
+                      next_due_at=now + datetime.timedelta(minutes=i))
+    client.force_login(freelancer.user)
+    # When the freelancer opens the queue, and then the next page
+    first = client.get("/portal/tickets/").content.decode()
+    second = client.get("/portal/tickets/?page=2").content.decode()
+    # Then the first page lists the 25 soonest due and says how many more there are; the next page has the rest
+    assert "due-in-24-min" in first and "due-in-25-min" not in first
+    assert "30 open tickets" in first and "5 due later" in first
+    assert "due-in-25-min" in second and "due-in-00-min" not in second
+
+
+def test_manager_ticket_page_offers_only_the_programs_people_and_refuses_an_outsider(client, world):
+    # Given a ticket of the manager's program, and a freelancer of another program
+    program, manager, freelancer = world
+    ticket = TicketFactory(program=program, assignee=freelancer)
+    outsider = on_duty_freelancer(ProgramFactory(), legal_name="Outside <Person>")
+    client.force_login(manager)
+    # When the manager opens the page
+    content = client.get(f"/manage/queues/tickets/{ticket.pk}/").content.decode()
+    # Then the reassign select lists the program's freelancer (escaped labels) and the assign select the manager
+    assert f'<option value="{freelancer.pk}">{freelancer.legal_name}</option>' in content
+    assert f'<option value="{manager.pk}" selected>' in content
+    assert "Outside" not in content
+    # When they post the outsider anyway: a form error, and nothing changed
+    response = client.post(f"/manage/queues/tickets/{ticket.pk}/reassign/", {"reassign-freelancer": outsider.pk})
+    assert response.status_code == 400 and "Select a valid choice" in response.content.decode()
+    ticket.refresh_from_db()
+    assert ticket.assignee == freelancer
+
+
+def test_ticket_page_form_redisplays_posted_text_escaped(client, world):
+    program, _manager, freelancer = world
+    ticket = TicketFactory(program=program, assignee=freelancer)
+    client.force_login(freelancer.user)
+    response = client.post(f"/portal/tickets/{ticket.pk}/escalate/",
+                           {"escalate-reason": "billing", "escalate-note": "<b>short"})
+    content = response.content.decode()
+    assert response.status_code == 400
+    assert "&lt;b&gt;short" in content and "<b>short" not in content
+    assert 'aria-invalid="true"' in content
