@@ -358,7 +358,7 @@ def credential_get_for_reveal(*, freelancer: Freelancer, contract_pk, pk) -> tup
 
 def credential_link_get(*, token: str) -> CredentialRequestLink | None:
     """The unused, unexpired link for this token; None for a wrong, tampered, used or expired one."""
-    from contracts.services.vault import token_digest
+    from core.tokens import token_digest
 
     if not token or len(token) > 200:
         return None

@@ -1,9 +1,7 @@
 """The dashboard's writes: the weekly summary e-mailed to each program's managers, and the daily rollups."""
 
 import datetime
-import hashlib
 import logging
-import secrets
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -15,6 +13,7 @@ from django.utils import timezone
 from accounts.models import User
 from core.audit import audit_record
 from core.locks import lock_one
+from core.tokens import token_new
 from dashboard.metrics import percent
 from dashboard.models import DailyRollup, WeeklySummary
 from dashboard.periods import Period
@@ -24,10 +23,6 @@ from dashboard.tables import cell_text
 from programs.models import Program
 
 logger = logging.getLogger(__name__)
-
-
-def token_digest(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 def last_full_week(*, program: Program, now=None) -> datetime.date:
@@ -96,9 +91,9 @@ def weekly_summary_send(*, program_id: int, week_start: datetime.date) -> Weekly
         if summary.sent_at is not None:
             return summary
         recipients = _recipients(program)
-        token = secrets.token_urlsafe(32)
+        token, digest = token_new()
         summary.data = weekly_summary_data(program=program, week_start=week_start)
-        summary.token_hash = token_digest(token)
+        summary.token_hash = digest
         summary.recipients = recipients
         summary.sent_at = timezone.now()
         summary.full_clean()

@@ -4,8 +4,6 @@ Secrets are never written to logs, audit data or exception messages.
 """
 
 import datetime
-import hashlib
-import secrets
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -26,13 +24,10 @@ from contracts.models import (
 from contracts.vault import decrypt_secret, encrypt_secret, rotate_ciphertext
 from core.audit import audit_record
 from core.locks import lock_one
+from core.tokens import token_digest, token_new
 from programs.models import Program, ProgramTool
 
 LINK_VALIDITY = datetime.timedelta(days=7)
-
-
-def token_digest(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 def _payload(username: str, password: str, notes: str) -> dict:
@@ -130,10 +125,10 @@ def credential_link_create(
     """A single-use, expiring link for a customer to submit credentials. Returns (link, url); only the hash is kept."""
     if tool.program_id != program.pk:
         raise VaultError("That tool belongs to another program.", field="tool")
-    token = secrets.token_urlsafe(32)
+    token, digest = token_new()
     link = CredentialRequestLink(
         program=program, tool=tool, label=(label or "").strip() or tool.name, recipient_name=recipient_name.strip(),
-        recipient_email=recipient_email.strip(), token_hash=token_digest(token),
+        recipient_email=recipient_email.strip(), token_hash=digest,
         expires_at=timezone.now() + valid_for, created_by=actor,
     )
     link.full_clean()

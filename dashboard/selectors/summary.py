@@ -3,7 +3,7 @@ from dashboard.models import WeeklySummary
 
 def weekly_summary_get_by_token(*, token: str) -> WeeklySummary | None:
     """The sent summary this share link points at; None for an unknown or tampered token."""
-    from dashboard.services import token_digest
+    from core.tokens import token_digest
 
     if not token or len(token) > 200:
         return None

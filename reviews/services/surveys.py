@@ -5,8 +5,6 @@ working links. A link is single-use: once answered (or unknown) it answers 404 a
 """
 
 import datetime
-import hashlib
-import secrets
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -17,6 +15,7 @@ from django.utils import timezone
 
 from core.audit import audit_record
 from core.locks import lock_rows
+from core.tokens import token_digest, token_new
 from programs.models import Program, Stakeholder
 from queues.models import Ticket
 from reviews.errors import ReviewError, SurveyLinkExpired
@@ -28,15 +27,6 @@ CSAT_LOOKBACK = datetime.timedelta(days=3)
 
 class SurveyNotFound(ReviewError):
     """Unknown, tampered or already used token: the view answers 404."""
-
-
-def token_new() -> tuple[str, str]:
-    token = secrets.token_urlsafe(32)
-    return token, token_digest(token)
-
-
-def token_digest(token: str) -> str:
-    return hashlib.sha256((token or "").encode("utf-8")).hexdigest()
 
 
 def _valid_token_shape(token: str) -> bool:
