@@ -5,9 +5,16 @@ from django.utils import timezone
 from queues.models import Ticket, TicketEvent
 
 
-def event_record(*, ticket: Ticket, kind: str, actor=None, message: str = "", at=None, **data) -> TicketEvent:
+def event_build(*, ticket: Ticket, kind: str, actor=None, message: str = "", at=None, **data) -> TicketEvent:
+    """An unsaved timeline row (for bulk_create); event_record saves one."""
     if actor is not None and not getattr(actor, "is_authenticated", False):
         actor = None
-    return TicketEvent.objects.create(
+    return TicketEvent(
         ticket=ticket, kind=kind, actor=actor, message=message[:500], data=data, created_at=at or timezone.now()
     )
+
+
+def event_record(*, ticket: Ticket, kind: str, actor=None, message: str = "", at=None, **data) -> TicketEvent:
+    event = event_build(ticket=ticket, kind=kind, actor=actor, message=message, at=at, **data)
+    event.save(force_insert=True)
+    return event

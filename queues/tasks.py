@@ -2,11 +2,15 @@ from celery import shared_task
 
 
 @shared_task(name="queues.tasks.ticket_route_task", ignore_result=True)
-def ticket_route_task(ticket_id: int) -> None:
-    """Route one ticket (idempotent: an already routed ticket is left alone)."""
-    from queues.services.routing import ticket_route
+def ticket_route_task(ticket_id: int, program_id: int | None = None) -> None:
+    """Route a ticket (idempotent: an already routed ticket is left alone). With program_id (intake), the
+    program's other new tickets are routed in the same batch."""
+    from queues.services.routing import route_new_tickets, ticket_route
 
-    ticket_route(ticket_id=ticket_id)
+    if program_id is None:
+        ticket_route(ticket_id=ticket_id)
+    else:
+        route_new_tickets(program_id=program_id)
 
 
 @shared_task(name="queues.tasks.queues_sweep_task", ignore_result=True)

@@ -77,7 +77,7 @@ def ticket_intake(
             event_record(ticket=ticket, kind=TicketEvent.Kind.CREATED, actor=actor, at=ticket.created_at,
                          message=f"Received via {ticket.get_source_display()}.", source=source)
             if route:
-                enqueue_route(ticket.pk)
+                enqueue_route(ticket.pk, program.pk)
     except IntegrityError:
         # Delivered before (or another delivery of the same ticket won the race): answer with that one.
         existing = _existing(program=program, external_id=external_id)

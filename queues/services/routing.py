@@ -5,15 +5,18 @@ rules (types and keywords) send a ticket to the in-house queue. Otherwise it goe
 queue-ready, active, on shift now in their own time zone, speaks the ticket's language, has the type's
 required skills, has a tier at least the ticket's, has room (new/open tickets below max_open_tickets; pending
 ones do not count) and has not reached the contract's weekly hour cap. The least loaded wins, then the one
-idle longest (oldest last assignment), then the lowest id. The chosen freelancer's row is locked and their
-load re-counted under the lock before the ticket is theirs, so two tickets routed at once never overbook
-anyone (see _claim).
+idle longest (oldest last assignment), then the lowest id.
 
-Performance (the intake-and-route benchmark, queues_bench): routing one ticket is a handful of queries. The
-ticket is locked together with its program, policy, type and the program's escalation rules; one candidate
-query filters queue-readiness, status, tier, language and skills in SQL and brings each candidate's load,
-last assignment, weekly cap, weekly slots and current availability changes along; shifts are then checked
-in Python over those rows; the claim is a row lock plus one conditional UPDATE that re-counts the load.
+Tickets are routed in batches (a whole burst of intake in one transaction, see route_new_tickets): the
+tickets are locked, the program's candidates for each kind of ticket (tier, language, type) are read in one
+query each, unlocked; then every candidate with room is locked in id order and their load counted again
+under the locks before tickets are handed out in memory, most urgent first. Routers running at once
+therefore never overbook anyone, and never deadlock (they wait for freelancers in one order).
+
+Performance (the intake-and-route benchmark, queues_bench): one candidate query per kind of ticket filters
+queue-readiness, status, tier, language and skills in SQL and brings each candidate's load, last
+assignment, weekly cap, weekly slots and current availability changes along (its compiled SQL is cached);
+shifts are checked in Python over those rows; each ticket then costs one UPDATE and one timeline row.
 """
 
 import datetime
@@ -31,7 +34,6 @@ from django.db.models import (
     Func,
     IntegerField,
     JSONField,
-    Max,
     OuterRef,
     Prefetch,
     Q,
@@ -45,18 +47,16 @@ from contracts.hours import hours_worked_in_week
 from contracts.models import Contract
 from contracts.selectors import freelancers_at_weekly_cap, queue_ready_freelancer_ids
 from core.audit import audit_record
-from core.locks import lock_one
 from programs.models import EscalationRule, TicketType
 from queues.availability import is_on_shift, is_on_shift_rows
-from queues.events import event_record
+from queues.events import event_build
 from queues.models import AvailabilityChange, AvailabilitySlot, Ticket, TicketEvent
 from queues.services.common import refresh_next_due, set_inhouse_due
 
 logger = logging.getLogger(__name__)
 NEVER = datetime.datetime.min.replace(tzinfo=datetime.UTC)
-# What assign_to_freelancer may change on the ticket (restored when no candidate could be claimed).
-_ASSIGN_ATTRS = ("assignee_id", "queue", "inhouse_assignee_id", "last_assigned_at", "next_due_at", "sla_warned_at",
-                 "sla_breached_at")
+# Tickets routed together in one transaction (route_new_tickets).
+ROUTE_BATCH = 200
 
 
 class JSONArrayAgg(Aggregate):
@@ -265,21 +265,6 @@ def _drop_capped(ticket: Ticket, passing: list, why_not: Counter, now) -> list:
     return [f for f in passing if f.pk not in at_cap]
 
 
-def eligible_freelancers(*, ticket: Ticket, now=None, exclude_ids=()) -> tuple[list[Freelancer], Counter, int]:
-    """Freelancers who may take this ticket now, ignoring load; plus why the others may not, and how many were checked.
-
-    The fast path filters status, tier, language and skills in SQL and checks shifts in Python; only when
-    nobody passes does the detailed pass run, to say why on the timeline.
-    """
-    now = now or timezone.now()
-    passing = _on_shift_candidates(ticket=ticket, now=now, exclude_ids=exclude_ids)
-    why_not: Counter = Counter()
-    passing = _drop_capped(ticket, passing, why_not, now)
-    if passing:
-        return passing, why_not, len(passing) + sum(why_not.values())
-    return _eligibility_report(ticket=ticket, now=now, exclude_ids=exclude_ids)
-
-
 def _on_shift_candidates(*, ticket: Ticket, now, exclude_ids=()) -> list[Freelancer]:
     return [f for f in routing_candidates(ticket=ticket, now=now, exclude_ids=exclude_ids)
             if _on_shift_rows(f, now=now, program_id=ticket.program_id)]
@@ -310,113 +295,17 @@ def _eligibility_report(*, ticket: Ticket, now, exclude_ids) -> tuple[list[Freel
     return _drop_capped(ticket, passing, why_not, now), why_not, checked
 
 
-def freelancer_loads(freelancer_ids) -> dict[int, tuple[int, datetime.datetime | None]]:
-    """{freelancer_id: (new+open tickets assigned, last assignment time)} in one query."""
+def freelancer_loads(freelancer_ids) -> dict[int, int]:
+    """{freelancer_id: new + open tickets assigned} in one query (the ticket_assignee_queue index)."""
     rows = (
-        Ticket.objects.filter(assignee_id__in=list(freelancer_ids))
-        .values("assignee_id")
-        .annotate(load=Count("id", filter=Q(status__in=Ticket.LOAD_STATUSES)), last=Max("last_assigned_at"))
-        .order_by()
+        Ticket.objects.filter(assignee_id__in=list(freelancer_ids), status__in=Ticket.LOAD_STATUSES)
+        .values("assignee_id").annotate(load=Count("id")).order_by()
     )
-    return {row["assignee_id"]: (row["load"], row["last"]) for row in rows}
-
-
-def _load_and_last(freelancers: list[Freelancer]) -> dict[int, tuple[int, datetime.datetime | None]]:
-    if all(hasattr(f, "load") for f in freelancers):
-        return {f.pk: (f.load, f.last_assigned) for f in freelancers}
-    return freelancer_loads([f.pk for f in freelancers])
+    return {row["assignee_id"]: row["load"] for row in rows}
 
 
 def _describe(why_not: Counter) -> str:
     return ", ".join(f"{count} {reason}" for reason, count in why_not.most_common()) or "none queue-ready"
-
-
-class _Full(Exception):
-    """The candidate filled up meanwhile: roll back the savepoint (releasing the row lock) and try the next."""
-
-
-def _claim(ticket: Ticket, freelancer: Freelancer, *, wait: bool, values: dict) -> bool:
-    """Lock one candidate and give them the ticket if, counted under the lock, they still have room.
-
-    The count runs in the UPDATE that assigns the ticket: a statement after the lock, so under READ
-    COMMITTED it sees every assignment committed before the lock was ours. Each attempt runs in a
-    savepoint, so a full candidate's lock is released at once: a router holds at most the lock of the
-    freelancer it assigns to, and never waits while holding another (no deadlocks).
-    """
-    try:
-        with transaction.atomic():
-            if wait:
-                lock_one(Freelancer.objects.filter(pk=freelancer.pk))
-            elif not Freelancer.objects.select_for_update(skip_locked=True).filter(pk=freelancer.pk).exists():
-                return False
-            if not _conditional_assign(ticket, freelancer, values):
-                raise _Full
-            return True
-    except _Full:
-        return False
-
-
-def _conditional_assign(ticket: Ticket, freelancer: Freelancer, values: dict) -> bool:
-    load = Subquery(
-        Ticket.objects.filter(assignee_id=freelancer.pk, status__in=Ticket.LOAD_STATUSES).order_by()
-        .annotate(n=Func(F("pk"), function="COUNT")).values("n")[:1], output_field=IntegerField(),
-    )
-    return bool(Ticket.objects.filter(pk=ticket.pk).alias(assignee_load=Coalesce(load, 0))
-                .filter(assignee_load__lt=freelancer.max_open_tickets).update(**values))
-
-
-def _pick(*, ticket: Ticket, now, exclude_ids=(), fields: list[str]) -> tuple[Freelancer | None, str]:
-    """Choose and claim a freelancer; on success the ticket row is already updated with `fields` + assignment."""
-    # On shift and otherwise eligible, ignoring load and the weekly cap: one query. The cap (an hours query)
-    # is checked only for those with room, so a full program costs no hours query.
-    candidates = _on_shift_candidates(ticket=ticket, now=now, exclude_ids=exclude_ids)
-    why_not: Counter = Counter()
-    if not candidates:
-        candidates, why_not, checked = _eligibility_report(ticket=ticket, now=now, exclude_ids=exclude_ids)
-        if not candidates:
-            return None, f"no eligible freelancer ({checked} queue-ready: {_describe(why_not)})"
-    loads = _load_and_last(candidates)
-
-    def order(freelancer):
-        load, last = loads.get(freelancer.pk, (0, None))
-        return (load, last or NEVER, freelancer.pk)
-
-    # Unlocked counts give the order; the chosen one is locked and re-counted before it gets the ticket, so
-    # two tickets routed at once never overbook anyone. A candidate another router holds right now is
-    # skipped first (skip_locked) and only waited for when nobody else is free.
-    with_room = [f for f in candidates if loads.get(f.pk, (0, None))[0] < f.max_open_tickets]
-    if not why_not:  # (the explaining pass above has dropped the capped ones already)
-        with_room = _drop_capped(ticket, with_room, why_not, now)
-        checked = len(candidates)
-    with_room.sort(key=order)
-
-    # The UPDATE a claim runs: the routing fields plus the assignment (the same for every candidate but the id).
-    snapshot = {attr: getattr(ticket, attr) for attr in _ASSIGN_ATTRS}
-    base: dict = {}
-    if with_room:
-        names = {*fields, *assign_to_freelancer(ticket, with_room[0], now=now)}
-        base = {ticket._meta.get_field(name).attname: getattr(ticket, ticket._meta.get_field(name).attname)
-                for name in names}
-        for attr, value in snapshot.items():
-            setattr(ticket, attr, value)
-
-    def values_for(freelancer):
-        return base | {"assignee_id": freelancer.pk, "updated_at": timezone.now()}
-
-    chosen = next((f for f in with_room if _claim(ticket, f, wait=False, values=values_for(f))), None)
-    if chosen is None:
-        chosen = next((f for f in with_room if _claim(ticket, f, wait=True, values=values_for(f))), None)
-    if chosen is None:
-        why_not["full"] += len(candidates) - why_not["at weekly hour cap"]
-        if not why_not["full"]:
-            del why_not["full"]
-        return None, f"no eligible freelancer with room ({checked} checked: {_describe(why_not)})"
-    assign_to_freelancer(ticket, chosen, now=now)
-    load, last = loads.get(chosen.pk, (0, None))
-    idle = "never assigned before" if last is None else f"last assigned {last:%Y-%m-%d %H:%M} UTC"
-    return chosen, (
-        f"least loaded ({load} open of {chosen.max_open_tickets}), {idle}; {len(with_room)} eligible with room"
-    )
 
 
 def assign_to_freelancer(ticket: Ticket, freelancer: Freelancer, *, now) -> list[str]:
@@ -427,19 +316,137 @@ def assign_to_freelancer(ticket: Ticket, freelancer: Freelancer, *, now) -> list
     return ["assignee", "queue", "inhouse_assignee", "last_assigned_at", *refresh_next_due(ticket)]
 
 
-def _lock_ticket(ticket_id: int) -> Ticket:
-    """Lock the ticket row (only it) and load what routing reads with it: program, policy, type, escalation rules."""
+def _lock_tickets(ticket_ids, *, skip_locked: bool) -> list[Ticket]:
+    """Lock the tickets' rows (only theirs, in id order) and load what routing reads with them: program,
+    policy, type and the program's escalation rules. With skip_locked, tickets another router holds are left out."""
     rules = EscalationRule.objects.filter(program_id=OuterRef("program_id"))
-    # core.locks.lock_one would lock the joined rows too; FOR UPDATE OF the ticket only (one row, no order needed).
-    found = list(
-        Ticket.objects.filter(pk=ticket_id)
+    # core.locks.lock_rows would lock the joined rows too: FOR UPDATE OF the tickets only.
+    return list(
+        Ticket.objects.filter(pk__in=list(ticket_ids))
         .select_related("program", "program__queue_settings", "ticket_type")
-        .select_for_update(of=("self",))
+        .select_for_update(of=("self",), skip_locked=skip_locked)
         .annotate(escalation_rules_json=_rows_json(rules, "program_id", "id", "ticket_type_id", "keyword"))
+        .order_by("pk")
     )
-    if not found:
-        raise Ticket.DoesNotExist
-    return found[0]
+
+
+def _needs_routing(ticket: Ticket) -> bool:
+    return ticket.is_active and not ticket.assignee_id and not (
+        ticket.queue == Ticket.Queue.INHOUSE and ticket.routed_at)
+
+
+def _candidate_key(ticket: Ticket) -> tuple:
+    return ticket.tier, (ticket.language or "").lower(), ticket.ticket_type_id
+
+
+class _Batch:
+    """Routing of locked tickets of one program in one transaction: the rules' decisions, then the writes."""
+
+    def __init__(self, *, now, actor, exclude_ids, quiet_when_waiting):
+        self.now, self.actor, self.exclude_ids, self.quiet = now, actor, set(exclude_ids), quiet_when_waiting
+        self.events: list[TicketEvent] = []
+
+    def event(self, ticket: Ticket, kind: str, message: str, **data) -> None:
+        self.events.append(event_build(ticket=ticket, kind=kind, actor=self.actor, at=self.now, message=message,
+                                       **data))
+        if self.actor is not None and kind == TicketEvent.Kind.ROUTED:
+            # automatic routing is on the timeline; a person's is also audited
+            audit_record(actor=self.actor, verb="ticket.routed", target=ticket, **data)
+
+    def route(self, tickets: list[Ticket]) -> None:
+        to_freelancers = []
+        for ticket in tickets:
+            fields = []
+            first_time = ticket.routed_at is None
+            if first_time:
+                queue, why = routing_queue_for(ticket)
+                ticket.routed_at, ticket.queue = self.now, queue
+                fields += ["routed_at", "queue"]
+                if queue == Ticket.Queue.INHOUSE:
+                    set_inhouse_due(ticket, now=self.now)
+                    fields += ["inhouse_due_at", *refresh_next_due(ticket)]
+                    ticket.save(update_fields=[*fields, "updated_at"])
+                    self.event(ticket, TicketEvent.Kind.ROUTED, f"To the in-house queue: {why}.", queue=queue,
+                               reason=why)
+                    continue
+            to_freelancers.append((ticket, fields, first_time))
+        if to_freelancers:
+            self.assign(to_freelancers)
+        TicketEvent.objects.bulk_create(self.events)
+
+    def assign(self, pending: list[tuple[Ticket, list[str], bool]]) -> None:
+        """Give each ticket (most urgent first) to the least loaded, then idle longest, eligible freelancer.
+
+        Candidates come unlocked (one query per kind of ticket); every one of them with room is then locked
+        in id order and their load counted again under the locks, so routers running at once never overbook
+        anyone and never deadlock (each waits for freelancers in the same order, holding no other freelancer).
+        """
+        now, first = self.now, pending[0][0]
+        candidates: dict[tuple, list[Freelancer]] = {}
+        for ticket, _fields, _first in pending:
+            key = _candidate_key(ticket)
+            if key not in candidates:
+                candidates[key] = _on_shift_candidates(ticket=ticket, now=now, exclude_ids=self.exclude_ids)
+        everyone = {f.pk: f for found in candidates.values() for f in found}
+        capped_counter: Counter = Counter()
+        uncapped = {f.pk for f in _drop_capped(first, list(everyone.values()), capped_counter, now)}
+        with_room = sorted(pk for pk in uncapped if everyone[pk].load < everyone[pk].max_open_tickets)
+        load: dict[int, int] = {}
+        if with_room:
+            locked = Freelancer.objects.filter(pk__in=with_room).order_by("pk").select_for_update()
+            limits = dict(locked.values_list("pk", "max_open_tickets"))
+            counted = freelancer_loads(limits)
+            load = {pk: counted.get(pk, 0) for pk in limits}
+            for pk, limit in limits.items():
+                everyone[pk].max_open_tickets = limit
+        last = {pk: f.last_assigned for pk, f in everyone.items()}
+        explained: dict[tuple, str] = {}
+        for ticket, fields, first_time in sorted(pending, key=lambda p: (p[0].next_due_at or p[0].created_at,
+                                                                         p[0].pk)):
+            key = _candidate_key(ticket)
+            pool = [f for f in candidates[key] if f.pk in load and load[f.pk] < f.max_open_tickets]
+            if pool:
+                chosen = min(pool, key=lambda f: (load[f.pk], last[f.pk] or NEVER, f.pk))
+                before, idle_since = load[chosen.pk], last[chosen.pk]
+                load[chosen.pk] += 1
+                last[chosen.pk] = now
+                fields += assign_to_freelancer(ticket, chosen, now=now)
+                ticket.save(update_fields=[*set(fields), "updated_at"])
+                idle = ("never assigned before" if idle_since is None
+                        else f"last assigned {idle_since:%Y-%m-%d %H:%M} UTC")
+                why = (f"least loaded ({before} open of {chosen.max_open_tickets}), {idle}; "
+                       f"{len(pool)} eligible with room")
+                self.event(ticket, TicketEvent.Kind.ROUTED, f"Assigned to {chosen}: {why}.",
+                           freelancer_id=chosen.pk, reason=why)
+                continue
+            if fields:
+                ticket.save(update_fields=[*fields, "updated_at"])
+            if first_time or not self.quiet:
+                if key not in explained:
+                    explained[key] = self.why_waiting(ticket, candidates[key], uncapped)
+                why = explained[key]
+                self.event(ticket, TicketEvent.Kind.WAITING, f"Waiting in the program queue: {why}.", reason=why)
+
+    def why_waiting(self, ticket: Ticket, found: list[Freelancer], uncapped: set[int]) -> str:
+        if not found:  # nobody on shift who fits: the slow pass says why each queue-ready freelancer may not
+            _passing, why_not, checked = _eligibility_report(ticket=ticket, now=self.now, exclude_ids=self.exclude_ids)
+            return f"no eligible freelancer ({checked} queue-ready: {_describe(why_not)})"
+        why_not = Counter()
+        capped = len([f for f in found if f.pk not in uncapped])
+        if capped:
+            why_not["at weekly hour cap"] = capped
+        if len(found) - capped:
+            why_not["full"] = len(found) - capped
+        return f"no eligible freelancer with room ({len(found)} checked: {_describe(why_not)})"
+
+
+def _route_locked(tickets: list[Ticket], *, now, actor=None, exclude_ids=(), quiet_when_waiting=False) -> None:
+    by_program: dict[int, list[Ticket]] = {}
+    for ticket in tickets:
+        if _needs_routing(ticket):
+            by_program.setdefault(ticket.program_id, []).append(ticket)
+    for group in by_program.values():
+        _Batch(now=now, actor=actor, exclude_ids=exclude_ids, quiet_when_waiting=quiet_when_waiting).route(group)
 
 
 def ticket_route(*, ticket_id: int, actor=None, now=None, exclude_freelancer_ids=(), quiet_when_waiting=False
@@ -447,52 +454,56 @@ def ticket_route(*, ticket_id: int, actor=None, now=None, exclude_freelancer_ids
     """Route one ticket (idempotent: an assigned, in-house or finished ticket is left as it is)."""
     now = now or timezone.now()
     with transaction.atomic():
-        try:
-            ticket = _lock_ticket(ticket_id)
-        except Ticket.DoesNotExist:
+        found = _lock_tickets([ticket_id], skip_locked=False)
+        if not found:
             return None
-        if not ticket.is_active or ticket.assignee_id or (ticket.queue == Ticket.Queue.INHOUSE and ticket.routed_at):
-            return ticket
-        first_time = ticket.routed_at is None
-        fields = []
-        if first_time:
-            queue, why = routing_queue_for(ticket)
-            ticket.routed_at = now
-            ticket.queue = queue
-            fields += ["routed_at", "queue"]
-            if queue == Ticket.Queue.INHOUSE:
-                set_inhouse_due(ticket, now=now)
-                fields += ["inhouse_due_at", *refresh_next_due(ticket)]
-                ticket.save(update_fields=[*fields, "updated_at"])
-                event_record(ticket=ticket, kind=TicketEvent.Kind.ROUTED, actor=actor, at=now,
-                             message=f"To the in-house queue: {why}.", queue=queue, reason=why)
-                if actor is not None:  # automatic routing is on the timeline (the event above); a person's also audited
-                    audit_record(actor=actor, verb="ticket.routed", target=ticket, queue=queue, reason=why)
-                return ticket
-        chosen, why = _pick(ticket=ticket, now=now, exclude_ids=set(exclude_freelancer_ids), fields=fields)
-        if chosen is None:
-            if fields:
-                ticket.save(update_fields=[*fields, "updated_at"])
-            if first_time or not quiet_when_waiting:
-                event_record(ticket=ticket, kind=TicketEvent.Kind.WAITING, actor=actor, at=now,
-                             message=f"Waiting in the program queue: {why}.", reason=why)
-            return ticket
-        event_record(ticket=ticket, kind=TicketEvent.Kind.ROUTED, actor=actor, at=now,
-                     message=f"Assigned to {chosen}: {why}.", freelancer_id=chosen.pk, reason=why)
-        if actor is not None:
-            audit_record(actor=actor, verb="ticket.routed", target=ticket, freelancer_id=chosen.pk, reason=why)
-        return ticket
+        _route_locked(found, now=now, actor=actor, exclude_ids=exclude_freelancer_ids,
+                      quiet_when_waiting=quiet_when_waiting)
+        return found[0]
 
 
-def enqueue_route(ticket_id: int) -> None:
+def tickets_route(*, ticket_ids, now=None, quiet_when_waiting=False) -> list[Ticket]:
+    """Route several tickets in one transaction per program (the sweep's waiting tickets). Tickets another
+    router holds right now are skipped: that router is routing them."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        found = _lock_tickets(ticket_ids, skip_locked=True)
+        _route_locked(found, now=now, quiet_when_waiting=quiet_when_waiting)
+    return found
+
+
+def route_new_tickets(*, program_id: int, now=None) -> int:
+    """Route the program's tickets never routed yet, oldest first, up to ROUTE_BATCH in one transaction.
+
+    Each intake enqueues one task; the first task to run takes every new ticket of the
+    program waiting at that moment, so a burst of intake is routed in a few transactions, and the later
+    tasks find nothing new and stop after one query (the ticket_unrouted index). Returns how many tickets
+    this call routed.
+    """
+    now = now or timezone.now()
+    new = Ticket.objects.filter(program_id=program_id, routed_at__isnull=True,
+                                status__in=Ticket.ACTIVE_STATUSES).order_by("pk").values_list("pk", flat=True)
+    ids = list(new[:ROUTE_BATCH])
+    if not ids:
+        return 0
+    with transaction.atomic():
+        found = [t for t in _lock_tickets(ids, skip_locked=True) if t.routed_at is None]
+        _route_locked(found, now=now)
+    return len(found)
+
+
+def enqueue_route(ticket_id: int, program_id: int | None = None) -> None:
     """Route after commit through Celery. A broker that is down is logged, not raised: the ticket is saved
-    and the every-minute sweep routes it."""
+    and the every-minute sweep routes it.
+
+    With `program_id` (intake) the task routes the new ticket together with the program's other new tickets
+    (route_new_tickets); without it (a ticket sent back to the queue) it routes just that ticket."""
 
     def _publish():
         from queues.tasks import ticket_route_task
 
         try:
-            ticket_route_task.delay(ticket_id)
+            ticket_route_task.delay(ticket_id, program_id)
         except Exception:
             logger.warning("queues: could not enqueue routing of ticket %s; the sweep will route it", ticket_id,
                            exc_info=True)

@@ -16,39 +16,35 @@ from queues.events import event_record
 from queues.models import QueueSettings, Ticket, TicketEvent
 from queues.services.availability import freelancer_hand_over_if_off_shift
 from queues.services.common import notify_after_commit
-from queues.services.routing import ticket_route
+from queues.services.routing import ROUTE_BATCH, tickets_route
 from queues.services.tickets import ticket_auto_escalate
 
 logger = logging.getLogger(__name__)
-ROUTE_BATCH = 500
-# Stop retrying a program's waiting tickets in one sweep after this many misses in a row: nobody is free.
-MAX_MISSES_PER_PROGRAM = 25
+SWEEP_ROUTE_LIMIT = 2000
 
 
 def route_waiting_tickets(*, now=None) -> int:
-    """Route tickets never routed (broker down at intake) and tier-1 tickets waiting for a freelancer."""
+    """Route tickets never routed (broker down at intake) and tier-1 tickets waiting for a freelancer, most
+    urgent first, one batch per program (see routing.tickets_route)."""
     now = now or timezone.now()
     waiting = (
         Ticket.objects.filter(status__in=Ticket.ACTIVE_STATUSES)
         .filter(Q(routed_at__isnull=True) | Q(queue=Ticket.Queue.FREELANCER, assignee__isnull=True))
         .order_by("next_due_at", "id")
-        .values_list("id", "program_id", "routed_at")[:ROUTE_BATCH]
+        .values_list("id", "program_id")[:SWEEP_ROUTE_LIMIT]
     )
+    by_program: dict[int, list[int]] = defaultdict(list)
+    for ticket_id, program_id in waiting:
+        by_program[program_id].append(ticket_id)
     assigned = 0
-    misses: dict[int, int] = defaultdict(int)
-    for ticket_id, program_id, routed_at in waiting:
-        if routed_at is not None and misses[program_id] >= MAX_MISSES_PER_PROGRAM:
-            continue
-        try:
-            ticket = ticket_route(ticket_id=ticket_id, now=now, quiet_when_waiting=True)
-        except Exception:
-            logger.exception("queues: routing ticket %s failed", ticket_id)
-            continue
-        if ticket is not None and ticket.assignee_id:
-            assigned += 1
-            misses[program_id] = 0
-        elif ticket is not None and ticket.queue == Ticket.Queue.FREELANCER:
-            misses[program_id] += 1
+    for program_id, ids in by_program.items():
+        for start in range(0, len(ids), ROUTE_BATCH):
+            try:
+                routed = tickets_route(ticket_ids=ids[start:start + ROUTE_BATCH], now=now, quiet_when_waiting=True)
+            except Exception:
+                logger.exception("queues: routing waiting tickets of program %s failed", program_id)
+                break
+            assigned += len([t for t in routed if t.assignee_id])
     return assigned
 
 

@@ -11,6 +11,7 @@ from contracts import hours as contract_hours
 from programs.models import EscalationRule
 from queues.models import AvailabilityChange, AvailabilitySlot, Ticket, TicketEvent
 from queues.services import ticket_intake, ticket_route
+from queues.services.routing import route_new_tickets
 from tests.accounts.factories import LanguageFactory, SkillFactory
 from tests.programs.factories import ProgramFactory, TicketTypeFactory
 from tests.queues.factories import TicketFactory, on_duty_freelancer
@@ -267,3 +268,90 @@ def test_automatic_routing_writes_the_timeline_not_a_duplicate_audit_line():
     ticket = _route(_new_ticket(program))
     assert ticket.events.filter(kind=TicketEvent.Kind.ROUTED).count() == 1
     assert not AuditLog.objects.filter(verb="ticket.routed", target_id=str(ticket.pk)).exists()
+
+
+def test_a_burst_of_new_tickets_is_routed_in_one_batch_spread_by_load_and_language():
+    # Given three freelancers with room for two each (one speaks Spanish only) and six new tickets
+    program = ProgramFactory()
+    spanish = LanguageFactory(code="es", name="Spanish")
+    english_a = on_duty_freelancer(program, max_open_tickets=2)
+    english_b = on_duty_freelancer(program, max_open_tickets=2)
+    hispanic = on_duty_freelancer(program, max_open_tickets=2, languages=[spanish])
+    english = [_new_ticket(program) for _ in range(4)]
+    urgent = _new_ticket(program, next_due_at=timezone.now() - datetime.timedelta(minutes=5))
+    in_spanish = _new_ticket(program, language="es")
+    # When the first intake task runs
+    routed = route_new_tickets(program_id=program.pk)
+    # Then every new ticket was routed by that one call, nobody beyond capacity, languages respected
+    assert routed == 6
+    assignees = {t.pk: t.assignee_id for t in Ticket.objects.filter(program=program)}
+    assert assignees[in_spanish.pk] == hispanic.pk
+    assert assignees[urgent.pk] in {english_a.pk, english_b.pk}
+    english_assignees = [assignees[t.pk] for t in [urgent, *english]]
+    assert sorted(english_assignees, key=str) == sorted([english_a.pk, english_a.pk, english_b.pk, english_b.pk, None],
+                                                        key=str)
+    # the most urgent got a freelancer; the ticket left over waits with the reason on its timeline
+    left = Ticket.objects.get(program=program, assignee__isnull=True)
+    assert left.pk != urgent.pk and left.routed_at is not None
+    waiting = left.events.get(kind=TicketEvent.Kind.WAITING)
+    assert "with room" in waiting.message and "2 full" in waiting.message
+    assert TicketEvent.objects.filter(ticket__program=program, kind=TicketEvent.Kind.ROUTED).count() == 5
+    # And the later tasks of the burst find their ticket routed and change nothing
+    assert route_new_tickets(program_id=program.pk) == 0
+    assert TicketEvent.objects.filter(ticket__program=program).count() == 6
+
+
+def test_a_batch_keeps_escalation_rules_and_leaves_routed_tickets_alone():
+    program = ProgramFactory()
+    on_duty_freelancer(program)
+    EscalationRule.objects.create(program=program, keyword="refund")
+    money = _new_ticket(program, subject="I want a refund")
+    already = _new_ticket(program, routed_at=timezone.now(), queue=Ticket.Queue.FREELANCER)  # waiting, the sweep's job
+    route_new_tickets(program_id=program.pk)
+    money.refresh_from_db()
+    already.refresh_from_db()
+    assert money.queue == Ticket.Queue.INHOUSE and money.assignee_id is None
+    assert already.assignee_id is None and not already.events.exists()
+
+
+def test_intake_enqueues_a_batch_routing_of_the_program(django_capture_on_commit_callbacks):
+    program = ProgramFactory()
+    person = on_duty_freelancer(program, max_open_tickets=5)
+    stray = _new_ticket(program)  # taken in while the broker was down: routed with the next intake's batch
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket, _ = ticket_intake(program=program, external_id="B1", subject="Hi", body="Help",
+                                  requester_email="c@example.test")
+    assert Ticket.objects.filter(pk__in=[ticket.pk, stray.pk], assignee=person).count() == 2
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_batches_routed_at_once_by_two_workers_never_overbook():
+    program = ProgramFactory()
+    freelancers = [on_duty_freelancer(program, max_open_tickets=4) for _ in range(3)]
+    tickets = [_new_ticket(program) for _ in range(30)]
+    barrier = threading.Barrier(3)
+    errors = []
+
+    def worker(chunk):
+        try:
+            barrier.wait()
+            for _ticket in chunk:
+                route_new_tickets(program_id=program.pk)
+        except Exception as exc:  # surfaced below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(tickets[i::3],)) for i in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    for freelancer in freelancers:
+        assert Ticket.objects.filter(assignee=freelancer, status__in=Ticket.LOAD_STATUSES).count() == 4
+    assert Ticket.objects.filter(program=program, routed_at__isnull=True).count() == 0
+    assert Ticket.objects.filter(program=program, assignee__isnull=True).count() == 18
+    # each ticket has exactly one routing decision on its timeline
+    assert TicketEvent.objects.filter(ticket__program=program).count() == 30
