@@ -7,7 +7,7 @@ import hmac
 import json
 import logging
 
-from django.db.models import Exists, OuterRef
+from django.conf import settings
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from programs.models import Channel, Program
-from programs.selectors import program_list
+from programs.selectors import user_manages
 from queues import selectors
 from queues.errors import IntakeError, WebhookSignatureError
 from queues.models import QueueSettings, Ticket
@@ -61,6 +61,25 @@ def _too_big_response():
                     status=status.HTTP_400_BAD_REQUEST)
 
 
+def _program_for_intake(*, slug: str, user) -> Program | None:
+    """The program, its queue policy (intake reads it) and whether `user` may push tickets to it, in one query."""
+    found = list(Program.objects.filter(slug=slug).select_related("queue_settings")
+                 .annotate(user_may_push=user_manages(user=user)))
+    return found[0] if found else None
+
+
+def _ticket_response(ticket: Ticket, *, program: Program, created: bool) -> Response:
+    """201 with a new ticket, 200 with one received before (as it is now, routing included).
+
+    A new ticket is answered as committed, without reading it again: a Celery worker routes it (queue and
+    assignee show on the next read). Without a broker routing ran in-process at commit, so it is read again.
+    """
+    if not created or settings.CELERY_TASK_ALWAYS_EAGER:
+        ticket = Ticket.objects.select_related("assignee").get(pk=ticket.pk)
+    ticket.program = program
+    return Response(TicketSerializer(ticket).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
 class TicketListCreateAPI(generics.ListAPIView):
     """Tickets of the programs the token's user manages."""
 
@@ -92,7 +111,9 @@ class TicketListCreateAPI(generics.ListAPIView):
         request=TicketIntakeSerializer,
         responses={201: TicketSerializer, 200: OpenApiResponse(TicketSerializer, description="Already received"),
                    400: OpenApiResponse(description="Field errors"), 404: OpenApiResponse(description="Not your program")},
-        description="Take a ticket in. The same (program, external_id) again answers 200 with the existing ticket.",
+        description="Take a ticket in. The same (program, external_id) again answers 200 with the existing ticket. "
+                    "Routing runs right after intake, in the background: `queue` and `assignee` show its decision "
+                    "when you read the ticket again (GET /api/v1/tickets/{id}/).",
     )
     def post(self, request, *args, **kwargs):
         if _too_big(request):
@@ -100,12 +121,7 @@ class TicketListCreateAPI(generics.ListAPIView):
         serializer = TicketIntakeSerializer(data=_json_body(request))
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        # One query: the program, whether this user may push to it, and its queue policy (used by intake).
-        program = (
-            Program.objects.filter(slug=data["program"]).select_related("queue_settings")
-            .annotate(user_may_push=Exists(program_list(user=request.user).filter(pk=OuterRef("pk"))))
-            .first()
-        )
+        program = _program_for_intake(slug=data["program"], user=request.user)
         if program is None:
             raise IntakeError(f"No program with the slug “{data['program']}”.", field="program")
         if not program.user_may_push:
@@ -118,10 +134,7 @@ class TicketListCreateAPI(generics.ListAPIView):
             channel=data["channel"], ticket_type=ticket_type, language=data["language"],
             priority=data["priority"], source=Ticket.Source.API, actor=request.user,
         )
-        # Routing ran after commit (eagerly without a broker): answer with the ticket as it is now.
-        ticket = Ticket.objects.select_related("assignee").get(pk=ticket.pk)
-        ticket.program = program
-        return Response(TicketSerializer(ticket).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        return _ticket_response(ticket, program=program, created=created)
 
 
 class TicketDetailAPI(generics.RetrieveAPIView):
@@ -225,5 +238,4 @@ class ZendeskWebhookAPI(APIView):
             channel=data["channel"], ticket_type=ticket_type, language=data["language"],
             priority=data["priority"], source=Ticket.Source.ZENDESK,
         )
-        ticket = Ticket.objects.select_related("program", "assignee").get(pk=ticket.pk)
-        return Response(TicketSerializer(ticket).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        return _ticket_response(ticket, program=program, created=created)

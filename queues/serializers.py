@@ -31,22 +31,29 @@ class AssigneeSerializer(serializers.Serializer):
         return str(obj)
 
 
-class TicketSerializer(serializers.ModelSerializer):
-    """The ticket as the contract answers it."""
+class TicketSerializer(serializers.Serializer):
+    """The ticket as the contract answers it.
 
-    program = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    Declared fields (not a ModelSerializer): intake answers with this on every ticket, and a ModelSerializer
+    introspects the model again for each instance it is built for.
+    """
+
+    id = serializers.IntegerField(read_only=True)
+    program = serializers.CharField(source="program.slug", read_only=True)
+    external_id = serializers.CharField(read_only=True)
+    status = serializers.ChoiceField(choices=Ticket.Status.choices, read_only=True)
+    tier = serializers.IntegerField(read_only=True)
+    queue = serializers.ChoiceField(choices=Ticket.Queue.choices, read_only=True)
     assignee = AssigneeSerializer(read_only=True, allow_null=True)
-
-    class Meta:
-        model = Ticket
-        fields = ["id", "program", "external_id", "status", "tier", "queue", "assignee", "sla_due_at", "created_at"]
-        read_only_fields = fields
+    sla_due_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    created_at = serializers.DateTimeField(read_only=True)
 
 
 class TicketListSerializer(TicketSerializer):
-    class Meta(TicketSerializer.Meta):
-        fields = [*TicketSerializer.Meta.fields, "subject", "priority", "language", "updated_at"]
-        read_only_fields = fields
+    subject = serializers.CharField(read_only=True)
+    priority = serializers.ChoiceField(choices=Ticket.Priority.choices, read_only=True)
+    language = serializers.CharField(read_only=True)
+    updated_at = serializers.DateTimeField(read_only=True)
 
 
 class ReplySerializer(serializers.ModelSerializer):
@@ -61,17 +68,18 @@ class ReplySerializer(serializers.ModelSerializer):
         return str(obj.author) if obj.author_id else ""
 
 
-class TicketDetailSerializer(TicketSerializer):
-    ticket_type = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+class TicketDetailSerializer(TicketListSerializer):
+    requester_email = serializers.EmailField(read_only=True)
+    channel = serializers.ChoiceField(choices=Channel.choices, read_only=True)
+    ticket_type = serializers.CharField(source="ticket_type.slug", read_only=True, allow_null=True)
+    resolution_due_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    first_response_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    solved_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    escalated_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    escalation_reason = serializers.CharField(read_only=True)
+    first_response_met = serializers.BooleanField(read_only=True, allow_null=True)
+    resolution_met = serializers.BooleanField(read_only=True, allow_null=True)
     replies = serializers.SerializerMethodField()
-
-    class Meta(TicketSerializer.Meta):
-        fields = [
-            *TicketSerializer.Meta.fields, "subject", "requester_email", "channel", "ticket_type", "language",
-            "priority", "resolution_due_at", "first_response_at", "solved_at", "escalated_at", "escalation_reason",
-            "first_response_met", "resolution_met", "updated_at", "replies",
-        ]
-        read_only_fields = fields
 
     def get_replies(self, obj) -> list[dict]:
         return ReplySerializer(getattr(obj, "api_replies", []), many=True).data

@@ -1,17 +1,27 @@
 """Benchmarks (not tests): intake-and-route throughput over the API, and page render times at 100,000 tickets.
 
-    DATABASE_URL=postgres://… manage.py queues_bench --tickets 2000 --workers 4 --page-tickets 100000
+    DATABASE_URL=postgres://… manage.py queues_bench --tickets 2000 --clients 4 --routers 1 --page-tickets 100000
 
 Creates a throw-away program (slug bench-…), measures, checks no freelancer was overbooked, and deletes
-what it made unless --keep. Routing runs eagerly in-process after each commit, as with no broker. Requests
-run with DEBUG off, as in production (DEBUG on records every query in memory and slows everything down).
+what it made unless --keep.
+
+Throughput is measured as production runs it: `--clients` processes post tickets through the whole Django
+stack (middleware, DRF token auth, validation, intake) with the Django test client, each intake enqueues
+its routing task on Redis, and `--routers` Celery worker processes (started here, on a Redis database of
+their own, --broker) route them. The clock stops when the last ticket has been routed. With --eager there
+is no broker: each request routes its ticket in-process after commit (as in development and tests).
+Requests and workers run with DEBUG off, as in production (DEBUG on records every query in memory).
 """
 
 import datetime
 import json
 import logging
 import multiprocessing
+import os
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 import uuid
 
@@ -30,22 +40,47 @@ from queues.models import AvailabilitySlot, Ticket, TicketEvent, TicketMessage
 
 
 def _post_batch(args):
-    token, slug, start, count = args
+    token, slug, start, count, broker = args
     connections.close_all()
     client = Client(HTTP_AUTHORIZATION=f"Token {token}")
     codes = {}
-    # Production-like: DEBUG off (with DEBUG on, Django records every query of the run in memory).
-    with override_settings(CELERY_TASK_ALWAYS_EAGER=True, ALLOWED_HOSTS=["*"], DEBUG=False):
+    cpu = time.process_time()
+    eager = broker is None
+    with override_settings(CELERY_TASK_ALWAYS_EAGER=eager, ALLOWED_HOSTS=["*"], DEBUG=False):
         from config.celery import app
 
-        app.conf.task_always_eager = True
+        app.conf.task_always_eager = eager
+        if not eager:
+            app.conf.broker_url = broker
         for n in range(start, start + count):
             body = {"program": slug, "external_id": f"B-{n}", "subject": f"Bench {n}", "body": "Where is my order?",
                     "requester_email": f"b{n}@example.test", "language": "en"}
             response = client.post("/api/v1/tickets/", data=json.dumps(body), content_type="application/json")
             codes[response.status_code] = codes.get(response.status_code, 0) + 1
     connections.close_all()
-    return codes
+    return codes, time.process_time() - cpu
+
+
+def _start_routers(count: int, broker: str) -> subprocess.Popen:
+    """A Celery worker (prefork, `count` processes) consuming the bench's own Redis database."""
+    # as production.py: DEBUG off, database connections kept between tasks
+    env = {**os.environ, "CELERY_BROKER_URL": broker, "DJANGO_DEBUG": "false", "CONN_MAX_AGE": "60",
+           "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "config.settings.local")}
+    log = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 (closed with the worker, in _throughput)
+    worker = subprocess.Popen(  # noqa: S603 (a fixed command line, nothing from input)
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "prefork", "--concurrency", str(count),
+         "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel", "WARNING"],
+        env=env, cwd=settings.BASE_DIR, stdout=subprocess.DEVNULL, stderr=log, text=True,
+    )
+    worker.log = log
+    return worker
+
+
+def _purge(broker: str) -> None:
+    from config.celery import app
+
+    with app.connection_for_write(broker) as conn:
+        app.control.purge(connection=conn)
 
 
 class Command(BaseCommand):
@@ -53,13 +88,18 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--tickets", type=int, default=2000)
-        parser.add_argument("--workers", type=int, default=4)
+        parser.add_argument("--clients", type=int, default=4, help="processes posting tickets")
+        parser.add_argument("--routers", type=int, default=1, help="Celery worker processes routing them")
+        parser.add_argument("--broker", default=os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/14"),
+                            help="a Redis database for the bench alone (its queue is purged)")
+        parser.add_argument("--eager", action="store_true", help="no broker: route in the request process")
         parser.add_argument("--freelancers", type=int, default=40)
         parser.add_argument("--page-tickets", type=int, default=100_000)
         parser.add_argument("--runs", type=int, default=40)
         parser.add_argument("--keep", action="store_true")
 
-    def handle(self, *args, tickets, workers, freelancers, page_tickets, runs, keep, **options):
+    def handle(self, *args, tickets, clients, routers, broker, eager, freelancers, page_tickets, runs, keep,
+               **options):
         for name in ("celery", "kombu", "django.request"):
             logging.getLogger(name).setLevel(logging.ERROR)
         if connection.vendor != "postgresql":
@@ -81,31 +121,58 @@ class Command(BaseCommand):
             people.append(person)
         token = Token.objects.create(user=manager).key
         try:
-            self._throughput(token, program, people, tickets, workers)
-            self._pages(program, manager, people[0], page_tickets, runs)
+            if tickets:
+                self._throughput(token, program, people, tickets, clients, None if eager else broker, routers)
+            if page_tickets:
+                self._pages(program, manager, people[0], page_tickets, runs)
         finally:
             if not keep:
                 self._cleanup(program, manager, people)
 
-    def _throughput(self, token, program, people, tickets, workers):
-        per = tickets // workers
+    def _throughput(self, token, program, people, tickets, clients, broker, routers):
+        per = tickets // clients
+        worker = None
+        if broker is not None:
+            _purge(broker)
+            worker = _start_routers(routers, broker)
+            time.sleep(4)  # the worker's processes boot (Django setup) before the clock starts
+            if worker.poll() is not None:
+                worker.log.seek(0)
+                raise CommandError(f"The Celery worker did not start: {worker.log.read()[-2000:]}")
         connections.close_all()
-        started = time.perf_counter()
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            results = pool.map(_post_batch, [(token, program.slug, w * per, per) for w in range(workers)])
-        elapsed = time.perf_counter() - started
+        try:
+            started = time.perf_counter()
+            with multiprocessing.get_context("fork").Pool(clients) as pool:
+                results = pool.map(_post_batch, [(token, program.slug, w * per, per, broker) for w in range(clients)])
+            posted = time.perf_counter() - started
+            unrouted = Ticket.objects.filter(program=program, routed_at__isnull=True)
+            deadline = time.perf_counter() + 120
+            while unrouted.exists():
+                if time.perf_counter() > deadline:
+                    raise CommandError(f"{unrouted.count()} tickets still unrouted after 2 minutes.")
+                time.sleep(0.02)
+            elapsed = time.perf_counter() - started
+        finally:
+            if worker is not None:
+                worker.terminate()
+                worker.wait(timeout=30)
+                worker.log.close()
         codes: dict = {}
-        for result in results:
+        client_cpu = sum(cpu for _codes, cpu in results)
+        for result, _cpu in results:
             for code, count in result.items():
                 codes[code] = codes.get(code, 0) + count
-        total = per * workers
+        total = per * clients
         assigned = Ticket.objects.filter(program=program, assignee__isnull=False).count()
         over = [
             p.pk for p in people
             if Ticket.objects.filter(assignee=p, status__in=Ticket.LOAD_STATUSES).count() > p.max_open_tickets
         ]
+        how = "routed in-process (eager)" if broker is None else f"{routers} Celery router process(es)"
         self.stdout.write(f"intake+route: {total} tickets in {elapsed:.2f}s = {total / elapsed:.0f} tickets/s "
-                          f"with {workers} workers; responses {codes}")
+                          f"({clients} API client processes, {how}); responses {codes}")
+        self.stdout.write(f"  intake alone: all posted after {posted:.2f}s = {total / posted:.0f} tickets/s; "
+                          f"API client CPU {client_cpu / total * 1000:.1f} ms a ticket")
         self.stdout.write(f"  assigned {assigned} (capacity {sum(p.max_open_tickets for p in people)}), "
                           f"overbooked freelancers: {len(over)}")
         if over:
