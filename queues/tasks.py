@@ -1,16 +1,74 @@
+"""Celery tasks of the queues app, and how routing is enqueued.
+
+Routing after intake is coalesced per program: while a routing task for a program waits in the queue, new
+tickets of that program do not enqueue another one (a Redis key, set with NX, marks the waiting task; the
+task deletes it before it reads the new tickets, so a ticket committed after that read enqueues a task of
+its own). A burst of intake is then routed by a few tasks, each taking every new ticket at once
+(routing.route_new_tickets), instead of one task a ticket. The key expires after PENDING_TTL_SECONDS, so a
+lost task delays routing by that much at most, and the every-minute sweep routes whatever is left.
+"""
+
+import logging
+
+import redis
 from celery import shared_task
+
+logger = logging.getLogger(__name__)
+PENDING_TTL_SECONDS = 30
+# Rounds of ROUTE_BATCH new tickets one task routes before it stops (a very long burst: the next intake or
+# the sweep takes the rest).
+MAX_ROUNDS = 20
+_clients: dict[str, redis.Redis] = {}
+
+
+def _pending_key(program_id: int) -> str:
+    return f"flexdesk:queues:route-pending:{program_id}"
+
+
+def _coordination_client(app) -> redis.Redis | None:
+    """A Redis client on the broker's Redis (None when tasks run eagerly or the broker is not Redis)."""
+    url = app.conf.broker_url or ""
+    if app.conf.task_always_eager or not url.startswith(("redis://", "rediss://")):
+        return None
+    if url not in _clients:
+        _clients[url] = redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
+    return _clients[url]
+
+
+def publish_route(ticket_id: int, program_id: int | None = None) -> bool:
+    """Enqueue the routing of a ticket; for a new ticket of a program (program_id given) only when no
+    routing task of that program is waiting already. Returns whether a task was enqueued. Broker errors
+    are raised (the caller logs them; the sweep routes the ticket)."""
+    client = _coordination_client(ticket_route_task.app) if program_id is not None else None
+    if client is not None and not client.set(_pending_key(program_id), ticket_id, nx=True, ex=PENDING_TTL_SECONDS):
+        return False
+    try:
+        ticket_route_task.delay(ticket_id, program_id)
+    except Exception:
+        if client is not None:
+            client.delete(_pending_key(program_id))
+        raise
+    return True
 
 
 @shared_task(name="queues.tasks.ticket_route_task", ignore_result=True)
 def ticket_route_task(ticket_id: int, program_id: int | None = None) -> None:
-    """Route a ticket (idempotent: an already routed ticket is left alone). With program_id (intake), the
-    program's other new tickets are routed in the same batch."""
-    from queues.services.routing import route_new_tickets, ticket_route
+    """Route a ticket (idempotent: an already routed ticket is left alone). With program_id (intake), every
+    new ticket of the program is routed, this one among them."""
+    from queues.services.routing import ROUTE_BATCH, route_new_tickets, ticket_route
 
     if program_id is None:
         ticket_route(ticket_id=ticket_id)
-    else:
-        route_new_tickets(program_id=program_id)
+        return
+    client = _coordination_client(ticket_route_task.app)
+    if client is not None:
+        try:
+            client.delete(_pending_key(program_id))
+        except redis.RedisError:
+            logger.warning("queues: could not clear the pending-routing mark of program %s", program_id)
+    for _round in range(MAX_ROUNDS):
+        if route_new_tickets(program_id=program_id) < ROUTE_BATCH:
+            break
 
 
 @shared_task(name="queues.tasks.queues_sweep_task", ignore_result=True)

@@ -15,6 +15,22 @@ def on_postgres():
         pytest.skip("needs PostgreSQL (set DATABASE_URL=postgres://…)")
 
 
+@pytest.fixture
+def real_broker():
+    """Celery publishing to the Redis of CELERY_BROKER_URL instead of running tasks eagerly (tests marked redis)."""
+    from config.celery import app
+
+    previous = (app.conf.task_always_eager, app.conf.broker_url)
+    app.conf.task_always_eager = False
+    app.conf.broker_url = os.environ["CELERY_BROKER_URL"]
+    with app.connection_for_write() as conn:
+        app.control.purge(connection=conn)
+    try:
+        yield app
+    finally:
+        app.conf.task_always_eager, app.conf.broker_url = previous
+
+
 def pytest_collection_modifyitems(config, items):
     on_postgres = connection.vendor == "postgresql"
     on_redis = os.environ.get("CELERY_BROKER_URL", "").startswith("redis://")

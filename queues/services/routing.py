@@ -497,13 +497,14 @@ def enqueue_route(ticket_id: int, program_id: int | None = None) -> None:
     and the every-minute sweep routes it.
 
     With `program_id` (intake) the task routes the new ticket together with the program's other new tickets
-    (route_new_tickets); without it (a ticket sent back to the queue) it routes just that ticket."""
+    (route_new_tickets), and is not enqueued while one for the program waits already (queues.tasks explains);
+    without it (a ticket sent back to the queue) it routes just that ticket."""
 
     def _publish():
-        from queues.tasks import ticket_route_task
+        from queues.tasks import publish_route
 
         try:
-            ticket_route_task.delay(ticket_id, program_id)
+            publish_route(ticket_id, program_id)
         except Exception:
             logger.warning("queues: could not enqueue routing of ticket %s; the sweep will route it", ticket_id,
                            exc_info=True)

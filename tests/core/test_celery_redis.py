@@ -1,7 +1,6 @@
 """Celery against a real Redis broker and a real worker (skipped unless CELERY_BROKER_URL is redis://)."""
 
 import datetime
-import os
 import time
 
 import pytest
@@ -10,19 +9,6 @@ from contracts.models import Contract
 from queues.models import AvailabilitySlot
 from tests.accounts.factories import FreelancerFactory
 from tests.programs.factories import ProgramFactory
-
-
-@pytest.fixture
-def real_broker():
-    from config.celery import app
-
-    previous = (app.conf.task_always_eager, app.conf.broker_url)
-    app.conf.task_always_eager = False
-    app.conf.broker_url = os.environ["CELERY_BROKER_URL"]
-    try:
-        yield app
-    finally:
-        app.conf.task_always_eager, app.conf.broker_url = previous
 
 
 @pytest.mark.redis
