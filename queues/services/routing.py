@@ -16,14 +16,15 @@ therefore never overbook anyone, and never deadlock (they wait for freelancers i
 Performance (the intake-and-route benchmark, queues_bench): one candidate query per kind of ticket filters
 queue-readiness, status, tier, language and skills in SQL and brings each candidate's load, last
 assignment, weekly cap, weekly slots and current availability changes along (its compiled SQL is cached);
-shifts are checked in Python over those rows; each ticket then costs one UPDATE and one timeline row.
+shifts are checked in Python over those rows; the writes are one UPDATE per freelancer given tickets
+(tickets given equal values share it) and one multi-row INSERT of timeline rows.
 """
 
 import datetime
 import json
 import logging
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 
 from django.db import connection, transaction
 from django.db.models import (
@@ -345,6 +346,21 @@ class _Batch:
     def __init__(self, *, now, actor, exclude_ids, quiet_when_waiting):
         self.now, self.actor, self.exclude_ids, self.quiet = now, actor, set(exclude_ids), quiet_when_waiting
         self.events: list[TicketEvent] = []
+        self.writes: dict[tuple, list[Ticket]] = defaultdict(list)
+
+    def write(self, ticket: Ticket, fields: list[str]) -> None:
+        """Queue an UPDATE of these fields; tickets given the same values share one statement (see flush)."""
+        if not fields:
+            return
+        ticket.updated_at = self.now
+        names = sorted({Ticket._meta.get_field(name).attname for name in [*fields, "updated_at"]})
+        self.writes[tuple((name, getattr(ticket, name)) for name in names)].append(ticket)
+
+    def flush(self) -> None:
+        """One UPDATE per set of equal values (e.g. every ticket handed to one freelancer), then the timeline."""
+        for values, tickets in self.writes.items():
+            Ticket.objects.filter(pk__in=[t.pk for t in tickets]).update(**dict(values))
+        TicketEvent.objects.bulk_create(self.events)
 
     def event(self, ticket: Ticket, kind: str, message: str, **data) -> None:
         self.events.append(event_build(ticket=ticket, kind=kind, actor=self.actor, at=self.now, message=message,
@@ -365,14 +381,14 @@ class _Batch:
                 if queue == Ticket.Queue.INHOUSE:
                     set_inhouse_due(ticket, now=self.now)
                     fields += ["inhouse_due_at", *refresh_next_due(ticket)]
-                    ticket.save(update_fields=[*fields, "updated_at"])
+                    self.write(ticket, fields)
                     self.event(ticket, TicketEvent.Kind.ROUTED, f"To the in-house queue: {why}.", queue=queue,
                                reason=why)
                     continue
             to_freelancers.append((ticket, fields, first_time))
         if to_freelancers:
             self.assign(to_freelancers)
-        TicketEvent.objects.bulk_create(self.events)
+        self.flush()
 
     def assign(self, pending: list[tuple[Ticket, list[str], bool]]) -> None:
         """Give each ticket (most urgent first) to the least loaded, then idle longest, eligible freelancer.
@@ -411,7 +427,7 @@ class _Batch:
                 load[chosen.pk] += 1
                 last[chosen.pk] = now
                 fields += assign_to_freelancer(ticket, chosen, now=now)
-                ticket.save(update_fields=[*set(fields), "updated_at"])
+                self.write(ticket, fields)
                 idle = ("never assigned before" if idle_since is None
                         else f"last assigned {idle_since:%Y-%m-%d %H:%M} UTC")
                 why = (f"least loaded ({before} open of {chosen.max_open_tickets}), {idle}; "
@@ -419,8 +435,7 @@ class _Batch:
                 self.event(ticket, TicketEvent.Kind.ROUTED, f"Assigned to {chosen}: {why}.",
                            freelancer_id=chosen.pk, reason=why)
                 continue
-            if fields:
-                ticket.save(update_fields=[*fields, "updated_at"])
+            self.write(ticket, fields)
             if first_time or not self.quiet:
                 if key not in explained:
                     explained[key] = self.why_waiting(ticket, candidates[key], uncapped)
