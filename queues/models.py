@@ -251,6 +251,14 @@ class Ticket(models.Model):
             models.Index(fields=["program", "next_due_at", "id"],
                          condition=models.Q(queue="inhouse", status__in=["new", "open", "pending"]),
                          name="ticket_inhouse_active"),
+            # the freelancer's queue page: their active tickets in its order (next_due_at, id), a page at a time,
+            # and the count; and their latest solved/closed ones, newest first. Both read only what the page
+            # shows, however long the queue or the history. Unassigned tickets (new ones, the in-house queue)
+            # are left out, so intake does not write to them.
+            models.Index(fields=["assignee", "next_due_at", "id"], name="ticket_assignee_active",
+                         condition=models.Q(status__in=["new", "open", "pending"], assignee__isnull=False)),
+            models.Index(fields=["assignee", "solved_at", "id"], name="ticket_assignee_done",
+                         condition=models.Q(status__in=["solved", "closed"], assignee__isnull=False)),
             # routing: a freelancer's latest assignment ("idle longest") without reading all their tickets
             models.Index(fields=["assignee", "last_assigned_at"], condition=models.Q(last_assigned_at__isnull=False),
                          name="ticket_assignee_last_assigned"),

@@ -6,13 +6,14 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import connection
-from django.db.models import Aggregate, Count, Exists, F, FloatField, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Aggregate, Count, F, FloatField, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.utils import timezone
 
 from accounts.models import Freelancer, User
-from contracts.selectors import freelancer_program_ids, queue_ready_freelancer_ids
+from contracts.selectors import freelancer_program_ids, queue_ready_contracts, queue_ready_freelancer_ids
+from programs.models import Program
 from programs.selectors import program_list
-from queues.availability import availability_intervals, is_on_shift
+from queues.availability import availability_intervals, is_on_shift, is_on_shift_rows
 from queues.models import (
     AvailabilityChange,
     AvailabilitySlot,
@@ -43,6 +44,7 @@ MY_QUEUE_FIELDS = ("id", "subject", "priority", "language", "status", "next_due_
 INHOUSE_QUEUE_FIELDS = ("id", "subject", "language", "status", "tier", "escalation_reason", "created_at", "next_due_at",
                         "first_response_met", "program__id", "program__name", "ticket_type__id", "ticket_type__name",
                         "inhouse_assignee__id", "inhouse_assignee__display_name", "inhouse_assignee__email")
+RECENT_FIELDS = ("id", "subject", "solved_at", "program__id", "program__name")
 
 
 def my_queue_page_list(*, freelancer: Freelancer) -> QuerySet[Ticket]:
@@ -51,19 +53,39 @@ def my_queue_page_list(*, freelancer: Freelancer) -> QuerySet[Ticket]:
 
 
 def ticket_recent_for_freelancer(*, freelancer: Freelancer, limit: int = 10) -> QuerySet[Ticket]:
+    """The freelancer's latest solved or closed tickets, with the columns the queue page lists."""
     return (
         Ticket.objects.filter(assignee=freelancer, status__in=[Ticket.Status.SOLVED, Ticket.Status.CLOSED])
-        .select_related("program").order_by("-solved_at", "-id")[:limit]
+        .select_related("program").only(*RECENT_FIELDS).order_by("-solved_at", "-id")[:limit]
     )
+
+
+def _first(queryset: QuerySet) -> object | None:
+    """The first row of an already filtered-to-one queryset, without the ORDER BY that .first() adds."""
+    rows = list(queryset.order_by()[:1])
+    return rows[0] if rows else None
+
+
+def _load_if_set(ticket: Ticket | None, *relations: str) -> Ticket | None:
+    """Load the ticket's optional relations that are set, one query each; an empty one costs nothing.
+
+    Joining them as well made the ticket query slow to plan (see ticket_get_for_manager), and prefetch_related
+    does its machinery for an empty relation too. They are often empty (no escalation, no in-house assignee).
+    """
+    if ticket is not None:
+        present = [name for name in relations if getattr(ticket, f"{name}_id") is not None]
+        if present:
+            prefetch_related_objects([ticket], *present)
+    return ticket
 
 
 def ticket_get_for_freelancer(*, freelancer: Freelancer, pk) -> Ticket | None:
     """Only a ticket assigned to this freelancer (anything else is not found)."""
-    return (
+    ticket = _first(
         Ticket.objects.filter(assignee=freelancer, pk=pk)
-        .select_related("program", "program__queue_settings", "ticket_type", "escalated_by")
-        .first()
+        .select_related("program", "program__queue_settings", "ticket_type")
     )
+    return _load_if_set(ticket, "escalated_by")
 
 
 # --- managers and in-house agents --------------------------------------------------------------------------
@@ -81,21 +103,34 @@ def user_program_ids(*, user: User) -> list[int]:
     return cached
 
 
+def user_programs_with_settings(*, user: User) -> list[Program]:
+    """The user's programs with their queue settings (for the queue pages' links and filters).
+
+    Also keeps their ids for user_program_ids, which then needs no query of its own.
+    """
+    programs = list(program_list(user=user).select_related("queue_settings"))
+    user._queues_program_ids = [program.pk for program in programs]
+    return programs
+
+
 def ticket_list_for_manager(*, user: User) -> QuerySet[Ticket]:
     return Ticket.objects.filter(program_id__in=user_program_ids(user=user)).select_related(*LIST_FIELDS_RELATED)
 
 
 def ticket_get_for_manager(*, user: User, pk) -> Ticket | None:
-    """One ticket of the user's programs, in one query (the scope is a subquery: one row by pk)."""
-    return (
-        Ticket.objects.filter(Exists(program_list(user=user).filter(pk=OuterRef("program_id"))), pk=pk)
-        # Only what the page shows, and few joins: planning a 7-table join took ~3 ms, a 5-table one under 1 ms
-        # (the row read itself ~0.1 ms). The in-house assignee and the escalating freelancer are often empty;
-        # prefetching them costs a query only when they are set.
-        .select_related("program", "program__queue_settings", "ticket_type", "assignee")
-        .prefetch_related("inhouse_assignee", "escalated_by")
-        .first()
+    """One ticket of the user's programs (anything else is not found).
+
+    The scope is the literal list of the user's program ids (one small query) rather than an EXISTS subquery:
+    building and planning the subquery with the joins cost more than that query. Few joins: planning a 7-table
+    join took ~3 ms, a 5-table one under 1 ms (the row read itself ~0.1 ms), and each joined row costs time to
+    read. The in-house assignee and the escalating freelancer are often empty and cost a query only when set;
+    the program's queue settings (the page needs them only to name an escalation reason) are not joined.
+    """
+    ticket = _first(
+        Ticket.objects.filter(program_id__in=user_program_ids(user=user), pk=pk)
+        .select_related("program", "ticket_type", "assignee")
     )
+    return _load_if_set(ticket, "inhouse_assignee", "escalated_by")
 
 
 SLA_STATES = [("breached", "Breached"), ("warning", "Due within 15 min"), ("ok", "On track")]
@@ -169,15 +204,24 @@ def program_ticket_list(
 def queue_counts(*, user: User, now=None) -> dict[str, int]:
     """Headline numbers of the user's programs in one query."""
     now = now or timezone.now()
-    # Only active tickets are counted, so the (program, queue, status, next_due_at) index serves it.
-    # COUNT(queue) (never null; not COUNT(id)) reads only columns of the partial ticket_active_counts index: an index-only scan.
+    # Only active tickets are counted: an index-only scan of the partial ticket_active_counts index (it holds
+    # queue, assignee and next_due_at; COUNT(queue), never null, rather than COUNT(id) keeps it index-only).
+    # Grouped by queue with plain counts, the database does less per row than with a FILTER per number
+    # (every active ticket of the programs is read, so that is most of the page's database time).
     active = Ticket.objects.filter(program_id__in=user_program_ids(user=user), status__in=Ticket.ACTIVE_STATUSES)
-    return active.aggregate(
-        inhouse=Count("queue", filter=Q(queue=Ticket.Queue.INHOUSE)),
-        waiting=Count("queue", filter=Q(queue=Ticket.Queue.FREELANCER, assignee__isnull=True)),
-        with_freelancers=Count("queue", filter=Q(assignee__isnull=False)),
-        breached=Count("queue", filter=Q(next_due_at__lte=now)),
+    per_queue = (
+        active.values("queue").order_by()
+        .annotate(total=Count("queue"), assigned=Count("assignee"), breached=Count("queue", filter=Q(next_due_at__lte=now)))
     )
+    counts = {"inhouse": 0, "waiting": 0, "with_freelancers": 0, "breached": 0}
+    for row in per_queue:
+        if row["queue"] == Ticket.Queue.INHOUSE:
+            counts["inhouse"] += row["total"]
+        elif row["queue"] == Ticket.Queue.FREELANCER:
+            counts["waiting"] += row["total"] - row["assigned"]
+        counts["with_freelancers"] += row["assigned"]
+        counts["breached"] += row["breached"]
+    return counts
 
 
 def inhouse_users_for_program(*, program) -> QuerySet[User]:
@@ -195,9 +239,17 @@ def inhouse_user_choices(*, program) -> list[tuple[int, str]]:
 
 
 def queue_ready_freelancer_choices(*, program_id: int) -> list[tuple[int, str]]:
-    """(id, label) of the program's queue-ready freelancers by name, for a select (labels as str(freelancer))."""
-    rows = (queue_ready_freelancers(program_id=program_id).order_by("legal_name", "pk")
-            .values_list("pk", "legal_name", "user__display_name", "user__email"))
+    """(id, label) of the program's queue-ready freelancers by name, for a select (labels as str(freelancer)).
+
+    Read from their queue-ready contracts (the freelancers queue_ready_freelancers lists, one row each): the
+    ORM builds that query in a good deal less time than one wrapping it in `pk IN (…)`.
+    """
+    rows = (
+        queue_ready_contracts().filter(program_id=program_id).order_by("freelancer__legal_name", "freelancer_id")
+        .values_list("freelancer_id", "freelancer__legal_name", "freelancer__user__display_name",
+                     "freelancer__user__email")
+        .distinct()
+    )
     return [(pk, legal_name or display_name or email) for pk, legal_name, display_name, email in rows]
 
 
@@ -250,6 +302,28 @@ def ticket_list_for_api(*, user: User, program: str | None = None, status: str |
 
 
 # --- availability and coverage -------------------------------------------------------------------------------
+
+def freelancer_is_on_shift(*, freelancer: Freelancer, now=None) -> bool:
+    """Whether the freelancer is on shift now (the queue page's badge): availability_for_freelancer's on_shift,
+    without loading the week ahead. Only the changes that cover `now` can matter."""
+    if freelancer.status != Freelancer.Status.ACTIVE:
+        return False
+    now = now or timezone.now()
+    slots = [
+        (weekday, _minutes(start), _minutes(end) or 24 * 60, program_id)
+        for weekday, start, end, program_id in AvailabilitySlot.objects.filter(freelancer=freelancer)
+        .order_by().values_list("weekday", "start_time", "end_time", "program_id")
+    ]
+    changes = list(
+        AvailabilityChange.objects.filter(freelancer=freelancer, starts_at__lte=now, ends_at__gt=now)
+        .order_by().values_list("kind", "starts_at", "ends_at", "program_id")
+    )
+    return is_on_shift_rows(zone=freelancer.zone, slots=slots, changes=changes, at=now)
+
+
+def _minutes(value: datetime.time) -> int:
+    return value.hour * 60 + value.minute
+
 
 def availability_for_freelancer(*, freelancer: Freelancer, now=None) -> dict:
     now = now or timezone.now()

@@ -17,7 +17,6 @@ from core.errors import DomainError
 from core.forms import add_error_to_form
 from programs.mixins import ProgramManagerRequiredMixin
 from programs.models import BehindTheScenes
-from programs.selectors import program_list
 from queues import forms, selectors, services
 from queues.models import AvailabilityChange, AvailabilitySlot, QueueSettings, Ticket
 from queues.services.csv_import import decode_upload, ticket_csv_import, ticket_csv_preview
@@ -42,6 +41,7 @@ class TicketPageMixin:
         return ticket
 
     def forms(self, bound: dict | None = None) -> dict:
+        """The page's forms: bound, all of them (a POST picks its own); unbound, the ones the page shows."""
         raise NotImplementedError
 
     def page_context(self, form_overrides=None) -> dict:
@@ -50,7 +50,7 @@ class TicketPageMixin:
             "ticket": ticket,
             "thread": selectors.ticket_thread(ticket=ticket),
             "timeline": selectors.ticket_timeline(ticket=ticket),
-            "policy": QueueSettings.for_program(ticket.program),
+            # The program's queue settings name the escalation reason (read only for an escalated ticket).
             "reason_label": QueueSettings.for_program(ticket.program).reason_label(ticket.escalation_reason)
             if ticket.escalation_reason else "",
             **self.forms(),
@@ -106,7 +106,8 @@ class MyQueueView(FreelancerRequiredMixin, ListView):
             page = context["page_obj"]
             context["more"] = page.paginator.count - page.end_index()
         context["recent"] = selectors.ticket_recent_for_freelancer(freelancer=self.freelancer)
-        context["availability"] = selectors.availability_for_freelancer(freelancer=self.freelancer)
+        # The page shows only the on/off shift badge, not the week ahead that availability_for_freelancer builds.
+        context["availability"] = {"on_shift": selectors.freelancer_is_on_shift(freelancer=self.freelancer)}
         context["freelancer"] = self.freelancer
         return context
 
@@ -118,12 +119,12 @@ class PortalTicketView(FreelancerRequiredMixin, TicketPageMixin, View):
         return selectors.ticket_get_for_freelancer(freelancer=self.freelancer, pk=self.kwargs["pk"])
 
     def forms(self, bound=None):
-        policy = QueueSettings.for_program(self.ticket.program)
-        return {
-            "reply_form": forms.ReplyForm(bound, prefix="reply"),
-            "note_form": forms.NoteForm(bound, prefix="note"),
-            "escalate_form": forms.EscalateForm(bound, prefix="escalate", reasons=policy.reason_choices()),
-        }
+        shown = {"note_form": forms.NoteForm(bound, prefix="note")}
+        if self.ticket.is_active or bound is not None:  # a closed ticket's page has only the note form
+            policy = QueueSettings.for_program(self.ticket.program)
+            shown["reply_form"] = forms.ReplyForm(bound, prefix="reply")
+            shown["escalate_form"] = forms.EscalateForm(bound, prefix="escalate", reasons=policy.reason_choices())
+        return shown
 
     def _reply(self, data):
         services.ticket_reply(ticket=self.ticket, author=self.request.user, body=data["body"],
@@ -219,14 +220,33 @@ class AvailabilityView(FreelancerRequiredMixin, TemplateView):
 # --- manage: the in-house queue and tickets ----------------------------------------------------------------
 
 
-class InhouseQueueView(ManagerRequiredMixin, ListView):
-    template_name = "queues/inhouse_queue.html"
+class ManagerTicketListView(ManagerRequiredMixin, ListView):
+    """A filtered, paginated list of the user's programs' tickets (filter_form: a GET form)."""
+
     context_object_name = "tickets"
-    paginate_by = 25  # the 25 most urgent; filters and page links reach the rest
+    paginate_by = 25
 
     @cached_property
     def programs(self):
-        return list(program_list(user=self.request.user).select_related("queue_settings"))
+        return selectors.user_programs_with_settings(user=self.request.user)
+
+    @cached_property
+    def filter_form(self):
+        raise NotImplementedError
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["filter_form"] = self.filter_form
+        context["programs"] = self.programs
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context["querystring"] = query.urlencode()
+        return context
+
+
+class InhouseQueueView(ManagerTicketListView):
+    template_name = "queues/inhouse_queue.html"
+    paginate_by = 25  # the 25 most urgent; filters and page links reach the rest
 
     @cached_property
     def filter_form(self):
@@ -240,25 +260,34 @@ class InhouseQueueView(ManagerRequiredMixin, ListView):
         form.is_valid()
         return form
 
-    def get_queryset(self):
+    @cached_property
+    def filters(self) -> dict:
         data = getattr(self.filter_form, "cleaned_data", {}) or {}
-        return selectors.inhouse_queue_list(
-            user=self.request.user, program_id=data.get("program"), reason=data.get("reason") or None,
-            age=data.get("age") or None, sla_state=data.get("sla") or None, assigned=data.get("assigned") or None,
-        )
+        return {"program_id": data.get("program"), "reason": data.get("reason") or None, "age": data.get("age") or None,
+                "sla_state": data.get("sla") or None, "assigned": data.get("assigned") or None}
+
+    @cached_property
+    def counts(self) -> dict[str, int]:
+        return selectors.queue_counts(user=self.request.user)
+
+    def get_queryset(self):
+        return selectors.inhouse_queue_list(user=self.request.user, **self.filters)
+
+    def get_paginator(self, *args, **kwargs):
+        paginator = super().get_paginator(*args, **kwargs)
+        if not any(self.filters.values()):
+            # Unfiltered, the list is exactly what the "In-house queue" headline counts: no second COUNT query.
+            # (Paginator.count is a cached_property: setting it is how a known count is given.)
+            paginator.count = self.counts["inhouse"]
+        return paginator
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["filter_form"] = self.filter_form
-        context["programs"] = self.programs
-        context["counts"] = selectors.queue_counts(user=self.request.user)
-        query = self.request.GET.copy()
-        query.pop("page", None)
-        context["querystring"] = query.urlencode()
+        context["counts"] = self.counts
         return context
 
 
-class TicketSearchView(InhouseQueueView):
+class TicketSearchView(ManagerTicketListView):
     template_name = "queues/ticket_list.html"
 
     @cached_property
@@ -284,20 +313,23 @@ class ManageTicketView(ManagerRequiredMixin, TicketPageMixin, View):
 
     def forms(self, bound=None):
         ticket = self.ticket
-        return {
-            "reply_form": forms.ReplyForm(bound, prefix="reply"),
-            "note_form": forms.NoteForm(bound, prefix="note"),
-            "assign_form": forms.InhouseAssignForm(
-                bound, prefix="assign", users=lambda: selectors.inhouse_users_for_program(program=ticket.program),
-                choices=selectors.inhouse_user_choices(program=ticket.program), initial={"user": self.request.user.pk},
-            ),
-            "send_back_form": forms.SendBackForm(bound, prefix="back", initial={"tier": ticket.tier}),
-            "reassign_form": forms.ReassignForm(
-                bound, prefix="reassign",
-                freelancers=lambda: selectors.queue_ready_freelancers(program_id=ticket.program_id),
-                choices=selectors.queue_ready_freelancer_choices(program_id=ticket.program_id),
-            ),
-        }
+        shown = {"note_form": forms.NoteForm(bound, prefix="note")}
+        if not ticket.is_active and bound is None:
+            # A solved or closed ticket's page has only the note form: no team or freelancer choices to read.
+            return shown
+        shown["reply_form"] = forms.ReplyForm(bound, prefix="reply")
+        shown["assign_form"] = forms.InhouseAssignForm(
+            bound, prefix="assign", users=lambda: selectors.inhouse_users_for_program(program=ticket.program),
+            choices=selectors.inhouse_user_choices(program=ticket.program), initial={"user": self.request.user.pk},
+        )
+        shown["reassign_form"] = forms.ReassignForm(
+            bound, prefix="reassign",
+            freelancers=lambda: selectors.queue_ready_freelancers(program_id=ticket.program_id),
+            choices=selectors.queue_ready_freelancer_choices(program_id=ticket.program_id),
+        )
+        if ticket.queue == Ticket.Queue.INHOUSE or bound is not None:  # sending back is offered from the in-house queue
+            shown["send_back_form"] = forms.SendBackForm(bound, prefix="back", initial={"tier": ticket.tier})
+        return shown
 
     def _reply(self, data):
         services.ticket_reply(ticket=self.ticket, author=self.request.user, body=data["body"],

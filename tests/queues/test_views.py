@@ -3,7 +3,8 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from queues.models import AvailabilitySlot, Ticket, TicketMessage
+from programs.models import TicketType
+from queues.models import AvailabilityChange, AvailabilitySlot, Ticket, TicketMessage
 from tests.accounts.factories import ManagerFactory, UserFactory
 from tests.programs.factories import ProgramFactory
 from tests.queues.factories import TicketFactory, on_duty_freelancer
@@ -130,6 +131,7 @@ def test_pages_do_a_constant_number_of_queries(client, world, page, django_asser
 
     with CaptureQueriesContext(connection) as before:
         assert client.get(url).status_code == 200
+    assert len(before) > 3  # session, user, and the page's own reads
     _add_tickets(program, 15, **kwargs)
     for i in range(10):
         TicketMessage.objects.create(ticket=first, kind="note", author=manager, body=f"more {i}")
@@ -234,3 +236,113 @@ def test_ticket_page_form_redisplays_posted_text_escaped(client, world):
     assert response.status_code == 400
     assert "&lt;b&gt;short" in content and "<b>short" not in content
     assert 'aria-invalid="true"' in content
+
+
+def test_inhouse_queue_pages_with_the_headline_count_when_unfiltered(client, world):
+    # Given 30 tickets in the in-house queue, 4 of them about billing
+    program, manager, _freelancer = world
+    now = timezone.now()
+    for i in range(30):
+        TicketFactory(program=program, queue="inhouse", escalation_reason="billing" if i < 4 else "bug",
+                      escalated_at=now, subject=f"inhouse-{i:02d}")
+    client.force_login(manager)
+    client.get("/manage/queues/")
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    # When the manager opens the queue unfiltered, and filtered (each request clears the query log: read it at once)
+    with CaptureQueriesContext(connection) as capture:
+        content = client.get("/manage/queues/").content.decode()
+    unfiltered = [q["sql"] for q in capture.captured_queries]
+    with CaptureQueriesContext(connection) as capture:
+        billing = client.get("/manage/queues/", {"reason": "billing"}).content.decode()
+    filtered = [q["sql"] for q in capture.captured_queries]
+    bug = client.get("/manage/queues/", {"reason": "bug", "page": 2}).content.decode()
+    # Then the unfiltered list is paginated with the headline count (no COUNT query of its own) ...
+    assert '<div class="display-6">30</div>' in content and "Page 1 of 2" in content
+    assert unfiltered and not [sql for sql in unfiltered if sql.startswith("SELECT COUNT(*)")]
+    # ... and a filtered list counts what the filters leave
+    assert len(filtered) == len(unfiltered) + 1 and [sql for sql in filtered if sql.startswith("SELECT COUNT(*)")]
+    assert "Page 1 of" not in billing and billing.count("inhouse-") == 4
+    assert "Page 2 of 2" in bug and bug.count('">inhouse-') == 1
+
+
+def test_queue_rows_escape_what_people_typed(client, world):
+    # Given tickets whose subject, type and people's names hold HTML
+    program, manager, freelancer = world
+    manager.display_name = "Ana <Ops>"
+    manager.save()
+    ticket_type = TicketType.objects.create(program=program, name="Refunds & <b>returns</b>", slug="refunds")
+    TicketFactory(program=program, queue="inhouse", subject="<script>alert(1)</script>", inhouse_assignee=manager,
+                  ticket_type=ticket_type)
+    TicketFactory(program=program, assignee=freelancer, subject="<i>mine</i>", ticket_type=ticket_type,
+                  priority="urgent")
+    # When each side opens their queue
+    client.force_login(manager)
+    inhouse = client.get("/manage/queues/").content.decode()
+    client.force_login(freelancer.user)
+    mine = client.get("/portal/tickets/").content.decode()
+    # Then the typed text is shown, escaped
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in inhouse and "<script>alert(1)" not in inhouse
+    assert "<td>Ana &lt;Ops&gt;</td>" in inhouse
+    assert "Refunds &amp; &lt;b&gt;returns&lt;/b&gt;" in inhouse
+    assert "&lt;i&gt;mine&lt;/i&gt;" in mine and "<i>mine</i>" not in mine
+    assert "<td>Refunds &amp; &lt;b&gt;returns&lt;/b&gt;</td>" in mine
+    assert '<span class="badge text-bg-danger">Urgent</span>' in mine
+
+
+def test_freelancer_queue_shows_shift_badge_and_recent_tickets(client, world):
+    # Given an on-duty freelancer with a solved ticket
+    program, _manager, freelancer = world
+    TicketFactory(program=program, assignee=freelancer, status=Ticket.Status.SOLVED, subject="done <now>",
+                  solved_at=timezone.now())
+    client.force_login(freelancer.user)
+    # When they open their queue, then while they are away
+    content = client.get("/portal/tickets/").content.decode()
+    AvailabilityChange.objects.create(freelancer=freelancer, kind="away", starts_at=timezone.now(),
+                                      ends_at=timezone.now() + datetime.timedelta(hours=1))
+    away = client.get("/portal/tickets/").content.decode()
+    # Then the badge follows their availability, and the solved ticket is listed under "Recently solved"
+    assert "On shift</span>" in content and "Off shift</span>" in away
+    recent = content[content.index("Recently solved"):]
+    assert "done &lt;now&gt; · " + program.name in recent
+
+
+def test_closed_ticket_page_reads_no_team_or_freelancer_lists(client, world):
+    # Given an active and a solved ticket of the manager's program
+    program, manager, freelancer = world
+    active = TicketFactory(program=program, queue="inhouse")
+    solved = TicketFactory(program=program, assignee=freelancer, status=Ticket.Status.SOLVED)
+    client.force_login(manager)
+    client.get(f"/manage/queues/tickets/{active.pk}/")
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    # When the manager opens each (each request clears the query log: read it at once)
+    with CaptureQueriesContext(connection) as capture:
+        active_page = client.get(f"/manage/queues/tickets/{active.pk}/").content.decode()
+    active_queries = [q["sql"] for q in capture.captured_queries]
+    with CaptureQueriesContext(connection) as capture:
+        solved_page = client.get(f"/manage/queues/tickets/{solved.pk}/").content.decode()
+    solved_queries = [q["sql"] for q in capture.captured_queries]
+    # Then the active one offers assigning, sending back and reassigning; the solved one only notes and reopening,
+    # without reading the in-house team or the queue-ready freelancers
+    assert "Assign to the in-house team" in active_page and "Send back to the freelancers" in active_page
+    assert f'<option value="{freelancer.pk}">' in active_page
+    assert "Assign to the in-house team" not in solved_page and "Reassign to a freelancer" not in solved_page
+    assert 'name="note-body"' in solved_page and "Reopen" in solved_page
+    assert [sql for sql in active_queries if "contracts_contract" in sql]
+    assert len(solved_queries) == len(active_queries) - 2
+    assert not [sql for sql in solved_queries if "contracts_contract" in sql]
+
+
+def test_portal_page_of_a_solved_ticket_offers_only_a_note(client, world):
+    program, _manager, freelancer = world
+    ticket = TicketFactory(program=program, assignee=freelancer, status=Ticket.Status.SOLVED)
+    client.force_login(freelancer.user)
+    content = client.get(f"/portal/tickets/{ticket.pk}/").content.decode()
+    assert 'name="note-body"' in content
+    assert 'name="reply-body"' not in content and 'name="escalate-reason"' not in content
+    # a POST still reaches its form (and the service's rule answers)
+    response = client.post(f"/portal/tickets/{ticket.pk}/note/", {"note-body": "for the record"})
+    assert response.status_code == 302

@@ -1,0 +1,136 @@
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from accounts.models import Freelancer, User
+from queues import selectors
+from queues.models import AvailabilityChange, AvailabilitySlot, Ticket
+from tests.accounts.factories import ManagerFactory
+from tests.programs.factories import ProgramFactory
+from tests.queues.factories import TicketFactory, on_duty_freelancer
+
+pytestmark = pytest.mark.django_db
+
+
+def test_queue_counts_count_each_headline_over_the_users_active_tickets():
+    # Given a manager's program with active tickets in both queues, some past their deadline, and tickets that
+    # must not be counted (solved, or of another program)
+    manager = ManagerFactory()
+    program = ProgramFactory(managers=[manager])
+    freelancer = on_duty_freelancer(program)
+    now = timezone.now()
+    past, future = now - datetime.timedelta(minutes=5), now + datetime.timedelta(hours=1)
+    TicketFactory(program=program, queue="inhouse", next_due_at=past)
+    TicketFactory(program=program, queue="inhouse", next_due_at=future, status=Ticket.Status.PENDING)
+    TicketFactory(program=program, queue="inhouse", next_due_at=future, assignee=freelancer)  # kept its freelancer
+    TicketFactory(program=program, queue="freelancer", next_due_at=past)  # waiting
+    TicketFactory(program=program, queue="freelancer", next_due_at=None, status=Ticket.Status.NEW)  # waiting
+    TicketFactory(program=program, queue="freelancer", next_due_at=past, assignee=freelancer)
+    TicketFactory(program=program, queue="freelancer", next_due_at=future, assignee=freelancer)
+    TicketFactory(program=program, queue="inhouse", next_due_at=past, status=Ticket.Status.SOLVED)
+    TicketFactory(program=program, queue="freelancer", next_due_at=past, status=Ticket.Status.CLOSED)
+    TicketFactory(program=ProgramFactory(), queue="inhouse", next_due_at=past)
+    # When the headline numbers are read
+    counts = selectors.queue_counts(user=manager, now=now)
+    # Then each counts only the manager's active tickets
+    assert counts == {"inhouse": 3, "waiting": 2, "with_freelancers": 3, "breached": 3}
+
+
+def test_queue_counts_of_a_manager_without_programs_are_zero():
+    assert selectors.queue_counts(user=ManagerFactory()) == {"inhouse": 0, "waiting": 0, "with_freelancers": 0,
+                                                              "breached": 0}
+
+
+def test_user_programs_with_settings_also_answers_user_program_ids(django_assert_num_queries):
+    # Given a manager of two programs
+    manager = ManagerFactory()
+    programs = [ProgramFactory(managers=[manager]), ProgramFactory(managers=[manager])]
+    ProgramFactory()
+    # When the queue pages read the programs once
+    with django_assert_num_queries(1):
+        listed = selectors.user_programs_with_settings(user=manager)
+        ids = selectors.user_program_ids(user=manager)
+    # Then the ids come with them, with no query of their own
+    assert sorted(ids) == sorted(p.pk for p in programs) == sorted(p.pk for p in listed)
+
+
+def test_ticket_get_for_manager_is_scoped_and_loads_only_the_people_that_are_set(django_assert_num_queries):
+    # Given a manager's escalated ticket with an in-house assignee, a plain ticket, and another program's ticket
+    manager = ManagerFactory()
+    program = ProgramFactory(managers=[manager])
+    freelancer = on_duty_freelancer(program)
+    escalated = TicketFactory(program=program, queue="inhouse", inhouse_assignee=manager, escalated_by=freelancer,
+                              escalated_at=timezone.now())
+    plain = TicketFactory(program=program)
+    other = TicketFactory(program=ProgramFactory())
+    # When each is read for the manager (a fresh user object, as in each request)
+    # Then: the program ids, the ticket, and one query per person that is set
+    user = User.objects.get(pk=manager.pk)
+    with django_assert_num_queries(4):
+        ticket = selectors.ticket_get_for_manager(user=user, pk=escalated.pk)
+        assert ticket.inhouse_assignee == manager and ticket.escalated_by == freelancer
+    user = User.objects.get(pk=manager.pk)
+    with django_assert_num_queries(2):
+        ticket = selectors.ticket_get_for_manager(user=user, pk=plain.pk)
+        assert ticket.inhouse_assignee is None and ticket.escalated_by is None and ticket.program == program
+    assert selectors.ticket_get_for_manager(user=user, pk=other.pk) is None
+
+
+def test_ticket_get_for_manager_lets_a_superuser_open_any_program():
+    superuser = ManagerFactory(is_superuser=True)
+    ticket = TicketFactory(program=ProgramFactory())
+    assert selectors.ticket_get_for_manager(user=superuser, pk=ticket.pk) == ticket
+
+
+def test_recent_lists_the_freelancers_ten_latest_solved_or_closed_tickets():
+    program = ProgramFactory()
+    freelancer = on_duty_freelancer(program)
+    now = timezone.now()
+    for hours in range(12):
+        TicketFactory(program=program, assignee=freelancer, status=Ticket.Status.SOLVED if hours % 2 else "closed",
+                      subject=f"done {hours:02d}h ago", solved_at=now - datetime.timedelta(hours=hours))
+    TicketFactory(program=program, assignee=freelancer, subject="still open")
+    TicketFactory(program=program, assignee=on_duty_freelancer(program), status=Ticket.Status.SOLVED,
+                  subject="someone else's", solved_at=now)
+    recent = list(selectors.ticket_recent_for_freelancer(freelancer=freelancer))
+    assert [t.subject for t in recent] == [f"done {hours:02d}h ago" for hours in range(10)]
+    assert recent[0].program.name == program.name
+
+
+@pytest.mark.parametrize("case", ["all_week", "no_slots", "outside_slot", "slot_of_other_program", "away_now",
+                                  "away_ended", "extra_now", "extra_later", "inactive", "slot_now"])
+def test_freelancer_is_on_shift_agrees_with_availability_for_freelancer(case):
+    # Given a freelancer's week in one of several shapes (their own time zone, one-off changes, program slots)
+    program = ProgramFactory()
+    now = timezone.now().replace(second=0, microsecond=0)
+    freelancer = on_duty_freelancer(program, slots=case in ("all_week", "inactive"), time_zone="Asia/Kolkata")
+    local = now.astimezone(freelancer.zone)
+    hour = datetime.time(local.hour)
+    next_hour = datetime.time((local.hour + 1) % 24)
+    if case == "outside_slot":
+        AvailabilitySlot.objects.create(freelancer=freelancer, weekday=local.weekday(), start_time=next_hour,
+                                        end_time=datetime.time(0) if next_hour.hour == 23 else datetime.time(23))
+    if case in ("slot_of_other_program", "slot_now", "away_now", "away_ended"):
+        AvailabilitySlot.objects.create(freelancer=freelancer, weekday=local.weekday(), start_time=hour,
+                                        end_time=next_hour,
+                                        program=ProgramFactory() if case == "slot_of_other_program" else None)
+    if case in ("away_now", "away_ended"):
+        ends = now + datetime.timedelta(minutes=30) if case == "away_now" else now
+        AvailabilityChange.objects.create(freelancer=freelancer, kind="away", starts_at=now - datetime.timedelta(hours=1),
+                                          ends_at=ends)
+    if case in ("extra_now", "extra_later"):
+        starts = now - datetime.timedelta(minutes=1) if case == "extra_now" else now + datetime.timedelta(minutes=1)
+        AvailabilityChange.objects.create(freelancer=freelancer, kind="extra", starts_at=starts,
+                                          ends_at=now + datetime.timedelta(hours=2))
+    if case == "inactive":
+        Freelancer.objects.filter(pk=freelancer.pk).update(status=Freelancer.Status.AWAY)
+        freelancer.refresh_from_db()
+    # When the queue page asks whether they are on shift
+    on_shift = selectors.freelancer_is_on_shift(freelancer=freelancer, now=now)
+    # Then it is the answer availability_for_freelancer gives (which also builds the week ahead)
+    assert on_shift == selectors.availability_for_freelancer(freelancer=freelancer, now=now)["on_shift"]
+    expected = {"all_week": True, "no_slots": False, "outside_slot": False, "slot_of_other_program": True,
+                "away_now": False, "away_ended": True, "extra_now": True, "extra_later": False, "inactive": False,
+                "slot_now": True}
+    assert on_shift is expected[case]
