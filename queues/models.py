@@ -174,7 +174,10 @@ class Ticket(models.Model):
         CSV = "csv", "CSV import"
         MANUAL = "manual", "Manual"
 
-    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="tickets")
+    # No single-column index on the foreign keys below marked db_index=False: each is the first column of a
+    # composite index in Meta (or, for the people who answered/solved, only ever read per ticket), and every
+    # index is written by each intake and each routing (see the README: routing in batches).
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="tickets", db_index=False)
     external_id = models.CharField(max_length=100, help_text="The ticket's id in the company's helpdesk.")
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.API)
     subject = models.CharField(max_length=255)
@@ -189,10 +192,11 @@ class Ticket(models.Model):
     tier = models.PositiveSmallIntegerField(default=1, validators=[MinValueValidator(1), MaxValueValidator(3)])
     queue = models.CharField(max_length=10, choices=Queue.choices, default=Queue.FREELANCER)
     assignee = models.ForeignKey(
-        Freelancer, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_tickets"
+        Freelancer, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_tickets", db_index=False
     )
     inhouse_assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="inhouse_tickets"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="inhouse_tickets",
+        db_index=False,
     )
     # SLA clocks (UTC). sla_due_at is the first-response deadline; next_due_at is whatever deadline the
     # current holder must meet next (first response, resolution, or the in-house target) and drives the
@@ -205,11 +209,11 @@ class Ticket(models.Model):
     sla_breached_at = models.DateTimeField(null=True, blank=True)
     first_response_at = models.DateTimeField(null=True, blank=True)
     first_responder = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
     solved_at = models.DateTimeField(null=True, blank=True)
     solved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
     first_response_seconds = models.PositiveIntegerField(null=True, blank=True, help_text="Business seconds.")
     resolution_seconds = models.PositiveIntegerField(null=True, blank=True, help_text="Business seconds.")
@@ -220,7 +224,7 @@ class Ticket(models.Model):
     escalation_reason = models.CharField(max_length=40, blank=True)
     escalation_note = models.TextField(blank=True)
     escalated_by = models.ForeignKey(
-        Freelancer, null=True, blank=True, on_delete=models.SET_NULL, related_name="escalated_tickets"
+        Freelancer, null=True, blank=True, on_delete=models.SET_NULL, related_name="escalated_tickets", db_index=False
     )
     routed_at = models.DateTimeField(null=True, blank=True, help_text="When routing decided the queue.")
     last_assigned_at = models.DateTimeField(null=True, blank=True)
@@ -259,6 +263,11 @@ class Ticket(models.Model):
                          condition=models.Q(status__in=["new", "open", "pending"], assignee__isnull=False)),
             models.Index(fields=["assignee", "solved_at", "id"], name="ticket_assignee_done",
                          condition=models.Q(status__in=["solved", "closed"], assignee__isnull=False)),
+            # escalations per freelancer (reviews), over the few escalated tickets only
+            models.Index(fields=["escalated_by"], condition=models.Q(escalated_by__isnull=False),
+                         name="ticket_escalated_by"),
+            # routing: the program's tickets never routed yet (routing.route_new_tickets, the sweep); tiny
+            models.Index(fields=["program", "id"], condition=models.Q(routed_at__isnull=True), name="ticket_unrouted"),
             # routing: a freelancer's latest assignment ("idle longest") without reading all their tickets
             models.Index(fields=["assignee", "last_assigned_at"], condition=models.Q(last_assigned_at__isnull=False),
                          name="ticket_assignee_last_assigned"),
@@ -311,7 +320,7 @@ class TicketMessage(models.Model):
         REPLY = "reply", "Reply"
         NOTE = "note", "Internal note"
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages", db_index=False)  # see Meta
     kind = models.CharField(max_length=10, choices=Kind.choices)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     body = models.TextField()
@@ -345,7 +354,7 @@ class TicketEvent(models.Model):
         SLA_WARNING = "sla_warning", "SLA warning"
         SLA_BREACHED = "sla_breached", "SLA breached"
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events", db_index=False)  # see Meta
     kind = models.CharField(max_length=20, choices=Kind.choices)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                               related_name="+")
