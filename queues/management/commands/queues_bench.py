@@ -109,10 +109,12 @@ class Command(BaseCommand):
         program = Program.objects.create(name=f"Bench {tag}", slug=f"bench-{tag}", status="active", channels=["email"])
         program.managers.add(manager)
         english, _ = Language.objects.get_or_create(code="en", defaults={"name": "English"})
+        # room for every ticket of the run, so each one is assigned (not left waiting): routing at full work
+        room = max(5, -(-tickets // freelancers))
         people = []
         for i in range(freelancers):
             user = User.objects.create_user(f"bench-{tag}-{i}@example.test", role=User.Role.FREELANCER)
-            person = Freelancer.objects.create(user=user, legal_name=f"Bench {i}", status="active", max_open_tickets=5)
+            person = Freelancer.objects.create(user=user, legal_name=f"Bench {i}", status="active", max_open_tickets=room)
             person.languages.add(english)
             Contract.objects.create(program=program, freelancer=person, status="active", start_date=datetime.date(2025, 1, 1),
                                     hourly_rate="10", hours_per_week="20", weekly_hour_cap="40")
