@@ -1,6 +1,6 @@
 from collections.abc import Iterable
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet, Value
+from django.db.models import Count, Prefetch, QuerySet
 
 from programs.models import (
     Announcement,
@@ -18,15 +18,6 @@ def program_list(*, user) -> QuerySet[Program]:
     if user.is_superuser:
         return Program.objects.all()
     return Program.objects.filter(managers=user)
-
-
-def user_manages(*, user, program_ref: str = "pk"):
-    """program_list's rule as an expression over the outer query's program (`program_ref`), for annotations."""
-    if not user.is_authenticated:
-        return Value(False)
-    if user.is_superuser:
-        return Value(True)
-    return Exists(Program.managers.through.objects.filter(program_id=OuterRef(program_ref), user_id=user.pk))
 
 
 def program_get(*, user, slug: str) -> Program | None:

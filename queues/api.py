@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from programs.models import Channel, Program
-from programs.selectors import user_manages
+from programs.selectors import program_list
 from queues import selectors
 from queues.errors import IntakeError, WebhookSignatureError
 from queues.models import QueueSettings, Ticket
@@ -61,11 +61,17 @@ def _too_big_response():
                     status=status.HTTP_400_BAD_REQUEST)
 
 
-def _program_for_intake(*, slug: str, user) -> Program | None:
-    """The program, its queue policy (intake reads it) and whether `user` may push tickets to it, in one query."""
-    found = list(Program.objects.filter(slug=slug).select_related("queue_settings")
-                 .annotate(user_may_push=user_manages(user=user)))
-    return found[0] if found else None
+def _program_for_intake(*, slug: str, user) -> Program:
+    """The user's program with this slug and its queue policy (intake reads it), in one query.
+
+    Raises IntakeError (400) for a slug no program has, Http404 for another manager's program.
+    """
+    found = list(program_list(user=user).filter(slug=slug).select_related("queue_settings"))
+    if found:
+        return found[0]
+    if Program.objects.filter(slug=slug).exists():
+        raise Http404("No such program.")
+    raise IntakeError(f"No program with the slug “{slug}”.", field="program")
 
 
 def _ticket_response(ticket: Ticket, *, program: Program, created: bool) -> Response:
@@ -122,10 +128,6 @@ class TicketListCreateAPI(generics.ListAPIView):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         program = _program_for_intake(slug=data["program"], user=request.user)
-        if program is None:
-            raise IntakeError(f"No program with the slug “{data['program']}”.", field="program")
-        if not program.user_may_push:
-            raise Http404("No such program.")
         ticket_type = ticket_type_resolve(program=program, value=data.get("ticket_type"))
         # ticket_intake is atomic: routing is enqueued when it commits.
         ticket, created = ticket_intake(
