@@ -15,13 +15,16 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     # Each app's urls.py carries its full paths (/manage/…, /portal/…, /apply/…, /api/v1/…).
+    # queues first: ticket intake (/api/v1/tickets/) is by far the most frequent request, and every include
+    # before it is tried pattern by pattern; its paths (/api/v1/…, /manage/queues/…, /portal/tickets/…,
+    # /portal/availability/…) overlap no other app's.
+    path("", include("queues.urls")),
     path("", include("accounts.urls")),
     # programs before dashboard: /manage/programs/new/ must win over the dashboard's /manage/programs/<slug>/.
     path("", include("programs.urls")),
     path("", include("dashboard.urls")),
     path("", include("contracts.urls")),
     path("", include("recruiting.urls")),
-    path("", include("queues.urls")),
     path("", include("payments.urls")),
     path("", include("reviews.urls")),
 ]
