@@ -105,6 +105,19 @@ def shift_end_at(*, zone, slots, changes, at: datetime.datetime, program_id: int
     return None
 
 
+def slot_row(weekday, start, end, program_id) -> tuple[int, int, int, int | None]:
+    """A weekly slot as is_on_shift_rows takes it: times (or 'HH:MM[:SS]' strings, as JSON gives them) become
+    minutes after midnight, and an end of 00:00 is the end of the day."""
+    return int(weekday), _minute_of_day(start), _minute_of_day(end) or 24 * 60, program_id
+
+
+def _minute_of_day(value) -> int:
+    if isinstance(value, datetime.time):
+        return value.hour * 60 + value.minute
+    hours, minutes = str(value).split(":")[:2]
+    return int(hours) * 60 + int(minutes)
+
+
 def is_on_shift_rows(*, zone, slots, changes, at: datetime.datetime, program_id: int | None = None) -> bool:
     """is_on_shift over plain rows, without building intervals: the same answer, for routing's hot path.
 

@@ -13,7 +13,7 @@ from accounts.models import Freelancer, User
 from contracts.selectors import freelancer_program_ids, queue_ready_contracts, queue_ready_freelancer_ids
 from programs.models import Program
 from programs.selectors import program_list
-from queues.availability import availability_intervals, is_on_shift, is_on_shift_rows
+from queues.availability import availability_intervals, is_on_shift, is_on_shift_rows, slot_row
 from queues.models import (
     AvailabilityChange,
     AvailabilitySlot,
@@ -310,8 +310,7 @@ def freelancer_is_on_shift(*, freelancer: Freelancer, now=None) -> bool:
         return False
     now = now or timezone.now()
     slots = [
-        (weekday, _minutes(start), _minutes(end) or 24 * 60, program_id)
-        for weekday, start, end, program_id in AvailabilitySlot.objects.filter(freelancer=freelancer)
+        slot_row(*row) for row in AvailabilitySlot.objects.filter(freelancer=freelancer)
         .order_by().values_list("weekday", "start_time", "end_time", "program_id")
     ]
     changes = list(
@@ -319,10 +318,6 @@ def freelancer_is_on_shift(*, freelancer: Freelancer, now=None) -> bool:
         .order_by().values_list("kind", "starts_at", "ends_at", "program_id")
     )
     return is_on_shift_rows(zone=freelancer.zone, slots=slots, changes=changes, at=now)
-
-
-def _minutes(value: datetime.time) -> int:
-    return value.hour * 60 + value.minute
 
 
 def availability_for_freelancer(*, freelancer: Freelancer, now=None) -> dict:

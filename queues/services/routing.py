@@ -49,7 +49,7 @@ from contracts.models import Contract
 from contracts.selectors import freelancers_at_weekly_cap, queue_ready_freelancer_ids
 from core.audit import audit_record
 from programs.models import EscalationRule, TicketType
-from queues.availability import is_on_shift, is_on_shift_rows
+from queues.availability import is_on_shift, is_on_shift_rows, slot_row
 from queues.events import event_build
 from queues.models import AvailabilityChange, AvailabilitySlot, Ticket, TicketEvent
 from queues.services.common import refresh_next_due, set_inhouse_due
@@ -156,22 +156,13 @@ def _on_shift_now(freelancer: Freelancer, *, now, program_id: int) -> bool:
                        changes=freelancer.availability_changes.all(), at=now, program_id=program_id)
 
 
-def _minutes(value) -> int:
-    """'HH:MM[:SS]' (or a time) as minutes after midnight."""
-    if isinstance(value, datetime.time):
-        return value.hour * 60 + value.minute
-    hours, minutes = str(value).split(":")[:2]
-    return int(hours) * 60 + int(minutes)
-
-
 def _moment(value) -> datetime.datetime:
     moment = value if isinstance(value, datetime.datetime) else datetime.datetime.fromisoformat(str(value))
     return moment if moment.tzinfo else moment.replace(tzinfo=datetime.UTC)
 
 
 def _on_shift_rows(freelancer: Freelancer, *, now, program_id: int) -> bool:
-    slots = [(int(weekday), _minutes(start), _minutes(end) or 24 * 60, slot_program)
-             for weekday, start, end, slot_program in (freelancer.slot_rows or [])]
+    slots = [slot_row(*row) for row in (freelancer.slot_rows or [])]
     changes = [(kind, _moment(starts_at), _moment(ends_at), change_program)
                for kind, starts_at, ends_at, change_program in (freelancer.change_rows or [])]
     return is_on_shift_rows(zone=freelancer.zone, slots=slots, changes=changes, at=now, program_id=program_id)
@@ -395,7 +386,8 @@ class _Batch:
 
         Candidates come unlocked (one query per kind of ticket); every one of them with room is then locked
         in id order and their load counted again under the locks, so routers running at once never overbook
-        anyone and never deadlock (each waits for freelancers in the same order, holding no other freelancer).
+        anyone and never deadlock (all take freelancer locks in id order, and none waits for a ticket lock
+        while holding one: tickets are locked first).
         """
         now, first = self.now, pending[0][0]
         candidates: dict[tuple, list[Freelancer]] = {}
@@ -404,8 +396,7 @@ class _Batch:
             if key not in candidates:
                 candidates[key] = _on_shift_candidates(ticket=ticket, now=now, exclude_ids=self.exclude_ids)
         everyone = {f.pk: f for found in candidates.values() for f in found}
-        capped_counter: Counter = Counter()
-        uncapped = {f.pk for f in _drop_capped(first, list(everyone.values()), capped_counter, now)}
+        uncapped = {f.pk for f in _drop_capped(first, list(everyone.values()), Counter(), now)}
         with_room = sorted(pk for pk in uncapped if everyone[pk].load < everyone[pk].max_open_tickets)
         load: dict[int, int] = {}
         if with_room:
@@ -455,13 +446,16 @@ class _Batch:
         return f"no eligible freelancer with room ({len(found)} checked: {_describe(why_not)})"
 
 
-def _route_locked(tickets: list[Ticket], *, now, actor=None, exclude_ids=(), quiet_when_waiting=False) -> None:
-    by_program: dict[int, list[Ticket]] = {}
+def _route_locked(tickets: list[Ticket], *, now, actor=None, exclude_ids=(), quiet_when_waiting=False
+                  ) -> list[Ticket]:
+    """Route the locked tickets that need it, one batch per program; returns those."""
+    by_program: dict[int, list[Ticket]] = defaultdict(list)
     for ticket in tickets:
         if _needs_routing(ticket):
-            by_program.setdefault(ticket.program_id, []).append(ticket)
+            by_program[ticket.program_id].append(ticket)
     for group in by_program.values():
         _Batch(now=now, actor=actor, exclude_ids=exclude_ids, quiet_when_waiting=quiet_when_waiting).route(group)
+    return [ticket for group in by_program.values() for ticket in group]
 
 
 def ticket_route(*, ticket_id: int, actor=None, now=None, exclude_freelancer_ids=(), quiet_when_waiting=False
@@ -478,13 +472,12 @@ def ticket_route(*, ticket_id: int, actor=None, now=None, exclude_freelancer_ids
 
 
 def tickets_route(*, ticket_ids, now=None, quiet_when_waiting=False) -> list[Ticket]:
-    """Route several tickets in one transaction per program (the sweep's waiting tickets). Tickets another
-    router holds right now are skipped: that router is routing them."""
+    """Route several tickets in one transaction (the sweep's waiting tickets); returns the ones it routed.
+    Tickets another router holds right now, or that no longer need routing, are left alone."""
     now = now or timezone.now()
     with transaction.atomic():
-        found = _lock_tickets(ticket_ids, skip_locked=True)
-        _route_locked(found, now=now, quiet_when_waiting=quiet_when_waiting)
-    return found
+        return _route_locked(_lock_tickets(ticket_ids, skip_locked=True), now=now,
+                             quiet_when_waiting=quiet_when_waiting)
 
 
 def route_new_tickets(*, program_id: int, now=None) -> int:
@@ -503,8 +496,7 @@ def route_new_tickets(*, program_id: int, now=None) -> int:
         return 0
     with transaction.atomic():
         found = [t for t in _lock_tickets(ids, skip_locked=True) if t.routed_at is None]
-        _route_locked(found, now=now)
-    return len(found)
+        return len(_route_locked(found, now=now))
 
 
 def enqueue_route(ticket_id: int, program_id: int | None = None) -> None:

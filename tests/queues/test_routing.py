@@ -25,6 +25,29 @@ def _new_ticket(program, **kwargs):
     return TicketFactory(program=program, **defaults)
 
 
+def _at_once(chunks, route_one):
+    """One thread per chunk, started together, each calling route_one for every item; errors are raised here."""
+    barrier = threading.Barrier(len(chunks))
+    errors = []
+
+    def worker(chunk):
+        try:
+            barrier.wait()
+            for item in chunk:
+                route_one(item)
+        except Exception as exc:  # surfaced below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(chunk,)) for chunk in chunks]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+
+
 def _route(ticket, **kwargs):
     ticket_route(ticket_id=ticket.pk, **kwargs)
     ticket.refresh_from_db()
@@ -220,25 +243,7 @@ def test_two_workers_routing_at_once_never_overbook():
     program = ProgramFactory()
     freelancers = [on_duty_freelancer(program, max_open_tickets=3) for _ in range(2)]
     tickets = [_new_ticket(program) for _ in range(12)]
-    barrier = threading.Barrier(4)
-    errors = []
-
-    def worker(chunk):
-        try:
-            barrier.wait()
-            for ticket in chunk:
-                ticket_route(ticket_id=ticket.pk)
-        except Exception as exc:  # surfaced below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(tickets[i::4],)) for i in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert not errors
+    _at_once([tickets[i::4] for i in range(4)], lambda ticket: ticket_route(ticket_id=ticket.pk))
     for freelancer in freelancers:
         assert Ticket.objects.filter(assignee=freelancer, status__in=Ticket.LOAD_STATUSES).count() == 3
     assert Ticket.objects.filter(program=program, assignee__isnull=True).count() == 6
@@ -330,25 +335,8 @@ def test_batches_routed_at_once_by_two_workers_never_overbook():
     program = ProgramFactory()
     freelancers = [on_duty_freelancer(program, max_open_tickets=4) for _ in range(3)]
     tickets = [_new_ticket(program) for _ in range(30)]
-    barrier = threading.Barrier(3)
-    errors = []
-
-    def worker(chunk):
-        try:
-            barrier.wait()
-            for _ticket in chunk:
-                route_new_tickets(program_id=program.pk)
-        except Exception as exc:  # surfaced below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(tickets[i::3],)) for i in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert not errors
+    # each worker runs the intake task once per ticket it took in, as a burst of coalesced tasks would
+    _at_once([tickets[i::3] for i in range(3)], lambda _ticket: route_new_tickets(program_id=program.pk))
     for freelancer in freelancers:
         assert Ticket.objects.filter(assignee=freelancer, status__in=Ticket.LOAD_STATUSES).count() == 4
     assert Ticket.objects.filter(program=program, routed_at__isnull=True).count() == 0
