@@ -41,7 +41,7 @@ class TicketAdmin(admin.ModelAdmin):
     list_filter = ["status", "queue", "tier", "priority", "channel", "source", "program"]
     search_fields = ["=id", "external_id", "subject", "requester_email"]
     raw_id_fields = ["program", "ticket_type", "assignee", "inhouse_assignee", "escalated_by", "first_responder",
-                     "solved_by"]
+                     "solved_by", "received_by"]
     date_hierarchy = "created_at"
     list_select_related = ["program", "assignee", "inhouse_assignee"]
     inlines = [TicketMessageInline, TicketEventInline]

@@ -18,7 +18,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from programs.models import Channel, Program
-from programs.selectors import program_list
 from queues import selectors
 from queues.errors import IntakeError, WebhookSignatureError
 from queues.models import QueueSettings, Ticket
@@ -66,9 +65,9 @@ def _program_for_intake(*, slug: str, user) -> Program:
 
     Raises IntakeError (400) for a slug no program has, Http404 for another manager's program.
     """
-    found = list(program_list(user=user).filter(slug=slug).select_related("queue_settings"))
-    if found:
-        return found[0]
+    program = selectors.program_for_intake(user=user, slug=slug)
+    if program is not None:
+        return program
     if Program.objects.filter(slug=slug).exists():
         raise Http404("No such program.")
     raise IntakeError(f"No program with the slug “{slug}”.", field="program")

@@ -203,8 +203,6 @@ def _make_tickets(*, program, prefix, count, types, freelancers, inhouse_users, 
     messages, events = [], []
     for ticket, (plan, _freelancer, _inhouse) in zip(tickets, plans, strict=True):
         kind = TicketEvent.Kind
-        events.append(TicketEvent(ticket=ticket, kind=kind.CREATED, created_at=ticket.created_at,
-                                  message="Received via API.", data={"source": "api"}))
         if ticket.queue == Ticket.Queue.INHOUSE and not ticket.escalated_at:
             events.append(TicketEvent(ticket=ticket, kind=kind.ROUTED, created_at=ticket.created_at,
                                       message=f"To the in-house queue: tier {ticket.tier} ticket."))

@@ -14,6 +14,13 @@ def event_build(*, ticket: Ticket, kind: str, actor=None, message: str = "", at=
     )
 
 
+def event_created(ticket: Ticket) -> TicketEvent:
+    """The timeline's first line, drawn from the ticket itself (intake writes no event row: see Ticket.received_by)."""
+    return TicketEvent(ticket=ticket, kind=TicketEvent.Kind.CREATED, actor_id=ticket.received_by_id,
+                       message=f"Received via {ticket.get_source_display()}.", data={"source": ticket.source},
+                       created_at=ticket.created_at)
+
+
 def event_record(*, ticket: Ticket, kind: str, actor=None, message: str = "", at=None, **data) -> TicketEvent:
     event = event_build(ticket=ticket, kind=kind, actor=actor, message=message, at=at, **data)
     event.save(force_insert=True)

@@ -226,6 +226,12 @@ class Ticket(models.Model):
     escalated_by = models.ForeignKey(
         Freelancer, null=True, blank=True, on_delete=models.SET_NULL, related_name="escalated_tickets", db_index=False
     )
+    # The ticket row is its own "created" record: the timeline's first line is drawn from it (see
+    # queues.events.event_created), so intake writes one row and nothing else.
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False,
+        help_text="Who sent it in: the API token's user or the manager who imported it; empty for webhooks.",
+    )
     routed_at = models.DateTimeField(null=True, blank=True, help_text="When routing decided the queue.")
     last_assigned_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)

@@ -8,8 +8,7 @@ from django.utils import timezone
 
 from programs.models import Program, TicketType
 from queues.errors import IntakeError
-from queues.events import event_record
-from queues.models import Ticket, TicketEvent
+from queues.models import Ticket
 from queues.services.common import policy_for, refresh_next_due
 from queues.services.routing import enqueue_route
 from queues.sla import add_business_minutes
@@ -50,7 +49,8 @@ def ticket_intake(
     route: bool = True,
 ) -> tuple[Ticket, bool]:
     """Take a ticket in; returns (ticket, created). The same (program, external_id) again returns the
-    existing ticket and changes nothing. Routing is enqueued after commit.
+    existing ticket and changes nothing. Routing is enqueued after commit. `actor` (the API token's user, the
+    importing manager) is kept as the ticket's received_by.
 
     New tickets are the common case, so the insert is tried first and the unique (program, external_id)
     constraint answers "seen before" (no look-up query per ticket); a delivery that breaks a rule is first
@@ -71,20 +71,32 @@ def ticket_intake(
         if existing is None:
             raise
         return existing, False
+    if actor is not None and getattr(actor, "is_authenticated", False):
+        ticket.received_by = actor
     try:
-        with transaction.atomic():
-            ticket.save(force_insert=True)
-            event_record(ticket=ticket, kind=TicketEvent.Kind.CREATED, actor=actor, at=ticket.created_at,
-                         message=f"Received via {ticket.get_source_display()}.", source=source)
-            if route:
-                enqueue_route(ticket.pk, program.pk)
+        _insert(ticket)
     except IntegrityError:
         # Delivered before (or another delivery of the same ticket won the race): answer with that one.
         existing = _existing(program=program, external_id=external_id)
         if existing is None:
             raise
         return existing, False
+    if route:
+        enqueue_route(ticket.pk, program.pk)  # when the caller's transaction commits (at once without one)
     return ticket, True
+
+
+def _insert(ticket: Ticket) -> None:
+    """One INSERT: the ticket row is the whole intake (its timeline's first line is drawn from it).
+
+    Outside a transaction it runs alone in autocommit (no BEGIN/COMMIT round trips); inside one (a CSV
+    import) it gets a savepoint, so a repeated external id does not break the caller's transaction.
+    """
+    if transaction.get_connection().in_atomic_block:
+        with transaction.atomic():
+            ticket.save(force_insert=True)
+    else:
+        ticket.save(force_insert=True)
 
 
 def _existing(*, program: Program, external_id: str) -> Ticket | None:

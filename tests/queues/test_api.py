@@ -132,6 +132,42 @@ def test_no_token_is_401(program):
     assert APIClient().post(URL, data=json.dumps(payload()), content_type="application/json").status_code == 401
 
 
+def test_an_unknown_token_or_an_inactive_user_is_401_and_stores_nothing(api, program, manager):
+    stranger = APIClient()
+    stranger.credentials(HTTP_AUTHORIZATION="Token " + "x" * 40)
+    response = stranger.post(URL, data=json.dumps(payload()), content_type="application/json")
+    assert response.status_code == 401 and response.json()["detail"] == "Invalid token."
+    manager.is_active = False
+    manager.save()
+    response = post(api, payload())
+    assert response.status_code == 401 and response.json()["detail"] == "User inactive or deleted."
+    assert not Ticket.objects.exists()
+
+
+def test_a_superusers_token_may_post_to_any_program(program):
+    from tests.accounts.factories import UserFactory
+
+    admin = UserFactory(is_superuser=True, is_staff=True)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=admin).key}")
+    assert post(client, payload()).status_code == 201
+    assert Ticket.objects.get().received_by == admin
+
+
+def test_intake_records_who_sent_it_and_the_timeline_starts_with_it(api, program, manager):
+    from queues.models import TicketEvent
+    from queues.selectors import ticket_timeline
+
+    post(api, payload())
+    ticket = Ticket.objects.get()
+    assert ticket.received_by == manager
+    # the ticket row is the creation record: intake writes no event row of its own
+    assert not TicketEvent.objects.filter(ticket=ticket, kind=TicketEvent.Kind.CREATED).exists()
+    first = ticket_timeline(ticket=ticket)[0]
+    assert (first.kind, first.actor, first.created_at, first.message) == (
+        TicketEvent.Kind.CREATED, manager, ticket.created_at, "Received via API.")
+
+
 def test_get_detail_shows_replies_and_is_scoped(api, program, manager):
     ticket = TicketFactory(program=program)
     ticket_reply(ticket=ticket, author=manager, body="We are on it.")

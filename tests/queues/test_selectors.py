@@ -4,8 +4,9 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import Freelancer, User
+from programs.models import Program
 from queues import selectors
-from queues.models import AvailabilityChange, AvailabilitySlot, Ticket
+from queues.models import AvailabilityChange, AvailabilitySlot, QueueSettings, Ticket
 from tests.accounts.factories import ManagerFactory
 from tests.programs.factories import ProgramFactory
 from tests.queues.factories import TicketFactory, on_duty_freelancer
@@ -134,3 +135,65 @@ def test_freelancer_is_on_shift_agrees_with_availability_for_freelancer(case):
                 "away_now": False, "away_ended": True, "extra_now": True, "extra_later": False, "inactive": False,
                 "slot_now": True}
     assert on_shift is expected[case]
+
+
+def _fields(instance) -> dict:
+    return {field.attname: getattr(instance, field.attname) for field in type(instance)._meta.concrete_fields}
+
+
+def test_program_for_intake_reads_what_the_orm_reads_in_one_query(django_assert_num_queries):
+    # Given a manager's program with saved queue settings (JSON, booleans, times)
+    from queues.models import QueueSettings
+
+    manager = ManagerFactory()
+    program = ProgramFactory(managers=[manager], slug="shop")
+    QueueSettings.objects.create(program=program, first_response_minutes=45, business_hours_only=True,
+                                 business_hours={"0": [["09:00", "17:00"]]}, zendesk_signing_secret="s3cret")
+    # When intake looks the program up
+    with django_assert_num_queries(1):
+        found = selectors.program_for_intake(user=manager, slug="shop")
+        settings = QueueSettings.for_program(found)
+        assert settings.program is found
+    # Then program and settings are what the ORM would give, values converted (JSON decoded, not text)
+    assert _fields(found) == _fields(Program.objects.get(pk=program.pk))
+    assert _fields(settings) == _fields(QueueSettings.objects.get(program=program))
+    assert settings.business_hours == {"0": [["09:00", "17:00"]]}
+
+
+def test_program_for_intake_is_scoped_like_program_list():
+    from tests.accounts.factories import UserFactory
+
+    manager = ManagerFactory()
+    program = ProgramFactory(managers=[manager], slug="shop")  # no queue settings saved: defaults
+    admin = UserFactory(is_superuser=True)
+    assert selectors.program_for_intake(user=manager, slug="shop") == program
+    assert selectors.program_for_intake(user=admin, slug="shop") == program
+    assert selectors.program_for_intake(user=ManagerFactory(), slug="shop") is None  # another manager's
+    assert selectors.program_for_intake(user=manager, slug="nope") is None
+    found = selectors.program_for_intake(user=manager, slug="shop")
+    assert QueueSettings.for_program(found).pk is None and QueueSettings.for_program(found).first_response_minutes == 60
+
+
+def test_old_created_events_become_the_tickets_received_by():
+    # Given a ticket from before received_by, with its "created" timeline row
+    import importlib
+
+    from django.apps import apps
+
+    from queues.models import TicketEvent
+
+    migration = importlib.import_module("queues.migrations.0006_ticket_received_by")
+    manager = ManagerFactory()
+    ticket = TicketFactory(program=ProgramFactory(managers=[manager]))
+    webhook_ticket = TicketFactory(program=ticket.program)
+    TicketEvent.objects.create(ticket=ticket, kind="created", actor=manager, message="Received via API.")
+    TicketEvent.objects.create(ticket=webhook_ticket, kind="created", message="Received via Zendesk webhook.")
+    TicketEvent.objects.create(ticket=ticket, kind="routed", message="To the in-house queue.")
+    # When the data migration runs
+    migration.created_events_to_tickets(apps, None)
+    # Then the actor moved to the ticket and the timeline draws that line from it (no duplicate row)
+    ticket.refresh_from_db()
+    webhook_ticket.refresh_from_db()
+    assert ticket.received_by == manager and webhook_ticket.received_by is None
+    assert list(TicketEvent.objects.values_list("kind", flat=True)) == ["routed"]
+    assert [event.kind for event in selectors.ticket_timeline(ticket=ticket)] == ["created", "routed"]
