@@ -14,6 +14,7 @@ from accounts.models import Freelancer
 from contracts.models import Contract
 from programs.models import EscalationRule, TicketType
 from queues.models import AvailabilitySlot, QueueSettings, Ticket, TicketEvent, TicketMessage
+from queues.services.common import refresh_next_due
 
 # (slug, name, tier, freelancers allowed, required skill slugs)
 DEMO_TYPES = [
@@ -57,6 +58,8 @@ NOTES = {
     "language": "Customer writes in Italian; translation tools were not enough to be sure.",
     "other": "Request about a corporate bulk order; not in our macros.",
 }
+PENDING_QUESTION = ("could you send me the order number and a photo of the parcel label? "
+                    "I will take it from there as soon as I have them.")
 REPLY = "Hi {name},\n\nThanks for reaching out. I checked this for you: {what}\n\nBest regards,\n{agent}"
 
 
@@ -134,8 +137,9 @@ def _make_tickets(*, program, prefix, count, types, freelancers, inhouse_users, 
         elif recent:
             plan = "waiting" if roll < 0.25 else "open"
         else:
-            plan = "escalated" if roll < 0.08 else ("escalated_open" if roll < 0.1 and fresh else "solved")
-        if plan in ("open", "solved", "escalated", "escalated_open") and not eligible:
+            plan = "escalated" if roll < 0.08 else ("escalated_open" if roll < 0.1 and fresh else
+                                                     "pending" if roll < 0.16 and fresh else "solved")
+        if plan in ("open", "solved", "escalated", "escalated_open", "pending") and not eligible:
             plan = "waiting" if recent else "inhouse_solved"
         tickets.append(ticket)
         plans.append((plan, rng.choice(eligible) if eligible else None, rng.choice(inhouse_users)))
@@ -148,7 +152,7 @@ def _make_tickets(*, program, prefix, count, types, freelancers, inhouse_users, 
                 plan = "waiting"
             else:
                 open_load[freelancer.pk] = open_load.get(freelancer.pk, 0) + 1
-        if plan in ("solved", "escalated", "escalated_open", "open"):
+        if plan in ("solved", "escalated", "escalated_open", "open", "pending"):
             ticket.queue = Ticket.Queue.FREELANCER
             ticket.assignee = freelancer
             ticket.last_assigned_at = created + datetime.timedelta(seconds=2)
@@ -156,7 +160,7 @@ def _make_tickets(*, program, prefix, count, types, freelancers, inhouse_users, 
             ticket.status = Ticket.Status.OPEN
         if plan == "waiting":
             ticket.queue, ticket.status = Ticket.Queue.FREELANCER, Ticket.Status.NEW
-        if plan in ("solved", "escalated", "escalated_open", "inhouse_solved"):
+        if plan in ("solved", "escalated", "escalated_open", "inhouse_solved", "pending"):
             responder = freelancer.user if plan != "inhouse_solved" else inhouse
             ticket.first_response_at = created + datetime.timedelta(minutes=response_minutes)
             ticket.first_responder = responder
@@ -189,16 +193,14 @@ def _make_tickets(*, program, prefix, count, types, freelancers, inhouse_users, 
             ticket.inhouse_due_at = None
         if plan in ("escalated_open", "inhouse_open"):
             ticket.status = Ticket.Status.OPEN
-        # next deadline, as services.common.refresh_next_due would set it
-        if ticket.status in Ticket.ACTIVE_STATUSES:
-            options = [ticket.sla_due_at if ticket.first_response_at is None else ticket.resolution_due_at]
-            if ticket.queue == Ticket.Queue.INHOUSE and ticket.inhouse_due_at:
-                options.append(ticket.inhouse_due_at)
-            ticket.next_due_at = min(options)
-            if ticket.next_due_at <= now:
-                ticket.sla_breached_at = ticket.next_due_at
-                if ticket.first_response_at is None:
-                    ticket.first_response_met = False
+        if plan == "pending":  # the reply asked the customer something: the resolution clock is stopped
+            ticket.first_response_at = min(ticket.first_response_at, now - datetime.timedelta(minutes=2))
+            ticket.status, ticket.sla_paused_at = Ticket.Status.PENDING, ticket.first_response_at
+        refresh_next_due(ticket)
+        if ticket.next_due_at is not None and ticket.next_due_at <= now:
+            ticket.sla_breached_at = ticket.next_due_at
+            if ticket.first_response_at is None:
+                ticket.first_response_met = False
     Ticket.objects.bulk_create(tickets, batch_size=500)
     messages, events = [], []
     for ticket, (plan, _freelancer, _inhouse) in zip(tickets, plans, strict=True):
@@ -218,10 +220,13 @@ def _make_tickets(*, program, prefix, count, types, freelancers, inhouse_users, 
             author = ticket.first_responder
             messages.append(TicketMessage(
                 ticket=ticket, kind=TicketMessage.Kind.REPLY, author=author, created_at=ticket.first_response_at,
-                body=REPLY.format(name=ticket.requester_name.split()[0], what="your request is being handled.",
-                                  agent=author.display_name or author.email)))
+                body=REPLY.format(name=ticket.requester_name.split()[0], what=PENDING_QUESTION if plan == "pending"
+                                  else "your request is being handled.", agent=author.display_name or author.email)))
             events.append(TicketEvent(ticket=ticket, kind=kind.REPLIED, actor=author,
                                       created_at=ticket.first_response_at))
+            if plan == "pending":
+                events.append(TicketEvent(ticket=ticket, kind=kind.STATUS, actor=author, data={"status": "pending"},
+                                          created_at=ticket.first_response_at, message="Pending: waiting on the customer."))
         if ticket.sla_breached_at:
             events.append(TicketEvent(ticket=ticket, kind=kind.SLA_BREACHED, created_at=ticket.sla_breached_at,
                                       message="SLA breached."))

@@ -215,6 +215,11 @@ class Ticket(models.Model):
     solved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
+    # The resolution clock stops while a ticket is pending on the customer: sla_paused_at is when the current
+    # pause began; leaving pending moves resolution_due_at on by the business time that was left
+    # (services.tickets._set_status). sla_paused_seconds adds up the business time spent paused.
+    sla_paused_at = models.DateTimeField(null=True, blank=True)
+    sla_paused_seconds = models.PositiveIntegerField(default=0, help_text="Business seconds pending on the customer.")
     first_response_seconds = models.PositiveIntegerField(null=True, blank=True, help_text="Business seconds.")
     resolution_seconds = models.PositiveIntegerField(null=True, blank=True, help_text="Business seconds.")
     first_response_met = models.BooleanField(null=True, blank=True)

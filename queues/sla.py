@@ -51,11 +51,11 @@ def business_intervals(start_utc: datetime.datetime, policy, *, days: int = MAX_
             yield max(begin, start_utc), end
 
 
-def add_business_minutes(start_utc: datetime.datetime, minutes: int, policy) -> datetime.datetime:
-    """The moment `minutes` of business time after `start_utc` have passed."""
+def add_business_time(start_utc: datetime.datetime, amount: datetime.timedelta, policy) -> datetime.datetime:
+    """The moment `amount` of business time after `start_utc` has passed."""
     if start_utc.tzinfo is None:
         raise ValueError("start_utc must be timezone-aware")
-    remaining = datetime.timedelta(minutes=minutes)
+    remaining = amount
     if policy.weekly_minutes is None:
         return start_utc + remaining
     for begin, end in business_intervals(start_utc, policy):
@@ -66,6 +66,11 @@ def add_business_minutes(start_utc: datetime.datetime, minutes: int, policy) -> 
             return begin + remaining
         remaining -= length
     raise ValueError("The policy has no business hours.")
+
+
+def add_business_minutes(start_utc: datetime.datetime, minutes: int, policy) -> datetime.datetime:
+    """The moment `minutes` of business time after `start_utc` have passed."""
+    return add_business_time(start_utc, datetime.timedelta(minutes=minutes), policy)
 
 
 def business_seconds_between(a: datetime.datetime, b: datetime.datetime, policy) -> int:

@@ -1,12 +1,13 @@
 """Helpers shared by the ticket services: the program's policy, deadlines, notifications."""
 
+import datetime
 import logging
 
 from django.core.mail import send_mail
 from django.db import transaction
 
 from queues.models import QueueSettings, Ticket
-from queues.sla import add_business_minutes
+from queues.sla import add_business_minutes, add_business_time, business_seconds_between
 
 logger = logging.getLogger(__name__)
 
@@ -26,7 +27,10 @@ def refresh_next_due(ticket: Ticket) -> list[str]:
         candidates = []
         if ticket.queue == Ticket.Queue.INHOUSE and ticket.inhouse_due_at:
             candidates.append(ticket.inhouse_due_at)
-        candidates.append(ticket.sla_due_at if ticket.first_response_at is None else ticket.resolution_due_at)
+        if ticket.first_response_at is None:
+            candidates.append(ticket.sla_due_at)
+        elif ticket.status != Ticket.Status.PENDING:  # pending on the customer: the resolution clock is stopped
+            candidates.append(ticket.resolution_due_at)
         candidates = [c for c in candidates if c is not None]
         due = min(candidates) if candidates else None
     if due == ticket.next_due_at:
@@ -35,6 +39,30 @@ def refresh_next_due(ticket: Ticket) -> list[str]:
     ticket.sla_warned_at = None
     ticket.sla_breached_at = None
     return ["next_due_at", "sla_warned_at", "sla_breached_at"]
+
+
+def sla_pause(ticket: Ticket, *, now) -> list[str]:
+    """Stop the resolution clock (the ticket went pending on the customer)."""
+    if ticket.sla_paused_at is not None:
+        return []
+    ticket.sla_paused_at = now
+    return ["sla_paused_at"]
+
+
+def sla_resume(ticket: Ticket, *, now) -> list[str]:
+    """Start the resolution clock again: the deadline moves on by the business time the pause took, so the
+    ticket has as much business time left as it had when it went pending (none, if it was already late)."""
+    paused_at = ticket.sla_paused_at
+    if paused_at is None:
+        return []
+    policy = policy_for(ticket.program)
+    due = ticket.resolution_due_at
+    if due is not None and due > paused_at:
+        left = business_seconds_between(paused_at, due, policy)
+        ticket.resolution_due_at = add_business_time(max(now, paused_at), datetime.timedelta(seconds=left), policy)
+    ticket.sla_paused_seconds += business_seconds_between(paused_at, now, policy)
+    ticket.sla_paused_at = None
+    return ["sla_paused_at", "sla_paused_seconds", "resolution_due_at"]
 
 
 def set_inhouse_due(ticket: Ticket, *, now) -> None:

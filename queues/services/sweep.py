@@ -123,7 +123,7 @@ def flag_breaches(*, now=None) -> int:
             if ticket.first_response_at is None and ticket.sla_due_at and ticket.sla_due_at <= now:
                 ticket.first_response_met = False
                 fields.append("first_response_met")
-            if ticket.resolution_due_at and ticket.resolution_due_at <= now:
+            if ticket.resolution_due_at and ticket.resolution_due_at <= now and ticket.sla_paused_at is None:
                 ticket.resolution_met = False
                 fields.append("resolution_met")
             event_record(ticket=ticket, kind=TicketEvent.Kind.SLA_BREACHED, at=now,

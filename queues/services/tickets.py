@@ -11,7 +11,7 @@ from core.locks import lock_one
 from queues.errors import QueueError
 from queues.events import event_record
 from queues.models import AUTO_ESCALATION_REASON, Ticket, TicketEvent, TicketMessage
-from queues.services.common import policy_for, refresh_next_due, set_inhouse_due
+from queues.services.common import policy_for, refresh_next_due, set_inhouse_due, sla_pause, sla_resume
 from queues.services.routing import assign_to_freelancer, enqueue_route, ticket_route
 from queues.sla import business_seconds_between
 
@@ -45,16 +45,23 @@ def _clean_text(text: str, *, field: str, label: str) -> str:
     return text
 
 
-def _set_status(ticket: Ticket, target: str) -> list[str]:
+def _set_status(ticket: Ticket, target: str, *, now=None) -> list[str]:
+    """Move the ticket's status; going pending stops the resolution clock and leaving pending restarts it."""
     if ticket.status == target:
         return []
     check_transition(Ticket.TRANSITIONS, Ticket.Status(ticket.status), Ticket.Status(target), label="ticket")
+    now = now or timezone.now()
+    fields = ["status"]
+    if target == Ticket.Status.PENDING:
+        fields += sla_pause(ticket, now=now)
+    elif ticket.status == Ticket.Status.PENDING:
+        fields += sla_resume(ticket, now=now)
     ticket.status = target
-    return ["status"]
+    return fields
 
 
 def _mark_solved(ticket: Ticket, *, actor, now) -> list[str]:
-    fields = _set_status(ticket, Ticket.Status.SOLVED)
+    fields = _set_status(ticket, Ticket.Status.SOLVED, now=now)
     policy = policy_for(ticket.program)
     ticket.solved_at = now
     ticket.solved_by = actor if getattr(actor, "is_authenticated", False) else None
@@ -95,7 +102,7 @@ def ticket_reply(*, ticket: Ticket, author, body: str, status_after: str | None 
         fields += _mark_solved(ticket, actor=author, now=now)
         event_record(ticket=ticket, kind=TicketEvent.Kind.SOLVED, actor=author, at=now)
     else:
-        fields += _set_status(ticket, target)
+        fields += _set_status(ticket, target, now=now)
         if target == Ticket.Status.PENDING:
             event_record(ticket=ticket, kind=TicketEvent.Kind.STATUS, actor=author, at=now,
                          message="Pending: waiting on the customer.", status=target)

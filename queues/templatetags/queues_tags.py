@@ -43,6 +43,9 @@ def _sla_badge_html(ticket, now) -> str:
             css, text = "text-bg-light border", f"{_duration(left)} left"
         title = escape(timezone.localtime(due).strftime("%Y-%m-%d %H:%M %Z"))
         return f'<span class="badge {css} sla-countdown" data-due="{escape(due.isoformat())}" title="Due {title}">{text}</span>'
+    if ticket.status == "pending" and ticket.first_response_met is not False:
+        return ('<span class="badge text-bg-secondary" title="The resolution clock is stopped while the ticket '
+                'waits on the customer">Paused</span>')
     if ticket.first_response_met is False:
         return '<span class="badge text-bg-danger">SLA missed</span>'
     if ticket.first_response_met:

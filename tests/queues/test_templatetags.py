@@ -30,7 +30,7 @@ def test_inhouse_rows_age_is_timesince():
     tickets = [
         SimpleNamespace(pk=i, subject="s", escalation_reason="", ticket_type_id=None, ticket_type=None,
                         program=program, tier=2, language="en", created_at=now - age, inhouse_assignee=None,
-                        next_due_at=None, is_active=True, first_response_met=None)
+                        next_due_at=None, is_active=True, first_response_met=None, status="open")
         for i, age in enumerate(ages)
     ]
     # When the rows are written
@@ -40,13 +40,14 @@ def test_inhouse_rows_age_is_timesince():
         assert f'<td class="small">{timesince(ticket.created_at, timezone.now())}</td>' in html
 
 
-@pytest.mark.parametrize("state", ["overdue", "warning", "ok", "met", "missed", "none", "inactive"])
+@pytest.mark.parametrize("state", ["overdue", "warning", "ok", "met", "missed", "none", "inactive", "paused"])
 def test_sla_badge_html(state):
     now = timezone.now()
     due = {"overdue": now - datetime.timedelta(hours=2, minutes=5), "warning": now + datetime.timedelta(minutes=5),
            "ok": now + datetime.timedelta(hours=1)}.get(state)
     ticket = SimpleNamespace(next_due_at=due or (now if state == "inactive" else None), is_active=state != "inactive",
-                             first_response_met={"met": True, "missed": False}.get(state))
+                             first_response_met={"met": True, "missed": False, "paused": True}.get(state),
+                             status="pending" if state == "paused" else "open")
     html = queues_tags.sla_badge(ticket, now)
     expected = {
         "overdue": '<span class="badge text-bg-danger sla-countdown" data-due="{}" title="Due {}">overdue 2h 5m </span>',
@@ -56,6 +57,8 @@ def test_sla_badge_html(state):
         "missed": '<span class="badge text-bg-danger">SLA missed</span>',
         "none": '<span class="text-muted">—</span>',
         "inactive": '<span class="text-muted">—</span>',
+        "paused": '<span class="badge text-bg-secondary" title="The resolution clock is stopped while the ticket waits '
+                  'on the customer">Paused</span>',
     }[state]
     if due:
         expected = expected.format(due.isoformat(), timezone.localtime(due).strftime("%Y-%m-%d %H:%M %Z"))

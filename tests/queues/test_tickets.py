@@ -166,3 +166,75 @@ def test_freelancer_ticket_stats_exact_numbers():
     assert stats[b.pk].sla_attainment is None
     only_b = freelancer_ticket_stats(program_id=program.pk, start=start, end=end, freelancer_ids=[b.pk])
     assert set(only_b) == {b.pk}
+
+
+# --- the resolution clock stops while a ticket is pending on the customer -------------------------------------
+
+def test_pending_stops_the_resolution_clock_and_the_sweep_leaves_it_alone(setup):
+    from queues.services.sweep import flag_breaches, warn_before_breach
+
+    _program, _manager, freelancer, ticket = setup
+    ticket_reply(ticket=ticket, author=freelancer.user, body="Which order number?", status_after="pending",
+                 freelancer=freelancer)
+    ticket.refresh_from_db()
+    assert ticket.sla_paused_at is not None and ticket.next_due_at is None
+    # the resolution deadline passes while the customer has not answered: no warning, no breach
+    Ticket.objects.filter(pk=ticket.pk).update(resolution_due_at=timezone.now() - datetime.timedelta(minutes=5))
+    assert warn_before_breach() == 0 and flag_breaches() == 0
+    ticket.refresh_from_db()
+    assert ticket.resolution_met is None and ticket.sla_breached_at is None
+
+
+def test_leaving_pending_gives_back_the_business_time_that_was_left():
+    # Given a program open 9-17 on weekdays in New York, and a ticket due Monday 15:00 that went pending at 13:00
+    from queues.services.common import sla_pause, sla_resume
+
+    program = ProgramFactory(time_zone="America/New_York")
+    QueueSettings.objects.create(program=program, business_hours_only=True,
+                                 business_hours=[[["09:00", "17:00"]]] * 5 + [[], []])
+    ny = datetime.timezone(datetime.timedelta(hours=-5))  # EST in January
+    ticket = TicketFactory(program=program, resolution_due_at=datetime.datetime(2027, 1, 4, 15, tzinfo=ny))
+    sla_pause(ticket, now=datetime.datetime(2027, 1, 4, 13, tzinfo=ny))
+    # When the customer answers on Tuesday at 10:00
+    sla_resume(ticket, now=datetime.datetime(2027, 1, 5, 10, tzinfo=ny))
+    # Then the two business hours that were left run from then, and the pause counted 4 + 1 business hours
+    assert ticket.resolution_due_at == datetime.datetime(2027, 1, 5, 12, tzinfo=ny)
+    assert ticket.sla_paused_seconds == 5 * 3600 and ticket.sla_paused_at is None
+
+
+def test_a_ticket_already_late_when_it_went_pending_stays_late():
+    from queues.services.common import sla_pause, sla_resume
+
+    program = ProgramFactory()
+    due = datetime.datetime(2027, 1, 4, 12, tzinfo=datetime.UTC)
+    ticket = TicketFactory(program=program, resolution_due_at=due)
+    sla_pause(ticket, now=due + datetime.timedelta(hours=1))
+    sla_resume(ticket, now=due + datetime.timedelta(hours=3))
+    assert ticket.resolution_due_at == due and ticket.sla_paused_seconds == 2 * 3600
+
+
+def test_solving_a_pending_ticket_measures_against_the_moved_deadline(setup):
+    # Given a 24/7 ticket that went pending three hours ago with one hour of its resolution time left
+    _program, _manager, freelancer, ticket = setup
+    ticket_reply(ticket=ticket, author=freelancer.user, body="Can you check?", status_after="pending",
+                 freelancer=freelancer)
+    paused = timezone.now() - datetime.timedelta(hours=3)
+    Ticket.objects.filter(pk=ticket.pk).update(sla_paused_at=paused,
+                                               resolution_due_at=paused + datetime.timedelta(hours=1))
+    # When it is solved now
+    ticket_solve(ticket=ticket, actor=freelancer.user, freelancer=freelancer)
+    ticket.refresh_from_db()
+    # Then the time waiting on the customer did not count against the team
+    assert ticket.resolution_met is True and ticket.sla_paused_at is None
+    assert 3 * 3600 - 5 <= ticket.sla_paused_seconds <= 3 * 3600 + 5
+    assert ticket.resolution_due_at > timezone.now() + datetime.timedelta(minutes=55)
+
+
+def test_replying_open_again_restarts_the_clock(setup):
+    _program, _manager, freelancer, ticket = setup
+    ticket_reply(ticket=ticket, author=freelancer.user, body="Which order?", status_after="pending", freelancer=freelancer)
+    ticket_reply(ticket=ticket, author=freelancer.user, body="Thanks, looking now.", status_after="open",
+                 freelancer=freelancer)
+    ticket.refresh_from_db()
+    assert ticket.status == Ticket.Status.OPEN and ticket.sla_paused_at is None
+    assert ticket.next_due_at == ticket.resolution_due_at is not None
