@@ -144,3 +144,25 @@ def is_on_shift_rows(*, zone, slots, changes, at: datetime.datetime, program_id:
                 return True
         day += datetime.timedelta(days=1)
     return False
+
+
+def weekly_hours_in_zone(*, weekday: int, start_minute: int, end_minute: int, from_zone, to_zone,
+                         on: datetime.date) -> list[tuple[int, int, int]]:
+    """Weekly hours given in one time zone as weekly hours in another: [(weekday, start_minute, end_minute)].
+
+    The hours are placed on the week of `on` (its weekday `weekday`, in `from_zone`) and converted at that
+    day's offsets; hours that cross midnight in `to_zone` come back as two parts, one each side of it. An end
+    of 24 * 60 is midnight at the end of the day.
+    """
+    day = on + datetime.timedelta(days=(weekday - on.weekday()) % 7)
+    start = _local(day, start_minute, from_zone).astimezone(to_zone)
+    end = _local(day, end_minute, from_zone).astimezone(to_zone)
+    parts = []
+    while start < end:
+        next_midnight = datetime.datetime.combine(start.date() + datetime.timedelta(days=1), datetime.time(0),
+                                                  tzinfo=to_zone)
+        part_end = min(end, next_midnight)
+        end_min = 24 * 60 if part_end == next_midnight else part_end.hour * 60 + part_end.minute
+        parts.append((start.weekday(), start.hour * 60 + start.minute, end_min))
+        start = part_end
+    return parts

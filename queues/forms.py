@@ -133,13 +133,17 @@ class SlotForm(forms.Form):
 
 
 class ScheduleSlotForm(SlotForm):
-    freelancer = forms.ModelChoiceField(queryset=None, help_text="Times are in the freelancer's own time zone.")
+    """A manager's scheduling: times in the program's time zone, as the coverage grid shows them."""
+
+    freelancer = forms.ModelChoiceField(queryset=None)
     field_order = ["freelancer", "weekday", "start_time", "end_time"]
 
-    def __init__(self, *args, freelancers=None, **kwargs):
+    def __init__(self, *args, freelancers=None, zone_name: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["freelancer"].queryset = freelancers
         self.fields["freelancer"].label_from_instance = lambda f: f"{f.legal_name} ({f.time_zone})"
+        self.fields["weekday"].help_text = (f"Day and times in the program's time zone ({zone_name}); they are "
+                                            "kept in the freelancer's own time zone.")
 
 
 class ChangeForm(forms.Form):

@@ -15,9 +15,16 @@ from contracts.selectors import freelancer_program_ids, queue_ready_contracts, q
 from core.rawsql import fetch_one, select_columns
 from programs.models import Program
 from programs.selectors import program_list
-from queues.availability import availability_intervals, is_on_shift, is_on_shift_rows, slot_row
+from queues.availability import (
+    availability_intervals,
+    is_on_shift,
+    is_on_shift_rows,
+    slot_row,
+    weekly_hours_in_zone,
+)
 from queues.events import event_created
 from queues.models import (
+    WEEKDAYS,
     AvailabilityChange,
     AvailabilitySlot,
     QueueSettings,
@@ -428,6 +435,19 @@ def freelancer_slots_for_program(*, program) -> QuerySet[AvailabilitySlot]:
         .select_related("freelancer", "program")
         .order_by("freelancer__legal_name", "weekday", "start_time")
     )
+
+
+def slots_with_program_hours(*, program, slots, on: datetime.date | None = None) -> list[AvailabilitySlot]:
+    """The slots, each with `program_hours`: its hours in the program's time zone this week ("Mon 09:00–17:00")."""
+    on = on or timezone.now().astimezone(program.zone).date()
+    slots = list(slots)
+    for slot in slots:
+        parts = weekly_hours_in_zone(weekday=slot.weekday, start_minute=slot.start_minute, end_minute=slot.end_minute,
+                                     from_zone=slot.freelancer.zone, to_zone=program.zone, on=on)
+        slot.program_hours = ", ".join(
+            f"{WEEKDAYS[day][:3]} {start // 60:02d}:{start % 60:02d}–{end // 60:02d}:{end % 60:02d}"
+            for day, start, end in parts)
+    return slots
 
 
 def freelancer_programs(*, freelancer: Freelancer):

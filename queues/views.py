@@ -387,11 +387,15 @@ class CoverageView(ProgramManagerRequiredMixin, TemplateView):
         context["coverage"] = selectors.program_coverage(program=self.program)
         context["scheduled"] = self.scheduled
         context["hours"] = range(24)
-        context["slots"] = selectors.freelancer_slots_for_program(program=self.program)
-        context["schedule_form"] = schedule_form or forms.ScheduleSlotForm(
-            prefix="schedule", freelancers=selectors.queue_ready_freelancers(program_id=self.program.pk)
-            .order_by("legal_name"))
+        context["slots"] = selectors.slots_with_program_hours(
+            program=self.program, slots=selectors.freelancer_slots_for_program(program=self.program))
+        context["schedule_form"] = schedule_form or self.schedule_form()
         return context
+
+    def schedule_form(self, data=None):
+        return forms.ScheduleSlotForm(
+            data, prefix="schedule", zone_name=self.program.time_zone,
+            freelancers=selectors.queue_ready_freelancers(program_id=self.program.pk).order_by("legal_name"))
 
     def post(self, request, *args, **kwargs):
         if not self.scheduled:
@@ -405,17 +409,18 @@ class CoverageView(ProgramManagerRequiredMixin, TemplateView):
             services.availability_slot_delete(slot=slot, actor=request.user)
             messages.success(request, "Scheduled hours removed.")
             return redirect("queues:coverage", program_slug=self.program.slug)
-        form = forms.ScheduleSlotForm(request.POST, prefix="schedule",
-                                      freelancers=selectors.queue_ready_freelancers(program_id=self.program.pk))
+        form = self.schedule_form(request.POST)
         if form.is_valid():
             data = dict(form.cleaned_data)
             freelancer = data.pop("freelancer")
             try:
-                services.availability_slot_add(freelancer=freelancer, program=self.program, actor=request.user, **data)
+                slots = services.availability_schedule(freelancer=freelancer, program=self.program,
+                                                       actor=request.user, **data)
             except (DomainError, ValidationError) as exc:
                 add_error_to_form(form, exc)
             else:
-                messages.success(request, f"Scheduled {freelancer}.")
+                theirs = ", ".join(str(slot) for slot in slots)
+                messages.success(request, f"Scheduled {freelancer}: {theirs} in their time ({freelancer.time_zone}).")
                 return redirect("queues:coverage", program_slug=self.program.slug)
         return self.render_to_response(self.get_context_data(schedule_form=form), status=400)
 

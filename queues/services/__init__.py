@@ -3,6 +3,7 @@
 from queues.services.availability import (
     availability_change_add,
     availability_change_delete,
+    availability_schedule,
     availability_slot_add,
     availability_slot_delete,
     freelancer_go_away,
@@ -25,7 +26,7 @@ from queues.services.tickets import (
 )
 
 __all__ = [
-    "availability_change_add", "availability_change_delete", "availability_slot_add", "availability_slot_delete",
+    "availability_change_add", "availability_change_delete", "availability_schedule", "availability_slot_add", "availability_slot_delete",
     "enqueue_route", "queue_settings_save", "freelancer_go_away", "freelancer_hand_over_if_off_shift", "queues_sweep", "ticket_escalate",
     "ticket_hand_over", "ticket_inhouse_assign", "ticket_intake", "ticket_note_add", "ticket_reassign",
     "ticket_reopen", "ticket_reply", "ticket_route", "ticket_send_back", "ticket_solve", "ticket_type_resolve",

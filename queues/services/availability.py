@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from accounts.models import Freelancer
 from core.audit import audit_record
-from queues.availability import is_on_shift, next_on_shift_at
+from queues.availability import is_on_shift, next_on_shift_at, slot_row, weekly_hours_in_zone
 from queues.errors import QueueError
 from queues.models import AvailabilityChange, AvailabilitySlot, Ticket
 from queues.services.tickets import ticket_hand_over
@@ -37,6 +37,33 @@ def availability_slot_add(*, freelancer: Freelancer, weekday: int, start_time: d
     audit_record(actor=actor, verb="availability.slot_added", target=freelancer, slot=str(slot),
                  program_id=program.pk if program else None)
     return slot
+
+
+@transaction.atomic
+def availability_schedule(*, freelancer: Freelancer, program, weekday: int, start_time: datetime.time,
+                          end_time: datetime.time, actor=None, on: datetime.date | None = None
+                          ) -> list[AvailabilitySlot]:
+    """A manager schedules weekly hours for the program, in the program's time zone (the coverage grid's).
+
+    They are kept in the freelancer's own time zone, like every slot, converted at this week's offsets (`on`):
+    hours that cross midnight there become two slots. When only one of the two zones changes its clocks, the
+    hours move by that hour in the program's time.
+    """
+    start, end = slot_row(weekday, start_time, end_time, None)[1:3]
+    if end <= start:
+        raise QueueError("The shift must end after it starts (split overnight shifts in two).", field="end_time")
+    on = on or timezone.now().astimezone(program.zone).date()
+    parts = weekly_hours_in_zone(weekday=weekday, start_minute=start, end_minute=end, from_zone=program.zone,
+                                 to_zone=freelancer.zone, on=on)
+    return [
+        availability_slot_add(freelancer=freelancer, program=program, actor=actor, weekday=day,
+                              start_time=_clock(part_start), end_time=_clock(part_end % (24 * 60)))
+        for day, part_start, part_end in parts
+    ]
+
+
+def _clock(minute: int) -> datetime.time:
+    return datetime.time(minute // 60, minute % 60)
 
 
 @transaction.atomic

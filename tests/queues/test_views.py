@@ -171,6 +171,42 @@ def test_coverage_grid_shows_gaps_and_manager_schedules(client, world):
     assert client.get(f"/manage/queues/{other.slug}/coverage/").status_code == 404
 
 
+def test_manager_schedules_in_the_program_time_zone_and_it_is_kept_in_the_freelancers(client, world):
+    # Given a New York program and a freelancer in Manila with no hours
+    program, manager, freelancer = world
+    program.time_zone = "America/New_York"
+    program.save()
+    freelancer.time_zone = "Asia/Manila"
+    freelancer.save()
+    AvailabilitySlot.objects.filter(freelancer=freelancer).delete()
+    client.force_login(manager)
+    # When the manager schedules Monday 09:00-17:00 as the coverage grid shows it (New York time)
+    response = client.post(f"/manage/queues/{program.slug}/coverage/", {
+        "schedule-freelancer": freelancer.pk, "schedule-weekday": 0, "schedule-start_time": "09:00",
+        "schedule-end_time": "17:00"})
+    assert response.status_code == 302
+    # Then the grid shows exactly those eight hours covered, and the freelancer's slots are in Manila time,
+    # split at their midnight (Manila is 13 hours ahead in winter, 12 in summer)
+    page = client.get(f"/manage/queues/{program.slug}/coverage/")
+    monday = page.context["coverage"]["rows"][0]["cells"]
+    assert [hour for hour, cell in enumerate(monday) if cell.count] == list(range(9, 17))
+    slots = sorted((s.weekday, s.start_time.hour, s.end_time.hour) for s in AvailabilitySlot.objects.filter(
+        freelancer=freelancer))
+    assert slots in ([(0, 22, 0), (1, 0, 6)], [(0, 21, 0), (1, 0, 5)])
+    assert all(row.program_hours.startswith("Mon ") for row in page.context["slots"])
+
+
+def test_scheduling_hours_that_end_before_they_start_is_refused(client, world):
+    program, manager, freelancer = world
+    before = AvailabilitySlot.objects.count()
+    client.force_login(manager)
+    response = client.post(f"/manage/queues/{program.slug}/coverage/", {
+        "schedule-freelancer": freelancer.pk, "schedule-weekday": 2, "schedule-start_time": "17:00",
+        "schedule-end_time": "09:00"})
+    assert response.status_code == 400 and "must end after it starts" in response.content.decode()
+    assert AvailabilitySlot.objects.count() == before
+
+
 def test_queue_settings_page_saves(client, world):
     program, manager, _freelancer = world
     client.force_login(manager)
