@@ -382,3 +382,16 @@ def test_portal_page_of_a_solved_ticket_offers_only_a_note(client, world):
     # a POST still reaches its form (and the service's rule answers)
     response = client.post(f"/portal/tickets/{ticket.pk}/note/", {"note-body": "for the record"})
     assert response.status_code == 302
+
+
+def test_queue_pages_refresh_themselves_with_their_filters(client, world):
+    # The lists poll their own URL (filters included) and swap in the same part of the page.
+    program, manager, freelancer = world
+    client.force_login(manager)
+    content = client.get("/manage/queues/?sla=breached&reason=bug").content.decode()
+    assert 'hx-get="/manage/queues/?sla=breached&amp;reason=bug"' in content
+    assert 'hx-select="#queue-list"' in content and 'id="queue-list"' in content
+    assert 'hx-select="#queue-counts"' in content and 'id="queue-counts"' in content
+    client.force_login(freelancer.user)
+    content = client.get("/portal/tickets/?page=1").content.decode()
+    assert 'hx-get="/portal/tickets/?page=1"' in content and 'id="my-queue"' in content
