@@ -22,12 +22,15 @@ from queues import selectors
 from queues.errors import IntakeError, WebhookSignatureError
 from queues.models import QueueSettings, Ticket
 from queues.serializers import (
+    CustomerMessageInSerializer,
+    CustomerMessageSerializer,
     TicketDetailSerializer,
     TicketIntakeSerializer,
     TicketListSerializer,
     TicketSerializer,
 )
 from queues.services.intake import ticket_intake, ticket_type_resolve
+from queues.services.tickets import ticket_customer_message
 
 logger = logging.getLogger(__name__)
 MAX_REQUEST_BYTES = 1024 * 1024
@@ -148,6 +151,38 @@ class TicketDetailAPI(generics.RetrieveAPIView):
         return ticket
 
 
+def _customer_message_response(ticket: Ticket, *, body: str, external_id: str) -> Response:
+    message, created = ticket_customer_message(ticket=ticket, body=body, external_id=external_id)
+    message.ticket = Ticket.objects.select_related("program", "assignee").get(pk=ticket.pk)
+    return Response(CustomerMessageSerializer(message).data,
+                    status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+class TicketCustomerMessageAPI(APIView):
+    """The customer wrote again on a ticket (a follow-up in the helpdesk)."""
+
+    @extend_schema(
+        request=CustomerMessageInSerializer,
+        responses={201: CustomerMessageSerializer,
+                   200: OpenApiResponse(CustomerMessageSerializer, description="Already received"),
+                   400: OpenApiResponse(description="Field errors, or the ticket is closed"),
+                   404: OpenApiResponse(description="Not a ticket of your programs")},
+        description="Record the customer's new message. A ticket pending on the customer is open again (its "
+                    "resolution clock restarts); a solved one is reopened; a closed one answers 400 (send the "
+                    "message in as a new ticket). The same external_id again answers 200 and changes nothing.",
+    )
+    def post(self, request, pk):
+        if _too_big(request):
+            return _too_big_response()
+        ticket = selectors.ticket_get_for_api(user=request.user, pk=pk)
+        if ticket is None:
+            raise Http404("No such ticket.")
+        serializer = CustomerMessageInSerializer(data=_json_body(request))
+        serializer.is_valid(raise_exception=True)
+        return _customer_message_response(ticket, body=serializer.validated_data["body"],
+                                          external_id=serializer.validated_data["external_id"])
+
+
 def verify_zendesk_signature(*, secret: str, timestamp: str, body: bytes, signature: str) -> None:
     """Zendesk signs base64(HMAC-SHA256(secret, timestamp + body)). Raise WebhookSignatureError when it does not match."""
     if not secret or not timestamp or not signature:
@@ -159,6 +194,19 @@ def verify_zendesk_signature(*, secret: str, timestamp: str, body: bytes, signat
         raise WebhookSignatureError("malformed signature")
     if not hmac.compare_digest(digest, given):
         raise WebhookSignatureError("wrong signature")
+
+
+def zendesk_comment(payload: dict) -> dict | None:
+    """The comment of a Zendesk "comment added" event ({"type": "zen:event-type:ticket.comment_added",
+    "detail": {ticket}, "event": {"comment": {...}}}), or None for any other payload (a new ticket)."""
+    if not str(payload.get("type") or "").endswith("ticket.comment_added"):
+        return None
+    detail = payload.get("detail") if isinstance(payload.get("detail"), dict) else {}
+    event = payload.get("event") if isinstance(payload.get("event"), dict) else {}
+    comment = event.get("comment") if isinstance(event.get("comment"), dict) else {}
+    author = comment.get("author") if isinstance(comment.get("author"), dict) else {}
+    return {"ticket_id": str(detail.get("id") or ""), "external_id": str(comment.get("id") or ""),
+            "body": str(comment.get("body") or ""), "by_staff": bool(author.get("is_staff"))}
 
 
 def zendesk_ticket_fields(payload: dict) -> dict:
@@ -221,7 +269,11 @@ class ZendeskWebhookAPI(APIView):
         except WebhookSignatureError as exc:
             logger.warning("queues: rejected Zendesk webhook for %s: %s", program_slug, exc)
             return Response({"detail": "Invalid webhook signature."}, status=status.HTTP_401_UNAUTHORIZED)
-        fields = zendesk_ticket_fields(_json_body(request))
+        payload = _json_body(request)
+        comment = zendesk_comment(payload)
+        if comment is not None:
+            return self.comment_added(program, comment)
+        fields = zendesk_ticket_fields(payload)
         tags = fields.pop("tags")
         type_value = fields.pop("ticket_type")
         if not type_value:
@@ -240,3 +292,13 @@ class ZendeskWebhookAPI(APIView):
             priority=data["priority"], source=Ticket.Source.ZENDESK,
         )
         return _ticket_response(ticket, program=program, created=created)
+
+    def comment_added(self, program: Program, comment: dict) -> Response:
+        """A comment on a ticket we hold: the customer's becomes a customer message; an agent's (our own replies,
+        synced back) changes nothing."""
+        if comment["by_staff"]:
+            return Response({"detail": "Ignored: written by an agent."}, status=status.HTTP_200_OK)
+        ticket = Ticket.objects.filter(program=program, external_id=comment["ticket_id"]).first()
+        if ticket is None or not comment["ticket_id"]:
+            raise Http404("No such ticket in this program.")
+        return _customer_message_response(ticket, body=comment["body"], external_id=comment["external_id"])

@@ -325,21 +325,29 @@ class Ticket(models.Model):
 
 
 class TicketMessage(models.Model):
-    """A reply to the customer or an internal note. Replies are exposed in the API for the helpdesk to pick up."""
+    """A reply to the customer, an internal note, or the customer writing again (sent in by the helpdesk).
+    Replies are exposed in the API for the helpdesk to pick up."""
 
     class Kind(models.TextChoices):
         REPLY = "reply", "Reply"
         NOTE = "note", "Internal note"
+        CUSTOMER = "customer", "Customer"
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages", db_index=False)  # see Meta
     kind = models.CharField(max_length=10, choices=Kind.choices)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     body = models.TextField()
+    external_id = models.CharField(max_length=100, blank=True,
+                                   help_text="The helpdesk's id of a customer message (a repeated delivery is ignored).")
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["ticket", "created_at"], name="ticket_message_thread")]
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "external_id"], condition=~models.Q(external_id=""),
+                                    name="ticket_message_unique_external_id"),
+        ]
 
     def __str__(self):
         return f"{self.get_kind_display()} on #{self.ticket_id}"
@@ -356,6 +364,7 @@ class TicketEvent(models.Model):
         REASSIGNED = "reassigned", "Reassigned"
         HANDED_OVER = "handed_over", "Handed over"
         REPLIED = "replied", "Replied"
+        CUSTOMER_REPLIED = "customer_replied", "Customer wrote"
         NOTE = "note", "Internal note"
         ESCALATED = "escalated", "Escalated"
         SENT_BACK = "sent_back", "Sent back to freelancers"

@@ -266,10 +266,14 @@ def queue_ready_freelancer_choices(*, program_id: int) -> list[tuple[int, str]]:
 # --- one ticket ----------------------------------------------------------------------------------------------
 
 def ticket_thread(*, ticket: Ticket, include_notes: bool = True) -> list:
+    """Replies, notes and the customer's later messages, oldest first (each knows its ticket: no query)."""
     qs = TicketMessage.objects.filter(ticket=ticket).select_related("author").order_by("created_at", "id")
     if not include_notes:
-        qs = qs.filter(kind=TicketMessage.Kind.REPLY)
-    return list(qs)
+        qs = qs.exclude(kind=TicketMessage.Kind.NOTE)
+    messages = list(qs)
+    for message in messages:
+        message.ticket = ticket
+    return messages
 
 
 def ticket_timeline(*, ticket: Ticket) -> list:

@@ -83,3 +83,19 @@ class TicketDetailSerializer(TicketListSerializer):
 
     def get_replies(self, obj) -> list[dict]:
         return ReplySerializer(getattr(obj, "api_replies", []), many=True).data
+
+
+class CustomerMessageInSerializer(serializers.Serializer):
+    """POST /api/v1/tickets/{id}/messages/: the customer wrote again."""
+
+    body = serializers.CharField(max_length=MAX_BODY_CHARS, trim_whitespace=False)
+    external_id = serializers.CharField(max_length=100, required=False, allow_blank=True, default="",
+                                        help_text="The helpdesk's id of this message: sending it again changes nothing.")
+
+
+class CustomerMessageSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    external_id = serializers.CharField(read_only=True)
+    body = serializers.CharField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    ticket = TicketSerializer(read_only=True)

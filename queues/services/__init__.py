@@ -14,6 +14,7 @@ from queues.services.intake import ticket_intake, ticket_type_resolve
 from queues.services.routing import enqueue_route, ticket_route
 from queues.services.sweep import queues_sweep
 from queues.services.tickets import (
+    ticket_customer_message,
     ticket_escalate,
     ticket_hand_over,
     ticket_inhouse_assign,
@@ -27,7 +28,7 @@ from queues.services.tickets import (
 
 __all__ = [
     "availability_change_add", "availability_change_delete", "availability_schedule", "availability_slot_add", "availability_slot_delete",
-    "enqueue_route", "queue_settings_save", "freelancer_go_away", "freelancer_hand_over_if_off_shift", "queues_sweep", "ticket_escalate",
+    "enqueue_route", "queue_settings_save", "ticket_customer_message", "freelancer_go_away", "freelancer_hand_over_if_off_shift", "queues_sweep", "ticket_escalate",
     "ticket_hand_over", "ticket_inhouse_assign", "ticket_intake", "ticket_note_add", "ticket_reassign",
     "ticket_reopen", "ticket_reply", "ticket_route", "ticket_send_back", "ticket_solve", "ticket_type_resolve",
 ]

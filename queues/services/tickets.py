@@ -1,4 +1,5 @@
-"""What people do with a ticket: reply, note, solve, reopen, escalate, assign, send back, reassign, hand over."""
+"""What people do with a ticket: reply, note, solve, reopen, escalate, assign, send back, reassign, hand over;
+and the customer writing again."""
 
 from django.db import transaction
 from django.utils import timezone
@@ -137,22 +138,62 @@ def ticket_solve(*, ticket: Ticket, actor, freelancer: Freelancer | None = None)
     return ticket
 
 
+def _reopen(ticket: Ticket, *, actor, reason: str, now) -> list[str]:
+    fields = _set_status(ticket, Ticket.Status.OPEN, now=now)
+    ticket.solved_at = None
+    ticket.solved_by = None
+    ticket.resolution_seconds = None
+    ticket.resolution_met = None
+    event_record(ticket=ticket, kind=TicketEvent.Kind.REOPENED, actor=actor, message=reason[:500], at=now)
+    if ticket.queue == Ticket.Queue.FREELANCER and ticket.assignee_id is None:
+        enqueue_route(ticket.pk)
+    return [*fields, "solved_at", "solved_by", "resolution_seconds", "resolution_met"]
+
+
 @transaction.atomic
 def ticket_reopen(*, ticket: Ticket, actor, reason: str = "") -> Ticket:
     ticket = _locked(ticket)
     if ticket.status != Ticket.Status.SOLVED:
         raise QueueError("Only a solved ticket can be reopened.", code="not_solved")
-    fields = _set_status(ticket, Ticket.Status.OPEN)
-    ticket.solved_at = None
-    ticket.solved_by = None
-    ticket.resolution_seconds = None
-    ticket.resolution_met = None
-    fields += ["solved_at", "solved_by", "resolution_seconds", "resolution_met", *refresh_next_due(ticket)]
+    fields = _reopen(ticket, actor=actor, reason=reason, now=timezone.now())
+    fields += refresh_next_due(ticket)
     ticket.save(update_fields=[*set(fields), "updated_at"])
-    event_record(ticket=ticket, kind=TicketEvent.Kind.REOPENED, actor=actor, message=reason[:500])
-    if ticket.queue == Ticket.Queue.FREELANCER and ticket.assignee_id is None:
-        enqueue_route(ticket.pk)
     return ticket
+
+
+@transaction.atomic
+def ticket_customer_message(*, ticket: Ticket, body: str, external_id: str = "") -> tuple[TicketMessage, bool]:
+    """The customer wrote again (the helpdesk sends it in); returns (message, created).
+
+    The same external id again returns the message received before and changes nothing. A ticket pending on
+    the customer is open again (its resolution clock restarts), a solved one is reopened; a closed ticket
+    refuses (the helpdesk starts a follow-up ticket for it).
+    """
+    body = _clean_text(body, field="body", label="The message")
+    external_id = (external_id or "").strip()
+    if len(external_id) > 100:
+        raise QueueError("The external id is too long (at most 100 characters).", field="external_id")
+    ticket = _locked(ticket)
+    if external_id:
+        existing = TicketMessage.objects.filter(ticket=ticket, external_id=external_id).first()
+        if existing is not None:
+            return existing, False
+    if ticket.status == Ticket.Status.CLOSED:
+        raise QueueError("This ticket is closed: send the customer's message in as a new ticket.", code="closed")
+    now = timezone.now()
+    message = TicketMessage.objects.create(ticket=ticket, kind=TicketMessage.Kind.CUSTOMER, body=body,
+                                           external_id=external_id, created_at=now)
+    event_record(ticket=ticket, kind=TicketEvent.Kind.CUSTOMER_REPLIED, at=now, message_id=message.pk,
+                 message="The customer wrote again.")
+    fields = []
+    if ticket.status == Ticket.Status.PENDING:
+        fields += _set_status(ticket, Ticket.Status.OPEN, now=now)
+    elif ticket.status == Ticket.Status.SOLVED:
+        fields += _reopen(ticket, actor=None, reason="The customer wrote again.", now=now)
+    fields += refresh_next_due(ticket)
+    if fields:
+        ticket.save(update_fields=[*set(fields), "updated_at"])
+    return message, True
 
 
 def _escalate(ticket: Ticket, *, reason: str, note: str, actor, escalated_by: Freelancer | None, now) -> list[str]:

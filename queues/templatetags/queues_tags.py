@@ -155,17 +155,21 @@ def form_fields(form) -> SafeString:
 
 @register.simple_tag
 def ticket_thread(thread) -> SafeString:
-    """The ticket's replies and internal notes (oldest first)."""
+    """The ticket's replies, internal notes and the customer's later messages (oldest first)."""
     zone = timezone.get_current_timezone()
     cards = []
     for message in thread:
+        who = message.author or "system"
         if message.kind == "note":
             css, kind = "border-warning bg-warning-subtle", "Internal note"
+        elif message.kind == "customer":
+            css, kind = "", "Customer"
+            who = message.ticket.requester_name or message.ticket.requester_email
         else:
             css, kind = "border-primary-subtle", "Reply"
         cards.append(
             f'<div class="card mb-2 {css}"><div class="card-body py-2"><div class="d-flex justify-content-between small '
-            f'text-muted"><span><strong>{kind}</strong> · {escape(str(message.author or "system"))}</span>'
+            f'text-muted"><span><strong>{kind}</strong> · {escape(str(who))}</span>'
             f"<span>{_local(message.created_at, zone=zone)}</span></div>"
             f'<div class="prewrap mt-1">{escape(message.body)}</div></div></div>'
         )

@@ -202,6 +202,7 @@ def test_openapi_schema_lists_the_endpoints(client):
     assert response.status_code == 200
     text = response.content.decode()
     assert "/api/v1/tickets/" in text and "/api/v1/webhooks/zendesk/{program_slug}/" in text
+    assert "/api/v1/tickets/{id}/messages/" in text and "tokenAuth" in text
 
 
 def test_broker_down_at_intake_still_answers_201_and_the_sweep_routes_later(api, program, settings,
@@ -301,3 +302,86 @@ def test_webhook_bad_payload_is_400(client, signed_program):
     assert zendesk_post(client, b"{not json").status_code == 400
     assert zendesk_post(client, json.dumps({"ticket": {"id": 5}}).encode()).status_code == 400
     assert not Ticket.objects.exists()
+
+
+# --- the customer writes again -------------------------------------------------------------------------------
+
+def follow_up(api, ticket, **data):
+    return api.post(f"{URL}{ticket.pk}/messages/", data=json.dumps(data), content_type="application/json")
+
+
+def test_a_follow_up_on_a_pending_ticket_opens_it_and_restarts_its_clock(api, program):
+    # Given a ticket pending on the customer for an hour, with two hours of resolution time left when it paused
+    import datetime
+
+    from django.utils import timezone
+
+    from queues.models import TicketEvent
+
+    paused = timezone.now() - datetime.timedelta(hours=1)
+    ticket = TicketFactory(program=program, status=Ticket.Status.PENDING, first_response_at=paused, sla_paused_at=paused,
+                           resolution_due_at=paused + datetime.timedelta(hours=2), next_due_at=None)
+    # When the helpdesk sends the customer's answer (HTML and all)
+    response = follow_up(api, ticket, body="Order 1234 <script>x()</script>", external_id="c-1")
+    # Then it is recorded as the customer's, the ticket is open, and the two hours run from now
+    assert response.status_code == 201
+    body = response.json()
+    assert body["ticket"]["status"] == "open" and body["external_id"] == "c-1"
+    ticket.refresh_from_db()
+    message = TicketMessage.objects.get(ticket=ticket)
+    assert (message.kind, message.body) == ("customer", "Order 1234 <script>x()</script>")
+    assert ticket.sla_paused_at is None and ticket.next_due_at == ticket.resolution_due_at
+    assert ticket.resolution_due_at > timezone.now() + datetime.timedelta(minutes=119)
+    assert ticket.events.filter(kind=TicketEvent.Kind.CUSTOMER_REPLIED).count() == 1
+    # And the same delivery again changes nothing
+    again = follow_up(api, ticket, body="Order 1234 <script>x()</script>", external_id="c-1")
+    assert again.status_code == 200 and again.json()["id"] == body["id"]
+    assert TicketMessage.objects.filter(ticket=ticket).count() == 1
+
+
+def test_a_follow_up_reopens_a_solved_ticket_and_a_closed_one_refuses(api, program):
+    from django.utils import timezone
+
+    solved = TicketFactory(program=program, status=Ticket.Status.SOLVED, solved_at=timezone.now(),
+                           resolution_met=True)
+    assert follow_up(api, solved, body="Still broken.").status_code == 201
+    solved.refresh_from_db()
+    assert solved.status == Ticket.Status.OPEN and solved.solved_at is None and solved.resolution_met is None
+    closed = TicketFactory(program=program, status=Ticket.Status.CLOSED)
+    response = follow_up(api, closed, body="Hello again")
+    assert response.status_code == 400 and "closed" in response.json()["non_field_errors"][0]
+    assert not TicketMessage.objects.filter(ticket=closed).exists()
+
+
+def test_a_follow_up_needs_a_body_and_a_ticket_of_your_programs(api, program):
+    ticket = TicketFactory(program=program)
+    response = follow_up(api, ticket, body="")
+    assert response.status_code == 400 and "body" in response.json()
+    other = TicketFactory(program=ProgramFactory())
+    assert follow_up(api, other, body="Hi").status_code == 404
+    big = api.post(f"{URL}{ticket.pk}/messages/", data=json.dumps({"body": "x" * 1024 * 1024}),
+                   content_type="application/json")
+    assert big.status_code == 400
+    assert not TicketMessage.objects.exists()
+
+
+def comment_event(ticket_id, *, comment_id=901, body="Here is the photo.", staff=False):
+    return json.dumps({"type": "zen:event-type:ticket.comment_added", "detail": {"id": str(ticket_id)},
+                       "event": {"comment": {"id": comment_id, "body": body,
+                                             "author": {"id": 5, "is_staff": staff}}}}).encode()
+
+
+def test_zendesk_comment_events_record_the_customers_messages_once(client, signed_program):
+    ticket = TicketFactory(program=signed_program, external_id="4711", status=Ticket.Status.PENDING)
+    assert zendesk_post(client, comment_event(4711)).status_code == 201
+    assert zendesk_post(client, comment_event(4711), timestamp="2026-03-01T10:07:00Z").status_code == 200
+    ticket.refresh_from_db()
+    assert ticket.status == Ticket.Status.OPEN
+    assert list(TicketMessage.objects.values_list("kind", "body")) == [("customer", "Here is the photo.")]
+    # an agent's comment (our own reply, synced back) changes nothing; an unknown ticket is 404
+    assert zendesk_post(client, comment_event(4711, comment_id=902, staff=True)).status_code == 200
+    assert zendesk_post(client, comment_event(9999, comment_id=903)).status_code == 404
+    assert TicketMessage.objects.count() == 1
+    # and a comment event with a bad signature stores nothing
+    assert zendesk_post(client, comment_event(4711, comment_id=904), signature="AAAA").status_code == 401
+    assert TicketMessage.objects.count() == 1

@@ -395,3 +395,17 @@ def test_queue_pages_refresh_themselves_with_their_filters(client, world):
     client.force_login(freelancer.user)
     content = client.get("/portal/tickets/?page=1").content.decode()
     assert 'hx-get="/portal/tickets/?page=1"' in content and 'id="my-queue"' in content
+
+
+def test_the_customers_later_messages_show_in_the_thread_escaped(client, world):
+    from queues.services import ticket_customer_message
+
+    program, _manager, freelancer = world
+    ticket = TicketFactory(program=program, assignee=freelancer, requester_name="Zoe Park",
+                           status=Ticket.Status.PENDING)
+    ticket_customer_message(ticket=ticket, body="Here it is <img src=x onerror=alert(1)>", external_id="m-1")
+    client.force_login(freelancer.user)
+    content = client.get(f"/portal/tickets/{ticket.pk}/").content.decode()
+    assert "<strong>Customer</strong> · Zoe Park" in content
+    assert "&lt;img src=x onerror=alert(1)&gt;" in content and "<img src=x" not in content
+    assert "Customer wrote" in content  # the timeline line
