@@ -2,6 +2,7 @@ from collections.abc import Iterable
 
 from django.db.models import Count, Prefetch, QuerySet
 
+from core.rawsql import PreparedQuery
 from programs.models import (
     Announcement,
     EscalationRule,
@@ -18,6 +19,19 @@ def program_list(*, user) -> QuerySet[Program]:
     if user.is_superuser:
         return Program.objects.all()
     return Program.objects.filter(managers=user)
+
+
+_MANAGED_PROGRAM_IDS = PreparedQuery(
+    lambda user_id: Program.objects.filter(managers=user_id).order_by().values_list("pk"), "user_id")
+
+
+def program_ids_for(*, user) -> list[int]:
+    """The ids of program_list(user=user), by a query compiled once: manager pages scope every read by them."""
+    if not user.is_authenticated:
+        return []
+    if user.is_superuser:
+        return list(Program.objects.order_by().values_list("pk", flat=True))
+    return [pk for (pk,) in _MANAGED_PROGRAM_IDS.rows(user_id=user.pk)]
 
 
 def program_get(*, user, slug: str) -> Program | None:

@@ -25,3 +25,23 @@ def test_fetch_one_answers_none_for_no_row_and_for_an_empty_outer_join():
            f"LEFT JOIN {User._meta.db_table} o ON o.id = -u.id WHERE u.id = %s")
     found, other = fetch_one(sql, [user.pk], User, User)
     assert found == user and other is None
+
+
+def test_prepared_query_runs_its_compiled_sql_with_new_values(django_assert_num_queries):
+    from core.rawsql import PreparedQuery
+
+    ana, bo = UserFactory(display_name="Ana"), UserFactory(display_name="Bo")
+    query = PreparedQuery(lambda user_id: User.objects.filter(pk=user_id, is_active=True).values_list("display_name"),
+                          "user_id")
+    assert query.rows(user_id=ana.pk) == [("Ana",)]
+    with django_assert_num_queries(1):
+        assert query.rows(user_id=bo.pk) == [("Bo",)]
+    assert query.rows(user_id=-1) == []
+
+
+def test_prepared_query_refuses_a_name_that_is_not_a_parameter():
+    from core.rawsql import PreparedQuery
+
+    query = PreparedQuery(lambda user_id: User.objects.filter(is_active=True).values_list("pk"), "user_id")
+    with pytest.raises(ValueError):
+        query.rows(user_id=1)
