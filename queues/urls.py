@@ -20,6 +20,7 @@ urlpatterns = [
          name="availability_delete"),
     # Manage
     path("manage/queues/", views.InhouseQueueView.as_view(), name="inhouse_queue"),
+    path("manage/queues/counts/", views.InhouseCountsView.as_view(), name="inhouse_counts"),
     path("manage/queues/tickets/", views.TicketSearchView.as_view(), name="ticket_list"),
     path("manage/queues/tickets/<int:pk>/", views.ManageTicketView.as_view(), name="manage_ticket"),
     path("manage/queues/tickets/<int:pk>/<slug:action>/", views.ManageTicketView.as_view(),

@@ -219,6 +219,8 @@ class Command(BaseCommand):
             pages = [
                 ("freelancer queue", freelancer.user, "/portal/tickets/"),
                 ("in-house queue", manager, "/manage/queues/"),
+                # its headline numbers, which the page fetches right after it loads (they read every active ticket)
+                ("in-house counts", manager, "/manage/queues/counts/"),
                 ("ticket page (portal)", freelancer.user, f"/portal/tickets/{ticket.pk}/"),
                 ("ticket page (manage)", manager, f"/manage/queues/tickets/{ticket.pk}/"),
             ]
