@@ -9,6 +9,7 @@ Program model; it builds on ManagerRequiredMixin here.
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import Http404
 from django.template.response import TemplateResponse
+from django_htmx.http import HttpResponseClientRefresh
 
 
 class _RoleRequiredMixin(LoginRequiredMixin):
@@ -17,6 +18,10 @@ class _RoleRequiredMixin(LoginRequiredMixin):
 
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
+            if getattr(request, "htmx", False):
+                # A page polling in the background after the session ended: reload the whole page (which then
+                # goes to the login page) rather than swap the login form into a part of it.
+                return HttpResponseClientRefresh()
             return self.handle_no_permission()
         if not getattr(request.user, self.role_check, False):
             return TemplateResponse(

@@ -61,6 +61,12 @@ def test_anonymous_is_sent_to_login(client):
     assert response.url.startswith("/accounts/login/")
 
 
+def test_a_background_refresh_after_the_session_ended_reloads_the_page(client):
+    # htmx polling (the queue pages) must not swap the login form into a part of the page
+    response = client.get("/portal/tickets/", HTTP_HX_REQUEST="true")
+    assert response.status_code == 200 and response["HX-Refresh"] == "true" and not response.content
+
+
 def test_wrong_login_gives_one_message_whether_or_not_the_email_exists(client):
     UserFactory(email="real@example.test")
     wrong_password = client.post("/accounts/login/", {"username": "real@example.test", "password": "nope"})
