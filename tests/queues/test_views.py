@@ -417,3 +417,11 @@ def test_the_customers_later_messages_show_in_the_thread_escaped(client, world):
     assert "<strong>Customer</strong> · Zoe Park" in content
     assert "&lt;img src=x onerror=alert(1)&gt;" in content and "<img src=x" not in content
     assert "Customer wrote" in content  # the timeline line
+
+
+def test_the_freelancers_tab_title_counts_their_open_tickets(client, world):
+    # (the list polls the page, and htmx takes the new title along: a tab in the background shows new work)
+    program, _manager, freelancer = world
+    TicketFactory.create_batch(3, program=program, assignee=freelancer)
+    client.force_login(freelancer.user)
+    assert "<title>(3) My tickets · Flexdesk</title>" in client.get("/portal/tickets/").content.decode()
