@@ -147,6 +147,8 @@ def _make_tickets(*, program, prefix, count, types, freelancers, inhouse_users, 
     for ticket, (plan, freelancer, inhouse) in zip(tickets, plans, strict=True):
         created = ticket.created_at
         response_minutes = rng.choice([4, 8, 12, 15, 20, 25, 30, 40, 45, 50, 55, 70, 95])
+        if plan == "pending":  # asked the customer a question early on
+            response_minutes = min(response_minutes, 45)
         if plan == "open" and freelancer is not None:
             if open_load.get(freelancer.pk, 0) >= 2:
                 plan = "waiting"
