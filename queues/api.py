@@ -28,6 +28,7 @@ from queues.serializers import (
     TicketIntakeSerializer,
     TicketListSerializer,
     TicketSerializer,
+    ticket_payload,
 )
 from queues.services.intake import ticket_intake, ticket_type_resolve
 from queues.services.tickets import ticket_customer_message
@@ -85,7 +86,7 @@ def _ticket_response(ticket: Ticket, *, program: Program, created: bool) -> Resp
     if not created or settings.CELERY_TASK_ALWAYS_EAGER:
         ticket = Ticket.objects.select_related("assignee").get(pk=ticket.pk)
     ticket.program = program
-    return Response(TicketSerializer(ticket).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+    return Response(ticket_payload(ticket), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
 class TicketListCreateAPI(generics.ListAPIView):

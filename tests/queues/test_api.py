@@ -385,3 +385,13 @@ def test_zendesk_comment_events_record_the_customers_messages_once(client, signe
     # and a comment event with a bad signature stores nothing
     assert zendesk_post(client, comment_event(4711, comment_id=904), signature="AAAA").status_code == 401
     assert TicketMessage.objects.count() == 1
+
+
+def test_the_written_out_intake_answer_is_the_serializers(program):
+    from queues.serializers import TicketSerializer, ticket_payload
+
+    freelancer = on_duty_freelancer(program)
+    tickets = [TicketFactory(program=program), TicketFactory(program=program, assignee=freelancer),
+               TicketFactory(program=program, sla_due_at=None)]
+    for ticket in tickets:
+        assert ticket_payload(ticket) == TicketSerializer(ticket).data
