@@ -28,3 +28,9 @@ class FreelancerProfileForm(forms.ModelForm):
         model = Freelancer
         fields = ["legal_name", "time_zone", "country", "payout_currency", "payout_method", "languages", "skills"]
         widgets = {"languages": forms.CheckboxSelectMultiple, "skills": forms.CheckboxSelectMultiple}
+
+    def __init__(self, *args, legal_name_lock: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        if legal_name_lock:  # a disabled field keeps its saved value whatever is posted
+            self.fields["legal_name"].disabled = True
+            self.fields["legal_name"].help_text = legal_name_lock

@@ -6,6 +6,7 @@ from django.urls import reverse_lazy
 from django.views.generic import TemplateView, UpdateView
 
 from accounts.forms import EmailAuthenticationForm, FreelancerProfileForm, ProfileForm
+from accounts.name_lock import legal_name_lock_reason
 from accounts.selectors import home_url_for
 
 
@@ -54,7 +55,7 @@ class ProfileView(LoginRequiredMixin, UpdateView):
         profile = getattr(self.request.user, "freelancer_profile", None)
         if profile is not None:
             context["freelancer_form"] = kwargs.get("freelancer_form") or FreelancerProfileForm(
-                instance=profile, prefix="freelancer"
+                instance=profile, prefix="freelancer", legal_name_lock=legal_name_lock_reason(profile)
             )
         return context
 
@@ -63,7 +64,8 @@ class ProfileView(LoginRequiredMixin, UpdateView):
         form = self.get_form()
         profile = getattr(request.user, "freelancer_profile", None)
         freelancer_form = (
-            FreelancerProfileForm(request.POST, instance=profile, prefix="freelancer") if profile else None
+            FreelancerProfileForm(request.POST, instance=profile, prefix="freelancer",
+                                  legal_name_lock=legal_name_lock_reason(profile)) if profile else None
         )
         if form.is_valid() and (freelancer_form is None or freelancer_form.is_valid()):
             form.save()

@@ -6,4 +6,8 @@ class ContractsConfig(AppConfig):
     verbose_name = "Contracts"
 
     def ready(self):
+        from accounts.name_lock import register_legal_name_lock
         from contracts import checks  # noqa: F401 — registers the vault key system check
+        from contracts.selectors import legal_name_locked_by_signed_contract
+
+        register_legal_name_lock(legal_name_locked_by_signed_contract)

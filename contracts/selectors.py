@@ -124,6 +124,14 @@ def freelancers_at_weekly_cap(*, program_id: int, freelancer_ids, on: datetime.d
     return {fid for fid, cap in caps.items() if worked[fid] >= cap}
 
 
+def legal_name_locked_by_signed_contract(freelancer) -> str:
+    """Why the freelancer may no longer change their legal name in their profile ("" while they may)."""
+    if Contract.objects.filter(freelancer=freelancer, signed_at__isnull=False).exists():
+        return ("Your signed contracts carry this name, so it is not changed here: ask your program manager, "
+                "and an admin updates it.")
+    return ""
+
+
 def freelancer_program_ids(*, freelancer_id: int) -> QuerySet:
     """Programs the freelancer works in or is joining (any contract past draft that has not ended)."""
     return (

@@ -338,3 +338,42 @@ def test_vault_page_query_count_does_not_grow(client, program, manager, django_a
         credential_reveal(credential=credential, freelancer=grant.contract.freelancer, ip_address=None)
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get("/manage/contracts/vault/")
+
+
+def _profile_post(client, freelancer, legal_name):
+    return client.post("/accounts/profile/", {
+        "display_name": freelancer.user.display_name, "time_zone": "UTC",
+        "freelancer-legal_name": legal_name, "freelancer-time_zone": "Europe/Warsaw", "freelancer-country": "PL",
+        "freelancer-payout_currency": "EUR", "freelancer-payout_method": freelancer.payout_method,
+        "freelancer-languages": [lang.pk for lang in freelancer.languages.all()],
+    })
+
+
+def test_a_signed_contract_locks_the_legal_name_in_the_profile(client):
+    # Given a freelancer whose contract carries their signed legal name
+    from django.utils import timezone
+
+    from tests.contracts.factories import ContractFactory
+
+    contract = ContractFactory(signed_at=timezone.now())
+    freelancer = contract.freelancer
+    name = freelancer.legal_name
+    client.force_login(freelancer.user)
+    # When they post a new legal name with the rest of their profile
+    page = client.get("/accounts/profile/").content.decode()
+    response = _profile_post(client, freelancer, "Somebody Else")
+    # Then the rest is saved but the name is not, and the page says why
+    assert response.status_code == 302
+    freelancer.refresh_from_db()
+    assert freelancer.legal_name == name and freelancer.payout_currency == "EUR"
+    assert "Your signed contracts carry this name" in page
+
+
+def test_before_signing_a_freelancer_corrects_their_legal_name(client):
+    from tests.contracts.factories import ContractFactory
+
+    contract = ContractFactory(status="sent", signed_at=None)
+    client.force_login(contract.freelancer.user)
+    assert _profile_post(client, contract.freelancer, "Ana María Reyes").status_code == 302
+    contract.freelancer.refresh_from_db()
+    assert contract.freelancer.legal_name == "Ana María Reyes"
