@@ -37,6 +37,28 @@ def user_invite(*, user: User, invited_by: User | None = None, program_name: str
 
 
 @transaction.atomic
+def inhouse_user_get_or_create(*, email: str, role: str, display_name: str = "") -> tuple[User, bool]:
+    """The support manager or in-house agent with this email, made (with no password yet) if missing."""
+    if role not in (User.Role.MANAGER, User.Role.AGENT):
+        raise AccountError("Pick support manager or in-house agent.", field="role")
+    email = email.strip().lower()
+    user = User.objects.filter(email__iexact=email).first()
+    if user is None:
+        user = User(email=email, display_name=display_name.strip()[:150], role=role)
+        user.set_unusable_password()
+        user.full_clean()
+        user.save()
+        return user, True
+    if user.role == User.Role.FREELANCER:
+        raise AccountError("This email belongs to a freelancer; the in-house team needs an account of its own.",
+                           field="email")
+    if user.role == User.Role.NONE:
+        user.role = role
+        user.save(update_fields=["role"])
+    return user, False
+
+
+@transaction.atomic
 def freelancer_get_or_create(
     *, email: str, legal_name: str, time_zone: str = "UTC", country: str = "", payout_currency: str = "USD",
     language_ids=(), skill_ids=(),

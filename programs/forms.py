@@ -424,3 +424,11 @@ class AnnouncementForm(forms.ModelForm):
         model = Announcement
         fields = ["kind", "title", "body"]
         widgets = {"body": forms.Textarea(attrs={"rows": 6})}
+
+
+class TeamMemberForm(forms.Form):
+    email = forms.EmailField()
+    display_name = forms.CharField(max_length=150, required=False, label="Name",
+                                   help_text="For someone new to Flexdesk: they get an invitation to set a password.")
+    role = forms.ChoiceField(choices=[("agent", "In-house agent"), ("manager", "Support manager")], initial="agent",
+                             help_text="Agents work the queues; managers also plan, hire, contract and pay.")

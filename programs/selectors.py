@@ -96,3 +96,8 @@ def announcement_list_published(*, program_ids: Iterable[int]) -> QuerySet[Annou
         .select_related("program", "author")
         .order_by("-published_at", "-id")
     )
+
+
+def program_team(*, program: Program) -> list:
+    """The program's support managers and in-house agents: managers first, then by name."""
+    return sorted(program.managers.all(), key=lambda u: (u.role != "manager", (u.display_name or u.email).lower()))

@@ -448,3 +448,44 @@ def announcement_withdraw(*, announcement: Announcement, actor) -> Announcement:
 def announcement_delete(*, announcement: Announcement, actor) -> None:
     audit_record(actor=actor, verb="announcement.deleted", target=announcement.program, title=announcement.title)
     announcement.delete()
+
+
+# --- the program's in-house team ------------------------------------------------------------------------------
+
+@transaction.atomic
+def program_member_add(*, program: Program, email: str, role: str, actor, display_name: str = ""):
+    """Put a support manager or in-house agent on the program's team; returns (user, invited).
+
+    Someone new gets an account and an invitation to set a password (so does anyone who never set one); someone
+    with an account is told by e-mail. A freelancer's email is refused: the in-house team needs its own account.
+    """
+    from django.core.mail import send_mail
+
+    from accounts.services import inhouse_user_get_or_create, user_invite
+
+    user, _created = inhouse_user_get_or_create(email=email, role=role, display_name=display_name)
+    if program.managers.filter(pk=user.pk).exists():
+        raise ProgramError(f"{user} is on this program's team already.", field="email")
+    program.managers.add(user)
+    audit_record(actor=actor, verb="program.member_added", target=program, user_id=user.pk, role=user.role)
+    invited = not user.has_usable_password()
+    if invited:
+        user_invite(user=user, invited_by=actor, program_name=program.name)
+    else:
+        transaction.on_commit(lambda: send_mail(
+            f"You're on the {program.name} team in Flexdesk",
+            f"{actor} added you to {program.name}. It is in your programs when you sign in.", None, [user.email],
+        ))
+    return user, invited
+
+
+@transaction.atomic
+def program_member_remove(*, program: Program, user, actor) -> None:
+    """Take someone off the program's team (their account stays). The last support manager stays."""
+    if not program.managers.filter(pk=user.pk).exists():
+        raise ProgramError(f"{user} is not on this program's team.")
+    others = program.managers.filter(role="manager", is_active=True).exclude(pk=user.pk)
+    if user.role == "manager" and not others.exists():
+        raise ProgramError("A program needs a support manager: add another one before taking this one off.")
+    program.managers.remove(user)
+    audit_record(actor=actor, verb="program.member_removed", target=program, user_id=user.pk)

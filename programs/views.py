@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.generic import CreateView, ListView, TemplateView, UpdateView, View
 
@@ -449,3 +450,44 @@ class AnnouncementActionView(AnnouncementObjectMixin, View):
         else:
             messages.success(request, done)
         return redirect(self.announcements_url())
+
+
+class ProgramTeamView(ProgramManagerRequiredMixin, TemplateView):
+    """The program's in-house team: support managers and agents. Managers add and take off members."""
+
+    template_name = "programs/team.html"
+
+    def get_context_data(self, form=None, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["team"] = selectors.program_team(program=self.program)
+        context["can_edit"] = self.request.user.is_manager
+        context["form"] = form or forms.TeamMemberForm()
+        return context
+
+    def post(self, request, *args, **kwargs):
+        if not request.user.is_manager:
+            return TemplateResponse(request, "accounts/wrong_role.html",
+                                    {"message": "Only support managers change a program's team."}, status=403)
+        if kwargs.get("action") == "remove":
+            member = self.program.managers.filter(pk=kwargs.get("user_id")).first()
+            if member is None:
+                raise Http404("Not on this program's team.")
+            try:
+                services.program_member_remove(program=self.program, user=member, actor=request.user)
+            except DomainError as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(request, f"{member} is off the {self.program.name} team.")
+            return redirect("programs:team", program_slug=self.program.slug)
+        form = forms.TeamMemberForm(request.POST)
+        if form.is_valid():
+            try:
+                user, invited = services.program_member_add(program=self.program, actor=request.user,
+                                                            **form.cleaned_data)
+            except (DomainError, ValidationError) as exc:
+                add_error_to_form(form, exc)
+            else:
+                how = "They got an invitation to set a password." if invited else "They got an e-mail about it."
+                messages.success(request, f"{user} is on the {self.program.name} team. {how}")
+                return redirect("programs:team", program_slug=self.program.slug)
+        return self.render_to_response(self.get_context_data(form=form), status=400)
