@@ -478,7 +478,7 @@ class ProgramTeamView(ProgramManagerRequiredMixin, TemplateView):
                 messages.error(request, exc.message)
             else:
                 messages.success(request, f"{member} is off the {self.program.name} team.")
-            return redirect("programs:team", program_slug=self.program.slug)
+            return redirect("programs:inhouse_team", program_slug=self.program.slug)
         form = forms.TeamMemberForm(request.POST)
         if form.is_valid():
             try:
@@ -489,5 +489,5 @@ class ProgramTeamView(ProgramManagerRequiredMixin, TemplateView):
             else:
                 how = "They got an invitation to set a password." if invited else "They got an e-mail about it."
                 messages.success(request, f"{user} is on the {self.program.name} team. {how}")
-                return redirect("programs:team", program_slug=self.program.slug)
+                return redirect("programs:inhouse_team", program_slug=self.program.slug)
         return self.render_to_response(self.get_context_data(form=form), status=400)

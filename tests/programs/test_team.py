@@ -18,7 +18,7 @@ def team(client):
 
 
 def add(client, **data):
-    return client.post("/manage/programs/shop/team/", {"role": "agent", "display_name": "", **data})
+    return client.post("/manage/programs/shop/inhouse-team/", {"role": "agent", "display_name": "", **data})
 
 
 def test_a_manager_adds_someone_new_who_is_invited(client, team, django_capture_on_commit_callbacks):
@@ -31,7 +31,7 @@ def test_a_manager_adds_someone_new_who_is_invited(client, team, django_capture_
     assert program.managers.filter(pk=sam.pk).exists()
     assert [m.to for m in mail.outbox] == [["sam@example.test"]] and "choose a password" in mail.outbox[0].body.lower()
     assert AuditLog.objects.filter(verb="program.member_added").exists()
-    page = client.get("/manage/programs/shop/team/").content.decode()
+    page = client.get("/manage/programs/shop/inhouse-team/").content.decode()
     assert "Sam Lee" in page and "invited" in page
 
 
@@ -64,9 +64,9 @@ def test_the_last_manager_stays_and_others_can_be_taken_off(client, team):
     program, manager = team
     agent = UserFactory(role=User.Role.AGENT)
     program.managers.add(agent)
-    client.post(f"/manage/programs/shop/team/remove/{manager.pk}/")
+    client.post(f"/manage/programs/shop/inhouse-team/remove/{manager.pk}/")
     assert program.managers.filter(pk=manager.pk).exists()  # the only support manager
-    client.post(f"/manage/programs/shop/team/remove/{agent.pk}/")
+    client.post(f"/manage/programs/shop/inhouse-team/remove/{agent.pk}/")
     assert not program.managers.filter(pk=agent.pk).exists() and User.objects.filter(pk=agent.pk).exists()
 
 
@@ -75,22 +75,29 @@ def test_only_the_programs_managers_change_its_team(client, team):
     agent = UserFactory(role=User.Role.AGENT)
     program.managers.add(agent)
     client.force_login(agent)
-    assert client.get("/manage/programs/shop/team/").status_code == 200  # agents see the team
+    assert client.get("/manage/programs/shop/inhouse-team/").status_code == 200  # agents see the team
     assert add(client, email="new@example.test").status_code == 403
     assert not User.objects.filter(email="new@example.test").exists()
     client.force_login(ManagerFactory())  # a manager of other programs
-    assert client.get("/manage/programs/shop/team/").status_code == 404
+    assert client.get("/manage/programs/shop/inhouse-team/").status_code == 404
     assert add(client, email="new@example.test").status_code == 404
     outsider = UserFactory(role=User.Role.AGENT)
     client.force_login(program.managers.filter(role="manager").first())
-    assert client.post(f"/manage/programs/shop/team/remove/{outsider.pk}/").status_code == 404
+    assert client.post(f"/manage/programs/shop/inhouse-team/remove/{outsider.pk}/").status_code == 404
 
 
 def test_team_page_query_count_does_not_grow(client, team, django_assert_max_num_queries):
     program, _manager = team
-    client.get("/manage/programs/shop/team/")
+    client.get("/manage/programs/shop/inhouse-team/")
     with django_assert_max_num_queries(8):
-        client.get("/manage/programs/shop/team/")
+        client.get("/manage/programs/shop/inhouse-team/")
     program.managers.add(*[UserFactory(role=User.Role.AGENT) for _ in range(15)])
     with django_assert_max_num_queries(8):
-        assert client.get("/manage/programs/shop/team/").status_code == 200
+        assert client.get("/manage/programs/shop/inhouse-team/").status_code == 200
+
+
+def test_the_in_house_team_leaves_the_dashboards_freelancer_team_its_url():
+    from django.urls import resolve
+
+    assert resolve("/manage/programs/shop/team/").view_name == "dashboard:program_team"
+    assert resolve("/manage/programs/shop/inhouse-team/").view_name == "programs:inhouse_team"
