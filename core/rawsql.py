@@ -18,7 +18,8 @@ def select_columns(model: type[models.Model], alias: str) -> str:
 
 @cache
 def _converters(model: type[models.Model], alias: str) -> tuple:
-    """(attnames, [(index, [converter, …]), …]) for reading the model's columns from the `alias` database."""
+    """(attnames, [(index, column expression, [converter, …]), …]): how to read the model's columns from the
+    `alias` database (only the columns that have converters are listed)."""
     connection = connections[alias]
     fields = model._meta.concrete_fields
     converting = []

@@ -2,6 +2,7 @@ from collections.abc import Iterable
 
 from django.db.models import Count, Prefetch, QuerySet
 
+from accounts.models import User
 from core.rawsql import PreparedQuery
 from programs.models import (
     Announcement,
@@ -100,4 +101,5 @@ def announcement_list_published(*, program_ids: Iterable[int]) -> QuerySet[Annou
 
 def program_team(*, program: Program) -> list:
     """The program's support managers and in-house agents: managers first, then by name."""
-    return sorted(program.managers.all(), key=lambda u: (u.role != "manager", (u.display_name or u.email).lower()))
+    return sorted(program.managers.all(),
+                  key=lambda u: (u.role != User.Role.MANAGER, (u.display_name or u.email).lower()))

@@ -10,10 +10,13 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from accounts.models import User
+from accounts.services import inhouse_user_get_or_create, user_invite
 from core.audit import audit_record
 from core.errors import check_transition
 from programs.errors import ActivationRefused, ProgramError
@@ -459,10 +462,6 @@ def program_member_add(*, program: Program, email: str, role: str, actor, displa
     Someone new gets an account and an invitation to set a password (so does anyone who never set one); someone
     with an account is told by e-mail. A freelancer's email is refused: the in-house team needs its own account.
     """
-    from django.core.mail import send_mail
-
-    from accounts.services import inhouse_user_get_or_create, user_invite
-
     user, _created = inhouse_user_get_or_create(email=email, role=role, display_name=display_name)
     if program.managers.filter(pk=user.pk).exists():
         raise ProgramError(f"{user} is on this program's team already.", field="email")
@@ -484,8 +483,8 @@ def program_member_remove(*, program: Program, user, actor) -> None:
     """Take someone off the program's team (their account stays). The last support manager stays."""
     if not program.managers.filter(pk=user.pk).exists():
         raise ProgramError(f"{user} is not on this program's team.")
-    others = program.managers.filter(role="manager", is_active=True).exclude(pk=user.pk)
-    if user.role == "manager" and not others.exists():
+    others = program.managers.filter(role=User.Role.MANAGER, is_active=True).exclude(pk=user.pk)
+    if user.role == User.Role.MANAGER and not others.exists():
         raise ProgramError("A program needs a support manager: add another one before taking this one off.")
     program.managers.remove(user)
     audit_record(actor=actor, verb="program.member_removed", target=program, user_id=user.pk)

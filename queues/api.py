@@ -299,7 +299,8 @@ class ZendeskWebhookAPI(APIView):
         synced back) changes nothing."""
         if comment["by_staff"]:
             return Response({"detail": "Ignored: written by an agent."}, status=status.HTTP_200_OK)
-        ticket = Ticket.objects.filter(program=program, external_id=comment["ticket_id"]).first()
-        if ticket is None or not comment["ticket_id"]:
+        ticket = (Ticket.objects.filter(program=program, external_id=comment["ticket_id"]).first()
+                  if comment["ticket_id"] else None)
+        if ticket is None:
             raise Http404("No such ticket in this program.")
         return _customer_message_response(ticket, body=comment["body"], external_id=comment["external_id"])

@@ -111,6 +111,11 @@ def slot_row(weekday, start, end, program_id) -> tuple[int, int, int, int | None
     return int(weekday), _minute_of_day(start), _minute_of_day(end) or 24 * 60, program_id
 
 
+def clock_label(minute: int) -> str:
+    """Minutes after midnight as "HH:MM" (24 * 60 is "24:00", the end of the day)."""
+    return f"{minute // 60:02d}:{minute % 60:02d}"
+
+
 def _minute_of_day(value) -> int:
     if isinstance(value, datetime.time):
         return value.hour * 60 + value.minute

@@ -19,6 +19,7 @@ from django.utils import timezone
 from accounts.models import Freelancer
 from core.models import TimeStampedModel
 from programs.models import Channel, Program, TicketType
+from queues.availability import clock_label
 
 DEFAULT_ESCALATION_REASONS = [
     ["too_complex", "Too complex"],
@@ -411,7 +412,7 @@ class AvailabilitySlot(models.Model):
         indexes = [models.Index(fields=["freelancer", "weekday"], name="availability_slot_weekday")]
 
     def __str__(self):
-        return f"{WEEKDAYS[self.weekday]} {self.start_time:%H:%M}–{self.end_time:%H:%M}"
+        return f"{WEEKDAYS[self.weekday]} {clock_label(self.start_minute)}–{clock_label(self.end_minute)}"
 
     @property
     def start_minute(self) -> int:

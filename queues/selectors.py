@@ -17,6 +17,7 @@ from programs.models import Program
 from programs.selectors import program_ids_for, program_list
 from queues.availability import (
     availability_intervals,
+    clock_label,
     is_on_shift,
     is_on_shift_rows,
     slot_row,
@@ -453,7 +454,7 @@ def slots_with_program_hours(*, program, slots, on: datetime.date | None = None)
         parts = weekly_hours_in_zone(weekday=slot.weekday, start_minute=slot.start_minute, end_minute=slot.end_minute,
                                      from_zone=slot.freelancer.zone, to_zone=program.zone, on=on)
         slot.program_hours = ", ".join(
-            f"{WEEKDAYS[day][:3]} {start // 60:02d}:{start % 60:02d}–{end // 60:02d}:{end % 60:02d}"
+            f"{WEEKDAYS[day][:3]} {clock_label(start)}–{clock_label(end)}"
             for day, start, end in parts)
     return slots
 
