@@ -1,6 +1,5 @@
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
-from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -10,6 +9,7 @@ from django.utils.http import urlsafe_base64_encode
 from accounts.errors import AccountError
 from accounts.models import Freelancer, User
 from core.audit import audit_record
+from core.outbox import email_enqueue
 
 
 def user_invite_link(*, user: User) -> str:
@@ -26,13 +26,9 @@ def user_invite(*, user: User, invited_by: User | None = None, program_name: str
         "accounts/email/invite.txt", {"user": user, "link": link, "program_name": program_name}
     )
     audit_record(actor=invited_by, verb="user.invited", target=user)
-    transaction.on_commit(
-        lambda: send_mail(
-            f"You're invited to Flexdesk{f' — {program_name}' if program_name else ''}",
-            body,
-            None,
-            [user.email],
-        )
+    email_enqueue(
+        to=[user.email], subject=f"You're invited to Flexdesk{f' — {program_name}' if program_name else ''}",
+        body=body, about=user,
     )
 
 

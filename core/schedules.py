@@ -19,6 +19,11 @@ def default_schedules() -> list[dict]:
     return items
 
 
+def retired_schedules() -> list[str]:
+    """Names of jobs an app no longer has (each app's schedules.RETIRED): registration removes them."""
+    return [name for _app, module in app_modules("schedules") for name in getattr(module, "RETIRED", [])]
+
+
 @transaction.atomic
 def periodic_tasks_setup() -> list[str]:
     from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
@@ -38,4 +43,18 @@ def periodic_tasks_setup() -> list[str]:
             defaults.update(crontab=crontab, interval=None)
         _task, created = PeriodicTask.objects.update_or_create(name=item["name"], defaults=defaults)
         lines.append(f"{'created' if created else 'updated'}: {item['name']} → {item['task']}")
+    for name in retired_schedules():
+        if PeriodicTask.objects.filter(name=name).delete()[0]:
+            lines.append(f"removed: {name}")
     return lines
+
+
+SCHEDULES = [
+    {
+        "name": "core: retry due outbox deliveries",
+        "task": "core.tasks.outbox_deliver_due_task",
+        "every_seconds": 60,
+        "description": "Send outbox messages whose retry is due or whose delivery task never reached a worker "
+        "(the broker was down). Same code: manage.py outbox_deliver_due.",
+    },
+]

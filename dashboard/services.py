@@ -4,7 +4,6 @@ import datetime
 import logging
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -13,6 +12,7 @@ from django.utils import timezone
 from accounts.models import User
 from core.audit import audit_record
 from core.locks import lock_one
+from core.outbox import email_enqueue
 from core.tokens import token_new
 from dashboard.metrics import percent
 from dashboard.models import DailyRollup, WeeklySummary
@@ -78,7 +78,7 @@ def weekly_summary_send(*, program_id: int, week_start: datetime.date) -> Weekly
     """Build, store and e-mail one program's summary of one week, once.
 
     Safe to run twice: the (program, week) row is locked, and a summary already sent is left alone.
-    A failure to send rolls the row back, so the next run tries again.
+    The e-mail goes through the outbox in the same transaction (it carries the share link: sensitive).
     """
     program = Program.objects.filter(pk=program_id).first()
     if program is None:
@@ -102,13 +102,12 @@ def weekly_summary_send(*, program_id: int, week_start: datetime.date) -> Weekly
             share_url = settings.SITE_URL.rstrip("/") + reverse("dashboard:weekly_summary", args=[token])
             dashboard_url = settings.SITE_URL.rstrip("/") + reverse("dashboard:program", args=[program.slug])
             context = {"data": summary.data, "share_url": share_url, "dashboard_url": dashboard_url}
-            message = EmailMultiAlternatives(
-                subject=f"{program.name}: weekly summary, {summary.data['period']}",
+            email_enqueue(
+                to=recipients, subject=f"{program.name}: weekly summary, {summary.data['period']}",
                 body=render_to_string("dashboard/email/weekly_summary.txt", context),
-                to=recipients,
+                html_body=render_to_string("dashboard/email/weekly_summary.html", context),
+                program_id=program.pk, about=summary, sensitive=True,
             )
-            message.attach_alternative(render_to_string("dashboard/email/weekly_summary.html", context), "text/html")
-            message.send()
         audit_record(verb="dashboard.weekly_summary_sent", target=summary, recipients=len(recipients),
                      week_start=week_start.isoformat())
     return summary

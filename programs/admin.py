@@ -1,19 +1,9 @@
 from django.contrib import admin
 
+from core.admin import ReadOnlyAdminMixin
 from programs import models
 
-
-class ReadOnlyAdminMixin:
-    """The worksheet is edited by the program's managers in /manage/ (through services); admins read it here."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+# The worksheet is edited by the program's managers in /manage/ (through services); admins read it here.
 
 
 class TicketTypeInline(ReadOnlyAdminMixin, admin.TabularInline):

@@ -6,12 +6,6 @@ SCHEDULES = [
         "description": "Daily: one 'checking in' message to candidates silent in the trial-task stage.",
     },
     {
-        "name": "recruiting: deliver pending candidate messages",
-        "task": "recruiting.tasks.messages_deliver_pending_task",
-        "crontab": {"minute": "*/15"},
-        "description": "Sends candidate e-mails whose delivery was never queued.",
-    },
-    {
         "name": "recruiting: anonymise old rejected applications",
         "task": "recruiting.tasks.applications_anonymise_task",
         "crontab": {"minute": "30", "hour": "3", "day_of_month": "1"},
@@ -19,3 +13,6 @@ SCHEDULES = [
                        "RECRUITING_ANONYMISE_AFTER_DAYS is removed.",
     },
 ]
+
+# Candidate e-mails go through the outbox now (core's every-minute delivery job sends and retries them).
+RETIRED = ["recruiting: deliver pending candidate messages"]

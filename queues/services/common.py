@@ -3,9 +3,9 @@
 import datetime
 import logging
 
-from django.core.mail import send_mail
 from django.db import transaction
 
+from core.outbox import email_enqueue
 from queues.models import QueueSettings, Ticket
 from queues.sla import add_business_minutes, add_business_time, business_seconds_between
 
@@ -70,18 +70,9 @@ def set_inhouse_due(ticket: Ticket, *, now) -> None:
     ticket.inhouse_due_at = add_business_minutes(now, policy.inhouse_response_minutes, policy)
 
 
-def notify_after_commit(*, subject: str, body: str, recipients: list[str]) -> None:
-    recipients = sorted({r for r in recipients if r})
-    if not recipients:
-        return
-
-    def _send():
-        try:
-            send_mail(subject, body, None, recipients)
-        except Exception:  # mail trouble must never undo or break queue work; it is logged
-            logger.exception("queues: could not send %r to %s", subject, recipients)
-
-    transaction.on_commit(_send)
+def notify(*, subject: str, body: str, recipients: list[str], program_id: int | None = None) -> None:
+    """E-mail the people who hold or watch tickets, through the outbox (sent after commit, retried)."""
+    email_enqueue(to=recipients, subject=subject, body=body, program_id=program_id)
 
 
 def queue_settings_save(*, settings: QueueSettings, actor=None) -> QueueSettings:

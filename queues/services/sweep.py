@@ -15,7 +15,7 @@ from programs.models import Program
 from queues.events import event_record
 from queues.models import QueueSettings, Ticket, TicketEvent
 from queues.services.availability import freelancer_hand_over_if_off_shift
-from queues.services.common import notify_after_commit
+from queues.services.common import notify
 from queues.services.routing import ROUTE_BATCH, tickets_route
 from queues.services.tickets import ticket_auto_escalate
 
@@ -95,11 +95,11 @@ def warn_before_breach(*, now=None) -> int:
             holder = ticket.assignee.user if ticket.assignee_id else ticket.inhouse_assignee
             if holder is not None:
                 side = "portal" if ticket.assignee_id else "manage"
-                notify_after_commit(
+                notify(
                     subject=f"SLA due in {left} min: #{ticket.pk} {ticket.subject[:60]}",
                     body=f"Ticket #{ticket.pk} “{ticket.subject}” is due at {due:%Y-%m-%d %H:%M} UTC.\n"
                          f"{_ticket_url(ticket, side)}\n",
-                    recipients=[holder.email],
+                    recipients=[holder.email], program_id=ticket.program_id,
                 )
             warned += 1
     return warned
@@ -141,10 +141,10 @@ def flag_breaches(*, now=None) -> int:
         tickets = breached_by_program[program.pk]
         lines = "\n".join(f"#{t.pk} {t.subject[:80]} — {_ticket_url(t, 'manage')}" for t in tickets)
         with transaction.atomic():
-            notify_after_commit(
+            notify(
                 subject=f"{program.name}: {len(tickets)} ticket(s) breached the SLA",
                 body=f"These tickets passed their SLA deadline:\n{lines}\n",
-                recipients=[m.email for m in program.managers.all() if m.is_active],
+                recipients=[m.email for m in program.managers.all() if m.is_active], program_id=program.pk,
             )
     return sum(len(t) for t in breached_by_program.values())
 

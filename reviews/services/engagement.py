@@ -4,7 +4,6 @@ announcement e-mails."""
 import datetime
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Prefetch
 from django.template.loader import render_to_string
@@ -15,6 +14,7 @@ from accounts.models import Freelancer, User
 from contracts.models import Contract
 from contracts.selectors import freelancer_program_ids
 from core.audit import audit_record
+from core.outbox import email_enqueue
 from payments.models import TimeEntry
 from programs.models import Announcement, Program
 from queues.availability import availability_intervals
@@ -130,7 +130,8 @@ def _check_in(*, contract: Contract, findings: dict, now: datetime.datetime) -> 
                "portal": settings.SITE_URL + "/portal/"}
     body = render_to_string("reviews/email/check_in.txt", context)
     email = freelancer.user.email
-    transaction.on_commit(lambda: send_mail(f"Checking in — {program.name}", body, None, [email]))
+    email_enqueue(to=[email], subject=f"Checking in — {program.name}", body=body, program_id=program.pk,
+                  about=check_in)
     audit_record(verb="silence.check_in", target=freelancer, program=program.slug, reasons=sorted(findings))
     earlier = SilenceCheckIn.objects.filter(
         freelancer=freelancer, program=program, day__lt=today,
@@ -142,7 +143,7 @@ def _check_in(*, contract: Contract, findings: dict, now: datetime.datetime) -> 
     if managers:
         manager_body = render_to_string("reviews/email/check_in_manager.txt", {**context, "check_in": check_in})
         subject = f"{freelancer} has been quiet twice in two weeks ({program.name})"
-        transaction.on_commit(lambda: send_mail(subject, manager_body, None, managers))
+        email_enqueue(to=managers, subject=subject, body=manager_body, program_id=program.pk, about=check_in)
     check_in.manager_notified_at = now
     check_in.save(update_fields=["manager_notified_at", "updated_at"])
     return 1, 1
@@ -252,10 +253,9 @@ def announcement_send(*, announcement_id: int, now: datetime.datetime | None = N
     body = render_to_string("reviews/email/announcement.txt", {"announcement": announcement, "link": link})
     subject = f"[{announcement.program.name}] {announcement.get_kind_display()}: {announcement.title}"
 
-    def deliver():
-        for email in recipients:
-            send_mail(subject, body, None, [email])
-
-    transaction.on_commit(deliver)
+    for email in recipients:
+        # One message each: recipients never see each other's address, and one bad address fails alone.
+        email_enqueue(to=[email], subject=subject, body=body, program_id=announcement.program_id, about=announcement,
+                      dedupe_key=f"announcement:{announcement.pk}:{email.lower()}")
     audit_record(verb="announcement.emailed", target=announcement, recipients=len(recipients))
     return len(recipients)

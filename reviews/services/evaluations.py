@@ -5,9 +5,9 @@ contract, a rate below the floor, a payments rule) rolls the whole evaluation ba
 """
 
 import datetime
+from contextlib import contextmanager
 from decimal import Decimal, InvalidOperation
 
-from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -17,8 +17,10 @@ from contracts.models import RateChange
 from contracts.selectors import contract_active_for
 from contracts.services import contract_terminate, rate_change_create
 from core.audit import audit_record
+from core.errors import DomainError
 from core.locks import lock_one
 from core.money import round_money
+from core.outbox import email_enqueue
 from payments.models import Adjustment
 from payments.services import adjustment_create, contract_currency
 from programs.models import Program
@@ -28,6 +30,19 @@ from reviews.selectors.metrics import evaluation_metrics
 
 Outcome = Evaluation.Outcome
 NEEDS_ACTIVE_CONTRACT = {Outcome.RATE_ADJUSTMENT, Outcome.PROMOTE, Outcome.END_CONTRACT}
+# The owning services name their own arguments in their errors; here the same values have the evaluation's names.
+RATE_FIELDS = {"hourly_rate": "new_hourly_rate", "effective_date": "rate_effective_date",
+               "override_reason": "rate_override_reason"}
+BONUS_FIELDS = {"amount": "bonus_amount"}
+
+
+@contextmanager
+def _errors_named_as(fields: dict[str, str]):
+    try:
+        yield
+    except DomainError as error:
+        error.field = fields.get(error.field, error.field)
+        raise
 
 
 def _money(value, field: str) -> Decimal | None:
@@ -56,8 +71,16 @@ def evaluation_create(
     outcome: str, summary: str, private_notes: str = "", bonus_amount=None, new_hourly_rate=None,
     rate_effective_date: datetime.date | None = None, plan_goals: str = "", plan_review_date: datetime.date | None = None,
     end_date: datetime.date | None = None, end_reason: str = "", rate_override_reason: str = "",
+    confirm_out_of_range: bool = False, out_of_range_reason: str = "", confirm_paid_period: bool = False,
+    confirm_over_limit: bool = False, over_limit_reason: str = "",
 ) -> Evaluation:
-    """Record an evaluation with the period's numbers (snapshotted) and apply its outcome."""
+    """Record an evaluation with the period's numbers (snapshotted) and apply its outcome.
+
+    The confirmations go to the owning rules unchanged: a new rate outside the program's pay range needs
+    `confirm_out_of_range` with `out_of_range_reason`, one taking effect in paid days `confirm_paid_period`
+    (contracts.rate_change_create); a bonus above the adjustment limit `confirm_over_limit` with
+    `over_limit_reason` (payments.adjustment_create). Each reason is recorded there and in its audit row.
+    """
     if outcome not in Outcome.values:
         raise ReviewError("Choose an outcome.", field="outcome")
     summary = (summary or "").strip()
@@ -108,34 +131,46 @@ def evaluation_create(
     evaluation.full_clean(exclude=["bonus_currency"])
     evaluation.save()
     _apply_outcome(evaluation=evaluation, freelancer=freelancer, contract=contract, actor=actor,
-                   rate_override_reason=rate_override_reason)
+                   rate_override_reason=rate_override_reason, confirm_out_of_range=confirm_out_of_range,
+                   out_of_range_reason=out_of_range_reason, confirm_paid_period=confirm_paid_period,
+                   confirm_over_limit=confirm_over_limit, over_limit_reason=over_limit_reason)
     audit_record(actor=actor, verb="evaluation.recorded", target=evaluation, outcome=outcome,
                  freelancer=freelancer.pk, program=program.slug)
     link = _site_link("reviews:portal_evaluation", pk=evaluation.pk)
     body = render_to_string("reviews/email/evaluation.txt", {"evaluation": evaluation, "link": link})
     email = freelancer.user.email
-    transaction.on_commit(lambda: send_mail(f"Your evaluation in {program.name}", body, None, [email]))
+    email_enqueue(to=[email], subject=f"Your evaluation in {program.name}", body=body, program_id=program.pk,
+                  about=evaluation)
     return evaluation
 
 
-def _apply_outcome(*, evaluation: Evaluation, freelancer: Freelancer, contract, actor, rate_override_reason: str):
+def _apply_outcome(
+    *, evaluation: Evaluation, freelancer: Freelancer, contract, actor, rate_override_reason: str,
+    confirm_out_of_range: bool, out_of_range_reason: str, confirm_paid_period: bool, confirm_over_limit: bool,
+    over_limit_reason: str,
+):
     outcome = evaluation.outcome
     period = f"{evaluation.period_start:%d %b} – {evaluation.period_end:%d %b %Y}"
     if outcome == Outcome.RECOGNIZE and evaluation.bonus_amount is not None:
-        adjustment = adjustment_create(
-            freelancer=freelancer, program=evaluation.program, kind=Adjustment.Kind.BONUS,
-            amount=evaluation.bonus_amount, currency=evaluation.bonus_currency,
-            reason=f"Recognition bonus: evaluation {period}", created_by=actor,
-            source_key=f"reviews:evaluation:{evaluation.pk}",
-        )
+        with _errors_named_as(BONUS_FIELDS):
+            adjustment = adjustment_create(
+                freelancer=freelancer, program=evaluation.program, kind=Adjustment.Kind.BONUS,
+                amount=evaluation.bonus_amount, currency=evaluation.bonus_currency,
+                reason=f"Recognition bonus: evaluation {period}", created_by=actor,
+                source_key=f"reviews:evaluation:{evaluation.pk}", confirm_over_limit=confirm_over_limit,
+                over_limit_reason=over_limit_reason,
+            )
         evaluation.adjustment_id = adjustment.pk
         evaluation.save(update_fields=["adjustment_id", "updated_at"])
     elif outcome == Outcome.RATE_ADJUSTMENT:
-        change = rate_change_create(
-            contract=contract, effective_date=evaluation.rate_effective_date, hourly_rate=evaluation.new_hourly_rate,
-            reason=RateChange.Reason.EVALUATION, approved_by=actor, note=f"Evaluation {period}",
-            override_reason=rate_override_reason,
-        )
+        with _errors_named_as(RATE_FIELDS):
+            change = rate_change_create(
+                contract=contract, effective_date=evaluation.rate_effective_date,
+                hourly_rate=evaluation.new_hourly_rate, reason=RateChange.Reason.EVALUATION, approved_by=actor,
+                note=f"Evaluation {period}", override_reason=rate_override_reason,
+                confirm_out_of_range=confirm_out_of_range, out_of_range_reason=out_of_range_reason,
+                confirm_paid_period=confirm_paid_period,
+            )
         evaluation.rate_change_id = change.pk
         evaluation.save(update_fields=["rate_change_id", "updated_at"])
     elif outcome == Outcome.PROMOTE:
@@ -165,5 +200,5 @@ def thank_you_send(*, program: Program, freelancer: Freelancer, actor, message: 
     audit_record(actor=actor, verb="recognition.thank_you", target=freelancer, program=program.slug)
     body = render_to_string("reviews/email/thank_you.txt", {"note": note, "link": _site_link("reviews:portal_reviews")})
     email = freelancer.user.email
-    transaction.on_commit(lambda: send_mail(f"Thank you from {program.name}", body, None, [email]))
+    email_enqueue(to=[email], subject=f"Thank you from {program.name}", body=body, program_id=program.pk, about=note)
     return note

@@ -7,7 +7,6 @@ working links. A link is single-use: once answered (or unknown) it answers 404 a
 import datetime
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -15,6 +14,7 @@ from django.utils import timezone
 
 from core.audit import audit_record
 from core.locks import lock_rows
+from core.outbox import email_enqueue
 from core.tokens import token_digest, token_new
 from programs.models import Program, Stakeholder
 from queues.models import Ticket
@@ -86,7 +86,7 @@ def csat_survey_for_ticket(*, ticket_id: int, now: datetime.datetime | None = No
         link = settings.SITE_URL + reverse("reviews:csat_survey", kwargs={"token": token})
         body = render_to_string("reviews/email/csat.txt", {"ticket": ticket, "link": link, "survey": survey})
         subject = f"How did we do? ({ticket.subject[:60]})"
-        transaction.on_commit(lambda: send_mail(subject, body, None, [email]))
+        email_enqueue(to=[email], subject=subject, body=body, program_id=ticket.program_id, about=survey)
         return "sent"
     return "skipped"
 
@@ -173,7 +173,7 @@ def nps_round_send(*, program: Program, now: datetime.datetime | None = None) ->
         link = settings.SITE_URL + reverse("reviews:nps_survey", kwargs={"token": token})
         body = render_to_string("reviews/email/nps.txt", {"invitation": invitation, "program": program, "link": link})
         subject = f"How likely are you to recommend {program.name}'s support?"
-        transaction.on_commit(lambda b=body, e=email, s=subject: send_mail(s, b, None, [e]))
+        email_enqueue(to=[email], subject=subject, body=body, program_id=program.pk, about=invitation)
         sent += 1
     if nps_round.sent_at is None:
         nps_round.sent_at = now

@@ -101,3 +101,27 @@ def test_the_in_house_team_leaves_the_dashboards_freelancer_team_its_url():
 
     assert resolve("/manage/programs/shop/team/").view_name == "dashboard:program_team"
     assert resolve("/manage/programs/shop/inhouse-team/").view_name == "programs:inhouse_team"
+
+
+def test_with_the_mail_server_down_the_member_is_added_and_the_invitation_goes_out_later(
+        client, team, smtp_server, django_capture_on_commit_callbacks):
+    from django.utils import timezone
+
+    from core.models import OutboxMessage
+    from core.outbox import outbox_deliver_due
+
+    program, _manager = team
+    smtp_server.stop()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = add(client, email="sam@example.test")
+    assert response.status_code == 302  # not a 500 after the change was saved
+    assert program.managers.filter(email="sam@example.test").exists()
+    invitation = OutboxMessage.objects.get()
+    assert invitation.status == OutboxMessage.Status.QUEUED and invitation.attempts == 1
+
+    smtp_server.start()
+    later = timezone.now() + timezone.timedelta(hours=1)
+    assert outbox_deliver_due(now=later) == 1 and outbox_deliver_due(now=later) == 0
+    [received] = smtp_server.messages
+    assert received["To"] == "sam@example.test"
+    assert "http://testserver/accounts/invite/" in received.get_body(("plain",)).get_content()

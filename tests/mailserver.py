@@ -1,0 +1,76 @@
+"""A real SMTP server on loopback for the e-mail tests (aiosmtpd), which a test can stop and start again.
+
+`smtp_server` points Django's SMTP backend at it. `smtp_server.stop()` leaves the port closed (a mail
+server that is down: connection refused), `smtp_server.start()` brings it back on the same port;
+`smtp_server.messages` are the messages it accepted, parsed; `smtp_server.refuse(address)` makes it answer
+550 for that recipient.
+"""
+
+import email
+import email.policy
+import socket
+import threading
+
+import pytest
+from aiosmtpd.controller import Controller
+
+
+class _Handler:
+    def __init__(self, server):
+        self.server = server
+
+    async def handle_RCPT(self, smtp_server, session, envelope, address, rcpt_options):
+        if address.lower() in self.server.refused:
+            return "550 5.1.1 No such user here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, smtp_server, session, envelope):
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        with self.server.lock:
+            self.server.messages.append(message)
+            self.server.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+        return "250 Message accepted for delivery"
+
+
+class MailServer:
+    def __init__(self):
+        self.messages: list[email.message.EmailMessage] = []
+        self.envelopes: list[tuple[str, list[str]]] = []
+        self.refused: set[str] = set()
+        self.lock = threading.Lock()
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self._controller = None
+
+    def start(self):
+        if self._controller is None:
+            self._controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port)
+            self._controller.start()
+
+    def stop(self):
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+    def refuse(self, address: str):
+        self.refused.add(address.lower())
+
+    def subjects(self) -> list[str]:
+        return [str(message["Subject"]) for message in self.messages]
+
+
+@pytest.fixture
+def smtp_server(settings):
+    server = MailServer()
+    server.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", server.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_TIMEOUT = 5
+    try:
+        yield server
+    finally:
+        server.stop()
