@@ -252,7 +252,7 @@ def seed(context):
     QueueSettings.objects.get_or_create(
         program=demo,
         defaults={"first_response_minutes": 60, "resolution_minutes": 24 * 60, "inhouse_response_minutes": 4 * 60,
-                  "business_hours_only": False, "warning_minutes": 15, "zendesk_signing_secret": "demo-zendesk-secret"},
+                  "business_hours_only": False, "warning_minutes": 15},
     )
     QueueSettings.objects.get_or_create(
         program=acme,

@@ -1,8 +1,23 @@
-"""The ticket timeline, written explicitly inside each service (never by signals)."""
+"""The ticket timeline, written explicitly inside each service (never by signals).
+
+Every saved timeline row is also published (core.events, kind TICKET_EVENTS) inside the same transaction,
+so a higher app (channels) can turn it into a delivery to the program's helpdesk without queues knowing it.
+"""
+
+from collections.abc import Sequence
 
 from django.utils import timezone
 
+from core.events import publish
 from queues.models import Ticket, TicketEvent
+
+TICKET_EVENTS = "queues.ticket_events"
+
+
+def events_publish(events: Sequence[TicketEvent]) -> None:
+    """Tell the listeners about timeline rows just saved (each knows its ticket as it is now)."""
+    if events:
+        publish(TICKET_EVENTS, events=list(events))
 
 
 def event_build(*, ticket: Ticket, kind: str, actor=None, message: str = "", at=None, **data) -> TicketEvent:
@@ -24,4 +39,5 @@ def event_created(ticket: Ticket) -> TicketEvent:
 def event_record(*, ticket: Ticket, kind: str, actor=None, message: str = "", at=None, **data) -> TicketEvent:
     event = event_build(ticket=ticket, kind=kind, actor=actor, message=message, at=at, **data)
     event.save(force_insert=True)
+    events_publish([event])
     return event

@@ -187,6 +187,7 @@ class ImportConfirmForm(forms.Form):
 
 
 class QueueSettingsForm(forms.ModelForm):
+    # The Zendesk signing secret moved to the program's channel page (channels.ZendeskConnection, encrypted).
     business_hours = forms.CharField(
         label="Business hours", required=False, widget=forms.Textarea(attrs={"rows": 7}),
         help_text="One line per weekday, Monday first, e.g. “08:00-12:00, 13:00-20:00”; empty line = closed.",
@@ -199,9 +200,8 @@ class QueueSettingsForm(forms.ModelForm):
     class Meta:
         model = QueueSettings
         fields = ["first_response_minutes", "resolution_minutes", "inhouse_response_minutes", "business_hours_only",
-                  "warning_minutes", "auto_escalate_on_breach", "zendesk_signing_secret", "business_hours",
+                  "warning_minutes", "auto_escalate_on_breach", "business_hours",
                   "escalation_reasons"]
-        widgets = {"zendesk_signing_secret": forms.PasswordInput(render_value=True)}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

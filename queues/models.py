@@ -79,9 +79,6 @@ class QueueSettings(TimeStampedModel):
     auto_escalate_on_breach = models.BooleanField(
         default=False, help_text="Move freelancer tickets that breach their SLA to the in-house queue."
     )
-    zendesk_signing_secret = models.CharField(
-        max_length=200, blank=True, help_text="The Zendesk webhook's signing secret (HMAC-SHA256)."
-    )
     escalation_reasons = models.JSONField(
         default=default_escalation_reasons, blank=True, help_text='[["value", "Label"], …] freelancers pick from.'
     )

@@ -50,7 +50,7 @@ from contracts.selectors import freelancers_at_weekly_cap, queue_ready_freelance
 from core.audit import audit_record
 from programs.models import EscalationRule, TicketType
 from queues.availability import is_on_shift, is_on_shift_rows, slot_row
-from queues.events import event_build
+from queues.events import event_build, events_publish
 from queues.models import AvailabilityChange, AvailabilitySlot, Ticket, TicketEvent
 from queues.services.common import refresh_next_due, set_inhouse_due
 
@@ -352,6 +352,7 @@ class _Batch:
         for values, tickets in self.writes.items():
             Ticket.objects.filter(pk__in=[t.pk for t in tickets]).update(**dict(values))
         TicketEvent.objects.bulk_create(self.events)
+        events_publish(self.events)
 
     def event(self, ticket: Ticket, kind: str, message: str, **data) -> None:
         self.events.append(event_build(ticket=ticket, kind=kind, actor=self.actor, at=self.now, message=message,

@@ -153,9 +153,28 @@ def form_fields(form) -> SafeString:
 # list pages' time. Every interpolated value is a literal of this module, a number, or passes through escape().
 
 
+def _delivery_html(delivery, *, destination: str, retry_url: str, zone) -> str:
+    """Where a reply or note stands on its way to the helpdesk (its newest outbox message)."""
+    if delivery is None:
+        return ""
+    where = escape(destination or "the helpdesk")
+    if delivery.status == "sent":
+        return f'<div class="small text-success mt-1">Delivered to {where} {_local(delivery.sent_at, "%H:%M", zone)}</div>'
+    if delivery.status == "failed":
+        retry = (f' <a class="btn btn-sm btn-outline-danger py-0" href="{escape(retry_url)}">Retry</a>' if retry_url
+                 else " A manager can retry it.")
+        return (f'<div class="small text-danger mt-1"><strong>Failed:</strong> {escape(delivery.last_error)}'
+                f"{retry}</div>")
+    if delivery.status == "cancelled":
+        return '<div class="small text-muted mt-1">Not delivered (cancelled)</div>'
+    waiting = f" (retrying: {escape(delivery.last_error)})" if delivery.last_error else ""
+    return f'<div class="small text-muted mt-1">Queued for {where}{waiting}</div>'
+
+
 @register.simple_tag
-def ticket_thread(thread) -> SafeString:
-    """The ticket's replies, internal notes and the customer's later messages (oldest first)."""
+def ticket_thread(thread, destination: str = "", retry_url: str = "") -> SafeString:
+    """The ticket's replies, internal notes and the customer's later messages (oldest first); a reply or note
+    that goes to the helpdesk shows its delivery state (`message.delivery`, set by the selector)."""
     zone = timezone.get_current_timezone()
     cards = []
     for message in thread:
@@ -171,7 +190,9 @@ def ticket_thread(thread) -> SafeString:
             f'<div class="card mb-2 {css}"><div class="card-body py-2"><div class="d-flex justify-content-between small '
             f'text-muted"><span><strong>{kind}</strong> · {escape(str(who))}</span>'
             f"<span>{_local(message.created_at, zone=zone)}</span></div>"
-            f'<div class="prewrap mt-1">{escape(message.body)}</div></div></div>'
+            f'<div class="prewrap mt-1">{escape(message.body)}</div>'
+            f"{_delivery_html(getattr(message, 'delivery', None), destination=destination, retry_url=retry_url, zone=zone)}"
+            "</div></div>"
         )
     return mark_safe("".join(cards))  # noqa: S308 (see above)
 
