@@ -5,8 +5,9 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.views.generic import TemplateView, View
 
-from accounts.mixins import FreelancerRequiredMixin, ManagerRequiredMixin
+from accounts.mixins import AgentAccess, FreelancerRequiredMixin, ManageAccessMixin, user_may_open
 from contracts.selectors import contract_list_for_manager
+from core.scoping import not_found_in_scope
 from dashboard import periods
 from dashboard.selectors import daily
 from dashboard.selectors.costs import cost_report
@@ -26,15 +27,22 @@ from dashboard.tabular import (
 )
 from payments.models import PaySchedule
 from payments.selectors import payout_list, time_entries_for_manager
-from programs.mixins import ProgramManagerRequiredMixin
+from programs.mixins import ProgramAccessMixin
 
 
-class ManageHomeView(ManagerRequiredMixin, TemplateView):
+class ManageHomeView(ManageAccessMixin, TemplateView):
+    agent_access = AgentAccess.READ
     template_name = "dashboard/manage_home.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["rows"] = manager_home(user=self.request.user)
+        if user_may_open(self.request.user, "programs:deliveries"):  # the page its alert links to
+            from core.outbox import outbox_failed_by_program
+
+            failed = outbox_failed_by_program(program_ids=[row.program.pk for row in context["rows"]])
+            context["failed_deliveries"] = [(row.program, failed[row.program.pk]) for row in context["rows"]
+                                            if row.program.pk in failed]
         return context
 
 
@@ -48,7 +56,7 @@ class PortalHomeView(FreelancerRequiredMixin, TemplateView):
         return context
 
 
-class PeriodMixin(ProgramManagerRequiredMixin):
+class PeriodMixin(ProgramAccessMixin):
     """Reads ?period=7d|30d|pay|custom (with pay_start, start, end); a bad one shows the default and says why."""
 
     @cached_property
@@ -79,6 +87,7 @@ class PeriodMixin(ProgramManagerRequiredMixin):
 
 
 class ProgramDashboardView(PeriodMixin, TemplateView):
+    agent_access = AgentAccess.READ  # the program's dashboard: agents read it
     template_name = "dashboard/program.html"
     section = "overview"
 
@@ -89,6 +98,7 @@ class ProgramDashboardView(PeriodMixin, TemplateView):
 
 
 class ProgramTeamView(PeriodMixin, TemplateView):
+    agent_access = AgentAccess.NONE  # per-freelancer hours and cost: pay figures are the managers'
     template_name = "dashboard/team.html"
     section = "team"
 
@@ -112,6 +122,7 @@ class ProgramTeamView(PeriodMixin, TemplateView):
 
 
 class ProgramCostsView(PeriodMixin, TemplateView):
+    agent_access = AgentAccess.NONE
     template_name = "dashboard/costs.html"
     section = "costs"
 
@@ -128,6 +139,7 @@ class ProgramCostsView(PeriodMixin, TemplateView):
 
 
 class ProgramFunnelView(PeriodMixin, TemplateView):
+    agent_access = AgentAccess.NONE  # recruiting is the managers'
     template_name = "dashboard/funnel.html"
     section = "recruiting"
 
@@ -142,6 +154,8 @@ class FreelancerView(PeriodMixin, TemplateView):
     """One freelancer in one program: the team table's numbers per week, and their reviews, evaluations,
     contracts, time and payouts in one place."""
 
+    agent_access = AgentAccess.NONE
+
     template_name = "dashboard/freelancer.html"
     section = "team"
 
@@ -149,7 +163,8 @@ class FreelancerView(PeriodMixin, TemplateView):
     def freelancer(self):
         freelancer = team_member_get(program=self.program, freelancer_id=self.kwargs["freelancer_id"])
         if freelancer is None:
-            raise Http404("No such freelancer in this program.")
+            raise not_found_in_scope(self.request, "accounts.Freelancer", pk=self.kwargs["freelancer_id"],
+                                     message="No such freelancer in this program.")
         return freelancer
 
     def get_context_data(self, **kwargs):
@@ -172,6 +187,8 @@ class FreelancerView(PeriodMixin, TemplateView):
 
 class ExportView(PeriodMixin, View):
     """CSV of any table of the program's dashboard pages, for the chosen period."""
+
+    agent_access = AgentAccess.NONE  # exports (including the team and cost tables) are for support managers
 
     def get(self, request, *args, **kwargs):
         key = kwargs["table"]

@@ -1,14 +1,13 @@
-from django.http import Http404
 
-from accounts.mixins import FreelancerRequiredMixin, ManagerRequiredMixin
+from accounts.mixins import FreelancerRequiredMixin, SupportManagerRequiredMixin
+from core.scoping import not_found_in_scope
 from payments.selectors import managed_program_get
 
 
-class PaymentsManagerMixin(ManagerRequiredMixin):
+class PaymentsManagerMixin(SupportManagerRequiredMixin):
     """Support managers of the programs concerned (in-house agents do not approve time or money)."""
 
-    role_check = "is_manager"
-    wrong_role_message = "Time approval and payouts are for support managers."
+    agent_refusal_message = "Time approval and payouts are for support managers."
 
     def selected_program(self):
         """The ?program=<slug> filter: a program this manager manages, None for all, 404 for anything else."""
@@ -17,7 +16,7 @@ class PaymentsManagerMixin(ManagerRequiredMixin):
             return None
         program = managed_program_get(user=self.request.user, slug=slug)
         if program is None:
-            raise Http404("No such program.")
+            raise not_found_in_scope(self.request, "programs.Program", slug=slug, message="No such program.")
         return program
 
 

@@ -1,14 +1,15 @@
-from django.http import Http404
 from django.utils.functional import cached_property
 
-from accounts.mixins import ManagerRequiredMixin
+from accounts.mixins import ManageAccessMixin
+from core.scoping import not_found_in_scope
 from programs.models import Program
 
 
-class ProgramManagerRequiredMixin(ManagerRequiredMixin):
-    """A manager of the program named by the URL's `program_slug` (or `slug`).
+class ProgramAccessMixin(ManageAccessMixin):
+    """A /manage/ page of the program named by the URL's `program_slug` (or `slug`).
 
-    Sets self.program. A program the user does not manage answers 404.
+    Sets self.program: a program on whose in-house team the user is (managers and agents alike; what an
+    agent may do there is the view's `agent_access`). Any other program answers 404, after the role check.
     """
 
     program_url_kwarg = "program_slug"
@@ -20,13 +21,14 @@ class ProgramManagerRequiredMixin(ManagerRequiredMixin):
         slug = self.kwargs.get(self.program_url_kwarg) or self.kwargs.get("slug")
         program = program_get(user=self.request.user, slug=slug)
         if program is None:
-            raise Http404("No such program.")
+            raise not_found_in_scope(self.request, Program, slug=slug, message="No such program.")
         return program
 
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and request.user.is_inhouse:
+    def refusal(self, request):
+        refusal = super().refusal(request)
+        if refusal is None:
             self.program  # noqa: B018 — resolve now so an unknown program is a 404 before any work
-        return super().dispatch(request, *args, **kwargs)
+        return refusal
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

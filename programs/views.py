@@ -3,15 +3,15 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect
-from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.generic import CreateView, ListView, TemplateView, UpdateView, View
 
-from accounts.mixins import ManagerRequiredMixin
+from accounts.mixins import AgentAccess, ManageAccessMixin, SupportManagerRequiredMixin
 from core.errors import DomainError
 from core.forms import add_error_to_form
+from core.scoping import not_found_in_scope
 from programs import forms, selectors, services
-from programs.mixins import ProgramManagerRequiredMixin
+from programs.mixins import ProgramAccessMixin
 from programs.models import (
     Announcement,
     BehindTheScenes,
@@ -37,7 +37,8 @@ def worksheet_url(program: Program, anchor: str = "") -> str:
     return f"{url}#{anchor}" if anchor else url
 
 
-class ProgramListView(ManagerRequiredMixin, ListView):
+class ProgramListView(ManageAccessMixin, ListView):
+    agent_access = AgentAccess.READ
     template_name = "programs/program_list.html"
     context_object_name = "programs"
 
@@ -45,7 +46,7 @@ class ProgramListView(ManagerRequiredMixin, ListView):
         return selectors.program_list_overview(user=self.request.user)
 
 
-class ProgramCreateView(ManagerRequiredMixin, CreateView):
+class ProgramCreateView(SupportManagerRequiredMixin, CreateView):
     template_name = "programs/program_form.html"
     form_class = forms.ProgramCreateForm
 
@@ -67,8 +68,10 @@ class ProgramCreateView(ManagerRequiredMixin, CreateView):
 STATUS_ACTIONS = [Program.Status.ACTIVE, Program.Status.PAUSED, Program.Status.CLOSED]
 
 
-class WorksheetView(ProgramManagerRequiredMixin, TemplateView):
+class WorksheetView(ProgramAccessMixin, TemplateView):
     """The whole worksheet, read-only and printable, with completeness, status and the derived plans."""
+
+    agent_access = AgentAccess.NONE  # the worksheet is the support managers' (DESIGN.md, Roles in /manage/)
 
     template_name = "programs/worksheet.html"
 
@@ -100,7 +103,8 @@ class WorksheetView(ProgramManagerRequiredMixin, TemplateView):
         return context
 
 
-class ProgramStatusView(ProgramManagerRequiredMixin, View):
+class ProgramStatusView(ProgramAccessMixin, View):
+    agent_access = AgentAccess.NONE
     http_method_names = ["post"]
 
     def post(self, request, *args, **kwargs):
@@ -117,8 +121,10 @@ class ProgramStatusView(ProgramManagerRequiredMixin, View):
 # --- section edit pages ----------------------------------------------------------------------------------
 
 
-class SectionEditView(ProgramManagerRequiredMixin, TemplateView):
+class SectionEditView(ProgramAccessMixin, TemplateView):
     """One worksheet section: an optional main form plus formsets of rows, saved by one service call."""
+
+    agent_access = AgentAccess.NONE
 
     template_name = "programs/section_form.html"
     section = ""
@@ -364,10 +370,14 @@ def section_edit(request, program_slug: str, section: str):
     return view(request, program_slug=program_slug, section=section)
 
 
+section_edit.view_class = SectionEditView  # type: ignore[attr-defined]  # whose access rule {% may %} reads
+
+
 # --- announcements ---------------------------------------------------------------------------------------
 
 
-class AnnouncementListView(ProgramManagerRequiredMixin, ListView):
+class AnnouncementListView(ProgramAccessMixin, ListView):
+    agent_access = AgentAccess.READ
     template_name = "programs/announcement_list.html"
     context_object_name = "announcements"
     paginate_by = 25
@@ -376,11 +386,13 @@ class AnnouncementListView(ProgramManagerRequiredMixin, ListView):
         return selectors.announcement_list(program=self.program)
 
 
-class AnnouncementObjectMixin(ProgramManagerRequiredMixin):
+class AnnouncementObjectMixin(ProgramAccessMixin):
+    agent_access = AgentAccess.NONE  # writing announcements to freelancers is for support managers
+
     def get_object(self, queryset=None) -> Announcement:
         announcement = selectors.announcement_get(program=self.program, pk=self.kwargs["pk"])
         if announcement is None:
-            raise Http404("No such announcement.")
+            raise not_found_in_scope(self.request, Announcement, pk=self.kwargs["pk"], message="No such announcement.")
         return announcement
 
     def announcements_url(self):
@@ -452,22 +464,20 @@ class AnnouncementActionView(AnnouncementObjectMixin, View):
         return redirect(self.announcements_url())
 
 
-class ProgramTeamView(ProgramManagerRequiredMixin, TemplateView):
+class ProgramTeamView(ProgramAccessMixin, TemplateView):
     """The program's in-house team: support managers and agents. Managers add and take off members."""
+
+    agent_access = AgentAccess.READ
 
     template_name = "programs/team.html"
 
     def get_context_data(self, form=None, **kwargs):
         context = super().get_context_data(**kwargs)
         context["team"] = selectors.program_team(program=self.program)
-        context["can_edit"] = self.request.user.is_manager
         context["form"] = form or forms.TeamMemberForm()
         return context
 
     def post(self, request, *args, **kwargs):
-        if not request.user.is_manager:
-            return TemplateResponse(request, "accounts/wrong_role.html",
-                                    {"message": "Only support managers change a program's team."}, status=403)
         if kwargs.get("action") == "remove":
             member = self.program.managers.filter(pk=kwargs.get("user_id")).first()
             if member is None:
@@ -491,3 +501,52 @@ class ProgramTeamView(ProgramManagerRequiredMixin, TemplateView):
                 messages.success(request, f"{user} is on the {self.program.name} team. {how}")
                 return redirect("programs:inhouse_team", program_slug=self.program.slug)
         return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class DeliveryListView(ProgramAccessMixin, TemplateView):
+    """What the program sent, is sending, or could not send: e-mails (and, with a channel, helpdesk calls).
+
+    A failed message has Retry (send it again now) and Cancel (give up, so the ones after it in the same
+    ticket's order can go)."""
+
+    agent_access = AgentAccess.NONE
+    template_name = "programs/deliveries.html"
+    page_size = 50
+
+    def get_context_data(self, **kwargs):
+        from core.models import OutboxMessage
+        from core.outbox import outbox_counts, outbox_list
+
+        context = super().get_context_data(**kwargs)
+        status = self.request.GET.get("status", "failed")
+        if status not in OutboxMessage.Status.values:
+            status = "failed"
+        context["status"] = status
+        context["counts"] = outbox_counts(program_id=self.program.pk)
+        context["statuses"] = OutboxMessage.Status.choices
+        context["rows"] = list(outbox_list(program_id=self.program.pk, status=status)[: self.page_size])
+        return context
+
+    def post(self, request, *args, **kwargs):
+        from core.models import OutboxMessage
+        from core.outbox import outbox_cancel, outbox_retry
+
+        action = {"retry": outbox_retry, "cancel": outbox_cancel}.get(kwargs.get("action", ""))
+        if action is None:
+            raise Http404("No such action.")
+        try:
+            message = action(message_id=kwargs["pk"], actor=request.user, program_ids=[self.program.pk])
+        except OutboxMessage.DoesNotExist:
+            raise Http404("No such message.") from None
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            message.refresh_from_db()
+            if kwargs["action"] == "cancel":
+                messages.success(request, "Cancelled: it will not be sent.")
+            elif message.status == OutboxMessage.Status.SENT:
+                messages.success(request, "Sent.")
+            else:
+                messages.warning(request, f"Tried again; it is {message.get_status_display().lower()}"
+                                          f"{': ' + message.last_error if message.last_error else ''}.")
+        return redirect(reverse("programs:deliveries", kwargs={"program_slug": self.program.slug}) + "?status=failed")

@@ -12,12 +12,14 @@ from django.utils.functional import cached_property
 from django.views import View
 from django.views.generic import ListView, TemplateView
 
-from accounts.mixins import FreelancerRequiredMixin, ManagerRequiredMixin
+from accounts.mixins import AgentAccess, FreelancerRequiredMixin, ManageAccessMixin, user_may_open
 from core.errors import DomainError
 from core.forms import add_error_to_form
-from programs.mixins import ProgramManagerRequiredMixin
+from core.scoping import not_found_in_scope
+from programs.mixins import ProgramAccessMixin
 from programs.models import BehindTheScenes
 from queues import forms, selectors, services
+from queues.destinations import reply_destination
 from queues.models import AvailabilityChange, AvailabilitySlot, QueueSettings, Ticket
 from queues.services.csv_import import decode_upload, ticket_csv_import, ticket_csv_preview
 
@@ -37,7 +39,7 @@ class TicketPageMixin:
     def ticket(self) -> Ticket:
         ticket = self.get_ticket()
         if ticket is None:
-            raise Http404("No such ticket.")
+            raise not_found_in_scope(self.request, Ticket, pk=self.kwargs.get("pk"), message="No such ticket.")
         return ticket
 
     def forms(self, bound: dict | None = None) -> dict:
@@ -53,10 +55,23 @@ class TicketPageMixin:
             # The program's queue settings name the escalation reason (read only for an escalated ticket).
             "reason_label": QueueSettings.for_program(ticket.program).reason_label(ticket.escalation_reason)
             if ticket.escalation_reason else "",
+            # Where replies go (the program's channel says it: "Sent to the customer as your public comment in
+            # Zendesk"), and where a failed delivery is retried.
+            "reply_destination": reply_destination(program=ticket.program),
+            "delivery_retry_url": self.delivery_retry_url(),
             **self.forms(),
         }
         context.update(form_overrides or {})
         return context
+
+    def delivery_retry_url(self) -> str:
+        return ""
+
+    def reply_done(self) -> str:
+        destination = reply_destination(program=self.ticket.program)
+        if destination.name:
+            return f"Reply saved; it is on its way to {destination.name} (its state shows under it)."
+        return "Reply recorded."
 
     def get(self, request, *args, **kwargs):
         from django.template.response import TemplateResponse
@@ -129,7 +144,7 @@ class PortalTicketView(FreelancerRequiredMixin, TicketPageMixin, View):
     def _reply(self, data):
         services.ticket_reply(ticket=self.ticket, author=self.request.user, body=data["body"],
                               status_after=data["status_after"], freelancer=self.freelancer)
-        return "Reply recorded."
+        return self.reply_done()
 
     def _note(self, data):
         services.ticket_note_add(ticket=self.ticket, author=self.request.user, body=data["body"],
@@ -196,14 +211,14 @@ class AvailabilityView(FreelancerRequiredMixin, TemplateView):
             if action == "delete-slot":
                 slot = AvailabilitySlot.objects.filter(freelancer=freelancer, pk=kwargs.get("pk")).first()
                 if slot is None:
-                    raise Http404
+                    raise not_found_in_scope(request, AvailabilitySlot, pk=kwargs.get("pk"))
                 services.availability_slot_delete(slot=slot, actor=request.user)
                 messages.success(request, "Weekly hours removed.")
                 return redirect("queues:availability")
             if action == "delete-change":
                 change = AvailabilityChange.objects.filter(freelancer=freelancer, pk=kwargs.get("pk")).first()
                 if change is None:
-                    raise Http404
+                    raise not_found_in_scope(request, AvailabilityChange, pk=kwargs.get("pk"))
                 services.availability_change_delete(change=change, actor=request.user)
                 messages.success(request, "Change removed.")
                 return redirect("queues:availability")
@@ -220,8 +235,10 @@ class AvailabilityView(FreelancerRequiredMixin, TemplateView):
 # --- manage: the in-house queue and tickets ----------------------------------------------------------------
 
 
-class ManagerTicketListView(ManagerRequiredMixin, ListView):
+class ManagerTicketListView(ManageAccessMixin, ListView):
     """A filtered, paginated list of the user's programs' tickets (filter_form: a GET form)."""
+
+    agent_access = AgentAccess.WORK
 
     context_object_name = "tickets"
     paginate_by = 25
@@ -270,13 +287,14 @@ class InhouseQueueView(ManagerTicketListView):
         return selectors.inhouse_queue_list(user=self.request.user, **self.filters)
 
 
-class InhouseCountsView(ManagerRequiredMixin, TemplateView):
+class InhouseCountsView(ManageAccessMixin, TemplateView):
     """The in-house page's headline numbers, fetched by the page right after it loads (and every 30 s).
 
     They count every active ticket of the user's programs (tens of thousands in a big backlog), so they are
     kept out of the page's own request: the list an agent works from shows at once.
     """
 
+    agent_access = AgentAccess.WORK
     template_name = "queues/includes/queue_counts.html"
 
     def get_context_data(self, **kwargs):
@@ -301,11 +319,17 @@ class TicketSearchView(ManagerTicketListView):
         )
 
 
-class ManageTicketView(ManagerRequiredMixin, TicketPageMixin, View):
+class ManageTicketView(ManageAccessMixin, TicketPageMixin, View):
+    agent_access = AgentAccess.WORK  # in-house agents work tickets like managers: reply, assign, send back
     template_name = "queues/manage_ticket.html"
 
     def get_ticket(self):
         return selectors.ticket_get_for_manager(user=self.request.user, pk=self.kwargs["pk"])
+
+    def delivery_retry_url(self) -> str:
+        if not user_may_open(self.request.user, "programs:delivery_action", "POST"):
+            return ""
+        return reverse("programs:deliveries", kwargs={"program_slug": self.ticket.program.slug}) + "?status=failed"
 
     def forms(self, bound=None):
         ticket = self.ticket
@@ -330,7 +354,7 @@ class ManageTicketView(ManagerRequiredMixin, TicketPageMixin, View):
     def _reply(self, data):
         services.ticket_reply(ticket=self.ticket, author=self.request.user, body=data["body"],
                               status_after=data["status_after"])
-        return "Reply recorded."
+        return self.reply_done()
 
     def _note(self, data):
         services.ticket_note_add(ticket=self.ticket, author=self.request.user, body=data["body"])
@@ -370,7 +394,8 @@ class ManageTicketView(ManagerRequiredMixin, TicketPageMixin, View):
 # --- manage: per program -------------------------------------------------------------------------------------
 
 
-class CoverageView(ProgramManagerRequiredMixin, TemplateView):
+class CoverageView(ProgramAccessMixin, TemplateView):
+    agent_access = AgentAccess.READ  # agents see who covers when; scheduling is for support managers
     template_name = "queues/coverage.html"
 
     @cached_property
@@ -401,7 +426,7 @@ class CoverageView(ProgramManagerRequiredMixin, TemplateView):
             slot = selectors.freelancer_slots_for_program(program=self.program).filter(
                 pk=kwargs.get("pk"), program=self.program).first()
             if slot is None:
-                raise Http404
+                raise not_found_in_scope(request, AvailabilitySlot, pk=kwargs.get("pk"))
             services.availability_slot_delete(slot=slot, actor=request.user)
             messages.success(request, "Scheduled hours removed.")
             return redirect("queues:coverage", program_slug=self.program.slug)
@@ -421,7 +446,8 @@ class CoverageView(ProgramManagerRequiredMixin, TemplateView):
         return self.render_to_response(self.get_context_data(schedule_form=form), status=400)
 
 
-class TicketImportView(ProgramManagerRequiredMixin, TemplateView):
+class TicketImportView(ProgramAccessMixin, TemplateView):
+    agent_access = AgentAccess.NONE
     template_name = "queues/import.html"
 
     def get_context_data(self, **kwargs):
@@ -457,14 +483,15 @@ class TicketImportView(ProgramManagerRequiredMixin, TemplateView):
             preview=preview, confirm_form=forms.ImportConfirmForm(initial={"csv_text": text})))
 
 
-class QueueSettingsView(ProgramManagerRequiredMixin, TemplateView):
+class QueueSettingsView(ProgramAccessMixin, TemplateView):
+    agent_access = AgentAccess.NONE  # SLA targets are the managers'
     template_name = "queues/settings.html"
 
     def get_context_data(self, form=None, **kwargs):
         context = super().get_context_data(**kwargs)
         context["form"] = form or forms.QueueSettingsForm(instance=QueueSettings.for_program(self.program))
-        context["webhook_url"] = self.request.build_absolute_uri(
-            reverse("queues:zendesk_webhook", kwargs={"program_slug": self.program.slug}))
+        # The Zendesk webhook, its signing secret and the API token are on the program's channel page (channels).
+        context["channel_url"] = reverse("channels:zendesk", kwargs={"program_slug": self.program.slug})
         return context
 
     def post(self, request, *args, **kwargs):

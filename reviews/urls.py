@@ -16,7 +16,7 @@ urlpatterns = [
     path("manage/reviews/disputes/<int:pk>/", manage.DisputeResolveView.as_view(), name="dispute_resolve"),
     path("manage/reviews/calibration/", manage.CalibrationListView.as_view(), name="calibration"),
     path("manage/reviews/calibration/<int:pk>/", manage.CalibrationDetailView.as_view(), name="calibration_detail"),
-    path("manage/reviews/calibration/<int:pk>/<slug:action>/", manage.CalibrationDetailView.as_view(),
+    path("manage/reviews/calibration/<int:pk>/<slug:action>/", manage.CalibrationCloseView.as_view(),
          name="calibration_action"),
     path("manage/reviews/csat/", manage.CsatReportView.as_view(), name="csat"),
     path("manage/reviews/nps/", manage.NpsReportView.as_view(), name="nps"),

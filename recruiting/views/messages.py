@@ -5,16 +5,18 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.views.generic import FormView, TemplateView
 
+from accounts.mixins import AgentAccess
 from core.errors import DomainError
 from core.forms import add_error_to_form
-from programs.mixins import ProgramManagerRequiredMixin
+from programs.mixins import ProgramAccessMixin
 from recruiting import forms, selectors, services
 from recruiting.models import MessageTemplate
 from recruiting.placeholders import PLACEHOLDERS
 from recruiting.views.common import _ok
 
 
-class MessageTemplateListView(ProgramManagerRequiredMixin, TemplateView):
+class MessageTemplateListView(ProgramAccessMixin, TemplateView):
+    agent_access = AgentAccess.NONE  # recruiting is for support managers
     template_name = "recruiting/template_list.html"
 
     def get_context_data(self, **kwargs):
@@ -22,7 +24,8 @@ class MessageTemplateListView(ProgramManagerRequiredMixin, TemplateView):
                 "templates": selectors.message_template_list(program=self.program), "placeholders": PLACEHOLDERS}
 
 
-class MessageTemplateEditView(ProgramManagerRequiredMixin, FormView):
+class MessageTemplateEditView(ProgramAccessMixin, FormView):
+    agent_access = AgentAccess.NONE  # recruiting is for support managers
     template_name = "recruiting/template_form.html"
     form_class = forms.MessageTemplateForm
 

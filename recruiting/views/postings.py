@@ -2,24 +2,24 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
 
-from accounts.mixins import ManagerRequiredMixin
+from accounts.mixins import AgentAccess, SupportManagerRequiredMixin
 from core.errors import DomainError
 from core.forms import add_error_to_form
-from programs.mixins import ProgramManagerRequiredMixin
+from core.scoping import not_found_in_scope
+from programs.mixins import ProgramAccessMixin
 from programs.selectors import program_list
 from recruiting import forms, selectors, services
 from recruiting.models import Application, Posting
 from recruiting.views.common import _ok
 
 
-class PostingListView(ManagerRequiredMixin, ListView):
+class PostingListView(SupportManagerRequiredMixin, ListView):
     template_name = "recruiting/posting_list.html"
     context_object_name = "postings"
 
@@ -41,7 +41,9 @@ class PostingFormMixin:
         return {**super().get_form_kwargs(), "program": self.program}
 
 
-class PostingCreateView(ProgramManagerRequiredMixin, PostingFormMixin, FormView):
+class PostingCreateView(ProgramAccessMixin, PostingFormMixin, FormView):
+    agent_access = AgentAccess.NONE  # recruiting is for support managers
+
     def get_initial(self):
         return selectors.posting_initial_from_profile(program=self.program)
 
@@ -56,12 +58,12 @@ class PostingCreateView(ProgramManagerRequiredMixin, PostingFormMixin, FormView)
         return redirect("recruiting:posting_detail", pk=posting.pk)
 
 
-class ScopedPostingMixin(ManagerRequiredMixin):
+class ScopedPostingMixin(SupportManagerRequiredMixin):
     @cached_property
     def posting(self) -> Posting:
         posting = selectors.posting_get(user=self.request.user, pk=self.kwargs["pk"])
         if posting is None:
-            raise Http404("No such posting.")
+            raise not_found_in_scope(self.request, Posting, pk=self.kwargs["pk"], message="No such posting.")
         return posting
 
     @property
@@ -133,14 +135,14 @@ class BoardView(ScopedPostingMixin, TemplateView):
         return context
 
 
-class ApplicationMoveView(ManagerRequiredMixin, View):
+class ApplicationMoveView(SupportManagerRequiredMixin, View):
     """POST a stage move. From the board (htmx) the answer is the board again, with an error if refused."""
 
     def post(self, request, pk):
         application = selectors.application_scope(user=request.user).filter(pk=pk).select_related(
             "posting").first()
         if application is None:
-            raise Http404("No such application.")
+            raise not_found_in_scope(request, Application, pk=pk, message="No such application.")
         form = forms.MoveForm(request.POST)
         error = None
         if form.is_valid():

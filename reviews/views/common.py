@@ -1,8 +1,7 @@
 import datetime
 
-from django.http import Http404
-
-from accounts.mixins import ManagerRequiredMixin
+from accounts.mixins import ManageAccessMixin
+from core.scoping import not_found_in_scope
 from reviews import selectors
 from reviews.forms import ScorecardForm
 
@@ -21,8 +20,12 @@ def parse_date(value) -> datetime.date | None:
         return None
 
 
-class ReviewsManagerMixin(ManagerRequiredMixin):
-    """Managers and in-house agents of the programs concerned; ?program=<slug> narrows to one they manage."""
+class ReviewsPageMixin(ManageAccessMixin):
+    """A /manage/reviews/ page over the user's programs; ?program=<slug> narrows to one of them.
+
+    Each view declares `agent_access`: in-house agents review the tickets given to them and read the reports;
+    disputes, evaluations, recognition and review settings are decisions for support managers.
+    """
 
     def selected_program(self):
         slug = self.request.GET.get("program") or self.request.POST.get("program") or ""
@@ -30,17 +33,10 @@ class ReviewsManagerMixin(ManagerRequiredMixin):
             return None
         program = selectors.program_for_reviews(user=self.request.user, slug=slug)
         if program is None:
-            raise Http404("No such program.")
+            raise not_found_in_scope(self.request, "programs.Program", slug=slug, message="No such program.")
         return program
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.setdefault("programs", selectors.review_programs(user=self.request.user))
         return context
-
-
-class ManagerOnlyMixin(ReviewsManagerMixin):
-    """Decisions about people (disputes, evaluations, settings) are for support managers, not agents."""
-
-    role_check = "is_manager"
-    wrong_role_message = "Disputes, evaluations and review settings are for support managers."

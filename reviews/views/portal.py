@@ -8,6 +8,7 @@ from django.views.generic import ListView, TemplateView
 from accounts.mixins import FreelancerRequiredMixin
 from core.errors import DomainError
 from core.forms import add_error_to_form
+from core.scoping import not_found_in_scope
 from reviews import selectors, services
 from reviews.forms import DisputeForm, FeedbackForm, PulseForm
 
@@ -33,7 +34,7 @@ class PortalReviewDetailView(FreelancerRequiredMixin, TemplateView):
     def review(self):
         review = selectors.review_get_for_freelancer(freelancer=self.freelancer, pk=self.kwargs["pk"])
         if review is None:
-            raise Http404("No such review.")
+            raise not_found_in_scope(self.request, "reviews.Review", pk=self.kwargs["pk"], message="No such review.")
         return review
 
     def get_context_data(self, **kwargs):
@@ -73,7 +74,8 @@ class PortalEvaluationDetailView(FreelancerRequiredMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         evaluation = selectors.evaluation_get_for_freelancer(freelancer=self.freelancer, pk=self.kwargs["pk"])
         if evaluation is None:
-            raise Http404("No such evaluation.")
+            raise not_found_in_scope(self.request, "reviews.Evaluation", pk=self.kwargs["pk"],
+                                     message="No such evaluation.")
         context.update(evaluation=evaluation,
                        metric_rows=[(label, evaluation.metrics.get(key)) for key, label in selectors.METRIC_LABELS])
         return context

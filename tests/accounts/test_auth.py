@@ -3,9 +3,9 @@ from django.http import HttpResponse
 from django.test import RequestFactory
 from django.views import View
 
-from accounts.mixins import FreelancerRequiredMixin, ManagerRequiredMixin
+from accounts.mixins import AgentAccess, FreelancerRequiredMixin, ManageAccessMixin
 from accounts.models import User
-from programs.mixins import ProgramManagerRequiredMixin
+from programs.mixins import ProgramAccessMixin
 from tests.accounts.factories import FreelancerFactory, ManagerFactory, UserFactory
 from tests.programs.factories import ProgramFactory
 
@@ -86,7 +86,9 @@ def test_repeated_failures_lock_the_account(client, settings):
     assert b"Too many failed attempts" in response.content
 
 
-class _ProgramView(ProgramManagerRequiredMixin, View):
+class _ProgramView(ProgramAccessMixin, View):
+    agent_access = AgentAccess.READ
+
     def get(self, request, *args, **kwargs):
         return HttpResponse(self.program.name)
 
@@ -121,12 +123,15 @@ def test_freelancer_mixin_gives_the_logged_in_freelancer_and_refuses_managers():
     assert _call(_PortalView, ManagerFactory()).status_code == 403
 
 
-def test_manager_mixin_refuses_freelancers():
-    class _ManageView(ManagerRequiredMixin, View):
+def test_manage_mixin_refuses_freelancers():
+    class _ManageView(ManageAccessMixin, View):
+        agent_access = AgentAccess.WORK
+
         def get(self, request):
             return HttpResponse("ok")
 
     assert _call(_ManageView, FreelancerFactory().user).status_code == 403
+    assert _call(_ManageView, UserFactory(role=User.Role.NONE)).status_code == 403
     assert _call(_ManageView, ManagerFactory()).status_code == 200
 
 
@@ -159,3 +164,21 @@ def test_profile_page_saves_time_zone(client):
     assert response.status_code == 302
     user.refresh_from_db()
     assert user.time_zone == "Europe/Warsaw"
+
+
+def test_the_password_reset_link_is_built_on_site_url_and_sent_through_the_outbox(
+        client, settings, mailoutbox, django_capture_on_commit_callbacks):
+    from core.models import OutboxMessage
+    from core.outbox import REMOVED
+
+    settings.SITE_URL = "https://flexdesk.example.com"
+    settings.ALLOWED_HOSTS = ["testserver", "other.example.net"]
+    UserFactory(email="jo@example.test")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/accounts/password-reset/", {"email": "jo@example.test"}, HTTP_HOST="other.example.net")
+    assert response.status_code == 302
+    [message] = mailoutbox
+    assert message.to == ["jo@example.test"]
+    assert "https://flexdesk.example.com/accounts/reset/" in message.body and "other.example.net" not in message.body
+    # The link is a key to the account: the outbox keeps no copy of it once it was sent.
+    assert OutboxMessage.objects.get().payload["body"] == REMOVED

@@ -5,7 +5,7 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from recruiting.models import Application
-from tests.accounts.factories import FreelancerFactory, ManagerFactory
+from tests.accounts.factories import FreelancerFactory, ManagerFactory, UserFactory
 from tests.recruiting.factories import ApplicationFactory, PostingFactory, TrialTaskFactory
 
 pytestmark = pytest.mark.django_db
@@ -120,8 +120,12 @@ def test_application_detail_query_count_does_not_grow_with_history(manager_clien
         assert manager_client.get(url).status_code == 200
 
 
-def test_agents_of_the_program_see_its_candidates_but_other_managers_do_not(client, posting):
+def test_candidates_are_for_the_programs_managers_not_its_agents_nor_other_managers(client, posting):
     application = ApplicationFactory(posting=posting)
+    agent = UserFactory(agent=True)
+    posting.program.managers.add(agent)
+    client.force_login(agent)  # recruiting decisions are the support managers' (DESIGN.md, Roles in /manage/)
+    assert client.get(f"/manage/recruiting/applications/{application.pk}/").status_code == 403
     outsider = ManagerFactory()
     client.force_login(outsider)
     assert client.get(f"/manage/recruiting/applications/{application.pk}/").status_code == 404

@@ -1,6 +1,7 @@
 """Manager views of the reviews app, split by topic; urls.py refers to them as manage.<Name>."""
 
 from reviews.views.manage.calibration import (  # noqa: F401
+    CalibrationCloseView,
     CalibrationDetailView,
     CalibrationListView,
 )

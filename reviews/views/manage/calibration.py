@@ -6,17 +6,20 @@ from django.shortcuts import redirect
 from django.utils.functional import cached_property
 from django.views.generic import ListView, TemplateView
 
+from accounts.mixins import AgentAccess
 from core.errors import DomainError
 from core.forms import add_error_to_form
+from core.scoping import not_found_in_scope
 from reviews import selectors, services
 from reviews.forms import (
     CalibrationForm,
 )
 from reviews.models import CalibrationSession, Review
-from reviews.views.common import ReviewsManagerMixin, scorecard_form
+from reviews.views.common import ReviewsPageMixin, scorecard_form
 
 
-class CalibrationListView(ReviewsManagerMixin, ListView):
+class CalibrationListView(ReviewsPageMixin, ListView):
+    agent_access = AgentAccess.READ
     template_name = "reviews/manage/calibration_list.html"
     context_object_name = "sessions"
     paginate_by = 30
@@ -58,14 +61,15 @@ class CalibrationListView(ReviewsManagerMixin, ListView):
         return self.render_to_response(self.get_context_data(form=form, program=program), status=400)
 
 
-class CalibrationDetailView(ReviewsManagerMixin, TemplateView):
+class CalibrationDetailView(ReviewsPageMixin, TemplateView):
+    agent_access = AgentAccess.WORK  # reviewers of a session (agents among them) score it blind
     template_name = "reviews/manage/calibration_detail.html"
 
     @cached_property
     def session(self):
         session = selectors.calibration_get(user=self.request.user, pk=self.kwargs["pk"])
         if session is None:
-            raise Http404("No such session.")
+            raise not_found_in_scope(self.request, CalibrationSession, pk=self.kwargs["pk"], message="No such session.")
         return session
 
     def get_context_data(self, **kwargs):
@@ -109,3 +113,9 @@ class CalibrationDetailView(ReviewsManagerMixin, TemplateView):
                 messages.success(request, "Your calibration scores are in. Others' stay hidden until the session closes.")
                 return redirect("reviews:calibration_detail", pk=session.pk)
         return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class CalibrationCloseView(CalibrationDetailView):
+    """POST close: reveals the scores. Reviewers score; closing the session is for support managers."""
+
+    agent_access = AgentAccess.NONE

@@ -12,8 +12,10 @@ from django.utils.functional import cached_property
 from django.views import View
 from django.views.generic import ListView, TemplateView
 
+from accounts.mixins import AgentAccess
 from core.errors import DomainError
 from core.forms import add_error_to_form
+from core.scoping import not_found_in_scope
 from reviews import selectors, services
 from reviews.forms import (
     EvaluationForm,
@@ -21,10 +23,11 @@ from reviews.forms import (
     ThankYouForm,
 )
 from reviews.models import Feedback, ReviewSettings
-from reviews.views.common import ManagerOnlyMixin, ReviewsManagerMixin, parse_date
+from reviews.views.common import ReviewsPageMixin, parse_date
 
 
-class EvaluationListView(ManagerOnlyMixin, ListView):
+class EvaluationListView(ReviewsPageMixin, ListView):
+    agent_access = AgentAccess.NONE
     template_name = "reviews/manage/evaluations.html"
     context_object_name = "evaluations"
     paginate_by = 30
@@ -39,14 +42,16 @@ class EvaluationListView(ManagerOnlyMixin, ListView):
         return context
 
 
-class EvaluationCreateView(ManagerOnlyMixin, TemplateView):
+class EvaluationCreateView(ReviewsPageMixin, TemplateView):
+    agent_access = AgentAccess.NONE
     template_name = "reviews/manage/evaluation_form.html"
 
     @cached_property
     def program(self):
         program = selectors.program_for_reviews(user=self.request.user, slug=self.kwargs["program_slug"])
         if program is None:
-            raise Http404("No such program.")
+            raise not_found_in_scope(self.request, "programs.Program", slug=self.kwargs["program_slug"],
+                                     message="No such program.")
         return program
 
     @cached_property
@@ -54,7 +59,8 @@ class EvaluationCreateView(ManagerOnlyMixin, TemplateView):
         freelancer = selectors.freelancer_in_program(user=self.request.user, program=self.program,
                                                      freelancer_id=self.kwargs["freelancer_pk"])
         if freelancer is None:
-            raise Http404("No such freelancer in this program.")
+            raise not_found_in_scope(self.request, "accounts.Freelancer", pk=self.kwargs["freelancer_pk"],
+                                     message="No such freelancer in this program.")
         return freelancer
 
     def period(self, form=None):
@@ -95,7 +101,9 @@ class EvaluationCreateView(ManagerOnlyMixin, TemplateView):
                     new_hourly_rate=data["new_hourly_rate"], rate_effective_date=data["rate_effective_date"],
                     rate_override_reason=data["rate_override_reason"], plan_goals=data["plan_goals"],
                     plan_review_date=data["plan_review_date"], end_date=data["end_date"],
-                    end_reason=data["end_reason"],
+                    end_reason=data["end_reason"], confirm_out_of_range=data["confirm_out_of_range"],
+                    out_of_range_reason=data["out_of_range_reason"], confirm_paid_period=data["confirm_paid_period"],
+                    confirm_over_limit=data["confirm_over_limit"], over_limit_reason=data["over_limit_reason"],
                 )
             except (DomainError, ValidationError) as exc:
                 add_error_to_form(form, exc)
@@ -105,14 +113,16 @@ class EvaluationCreateView(ManagerOnlyMixin, TemplateView):
         return self.render_to_response(self.get_context_data(form=form), status=400)
 
 
-class EvaluationDetailView(ManagerOnlyMixin, TemplateView):
+class EvaluationDetailView(ReviewsPageMixin, TemplateView):
+    agent_access = AgentAccess.NONE
     template_name = "reviews/manage/evaluation_detail.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         evaluation = selectors.evaluation_get_for_manager(user=self.request.user, pk=self.kwargs["pk"])
         if evaluation is None:
-            raise Http404("No such evaluation.")
+            raise not_found_in_scope(self.request, "reviews.Evaluation", pk=self.kwargs["pk"],
+                                     message="No such evaluation.")
         context.update(evaluation=evaluation,
                        metric_rows=[(label, evaluation.metrics.get(key)) for key, label in selectors.METRIC_LABELS])
         return context
@@ -129,7 +139,8 @@ def _month_bounds(value: str | None):
     return first, min(following - datetime.timedelta(days=1), max(today, first))
 
 
-class LeaderboardView(ReviewsManagerMixin, TemplateView):
+class LeaderboardView(ReviewsPageMixin, TemplateView):
+    agent_access = AgentAccess.READ
     template_name = "reviews/manage/leaderboard.html"
 
     def program(self):
@@ -172,7 +183,8 @@ class LeaderboardView(ReviewsManagerMixin, TemplateView):
         return redirect(reverse("reviews:leaderboard") + f"?program={program.slug}&month={request.GET.get('month', '')}")
 
 
-class FeedbackListView(ReviewsManagerMixin, TemplateView):
+class FeedbackListView(ReviewsPageMixin, TemplateView):
+    agent_access = AgentAccess.READ
     template_name = "reviews/manage/feedback.html"
 
     def get_context_data(self, **kwargs):
@@ -185,10 +197,14 @@ class FeedbackListView(ReviewsManagerMixin, TemplateView):
         return context
 
 
-class FeedbackMarkView(ReviewsManagerMixin, View):
+class FeedbackMarkView(ReviewsPageMixin, View):
+    agent_access = AgentAccess.NONE
+
     def post(self, request, pk, action):
         item = selectors.feedback_get(user=request.user, pk=pk)
-        if item is None or action not in ("done", "reopen"):
+        if item is None:
+            raise not_found_in_scope(request, Feedback, pk=pk, message="No such feedback.")
+        if action not in ("done", "reopen"):
             raise Http404("No such feedback.")
         item = services.feedback_mark(feedback=item, actor=request.user, done=action == "done")
         if request.htmx:
@@ -197,7 +213,8 @@ class FeedbackMarkView(ReviewsManagerMixin, View):
         return redirect("reviews:feedback")
 
 
-class CheckInListView(ReviewsManagerMixin, ListView):
+class CheckInListView(ReviewsPageMixin, ListView):
+    agent_access = AgentAccess.READ
     template_name = "reviews/manage/check_ins.html"
     context_object_name = "check_ins"
     paginate_by = 50
@@ -206,14 +223,16 @@ class CheckInListView(ReviewsManagerMixin, ListView):
         return selectors.check_in_list(user=self.request.user)
 
 
-class SettingsView(ManagerOnlyMixin, TemplateView):
+class SettingsView(ReviewsPageMixin, TemplateView):
+    agent_access = AgentAccess.NONE
     template_name = "reviews/manage/settings.html"
 
     @cached_property
     def program(self):
         program = selectors.program_for_reviews(user=self.request.user, slug=self.kwargs["program_slug"])
         if program is None:
-            raise Http404("No such program.")
+            raise not_found_in_scope(self.request, "programs.Program", slug=self.kwargs["program_slug"],
+                                     message="No such program.")
         return program
 
     def get_context_data(self, **kwargs):

@@ -8,18 +8,21 @@ from django.urls import reverse
 from django.utils.functional import cached_property
 from django.views.generic import ListView, TemplateView
 
+from accounts.mixins import AgentAccess
 from core.errors import DomainError
 from core.forms import add_error_to_form
+from core.scoping import not_found_in_scope
 from reviews import selectors, services
 from reviews.forms import (
     DisputeResolveForm,
     PickTicketForm,
 )
 from reviews.models import Dispute, Review, ReviewAssignment
-from reviews.views.common import ManagerOnlyMixin, ReviewsManagerMixin, scorecard_form
+from reviews.views.common import ReviewsPageMixin, scorecard_form
 
 
-class HomeView(ReviewsManagerMixin, TemplateView):
+class HomeView(ReviewsPageMixin, TemplateView):
+    agent_access = AgentAccess.WORK
     template_name = "reviews/manage/home.html"
 
     def get_context_data(self, **kwargs):
@@ -32,7 +35,8 @@ class HomeView(ReviewsManagerMixin, TemplateView):
         return context
 
 
-class AssignmentListView(ReviewsManagerMixin, ListView):
+class AssignmentListView(ReviewsPageMixin, ListView):
+    agent_access = AgentAccess.WORK
     template_name = "reviews/manage/queue.html"
     context_object_name = "assignments"
     paginate_by = 50
@@ -51,7 +55,8 @@ class AssignmentListView(ReviewsManagerMixin, ListView):
         return context
 
 
-class ReviewListView(ReviewsManagerMixin, ListView):
+class ReviewListView(ReviewsPageMixin, ListView):
+    agent_access = AgentAccess.READ
     template_name = "reviews/manage/review_list.html"
     context_object_name = "reviews"
     paginate_by = 50
@@ -67,8 +72,10 @@ class ReviewListView(ReviewsManagerMixin, ListView):
         return context
 
 
-class PickTicketView(ReviewsManagerMixin, ListView):
+class PickTicketView(ReviewsPageMixin, ListView):
     """Any ticket a freelancer handled can be picked for review, on top of the weekly sample."""
+
+    agent_access = AgentAccess.WORK
 
     template_name = "reviews/manage/pick.html"
     context_object_name = "tickets"
@@ -108,8 +115,10 @@ class PickTicketView(ReviewsManagerMixin, ListView):
         return redirect("reviews:review_ticket", ticket_pk=ticket.pk)
 
 
-class ReviewTicketView(ReviewsManagerMixin, TemplateView):
+class ReviewTicketView(ReviewsPageMixin, TemplateView):
     """The review screen: the ticket thread beside the scorecard."""
+
+    agent_access = AgentAccess.WORK
 
     template_name = "reviews/manage/review_ticket.html"
 
@@ -117,7 +126,7 @@ class ReviewTicketView(ReviewsManagerMixin, TemplateView):
     def ticket(self):
         ticket = selectors.ticket_for_review(user=self.request.user, pk=self.kwargs["ticket_pk"])
         if ticket is None:
-            raise Http404("No such ticket.")
+            raise not_found_in_scope(self.request, "queues.Ticket", pk=self.kwargs["ticket_pk"], message="No such ticket.")
         return ticket
 
     def existing(self):
@@ -155,20 +164,22 @@ class ReviewTicketView(ReviewsManagerMixin, TemplateView):
         return context
 
 
-class ReviewDetailView(ReviewsManagerMixin, TemplateView):
+class ReviewDetailView(ReviewsPageMixin, TemplateView):
+    agent_access = AgentAccess.READ
     template_name = "reviews/manage/review_detail.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         review = selectors.review_get_for_manager(user=self.request.user, pk=self.kwargs["pk"])
         if review is None:
-            raise Http404("No such review.")
+            raise not_found_in_scope(self.request, Review, pk=self.kwargs["pk"], message="No such review.")
         context.update(review=review, ticket=review.ticket, **selectors.review_screen(ticket=review.ticket),
                        dispute=getattr(review, "dispute", None), csat=selectors.csat_for_ticket(ticket=review.ticket))
         return context
 
 
-class DisputeListView(ReviewsManagerMixin, ListView):
+class DisputeListView(ReviewsPageMixin, ListView):
+    agent_access = AgentAccess.NONE
     template_name = "reviews/manage/disputes.html"
     context_object_name = "disputes"
     paginate_by = 50
@@ -184,14 +195,15 @@ class DisputeListView(ReviewsManagerMixin, ListView):
         return context
 
 
-class DisputeResolveView(ManagerOnlyMixin, TemplateView):
+class DisputeResolveView(ReviewsPageMixin, TemplateView):
+    agent_access = AgentAccess.NONE  # disputes are decisions for support managers
     template_name = "reviews/manage/dispute_resolve.html"
 
     @cached_property
     def dispute(self):
         dispute = selectors.dispute_get(user=self.request.user, pk=self.kwargs["pk"])
         if dispute is None:
-            raise Http404("No such dispute.")
+            raise not_found_in_scope(self.request, Dispute, pk=self.kwargs["pk"], message="No such dispute.")
         return dispute
 
     def get_context_data(self, **kwargs):

@@ -5,8 +5,9 @@ import datetime
 from django.utils import timezone
 from django.views.generic import ListView, TemplateView
 
+from accounts.mixins import AgentAccess
 from reviews import selectors
-from reviews.views.common import ReviewsManagerMixin, parse_date
+from reviews.views.common import ReviewsPageMixin, parse_date
 
 
 def _period(request, default_days=30):
@@ -18,7 +19,8 @@ def _period(request, default_days=30):
     return start, end
 
 
-class CsatReportView(ReviewsManagerMixin, ListView):
+class CsatReportView(ReviewsPageMixin, ListView):
+    agent_access = AgentAccess.READ
     template_name = "reviews/manage/csat.html"
     context_object_name = "responses"
     paginate_by = 50
@@ -50,7 +52,8 @@ class CsatReportView(ReviewsManagerMixin, ListView):
         return context
 
 
-class NpsReportView(ReviewsManagerMixin, TemplateView):
+class NpsReportView(ReviewsPageMixin, TemplateView):
+    agent_access = AgentAccess.READ
     template_name = "reviews/manage/nps.html"
 
     def get_context_data(self, **kwargs):
