@@ -1,18 +1,44 @@
 from decimal import Decimal
 
 from django import forms
+from django.contrib.auth import password_validation
 from django.db import models
 
-from accounts.models import Freelancer
+from accounts.models import TIME_ZONE_CHOICES, User
 from contracts.documents import PLACEHOLDERS
 from contracts.models import Contract, DocumentKind, RateChange
+from contracts.services.rates import PAID_PERIOD_CODE, RATE_CONFIRMATION_CODES
+from core.forms import ConfirmationFieldsMixin, SecretField
 from core.money import CURRENCIES
 
 DATE = forms.DateInput(attrs={"type": "date"})
 
 
-class ContractTermsForm(forms.Form):
+RANGE_CONFIRMATION = ("confirm_out_of_range", "out_of_range_reason")
+# For ConfirmationFieldsMixin.confirmation_groups of every form that sets a rate (here, recruiting, reviews).
+RANGE_CONFIRMATION_GROUPS = dict.fromkeys(RATE_CONFIRMATION_CODES, RANGE_CONFIRMATION)
+PAID_PERIOD_CONFIRMATION_GROUPS = {PAID_PERIOD_CODE: ("confirm_paid_period",)}
+
+
+def range_confirmation_fields():
+    """The (confirm_out_of_range, out_of_range_reason) pair: fresh field instances for a form class body."""
+    return (
+        forms.BooleanField(required=False, label="Use this rate although it is outside the program's pay range"),
+        forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Why this rate",
+                        help_text="Recorded with the rate and in the audit log."),
+    )
+
+
+def paid_period_confirmation_field():
+    return forms.BooleanField(
+        required=False, label="Pay the difference for the days already paid as a correction in the next payout",
+    )
+
+
+class ContractTermsForm(ConfirmationFieldsMixin, forms.Form):
     """The terms of a draft contract (creation and editing)."""
+
+    confirmation_groups = RANGE_CONFIRMATION_GROUPS
 
     role = forms.CharField(max_length=120, initial="Tier-1 support agent")
     start_date = forms.DateField(widget=DATE)
@@ -33,6 +59,7 @@ class ContractTermsForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Below-floor override reason",
         help_text="Only when the rate is below the program's rate floor for the freelancer's region.",
     )
+    confirm_out_of_range, out_of_range_reason = range_confirmation_fields()
 
     def clean(self):
         data = super().clean()
@@ -47,16 +74,72 @@ class ContractTermsForm(forms.Form):
 
 class ContractCreateForm(ContractTermsForm):
     program = forms.ModelChoiceField(queryset=None)
-    freelancer = forms.ModelChoiceField(queryset=Freelancer.objects.select_related("user").order_by("legal_name"))
+    freelancer = forms.ModelChoiceField(
+        queryset=None,
+        help_text="Freelancers hired through your programs' postings, contracted or invited there. "
+                  "Someone new? Invite them by e-mail first.",
+    )
 
     field_order = ["program", "freelancer"]
+
+    def __init__(self, *args, programs, freelancers, **kwargs):
+        """`freelancers`: contracts.selectors.freelancer_list_for_manager; a posted id outside it is refused."""
+        super().__init__(*args, **kwargs)
+        self.fields["program"].queryset = programs
+        self.fields["freelancer"].queryset = freelancers
+        self.fields["freelancer"].error_messages["invalid_choice"] = (
+            "Choose one of the freelancers connected to your programs."
+        )
+
+
+class FreelancerInvitationForm(forms.Form):
+    program = forms.ModelChoiceField(queryset=None, empty_label=None)
+    email = forms.EmailField(help_text="We e-mail them a link to accept; it works once, for 14 days.")
+    name = forms.CharField(max_length=200, required=False, help_text="Optional: prefills their sign-up.")
 
     def __init__(self, *args, programs, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["program"].queryset = programs
 
 
-class RateChangeForm(forms.Form):
+class InvitationSignupForm(forms.Form):
+    """A new person accepting an invitation: their freelancer profile's basics and a password."""
+
+    legal_name = forms.CharField(max_length=200, label="Your full legal name",
+                                 help_text="As you will sign contracts.", widget=forms.TextInput(attrs={"autocomplete": "name"}))
+    country = forms.CharField(max_length=2, min_length=2, help_text="Two-letter country code, e.g. PH, PL, US.")
+    time_zone = forms.ChoiceField(choices=TIME_ZONE_CHOICES, initial="UTC")
+    password1 = forms.CharField(label="Password", strip=False,
+                                widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    password2 = forms.CharField(label="Password again", strip=False,
+                                widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+
+    def __init__(self, *args, email: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.email = email
+
+    def clean_country(self):
+        country = self.cleaned_data["country"].strip().upper()
+        if not country.isalpha():
+            raise forms.ValidationError("Enter a two-letter country code.")
+        return country
+
+    def clean(self):
+        data = super().clean()
+        first, second = data.get("password1"), data.get("password2")
+        if first and second and first != second:
+            self.add_error("password2", "The two passwords differ.")
+        elif first:
+            try:
+                password_validation.validate_password(first, user=User(email=self.email))
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+        return data
+
+
+class RateChangeForm(ConfirmationFieldsMixin, forms.Form):
+    confirmation_groups = {**RANGE_CONFIRMATION_GROUPS, **PAID_PERIOD_CONFIRMATION_GROUPS}
+
     effective_date = forms.DateField(widget=DATE)
     hourly_rate = forms.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal("0.01"))
     reason = forms.ChoiceField(choices=RateChange.Reason.choices)
@@ -64,6 +147,8 @@ class RateChangeForm(forms.Form):
     override_reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Below-floor override reason",
     )
+    confirm_out_of_range, out_of_range_reason = range_confirmation_fields()
+    confirm_paid_period = paid_period_confirmation_field()
 
 
 class ContractEndForm(forms.Form):
@@ -136,10 +221,10 @@ class CredentialForm(forms.Form):
     tool = forms.ModelChoiceField(queryset=None, help_text="The program's tool these credentials open.")
     label = forms.CharField(max_length=120, help_text="A name freelancers see, e.g. 'Shared agent login'. Not secret.")
     username = forms.CharField(max_length=200, required=False, widget=forms.TextInput(attrs={"autocomplete": "off"}))
-    password = forms.CharField(max_length=500, required=False,
-                               widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
-    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False,
-                            help_text="Secret too: recovery codes, 2FA instructions. Encrypted like the password.")
+    # Write-only: a stored credential is replaced as a whole, and nothing typed is shown back on an error.
+    password = SecretField(max_length=500, keeps_stored_value=False)
+    notes = SecretField(multiline=True, keeps_stored_value=False,
+                        help_text="Secret too: recovery codes, 2FA instructions. Encrypted like the password.")
 
     def __init__(self, *args, tools, **kwargs):
         super().__init__(*args, **kwargs)
@@ -163,10 +248,9 @@ class CredentialLinkForm(forms.Form):
 class CredentialSubmitForm(forms.Form):
     submitted_by_name = forms.CharField(max_length=150, label="Your name")
     username = forms.CharField(max_length=200, required=False, widget=forms.TextInput(attrs={"autocomplete": "off"}))
-    password = forms.CharField(max_length=500, required=False,
-                               widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
-    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False,
-                            help_text="Anything else the team needs (2FA, recovery codes).")
+    password = SecretField(max_length=500, keeps_stored_value=False)
+    notes = SecretField(multiline=True, keeps_stored_value=False,
+                        help_text="Anything else the team needs (2FA, recovery codes).")
 
 
 class ContractFilterForm(forms.Form):

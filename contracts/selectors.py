@@ -20,6 +20,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Freelancer
+from contracts.connections import connection_sources
 from contracts.hours import hours_worked_in_week
 from contracts.models import (
     Contract,
@@ -27,6 +28,7 @@ from contracts.models import (
     CredentialRequestLink,
     CredentialReveal,
     DocumentTemplate,
+    FreelancerInvitation,
     OffboardingItem,
     OnboardingProgress,
     RateChange,
@@ -34,7 +36,7 @@ from contracts.models import (
     ToolAccessGrant,
     VaultCredential,
 )
-from programs.models import OnboardingStep, Program, ProgramTool
+from programs.models import CandidateProfile, OnboardingStep, Program, ProgramTool
 from programs.selectors import program_list
 
 # ---------------------------------------------------------------- interface used by other apps
@@ -158,6 +160,13 @@ def rate_floor_for(*, program: Program, country: str) -> RateFloor | None:
     return max(candidates, key=lambda f: f.minimum_hourly_rate, default=None)
 
 
+def pay_range_for(*, program: Program):
+    """The program's candidate profile with its pay range and ceiling (None without one), for the rate forms."""
+    return CandidateProfile.objects.filter(program=program).only(
+        "program_id", "pay_min", "pay_max", "pay_currency", "rate_ceiling"
+    ).first()
+
+
 @dataclass(frozen=True)
 class RateHistoryRow:
     effective_date: datetime.date
@@ -167,16 +176,19 @@ class RateHistoryRow:
     note: str
     override_reason: str
     is_current: bool
+    out_of_range_reason: str = ""
+    paid_period_confirmed: bool = False
 
 
 def rate_history_for(*, contract: Contract, today: datetime.date | None = None) -> list[RateHistoryRow]:
     """The starting rate and every change, oldest first, with the one in force today marked."""
     today = today or timezone.now().astimezone(contract.program.zone).date()
     rows = [RateHistoryRow(contract.start_date, contract.hourly_rate, "Starting rate", contract.created_by, "",
-                           contract.below_floor_override_reason, False)]
+                           contract.below_floor_override_reason, False, contract.out_of_range_reason)]
     for change in contract.rate_changes.all():  # prefetched by the detail selectors
         rows.append(RateHistoryRow(change.effective_date, change.hourly_rate, change.get_reason_display(),
-                                   change.approved_by, change.note, change.below_floor_override_reason, False))
+                                   change.approved_by, change.note, change.below_floor_override_reason, False,
+                                   change.out_of_range_reason, change.paid_period_confirmed))
     rows.sort(key=lambda r: r.effective_date)
     current_index = max((i for i, r in enumerate(rows) if r.effective_date <= today), default=None)
     return [
@@ -190,6 +202,46 @@ def _current_rate_annotation(today: datetime.date):
 
 
 # ---------------------------------------------------------------- manager side
+
+
+def freelancer_list_for_manager(*, user, program: Program | None = None) -> QuerySet[Freelancer]:
+    """The freelancers this user may see and contract: the one rule for "whose data may a manager see".
+
+    A freelancer is connected to a program when they were hired through one of its postings (recruiting
+    registers that source, see contracts.connections), hold a contract there past draft (ended ones count: the
+    relationship happened), or accepted an invitation to it. A draft alone connects no one: drafting needs a
+    connection first. Limited to the programs the user manages (or to `program`, when it is one of them).
+    """
+    program_ids = program_list(user=user).values("pk")
+    if program is not None:
+        program_ids = program_ids.filter(pk=program.pk)
+    connected = Q(Exists(
+        Contract.objects.filter(freelancer=OuterRef("pk"), program__in=program_ids).exclude(status=Contract.Status.DRAFT)
+    )) | Q(Exists(
+        FreelancerInvitation.objects.filter(freelancer=OuterRef("pk"), program__in=program_ids,
+                                            status=FreelancerInvitation.Status.ACCEPTED)
+    ))
+    for source in connection_sources():
+        connected |= Q(pk__in=source(program_ids=program_ids))
+    return Freelancer.objects.filter(connected).select_related("user").order_by("legal_name", "pk")
+
+
+def freelancer_invitation_list_for_manager(*, user, limit: int = 100) -> QuerySet[FreelancerInvitation]:
+    """Invitations to the programs this user manages, newest first (pending ones first), for the invitations page."""
+    return (
+        FreelancerInvitation.objects.filter(program__in=program_list(user=user))
+        .select_related("program", "invited_by", "freelancer", "revoked_by")
+        .annotate(is_pending=Case(When(status=FreelancerInvitation.Status.PENDING, then=Value(True)),
+                                  default=Value(False), output_field=BooleanField()))
+        .order_by("-is_pending", "-created_at", "-id")[:limit]
+    )
+
+
+def freelancer_invitation_get_for_manager(*, user, pk) -> FreelancerInvitation | None:
+    return (
+        FreelancerInvitation.objects.filter(program__in=program_list(user=user), pk=pk)
+        .select_related("program").first()
+    )
 
 
 def contract_list_for_manager(*, user, program: Program | None = None, status: str | None = None) -> QuerySet[Contract]:
@@ -376,4 +428,19 @@ def credential_link_get(*, token: str) -> CredentialRequestLink | None:
         )
         .select_related("program", "tool")
         .first()
+    )
+
+
+def freelancer_invitation_for_token(*, token: str) -> FreelancerInvitation | None:
+    """The invitation this link's token names, in any status (None for an unknown or malformed token).
+
+    The accept page tells a used, revoked or expired invitation (410) from one that never existed (404).
+    """
+    from core.tokens import token_digest
+
+    if not token or len(token) > 200:
+        return None
+    return (
+        FreelancerInvitation.objects.filter(token_hash=token_digest(token))
+        .select_related("program", "freelancer__user").first()
     )

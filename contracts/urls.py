@@ -1,6 +1,6 @@
 from django.urls import path
 
-from contracts.views import manage, portal, vault
+from contracts.views import invitations, manage, portal, vault
 
 app_name = "contracts"
 
@@ -8,6 +8,9 @@ urlpatterns = [
     # Manager side
     path("manage/contracts/", manage.ContractListView.as_view(), name="contract_list"),
     path("manage/contracts/new/", manage.ContractCreateView.as_view(), name="contract_create"),
+    path("manage/contracts/invitations/", invitations.InvitationListView.as_view(), name="invitation_list"),
+    path("manage/contracts/invitations/<int:pk>/revoke/", invitations.InvitationRevokeView.as_view(),
+         name="invitation_revoke"),
     path("manage/contracts/<int:pk>/", manage.ContractDetailView.as_view(), name="contract_detail"),
     path("manage/contracts/<int:pk>/edit/", manage.ContractEditView.as_view(), name="contract_edit"),
     *[
@@ -41,6 +44,8 @@ urlpatterns = [
     path("manage/contracts/vault/links/new/", vault.CredentialLinkCreateView.as_view(), name="credential_link_create"),
     # Public one-time link for a customer
     path("vault/submit/<str:token>/", vault.CredentialSubmitView.as_view(), name="vault_submit"),
+    # Public invitation link for a freelancer (accepting needs their own account, made or logged in)
+    path("invitations/<str:token>/", invitations.InvitationAcceptView.as_view(), name="invitation_accept"),
     # Freelancer portal
     path("portal/contracts/", portal.PortalContractListView.as_view(), name="portal_contracts"),
     path("portal/contracts/<int:pk>/", portal.PortalContractDetailView.as_view(), name="portal_contract_detail"),

@@ -231,3 +231,13 @@ def trial_scores_for_freelancers(*, program_id: int, freelancer_ids) -> dict[int
     for freelancer_id, score in rows:
         scores.setdefault(freelancer_id, score)
     return scores
+
+
+def hired_freelancer_ids(*, program_ids) -> QuerySet:
+    """Freelancers hired through a posting of these programs (a values_list usable as a subquery).
+
+    Registered with contracts.connections at start-up: managers of the program may see and contract them.
+    """
+    return Application.objects.filter(
+        posting__program__in=program_ids, stage=Application.Stage.HIRED, freelancer__isnull=False
+    ).values_list("freelancer_id", flat=True)

@@ -1,21 +1,20 @@
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils.text import slugify
 
-
-def client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
+from contracts.models import ContractDocument
+from core.scoping import not_found_in_scope
 
 
 def user_agent(request) -> str:
     return request.META.get("HTTP_USER_AGENT", "")[:500]
 
 
-def find_document(contract, doc_pk):
+def find_document(request, contract, doc_pk):
     for document in contract.documents.all():  # prefetched
         if document.pk == doc_pk:
             return document
-    raise Http404("No such document.")
+    raise not_found_in_scope(request, ContractDocument, pk=doc_pk, message="No such document.")
 
 
 def document_download_response(document, *, as_text: bool) -> HttpResponse:
@@ -28,6 +27,5 @@ def document_download_response(document, *, as_text: bool) -> HttpResponse:
         body = render_to_string("contracts/document_file.html", {"document": document, "contract": document.contract})
         response = HttpResponse(body, content_type="text/html; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{base}.html"'
-    response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response

@@ -10,7 +10,7 @@ from django.utils.functional import cached_property
 from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
 
-from accounts.mixins import ManagerRequiredMixin
+from accounts.mixins import SupportManagerRequiredMixin
 from contracts import selectors, services
 from contracts.forms import (
     PLACEHOLDER_HELP,
@@ -29,10 +29,11 @@ from contracts.views.common import document_download_response, find_document
 from core.audit import audit_for
 from core.errors import DomainError
 from core.forms import add_error_to_form
+from core.scoping import not_found_in_scope
 from programs.selectors import program_get, program_list
 
 
-class ContractListView(ManagerRequiredMixin, ListView):
+class ContractListView(SupportManagerRequiredMixin, ListView):
     template_name = "contracts/manage/contract_list.html"
     context_object_name = "contracts"
     paginate_by = 50
@@ -57,12 +58,15 @@ class ContractListView(ManagerRequiredMixin, ListView):
         return context
 
 
-class ContractCreateView(ManagerRequiredMixin, FormView):
+class ContractCreateView(SupportManagerRequiredMixin, FormView):
     template_name = "contracts/manage/contract_form.html"
     form_class = ContractCreateForm
 
     def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "programs": program_list(user=self.request.user)}
+        # Only freelancers connected to this manager's programs are offered, and a posted id outside them is
+        # refused by the field: another program's people (e-mail, country, time zone) stay out of sight.
+        return {**super().get_form_kwargs(), "programs": program_list(user=self.request.user),
+                "freelancers": selectors.freelancer_list_for_manager(user=self.request.user)}
 
     def get_initial(self):
         initial = {"start_date": timezone.localdate(), "currency": "USD", "nda_required": True}
@@ -81,7 +85,8 @@ class ContractCreateView(ManagerRequiredMixin, FormView):
                 end_date=data["end_date"], hours_per_week=data["hours_per_week"],
                 weekly_hour_cap=data["weekly_hour_cap"], role=data["role"],
                 performance_expectations=data["performance_expectations"], nda_required=data["nda_required"],
-                override_reason=data["override_reason"],
+                override_reason=data["override_reason"], confirm_out_of_range=data["confirm_out_of_range"],
+                out_of_range_reason=data["out_of_range_reason"],
             )
         except (DomainError, ValidationError) as error:
             add_error_to_form(form, error)
@@ -90,14 +95,14 @@ class ContractCreateView(ManagerRequiredMixin, FormView):
         return redirect("contracts:contract_detail", pk=contract.pk)
 
 
-class ManagerContractMixin(ManagerRequiredMixin):
+class ManagerContractMixin(SupportManagerRequiredMixin):
     """The contract named by the URL, from the programs this manager manages (else 404)."""
 
     @cached_property
     def contract(self) -> Contract:
         contract = selectors.contract_get_for_manager(user=self.request.user, pk=self.kwargs["pk"])
         if contract is None:
-            raise Http404("No such contract.")
+            raise not_found_in_scope(self.request, Contract, pk=self.kwargs["pk"], message="No such contract.")
         return contract
 
     def back(self):
@@ -144,6 +149,7 @@ class ContractEditView(ManagerContractMixin, FormView):
             "currency": c.currency, "hours_per_week": c.hours_per_week, "weekly_hour_cap": c.weekly_hour_cap,
             "performance_expectations": c.performance_expectations, "nda_required": c.nda_required,
             "override_reason": c.below_floor_override_reason,
+            "confirm_out_of_range": bool(c.out_of_range_reason), "out_of_range_reason": c.out_of_range_reason,
         }
 
     def get_context_data(self, **kwargs):
@@ -151,10 +157,10 @@ class ContractEditView(ManagerContractMixin, FormView):
 
     def form_valid(self, form):
         data = dict(form.cleaned_data)
-        override_reason = data.pop("override_reason")
+        confirmation = {name: data.pop(name) for name in ("override_reason", "confirm_out_of_range",
+                                                           "out_of_range_reason")}
         try:
-            services.contract_update_draft(contract=self.contract, actor=self.request.user,
-                                           override_reason=override_reason, **data)
+            services.contract_update_draft(contract=self.contract, actor=self.request.user, **confirmation, **data)
         except (DomainError, ValidationError) as error:
             add_error_to_form(form, error)
             return self.form_invalid(form)
@@ -195,20 +201,26 @@ class RateChangeView(ManagerContractMixin, FormView):
             **super().get_context_data(**kwargs), "contract": contract,
             "rate_history": selectors.rate_history_for(contract=contract),
             "floor": selectors.rate_floor_for(program=contract.program, country=contract.freelancer.country),
+            "pay_range": selectors.pay_range_for(program=contract.program),
         }
 
     def form_valid(self, form):
         data = form.cleaned_data
         try:
-            services.rate_change_create(
+            change = services.rate_change_create(
                 contract=self.contract, effective_date=data["effective_date"], hourly_rate=data["hourly_rate"],
                 reason=data["reason"], approved_by=self.request.user, note=data["note"],
-                override_reason=data["override_reason"],
+                override_reason=data["override_reason"], confirm_out_of_range=data["confirm_out_of_range"],
+                out_of_range_reason=data["out_of_range_reason"], confirm_paid_period=data["confirm_paid_period"],
             )
         except (DomainError, ValidationError) as error:
             add_error_to_form(form, error)
             return self.form_invalid(form)
-        messages.success(self.request, "Rate change recorded.")
+        if change.paid_period_confirmed:
+            messages.success(self.request, "Rate change recorded. The difference for the days already paid goes "
+                                           "into the next payout as a correction adjustment.")
+        else:
+            messages.success(self.request, "Rate change recorded.")
         return self.back()
 
 
@@ -242,7 +254,7 @@ class DocumentView(ManagerContractMixin, TemplateView):
     template_name = "contracts/document.html"
 
     def get(self, request, *args, **kwargs):
-        document = find_document(self.contract, kwargs["doc_pk"])
+        document = find_document(request, self.contract, kwargs["doc_pk"])
         if "download" in request.GET:
             return document_download_response(document, as_text=request.GET.get("download") == "txt")
         return self.render_to_response({"document": document, "contract": self.contract,
@@ -254,7 +266,7 @@ class OnboardingConfirmView(ManagerContractMixin, View):
         contract = self.contract
         step = next((s for s in contract.program.onboarding_steps.all() if s.pk == kwargs["step_pk"]), None)
         if step is None:
-            raise Http404("No such step.")
+            raise not_found_in_scope(request, "programs.OnboardingStep", pk=kwargs["step_pk"], message="No such step.")
         try:
             services.onboarding_step_confirm(contract=contract, step=step, actor=request.user)
         except DomainError as error:
@@ -286,7 +298,7 @@ class AccessUpdateView(ManagerContractMixin, View):
     def post(self, request, *args, **kwargs):
         grant = next((g for g in self.contract.access_grants.all() if g.pk == kwargs["grant_pk"]), None)
         if grant is None:
-            raise Http404("No such grant.")
+            raise not_found_in_scope(request, ToolAccessGrant, pk=kwargs["grant_pk"], message="No such grant.")
         try:
             if kwargs["action"] == "grant":
                 services.access_grant_grant(grant=grant, actor=request.user)
@@ -303,7 +315,7 @@ class OffboardingDoneView(ManagerContractMixin, View):
     def post(self, request, *args, **kwargs):
         item = next((i for i in self.contract.offboarding_items.all() if i.pk == kwargs["item_pk"]), None)
         if item is None:
-            raise Http404("No such item.")
+            raise not_found_in_scope(request, "contracts.OffboardingItem", pk=kwargs["item_pk"], message="No such item.")
         services.offboarding_item_complete(item=item, actor=request.user)
         return self.back()
 
@@ -311,7 +323,7 @@ class OffboardingDoneView(ManagerContractMixin, View):
 # ---------------------------------------------------------------- templates and rate floors
 
 
-class TemplateListView(ManagerRequiredMixin, TemplateView):
+class TemplateListView(SupportManagerRequiredMixin, TemplateView):
     template_name = "contracts/manage/template_list.html"
 
     def get_context_data(self, **kwargs):
@@ -325,7 +337,7 @@ class TemplateListView(ManagerRequiredMixin, TemplateView):
         return {**super().get_context_data(**kwargs), "rows": rows}
 
 
-class TemplateEditView(ManagerRequiredMixin, FormView):
+class TemplateEditView(SupportManagerRequiredMixin, FormView):
     template_name = "contracts/manage/template_form.html"
     form_class = DocumentTemplateForm
 
@@ -337,7 +349,8 @@ class TemplateEditView(ManagerRequiredMixin, FormView):
             return None
         program = program_get(user=self.request.user, slug=self.kwargs["scope"])
         if program is None:
-            raise Http404("No such program.")
+            raise not_found_in_scope(self.request, "programs.Program", slug=self.kwargs["scope"],
+                                     message="No such program.")
         return program
 
     @cached_property
@@ -346,10 +359,11 @@ class TemplateEditView(ManagerRequiredMixin, FormView):
             raise Http404("No such document kind.")
         return self.kwargs["kind"]
 
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and request.user.is_inhouse:
-            self.program, self.kind  # noqa: B018 — 404 before any work
-        return super().dispatch(request, *args, **kwargs)
+    def refusal(self, request):
+        refusal = super().refusal(request)
+        if refusal is None:
+            self.program, self.kind  # noqa: B018 — 404 before any work (and after the role check)
+        return refusal
 
     def get_initial(self):
         from contracts.services.lifecycle import DEFAULT_BODIES, DEFAULT_TITLES
@@ -377,7 +391,7 @@ class TemplateEditView(ManagerRequiredMixin, FormView):
         return redirect("contracts:template_list")
 
 
-class RateFloorListView(ManagerRequiredMixin, FormView):
+class RateFloorListView(SupportManagerRequiredMixin, FormView):
     template_name = "contracts/manage/rate_floor_list.html"
     form_class = RateFloorForm
 
@@ -401,11 +415,11 @@ class RateFloorListView(ManagerRequiredMixin, FormView):
         return redirect("contracts:rate_floor_list")
 
 
-class RateFloorDeleteView(ManagerRequiredMixin, View):
+class RateFloorDeleteView(SupportManagerRequiredMixin, View):
     def post(self, request, *args, **kwargs):
         floor = selectors.rate_floor_list_for_manager(user=request.user).filter(pk=kwargs["pk"]).first()
         if floor is None:
-            raise Http404("No such rate floor.")
+            raise not_found_in_scope(request, "contracts.RateFloor", pk=kwargs["pk"], message="No such rate floor.")
         services.rate_floor_delete(floor=floor, actor=request.user)
         messages.success(request, "Rate floor removed.")
         return redirect("contracts:rate_floor_list")

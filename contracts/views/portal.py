@@ -4,20 +4,21 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.decorators import method_decorator
 from django.utils.functional import cached_property
 from django.views import View
-from django.views.decorators.cache import never_cache
 from django.views.generic import ListView, TemplateView
 
 from accounts.mixins import FreelancerRequiredMixin
+from accounts.two_factor import two_factor_verified
 from contracts import selectors, services
 from contracts.errors import SignatureNameMismatch
 from contracts.forms import SignForm
 from contracts.models import Contract, DocumentKind
-from contracts.views.common import client_ip, document_download_response, find_document, user_agent
+from contracts.views.common import document_download_response, find_document, user_agent
 from core.errors import DomainError
 from core.forms import add_error_to_form
+from core.scoping import not_found_in_scope
+from core.throttle import client_address
 
 
 class PortalContractListView(FreelancerRequiredMixin, ListView):
@@ -33,7 +34,7 @@ class PortalContractMixin(FreelancerRequiredMixin):
     def contract(self) -> Contract:
         contract = selectors.contract_get_for_freelancer(freelancer=self.freelancer, pk=self.kwargs["pk"])
         if contract is None:
-            raise Http404("No such contract.")
+            raise not_found_in_scope(self.request, Contract, pk=self.kwargs["pk"], message="No such contract.")
         return contract
 
     def back(self):
@@ -75,7 +76,7 @@ class PortalSignView(PortalContractMixin, View):
             try:
                 services.contract_sign(
                     contract=contract, freelancer=self.freelancer, typed_name=data["typed_name"],
-                    consent=data["consent"], ip_address=client_ip(request), user_agent=user_agent(request),
+                    consent=data["consent"], ip_address=client_address(request, default=None), user_agent=user_agent(request),
                     confirm_name_mismatch=data["confirm_name_mismatch"], document_hashes=form.document_hashes(),
                 )
             except SignatureNameMismatch as error:
@@ -101,7 +102,7 @@ class PortalDocumentView(PortalContractMixin, TemplateView):
     template_name = "contracts/document.html"
 
     def get(self, request, *args, **kwargs):
-        document = find_document(self.contract, kwargs["doc_pk"])
+        document = find_document(request, self.contract, kwargs["doc_pk"])
         if "download" in request.GET:
             return document_download_response(document, as_text=request.GET.get("download") == "txt")
         return self.render_to_response({
@@ -115,7 +116,7 @@ class PortalOnboardingView(PortalContractMixin, View):
         contract = self.contract
         step = next((s for s in contract.program.onboarding_steps.all() if s.pk == kwargs["step_pk"]), None)
         if step is None:
-            raise Http404("No such step.")
+            raise not_found_in_scope(request, "programs.OnboardingStep", pk=kwargs["step_pk"], message="No such step.")
         try:
             if request.POST.get("undo"):
                 services.onboarding_step_undo(contract=contract, step=step, user=request.user)
@@ -131,21 +132,30 @@ class PortalOnboardingView(PortalContractMixin, View):
         return self.back()
 
 
-@method_decorator(never_cache, name="dispatch")
 class PortalRevealView(FreelancerRequiredMixin, View):
-    """Reveal a credential (POST only, each reveal recorded). No active grant → 404."""
+    """Reveal a credential (POST only, each reveal recorded). No active grant → 404, and the refusal recorded.
+
+    The answer is never stored by a browser or proxy: core.middleware.PrivateNoStoreMiddleware."""
 
     def post(self, request, *args, **kwargs):
         found = selectors.credential_get_for_reveal(freelancer=self.freelancer, contract_pk=kwargs["pk"],
                                                     pk=kwargs["credential_pk"])
         if found is None:
+            services.credential_reveal_refused(freelancer=self.freelancer, credential_id=kwargs["credential_pk"],
+                                               ip_address=client_address(request, default=None), reason="not_found")
             raise Http404("No such credential.")
         credential, _grant = found
+        if not two_factor_verified(request.user):
+            services.credential_reveal_refused(freelancer=self.freelancer, credential_id=credential.pk,
+                                               ip_address=client_address(request, default=None), reason="two_factor")
+            # 200 for htmx, which swaps only successful answers into the page; 403 for a plain form post.
+            return render(request, "contracts/portal/_reveal_needs_two_factor.html", {
+                "setup_url": reverse("accounts:two_factor_setup") + "?next="
+                + reverse("contracts:portal_contract_detail", kwargs={"pk": kwargs["pk"]}),
+            }, status=200 if getattr(request, "htmx", False) else 403)
         try:
             secret = services.credential_reveal_fields(credential=credential, freelancer=self.freelancer,
-                                                       ip_address=client_ip(request))
-        except DomainError:
+                                                       ip_address=client_address(request, default=None))
+        except DomainError:  # the refusal is recorded by the service
             raise Http404("No such credential.")
-        response = render(request, "contracts/portal/_secret.html", {"credential": credential, "secret": secret})
-        response["Cache-Control"] = "no-store"
-        return response
+        return render(request, "contracts/portal/_secret.html", {"credential": credential, "secret": secret})

@@ -11,17 +11,18 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.generic import FormView, TemplateView
 
-from accounts.mixins import ManagerRequiredMixin
+from accounts.mixins import SupportManagerRequiredMixin
 from contracts import selectors, services
 from contracts.forms import CredentialForm, CredentialLinkForm, CredentialSubmitForm
-from contracts.views.common import client_ip
 from core.errors import DomainError
 from core.forms import add_error_to_form
+from core.scoping import not_found_in_scope
+from core.throttle import client_address
 
 SENSITIVE = method_decorator(sensitive_post_parameters("password", "notes", "username"), name="dispatch")
 
 
-class VaultView(ManagerRequiredMixin, TemplateView):
+class VaultView(SupportManagerRequiredMixin, TemplateView):
     """Metadata only: which tool, label, who submitted, when; never the secret."""
 
     template_name = "contracts/manage/vault.html"
@@ -39,7 +40,7 @@ class VaultView(ManagerRequiredMixin, TemplateView):
 
 
 @SENSITIVE
-class CredentialCreateView(ManagerRequiredMixin, FormView):
+class CredentialCreateView(SupportManagerRequiredMixin, FormView):
     template_name = "contracts/manage/credential_form.html"
     form_class = CredentialForm
 
@@ -59,11 +60,12 @@ class CredentialCreateView(ManagerRequiredMixin, FormView):
         return redirect("contracts:vault")
 
 
-class _ManagedCredentialMixin(ManagerRequiredMixin):
+class _ManagedCredentialMixin(SupportManagerRequiredMixin):
     def get_credential(self):
         credential = selectors.credential_list_for_manager(user=self.request.user).filter(pk=self.kwargs["pk"]).first()
         if credential is None:
-            raise Http404("No such credential.")
+            raise not_found_in_scope(self.request, "contracts.VaultCredential", pk=self.kwargs["pk"],
+                                     message="No such credential.")
         return credential
 
 
@@ -101,7 +103,7 @@ class CredentialDeleteView(_ManagedCredentialMixin, View):
         return redirect("contracts:vault")
 
 
-class CredentialLinkCreateView(ManagerRequiredMixin, FormView):
+class CredentialLinkCreateView(SupportManagerRequiredMixin, FormView):
     template_name = "contracts/manage/credential_link_form.html"
     form_class = CredentialLinkForm
 
@@ -153,7 +155,7 @@ class CredentialSubmitView(View):
             try:
                 services.credential_submit_via_link(
                     token=kwargs["token"], username=data["username"], password=data["password"], notes=data["notes"],
-                    submitted_by_name=data["submitted_by_name"], ip_address=client_ip(request),
+                    submitted_by_name=data["submitted_by_name"], ip_address=client_address(request, default=None),
                 )
             except DomainError as error:
                 if getattr(error, "code", None) == "link_invalid":

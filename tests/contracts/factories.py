@@ -4,7 +4,8 @@ from decimal import Decimal
 import factory
 from django.utils import timezone
 
-from contracts.models import Contract, RateFloor, ToolAccessGrant
+from contracts.models import Contract, FreelancerInvitation, RateFloor, ToolAccessGrant
+from core.tokens import token_new
 from programs.models import ProgramTool
 from tests.accounts.factories import FreelancerFactory
 from tests.programs.factories import ProgramFactory
@@ -64,6 +65,28 @@ class RateFloorFactory(factory.django.DjangoModelFactory):
     countries = factory.LazyFunction(list)
     minimum_hourly_rate = Decimal("12.00")
     currency = "USD"
+
+
+class FreelancerInvitationFactory(factory.django.DjangoModelFactory):
+    """A pending invitation (its token is unknown: for a link, use contracts.services.freelancer_invitation_send).
+
+    `FreelancerInvitationFactory(accepted=True, freelancer=f, program=p)` connects f to p, so p's managers may
+    contract them.
+    """
+
+    class Meta:
+        model = FreelancerInvitation
+        skip_postgeneration_save = True
+
+    program = factory.SubFactory(ProgramFactory)
+    email = factory.LazyAttribute(lambda o: o.freelancer.user.email if o.freelancer else "invited@example.test")
+    freelancer = None
+    token_hash = factory.LazyFunction(lambda: token_new()[1])
+    expires_at = factory.LazyFunction(lambda: timezone.now() + datetime.timedelta(days=14))
+
+    class Params:
+        accepted = factory.Trait(status=FreelancerInvitation.Status.ACCEPTED, accepted_at=factory.LazyFunction(
+            timezone.now))
 
 
 def sign_contract(contract, freelancer=None, **overrides):
