@@ -50,7 +50,7 @@ def seed(context):
         profile, created = Freelancer.objects.get_or_create(
             user=user,
             defaults={"legal_name": name, "time_zone": tz, "country": country, "payout_currency": currency,
-                      "status": Freelancer.Status.ACTIVE, "payout_method": f"Wise: {user.email}"},
+                      "status": Freelancer.Status.ACTIVE},
         )
         if created:
             profile.languages.set([languages[c] for c in langs])

@@ -139,10 +139,7 @@ class Freelancer(TimeStampedModel):
     country = models.CharField(max_length=2, blank=True, help_text="ISO 3166 alpha-2 code, e.g. PH, PL, US.")
     tier = models.PositiveSmallIntegerField(choices=Tier.choices, default=Tier.TIER_1)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.CANDIDATE, db_index=True)
-    payout_currency = CurrencyField()
-    payout_method = models.CharField(
-        max_length=200, blank=True, help_text="How to pay: e.g. 'Wise: ana@example.com' or 'IBAN PL61…'."
-    )
+    payout_currency = CurrencyField()  # how they are paid (method, account) is payments.PayoutDetails
     max_open_tickets = models.PositiveSmallIntegerField(
         default=5, help_text="Routing capacity: open tickets waiting on this freelancer at once."
     )

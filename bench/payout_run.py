@@ -32,7 +32,7 @@ from django.utils import timezone  # noqa: E402
 
 from accounts.models import Freelancer, User  # noqa: E402
 from contracts.models import Contract, RateChange  # noqa: E402
-from payments.models import ExchangeRate, Payout, PayoutLine, PaySchedule, TimeEntry  # noqa: E402
+from payments.models import ExchangeRate, Payout, PayoutDetails, PayoutLine, PaySchedule, TimeEntry  # noqa: E402
 from payments.services import pay_period_for, payout_run_execute, payout_run_start  # noqa: E402
 from programs.models import Program  # noqa: E402
 
@@ -51,8 +51,12 @@ def generate(freelancers: int, entries: int):
             User(email=f"bench{stamp}-{i}@example.test", role="freelancer", password="!") for i in range(freelancers)
         ])
         people = Freelancer.objects.bulk_create([
-            Freelancer(user=u, legal_name=f"Bench Person {i}", payout_currency="EUR" if i % 3 == 0 else "USD",
-                       payout_method=f"IBAN BENCH{i:06d}") for i, u in enumerate(users)
+            Freelancer(user=u, legal_name=f"Bench Person {i}", payout_currency="EUR" if i % 3 == 0 else "USD")
+            for i, u in enumerate(users)
+        ])
+        PayoutDetails.objects.bulk_create([
+            PayoutDetails(freelancer=f, method=PayoutDetails.Method.WISE, wise_email=f"bench{stamp}-{i}@example.test")
+            for i, f in enumerate(people)
         ])
         contracts = Contract.objects.bulk_create([
             Contract(program=program, freelancer=f, status="active", start_date=datetime.date(2020, 1, 1),

@@ -7,6 +7,7 @@ from contracts.models import (
     CredentialRequestLink,
     CredentialReveal,
     DocumentTemplate,
+    FreelancerInvitation,
     OffboardingItem,
     OnboardingProgress,
     RateChange,
@@ -14,9 +15,24 @@ from contracts.models import (
     ToolAccessGrant,
     VaultCredential,
 )
+from core.admin import ReadOnlyAdminMixin
 
 
-class RateChangeInline(admin.TabularInline):
+class RateHistoryReadOnly:
+    """Rates change through rate changes on the contract pages (pay range, paid periods and floors are checked
+    there); the history is never edited, so admin shows it read-only."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class RateChangeInline(RateHistoryReadOnly, admin.TabularInline):
     model = RateChange
     extra = 0
     raw_id_fields = ["approved_by"]
@@ -45,9 +61,16 @@ class ContractAdmin(admin.ModelAdmin):
     readonly_fields = ["sent_at", "signed_at", "activated_at"]
     inlines = [ContractDocumentInline, RateChangeInline]
 
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None:
+            # Once made, the rate changes through the contract pages (draft edit, rate changes), which check it.
+            fields += ["hourly_rate", "currency", "out_of_range_reason", "below_floor_override_reason"]
+        return fields
+
 
 @admin.register(RateChange)
-class RateChangeAdmin(admin.ModelAdmin):
+class RateChangeAdmin(RateHistoryReadOnly, admin.ModelAdmin):
     list_display = ["contract", "effective_date", "hourly_rate", "reason", "approved_by"]
     list_filter = ["reason"]
     search_fields = ["contract__freelancer__legal_name"]
@@ -63,7 +86,7 @@ class DocumentTemplateAdmin(admin.ModelAdmin):
 
 
 @admin.register(ContractDocument)
-class ContractDocumentAdmin(admin.ModelAdmin):
+class ContractDocumentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: the signed text and its signature are evidence and never change."""
 
     list_display = ["contract", "kind", "version", "signed_at", "signer_typed_name", "superseded_at"]
@@ -71,15 +94,6 @@ class ContractDocumentAdmin(admin.ModelAdmin):
     search_fields = ["contract__freelancer__legal_name", "sha256", "signer_typed_name"]
     list_select_related = ["contract__freelancer", "contract__program"]
     raw_id_fields = ["contract", "signed_by"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(RateFloor)
@@ -164,3 +178,23 @@ class CredentialRequestLinkAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # links are made in the vault page, which shows the token once
+
+
+@admin.register(FreelancerInvitation)
+class FreelancerInvitationAdmin(admin.ModelAdmin):
+    """Read-only: invitations are sent from the manager's invitations page (which e-mails the one-time link),
+    and accepting one is the invitee's act; the token's hash is never shown."""
+
+    list_display = ["email", "program", "status", "invited_by", "created_at", "expires_at", "accepted_at"]
+    list_filter = ["status", "program"]
+    search_fields = ["email", "name", "program__name", "freelancer__legal_name"]
+    list_select_related = ["program", "invited_by"]
+    fields = ["program", "email", "name", "status", "invited_by", "created_at", "expires_at", "accepted_at",
+              "freelancer", "revoked_at", "revoked_by"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -3,13 +3,21 @@
 Demo Support: freelancers 1–6 active, signed, onboarded (queue-ready), freelancer 3 on a fixed term
 ending in 10 days, freelancer 7 sent but unsigned, freelancer 8 active with onboarding in progress;
 rate floors by region; a rate change history for freelancer 1 (one change 5 days ago); tools with
-grants; Zendesk credentials in the vault with a couple of reveals. Acme: Nora active in EUR.
+grants; Zendesk credentials in the vault with a couple of reveals; a pending invitation by e-mail.
+Acme: Nora active in EUR.
 """
 
 import datetime
 from decimal import Decimal
 
-from contracts.models import Contract, DocumentKind, DocumentTemplate, RateFloor, VaultCredential
+from contracts.models import (
+    Contract,
+    DocumentKind,
+    DocumentTemplate,
+    FreelancerInvitation,
+    RateFloor,
+    VaultCredential,
+)
 from contracts.services import (
     access_grant_grant,
     access_grant_request,
@@ -18,6 +26,7 @@ from contracts.services import (
     contract_sign,
     credential_reveal,
     credential_store,
+    freelancer_invitation_send,
     onboarding_step_complete,
     onboarding_step_confirm,
     rate_change_create,
@@ -164,6 +173,11 @@ def seed(context):
         )
         for freelancer in context["freelancers"][:2]:
             credential_reveal(credential=credential, freelancer=freelancer, ip_address="198.51.100.7")
+
+    # A pending invitation for someone who did not come through a posting (the e-mail goes to the outbox).
+    if not FreelancerInvitation.objects.filter(program=demo).exists():
+        freelancer_invitation_send(program=demo, email="lucia.ferreira@example.com", name="Lúcia Ferreira",
+                                   invited_by=manager)
 
     # Acme Weekend Cover: Nora, in EUR.
     _steps(acme, DEMO_STEPS[:2])

@@ -9,6 +9,14 @@ class RateBelowFloor(ContractError):
     """The rate is below the program's floor for the freelancer's region and no override reason was given."""
 
 
+class RateOutOfRange(ContractError):
+    """The rate is outside the program's pay range (or above its ceiling) and was not confirmed with a reason."""
+
+
+class RateChangeInPaidPeriod(ContractError):
+    """The rate change takes effect in days already paid out and the manager did not confirm the correction."""
+
+
 class SignatureNameMismatch(ContractError):
     """The typed name differs from the legal name on the profile.
 

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 
 from accounts.models import Freelancer
 from core.models import TimeStampedModel
@@ -52,6 +53,9 @@ class Contract(TimeStampedModel):
     nda_required = models.BooleanField(default=True, help_text="The freelancer signs the program's NDA too.")
     below_floor_override_reason = models.TextField(
         blank=True, help_text="Why the starting rate may be below the program's rate floor."
+    )
+    out_of_range_reason = models.TextField(
+        blank=True, help_text="Why the starting rate may be outside the program's pay range or above its ceiling."
     )
     sent_at = models.DateTimeField(null=True, blank=True)
     signed_at = models.DateTimeField(null=True, blank=True)
@@ -144,6 +148,12 @@ class RateChange(TimeStampedModel):
     note = models.TextField(blank=True)
     approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     below_floor_override_reason = models.TextField(blank=True)
+    out_of_range_reason = models.TextField(
+        blank=True, help_text="Why the rate may be outside the program's pay range or above its ceiling."
+    )
+    paid_period_confirmed = models.BooleanField(
+        default=False, help_text="Takes effect in days already paid: the difference is a correction adjustment."
+    )
 
     class Meta:
         ordering = ["contract", "effective_date"]
@@ -470,3 +480,76 @@ class CredentialRequestLink(TimeStampedModel):
 
     def __str__(self):
         return f"Link for {self.tool.name}: {self.label}"
+
+
+class FreelancerInvitation(TimeStampedModel):
+    """An invitation, by e-mail, for someone who did not come through a posting to work in a program.
+
+    It connects the freelancer to the program (so managers may contract them) only once accepted: a new person
+    sets a password and gets an account; someone who already has a freelancer account logs in and accepts.
+    Only the SHA-256 of the link's token is stored.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        ACCEPTED = "accepted", "Accepted"
+        REVOKED = "revoked", "Revoked"
+        EXPIRED = "expired", "Expired"
+
+    TRANSITIONS = {
+        Status.PENDING: {Status.ACCEPTED, Status.REVOKED, Status.EXPIRED},
+        Status.ACCEPTED: set(),
+        Status.REVOKED: set(),
+        Status.EXPIRED: set(),
+    }
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="freelancer_invitations")
+    email = models.EmailField()
+    name = models.CharField(max_length=200, blank=True, help_text="The person's name, if known (prefills sign-up).")
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    freelancer = models.ForeignKey(
+        Freelancer, null=True, blank=True, on_delete=models.SET_NULL, related_name="invitations",
+        help_text="Set when accepted.",
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["program", "status"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "email"], condition=models.Q(status="pending"),
+                name="freelancer_invitation_one_pending_per_email",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="accepted") | models.Q(accepted_at__isnull=False),
+                name="freelancer_invitation_accepted_has_date",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Invitation for {self.email} to {self.program}"
+
+    def is_expired(self, now=None) -> bool:
+        return self.expires_at <= (now or timezone.now())
+
+    @property
+    def is_usable(self) -> bool:
+        """The link still works: pending and not past its expiry."""
+        return self.status == self.Status.PENDING and not self.is_expired()
+
+    @property
+    def shown_status(self) -> str:
+        """The status as people should read it: a pending invitation past its expiry is expired."""
+        if self.status == self.Status.PENDING and self.is_expired():
+            return self.Status.EXPIRED.label
+        return self.get_status_display()

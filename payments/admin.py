@@ -1,11 +1,13 @@
 from django.contrib import admin, messages
 
+from core.admin import ReadOnlyAdminMixin
 from core.errors import DomainError
 from payments import services
 from payments.models import (
     Adjustment,
     ExchangeRate,
     Payout,
+    PayoutDetails,
     PayoutLine,
     PayoutRequest,
     PayoutRun,
@@ -13,6 +15,8 @@ from payments.models import (
     PaySchedule,
     RunningTimer,
     TimeEntry,
+    mask,
+    mask_email,
 )
 
 
@@ -24,6 +28,11 @@ class PayScheduleAdmin(admin.ModelAdmin):
     autocomplete_fields = ["program"]
 
 
+# Money that is fixed stays fixed here too: a closed or paid period, an approved entry or one in a closed
+# period, and adjustments are read-only in admin (no change, no delete, so no bulk delete either). Their
+# states move only through the services on the Payments pages, which keep statements and history in step.
+
+
 @admin.register(PayPeriod)
 class PayPeriodAdmin(admin.ModelAdmin):
     list_display = ["program", "start_date", "end_date", "status", "closed_at", "paid_at"]
@@ -31,7 +40,18 @@ class PayPeriodAdmin(admin.ModelAdmin):
     search_fields = ["program__name"]
     date_hierarchy = "start_date"
     raw_id_fields = ["program"]
-    readonly_fields = ["closed_at", "paid_at"]
+    # Periods close through the payout run and are settled when their payouts are paid; never by hand.
+    readonly_fields = ["status", "closed_at", "paid_at"]
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.status != PayPeriod.Status.OPEN:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.status != PayPeriod.Status.OPEN:
+            return False
+        return super().has_delete_permission(request, obj)
 
 
 @admin.register(TimeEntry)
@@ -41,7 +61,31 @@ class TimeEntryAdmin(admin.ModelAdmin):
     search_fields = ["freelancer__legal_name", "freelancer__user__email", "note"]
     date_hierarchy = "date"
     raw_id_fields = ["freelancer", "program", "contract", "period", "reviewed_by", "correction", "tickets"]
-    list_select_related = ["freelancer", "program"]
+    list_select_related = ["freelancer", "program", "period"]
+    # Freelancers log time in the portal and managers approve it; where an entry sits is not an admin's call.
+    readonly_fields = ["freelancer", "program", "contract", "period", "status", "over_cap", "submitted_at",
+                       "reviewed_at", "reviewed_by", "review_comment", "correction"]
+
+    @staticmethod
+    def is_fixed(entry: TimeEntry) -> bool:
+        """Approved (paid or about to be) or in a period that is no longer open."""
+        return entry.status == TimeEntry.Status.APPROVED or entry.period.status != PayPeriod.Status.OPEN
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("period")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and self.is_fixed(obj):
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and self.is_fixed(obj):
+            return False
+        return super().has_delete_permission(request, obj)
 
 
 @admin.register(RunningTimer)
@@ -108,9 +152,17 @@ class PayoutAdmin(admin.ModelAdmin):
         # Money moves through the lifecycle on the Payments pages (services), not by editing rows.
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        # Deleting a payout would free its adjustments and hours to be paid a second time.
+        return False
+
 
 @admin.register(Adjustment)
-class AdjustmentAdmin(admin.ModelAdmin):
+class AdjustmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Read-only: adjustments are added on the Payments pages (where the program's limit applies) and a
+    mistake is undone by a counter-adjustment, which leaves a trace; an edited or deleted row would not,
+    and could unpay a late-approved entry or an early payment."""
+
     list_display = ["created_at", "freelancer", "program", "kind", "amount", "currency", "payout"]
     list_filter = ["kind", "currency", "program"]
     search_fields = ["freelancer__legal_name", "reason", "source_key"]
@@ -119,9 +171,49 @@ class AdjustmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(PayoutRequest)
-class PayoutRequestAdmin(admin.ModelAdmin):
+class PayoutRequestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["created_at", "freelancer", "program", "amount", "currency", "status", "decided_by"]
     list_filter = ["status", "program"]
     search_fields = ["freelancer__legal_name", "note", "decision_reason"]
     raw_id_fields = ["freelancer", "program", "decided_by", "advance"]
     list_select_related = ["freelancer", "program"]
+    # Requested in the portal, decided and marked paid on the Payments pages (the balance check lives there).
+
+@admin.register(PayoutDetails)
+class PayoutDetailsAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Read-only and masked: the bank account is decrypted for the payout export only, never onto a page.
+
+    The encrypted fields are not in `fields` (a read-only admin page would print them in full); masked
+    displays stand in for them. The freelancer changes their details in the portal (payout_details_update,
+    which starts the payout hold and leaves a trace), so there is no add, change or delete here.
+    """
+
+    list_display = ["freelancer", "method", "summary", "changed_at"]
+    list_filter = ["method"]
+    # Never the encrypted columns: a lookup on them cannot match and would only cost a decryption per row.
+    search_fields = ["freelancer__legal_name", "freelancer__user__email"]
+    list_select_related = ["freelancer__user"]
+    fields = ["freelancer", "method", "summary", "account_holder_name", "masked_iban", "masked_account_number",
+              "bic", "bank_country", "masked_wise_email", "masked_paypal_email", "masked_payoneer_id", "legacy_note",
+              "changed_at", "created_at", "updated_at"]
+    readonly_fields = fields
+
+    @admin.display(description="IBAN")
+    def masked_iban(self, details: PayoutDetails) -> str:
+        return mask(details.iban)
+
+    @admin.display(description="account number")
+    def masked_account_number(self, details: PayoutDetails) -> str:
+        return mask(details.account_number)
+
+    @admin.display(description="Wise e-mail")
+    def masked_wise_email(self, details: PayoutDetails) -> str:
+        return mask_email(details.wise_email)
+
+    @admin.display(description="PayPal e-mail")
+    def masked_paypal_email(self, details: PayoutDetails) -> str:
+        return mask_email(details.paypal_email)
+
+    @admin.display(description="Payoneer ID")
+    def masked_payoneer_id(self, details: PayoutDetails) -> str:
+        return mask(details.payoneer_id)

@@ -1,5 +1,6 @@
 """Demo payments: four past paid periods with statements, the last ended period as a draft batch to approve,
 the current open period with entries in every state, USD→EUR exchange rates, adjustments and a payout request.
+Every freelancer has payout details; Marta changed hers two days ago, so her payout in the batch is held.
 
 Idempotent: everything is made the first time only (a demo run for the Demo Support program marks it done).
 """
@@ -7,8 +8,11 @@ Idempotent: everything is made the first time only (a demo run for the Demo Supp
 import datetime
 from decimal import Decimal
 
+from django.utils import timezone
+
 from contracts.models import Contract
-from payments.models import Adjustment, ExchangeRate, Payout, PayoutRun, TimeEntry
+from core.audit import audit_record
+from payments.models import Adjustment, ExchangeRate, Payout, PayoutDetails, PayoutRun, TimeEntry
 from payments.services import (
     adjustment_create,
     paid_trial_adjustments_sync,
@@ -34,6 +38,21 @@ PATTERNS = {
 }
 ACME_PATTERN = [0, 0, 0, 0, 0, 8, 8]  # weekend cover
 
+# Payout details by freelancer number (the Acme freelancer is "acme"); valid IBANs and BICs.
+PAYOUT_DETAILS = {
+    1: {"method": "wise", "wise_email": "ana.reyes.ph@demo.test"},
+    2: {"method": "bank_transfer", "iban": "PL77102055610000312345678901", "bic": "BPKOPLPW"},
+    3: {"method": "payoneer", "payoneer_id": "48213377"},
+    4: {"method": "paypal", "paypal_email": "sofia.martinez.mx@demo.test"},
+    5: {"method": "payoneer", "payoneer_id": "52019946"},
+    6: {"method": "bank_transfer", "iban": "FR7630006000011234567890189", "bic": "AGRIFRPP"},
+    7: {"method": "bank_transfer", "account_number": "50100234567812", "bic": "HDFCINBB"},
+    8: {"method": "bank_transfer", "account_number": "000123456789", "bic": "CHASUS33"},
+    "acme": {"method": "bank_transfer", "iban": "SE4550000000058398257466", "bic": "ESSESESS"},
+}
+# Marta moved to another bank two days ago: her payout in the batch to approve waits for a manager's confirmation.
+MARTA_NEW_BANK = {"iban": "PL62114020040000370212345678", "bic": "BREXPLPW"}
+
 
 def seed(context):
     demo, acme, manager = context["program"], context["acme"], context["manager"]
@@ -41,6 +60,7 @@ def seed(context):
         return
     today = program_today(program=demo)
     _exchange_rates(today)
+    _payout_details(context)
 
     active = {
         c.freelancer_id: c for c in Contract.objects.filter(program__in=[demo, acme], status=Contract.Status.ACTIVE)
@@ -130,6 +150,8 @@ def seed(context):
         time_entry_send_back(entry=sent_back, sent_back_by=manager,
                              comment="6 h with only 9 solved tickets: which tickets were these?")
 
+    _marta_changes_bank(context)
+
     # A payout request waiting for a manager.
     ana = numbered[0][1]
     payout_request_create(freelancer=ana, program=demo, amount=Decimal("150.00"),
@@ -152,6 +174,36 @@ def _entries(contract, period, pattern, status, today, include_today=False):
             ))
         day += datetime.timedelta(days=1)
     return made
+
+
+def _payout_details(context):
+    """Details on file long before the paid periods (so nothing old is held)."""
+    long_ago = timezone.now() - datetime.timedelta(days=120)
+    people = dict(enumerate(context["freelancers"], start=1))
+    people["acme"] = context["acme_freelancer"]
+    for key, fields in PAYOUT_DETAILS.items():
+        freelancer = people.get(key)
+        if freelancer is None or PayoutDetails.objects.filter(freelancer=freelancer).exists():
+            continue
+        details = PayoutDetails(freelancer=freelancer, account_holder_name=freelancer.legal_name, **fields)
+        details.full_clean()
+        details.changed_at = long_ago
+        details.save()
+
+
+def _marta_changes_bank(context):
+    marta = context["freelancers"][1] if len(context["freelancers"]) > 1 else None
+    details = PayoutDetails.objects.filter(freelancer=marta).first() if marta else None
+    if details is None:
+        return
+    before = details.summary
+    for name, value in MARTA_NEW_BANK.items():
+        setattr(details, name, value)
+    details.full_clean()
+    details.changed_at = timezone.now() - datetime.timedelta(days=2)
+    details.save()
+    audit_record(actor=marta.user, verb="payout_details.changed", target=details, fields=["iban", "bic"],
+                 before=before, after=details.summary)
 
 
 def _exchange_rates(today):

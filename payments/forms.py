@@ -2,8 +2,10 @@ from decimal import Decimal
 
 from django import forms
 
+from core.forms import ConfirmationFieldsMixin
 from core.money import CURRENCIES
-from payments.models import Activity, Adjustment
+from payments.models import Activity, Adjustment, PayoutDetails, mask
+from payments.services.adjustments import OVER_LIMIT_CODES
 
 HOURS_ATTRS = {"step": "0.25", "min": "0.25", "max": "24"}
 
@@ -79,13 +81,32 @@ class DeclineForm(forms.Form):
     reason = forms.CharField(max_length=1000)
 
 
-class AdjustmentForm(forms.Form):
+LIMIT_CONFIRMATION = ("confirm_over_limit", "over_limit_reason")
+# For ConfirmationFieldsMixin.confirmation_groups of every form that adds an adjustment (here, reviews' bonus).
+LIMIT_CONFIRMATION_GROUPS = dict.fromkeys(OVER_LIMIT_CODES, LIMIT_CONFIRMATION)
+
+
+def over_limit_confirmation_fields():
+    """The (confirm_over_limit, over_limit_reason) pair: fresh field instances for a form class body."""
+    return (
+        forms.BooleanField(required=False, label="Add it although it is above the program's adjustment limit"),
+        forms.CharField(
+            widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Why this amount",
+            help_text="Recorded with the adjustment; its payout is flagged for a look before approval.",
+        ),
+    )
+
+
+class AdjustmentForm(ConfirmationFieldsMixin, forms.Form):
+    confirmation_groups = LIMIT_CONFIRMATION_GROUPS
+
     program = forms.ModelChoiceField(queryset=None, empty_label=None)
     freelancer = forms.ModelChoiceField(queryset=None)
     kind = forms.ChoiceField(choices=[(k, label) for k, label in Adjustment.Kind.choices if k != Adjustment.Kind.ADVANCE])
     amount = forms.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0.01"),
                                 help_text="In the contract currency. Deductions: enter the amount to take off.")
     reason = forms.CharField(max_length=300, help_text="Printed on the freelancer's statement.")
+    confirm_over_limit, over_limit_reason = over_limit_confirmation_fields()
 
     def __init__(self, *args, programs, freelancers, **kwargs):
         super().__init__(*args, **kwargs)
@@ -101,3 +122,41 @@ class PayoutRequestForm(forms.Form):
     def __init__(self, *args, programs, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["program"].queryset = programs
+
+
+class PayoutDetailsForm(forms.Form):
+    """The freelancer's payout details. The account number is never sent back to the browser: left blank, the one on
+    file is kept; the rules (IBAN/BIC checks, which fields each method needs) are PayoutDetails.clean()."""
+
+    method = forms.ChoiceField(choices=PayoutDetails.Method.choices, widget=forms.RadioSelect, label="Pay me by")
+    account_holder_name = forms.CharField(required=False, max_length=200, label="Account holder's name",
+                                          help_text="Bank transfer and Wise: the name on the account.")
+    iban = forms.CharField(required=False, max_length=42, label="IBAN",
+                           widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}))
+    account_number = forms.CharField(required=False, max_length=40, label="Account number",
+                                     help_text="Only where your bank has no IBAN; then the SWIFT/BIC is needed.",
+                                     widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}))
+    bic = forms.CharField(required=False, max_length=14, label="SWIFT/BIC", help_text="8 or 11 characters, e.g. DEUTDEFF.")
+    bank_country = forms.CharField(required=False, max_length=2, label="Bank country",
+                                   help_text="Two letters, e.g. PL; read from the IBAN or BIC when left blank.")
+    wise_email = forms.EmailField(required=False, label="Wise e-mail")
+    paypal_email = forms.EmailField(required=False, label="PayPal e-mail")
+    payoneer_id = forms.CharField(required=False, max_length=64, label="Payoneer ID")
+
+    def __init__(self, *args, details: PayoutDetails, **kwargs):
+        self.details = details
+        if not args or args[0] is None:
+            kwargs.setdefault("initial", {
+                name: getattr(details, name) for name in self.base_fields if name not in ("iban", "account_number")
+            })
+        super().__init__(*args, **kwargs)
+        for name in ("iban", "account_number"):
+            if getattr(details, name):
+                self.fields[name].widget.attrs["placeholder"] = f"{mask(getattr(details, name))} — blank keeps it"
+
+    def clean(self):
+        data = super().clean()
+        if data.get("method") == PayoutDetails.Method.BANK_TRANSFER and not data.get("iban") \
+                and not data.get("account_number"):
+            data["iban"], data["account_number"] = self.details.iban, self.details.account_number
+        return data

@@ -6,16 +6,22 @@ time entry and adjustment points at the payout that paid it, so nothing is paid 
 """
 
 import datetime
+import re
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
+from django.utils import timezone
+from schwifty import BIC, IBAN
+from schwifty.exceptions import InvalidChecksumDigits, InvalidCountryCode, InvalidLength, SchwiftyException
 
 from accounts.models import Freelancer
 from contracts.models import Contract
 from core.models import TimeStampedModel
 from core.money import CurrencyField, MoneyField
+from payments.fields import EncryptedTextField
 from programs.models import Program
 
 QUARTER = Decimal("0.25")
@@ -29,6 +35,15 @@ class PaySchedule(models.Model):
     anchor_date = models.DateField(help_text="First day of some pay period; the others follow every 14 days.")
     run_after_days = models.PositiveSmallIntegerField(
         default=1, help_text="Days after a period ends before the scheduled payout run (time for late approvals)."
+    )
+    # Bounds on money outside hours × rate, in the program currency (converted for other contract currencies).
+    adjustment_limit = MoneyField(
+        default=Decimal("1000.00"), validators=[MinValueValidator(Decimal("0.01"))],
+        help_text="Largest adjustment (bonus, correction, deduction) a manager may add without a confirmed reason.",
+    )
+    payout_anomaly_threshold = MoneyField(
+        default=Decimal("5000.00"), validators=[MinValueValidator(Decimal("0.01"))],
+        help_text="A payout whose total is above this is flagged in its run for a look before approval.",
     )
 
     def __str__(self):
@@ -344,6 +359,12 @@ class Payout(TimeStampedModel):
     payment_reference = models.CharField(max_length=120, blank=True)
     failure_reason = models.TextField(blank=True)
     statement_sent_at = models.DateTimeField(null=True, blank=True)
+    details_confirmed_at = models.DateTimeField(
+        null=True, blank=True, help_text="A manager confirmed the freelancer's recently changed payout details."
+    )
+    details_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-period__start_date", "freelancer__legal_name"]
@@ -357,6 +378,11 @@ class Payout(TimeStampedModel):
 
     def __str__(self):
         return f"{self.reference} · {self.freelancer}"
+
+    @property
+    def hold_reason(self) -> str:
+        """Why this payout may not be paid or exported yet ("" when it may). Select freelancer__payout_details."""
+        return payout_hold_reason(payout=self, details=getattr(self.freelancer, "payout_details", None))
 
 
 class PayoutLine(models.Model):
@@ -410,6 +436,9 @@ class Adjustment(TimeStampedModel):
     source_key = models.CharField(max_length=80, null=True, blank=True, unique=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    over_limit_reason = models.TextField(
+        blank=True, help_text="Why it may be above the program's adjustment limit; its payout is flagged."
     )
     payout = models.ForeignKey(Payout, null=True, blank=True, on_delete=models.SET_NULL, related_name="adjustments")
 
@@ -477,3 +506,186 @@ class PayoutRequest(TimeStampedModel):
 
     def __str__(self):
         return f"Request {self.amount} {self.currency} · {self.freelancer}"
+
+
+# Payout details -------------------------------------------------------------------------------------------
+
+# A payout whose freelancer changed their payout details this recently before it is paid or exported is held
+# until a manager confirms it: the freelancer is e-mailed at every change, and this is their time to say "not me".
+PAYOUT_DETAILS_HOLD = datetime.timedelta(days=7)
+
+_ACCOUNT_NUMBER = re.compile(r"[A-Z0-9]{4,34}")
+_PAYONEER_ID = re.compile(r"[A-Za-z0-9@._+-]{3,64}")
+
+
+def mask(value: str, *, keep: int = 4) -> str:
+    """An account identifier shown without giving it away: its last `keep` characters."""
+    value = (value or "").replace(" ", "")
+    if not value:
+        return ""
+    return "····" + value[-keep:] if len(value) > keep else "····"
+
+
+def mask_email(value: str) -> str:
+    local, _, domain = (value or "").partition("@")
+    if not domain:
+        return mask(value)
+    return f"{local[:1]}•••@{domain}"
+
+
+def _schwifty_message(exc: SchwiftyException, what: str) -> str:
+    if isinstance(exc, InvalidChecksumDigits):
+        return f"This {what} is not valid: its check digits do not match (a typo?)."
+    if isinstance(exc, InvalidLength):
+        return f"This {what} has the wrong length for its country."
+    if isinstance(exc, InvalidCountryCode):
+        return f"This {what} does not start with a known country code."
+    return f"This {what} is not valid: check it against your bank's details."
+
+
+class PayoutDetails(TimeStampedModel):
+    """How one freelancer is paid: a method and the structured fields it needs (one row per freelancer).
+
+    The bank account (IBAN, account number) is encrypted at rest with the vault's keys and shown only
+    masked. `changed_at` is the freelancer's last change; see PAYOUT_DETAILS_HOLD and payout_hold_reason.
+    """
+
+    class Method(models.TextChoices):
+        BANK_TRANSFER = "bank_transfer", "Bank transfer"
+        WISE = "wise", "Wise"
+        PAYPAL = "paypal", "PayPal"
+        PAYONEER = "payoneer", "Payoneer"
+
+    DETAIL_FIELDS = ("account_holder_name", "iban", "account_number", "bic", "bank_country", "wise_email",
+                     "paypal_email", "payoneer_id", "legacy_note")
+    # The fields each method uses; clean() empties the others, so one row never mixes two methods.
+    METHOD_FIELDS = {
+        "": ("legacy_note",),
+        Method.BANK_TRANSFER: ("account_holder_name", "iban", "account_number", "bic", "bank_country"),
+        Method.WISE: ("account_holder_name", "wise_email"),
+        Method.PAYPAL: ("paypal_email",),
+        Method.PAYONEER: ("payoneer_id",),
+    }
+
+    freelancer = models.OneToOneField(Freelancer, on_delete=models.CASCADE, related_name="payout_details")
+    method = models.CharField(max_length=20, choices=Method.choices, blank=True,
+                              help_text="Blank: no usable details on file yet.")
+    account_holder_name = models.CharField(max_length=200, blank=True)
+    iban = EncryptedTextField(blank=True, verbose_name="IBAN")
+    account_number = EncryptedTextField(blank=True, help_text="Where there is no IBAN; needs the SWIFT/BIC.")
+    bic = models.CharField(max_length=11, blank=True, verbose_name="SWIFT/BIC")
+    bank_country = models.CharField(max_length=2, blank=True, help_text="ISO 3166 alpha-2 code of the bank.")
+    wise_email = models.EmailField(blank=True, verbose_name="Wise e-mail")
+    paypal_email = models.EmailField(blank=True, verbose_name="PayPal e-mail")
+    payoneer_id = models.CharField(max_length=64, blank=True, verbose_name="Payoneer ID")
+    legacy_note = models.CharField(
+        max_length=200, blank=True,
+        help_text="The old free-text payout method that could not be read as details; gone once details are entered.",
+    )
+    changed_at = models.DateTimeField(null=True, blank=True, help_text="When the freelancer last changed them.")
+
+    class Meta:
+        verbose_name_plural = "payout details"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(method__in=["", "bank_transfer", "wise", "paypal", "payoneer"]),
+                name="payout_details_known_method",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Payout details of {self.freelancer}: {self.summary or 'none'}"
+
+    @property
+    def needs_details(self) -> bool:
+        return not self.method
+
+    @property
+    def summary(self) -> str:
+        """One masked line for pages, statements and the audit log: never the whole account."""
+        if self.method == self.Method.BANK_TRANSFER:
+            account = f"IBAN {mask(self.iban)}" if self.iban else f"account {mask(self.account_number)}"
+            return " · ".join(part for part in ("Bank transfer", account, self.bic) if part)
+        if self.method == self.Method.WISE:
+            return f"Wise · {mask_email(self.wise_email)}"
+        if self.method == self.Method.PAYPAL:
+            return f"PayPal · {mask_email(self.paypal_email)}"
+        if self.method == self.Method.PAYONEER:
+            return f"Payoneer · ID {mask(self.payoneer_id)}"
+        return ""
+
+    def clean(self):
+        used = self.METHOD_FIELDS.get(self.method, ())
+        for name in self.DETAIL_FIELDS:
+            value = (getattr(self, name) or "").strip()
+            setattr(self, name, value if name in used else "")
+        errors: dict[str, str] = {}
+        if self.method == self.Method.BANK_TRANSFER:
+            errors.update(self._clean_bank_transfer())
+        elif self.method == self.Method.WISE and not self.wise_email:
+            errors["wise_email"] = "Enter the e-mail address of your Wise account."
+        elif self.method == self.Method.PAYPAL and not self.paypal_email:
+            errors["paypal_email"] = "Enter the e-mail address of your PayPal account."
+        elif self.method == self.Method.PAYONEER and not _PAYONEER_ID.fullmatch(self.payoneer_id):
+            errors["payoneer_id"] = "Enter your Payoneer ID (3 to 64 letters, digits or . _ - @)."
+        self.wise_email = self.wise_email.lower()
+        self.paypal_email = self.paypal_email.lower()
+        if errors:
+            raise ValidationError(errors)
+
+    def _clean_bank_transfer(self) -> dict[str, str]:
+        errors = {}
+        if not self.account_holder_name:
+            errors["account_holder_name"] = "Enter the name on the bank account."
+        self.iban = re.sub(r"[\s-]", "", self.iban).upper()
+        self.account_number = re.sub(r"[\s-]", "", self.account_number).upper()
+        self.bic = re.sub(r"\s", "", self.bic).upper()
+        self.bank_country = self.bank_country.upper()
+        country = ""
+        if self.iban and self.account_number:
+            errors["account_number"] = "Enter an IBAN or an account number with SWIFT/BIC, not both."
+        elif self.iban:
+            try:
+                iban = IBAN(self.iban)
+            except SchwiftyException as exc:
+                errors["iban"] = _schwifty_message(exc, "IBAN")
+            else:
+                self.iban, country = iban.compact, iban.country_code
+        elif self.account_number:
+            if not _ACCOUNT_NUMBER.fullmatch(self.account_number):
+                errors["account_number"] = "An account number has 4 to 34 letters and digits."
+            if not self.bic:
+                errors["bic"] = "With an account number, enter your bank's SWIFT/BIC code."
+        else:
+            errors["iban"] = "Enter your IBAN, or an account number with your bank's SWIFT/BIC code."
+        if self.bic:
+            try:
+                bic = BIC(self.bic)
+            except SchwiftyException:
+                errors["bic"] = "This SWIFT/BIC code is not valid (8 or 11 letters and digits, e.g. DEUTDEFF)."
+            else:
+                self.bic, country = bic.compact, country or bic.country_code
+        self.bank_country = self.bank_country or country
+        if self.bank_country and not re.fullmatch(r"[A-Z]{2}", self.bank_country):
+            errors["bank_country"] = "Use the two-letter country code, e.g. DE, PL, PH."
+        elif country and self.bank_country != country and "iban" not in errors and "bic" not in errors:
+            errors["bank_country"] = f"The account is in {country}, not {self.bank_country}."
+        return errors
+
+
+def payout_hold_reason(*, payout: Payout, details: PayoutDetails | None, now: datetime.datetime | None = None) -> str:
+    """The one rule: why `payout` may not be paid or exported yet ("" when it may).
+
+    Held while the freelancer's payout details changed less than PAYOUT_DETAILS_HOLD ago, unless a manager
+    confirmed this payout after that change. A paid payout is history and never held.
+    """
+    if details is None or details.changed_at is None or payout.status == Payout.Status.PAID:
+        return ""
+    now = now or timezone.now()
+    if details.changed_at <= now - PAYOUT_DETAILS_HOLD:
+        return ""
+    if payout.details_confirmed_at and payout.details_confirmed_at >= details.changed_at:
+        return ""
+    released = details.changed_at + PAYOUT_DETAILS_HOLD
+    return (f"Held: the payout details were changed on {details.changed_at:%d %b %Y}. A manager must confirm "
+            f"them before this payout is paid or exported (or wait until {released:%d %b %Y %H:%M} UTC).")

@@ -13,6 +13,7 @@ from payments.models import (
     Adjustment,
     ExchangeRate,
     Payout,
+    PayoutDetails,
     PayoutLine,
     PayoutRequest,
     PayoutRun,
@@ -169,9 +170,9 @@ def payout_list(*, user, program: Program | None = None, period_id=None, status:
         payouts = payouts.filter(status=status)
     if run_id:
         payouts = payouts.filter(run_id=run_id)
-    return payouts.select_related("program", "period", "freelancer", "freelancer__user").order_by(
-        "-period__start_date", "program__name", "freelancer__legal_name"
-    )
+    return payouts.select_related(
+        "program", "period", "freelancer", "freelancer__user", "freelancer__payout_details"
+    ).order_by("-period__start_date", "program__name", "freelancer__legal_name")
 
 
 def payout_totals(payouts: QuerySet[Payout]) -> dict:
@@ -192,7 +193,9 @@ def payout_totals(payouts: QuerySet[Payout]) -> dict:
 
 
 def _with_lines(payouts: QuerySet[Payout]) -> QuerySet[Payout]:
-    return payouts.select_related("program", "period", "freelancer", "freelancer__user", "run").prefetch_related(
+    return payouts.select_related(
+        "program", "period", "freelancer", "freelancer__user", "freelancer__payout_details", "run", "details_confirmed_by"
+    ).prefetch_related(
         Prefetch("lines", queryset=PayoutLine.objects.select_related("adjustment").order_by("kind", "date_from", "id"))
     )
 
@@ -233,9 +236,16 @@ def payout_request_list(*, user, status: str | None = None) -> QuerySet[PayoutRe
     requests = PayoutRequest.objects.filter(program__in=managed_programs(user=user))
     if status:
         requests = requests.filter(status=status)
-    return requests.select_related("program", "freelancer", "freelancer__user", "decided_by").order_by(
+    return requests.select_related(
+        "program", "freelancer", "freelancer__user", "freelancer__payout_details", "decided_by"
+    ).order_by(
         "-created_at", "-id"
     )
+
+
+def payout_details_for(*, freelancer: Freelancer) -> PayoutDetails:
+    """The freelancer's payout details, or an unsaved blank row when they have none yet."""
+    return PayoutDetails.objects.filter(freelancer=freelancer).first() or PayoutDetails(freelancer=freelancer)
 
 
 def payout_requests_for_freelancer(*, freelancer: Freelancer) -> QuerySet[PayoutRequest]:

@@ -34,6 +34,7 @@ urlpatterns = [
     path("portal/time/entries/<int:pk>/", views.EntryEditView.as_view(), name="entry_edit"),
     path("portal/time/entries/<int:pk>/delete/", views.EntryDeleteView.as_view(), name="entry_delete"),
     path("portal/payouts/", views.PortalPayoutsView.as_view(), name="portal_payouts"),
+    path("portal/payouts/details/", views.PortalPayoutDetailsView.as_view(), name="portal_payout_details"),
     path("portal/payouts/<int:pk>/", views.PortalStatementView.as_view(), name="portal_statement"),
     path("portal/payouts/requests/<int:pk>/cancel/", views.RequestCancelView.as_view(), name="request_cancel"),
 ]

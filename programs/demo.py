@@ -125,6 +125,8 @@ def _fill_demo(context, program, today):
     profile, created = CandidateProfile.objects.get_or_create(program=program, defaults={
         "mindset": "Patient, curious, writes the way people talk. Owns a ticket until it is solved or escalated.",
         "pay_min": Decimal("12.00"), "pay_max": Decimal("18.00"), "pay_currency": "USD",
+        # Postings advertise up to 18; the US/Western Europe floor is 20, and raises may go up to the ceiling.
+        "rate_ceiling": Decimal("25.00"),
         "time_zones": "Americas and Asia-Pacific (UTC−6 to UTC+8)",
         "working_hours": "Mon–Sun, shifts between 07:00 and 23:00 ET", "hours_per_week": Decimal("20"),
         "interview_questions": [
@@ -227,7 +229,8 @@ def _fill_acme(context, program, today):
     })
     profile, created = CandidateProfile.objects.get_or_create(program=program, defaults={
         "mindset": "Calm under weekend pressure; answers within the hour.", "pay_min": Decimal("14.00"),
-        "pay_max": Decimal("20.00"), "pay_currency": "EUR", "time_zones": "Europe (UTC to UTC+2)",
+        "pay_max": Decimal("20.00"), "pay_currency": "EUR", "rate_ceiling": Decimal("25.00"),
+        "time_zones": "Europe (UTC to UTC+2)",
         "working_hours": "Sat–Sun 08:00–20:00 UK time", "hours_per_week": Decimal("16"),
         "interview_questions": ["How would you handle a weekend outage with no one in-house online?"],
         "writing_assignment": "Reply to two weekend delivery complaints.", "open_ended": False,

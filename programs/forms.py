@@ -253,11 +253,12 @@ class CandidateProfileForm(SectionForm):
     class Meta:
         model = CandidateProfile
         fields = [
-            "mindset", "skills", "languages", "pay_min", "pay_max", "pay_currency", "time_zones", "working_hours",
-            "hours_per_week", "resume_review", "interview_questions", "writing_assignment", "open_ended",
+            "mindset", "skills", "languages", "pay_min", "pay_max", "pay_currency", "rate_ceiling", "time_zones",
+            "working_hours", "hours_per_week", "resume_review", "interview_questions", "writing_assignment", "open_ended",
             "contract_end_date", "nda_required", "performance_expectations",
         ]
         labels = {"pay_min": "Pay from (per hour)", "pay_max": "Pay up to (per hour)", "pay_currency": "Pay currency",
+                  "rate_ceiling": "Rate ceiling (per hour)",
                   "resume_review": "Review résumés", "open_ended": "Open-ended contract",
                   "nda_required": "NDA required"}
         widgets = {

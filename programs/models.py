@@ -214,6 +214,11 @@ class CandidateProfile(models.Model):
     pay_min = MoneyField(null=True, blank=True, validators=[MinValueValidator(Decimal("0"))])
     pay_max = MoneyField(null=True, blank=True, validators=[MinValueValidator(Decimal("0"))])
     pay_currency = CurrencyField()
+    rate_ceiling = MoneyField(
+        null=True, blank=True, validators=[MinValueValidator(Decimal("0.01"))],
+        help_text="The most this program pays per hour, in the pay currency (at or above “pay up to”). "
+                  "A contract rate or rate change outside the pay range and this ceiling needs a confirmed reason.",
+    )
     time_zones = models.CharField(max_length=200, blank=True, help_text="Time zones or locations wanted.")
     working_hours = models.CharField(max_length=200, blank=True, help_text="e.g. 'Sat–Sun 08:00–20:00 ET'.")
     hours_per_week = models.DecimalField(
@@ -237,6 +242,10 @@ class CandidateProfile(models.Model):
         errors = {}
         if self.pay_min is not None and self.pay_max is not None and self.pay_min > self.pay_max:
             errors["pay_min"] = "The minimum pay is above the maximum."
+        if self.rate_ceiling is not None and any(
+            bound is not None and bound > self.rate_ceiling for bound in (self.pay_min, self.pay_max)
+        ):
+            errors["rate_ceiling"] = "The ceiling is below the pay range; set it at or above “pay up to”."
         if self.open_ended and self.contract_end_date:
             errors["contract_end_date"] = "An open-ended contract has no end date; untick “open-ended” or clear it."
         if errors:

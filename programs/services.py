@@ -9,8 +9,8 @@ import datetime
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -19,6 +19,7 @@ from accounts.models import User
 from accounts.services import inhouse_user_get_or_create, user_invite
 from core.audit import audit_record
 from core.errors import check_transition
+from core.outbox import email_enqueue
 from programs.errors import ActivationRefused, ProgramError
 from programs.models import (
     Announcement,
@@ -243,7 +244,7 @@ def program_schedule_update(
 
 
 CANDIDATE_FIELDS = [
-    "mindset", "pay_min", "pay_max", "pay_currency", "time_zones", "working_hours", "hours_per_week",
+    "mindset", "pay_min", "pay_max", "pay_currency", "rate_ceiling", "time_zones", "working_hours", "hours_per_week",
     "resume_review", "interview_questions", "writing_assignment", "open_ended", "contract_end_date",
     "nda_required", "performance_expectations",
 ]
@@ -471,10 +472,12 @@ def program_member_add(*, program: Program, email: str, role: str, actor, displa
     if invited:
         user_invite(user=user, invited_by=actor, program_name=program.name)
     else:
-        transaction.on_commit(lambda: send_mail(
-            f"You're on the {program.name} team in Flexdesk",
-            f"{actor} added you to {program.name}. It is in your programs when you sign in.", None, [user.email],
-        ))
+        email_enqueue(
+            to=[user.email], subject=f"You're on the {program.name} team in Flexdesk",
+            body=f"{actor} added you to {program.name}. It is in your programs when you sign in.\n\n"
+                 f"{settings.SITE_URL}",
+            program_id=program.pk, about=user,
+        )
     return user, invited
 
 

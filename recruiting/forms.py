@@ -4,6 +4,8 @@ from django import forms
 from django.utils.html import escape
 
 from accounts.models import TIME_ZONE_CHOICES, Language, Skill
+from contracts.forms import RANGE_CONFIRMATION_GROUPS, range_confirmation_fields
+from core.forms import ConfirmationFieldsMixin
 from core.money import CURRENCIES
 from programs.models import SourcingPlatform
 from recruiting.errors import RecruitingError
@@ -258,12 +260,15 @@ class ReplyForm(forms.Form):
     body = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), max_length=20000, label="Candidate's reply")
 
 
-class HireForm(forms.Form):
+class HireForm(ConfirmationFieldsMixin, forms.Form):
+    confirmation_groups = RANGE_CONFIRMATION_GROUPS
+
     hourly_rate = forms.DecimalField(min_value=0.01, max_digits=10, decimal_places=2)
     currency = forms.ChoiceField(choices=CURRENCIES)
     start_date = forms.DateField(widget=DATE_WIDGET)
     end_date = forms.DateField(widget=DATE_WIDGET, required=False, help_text="Empty for an open-ended contract.")
     hours_per_week = forms.DecimalField(min_value=0.25, max_value=80, max_digits=5, decimal_places=2, initial=20)
+    confirm_out_of_range, out_of_range_reason = range_confirmation_fields()
     close_posting = forms.ChoiceField(choices=[("", "—"), ("yes", "yes"), ("no", "no")], required=False,
                                       widget=forms.HiddenInput)
 

@@ -1,5 +1,13 @@
 from django import forms
 
+from contracts.forms import (
+    PAID_PERIOD_CONFIRMATION_GROUPS,
+    RANGE_CONFIRMATION_GROUPS,
+    paid_period_confirmation_field,
+    range_confirmation_fields,
+)
+from core.forms import ConfirmationFieldsMixin
+from payments.forms import LIMIT_CONFIRMATION_GROUPS, over_limit_confirmation_fields
 from reviews.models import CsatSurvey, Dispute, Evaluation, Feedback, ReviewSettings
 
 
@@ -73,7 +81,11 @@ class SettingsForm(forms.ModelForm):
                   "silence_unanswered_hours"]
 
 
-class EvaluationForm(forms.Form):
+class EvaluationForm(ConfirmationFieldsMixin, forms.Form):
+    # A bonus above the adjustment limit, a new rate outside the pay range or taking effect in paid days:
+    # the owning app's rule refuses it, and these fields appear to confirm it with a reason.
+    confirmation_groups = {**LIMIT_CONFIRMATION_GROUPS, **RANGE_CONFIRMATION_GROUPS, **PAID_PERIOD_CONFIRMATION_GROUPS}
+
     period_start = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     period_end = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     outcome = forms.ChoiceField(choices=Evaluation.Outcome.choices, widget=forms.RadioSelect)
@@ -82,11 +94,14 @@ class EvaluationForm(forms.Form):
                                     widget=forms.Textarea(attrs={"rows": 2}))
     bonus_amount = forms.DecimalField(label="Recognition bonus (optional)", required=False, max_digits=12,
                                       decimal_places=2, min_value=0)
+    confirm_over_limit, over_limit_reason = over_limit_confirmation_fields()
     new_hourly_rate = forms.DecimalField(label="New hourly rate", required=False, max_digits=12, decimal_places=2)
     rate_effective_date = forms.DateField(label="New rate effective from", required=False,
                                           widget=forms.DateInput(attrs={"type": "date"}))
     rate_override_reason = forms.CharField(label="Below-floor reason (only if the rate is under the floor)",
                                            required=False)
+    confirm_out_of_range, out_of_range_reason = range_confirmation_fields()
+    confirm_paid_period = paid_period_confirmation_field()
     plan_goals = forms.CharField(label="Plan goals", required=False, widget=forms.Textarea(attrs={"rows": 3}))
     plan_review_date = forms.DateField(label="Plan review date", required=False,
                                        widget=forms.DateInput(attrs={"type": "date"}))

@@ -10,6 +10,12 @@ from contracts.services.access import (
     offboarding_checklist_create,
     offboarding_item_complete,
 )
+from contracts.services.invitations import (
+    freelancer_invitation_accept,
+    freelancer_invitation_accept_new_account,
+    freelancer_invitation_revoke,
+    freelancer_invitation_send,
+)
 from contracts.services.lifecycle import (
     contract_activate,
     contract_create_draft,
@@ -34,6 +40,8 @@ from contracts.services.rates import (
     rate_floor_check,
     rate_floor_create,
     rate_floor_delete,
+    rate_range_check,
+    rate_range_problem,
 )
 from contracts.services.vault import (
     credential_delete,
@@ -41,6 +49,7 @@ from contracts.services.vault import (
     credential_replace,
     credential_reveal,
     credential_reveal_fields,
+    credential_reveal_refused,
     credential_store,
     credential_submit_via_link,
     vault_rotate,
@@ -65,9 +74,14 @@ __all__ = [
     "credential_replace",
     "credential_reveal",
     "credential_reveal_fields",
+    "credential_reveal_refused",
     "credential_store",
     "credential_submit_via_link",
     "document_template_save",
+    "freelancer_invitation_accept",
+    "freelancer_invitation_accept_new_account",
+    "freelancer_invitation_revoke",
+    "freelancer_invitation_send",
     "names_match",
     "offboarding_checklist_create",
     "offboarding_item_complete",
@@ -78,5 +92,7 @@ __all__ = [
     "rate_floor_check",
     "rate_floor_create",
     "rate_floor_delete",
+    "rate_range_check",
+    "rate_range_problem",
     "vault_rotate",
 ]

@@ -7,7 +7,6 @@ import unicodedata
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -31,11 +30,12 @@ from contracts.models import (
 )
 from contracts.selectors import document_template_for
 from contracts.services.access import offboarding_checklist_create
-from contracts.services.rates import rate_floor_check
+from contracts.services.rates import rate_floor_check, rate_range_check
 from core.audit import audit_record
 from core.errors import check_transition
 from core.locks import lock_one
 from core.money import round_money
+from core.outbox import email_enqueue
 from programs.models import OnboardingStep, Program
 
 logger = logging.getLogger(__name__)
@@ -76,10 +76,13 @@ def contract_create_draft(
     performance_expectations: str = "",
     nda_required: bool | None = None,
     override_reason: str = "",
+    confirm_out_of_range: bool = False,
+    out_of_range_reason: str = "",
 ) -> Contract:
     """A draft contract for a freelancer in a program (recruiting's "hire" calls this).
 
-    The rate must meet the program's floor for the freelancer's region unless `override_reason` says why not.
+    The rate must meet the program's floor for the freelancer's region unless `override_reason` says why not,
+    and lie in the program's pay range unless confirmed with `out_of_range_reason` (rate_range_check).
     """
     if end_date is not None and start_date and end_date < start_date:
         raise ContractError("The end date is before the start date.", field="end_date")
@@ -103,9 +106,13 @@ def contract_create_draft(
     contract.full_clean()
     rate_floor_check(program=program, freelancer=freelancer, hourly_rate=contract.hourly_rate,
                      currency=contract.currency, override_reason=override_reason)
+    out_of_range = rate_range_check(program=program, hourly_rate=contract.hourly_rate, currency=contract.currency,
+                                    confirm_out_of_range=confirm_out_of_range, out_of_range_reason=out_of_range_reason)
+    contract.out_of_range_reason = out_of_range_reason.strip() if out_of_range else ""
     contract.save()
     audit_record(actor=created_by, verb="contract.drafted", target=contract,
-                 below_floor_override=bool(override_reason.strip()))
+                 below_floor_override=bool(override_reason.strip()), out_of_range=out_of_range,
+                 out_of_range_reason=contract.out_of_range_reason)
     return contract
 
 
@@ -116,7 +123,10 @@ EDITABLE_FIELDS = {
 
 
 @transaction.atomic
-def contract_update_draft(*, contract: Contract, actor, override_reason: str = "", **changes) -> Contract:
+def contract_update_draft(
+    *, contract: Contract, actor, override_reason: str = "", confirm_out_of_range: bool = False,
+    out_of_range_reason: str = "", **changes,
+) -> Contract:
     """Change the terms of a draft. Sent contracts go back to draft first (their unsigned text is replaced)."""
     unknown = set(changes) - EDITABLE_FIELDS
     if unknown:
@@ -131,8 +141,13 @@ def contract_update_draft(*, contract: Contract, actor, override_reason: str = "
     contract.full_clean()
     rate_floor_check(program=contract.program, freelancer=contract.freelancer, hourly_rate=contract.hourly_rate,
                      currency=contract.currency, override_reason=override_reason)
+    out_of_range = rate_range_check(program=contract.program, hourly_rate=contract.hourly_rate,
+                                    currency=contract.currency, confirm_out_of_range=confirm_out_of_range,
+                                    out_of_range_reason=out_of_range_reason)
+    contract.out_of_range_reason = out_of_range_reason.strip() if out_of_range else ""
     contract.save()
-    audit_record(actor=actor, verb="contract.edited", target=contract, fields=sorted(changes))
+    audit_record(actor=actor, verb="contract.edited", target=contract, fields=sorted(changes),
+                 out_of_range=out_of_range, out_of_range_reason=contract.out_of_range_reason)
     return contract
 
 
@@ -189,9 +204,8 @@ def contract_send(*, contract: Contract, actor) -> Contract:
     link = settings.SITE_URL + reverse("contracts:portal_contract_detail", kwargs={"pk": contract.pk})
     body = render_to_string("contracts/email/contract_sent.txt", {"contract": contract, "link": link})
     email = contract.freelancer.user.email
-    transaction.on_commit(
-        lambda: send_mail(f"Your contract for {contract.program.name} is ready to sign", body, None, [email])
-    )
+    email_enqueue(to=[email], subject=f"Your contract for {contract.program.name} is ready to sign", body=body,
+                  program_id=contract.program_id, about=contract)
     return contract
 
 
@@ -456,6 +470,6 @@ def _remind_or_end(contract_id: int, now) -> tuple[int, int]:
             "contracts/email/end_reminder.txt", {"contract": contract, "days_left": days_left, "link": link}
         )
         subject = f"Contract ends in {days_left} day{'s' if days_left != 1 else ''}: {contract.freelancer} — {contract.program}"
-        transaction.on_commit(lambda: send_mail(subject, body, None, recipients))
+        email_enqueue(to=recipients, subject=subject, body=body, program_id=contract.program_id, about=contract)
     audit_record(verb="contract.end_reminder_sent", target=contract, days_before=threshold, days_left=days_left)
     return 0, 1

@@ -6,7 +6,6 @@ Secrets are never written to logs, audit data or exception messages.
 import datetime
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -24,6 +23,7 @@ from contracts.models import (
 from contracts.vault import decrypt_secret, encrypt_secret, rotate_ciphertext
 from core.audit import audit_record
 from core.locks import lock_one
+from core.outbox import email_enqueue
 from core.tokens import token_digest, token_new
 from programs.models import Program, ProgramTool
 
@@ -91,9 +91,31 @@ def _active_grant(*, credential: VaultCredential, freelancer: Freelancer) -> Too
     )
 
 
-@transaction.atomic
 def credential_reveal_fields(*, credential: VaultCredential, freelancer: Freelancer, ip_address: str | None) -> dict:
-    """Decrypt for a freelancer with an active grant for the tool, recording the reveal. Raises VaultError otherwise."""
+    """Decrypt for a freelancer with an active grant for the tool, recording the reveal.
+
+    Raises VaultError otherwise, after recording the refusal: the audit row is written outside the reveal's
+    transaction, so the refusal's rollback does not take it along.
+    """
+    try:
+        return _credential_reveal(credential=credential, freelancer=freelancer, ip_address=ip_address)
+    except VaultError as error:
+        credential_reveal_refused(freelancer=freelancer, credential_id=credential.pk, ip_address=ip_address,
+                                  reason=error.code or "refused")
+        raise
+
+
+def credential_reveal_refused(*, freelancer: Freelancer, credential_id: int, ip_address: str | None,
+                              reason: str) -> None:
+    """Every refused reveal leaves an audit row: no grant, an ended contract, a credential outside the
+    freelancer's contracts, or an id that names no credential at all (then the row has no target)."""
+    credential = VaultCredential.objects.filter(pk=credential_id).first()
+    audit_record(actor=freelancer.user, verb="vault.reveal_refused", target=credential, ip_address=ip_address,
+                 reason=reason, credential_id=str(credential_id))
+
+
+@transaction.atomic
+def _credential_reveal(*, credential: VaultCredential, freelancer: Freelancer, ip_address: str | None) -> dict:
     grant = _active_grant(credential=credential, freelancer=freelancer)
     if grant is None:
         raise VaultError("You have no active access to this tool.", code="no_grant")
@@ -139,9 +161,9 @@ def credential_link_create(
     if link.recipient_email:
         body = render_to_string("contracts/email/credential_link.txt", {"link": link, "url": url, "sender": actor})
         recipient = link.recipient_email
-        transaction.on_commit(
-            lambda: send_mail(f"Please share the {tool.name} login for {program.name}", body, None, [recipient])
-        )
+        email_enqueue(to=[recipient], subject=f"Please share the {tool.name} login for {program.name}", body=body,
+                      reply_to=[actor.email] if getattr(actor, "email", "") else None, program_id=program.pk,
+                      about=link, sensitive=True)
     return link, url
 
 

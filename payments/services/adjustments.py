@@ -1,14 +1,43 @@
 """Money outside hours × rate: bonuses (reviews creates them), paid trial tasks, corrections, deductions."""
 
+from decimal import Decimal
+
 from django.db import IntegrityError, transaction
 
 from accounts.models import Freelancer
 from contracts.models import Contract
 from core.audit import audit_record
-from core.money import round_money, to_decimal
+from core.money import format_money, round_money, to_decimal
 from payments.errors import PaymentsError
 from payments.models import Adjustment, PayPeriod
+from payments.services.periods import pay_schedule_get, program_today
+from payments.services.rates import exchange_rate_on, money_convert
 from programs.models import Program
+
+# Advances balance an early payment already bounded by the available balance (payments.services.requests).
+LIMIT_EXEMPT_KINDS = {Adjustment.Kind.ADVANCE}
+OVER_LIMIT_CODES = ("adjustment_over_limit", "adjustment_over_limit_reason")
+
+
+def adjustment_limit_problem(*, program: Program, amount: Decimal, currency: str) -> str:
+    """Why `amount` is above the program's adjustment limit ("" when it is not). The one rule for the limit.
+
+    The limit (PaySchedule.adjustment_limit) is in the program currency and bounds the size of an
+    adjustment either way (a deduction too). An amount in another currency is compared at today's
+    rate; without one it cannot be compared, which counts as above: never let it through unexamined.
+    """
+    limit = pay_schedule_get(program=program).adjustment_limit
+    shown_limit = format_money(limit, program.currency)
+    if currency != program.currency:
+        converted = money_convert(amount=limit, from_currency=program.currency, to_currency=currency,
+                                  on=program_today(program=program))
+        if converted is None:
+            return (f"The program's adjustment limit is {shown_limit} and there is no {program.currency}→{currency} "
+                    "exchange rate to compare this amount with it")
+        limit, shown_limit = converted, f"{shown_limit} (about {format_money(converted, currency)})"
+    if abs(amount) > limit:
+        return f"{format_money(abs(amount), currency)} is above the program's limit of {shown_limit} per adjustment"
+    return ""
 
 
 def contract_currency(*, freelancer: Freelancer, program: Program) -> str:
@@ -23,7 +52,8 @@ def contract_currency(*, freelancer: Freelancer, program: Program) -> str:
 
 def adjustment_create(
     *, freelancer: Freelancer, program: Program, kind: str, amount, currency: str, reason: str, created_by,
-    period: PayPeriod | None = None, source_key: str | None = None,
+    period: PayPeriod | None = None, source_key: str | None = None, confirm_over_limit: bool = False,
+    over_limit_reason: str = "",
 ) -> Adjustment:
     """Add money to (or take it from) a freelancer's next payout in a program.
 
@@ -31,6 +61,9 @@ def adjustment_create(
     given positive and are stored negative. `period` pins it to an open period's run; without it,
     the next run of the program pays it. `source_key` (e.g. "reviews:bonus:42") makes the call
     idempotent: a second call with the same key returns the first adjustment.
+
+    An amount above the program's adjustment limit is refused unless `confirm_over_limit` with an
+    `over_limit_reason`; the reason is recorded and the payout that pays it is flagged in its run.
     """
     if source_key:
         existing = Adjustment.objects.filter(source_key=source_key).first()
@@ -62,16 +95,27 @@ def adjustment_create(
     if period is not None and (period.program_id != program.pk or period.status != PayPeriod.Status.OPEN):
         raise PaymentsError("Adjustments go into an open period of the same program (or leave the period empty).",
                             field="period")
+    over_limit = "" if kind in LIMIT_EXEMPT_KINDS else adjustment_limit_problem(
+        program=program, amount=amount, currency=currency
+    )
+    over_limit_reason = (over_limit_reason or "").strip() if over_limit else ""
+    if over_limit and not confirm_over_limit:
+        raise PaymentsError(f"{over_limit}. Check the amount; to add it anyway, tick “confirm” and give the reason.",
+                            field="amount", code=OVER_LIMIT_CODES[0])
+    if over_limit and not over_limit_reason:
+        raise PaymentsError(f"{over_limit}: give the reason for this amount.", field="over_limit_reason",
+                            code=OVER_LIMIT_CODES[1])
     adjustment = Adjustment(
         freelancer=freelancer, program=program, kind=kind, amount=amount, currency=currency, reason=reason[:300],
-        created_by=created_by, period=period, source_key=source_key or None,
+        created_by=created_by, period=period, source_key=source_key or None, over_limit_reason=over_limit_reason,
     )
     adjustment.full_clean()
     try:
         with transaction.atomic():
             adjustment.save()
             audit_record(actor=created_by, verb="adjustment.created", target=adjustment, kind=kind,
-                         amount=str(amount), currency=currency)
+                         amount=str(amount), currency=currency, over_limit=over_limit,
+                         over_limit_reason=over_limit_reason)
     except IntegrityError:
         if source_key:
             return Adjustment.objects.get(source_key=source_key)
@@ -89,9 +133,6 @@ def paid_trial_adjustments_sync(*, program: Program, freelancer_ids, created_by=
         from recruiting.selectors import paid_trial_tasks_for_freelancers
     except ImportError:  # recruiting does not offer it
         return 0
-    from payments.services.periods import program_today
-    from payments.services.rates import exchange_rate_on
-
     created = 0
     for task in paid_trial_tasks_for_freelancers(program_id=program.pk, freelancer_ids=list(freelancer_ids)):
         key = f"recruiting:trial_task:{task.pk}"
@@ -110,6 +151,8 @@ def paid_trial_adjustments_sync(*, program: Program, freelancer_ids, created_by=
                 currency=currency, created_by=created_by, source_key=key,
                 reason=f"Paid trial task ({task.amount} {task.currency})"
                 if task.currency != currency else "Paid trial task",
+                # The amount was agreed in recruiting; above the limit it is paid and its payout flagged.
+                confirm_over_limit=True, over_limit_reason="Paid trial task amount agreed in recruiting",
             )
             created += 1
         except PaymentsError:

@@ -5,7 +5,6 @@ import datetime
 import io
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -14,8 +13,10 @@ from django.utils import timezone
 from core.audit import audit_record
 from core.errors import check_transition
 from core.locks import lock_rows
+from core.outbox import email_enqueue
 from payments.errors import PaymentsError
-from payments.models import Payout
+from payments.models import Payout, payout_hold_reason
+from payments.services.payout_details import payout_details_by_freelancer, payout_details_summary
 from payments.services.periods import pay_period_settle_if_paid
 
 
@@ -58,6 +59,7 @@ def payout_unapprove(*, payout: Payout, by) -> Payout:
 def payouts_mark_paid(*, payouts, paid_on: datetime.date, reference: str, marked_by) -> int:
     """Record that approved payouts went out (one or a batch with the bank's batch reference).
 
+    A payout held by a recent change of payout details stops the batch (see payout_hold_reason).
     Each freelancer gets their statement by e-mail after commit.
     """
     reference = (reference or "").strip()
@@ -68,11 +70,18 @@ def payouts_mark_paid(*, payouts, paid_on: datetime.date, reference: str, marked
     if paid_on > timezone.now().date() + datetime.timedelta(days=1):
         raise PaymentsError("The payment date is in the future.", field="paid_on")
     rows = _move(payouts, Payout.Status.PAID)
+    details = payout_details_by_freelancer(freelancer_ids=[p.freelancer_id for p in rows])
+    for payout in rows:
+        reason = payout_hold_reason(payout=payout, details=details.get(payout.freelancer_id))
+        if reason:
+            raise PaymentsError(f"Payout {payout.reference} is not paid: {reason}", code="held")
     for payout in rows:
         payout.status = Payout.Status.PAID
         payout.paid_on = paid_on
         payout.payment_reference = reference[:120]
-        payout.save(update_fields=["status", "paid_on", "payment_reference", "updated_at"])
+        if payout.freelancer_id in details and details[payout.freelancer_id].summary:
+            payout.payout_method = details[payout.freelancer_id].summary  # what it was actually paid to
+        payout.save(update_fields=["status", "paid_on", "payment_reference", "payout_method", "updated_at"])
         audit_record(actor=marked_by, verb="payout.paid", target=payout, reference=reference)
     from payments.tasks import payout_statement_send_task
 
@@ -98,10 +107,10 @@ def payout_mark_failed(*, payout: Payout, reason: str, marked_by) -> Payout:
 
 @transaction.atomic
 def payout_retry(*, payout: Payout, retried_by) -> Payout:
-    """A failed payout goes back to approved (with the freelancer's current payout method) for the next batch."""
+    """A failed payout goes back to approved (with the freelancer's current payout details) for the next batch."""
     (payout,) = _move([payout], Payout.Status.APPROVED)
     payout.status = Payout.Status.APPROVED
-    payout.payout_method = payout.freelancer.payout_method or payout.payout_method
+    payout.payout_method = payout_details_summary(freelancer_id=payout.freelancer_id) or payout.payout_method
     payout.approved_by = retried_by
     payout.approved_at = timezone.now()
     payout.save(update_fields=["status", "payout_method", "approved_by", "approved_at", "updated_at"])
@@ -115,29 +124,47 @@ def _csv_cell(value) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-CSV_HEADER = ["name", "payout_method", "amount", "currency", "reference"]
+CSV_HEADER = ["name", "method", "account_holder_name", "iban", "account_number", "bic", "bank_country", "email",
+              "payoneer_id", "amount", "currency", "reference"]
 
 
 def payouts_export_csv(*, payouts, exported_by=None) -> str:
-    """The bank / payment platform file for a batch of approved payouts."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(CSV_HEADER)
-    count = 0
+    """The bank / payment platform file for a batch of approved payouts, with each freelancer's current details.
+
+    Payouts that are held (recently changed details, see payout_hold_reason) or have no payout details on file
+    are left out of the file; the audit line names them, and the payout list flags them.
+    """
+    payouts = list(payouts)
     for payout in payouts:
         if payout.status != Payout.Status.APPROVED:
             raise PaymentsError("Only approved payouts can be exported.")
-        writer.writerow([
-            _csv_cell(payout.freelancer.legal_name), _csv_cell(payout.payout_method),
-            f"{payout.payout_amount:.2f}", payout.payout_currency, _csv_cell(payout.reference),
-        ])
-        count += 1
-    audit_record(actor=exported_by, verb="payouts.exported", count=count)
+    details_by_freelancer = payout_details_by_freelancer(freelancer_ids=[p.freelancer_id for p in payouts])
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_HEADER)
+    exported, held, without_details = [], [], []
+    for payout in payouts:
+        details = details_by_freelancer.get(payout.freelancer_id)
+        if payout_hold_reason(payout=payout, details=details):
+            held.append(payout.reference)
+            continue
+        if details is None or details.needs_details:
+            without_details.append(payout.reference)
+            continue
+        writer.writerow([_csv_cell(value) for value in (
+            payout.freelancer.legal_name, details.method, details.account_holder_name, details.iban,
+            details.account_number, details.bic, details.bank_country, details.wise_email or details.paypal_email,
+            details.payoneer_id,
+        )] + [f"{payout.payout_amount:.2f}", payout.payout_currency, _csv_cell(payout.reference)])
+        exported.append(payout.reference)
+    audit_record(actor=exported_by, verb="payouts.exported", count=len(exported), held=held,
+                 without_details=without_details)
     return buffer.getvalue()
 
 
 def payout_statement_send(*, payout_id: int) -> bool:
-    """E-mail the statement of a paid payout to its freelancer (once)."""
+    """E-mail the statement of a paid payout to its freelancer, once (the outbox's dedupe key says so);
+    statement_sent_at is set when the mail server took it (payments.senders)."""
     from payments.selectors import payout_statement
 
     with transaction.atomic():
@@ -147,13 +174,12 @@ def payout_statement_send(*, payout_id: int) -> bool:
         payout = payout_statement(payout_id=payout_id)
         link = settings.SITE_URL + reverse("payments:portal_statement", kwargs={"pk": payout.pk})
         context = {"payout": payout, "lines": list(payout.lines.all()), "link": link, "for_email": True}
-        message = EmailMultiAlternatives(
+        email_enqueue(
+            to=[payout.freelancer.user.email],
             subject=f"Your Flexdesk payout statement — {payout.program} {payout.period.start_date:%d %b}"
                     f"–{payout.period.end_date:%d %b %Y}",
             body=render_to_string("payments/email/statement.txt", context),
-            to=[payout.freelancer.user.email],
+            html_body=render_to_string("payments/email/statement.html", context),
+            program_id=payout.program_id, about=payout, dedupe_key=f"payout-statement:{payout.pk}",
         )
-        message.attach_alternative(render_to_string("payments/email/statement.html", context), "text/html")
-        Payout.objects.filter(pk=payout_id).update(statement_sent_at=timezone.now())
-        transaction.on_commit(message.send)
     return True

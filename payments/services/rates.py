@@ -8,7 +8,7 @@ from decimal import Decimal, InvalidOperation
 from django.db import transaction
 
 from core.audit import audit_record
-from core.money import CURRENCY_CODES, to_decimal
+from core.money import CURRENCY_CODES, round_money, to_decimal
 from payments.errors import MissingExchangeRate, PaymentsError
 from payments.models import ExchangeRate
 
@@ -138,3 +138,17 @@ def missing_rate_message(base: str, quote: str, on: datetime.date) -> str:
         f"No exchange rate {base}→{quote} for {on:%Y-%m-%d} (or the {RATE_MAX_AGE_DAYS} days before). "
         "Add it under Payments → Exchange rates (or import a CSV), then resume the run."
     )
+
+
+def money_convert(*, amount, from_currency: str, to_currency: str, on: datetime.date) -> Decimal | None:
+    """`amount` in another currency at the rate in force on `on`, rounded to cents; None without a rate.
+
+    Registered as contracts' converter (contracts.conversion) and used to compare amounts with
+    program bounds kept in the program currency. Payouts convert with exchange_rate_on instead: there
+    a missing rate is an error.
+    """
+    try:
+        rate, _on = exchange_rate_on(base_currency=from_currency, quote_currency=to_currency, on=on)
+    except MissingExchangeRate:
+        return None
+    return round_money(to_decimal(amount) * rate)

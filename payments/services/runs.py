@@ -15,7 +15,7 @@ import logging
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 
 from accounts.models import Freelancer
@@ -23,11 +23,21 @@ from contracts.models import Contract
 from core.audit import audit_record
 from core.errors import check_transition
 from core.locks import lock_one
-from core.money import round_money
+from core.money import format_money, round_money
 from payments.earnings import ZERO, Earnings, earnings_for
 from payments.errors import PaymentsError
-from payments.models import Adjustment, Payout, PayoutLine, PayoutRun, PayPeriod, TimeEntry
+from payments.models import (
+    Adjustment,
+    Payout,
+    PayoutDetails,
+    PayoutLine,
+    PayoutRun,
+    PayPeriod,
+    PaySchedule,
+    TimeEntry,
+)
 from payments.services.adjustments import paid_trial_adjustments_sync
+from payments.services.payout_details import payout_details_by_freelancer
 from payments.services.periods import (
     pay_period_bounds,
     pay_period_close,
@@ -46,6 +56,10 @@ RUN_BATCH_SIZE = 250
 RUN_STALE_AFTER = datetime.timedelta(minutes=10)
 # "Hours far above contract hours": more than this many times the contract's hours for two weeks.
 FAR_ABOVE_FACTOR = Decimal("1.5")
+# "A total far above the freelancer's usual": more than this many times their average earlier payout in the program,
+# once they have at least TYPICAL_MIN_PAYOUTS of them.
+TYPICAL_FACTOR = Decimal("3")
+TYPICAL_MIN_PAYOUTS = 2
 
 
 def payout_reference(*, program_id: int, period: PayPeriod, freelancer_id: int) -> str:
@@ -218,9 +232,9 @@ def _run_batch(*, run: PayoutRun, freelancer_ids: list[int]) -> list[dict]:
         ):
             adjustments_by_freelancer.setdefault(adjustment.freelancer_id, []).append(adjustment)
         freelancers = {
-            f.pk: f for f in Freelancer.objects.filter(pk__in=todo).only("id", "legal_name", "payout_currency",
-                                                                         "payout_method")
+            f.pk: f for f in Freelancer.objects.filter(pk__in=todo).only("id", "legal_name", "payout_currency")
         }
+        details = payout_details_by_freelancer(freelancer_ids=todo)
         plans = []
         for fid in todo:
             earning = earnings.get((fid, period.program_id))
@@ -238,6 +252,8 @@ def _run_batch(*, run: PayoutRun, freelancer_ids: list[int]) -> list[dict]:
         unscheduled = days_without_shifts(
             program_id=period.program_id, days_by_freelancer={f.pk: e.days for f, e, _, _ in plans if e}
         )
+        thresholds, typical = _total_bounds(period=period, run_date=run.run_date,
+                                            plans=[(f.pk, currency) for f, _, _, currency in plans])
         rates = exchange_rates_on(
             pairs={(currency, f.payout_currency) for f, _, _, currency in plans}, on=run.run_date
         )
@@ -254,7 +270,9 @@ def _run_batch(*, run: PayoutRun, freelancer_ids: list[int]) -> list[dict]:
                 rate, rate_date = found.rate, found.on_date
             payout, lines = _build_payout(run=run, period=period, freelancer=freelancer, earning=earning,
                                           adjustments=adjustments, currency=currency, rate=rate, rate_date=rate_date,
-                                          unscheduled_days=unscheduled.get(freelancer.pk, []))
+                                          unscheduled_days=unscheduled.get(freelancer.pk, []),
+                                          details=details.get(freelancer.pk),
+                                          threshold=thresholds[currency], typical=typical.get((freelancer.pk, currency)))
             payouts.append(payout)
             lines_by_freelancer[freelancer.pk] = lines
             adjustment_ids.extend(a.pk for a in adjustments)
@@ -279,6 +297,37 @@ def _run_batch(*, run: PayoutRun, freelancer_ids: list[int]) -> list[dict]:
             heartbeat_at=timezone.now(),
         )
     return errors
+
+
+def _total_bounds(*, period: PayPeriod, run_date: datetime.date, plans: list[tuple[int, str]]):
+    """({currency: the program's anomaly threshold in it, or a note why it cannot be compared},
+    {(freelancer_id, currency): average earlier payout}) for a batch: three queries whatever its size."""
+    schedule = PaySchedule.objects.select_related("program").filter(program_id=period.program_id).first()
+    if schedule is None:  # periods are made through the schedule; this is a program set up by hand
+        schedule = PaySchedule(program=Program.objects.get(pk=period.program_id), anchor_date=period.start_date)
+    program, threshold = schedule.program, schedule.payout_anomaly_threshold
+    currencies = {currency for _, currency in plans}
+    rates = exchange_rates_on(pairs={(program.currency, c) for c in currencies}, on=run_date)
+    thresholds: dict[str, Decimal | str] = {}
+    for currency in currencies:
+        if currency == program.currency:
+            thresholds[currency] = threshold
+        elif (program.currency, currency) in rates:
+            thresholds[currency] = round_money(threshold * rates[(program.currency, currency)].rate)
+        else:
+            thresholds[currency] = (
+                f"No {program.currency}→{currency} exchange rate to compare the total with the program's "
+                f"anomaly threshold of {format_money(threshold, program.currency)}."
+            )
+    typical = {}
+    for row in (
+        Payout.objects.filter(program_id=period.program_id, freelancer_id__in=[fid for fid, _ in plans],
+                              period__start_date__lt=period.start_date)
+        .order_by().values("freelancer_id", "currency").annotate(total=Sum("total"), count=Count("id"))
+    ):
+        if row["count"] >= TYPICAL_MIN_PAYOUTS and row["total"] > 0:
+            typical[(row["freelancer_id"], row["currency"])] = round_money(row["total"] / row["count"])
+    return thresholds, typical
 
 
 def _error(freelancer: Freelancer, message: str) -> dict:
@@ -321,7 +370,8 @@ def days_without_shifts(*, program_id: int, days_by_freelancer: dict[int, set]) 
 
 
 def _build_payout(*, run, period, freelancer, earning: Earnings | None, adjustments, currency, rate, rate_date,
-                  unscheduled_days=()):
+                  unscheduled_days=(), details: PayoutDetails | None = None,
+                  threshold: Decimal | str | None = None, typical: Decimal | None = None):
     lines = []
     hours = ZERO
     if earning is not None:
@@ -351,11 +401,25 @@ def _build_payout(*, run, period, freelancer, earning: Earnings | None, adjustme
         anomalies.append(f"Time logged on {len(unscheduled_days)} day(s) without a shift: {shown}.")
     if total < 0:
         anomalies.append("Deductions are larger than the earnings: the total is negative.")
+    for adjustment in adjustments:
+        if adjustment.over_limit_reason:
+            anomalies.append(
+                f"{adjustment.get_kind_display()} of {format_money(adjustment.amount, currency)} is above the "
+                f"program's adjustment limit (confirmed: {adjustment.over_limit_reason})."
+            )
+    if isinstance(threshold, str):
+        anomalies.append(threshold)
+    elif threshold is not None and total > threshold:
+        anomalies.append(f"The total {format_money(total, currency)} is above the program's anomaly threshold "
+                         f"of {format_money(threshold, currency)}.")
+    if typical is not None and total > typical * TYPICAL_FACTOR:
+        anomalies.append(f"The total {format_money(total, currency)} is more than {TYPICAL_FACTOR} times this "
+                         f"freelancer's typical payout ({format_money(typical, currency)}).")
     payout = Payout(
         run=run, program_id=period.program_id, freelancer=freelancer, period=period,
         hours=hours, currency=currency, hours_amount=hours_amount, adjustments_amount=adjustments_amount,
         total=total, payout_currency=freelancer.payout_currency, exchange_rate=rate, exchange_rate_date=rate_date,
-        payout_amount=round_money(total * rate), payout_method=freelancer.payout_method,
+        payout_amount=round_money(total * rate), payout_method=details.summary if details else "",
         reference=payout_reference(program_id=period.program_id, period=period, freelancer_id=freelancer.pk),
         expected_hours=expected, anomalies=anomalies,
     )

@@ -3,6 +3,7 @@
 import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
@@ -36,6 +37,16 @@ def _hours(value, field: str = "hours") -> Decimal:
     if not hours.is_finite():
         raise PaymentsError("Enter hours as a number, e.g. 1.5.", field=field)
     return hours
+
+
+def _full_clean(entry: TimeEntry) -> None:
+    """The model's own rules (TimeEntry.clean: an estimate is for a non-ticket task…) as a PaymentsError on
+    the field, so every caller shows it as a field error (it escaped as a ValidationError: a 500)."""
+    try:
+        entry.full_clean()
+    except ValidationError as exc:
+        field, messages = next(iter(exc.message_dict.items()))
+        raise PaymentsError(messages[0], field=None if field == NON_FIELD_ERRORS else field)
 
 
 def _check_and_place(*, entry: TimeEntry, freelancer: Freelancer) -> None:
@@ -97,7 +108,7 @@ def time_entry_create(
     if submit:
         entry.status = TimeEntry.Status.SUBMITTED
         entry.submitted_at = timezone.now()
-    entry.full_clean()
+    _full_clean(entry)
     entry.save()
     if tickets:
         _set_tickets(entry, tickets)
@@ -132,7 +143,7 @@ def time_entry_update(
     if estimated_hours is not _UNSET:
         entry.estimated_hours = None if estimated_hours in (None, "") else _hours(estimated_hours, "estimated_hours")
     _check_and_place(entry=entry, freelancer=freelancer)
-    entry.full_clean()
+    _full_clean(entry)
     entry.save()
     if tickets is not None:
         _set_tickets(entry, tickets)
@@ -191,10 +202,15 @@ def _review(entry_ids, *, by, target: str, comment: str = "", program_ids=None) 
     return entries
 
 
+def late_entry_price(*, entry: TimeEntry) -> tuple[Decimal, Decimal]:
+    """(amount, rate): what an entry approved after its period closed is paid, its hours × the rate on its day."""
+    rate = contract_rate_on(contract=entry.contract, on=entry.date)
+    return round_money(entry.hours * rate), rate
+
+
 def _late_approval_correction(*, entry: TimeEntry, by) -> None:
     """An entry approved after its period closed is paid by a correction in the next run."""
-    rate = contract_rate_on(contract=entry.contract, on=entry.date)
-    amount = round_money(entry.hours * rate)
+    amount, rate = late_entry_price(entry=entry)
     adjustment = Adjustment(
         freelancer=entry.freelancer, program=entry.program, kind=Adjustment.Kind.CORRECTION, amount=amount,
         currency=entry.contract.currency, created_by=by,

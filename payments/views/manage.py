@@ -13,6 +13,7 @@ from django.views.generic import DetailView, ListView, TemplateView
 
 from core.errors import DomainError
 from core.forms import add_error_to_form
+from core.scoping import not_found_in_scope
 from payments import selectors, services
 from payments.forms import (
     AdjustmentForm,
@@ -73,7 +74,7 @@ class EntryReviewView(PaymentsManagerMixin, View):
     def post(self, request, pk, action):
         entry = selectors.time_entries_for_manager(user=request.user).filter(pk=pk).first()
         if entry is None:
-            raise Http404("No such entry.")
+            raise not_found_in_scope(request, "payments.TimeEntry", pk=pk, message="No such entry.")
         error = None
         try:
             if action == "approve":
@@ -149,7 +150,7 @@ class RunStartView(PaymentsManagerMixin, View):
             program__in=selectors.managed_programs(user=request.user), pk=request.POST.get("period") or 0
         ).select_related("program").first() if (request.POST.get("period") or "").isdigit() else None
         if period is None:
-            raise Http404("No such period.")
+            raise not_found_in_scope(request, PayPeriod, pk=request.POST.get("period") or 0, message="No such period.")
         try:
             run = services.payout_run_start(program=period.program, period=period, triggered_by=request.user)
         except DomainError as exc:
@@ -175,7 +176,7 @@ class RunDetailView(PaymentsManagerMixin, DetailView):
     def get_object(self, queryset=None):
         run = selectors.payout_run_get(user=self.request.user, pk=self.kwargs["pk"])
         if run is None:
-            raise Http404("No such run.")
+            raise not_found_in_scope(self.request, "payments.PayoutRun", pk=self.kwargs["pk"], message="No such run.")
         return run
 
 
@@ -274,7 +275,7 @@ class PayoutDetailView(PaymentsManagerMixin, DetailView):
     def get_object(self, queryset=None):
         payout = selectors.payout_get_for_manager(user=self.request.user, pk=self.kwargs["pk"])
         if payout is None:
-            raise Http404("No such payout.")
+            raise not_found_in_scope(self.request, Payout, pk=self.kwargs["pk"], message="No such payout.")
         return payout
 
     def get_context_data(self, **kwargs):
@@ -295,7 +296,7 @@ class PayoutActionView(PaymentsManagerMixin, View):
     def post(self, request, pk, action):
         payout = selectors.payout_get_for_manager(user=request.user, pk=pk)
         if payout is None:
-            raise Http404("No such payout.")
+            raise not_found_in_scope(request, Payout, pk=pk, message="No such payout.")
         try:
             if action == "approve":
                 services.payouts_approve(payouts=[payout], approved_by=request.user)
@@ -317,6 +318,9 @@ class PayoutActionView(PaymentsManagerMixin, View):
             elif action == "retry":
                 services.payout_retry(payout=payout, retried_by=request.user)
                 messages.success(request, "Payout is approved again and will be in the next export.")
+            elif action == "confirm-details":
+                services.payout_details_confirm(payout=payout, confirmed_by=request.user)
+                messages.success(request, "Payout details confirmed: this payout can be paid and exported.")
             else:
                 raise Http404("No such action.")
         except DomainError as exc:
@@ -397,6 +401,7 @@ class AdjustmentListView(PaymentsManagerMixin, ListView):
                 services.adjustment_create(
                     freelancer=data["freelancer"], program=data["program"], kind=data["kind"], amount=data["amount"],
                     currency=currency, reason=data["reason"], created_by=request.user,
+                    confirm_over_limit=data["confirm_over_limit"], over_limit_reason=data["over_limit_reason"],
                 )
             except DomainError as exc:
                 add_error_to_form(form, exc)
@@ -431,7 +436,7 @@ class RequestDecideView(PaymentsManagerMixin, View):
     def post(self, request, pk, action):
         payout_request = selectors.payout_request_list(user=request.user).filter(pk=pk).first()
         if payout_request is None:
-            raise Http404("No such request.")
+            raise not_found_in_scope(request, PayoutRequest, pk=pk, message="No such request.")
         try:
             if action == "approve":
                 services.payout_request_approve(request=payout_request, decided_by=request.user)

@@ -3,6 +3,7 @@
 import datetime
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -12,15 +13,18 @@ from django.views.generic import DetailView, TemplateView
 
 from core.errors import DomainError
 from core.forms import add_error_to_form
+from core.scoping import not_found_in_scope
+from core.throttle import client_address
 from payments import selectors, services
 from payments.balances import freelancer_balances
-from payments.forms import PayoutRequestForm, TimeEntryForm, TimerStartForm
+from payments.forms import PayoutDetailsForm, PayoutRequestForm, TimeEntryForm, TimerStartForm
 from payments.mixins import PortalMixin
+from payments.models import PAYOUT_DETAILS_HOLD
 from payments.services.time_entries import freelancer_today
 
 __all__ = [
-    "EntryDeleteView", "EntryEditView", "PortalPayoutsView", "PortalStatementView", "RequestCancelView",
-    "TimerView", "TimesheetView", "WeekSubmitView",
+    "EntryDeleteView", "EntryEditView", "PortalPayoutDetailsView", "PortalPayoutsView", "PortalStatementView",
+    "RequestCancelView", "TimerView", "TimesheetView", "WeekSubmitView",
 ]
 
 
@@ -95,7 +99,7 @@ class EntryEditView(PortalMixin, TemplateView):
     def get_entry(self):
         entry = selectors.time_entry_for_freelancer(freelancer=self.freelancer).filter(pk=self.kwargs["pk"]).first()
         if entry is None:
-            raise Http404("No such entry.")
+            raise not_found_in_scope(self.request, "payments.TimeEntry", pk=self.kwargs["pk"], message="No such entry.")
         return entry
 
     def form(self, entry, data=None):
@@ -139,7 +143,7 @@ class EntryDeleteView(PortalMixin, View):
     def post(self, request, pk):
         entry = selectors.time_entry_for_freelancer(freelancer=self.freelancer).filter(pk=pk).first()
         if entry is None:
-            raise Http404("No such entry.")
+            raise not_found_in_scope(request, "payments.TimeEntry", pk=pk, message="No such entry.")
         try:
             services.time_entry_delete(entry=entry, freelancer=self.freelancer)
         except DomainError as exc:
@@ -200,6 +204,7 @@ class PortalPayoutsView(PortalMixin, TemplateView):
             payouts=selectors.payouts_for_freelancer(freelancer=self.freelancer)[:60],
             requests=selectors.payout_requests_for_freelancer(freelancer=self.freelancer)[:30],
             request_form=kwargs.get("request_form") or self.request_form(),
+            payout_details=selectors.payout_details_for(freelancer=self.freelancer),
         )
         return context
 
@@ -223,7 +228,7 @@ class PortalStatementView(PortalMixin, DetailView):
     def get_object(self, queryset=None):
         payout = selectors.payout_get_for_freelancer(freelancer=self.freelancer, pk=self.kwargs["pk"])
         if payout is None:
-            raise Http404("No such statement.")
+            raise not_found_in_scope(self.request, "payments.Payout", pk=self.kwargs["pk"], message="No such statement.")
         return payout
 
     def get_context_data(self, **kwargs):
@@ -237,7 +242,7 @@ class RequestCancelView(PortalMixin, View):
     def post(self, request, pk):
         payout_request = selectors.payout_requests_for_freelancer(freelancer=self.freelancer).filter(pk=pk).first()
         if payout_request is None:
-            raise Http404("No such request.")
+            raise not_found_in_scope(request, "payments.PayoutRequest", pk=pk, message="No such request.")
         try:
             services.payout_request_cancel(request=payout_request, freelancer=self.freelancer)
         except DomainError as exc:
@@ -245,3 +250,35 @@ class RequestCancelView(PortalMixin, View):
         else:
             messages.success(request, "Request cancelled.")
         return redirect("payments:portal_payouts")
+
+
+class PortalPayoutDetailsView(PortalMixin, TemplateView):
+    """Where the freelancer says how to pay them; every change is e-mailed to them and holds payouts a while."""
+
+    template_name = "payments/portal/payout_details.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        details = kwargs.get("details") or selectors.payout_details_for(freelancer=self.freelancer)
+        context.update(details=details, form=kwargs.get("form") or PayoutDetailsForm(details=details),
+                       hold_days=PAYOUT_DETAILS_HOLD.days)
+        return context
+
+    def post(self, request):
+        details = selectors.payout_details_for(freelancer=self.freelancer)
+        form = PayoutDetailsForm(request.POST, details=details)
+        if form.is_valid():
+            try:
+                saved = services.payout_details_update(
+                    freelancer=self.freelancer, changed_by=request.user,
+                    ip_address=client_address(request, default=None), **form.cleaned_data,
+                )
+            except (DomainError, ValidationError) as exc:
+                add_error_to_form(form, exc)
+            else:
+                if saved.changed_at and saved.changed_at != details.changed_at:
+                    messages.success(request, "Payout details saved. We e-mailed you about the change.")
+                else:
+                    messages.info(request, "Nothing changed.")
+                return redirect("payments:portal_payout_details")
+        return self.render_to_response(self.get_context_data(details=details, form=form), status=400)

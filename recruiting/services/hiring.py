@@ -31,9 +31,14 @@ class HireResult:
 def application_hire(
     *, application: Application, hired_by, hourly_rate, currency: str, start_date: datetime.date,
     hours_per_week: Decimal = Decimal("20"), end_date: datetime.date | None = None, close_posting: bool = False,
+    confirm_out_of_range: bool = False, out_of_range_reason: str = "",
 ) -> HireResult:
     """Hire from an offer: the user and freelancer profile (made or reused), an invitation to set a password,
-    a draft contract in the program, the hired stage, and — when asked — the posting closed."""
+    a draft contract in the program, the hired stage, and — when asked — the posting closed.
+
+    A rate outside the program's pay range is refused (nothing is created) unless `confirm_out_of_range` with
+    an `out_of_range_reason`, which the contract records (contracts.contract_create_draft).
+    """
     application = lock_one(Application.objects.filter(pk=application.pk))
     if application.is_anonymised:
         raise RecruitingError("This application was anonymised.")
@@ -57,6 +62,7 @@ def application_hire(
     contract = contract_create_draft(
         program=program, freelancer=freelancer, created_by=hired_by, hourly_rate=rate, currency=currency,
         start_date=start_date, end_date=end_date, hours_per_week=hours_per_week,
+        confirm_out_of_range=confirm_out_of_range, out_of_range_reason=out_of_range_reason,
     )
     if created or not freelancer.user.has_usable_password():
         user_invite(user=freelancer.user, invited_by=hired_by, program_name=program.name)

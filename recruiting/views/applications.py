@@ -14,9 +14,10 @@ from django.utils.text import slugify
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
-from accounts.mixins import ManagerRequiredMixin
+from accounts.mixins import SupportManagerRequiredMixin
 from core.errors import DomainError
 from core.forms import add_error_to_form
+from core.scoping import not_found_in_scope
 from recruiting import forms, selectors, services
 from recruiting.models import Application, MessageTemplate, TrialTask
 from recruiting.placeholders import PLACEHOLDERS
@@ -25,12 +26,12 @@ from recruiting.services.trials import grading_criteria
 from recruiting.views.common import _ok
 
 
-class ScopedApplicationMixin(ManagerRequiredMixin):
+class ScopedApplicationMixin(SupportManagerRequiredMixin):
     @cached_property
     def application(self) -> Application:
         application = selectors.application_get(user=self.request.user, pk=self.kwargs["pk"])
         if application is None:
-            raise Http404("No such application.")
+            raise not_found_in_scope(self.request, Application, pk=self.kwargs["pk"], message="No such application.")
         return application
 
     def get_context_data(self, **kwargs):
@@ -190,12 +191,12 @@ class TrialTaskCreateView(ApplicationFormView):
         return self.done(f"Trial task sent. Private link: {link}")
 
 
-class ScopedTrialMixin(ManagerRequiredMixin):
+class ScopedTrialMixin(SupportManagerRequiredMixin):
     @cached_property
     def trial(self) -> TrialTask:
         trial = selectors.trial_task_get_scoped(user=self.request.user, pk=self.kwargs["pk"])
         if trial is None:
-            raise Http404("No such trial task.")
+            raise not_found_in_scope(self.request, TrialTask, pk=self.kwargs["pk"], message="No such trial task.")
         return trial
 
     @cached_property
@@ -278,7 +279,7 @@ class InterviewCreateView(ApplicationFormView):
                          f"({self.application.time_zone}).")
 
 
-class InterviewRecordView(ManagerRequiredMixin, FormView):
+class InterviewRecordView(SupportManagerRequiredMixin, FormView):
     template_name = "recruiting/interview_record.html"
     form_class = forms.InterviewRecordForm
 
@@ -286,7 +287,8 @@ class InterviewRecordView(ManagerRequiredMixin, FormView):
     def interview(self):
         interview = selectors.interview_get_scoped(user=self.request.user, pk=self.kwargs["pk"])
         if interview is None:
-            raise Http404("No such interview.")
+            raise not_found_in_scope(self.request, "recruiting.Interview", pk=self.kwargs["pk"],
+                                     message="No such interview.")
         return interview
 
     def get_form_kwargs(self):
@@ -353,6 +355,7 @@ class HireView(ApplicationFormView):
                 application=self.application, hired_by=self.request.user, hourly_rate=data["hourly_rate"],
                 currency=data["currency"], start_date=data["start_date"], end_date=data["end_date"],
                 hours_per_week=data["hours_per_week"], close_posting=data["close_posting"] == "yes",
+                confirm_out_of_range=data["confirm_out_of_range"], out_of_range_reason=data["out_of_range_reason"],
             )
         except (DomainError, ValidationError) as error:
             add_error_to_form(form, error)

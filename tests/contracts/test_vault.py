@@ -105,11 +105,18 @@ def test_reveal_with_an_active_grant_is_logged(credential, grant):
     assert log.actor == freelancer.user and PASSWORD not in str(log.data)
 
 
-def test_reveal_without_a_grant_is_refused_and_not_logged(credential, program):
+def test_reveal_without_a_grant_is_refused_and_the_refusal_is_audited(credential, program):
+    # Changed on purpose (issue #14): a refused reveal used to leave no trace; now every refusal is audited,
+    # while no CredentialReveal (a reveal that happened) is recorded and the secret appears nowhere.
     stranger = ContractFactory(program=program).freelancer
     with pytest.raises(VaultError):
-        credential_reveal_fields(credential=credential, freelancer=stranger, ip_address=None)
+        credential_reveal_fields(credential=credential, freelancer=stranger, ip_address="198.51.100.9")
     assert not CredentialReveal.objects.exists()
+    assert not AuditLog.objects.filter(verb="vault.credential_revealed").exists()
+    log = AuditLog.objects.get(verb="vault.reveal_refused")
+    assert (log.actor, log.target_id, log.ip_address, log.data["reason"]) == (
+        stranger.user, str(credential.pk), "198.51.100.9", "no_grant")
+    assert PASSWORD not in str(log.data)
 
 
 def test_revoking_the_grant_removes_access_at_once(credential, grant, manager):
@@ -121,6 +128,7 @@ def test_revoking_the_grant_removes_access_at_once(credential, grant, manager):
     assert list(credentials_for_contract(contract=grant.contract)) == []
     with pytest.raises(VaultError):
         credential_reveal(credential=credential, freelancer=freelancer, ip_address=None)
+    assert AuditLog.objects.filter(verb="vault.reveal_refused", actor=freelancer.user).count() == 1
 
 
 def test_an_ended_contract_loses_access_even_before_offboarding(credential, grant):

@@ -13,9 +13,11 @@ from contracts.services import (
     credential_store,
     rate_change_create,
 )
+from core.models import AuditLog
 from tests.accounts.factories import FreelancerFactory, ManagerFactory
 from tests.contracts.factories import (
     ContractFactory,
+    FreelancerInvitationFactory,
     ProgramToolFactory,
     ToolAccessGrantFactory,
     sign_contract,
@@ -125,25 +127,36 @@ def test_manager_confirms_a_step(client, program, manager):
     assert contract.onboarding_progress.get(step=step).confirmed_by == manager
 
 
-def test_reveal_in_the_portal_is_logged_and_needs_a_grant(client, program, manager):
+def test_reveal_in_the_portal_is_logged_and_needs_a_grant(client, program, manager, two_factor_login):
     tool = ProgramToolFactory(program=program, name="Zendesk")
     credential = credential_store(program=program, tool=tool, label="Login", username="u", password="pw-123",
                                   actor=manager)
     grant = ToolAccessGrantFactory(contract=ContractFactory(program=program), tool=tool)
     url = f"/portal/contracts/{grant.contract_id}/credentials/{credential.pk}/reveal/"
-    client.force_login(grant.contract.freelancer.user)
+    two_factor_login(client, grant.contract.freelancer.user)  # a reveal needs a verified session
 
     assert client.get(url).status_code == 405  # a reveal is a POST, never a link
     response = client.post(url, REMOTE_ADDR="198.51.100.30")
     assert response.status_code == 200 and "pw-123" in response.content.decode()
-    assert response["Cache-Control"].startswith("no-store") or "no-store" in response["Cache-Control"]
+    assert {"private", "no-store"} <= {d.strip() for d in response["Cache-Control"].split(",")}
     assert CredentialReveal.objects.get().ip_address == "198.51.100.30"
 
     other = ContractFactory(program=program)
     client.force_login(other.freelancer.user)
-    assert client.post(f"/portal/contracts/{other.pk}/credentials/{credential.pk}/reveal/").status_code == 404
+    assert client.post(f"/portal/contracts/{other.pk}/credentials/{credential.pk}/reveal/",
+                       REMOTE_ADDR="198.51.100.31").status_code == 404
     assert client.post(url).status_code == 404  # someone else's contract id
+    assert client.post(f"/portal/contracts/{other.pk}/credentials/999999/reveal/").status_code == 404
     assert CredentialReveal.objects.count() == 1
+    # Every refusal leaves an audit row, with the credential when the id names one.
+    refusals = list(AuditLog.objects.filter(verb="vault.reveal_refused").order_by("pk"))
+    assert [(r.actor, r.target_id, r.data["credential_id"]) for r in refusals] == [
+        (other.freelancer.user, str(credential.pk), str(credential.pk)),
+        (other.freelancer.user, str(credential.pk), str(credential.pk)),
+        (other.freelancer.user, "", "999999"),
+    ]
+    assert refusals[0].ip_address == "198.51.100.31"
+    assert "pw-123" not in str([r.data for r in refusals])
 
 
 def test_manager_sees_the_reveal_log_but_never_the_secret(client, program, manager):
@@ -189,6 +202,7 @@ def test_freelancers_cannot_open_manager_pages(client, program):
 
 
 def test_manager_creates_sends_and_terminates(client, program, manager, freelancer):
+    FreelancerInvitationFactory(program=program, freelancer=freelancer, accepted=True)  # someone they may contract
     client.force_login(manager)
     response = client.post("/manage/contracts/new/", {
         "program": program.pk, "freelancer": freelancer.pk, "role": "Tier-1 agent", "start_date": "2026-02-01",
@@ -213,15 +227,16 @@ def test_create_form_shows_the_floor_error_and_creates_nothing(client, program, 
     from tests.contracts.factories import RateFloorFactory
 
     RateFloorFactory(program=program, countries=["US"], minimum_hourly_rate=Decimal("20"))
+    invited = FreelancerInvitationFactory(program=program, freelancer=FreelancerFactory(country="US"), accepted=True)
     client.force_login(manager)
     response = client.post("/manage/contracts/new/", {
-        "program": program.pk, "freelancer": FreelancerFactory(country="US").pk, "role": "Agent",
+        "program": program.pk, "freelancer": invited.freelancer.pk, "role": "Agent",
         "start_date": "2026-02-01", "end_date": "2026-01-01", "hourly_rate": "15.00", "currency": "USD",
         "hours_per_week": "20", "weekly_hour_cap": "25",
     })
     assert response.status_code == 200 and "before the start date" in response.content.decode()
     response = client.post("/manage/contracts/new/", {
-        "program": program.pk, "freelancer": FreelancerFactory(country="US").pk, "role": "Agent",
+        "program": program.pk, "freelancer": invited.freelancer.pk, "role": "Agent",
         "start_date": "2026-02-01", "hourly_rate": "15.00", "currency": "USD",
         "hours_per_week": "20", "weekly_hour_cap": "25",
     })
@@ -344,7 +359,7 @@ def _profile_post(client, freelancer, legal_name):
     return client.post("/accounts/profile/", {
         "display_name": freelancer.user.display_name, "time_zone": "UTC",
         "freelancer-legal_name": legal_name, "freelancer-time_zone": "Europe/Warsaw", "freelancer-country": "PL",
-        "freelancer-payout_currency": "EUR", "freelancer-payout_method": freelancer.payout_method,
+        "freelancer-payout_currency": "EUR",
         "freelancer-languages": [lang.pk for lang in freelancer.languages.all()],
     })
 

@@ -4,7 +4,7 @@ from decimal import Decimal
 import factory
 from django.utils import timezone
 
-from payments.models import Adjustment, ExchangeRate, PayPeriod, PaySchedule, TimeEntry
+from payments.models import Adjustment, ExchangeRate, PayoutDetails, PayPeriod, PaySchedule, TimeEntry
 from tests.contracts.factories import ContractFactory
 
 
@@ -78,3 +78,17 @@ class AdjustmentFactory(factory.django.DjangoModelFactory):
     amount = Decimal("10.00")
     currency = "USD"
     reason = "Great CSAT"
+
+
+class PayoutDetailsFactory(factory.django.DjangoModelFactory):
+    """Details on file since long ago (no hold); pass changed_at to make a recent change."""
+
+    class Meta:
+        model = PayoutDetails
+        django_get_or_create = ["freelancer"]
+
+    freelancer = factory.SubFactory("tests.accounts.factories.FreelancerFactory")
+    method = PayoutDetails.Method.WISE
+    account_holder_name = factory.LazyAttribute(lambda o: o.freelancer.legal_name)
+    wise_email = factory.Sequence(lambda n: f"wise{n}@example.test")
+    changed_at = factory.LazyFunction(lambda: timezone.now() - datetime.timedelta(days=60))

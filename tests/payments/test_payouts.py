@@ -20,17 +20,17 @@ from payments.services import (
 )
 from tests.accounts.factories import FreelancerFactory
 from tests.contracts.factories import ContractFactory
-from tests.payments.factories import TimeEntryFactory
+from tests.payments.factories import PayoutDetailsFactory, TimeEntryFactory
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def payouts(program, ended_period_days):
-    people = [
-        FreelancerFactory(legal_name="Ana Reyes", payout_method="Wise: ana@example.test"),
-        FreelancerFactory(legal_name="=HYPERLINK(\"http://evil\")", payout_method="+IBAN 1"),
-    ]
+    people = [FreelancerFactory(legal_name="Ana Reyes"), FreelancerFactory(legal_name="=HYPERLINK(\"http://evil\")")]
+    PayoutDetailsFactory(freelancer=people[0], wise_email="ana@example.test")
+    PayoutDetailsFactory(freelancer=people[1], method="bank_transfer", wise_email="", account_holder_name="+cmd|x",
+                         iban="DE89370400440532013000", bic="COBADEFFXXX", bank_country="DE")
     for person in people:
         contract = ContractFactory(program=program, freelancer=person, start_date=datetime.date(2020, 1, 1))
         TimeEntryFactory(contract=contract, date=ended_period_days[0], hours=Decimal("7.5"))
@@ -90,8 +90,9 @@ def test_csv_export_of_an_approved_batch_neutralises_formulas(payouts, manager):
         payouts_export_csv(payouts=payouts)
     payouts_approve(payouts=payouts, approved_by=manager)
     rows = list(csv.reader(io.StringIO(payouts_export_csv(payouts=Payout.objects.order_by("freelancer__legal_name")))))
-    assert rows[0] == ["name", "payout_method", "amount", "currency", "reference"]
+    assert rows[0] == ["name", "method", "account_holder_name", "iban", "account_number", "bic", "bank_country",
+                       "email", "payoneer_id", "amount", "currency", "reference"]
     assert rows[1][0].startswith("'=HYPERLINK")
-    assert rows[1][1] == "'+IBAN 1"
-    assert rows[2][:4] == ["Ana Reyes", "Wise: ana@example.test", "150.00", "USD"]
-    assert rows[2][4] == Payout.objects.get(freelancer__legal_name="Ana Reyes").reference
+    assert rows[1][1:7] == ["bank_transfer", "'+cmd|x", "DE89370400440532013000", "", "COBADEFFXXX", "DE"]
+    assert rows[2][:11] == ["Ana Reyes", "wise", "Ana Reyes", "", "", "", "", "ana@example.test", "", "150.00", "USD"]
+    assert rows[2][11] == Payout.objects.get(freelancer__legal_name="Ana Reyes").reference

@@ -16,7 +16,12 @@ from payments.services import payout_run_execute, payout_run_start, payout_runs_
 from payments.services import runs as runs_module
 from tests.accounts.factories import FreelancerFactory
 from tests.contracts.factories import ContractFactory
-from tests.payments.factories import AdjustmentFactory, ExchangeRateFactory, TimeEntryFactory
+from tests.payments.factories import (
+    AdjustmentFactory,
+    ExchangeRateFactory,
+    PayoutDetailsFactory,
+    TimeEntryFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -31,8 +36,9 @@ def test_a_run_pays_hours_at_each_days_rate_plus_adjustments_converted_to_the_pa
 ):
     # given 4 h/day on 6 days, a raise from day 4 on, a bonus, a deduction, and a EUR payout currency
     freelancer.payout_currency = "EUR"
-    freelancer.payout_method = "IBAN DE00 1234"
     freelancer.save()
+    PayoutDetailsFactory(freelancer=freelancer, method="bank_transfer", wise_email="", iban="DE89370400440532013000",
+                         bic="COBADEFFXXX", bank_country="DE")
     RateChange.objects.create(contract=contract, effective_date=ended_period_days[3], hourly_rate=Decimal("22.35"),
                               reason="evaluation")
     for day in ended_period_days[:6]:
@@ -59,7 +65,7 @@ def test_a_run_pays_hours_at_each_days_rate_plus_adjustments_converted_to_the_pa
     assert (payout.currency, payout.payout_currency) == ("USD", "EUR")
     assert payout.exchange_rate == Decimal("0.91234567")
     assert payout.payout_amount == Decimal("510.42")  # 559.46 × 0.91234567 = 510.4209… → 510.42
-    assert payout.payout_method == "IBAN DE00 1234"
+    assert payout.payout_method == "Bank transfer · IBAN ····3000 · COBADEFFXXX"  # masked, from the details
     assert payout.status == Payout.Status.DRAFT
     # every approved entry and adjustment points at the payout; the unapproved one does not
     assert TimeEntry.objects.paid_by(payout).count() == 6

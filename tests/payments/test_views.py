@@ -10,7 +10,7 @@ from payments.models import ExchangeRate, Payout, PayoutRequest, TimeEntry
 from payments.services import payout_run_execute, payout_run_start
 from tests.accounts.factories import FreelancerFactory, UserFactory
 from tests.contracts.factories import ContractFactory
-from tests.payments.factories import ExchangeRateFactory, TimeEntryFactory
+from tests.payments.factories import ExchangeRateFactory, PayoutDetailsFactory, TimeEntryFactory
 from tests.programs.factories import ProgramFactory
 
 pytestmark = pytest.mark.django_db
@@ -82,6 +82,23 @@ def test_a_freelancer_logs_time_and_bad_input_shows_a_clear_error(client, freela
     assert TimeEntry.objects.get().hours == Decimal("2.50")
 
 
+def test_an_estimate_on_a_tickets_entry_is_a_field_error_not_a_500(client, freelancer, program, contract):
+    client.force_login(freelancer.user)
+    data = {"program": program.pk, "date": timezone.now().date(), "hours": "2", "activity": "tickets",
+            "estimated_hours": "1.5"}
+    response = client.post(reverse("payments:timesheet"), data)
+    assert response.status_code == 400
+    assert "non-ticket" in str(response.context["form"].errors["estimated_hours"])
+    assert not TimeEntry.objects.exists()
+    entry = TimeEntryFactory(freelancer=freelancer, program=program, contract=contract, activity="tickets",
+                             status=TimeEntry.Status.DRAFT)
+    response = client.post(reverse("payments:entry_edit", args=[entry.pk]), data)
+    assert response.status_code == 400
+    assert "non-ticket" in str(response.context["form"].errors["estimated_hours"])
+    entry.refresh_from_db()
+    assert entry.estimated_hours is None
+
+
 def test_manager_approves_an_entry_with_htmx(client, manager, contract, anchor):
     entry = TimeEntryFactory(contract=contract, date=anchor + datetime.timedelta(days=29),
                              status=TimeEntry.Status.SUBMITTED)
@@ -127,6 +144,8 @@ def test_exchange_rate_zero_through_the_page_is_refused(client, manager):
 def test_export_csv_download(client, manager, program, ended_period_days):
     make_payouts(program, ended_period_days, 2)
     Payout.objects.update(status=Payout.Status.APPROVED)
+    for payout in Payout.objects.all():
+        PayoutDetailsFactory(freelancer=payout.freelancer)
     client.force_login(manager)
     response = client.get(reverse("payments:payouts_export") + f"?program={program.slug}")
     assert response["Content-Type"].startswith("text/csv")

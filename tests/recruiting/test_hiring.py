@@ -121,3 +121,74 @@ def test_below_headcount_hires_without_asking(manager_client, offer, posting):
     assert manager_client.post(f"/manage/recruiting/applications/{offer.pk}/hire/", data).status_code == 302
     posting.refresh_from_db()
     assert posting.status == Posting.Status.OPEN
+
+
+# ------------------------------------------------------------------ a rate outside the program's pay range
+
+
+@pytest.fixture
+def pay_range(posting):
+    from programs.models import CandidateProfile
+
+    return CandidateProfile.objects.update_or_create(
+        program=posting.program, defaults={"pay_min": Decimal("12.00"), "pay_max": Decimal("18.00"),
+                                           "pay_currency": "USD"})[0]
+
+
+def test_a_hire_above_the_pay_range_is_refused_and_nothing_is_created(offer, manager, pay_range):
+    from contracts.errors import RateOutOfRange
+
+    with pytest.raises(RateOutOfRange) as error:
+        _hire(offer, manager, hourly_rate=Decimal("95.00"))
+    assert error.value.message == (
+        "95.00 USD per hour is above the program's pay range, which goes up to 18.00 USD. "
+        "Check the amount; to use it anyway, tick “confirm” and give the reason."
+    )
+    assert error.value.field == "hourly_rate"
+    offer.refresh_from_db()
+    assert offer.stage == Application.Stage.OFFER
+    assert not Contract.objects.exists() and not User.objects.filter(email="ana@example.test").exists()
+
+
+def test_a_confirmed_hire_above_the_range_records_the_reason_on_the_contract(offer, manager, pay_range):
+    from core.models import AuditLog
+
+    result = _hire(offer, manager, hourly_rate=Decimal("21.00"), confirm_out_of_range=True,
+                   out_of_range_reason="Rare language pair")
+    assert (result.contract.hourly_rate, result.contract.out_of_range_reason) == (
+        Decimal("21.00"), "Rare language pair")
+    assert AuditLog.objects.get(verb="contract.drafted").data["out_of_range_reason"] == "Rare language pair"
+
+
+def test_the_hire_page_shows_the_confirmation_when_the_rate_is_out_of_range(manager_client, offer, posting,
+                                                                            pay_range):
+    ProgramScheduleFactory(program=posting.program, freelancers_needed=5)
+    url = f"/manage/recruiting/applications/{offer.pk}/hire/"
+    assert 'type="hidden" name="confirm_out_of_range"' in manager_client.get(url).content.decode()
+    data = {"hourly_rate": "95.00", "currency": "USD", "start_date": "2030-01-06", "hours_per_week": "20"}
+
+    response = manager_client.post(url, data)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "95.00 USD per hour is above the program&#x27;s pay range" in html
+    assert 'type="checkbox" name="confirm_out_of_range"' in html
+    assert not Contract.objects.exists()
+
+    response = manager_client.post(url, {**data, "confirm_out_of_range": "on", "out_of_range_reason": "Rare skills"})
+    assert response.status_code == 302
+    assert Contract.objects.get().out_of_range_reason == "Rare skills"
+    offer.refresh_from_db()
+    assert offer.stage == Application.Stage.HIRED
+
+
+def test_the_close_posting_question_carries_the_rate_confirmation(manager_client, offer, posting, pay_range):
+    ProgramScheduleFactory(program=posting.program, freelancers_needed=1)
+    data = {"hourly_rate": "95.00", "currency": "USD", "start_date": "2030-01-06", "hours_per_week": "20",
+            "confirm_out_of_range": "on", "out_of_range_reason": "Rare skills"}
+
+    html = manager_client.post(f"/manage/recruiting/applications/{offer.pk}/hire/", data).content.decode()
+
+    assert "Close the posting" in html
+    assert '<input type="hidden" name="confirm_out_of_range" value="True">' in html
+    assert '<input type="hidden" name="out_of_range_reason" value="Rare skills">' in html
