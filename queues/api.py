@@ -1,31 +1,27 @@
 """REST API: ticket intake and reads (token auth), and the Zendesk webhook (signature auth)."""
 
-import base64
-import binascii
-import hashlib
-import hmac
-import json
 import logging
 
 from django.conf import settings
 from django.http import Http404
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.exceptions import ParseError
-from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from programs.models import Channel, Program
+from core.parsers import json_parse
+from core.scoping import not_found_in_scope
+from programs.models import Program
 from queues import selectors
-from queues.errors import IntakeError, WebhookSignatureError
-from queues.models import QueueSettings, Ticket
+from queues.errors import IntakeError
+from queues.models import Ticket
 from queues.serializers import (
     CustomerMessageInSerializer,
     CustomerMessageSerializer,
     TicketDetailSerializer,
     TicketIntakeSerializer,
+    TicketListFilterSerializer,
     TicketListSerializer,
     TicketSerializer,
     ticket_payload,
@@ -50,10 +46,7 @@ def _json_body(request) -> dict:
     raw = request.body
     if len(raw) >= MAX_REQUEST_BYTES:
         raise ParseError("The request body is too large (limit 1 MB).")
-    try:
-        data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        raise ParseError("The request body is not valid JSON.")
+    data = json_parse(raw)
     if not isinstance(data, dict):
         raise ParseError("Send a JSON object.")
     return data
@@ -94,26 +87,19 @@ class TicketListCreateAPI(generics.ListAPIView):
 
     serializer_class = TicketListSerializer
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("program", str, description="Program slug"),
-            OpenApiParameter("status", str, enum=Ticket.Status.values),
-            OpenApiParameter("queue", str, enum=Ticket.Queue.values),
-            OpenApiParameter("external_id", str),
-            OpenApiParameter("updated_since", OpenApiTypes.DATETIME),
-        ]
-    )
+    @extend_schema(parameters=[TicketListFilterSerializer])
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
-        from django.utils.dateparse import parse_datetime
-
-        params = self.request.query_params
-        since = parse_datetime(params.get("updated_since", "") or "") if params.get("updated_since") else None
+        # Blank parameters mean "no filter", as they always did.
+        filters = TicketListFilterSerializer(data={k: v for k, v in self.request.query_params.items() if v})
+        filters.is_valid(raise_exception=True)
+        params = filters.validated_data
         return selectors.ticket_list_for_api(
-            user=self.request.user, program=params.get("program") or None, status=params.get("status") or None,
-            queue=params.get("queue") or None, external_id=params.get("external_id") or None, updated_since=since,
+            user=self.request.user, program=params.get("program"), status=params.get("status"),
+            queue=params.get("queue"), external_id=params.get("external_id"),
+            updated_since=params.get("updated_since"),
         )
 
     @extend_schema(
@@ -148,7 +134,7 @@ class TicketDetailAPI(generics.RetrieveAPIView):
     def get_object(self):
         ticket = selectors.ticket_get_for_api(user=self.request.user, pk=self.kwargs["pk"])
         if ticket is None:
-            raise Http404("No such ticket.")
+            raise not_found_in_scope(self.request, Ticket, pk=self.kwargs["pk"], message="No such ticket.")
         return ticket
 
 
@@ -177,130 +163,8 @@ class TicketCustomerMessageAPI(APIView):
             return _too_big_response()
         ticket = selectors.ticket_get_for_api(user=request.user, pk=pk)
         if ticket is None:
-            raise Http404("No such ticket.")
+            raise not_found_in_scope(request, Ticket, pk=pk, message="No such ticket.")
         serializer = CustomerMessageInSerializer(data=_json_body(request))
         serializer.is_valid(raise_exception=True)
         return _customer_message_response(ticket, body=serializer.validated_data["body"],
                                           external_id=serializer.validated_data["external_id"])
-
-
-def verify_zendesk_signature(*, secret: str, timestamp: str, body: bytes, signature: str) -> None:
-    """Zendesk signs base64(HMAC-SHA256(secret, timestamp + body)). Raise WebhookSignatureError when it does not match."""
-    if not secret or not timestamp or not signature:
-        raise WebhookSignatureError("missing signature")
-    digest = hmac.new(secret.encode(), timestamp.encode() + body, hashlib.sha256).digest()
-    try:
-        given = base64.b64decode(signature, validate=True)
-    except (binascii.Error, ValueError):
-        raise WebhookSignatureError("malformed signature")
-    if not hmac.compare_digest(digest, given):
-        raise WebhookSignatureError("wrong signature")
-
-
-def zendesk_comment(payload: dict) -> dict | None:
-    """The comment of a Zendesk "comment added" event ({"type": "zen:event-type:ticket.comment_added",
-    "detail": {ticket}, "event": {"comment": {...}}}), or None for any other payload (a new ticket)."""
-    if not str(payload.get("type") or "").endswith("ticket.comment_added"):
-        return None
-    detail = payload.get("detail") if isinstance(payload.get("detail"), dict) else {}
-    event = payload.get("event") if isinstance(payload.get("event"), dict) else {}
-    comment = event.get("comment") if isinstance(event.get("comment"), dict) else {}
-    author = comment.get("author") if isinstance(comment.get("author"), dict) else {}
-    return {"ticket_id": str(detail.get("id") or ""), "external_id": str(comment.get("id") or ""),
-            "body": str(comment.get("body") or ""), "by_staff": bool(author.get("is_staff"))}
-
-
-def zendesk_ticket_fields(payload: dict) -> dict:
-    """Map a Zendesk ticket-created payload (a trigger's JSON with "ticket", or an event with "detail")."""
-    ticket = payload.get("ticket") or payload.get("detail") or payload
-    if not isinstance(ticket, dict):
-        raise ParseError("No ticket in the payload.")
-    requester = ticket.get("requester") if isinstance(ticket.get("requester"), dict) else {}
-    via = ticket.get("via") if isinstance(ticket.get("via"), dict) else {}
-    channel = str(via.get("channel") or ticket.get("channel") or "email").lower()
-    channel = {"web": "email", "mail": "email", "chat": "chat", "voice": "phone", "twitter": "social",
-               "facebook": "social", "sms": "sms", "native_messaging": "chat", "api": "email",
-               "web_service": "email"}.get(channel, channel)
-    tags = ticket.get("tags") if isinstance(ticket.get("tags"), list) else []
-    locale = str(requester.get("locale") or ticket.get("locale") or ticket.get("language") or "en")
-    priority = str(ticket.get("priority") or "normal").lower()
-    return {
-        "external_id": str(ticket.get("id") or payload.get("id") or ""),
-        "subject": ticket.get("subject") or "",
-        "body": ticket.get("description") or ticket.get("body") or "",
-        "requester_email": requester.get("email") or ticket.get("requester_email") or "",
-        "requester_name": requester.get("name") or ticket.get("requester_name") or "",
-        "channel": channel,
-        "ticket_type": ticket.get("ticket_type") or ticket.get("type_slug") or "",
-        "tags": [str(t) for t in tags],
-        "language": locale.lower()[:10],
-        "priority": priority,
-    }
-
-
-class ZendeskWebhookAPI(APIView):
-    """Zendesk ticket-created webhook for one program, verified with the program's signing secret."""
-
-    authentication_classes: list = []
-    permission_classes = [AllowAny]
-    throttle_classes: list = []
-
-    @extend_schema(
-        request=OpenApiTypes.OBJECT,
-        parameters=[OpenApiParameter("X-Zendesk-Webhook-Signature", str, OpenApiParameter.HEADER, required=True),
-                    OpenApiParameter("X-Zendesk-Webhook-Signature-Timestamp", str, OpenApiParameter.HEADER,
-                                     required=True)],
-        responses={201: TicketSerializer, 200: TicketSerializer, 400: OpenApiResponse(description="Bad payload"),
-                   401: OpenApiResponse(description="Bad or missing signature")},
-    )
-    def post(self, request, program_slug):
-        program = Program.objects.filter(slug=program_slug).select_related("queue_settings").first()
-        if program is None:
-            raise Http404("No such program.")
-        if _too_big(request):
-            return _too_big_response()
-        body = request.body
-        secret = QueueSettings.for_program(program).zendesk_signing_secret
-        try:
-            verify_zendesk_signature(
-                secret=secret, body=body,
-                timestamp=request.headers.get("X-Zendesk-Webhook-Signature-Timestamp", ""),
-                signature=request.headers.get("X-Zendesk-Webhook-Signature", ""),
-            )
-        except WebhookSignatureError as exc:
-            logger.warning("queues: rejected Zendesk webhook for %s: %s", program_slug, exc)
-            return Response({"detail": "Invalid webhook signature."}, status=status.HTTP_401_UNAUTHORIZED)
-        payload = _json_body(request)
-        comment = zendesk_comment(payload)
-        if comment is not None:
-            return self.comment_added(program, comment)
-        fields = zendesk_ticket_fields(payload)
-        tags = fields.pop("tags")
-        type_value = fields.pop("ticket_type")
-        if not type_value:
-            type_value = next((t for t in tags if program.ticket_types.filter(slug=t).exists()), "")
-        fields["channel"] = fields["channel"] if fields["channel"] in Channel.values else Channel.OTHER
-        fields["priority"] = fields["priority"] if fields["priority"] in Ticket.Priority.values else "normal"
-        fields["language"] = fields["language"].replace("_", "-")
-        serializer = TicketIntakeSerializer(data={**fields, "program": program.slug, "ticket_type": type_value})
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        ticket_type = ticket_type_resolve(program=program, value=data.get("ticket_type"))
-        ticket, created = ticket_intake(
-            program=program, external_id=data["external_id"], subject=data["subject"], body=data["body"],
-            requester_email=data["requester_email"], requester_name=data.get("requester_name", ""),
-            channel=data["channel"], ticket_type=ticket_type, language=data["language"],
-            priority=data["priority"], source=Ticket.Source.ZENDESK,
-        )
-        return _ticket_response(ticket, program=program, created=created)
-
-    def comment_added(self, program: Program, comment: dict) -> Response:
-        """A comment on a ticket we hold: the customer's becomes a customer message; an agent's (our own replies,
-        synced back) changes nothing."""
-        if comment["by_staff"]:
-            return Response({"detail": "Ignored: written by an agent."}, status=status.HTTP_200_OK)
-        ticket = (Ticket.objects.filter(program=program, external_id=comment["ticket_id"]).first()
-                  if comment["ticket_id"] else None)
-        if ticket is None:
-            raise Http404("No such ticket in this program.")
-        return _customer_message_response(ticket, body=comment["body"], external_id=comment["external_id"])

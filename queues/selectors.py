@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from accounts.models import Freelancer, User
 from contracts.selectors import freelancer_program_ids, queue_ready_contracts, queue_ready_freelancer_ids
+from core.outbox import outbox_state_for
 from core.rawsql import PreparedQuery, fetch_one, select_columns
 from programs.models import Program
 from programs.selectors import program_ids_for, program_list
@@ -276,8 +277,11 @@ def ticket_thread(*, ticket: Ticket, include_notes: bool = True) -> list:
     if not include_notes:
         qs = qs.exclude(kind=TicketMessage.Kind.NOTE)
     messages = list(qs)
+    # Each reply's and note's delivery to the helpdesk, if the program's channel sends them (one query).
+    deliveries = outbox_state_for(objects=[m for m in messages if m.kind != TicketMessage.Kind.CUSTOMER])
     for message in messages:
         message.ticket = ticket
+        message.delivery = deliveries.get(message.pk)
     return messages
 
 
@@ -295,7 +299,13 @@ def ticket_replies(*, ticket: Ticket) -> QuerySet[TicketMessage]:
     return TicketMessage.objects.filter(ticket=ticket, kind=TicketMessage.Kind.REPLY).select_related("author")
 
 
-def ticket_get_for_api(*, user: User, pk) -> Ticket | None:
+# The largest primary key a database column holds: a larger id in a URL is no ticket (not a database error).
+MAX_ID = 2**63 - 1
+
+
+def ticket_get_for_api(*, user: User, pk: int) -> Ticket | None:
+    if not 0 < pk <= MAX_ID:
+        return None
     return (
         Ticket.objects.filter(program__in=program_list(user=user), pk=pk)
         .select_related("program", "ticket_type", "assignee")

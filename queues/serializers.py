@@ -1,10 +1,44 @@
+import datetime
+
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.datetimes import parse_aware_datetime
+from core.errors import DomainError
 from programs.models import Channel
 from queues.models import Ticket, TicketMessage
 
 MAX_BODY_CHARS = 200_000
+
+
+@extend_schema_field(OpenApiTypes.DATETIME)
+class AwareDateTimeField(serializers.Field):
+    """An ISO 8601 date and time read strictly (core.datetimes): impossible dates and offsets are errors; a
+    value without an offset is UTC."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str) or len(data) > 64:
+            raise serializers.ValidationError("Give a date and time such as 2026-03-01T09:30:00Z.")
+        try:
+            return parse_aware_datetime(data, field=self.field_name, default_zone=datetime.UTC)
+        except DomainError as exc:
+            raise serializers.ValidationError(exc.message)
+
+    def to_representation(self, value):
+        return _iso(value)
+
+
+class TicketListFilterSerializer(serializers.Serializer):
+    """The query parameters of GET /api/v1/tickets/ (all optional)."""
+
+    program = serializers.CharField(max_length=60, required=False, help_text="Program slug")
+    status = serializers.ChoiceField(choices=Ticket.Status.choices, required=False)
+    queue = serializers.ChoiceField(choices=Ticket.Queue.choices, required=False)
+    external_id = serializers.CharField(max_length=100, required=False)
+    updated_since = AwareDateTimeField(required=False,
+                                       help_text="Only tickets changed at or after this moment (ISO 8601).")
 
 
 class TicketIntakeSerializer(serializers.Serializer):

@@ -29,8 +29,28 @@ def _local(day: datetime.date, minute: int, zone: ZoneInfo) -> datetime.datetime
         next_day = datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time(0), tzinfo=zone)
         return next_day.astimezone(UTC)
     wall = base.replace(hour=minute // 60, minute=minute % 60)
-    # A wall time that does not exist (spring forward) maps forward to the first moment that does.
-    return wall.astimezone(UTC)
+    moment = wall.astimezone(UTC)
+    if moment.astimezone(zone).replace(tzinfo=None) == wall.replace(tzinfo=None):
+        # The wall time exists (when it exists twice, on fall back, fold=0 picks its first occurrence).
+        return moment
+    return _clocks_change_after(wall, zone)
+
+
+def _clocks_change_after(wall: datetime.datetime, zone: ZoneInfo) -> datetime.datetime:
+    """The first moment that exists after `wall`, a wall time the clocks skipped (spring forward): the
+    moment they changed. Read with the offset after the change (fold=1) the skipped wall time lies before
+    the change, with the offset before it (fold=0) after: the change is the first second in between whose
+    offset differs from the earlier one's (found by halving: a gap is a few hours at most)."""
+    low = int(wall.replace(fold=1).timestamp())
+    high = int(wall.replace(fold=0).timestamp())
+    before = datetime.datetime.fromtimestamp(low, UTC).astimezone(zone).utcoffset()
+    while high - low > 1:
+        middle = (low + high) // 2
+        if datetime.datetime.fromtimestamp(middle, UTC).astimezone(zone).utcoffset() == before:
+            low = middle
+        else:
+            high = middle
+    return datetime.datetime.fromtimestamp(high, UTC)
 
 
 def business_intervals(start_utc: datetime.datetime, policy, *, days: int = MAX_SEARCH_DAYS

@@ -9,8 +9,9 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
+from core.datetimes import parse_aware_datetime
+from core.errors import DomainError
 from programs.models import Channel, Program
 from queues.errors import IntakeError
 from queues.models import Ticket
@@ -108,11 +109,12 @@ def ticket_csv_preview(*, program: Program, text: str) -> ImportPreview:
             else:
                 row.ticket_type = types[key]
         if values["created_at"]:
-            parsed = parse_datetime(values["created_at"])
-            if parsed is None:
-                row.errors.append("created_at is not a date and time (use 2026-03-01T09:30:00Z)")
+            try:
+                row.created_at = parse_aware_datetime(values["created_at"], field="created_at",
+                                                      default_zone=program.zone)
+            except DomainError as exc:
+                row.errors.append(exc.message)
             else:
-                row.created_at = parsed if timezone.is_aware(parsed) else parsed.replace(tzinfo=program.zone)
                 if row.created_at > timezone.now():
                     row.errors.append("created_at is in the future")
         if values["external_id"]:

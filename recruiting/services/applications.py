@@ -1,3 +1,4 @@
+import datetime
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
@@ -7,6 +8,7 @@ from accounts.models import Freelancer
 from core.audit import audit_record
 from core.errors import check_transition
 from core.locks import lock_one
+from core.models import OutboxMessage
 from core.money import CURRENCY_CODES, round_money, to_decimal
 from recruiting import scoring
 from recruiting.errors import DuplicateApplication, PostingClosed, RecruitingError
@@ -45,6 +47,13 @@ def _apply_components(application: Application, components: dict[str, Decimal], 
         else application.score
 
 
+def _receipt_dedupe_key(*, posting: Posting, client_fingerprint: str, now) -> str | None:
+    """The outbox key of the day's one 'application received' mail to this client for this posting."""
+    if not client_fingerprint:
+        return None  # not through the public page: (posting, email) is unique, one mail per address anyway
+    return f"application-received:{posting.pk}:{client_fingerprint}:{now.astimezone(datetime.UTC):%Y-%m-%d}"
+
+
 def _has_track_record(email: str) -> bool:
     """Past success with us: an active freelancer, or hired before through another posting."""
     return (
@@ -57,9 +66,14 @@ def _has_track_record(email: str) -> bool:
 def application_submit(
     *, posting: Posting, full_name: str, email: str, country: str = "", time_zone: str = "UTC",
     language_ids=(), skill_ids=(), rate_asked, rate_currency: str = "USD", profile_url: str = "",
-    answers: list[str], resume=None,
+    answers: list[str], resume=None, client_fingerprint: str = "",
 ) -> Application:
-    """A candidate applies through the public page. Sends the 'application received' message after commit."""
+    """A candidate applies through the public page. Sends the 'application received' message after commit.
+
+    `client_fingerprint` (core.throttle.client_fingerprint of the request) tells one client from another:
+    a client gets at most one 'application received' mail per posting per day, whatever addresses it types
+    in (one client once made Flexdesk write to 40). Its other applications are kept, without the mail.
+    """
     from recruiting.services.messages import message_send_template
 
     email = (email or "").strip().lower()
@@ -107,7 +121,11 @@ def application_submit(
             StageChange.objects.create(application=application, from_stage="", to_stage=Application.Stage.APPLIED,
                                        changed_at=now)
             audit_record(verb="application.submitted", target=application)
-            message_send_template(application=application, kind="initial", sent_by=None)
+            receipt_key = _receipt_dedupe_key(posting=posting, client_fingerprint=client_fingerprint, now=now)
+            if receipt_key is None or not OutboxMessage.objects.filter(dedupe_key=receipt_key).exists():
+                # The key also makes the outbox keep one mail when two submissions race past this check.
+                message_send_template(application=application, kind="initial", sent_by=None,
+                                      dedupe_key=receipt_key)
     except IntegrityError:
         # Two submissions raced past the check above: the unique constraint decides.
         raise DuplicateApplication(

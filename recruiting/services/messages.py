@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.audit import audit_record
+from core.outbox import email_enqueue
 from recruiting.errors import RecruitingError
 from recruiting.models import Application, Message, MessageTemplate, TrialTask
 from recruiting.placeholders import render_placeholders, unknown_placeholders, used_placeholders
@@ -97,10 +98,11 @@ def message_preview(*, application: Application, kind: str, sender=None) -> tupl
 
 
 @transaction.atomic
-def message_send(*, application: Application, subject: str, body: str, sent_by, kind: str = "") -> Message:
-    """E-mail the candidate (after commit) and keep the message on the timeline. Placeholders are filled."""
-    from recruiting.tasks import message_deliver_task
+def message_send(*, application: Application, subject: str, body: str, sent_by, kind: str = "",
+                 dedupe_key: str | None = None) -> Message:
+    """E-mail the candidate (after commit) and keep the message on the timeline. Placeholders are filled.
 
+    With `dedupe_key`, the outbox sends one e-mail per key (see core.outbox.outbox_enqueue)."""
     if application.is_anonymised or not application.email:
         raise RecruitingError("This application was anonymised; there is nobody to write to.")
     subject, body = (subject or "").strip(), (body or "").strip()
@@ -123,13 +125,21 @@ def message_send(*, application: Application, subject: str, body: str, sent_by, 
     message.full_clean()
     message.save()
     audit_record(actor=sent_by, verb="application.message_sent", target=application, kind=kind)
-    message_deliver_task.delay_on_commit(message.pk)
+    recruiter = message.sent_by.email if message.sent_by else ""
+    email_enqueue(
+        to=[message.to_email], subject=message.subject, body=message.body,
+        # The candidate's answer goes to the person who wrote, not to a no-reply address.
+        reply_to=[recruiter] if recruiter else None,
+        program_id=application.posting.program_id, about=message, dedupe_key=dedupe_key,
+    )
     return message
 
 
-def message_send_template(*, application: Application, kind: str, sent_by) -> Message:
+def message_send_template(*, application: Application, kind: str, sent_by, dedupe_key: str | None = None
+                          ) -> Message:
     subject, body = template_for(program=application.posting.program, kind=kind)
-    return message_send(application=application, subject=subject, body=body, sent_by=sent_by, kind=kind)
+    return message_send(application=application, subject=subject, body=body, sent_by=sent_by, kind=kind,
+                        dedupe_key=dedupe_key)
 
 
 @transaction.atomic

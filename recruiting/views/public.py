@@ -1,5 +1,6 @@
 """Public pages: the application form and the private trial-task link (no login)."""
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -9,6 +10,7 @@ from django.views.generic import FormView, TemplateView
 
 from core.errors import DomainError
 from core.forms import add_error_to_form
+from core.throttle import client_fingerprint, throttled
 from recruiting import forms, selectors, services
 from recruiting.models import Posting, TrialTask
 
@@ -31,6 +33,16 @@ class ApplyView(FormView):
             return render(request, "recruiting/apply_closed.html", {"posting": self.posting})
         return super().dispatch(request, *args, **kwargs)
 
+    def post(self, request, *args, **kwargs):
+        # Every POST counts, valid or not: a burst from one address gets a friendly 429 and stores nothing.
+        wait = throttled(request, group="recruiting.apply", rate=settings.RECRUITING_APPLY_RATE)
+        if wait is not None:
+            response = render(request, "recruiting/apply_throttled.html",
+                              {"posting": self.posting, "wait_minutes": max(1, -(-wait // 60))}, status=429)
+            response["Retry-After"] = str(wait)
+            return response
+        return super().post(request, *args, **kwargs)
+
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "posting": self.posting}
 
@@ -41,6 +53,7 @@ class ApplyView(FormView):
         data = form.cleaned_data
         try:
             services.application_submit(
+                client_fingerprint=client_fingerprint(self.request, purpose="recruiting.application-received"),
                 posting=self.posting, full_name=data["full_name"], email=data["email"], country=data["country"],
                 time_zone=data["time_zone"], language_ids=[lang.pk for lang in data["languages"]],
                 skill_ids=[s.pk for s in data.get("skills") or []], rate_asked=data["rate_asked"],

@@ -1,13 +1,10 @@
-import base64
-import hashlib
-import hmac
 import json
 
 import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from queues.models import QueueSettings, Ticket, TicketMessage
+from queues.models import Ticket, TicketMessage
 from queues.services import ticket_reply
 from tests.accounts.factories import ManagerFactory
 from tests.programs.factories import ProgramFactory, TicketTypeFactory
@@ -229,79 +226,7 @@ def test_broker_down_at_intake_still_answers_201_and_the_sweep_routes_later(api,
     assert ticket.assignee is not None
 
 
-# --- Zendesk webhook ---------------------------------------------------------------------------------------
-
-SECRET = "dGhpcyBpcyBhIHNlY3JldA=="
-
-
-def zendesk_post(client, body: bytes, *, secret=SECRET, timestamp="2026-03-01T10:00:00Z", signature=None,
-                 slug="shop"):
-    if signature is None:
-        signature = base64.b64encode(hmac.new(secret.encode(), timestamp.encode() + body, hashlib.sha256).digest()).decode()
-    return client.post(f"/api/v1/webhooks/zendesk/{slug}/", data=body, content_type="application/json",
-                       HTTP_X_ZENDESK_WEBHOOK_SIGNATURE=signature,
-                       HTTP_X_ZENDESK_WEBHOOK_SIGNATURE_TIMESTAMP=timestamp)
-
-
-def zendesk_body(ticket_id=4711, **extra):
-    ticket = {"id": ticket_id, "subject": "Parcel lost", "description": "Help <b>me</b>",
-              "requester": {"email": "zoe@example.test", "name": "Zoe", "locale": "es-ES"},
-              "via": {"channel": "web"}, "priority": "high", "tags": ["vip"], **extra}
-    return json.dumps({"ticket": ticket}).encode()
-
-
-@pytest.fixture
-def signed_program(program):
-    QueueSettings.objects.create(program=program, zendesk_signing_secret=SECRET)
-    return program
-
-
-def test_signed_zendesk_webhook_creates_a_ticket(client, signed_program):
-    response = zendesk_post(client, zendesk_body())
-    assert response.status_code == 201
-    ticket = Ticket.objects.get()
-    assert (ticket.external_id, ticket.source, ticket.language, ticket.priority) == ("4711", "zendesk", "es-es", "high")
-    assert ticket.requester_email == "zoe@example.test"
-
-
-def test_replayed_delivery_creates_nothing_new(client, signed_program):
-    body = zendesk_body()
-    assert zendesk_post(client, body).status_code == 201
-    assert zendesk_post(client, body, timestamp="2026-03-01T10:05:00Z").status_code == 200
-    assert Ticket.objects.count() == 1
-
-
-@pytest.mark.parametrize("kind", ["wrong", "missing", "garbage", "other-secret", "tampered"])
-def test_bad_signatures_are_401_and_store_nothing(client, signed_program, kind):
-    body = zendesk_body()
-    if kind == "wrong":
-        response = zendesk_post(client, body, signature=base64.b64encode(b"x" * 32).decode())
-    elif kind == "missing":
-        response = client.post("/api/v1/webhooks/zendesk/shop/", data=body, content_type="application/json")
-    elif kind == "garbage":
-        response = zendesk_post(client, body, signature="%%%not base64")
-    elif kind == "other-secret":
-        response = zendesk_post(client, body, secret="another")
-    else:
-        good = base64.b64encode(hmac.new(SECRET.encode(), b"2026-03-01T10:00:00Z" + body, hashlib.sha256).digest())
-        response = zendesk_post(client, zendesk_body(subject="evil"), signature=good.decode())
-    assert response.status_code == 401
-    assert not Ticket.objects.exists()
-
-
-def test_webhook_without_a_configured_secret_refuses_everything(client, program):
-    assert zendesk_post(client, zendesk_body()).status_code == 401
-    assert not Ticket.objects.exists()
-
-
-def test_webhook_for_unknown_program_is_404(client, signed_program):
-    assert zendesk_post(client, zendesk_body(), slug="nope").status_code == 404
-
-
-def test_webhook_bad_payload_is_400(client, signed_program):
-    assert zendesk_post(client, b"{not json").status_code == 400
-    assert zendesk_post(client, json.dumps({"ticket": {"id": 5}}).encode()).status_code == 400
-    assert not Ticket.objects.exists()
+# The Zendesk webhook's tests are in tests/channels/test_webhook.py (the webhook moved to channels).
 
 
 # --- the customer writes again -------------------------------------------------------------------------------
@@ -365,28 +290,6 @@ def test_a_follow_up_needs_a_body_and_a_ticket_of_your_programs(api, program):
     assert not TicketMessage.objects.exists()
 
 
-def comment_event(ticket_id, *, comment_id=901, body="Here is the photo.", staff=False):
-    return json.dumps({"type": "zen:event-type:ticket.comment_added", "detail": {"id": str(ticket_id)},
-                       "event": {"comment": {"id": comment_id, "body": body,
-                                             "author": {"id": 5, "is_staff": staff}}}}).encode()
-
-
-def test_zendesk_comment_events_record_the_customers_messages_once(client, signed_program):
-    ticket = TicketFactory(program=signed_program, external_id="4711", status=Ticket.Status.PENDING)
-    assert zendesk_post(client, comment_event(4711)).status_code == 201
-    assert zendesk_post(client, comment_event(4711), timestamp="2026-03-01T10:07:00Z").status_code == 200
-    ticket.refresh_from_db()
-    assert ticket.status == Ticket.Status.OPEN
-    assert list(TicketMessage.objects.values_list("kind", "body")) == [("customer", "Here is the photo.")]
-    # an agent's comment (our own reply, synced back) changes nothing; an unknown ticket is 404
-    assert zendesk_post(client, comment_event(4711, comment_id=902, staff=True)).status_code == 200
-    assert zendesk_post(client, comment_event(9999, comment_id=903)).status_code == 404
-    assert TicketMessage.objects.count() == 1
-    # and a comment event with a bad signature stores nothing
-    assert zendesk_post(client, comment_event(4711, comment_id=904), signature="AAAA").status_code == 401
-    assert TicketMessage.objects.count() == 1
-
-
 def test_the_written_out_intake_answer_is_the_serializers(program):
     from queues.serializers import TicketSerializer, ticket_payload
 
@@ -395,3 +298,57 @@ def test_the_written_out_intake_answer_is_the_serializers(program):
                TicketFactory(program=program, sla_due_at=None)]
     for ticket in tickets:
         assert ticket_payload(ticket) == TicketSerializer(ticket).data
+
+
+# --- bad input is a 400, errors are JSON -------------------------------------------------------------------
+
+DEEP = ("[" * 100_000 + "]" * 100_000).encode()
+
+
+def test_deeply_nested_json_is_a_400_not_a_500(api, program):
+    response = api.post(URL, data=DEEP, content_type="application/json")
+    assert response.status_code == 400 and "nests deeper" in response.json()["detail"]
+    deep = 1
+    for _ in range(40):  # a valid ticket with one extra key nested 40 deep: refused before the fields are read
+        deep = [deep]
+    response = post(api, {**payload(), "extra": deep})
+    assert response.status_code == 400 and "nests deeper" in response.json()["detail"]
+    ticket = TicketFactory(program=program)
+    assert api.post(f"{URL}{ticket.pk}/messages/", data=DEEP, content_type="application/json").status_code == 400
+    assert Ticket.objects.count() == 1
+
+
+@pytest.mark.parametrize("value", [
+    "2026-02-30T10:00:00Z", "2026-13-01T10:00:00Z", "2026-03-01T10:00:00+16:00", "2026-03-01T10:00:00-16:00",
+    "last tuesday", "0001-01-01T00:00:00+01:00",
+])
+def test_an_impossible_or_unparseable_updated_since_is_a_400(api, program, value):
+    TicketFactory(program=program)
+    response = api.get(URL, {"updated_since": value})
+    assert response.status_code == 400 and "updated_since" in response.json()
+
+
+def test_updated_since_filters_and_reads_a_time_without_offset_as_utc(api, program):
+    import datetime
+
+    old = TicketFactory(program=program)
+    Ticket.objects.filter(pk=old.pk).update(updated_at=datetime.datetime(2026, 1, 1, 12, tzinfo=datetime.UTC))
+    new = TicketFactory(program=program)
+    Ticket.objects.filter(pk=new.pk).update(updated_at=datetime.datetime(2026, 2, 1, 12, tzinfo=datetime.UTC))
+    assert [t["id"] for t in api.get(URL, {"updated_since": "2026-01-15T00:00:00Z"}).json()["results"]] == [new.pk]
+    assert [t["id"] for t in api.get(URL, {"updated_since": "2026-02-01T12:00"}).json()["results"]] == [new.pk]
+    assert api.get(URL, {"updated_since": "2026-02-01T13:00:00+02:00"}).json()["count"] == 1
+
+
+@pytest.mark.parametrize("path", [f"{URL}abc/", f"{URL}99999999999999999999999/", "/api/v1/nothing-here/",
+                                  f"{URL}99999999999999999999999/messages/"])
+def test_unknown_api_paths_and_ids_answer_json_404(api, program, path):
+    response = api.get(path) if not path.endswith("messages/") else api.post(
+        path, data=json.dumps({"body": "hi"}), content_type="application/json")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("application/json") and "detail" in response.json()
+
+
+def test_pages_outside_the_api_keep_the_html_404(client):
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404 and response["Content-Type"].startswith("text/html")

@@ -148,7 +148,7 @@ def test_program_for_intake_reads_what_the_orm_reads_in_one_query(django_assert_
     manager = ManagerFactory()
     program = ProgramFactory(managers=[manager], slug="shop")
     QueueSettings.objects.create(program=program, first_response_minutes=45, business_hours_only=True,
-                                 business_hours=[[["09:00", "17:00"]]] * 5 + [[], []], zendesk_signing_secret="s3cret")
+                                 business_hours=[[["09:00", "17:00"]]] * 5 + [[], []])
     # When intake looks the program up
     with django_assert_num_queries(1):
         found = selectors.program_for_intake(user=manager, slug="shop")

@@ -84,3 +84,42 @@ def test_naive_start_is_refused_and_empty_policy_errors():
         add_business_minutes(datetime.datetime(2026, 3, 5, 9, 0), 10, Policy(weekly_minutes=WEEKDAYS_9_17))
     with pytest.raises(ValueError):
         add_business_minutes(ny(2026, 3, 5, 9, 0), 10, Policy(zone=NY, weekly_minutes=[[]] * 7))
+
+
+SUNDAY = 6  # 2026-03-08 and 2026-11-01, the days New York's clocks change, are Sundays.
+
+
+def _sunday_only(start_minute, end_minute):
+    weekly = [[] for _ in range(7)]
+    weekly[SUNDAY] = [(start_minute, end_minute)]
+    return weekly
+
+
+def test_window_opening_in_the_skipped_hour_opens_when_the_clocks_change():
+    # Given a 02:30–04:00 window on 2026-03-08, when 02:00 EST jumps to 03:00 EDT,
+    # then it opens at 03:00 EDT (07:00 UTC), not 03:30, and holds one business hour.
+    policy = Policy(zone=NY, weekly_minutes=_sunday_only(2 * 60 + 30, 4 * 60))
+    night = datetime.datetime(2026, 3, 8, 5, 0, tzinfo=UTC)  # 00:00 EST
+    assert add_business_minutes(night, 0, policy) == datetime.datetime(2026, 3, 8, 7, 0, tzinfo=UTC)
+    assert add_business_minutes(night, 10, policy) == datetime.datetime(2026, 3, 8, 7, 10, tzinfo=UTC)
+    assert business_seconds_between(night, ny(2026, 3, 9, 0, 0), policy) == 3600
+    assert is_business_time(datetime.datetime(2026, 3, 8, 7, 15, tzinfo=UTC), policy)
+
+
+def test_window_closing_in_the_skipped_hour_closes_when_the_clocks_change():
+    # 01:00–02:30 on 2026-03-08: open from 01:00 EST (06:00 UTC) until the jump at 07:00 UTC.
+    policy = Policy(zone=NY, weekly_minutes=_sunday_only(60, 2 * 60 + 30))
+    night = datetime.datetime(2026, 3, 8, 5, 0, tzinfo=UTC)
+    assert business_seconds_between(night, ny(2026, 3, 9, 0, 0), policy) == 3600
+    assert add_business_minutes(night, 60, policy) == datetime.datetime(2026, 3, 8, 7, 0, tzinfo=UTC)
+    assert not is_business_time(datetime.datetime(2026, 3, 8, 7, 0, tzinfo=UTC), policy)
+
+
+def test_window_across_the_repeated_hour_opens_at_its_first_occurrence():
+    # 01:30–03:00 on 2026-11-01: 01:30 happens twice; the window opens at the first (01:30 EDT, 05:30 UTC)
+    # and closes at 03:00 EST (08:00 UTC): two and a half real hours.
+    policy = Policy(zone=NY, weekly_minutes=_sunday_only(90, 3 * 60))
+    night = datetime.datetime(2026, 11, 1, 4, 0, tzinfo=UTC)  # 00:00 EDT
+    assert add_business_minutes(night, 0, policy) == datetime.datetime(2026, 11, 1, 5, 30, tzinfo=UTC)
+    assert business_seconds_between(night, ny(2026, 11, 2, 0, 0), policy) == int(2.5 * 3600)
+    assert add_business_minutes(night, 150, policy) == datetime.datetime(2026, 11, 1, 8, 0, tzinfo=UTC)

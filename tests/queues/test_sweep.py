@@ -108,6 +108,33 @@ def test_csv_preview_reports_per_row_errors_and_imports_nothing():
     assert not Ticket.objects.exists()
 
 
+@pytest.mark.parametrize("created_at, message", [
+    ("2026-02-30T09:00:00Z", "not a real date"),
+    ("2026-13-01T09:00:00Z", "not a real date"),
+    ("2026-03-01T09:00:00+16:00", "beyond ±14 hours"),
+    ("2026-03-01T09:00:00-16:00", "beyond ±14 hours"),
+    ("yesterday", "not a date and time"),
+])
+def test_csv_preview_impossible_dates_are_row_errors(client, created_at, message):
+    manager = ManagerFactory()
+    program = ProgramFactory(managers=[manager])
+    text = f"external_id,subject,body,requester_email,created_at\nC-1,Hi,Body,a@example.test,{created_at}\n"
+    preview = ticket_csv_preview(program=program, text=text)
+    assert preview.new_count == 0 and any(message in e for e in preview.rows[0].errors)
+    client.force_login(manager)
+    response = client.post(f"/manage/queues/{program.slug}/import/",
+                           {"file": SimpleUploadedFile("t.csv", text.encode(), "text/csv")})
+    assert response.status_code == 200 and message in response.content.decode()
+    assert not Ticket.objects.exists()
+
+
+def test_csv_preview_reads_a_time_without_offset_in_the_program_zone():
+    program = ProgramFactory(time_zone="America/New_York")
+    text = "external_id,subject,body,requester_email,created_at\nC-1,Hi,Body,a@example.test,2026-03-02T09:30\n"
+    row = ticket_csv_preview(program=program, text=text).rows[0]
+    assert row.errors == [] and row.created_at == datetime.datetime(2026, 3, 2, 14, 30, tzinfo=datetime.UTC)
+
+
 def test_csv_import_is_all_or_nothing_and_idempotent():
     program = ProgramFactory()
     TicketTypeFactory(program=program, name="Billing", slug="billing")

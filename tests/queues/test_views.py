@@ -211,7 +211,7 @@ def test_queue_settings_page_saves(client, world):
     program, manager, _freelancer = world
     client.force_login(manager)
     data = {"first_response_minutes": 30, "resolution_minutes": 480, "inhouse_response_minutes": 120,
-            "business_hours_only": "on", "warning_minutes": 10, "zendesk_signing_secret": "s3cret",
+            "business_hours_only": "on", "warning_minutes": 10,
             "business_hours": "08:00-20:00\n08:00-20:00\n08:00-20:00\n08:00-20:00\n08:00-20:00\n\n",
             "escalation_reasons": "billing | Billing\nlegal | Legal"}
     assert client.post(f"/manage/queues/{program.slug}/settings/", data).status_code == 302

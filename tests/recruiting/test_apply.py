@@ -1,3 +1,4 @@
+import datetime
 import io
 import zipfile
 from decimal import Decimal
@@ -185,3 +186,52 @@ def test_the_bot_trap_field_refuses_the_form(client, posting):
     response = _apply(client, posting, website="http://spam.example")
     assert response.status_code == 200
     assert not Application.objects.exists()
+
+
+# Abuse: a burst from one client address ---------------------------------------------------------------------
+
+def test_a_burst_from_one_address_gets_a_friendly_429_and_stores_nothing_more(client, posting, settings):
+    settings.RECRUITING_APPLY_RATE = "3/10m"
+    for number in range(3):
+        assert _apply(client, posting, email=f"person{number}@example.test").status_code == 302
+    response = _apply(client, posting, email="person3@example.test")
+    assert response.status_code == 429
+    assert "try again in" in response.content.decode() and posting.title in response.content.decode()
+    assert 0 < int(response["Retry-After"]) <= 600
+    assert Application.objects.count() == 3
+    # Another address is not held back; the page itself still opens for the throttled one.
+    other = client.post(f"/apply/{posting.slug}/", _data(posting, email="else@example.test"),
+                        REMOTE_ADDR="203.0.113.9")
+    assert other.status_code == 302 and Application.objects.count() == 4
+    assert client.get(f"/apply/{posting.slug}/").status_code == 200
+
+
+def test_invalid_posts_count_towards_the_throttle(client, posting, settings):
+    settings.RECRUITING_APPLY_RATE = "2/10m"
+    assert _apply(client, posting, email="not-an-email").status_code == 200
+    assert _apply(client, posting, email="not-an-email").status_code == 200
+    assert _apply(client, posting, email="fine@example.test").status_code == 429
+    assert not Application.objects.exists()
+
+
+def test_one_application_received_mail_per_client_address_per_posting_per_day(
+    client, posting, mailoutbox, django_capture_on_commit_callbacks, monkeypatch
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        for number in range(3):
+            assert _apply(client, posting, email=f"typed{number}@example.test").status_code == 302
+    assert Application.objects.count() == 3
+    assert [m.to for m in mailoutbox] == [["typed0@example.test"]]
+    assert Message.objects.count() == 1  # no unsent message on the other timelines
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/apply/{posting.slug}/", _data(posting, email="other@example.test"),
+                    REMOTE_ADDR="198.51.100.7")
+    assert mailoutbox[-1].to == ["other@example.test"]
+    # The next day the same address gets its mail again.
+    from django.utils import timezone
+
+    tomorrow = timezone.now() + datetime.timedelta(days=1)
+    monkeypatch.setattr(timezone, "now", lambda: tomorrow)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert _apply(client, posting, email="typed3@example.test").status_code == 302
+    assert len(mailoutbox) == 3 and mailoutbox[-1].to == ["typed3@example.test"]

@@ -95,9 +95,30 @@ def test_messages_are_filled_sent_after_commit_and_kept_on_the_timeline(
         assert mailoutbox == []  # nothing leaves before the commit
     assert message.body == f"Hi Ana, from {manager.get_full_name()} at {posting.program.name}."
     assert mailoutbox[0].subject == f"About {posting.title}"
+    assert mailoutbox[0].reply_to == [manager.email]  # the candidate answers the recruiter, not a no-reply
     message.refresh_from_db()
     assert message.sent_at is not None
     assert Message.objects.filter(application=application).count() == 1
+
+
+def test_a_candidate_message_counts_as_sent_only_once_the_mail_server_took_it(
+    manager, posting, smtp_server, django_capture_on_commit_callbacks
+):
+    from django.utils import timezone
+
+    from core.outbox import outbox_deliver_due
+
+    application = ApplicationFactory(posting=posting, full_name="Ana Reyes")
+    smtp_server.stop()
+    with django_capture_on_commit_callbacks(execute=True):
+        message = message_send(application=application, subject="Hello", body="Hi Ana", sent_by=manager)
+    message.refresh_from_db()
+    assert message.sent_at is None
+    smtp_server.start()
+    assert outbox_deliver_due(now=timezone.now() + timezone.timedelta(hours=1)) == 1
+    message.refresh_from_db()
+    assert message.sent_at is not None
+    assert smtp_server.messages[0]["Reply-To"] == manager.email
 
 
 def test_a_trial_link_message_without_a_trial_is_refused(manager, posting):
