@@ -1,6 +1,12 @@
 import zoneinfo
+from urllib.parse import urlencode
 
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
+from django_htmx.http import HttpResponseClientRedirect
+
+from accounts.two_factor import two_factor_enrolled, two_factor_required_for, two_factor_verified
 
 
 class UserTimezoneMiddleware:
@@ -17,3 +23,35 @@ class UserTimezoneMiddleware:
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             timezone.deactivate()
         return self.get_response(request)
+
+
+class TwoFactorMiddleware:
+    """Whoever must use two-factor sign-in (support managers, admins) gets nothing else until they have.
+
+    Without a device they are sent to set one up; with one (e.g. after the admin's own login form) to enter
+    its code. Only those pages and logging out stay open. Installed after django-otp's OTPMiddleware.
+    """
+
+    open_views = frozenset({
+        "accounts:logout", "accounts:two_factor_verify", "accounts:two_factor_setup", "accounts:two_factor_qr",
+    })
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        user = request.user
+        if not two_factor_required_for(user) or two_factor_verified(user):
+            return None
+        match = request.resolver_match
+        if match is not None and match.view_name in self.open_views:
+            return None
+        target = reverse("accounts:two_factor_verify" if two_factor_enrolled(user) else "accounts:two_factor_setup")
+        if request.method == "GET":
+            target += "?" + urlencode({"next": request.get_full_path()})
+        if getattr(request, "htmx", False):
+            return HttpResponseClientRedirect(target)
+        return redirect(target)

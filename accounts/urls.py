@@ -2,12 +2,19 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
 from accounts import views
+from accounts.forms import OutboxPasswordResetForm
 
 app_name = "accounts"
 
 urlpatterns = [
     path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/login/code/", views.TwoFactorVerifyView.as_view(), name="two_factor_verify"),
+    path("accounts/two-factor/setup/", views.TwoFactorSetupView.as_view(), name="two_factor_setup"),
+    path("accounts/two-factor/setup/qr.svg", views.TwoFactorQRCodeView.as_view(), name="two_factor_qr"),
+    path("accounts/two-factor/recovery-codes/", views.TwoFactorRecoveryCodesView.as_view(),
+         name="two_factor_recovery_codes"),
+    path("accounts/two-factor/disable/", views.TwoFactorDisableView.as_view(), name="two_factor_disable"),
     path("accounts/home/", views.LandingView.as_view(), name="landing"),
     path("accounts/profile/", views.ProfileView.as_view(), name="profile"),
     path(
@@ -17,6 +24,7 @@ urlpatterns = [
         "accounts/password-reset/",
         auth_views.PasswordResetView.as_view(
             template_name="accounts/password_reset.html",
+            form_class=OutboxPasswordResetForm,
             email_template_name="accounts/email/password_reset.txt",
             subject_template_name="accounts/email/password_reset_subject.txt",
             success_url=reverse_lazy("accounts:password_reset_done"),

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from core.views import healthz
 
@@ -13,12 +13,15 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # The split view serves Swagger UI's init script as a file of its own (?script): no inline script.
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema", template_name="api/swagger_ui.html"),
+         name="api-docs"),
     # Each app's urls.py carries its full paths (/manage/…, /portal/…, /apply/…, /api/v1/…).
     # queues first: ticket intake (/api/v1/tickets/) is by far the most frequent request, and every include
     # before it is tried pattern by pattern; its paths (/api/v1/…, /manage/queues/…, /portal/tickets/…,
     # /portal/availability/…) overlap no other app's.
     path("", include("queues.urls")),
+    path("", include("channels.urls")),
     path("", include("accounts.urls")),
     # programs before dashboard: /manage/programs/new/ must win over the dashboard's /manage/programs/<slug>/.
     path("", include("programs.urls")),
@@ -30,3 +33,4 @@ urlpatterns = [
 ]
 
 handler404 = "core.errorviews.page_not_found"
+handler500 = "core.errorviews.server_error"

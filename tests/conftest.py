@@ -3,10 +3,61 @@ import os
 import pytest
 from django.db import connection
 
+from tests.mailserver import smtp_server  # noqa: F401 — the real SMTP server fixture, for every test folder
+
 
 @pytest.fixture(autouse=True)
 def _fresh_caches_and_mail(settings):
+    from django.core.cache import caches
+
     settings.SITE_URL = "http://testserver"
+    for cache in caches.all(initialized_only=True):
+        cache.clear()  # throttle counters (the apply form) start at zero in every test
+
+
+def session_verify_two_factor(client, user):
+    """Mark the client's session as having passed a second factor (a confirmed TOTP device, as a real login)."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or TOTPDevice.objects.create(
+        user=user, name="test device", confirmed=True
+    )
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+
+
+@pytest.fixture(autouse=True)
+def _force_login_passes_two_factor(request, monkeypatch):
+    """client.force_login skips the login form, so it skips the second step too: for users who must use
+    two-factor sign-in (managers, admins) it also marks the session verified, as logging in with a code does.
+    Tests marked two_factor get the bare force_login; two_factor_login verifies anyone (e.g. a freelancer)."""
+    if request.node.get_closest_marker("two_factor"):
+        return
+    from django.test import Client
+
+    from accounts.two_factor import two_factor_required_for
+
+    original = Client.force_login
+
+    def force_login(self, user, backend=None):
+        original(self, user, backend)
+        if two_factor_required_for(user):
+            session_verify_two_factor(self, user)
+
+    monkeypatch.setattr(Client, "force_login", force_login)
+
+
+@pytest.fixture
+def two_factor_login():
+    """Log a user in with a session that passed the second factor: two_factor_login(client, user)."""
+
+    def login(client, user):
+        client.force_login(user)
+        session_verify_two_factor(client, user)
+
+    return login
 
 
 @pytest.fixture

@@ -29,12 +29,14 @@ LOCAL_APPS = [
     "contracts",
     "recruiting",
     "queues",
+    "channels",
     "payments",
     "reviews",
     "dashboard",
 ]
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # django.contrib.admin, with a default site that asks for two-factor sign-in (accounts/admin_site.py).
+    "accounts.admin_site.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -51,6 +53,9 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "django_htmx",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     *LOCAL_APPS,
 ]
 
@@ -61,10 +66,16 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    # Cache-Control: private, no-store on every rendered page (pay and personal data); static files are
+    # answered by WhiteNoise above and keep their long cache.
+    "core.middleware.PrivateNoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "accounts.middleware.UserTimezoneMiddleware",
+    "accounts.middleware.TwoFactorMiddleware",
     # Last, as django-axes asks: it needs the request after authentication ran.
     "axes.middleware.AxesMiddleware",
 ]
@@ -118,6 +129,13 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_USERNAME_FORM_FIELD = "username"
 
+# Two-factor sign-in (django-otp; rules in accounts/two_factor.py): required for support managers and admins,
+# and for a freelancer's vault reveal. TWO_FACTOR_DEMO_EXEMPT (local settings only) spares the @demo.test users.
+TWO_FACTOR_REQUIRED = env.bool("TWO_FACTOR_REQUIRED", default=True)
+TWO_FACTOR_DEMO_EXEMPT = False
+OTP_TOTP_ISSUER = "Flexdesk"
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # admins see that a device exists, never its secret
+
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
@@ -133,6 +151,25 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
+# Content-Security-Policy (django-csp): only the app's own files run; no inline script, no inline style.
+# Page behaviour lives in static/js/ (data-* attributes), chart data travels in json_script elements, htmx
+# runs with eval off (meta htmx-config in base.html). The API docs use drf-spectacular's split view, whose
+# init script is a file of its own.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    },
+}
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
@@ -141,6 +178,12 @@ EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Flexdesk <flexdesk@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# A mail server that does not answer must not hold a worker (or, with eager tasks, a request) for long.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+# The outbox (core.outbox): attempts before a message is "failed" (backoff 30 s doubling to hourly: about
+# 6 hours in all), and how long a "sending" claim may last before the sweep takes it back.
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=12)
+OUTBOX_CLAIM_TIMEOUT = env.int("OUTBOX_CLAIM_TIMEOUT", default=300)
 # Absolute links in e-mails (invitations, surveys, trial tasks).
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 
@@ -168,6 +211,8 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON only (the API takes nothing else), parsed with a depth limit: bad bodies are 400s.
+    "DEFAULT_PARSER_CLASSES": ["core.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
@@ -181,7 +226,22 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The enum hook first (drf-spectacular's default), then ours: the JSON errors every operation can answer.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.api.error_responses_hook",
+    ],
 }
+
+# The cache holds throttle counters (the public apply form). Per process by default; with several app
+# processes set CACHE_URL=redis://…/1 so they count together.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+# Throttles count per client address (core.throttle.client_address): REMOTE_ADDR, or behind a reverse proxy
+# that puts the client in a header, that header's META key (HTTP_X_REAL_IP); only a proxy you run may set it.
+CLIENT_ADDRESS_META_KEY = env("CLIENT_ADDRESS_META_KEY", default="REMOTE_ADDR")
+RATELIMIT_IP_META_KEY = "core.throttle.client_address"
+# Applications one client address may send through the public apply form ("count/period": 10/h, 5/10m).
+RECRUITING_APPLY_RATE = env("RECRUITING_APPLY_RATE", default="5/10m")
 
 # Recruiting: rejected/withdrawn applications are anonymised after this many days (monthly job).
 RECRUITING_ANONYMISE_AFTER_DAYS = env.int("RECRUITING_ANONYMISE_AFTER_DAYS", default=180)

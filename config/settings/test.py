@@ -17,4 +17,7 @@ CELERY_TASK_ALWAYS_EAGER = True
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="memory://")
 VAULT_KEYS = ["-G41B51jCrX7jLhcNcUz9MKgRnvfgXPLTZYhE3iDU8A="]
 AXES_ENABLED = True
+# Tests prove the two-factor rules: required, nobody exempt (tests/conftest.py verifies force_login sessions).
+TWO_FACTOR_REQUIRED = True
+TWO_FACTOR_DEMO_EXEMPT = False
 LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "WARNING"}}
