@@ -162,9 +162,9 @@ def _delivery_html(delivery, *, destination: str, retry_url: str, zone) -> str:
         return f'<div class="small text-success mt-1">Delivered to {where} {_local(delivery.sent_at, "%H:%M", zone)}</div>'
     if delivery.status == "failed":
         retry = (f' <a class="btn btn-sm btn-outline-danger py-0" href="{escape(retry_url)}">Retry</a>' if retry_url
-                 else " A manager can retry it.")
-        return (f'<div class="small text-danger mt-1"><strong>Failed:</strong> {escape(delivery.last_error)}'
-                f"{retry}</div>")
+                 else " The customer has not received it; a manager can retry it.")
+        return (f'<div class="small text-danger mt-1"><strong>Failed:</strong> '
+                f'{escape(delivery.last_error.rstrip("."))}.{retry}</div>')
     if delivery.status == "cancelled":
         return '<div class="small text-muted mt-1">Not delivered (cancelled)</div>'
     waiting = f" (retrying: {escape(delivery.last_error)})" if delivery.last_error else ""

@@ -96,3 +96,25 @@ def test_csv_export_of_an_approved_batch_neutralises_formulas(payouts, manager):
     assert rows[1][1:7] == ["bank_transfer", "'+cmd|x", "DE89370400440532013000", "", "COBADEFFXXX", "DE"]
     assert rows[2][:11] == ["Ana Reyes", "wise", "Ana Reyes", "", "", "", "", "ana@example.test", "", "150.00", "USD"]
     assert rows[2][11] == Payout.objects.get(freelancer__legal_name="Ana Reyes").reference
+
+
+def test_with_the_mail_server_down_statements_wait_and_go_out_once(
+    payouts, manager, smtp_server, django_capture_on_commit_callbacks
+):
+    from core.models import OutboxMessage
+    from core.outbox import outbox_deliver_due
+
+    payouts_approve(payouts=payouts, approved_by=manager)
+    smtp_server.stop()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert payouts_mark_paid(payouts=payouts, paid_on=timezone.now().date(), reference="BATCH-42",
+                                 marked_by=manager) == 2
+    # Paid, and the statements are kept, but not counted as e-mailed until the server takes them.
+    assert not Payout.objects.filter(statement_sent_at__isnull=False).exists()
+    assert OutboxMessage.objects.filter(status=OutboxMessage.Status.QUEUED).count() == 2
+
+    smtp_server.start()
+    later = timezone.now() + datetime.timedelta(hours=1)
+    assert outbox_deliver_due(now=later) == 2 and outbox_deliver_due(now=later) == 0
+    assert len(smtp_server.messages) == 2
+    assert not Payout.objects.filter(statement_sent_at__isnull=True).exists()
