@@ -7,11 +7,18 @@ class ChannelsConfig(AppConfig):
 
     def ready(self):
         from channels import outbound
+        from channels.selectors import zendesk_routing_exclusion
+        from channels.webhooks.events import ticket_events_to_webhooks
         from core.events import register_listener
+        from core.routing_filters import register_routing_filter
         from queues.destinations import register_reply_destination
         from queues.events import TICKET_EVENTS
 
         # queues records what happens to a ticket; we turn it into deliveries to the program's helpdesk.
         register_listener(TICKET_EVENTS, outbound.ticket_events_deliver)
+        # ... and into signed POSTs to the endpoints a manager registered (any channel).
+        register_listener(TICKET_EVENTS, ticket_events_to_webhooks)
         # queues asks where a program's replies go (the portal's reply box says it); we answer.
         register_reply_destination(outbound.reply_destination)
+        # routing asks who may not take a program's tickets: on Zendesk, freelancers without a Zendesk user.
+        register_routing_filter(zendesk_routing_exclusion, program_related=("channel_setting",))

@@ -31,6 +31,8 @@ DEFAULT_ESCALATION_REASONS = [
 ]
 # Used by the SLA sweep when a program escalates breached tickets automatically.
 AUTO_ESCALATION_REASON = ["sla_breach", "SLA breached (automatic)"]
+# When someone moves a ticket to the in-house group in the helpdesk itself (channels applies it).
+HELPDESK_ESCALATION_REASON = ["helpdesk", "Moved to the in-house team in the helpdesk"]
 
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
@@ -118,6 +120,7 @@ class QueueSettings(TimeStampedModel):
     def reason_label(self, value: str) -> str:
         labels = dict(self.reason_choices())
         labels.setdefault(AUTO_ESCALATION_REASON[0], AUTO_ESCALATION_REASON[1])
+        labels.setdefault(HELPDESK_ESCALATION_REASON[0], HELPDESK_ESCALATION_REASON[1])
         return labels.get(value, value.replace("_", " ").capitalize())
 
     def clean(self):
@@ -186,6 +189,7 @@ class Ticket(models.Model):
     ticket_type = models.ForeignKey(TicketType, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     language = models.CharField(max_length=10, default="en", help_text="Language code, e.g. en, es, pt-br.")
     priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.NORMAL)
+    tags = models.JSONField(default=list, blank=True, help_text="The helpdesk's tags on the ticket (a list).")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.NEW)
     tier = models.PositiveSmallIntegerField(default=1, validators=[MinValueValidator(1), MaxValueValidator(3)])
     queue = models.CharField(max_length=10, choices=Queue.choices, default=Queue.FREELANCER)
@@ -367,6 +371,8 @@ class TicketEvent(models.Model):
         ESCALATED = "escalated", "Escalated"
         SENT_BACK = "sent_back", "Sent back to freelancers"
         STATUS = "status", "Status changed"
+        PRIORITY = "priority", "Priority changed"
+        TAGS = "tags", "Tags changed"
         SOLVED = "solved", "Solved"
         REOPENED = "reopened", "Reopened"
         SLA_WARNING = "sla_warning", "SLA warning"

@@ -2,8 +2,21 @@
 
 Two shapes arrive: event-subscribed webhooks ({"type": "zen:event-type:ticket.…", "detail": {ticket},
 "event": {…}}) and trigger/automation webhooks with a JSON body the manager pasted ({"ticket": {…}}).
-New tickets go through queues' one intake (ticket_intake); comments, solves and assignments through the
-ticket services, inside changes_from_zendesk() so nothing is sent back to Zendesk for them.
+New tickets go through queues' one intake (ticket_intake); comments, status, assignments, group moves,
+priority and tags through the ticket services, inside changes_from_zendesk() so nothing is sent back to
+Zendesk for them.
+
+What each event does (ACTED_ON; any other type answers 200 and changes nothing):
+- status_changed: solved → solved; closed → solved and closed; open (or new) → a solved ticket reopened, and
+  open → a pending one open again; pending → pending (waiting on the customer, the resolution clock stops). hold changes
+  nothing: on-hold waits on a third party, not on the customer, and Flexdesk has no such state; pausing the
+  resolution clock for it would hide that time from the SLA, so the ticket keeps its status and its clock.
+- group_assignment_changed: moved to the program's in-house group → escalated to the in-house queue; moved
+  to any other group → left as it is (sending a ticket back to the freelancers is the in-house team's call,
+  with guidance, in Flexdesk).
+- priority_changed / tags_changed: the ticket's priority / tags, with a line on the timeline.
+Echoes of Flexdesk's own changes find the ticket already so and change nothing (Flexdesk's routing tag is
+never stored among the ticket's tags, so the tag it adds comes back as no change).
 """
 
 from __future__ import annotations
@@ -23,7 +36,9 @@ from accounts.models import Freelancer
 from channels.errors import ZendeskEventError
 from channels.models import ZendeskConnection, ZendeskSentComment, ZendeskUserMap, ZendeskWebhookReceipt
 from channels.outbound import changes_from_zendesk
+from channels.services import zendesk_connection_for
 from channels.zendesk.client import ZendeskClient
+from core.errors import DomainError
 from programs.models import Channel, Program, TicketType
 from queues.errors import QueueError, WebhookSignatureError
 from queues.models import Ticket, TicketMessage
@@ -31,11 +46,15 @@ from queues.services import (
     ticket_customer_message,
     ticket_inhouse_assign,
     ticket_intake,
+    ticket_move_inhouse,
     ticket_note_add,
+    ticket_priority_set,
     ticket_reassign,
     ticket_reopen,
     ticket_reply,
     ticket_solve,
+    ticket_status_set,
+    ticket_tags_set,
 )
 
 logger = logging.getLogger(__name__)
@@ -56,6 +75,9 @@ VIA_CHANNELS = {"web": Channel.EMAIL, "email": Channel.EMAIL, "mail": Channel.EM
                 "native_messaging": Channel.CHAT, "voice": Channel.PHONE, "phone": Channel.PHONE,
                 "twitter": Channel.SOCIAL, "facebook": Channel.SOCIAL, "instagram_dm": Channel.SOCIAL,
                 "sms": Channel.SMS, "whatsapp": Channel.SMS}
+# The event types Flexdesk acts on (without the prefix); see the module's docstring.
+ACTED_ON = ("ticket.created", "ticket.comment_added", "ticket.status_changed", "ticket.agent_assignment_changed",
+            "ticket.group_assignment_changed", "ticket.priority_changed", "ticket.tags_changed")
 
 
 # --- signature ----------------------------------------------------------------------------------------------
@@ -126,6 +148,15 @@ def tags_of(value) -> list[str]:
     if isinstance(value, list):
         return [str(t).strip() for t in value if str(t).strip()]
     return []
+
+
+def their_tags(program: Program, tags: list[str]) -> list[str]:
+    """The ticket's tags as Flexdesk keeps them: without Flexdesk's own routing tag (it is ours; the webhook its
+    adding causes must change nothing)."""
+    if not tags:
+        return []
+    own = zendesk_connection_for(program).routing_tag  # cached when the connection was read with its program
+    return [t for t in tags if t != own] if own else list(tags)
 
 
 def _created_at(value) -> datetime.datetime | None:
@@ -248,6 +279,7 @@ def ticket_take_in(*, program: Program, zendesk: ZendeskTicket) -> tuple[Ticket,
         channel=VIA_CHANNELS.get(zendesk.via.lower(), Channel.OTHER) if zendesk.via else Channel.EMAIL,
         ticket_type=_ticket_type_for(program, zendesk), language=_language(zendesk.locale),
         priority=_priority(zendesk.priority), source=Ticket.Source.ZENDESK, created_at=created_at,
+        tags=their_tags(program, zendesk.tags),
     )
 
 
@@ -294,15 +326,89 @@ def apply_comment(*, program: Program, ticket: Ticket, comment: dict, requester_
 
 
 def apply_status(*, ticket: Ticket, status: str) -> Outcome:
+    """Zendesk's status onto the Flexdesk ticket (the module's docstring says how each maps)."""
     status = (status or "").lower()
-    with changes_from_zendesk():
-        if status in ("solved", "closed") and ticket.is_active:
-            ticket_solve(ticket=ticket, actor=None)
-            return Outcome(200, "Solved, as in Zendesk.", ticket)
-        if status in ("open", "new") and ticket.status == Ticket.Status.SOLVED:
-            ticket_reopen(ticket=ticket, actor=None, reason="Reopened in Zendesk.")
-            return Outcome(200, "Reopened, as in Zendesk.", ticket)
+    S = Ticket.Status
+    try:
+        with changes_from_zendesk():
+            if status in ("solved", "closed") and ticket.is_active:
+                ticket = ticket_solve(ticket=ticket, actor=None)
+                if status == "solved":
+                    return Outcome(200, "Solved, as in Zendesk.", ticket)
+            if status == "closed" and ticket.status == S.SOLVED:
+                ticket = ticket_status_set(ticket=ticket, status=S.CLOSED, reason="Closed in Zendesk.")
+                return Outcome(200, "Closed, as in Zendesk.", ticket)
+            if status in ("open", "new") and ticket.status == S.SOLVED:
+                ticket_reopen(ticket=ticket, actor=None, reason="Reopened in Zendesk.")
+                return Outcome(200, "Reopened, as in Zendesk.", ticket)
+            if status == "open" and ticket.status == S.PENDING:
+                ticket = ticket_status_set(ticket=ticket, status=S.OPEN, reason="Opened again in Zendesk.")
+                return Outcome(200, "Open again, as in Zendesk.", ticket)
+            if status == "pending" and ticket.status in (S.NEW, S.OPEN):
+                ticket = ticket_status_set(ticket=ticket, status=S.PENDING, reason="Set pending in Zendesk.")
+                return Outcome(200, "Pending, as in Zendesk.", ticket)
+    except DomainError as exc:
+        return Outcome(200, f"Not applied: {exc.message}", ticket)
+    if status == "hold":
+        return Outcome(200, "Kept as it is: on-hold waits on a third party, which Flexdesk has no status for; "
+                            "the resolution clock keeps running.", ticket)
     return Outcome(200, f"Nothing to change for status “{status}”.", ticket)
+
+
+def _group_id(value) -> int | None:
+    """A group id as the event gives it: a number, a string, or an object with an id."""
+    return _int(value.get("id")) if isinstance(value, dict) else _int(value)
+
+
+def apply_group(*, program: Program, ticket: Ticket, group) -> Outcome:
+    """Moved to the in-house group in Zendesk: escalated to the in-house queue here. Moved elsewhere: left."""
+    in_house = zendesk_connection_for(program).in_house_group_id
+    group_id = _group_id(group)
+    if not in_house:
+        return Outcome(200, "Ignored: the program has no in-house group set.", ticket)
+    if group_id != in_house:
+        return Outcome(200, "Left as it is: moved to a group other than the in-house team's.", ticket)
+    if not ticket.is_active:
+        return Outcome(200, "Left as it is: the ticket is no longer active.", ticket)
+    if ticket.queue == Ticket.Queue.INHOUSE:
+        return Outcome(200, "Already with the in-house team.", ticket)
+    with changes_from_zendesk():
+        ticket = ticket_move_inhouse(ticket=ticket, actor=None, note="Moved to the in-house group in Zendesk.")
+    return Outcome(200, "Moved to the in-house queue, as in Zendesk.", ticket)
+
+
+def apply_priority(*, ticket: Ticket, priority) -> Outcome:
+    """Zendesk's priority (it sends "HIGH"; a cleared one is null) onto the ticket; no priority is normal."""
+    value = str(priority or "").strip().lower() or Ticket.Priority.NORMAL
+    if value not in Ticket.Priority.values:
+        return Outcome(200, f"Ignored: Zendesk priority “{value}” has no Flexdesk equivalent.", ticket)
+    if ticket.priority == value:
+        return Outcome(200, "Nothing to change: the priority is already so.", ticket)
+    with changes_from_zendesk():
+        ticket = ticket_priority_set(ticket=ticket, priority=value, reason="Changed in Zendesk.")
+    return Outcome(200, "Priority changed, as in Zendesk.", ticket)
+
+
+def tags_after(*, detail: dict, event: dict, before: list[str]) -> list[str]:
+    """The ticket's tags after a tags_changed event: the event's full list ("current") when it gives one, else
+    the ticket's tags in `detail` (Zendesk's ticket after the change), else `before` with the event's added and
+    removed tags ({"tags": {"added": […], "removed": […]}} or "added"/"removed" at the top)."""
+    if event.get("current") is not None:
+        return tags_of(event.get("current"))
+    if "tags" in detail:
+        return tags_of(detail.get("tags"))
+    changes = _dict(event.get("tags")) or event
+    added, removed = tags_of(changes.get("added")), set(tags_of(changes.get("removed")))
+    return [t for t in [*before, *added] if t not in removed]
+
+
+def apply_tags(*, program: Program, ticket: Ticket, detail: dict, event: dict) -> Outcome:
+    tags = their_tags(program, tags_after(detail=detail, event=event, before=list(ticket.tags or [])))
+    if sorted(set(tags)) == sorted(set(ticket.tags or [])):
+        return Outcome(200, "Nothing to change: the tags are already so.", ticket)
+    with changes_from_zendesk():
+        ticket = ticket_tags_set(ticket=ticket, tags=tags, reason="Changed in Zendesk.")
+    return Outcome(200, "Tags changed, as in Zendesk.", ticket)
 
 
 def apply_assignment(*, program: Program, ticket: Ticket, zendesk_user_id) -> Outcome:
@@ -345,8 +451,7 @@ def _apply(*, program: Program, payload: dict, fetched: ZendeskTicket | None, ev
     name = event_type.removeprefix(EVENT_PREFIX)
     detail, event = _dict(payload.get("detail")), _dict(payload.get("event"))
     zendesk = fetched or ZendeskTicket.from_json(detail)
-    if name not in ("ticket.created", "ticket.comment_added", "ticket.status_changed",
-                    "ticket.agent_assignment_changed"):
+    if name not in ACTED_ON:
         return Outcome(200, f"Received; Flexdesk does not act on {event_type}.")
     ticket = Ticket.objects.filter(program=program, external_id=zendesk.zendesk_id).first() if zendesk.zendesk_id else None
     created = False
@@ -363,6 +468,14 @@ def _apply(*, program: Program, payload: dict, fetched: ZendeskTicket | None, ev
         return apply_comment(program=program, ticket=ticket, comment=comment, requester_id=zendesk.requester_id)
     if name == "ticket.status_changed":
         return apply_status(ticket=ticket, status=str(event.get("current") or zendesk.status))
+    if name == "ticket.group_assignment_changed":
+        return apply_group(program=program, ticket=ticket,
+                           group=event.get("current") if "current" in event else detail.get("group_id"))
+    if name == "ticket.priority_changed":
+        return apply_priority(ticket=ticket,
+                              priority=event.get("current") if "current" in event else zendesk.priority)
+    if name == "ticket.tags_changed":
+        return apply_tags(program=program, ticket=ticket, detail=detail, event=event)
     return apply_assignment(program=program, ticket=ticket, zendesk_user_id=event.get("current"))
 
 
@@ -370,8 +483,7 @@ def needs_fetch(*, program: Program, payload: dict) -> str | None:
     """The Zendesk ticket id to fetch before applying (the event lacks the requester, or the ticket is new to us)."""
     event_type = str(payload.get("type") or "")
     if event_type:
-        if event_type.removeprefix(EVENT_PREFIX) not in ("ticket.created", "ticket.comment_added",
-                                                         "ticket.status_changed", "ticket.agent_assignment_changed"):
+        if event_type.removeprefix(EVENT_PREFIX) not in ACTED_ON:
             return None
         zendesk = ZendeskTicket.from_json(_dict(payload.get("detail")))
     else:

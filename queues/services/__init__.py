@@ -18,17 +18,21 @@ from queues.services.tickets import (
     ticket_escalate,
     ticket_hand_over,
     ticket_inhouse_assign,
+    ticket_move_inhouse,
     ticket_note_add,
+    ticket_priority_set,
     ticket_reassign,
     ticket_reopen,
     ticket_reply,
     ticket_send_back,
     ticket_solve,
+    ticket_status_set,
+    ticket_tags_set,
 )
 
 __all__ = [
     "availability_change_add", "availability_change_delete", "availability_schedule", "availability_slot_add", "availability_slot_delete",
     "enqueue_route", "queue_settings_save", "ticket_customer_message", "freelancer_go_away", "freelancer_hand_over_if_off_shift", "queues_sweep", "ticket_escalate",
-    "ticket_hand_over", "ticket_inhouse_assign", "ticket_intake", "ticket_note_add", "ticket_reassign",
-    "ticket_reopen", "ticket_reply", "ticket_route", "ticket_send_back", "ticket_solve", "ticket_type_resolve",
+    "ticket_hand_over", "ticket_inhouse_assign", "ticket_intake", "ticket_move_inhouse", "ticket_note_add", "ticket_priority_set", "ticket_reassign",
+    "ticket_reopen", "ticket_reply", "ticket_route", "ticket_send_back", "ticket_solve", "ticket_status_set", "ticket_tags_set", "ticket_type_resolve",
 ]

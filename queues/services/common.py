@@ -12,6 +12,19 @@ from queues.sla import add_business_minutes, add_business_time, business_seconds
 logger = logging.getLogger(__name__)
 
 
+MAX_TAGS, MAX_TAG_LENGTH = 100, 80
+
+
+def tags_clean(tags) -> list[str]:
+    """A ticket's tags as stored: strings stripped, empty ones and repeats dropped, order kept, bounded."""
+    found: list[str] = []
+    for tag in tags or []:
+        tag = str(tag).strip()[:MAX_TAG_LENGTH]
+        if tag and tag not in found:
+            found.append(tag)
+    return found[:MAX_TAGS]
+
+
 def policy_for(program) -> QueueSettings:
     return QueueSettings.for_program(program)
 

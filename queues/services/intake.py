@@ -9,7 +9,7 @@ from django.utils import timezone
 from programs.models import Program, TicketType
 from queues.errors import IntakeError
 from queues.models import Ticket
-from queues.services.common import policy_for, refresh_next_due
+from queues.services.common import policy_for, refresh_next_due, tags_clean
 from queues.services.routing import enqueue_route
 from queues.sla import add_business_minutes
 
@@ -47,6 +47,7 @@ def ticket_intake(
     created_at: datetime.datetime | None = None,
     actor=None,
     route: bool = True,
+    tags: list[str] | None = None,
 ) -> tuple[Ticket, bool]:
     """Take a ticket in; returns (ticket, created). The same (program, external_id) again returns the
     existing ticket and changes nothing. Routing is enqueued after commit. `actor` (the API token's user, the
@@ -65,7 +66,7 @@ def ticket_intake(
         ticket = _new_ticket(program=program, external_id=external_id, subject=subject, body=body,
                              requester_email=requester_email, requester_name=requester_name, channel=channel,
                              ticket_type=ticket_type, language=language, priority=priority, source=source,
-                             created_at=created_at)
+                             created_at=created_at, tags=tags)
     except (IntakeError, ValidationError):
         existing = _existing(program=program, external_id=external_id)
         if existing is None:
@@ -104,7 +105,7 @@ def _existing(*, program: Program, external_id: str) -> Ticket | None:
 
 
 def _new_ticket(*, program, external_id, subject, body, requester_email, requester_name, channel, ticket_type,
-                language, priority, source, created_at) -> Ticket:
+                language, priority, source, created_at, tags=None) -> Ticket:
     created_at = created_at or timezone.now()
     policy = policy_for(program)
     ticket = Ticket(
@@ -119,6 +120,7 @@ def _new_ticket(*, program, external_id, subject, body, requester_email, request
         ticket_type=ticket_type,
         language=(language or "en").strip().lower(),
         priority=priority or Ticket.Priority.NORMAL,
+        tags=tags_clean(tags),
         tier=ticket_type.tier if ticket_type is not None else 1,
         created_at=created_at,
         sla_due_at=add_business_minutes(created_at, policy.first_response_minutes, policy),

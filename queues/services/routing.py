@@ -4,8 +4,9 @@ Rules (issue 6): the ticket type's tier, whether freelancers may take the type, 
 rules (types and keywords) send a ticket to the in-house queue. Otherwise it goes to a freelancer who is
 queue-ready, active, on shift now in their own time zone, speaks the ticket's language, has the type's
 required skills, has a tier at least the ticket's, has room (new/open tickets below max_open_tickets; pending
-ones do not count) and has not reached the contract's weekly hour cap. The least loaded wins, then the one
-idle longest (oldest last assignment), then the lowest id.
+ones do not count), has not reached the contract's weekly hour cap, and is not barred from the program by a
+higher app (core.routing_filters: channels keeps a freelancer without a Zendesk user off a Zendesk program's
+tickets). The least loaded wins, then the one idle longest (oldest last assignment), then the lowest id.
 
 Tickets are routed in batches (a whole burst of intake in one transaction, see route_new_tickets): the
 tickets are locked, the program's candidates for each kind of ticket (tier, language, type) are read in one
@@ -48,6 +49,7 @@ from contracts.hours import hours_worked_in_week
 from contracts.models import Contract
 from contracts.selectors import freelancers_at_weekly_cap, queue_ready_freelancer_ids
 from core.audit import audit_record
+from core.routing_filters import routing_exclusions, routing_program_related
 from programs.models import EscalationRule, TicketType
 from queues.availability import is_on_shift, is_on_shift_rows, slot_row
 from queues.events import event_build, events_publish
@@ -262,8 +264,10 @@ def _on_shift_candidates(*, ticket: Ticket, now, exclude_ids=()) -> list[Freelan
             if _on_shift_rows(f, now=now, program_id=ticket.program_id)]
 
 
-def _eligibility_report(*, ticket: Ticket, now, exclude_ids) -> tuple[list[Freelancer], Counter, int]:
-    """The slow, explaining pass (runs only when nobody is eligible): why each queue-ready freelancer may not."""
+def _eligibility_report(*, ticket: Ticket, now, exclude_ids, barred=None) -> tuple[list[Freelancer], Counter, int]:
+    """The slow, explaining pass (runs only when nobody is eligible): why each queue-ready freelancer may not.
+    `barred` ({freelancer_id: reason}, core.routing_filters) names those a higher app keeps off the program."""
+    barred = barred or {}
     required = set(ticket.ticket_type.required_skills.values_list("id", flat=True)) if ticket.ticket_type_id else set()
     why_not: Counter = Counter()
     passing = []
@@ -282,6 +286,8 @@ def _eligibility_report(*, ticket: Ticket, now, exclude_ids) -> tuple[list[Freel
             why_not["missing skills"] += 1
         elif not _on_shift_now(freelancer, now=now, program_id=ticket.program_id):
             why_not["off shift"] += 1
+        elif freelancer.pk in barred:
+            why_not[barred[freelancer.pk]] += 1
         else:
             passing.append(freelancer)
     return _drop_capped(ticket, passing, why_not, now), why_not, checked
@@ -312,10 +318,12 @@ def _lock_tickets(ticket_ids, *, skip_locked: bool) -> list[Ticket]:
     """Lock the tickets' rows (only theirs, in id order) and load what routing reads with them: program,
     policy, type and the program's escalation rules. With skip_locked, tickets another router holds are left out."""
     rules = EscalationRule.objects.filter(program_id=OuterRef("program_id"))
+    # the program relations the routing filters read (core.routing_filters), joined here so they cost no query
+    related = [f"program__{name}" for name in routing_program_related()]
     # core.locks.lock_rows would lock the joined rows too: FOR UPDATE OF the tickets only.
     return list(
         Ticket.objects.filter(pk__in=list(ticket_ids))
-        .select_related("program", "program__queue_settings", "ticket_type")
+        .select_related("program", "program__queue_settings", "ticket_type", *related)
         .select_for_update(of=("self",), skip_locked=skip_locked)
         .annotate(escalation_rules_json=_rows_json(rules, "program_id", "id", "ticket_type_id", "keyword"))
         .order_by("pk")
@@ -338,6 +346,7 @@ class _Batch:
         self.now, self.actor, self.exclude_ids, self.quiet = now, actor, set(exclude_ids), quiet_when_waiting
         self.events: list[TicketEvent] = []
         self.writes: dict[tuple, list[Ticket]] = defaultdict(list)
+        self.barred: dict[int, str] = {}  # {freelancer_id: why} kept off the program (core.routing_filters)
 
     def write(self, ticket: Ticket, fields: list[str]) -> None:
         """Queue an UPDATE of these fields; tickets given the same values share one statement (see flush)."""
@@ -391,11 +400,16 @@ class _Batch:
         while holding one: tickets are locked first).
         """
         now, first = self.now, pending[0][0]
+        # once per batch (one program): who a higher app bars; filtered in Python, so the candidate SQL and its
+        # cache stay as they are (a filter that does not apply costs no query)
+        self.barred = {fid: exclusion.reason for exclusion in routing_exclusions(program=first.program)
+                       for fid in exclusion.freelancer_ids}
         candidates: dict[tuple, list[Freelancer]] = {}
         for ticket, _fields, _first in pending:
             key = _candidate_key(ticket)
             if key not in candidates:
-                candidates[key] = _on_shift_candidates(ticket=ticket, now=now, exclude_ids=self.exclude_ids)
+                candidates[key] = [f for f in _on_shift_candidates(ticket=ticket, now=now, exclude_ids=self.exclude_ids)
+                                   if f.pk not in self.barred]
         everyone = {f.pk: f for found in candidates.values() for f in found}
         uncapped = {f.pk for f in _drop_capped(first, list(everyone.values()), Counter(), now)}
         with_room = sorted(pk for pk in uncapped if everyone[pk].load < everyone[pk].max_open_tickets)
@@ -436,7 +450,8 @@ class _Batch:
 
     def why_waiting(self, ticket: Ticket, found: list[Freelancer], uncapped: set[int]) -> str:
         if not found:  # nobody on shift who fits: the slow pass says why each queue-ready freelancer may not
-            _passing, why_not, checked = _eligibility_report(ticket=ticket, now=self.now, exclude_ids=self.exclude_ids)
+            _passing, why_not, checked = _eligibility_report(ticket=ticket, now=self.now, exclude_ids=self.exclude_ids,
+                                                             barred=self.barred)
             return f"no eligible freelancer ({checked} queue-ready: {_describe(why_not)})"
         why_not = Counter()
         capped = len([f for f in found if f.pk not in uncapped])

@@ -11,8 +11,21 @@ from core.errors import check_transition
 from core.locks import lock_one
 from queues.errors import QueueError
 from queues.events import event_record
-from queues.models import AUTO_ESCALATION_REASON, Ticket, TicketEvent, TicketMessage
-from queues.services.common import policy_for, refresh_next_due, set_inhouse_due, sla_pause, sla_resume
+from queues.models import (
+    AUTO_ESCALATION_REASON,
+    HELPDESK_ESCALATION_REASON,
+    Ticket,
+    TicketEvent,
+    TicketMessage,
+)
+from queues.services.common import (
+    policy_for,
+    refresh_next_due,
+    set_inhouse_due,
+    sla_pause,
+    sla_resume,
+    tags_clean,
+)
 from queues.services.routing import assign_to_freelancer, enqueue_route, ticket_route
 from queues.sla import business_seconds_between
 
@@ -238,6 +251,92 @@ def ticket_auto_escalate(ticket: Ticket, *, now) -> list[str]:
     """Used by the SLA sweep on a locked ticket (program setting auto_escalate_on_breach)."""
     return _escalate(ticket, reason=AUTO_ESCALATION_REASON[0], note="The SLA was breached; escalated automatically.",
                      actor=None, escalated_by=None, now=now)
+
+
+@transaction.atomic
+def ticket_move_inhouse(*, ticket: Ticket, actor=None, note: str = "") -> Ticket:
+    """Someone moved the ticket to the in-house team outside Flexdesk (the helpdesk's in-house group): it is
+    escalated like a freelancer's escalation, with no freelancer as its author. A ticket already in the in-house
+    queue, or no longer active, is left as it is."""
+    ticket = _locked(ticket)
+    if not ticket.is_active or ticket.queue == Ticket.Queue.INHOUSE:
+        return ticket
+    now = timezone.now()
+    ticket.routed_at = ticket.routed_at or now  # decided: routing must not move it back to the freelancers
+    fields = ["routed_at", *_escalate(ticket, reason=HELPDESK_ESCALATION_REASON[0], note=(note or "").strip()[:2000],
+                                      actor=actor, escalated_by=None, now=now)]
+    ticket.save(update_fields=[*set(fields), "updated_at"])
+    return ticket
+
+
+# Status moves made outside a reply or a solve (the helpdesk, a manager): pending on the customer, open again, closed.
+STATUS_SET_TARGETS = (Ticket.Status.OPEN, Ticket.Status.PENDING, Ticket.Status.CLOSED)
+
+
+@transaction.atomic
+def ticket_status_set(*, ticket: Ticket, status: str, actor=None, reason: str = "") -> Ticket:
+    """Move the ticket to open, pending (waiting on the customer: the resolution clock stops) or closed, along
+    Ticket.TRANSITIONS (a disallowed move raises). Solving has its own service (ticket_solve: it measures the
+    resolution); a solved ticket is opened again through ticket_reopen. The same status again changes nothing."""
+    if status not in STATUS_SET_TARGETS:
+        raise QueueError("Set the status to open, pending or closed (solve and reopen have their own actions).",
+                         field="status")
+    ticket = _locked(ticket)
+    if ticket.status == status:
+        return ticket
+    if ticket.status == Ticket.Status.SOLVED and status == Ticket.Status.OPEN:
+        raise QueueError("Reopen a solved ticket instead.", code="solved")
+    now = timezone.now()
+    previous = ticket.get_status_display()
+    fields = _set_status(ticket, status, now=now)
+    if status == Ticket.Status.CLOSED:
+        ticket.inhouse_due_at = None
+        fields.append("inhouse_due_at")
+    fields += refresh_next_due(ticket)
+    ticket.save(update_fields=[*set(fields), "updated_at"])
+    label = {Ticket.Status.PENDING: "Pending: waiting on the customer", Ticket.Status.OPEN: "Open",
+             Ticket.Status.CLOSED: "Closed"}[status]
+    event_record(ticket=ticket, kind=TicketEvent.Kind.STATUS, actor=actor, at=now,
+                 message=f"{label} (was {previous.lower()}).{f' {reason}' if reason else ''}", status=status)
+    audit_record(actor=actor, verb="ticket.status_set", target=ticket, status=status)
+    return ticket
+
+
+@transaction.atomic
+def ticket_priority_set(*, ticket: Ticket, priority: str, actor=None, reason: str = "") -> Ticket:
+    """Change the ticket's priority (low, normal, high, urgent), with a line on the timeline. The same priority
+    again changes nothing."""
+    if priority not in Ticket.Priority.values:
+        raise QueueError("Priority is low, normal, high or urgent.", field="priority")
+    ticket = _locked(ticket)
+    if ticket.priority == priority:
+        return ticket
+    previous = ticket.get_priority_display()
+    ticket.priority = priority
+    ticket.save(update_fields=["priority", "updated_at"])
+    event_record(ticket=ticket, kind=TicketEvent.Kind.PRIORITY, actor=actor,
+                 message=f"Priority {ticket.get_priority_display().lower()} (was {previous.lower()})."
+                         + (f" {reason}" if reason else ""), priority=priority, previous=previous.lower())
+    return ticket
+
+
+@transaction.atomic
+def ticket_tags_set(*, ticket: Ticket, tags, actor=None, reason: str = "") -> Ticket:
+    """Replace the ticket's tags (the helpdesk's), with a line on the timeline saying what was added and removed.
+    The same tags again (in any order) change nothing."""
+    tags = tags_clean(tags)
+    ticket = _locked(ticket)
+    before = list(ticket.tags or [])
+    added = [t for t in tags if t not in before]
+    removed = [t for t in before if t not in tags]
+    if not added and not removed:
+        return ticket
+    ticket.tags = tags
+    ticket.save(update_fields=["tags", "updated_at"])
+    what = ", ".join([*(f"+{t}" for t in added), *(f"−{t}" for t in removed)])
+    event_record(ticket=ticket, kind=TicketEvent.Kind.TAGS, actor=actor,
+                 message=f"Tags: {what}." + (f" {reason}" if reason else ""), added=added, removed=removed)
+    return ticket
 
 
 def _require_program_member(ticket: Ticket, user) -> None:
