@@ -71,11 +71,12 @@ class CalibrationSessionAdmin(admin.ModelAdmin):
 
 @admin.register(CsatSurvey)
 class CsatSurveyAdmin(admin.ModelAdmin):
-    list_display = ["ticket", "program", "freelancer", "requester_email", "status", "rating", "sent_at", "answered_at"]
-    list_filter = ["status", "rating", "program"]
+    list_display = ["ticket", "program", "freelancer", "requester_email", "status", "rating", "source", "sent_at",
+                    "answered_at"]
+    list_filter = ["status", "rating", "source", "program"]
     search_fields = ["requester_email", "ticket__subject"]
     raw_id_fields = ["ticket", "program", "freelancer"]
-    readonly_fields = ["token_hash"]
+    readonly_fields = ["token_hash", "zendesk_rating_id"]
 
 
 class NpsInvitationInline(admin.TabularInline):

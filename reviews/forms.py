@@ -74,11 +74,19 @@ class CalibrationForm(forms.Form):
 
 
 class SettingsForm(forms.ModelForm):
+    """The CSAT source is only offered for a Zendesk program (`zendesk_channel`): others always use Flexdesk's."""
+
     class Meta:
         model = ReviewSettings
         fields = ["sample_mode", "sample_size", "new_freelancer_weeks", "new_freelancer_multiplier", "csat_enabled",
-                  "csat_window_days", "csat_link_days", "nps_enabled", "nps_link_days", "silence_login_days",
-                  "silence_unanswered_hours"]
+                  "csat_source", "csat_window_days", "csat_link_days", "nps_enabled", "nps_link_days",
+                  "silence_login_days", "silence_unanswered_hours"]
+        widgets = {"csat_source": forms.RadioSelect}
+
+    def __init__(self, *args, zendesk_channel: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not zendesk_channel:
+            del self.fields["csat_source"]
 
 
 class EvaluationForm(ConfirmationFieldsMixin, forms.Form):

@@ -40,7 +40,18 @@ class ReviewSettings(TimeStampedModel):
         default=2, validators=[MinValueValidator(1), MaxValueValidator(10)],
         help_text="New freelancers get this many times the normal sample.",
     )
+    class CsatSource(models.TextChoices):
+        FLEXDESK = "flexdesk", "Flexdesk e-mails its own survey"
+        ZENDESK = "zendesk", "Zendesk's satisfaction ratings (pulled in)"
+
     csat_enabled = models.BooleanField(default=True, help_text="Send a satisfaction survey when a ticket is solved.")
+    csat_source = models.CharField(
+        "CSAT source", max_length=10, choices=CsatSource.choices, default=CsatSource.FLEXDESK,
+        help_text="For a Zendesk program: let Zendesk ask its satisfaction question and pull the ratings in "
+                  "(Flexdesk then sends none, so nobody is asked twice).",
+    )
+    csat_zendesk_pulled_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="When Zendesk's satisfaction ratings were last pulled in.")
     csat_window_days = models.PositiveSmallIntegerField(
         default=7, validators=[MinValueValidator(1), MaxValueValidator(365)],
         help_text="Survey a requester at most once in this many days.",
@@ -246,7 +257,9 @@ class Dispute(TimeStampedModel):
 
 class CsatSurvey(TimeStampedModel):
     """One per solved ticket (the unique ticket makes the sweep idempotent). Skipped when the requester was
-    surveyed within the program's window. The link's token is stored only as a SHA-256 hash."""
+    surveyed within the program's window. The link's token is stored only as a SHA-256 hash. A survey from
+    Zendesk (source zendesk) is Zendesk's satisfaction rating of the ticket, pulled in: it has no link, and its
+    Zendesk rating id is unique within the program (ids are only unique within one Zendesk account)."""
 
     class Status(models.TextChoices):
         SENT = "sent", "Sent"
@@ -256,6 +269,10 @@ class CsatSurvey(TimeStampedModel):
     class Rating(models.TextChoices):
         GOOD = "good", "Good"
         BAD = "bad", "Bad"
+
+    class Source(models.TextChoices):
+        FLEXDESK = "flexdesk", "Flexdesk survey"
+        ZENDESK = "zendesk", "From Zendesk"
 
     ticket = models.OneToOneField("queues.Ticket", on_delete=models.CASCADE, related_name="csat_survey")
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="csat_surveys")
@@ -270,6 +287,9 @@ class CsatSurvey(TimeStampedModel):
     rating = models.CharField(max_length=4, choices=Rating.choices, blank=True)
     comment = models.TextField(blank=True)
     answered_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.FLEXDESK)
+    zendesk_rating_id = models.PositiveBigIntegerField(
+        null=True, blank=True, help_text="Zendesk's satisfaction rating id (pulled in once).")
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -277,6 +297,11 @@ class CsatSurvey(TimeStampedModel):
             models.Index(fields=["program", "requester_email", "sent_at"]),
             # Covering: the dashboard joins CSAT to tickets and reads only the rating.
             models.Index(fields=["ticket"], include=["rating", "program"], name="csat_ticket_rating_cov"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["program", "zendesk_rating_id"],
+                                    condition=models.Q(zendesk_rating_id__isnull=False),
+                                    name="csat_zendesk_rating_once_per_program"),
         ]
 
     def __str__(self):

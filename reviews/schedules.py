@@ -8,6 +8,10 @@ SCHEDULES = [
     {"name": "reviews: CSAT surveys for solved tickets", "task": "reviews.tasks.csat_sweep_task",
      "every_seconds": 600,
      "description": "Sends CSAT surveys for newly solved tickets. `manage.py reviews_csat_sweep`."},
+    {"name": "reviews: pull Zendesk satisfaction ratings", "task": "reviews.tasks.csat_zendesk_pull_task",
+     "every_seconds": 3600,
+     "description": "For programs that chose Zendesk's own CSAT: pulls its satisfaction ratings in (idempotent by "
+                    "rating id). `manage.py reviews_csat_zendesk_pull`."},
     {"name": "reviews: daily silence check-in", "task": "reviews.tasks.silence_check_task",
      "crontab": {"minute": "30", "hour": "7"},
      "description": "Checks in with quiet freelancers. `manage.py reviews_silence_check`."},

@@ -19,6 +19,14 @@ def csat_sweep_task() -> dict:
     return csat_sweep()
 
 
+@shared_task(name="reviews.tasks.csat_zendesk_pull_task", ignore_result=True)
+def csat_zendesk_pull_task() -> dict:
+    """Hourly: Zendesk's satisfaction ratings of the programs that chose them, as CSAT surveys."""
+    from reviews.services import csat_zendesk_pull_all
+
+    return csat_zendesk_pull_all()
+
+
 @shared_task(name="reviews.tasks.nps_send_weekly_task", ignore_result=True)
 def nps_send_weekly_task() -> dict:
     """Weekly: the NPS question to each program's stakeholders."""

@@ -275,6 +275,13 @@ def csat_for_ticket(*, ticket: Ticket) -> CsatSurvey | None:
     return CsatSurvey.objects.filter(ticket=ticket).first()
 
 
+def csat_from_zendesk_program_ids(*, program_ids) -> set[int]:
+    """Which of these programs take Zendesk's satisfaction ratings instead of Flexdesk's survey (one query)."""
+    from reviews.services.surveys import zendesk_rated_programs
+
+    return set(zendesk_rated_programs().filter(pk__in=list(program_ids)).values_list("pk", flat=True))
+
+
 # --- evaluations ---------------------------------------------------------------------------------------------
 
 

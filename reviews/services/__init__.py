@@ -32,6 +32,9 @@ from reviews.services.surveys import (
     csat_survey_for_ticket,
     csat_survey_open,
     csat_sweep,
+    csat_zendesk_pull,
+    csat_zendesk_pull_all,
+    csat_zendesk_rating_apply,
     nps_answer,
     nps_invitation_open,
     nps_round_send,
@@ -42,6 +45,7 @@ from reviews.services.surveys import (
 __all__ = [
     "SurveyNotFound", "announcement_send", "announcements_send", "calibration_session_close",
     "calibration_session_create", "csat_answer", "csat_survey_for_ticket", "csat_survey_open", "csat_sweep",
+    "csat_zendesk_pull", "csat_zendesk_pull_all", "csat_zendesk_rating_apply",
     "dispute_resolve", "evaluation_create", "feedback_mark", "feedback_pulse_submit", "feedback_submit",
     "nps_answer", "nps_invitation_open", "nps_round_send", "nps_send_weekly",
     "review_assignment_cancel", "review_assignment_create", "review_assignment_reassign", "review_dispute",

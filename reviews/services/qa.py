@@ -12,6 +12,8 @@ from django.db.models import Count
 from django.utils import timezone
 
 from accounts.models import Freelancer, User
+from channels.models import ProgramChannel
+from channels.services import channel_kind_of
 from contracts.models import Contract
 from core.audit import audit_record
 from core.errors import check_transition
@@ -33,7 +35,7 @@ from reviews.models import (
 SOLVED_STATUSES = (Ticket.Status.SOLVED, Ticket.Status.CLOSED)
 SETTINGS_FIELDS = (
     "sample_mode", "sample_size", "new_freelancer_weeks", "new_freelancer_multiplier", "csat_enabled",
-    "csat_window_days", "csat_link_days", "nps_enabled", "nps_link_days", "silence_login_days",
+    "csat_source", "csat_window_days", "csat_link_days", "nps_enabled", "nps_link_days", "silence_login_days",
     "silence_unanswered_hours",
 )
 
@@ -52,6 +54,10 @@ def review_settings_update(*, program: Program, actor, **fields) -> ReviewSettin
     unknown = set(fields) - set(SETTINGS_FIELDS)
     if unknown:
         raise ReviewError(f"Unknown setting(s): {', '.join(sorted(unknown))}.")
+    if (fields.get("csat_source") == ReviewSettings.CsatSource.ZENDESK
+            and channel_kind_of(program) != ProgramChannel.Kind.ZENDESK):
+        raise ReviewError("Zendesk's satisfaction ratings need the program's channel to be Zendesk.",
+                          field="csat_source")
     for name, value in fields.items():
         setattr(settings_row, name, value)
     settings_row.full_clean()

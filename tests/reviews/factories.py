@@ -3,7 +3,7 @@ import datetime
 from django.utils import timezone
 
 from programs.models import QACriterion, QAScorecard, Stakeholder, SupportPlan
-from queues.models import Ticket
+from queues.models import Ticket, TicketMessage
 from tests.accounts.factories import ManagerFactory
 from tests.contracts.factories import ContractFactory
 from tests.programs.factories import ProgramFactory
@@ -28,6 +28,14 @@ def solved_ticket(program, freelancer, *, solved_at=None, **kwargs):
     return TicketFactory(program=program, assignee=freelancer, status=Ticket.Status.SOLVED, solved_at=solved_at,
                          created_at=solved_at - datetime.timedelta(hours=1), last_assigned_at=solved_at
                          - datetime.timedelta(hours=1), **kwargs)
+
+
+def answered_ticket(program, freelancer, **kwargs):
+    """A solved ticket with the freelancer's reply: CSAT surveys only tickets whose answer reached the customer."""
+    ticket = solved_ticket(program, freelancer, **kwargs)
+    TicketMessage.objects.create(ticket=ticket, kind=TicketMessage.Kind.REPLY, author=freelancer.user,
+                                 body="Here is what to do.", created_at=ticket.solved_at - datetime.timedelta(minutes=5))
+    return ticket
 
 
 def contracted_freelancer(program, **kwargs):

@@ -11,7 +11,7 @@ from programs.models import Announcement
 from reviews.models import CsatSurvey, ThankYouNote
 from reviews.services import announcements_send, csat_sweep
 from tests.accounts.factories import FreelancerFactory
-from tests.reviews.factories import contracted_freelancer, program_with_scorecard, solved_ticket
+from tests.reviews.factories import answered_ticket, contracted_freelancer, program_with_scorecard
 
 pytestmark = pytest.mark.django_db
 
@@ -45,7 +45,7 @@ def test_a_thank_you_note_with_the_mail_server_down_is_saved_and_sent_later(
 
 def test_the_csat_sweep_with_the_mail_server_down_loses_no_survey(smtp_server, django_capture_on_commit_callbacks):
     program = program_with_scorecard()[0]
-    solved_ticket(program, FreelancerFactory(), requester_email="jo@example.test")
+    answered_ticket(program, FreelancerFactory(), requester_email="jo@example.test")
     smtp_server.stop()
     with django_capture_on_commit_callbacks(execute=True):
         assert csat_sweep() == {"sent": 1, "skipped": 0}

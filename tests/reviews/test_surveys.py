@@ -9,7 +9,7 @@ from reviews.models import CsatSurvey, NpsInvitation, NpsRound, ReviewSettings
 from reviews.selectors import CsatStats, csat_stats, nps_value, nps_weeks
 from reviews.services import csat_sweep, nps_send_weekly
 from tests.accounts.factories import FreelancerFactory
-from tests.reviews.factories import program_with_scorecard, solved_ticket, stakeholder
+from tests.reviews.factories import answered_ticket, program_with_scorecard, stakeholder
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +41,7 @@ def test_nps_is_percent_promoters_minus_percent_detractors(promoters, passives, 
 
 def test_csat_link_is_single_use(client, program, mailoutbox, django_capture_on_commit_callbacks):
     freelancer = FreelancerFactory()
-    ticket = solved_ticket(program, freelancer, requester_email="Jo@Example.test")
+    ticket = answered_ticket(program, freelancer, requester_email="Jo@Example.test")
     with django_capture_on_commit_callbacks(execute=True):
         assert csat_sweep() == {"sent": 1, "skipped": 0}
     assert mailoutbox[0].to == ["jo@example.test"]
@@ -65,14 +65,14 @@ def test_csat_link_is_single_use(client, program, mailoutbox, django_capture_on_
 
 
 def test_a_guessed_csat_token_is_not_found_and_stores_nothing(client, program):
-    solved_ticket(program, FreelancerFactory())
+    answered_ticket(program, FreelancerFactory())
     csat_sweep()
     assert client.post("/survey/csat/not-a-real-token/", {"rating": "bad"}).status_code == 404
     assert not CsatSurvey.objects.filter(answered_at__isnull=False).exists()
 
 
 def test_an_expired_csat_link_gets_a_clear_page(client, program, mailoutbox, django_capture_on_commit_callbacks):
-    solved_ticket(program, FreelancerFactory())
+    answered_ticket(program, FreelancerFactory())
     with django_capture_on_commit_callbacks(execute=True):
         csat_sweep()
     path = link_in(mailoutbox[0], "csat")
@@ -87,11 +87,11 @@ def test_csat_at_most_once_per_requester_in_the_window(program, mailoutbox, djan
     ReviewSettings.objects.create(program=program, csat_window_days=7)
     freelancer = FreelancerFactory()
     now = timezone.now()
-    first = solved_ticket(program, freelancer, requester_email="sam@example.test",
+    first = answered_ticket(program, freelancer, requester_email="sam@example.test",
                           solved_at=now - datetime.timedelta(days=2))
     with django_capture_on_commit_callbacks(execute=True):
         csat_sweep(now=now - datetime.timedelta(days=2) + datetime.timedelta(minutes=5))
-    second = solved_ticket(program, freelancer, requester_email="SAM@example.test",
+    second = answered_ticket(program, freelancer, requester_email="SAM@example.test",
                            solved_at=now - datetime.timedelta(hours=1))
     with django_capture_on_commit_callbacks(execute=True):
         assert csat_sweep(now=now) == {"sent": 0, "skipped": 1}
@@ -100,7 +100,7 @@ def test_csat_at_most_once_per_requester_in_the_window(program, mailoutbox, djan
     assert CsatSurvey.objects.get(ticket=first).status == "sent"
     assert CsatSurvey.objects.get(ticket=second).status == "skipped"
     # After the window, the same requester is surveyed again.
-    later = solved_ticket(program, freelancer, requester_email="sam@example.test",
+    later = answered_ticket(program, freelancer, requester_email="sam@example.test",
                           solved_at=now + datetime.timedelta(days=6))
     with django_capture_on_commit_callbacks(execute=True):
         csat_sweep(now=now + datetime.timedelta(days=6, minutes=5))

@@ -13,6 +13,8 @@ from django.views import View
 from django.views.generic import ListView, TemplateView
 
 from accounts.mixins import AgentAccess
+from channels.models import ProgramChannel
+from channels.services import channel_kind_of
 from core.errors import DomainError
 from core.forms import add_error_to_form
 from core.scoping import not_found_in_scope
@@ -238,16 +240,25 @@ class SettingsView(ReviewsPageMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["program"] = self.program
-        context.setdefault("form", SettingsForm(instance=ReviewSettings.for_program(self.program)))
+        context.setdefault("form", SettingsForm(instance=self.review_settings, zendesk_channel=self.zendesk_channel))
         context["reviewers"] = services.reviewers_for_program(self.program)
+        context["review_settings"] = self.review_settings
         return context
 
+    @cached_property
+    def review_settings(self):
+        return ReviewSettings.for_program(self.program)
+
+    @cached_property
+    def zendesk_channel(self) -> bool:
+        return channel_kind_of(self.program) == ProgramChannel.Kind.ZENDESK
+
     def post(self, request, *args, **kwargs):
-        form = SettingsForm(request.POST, instance=ReviewSettings.for_program(self.program))
+        form = SettingsForm(request.POST, instance=self.review_settings, zendesk_channel=self.zendesk_channel)
         if form.is_valid():
             try:
                 services.review_settings_update(program=self.program, actor=request.user, **{
-                    name: form.cleaned_data[name] for name in SettingsForm.Meta.fields})
+                    name: form.cleaned_data[name] for name in SettingsForm.Meta.fields if name in form.fields})
             except (DomainError, ValidationError) as exc:
                 add_error_to_form(form, exc)
             else:

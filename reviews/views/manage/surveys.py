@@ -40,7 +40,9 @@ class CsatReportView(ReviewsPageMixin, ListView):
         if ids:
             start, end = selectors.period_bounds(shown[0], start_date, end_date)
             per_program = selectors.csat_stats(program_ids=ids, start=start, end=end)
-            rows = [{"program": p, "stats": per_program.get(p.pk, selectors.CsatStats())} for p in shown]
+            from_zendesk = selectors.csat_from_zendesk_program_ids(program_ids=ids)
+            rows = [{"program": p, "stats": per_program.get(p.pk, selectors.CsatStats()),
+                     "from_zendesk": p.pk in from_zendesk} for p in shown]
             per_freelancer = selectors.csat_stats(program_ids=ids, start=start, end=end, by="freelancer")
             names = selectors.freelancers_by_ids(ids=per_freelancer)
             freelancer_rows = sorted(
