@@ -1,7 +1,9 @@
 from django.contrib import admin
+from django.db import models
 
 from channels.models import (
     ProgramChannel,
+    WebhookEndpoint,
     ZendeskConnection,
     ZendeskSentComment,
     ZendeskUserMap,
@@ -47,3 +49,19 @@ class ZendeskWebhookReceiptAdmin(admin.ModelAdmin):
 class ZendeskSentCommentAdmin(admin.ModelAdmin):
     list_display = ["program", "ticket", "comment_id", "outbox_message_id", "created_at"]
     raw_id_fields = ["ticket"]
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(admin.ModelAdmin):
+    """The signing secret is generated on the program's webhooks page, shown once there, and never here."""
+
+    list_display = ["program", "url", "description", "is_active", "created_by", "created_at"]
+    list_filter = ["is_active", "program"]
+    search_fields = ["url", "description"]
+    fields = ["program", "url", "description", "event_types", "is_active", "created_by", "secret_rotated_at",
+              "created_at", "updated_at"]
+    readonly_fields = ["program", "created_by", "secret_rotated_at", "created_at", "updated_at"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    def has_add_permission(self, request):
+        return False  # only the webhooks page generates (and shows once) a signing secret

@@ -11,6 +11,7 @@ if the update is there, it was delivered and is not posted again.
 from __future__ import annotations
 
 from channels.models import ZendeskConnection, ZendeskSentComment
+from channels.webhooks.delivery import webhook_post_send
 from channels.zendesk.client import ZendeskClient
 from core.models import OutboxMessage
 from core.outbox import DeliveryError, email_enqueue, register_delivery_listener, register_sender
@@ -63,6 +64,8 @@ def zendesk_ticket_update_send(message: OutboxMessage) -> dict:
             defaults={"ticket_id": payload["ticket_id"], "outbox_message_id": message.pk})
     return {"zendesk_ticket_id": zendesk_ticket_id, "audit_id": audit.get("id"), "comment_id": comment_id}
 
+
+register_sender("webhook.post", label="Webhook")(webhook_post_send)  # channels.webhooks: outbound webhooks
 
 for _kind, _label in [("zendesk.assign", "Zendesk: assignment"), ("zendesk.reply", "Zendesk: public reply"),
                       ("zendesk.note", "Zendesk: internal note"), ("zendesk.escalate", "Zendesk: escalation"),

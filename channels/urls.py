@@ -1,6 +1,7 @@
 from django.urls import path
 
 from channels import api, views
+from channels.webhooks import views as webhook_views
 
 app_name = "channels"
 
@@ -13,4 +14,13 @@ urlpatterns = [
     path("manage/channels/<slug:program_slug>/zendesk/", views.ZendeskSettingsView.as_view(), name="zendesk"),
     path("manage/channels/<slug:program_slug>/zendesk/<slug:action>/", views.ZendeskSettingsView.as_view(),
          name="zendesk_action"),
+    # Outbound webhooks (channels.webhooks): the endpoints, each one's delivery log, its actions, a retry.
+    path("manage/channels/<slug:program_slug>/webhooks/", webhook_views.WebhookEndpointListView.as_view(),
+         name="webhooks"),
+    path("manage/channels/<slug:program_slug>/webhooks/<int:pk>/", webhook_views.WebhookEndpointDetailView.as_view(),
+         name="webhook_detail"),
+    path("manage/channels/<slug:program_slug>/webhooks/<int:pk>/<slug:action>/",
+         webhook_views.WebhookEndpointDetailView.as_view(), name="webhook_action"),
+    path("manage/channels/<slug:program_slug>/webhooks/<int:pk>/deliveries/<int:message_id>/retry/",
+         webhook_views.WebhookDeliveryRetryView.as_view(), name="webhook_retry"),
 ]

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import base64
 import datetime
+import email.utils
 import logging
 import smtplib
 from collections.abc import Callable, Iterable
@@ -34,6 +35,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.message import make_msgid
 from django.db import IntegrityError, transaction
+from django.db.models import BooleanField, Case, Exists, OuterRef, Value, When
 from django.utils import timezone
 
 from core.discovery import app_modules
@@ -324,18 +326,38 @@ def outbox_state_for(*, objects: Iterable) -> dict[int, OutboxMessage]:
 # --- sending ------------------------------------------------------------------------------------------
 
 
+def retry_after_seconds(value: str | None) -> float | None:
+    """Retry-After as seconds (HTTP allows a number of seconds or an HTTP date); None when absent or unreadable."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        return max(float(value), 1.0)
+    except ValueError:
+        pass
+    try:
+        moment = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if moment.tzinfo is None:
+        return None
+    return max((moment - timezone.now()).total_seconds(), 1.0)
+
+
 def backoff_seconds(attempts: int) -> int:
     """Wait before attempt `attempts + 1`: 30 s, 1, 2, 4, 8, 16, 32 min, then hourly."""
     return int(min(30 * 2 ** max(attempts - 1, 0), 3600))
 
 
-def _blocked_by_earlier(message: OutboxMessage) -> bool:
-    if not message.ordering_key:
-        return False
-    return OutboxMessage.objects.filter(
-        ordering_key=message.ordering_key, pk__lt=message.pk,
+def _blocked_by_earlier():
+    """True for a message while an earlier one of its order is queued, sending or failed: an expression, read
+    with the message in one query (a message without an ordering key is never blocked; CASE skips the
+    subquery for it)."""
+    earlier = OutboxMessage.objects.filter(
+        ordering_key=OuterRef("ordering_key"), pk__lt=OuterRef("pk"),
         status__in=[Status.QUEUED, Status.SENDING, Status.FAILED],
-    ).exists()
+    )
+    return Case(When(ordering_key="", then=Value(False)), default=Exists(earlier), output_field=BooleanField())
 
 
 def outbox_deliver(*, message_id: int, now: datetime.datetime | None = None) -> str:
@@ -344,14 +366,14 @@ def outbox_deliver(*, message_id: int, now: datetime.datetime | None = None) -> 
     Safe to run twice, and from several workers at once: the claim is one conditional UPDATE.
     """
     now = now or timezone.now()
-    message = OutboxMessage.objects.filter(pk=message_id).first()
+    message = OutboxMessage.objects.filter(pk=message_id).annotate(blocked=_blocked_by_earlier()).first()
     if message is None:
         return "missing"
     if message.status != Status.QUEUED:
         return message.status
     if message.next_attempt_at and message.next_attempt_at > now:
         return "not due"
-    if _blocked_by_earlier(message):
+    if message.blocked:
         return "waiting"
     claimed = OutboxMessage.objects.filter(pk=message.pk, status=Status.QUEUED).update(
         status=Status.SENDING, claimed_at=now, attempts=message.attempts + 1, updated_at=now)

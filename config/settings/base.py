@@ -184,6 +184,9 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 # 6 hours in all), and how long a "sending" claim may last before the sweep takes it back.
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=12)
 OUTBOX_CLAIM_TIMEOUT = env.int("OUTBOX_CLAIM_TIMEOUT", default=300)
+# Outbound webhooks (channels.webhooks.targets): off, endpoints must be https and public (no SSRF); on (and
+# always with DEBUG), http:// and local hosts are allowed, for a receiver on this machine or a local fake.
+OUTBOUND_WEBHOOKS_ALLOW_LOCAL = env.bool("OUTBOUND_WEBHOOKS_ALLOW_LOCAL", default=False)
 # Absolute links in e-mails (invitations, surveys, trial tasks).
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 
@@ -230,6 +233,16 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "core.api.error_responses_hook",
+        "channels.webhooks.schema.webhooks_docs_hook",
+    ],
+    # OpenAPI 3.1 for its "webhooks": what Flexdesk POSTs to the endpoints managers register (channels.webhooks).
+    "OAS_VERSION": "3.1.0",
+    "WEBHOOKS": [
+        "channels.webhooks.schema.ROUTED",
+        "channels.webhooks.schema.REPLIED",
+        "channels.webhooks.schema.NOTED",
+        "channels.webhooks.schema.ESCALATED",
+        "channels.webhooks.schema.STATUS_CHANGED",
     ],
 }
 

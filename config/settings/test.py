@@ -16,6 +16,8 @@ STORAGES = {
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="memory://")
 VAULT_KEYS = ["-G41B51jCrX7jLhcNcUz9MKgRnvfgXPLTZYhE3iDU8A="]
+# Local fakes receive the outbound webhooks; tests of the SSRF guard turn this off.
+OUTBOUND_WEBHOOKS_ALLOW_LOCAL = True
 AXES_ENABLED = True
 # Tests prove the two-factor rules: required, nobody exempt (tests/conftest.py verifies force_login sessions).
 TWO_FACTOR_REQUIRED = True

@@ -66,6 +66,7 @@ MANAGER_ONLY = {
     "programs:deliveries", "programs:delivery_action",
     "programs:announcement_create", "programs:announcement_edit", "programs:announcement_action",
     "queues:ticket_import", "queues:queue_settings", "channels:zendesk", "channels:zendesk_action",
+    "channels:webhooks", "channels:webhook_detail", "channels:webhook_action", "channels:webhook_retry",
     # pay figures and recruiting on the dashboard
     "dashboard:program_team", "dashboard:program_costs", "dashboard:program_funnel", "dashboard:freelancer",
     "dashboard:freelancer_export", "dashboard:export",
@@ -120,7 +121,7 @@ ACTIONS = {"queues:manage_ticket_action": "note", "queues:coverage_action": "del
            "programs:inhouse_team_action": "remove", "programs:announcement_action": "publish",
            "programs:delivery_action": "retry", "reviews:calibration_action": "close",
            "reviews:feedback_mark": "done", "payments:entry_review": "approve", "payments:payout_action": "paid",
-           "payments:request_decide": "approve"}
+           "payments:request_decide": "approve", "channels:webhook_action": "deactivate"}
 
 
 @pytest.fixture(scope="module")
