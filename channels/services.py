@@ -6,6 +6,7 @@ found is then written in one.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
@@ -21,6 +22,7 @@ from core.audit import audit_record
 from core.outbox import DeliveryError
 from programs.models import Program
 
+logger = logging.getLogger(__name__)
 # Contracts whose freelancer works (or is about to work) the program's tickets.
 WORKING_CONTRACTS = (Contract.Status.SENT, Contract.Status.SIGNED, Contract.Status.ACTIVE)
 
@@ -43,10 +45,14 @@ def zendesk_connection_save(*, program: Program, actor, channel_kind: str, subdo
                             api_email: str, api_token: str, webhook_signing_secret: str,
                             in_house_group_id: int | None, routing_tag: str) -> ZendeskConnection:
     """Save the program's channel and Zendesk settings. A blank secret keeps the stored one (the form never shows
-    it again); the secrets are encrypted with the vault's keys."""
+    it again); the secrets are encrypted with the vault's keys.
+
+    The save that connects the program (Zendesk becomes its channel with working API settings, never synced
+    before) starts the backfill of its open tickets after commit (channels.tasks.zendesk_backfill_task)."""
     if channel_kind not in ProgramChannel.Kind.values:
         raise ChannelError("Pick Zendesk, shared mailbox or API only.", field="channel_kind")
     connection = zendesk_connection_for(program)
+    was_connected = channel_kind_of(program) == ProgramChannel.Kind.ZENDESK and connection.can_call_api
     connection.subdomain = (subdomain or "").strip().lower()
     connection.base_url = (base_url or "").strip()
     connection.api_email = (api_email or "").strip()
@@ -64,7 +70,23 @@ def zendesk_connection_save(*, program: Program, actor, channel_kind: str, subdo
     ProgramChannel.objects.update_or_create(program=program, defaults={"kind": channel_kind})
     audit_record(actor=actor, verb="channels.zendesk_saved", target=program, channel=channel_kind,
                  api_url=connection.api_url)  # never the secrets
+    if (channel_kind == ProgramChannel.Kind.ZENDESK and connection.can_call_api and not was_connected
+            and connection.last_sync_at is None):
+        _backfill_after_commit(connection.pk)
     return connection
+
+
+def _backfill_after_commit(connection_id: int) -> None:
+    def _publish():
+        from channels.tasks import zendesk_backfill_task
+
+        try:
+            zendesk_backfill_task.delay(connection_id)
+        except Exception:  # the broker is down: the every-10-minutes reconcile does the same first sync
+            logger.warning("channels: could not enqueue the backfill of Zendesk connection %s", connection_id,
+                           exc_info=True)
+
+    transaction.on_commit(_publish)
 
 
 def _client(connection: ZendeskConnection) -> ZendeskClient:

@@ -7,3 +7,22 @@ def zendesk_reconcile_task() -> dict:
     from channels.zendesk.reconcile import zendesk_reconcile_all
 
     return {slug: getattr(found, "__dict__", found) for slug, found in zendesk_reconcile_all().items()}
+
+
+@shared_task
+def zendesk_backfill_task(connection_id: int) -> dict | str:
+    """A newly connected program's first sync: import its open Zendesk tickets (safe to run twice: a program
+    synced already is left to the periodic reconcile). Zendesk being down is logged, not raised: the
+    every-10-minutes reconcile does the same first sync."""
+    import logging
+
+    from channels.zendesk.reconcile import zendesk_backfill
+    from core.outbox import DeliveryError
+
+    try:
+        found = zendesk_backfill(connection_id=connection_id)
+    except DeliveryError as exc:
+        logging.getLogger(__name__).warning("channels: backfill of Zendesk connection %s stopped: %s",
+                                            connection_id, exc.reason)
+        return exc.reason
+    return found.__dict__ if found is not None else "nothing to do"

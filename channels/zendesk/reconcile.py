@@ -1,5 +1,13 @@
 """Backfill and reconcile: read Zendesk's cursor-based incremental ticket export since the last sync and repair
-what a missed webhook left behind (a ticket never received, a solve or an assignment made in Zendesk).
+what a missed webhook left behind (a ticket never received, a status, an assignment, a priority or tags changed
+in Zendesk).
+
+The export is GET /api/v2/incremental/tickets/cursor.json?start_time=… for the first page, then ?cursor=<the
+page's after_cursor> until a page says end_of_stream. A first sync (the backfill when a program is connected:
+`zendesk_backfill`, run after the connection is saved) starts BACKFILL ago and imports the tickets still open
+(new, open, pending, on hold) through queues' one intake; later syncs start a minute before the last one.
+`last_sync_at` only moves as far as the export was read: a sync stopped by Zendesk's rate limit (ten export
+requests a minute) or by `max_pages` resumes where it stopped, not after it.
 
 Safe to run twice: intake is idempotent and each repair compares the state first. Zendesk is read outside
 any transaction; each ticket is applied in its own.
@@ -16,7 +24,14 @@ from django.utils import timezone
 
 from channels.models import ProgramChannel, ZendeskConnection
 from channels.zendesk.client import ZendeskClient
-from channels.zendesk.inbound import ZendeskTicket, apply_assignment, apply_status, ticket_take_in
+from channels.zendesk.inbound import (
+    ZendeskTicket,
+    apply_assignment,
+    apply_priority,
+    apply_status,
+    apply_tags,
+    ticket_take_in,
+)
 from core.errors import DomainError
 from core.models import OutboxMessage
 from core.outbox import DeliveryError
@@ -41,19 +56,49 @@ def zendesk_reconcile(*, connection: ZendeskConnection, now=None, max_pages: int
     start = (connection.last_sync_at or now - BACKFILL) - OVERLAP
     result = ReconcileResult()
     cursor = None
-    with ZendeskClient.for_connection(connection) as client:
-        for _page in range(max_pages):
-            page = client.tickets_incremental(start_time=int(start.timestamp()), cursor=cursor)
-            users = {u.get("id"): u for u in page.get("users", [])}
-            for item in page.get("tickets", []):
-                result.seen += 1
-                _reconcile_one(connection=connection, item=item, requester=users.get(item.get("requester_id")),
-                               result=result)
-            cursor = page.get("after_cursor")
-            if page.get("end_of_stream") or not cursor:
-                break
-    ZendeskConnection.objects.filter(pk=connection.pk).update(last_sync_at=now)
+    read_up_to = None  # the newest change read so far: where the next sync resumes if this one stops early
+    try:
+        with ZendeskClient.for_connection(connection) as client:
+            for _page in range(max_pages):
+                page = client.tickets_incremental(start_time=int(start.timestamp()), cursor=cursor)
+                users = {u.get("id"): u for u in page.get("users", [])}
+                for item in page.get("tickets", []):
+                    result.seen += 1
+                    _reconcile_one(connection=connection, item=item, requester=users.get(item.get("requester_id")),
+                                   result=result)
+                    read_up_to = max(filter(None, [read_up_to, _changed_at(item)]), default=None)
+                cursor = page.get("after_cursor")
+                if page.get("end_of_stream") or not cursor:
+                    read_up_to = now  # read to the end
+                    break
+    finally:  # also when Zendesk stopped answering part way: what was read stays read
+        if read_up_to is not None:
+            ZendeskConnection.objects.filter(pk=connection.pk).update(last_sync_at=min(read_up_to, now))
     return result
+
+
+def _changed_at(item: dict) -> datetime.datetime | None:
+    """When the exported ticket last changed: the export's generated_timestamp (its order), else updated_at."""
+    stamp = item.get("generated_timestamp")
+    if isinstance(stamp, int | float) and stamp > 0:
+        return datetime.datetime.fromtimestamp(stamp, tz=datetime.UTC)
+    try:
+        moment = datetime.datetime.fromisoformat(str(item.get("updated_at") or "").strip())
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
+
+
+def zendesk_backfill(*, connection_id: int, now=None) -> ReconcileResult | None:
+    """The first sync of a newly connected program: import its open tickets (the last BACKFILL of the export).
+    None (nothing done) when the program is not a Zendesk program that can call the API, or was synced already
+    (the every-10-minutes reconcile takes it from there). Safe to run twice."""
+    connection = (ZendeskConnection.objects.filter(
+        pk=connection_id, program__channel_setting__kind=ProgramChannel.Kind.ZENDESK).select_related("program")
+        .first())
+    if connection is None or not connection.can_call_api or connection.last_sync_at is not None:
+        return None
+    return zendesk_reconcile(connection=connection, now=now)
 
 
 def _reconcile_one(*, connection, item: dict, requester: dict | None, result: ReconcileResult) -> None:
@@ -70,12 +115,21 @@ def _reconcile_one(*, connection, item: dict, requester: dict | None, result: Re
                 result.created += int(created)
             elif _changes_on_their_way(ticket):
                 return  # Zendesk has not heard of Flexdesk's latest changes yet: do not undo them
-            before = (ticket.status, ticket.assignee_id, ticket.inhouse_assignee_id)
+            state = ("status", "assignee_id", "inhouse_assignee_id", "priority", "tags")
+            before = tuple(getattr(ticket, name) for name in state)
             apply_status(ticket=ticket, status=status)
             if zendesk.assignee_id:
                 apply_assignment(program=program, ticket=Ticket.objects.get(pk=ticket.pk),
                                  zendesk_user_id=zendesk.assignee_id)
-            after = Ticket.objects.filter(pk=ticket.pk).values_list("status", "assignee_id", "inhouse_assignee_id").get()
+            # priority and tags are Zendesk's alone (Flexdesk never sends them), so its state is the truth; the
+            # group is not repaired from the state: a ticket sent back to the freelancers stays in the in-house
+            # group in Zendesk, and only a move there (the webhook) escalates
+            if zendesk.priority:
+                apply_priority(ticket=Ticket.objects.get(pk=ticket.pk), priority=zendesk.priority)
+            if "tags" in item:
+                apply_tags(program=program, ticket=Ticket.objects.get(pk=ticket.pk), detail={"tags": item["tags"]},
+                           event={})
+            after = Ticket.objects.filter(pk=ticket.pk).values_list(*state).get()
             result.repaired += int(after != before)
     except DomainError as exc:
         result.failed += 1
