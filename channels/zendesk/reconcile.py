@@ -145,7 +145,10 @@ def _changes_on_their_way(ticket: Ticket) -> bool:
 
 
 def zendesk_reconcile_all(*, now=None) -> dict[str, ReconcileResult | str]:
-    """Every program whose channel is Zendesk (the every-10-minutes job)."""
+    """Every program whose channel is Zendesk (the every-10-minutes job); also forgets old webhook receipts."""
+    from channels.zendesk.inbound import webhook_receipts_prune
+
+    webhook_receipts_prune(now=now)
     done: dict[str, ReconcileResult | str] = {}
     connections = ZendeskConnection.objects.filter(
         program__channel_setting__kind=ProgramChannel.Kind.ZENDESK).select_related("program")

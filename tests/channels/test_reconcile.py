@@ -171,3 +171,14 @@ def test_a_backfill_stopped_by_the_rate_limit_resumes_where_it_stopped(program, 
     zendesk_reconcile_all()  # the every-10-minutes job picks up from there
     assert int(export.calls[2].request.url.params["start_time"]) == int(newest_read.timestamp()) - 60
     assert Ticket.objects.filter(program=program, external_id="35437").exists()
+
+
+def test_the_reconcile_job_forgets_webhook_receipts_older_than_the_signature_window(program):
+    from channels.models import ZendeskWebhookReceipt
+
+    now = timezone.now()
+    old = ZendeskWebhookReceipt.objects.create(program=program, signature="old", event_type="x")
+    fresh = ZendeskWebhookReceipt.objects.create(program=program, signature="fresh", event_type="x")
+    ZendeskWebhookReceipt.objects.filter(pk=old.pk).update(received_at=now - datetime.timedelta(minutes=11))
+    zendesk_reconcile_all(now=now)
+    assert list(ZendeskWebhookReceipt.objects.values_list("pk", flat=True)) == [fresh.pk]
