@@ -71,8 +71,6 @@ class ZendeskWebhookAPI(APIView):
                                              body=body, signature=signature)
         except WebhookSignatureError as exc:
             return _refused(program_slug, str(exc))
-        if inbound.receipt_seen(program=program, signature=signature):
-            return Response({"detail": "Already received."})
         payload = json_parse(body) if body.strip() else {}
         if not isinstance(payload, dict):
             raise ParseError("Send a JSON object.")

@@ -9,6 +9,7 @@ from contracts.selectors import freelancer_is_queue_ready
 from core.audit import audit_record
 from core.errors import check_transition
 from core.locks import lock_one
+from core.routing_filters import routing_exclusions
 from queues.errors import QueueError
 from queues.events import event_record
 from queues.models import (
@@ -417,6 +418,10 @@ def ticket_reassign(*, ticket: Ticket, actor, freelancer: Freelancer | None = No
             raise QueueError(f"{freelancer} is not queue-ready in {ticket.program}.", field="freelancer")
         if freelancer.pk == ticket.assignee_id:
             raise QueueError(f"The ticket is already with {freelancer}.", field="freelancer")
+        for exclusion in routing_exclusions(program=ticket.program):
+            if freelancer.pk in exclusion.freelancer_ids:  # the same bar routing applies (a Zendesk user missing)
+                raise QueueError(f"{freelancer} cannot take this program's tickets: they are {exclusion.reason}.",
+                                 field="freelancer")
         lock_one(Freelancer.objects.filter(pk=freelancer.pk))
         ticket.routed_at = ticket.routed_at or now
         ticket.inhouse_due_at = None

@@ -48,6 +48,19 @@ def test_with_only_unmatched_freelancers_the_ticket_waits_and_the_timeline_says_
     assert "not routed Zendesk tickets until matched" in waiting.message
 
 
+def test_a_manager_cannot_hand_a_zendesk_ticket_to_an_unmatched_freelancer_either(program, freelancer):
+    from queues.errors import QueueError
+    from queues.services import ticket_reassign
+
+    unmatched = on_duty_freelancer(program)
+    ticket = ticket_route(ticket_id=new_ticket(program).pk)
+    assert ticket.assignee == freelancer
+    with pytest.raises(QueueError, match="without a Zendesk user"):
+        ticket_reassign(ticket=ticket, actor=None, freelancer=unmatched)
+    ticket.refresh_from_db()
+    assert ticket.assignee == freelancer  # nothing changed
+
+
 def test_once_matched_the_freelancer_is_routed_zendesk_tickets(program):
     freelancer = on_duty_freelancer(program)
     assert ticket_route(ticket_id=new_ticket(program).pk).assignee is None
