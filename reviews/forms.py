@@ -82,6 +82,9 @@ class SettingsForm(forms.ModelForm):
                   "csat_source", "csat_window_days", "csat_link_days", "nps_enabled", "nps_link_days",
                   "silence_login_days", "silence_unanswered_hours"]
         widgets = {"csat_source": forms.RadioSelect}
+        labels = {"csat_enabled": "Send CSAT surveys", "csat_window_days": "CSAT at most once per requester in (days)",
+                  "csat_link_days": "CSAT link valid for (days)", "nps_enabled": "Send the weekly NPS survey",
+                  "nps_link_days": "NPS link valid for (days)"}
 
     def __init__(self, *args, zendesk_channel: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
