@@ -21,6 +21,9 @@ migrate: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py setup_periodic_tasks
 
+# Links in e-mails (invitations, surveys, trials, contracts) open the server `make run` starts, unless SITE_URL is set.
+export SITE_URL ?= http://$(HOST):$(PORT)
+
 seed: migrate
 	$(PY) manage.py seed_demo
 
