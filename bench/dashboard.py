@@ -39,6 +39,7 @@ from django.test.utils import CaptureQueriesContext, override_settings  # noqa: 
 from django.utils import timezone  # noqa: E402
 
 from accounts.models import Freelancer, User  # noqa: E402
+from accounts.two_factor import session_mark_verified  # noqa: E402
 from contracts.models import Contract, RateChange  # noqa: E402
 from payments.models import PayPeriod, PaySchedule, TimeEntry  # noqa: E402
 from programs.models import Budget, Program, ProgramSchedule, SuccessMetric  # noqa: E402
@@ -227,6 +228,7 @@ def run(*, slug: str, repeat: int) -> None:
     manager = program.managers.first()
     client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(manager)
+    session_mark_verified(session=client.session, user=manager)  # managers sign in with two-factor
     pages = [
         ("program dashboard, last 30 days", f"/manage/programs/{slug}/"),
         ("program dashboard, last 7 days", f"/manage/programs/{slug}/?period=7d"),

@@ -17,15 +17,9 @@ def _fresh_caches_and_mail(settings):
 
 def session_verify_two_factor(client, user):
     """Mark the client's session as having passed a second factor (a confirmed TOTP device, as a real login)."""
-    from django_otp import DEVICE_ID_SESSION_KEY
-    from django_otp.plugins.otp_totp.models import TOTPDevice
+    from accounts.two_factor import session_mark_verified
 
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or TOTPDevice.objects.create(
-        user=user, name="test device", confirmed=True
-    )
-    session = client.session
-    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-    session.save()
+    session_mark_verified(session=client.session, user=user)
 
 
 @pytest.fixture(autouse=True)

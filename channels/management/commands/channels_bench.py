@@ -20,7 +20,6 @@ Creates a throw-away program (slug zdbench-…) and deletes what it made unless 
 from __future__ import annotations
 
 import base64
-import datetime
 import hashlib
 import hmac
 import json
@@ -40,15 +39,19 @@ from django.test import Client
 from django.test.utils import override_settings
 from django.utils import timezone
 
-from accounts.models import Freelancer, Language, User
+from accounts.models import Freelancer, User
 from channels.models import ProgramChannel, ZendeskConnection, ZendeskUserMap
 from channels.zendesk.fake import FakeZendesk
 from contracts.models import Contract
 from core.models import OutboxMessage
 from core.outbox import outbox_deliver, outbox_deliver_due
 from programs.models import Program
-from queues.management.commands.queues_bench import _purge, _start_routers  # the same worker set-up
-from queues.models import AvailabilitySlot, Ticket, TicketEvent, TicketMessage
+from queues.management.commands.queues_bench import (  # the same freelancers and worker set-up
+    _purge,
+    _start_routers,
+    bench_freelancers,
+)
+from queues.models import Ticket, TicketEvent, TicketMessage
 from queues.services.routing import route_new_tickets
 
 SECRET = "YmVuY2ggc2lnbmluZyBzZWNyZXQ="
@@ -76,20 +79,12 @@ def bench_setup(*, fake: FakeZendesk, freelancers: int, room: int) -> Bench:
     connection.api_token = "bench-token"
     connection.webhook_signing_secret = SECRET
     connection.save()
-    english, _ = Language.objects.get_or_create(code="en", defaults={"name": "English"})
     bench = Bench(program=program, manager=manager)
-    for i in range(freelancers):
-        user = User.objects.create_user(f"zdbench-{tag}-{i}@example.test", role=User.Role.FREELANCER)
-        person = Freelancer.objects.create(user=user, legal_name=f"Bench {i}", status="active", max_open_tickets=room)
-        person.languages.add(english)
-        Contract.objects.create(program=program, freelancer=person, status="active", start_date=datetime.date(2025, 1, 1),
-                                hourly_rate="10", hours_per_week="20", weekly_hour_cap="40")
-        AvailabilitySlot.objects.bulk_create(AvailabilitySlot(freelancer=person, weekday=d, start_time=datetime.time(0),
-                                                              end_time=datetime.time(0)) for d in range(7))
-        ZendeskUserMap.objects.create(program=program, user=user, zendesk_user_id=FREELANCER_ZENDESK_BASE + i,
+    bench.people = bench_freelancers(program=program, count=freelancers, room=room, email_prefix=f"zdbench-{tag}")
+    for i, person in enumerate(bench.people):
+        ZendeskUserMap.objects.create(program=program, user=person.user, zendesk_user_id=FREELANCER_ZENDESK_BASE + i,
                                       zendesk_name=f"Bench {i}", matched_at=timezone.now())
-        fake.users[user.email] = FREELANCER_ZENDESK_BASE + i
-        bench.people.append(person)
+        fake.users[person.user.email] = FREELANCER_ZENDESK_BASE + i
     return bench
 
 

@@ -34,6 +34,7 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from accounts.models import Freelancer, Language, User
+from accounts.two_factor import session_mark_verified
 from contracts.models import Contract
 from programs.models import Program
 from queues.models import AvailabilitySlot, Ticket, TicketEvent, TicketMessage
@@ -83,6 +84,22 @@ def _purge(broker: str) -> None:
         app.control.purge(connection=conn)
 
 
+def bench_freelancers(*, program: Program, count: int, room: int, email_prefix: str) -> list[Freelancer]:
+    """`count` queue-ready English-speaking freelancers of `program`, on shift all week, room for `room` each."""
+    english, _ = Language.objects.get_or_create(code="en", defaults={"name": "English"})
+    people = []
+    for i in range(count):
+        user = User.objects.create_user(f"{email_prefix}-{i}@example.test", role=User.Role.FREELANCER)
+        person = Freelancer.objects.create(user=user, legal_name=f"Bench {i}", status="active", max_open_tickets=room)
+        person.languages.add(english)
+        Contract.objects.create(program=program, freelancer=person, status="active", start_date=datetime.date(2025, 1, 1),
+                                hourly_rate="10", hours_per_week="20", weekly_hour_cap="40")
+        AvailabilitySlot.objects.bulk_create(AvailabilitySlot(freelancer=person, weekday=d, start_time=datetime.time(0),
+                                                              end_time=datetime.time(0)) for d in range(7))
+        people.append(person)
+    return people
+
+
 class Command(BaseCommand):
     help = "Measure intake+route throughput over the API and queue page render times (PostgreSQL)."
 
@@ -108,19 +125,9 @@ class Command(BaseCommand):
         manager = User.objects.create_user(f"bench-{tag}@example.test", role=User.Role.MANAGER)
         program = Program.objects.create(name=f"Bench {tag}", slug=f"bench-{tag}", status="active", channels=["email"])
         program.managers.add(manager)
-        english, _ = Language.objects.get_or_create(code="en", defaults={"name": "English"})
         # room for every ticket of the run, so each one is assigned (not left waiting): routing at full work
-        room = max(5, -(-tickets // freelancers))
-        people = []
-        for i in range(freelancers):
-            user = User.objects.create_user(f"bench-{tag}-{i}@example.test", role=User.Role.FREELANCER)
-            person = Freelancer.objects.create(user=user, legal_name=f"Bench {i}", status="active", max_open_tickets=room)
-            person.languages.add(english)
-            Contract.objects.create(program=program, freelancer=person, status="active", start_date=datetime.date(2025, 1, 1),
-                                    hourly_rate="10", hours_per_week="20", weekly_hour_cap="40")
-            AvailabilitySlot.objects.bulk_create(AvailabilitySlot(freelancer=person, weekday=d, start_time=datetime.time(0),
-                                                                  end_time=datetime.time(0)) for d in range(7))
-            people.append(person)
+        people = bench_freelancers(program=program, count=freelancers, room=max(5, -(-tickets // freelancers)),
+                                   email_prefix=f"bench-{tag}")
         token = Token.objects.create(user=manager).key
         try:
             if tickets:
@@ -228,6 +235,7 @@ class Command(BaseCommand):
             for label, user, url in pages:
                 clients[label] = Client()
                 clients[label].force_login(user)
+                session_mark_verified(session=clients[label].session, user=user)  # managers sign in with 2FA
                 clients[label].get(url)
             # The pages take turns, a few requests each, so a passing disturbance of the machine (autovacuum
             # after the bulk load, another process) is spread over all of them rather than landing on one.
