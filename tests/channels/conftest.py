@@ -11,14 +11,12 @@ import pytest
 import respx
 from django.utils import timezone
 
-from channels.models import ProgramChannel, ZendeskConnection, ZendeskUserMap
+from channels.models import ZendeskUserMap
 from tests.accounts.factories import ManagerFactory
-from tests.programs.factories import ProgramFactory
-from tests.queues.factories import on_duty_freelancer
+from tests.channels.factories import BASE, FREELANCER_ZD, zendesk_mapped_freelancer, zendesk_program
 
-BASE = "https://acme.zendesk.test"
 SECRET = "dGhpcyBpcyBhIHNlY3JldA=="
-FREELANCER_ZD, MANAGER_ZD, REQUESTER_ZD, GROUP_ZD = 501, 502, 20978392, 360001
+MANAGER_ZD, REQUESTER_ZD, GROUP_ZD = 502, 20978392, 360001
 
 
 @pytest.fixture
@@ -28,22 +26,12 @@ def manager():
 
 @pytest.fixture
 def program(manager):
-    program = ProgramFactory(slug="acme", managers=[manager])
-    ProgramChannel.objects.create(program=program, kind=ProgramChannel.Kind.ZENDESK)
-    connection = ZendeskConnection(program=program, subdomain="acme", base_url=BASE, api_email="api@acme.test",
-                                   in_house_group_id=GROUP_ZD)
-    connection.api_token = "zd-token"
-    connection.webhook_signing_secret = SECRET
-    connection.save()
-    return program
+    return zendesk_program(manager=manager, signing_secret=SECRET, in_house_group_id=GROUP_ZD)
 
 
 @pytest.fixture
 def freelancer(program):
-    freelancer = on_duty_freelancer(program)
-    ZendeskUserMap.objects.create(program=program, user=freelancer.user, zendesk_user_id=FREELANCER_ZD,
-                                  zendesk_name="Free Lancer", matched_at=timezone.now())
-    return freelancer
+    return zendesk_mapped_freelancer(program)
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ import pytest
 import respx
 from django.utils import timezone
 
-from channels.models import ProgramChannel, ZendeskConnection, ZendeskUserMap
 from channels.outbound import changes_from_zendesk
 from core.audit import AuditLog
 from core.models import OutboxMessage
@@ -21,9 +20,10 @@ from reviews.errors import ReviewError
 from reviews.models import CsatSurvey, ReviewSettings
 from reviews.services import csat_sweep, csat_zendesk_pull_all, review_settings_update
 from tests.accounts.factories import FreelancerFactory, ManagerFactory
-from tests.channels.conftest import BASE, FREELANCER_ZD, update_answer
+from tests.channels.conftest import update_answer
+from tests.channels.factories import BASE, zendesk_mapped_freelancer, zendesk_program
 from tests.programs.factories import ProgramFactory
-from tests.queues.factories import TicketFactory, on_duty_freelancer
+from tests.queues.factories import TicketFactory
 from tests.reviews.factories import answered_ticket, solved_ticket
 
 pytestmark = pytest.mark.django_db
@@ -40,20 +40,12 @@ def manager():
 @pytest.fixture
 def program(manager):
     """A Zendesk program: replies are delivered to Zendesk as public comments."""
-    program = ProgramFactory(slug="acme", managers=[manager])
-    ProgramChannel.objects.create(program=program, kind=ProgramChannel.Kind.ZENDESK)
-    connection = ZendeskConnection(program=program, subdomain="acme", base_url=BASE, api_email="api@acme.test")
-    connection.api_token = "zd-token"
-    connection.save()
-    return program
+    return zendesk_program(manager=manager)
 
 
 @pytest.fixture
 def freelancer(program):
-    freelancer = on_duty_freelancer(program)
-    ZendeskUserMap.objects.create(program=program, user=freelancer.user, zendesk_user_id=FREELANCER_ZD,
-                                  zendesk_name="Free Lancer", matched_at=timezone.now())
-    return freelancer
+    return zendesk_mapped_freelancer(program)
 
 
 @pytest.fixture
