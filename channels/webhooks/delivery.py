@@ -23,6 +23,7 @@ import time
 import httpx
 
 from channels.errors import ChannelError
+from channels.http import shared_client
 from channels.models import WebhookEndpoint
 from channels.webhooks.targets import webhook_target_check
 from core.models import OutboxMessage
@@ -76,7 +77,9 @@ def webhook_post_send(message: OutboxMessage) -> dict:
         "X-Flexdesk-Signature": webhook_signature(endpoint.signing_secret, timestamp, body),
     }
     try:
-        response = httpx.post(endpoint.url, content=body, headers=headers, timeout=TIMEOUT, follow_redirects=False)
+        http = shared_client(("webhooks", repr(TIMEOUT)),
+                             lambda: httpx.Client(timeout=TIMEOUT, follow_redirects=False))  # keep-alive, no TLS per call
+        response = http.post(endpoint.url, content=body, headers=headers)
     except httpx.TimeoutException as exc:
         raise DeliveryError(f"The endpoint did not answer in time ({exc.__class__.__name__}).") from exc
     except httpx.HTTPError as exc:

@@ -9,43 +9,22 @@ transaction (the outbox calls senders outside any; the settings page calls it ou
 from __future__ import annotations
 
 import hashlib
-import os
-import threading
 
 import httpx
 
+from channels.http import shared_client
 from core.outbox import DeliveryError, retry_after_seconds
 
 TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 USER_AGENT = "Flexdesk (+channels.zendesk)"
-MAX_SHARED = 64  # Zendesk accounts a process keeps an HTTP client for
-
-_shared: dict[tuple, httpx.Client] = {}
-_shared_pid: int | None = None
-_shared_lock = threading.Lock()
 
 
 def _shared_http(base_url: str, email: str, token: str, timeout: httpx.Timeout) -> httpx.Client:
-    """One httpx.Client per Zendesk account (URL and credentials) and process, reused by every call.
-
-    Building a client costs ~70 ms of CPU (its TLS context loads the CA bundle), more than a delivery itself,
-    and a reused client keeps its connections to Zendesk alive between deliveries. httpx.Client is safe to share
-    between threads. A forked child (a Celery prefork worker) starts with none: it must not share its parent's
-    sockets (they are dropped, not closed, so the parent's stay open)."""
-    global _shared_pid
-    key = (base_url, email, hashlib.sha256(token.encode()).hexdigest(), repr(timeout))
-    with _shared_lock:
-        if _shared_pid != os.getpid():
-            _shared.clear()
-            _shared_pid = os.getpid()
-        client = _shared.get(key)
-        if client is None or client.is_closed:
-            if len(_shared) >= MAX_SHARED:  # a token changed many times: let the oldest go
-                _shared.pop(next(iter(_shared))).close()
-            client = _shared[key] = httpx.Client(
-                base_url=base_url, auth=(f"{email}/token", token), timeout=timeout,
-                headers={"User-Agent": USER_AGENT, "Accept": "application/json"})
-        return client
+    """One httpx.Client per Zendesk account (URL and credentials) and process (channels.http says why)."""
+    key = ("zendesk", base_url, email, hashlib.sha256(token.encode()).hexdigest(), repr(timeout))
+    return shared_client(key, lambda: httpx.Client(
+        base_url=base_url, auth=(f"{email}/token", token), timeout=timeout,
+        headers={"User-Agent": USER_AGENT, "Accept": "application/json"}))
 
 
 class ZendeskClient:

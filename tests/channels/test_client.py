@@ -2,7 +2,7 @@
 
 import httpx
 
-from channels.zendesk import client as zendesk_client
+from channels import http as channels_http
 from channels.zendesk.client import ZendeskClient
 from tests.channels.conftest import BASE
 
@@ -20,7 +20,7 @@ def test_calls_for_one_account_share_a_client_that_closing_leaves_open(zendesk):
 
 def test_a_forked_process_does_not_reuse_its_parents_connections(monkeypatch):
     parent = ZendeskClient(base_url=BASE, email="api@acme.test", token="t1")._http
-    monkeypatch.setattr(zendesk_client.os, "getpid", lambda: -1)  # as in a Celery prefork child
+    monkeypatch.setattr(channels_http.os, "getpid", lambda: -1)  # as in a Celery prefork child
     child = ZendeskClient(base_url=BASE, email="api@acme.test", token="t1")._http
     assert child is not parent and not parent.is_closed  # dropped, not closed: the parent's stay open
 
