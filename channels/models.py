@@ -206,3 +206,172 @@ class WebhookEndpoint(TimeStampedModel):
     def subscribed_events(self) -> list[str]:
         """The subscribed event types, in the order of Event."""
         return [value for value in self.Event.values if value in (self.event_types or [])]
+
+
+# --- the shared mailbox (channels.mailbox) ---------------------------------------------------------------
+
+class MailboxConnection(TimeStampedModel):
+    """A program whose helpdesk is a shared mailbox: its support address, how Flexdesk reads it (IMAP) and how it
+    sends the replies (its own SMTP server, or the site's EMAIL_URL). Passwords are sealed like the vault's."""
+
+    class Security(models.TextChoices):
+        SSL = "ssl", "SSL/TLS"
+        STARTTLS = "starttls", "STARTTLS"
+        NONE = "none", "None (a test server on this machine only)"
+
+    class SendVia(models.TextChoices):
+        SITE = "site", "Flexdesk's mail server (EMAIL_URL)"
+        OWN = "own", "This mailbox's own SMTP server"
+
+    program = models.OneToOneField(Program, on_delete=models.CASCADE, related_name="mailbox_connection")
+    support_address = models.EmailField(
+        unique=True, help_text="Where customers write, e.g. support@acme.com. Replies come from it, and customers' "
+                               "answers go to support+<ticket token>@… (plus-addressing).")
+    display_name = models.CharField(max_length=100, blank=True,
+                                    help_text="Shown as “Nora via <this name>”; blank: the program's name.")
+    imap_host = models.CharField(max_length=255, blank=True, help_text="imap.gmail.com, outlook.office365.com, …")
+    imap_port = models.PositiveIntegerField(default=993)
+    imap_security = models.CharField(max_length=10, choices=Security.choices, default=Security.SSL)
+    imap_user = models.CharField(max_length=255, blank=True)
+    imap_password_encrypted = models.TextField(blank=True, editable=False)
+    imap_folder = models.CharField(max_length=255, default="INBOX", help_text="The folder Flexdesk reads.")
+    send_via = models.CharField(max_length=10, choices=SendVia.choices, default=SendVia.SITE)
+    smtp_host = models.CharField(max_length=255, blank=True)
+    smtp_port = models.PositiveIntegerField(default=587)
+    smtp_security = models.CharField(max_length=10, choices=Security.choices, default=Security.STARTTLS)
+    smtp_user = models.CharField(max_length=255, blank=True)
+    smtp_password_encrypted = models.TextField(blank=True, editable=False)
+    # Where the poller is: the folder's UIDVALIDITY and the last UID taken in (a new UIDVALIDITY starts over;
+    # Message-IDs keep that from making tickets twice).
+    uid_validity = models.BigIntegerField(null=True, blank=True, editable=False)
+    last_uid = models.BigIntegerField(default=0, editable=False)
+    poll_lease_until = models.DateTimeField(null=True, blank=True, editable=False)
+    last_polled_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_poll_error = models.TextField(blank=True, editable=False)
+    tested_at = models.DateTimeField(null=True, blank=True, editable=False)
+    test_result = models.TextField(blank=True, editable=False)
+
+    def __str__(self):
+        return f"Mailbox of {self.program}: {self.support_address}"
+
+    @property
+    def imap_password(self) -> str:
+        return _open(self.imap_password_encrypted)
+
+    @imap_password.setter
+    def imap_password(self, value: str) -> None:
+        self.imap_password_encrypted = _seal(value)
+
+    @property
+    def smtp_password(self) -> str:
+        return _open(self.smtp_password_encrypted)
+
+    @smtp_password.setter
+    def smtp_password(self, value: str) -> None:
+        self.smtp_password_encrypted = _seal(value)
+
+    @property
+    def can_poll(self) -> bool:
+        return bool(self.imap_host and self.imap_user and self.imap_password_encrypted)
+
+    @property
+    def sends_own(self) -> bool:
+        return self.send_via == self.SendVia.OWN and bool(self.smtp_host)
+
+    @property
+    def shown_name(self) -> str:
+        return self.display_name or self.program.name
+
+    def address_for(self, token: str) -> str:
+        """support+<token>@domain: the Reply-To of one ticket's e-mails."""
+        local, _, domain = self.support_address.partition("@")
+        return f"{local}+{token}@{domain}"
+
+
+class MailThread(models.Model):
+    """A ticket's e-mail conversation: the unguessable token of its reply address (support+<token>@…)."""
+
+    ticket = models.OneToOneField(Ticket, on_delete=models.CASCADE, related_name="mail_thread")
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="+")
+    token = models.CharField(max_length=40, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"Mail thread of #{self.ticket_id}"
+
+
+class MailMessageRef(models.Model):
+    """Every Message-ID of a ticket's conversation, the customer's and ours: In-Reply-To and References of an
+    answer find the ticket, and a bounce finds the reply it returns (outbox_message_id)."""
+
+    class Direction(models.TextChoices):
+        IN = "in", "From the customer"
+        OUT = "out", "Our reply"
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="+")
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+")
+    message_id = models.CharField(max_length=255)
+    direction = models.CharField(max_length=3, choices=Direction.choices)
+    ticket_message = models.ForeignKey("queues.TicketMessage", null=True, blank=True, on_delete=models.SET_NULL,
+                                       related_name="+")
+    outbox_message_id = models.PositiveBigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["ticket", "created_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["program", "message_id"], name="mail_message_ref_unique")]
+        indexes = [models.Index(fields=["ticket", "created_at"], name="mail_message_ref_ticket")]
+
+    def __str__(self):
+        return f"{self.message_id} ({self.direction}) on #{self.ticket_id}"
+
+
+def inbound_raw_upload_to(instance, filename):
+    import secrets
+
+    return f"mail/raw/{timezone.now():%Y/%m}/{secrets.token_urlsafe(16)}.eml"
+
+
+class InboundEmail(models.Model):
+    """One message that reached a program's mailbox (IMAP, the provider's webhook or the drop folder) and what
+    became of it. The raw message is kept; the same Message-ID again is stored once."""
+
+    class Source(models.TextChoices):
+        IMAP = "imap", "IMAP"
+        WEBHOOK = "webhook", "Provider webhook"
+        DROP = "drop", "Drop folder"
+
+    class Outcome(models.TextChoices):
+        TICKET = "ticket", "New ticket"
+        REPLY = "reply", "Added to its ticket"
+        BOUNCE = "bounce", "Bounce of one of our replies"
+        IGNORED = "ignored", "Ignored (auto-reply, bounce, mailing list or loop)"
+        REJECTED = "rejected", "Rejected"
+
+    program = models.ForeignKey(Program, null=True, blank=True, on_delete=models.CASCADE,
+                                related_name="inbound_emails")
+    source = models.CharField(max_length=10, choices=Source.choices)
+    message_id = models.CharField(max_length=255, help_text="Its Message-ID (a digest of the raw message if none).")
+    from_address = models.CharField(max_length=255, blank=True)
+    from_name = models.CharField(max_length=255, blank=True)
+    subject = models.CharField(max_length=255, blank=True)
+    recipients = models.TextField(blank=True, help_text="To, Cc and delivery addresses, one a line.")
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    reason = models.TextField(blank=True, help_text="Why it was ignored or rejected.")
+    ticket = models.ForeignKey(Ticket, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    ticket_message = models.ForeignKey("queues.TicketMessage", null=True, blank=True, on_delete=models.SET_NULL,
+                                       related_name="+")
+    html_body = models.TextField(blank=True, help_text="The original HTML part, kept (never rendered as HTML).")
+    raw = models.FileField(upload_to=inbound_raw_upload_to, max_length=200, blank=True)
+    size = models.PositiveIntegerField(default=0)
+    mailbox_uid = models.BigIntegerField(null=True, blank=True)
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["program", "message_id"], condition=models.Q(program__isnull=False),
+                                               name="inbound_email_unique_message_id")]
+        indexes = [models.Index(fields=["program", "outcome", "received_at"], name="inbound_email_outcome")]
+
+    def __str__(self):
+        return f"{self.get_outcome_display()}: {self.subject or self.message_id}"

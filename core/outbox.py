@@ -181,13 +181,15 @@ def email_enqueue(
     dedupe_key: str | None = None,
     connection: str = "",
     sensitive: bool = False,
+    kind: str = "email",
 ) -> OutboxMessage | None:
     """Queue one e-mail (see outbox_enqueue). Returns None when there is nobody to send it to.
 
     Every e-mail gets its Message-ID now, so a retry after a lost answer carries the same id and the
     recipient's mail client shows it once. `connection` names a registered SMTP connection (a program's
     own mailbox); blank is the site's EMAIL_URL. A `sensitive` message (it carries a one-time link) has its
-    text removed from the row once it was sent.
+    text removed from the row once it was sent. `kind` is "email" unless the e-mail is a channel's delivery
+    (a shared mailbox's reply, "mailbox.reply"): its sender must be email_send.
     """
     recipients = sorted({address.strip() for address in to if address and address.strip()})
     if not recipients:
@@ -212,7 +214,7 @@ def email_enqueue(
     }
     shown_to = recipients[0] + (f" and {len(recipients) - 1} more" if len(recipients) > 1 else "")
     return outbox_enqueue(
-        kind="email", payload=payload, summary=f"E-mail to {shown_to}: {payload['subject']}",
+        kind=kind, payload=payload, summary=f"E-mail to {shown_to}: {payload['subject']}",
         program_id=program_id, about=about, ordering_key=ordering_key, dedupe_key=dedupe_key,
     )
 
@@ -441,6 +443,21 @@ def _release_next(message: OutboxMessage) -> None:
 def _describe(exc: Exception) -> str:
     text = str(exc) or exc.__class__.__name__
     return f"{exc.__class__.__name__}: {text}" if text != exc.__class__.__name__ else text
+
+
+def outbox_mark_failed(*, message_id: int, reason: str) -> OutboxMessage | None:
+    """A message the server accepted came back for good (an e-mail's bounce): it is failed with the reason, and
+    the listeners of the row it is about are told, as for a failure at send time. None for an unknown id."""
+    now = timezone.now()
+    with transaction.atomic():
+        message = OutboxMessage.objects.select_for_update().filter(pk=message_id).first()
+        if message is None:
+            return None
+        message.status, message.last_error = Status.FAILED, reason[:2000]
+        message.next_attempt_at, message.claimed_at, message.updated_at = None, None, now
+        message.save(update_fields=["status", "last_error", "next_attempt_at", "claimed_at", "updated_at"])
+    _notify_listeners(message)
+    return message
 
 
 def outbox_deliver_due(*, now: datetime.datetime | None = None, limit: int = 500) -> int:

@@ -174,6 +174,7 @@ class Ticket(models.Model):
         ZENDESK = "zendesk", "Zendesk webhook"
         CSV = "csv", "CSV import"
         MANUAL = "manual", "Manual"
+        EMAIL = "email", "Shared mailbox"
 
     # No single-column index on the foreign keys below marked db_index=False: each is the first column of a
     # composite index in Meta (or, for the people who answered/solved, only ever read per ticket), and every
@@ -353,6 +354,34 @@ class TicketMessage(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} on #{self.ticket_id}"
+
+
+def attachment_upload_to(instance, filename):
+    """Stored under a random name (the original is kept in `filename`): nothing the sender chose reaches the disk."""
+    import secrets
+
+    return f"tickets/{instance.ticket_id}/{secrets.token_urlsafe(16)}"
+
+
+class TicketAttachment(models.Model):
+    """A file the customer sent with the ticket (message empty: the first message) or with a later message.
+    Kept only when its content passes core.uploads (type checked by content, size limited); served only through
+    views that check access to the ticket."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="attachments")
+    message = models.ForeignKey(TicketMessage, null=True, blank=True, on_delete=models.CASCADE,
+                                related_name="attachments")
+    file = models.FileField(upload_to=attachment_upload_to, max_length=200)
+    filename = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"{self.filename} on #{self.ticket_id}"
 
 
 class TicketEvent(models.Model):
