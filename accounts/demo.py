@@ -33,7 +33,8 @@ def _user(email, **fields):
 
 def seed(context):
     languages = {code: Language.objects.get_or_create(code=code, defaults={"name": name})[0] for code, name in LANGUAGES}
-    skills = {slug: Skill.objects.get_or_create(slug=slug, defaults={"name": name})[0] for name, slug in SKILLS}
+    skills = {slug: Skill.objects.get_or_create(slug=slug, program=None, defaults={"name": name})[0]
+              for name, slug in SKILLS}
 
     context["admin"] = _user("admin@demo.test", display_name="Demo Admin", role=User.Role.MANAGER,
                              is_staff=True, is_superuser=True)

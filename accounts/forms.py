@@ -4,6 +4,7 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.template.loader import render_to_string
 
 from accounts.models import Freelancer, User
+from accounts.selectors import skill_choices_for_freelancer
 
 
 class EmailAuthenticationForm(AuthenticationForm):
@@ -47,9 +48,17 @@ class FreelancerProfileForm(forms.ModelForm):
 
     def __init__(self, *args, legal_name_lock: str = "", **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["skills"].queryset = skill_choices_for_freelancer(freelancer=self.instance)
         if legal_name_lock:  # a disabled field keeps its saved value whatever is posted
             self.fields["legal_name"].disabled = True
             self.fields["legal_name"].help_text = legal_name_lock
+
+
+class LegalNameChangeForm(forms.Form):
+    requested_legal_name = forms.CharField(label="Your new full legal name", max_length=200,
+                                           widget=forms.TextInput(attrs={"autocomplete": "name"}))
+    reason = forms.CharField(label="Why it changes", max_length=1000, widget=forms.Textarea(attrs={"rows": 3}),
+                             help_text="For example marriage, a legal name change, or a spelling correction.")
 
 
 class TwoFactorCodeForm(forms.Form):

@@ -1,7 +1,9 @@
 import zoneinfo
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from core.models import TimeStampedModel
@@ -10,6 +12,8 @@ from core.money import CurrencyField
 TIME_ZONE_CHOICES = [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())
                      if "/" in name and not name.startswith(("Etc/", "SystemV/", "posix/", "right/"))]
 TIME_ZONE_CHOICES.insert(0, ("UTC", "UTC"))
+
+MIN_OPEN_TICKETS, MAX_OPEN_TICKETS = 1, 50
 
 
 class UserManager(BaseUserManager):
@@ -97,14 +101,43 @@ class User(AbstractBaseUser, PermissionsMixin):
 
 
 class Skill(models.Model):
-    name = models.CharField(max_length=80, unique=True)
-    slug = models.SlugField(max_length=80, unique=True)
+    """What routing, postings and profiles match on: shared by every program (no `program`, kept in admin) or one
+    program's own (its managers add, rename and retire it on the program's skills page).
+
+    The program is named here, not in a table of the programs app, so that "one name per program" is a constraint
+    the database keeps; accounts still imports nothing from programs (the reference is by name). A retired skill
+    stays on the freelancers, postings and applications that have it, and is no longer offered for new choices.
+    """
+
+    name = models.CharField(max_length=80)
+    slug = models.SlugField(max_length=80)
+    program = models.ForeignKey(
+        "programs.Program", null=True, blank=True, on_delete=models.CASCADE, related_name="own_skills",
+        help_text="Empty: shared by every program.",
+    )
+    retired_at = models.DateTimeField(null=True, blank=True, help_text="No longer offered for new choices.")
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(Lower("name"), condition=models.Q(program__isnull=True),
+                                    name="skill_shared_name_unique",
+                                    violation_error_message="A shared skill with this name already exists."),
+            models.UniqueConstraint(fields=["slug"], condition=models.Q(program__isnull=True),
+                                    name="skill_shared_slug_unique"),
+            models.UniqueConstraint(Lower("name"), "program", condition=models.Q(program__isnull=False),
+                                    name="skill_program_name_unique",
+                                    violation_error_message="This program already has a skill with this name."),
+            models.UniqueConstraint(fields=["program", "slug"], condition=models.Q(program__isnull=False),
+                                    name="skill_program_slug_unique"),
+        ]
 
     def __str__(self):
         return self.name
+
+    @property
+    def is_retired(self) -> bool:
+        return self.retired_at is not None
 
 
 class Language(models.Model):
@@ -141,7 +174,10 @@ class Freelancer(TimeStampedModel):
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.CANDIDATE, db_index=True)
     payout_currency = CurrencyField()  # how they are paid (method, account) is payments.PayoutDetails
     max_open_tickets = models.PositiveSmallIntegerField(
-        default=5, help_text="Routing capacity: open tickets waiting on this freelancer at once."
+        default=5, help_text="Routing capacity: open tickets waiting on this freelancer at once.",
+        # Bounds of the manager's form (full_clean), not a database check: the routing benchmark gives its
+        # synthetic freelancers room for a whole run.
+        validators=[MinValueValidator(MIN_OPEN_TICKETS), MaxValueValidator(MAX_OPEN_TICKETS)],
     )
 
     class Meta:
@@ -153,3 +189,43 @@ class Freelancer(TimeStampedModel):
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone or "UTC")
+
+
+class LegalNameChangeRequest(TimeStampedModel):
+    """A freelancer asks for a new legal name once a signed contract fixed the old one; a manager of one of their
+    programs approves or declines it.
+
+    It lives here because the legal name does (Freelancer.legal_name). Approval changes the name for what comes
+    next; every signed document keeps the exact text, with the name, it was signed with (contracts never
+    re-renders a signed version), and this row keeps the name the request replaced.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for a manager"
+        APPROVED = "approved", "Approved"
+        DECLINED = "declined", "Declined"
+
+    freelancer = models.ForeignKey(Freelancer, on_delete=models.CASCADE, related_name="legal_name_requests")
+    previous_legal_name = models.CharField(max_length=200, help_text="The legal name when the request was made.")
+    requested_legal_name = models.CharField(max_length=200)
+    reason = models.TextField(max_length=1000)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
+    decided_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(max_length=1000, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["freelancer"], condition=models.Q(status="pending"),
+                                    name="legal_name_request_one_pending",
+                                    violation_error_message="You already have a request waiting for a manager."),
+            models.CheckConstraint(
+                condition=models.Q(status="pending", decided_at__isnull=True)
+                | (~models.Q(status="pending") & models.Q(decided_at__isnull=False)),
+                name="legal_name_request_decided_when_not_pending",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.previous_legal_name} → {self.requested_legal_name} ({self.get_status_display()})"

@@ -3,12 +3,15 @@ from django.contrib.auth.tokens import default_token_generator
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from accounts.errors import AccountError
-from accounts.models import Freelancer, User
+from accounts.models import MAX_OPEN_TICKETS, MIN_OPEN_TICKETS, Freelancer, LegalNameChangeRequest, User
+from accounts.name_lock import legal_name_lock_reason
 from core.audit import audit_record
+from core.locks import lock_one
 from core.outbox import email_enqueue
 
 
@@ -86,3 +89,132 @@ def freelancer_get_or_create(
         if skill_ids:
             profile.skills.set(skill_ids)
     return profile, created
+
+
+# ---------------------------------------------------------------- tier and capacity
+
+
+def freelancer_tier_set(*, freelancer: Freelancer, tier: int, actor: User | None, reason: str = "", **audit) -> bool:
+    """The one way a freelancer's tier changes (a manager on their page; an evaluation's promotion passes its id in
+    `audit`). Routing reads Freelancer.tier: from now on tickets up to this tier may go to them.
+
+    Returns whether the tier changed. The caller holds the freelancer's row lock.
+    """
+    if tier not in Freelancer.Tier.values:
+        raise AccountError(f"Pick a tier from 1 to {max(Freelancer.Tier.values)}.", field="tier")
+    before = freelancer.tier
+    if tier == before:
+        return False
+    freelancer.tier = tier
+    freelancer.save(update_fields=["tier", "updated_at"])
+    audit_record(actor=actor, verb="freelancer.promoted" if tier > before else "freelancer.tier_lowered",
+                 target=freelancer, tier=tier, tier_before=before, reason=reason, **audit)
+    return True
+
+
+@transaction.atomic
+def freelancer_capacity_update(
+    *, freelancer: Freelancer, max_open_tickets, tier, actor: User, reason: str = "",
+) -> list[str]:
+    """A manager sets how many open tickets routing may give the freelancer at once, and their tier.
+
+    A tier change needs a reason (it decides which tickets they get, and is the one change an evaluation also
+    makes). Returns the names of what changed ([] when nothing did).
+    """
+    reason = (reason or "").strip()
+    try:
+        max_open_tickets, tier = int(max_open_tickets), int(tier)
+    except (TypeError, ValueError):
+        raise AccountError("Capacity and tier are whole numbers.", field="max_open_tickets") from None
+    if not MIN_OPEN_TICKETS <= max_open_tickets <= MAX_OPEN_TICKETS:
+        raise AccountError(f"Capacity is from {MIN_OPEN_TICKETS} to {MAX_OPEN_TICKETS} open tickets.",
+                           field="max_open_tickets")
+    if len(reason) > 500:
+        raise AccountError("Keep the reason under 500 characters.", field="reason")
+    freelancer = lock_one(Freelancer.objects.filter(pk=freelancer.pk))
+    if tier != freelancer.tier and tier in Freelancer.Tier.values and not reason:
+        raise AccountError("Say why the tier changes.", field="reason")
+    changed = []
+    if freelancer_tier_set(freelancer=freelancer, tier=tier, actor=actor, reason=reason):
+        changed.append("tier")
+    if max_open_tickets != freelancer.max_open_tickets:
+        before = freelancer.max_open_tickets
+        freelancer.max_open_tickets = max_open_tickets
+        freelancer.save(update_fields=["max_open_tickets", "updated_at"])
+        audit_record(actor=actor, verb="freelancer.capacity_changed", target=freelancer,
+                     max_open_tickets=max_open_tickets, before=before, reason=reason)
+        changed.append("capacity")
+    return changed
+
+
+# ---------------------------------------------------------------- legal-name changes
+
+
+@transaction.atomic
+def legal_name_change_request(*, freelancer: Freelancer, requested_legal_name: str, reason: str) -> LegalNameChangeRequest:
+    """The freelancer asks for a new legal name. Only needed once a signed contract locks the name (before that
+    they change it in their profile); one request waits at a time."""
+    freelancer = lock_one(Freelancer.objects.filter(pk=freelancer.pk))
+    requested_legal_name = " ".join((requested_legal_name or "").split())
+    reason = (reason or "").strip()
+    if not legal_name_lock_reason(freelancer):
+        raise AccountError("Your legal name is not fixed by a signed contract yet: change it in your profile.")
+    if not requested_legal_name:
+        raise AccountError("Type your new full legal name.", field="requested_legal_name")
+    if len(requested_legal_name) > 200:
+        raise AccountError("Keep the name under 200 characters.", field="requested_legal_name")
+    if requested_legal_name == freelancer.legal_name:
+        raise AccountError("This is already your legal name.", field="requested_legal_name")
+    if not reason:
+        raise AccountError("Say why the name changes (for example marriage, or a correction).", field="reason")
+    if len(reason) > 1000:
+        raise AccountError("Keep the reason under 1,000 characters.", field="reason")
+    if freelancer.legal_name_requests.filter(status=LegalNameChangeRequest.Status.PENDING).exists():
+        raise AccountError("You already have a request waiting for a manager.", field="requested_legal_name")
+    request = LegalNameChangeRequest(freelancer=freelancer, previous_legal_name=freelancer.legal_name,
+                                     requested_legal_name=requested_legal_name, reason=reason)
+    request.full_clean()
+    request.save()
+    audit_record(actor=freelancer.user, verb="freelancer.legal_name_requested", target=freelancer,
+                 request=request.pk, requested_legal_name=requested_legal_name)
+    return request
+
+
+@transaction.atomic
+def legal_name_change_decide(
+    *, request: LegalNameChangeRequest, approve: bool, actor: User, note: str = "",
+) -> LegalNameChangeRequest:
+    """A manager approves (the freelancer's legal name becomes the requested one from now on) or declines (with a
+    note saying why) a waiting request; the freelancer gets an e-mail either way.
+
+    Signed documents are not touched: each keeps the exact text, and the name in it, it was signed with.
+    """
+    request = lock_one(LegalNameChangeRequest.objects.filter(pk=request.pk))
+    note = (note or "").strip()
+    if request.status != LegalNameChangeRequest.Status.PENDING:
+        raise AccountError(f"This request was already {request.get_status_display().lower()}.")
+    if not approve and not note:
+        raise AccountError("Say why the request is declined; the freelancer reads it.", field="note")
+    if len(note) > 1000:
+        raise AccountError("Keep the note under 1,000 characters.", field="note")
+    freelancer = lock_one(Freelancer.objects.filter(pk=request.freelancer_id))
+    request.status = LegalNameChangeRequest.Status.APPROVED if approve else LegalNameChangeRequest.Status.DECLINED
+    request.decided_by, request.decided_at, request.decision_note = actor, timezone.now(), note
+    request.full_clean()
+    request.save()
+    if approve:
+        before = freelancer.legal_name
+        freelancer.legal_name = request.requested_legal_name
+        freelancer.save(update_fields=["legal_name", "updated_at"])
+        audit_record(actor=actor, verb="freelancer.legal_name_changed", target=freelancer, request=request.pk,
+                     legal_name=freelancer.legal_name, before=before)
+    else:
+        audit_record(actor=actor, verb="freelancer.legal_name_declined", target=freelancer, request=request.pk,
+                     note=note)
+    body = render_to_string("accounts/email/legal_name_decision.txt", {
+        "request": request, "freelancer": freelancer, "link": settings.SITE_URL + reverse("accounts:profile"),
+    })
+    outcome = "approved" if approve else "declined"
+    email_enqueue(to=[freelancer.user.email], subject=f"Your legal-name change was {outcome}", body=body,
+                  about=request)
+    return request

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from accounts import views
+from accounts import api_token_views, views
 from accounts.forms import OutboxPasswordResetForm
 
 app_name = "accounts"
@@ -17,6 +17,10 @@ urlpatterns = [
     path("accounts/two-factor/disable/", views.TwoFactorDisableView.as_view(), name="two_factor_disable"),
     path("accounts/home/", views.LandingView.as_view(), name="landing"),
     path("accounts/profile/", views.ProfileView.as_view(), name="profile"),
+    path("manage/api-tokens/", api_token_views.ApiTokenListView.as_view(), name="api_tokens"),
+    path("manage/api-tokens/<int:user_id>/<slug:action>/", api_token_views.ApiTokenActionView.as_view(),
+         name="api_token_action"),
+    path("portal/profile/legal-name/", views.LegalNameRequestView.as_view(), name="legal_name_request"),
     path(
         "accounts/invite/<uidb64>/<token>/", views.InviteAcceptView.as_view(), name="invite_accept"
     ),

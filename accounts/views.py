@@ -22,10 +22,23 @@ from django_otp.qr import write_qrcode_image
 
 from accounts import two_factor
 from accounts.errors import AccountError
-from accounts.forms import EmailAuthenticationForm, FreelancerProfileForm, ProfileForm, TwoFactorCodeForm
+from accounts.forms import (
+    EmailAuthenticationForm,
+    FreelancerProfileForm,
+    LegalNameChangeForm,
+    ProfileForm,
+    TwoFactorCodeForm,
+)
+from accounts.mixins import FreelancerRequiredMixin
 from accounts.models import User
 from accounts.name_lock import legal_name_lock_reason
-from accounts.selectors import home_url_for
+from accounts.selectors import (
+    home_url_for,
+    legal_name_request_list_for_freelancer,
+    legal_name_request_pending,
+)
+from accounts.services import legal_name_change_request
+from core.errors import DomainError
 from core.forms import add_error_to_form
 
 # Between a right password and the second step, the session holds who is signing in (not logged in yet).
@@ -241,9 +254,12 @@ class ProfileView(LoginRequiredMixin, UpdateView):
         context["two_factor"] = two_factor.two_factor_status(user=self.request.user)
         profile = getattr(self.request.user, "freelancer_profile", None)
         if profile is not None:
+            lock = legal_name_lock_reason(profile)
             context["freelancer_form"] = kwargs.get("freelancer_form") or FreelancerProfileForm(
-                instance=profile, prefix="freelancer", legal_name_lock=legal_name_lock_reason(profile)
+                instance=profile, prefix="freelancer", legal_name_lock=lock
             )
+            context["legal_name_locked"] = bool(lock)
+            context["legal_name_request"] = legal_name_request_pending(freelancer=profile) if lock else None
         return context
 
     def post(self, request, *args, **kwargs):
@@ -261,3 +277,33 @@ class ProfileView(LoginRequiredMixin, UpdateView):
             messages.success(request, "Profile saved.")
             return redirect(self.success_url)
         return self.render_to_response(self.get_context_data(form=form, freelancer_form=freelancer_form))
+
+
+class LegalNameRequestView(FreelancerRequiredMixin, TemplateView):
+    """/portal/profile/legal-name/: once a signed contract fixed the legal name, the freelancer asks a manager of
+    their program for a new one (accounts.services.legal_name_change_request)."""
+
+    template_name = "accounts/legal_name_request.html"
+
+    def get_context_data(self, form=None, **kwargs):
+        context = super().get_context_data(**kwargs)
+        freelancer = self.freelancer
+        context.update(
+            freelancer=freelancer, locked=bool(legal_name_lock_reason(freelancer)),
+            pending=legal_name_request_pending(freelancer=freelancer),
+            history=list(legal_name_request_list_for_freelancer(freelancer=freelancer)),
+            form=form or LegalNameChangeForm(),
+        )
+        return context
+
+    def post(self, request, *args, **kwargs):
+        form = LegalNameChangeForm(request.POST)
+        if form.is_valid():
+            try:
+                legal_name_change_request(freelancer=self.freelancer, **form.cleaned_data)
+            except DomainError as exc:
+                add_error_to_form(form, exc)
+            else:
+                messages.success(request, "Request sent. A manager of your program decides; you get an e-mail.")
+                return redirect("accounts:legal_name_request")
+        return self.render_to_response(self.get_context_data(form=form), status=400)

@@ -7,7 +7,9 @@ from decimal import Decimal
 from django.db.models import (
     BooleanField,
     Case,
+    Count,
     Exists,
+    IntegerField,
     OuterRef,
     Prefetch,
     Q,
@@ -19,7 +21,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from accounts.models import Freelancer
+from accounts.models import Freelancer, LegalNameChangeRequest
 from contracts.connections import connection_sources
 from contracts.hours import hours_worked_in_week
 from contracts.models import (
@@ -129,8 +131,8 @@ def freelancers_at_weekly_cap(*, program_id: int, freelancer_ids, on: datetime.d
 def legal_name_locked_by_signed_contract(freelancer) -> str:
     """Why the freelancer may no longer change their legal name in their profile ("" while they may)."""
     if Contract.objects.filter(freelancer=freelancer, signed_at__isnull=False).exists():
-        return ("Your signed contracts carry this name, so it is not changed here: ask your program manager, "
-                "and an admin updates it.")
+        return ("Your signed contracts carry this name, so it is not changed here: request a change, and a manager "
+                "of your program approves it.")
     return ""
 
 
@@ -443,4 +445,38 @@ def freelancer_invitation_for_token(*, token: str) -> FreelancerInvitation | Non
     return (
         FreelancerInvitation.objects.filter(token_hash=token_digest(token))
         .select_related("program", "freelancer__user").first()
+    )
+
+
+# ---------------------------------------------------------------- legal-name change requests (issue 17)
+
+
+def legal_name_request_list_for_manager(*, user, pending: bool = True, limit: int = 100) -> QuerySet:
+    """Requests of the freelancers this user may see (freelancer_list_for_manager), pending (oldest first) or
+    decided (newest first), with how many contracts the freelancer signed and how many wait for a signature (their
+    text was written with the name of the day they were sent). A constant number of queries."""
+    Status = LegalNameChangeRequest.Status
+    qs = LegalNameChangeRequest.objects.filter(freelancer__in=freelancer_list_for_manager(user=user).values("pk"))
+    if not pending:
+        return qs.exclude(status=Status.PENDING).select_related("freelancer__user", "decided_by").order_by(
+            "-decided_at", "-id")[:limit]
+    contracts = Contract.objects.filter(freelancer_id=OuterRef("freelancer_id")).order_by().values("freelancer_id")
+    signed = contracts.filter(signed_at__isnull=False).annotate(n=Count("*")).values("n")
+    awaiting = contracts.filter(status=Contract.Status.SENT).annotate(n=Count("*")).values("n")
+    return (
+        qs.filter(status=Status.PENDING).select_related("freelancer__user")
+        .annotate(signed_contracts=Coalesce(Subquery(signed, output_field=IntegerField()), 0),
+                  awaiting_signature=Coalesce(Subquery(awaiting, output_field=IntegerField()), 0))
+        .order_by("created_at", "id")[:limit]
+    )
+
+
+def legal_name_request_get_for_manager(*, user, pk):
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        return None
+    return (
+        LegalNameChangeRequest.objects.filter(pk=pk, freelancer__in=freelancer_list_for_manager(user=user).values("pk"))
+        .select_related("freelancer__user").first()
     )

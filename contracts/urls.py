@@ -1,6 +1,6 @@
 from django.urls import path
 
-from contracts.views import invitations, manage, portal, vault
+from contracts.views import freelancers, invitations, manage, portal, vault
 
 app_name = "contracts"
 
@@ -37,6 +37,11 @@ urlpatterns = [
     path("manage/contracts/rate-floors/", manage.RateFloorListView.as_view(), name="rate_floor_list"),
     path("manage/contracts/rate-floors/<int:pk>/delete/", manage.RateFloorDeleteView.as_view(),
          name="rate_floor_delete"),
+    path("manage/contracts/legal-names/", freelancers.LegalNameRequestListView.as_view(), name="legal_name_requests"),
+    path("manage/contracts/legal-names/<int:pk>/<slug:action>/", freelancers.LegalNameDecideView.as_view(),
+         name="legal_name_decide"),
+    path("manage/programs/<slug:program_slug>/freelancers/<int:freelancer_id>/capacity/",
+         freelancers.FreelancerCapacityView.as_view(), name="freelancer_capacity"),
     path("manage/contracts/vault/", vault.VaultView.as_view(), name="vault"),
     path("manage/contracts/vault/new/", vault.CredentialCreateView.as_view(), name="credential_create"),
     path("manage/contracts/vault/<int:pk>/replace/", vault.CredentialReplaceView.as_view(), name="credential_replace"),

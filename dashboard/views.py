@@ -6,6 +6,7 @@ from django.utils.functional import cached_property
 from django.views.generic import TemplateView, View
 
 from accounts.mixins import AgentAccess, FreelancerRequiredMixin, ManageAccessMixin, user_may_open
+from accounts.models import MAX_OPEN_TICKETS, MIN_OPEN_TICKETS, Freelancer
 from contracts.selectors import contract_list_for_manager
 from core.scoping import not_found_in_scope
 from dashboard import periods
@@ -181,6 +182,8 @@ class FreelancerView(PeriodMixin, TemplateView):
                               .order_by("-date", "-id")[:30]),
             payouts=list(payout_list(user=user, program=program).filter(freelancer=freelancer)[:12]),
             **freelancer_quality_records(user=user, program=program, freelancer=freelancer),
+            # the capacity-and-tier form (contracts:freelancer_capacity)
+            tier_choices=Freelancer.Tier.choices, capacity_min=MIN_OPEN_TICKETS, capacity_max=MAX_OPEN_TICKETS,
         )
         return context
 

@@ -4,6 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.text import slugify
 
+from accounts.selectors import skill_choices
 from programs.models import (
     Announcement,
     BehindTheScenes,
@@ -123,10 +124,16 @@ class TicketTypeForm(RowForm):
         widgets = {"required_skills": forms.SelectMultiple(attrs={"size": 3}),
                    "position": forms.NumberInput(attrs={"style": "width: 5em"})}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, program=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["slug"].required = False
         self.fields["slug"].help_text = ""
+        # The program's own skills and the shared ones (the formset passes the program: a new row's instance
+        # gets it only after __init__).
+        self.fields["required_skills"].queryset = skill_choices(
+            program_ids=[program.pk] if program is not None else [self.instance.program_id],
+            keep=self.instance.required_skills.values("pk") if self.instance.pk else (),
+        )
 
     def clean(self):
         cleaned = super().clean()
@@ -143,8 +150,13 @@ class EscalationRuleForm(RowForm):
         labels = {"ticket_type": "Ticket type", "keyword": "Keyword in the ticket"}
 
 
+class _TicketTypeFormSetBase(forms.BaseInlineFormSet):
+    def get_form_kwargs(self, index):
+        return {**super().get_form_kwargs(index), "program": self.instance}
+
+
 TicketTypeFormSet = forms.inlineformset_factory(
-    Program, TicketType, form=TicketTypeForm, extra=2, can_delete=True
+    Program, TicketType, form=TicketTypeForm, formset=_TicketTypeFormSetBase, extra=2, can_delete=True
 )
 _EscalationRuleFormSetBase = forms.inlineformset_factory(
     Program, EscalationRule, form=EscalationRuleForm, extra=2, can_delete=True
@@ -266,6 +278,13 @@ class CandidateProfileForm(SectionForm):
             "mindset": _small(3), "writing_assignment": _small(4), "performance_expectations": _small(3),
             "contract_end_date": DATE,
         }
+
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["skills"].queryset = skill_choices(
+            program_ids=[self.instance.program_id], keep=self.instance.skills.values("pk") if self.instance.pk else (),
+        )
 
 
 class SourcingPlatformForm(RowForm):

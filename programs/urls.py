@@ -1,6 +1,6 @@
 from django.urls import path
 
-from programs import views
+from programs import skill_views, views
 
 app_name = "programs"
 
@@ -16,6 +16,9 @@ urlpatterns = [
          name="inhouse_team"),
     path("manage/programs/<slug:program_slug>/inhouse-team/<slug:action>/<int:user_id>/", views.ProgramTeamView.as_view(),
          name="inhouse_team_action"),
+    path("manage/programs/<slug:program_slug>/skills/", skill_views.ProgramSkillsView.as_view(), name="skills"),
+    path("manage/programs/<slug:program_slug>/skills/<int:pk>/<slug:action>/", skill_views.ProgramSkillActionView.as_view(),
+         name="skill_action"),
     path("manage/programs/<slug:program_slug>/deliveries/", views.DeliveryListView.as_view(), name="deliveries"),
     path("manage/programs/<slug:program_slug>/deliveries/<int:pk>/<slug:action>/", views.DeliveryListView.as_view(),
          name="delivery_action"),

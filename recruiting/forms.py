@@ -4,6 +4,7 @@ from django import forms
 from django.utils.html import escape
 
 from accounts.models import TIME_ZONE_CHOICES, Language, Skill
+from accounts.selectors import skill_choices
 from contracts.forms import RANGE_CONFIRMATION_GROUPS, range_confirmation_fields
 from core.forms import ConfirmationFieldsMixin
 from core.money import CURRENCIES
@@ -62,6 +63,9 @@ class PostingForm(forms.ModelForm):
     def __init__(self, *args, program, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["platforms"].queryset = SourcingPlatform.objects.filter(program=program)
+        self.fields["skills"].queryset = skill_choices(
+            program_ids=[program.pk], keep=self.instance.skills.values("pk") if self.instance.pk else ()
+        )
         self.fields["platforms"].required = False
         self.fields["value_proposition"].help_text = (
             "What the freelancer gets: pay, repeat work, a long-term role, feedback."
@@ -100,7 +104,7 @@ class ApplyForm(forms.Form):
     def __init__(self, *args, posting: Posting, **kwargs):
         super().__init__(*args, **kwargs)
         self.posting = posting
-        skills = posting.skills.all()
+        skills = [s for s in posting.skills.all() if not s.is_retired]
         self.fields["skills"].queryset = Skill.objects.filter(pk__in=[s.pk for s in skills])
         if not skills:
             del self.fields["skills"]

@@ -13,6 +13,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from accounts.models import Freelancer
+from accounts.services import freelancer_tier_set
 from contracts.models import RateChange
 from contracts.selectors import contract_active_for
 from contracts.services import contract_terminate, rate_change_create
@@ -174,11 +175,8 @@ def _apply_outcome(
         evaluation.rate_change_id = change.pk
         evaluation.save(update_fields=["rate_change_id", "updated_at"])
     elif outcome == Outcome.PROMOTE:
-        # Routing reads Freelancer.tier: from now on tier-2 tickets may go to this freelancer.
-        freelancer.tier = Freelancer.Tier.TIER_2
-        freelancer.save(update_fields=["tier", "updated_at"])
-        audit_record(actor=actor, verb="freelancer.promoted", target=freelancer, tier=2,
-                     evaluation=evaluation.pk)
+        freelancer_tier_set(freelancer=freelancer, tier=Freelancer.Tier.TIER_2, actor=actor,
+                            evaluation=evaluation.pk)
     elif outcome == Outcome.END_CONTRACT:
         contract_terminate(contract=contract, reason=f"Evaluation {period}: {evaluation.end_reason}",
                            ended_on=evaluation.end_date, actor=actor)

@@ -37,9 +37,10 @@ class SkillFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Skill
         skip_postgeneration_save = True
-        django_get_or_create = ["slug"]
+        django_get_or_create = ["slug", "program"]
 
     slug = factory.Sequence(lambda n: f"skill-{n}")
+    program = None  # shared by every program; a program's own skill passes program=
     name = factory.LazyAttribute(lambda o: o.slug.replace("-", " ").title())
 
 
