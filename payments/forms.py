@@ -160,3 +160,31 @@ class PayoutDetailsForm(forms.Form):
                 and not data.get("account_number"):
             data["iban"], data["account_number"] = self.details.iban, self.details.account_number
         return data
+
+
+class RunStartForm(forms.Form):
+    """Start (or resume) the payout run of an ended pay period, picked by any day in it."""
+
+    program = forms.ModelChoiceField(queryset=None, empty_label=None)
+    day = forms.DateField(widget=DateInput, label="A day in the period",
+                          help_text="Any day of a pay period that has ended; the run covers that whole period.")
+
+    def __init__(self, *args, programs, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["program"].queryset = programs
+
+
+class OffCyclePayoutForm(forms.Form):
+    """Pay a leaving freelancer's approved time of the current period now.
+
+    Any freelancer of the manager's programs is accepted, so that one who is not leaving gets the service's reason
+    rather than "not a valid choice"; the list offers the leaving ones."""
+
+    program = forms.ModelChoiceField(queryset=None, empty_label=None)
+    freelancer = forms.ModelChoiceField(queryset=None, help_text="Freelancers whose contract has ended or has an end date.")
+
+    def __init__(self, *args, programs, freelancers, leaving, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["program"].queryset = programs
+        self.fields["freelancer"].queryset = freelancers
+        self.fields["freelancer"].widget.choices = [("", "---------")] + [(f.pk, str(f)) for f in leaving]

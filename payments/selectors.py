@@ -260,6 +260,15 @@ def freelancers_in_programs(*, user) -> QuerySet[Freelancer]:
     return Freelancer.objects.filter(Exists(contracts)).select_related("user").order_by("legal_name")
 
 
+def leaving_freelancers(*, user) -> QuerySet[Freelancer]:
+    """Freelancers of this manager's programs whose contract there has ended or has an end date (off-cycle pay)."""
+    contracts = Contract.objects.filter(freelancer=OuterRef("pk"), program__in=managed_programs(user=user)).filter(
+        Q(status__in=[Contract.Status.ENDED, Contract.Status.TERMINATED])
+        | Q(status__in=[Contract.Status.SIGNED, Contract.Status.ACTIVE], end_date__isnull=False)
+    )
+    return Freelancer.objects.filter(Exists(contracts)).order_by("legal_name")
+
+
 def payments_overview(*, user) -> list[dict]:
     """The /manage/payments/ page: per program, what waits for whom. A constant number of queries."""
     programs = list(managed_programs(user=user))

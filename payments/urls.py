@@ -13,6 +13,7 @@ urlpatterns = [
     path("manage/payments/periods/", views.PeriodListView.as_view(), name="periods"),
     path("manage/payments/runs/", views.RunListView.as_view(), name="runs"),
     path("manage/payments/runs/start/", views.RunStartView.as_view(), name="run_start"),
+    path("manage/payments/runs/off-cycle/", views.OffCyclePayoutView.as_view(), name="off_cycle_payout"),
     path("manage/payments/runs/<int:pk>/", views.RunDetailView.as_view(), name="run_detail"),
     path("manage/payments/runs/<int:pk>/progress/", views.RunProgressView.as_view(), name="run_progress"),
     path("manage/payments/payouts/", views.PayoutListView.as_view(), name="payouts"),

@@ -20,6 +20,7 @@ urlpatterns = [
          name="calibration_action"),
     path("manage/reviews/csat/", manage.CsatReportView.as_view(), name="csat"),
     path("manage/reviews/nps/", manage.NpsReportView.as_view(), name="nps"),
+    path("manage/reviews/run-now/<slug:program_slug>/<slug:action>/", manage.RunNowView.as_view(), name="run_now"),
     path("manage/reviews/evaluations/", manage.EvaluationListView.as_view(), name="evaluations"),
     path("manage/reviews/evaluations/<int:pk>/", manage.EvaluationDetailView.as_view(), name="evaluation_detail"),
     path("manage/reviews/evaluations/<slug:program_slug>/<int:freelancer_pk>/new/",

@@ -51,8 +51,11 @@ def paid_periods_from(*, contract: Contract, date_from: datetime.date) -> list[P
         RateChange.objects.filter(contract_id=contract.pk, effective_date__gt=date_from)
         .order_by("effective_date").values_list("effective_date", flat=True).first()
     )
-    closed = PayPeriod.objects.filter(program_id=contract.program_id, end_date__gte=date_from).exclude(
-        status=PayPeriod.Status.OPEN
+    # Closed periods, and an open one where this freelancer was already paid (an off-cycle payout).
+    paid_early = Payout.objects.filter(period_id=OuterRef("pk"), freelancer_id=contract.freelancer_id,
+                                       program_id=contract.program_id)
+    closed = PayPeriod.objects.filter(program_id=contract.program_id, end_date__gte=date_from).filter(
+        ~Q(status=PayPeriod.Status.OPEN) | Exists(paid_early)
     )
     if until is not None:
         closed = closed.filter(start_date__lt=until)

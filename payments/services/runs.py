@@ -69,14 +69,19 @@ def payout_reference(*, program_id: int, period: PayPeriod, freelancer_id: int) 
 @transaction.atomic
 def payout_run_start(
     *, program: Program, period_end: datetime.date | None = None, period: PayPeriod | None = None,
-    triggered_by=None, today: datetime.date | None = None, enqueue: bool = True,
+    day: datetime.date | None = None, triggered_by=None, today: datetime.date | None = None, enqueue: bool = True,
 ) -> PayoutRun:
     """Close the period and create (or find, to resume) its run; the work runs in a Celery task after commit.
 
-    Without `period`/`period_end`: the period that ended most recently. A period that has not
-    ended yet is refused and nothing changes.
+    The period is `period`, the one ending on `period_end`, or the one containing `day`; without any of them,
+    the period that ended most recently. A period that has not ended yet is refused and nothing changes.
+    The run returned says whether this call made it (`created_now`), so a caller can tell a second press apart.
     """
     today = today or program_today(program=program)
+    if period is None and day is not None:
+        period_end = pay_period_bounds(program=program, day=day)[1]
+        if period_end >= today:
+            raise PaymentsError(_future_message(period_end), field="day")
     if period is None:
         if period_end is None:
             period = pay_period_last_ended(program=program, today=today)
@@ -103,6 +108,7 @@ def payout_run_start(
     run, created = PayoutRun.objects.get_or_create(
         period=period, defaults={"program": program, "run_date": today, "triggered_by": triggered_by}
     )
+    run.created_now = created
     if created:
         audit_record(actor=triggered_by, verb="payout_run.started", target=run)
     elif run.status != PayoutRun.Status.COMPLETED:
@@ -215,88 +221,100 @@ def payout_run_execute(*, run_id: int, batch_size: int = RUN_BATCH_SIZE) -> Payo
 
 def _run_batch(*, run: PayoutRun, freelancer_ids: list[int]) -> list[dict]:
     """Create the payouts of one batch of freelancers; a constant number of queries whatever the entries."""
-    errors: list[dict] = []
     with transaction.atomic():
         period = lock_one(PayPeriod.objects.filter(pk=run.period_id))
         done = set(Payout.objects.filter(period=period, freelancer_id__in=freelancer_ids)
                    .values_list("freelancer_id", flat=True))
         todo = [fid for fid in freelancer_ids if fid not in done]
-        # No payout for these freelancers and period yet, and the period is closed and locked: their payable
-        # entries are exactly what this payout pays (see TimeEntryQuerySet).
-        entries = TimeEntry.objects.payable().filter(period=period, freelancer_id__in=todo)
-        earnings = earnings_for(entries)
-        adjustments_by_freelancer: dict[int, list[Adjustment]] = {}
-        for adjustment in (
-            Adjustment.objects.filter(program_id=period.program_id, payout__isnull=True, freelancer_id__in=todo)
-            .filter(Q(period__isnull=True) | Q(period=period)).order_by("created_at", "pk")
-        ):
-            adjustments_by_freelancer.setdefault(adjustment.freelancer_id, []).append(adjustment)
-        freelancers = {
-            f.pk: f for f in Freelancer.objects.filter(pk__in=todo).only("id", "legal_name", "payout_currency")
-        }
-        details = payout_details_by_freelancer(freelancer_ids=todo)
-        plans = []
-        for fid in todo:
-            earning = earnings.get((fid, period.program_id))
-            adjustments = adjustments_by_freelancer.get(fid, [])
-            if earning is None and not adjustments:
-                continue
-            currencies = set(earning.currencies) if earning else set()
-            currencies |= {a.currency for a in adjustments}
-            if len(currencies) != 1:
-                errors.append(_error(freelancers[fid], "Hours and adjustments are in different currencies ("
-                                     + ", ".join(sorted(currencies)) + "); fix the adjustment or contract."))
-                continue
-            plans.append((freelancers[fid], earning, adjustments, currencies.pop()))
-
-        unscheduled = days_without_shifts(
-            program_id=period.program_id, days_by_freelancer={f.pk: e.days for f, e, _, _ in plans if e}
-        )
-        thresholds, typical = _total_bounds(period=period, run_date=run.run_date,
-                                            plans=[(f.pk, currency) for f, _, _, currency in plans])
-        rates = exchange_rates_on(
-            pairs={(currency, f.payout_currency) for f, _, _, currency in plans}, on=run.run_date
-        )
-        payouts, lines_by_freelancer, adjustment_ids = [], {}, []
-        for freelancer, earning, adjustments, currency in plans:
-            if currency == freelancer.payout_currency:
-                rate, rate_date = Decimal("1"), run.run_date
-            else:
-                found = rates.get((currency, freelancer.payout_currency))
-                if found is None:
-                    errors.append(_error(freelancer, missing_rate_message(currency, freelancer.payout_currency,
-                                                                          run.run_date)))
-                    continue
-                rate, rate_date = found.rate, found.on_date
-            payout, lines = _build_payout(run=run, period=period, freelancer=freelancer, earning=earning,
-                                          adjustments=adjustments, currency=currency, rate=rate, rate_date=rate_date,
-                                          unscheduled_days=unscheduled.get(freelancer.pk, []),
-                                          details=details.get(freelancer.pk),
-                                          threshold=thresholds[currency], typical=typical.get((freelancer.pk, currency)))
-            payouts.append(payout)
-            lines_by_freelancer[freelancer.pk] = lines
-            adjustment_ids.extend(a.pk for a in adjustments)
-
-        Payout.objects.bulk_create(payouts)
-        created_ids = dict(
-            Payout.objects.filter(period=period, freelancer_id__in=lines_by_freelancer).values_list("freelancer_id", "pk")
-        )
-        all_lines = []
-        for fid, lines in lines_by_freelancer.items():
-            for line in lines:
-                line.payout_id = created_ids[fid]
-                all_lines.append(line)
-        PayoutLine.objects.bulk_create(all_lines)
-        payout_of = Subquery(
-            Payout.objects.filter(period_id=period.pk, freelancer_id=OuterRef("freelancer_id")).order_by().values("pk")[:1]
-        )
-        Adjustment.objects.filter(pk__in=adjustment_ids).update(payout_id=payout_of)
+        payouts, errors = payouts_build_and_save(period=period, run=run, run_date=run.run_date, freelancer_ids=todo)
         PayoutRun.objects.filter(pk=run.pk).update(
             done_count=F("done_count") + len(freelancer_ids) - len(done),
             created_count=F("created_count") + len(payouts),
             heartbeat_at=timezone.now(),
         )
     return errors
+
+
+def payouts_build_and_save(
+    *, period: PayPeriod, run: PayoutRun | None, run_date: datetime.date, freelancer_ids: list[int],
+) -> tuple[list[Payout], list[dict]]:
+    """Price and save the payouts of these freelancers for the period: (payouts made, errors).
+
+    The one pricing of a payout, for a regular run's batch and for an off-cycle payout alike. The caller holds the
+    period's row lock and has left out freelancers who already have a payout for the period: their payable
+    entries and unpaid adjustments are then exactly what these payouts pay (see TimeEntryQuerySet).
+    """
+    errors: list[dict] = []
+    todo = list(freelancer_ids)
+    entries = TimeEntry.objects.payable().filter(period=period, freelancer_id__in=todo)
+    earnings = earnings_for(entries)
+    adjustments_by_freelancer: dict[int, list[Adjustment]] = {}
+    for adjustment in (
+        Adjustment.objects.filter(program_id=period.program_id, payout__isnull=True, freelancer_id__in=todo)
+        .filter(Q(period__isnull=True) | Q(period=period)).order_by("created_at", "pk")
+    ):
+        adjustments_by_freelancer.setdefault(adjustment.freelancer_id, []).append(adjustment)
+    freelancers = {
+        f.pk: f for f in Freelancer.objects.filter(pk__in=todo).only("id", "legal_name", "payout_currency")
+    }
+    details = payout_details_by_freelancer(freelancer_ids=todo)
+    plans = []
+    for fid in todo:
+        earning = earnings.get((fid, period.program_id))
+        adjustments = adjustments_by_freelancer.get(fid, [])
+        if earning is None and not adjustments:
+            continue
+        currencies = set(earning.currencies) if earning else set()
+        currencies |= {a.currency for a in adjustments}
+        if len(currencies) != 1:
+            errors.append(_error(freelancers[fid], "Hours and adjustments are in different currencies ("
+                                 + ", ".join(sorted(currencies)) + "); fix the adjustment or contract."))
+            continue
+        plans.append((freelancers[fid], earning, adjustments, currencies.pop()))
+
+    unscheduled = days_without_shifts(
+        program_id=period.program_id, days_by_freelancer={f.pk: e.days for f, e, _, _ in plans if e}
+    )
+    thresholds, typical = _total_bounds(period=period, run_date=run_date,
+                                        plans=[(f.pk, currency) for f, _, _, currency in plans])
+    rates = exchange_rates_on(
+        pairs={(currency, f.payout_currency) for f, _, _, currency in plans}, on=run_date
+    )
+    payouts, lines_by_freelancer, adjustment_ids = [], {}, []
+    for freelancer, earning, adjustments, currency in plans:
+        if currency == freelancer.payout_currency:
+            rate, rate_date = Decimal("1"), run_date
+        else:
+            found = rates.get((currency, freelancer.payout_currency))
+            if found is None:
+                errors.append(_error(freelancer, missing_rate_message(currency, freelancer.payout_currency,
+                                                                      run_date)))
+                continue
+            rate, rate_date = found.rate, found.on_date
+        payout, lines = _build_payout(run=run, period=period, freelancer=freelancer, earning=earning,
+                                      adjustments=adjustments, currency=currency, rate=rate, rate_date=rate_date,
+                                      unscheduled_days=unscheduled.get(freelancer.pk, []),
+                                      details=details.get(freelancer.pk),
+                                      threshold=thresholds[currency], typical=typical.get((freelancer.pk, currency)))
+        payouts.append(payout)
+        lines_by_freelancer[freelancer.pk] = lines
+        adjustment_ids.extend(a.pk for a in adjustments)
+
+    Payout.objects.bulk_create(payouts)
+    created_ids = dict(
+        Payout.objects.filter(period=period, freelancer_id__in=lines_by_freelancer).values_list("freelancer_id", "pk")
+    )
+    all_lines = []
+    for fid, lines in lines_by_freelancer.items():
+        for line in lines:
+            line.payout_id = created_ids[fid]
+            all_lines.append(line)
+    PayoutLine.objects.bulk_create(all_lines)
+    payout_of = Subquery(
+        Payout.objects.filter(period_id=period.pk, freelancer_id=OuterRef("freelancer_id")).order_by().values("pk")[:1]
+    )
+    Adjustment.objects.filter(pk__in=adjustment_ids).update(payout_id=payout_of)
+    return payouts, errors
 
 
 def _total_bounds(*, period: PayPeriod, run_date: datetime.date, plans: list[tuple[int, str]]):

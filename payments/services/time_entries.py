@@ -5,7 +5,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from accounts.models import Freelancer
@@ -17,7 +17,7 @@ from core.errors import check_transition
 from core.locks import lock_one, lock_rows
 from core.money import round_money, to_decimal
 from payments.errors import PaymentsError
-from payments.models import QUARTER, Activity, Adjustment, PayPeriod, RunningTimer, TimeEntry
+from payments.models import QUARTER, Activity, Adjustment, Payout, PayPeriod, RunningTimer, TimeEntry
 from payments.services.periods import pay_period_for
 from programs.models import Program
 
@@ -187,19 +187,35 @@ def _review(entry_ids, *, by, target: str, comment: str = "", program_ids=None) 
     entries = lock_rows(TimeEntry.objects.filter(pk__in=[e.pk for e in entries]).select_related(
         "program", "contract", "period", "freelancer"))
     now = timezone.now()
+    paid = _paid_keys(entries)
     for entry in entries:
         check_transition(TimeEntry.TRANSITIONS, entry.status, target, label="time entry")
-        if entry.status == TimeEntry.Status.APPROVED and (entry.correction_id
-                                                          or entry.period.status != PayPeriod.Status.OPEN):
-            raise PaymentsError("This entry is approved in a closed period; record a correction instead.")
+        # Its pay is fixed once the period is closed, or once the freelancer was paid for the period early
+        # (an off-cycle payout): from then on it is paid, or taken back, by a correction.
+        priced = entry.period.status != PayPeriod.Status.OPEN or (
+            entry.freelancer_id, entry.program_id, entry.period_id) in paid
+        if entry.status == TimeEntry.Status.APPROVED and (entry.correction_id or priced):
+            raise PaymentsError("This entry is approved and already paid (its period is closed or its payout made); "
+                                "record a correction instead.")
         entry.status = target
         entry.reviewed_by = by
         entry.reviewed_at = now
         entry.review_comment = comment
         entry.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_comment", "updated_at"])
-        if target == TimeEntry.Status.APPROVED and entry.period.status != PayPeriod.Status.OPEN:
+        if target == TimeEntry.Status.APPROVED and priced:
             _late_approval_correction(entry=entry, by=by)
     return entries
+
+
+def _paid_keys(entries) -> set[tuple[int, int, int]]:
+    """(freelancer_id, program_id, period_id) of these entries that already have their payout (one query)."""
+    keys = {(e.freelancer_id, e.program_id, e.period_id) for e in entries}
+    if not keys:
+        return set()
+    condition = Q()
+    for freelancer_id, program_id, period_id in keys:
+        condition |= Q(freelancer_id=freelancer_id, program_id=program_id, period_id=period_id)
+    return set(Payout.objects.filter(condition).values_list("freelancer_id", "program_id", "period_id"))
 
 
 def late_entry_price(*, entry: TimeEntry) -> tuple[Decimal, Decimal]:
@@ -209,12 +225,14 @@ def late_entry_price(*, entry: TimeEntry) -> tuple[Decimal, Decimal]:
 
 
 def _late_approval_correction(*, entry: TimeEntry, by) -> None:
-    """An entry approved after its period closed is paid by a correction in the next run."""
+    """An entry approved after its period closed (or its payout was made early) is paid by a correction in the
+    next run."""
     amount, rate = late_entry_price(entry=entry)
     adjustment = Adjustment(
         freelancer=entry.freelancer, program=entry.program, kind=Adjustment.Kind.CORRECTION, amount=amount,
         currency=entry.contract.currency, created_by=by,
-        reason=f"{entry.hours} h on {entry.date:%Y-%m-%d} approved after its period closed ({rate}/h)",
+        reason=f"{entry.hours} h on {entry.date:%Y-%m-%d} approved after its "
+               f"{'period closed' if entry.period.status != PayPeriod.Status.OPEN else 'payout was made'} ({rate}/h)",
     )
     adjustment.full_clean()
     adjustment.save()

@@ -13,6 +13,7 @@ from django.views.generic import DetailView, ListView, TemplateView
 
 from core.errors import DomainError
 from core.forms import add_error_to_form
+from core.money import format_money
 from core.scoping import not_found_in_scope
 from payments import selectors, services
 from payments.forms import (
@@ -22,6 +23,8 @@ from payments.forms import (
     ExchangeRateImportForm,
     FailForm,
     MarkPaidForm,
+    OffCyclePayoutForm,
+    RunStartForm,
     SendBackForm,
 )
 from payments.mixins import PaymentsManagerMixin
@@ -30,7 +33,7 @@ from payments.models import Payout, PayoutRequest, PayPeriod
 __all__ = [
     "AdjustmentListView", "ApprovalsView", "EntryReviewView", "ExchangeRateListView", "ExchangeRateImportView",
     "PaymentsHomeView", "PayoutActionView", "PayoutBulkView", "PayoutDetailView", "PayoutExportView",
-    "PayoutListView", "PayoutStatementView", "PeriodListView", "RequestDecideView", "RequestListView",
+    "OffCyclePayoutView", "PayoutListView", "PayoutStatementView", "PeriodListView", "RequestDecideView", "RequestListView",
     "RunDetailView", "RunListView", "RunProgressView", "RunStartView", "WeekApproveView",
 ]
 
@@ -156,17 +159,99 @@ class RunStartView(PaymentsManagerMixin, View):
         except DomainError as exc:
             messages.error(request, exc.message)
             return redirect("payments:periods")
-        messages.success(request, f"Payout run for {period} started.")
+        _run_started_message(request, run)
         return redirect("payments:run_detail", pk=run.pk)
 
 
+def _run_started_message(request, run) -> None:
+    """Started, resumed or already done: a second press says that nothing changed."""
+    if getattr(run, "created_now", True):
+        messages.success(request, f"Payout run for {run.period} started.")
+    elif run.status == run.Status.COMPLETED:
+        messages.info(request, f"The payout run for {run.period} had already completed: nothing was changed.")
+    else:
+        messages.info(request, f"The payout run for {run.period} was already started; it goes on from where it "
+                               "stopped (nothing else was changed).")
+
+
 class RunListView(PaymentsManagerMixin, ListView):
+    """The runs; POST starts (or resumes) the run of an ended period picked by a day in it."""
+
     template_name = "payments/manage/runs.html"
     context_object_name = "runs"
     paginate_by = 30
 
     def get_queryset(self):
         return selectors.payout_run_list(user=self.request.user)
+
+    def _run_form(self, data=None):
+        return RunStartForm(data, programs=selectors.managed_programs(user=self.request.user))
+
+    def _off_cycle_form(self, data=None):
+        return OffCyclePayoutForm(data, programs=selectors.managed_programs(user=self.request.user),
+                                  freelancers=selectors.freelancers_in_programs(user=self.request.user),
+                                  leaving=selectors.leaving_freelancers(user=self.request.user))
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["run_form"] = kwargs.get("run_form") or self._run_form()
+        context["off_cycle_form"] = kwargs.get("off_cycle_form") or self._off_cycle_form()
+        return context
+
+    def _posted_in_scope_or_404(self, request):
+        """A program or freelancer id outside this manager's programs is not found (404), not a form error."""
+        checks = (("program", selectors.managed_programs(user=request.user), "programs.Program"),
+                  ("freelancer", selectors.freelancers_in_programs(user=request.user), "accounts.Freelancer"))
+        for name, scope, model in checks:
+            value = request.POST.get(name) or ""
+            if name in request.POST and value.isdigit() and not scope.filter(pk=value).exists():
+                raise not_found_in_scope(request, model, pk=value, message="Not found.")
+
+    def post(self, request):
+        self._posted_in_scope_or_404(request)
+        form = self._run_form(request.POST)
+        if form.is_valid():
+            try:
+                run = services.payout_run_start(program=form.cleaned_data["program"], day=form.cleaned_data["day"],
+                                                triggered_by=request.user)
+            except DomainError as exc:
+                add_error_to_form(form, exc)
+            else:
+                _run_started_message(request, run)
+                return redirect("payments:run_detail", pk=run.pk)
+        self.object_list = self.get_queryset()
+        return self.render_to_response(self.get_context_data(run_form=form), status=400)
+
+
+class OffCyclePayoutView(RunListView):
+    """POST: pay a leaving freelancer's approved time of the current period now (once)."""
+
+    def post(self, request):
+        self._posted_in_scope_or_404(request)
+        form = self._off_cycle_form(request.POST)
+        if form.is_valid():
+            try:
+                payout, created = services.payout_off_cycle_create(
+                    program=form.cleaned_data["program"], freelancer=form.cleaned_data["freelancer"],
+                    created_by=request.user,
+                )
+            except DomainError as exc:
+                add_error_to_form(form, exc)
+            else:
+                if created:
+                    text = (f"Off-cycle payout {payout.reference} made for {payout.freelancer.legal_name}: "
+                            f"{payout.hours} h, {format_money(payout.total, payout.currency)}. Approve it to pay it; "
+                            "the period's regular run will not pay this again.")
+                    if payout.unapproved_entries:
+                        text += (f" {payout.unapproved_entries} entries are not approved yet: approved later, they "
+                                 "are paid by a correction in the next run.")
+                    messages.success(request, text)
+                else:
+                    messages.info(request, f"{payout.freelancer.legal_name} already has the payout {payout.reference} "
+                                           "for this period: nothing was changed.")
+                return redirect("payments:payout_detail", pk=payout.pk)
+        self.object_list = self.get_queryset()
+        return self.render_to_response(self.get_context_data(off_cycle_form=form), status=400)
 
 
 class RunDetailView(PaymentsManagerMixin, DetailView):

@@ -26,6 +26,7 @@ from reviews.services.qa import (
     reviewers_for_program,
     sample_size_for,
 )
+from reviews.services.run_now import RunNowResult, reviews_job_run_now
 from reviews.services.surveys import (
     SurveyNotFound,
     csat_answer,
@@ -43,12 +44,12 @@ from reviews.services.surveys import (
 )
 
 __all__ = [
-    "SurveyNotFound", "announcement_send", "announcements_send", "calibration_session_close",
+    "RunNowResult", "SurveyNotFound", "announcement_send", "announcements_send", "calibration_session_close",
     "calibration_session_create", "csat_answer", "csat_survey_for_ticket", "csat_survey_open", "csat_sweep",
     "csat_zendesk_pull", "csat_zendesk_pull_all", "csat_zendesk_rating_apply",
     "dispute_resolve", "evaluation_create", "feedback_mark", "feedback_pulse_submit", "feedback_submit",
     "nps_answer", "nps_invitation_open", "nps_round_send", "nps_send_weekly",
     "review_assignment_cancel", "review_assignment_create", "review_assignment_reassign", "review_dispute",
-    "review_sampling_run", "review_settings_update", "review_submit", "reviewers_for_program", "sample_size_for",
+    "review_sampling_run", "review_settings_update", "review_submit", "reviewers_for_program", "reviews_job_run_now", "sample_size_for",
     "silence_check", "thank_you_send", "token_digest",
 ]

@@ -10,6 +10,7 @@ then sends no survey of its own, and an hourly job pulls the ratings in as CsatS
 
 import datetime
 import logging
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -70,13 +71,16 @@ def _csat_due(now: datetime.datetime) -> QuerySet[Ticket]:
     return tickets_with_answer_delivered(solved)
 
 
-def csat_sweep(*, now: datetime.datetime | None = None) -> dict[str, int]:
+def csat_sweep(*, now: datetime.datetime | None = None, program_ids: Iterable[int] | None = None) -> dict[str, int]:
     """Every ten minutes: a survey for each ticket solved recently that has none yet and whose answer reached the
     customer, unless the requester was surveyed within the program's window (then a 'skipped' row, so the ticket
-    is not looked at again)."""
+    is not looked at again). `program_ids`: only these programs (a manager's "send now")."""
     now = now or timezone.now()
     summary = {"sent": 0, "skipped": 0}
-    ticket_ids = list(_csat_due(now).order_by("solved_at", "pk").values_list("pk", flat=True))
+    due = _csat_due(now)
+    if program_ids is not None:
+        due = due.filter(program_id__in=list(program_ids))
+    ticket_ids = list(due.order_by("solved_at", "pk").values_list("pk", flat=True))
     for ticket_id in ticket_ids:
         result = csat_survey_for_ticket(ticket_id=ticket_id, now=now)
         if result is not None:
@@ -276,12 +280,14 @@ def csat_answer(*, token: str, rating: str, comment: str = "") -> CsatSurvey:
 # --- NPS -----------------------------------------------------------------------------------------------------
 
 
-def nps_send_weekly(*, now: datetime.datetime | None = None) -> dict[str, int]:
+def nps_send_weekly(*, now: datetime.datetime | None = None, program_ids: Iterable[int] | None = None) -> dict[str, int]:
     """The weekly job: this week's round for each active program, an invitation per stakeholder who receives NPS.
-    Safe to run twice: the round and each (round, e-mail) invitation exist once."""
+    Safe to run twice: the round and each (round, e-mail) invitation exist once. `program_ids`: only these."""
     now = now or timezone.now()
     summary = {"rounds": 0, "invitations": 0}
     programs = Program.objects.filter(status=Program.Status.ACTIVE).exclude(review_settings__nps_enabled=False)
+    if program_ids is not None:
+        programs = programs.filter(pk__in=list(program_ids))
     for program in programs:
         sent = nps_round_send(program=program, now=now)
         if sent is not None:

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
-from rest_framework.authtoken.models import Token
 
+from accounts.api_tokens import api_token_get_or_issue, api_token_issue
+from accounts.errors import AccountError
 from accounts.models import User
 
 
@@ -15,9 +16,8 @@ class Command(BaseCommand):
         user = User.objects.filter(email__iexact=email.strip()).first()
         if user is None:
             raise CommandError(f"No user with the email {email}.")
-        if not user.is_inhouse or not user.is_active:
-            raise CommandError("API tokens are for active managers and in-house agents.")
-        if rotate:
-            Token.objects.filter(user=user).delete()
-        token, _ = Token.objects.get_or_create(user=user)
-        self.stdout.write(token.key)
+        try:
+            key = api_token_issue(user=user) if rotate else api_token_get_or_issue(user=user)[0]
+        except AccountError as exc:
+            raise CommandError(exc.message) from exc
+        self.stdout.write(key)

@@ -28,4 +28,5 @@ from reviews.views.manage.qa import (  # noqa: F401
 from reviews.views.manage.surveys import (  # noqa: F401
     CsatReportView,
     NpsReportView,
+    RunNowView,
 )

@@ -1,12 +1,21 @@
-"""Manager pages: CSAT and NPS reports."""
+"""Manager pages: CSAT and NPS reports, and running the scheduled reviews jobs now."""
 
 import datetime
 
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect
+from django.template.defaultfilters import pluralize
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
+from django.views import View
 from django.views.generic import ListView, TemplateView
 
 from accounts.mixins import AgentAccess
-from reviews import selectors
+from core.errors import DomainError
+from core.scoping import not_found_in_scope
+from reviews import selectors, services
 from reviews.views.common import ReviewsPageMixin, parse_date
 
 
@@ -66,3 +75,52 @@ class NpsReportView(ReviewsPageMixin, TemplateView):
         context["comments"] = selectors.nps_recent_comments(programs=programs)
         context["program"] = program
         return context
+
+
+RUN_NOW_PAGES = {"nps": "reviews:nps", "csat": "reviews:csat", "sampling": "reviews:queue"}
+
+
+class RunNowView(ReviewsPageMixin, View):
+    """POST: run one of the program's scheduled reviews jobs now (this week's NPS, the QA sample, CSAT surveys)."""
+
+    agent_access = AgentAccess.NONE  # sending surveys to customers and stakeholders, assigning reviews
+
+    def post(self, request, program_slug, action):
+        if action not in RUN_NOW_PAGES:
+            raise Http404("No such job.")
+        program = selectors.program_for_reviews(user=request.user, slug=program_slug)
+        if program is None:
+            raise not_found_in_scope(request, "programs.Program", slug=program_slug, message="No such program.")
+        try:
+            result = services.reviews_job_run_now(program=program, job=action, actor=request.user)
+        except DomainError as exc:
+            messages.error(request, f"Nothing was changed: {exc.message}")
+        else:
+            _run_now_message(request, program, result)
+        return redirect(reverse(RUN_NOW_PAGES[action]) + "?" + urlencode({"program": program.slug}))
+
+
+def _run_now_message(request, program, result) -> None:
+    name = program.name
+    if result.job == "nps":
+        if result.count:
+            messages.success(request, f"This week's NPS question went to {result.count} stakeholder"
+                                      f"{pluralize(result.count)} of {name}.")
+        else:
+            messages.info(request, f"This week's NPS of {name} had already gone to every stakeholder: "
+                                   "nothing was changed.")
+    elif result.job == "sampling":
+        if result.count:
+            messages.success(request, f"Last week's QA sample of {name}: {result.count} ticket"
+                                      f"{pluralize(result.count)} assigned for review.")
+        else:
+            messages.info(request, f"Last week's solved tickets of {name} were already sampled (or none were "
+                                   "solved): nothing was changed.")
+    elif result.count or result.skipped:
+        text = f"CSAT surveys sent for {result.count} solved ticket{pluralize(result.count)} of {name}."
+        if result.skipped:
+            text += (f" {result.skipped} requester{pluralize(result.skipped)} surveyed recently "
+                     f"{pluralize(result.skipped, 'was,were')} not asked again.")
+        messages.success(request, text)
+    else:
+        messages.info(request, f"No solved ticket of {name} is waiting for a CSAT survey: nothing was changed.")
