@@ -14,7 +14,7 @@ RUN pip install --upgrade pip && pip install .
 # .dockerignore keeps .env, media/, .venv and .git out of the image.
 COPY . .
 # collectstatic needs a key to import settings; the real one comes from the environment at run time.
-RUN DJANGO_SECRET_KEY=build-only DJANGO_ALLOWED_HOSTS=localhost FLEXDESK_VAULT_KEYS=YnVpbGQtb25seS1rZXktYnVpbGQtb25seS1rZXktMDA= \
+RUN DJANGO_SECRET_KEY=build-only DJANGO_ALLOWED_HOSTS=localhost CELERY_BROKER_URL=redis://build-only:6379/0 FLEXDESK_VAULT_KEYS=YnVpbGQtb25seS1rZXktYnVpbGQtb25seS1rZXktMDA= \
     python manage.py collectstatic --noinput
 # Uploads (résumés, attachments) live in the named volume mounted here. A new volume takes this directory's
 # owner, so the app's user can write to it.

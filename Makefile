@@ -24,11 +24,18 @@ migrate: install
 # Links in e-mails (invitations, surveys, trials, contracts) open the server `make run` starts, unless SITE_URL is set.
 export SITE_URL ?= http://$(HOST):$(PORT)
 
+# Seeding runs its tasks in-process (eager) after its commit, with e-mail dropped: nothing it enqueues reaches
+# the worker, which would send the demo people's e-mails for real (EMAIL_URL) or run them at a surprising time.
 seed: migrate
-	$(PY) manage.py seed_demo
+	CELERY_TASK_ALWAYS_EAGER=true $(PY) manage.py seed_demo
 
+# The web server, a Celery worker and Celery beat together (Procfile), on the embedded broker under var/celery
+# unless CELERY_BROKER_URL is set (redis://…). honcho reads no .env: the settings read it themselves, and the
+# environment wins over it there, as it does for the commands above.
+export HOST PORT
+export FLEXDESK_PORT := $(PORT)
 run: seed
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho --procfile Procfile --env /dev/null start --port $(PORT)
 
 test: install
 	$(PY) -m pytest
@@ -37,11 +44,12 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(PY) manage.py makemigrations --check --dry-run
 
+# One process of the Procfile alone (e.g. a second worker): `make worker`, `make beat`.
 worker: install
-	$(VENV)/bin/celery -A config worker -l info
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho --procfile Procfile --env /dev/null start worker
 
 beat: install
-	$(VENV)/bin/celery -A config beat -l info
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho --procfile Procfile --env /dev/null start beat
 
 clean:
-	rm -rf $(VENV) staticfiles db.sqlite3
+	rm -rf $(VENV) staticfiles db.sqlite3 var

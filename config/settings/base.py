@@ -2,7 +2,7 @@
 
 Everything that differs between machines comes from the environment through
 django-environ's typed readers; the defaults here let a newcomer run the app
-with nothing set (SQLite, eager Celery, console e-mail).
+with nothing set (SQLite, an embedded Celery broker, console e-mail).
 """
 
 from pathlib import Path
@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "anymail",  # the e-mail provider's inbound webhook (channels.mailbox.webhook)
     *LOCAL_APPS,
 ]
 
@@ -180,6 +181,9 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Flexdesk <flexdesk@local
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # A mail server that does not answer must not hold a worker (or, with eager tasks, a request) for long.
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+# A folder of incoming mail the every-minute mailbox poll also reads (channels.mailbox.dropfolder): each .eml
+# dropped there (or delivered to its Maildir new/) becomes a ticket or a reply. Empty: off (local.py sets one).
+FLEXDESK_MAIL_DROP_DIR = env("FLEXDESK_MAIL_DROP_DIR", default="")
 # The outbox (core.outbox): attempts before a message is "failed" (backoff 30 s doubling to hourly: about
 # 6 hours in all), and how long a "sending" claim may last before the sweep takes it back.
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=12)
@@ -189,10 +193,21 @@ OUTBOX_CLAIM_TIMEOUT = env.int("OUTBOX_CLAIM_TIMEOUT", default=300)
 OUTBOUND_WEBHOOKS_ALLOW_LOCAL = env.bool("OUTBOUND_WEBHOOKS_ALLOW_LOCAL", default=False)
 # Absolute links in e-mails (invitations, surveys, trial tasks).
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+# Inbound mail through Mailgun's route forward() (channels.mailbox.webhook, django-anymail): each POST is signed
+# with the webhook signing key (HMAC-SHA256 of timestamp + token); without a key the endpoint refuses every
+# request. WEBHOOK_SECRET ("user:password") adds HTTP basic auth in front, when the route URL carries it.
+ANYMAIL = {
+    "MAILGUN_WEBHOOK_SIGNING_KEY": env("MAILGUN_WEBHOOK_SIGNING_KEY", default=""),
+    "WEBHOOK_SECRET": env("ANYMAIL_WEBHOOK_SECRET", default=""),
+}
 
-# Celery: with no broker configured, tasks run eagerly in-process.
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="")
-CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+# Celery. Without CELERY_BROKER_URL, an embedded broker that needs no server: kombu's filesystem transport
+# on folders under var/celery (docs/adr/0004-embedded-broker.md); `make run` starts a worker and beat on it.
+# CELERY_BROKER_URL=redis://… uses Redis. Tasks run in the worker; in-process (eager) only when
+# CELERY_TASK_ALWAYS_EAGER is set (seed_demo's run in `make run`) and in tests.
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="") or "filesystem://localhost/"  # no server: the folders below
+CELERY_BROKER_FOLDER = Path(env("CELERY_BROKER_FOLDER", default=str(BASE_DIR / "var" / "celery")))
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
@@ -205,6 +220,15 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Publishing to a broker that is down must not hang a request: fail fast, the
 # database row stays the source of truth and a periodic job picks the work up.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    # One folder of message files that publishers write and the worker reads (config/celery.py creates it);
+    # the worker looks every half second, which also keeps its warm shutdown on Ctrl-C short.
+    CELERY_BROKER_TRANSPORT_OPTIONS |= {
+        "data_folder_in": str(CELERY_BROKER_FOLDER / "queue"),
+        "data_folder_out": str(CELERY_BROKER_FOLDER / "queue"),
+        "control_folder": str(CELERY_BROKER_FOLDER / "control"),
+        "polling_interval": 0.5,
+    }
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 

@@ -20,6 +20,8 @@ DEBUG = False
 SECRET_KEY = _required("DJANGO_SECRET_KEY")
 ALLOWED_HOSTS = _required("DJANGO_ALLOWED_HOSTS", env.list)
 VAULT_KEYS = _required("FLEXDESK_VAULT_KEYS", env.list)
+# The embedded filesystem broker serves one machine (`make run`); production's web, worker and beat share Redis.
+CELERY_BROKER_URL = _required("CELERY_BROKER_URL")
 # Never read from the environment: no one is exempt from two-factor sign-in in production.
 TWO_FACTOR_DEMO_EXEMPT = False
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="smtp+tls://localhost:587")

@@ -83,10 +83,11 @@ def payouts_mark_paid(*, payouts, paid_on: datetime.date, reference: str, marked
             payout.payout_method = details[payout.freelancer_id].summary  # what it was actually paid to
         payout.save(update_fields=["status", "paid_on", "payment_reference", "payout_method", "updated_at"])
         audit_record(actor=marked_by, verb="payout.paid", target=payout, reference=reference)
+    from core.tasks import delay_after_commit
     from payments.tasks import payout_statement_send_task
 
     for payout in rows:
-        payout_statement_send_task.delay_on_commit(payout.pk)
+        delay_after_commit(payout_statement_send_task, payout.pk)
     for period_id in {p.period_id for p in rows}:
         pay_period_settle_if_paid(period_id=period_id)
     return len(rows)

@@ -114,9 +114,10 @@ def payout_run_start(
     elif run.status != PayoutRun.Status.COMPLETED:
         audit_record(actor=triggered_by, verb="payout_run.resumed", target=run)
     if enqueue and run.status != PayoutRun.Status.COMPLETED:
+        from core.tasks import delay_after_commit
         from payments.tasks import payout_run_execute_task
 
-        payout_run_execute_task.delay_on_commit(run.pk)
+        delay_after_commit(payout_run_execute_task, run.pk)
     return run
 
 

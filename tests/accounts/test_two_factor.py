@@ -287,5 +287,5 @@ def test_the_demo_exemption_is_on_only_in_local_settings():
     assert _setting_in(
         "config.settings.production", TWO_FACTOR_DEMO_EXEMPT="true",
         DJANGO_SECRET_KEY="a-long-random-production-secret-" + "x9" * 30, DJANGO_ALLOWED_HOSTS="flexdesk.example.com",
-        FLEXDESK_VAULT_KEYS="b9GFvleSUT9MgUklqTJ6VVIim9d8lleys7Wvd2Fqduw=",
+        FLEXDESK_VAULT_KEYS="b9GFvleSUT9MgUklqTJ6VVIim9d8lleys7Wvd2Fqduw=", CELERY_BROKER_URL="redis://127.0.0.1:6379/0",
     ) == "False True"  # the environment cannot turn it on in production

@@ -41,6 +41,16 @@ def test_production_refuses_to_start_without_secret_key():
     assert "DJANGO_SECRET_KEY" in result.stderr
 
 
+def test_production_refuses_to_start_without_a_broker():
+    """The embedded filesystem broker is one machine's (`make run`): production's processes must share Redis."""
+    result = _run_manage(
+        "check", DJANGO_SETTINGS_MODULE="config.settings.production", DJANGO_SECRET_KEY="k" * 60,
+        DJANGO_ALLOWED_HOSTS="x.example.com", FLEXDESK_VAULT_KEYS="a", CELERY_BROKER_URL="",
+    )
+    assert result.returncode != 0
+    assert "CELERY_BROKER_URL" in result.stderr
+
+
 def test_production_refuses_to_start_without_allowed_hosts():
     result = _run_manage(
         "check", DJANGO_SETTINGS_MODULE="config.settings.production", DJANGO_SECRET_KEY="k" * 60,
@@ -56,7 +66,7 @@ def test_check_deploy_is_clean_under_production_settings():
         DJANGO_SETTINGS_MODULE="config.settings.production",
         DJANGO_SECRET_KEY="a-long-random-production-secret-" + "x9" * 30,
         DJANGO_ALLOWED_HOSTS="flexdesk.example.com",
-        FLEXDESK_VAULT_KEYS="b9GFvleSUT9MgUklqTJ6VVIim9d8lleys7Wvd2Fqduw=",
+        FLEXDESK_VAULT_KEYS="b9GFvleSUT9MgUklqTJ6VVIim9d8lleys7Wvd2Fqduw=", CELERY_BROKER_URL="redis://127.0.0.1:6379/0",
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout

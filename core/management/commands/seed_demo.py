@@ -22,10 +22,18 @@ class Command(BaseCommand):
         context: dict = {"stdout": self.stdout}
         # Demo people have made-up addresses: whatever the seeding would e-mail (invitations, contract
         # notices) is dropped, and Celery runs in-process so nothing waits for a worker.
-        with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"), transaction.atomic():
-            for app, module in app_modules("demo"):
-                module.seed(context)
-                self.stdout.write(f"  seeded {app}")
-        self.stdout.write(self.style.SUCCESS("Demo data ready. Log in at http://127.0.0.1:8000/ with password 'demo':"))
+        from config.celery import app as celery_app
+
+        eager = celery_app.conf.task_always_eager
+        celery_app.conf.task_always_eager = True  # nothing seeding enqueues reaches a worker (its e-mails would go)
+        try:
+            with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"), transaction.atomic():
+                for app, module in app_modules("demo"):
+                    module.seed(context)
+                    self.stdout.write(f"  seeded {app}")
+        finally:
+            celery_app.conf.task_always_eager = eager
+        self.stdout.write(self.style.SUCCESS(f"Demo data ready. Log in at {settings.SITE_URL.rstrip('/')}/ with "
+                                             "password 'demo':"))
         for email, what in context.get("logins", []):
             self.stdout.write(f"  {email:<28} {what}")
