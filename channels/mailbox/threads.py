@@ -36,6 +36,16 @@ def mail_thread_for(ticket: Ticket) -> MailThread:
         return MailThread.objects.get(ticket=ticket)
 
 
+def mail_thread_start(*, ticket: Ticket, message_id: str) -> MailThread:
+    """A ticket the customer's e-mail just opened: its thread and first Message-ID, two plain inserts (the
+    ticket is new, so neither can exist yet; this runs once per inbound e-mail)."""
+    thread = MailThread.objects.create(ticket=ticket, program_id=ticket.program_id, token=thread_token_new())
+    if message_id:
+        MailMessageRef.objects.create(program_id=ticket.program_id, ticket=ticket, message_id=message_id[:255],
+                                      direction=MailMessageRef.Direction.IN)
+    return thread
+
+
 def token_from_address(connection: MailboxConnection, address: str) -> str | None:
     """The token of support+<token>@domain when `address` is the connection's support address plus a tag."""
     local, _, domain = (address or "").strip().lower().partition("@")
