@@ -54,12 +54,19 @@ def _zendesk_connections(program_ids) -> dict:
         program_id__in=list(program_ids), program__channel_setting__kind=ProgramChannel.Kind.ZENDESK)}
 
 
-def reply_destination(*, program) -> ReplyDestination | None:
+def reply_destination(*, program, ticket=None) -> ReplyDestination | None:
+    """Where the program's replies go (one query): Zendesk, the requester's inbox, or None (API only)."""
+    from channels.mailbox.outbound import mailbox_destination
     from channels.models import ProgramChannel
 
-    if ProgramChannel.objects.filter(program=program, kind=ProgramChannel.Kind.ZENDESK).exists():
+    channel = (ProgramChannel.objects.filter(program=program).exclude(kind=ProgramChannel.Kind.API)
+               .select_related("program__mailbox_connection").first())
+    if channel is None:
+        return None
+    if channel.kind == ProgramChannel.Kind.ZENDESK:
         return ZENDESK_DESTINATION
-    return None
+    connection = getattr(channel.program, "mailbox_connection", None)
+    return mailbox_destination(connection=connection, ticket=ticket) if connection is not None else None
 
 
 def ticket_events_deliver(*, events: list[TicketEvent]) -> None:

@@ -47,9 +47,10 @@ def zendesk_people_table(*, program) -> list[PersonRow]:
 # --- was the answer delivered? ----------------------------------------------------------------------------
 
 # The outbox kinds that carry a reply to the customer (channels.outbound writes them, about the reply row).
-# The shared mailbox adds its reply kind here. Outbound webhooks (ticket.replied) are not among them: for an
-# API-only program the other system takes the reply through the API, so a recorded reply counts as delivered.
-REPLY_DELIVERY_KINDS = ("zendesk.reply",)
+# The shared mailbox's e-mailed replies are among them (and a bounce makes one failed afterwards). Outbound
+# webhooks (ticket.replied) are not: for an API-only program the other system takes the reply through the API,
+# so a recorded reply counts as delivered.
+REPLY_DELIVERY_KINDS = ("zendesk.reply", "mailbox.reply")
 
 
 def tickets_with_answer_delivered(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:

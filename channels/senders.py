@@ -10,11 +10,19 @@ if the update is there, it was delivered and is not posted again.
 
 from __future__ import annotations
 
+from channels.mailbox import outbound as mailbox_outbound
 from channels.models import ZendeskConnection, ZendeskSentComment
 from channels.webhooks.delivery import webhook_post_send
 from channels.zendesk.client import ZendeskClient
 from core.models import OutboxMessage
-from core.outbox import DeliveryError, email_enqueue, register_delivery_listener, register_sender
+from core.outbox import (
+    DeliveryError,
+    email_enqueue,
+    email_send,
+    register_delivery_listener,
+    register_email_connection,
+    register_sender,
+)
 from queues.models import TicketMessage
 
 METADATA_KEY = "flexdesk_outbox_id"
@@ -67,6 +75,11 @@ def zendesk_ticket_update_send(message: OutboxMessage) -> dict:
 
 register_sender("webhook.post", label="Webhook")(webhook_post_send)  # channels.webhooks: outbound webhooks
 
+# The shared mailbox (channels.mailbox.outbound): a reply is an ordinary e-mail, sent through the program's own
+# SMTP server ("mailbox:<program id>") when it has one.
+register_sender("mailbox.reply", label="Shared mailbox: reply")(email_send)
+register_email_connection(mailbox_outbound.CONNECTION_PREFIX, mailbox_outbound.smtp_connection)
+
 for _kind, _label in [("zendesk.assign", "Zendesk: assignment"), ("zendesk.reply", "Zendesk: public reply"),
                       ("zendesk.note", "Zendesk: internal note"), ("zendesk.escalate", "Zendesk: escalation"),
                       ("zendesk.status", "Zendesk: status")]:
@@ -75,21 +88,46 @@ for _kind, _label in [("zendesk.assign", "Zendesk: assignment"), ("zendesk.reply
 
 @register_delivery_listener("queues.ticketmessage")
 def reply_delivery_failed(outbox_message: OutboxMessage) -> None:
-    """A reply that did not reach the customer, for good: its author is told (the ticket page shows it too)."""
-    if outbox_message.status != OutboxMessage.Status.FAILED or outbox_message.kind != "zendesk.reply":
+    """A reply that did not reach the customer, for good (Zendesk refused it; the mail server refused it, or it
+    bounced later): its author, and for an e-mail the ticket's current holder too, are told (the ticket page
+    shows it as well). One e-mail per person and failure, however often the listener is called."""
+    if outbox_message.status != OutboxMessage.Status.FAILED or outbox_message.kind not in FAILURE_WORDING:
         return
-    reply = TicketMessage.objects.select_related("author", "ticket").filter(pk=outbox_message.subject_id).first()
-    if reply is None or reply.author is None or not reply.author.email:
+    reply = (TicketMessage.objects.select_related("author", "ticket__assignee__user", "ticket__inhouse_assignee")
+             .filter(pk=outbox_message.subject_id).first())
+    if reply is None:
         return
     from django.conf import settings
     from django.urls import reverse
 
-    link = settings.SITE_URL.rstrip("/") + reverse("queues:portal_ticket", kwargs={"pk": reply.ticket_id})
-    email_enqueue(
-        to=[reply.author.email], program_id=outbox_message.program_id,  # not about=reply: its state is the delivery's
-        subject=f"Your reply on ticket #{reply.ticket_id} did not reach the customer",
-        body=(f"Your reply on “{reply.ticket.subject}” could not be delivered to Zendesk:\n\n"
-              f"{outbox_message.last_error}\n\nA manager can retry it from the program's deliveries page; "
-              f"the ticket: {link}\n"),
-        dedupe_key=f"zendesk-reply-failed:{outbox_message.pk}:{outbox_message.attempts}",
-    )
+    ticket, author = reply.ticket, reply.author
+    channel, key = FAILURE_WORDING[outbox_message.kind]
+    people = [author]
+    if outbox_message.kind == "mailbox.reply":  # the person now answering the customer must know they did not get it
+        people += [ticket.assignee.user if ticket.assignee_id else None, ticket.inhouse_assignee]
+    told = set()
+    site = settings.SITE_URL.rstrip("/")
+    for person in people:
+        if person is None or not person.email or person.pk in told:
+            continue
+        told.add(person.pk)
+        page = "queues:manage_ticket" if person.is_inhouse else "queues:portal_ticket"
+        link = site + reverse(page, kwargs={"pk": ticket.pk})
+        is_author = author is not None and person.pk == author.pk
+        opening = "Your reply" if is_author else f"The reply by {author or 'Flexdesk'}"
+        email_enqueue(
+            to=[person.email], program_id=outbox_message.program_id,  # not about=reply: its state is the delivery's
+            subject=(f"Your reply on ticket #{ticket.pk} did not reach the customer" if is_author
+                     else f"A reply on your ticket #{ticket.pk} did not reach the customer"),
+            body=(f"{opening} on “{ticket.subject}” "
+                  f"could not be delivered {channel}:\n\n{outbox_message.last_error}\n\n"
+                  f"A manager can retry it from the program's deliveries page; the ticket: {link}\n"),
+            dedupe_key=f"{key}:{outbox_message.pk}:{outbox_message.attempts}" + ("" if is_author else f":{person.pk}"),
+        )
+
+
+# A reply kind's failure, told: "could not be delivered <channel>", and its dedupe key's prefix.
+FAILURE_WORDING = {
+    "zendesk.reply": ("to Zendesk", "zendesk-reply-failed"),
+    "mailbox.reply": ("to the customer by e-mail", "mailbox-reply-failed"),
+}

@@ -11,9 +11,21 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class ReplyDestination:
-    name: str  # "Zendesk": shown beside each reply's delivery state ("delivered to Zendesk 12:04")
+    name: str  # "Zendesk": where a reply is on its way to ("Reply saved; it is on its way to Zendesk")
     reply_help: str  # under the reply box
     note_help: str = "Only the team sees internal notes."
+    # Beside each reply's delivery state: "E-mailed 12:04" / "Queued to be e-mailed"; blank: "Delivered to
+    # <name> 12:04" / "Queued for <name>".
+    delivered_label: str = ""
+    queued_label: str = ""
+
+    @property
+    def delivered_text(self) -> str:
+        return self.delivered_label or f"Delivered to {self.name or 'the helpdesk'}"
+
+    @property
+    def queued_text(self) -> str:
+        return self.queued_label or f"Queued for {self.name or 'the helpdesk'}"
 
 
 API_ONLY = ReplyDestination(
@@ -23,11 +35,12 @@ _provider: Callable[..., ReplyDestination | None] | None = None
 
 
 def register_reply_destination(provider: Callable[..., ReplyDestination | None]) -> None:
-    """provider(*, program) -> ReplyDestination, or None for "API only"."""
+    """provider(*, program, ticket=None) -> ReplyDestination, or None for "API only" (with the ticket the help
+    can name its requester: "E-mailed to nora@example.com from support@…")."""
     global _provider
     _provider = provider
 
 
-def reply_destination(*, program) -> ReplyDestination:
-    found = _provider(program=program) if _provider is not None else None
+def reply_destination(*, program, ticket=None) -> ReplyDestination:
+    found = _provider(program=program, ticket=ticket) if _provider is not None else None
     return found or API_ONLY
