@@ -26,3 +26,14 @@ def zendesk_backfill_task(connection_id: int) -> dict | str:
                                             connection_id, exc.reason)
         return exc.reason
     return found.__dict__ if found is not None else "nothing to do"
+
+
+@shared_task
+def mailbox_poll_task() -> dict:
+    """Read every shared mailbox's new mail (IMAP) and the local drop folder (safe to run twice: a lease per
+    mailbox, the last UID read, and files moved once read)."""
+    from channels.mailbox.dropfolder import dropfolder_read
+    from channels.mailbox.imap import mailbox_poll_all
+
+    return {"imap": {slug: result.__dict__ for slug, result in mailbox_poll_all().items()},
+            "drop": dropfolder_read().__dict__}

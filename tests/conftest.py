@@ -3,6 +3,7 @@ import os
 import pytest
 from django.db import connection
 
+from tests.imapserver import imap_server, imap_server_session  # noqa: F401 — the real IMAP server (dovecot)
 from tests.mailserver import smtp_server  # noqa: F401 — the real SMTP server fixture, for every test folder
 
 
