@@ -10,8 +10,9 @@ class ZendeskSettingsForm(forms.Form):
 
     channel_kind = forms.ChoiceField(
         label="Where the program's customer conversations live", choices=ProgramChannel.Kind.choices,
-        help_text="Zendesk: replies, assignments and status go to Zendesk. API only: another system reads them "
-                  "through /api/v1/.")
+        help_text="Zendesk: replies, assignments and status go to Zendesk. Shared mailbox: customers e-mail the "
+                  "support address and get the replies as e-mail (set up on the shared mailbox page). API only: "
+                  "another system reads them through /api/v1/.")
     subdomain = forms.CharField(max_length=63, required=False, validators=[SUBDOMAIN],
                                 help_text="acme for https://acme.zendesk.com.")
     base_url = forms.URLField(required=False, label="Base URL", assume_scheme="https",

@@ -12,6 +12,7 @@ from accounts.mixins import AgentAccess
 from channels import selectors, services
 from channels.errors import ChannelError
 from channels.forms import ZendeskSettingsForm
+from channels.models import MailboxConnection, ProgramChannel
 from channels.zendesk.inbound import SUBSCRIBED_EVENTS
 from core.forms import add_error_to_form
 from programs.mixins import ProgramAccessMixin
@@ -39,6 +40,7 @@ class ZendeskSettingsView(ProgramAccessMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         context["form"] = form or ZendeskSettingsForm(initial=self.initial())
         context["connection"] = services.zendesk_connection_for(self.program)
+        context["mailbox"] = MailboxConnection.objects.filter(program=self.program).only("support_address").first()
         context["people"] = selectors.zendesk_people_table(program=self.program)
         context["unmatched"] = sum(1 for row in context["people"] if not row.matched)
         context["webhook_url"] = self.request.build_absolute_uri(
@@ -52,6 +54,11 @@ class ZendeskSettingsView(ProgramAccessMixin, TemplateView):
         here = reverse("channels:zendesk", kwargs={"program_slug": self.program.slug})
         if action == "save":
             form = ZendeskSettingsForm(request.POST, initial=self.initial())
+            if (form.is_valid() and form.cleaned_data["channel_kind"] == ProgramChannel.Kind.EMAIL
+                    and not MailboxConnection.objects.filter(program=self.program).exists()):
+                # The shared mailbox is set up on its own page, and saving it there makes it the channel.
+                messages.info(request, "Set up the shared mailbox here; saving it makes it the program's channel.")
+                return redirect("channels:mailbox", program_slug=self.program.slug)
             if form.is_valid():
                 try:
                     services.zendesk_connection_save(program=self.program, actor=request.user, **form.cleaned_data)

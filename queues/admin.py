@@ -5,6 +5,7 @@ from queues.models import (
     AvailabilitySlot,
     QueueSettings,
     Ticket,
+    TicketAttachment,
     TicketEvent,
     TicketMessage,
 )
@@ -55,6 +56,22 @@ class TicketMessageAdmin(admin.ModelAdmin):
     search_fields = ["=ticket__id", "body"]
     raw_id_fields = ["ticket", "author"]
     show_full_result_count = False
+
+
+@admin.register(TicketAttachment)
+class TicketAttachmentAdmin(admin.ModelAdmin):
+    """A customer's file as it arrived (checked by content): looked at here, never replaced. The ticket pages
+    serve it, to the people who may see the ticket."""
+
+    list_display = ["ticket", "filename", "content_type", "size", "message", "created_at"]
+    search_fields = ["=ticket__id", "filename"]
+    list_filter = ["content_type"]
+    raw_id_fields = ["ticket", "message"]
+    readonly_fields = ["ticket", "message", "file", "filename", "content_type", "size", "created_at"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False  # files arrive with the customer's e-mail, checked by content on the way in
 
 
 @admin.register(TicketEvent)

@@ -31,6 +31,7 @@ from queues.models import (
     AvailabilitySlot,
     QueueSettings,
     Ticket,
+    TicketAttachment,
     TicketEvent,
     TicketMessage,
 )
@@ -283,6 +284,20 @@ def ticket_thread(*, ticket: Ticket, include_notes: bool = True) -> list:
         message.ticket = ticket
         message.delivery = deliveries.get(message.pk)
     return messages
+
+
+def ticket_attachment_list(*, ticket: Ticket) -> list[TicketAttachment]:
+    """The files the customer sent with the ticket and its later messages, oldest first (one query; each knows
+    its message's time through message_created_at)."""
+    return list(TicketAttachment.objects.filter(ticket=ticket).annotate(message_created_at=F("message__created_at"))
+                .order_by("created_at", "id"))
+
+
+def ticket_attachment_get(*, ticket: Ticket, pk) -> TicketAttachment | None:
+    """One attachment of a ticket the caller already found in the user's scope (anything else is not found)."""
+    if not 0 < int(pk) <= MAX_ID:
+        return None
+    return _first(TicketAttachment.objects.filter(ticket=ticket, pk=pk))
 
 
 def ticket_timeline(*, ticket: Ticket) -> list:

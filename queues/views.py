@@ -4,7 +4,7 @@ import datetime
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import FileResponse, Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -20,7 +20,7 @@ from programs.mixins import ProgramAccessMixin
 from programs.models import BehindTheScenes
 from queues import forms, selectors, services
 from queues.destinations import reply_destination
-from queues.models import AvailabilityChange, AvailabilitySlot, QueueSettings, Ticket
+from queues.models import AvailabilityChange, AvailabilitySlot, QueueSettings, Ticket, TicketAttachment
 from queues.services.csv_import import decode_upload, ticket_csv_import, ticket_csv_preview
 
 # --- shared ticket page machinery ---------------------------------------------------------------------------
@@ -30,6 +30,7 @@ class TicketPageMixin:
     """Renders a ticket page with its forms; POST dispatches to one action (`action` URL kwarg)."""
 
     template_name = ""
+    ticket_url_name = ""  # the page's URL name; its attachments are under <that URL>attachments/<id>/
     actions: dict = {}
 
     def get_ticket(self) -> Ticket:
@@ -57,8 +58,11 @@ class TicketPageMixin:
             if ticket.escalation_reason else "",
             # Where replies go (the program's channel says it: "Sent to the customer as your public comment in
             # Zendesk"), and where a failed delivery is retried.
-            "reply_destination": reply_destination(program=ticket.program),
+            "reply_destination": reply_destination(program=ticket.program, ticket=ticket),
             "delivery_retry_url": self.delivery_retry_url(),
+            # The customer's files, downloaded through this page's own access check (attachment_url + id + "/").
+            "attachments": selectors.ticket_attachment_list(ticket=ticket),
+            "attachment_url": reverse(self.ticket_url_name, kwargs={"pk": ticket.pk}) + "attachments/",
             **self.forms(),
         }
         context.update(form_overrides or {})
@@ -68,7 +72,7 @@ class TicketPageMixin:
         return ""
 
     def reply_done(self) -> str:
-        destination = reply_destination(program=self.ticket.program)
+        destination = reply_destination(program=self.ticket.program, ticket=self.ticket)
         if destination.name:
             return f"Reply saved; it is on its way to {destination.name} (its state shows under it)."
         return "Reply recorded."
@@ -129,6 +133,7 @@ class MyQueueView(FreelancerRequiredMixin, ListView):
 
 class PortalTicketView(FreelancerRequiredMixin, TicketPageMixin, View):
     template_name = "queues/portal_ticket.html"
+    ticket_url_name = "queues:portal_ticket"
 
     def get_ticket(self):
         return selectors.ticket_get_for_freelancer(freelancer=self.freelancer, pk=self.kwargs["pk"])
@@ -167,6 +172,39 @@ class PortalTicketView(FreelancerRequiredMixin, TicketPageMixin, View):
         if action in ("solve", "escalate"):
             return reverse("queues:my_queue")
         return reverse("queues:portal_ticket", kwargs={"pk": self.ticket.pk})
+
+
+def attachment_response(attachment) -> FileResponse:
+    """A customer's file, always as a download with the type it was stored with, never rendered inline nor
+    sniffed into something else (it came from outside: an e-mail attachment)."""
+    try:
+        handle = attachment.file.open("rb")
+    except (FileNotFoundError, OSError) as exc:
+        raise Http404("The file is missing.") from exc
+    response = FileResponse(handle, as_attachment=True, filename=attachment.filename or f"attachment-{attachment.pk}",
+                            content_type=attachment.content_type or "application/octet-stream")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    return response
+
+
+class TicketAttachmentMixin:
+    """GET one attachment of the ticket the page's own scope finds (get_ticket); anything else is a 404."""
+
+    def get(self, request, *args, **kwargs):
+        attachment = selectors.ticket_attachment_get(ticket=self.ticket, pk=kwargs["attachment_pk"])
+        if attachment is None:
+            raise not_found_in_scope(request, TicketAttachment, pk=kwargs["attachment_pk"],
+                                     message="No such attachment.")
+        return attachment_response(attachment)
+
+    def post(self, request, *args, **kwargs):
+        return HttpResponseNotAllowed(["GET", "HEAD"])
+
+
+class PortalTicketAttachmentView(TicketAttachmentMixin, PortalTicketView):
+    """The freelancer who holds the ticket downloads its files; anyone else: 404."""
 
 
 class AvailabilityView(FreelancerRequiredMixin, TemplateView):
@@ -322,6 +360,7 @@ class TicketSearchView(ManagerTicketListView):
 class ManageTicketView(ManageAccessMixin, TicketPageMixin, View):
     agent_access = AgentAccess.WORK  # in-house agents work tickets like managers: reply, assign, send back
     template_name = "queues/manage_ticket.html"
+    ticket_url_name = "queues:manage_ticket"
 
     def get_ticket(self):
         return selectors.ticket_get_for_manager(user=self.request.user, pk=self.kwargs["pk"])
@@ -389,6 +428,12 @@ class ManageTicketView(ManageAccessMixin, TicketPageMixin, View):
 
     def after_action_url(self, action):
         return reverse("queues:manage_ticket", kwargs={"pk": self.ticket.pk})
+
+
+class ManageTicketAttachmentView(TicketAttachmentMixin, ManageTicketView):
+    """The program's team downloads a ticket's files (agents too: they read and work its tickets)."""
+
+    agent_access = AgentAccess.READ
 
 
 # --- manage: per program -------------------------------------------------------------------------------------

@@ -13,6 +13,8 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 from django.utils.timesince import TIME_STRINGS, timesince
 
+from core.text import reply_fold
+from queues.destinations import ReplyDestination
 from queues.models import Ticket, TicketEvent
 
 register = template.Library()
@@ -153,13 +155,16 @@ def form_fields(form) -> SafeString:
 # list pages' time. Every interpolated value is a literal of this module, a number, or passes through escape().
 
 
-def _delivery_html(delivery, *, destination: str, retry_url: str, zone) -> str:
-    """Where a reply or note stands on its way to the helpdesk (its newest outbox message)."""
+def _delivery_html(delivery, *, destination, retry_url: str, zone) -> str:
+    """Where a reply or note stands on its way to the customer (its newest outbox message). `destination` is the
+    program's ReplyDestination ("E-mailed 12:04", "Delivered to Zendesk 12:04") or just its name."""
     if delivery is None:
         return ""
-    where = escape(destination or "the helpdesk")
+    if not isinstance(destination, ReplyDestination):
+        destination = ReplyDestination(name=str(destination or ""), reply_help="")
     if delivery.status == "sent":
-        return f'<div class="small text-success mt-1">Delivered to {where} {_local(delivery.sent_at, "%H:%M", zone)}</div>'
+        return (f'<div class="small text-success mt-1">{escape(destination.delivered_text)} '
+                f'{_local(delivery.sent_at, "%H:%M", zone)}</div>')
     if delivery.status == "failed":
         retry = (f' <a class="btn btn-sm btn-outline-danger py-0" href="{escape(retry_url)}">Retry</a>' if retry_url
                  else " The customer has not received it; a manager can retry it.")
@@ -168,11 +173,29 @@ def _delivery_html(delivery, *, destination: str, retry_url: str, zone) -> str:
     if delivery.status == "cancelled":
         return '<div class="small text-muted mt-1">Not delivered (cancelled)</div>'
     waiting = f" (retrying: {escape(delivery.last_error)})" if delivery.last_error else ""
-    return f'<div class="small text-muted mt-1">Queued for {where}{waiting}</div>'
+    return f'<div class="small text-muted mt-1">{escape(destination.queued_text)}{waiting}</div>'
+
+
+def _body_html(text: str, *, fold: bool, css: str = "prewrap mt-1") -> str:
+    """A message's text; a customer's e-mail with its quoted history and signature folded into a native
+    <details> (kept, one click away; no script, no style)."""
+    visible, folded = reply_fold(text) if fold else (text, "")
+    html = f'<div class="{css}">{escape(visible)}</div>'
+    if folded:
+        html += ('<details class="mail-quoted small mt-1"><summary class="text-muted">Show quoted text</summary>'
+                 f'<div class="prewrap text-muted border-start ps-2 mt-1">{escape(folded)}</div></details>')
+    return html
 
 
 @register.simple_tag
-def ticket_thread(thread, destination: str = "", retry_url: str = "") -> SafeString:
+def ticket_body(ticket) -> SafeString:
+    """The ticket's first message; from the shared mailbox, with the quoted history folded (as the thread's
+    customer messages are)."""
+    return mark_safe(_body_html(ticket.body, fold=ticket.source == Ticket.Source.EMAIL, css="prewrap mt-2"))  # noqa: S308
+
+
+@register.simple_tag
+def ticket_thread(thread, destination="", retry_url: str = "") -> SafeString:
     """The ticket's replies, internal notes and the customer's later messages (oldest first); a reply or note
     that goes to the helpdesk shows its delivery state (`message.delivery`, set by the selector)."""
     zone = timezone.get_current_timezone()
@@ -190,7 +213,7 @@ def ticket_thread(thread, destination: str = "", retry_url: str = "") -> SafeStr
             f'<div class="card mb-2 {css}"><div class="card-body py-2"><div class="d-flex justify-content-between small '
             f'text-muted"><span><strong>{kind}</strong> · {escape(str(who))}</span>'
             f"<span>{_local(message.created_at, zone=zone)}</span></div>"
-            f'<div class="prewrap mt-1">{escape(message.body)}</div>'
+            f"{_body_html(message.body, fold=message.kind == 'customer')}"
             f"{_delivery_html(getattr(message, 'delivery', None), destination=destination, retry_url=retry_url, zone=zone)}"
             "</div></div>"
         )
