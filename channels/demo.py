@@ -27,7 +27,8 @@ from channels.models import (
     ZendeskUserMap,
 )
 from core.models import OutboxMessage
-from queues.models import Ticket, TicketAttachment, TicketEvent, TicketMessage
+from queues.availability import availability_intervals
+from queues.models import AvailabilitySlot, Ticket, TicketAttachment, TicketEvent, TicketMessage
 from queues.services import ticket_intake
 from queues.services.common import refresh_next_due
 
@@ -58,11 +59,13 @@ def seed(context):
         ZendeskUserMap.objects.get_or_create(program=acme, user=user, defaults={
             "zendesk_user_id": zendesk_id, "zendesk_name": name, "matched_at": now, "checked_at": now})
     reply_type = ContentType.objects.get_for_model(TicketMessage)
+    # Acme works weekends: its three tickets came in and were answered during Nora's last weekend shift.
+    weekend = _on_shift_until(freelancer, program=acme, span=datetime.timedelta(hours=3, minutes=10), now=now)
     for number, (external_id, subject, body, state, error) in enumerate(TICKETS):
         # Taken in without routing: the rows below are the history, and seeding sends nothing.
         ticket, new = ticket_intake(program=acme, external_id=external_id, subject=subject, body=body,
                                     requester_email=f"customer{number + 1}@example.test", source=Ticket.Source.ZENDESK,
-                                    created_at=now - datetime.timedelta(hours=3 - number), route=False)
+                                    created_at=weekend - datetime.timedelta(hours=3 - number), route=False)
         if not new:
             continue
         replied_at = ticket.created_at + datetime.timedelta(minutes=20)
@@ -231,6 +234,19 @@ def _emailed_reply(program, ticket, *, author, body, at, key, state, error=""):
     return reply, message_id
 
 
+def _on_shift_until(freelancer, *, program, span: datetime.timedelta, now: datetime.datetime) -> datetime.datetime:
+    """The latest moment, at most `now`, that ends `span` of the freelancer's shift for the program: the story's
+    replies are written while its freelancer is really on shift (the rota is the queues demo's)."""
+    slots = list(AvailabilitySlot.objects.filter(freelancer=freelancer))
+    intervals = availability_intervals(zone=freelancer.zone, slots=slots, changes=[], program_id=program.pk,
+                                       start=now - datetime.timedelta(days=8), end=now)
+    for start, end in reversed(intervals):
+        end = min(end, now)
+        if end - start >= span:
+            return end
+    return now
+
+
 def _seed_mailbox(context):
     demo, freelancers = context["program"], context["freelancers"]
     ProgramChannel.objects.update_or_create(program=demo, defaults={"kind": ProgramChannel.Kind.EMAIL})
@@ -240,7 +256,8 @@ def _seed_mailbox(context):
     ana, marta, sofia = freelancers[0], freelancers[1], freelancers[3]
 
     # 1. A parcel marked delivered: Ana answers by e-mail, Jane's answer comes back to the same ticket.
-    created = now - datetime.timedelta(hours=5)
+    created = _on_shift_until(ana, program=demo, span=datetime.timedelta(minutes=30), now=now) - datetime.timedelta(
+        minutes=25)
     parcel, new = _email_ticket(demo, key="jane-parcel", subject="Parcel says delivered but it's not here",
                                 body=PARCEL_BODY, email="jane.doe@example.com", name="Jane Doe", created_at=created,
                                 freelancer=ana, status=Ticket.Status.OPEN)
@@ -266,7 +283,8 @@ def _seed_mailbox(context):
                  outcome=InboundEmail.Outcome.REPLY, ticket=parcel, ticket_message=answer)
 
     # 2. A cracked mug, with the customer's photo attached; waiting for Sofía's answer.
-    created = now - datetime.timedelta(minutes=35)
+    created = _on_shift_until(sofia, program=demo, span=datetime.timedelta(minutes=40), now=now) - datetime.timedelta(
+        minutes=35)
     mug, new = _email_ticket(demo, key="priya-mug", subject="One of my mugs arrived cracked", body=MUG_BODY,
                              email="priya.raman@example.org", name="Priya Raman", created_at=created,
                              freelancer=sofia, status=Ticket.Status.OPEN)
@@ -278,7 +296,8 @@ def _seed_mailbox(context):
         attachment.save()
 
     # 3. An address change: Marta's e-mailed answer bounced (the customer mistyped his address).
-    created = now - datetime.timedelta(hours=3)
+    created = _on_shift_until(marta, program=demo, span=datetime.timedelta(minutes=20), now=now) - datetime.timedelta(
+        minutes=17)
     moved, new = _email_ticket(demo, key="tom-address", subject="Change delivery address for order #48402",
                                body=ADDRESS_BODY, email="tom.baker@exampel.com", name="Tom Baker",
                                created_at=created, freelancer=marta, status=Ticket.Status.PENDING)

@@ -25,18 +25,13 @@ from payments.services import (
     program_today,
     time_entry_send_back,
 )
+from queues.demo import ACME_SHIFTS, SHIFTS, shift_hours_by_weekday
 
 PAID_PERIODS = 4
-# hours per weekday (Mon..Sun) by freelancer number in Demo Support
-PATTERNS = {
-    1: [4, 4, 4.5, 4, 3.5, 0, 0],
-    2: [5, 5, 5, 5, 5, 0, 0],
-    3: [4, 4, 4, 4, 4, 0, 0],
-    4: [6, 6, 6, 6, 6, 0, 0],
-    5: [4, 4.25, 4, 3.75, 4, 0, 0],
-    6: [3, 3, 3, 3, 3, 0, 0],
-}
-ACME_PATTERN = [0, 0, 0, 0, 0, 8, 8]  # weekend cover
+# Hours per weekday (Mon..Sun) by freelancer number in Demo Support: each logs the shifts of the rota (queues/demo.py),
+# so time sheets, the rota and the contract's hours tell the same week.
+PATTERNS = {number: shift_hours_by_weekday(shifts) for number, shifts in SHIFTS.items()}
+ACME_PATTERN = shift_hours_by_weekday(ACME_SHIFTS)  # weekend cover
 
 # Payout details by freelancer number (the Acme freelancer is "acme"); valid IBANs and BICs.
 PAYOUT_DETAILS = {
@@ -148,7 +143,7 @@ def seed(context):
     sent_back = TimeEntry.objects.filter(period=current, freelancer=sofia).order_by("date").first()
     if sent_back is not None:
         time_entry_send_back(entry=sent_back, sent_back_by=manager,
-                             comment="6 h with only 9 solved tickets: which tickets were these?")
+                             comment="Fewer solved tickets than usual for this shift: which tickets were these?")
 
     _marta_changes_bank(context)
 

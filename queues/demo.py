@@ -1,5 +1,7 @@
-"""Demo queues: SLA settings, shifts (several freelancers on shift at any hour), ticket types and a few hundred
-tickets over the last four weeks. Idempotent: settings and slots are looked up, tickets are made once.
+"""Demo queues: SLA settings, the rota (SHIFTS: each freelancer's contract hours, covering 07:00–23:00 New York
+time), ticket types and the last 30 days of tickets: as many tier-1 tickets a week as the worksheet plans, each
+routed to someone who fits and is on shift (or waiting for the next shift). Acme's come only at weekends.
+Idempotent: settings and slots are looked up, tickets are made once.
 
 New API tickets route at once: `manage.py issue_api_token manager@demo.test`, then POST /api/v1/tickets/.
 """
@@ -27,18 +29,44 @@ DEMO_TYPES = [
 ACME_TYPES = [("delivery", "Delivery question", 1, True, []), ("invoice", "Invoice copy", 1, True, ["billing"])]
 KEYWORDS = ["chargeback", "lawyer"]
 
-# freelancer number → weekly hours in their own time zone: (weekdays, start, end); end 00:00 = midnight
-# Eight-hour days in each freelancer's own time zone, staggered so that somebody is on shift at every hour
-# (UTC coverage: Ana 00–08, Marta 06–14, James 08–16, Claire 11–19, Lucas 17–01, Sofía 21–05; one or two
-# people at most hours, three at the hand-overs). Thin hours show on the coverage grid.
+# The rota: each freelancer's weekly shifts in their own time zone, as many hours as their contract (contracts/demo.py
+# DEMO_TERMS) and no more. Together they cover Demo Support's window, 07:00–23:00 New York time every day (the
+# candidate profile's "shifts between 07:00 and 23:00 ET"), once at quiet hours and twice at the midday and
+# afternoon peaks; nights are uncovered, so a ticket written at 03:00 waits for the morning shift.
+# In New York time (winter): weekdays Claire 07–11, James 11–15, Lucas 15–19, Ana 19–23, plus Marta 11–14
+# (Mon–Wed) and Sofía 14–17:30 (Mon–Thu); weekends Marta 07–15 and Sofía 15–23.
+# freelancer number → [(weekdays, start, end), …]; weekday 0 = Monday in the freelancer's own zone.
 SHIFTS = {
-    1: (range(7), "08:00", "16:00"),  # Ana (Manila)
-    2: (range(7), "07:00", "15:00"),  # Marta (Warsaw)
-    3: (range(7), "14:00", "22:00"),  # Lucas (São Paulo)
-    4: (range(7), "15:00", "23:00"),  # Sofía (Mexico City)
-    5: (range(7), "09:00", "17:00"),  # James (Lagos)
-    6: (range(7), "12:00", "20:00"),  # Claire (Paris)
+    1: [((1, 2, 3, 4, 5), "08:00", "12:00")],  # Ana (Manila): Tue–Sat mornings = Mon–Fri evenings in New York
+    2: [((5, 6), "13:00", "21:00"), ((0, 1, 2), "17:00", "20:00")],  # Marta (Warsaw)
+    3: [((0, 1, 2, 3, 4), "17:00", "21:00")],  # Lucas (São Paulo)
+    4: [((5, 6), "14:00", "22:00"), ((0, 1, 2, 3), "13:00", "16:30")],  # Sofía (Mexico City)
+    5: [((0, 1, 2, 3, 4), "17:00", "21:00")],  # James (Lagos)
+    6: [((0, 1, 2, 3, 4), "13:00", "17:00")],  # Claire (Paris)
 }
+# Acme Weekend Cover: Nora's 16-hour contract is Saturday and Sunday 09:00–17:00 Stockholm (08:00–16:00 in London).
+ACME_SHIFTS = [((5, 6), "09:00", "17:00")]
+# A ticket nobody on shift can take within this long goes to the in-house team instead of waiting.
+MAX_WAIT = datetime.timedelta(hours=12)
+# Share of Demo Support's tickets that are tier 2 (in-house only), on top of the worksheet's tier-1 volume.
+INHOUSE_SHARE = 0.15
+
+
+def shift_hours_by_weekday(shifts) -> list[float]:
+    """Hours on shift per weekday (Monday first) of a SHIFTS entry: what a freelancer logs for a normal week."""
+    hours = [0.0] * 7
+    for weekdays, start, end in shifts:
+        length = _minutes(end, end=True) - _minutes(start)
+        for day in weekdays:
+            hours[day] += length / 60
+    return hours
+
+
+def _minutes(clock: str, *, end: bool = False) -> int:
+    hour, minute = clock.split(":")
+    minutes = int(hour) * 60 + int(minute)
+    return 24 * 60 if end and minutes == 0 else minutes  # an end of 00:00 is midnight at the end of the day
+
 
 SUBJECTS = {
     "order-status": ["Where is my order?", "Order still not shipped", "Tracking number not working",
@@ -48,7 +76,7 @@ SUBJECTS = {
     "account-access": ["Can't log in", "Password reset email never arrives", "Two-factor code lost"],
     "refund-dispute": ["I want my money back NOW", "Refund not received after 30 days"],
 }
-LANGS = ["en"] * 12 + ["es", "es", "pt", "pl", "de", "fr"]
+LANGS = ["en"] * 14 + ["es", "es", "es", "pt"]  # the languages the rota speaks and BODIES are written in
 REASONS = ["too_complex", "billing", "angry_customer", "bug", "language", "other"]
 NOTES = {
     "too_complex": "Customer has three linked accounts and a split shipment; needs an order merge I cannot do.",
@@ -89,36 +117,111 @@ def _ensure_queue_ready(program, freelancers, manager):
         )
 
 
-def _slots(freelancer, weekdays, start, end):
+def _slots(freelancer, shifts):
     if AvailabilitySlot.objects.filter(freelancer=freelancer, program__isnull=True).exists():
         return
-    start_time = datetime.time.fromisoformat(start)
-    end_time = datetime.time.fromisoformat(end)
     AvailabilitySlot.objects.bulk_create(
-        AvailabilitySlot(freelancer=freelancer, weekday=day, start_time=start_time, end_time=end_time) for day in weekdays
+        AvailabilitySlot(freelancer=freelancer, weekday=day, start_time=datetime.time.fromisoformat(start),
+                         end_time=datetime.time.fromisoformat(end))
+        for weekdays, start, end in shifts for day in weekdays
     )
 
 
-def _speakers(freelancers):
-    return {f.pk: {lang.code for lang in f.languages.all()} for f in freelancers}
+class _Rota:
+    """Who of the rota is on shift at a moment, in their own time zone, and fits a ticket (language, skills)."""
+
+    def __init__(self, freelancers, shifts_by_pk):
+        self.people = []
+        for freelancer in freelancers:
+            minutes = {day: [] for day in range(7)}
+            for weekdays, start, end in shifts_by_pk.get(freelancer.pk, []):
+                for day in weekdays:
+                    minutes[day].append((_minutes(start), _minutes(end, end=True)))
+            self.people.append((freelancer, freelancer.zone, minutes, {lang.code for lang in freelancer.languages.all()},
+                                {skill.pk for skill in freelancer.skills.all()}))
+
+    def speakers(self):
+        return set().union(*(codes for _f, _z, _m, codes, _s in self.people)) if self.people else set()
+
+    def on_shift(self, moment, *, language, skill_ids):
+        found = []
+        for freelancer, zone, minutes, codes, skills in self.people:
+            if language not in codes or not skill_ids <= skills:
+                continue
+            local = moment.astimezone(zone)
+            minute = local.hour * 60 + local.minute
+            if any(start <= minute < end for start, end in minutes[local.weekday()]):
+                found.append(freelancer)
+        return found
+
+    def first_on_shift(self, moment, *, language, skill_ids):
+        """The first moment (in 15-minute steps, up to MAX_WAIT) somebody who fits is on shift, and who."""
+        step, waited = datetime.timedelta(minutes=15), datetime.timedelta(0)
+        while waited <= MAX_WAIT:
+            found = self.on_shift(moment + waited, language=language, skill_ids=skill_ids)
+            if found:
+                return moment + waited, found
+            waited += step
+        return None, []
 
 
-def _make_tickets(*, program, prefix, count, types, freelancers, inhouse_users, rng, now, days=28):
+def _arrival(rng, *, zone, now, days, window, weekdays, night_share):
+    """A believable arrival time: most in the program's working window (local time), a few at night."""
+    while True:
+        day = (now.astimezone(zone) - datetime.timedelta(days=rng.randint(0, days - 1))).date()
+        if day.weekday() not in weekdays:
+            continue
+        first, last = window
+        if rng.random() < night_share:
+            minute = rng.randrange(0, first * 60) if rng.random() < 0.8 else rng.randrange(last * 60, 24 * 60)
+        else:
+            minute = rng.randrange(first * 60, last * 60)
+        local = datetime.datetime.combine(day, datetime.time(minute // 60, minute % 60), tzinfo=zone)
+        if local < now - datetime.timedelta(minutes=5):
+            return local.astimezone(datetime.UTC)
+
+
+BODIES = {
+    "en": "Hello,\n\n{subject}. My order number is #{order}.\nCould you help, please?\n\nThanks,\n{first}",
+    "es": "Hola:\n\n{subject}. Mi número de pedido es el #{order}.\n¿Me pueden ayudar?\n\nGracias,\n{first}",
+    "pt": "Olá,\n\n{subject}. O número da minha encomenda é #{order}.\nPodem ajudar-me?\n\nObrigado,\n{first}",
+}
+SUBJECTS_BY_LANGUAGE = {"es": ["¿Dónde está mi pedido?", "Quiero devolver unas zapatillas", "Me cobraron dos veces"],
+                        "pt": ["Onde está minha encomenda?", "Não consigo entrar na minha conta"]}
+
+
+def _make_tickets(*, program, prefix, count, types, rota, inhouse_users, rng, now, days=28, window=(7, 23),
+                  weekdays=range(7), night_share=0.0, inhouse_share=0.0):
+    """`count` tier-1 tickets (the worksheet's volume over `days`) plus `inhouse_share` more that stay in-house.
+
+    Each is routed as routing would: to a freelancer who fits and is on shift when it arrives, or when the next
+    such shift starts; nobody within MAX_WAIT, it goes to the in-house team.
+    """
     if Ticket.objects.filter(program=program, external_id__startswith=prefix).exists():
         return
-    speakers = _speakers(freelancers)
+    spoken = rota.speakers()
+    tier1 = [t for t in types.values() if t.tier == 1 and t.freelancers_allowed]
+    others = [t for t in types.values() if t not in tier1]
+    skills_of = {t.pk: {s.pk for s in t.required_skills.all()} for t in types.values()}
+    extra = round(count * inhouse_share) if others else 0
     tickets, plans = [], []
-    for n in range(count):
-        ticket_type = rng.choice(list(types.values()))
-        age = datetime.timedelta(minutes=rng.randint(5, days * 24 * 60))
-        created = now - age
+    for n in range(count + extra):
+        ticket_type = rng.choice(tier1) if n < count else rng.choice(others)
+        created = _arrival(rng, zone=program.zone, now=now, days=days, window=window, weekdays=weekdays,
+                           night_share=night_share)
+        age = now - created
         language = rng.choice(LANGS)
-        if ticket_type.tier == 1 and not any(language in codes for codes in speakers.values()):
+        if language not in spoken:
             language = "en"
-        subject = rng.choice(SUBJECTS.get(ticket_type.slug, ["Question about my delivery", "Need an invoice copy"]))
-        name = rng.choice(["Jordan Smith", "Lee Wong", "María García", "Ola Nowak", "Chris Martin", "Sam Taylor"])
-        body = (f"Hello,\n\n{subject}. My order number is #{rng.randint(10000, 99999)}.\n"
-                "Please help.\n\n<b>Sent from my phone</b>")
+        name = rng.choice(["Jordan Smith", "Lee Wong", "María García", "Ola Nowak", "Chris Martin", "Sam Taylor",
+                           "João Silva", "Priya Shah", "Tom Baker", "Ana Lima"])
+        subjects = SUBJECTS_BY_LANGUAGE.get(language) or SUBJECTS.get(ticket_type.slug) or \
+            ["Question about my delivery", "Need an invoice copy"]
+        subject = rng.choice(subjects)
+        body = BODIES.get(language, BODIES["en"]).format(subject=subject.rstrip("?!."), order=rng.randint(10000, 99999),
+                                                          first=name.split()[0])
+        if rng.random() < 0.2:
+            body += "\n\nSent from my phone"
         ticket = Ticket(
             program=program, external_id=f"{prefix}{n + 1:04d}", source=Ticket.Source.API, subject=subject, body=body,
             requester_email=f"customer{n + 1}@example.com", requester_name=name,
@@ -127,26 +230,32 @@ def _make_tickets(*, program, prefix, count, types, freelancers, inhouse_users, 
             sla_due_at=created + datetime.timedelta(hours=1), resolution_due_at=created + datetime.timedelta(hours=24),
             routed_at=created,
         )
-        eligible = [f for f in freelancers if language in speakers[f.pk]]
+        freelancer, assigned_at = None, None
+        if ticket_type in tier1:
+            assigned_at, found = rota.first_on_shift(created, language=language, skill_ids=skills_of[ticket_type.pk])
+            freelancer = rng.choice(found) if found else None
         recent = age < datetime.timedelta(hours=3)
         roll = rng.random()
         # Older work is done; the last two days leave a believable in-house backlog.
         fresh = age < datetime.timedelta(days=2)
-        if ticket_type.tier > 1 or not ticket_type.freelancers_allowed:
+        if ticket_type not in tier1 or freelancer is None:
             plan = "inhouse_open" if recent or (fresh and roll < 0.4) else "inhouse_solved"
-        elif recent:
-            plan = "waiting" if roll < 0.25 else "open"
+        elif assigned_at > now - datetime.timedelta(minutes=2):
+            plan, freelancer = "waiting", None  # arrived while nobody who fits is on shift; still waiting
+        elif now - assigned_at < datetime.timedelta(hours=3):
+            plan = "waiting" if roll < 0.1 else "open"
         else:
             plan = "escalated" if roll < 0.08 else ("escalated_open" if roll < 0.1 and fresh else
                                                      "pending" if roll < 0.16 and fresh else "solved")
-        if plan in ("open", "solved", "escalated", "escalated_open", "pending") and not eligible:
-            plan = "waiting" if recent else "inhouse_solved"
+        if freelancer is not None:
+            ticket.routed_at = assigned_at
         tickets.append(ticket)
-        plans.append((plan, rng.choice(eligible) if eligible else None, rng.choice(inhouse_users)))
+        plans.append((plan, freelancer, rng.choice(inhouse_users)))
     open_load: dict[int, int] = {}
     for ticket, (plan, freelancer, inhouse) in zip(tickets, plans, strict=True):
         created = ticket.created_at
-        response_minutes = rng.choice([4, 8, 12, 15, 20, 25, 30, 40, 45, 50, 55, 70, 95])
+        start = ticket.routed_at if freelancer is not None else created  # a freelancer starts when assigned
+        response_minutes = rng.choice([4, 8, 12, 15, 20, 25, 30, 35, 40, 45, 50, 55, 75])
         if plan == "pending":  # asked the customer a question early on
             response_minutes = min(response_minutes, 45)
         if plan == "open" and freelancer is not None:
@@ -157,17 +266,17 @@ def _make_tickets(*, program, prefix, count, types, freelancers, inhouse_users, 
         if plan in ("solved", "escalated", "escalated_open", "open", "pending"):
             ticket.queue = Ticket.Queue.FREELANCER
             ticket.assignee = freelancer
-            ticket.last_assigned_at = created + datetime.timedelta(seconds=2)
+            ticket.last_assigned_at = start + datetime.timedelta(seconds=2)
         if plan == "open":
             ticket.status = Ticket.Status.OPEN
         if plan == "waiting":
             ticket.queue, ticket.status = Ticket.Queue.FREELANCER, Ticket.Status.NEW
         if plan in ("solved", "escalated", "escalated_open", "inhouse_solved", "pending"):
             responder = freelancer.user if plan != "inhouse_solved" else inhouse
-            ticket.first_response_at = created + datetime.timedelta(minutes=response_minutes)
+            ticket.first_response_at = start + datetime.timedelta(minutes=response_minutes)
             ticket.first_responder = responder
-            ticket.first_response_seconds = response_minutes * 60
-            ticket.first_response_met = response_minutes <= 60
+            ticket.first_response_seconds = int((ticket.first_response_at - created).total_seconds())
+            ticket.first_response_met = ticket.first_response_at <= ticket.sla_due_at
         if plan in ("escalated", "escalated_open"):
             reason = rng.choice(REASONS)
             ticket.queue = Ticket.Queue.INHOUSE
@@ -183,7 +292,7 @@ def _make_tickets(*, program, prefix, count, types, freelancers, inhouse_users, 
             ticket.inhouse_due_at = created + datetime.timedelta(hours=4)
             ticket.inhouse_assignee = inhouse if plan == "inhouse_solved" else None
         if plan in ("solved", "escalated", "inhouse_solved"):
-            solved = created + datetime.timedelta(hours=rng.choice([1, 2, 3, 5, 8, 20, 30]))
+            solved = start + datetime.timedelta(hours=rng.choice([1, 2, 3, 5, 8, 20, 30]))
             # never in the future, never before the first reply
             solved = min(solved, now - datetime.timedelta(minutes=rng.randint(1, 30)))
             solved = max(solved, (ticket.escalated_at or ticket.first_response_at) + datetime.timedelta(minutes=5))
@@ -208,16 +317,21 @@ def _make_tickets(*, program, prefix, count, types, freelancers, inhouse_users, 
     for ticket, (plan, _freelancer, _inhouse) in zip(tickets, plans, strict=True):
         kind = TicketEvent.Kind
         if ticket.queue == Ticket.Queue.INHOUSE and not ticket.escalated_at:
+            why = (f"tier {ticket.tier} ticket" if ticket.tier > 1 or not ticket.ticket_type.freelancers_allowed
+                   else "no freelancer who fits was on shift within 12 hours")
             events.append(TicketEvent(ticket=ticket, kind=kind.ROUTED, created_at=ticket.created_at,
-                                      message=f"To the in-house queue: tier {ticket.tier} ticket."))
+                                      message=f"To the in-house queue: {why}."))
         elif ticket.assignee_id or ticket.escalated_by_id:
             who = ticket.assignee or ticket.escalated_by
-            events.append(TicketEvent(ticket=ticket, kind=kind.ROUTED, created_at=ticket.created_at,
+            if ticket.routed_at > ticket.created_at:
+                events.append(TicketEvent(ticket=ticket, kind=kind.WAITING, created_at=ticket.created_at,
+                                          message="Waiting in the program queue: nobody who fits is on shift."))
+            events.append(TicketEvent(ticket=ticket, kind=kind.ROUTED, created_at=ticket.routed_at,
                                       message=f"Assigned to {who}: least loaded, on shift, speaks {ticket.language}.",
                                       data={"freelancer_id": who.pk}))
         elif plan == "waiting":
             events.append(TicketEvent(ticket=ticket, kind=kind.WAITING, created_at=ticket.created_at,
-                                      message="Waiting in the program queue: no eligible freelancer with room."))
+                                      message="Waiting in the program queue: nobody who fits is on shift with room."))
         if ticket.first_response_at:
             author = ticket.first_responder
             messages.append(TicketMessage(
@@ -269,19 +383,29 @@ def seed(context):
 
     freelancers = context["freelancers"]
     on_rota = freelancers[:6]
+    nora = context["acme_freelancer"]
     _ensure_queue_ready(demo, on_rota, context["manager"])
-    _ensure_queue_ready(acme, [context["acme_freelancer"]], context["manager2"])
-    for number, (weekdays, start, end) in SHIFTS.items():
-        _slots(freelancers[number - 1], weekdays, start, end)
-    _slots(context["acme_freelancer"], [5, 6], "08:00", "20:00")
+    _ensure_queue_ready(acme, [nora], context["manager2"])
+    for number, shifts in SHIFTS.items():
+        _slots(freelancers[number - 1], shifts)
+    _slots(nora, ACME_SHIFTS)
 
     rng = random.Random(6)  # the same demo every time
-    on_rota = list(Freelancer.objects.filter(pk__in=[f.pk for f in on_rota]).prefetch_related("languages"))
-    _make_tickets(program=demo, prefix="DEMO-", count=1800, types=demo_types, freelancers=on_rota,
-                  inhouse_users=[context["manager"], context["agent"]], rng=rng, now=now)
-    acme_people = list(Freelancer.objects.filter(pk=context["acme_freelancer"].pk).prefetch_related("languages"))
-    _make_tickets(program=acme, prefix="ACME-", count=40, types=acme_types, freelancers=acme_people,
-                  inhouse_users=[context["manager2"]], rng=rng, now=now, days=21)
+    people = Freelancer.objects.prefetch_related("languages", "skills")
+    demo_rota = _Rota(list(people.filter(pk__in=[f.pk for f in on_rota])),
+                      {f.pk: SHIFTS[n] for n, f in enumerate(on_rota, start=1)})
+    # As many tier-1 tickets a week as the worksheet plans (programs/demo.py), so plan and queue agree.
+    days = 30
+    _make_tickets(program=demo, prefix="DEMO-", count=demo.schedule.tickets_per_week * days // 7, types=demo_types,
+                  rota=demo_rota, inhouse_users=[context["manager"], context["agent"]], rng=rng, now=now, days=days,
+                  window=(7, 23), night_share=0.04, inhouse_share=INHOUSE_SHARE)
+    # Acme's tickets come only at the weekend, in its business hours (the in-house team has the week).
+    acme_rota = _Rota(list(people.filter(pk=nora.pk)), {nora.pk: ACME_SHIFTS})
+    acme_days = 21
+    _make_tickets(program=acme, prefix="ACME-", count=acme.schedule.tickets_per_week * acme_days // 7,
+                  types=acme_types,
+                  rota=acme_rota, inhouse_users=[context["manager2"]], rng=rng, now=now, days=acme_days,
+                  window=(8, 20), weekdays=(5, 6))
     Token.objects.get_or_create(user=context["manager"])
     context["ticket_types"] = demo_types
     context["logins"].append(("(API)", "manage.py issue_api_token manager@demo.test → token for /api/v1/tickets/"))

@@ -14,6 +14,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from accounts.services import freelancer_get_or_create
+from contracts.demo import audit_mark, date_history, onboard
 from contracts.models import Contract
 from contracts.selectors import contract_active_for
 from contracts.services import contract_create_draft, contract_send, contract_sign
@@ -176,7 +177,7 @@ def _csat(demo, now):
             surveyed[email] = sent
             survey.sent_at, survey.expires_at = sent, sent + datetime.timedelta(days=14)
             survey.token_hash = _digest(f"csat:{ticket.pk}")
-            if n % 10 < 7:  # seven in ten answer
+            if n % 10 < 3:  # three in ten answer (a good rate for a one-click survey)
                 survey.status = CsatSurvey.Status.ANSWERED
                 survey.rating = CsatSurvey.Rating.BAD if n % 9 == 4 else CsatSurvey.Rating.GOOD
                 survey.answered_at = sent + datetime.timedelta(hours=2)
@@ -188,8 +189,21 @@ def _csat(demo, now):
     CsatSurvey.objects.bulk_create(rows, batch_size=500)
 
 
-NPS_SCORES = [[9, 8, 10], [7, 9, 6], [10, 9, None], [8, 6, 9], [9, None, 10], [10, 9, 7], [6, 8, 9], [9, 10, None]]
-NPS_COMMENTS = {6: "Weekend replies were slow.", 10: "The freelancers know our product better every week.",
+# Weekly NPS answers, this week first (back = 0) and going back eight weeks: one entry per stakeholder who gets
+# the survey (programs/demo.py; Demo Support has ten, Acme four), None = did not answer. Four to six of ten
+# answer a week; the score climbs from about 20 to about 55 as the freelancers bed in.
+NPS_SCORES = [
+    [9, None, 10, None, 8, None, None, None, None, None],  # this week: answers still coming in
+    [10, 9, None, 8, 9, None, 7, None, 10, None],
+    [9, None, 10, 6, None, 9, None, 10, None, 8],
+    [10, 9, None, None, 7, None, 9, 6, None, None],
+    [8, None, 9, 7, None, 10, None, None, 5, None],
+    [9, 7, None, 6, None, None, 10, None, 8, None],
+    [None, 8, 6, None, 9, None, None, 7, None, 9],
+    [7, None, 9, None, 6, 8, None, None, 10, 7],
+]
+NPS_COMMENTS = {4: "Too many replies needed a second try from our team.", 5: "Evenings are still slow to answer.",
+                6: "Weekend replies were slow.", 10: "The freelancers know our product better every week.",
                 9: "Good coverage, a few macros feel robotic.", 7: "Fine, but escalations took a while."}
 
 
@@ -201,17 +215,20 @@ def _nps(program, now):
     for back in range(8):
         week = this_week - datetime.timedelta(weeks=back)
         sent = datetime.datetime.combine(week, datetime.time(14), tzinfo=program.zone)
-        nps_round = NpsRound.objects.create(program=program, week_start=week, sent_at=min(sent, now))
+        if sent > now:
+            continue  # this week's survey goes out on Monday afternoon: not yet
+        nps_round = NpsRound.objects.create(program=program, week_start=week, sent_at=sent)
         for index, stakeholder in enumerate(stakeholders):
-            score = NPS_SCORES[back][index % 3]
-            if back == 0 and index > 0:
-                score = None  # this week's answers are still coming in
+            score = NPS_SCORES[back][index % len(NPS_SCORES[back])]
+            answered_at = sent + datetime.timedelta(hours=5 + 7 * index) if score is not None else None
+            if answered_at is not None and answered_at > now:
+                score, answered_at = None, None  # not answered yet
             NpsInvitation.objects.create(
                 round=nps_round, stakeholder=stakeholder, email=stakeholder.email.lower(), name=stakeholder.name,
                 token_hash=_digest(f"nps:{program.pk}:{week}:{stakeholder.pk}"),
                 expires_at=sent + datetime.timedelta(days=7), score=score,
                 comment=NPS_COMMENTS.get(score, "") if score is not None and (back + index) % 2 == 0 else "",
-                answered_at=min(sent + datetime.timedelta(hours=5 + index), now) if score is not None else None,
+                answered_at=answered_at,
             )
 
 
@@ -222,14 +239,18 @@ def _former_freelancer(context, demo, today):
         payout_currency="USD", language_ids=[context["languages"]["en"].pk, context["languages"]["es"].pk],
     )
     if not Contract.objects.filter(program=demo, freelancer=freelancer).exists():
+        since = audit_mark()
         contract = contract_create_draft(
             program=demo, freelancer=freelancer, created_by=context["manager"], hourly_rate=Decimal("14.00"),
-            start_date=today - datetime.timedelta(days=150), hours_per_week=Decimal("20"),
+            start_date=today - datetime.timedelta(days=110), hours_per_week=Decimal("20"),
             weekly_hour_cap=Decimal("25"), override_reason="Demo: rate agreed before the floor table existed.",
         )
         contract_send(contract=contract, actor=context["manager"])
         contract_sign(contract=contract, freelancer=freelancer, typed_name=freelancer.legal_name, consent=True,
                       ip_address="198.51.100.23", user_agent="Mozilla/5.0 (demo)")
+        contract.refresh_from_db()
+        onboard(contract, list(demo.onboarding_steps.order_by("position", "id")), context["manager"])
+        date_history(contract, since=since)
     return freelancer
 
 
@@ -313,13 +334,16 @@ def _feedback(context, demo, today):
 def _check_ins(context, demo, today):
     if SilenceCheckIn.objects.filter(program=demo).exists():
         return
+    from core.timezones import zone_name
+
     freelancer = context["freelancers"][4]
+    zone = zone_name(freelancer.zone)  # as the engagement sweep writes it: the freelancer's zone, named
     SilenceCheckIn.objects.create(freelancer=freelancer, program=demo, day=today - datetime.timedelta(days=6),
-                                  reasons=["missed_shift"], details={"missed_shift": "Tue 08:00–16:00 (your time)"})
+                                  reasons=["missed_shift"], details={"missed_shift": f"Tue 08:00–16:00 {zone}"})
     SilenceCheckIn.objects.create(
         freelancer=freelancer, program=demo, day=today - datetime.timedelta(days=1),
         reasons=["missed_shift", "unanswered"],
-        details={"missed_shift": "Sun 08:00–16:00 (your time)", "unanswered": "#12, #57"},
+        details={"missed_shift": f"Sun 08:00–16:00 {zone}", "unanswered": "#12, #57"},
         manager_notified_at=timezone.now() - datetime.timedelta(days=1),
     )
 
