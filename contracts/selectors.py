@@ -38,6 +38,7 @@ from contracts.models import (
     ToolAccessGrant,
     VaultCredential,
 )
+from core.links import LinkState
 from programs.models import CandidateProfile, OnboardingStep, Program, ProgramTool
 from programs.selectors import program_list
 
@@ -418,19 +419,29 @@ def credential_get_for_reveal(*, freelancer: Freelancer, contract_pk, pk) -> tup
     return (credential, grant) if credential else None
 
 
-def credential_link_get(*, token: str) -> CredentialRequestLink | None:
-    """The unused, unexpired link for this token; None for a wrong, tampered, used or expired one."""
+def credential_link_for_token(*, token: str) -> CredentialRequestLink | None:
+    """The link this token names, in any state (None for a wrong or tampered token): its page tells a used or
+    expired link (410) from one that never existed (404)."""
     from core.tokens import token_digest
 
     if not token or len(token) > 200:
         return None
-    return (
-        CredentialRequestLink.objects.filter(
-            token_hash=token_digest(token), used_at__isnull=True, expires_at__gt=timezone.now()
-        )
-        .select_related("program", "tool")
-        .first()
-    )
+    return CredentialRequestLink.objects.filter(token_hash=token_digest(token)).select_related("program", "tool").first()
+
+
+def credential_link_state(*, link: CredentialRequestLink, now=None) -> LinkState:
+    """Whether a one-time link still works: used once it took a submission, expired after expires_at."""
+    if link.used_at is not None:
+        return LinkState.USED
+    if link.expires_at <= (now or timezone.now()):
+        return LinkState.EXPIRED
+    return LinkState.OPEN
+
+
+def credential_link_get(*, token: str) -> CredentialRequestLink | None:
+    """The unused, unexpired link for this token; None for a wrong, tampered, used or expired one."""
+    link = credential_link_for_token(token=token)
+    return link if link is not None and credential_link_state(link=link) == LinkState.OPEN else None
 
 
 def freelancer_invitation_for_token(*, token: str) -> FreelancerInvitation | None:

@@ -58,6 +58,7 @@ INHOUSE_QUEUE_FIELDS = ("id", "subject", "language", "status", "tier", "escalati
                         "first_response_met", "program__id", "program__name", "ticket_type__id", "ticket_type__name",
                         "inhouse_assignee__id", "inhouse_assignee__display_name", "inhouse_assignee__email")
 RECENT_FIELDS = ("id", "subject", "solved_at", "program__id", "program__name")
+ESCALATED_FIELDS = ("id", "subject", "status", "escalated_at", "program__id", "program__name")
 
 
 def my_queue_page_list(*, freelancer: Freelancer) -> QuerySet[Ticket]:
@@ -92,13 +93,60 @@ def _load_if_set(ticket: Ticket | None, *relations: str) -> Ticket | None:
     return ticket
 
 
-def ticket_get_for_freelancer(*, freelancer: Freelancer, pk) -> Ticket | None:
-    """Only a ticket assigned to this freelancer (anything else is not found)."""
+def _escalated_by(freelancer: Freelancer) -> Q:
+    """The tickets this freelancer escalated that the in-house team still has (working on it, or solved or
+    closed it). They are the freelancer's to read, never to write: sent back to the freelancers, a ticket is
+    its new holder's."""
+    return Q(escalated_by=freelancer, queue=Ticket.Queue.INHOUSE)
+
+
+def ticket_get_for_freelancer(*, freelancer: Freelancer, pk, escalated_too: bool = False) -> Ticket | None:
+    """Only a ticket assigned to this freelancer (anything else is not found); with `escalated_too`, also one
+    they escalated (read only: ticket_is_read_only_for says so)."""
+    scope = (Q(assignee=freelancer) | _escalated_by(freelancer)) if escalated_too else Q(assignee=freelancer)
     ticket = _first(
-        Ticket.objects.filter(assignee=freelancer, pk=pk)
+        Ticket.objects.filter(scope, pk=pk)
         .select_related("program", "program__queue_settings", "ticket_type")
     )
     return _load_if_set(ticket, "escalated_by")
+
+
+def ticket_is_read_only_for(*, ticket: Ticket, freelancer: Freelancer) -> bool:
+    """A ticket the freelancer sees but does not hold: one they escalated."""
+    return ticket.assignee_id != freelancer.pk
+
+
+def ticket_escalated_by_freelancer(*, freelancer: Freelancer, limit: int = 10) -> QuerySet[Ticket]:
+    """The freelancer's latest escalations the in-house team has, newest first, for "Escalated by me"."""
+    return (
+        Ticket.objects.filter(_escalated_by(freelancer))
+        .select_related("program").only(*ESCALATED_FIELDS).order_by("-escalated_at", "-id")[:limit]
+    )
+
+
+@dataclass(frozen=True)
+class EscalationOutcome:
+    """What became of an escalated ticket, for the freelancer who escalated it."""
+
+    state: str  # with_team, solved or closed
+    by: User | None  # who solved or closed it, or the in-house agent who has it (None: the team)
+    at: datetime.datetime | None
+
+
+def ticket_escalation_outcome(*, ticket: Ticket, timeline: list) -> EscalationOutcome:
+    """Solved (by solved_by), closed (by the timeline's closing event) or still with the in-house team (its
+    in-house assignee, when one has it). `timeline` is ticket_timeline's: a closed ticket costs no query."""
+    if ticket.status == Ticket.Status.SOLVED:
+        _load_if_set(ticket, "solved_by")
+        return EscalationOutcome(state="solved", by=ticket.solved_by, at=ticket.solved_at)
+    if ticket.status == Ticket.Status.CLOSED:
+        closing = [e for e in timeline if e.kind == TicketEvent.Kind.STATUS
+                   and (e.data or {}).get("status") == Ticket.Status.CLOSED]
+        event = closing[-1] if closing else None
+        return EscalationOutcome(state="closed", by=event.actor if event else None,
+                                 at=event.created_at if event else None)
+    _load_if_set(ticket, "inhouse_assignee")
+    return EscalationOutcome(state="with_team", by=ticket.inhouse_assignee, at=None)
 
 
 # --- managers and in-house agents --------------------------------------------------------------------------

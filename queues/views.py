@@ -125,6 +125,7 @@ class MyQueueView(FreelancerRequiredMixin, ListView):
             page = context["page_obj"]
             context["more"] = page.paginator.count - page.end_index()
         context["recent"] = selectors.ticket_recent_for_freelancer(freelancer=self.freelancer)
+        context["escalated"] = selectors.ticket_escalated_by_freelancer(freelancer=self.freelancer)
         # The page shows only the on/off shift badge, not the week ahead that availability_for_freelancer builds.
         context["availability"] = {"on_shift": selectors.freelancer_is_on_shift(freelancer=self.freelancer)}
         context["freelancer"] = self.freelancer
@@ -136,9 +137,28 @@ class PortalTicketView(FreelancerRequiredMixin, TicketPageMixin, View):
     ticket_url_name = "queues:portal_ticket"
 
     def get_ticket(self):
-        return selectors.ticket_get_for_freelancer(freelancer=self.freelancer, pk=self.kwargs["pk"])
+        # A ticket the freelancer escalated is theirs to read (with its outcome), not to write: a POST to it is
+        # not found, as before.
+        return selectors.ticket_get_for_freelancer(freelancer=self.freelancer, pk=self.kwargs["pk"],
+                                                   escalated_too=self.request.method in ("GET", "HEAD"))
+
+    @cached_property
+    def read_only(self) -> bool:
+        return selectors.ticket_is_read_only_for(ticket=self.ticket, freelancer=self.freelancer)
+
+    def page_context(self, form_overrides=None) -> dict:
+        context = super().page_context(form_overrides)
+        if self.read_only:
+            context["escalated_by_me"] = True
+            # The in-house team's internal notes are theirs: the escalator follows the conversation and the outcome.
+            context["thread"] = [m for m in context["thread"]
+                                 if m.kind != "note" or m.author_id == self.freelancer.user_id]
+            context["outcome"] = selectors.ticket_escalation_outcome(ticket=self.ticket, timeline=context["timeline"])
+        return context
 
     def forms(self, bound=None):
+        if self.read_only:
+            return {}  # an escalated ticket's page has no forms: the in-house team has it
         shown = {"note_form": forms.NoteForm(bound, prefix="note")}
         if self.ticket.is_active or bound is not None:  # a closed ticket's page has only the note form
             policy = QueueSettings.for_program(self.ticket.program)

@@ -5,6 +5,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from contracts.models import Contract
+from core.links import LinkState
 from programs.models import Program
 from programs.selectors import program_list
 from recruiting.models import (
@@ -174,16 +175,36 @@ def interview_get_scoped(*, user, pk) -> Interview | None:
     )
 
 
+def application_contract_get(*, application: Application) -> Contract | None:
+    """The contract a hire made: the hired freelancer's newest in the posting's program (None before a hire)."""
+    if application.freelancer_id is None:
+        return None
+    return (Contract.objects.filter(program_id=application.posting.program_id, freelancer_id=application.freelancer_id)
+            .order_by("-created_at", "-pk").first())
+
+
 def trial_task_get_by_token(*, token: str) -> TrialTask | None:
-    """The trial task behind a private link, while the link is valid (not expired, not cancelled)."""
+    """The trial task behind a private link, in any state (trial_task_link_state says whether the link still
+    works); None for an unknown token or an anonymised application (nothing of it is left to show)."""
     if not token or len(token) > 64:
         return None
     return (
-        TrialTask.objects.filter(token=token, expires_at__gt=timezone.now())
-        .exclude(status=TrialTask.Status.CANCELLED)
+        TrialTask.objects.filter(token=token)
         .exclude(application__anonymised_at__isnull=False)
         .select_related("application__posting__program").first()
     )
+
+
+def trial_task_link_state(*, trial: TrialTask) -> LinkState:
+    """Whether the private link still works: open while sent and before its expiry; used once submitted (graded
+    too); withdrawn when the hiring team cancelled it; expired after expires_at."""
+    if trial.status == TrialTask.Status.CANCELLED:
+        return LinkState.WITHDRAWN
+    if trial.status != TrialTask.Status.SENT:
+        return LinkState.USED
+    if trial.is_expired:
+        return LinkState.EXPIRED
+    return LinkState.OPEN
 
 
 def message_template_list(*, program: Program) -> list[dict]:

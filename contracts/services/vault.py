@@ -20,8 +20,10 @@ from contracts.models import (
     ToolAccessGrant,
     VaultCredential,
 )
+from contracts.selectors import credential_link_state
 from contracts.vault import decrypt_secret, encrypt_secret, rotate_ciphertext
 from core.audit import audit_record
+from core.links import LinkState
 from core.locks import lock_one
 from core.outbox import email_enqueue
 from core.tokens import token_digest, token_new
@@ -176,7 +178,7 @@ def credential_submit_via_link(
     found = CredentialRequestLink.objects.filter(token_hash=token_digest(token or "")).values_list("pk", flat=True)
     link = lock_one(CredentialRequestLink.objects.filter(pk__in=list(found)).select_related("program", "tool")) \
         if found else None
-    if link is None or link.used_at is not None or link.expires_at <= timezone.now():
+    if link is None or credential_link_state(link=link) != LinkState.OPEN:
         raise VaultError("This link is not valid any more.", code="link_invalid")
     credential = credential_store(
         program=link.program, tool=link.tool, label=link.label, username=username, password=password, notes=notes,

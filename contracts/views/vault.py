@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.decorators import method_decorator
@@ -15,7 +14,9 @@ from accounts.mixins import SupportManagerRequiredMixin
 from contracts import selectors, services
 from contracts.forms import CredentialForm, CredentialLinkForm, CredentialSubmitForm
 from core.errors import DomainError
+from core.errorviews import link_dead_end
 from core.forms import add_error_to_form
+from core.links import LinkState
 from core.scoping import not_found_in_scope
 from core.throttle import client_address
 
@@ -129,26 +130,39 @@ class CredentialLinkCreateView(SupportManagerRequiredMixin, FormView):
         return redirect("contracts:vault")
 
 
+VAULT_NEXT_STEP = "Ask the person who sent you the link for a new one; they can make it in a minute."
+
+
+def credential_link_dead_end(request, *, link):
+    """The branded page for a one-time link that leads nowhere: unknown (404), used or expired (410). What was
+    submitted, by whom, is never said: only that the link did its job."""
+    state = LinkState.UNKNOWN if link is None else selectors.credential_link_state(link=link)
+    detail = "The login it asked for has been shared with the team." if state == LinkState.USED else ""
+    return link_dead_end(request, state=state, what="one-time link", detail=detail, next_step=VAULT_NEXT_STEP)
+
+
 @method_decorator(never_cache, name="dispatch")
 @SENSITIVE
 class CredentialSubmitView(View):
-    """Public: a customer submits credentials through a one-time link. Any bad link answers 404."""
+    """Public: a customer submits credentials through a one-time link. A link that no longer works gets the
+    branded dead-end page: unknown 404, used or expired 410."""
 
     template_name = "contracts/vault_submit.html"
 
-    def _link(self):
-        link = selectors.credential_link_get(token=self.kwargs["token"])
-        if link is None:
-            raise Http404("This link is not valid.")
-        return link
+    def dispatch(self, request, *args, **kwargs):
+        link = selectors.credential_link_for_token(token=kwargs["token"])
+        if link is None or selectors.credential_link_state(link=link) != LinkState.OPEN:
+            return credential_link_dead_end(request, link=link)
+        self.link = link
+        return super().dispatch(request, *args, **kwargs)
 
     def get(self, request, *args, **kwargs):
-        link = self._link()
+        link = self.link
         return render(request, self.template_name, {"link": link, "form": CredentialSubmitForm(
             initial={"submitted_by_name": link.recipient_name})})
 
     def post(self, request, *args, **kwargs):
-        link = self._link()
+        link = self.link
         form = CredentialSubmitForm(request.POST)
         if form.is_valid():
             data = form.cleaned_data
@@ -158,8 +172,9 @@ class CredentialSubmitView(View):
                     submitted_by_name=data["submitted_by_name"], ip_address=client_address(request, default=None),
                 )
             except DomainError as error:
-                if getattr(error, "code", None) == "link_invalid":
-                    raise Http404("This link is not valid.")
+                if getattr(error, "code", None) == "link_invalid":  # used or expired since the page was opened
+                    link.refresh_from_db()
+                    return credential_link_dead_end(request, link=link)
                 add_error_to_form(form, error)
             else:
                 return render(request, "contracts/vault_submit_done.html", {"link": link})

@@ -10,6 +10,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.html import format_html
 from django.utils.text import slugify
 from django.views import View
 from django.views.generic import FormView, TemplateView
@@ -66,6 +67,7 @@ class ApplicationDetailView(ScopedApplicationMixin, TemplateView):
              "profile link, resume, past success"),
         ]
         context["site_url"] = self.request.build_absolute_uri("/").rstrip("/")
+        context["hire_contract"] = selectors.application_contract_get(application=application)
         return context
 
 
@@ -360,7 +362,10 @@ class HireView(ApplicationFormView):
         except (DomainError, ValidationError) as error:
             add_error_to_form(form, error)
             return self.form_invalid(form)
-        text = (f"{result.freelancer} is hired. A draft contract is ready"
-                + (" and an invitation e-mail is on its way." if result.freelancer_created else ".")
-                + (" The posting is closed." if result.posting_closed else ""))
+        # The confirmation links to the draft contract it made: the manager's next step is to check and send it.
+        text = format_html(
+            '{} is hired. <a href="{}" class="alert-link">Open the draft contract</a> to check it and send it for '
+            'signature{}{}', result.freelancer, reverse("contracts:contract_detail", kwargs={"pk": result.contract.pk}),
+            " — an invitation e-mail is on its way." if result.freelancer_created else ".",
+            " The posting is closed." if result.posting_closed else "")
         return self.done(text)

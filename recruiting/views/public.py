@@ -4,12 +4,14 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.functional import cached_property
 from django.views.generic import FormView, TemplateView
 
 from core.errors import DomainError
+from core.errorviews import link_dead_end
 from core.forms import add_error_to_form
+from core.links import LinkState
 from core.throttle import client_fingerprint, throttled
 from recruiting import forms, selectors, services
 from recruiting.models import Posting, TrialTask
@@ -76,22 +78,39 @@ class ApplyThanksView(TemplateView):
         return {**super().get_context_data(**kwargs), "posting": posting}
 
 
+TRIAL_NEXT_STEP = ("If you think this is a mistake, reply to the e-mail the link came in and the hiring team "
+                   "will help.")
+
+
+def trial_dead_end(request, *, trial: TrialTask | None, state: LinkState):
+    """The branded page for a trial link that leads nowhere: unknown (404), submitted, expired or withdrawn (410)."""
+    detail = ""
+    if state == LinkState.USED and trial is not None:
+        on = ""
+        if trial.submitted_at:
+            local = timezone.localtime(trial.submitted_at, trial.application.zone)
+            on = f" on {formats.date_format(local, 'DATE_FORMAT')}"
+        detail = f"Your answers were already submitted{on}; the hiring team will get back to you."
+    elif state == LinkState.EXPIRED:
+        detail = "The deadline for this trial task has passed."
+    return link_dead_end(request, state=state, what="trial task link", detail=detail, next_step=TRIAL_NEXT_STEP)
+
+
 class TrialPublicView(FormView):
-    """The candidate's private trial-task page: unknown, cancelled or expired links are a 404."""
+    """The candidate's private trial-task page. A link that no longer works gets the branded dead-end page:
+    unknown 404; already submitted, expired or withdrawn 410."""
 
     template_name = "recruiting/trial_public.html"
     form_class = forms.TrialSubmitForm
 
-    @cached_property
-    def trial(self) -> TrialTask:
-        trial = selectors.trial_task_get_by_token(token=self.kwargs["token"])
-        if trial is None:
-            raise Http404("This link is not valid.")
-        return trial
+    trial: TrialTask
 
     def dispatch(self, request, *args, **kwargs):
-        if self.trial.status != TrialTask.Status.SENT:
-            return render(request, "recruiting/trial_done.html", {"trial": self.trial})
+        found = selectors.trial_task_get_by_token(token=kwargs["token"])
+        state = LinkState.UNKNOWN if found is None else selectors.trial_task_link_state(trial=found)
+        if found is None or state != LinkState.OPEN:
+            return trial_dead_end(request, trial=found, state=state)
+        self.trial = found
         return super().dispatch(request, *args, **kwargs)
 
     def get_form_kwargs(self):

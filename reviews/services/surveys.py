@@ -29,7 +29,7 @@ from core.outbox import DeliveryError, email_enqueue
 from core.tokens import token_digest, token_new
 from programs.models import Program, Stakeholder
 from queues.models import Ticket
-from reviews.errors import ReviewError, SurveyLinkExpired
+from reviews.errors import ReviewError, SurveyLinkExpired, SurveyLinkUsed
 from reviews.models import CsatSurvey, NpsInvitation, NpsRound, ReviewSettings, week_start_of
 from reviews.services.qa import program_local_date
 
@@ -42,7 +42,7 @@ ZENDESK_RATINGS_LOOKBACK = datetime.timedelta(days=14)
 
 
 class SurveyNotFound(ReviewError):
-    """Unknown, tampered or already used token: the view answers 404."""
+    """Unknown or tampered token: the view answers 404 (an answered one is SurveyLinkUsed, 410)."""
 
 
 def _valid_token_shape(token: str) -> bool:
@@ -238,19 +238,23 @@ def csat_zendesk_rating_apply(*, program: Program, rating, now: datetime.datetim
 
 
 def _survey_by_token(model, token: str, *, lock: bool = False):
+    """The unanswered survey behind this token. SurveyNotFound for an unknown one; SurveyLinkUsed for one that
+    was answered (its holder has the secret: the page may say so, and when)."""
     if not _valid_token_shape(token):
         raise SurveyNotFound("No such survey.")
-    qs = model.objects.filter(token_hash=token_digest(token), answered_at__isnull=True)
+    qs = model.objects.filter(token_hash=token_digest(token))
     if lock:
         qs = qs.select_for_update()
     found = qs.first()
     if found is None:
         raise SurveyNotFound("No such survey.")
+    if found.answered_at is not None:
+        raise SurveyLinkUsed("This survey was already answered.", answered_at=found.answered_at)
     return found
 
 
 def csat_survey_open(*, token: str) -> CsatSurvey:
-    """The unanswered survey for this token. SurveyNotFound (404) or SurveyLinkExpired (a clear page)."""
+    """The unanswered survey for this token. SurveyNotFound (404), SurveyLinkUsed or SurveyLinkExpired (410)."""
     survey = _survey_by_token(CsatSurvey, token)
     if survey.status != CsatSurvey.Status.SENT:
         raise SurveyNotFound("No such survey.")

@@ -1,18 +1,38 @@
-"""Public survey pages behind single-use links. Unknown, guessed or used token → 404 and nothing stored;
-an expired one → a clear page (410)."""
+"""Public survey pages behind single-use links. An unknown or guessed token → a branded 404 page and nothing
+stored; an answered or expired one → a branded 410 page that says so (core.errorviews.link_dead_end: the same
+page with DEBUG on)."""
 
-from django.http import Http404
 from django.template.response import TemplateResponse
+from django.utils import formats, timezone
 from django.views import View
 
+from core.errorviews import link_dead_end
 from core.forms import add_error_to_form
-from reviews.errors import ReviewError, SurveyLinkExpired
+from core.links import LinkState
+from reviews.errors import ReviewError, SurveyLinkExpired, SurveyLinkUsed
 from reviews.forms import CsatForm, NpsForm
 from reviews.services import SurveyNotFound, csat_answer, csat_survey_open, nps_answer, nps_invitation_open
 
+SURVEY_NEXT_STEP = ("If you would still like to tell us something, simply reply to the support e-mail this link "
+                    "came with.")
 
-def _expired(request):
-    return TemplateResponse(request, "reviews/survey/expired.html", {}, status=410)
+
+def _dead_end(request, error: ReviewError):
+    """The page for a survey link that leads nowhere: unknown (404), already answered or expired (410)."""
+    detail = ""
+    if isinstance(error, SurveyLinkUsed):
+        state = LinkState.USED
+        if error.answered_at:
+            answered = formats.date_format(timezone.localtime(error.answered_at), "DATE_FORMAT")
+            detail = f"Your answer was recorded on {answered}. Thank you!"
+    elif isinstance(error, SurveyLinkExpired):
+        state = LinkState.EXPIRED
+    else:
+        state = LinkState.UNKNOWN
+    return link_dead_end(request, state=state, what="survey link", detail=detail, next_step=SURVEY_NEXT_STEP)
+
+
+DEAD_ENDS = (SurveyNotFound, SurveyLinkUsed, SurveyLinkExpired)
 
 
 class SurveyView(View):
@@ -31,28 +51,22 @@ class SurveyView(View):
     def get(self, request, token):
         try:
             item = self.open(token)
-        except SurveyNotFound:
-            raise Http404("No such survey.")
-        except SurveyLinkExpired:
-            return _expired(request)
+        except DEAD_ENDS as error:
+            return _dead_end(request, error)
         initial = {key: request.GET[key] for key in ("rating", "score") if key in request.GET}
         return TemplateResponse(request, self.template_name, self.context(item, self.form_class(initial=initial)))
 
     def post(self, request, token):
         try:
             item = self.open(token)
-        except SurveyNotFound:
-            raise Http404("No such survey.")
-        except SurveyLinkExpired:
-            return _expired(request)
+        except DEAD_ENDS as error:
+            return _dead_end(request, error)
         form = self.form_class(request.POST)
         if form.is_valid():
             try:
                 self.answer(token, form.cleaned_data)
-            except SurveyNotFound:
-                raise Http404("No such survey.")
-            except SurveyLinkExpired:
-                return _expired(request)
+            except DEAD_ENDS as error:  # answered or expired in between
+                return _dead_end(request, error)
             except ReviewError as exc:
                 add_error_to_form(form, exc)
             else:

@@ -175,8 +175,8 @@ def test_one_time_link_page(client, program, manager):
     assert client.get(path[:-2] + "x/").status_code == 404  # tampered
     response = client.post(path, {"submitted_by_name": "Ida", "username": "agent", "password": "pw"})
     assert response.status_code == 200 and "Thank you" in response.content.decode()
-    assert client.get(path).status_code == 404  # spent
-    assert client.post(path, {"submitted_by_name": "Ida", "password": "again"}).status_code == 404
+    assert client.get(path).status_code == 410  # spent: gone
+    assert client.post(path, {"submitted_by_name": "Ida", "password": "again"}).status_code == 410
 
 
 # ---------------------------------------------------------------- manager pages and scope

@@ -72,8 +72,10 @@ def test_freelancer_replies_and_escalates_through_the_page(client, world):
     assert response.status_code == 302
     ticket.refresh_from_db()
     assert ticket.queue == "inhouse" and ticket.messages.filter(kind="reply").count() == 1
-    # now it left the freelancer: 404
-    assert client.get(f"/portal/tickets/{ticket.pk}/").status_code == 404
+    # now it left the freelancer: theirs to read (tests/queues/test_dead_ends.py), no longer to write
+    assert client.get(f"/portal/tickets/{ticket.pk}/").status_code == 200
+    assert client.post(f"/portal/tickets/{ticket.pk}/reply/", {"reply-body": "Hi", "reply-status_after": "open"}
+                       ).status_code == 404
 
 
 def test_manager_ticket_page_is_scoped(client, world):
@@ -213,7 +215,7 @@ def test_queue_settings_page_saves(client, world):
     data = {"first_response_minutes": 30, "resolution_minutes": 480, "inhouse_response_minutes": 120,
             "business_hours_only": "on", "warning_minutes": 10,
             "business_hours": "08:00-20:00\n08:00-20:00\n08:00-20:00\n08:00-20:00\n08:00-20:00\n\n",
-            "escalation_reasons": "billing | Billing\nlegal | Legal"}
+            "reason_0": "Too complex", "reason_1": "Billing", "new_reason_0": "Legal"}
     assert client.post(f"/manage/queues/{program.slug}/settings/", data).status_code == 302
     program.queue_settings.refresh_from_db()
     assert program.queue_settings.weekly_minutes[0] == [(480, 1200)]

@@ -71,16 +71,16 @@ def test_the_candidate_submits_once_through_the_private_link(client):
     assert trial.answers[0]["answer"] == "It ships Monday."
 
 
-def test_unknown_expired_and_cancelled_links_are_404(client):
+def test_unknown_links_are_404_and_expired_or_cancelled_ones_410(client):
     assert client.get("/trial/not-a-real-token/").status_code == 404
     expired = TrialTaskFactory(deadline=timezone.now() - datetime.timedelta(days=3),
                                expires_at=timezone.now() - datetime.timedelta(minutes=1))
-    assert client.get(f"/trial/{expired.token}/").status_code == 404
-    assert client.post(f"/trial/{expired.token}/", {"answer_0": "a", "answer_1": "b"}).status_code == 404
+    assert client.get(f"/trial/{expired.token}/").status_code == 410
+    assert client.post(f"/trial/{expired.token}/", {"answer_0": "a", "answer_1": "b"}).status_code == 410
     expired.refresh_from_db()
     assert expired.status == TrialTask.Status.SENT
     cancelled = TrialTaskFactory(status=TrialTask.Status.CANCELLED)
-    assert client.get(f"/trial/{cancelled.token}/").status_code == 404
+    assert client.get(f"/trial/{cancelled.token}/").status_code == 410
 
 
 def test_trial_answers_are_shown_escaped(client, manager_client, posting):

@@ -53,9 +53,9 @@ def test_csat_link_is_single_use(client, program, mailoutbox, django_capture_on_
     assert client.post(path, {"rating": "good", "comment": "Fast!"}).status_code == 200
     survey.refresh_from_db()
     assert (survey.status, survey.rating, survey.comment, survey.freelancer) == ("answered", "good", "Fast!", freelancer)
-    # Reused: 404 and nothing changes.
-    assert client.get(path).status_code == 404
-    assert client.post(path, {"rating": "bad"}).status_code == 404
+    # Reused: 410 Gone (a page that says it was answered) and nothing changes.
+    assert client.get(path).status_code == 410
+    assert client.post(path, {"rating": "bad"}).status_code == 410
     survey.refresh_from_db()
     assert survey.rating == "good"
     # Results are on the ticket and aggregated.
@@ -141,7 +141,7 @@ def test_nps_link_is_single_use_and_counts(client, program, nps_link):
     assert client.post(nps_link, {"score": "9", "comment": "Great weekend cover"}).status_code == 200
     invitation = NpsInvitation.objects.get()
     assert invitation.score == 9 and invitation.comment == "Great weekend cover"
-    assert client.post(nps_link, {"score": "0"}).status_code == 404
+    assert client.post(nps_link, {"score": "0"}).status_code == 410  # answered: gone
     assert NpsInvitation.objects.get().score == 9
     week = nps_weeks(program=program)[0]
     assert (week.invited, week.responses, week.promoters, week.nps, week.response_rate) == (
