@@ -1,8 +1,16 @@
 import datetime
 
 from django import forms
+from django.utils.text import slugify
 
-from queues.models import WEEKDAYS, AvailabilityChange, QueueSettings, Ticket
+from queues.models import (
+    AUTO_ESCALATION_REASON,
+    HELPDESK_ESCALATION_REASON,
+    WEEKDAYS,
+    AvailabilityChange,
+    QueueSettings,
+    Ticket,
+)
 
 TIME_INPUT = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 LOCAL_DT_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -186,22 +194,29 @@ class ImportConfirmForm(forms.Form):
     csv_text = forms.CharField(widget=forms.HiddenInput, max_length=2 * 1024 * 1024)
 
 
+def reason_code_for(label: str, *, taken: set[str]) -> str:
+    """A stored code for a new escalation reason, made from its words ("Refund request" → "refund_request"),
+    unique among the program's codes. Codes are never shown; they only keep tickets pointing at their reason."""
+    base = slugify(label).replace("-", "_")[:40] or "reason"
+    code, n = base, 2
+    while code in taken:
+        code, n = f"{base}_{n}", n + 1
+    return code
+
+
 class QueueSettingsForm(forms.ModelForm):
     # The Zendesk signing secret moved to the program's channel page (channels.ZendeskConnection, encrypted).
     business_hours = forms.CharField(
         label="Business hours", required=False, widget=forms.Textarea(attrs={"rows": 7}),
         help_text="One line per weekday, Monday first, e.g. “08:00-12:00, 13:00-20:00”; empty line = closed.",
     )
-    escalation_reasons = forms.CharField(
-        label="Escalation reasons", widget=forms.Textarea(attrs={"rows": 6}),
-        help_text="One per line: value | Label (e.g. “billing | Billing”).",
-    )
 
     class Meta:
         model = QueueSettings
         fields = ["first_response_minutes", "resolution_minutes", "inhouse_response_minutes", "business_hours_only",
-                  "warning_minutes", "auto_escalate_on_breach", "business_hours",
-                  "escalation_reasons"]
+                  "warning_minutes", "auto_escalate_on_breach", "business_hours"]
+
+    NEW_REASON_ROWS = 3
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -209,9 +224,20 @@ class QueueSettingsForm(forms.ModelForm):
         self.initial["business_hours"] = "\n".join(
             ", ".join(f"{s}-{e}" for s, e in day) for day in hours
         )
-        self.initial["escalation_reasons"] = "\n".join(
-            f"{v} | {label}" for v, label in (self.instance.escalation_reasons or [])
-        )
+        # Escalation reasons are edited as words, one field per reason. The stored code of a reason never changes
+        # (tickets and reports keep pointing at it); a new reason gets one made from its words.
+        self.reasons = [(str(code), str(label)) for code, label in self.instance.reason_choices()]
+        for index, (_code, label) in enumerate(self.reasons):
+            self.fields[f"reason_{index}"] = forms.CharField(
+                label=f"Escalation reason {index + 1}", initial=label, required=False, max_length=80,
+                help_text="Empty it to remove the reason; tickets escalated with it keep their words."
+                if index == 0 else "",
+            )
+        for extra in range(self.NEW_REASON_ROWS):
+            self.fields[f"new_reason_{extra}"] = forms.CharField(
+                label="New escalation reason", required=False, max_length=80,
+                help_text="Freelancers pick a reason when they escalate a ticket." if extra == 0 else "",
+            )
 
     def clean_business_hours(self):
         lines = (self.cleaned_data.get("business_hours") or "").splitlines()
@@ -227,12 +253,22 @@ class QueueSettingsForm(forms.ModelForm):
             days.append(intervals)
         return days
 
-    def clean_escalation_reasons(self):
-        reasons = []
-        for line in (self.cleaned_data.get("escalation_reasons") or "").splitlines():
-            if not line.strip():
+    def clean(self):
+        cleaned = super().clean()
+        kept = [[code, " ".join(cleaned.get(f"reason_{index}", "").split())]
+                for index, (code, _) in enumerate(self.reasons)]
+        reasons = [pair for pair in kept if pair[1]]
+        taken = {code for code, _ in self.reasons} | {AUTO_ESCALATION_REASON[0], HELPDESK_ESCALATION_REASON[0]}
+        words = {label.casefold() for _, label in reasons}
+        for extra in range(self.NEW_REASON_ROWS):
+            label = " ".join(cleaned.get(f"new_reason_{extra}", "").split())
+            if not label or label.casefold() in words:
                 continue
-            value, _, label = line.partition("|")
-            value = value.strip().lower().replace(" ", "_")
-            reasons.append([value, (label or value).strip()])
-        return reasons
+            code = reason_code_for(label, taken=taken)
+            taken.add(code)
+            words.add(label.casefold())
+            reasons.append([code, label])
+        if not reasons:
+            raise forms.ValidationError("Keep at least one escalation reason.")
+        self.instance.escalation_reasons = reasons
+        return cleaned

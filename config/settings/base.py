@@ -138,6 +138,7 @@ OTP_TOTP_ISSUER = "Flexdesk"
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # admins see that a device exists, never its secret
 
 LANGUAGE_CODE = "en-us"
+FORMAT_MODULE_PATH = ["config.formats"]  # one date format per locale (config/formats/en/formats.py)
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

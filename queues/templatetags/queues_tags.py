@@ -13,7 +13,9 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 from django.utils.timesince import TIME_STRINGS, timesince
 
+from core.dates import strftime_pattern
 from core.text import reply_fold
+from core.timezones import zone_label
 from queues.destinations import ReplyDestination
 from queues.models import Ticket, TicketEvent
 
@@ -43,7 +45,8 @@ def _sla_badge_html(ticket, now) -> str:
             css, text = "text-bg-warning", f"{_duration(left)} left"
         else:
             css, text = "text-bg-light border", f"{_duration(left)} left"
-        title = escape(timezone.localtime(due).strftime("%Y-%m-%d %H:%M %Z"))
+        local = timezone.localtime(due)
+        title = escape(f"{local.strftime(strftime_pattern())} {zone_label(local.tzinfo, due)}")
         return f'<span class="badge {css} sla-countdown" data-due="{escape(due.isoformat())}" title="Due {title}">{text}</span>'
     if ticket.status == "pending" and ticket.first_response_met is not False:
         return ('<span class="badge text-bg-secondary" title="The resolution clock is stopped while the ticket '
@@ -72,9 +75,10 @@ def reason_label(value: str) -> str:
 # conditional_escape does) in the form tags, by html.escape (what Django's escape() does) in the row and card tags.
 
 
-def _local(moment, fmt: str = "%Y-%m-%d %H:%M", zone=None) -> str:
-    """The moment in the viewer's time zone (`zone`: the current one, when a caller looked it up for many rows)."""
-    return timezone.localtime(moment, zone).strftime(fmt) if moment else ""
+def _local(moment, fmt: str | None = None, zone=None) -> str:
+    """The moment in the viewer's time zone (`zone`: the current one, when a caller looked it up for many rows),
+    in the locale's one date-and-time format (config/formats) unless `fmt` is given."""
+    return timezone.localtime(moment, zone).strftime(fmt or strftime_pattern()) if moment else ""
 
 
 def _esc(value) -> str:

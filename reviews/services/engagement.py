@@ -15,6 +15,7 @@ from contracts.models import Contract
 from contracts.selectors import freelancer_program_ids
 from core.audit import audit_record
 from core.outbox import email_enqueue
+from core.timezones import zone_name
 from payments.models import TimeEntry
 from programs.models import Announcement, Program
 from queues.availability import availability_intervals
@@ -64,8 +65,9 @@ def silence_findings(*, contract: Contract, policy: ReviewSettings, now: datetim
                 or TimeEntry.objects.filter(freelancer=freelancer, program=program, date=yesterday).exists()
             )
             if not worked:
+                # Named by its zone, not "your time": the manager's check-in list shows the same words.
                 found["missed_shift"] = f"{first.astimezone(freelancer.zone):%a %H:%M}–" \
-                                        f"{last.astimezone(freelancer.zone):%H:%M} (your time)"
+                                        f"{last.astimezone(freelancer.zone):%H:%M} {zone_name(freelancer.zone)}"
     # 2. No login for N days (counted from the contract's start when they never logged in).
     threshold = now - datetime.timedelta(days=policy.silence_login_days)
     since = user.last_login or (contract.activated_at or datetime.datetime.combine(

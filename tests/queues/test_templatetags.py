@@ -10,6 +10,8 @@ from django.utils.text import Truncator
 from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy
 
+from core.dates import strftime_pattern
+from core.timezones import zone_label
 from queues.templatetags import queues_tags
 
 
@@ -61,7 +63,8 @@ def test_sla_badge_html(state):
                   'on the customer">Paused</span>',
     }[state]
     if due:
-        expected = expected.format(due.isoformat(), timezone.localtime(due).strftime("%Y-%m-%d %H:%M %Z"))
+        local = timezone.localtime(due)
+        expected = expected.format(due.isoformat(), f"{local.strftime(strftime_pattern())} {zone_label(local.tzinfo, due)}")
     assert html == expected
 
 

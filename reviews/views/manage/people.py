@@ -25,6 +25,7 @@ from reviews.forms import (
     ThankYouForm,
 )
 from reviews.models import Feedback, ReviewSettings
+from reviews.services.engagement import REASON_LABELS
 from reviews.views.common import ReviewsPageMixin, parse_date
 
 
@@ -223,6 +224,9 @@ class CheckInListView(ReviewsPageMixin, ListView):
 
     def get_queryset(self):
         return selectors.check_in_list(user=self.request.user)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(**kwargs, reason_labels=REASON_LABELS)
 
 
 class SettingsView(ReviewsPageMixin, TemplateView):

@@ -1,0 +1,28 @@
+"""The words for the audit verbs recruiting records (core.audit shows them instead of the codes)."""
+
+from core.audit import audit_verbs_register
+from recruiting.models import PostingEvent
+
+AUDIT_VERBS = {
+    "application.submitted": "Application submitted",
+    "application.moved": "Application moved to another stage",
+    "application.score_overridden": "Score overridden",
+    "application.message_sent": "Message sent",
+    "application.reply_logged": "Reply logged",
+    "application.hired": "Hired",
+    "application.anonymised": "Application anonymised",
+    "interview.scheduled": "Interview scheduled",
+    "interview.recorded": "Interview recorded",
+    "message_template.saved": "Message template saved",
+    "posting.created": "Posting created",
+    "posting.updated": "Posting edited",
+    "posting.closed": "Posting closed",
+    # posting_open records "posting.<kind>" for these two kinds.
+    f"posting.{PostingEvent.Kind.OPENED}": "Posting opened",
+    f"posting.{PostingEvent.Kind.REPOSTED}": "Posting reposted",
+    "trial_task.sent": "Trial task sent",
+    "trial_task.submitted": "Trial task submitted",
+    "trial_task.graded": "Trial task graded",
+    "trial_task.cancelled": "Trial task cancelled",
+}
+audit_verbs_register(AUDIT_VERBS)
