@@ -43,12 +43,28 @@ class RowsHelper(FormHelper):
 
 
 class RowForm(forms.ModelForm):
-    """One row of a section's table: labels are the column headers, so no help text under each cell."""
+    """One row of a section's table: labels are the column headers, so no help text under each cell.
+
+    The table's cells have no <label>: each control is named by its column and row for screen readers."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for field in self.fields.values():
+        row = self.prefix.rsplit("-", 1)[-1] if self.prefix else ""
+        row_label = f" (row {int(row) + 1})" if row.isdigit() else ""
+        for name, field in self.fields.items():
             field.help_text = ""
+            label = field.label or name.replace("_", " ").capitalize()
+            label = "Position" if label == "#" else label
+            field.widget.attrs.setdefault("aria-label", f"{label}{row_label}")
+
+
+class RowFormSet(forms.BaseInlineFormSet):
+    """A section's table of rows; the "Delete" box each row gets here is named by its row too."""
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        if "DELETE" in form.fields and index is not None:
+            form.fields["DELETE"].widget.attrs.setdefault("aria-label", f"Delete (row {index + 1})")
 
 
 class SectionForm(forms.ModelForm):
@@ -122,7 +138,7 @@ class TicketTypeForm(RowForm):
         fields = ["name", "slug", "tier", "freelancers_allowed", "required_skills", "position"]
         labels = {"freelancers_allowed": "Freelancers may take it", "position": "#"}
         widgets = {"required_skills": forms.SelectMultiple(attrs={"size": 3}),
-                   "position": forms.NumberInput(attrs={"style": "width: 5em"})}
+                   "position": forms.NumberInput(attrs={"class": "w-6rem"})}
 
     def __init__(self, *args, program=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -150,7 +166,7 @@ class EscalationRuleForm(RowForm):
         labels = {"ticket_type": "Ticket type", "keyword": "Keyword in the ticket"}
 
 
-class _TicketTypeFormSetBase(forms.BaseInlineFormSet):
+class _TicketTypeFormSetBase(RowFormSet):
     def get_form_kwargs(self, index):
         return {**super().get_form_kwargs(index), "program": self.instance}
 
@@ -159,7 +175,7 @@ TicketTypeFormSet = forms.inlineformset_factory(
     Program, TicketType, form=TicketTypeForm, formset=_TicketTypeFormSetBase, extra=2, can_delete=True
 )
 _EscalationRuleFormSetBase = forms.inlineformset_factory(
-    Program, EscalationRule, form=EscalationRuleForm, extra=2, can_delete=True
+    Program, EscalationRule, form=EscalationRuleForm, formset=RowFormSet, extra=2, can_delete=True
 )
 
 
@@ -295,7 +311,7 @@ class SourcingPlatformForm(RowForm):
 
 
 PlatformFormSet = forms.inlineformset_factory(
-    Program, SourcingPlatform, form=SourcingPlatformForm, extra=1, can_delete=True
+    Program, SourcingPlatform, form=SourcingPlatformForm, formset=RowFormSet, extra=1, can_delete=True
 )
 
 
@@ -333,12 +349,12 @@ class QACriterionForm(RowForm):
         model = QACriterion
         fields = ["name", "description", "weight", "is_critical", "position"]
         labels = {"is_critical": "Critical", "position": "#"}
-        widgets = {"description": forms.TextInput(), "position": forms.NumberInput(attrs={"style": "width: 5em"}),
-                   "weight": forms.NumberInput(attrs={"style": "width: 6em"})}
+        widgets = {"description": forms.TextInput(), "position": forms.NumberInput(attrs={"class": "w-6rem"}),
+                   "weight": forms.NumberInput(attrs={"class": "w-6rem"})}
 
 
 CriterionFormSet = forms.inlineformset_factory(
-    QAScorecard, QACriterion, form=QACriterionForm, extra=2, can_delete=True
+    QAScorecard, QACriterion, form=QACriterionForm, formset=RowFormSet, extra=2, can_delete=True
 )
 
 
@@ -368,13 +384,15 @@ class TrainingMaterialForm(RowForm):
     class Meta:
         model = TrainingMaterial
         fields = ["title", "url", "description", "position"]
-        widgets = {"description": forms.TextInput(), "position": forms.NumberInput(attrs={"style": "width: 5em"})}
+        widgets = {"description": forms.TextInput(), "position": forms.NumberInput(attrs={"class": "w-6rem"})}
         labels = {"position": "#"}
 
 
-ToolFormSet = forms.inlineformset_factory(Program, ProgramTool, form=ToolForm, extra=2, can_delete=True)
+ToolFormSet = forms.inlineformset_factory(
+    Program, ProgramTool, form=ToolForm, formset=RowFormSet, extra=2, can_delete=True
+)
 MaterialFormSet = forms.inlineformset_factory(
-    Program, TrainingMaterial, form=TrainingMaterialForm, extra=2, can_delete=True
+    Program, TrainingMaterial, form=TrainingMaterialForm, formset=RowFormSet, extra=2, can_delete=True
 )
 
 
@@ -386,11 +404,11 @@ class SuccessMetricForm(RowForm):
         model = SuccessMetric
         fields = ["kind", "label", "direction", "target", "position"]
         labels = {"position": "#"}
-        widgets = {"position": forms.NumberInput(attrs={"style": "width: 5em"})}
+        widgets = {"position": forms.NumberInput(attrs={"class": "w-6rem"})}
 
 
 MetricFormSet = forms.inlineformset_factory(
-    Program, SuccessMetric, form=SuccessMetricForm, extra=2, can_delete=True
+    Program, SuccessMetric, form=SuccessMetricForm, formset=RowFormSet, extra=2, can_delete=True
 )
 
 
@@ -411,11 +429,11 @@ class OnboardingStepForm(RowForm):
         model = OnboardingStep
         fields = ["title", "kind", "description", "required", "needs_manager_confirmation", "position"]
         labels = {"needs_manager_confirmation": "Manager confirms", "position": "#"}
-        widgets = {"description": forms.TextInput(), "position": forms.NumberInput(attrs={"style": "width: 5em"})}
+        widgets = {"description": forms.TextInput(), "position": forms.NumberInput(attrs={"class": "w-6rem"})}
 
 
 OnboardingStepFormSet = forms.inlineformset_factory(
-    Program, OnboardingStep, form=OnboardingStepForm, extra=2, can_delete=True
+    Program, OnboardingStep, form=OnboardingStepForm, formset=RowFormSet, extra=2, can_delete=True
 )
 
 
@@ -430,7 +448,7 @@ class StakeholderForm(RowForm):
 
 
 StakeholderFormSet = forms.inlineformset_factory(
-    Program, Stakeholder, form=StakeholderForm, extra=2, can_delete=True
+    Program, Stakeholder, form=StakeholderForm, formset=RowFormSet, extra=2, can_delete=True
 )
 
 

@@ -60,7 +60,7 @@ def posting_create(
     PostingEvent.objects.create(posting=posting, kind=PostingEvent.Kind.CREATED, actor=created_by)
     audit_record(actor=created_by, verb="posting.created", target=posting)
     if open_now:
-        posting_open(posting=posting, opened_by=created_by)
+        posting = posting_open(posting=posting, opened_by=created_by)  # the opened row: is_open, opened_at
     return posting
 
 
