@@ -37,12 +37,22 @@ export FLEXDESK_PORT := $(PORT)
 run: seed
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho --procfile Procfile --env /dev/null start --port $(PORT)
 
+# On PostgreSQL when one answers at 127.0.0.1:5432 (as in CI) and DATABASE_URL is unset, else on SQLite; the
+# first line says which (tools/test_database.py). Under CI (CI=true), or with COVERAGE=1, it measures line and
+# branch coverage and fails below the floor (pyproject's [tool.coverage.report] fail_under).
+# Extra pytest arguments: `make test ARGS="tests/queues -x"`.
+COVERAGE ?= $(CI)
+PYTEST_COVERAGE = $(if $(COVERAGE),--cov --cov-report=term-missing:skip-covered,)
 test: install
-	$(PY) -m pytest
+	@url="$$($(PY) tools/test_database.py)" && if [ -n "$$url" ]; then export DATABASE_URL="$$url"; fi; \
+	$(PY) -m pytest $(PYTEST_COVERAGE) $(ARGS)
 
+# The checks pre-commit runs on a commit's files (.pre-commit-config.yaml), here on the whole tree. Formatting
+# (`ruff format`) is not checked yet: see CONTRIBUTING.md, "Style".
 lint: install
 	$(VENV)/bin/ruff check .
 	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) tools/mypy_baseline.py
 
 # One process of the Procfile alone (e.g. a second worker): `make worker`, `make beat`.
 worker: install
