@@ -6,7 +6,10 @@ SELECT and turn each model's slice of the row into an instance the way the ORM d
 fields' converters), so callers get ordinary model instances. Use them only where a benchmark shows it pays.
 """
 
+import datetime
+from collections.abc import Callable
 from functools import cache
+from typing import Any
 
 from django.db import connections, models
 
@@ -56,8 +59,9 @@ def fetch_one(sql: str, params, *model_classes: type[models.Model], using: str =
     return tuple(found)
 
 
-# A parameter value no real id or count takes: it marks where a PreparedQuery's values go.
+# Parameter values no real id, count or moment takes: they mark where a PreparedQuery's values go.
 _MARK = -(2**62) + 7919
+_MOMENT_MARK = datetime.datetime(1901, 2, 3, 4, 5, 6, 7000, tzinfo=datetime.UTC)
 
 
 class PreparedQuery:
@@ -66,30 +70,43 @@ class PreparedQuery:
 
     For a hot read whose ORM query is costly to build (nested subqueries) but whose shape never changes: the
     queryset stays the one definition, only its compiling is saved. `build(**marks)` must return the same
-    queryset for any values of the named parameters (ints), each used as a filter value at least once.
+    queryset for any values of the named parameters, each used as a filter value at least once: `names` are
+    ints (ids), `moments` aware datetimes (e.g. "now", which routing's candidate query compares with twice).
     """
 
-    def __init__(self, build, *names: str):
-        self.build, self.names = build, names
+    def __init__(self, build: Callable[..., Any], *names: str, moments: tuple[str, ...] = ()):
+        self.build, self.names, self.moments = build, names, moments
         self._compiled: dict[str, tuple] = {}
 
     def _compile(self, using: str) -> tuple:
-        marks = {name: _MARK - index for index, name in enumerate(self.names)}
+        ops = connections[using].ops
+        marks: dict[str, Any] = {name: _MARK - index for index, name in enumerate(self.names)}
+        marks.update({name: _MOMENT_MARK + datetime.timedelta(microseconds=index)
+                      for index, name in enumerate(self.moments)})
         sql, params = self.build(**marks).query.get_compiler(using).as_sql()
-        slots = [(index, name) for index, value in enumerate(params) for name, mark in marks.items()
-                 if isinstance(value, int) and value == mark]
-        if {name for _index, name in slots} != set(self.names):
-            raise ValueError(f"Every one of {self.names} must be a parameter of the query.")
+        slots = []
+        for index, value in enumerate(params):
+            for name, mark in marks.items():
+                if name in self.moments:
+                    if isinstance(value, datetime.datetime) and value == mark:
+                        slots.append((index, name, False))
+                    elif isinstance(value, str) and value == ops.adapt_datetimefield_value(mark):
+                        slots.append((index, name, True))  # the backend binds moments as text (SQLite)
+                elif isinstance(value, int) and value == mark:
+                    slots.append((index, name, False))
+        if {name for _index, name, _adapt in slots} != {*self.names, *self.moments}:
+            raise ValueError(f"Every one of {(*self.names, *self.moments)} must be a parameter of the query.")
         return sql, tuple(params), slots
 
-    def rows(self, *, using: str = "default", **values) -> list[tuple]:
+    def rows(self, *, using: str = "default", **values: Any) -> list[tuple]:
         compiled = self._compiled.get(using)
         if compiled is None:
             compiled = self._compiled[using] = self._compile(using)
         sql, params, slots = compiled
         params = list(params)
-        for index, name in slots:
-            params[index] = values[name]
+        ops = connections[using].ops
+        for index, name, adapt in slots:
+            params[index] = ops.adapt_datetimefield_value(values[name]) if adapt else values[name]
         with connections[using].cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.fetchall()

@@ -72,11 +72,11 @@ def availability_intervals(
 
 
 def is_on_shift(*, zone, slots, changes, at: datetime.datetime, program_id: int | None = None) -> bool:
-    intervals = availability_intervals(
-        zone=zone, slots=slots, changes=changes, start=at, end=at + datetime.timedelta(minutes=1),
-        program_id=program_id,
+    """Whether the freelancer is on shift at `at`, from slot and change objects: is_on_shift_rows decides."""
+    return is_on_shift_rows(
+        zone=zone, slots=[(s.weekday, s.start_minute, s.end_minute, s.program_id) for s in slots],
+        changes=[(c.kind, c.starts_at, c.ends_at, c.program_id) for c in changes], at=at, program_id=program_id,
     )
-    return any(s <= at < e for s, e in intervals)
 
 
 def next_on_shift_at(
@@ -124,7 +124,7 @@ def _minute_of_day(value) -> int:
 
 
 def is_on_shift_rows(*, zone, slots, changes, at: datetime.datetime, program_id: int | None = None) -> bool:
-    """is_on_shift over plain rows, without building intervals: the same answer, for routing's hot path.
+    """The one on-shift predicate (routing, the hand-over, the queue page's badge), over plain rows.
 
     slots: (weekday, start_minute, end_minute, program_id) tuples; changes: (kind, starts_at, ends_at, program_id).
     On shift at `at` means: inside an applicable weekly slot or extra-hours change, and inside no away change

@@ -8,6 +8,10 @@ its own). A burst of intake is then routed by a few tasks, each taking every new
 ticket of a burst so that the burst is routed together (a quarter of a second against a first-response
 target of an hour; each routing transaction has a fixed cost of a few queries, shared by its tickets). The key expires after PENDING_TTL_SECONDS, so a
 lost task delays routing by that much at most, and the every-minute sweep routes whatever is left.
+
+This is the one way a ticket reaches routing (a task after commit, the sweep as backstop); the mark and the
+gather are kept because the benchmark shows they pay on the intake side: without them every intake request
+publishes a Celery message (~1 ms of its CPU), and intake is what limits throughput (docs/adr/0023).
 """
 
 import logging
@@ -43,13 +47,14 @@ def publish_route(ticket_id: int, program_id: int | None = None) -> bool:
     routing task of that program is waiting already. Returns whether a task was enqueued. Broker errors
     are raised (the caller logs them; the sweep routes the ticket)."""
     client = _coordination_client(ticket_route_task.app) if program_id is not None else None
-    if client is not None and not client.set(_pending_key(program_id), ticket_id, nx=True, ex=PENDING_TTL_SECONDS):
+    key = _pending_key(program_id) if program_id is not None else ""
+    if client is not None and not client.set(key, ticket_id, nx=True, ex=PENDING_TTL_SECONDS):
         return False
     try:
         ticket_route_task.apply_async((ticket_id, program_id), countdown=GATHER_SECONDS if client is not None else None)
     except Exception:
         if client is not None:
-            client.delete(_pending_key(program_id))
+            client.delete(key)
         raise
     return True
 
