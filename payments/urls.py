@@ -19,6 +19,8 @@ urlpatterns = [
     path("manage/payments/payouts/", views.PayoutListView.as_view(), name="payouts"),
     path("manage/payments/payouts/bulk/", views.PayoutBulkView.as_view(), name="payouts_bulk"),
     path("manage/payments/payouts/export.csv", views.PayoutExportView.as_view(), name="payouts_export"),
+    path("manage/payments/payouts/export/<slug:export_format>/", views.PayoutExportView.as_view(),
+         name="payouts_export_file"),
     path("manage/payments/payouts/<int:pk>/", views.PayoutDetailView.as_view(), name="payout_detail"),
     path("manage/payments/payouts/<int:pk>/statement/", views.PayoutStatementView.as_view(), name="statement"),
     path("manage/payments/payouts/<int:pk>/<slug:action>/", views.PayoutActionView.as_view(), name="payout_action"),

@@ -3,7 +3,7 @@
 import datetime
 
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -15,7 +15,8 @@ from core.errors import DomainError
 from core.forms import add_error_to_form
 from core.money import format_money
 from core.scoping import not_found_in_scope
-from payments import selectors, services
+from core.throttle import client_address
+from payments import exports, selectors, services
 from payments.forms import (
     AdjustmentForm,
     DeclineForm,
@@ -264,6 +265,21 @@ class RunDetailView(PaymentsManagerMixin, DetailView):
             raise not_found_in_scope(self.request, "payments.PayoutRun", pk=self.kwargs["pk"], message="No such run.")
         return run
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if self.template_name == RunDetailView.template_name:  # not for the polled progress panel
+            context.update(_export_context(self.request, run_id=self.object.pk))
+        return context
+
+
+def _export_context(request, *, program=None, period_id=None, run_id=None) -> dict:
+    """The payout files of the page's selection: what each would hold, and the approved payouts left out (why)."""
+    approved = selectors.payout_list(user=request.user, program=program, period_id=period_id, run_id=run_id,
+                                     status=Payout.Status.APPROVED)
+    query = {key: value for key, value in (("program", program.slug if program else ""), ("period", period_id),
+                                           ("run", run_id)) if value}
+    return {"exports": exports.export_overview(payouts=approved), "export_query": urlencode(query)}
+
 
 class RunProgressView(RunDetailView):
     """The htmx-polled progress panel; stops polling once the run is no longer active."""
@@ -302,6 +318,8 @@ class PayoutListView(PaymentsManagerMixin, ListView):
             program=self.program, status=self.status, statuses=Payout.Status.choices, period=period,
             mark_paid_form=MarkPaidForm(initial={"paid_on": timezone.now().date()}),
             query=self.request.GET.urlencode(),
+            **_export_context(self.request, program=self.program, period_id=period.pk if period else None,
+                              run_id=self.run_id),
         )
         return context
 
@@ -337,20 +355,44 @@ class PayoutBulkView(PaymentsManagerMixin, View):
 
 
 class PayoutExportView(PaymentsManagerMixin, View):
-    """CSV of the approved payouts of a period (or the filtered selection) for the bank or payment platform."""
+    """The payout file (Wise batch, PayPal Payouts or the generic CSV) of the approved payouts of the selection:
+    ?program, ?period, ?run and, for PayPal, ?currency. Streamed; the export is audited before it starts."""
 
-    def get(self, request):
+    def get(self, request, export_format=exports.GENERIC):
+        if export_format not in exports.FORMAT_NAMES:
+            raise Http404("No such payout file.")
         program = self.selected_program()
-        period = request.GET.get("period") or ""
-        payouts = selectors.payout_list(
-            user=request.user, program=program, period_id=int(period) if period.isdigit() else None,
-            status=Payout.Status.APPROVED,
-        )
-        content = services.payouts_export_csv(payouts=payouts, exported_by=request.user)
-        response = HttpResponse(content, content_type="text/csv; charset=utf-8")
-        name = f"payouts-{program.slug if program else 'all'}-{timezone.now():%Y%m%d-%H%M}.csv"
-        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        period_id, run_id = _scoped_period_and_run(request)
+        payouts = selectors.payout_list(user=request.user, program=program, period_id=period_id, run_id=run_id,
+                                        status=Payout.Status.APPROVED)
+        name = "payouts-" + (program.slug if program else "all") + (f"-run{run_id}" if run_id else "")
+        try:
+            export = exports.payouts_export(
+                payouts=payouts, export_format=export_format, exported_by=request.user, name=name,
+                currency=request.GET.get("currency", ""), ip_address=client_address(request, default=None),
+            )
+        except DomainError as exc:
+            messages.error(request, f"Nothing was exported: {exc.message}")
+            if run_id:
+                return redirect("payments:run_detail", pk=run_id)
+            return redirect(reverse("payments:payouts") + ("?" + request.GET.urlencode() if request.GET else ""))
+        response = StreamingHttpResponse(export.lines, content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
         return response
+
+
+def _scoped_period_and_run(request) -> tuple[int | None, int | None]:
+    """?period and ?run of an export: ids in the manager's programs, 404 for anything else."""
+    period = request.GET.get("period") or ""
+    run = request.GET.get("run") or ""
+    period_id = int(period) if period.isdigit() else None
+    run_id = int(run) if run.isdigit() else None
+    managed = selectors.managed_programs(user=request.user)
+    if period_id and not PayPeriod.objects.filter(pk=period_id, program__in=managed).exists():
+        raise not_found_in_scope(request, PayPeriod, pk=period_id, message="No such period.")
+    if run_id and selectors.payout_run_get(user=request.user, pk=run_id) is None:
+        raise not_found_in_scope(request, "payments.PayoutRun", pk=run_id, message="No such run.")
+    return period_id, run_id
 
 
 class PayoutDetailView(PaymentsManagerMixin, DetailView):

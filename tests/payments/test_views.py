@@ -149,7 +149,7 @@ def test_export_csv_download(client, manager, program, ended_period_days):
     client.force_login(manager)
     response = client.get(reverse("payments:payouts_export") + f"?program={program.slug}")
     assert response["Content-Type"].startswith("text/csv")
-    assert response.content.decode().count("\n") == 3
+    assert b"".join(response.streaming_content).decode().count("\n") == 3
 
 
 def test_a_request_above_balance_through_the_portal_is_refused(client, freelancer, program, contract):
