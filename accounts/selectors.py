@@ -1,6 +1,17 @@
 from django.db.models import Q, QuerySet
 
-from accounts.models import Freelancer, LegalNameChangeRequest, Skill, User
+from accounts.models import (
+    MAX_OPEN_TICKETS,
+    MIN_OPEN_TICKETS,
+    Freelancer,
+    LegalNameChangeRequest,
+    Skill,
+    User,
+)
+
+# For apps that show a freelancer's tier and capacity without importing accounts.models (the dashboard).
+FREELANCER_TIER_CHOICES = Freelancer.Tier.choices
+OPEN_TICKETS_MIN, OPEN_TICKETS_MAX = MIN_OPEN_TICKETS, MAX_OPEN_TICKETS
 
 
 def freelancer_get_for_user(*, user: User) -> Freelancer | None:

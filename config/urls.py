@@ -16,14 +16,14 @@ urlpatterns = [
     # The split view serves Swagger UI's init script as a file of its own (?script): no inline script.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema", template_name="api/swagger_ui.html"),
          name="api-docs"),
-    # Each app's urls.py carries its full paths (/manage/…, /portal/…, /apply/…, /api/v1/…).
-    # queues first: ticket intake (/api/v1/tickets/) is by far the most frequent request, and every include
-    # before it is tried pattern by pattern; its paths (/api/v1/…, /manage/queues/…, /portal/tickets/…,
-    # /portal/availability/…) overlap no other app's.
+    # Each app's urls.py carries its full paths (/manage/…, /portal/…, /apply/…, /api/v1/…), and no path can
+    # match two apps' patterns (tests/core/test_url_overlaps.py; docs/adr/0024-url-prefixes.md), so the order
+    # below is only about speed: queues first, as ticket intake (/api/v1/tickets/) is by far the most frequent
+    # request and every include before it is tried pattern by pattern.
     path("", include("queues.urls")),
     path("", include("channels.urls")),
     path("", include("accounts.urls")),
-    # programs before dashboard: /manage/programs/new/ must win over the dashboard's /manage/programs/<slug>/.
+    # The dashboard's /manage/programs/<program:…>/ never matches /manage/programs/new/ (programs/converters.py).
     path("", include("programs.urls")),
     path("", include("dashboard.urls")),
     path("", include("contracts.urls")),

@@ -11,17 +11,17 @@ machine; it writes rows, and the outbox sends them after commit.
 
 from collections.abc import Callable
 
-_LISTENERS: dict[str, list[Callable[..., None]]] = {}
+_LISTENERS: dict[str, list[Callable[..., object]]] = {}
 
 
-def register_listener(kind: str, func: Callable[..., None]) -> None:
+def register_listener(kind: str, func: Callable[..., object]) -> None:
     """Call func(**data) whenever `kind` is published. Registering the same function twice keeps one."""
     listeners = _LISTENERS.setdefault(kind, [])
     if func not in listeners:
         listeners.append(func)
 
 
-def unregister_listener(kind: str, func: Callable[..., None]) -> None:
+def unregister_listener(kind: str, func: Callable[..., object]) -> None:
     if func in _LISTENERS.get(kind, []):
         _LISTENERS[kind].remove(func)
 

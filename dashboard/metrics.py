@@ -1,4 +1,4 @@
-"""Arithmetic the dashboard shares: percentages, ratios, target colours and trends. Pure functions, exact Decimals.
+"""The dashboard's own arithmetic: target colours, trends, NPS (percentages and ratios come from core.metrics).
 
 Target colours (documented on the page too):
 - green: the actual value meets the target (≥ for "at least", ≤ for "at most");
@@ -9,58 +9,29 @@ Target colours (documented on the page too):
 """
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
+
+# percent, ratio, quantize and to_decimal have one home, core.metrics; re-exported for the dashboard's modules.
+from core.metrics import ONE_DECIMAL, TWO_DECIMALS, percent, quantize, ratio, to_decimal
+
+__all__ = ["ONE_DECIMAL", "TWO_DECIMALS", "percent", "quantize", "ratio", "to_decimal", "nps", "seconds_to_hours",
+           "target_colour", "trend", "Trend"]
 
 AMBER_TOLERANCE = Decimal("0.10")
-ONE_DECIMAL = Decimal("0.1")
-TWO_DECIMALS = Decimal("0.01")
 
 GREEN, AMBER, RED, GREY = "green", "amber", "red", "grey"
 AT_LEAST, AT_MOST = "at_least", "at_most"
 
 
-def to_decimal(value) -> Decimal | None:
-    if value is None:
-        return None
-    if isinstance(value, Decimal):
-        return value
-    if isinstance(value, float):
-        # Aggregates such as PERCENTILE_CONT come back as floats; go through str so 0.1 stays 0.1.
-        return Decimal(repr(value))
-    return Decimal(value)
-
-
-def quantize(value, places: Decimal = ONE_DECIMAL) -> Decimal | None:
-    value = to_decimal(value)
-    return None if value is None else value.quantize(places, rounding=ROUND_HALF_UP)
-
-
-def percent(part, whole, places: Decimal = ONE_DECIMAL) -> Decimal | None:
-    """part / whole × 100, half-up to one decimal; None when whole is 0 or unknown."""
-    if part is None or not whole:
-        return None
-    return (Decimal(part) * 100 / Decimal(whole)).quantize(places, rounding=ROUND_HALF_UP)
-
-
-def ratio(numerator, denominator, places: Decimal = TWO_DECIMALS) -> Decimal | None:
-    """numerator / denominator half-up; None when the denominator is 0 or unknown (no division by zero)."""
-    if numerator is None or not denominator:
-        return None
-    return (to_decimal(numerator) / to_decimal(denominator)).quantize(places, rounding=ROUND_HALF_UP)
-
-
 def seconds_to_hours(seconds, places: Decimal = TWO_DECIMALS) -> Decimal | None:
-    if seconds is None:
-        return None
-    return (to_decimal(seconds) / Decimal(3600)).quantize(places, rounding=ROUND_HALF_UP)
+    value = to_decimal(seconds)
+    return None if value is None else ratio(value, 3600, places)
 
 
 def nps(promoters: int, passives: int, detractors: int) -> Decimal | None:
     """Net promoter score: % promoters (9–10) − % detractors (0–6), one decimal; None with no answers."""
     total = (promoters or 0) + (passives or 0) + (detractors or 0)
-    if not total:
-        return None
-    return (Decimal(promoters - detractors) * 100 / Decimal(total)).quantize(ONE_DECIMAL, rounding=ROUND_HALF_UP)
+    return percent((promoters or 0) - (detractors or 0), total)
 
 
 def target_colour(actual, target, direction: str) -> str:

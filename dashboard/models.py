@@ -4,7 +4,6 @@ additive facts the program dashboard sums (see dashboard/rollups.py)."""
 from django.db import models
 
 from core.models import TimeStampedModel
-from programs.models import Program
 
 
 class WeeklySummary(TimeStampedModel):
@@ -15,7 +14,7 @@ class WeeklySummary(TimeStampedModel):
     Only the SHA-256 of the share link's token is stored.
     """
 
-    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="weekly_summaries")
+    program = models.ForeignKey("programs.Program", on_delete=models.CASCADE, related_name="weekly_summaries")
     week_start = models.DateField(help_text="The Monday of the week summarised.")
     data = models.JSONField(default=dict, blank=True)
     token_hash = models.CharField(max_length=64, blank=True, db_index=True)
@@ -48,7 +47,7 @@ class DailyRollup(models.Model):
     and solves, from which the medians of any run of days are computed exactly (PERCENTILE_CONT's interpolation).
     """
 
-    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="daily_rollups")
+    program = models.ForeignKey("programs.Program", on_delete=models.CASCADE, related_name="daily_rollups")
     day = models.DateField(help_text="A day in the program's time zone.")
     tickets_in = models.PositiveIntegerField(default=0)
     arrivals = models.JSONField(default=list, blank=True)

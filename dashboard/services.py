@@ -2,6 +2,7 @@
 
 import datetime
 import logging
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
@@ -9,7 +10,6 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import User
 from core.audit import audit_record
 from core.locks import lock_one
 from core.outbox import email_enqueue
@@ -20,18 +20,21 @@ from dashboard.periods import Period
 from dashboard.selectors.daily import DayFacts, live_day_facts
 from dashboard.selectors.program import program_dashboard
 from dashboard.tables import cell_text
-from programs.models import Program
+from programs.selectors import program_get_by_id, program_list_active, program_staff_emails
+
+if TYPE_CHECKING:
+    from programs.models import Program
 
 logger = logging.getLogger(__name__)
 
 
-def last_full_week(*, program: Program, now=None) -> datetime.date:
+def last_full_week(*, program: "Program", now=None) -> datetime.date:
     """The Monday of the last whole week (Monday–Sunday) in the program's time zone."""
     today = (now or timezone.now()).astimezone(program.zone).date()
     return today - datetime.timedelta(days=today.weekday() + 7)
 
 
-def weekly_summary_data(*, program: Program, week_start: datetime.date) -> dict:
+def weekly_summary_data(*, program: "Program", week_start: datetime.date) -> dict:
     """A snapshot of the week's numbers as text (JSON-safe; the shared page renders it as it was sent)."""
     period = Period(key="week", first_day=week_start, last_day=week_start + datetime.timedelta(days=6),
                     zone=program.zone, label=f"Week of {week_start:%d %b %Y}")
@@ -67,20 +70,13 @@ def weekly_summary_data(*, program: Program, week_start: datetime.date) -> dict:
     }
 
 
-def _recipients(program: Program) -> list[str]:
-    return list(
-        program.managers.filter(is_active=True, role__in=[User.Role.MANAGER, User.Role.AGENT])
-        .exclude(email="").order_by("email").values_list("email", flat=True)
-    )
-
-
 def weekly_summary_send(*, program_id: int, week_start: datetime.date) -> WeeklySummary | None:
     """Build, store and e-mail one program's summary of one week, once.
 
     Safe to run twice: the (program, week) row is locked, and a summary already sent is left alone.
     The e-mail goes through the outbox in the same transaction (it carries the share link: sensitive).
     """
-    program = Program.objects.filter(pk=program_id).first()
+    program = program_get_by_id(pk=program_id)
     if program is None:
         return None
     if week_start.weekday() != 0:
@@ -90,7 +86,7 @@ def weekly_summary_send(*, program_id: int, week_start: datetime.date) -> Weekly
         summary = lock_one(WeeklySummary.objects.filter(program=program, week_start=week_start))
         if summary.sent_at is not None:
             return summary
-        recipients = _recipients(program)
+        recipients = program_staff_emails(program=program)
         token, digest = token_new()
         summary.data = weekly_summary_data(program=program, week_start=week_start)
         summary.token_hash = digest
@@ -116,7 +112,7 @@ def weekly_summary_send(*, program_id: int, week_start: datetime.date) -> Weekly
 def weekly_summaries_due(*, now=None) -> list[tuple[int, datetime.date]]:
     """(program id, Monday) of every active program's last full week not yet summarised. Two queries."""
     wanted = {program.pk: last_full_week(program=program, now=now)
-              for program in Program.objects.filter(status=Program.Status.ACTIVE).order_by("pk")}
+              for program in program_list_active()}
     sent = set(
         WeeklySummary.objects.filter(program_id__in=wanted, week_start__in=set(wanted.values()), sent_at__isnull=False)
         .values_list("program_id", "week_start")
@@ -141,7 +137,7 @@ def dashboard_rollups_refresh(*, program_id: int, start_day: datetime.date, end_
     bulk upsert, a row for every day, empty days included, stamped with the time taken before the queries ran.
     Idempotent: running it again rewrites the same rows with the same numbers (and a later stamp).
     """
-    program = Program.objects.filter(pk=program_id).first()
+    program = program_get_by_id(pk=program_id)
     if program is None:
         return 0
     now = now or timezone.now()
@@ -171,7 +167,7 @@ def dashboard_rollups_backfill(*, program_id: int, start_day: datetime.date, end
     return written
 
 
-def rollup_recent_range(*, program: Program, now: datetime.datetime | None = None,
+def rollup_recent_range(*, program: "Program", now: datetime.datetime | None = None,
                         days: int = ROLLUP_WINDOW_DAYS) -> tuple[datetime.date, datetime.date]:
     """The finished days the periodic refresh rewrites: the last `days` up to yesterday (program time zone)."""
     yesterday = (now or timezone.now()).astimezone(program.zone).date() - datetime.timedelta(days=1)
@@ -181,4 +177,4 @@ def rollup_recent_range(*, program: Program, now: datetime.datetime | None = Non
 def rollups_due() -> list[tuple[int, datetime.date, datetime.date]]:
     """(program id, first day, last day) of the recent window of every active program. One query."""
     return [(program.pk, *rollup_recent_range(program=program))
-            for program in Program.objects.filter(status=Program.Status.ACTIVE).order_by("pk")]
+            for program in program_list_active()]

@@ -6,7 +6,7 @@ from django.utils.functional import cached_property
 from django.views.generic import TemplateView, View
 
 from accounts.mixins import AgentAccess, FreelancerRequiredMixin, ManageAccessMixin, user_may_open
-from accounts.models import MAX_OPEN_TICKETS, MIN_OPEN_TICKETS, Freelancer
+from accounts.selectors import FREELANCER_TIER_CHOICES, OPEN_TICKETS_MAX, OPEN_TICKETS_MIN
 from contracts.selectors import contract_list_for_manager
 from core.scoping import not_found_in_scope
 from dashboard import periods
@@ -26,8 +26,7 @@ from dashboard.tabular import (
     funnel_tables,
     team_table_as_table,
 )
-from payments.models import PaySchedule
-from payments.selectors import payout_list, time_entries_for_manager
+from payments.selectors import pay_schedule_anchor, payout_list, time_entries_for_manager
 from programs.mixins import ProgramAccessMixin
 
 
@@ -60,9 +59,11 @@ class PortalHomeView(FreelancerRequiredMixin, TemplateView):
 class PeriodMixin(ProgramAccessMixin):
     """Reads ?period=7d|30d|pay|custom (with pay_start, start, end); a bad one shows the default and says why."""
 
+    program_related = ("budget", "schedule")  # the cost figures read the worksheet's budget and schedule
+
     @cached_property
     def pay_anchor(self):
-        return PaySchedule.objects.filter(program_id=self.program.pk).values_list("anchor_date", flat=True).first()
+        return pay_schedule_anchor(program_id=self.program.pk)
 
     @cached_property
     def period_and_error(self):
@@ -183,7 +184,7 @@ class FreelancerView(PeriodMixin, TemplateView):
             payouts=list(payout_list(user=user, program=program).filter(freelancer=freelancer)[:12]),
             **freelancer_quality_records(user=user, program=program, freelancer=freelancer),
             # the capacity-and-tier form (contracts:freelancer_capacity)
-            tier_choices=Freelancer.Tier.choices, capacity_min=MIN_OPEN_TICKETS, capacity_max=MAX_OPEN_TICKETS,
+            tier_choices=FREELANCER_TIER_CHOICES, capacity_min=OPEN_TICKETS_MIN, capacity_max=OPEN_TICKETS_MAX,
         )
         return context
 

@@ -1,22 +1,31 @@
-"""Hours × the rate in force on each day, set-based.
+"""Pay for hours: hours × the rate in force on each day. The one definition, used by payouts, statements (which
+show the payout's lines), corrections, balances, evaluations and the dashboard.
 
-Entries are summed per freelancer, contract and day in one aggregate query; contracts and
-their rate changes are read in one query each; the days are then cut into rate ranges in
-memory. The number of queries does not depend on the number of entries.
+A pay line is one contract's hours in one pay period and one rate range (the starting rate until the first rate
+change, then each change until the next); an entry approved after its period closed is a line of its own (it is
+paid by a correction). Each line's amount is its hours × its rate, rounded half-up to cents (line_amount); a
+total is the sum of its lines' amounts, so a report that sums lines shows exactly what is, or would be, paid.
+
+Set-based: the entries are summed per contract, pay period and day in one aggregate query that also brings each
+contract's starting rate and the rate change in force on the day; the days are then cut into lines in memory.
+One query, whatever the number of entries.
 """
 
 import bisect
 import datetime
 from collections import defaultdict
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TypeVar
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 
-from contracts.models import Contract, RateChange
+from contracts.models import RateChange
 from core.money import round_money
 
 ZERO = Decimal("0")
+Key = TypeVar("Key", bound=Hashable)  # what a report sums pay by: a freelancer, a week, a program…
 
 
 @dataclass
@@ -46,6 +55,11 @@ class Earnings:
         return sum((line.amount for line in self.lines), ZERO)
 
 
+def line_amount(*, hours: Decimal, rate: Decimal) -> Decimal:
+    """What a pay line pays: its hours × its rate, rounded half-up to cents. The one rounding rule of pay."""
+    return round_money(hours * rate)
+
+
 def hour_lines(
     *, days: list[tuple[datetime.date, Decimal]], base_rate: Decimal, changes: list[tuple[datetime.date, Decimal]]
 ) -> list[HourLine]:
@@ -67,51 +81,117 @@ def hour_lines(
         line.date_to = day
         line.hours += hours
     for line in lines:
-        line.amount = round_money(line.hours * line.rate)
+        line.amount = line_amount(hours=line.hours, rate=line.rate)
     return [line for line in lines if line.hours]
 
 
-def earnings_for(entries: QuerySet) -> dict[tuple[int, int], Earnings]:
-    """Earnings per (freelancer_id, program_id) for a queryset of time entries (3 queries)."""
-    per_day = (
-        entries.order_by()
-        .values("freelancer_id", "program_id", "contract_id", "date")
-        .annotate(total=Sum("hours"), over_cap=Count("id", filter=Q(over_cap=True)))
-    )
-    days_by_contract: dict[tuple[int, int, int], list] = defaultdict(list)
-    over_cap: dict[tuple[int, int], int] = defaultdict(int)
-    for row in per_day:
-        days_by_contract[(row["freelancer_id"], row["program_id"], row["contract_id"])].append(
-            (row["date"], row["total"])
-        )
-        over_cap[(row["freelancer_id"], row["program_id"])] += row["over_cap"]
-    contract_ids = {key[2] for key in days_by_contract}
-    contracts = {
-        c["id"]: c for c in Contract.objects.filter(pk__in=contract_ids).values("id", "hourly_rate", "currency", "hours_per_week")
-    }
-    changes: dict[int, list] = defaultdict(list)
-    for change in (
-        RateChange.objects.filter(contract_id__in=contract_ids)
-        .order_by("contract_id", "effective_date")
-        .values_list("contract_id", "effective_date", "hourly_rate")
-    ):
-        changes[change[0]].append((change[1], change[2]))
+@dataclass(frozen=True)
+class WorkedDay:
+    """The counted hours of one contract on one day, in one pay period (and, for a late entry, its correction)."""
 
+    freelancer_id: int
+    program_id: int
+    contract_id: int
+    period_id: int
+    correction_id: int | None
+    date: datetime.date
+    hours: Decimal
+    over_cap: int
+
+
+@dataclass
+class PayTotal:
+    hours: Decimal = ZERO
+    amount: Decimal = ZERO  # the sum of the lines' amounts, each already rounded to cents
+
+
+@dataclass
+class WorkedDays:
+    """Entries summed per contract, pay period and day, with the contracts' rate histories: ready to be priced."""
+
+    days: list[WorkedDay]
+    contracts: dict[int, dict]  # id -> {"hourly_rate", "currency", "hours_per_week"}
+    changes: dict[int, list[tuple[datetime.date, Decimal]]]  # contract id -> [(effective_date, rate)] by date
+
+    def lines_by(self, key: Callable[[WorkedDay], Key]) -> dict[tuple[Key, int, int, int | None], list[HourLine]]:
+        """{(key, contract_id, period_id, correction_id): pay lines}. `key` may only cut lines further (a week, a
+        report period): the lines of a key that covers whole pay periods are exactly the lines payouts pay."""
+        days: dict[tuple[Key, int, int, int | None], list[tuple[datetime.date, Decimal]]] = defaultdict(list)
+        for day in self.days:
+            days[(key(day), day.contract_id, day.period_id, day.correction_id)].append((day.date, day.hours))
+        return {
+            group: hour_lines(days=group_days, base_rate=self.contracts[group[1]]["hourly_rate"],
+                              changes=self.changes[group[1]])
+            for group, group_days in days.items()
+        }
+
+    def pay_by(self, key: Callable[[WorkedDay], Key]) -> dict[tuple[Key, str], PayTotal]:
+        """{(key, currency): hours and pay} — the lines (see lines_by) summed per key and contract currency."""
+        result: dict[tuple[Key, str], PayTotal] = {}
+        for (group_key, contract_id, _period_id, _correction_id), lines in self.lines_by(key).items():
+            total = result.setdefault((group_key, self.contracts[contract_id]["currency"]), PayTotal())
+            for line in lines:
+                total.hours += line.hours
+                total.amount += line.amount
+        return result
+
+
+def worked_days(entries: QuerySet) -> WorkedDays:
+    """The entries of this queryset summed per contract, pay period and day, ready to be priced: one query.
+
+    Each row carries its contract's starting rate and the rate change in force on its day (the latest one on or
+    before it, looked up once per row through the (contract, effective_date) unique index). The changes so found
+    are all the ones in force on some worked day, which is all hour_lines needs to cut those days into the same
+    lines as with the contract's whole history.
+    """
+    in_force = RateChange.objects.filter(
+        contract_id=OuterRef("contract_id"), effective_date__lte=OuterRef("date")
+    ).order_by("-effective_date")
+    rows = (
+        entries.order_by()
+        .values("freelancer_id", "program_id", "contract_id", "period_id", "correction_id", "date",
+                "contract__hourly_rate", "contract__currency", "contract__hours_per_week")
+        .annotate(total=Sum("hours"), over_cap=Count("id", filter=Q(over_cap=True)),
+                  change_date=Subquery(in_force.values("effective_date")[:1]),
+                  change_rate=Subquery(in_force.values("hourly_rate")[:1]))
+    )
+    days, contracts = [], {}
+    found: dict[int, set[tuple[datetime.date, Decimal]]] = defaultdict(set)
+    for row in rows:
+        days.append(WorkedDay(
+            freelancer_id=row["freelancer_id"], program_id=row["program_id"], contract_id=row["contract_id"],
+            period_id=row["period_id"], correction_id=row["correction_id"], date=row["date"], hours=row["total"],
+            over_cap=row["over_cap"],
+        ))
+        contracts[row["contract_id"]] = {"hourly_rate": row["contract__hourly_rate"],
+                                         "currency": row["contract__currency"],
+                                         "hours_per_week": row["contract__hours_per_week"]}
+        if row["change_date"] is not None:
+            found[row["contract_id"]].add((row["change_date"], row["change_rate"]))
+    changes = defaultdict(list, {contract_id: sorted(pairs) for contract_id, pairs in found.items()})
+    return WorkedDays(days=days, contracts=contracts, changes=changes)
+
+
+def earnings_for(entries: QuerySet) -> dict[tuple[int, int], Earnings]:
+    """Earnings per (freelancer_id, program_id) for a queryset of time entries (one query)."""
+    work = worked_days(entries)
     result: dict[tuple[int, int], Earnings] = {}
-    for (freelancer_id, program_id, contract_id), days in sorted(days_by_contract.items()):
-        contract = contracts[contract_id]
-        key = (freelancer_id, program_id)
+    for day in sorted(work.days, key=lambda d: (d.freelancer_id, d.program_id, d.contract_id, d.date)):
+        contract = work.contracts[day.contract_id]
+        key = (day.freelancer_id, day.program_id)
         earning = result.get(key)
         if earning is None:
-            earning = result[key] = Earnings(
-                freelancer_id=freelancer_id, program_id=program_id, currency=contract["currency"],
-                over_cap_entries=over_cap[key],
-            )
+            earning = result[key] = Earnings(freelancer_id=day.freelancer_id, program_id=day.program_id,
+                                             currency=contract["currency"])
+        earning.over_cap_entries += day.over_cap
         earning.currencies.add(contract["currency"])
         earning.hours_per_week = max(earning.hours_per_week or ZERO, contract["hours_per_week"])
-        earning.contract_ids.add(contract_id)
-        earning.days.update(day for day, _ in days)
-        lines = hour_lines(days=days, base_rate=contract["hourly_rate"], changes=changes[contract_id])
+        earning.contract_ids.add(day.contract_id)
+        earning.days.add(day.date)
+    lines_by_contract = work.lines_by(lambda day: (day.freelancer_id, day.program_id))
+    for group in sorted(lines_by_contract, key=lambda group: (*group[0], group[1], group[2], group[3] or 0)):
+        lines = lines_by_contract[group]
+        earning = result[group[0]]
         earning.lines.extend(lines)
         earning.hours += sum((line.hours for line in lines), ZERO)
     for earning in result.values():

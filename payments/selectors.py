@@ -2,6 +2,7 @@
 
 import datetime
 from collections import defaultdict
+from collections.abc import Iterable
 from decimal import Decimal
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
@@ -9,6 +10,7 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sub
 from accounts.models import Freelancer
 from contracts.hours import week_bounds
 from contracts.models import Contract
+from payments.earnings import WorkedDays, worked_days
 from payments.models import (
     Adjustment,
     ExchangeRate,
@@ -18,6 +20,7 @@ from payments.models import (
     PayoutRequest,
     PayoutRun,
     PayPeriod,
+    PaySchedule,
     RunningTimer,
     TimeEntry,
 )
@@ -25,6 +28,8 @@ from programs.models import Program
 from programs.selectors import program_list
 
 ZERO = Decimal("0")
+# Hours a report counts: submitted or approved (drafts are not claimed yet, sent-back ones are disputed).
+COUNTED_STATUSES = (TimeEntry.Status.SUBMITTED, TimeEntry.Status.APPROVED)
 
 
 def managed_programs(*, user) -> QuerySet[Program]:
@@ -312,3 +317,61 @@ def unapproved_in_closed_periods(*, user) -> int:
     return time_entries_for_manager(user=user).filter(
         ~Q(period__status=PayPeriod.Status.OPEN), status=TimeEntry.Status.SUBMITTED
     ).count()
+
+
+# --- pay in reports ---------------------------------------------------------------------------------------
+
+
+def counted_work(
+    *, windows: dict[int, tuple[datetime.date, datetime.date]], freelancer_ids: Iterable[int] | None = None,
+) -> WorkedDays:
+    """The counted hours of these programs, each over its own (first, last) days, ready to be priced by the pay
+    rule (payments.earnings): `.pay_by(key)` gives what these hours are, or would be, paid, line by line as a
+    payout pays them. One query whatever the number of entries."""
+    condition = Q(pk__in=[])
+    for program_id, (first_day, last_day) in windows.items():
+        condition |= Q(program_id=program_id, date__gte=first_day, date__lte=last_day)
+    entries = TimeEntry.objects.filter(condition, status__in=COUNTED_STATUSES)
+    if freelancer_ids is not None:
+        entries = entries.filter(freelancer_id__in=list(freelancer_ids))
+    return worked_days(entries)
+
+
+# --- the freelancer's portal home (the dashboard reads payments only through these selectors) --------------
+
+def time_to_submit_for_freelancer(*, freelancer: Freelancer) -> dict:
+    """{"entries", "total_hours", "sent_back"} of the freelancer's drafts and sent-back entries. One query."""
+    entries = TimeEntry.objects.filter(freelancer=freelancer).order_by()
+    return entries.filter(status__in=[TimeEntry.Status.DRAFT, TimeEntry.Status.SENT_BACK]).aggregate(
+        entries=Count("id"), total_hours=Sum("hours"),
+        sent_back=Count("id", filter=Q(status=TimeEntry.Status.SENT_BACK)),
+    )
+
+
+def time_this_period_for_freelancer(*, freelancer: Freelancer) -> list[dict]:
+    """Hours logged and approved in each open period, per program (sent-back entries left out). One query."""
+    return list(
+        TimeEntry.objects.filter(freelancer=freelancer, period__status=PayPeriod.Status.OPEN)
+        .exclude(status=TimeEntry.Status.SENT_BACK)
+        .values("program__name", "period__start_date", "period__end_date")
+        .annotate(total_hours=Sum("hours"), approved=Sum("hours", filter=Q(status=TimeEntry.Status.APPROVED)))
+        .order_by("program__name")
+    )
+
+
+def payout_next_for_freelancer(*, freelancer: Freelancer) -> Payout | None:
+    """The freelancer's oldest payout not yet paid."""
+    return (
+        payouts_for_freelancer(freelancer=freelancer).exclude(status=Payout.Status.PAID)
+        .order_by("period__start_date", "pk").first()
+    )
+
+
+def pay_schedules_for_programs(*, program_ids) -> list[PaySchedule]:
+    """The programs' pay schedules, each with its program. One query."""
+    return list(PaySchedule.objects.filter(program_id__in=list(program_ids)).select_related("program"))
+
+
+def pay_schedule_anchor(*, program_id: int) -> datetime.date | None:
+    """The first day of the program's pay cycle (its schedule's anchor date), or None without a schedule."""
+    return PaySchedule.objects.filter(program_id=program_id).values_list("anchor_date", flat=True).first()

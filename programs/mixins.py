@@ -13,13 +13,14 @@ class ProgramAccessMixin(ManageAccessMixin):
     """
 
     program_url_kwarg = "program_slug"
+    program_related: tuple[str, ...] = ()  # one-to-one relations of the program that the page reads
 
     @cached_property
     def program(self) -> Program:
         from programs.selectors import program_get
 
         slug = self.kwargs.get(self.program_url_kwarg) or self.kwargs.get("slug")
-        program = program_get(user=self.request.user, slug=slug)
+        program = program_get(user=self.request.user, slug=slug, related=self.program_related)
         if program is None:
             raise not_found_in_scope(self.request, Program, slug=slug, message="No such program.")
         return program

@@ -9,8 +9,13 @@ from programs.models import (
     EscalationRule,
     Program,
     QACriterion,
+    SuccessMetric,
     TicketType,
 )
+
+# The kinds of success metric, for apps that read metrics through these selectors (the dashboard) and never
+# import programs.models.
+MetricKind = SuccessMetric.Kind
 
 
 def program_list(*, user) -> QuerySet[Program]:
@@ -35,8 +40,12 @@ def program_ids_for(*, user) -> list[int]:
     return [pk for (pk,) in _MANAGED_PROGRAM_IDS.rows(user_id=user.pk)]
 
 
-def program_get(*, user, slug: str) -> Program | None:
-    return program_list(user=user).filter(slug=slug).first()
+def program_get(*, user, slug: str, related: tuple[str, ...] = ()) -> Program | None:
+    """One of the user's programs by slug; `related`: one-to-one relations loaded with it (one query)."""
+    programs = program_list(user=user)
+    if related:
+        programs = programs.select_related(*related)
+    return programs.filter(slug=slug).first()
 
 
 def program_list_overview(*, user) -> QuerySet[Program]:
@@ -103,3 +112,46 @@ def program_team(*, program: Program) -> list:
     """The program's support managers and in-house agents: managers first, then by name."""
     return sorted(program.managers.all(),
                   key=lambda u: (u.role != User.Role.MANAGER, (u.display_name or u.email).lower()))
+
+
+# --- reads for the dashboard (which reads other apps only through their selectors) and for scheduled jobs ---
+
+def program_list_active() -> QuerySet[Program]:
+    """Every active program, by id: what the scheduled jobs (summaries, rollups) walk. Not scoped to a user."""
+    return Program.objects.filter(status=Program.Status.ACTIVE).order_by("pk")
+
+
+def program_list_by_slug(*, slug: str) -> QuerySet[Program]:
+    """The program with this slug, whatever its status (a management command's --program). Not scoped."""
+    return Program.objects.filter(slug=slug).order_by("pk")
+
+
+def program_get_by_id(*, pk: int) -> Program | None:
+    """One program by id, for a task that was handed the id. Not scoped to a user."""
+    return Program.objects.filter(pk=pk).first()
+
+
+def program_list_with_metrics(*, user) -> QuerySet[Program]:
+    """program_list with the budget, the schedule and the success metrics (in the worksheet's order) loaded."""
+    return (
+        program_list(user=user).select_related("budget", "schedule")
+        .prefetch_related(Prefetch("success_metrics", queryset=SuccessMetric.objects.order_by("position", "id")))
+    )
+
+
+def success_metric_list(*, program_id: int) -> list[SuccessMetric]:
+    """The program's success metrics in the worksheet's order."""
+    return list(SuccessMetric.objects.filter(program_id=program_id).order_by("position", "id"))
+
+
+def program_staff_emails(*, program: Program) -> list[str]:
+    """The e-mail addresses of the program's active support managers and in-house agents, sorted."""
+    return list(
+        program.managers.filter(is_active=True, role__in=[User.Role.MANAGER, User.Role.AGENT])
+        .exclude(email="").order_by("email").values_list("email", flat=True)
+    )
+
+
+def ticket_type_rows(*, program: Program) -> QuerySet[TicketType]:
+    """The program's ticket types for the scope page's rows, with their required skills loaded."""
+    return TicketType.objects.filter(program=program).prefetch_related("required_skills")

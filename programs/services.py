@@ -19,6 +19,7 @@ from accounts.models import User
 from accounts.services import inhouse_user_get_or_create, user_invite
 from core.audit import audit_record
 from core.errors import check_transition
+from core.events import publish as event_publish
 from core.outbox import email_enqueue
 from programs.errors import ActivationRefused, ProgramError
 from programs.models import (
@@ -44,6 +45,9 @@ from programs.worksheet import activation_problems
 
 RESERVED_SLUGS = {"new", "create", "worksheet"}
 
+# core.events kind published when a program becomes active: listeners get program=, actor=.
+PROGRAM_STARTED = "program.started"
+
 DEFAULT_ONBOARDING_STEPS = [
     (OnboardingStep.Kind.READ_MATERIALS, "Read the training materials", False),
     (OnboardingStep.Kind.SIGN_NDA, "Sign the NDA", False),
@@ -56,7 +60,8 @@ Row = Mapping[str, Any]
 
 
 def program_today(program: Program) -> datetime.date:
-    """Today in the program's time zone: the day its plan is measured against."""
+    """Today in the program's time zone: the day its plan is measured against, contract dates are, and pay
+    periods end at (midnight there). The one definition; callers pass the program by position or as program=."""
     return timezone.now().astimezone(program.zone).date()
 
 
@@ -377,6 +382,30 @@ def program_stakeholders_update(*, program: Program, actor, stakeholders: Iterab
 
 
 @transaction.atomic
+def program_stakeholders_add(*, program: Program, contacts: Iterable[Row], actor=None, source: str = "") -> list[Stakeholder]:
+    """Add customer contacts (name, e-mail, role) as the program's stakeholders, e.g. from the vault's one-time
+    link. An e-mail already on the list is left as it is (a link's holder cannot rename someone); returns the
+    stakeholders added."""
+    added: list[Stakeholder] = []
+    existing = {email.lower() for email in program.stakeholders.values_list("email", flat=True)}
+    for contact in contacts:
+        email = (contact.get("email") or "").strip().lower()
+        name = (contact.get("name") or "").strip()
+        if not email or email in existing:
+            continue
+        stakeholder = Stakeholder(program=program, name=name or email, email=email,
+                                  role=(contact.get("role") or "").strip()[:120])
+        stakeholder.full_clean()
+        stakeholder.save()
+        existing.add(email)
+        added.append(stakeholder)
+    if added:
+        audit_record(actor=actor, verb="program.stakeholders_added", target=program, count=len(added),
+                     source=source)
+    return added
+
+
+@transaction.atomic
 def program_status_change(*, program: Program, actor, status: str) -> Program:
     """Move a program along draft → active ⇄ paused → closed.
 
@@ -399,6 +428,10 @@ def program_status_change(*, program: Program, actor, status: str) -> Program:
     program.status = status
     program.save(update_fields=["status", "updated_at"])
     audit_record(actor=actor, verb="program.status_changed", target=program, previous=previous, status=status)
+    if status == Program.Status.ACTIVE:
+        # Higher apps welcome the program's people (contracts: freelancers; reviews: stakeholders), inside
+        # this transaction, once per person (their outbox dedupe keys).
+        event_publish(PROGRAM_STARTED, program=program, actor=actor)
     return program
 
 

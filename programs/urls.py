@@ -1,33 +1,37 @@
 from django.urls import path
 
-from programs import skill_views, views
+from programs import (
+    converters,  # noqa: F401 — registers <program:…>, a slug that is never "new"
+    skill_views,
+    views,
+)
 
 app_name = "programs"
 
-# /manage/programs/<slug>/ itself belongs to the dashboard app (the program's dashboard); config/urls.py
-# includes these first so that /manage/programs/new/ is the create page ("new" is a reserved slug).
+# /manage/programs/<slug>/ itself belongs to the dashboard app (the program's dashboard). Its <program:…>
+# converter never matches a reserved slug, so /manage/programs/new/ is the create page whatever the include order.
 urlpatterns = [
     path("manage/programs/", views.ProgramListView.as_view(), name="list"),
     path("manage/programs/new/", views.ProgramCreateView.as_view(), name="create"),
-    path("manage/programs/<slug:program_slug>/worksheet/", views.WorksheetView.as_view(), name="worksheet"),
-    path("manage/programs/<slug:program_slug>/status/", views.ProgramStatusView.as_view(), name="status"),
-    path("manage/programs/<slug:program_slug>/worksheet/<slug:section>/", views.section_edit, name="section_edit"),
-    path("manage/programs/<slug:program_slug>/inhouse-team/", views.ProgramTeamView.as_view(),
+    path("manage/programs/<program:program_slug>/worksheet/", views.WorksheetView.as_view(), name="worksheet"),
+    path("manage/programs/<program:program_slug>/status/", views.ProgramStatusView.as_view(), name="status"),
+    path("manage/programs/<program:program_slug>/worksheet/<slug:section>/", views.section_edit, name="section_edit"),
+    path("manage/programs/<program:program_slug>/inhouse-team/", views.ProgramTeamView.as_view(),
          name="inhouse_team"),
-    path("manage/programs/<slug:program_slug>/inhouse-team/<slug:action>/<int:user_id>/", views.ProgramTeamView.as_view(),
+    path("manage/programs/<program:program_slug>/inhouse-team/<slug:action>/<int:user_id>/", views.ProgramTeamView.as_view(),
          name="inhouse_team_action"),
-    path("manage/programs/<slug:program_slug>/skills/", skill_views.ProgramSkillsView.as_view(), name="skills"),
-    path("manage/programs/<slug:program_slug>/skills/<int:pk>/<slug:action>/", skill_views.ProgramSkillActionView.as_view(),
+    path("manage/programs/<program:program_slug>/skills/", skill_views.ProgramSkillsView.as_view(), name="skills"),
+    path("manage/programs/<program:program_slug>/skills/<int:pk>/<slug:action>/", skill_views.ProgramSkillActionView.as_view(),
          name="skill_action"),
-    path("manage/programs/<slug:program_slug>/deliveries/", views.DeliveryListView.as_view(), name="deliveries"),
-    path("manage/programs/<slug:program_slug>/deliveries/<int:pk>/<slug:action>/", views.DeliveryListView.as_view(),
+    path("manage/programs/<program:program_slug>/deliveries/", views.DeliveryListView.as_view(), name="deliveries"),
+    path("manage/programs/<program:program_slug>/deliveries/<int:pk>/<slug:action>/", views.DeliveryListView.as_view(),
          name="delivery_action"),
-    path("manage/programs/<slug:program_slug>/announcements/", views.AnnouncementListView.as_view(),
+    path("manage/programs/<program:program_slug>/announcements/", views.AnnouncementListView.as_view(),
          name="announcement_list"),
-    path("manage/programs/<slug:program_slug>/announcements/new/", views.AnnouncementCreateView.as_view(),
+    path("manage/programs/<program:program_slug>/announcements/new/", views.AnnouncementCreateView.as_view(),
          name="announcement_create"),
-    path("manage/programs/<slug:program_slug>/announcements/<int:pk>/edit/", views.AnnouncementUpdateView.as_view(),
+    path("manage/programs/<program:program_slug>/announcements/<int:pk>/edit/", views.AnnouncementUpdateView.as_view(),
          name="announcement_edit"),
-    path("manage/programs/<slug:program_slug>/announcements/<int:pk>/<slug:action>/",
+    path("manage/programs/<program:program_slug>/announcements/<int:pk>/<slug:action>/",
          views.AnnouncementActionView.as_view(), name="announcement_action"),
 ]

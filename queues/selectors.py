@@ -1,17 +1,17 @@
 """Reads that serve requests: each starts from what the user may see."""
 
 import datetime
-import statistics
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from functools import cache
 
 from django.db import connection
-from django.db.models import Aggregate, Count, F, FloatField, Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models import Count, F, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.utils import timezone
 
 from accounts.models import Freelancer, User
 from contracts.selectors import freelancer_program_ids, queue_ready_contracts, queue_ready_freelancer_ids
+from core.metrics import Median, median, percent
 from core.outbox import outbox_state_for
 from core.rawsql import PreparedQuery, fetch_one, select_columns
 from programs.models import Program
@@ -544,13 +544,6 @@ def queue_settings_get(*, program) -> QueueSettings:
 
 # --- reporting -----------------------------------------------------------------------------------------------
 
-class _Median(Aggregate):
-    function = "PERCENTILE_CONT"
-    name = "median"
-    output_field = FloatField()
-    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
-
-
 @dataclass(frozen=True)
 class FreelancerTicketStats:
     freelancer_id: int
@@ -561,12 +554,6 @@ class FreelancerTicketStats:
     first_responses: int
     sla_met: int
     sla_attainment: Decimal | None  # percent of first responses within the SLA, one decimal
-
-
-def _percent(part: int, whole: int) -> Decimal | None:
-    if not whole:
-        return None
-    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
 def freelancer_ticket_stats(*, program_id: int, start: datetime.datetime, end: datetime.datetime,
@@ -595,7 +582,7 @@ def freelancer_ticket_stats(*, program_id: int, start: datetime.datetime, end: d
     responses: dict[int, dict] = {}
     if connection.vendor == "postgresql":
         for row in response_qs.values(key).annotate(
-            n=Count("id"), met=Count("id", filter=Q(first_response_met=True)), median=_Median("first_response_seconds"),
+            n=Count("id"), met=Count("id", filter=Q(first_response_met=True)), median=Median("first_response_seconds"),
         ).order_by():
             responses[row[key]] = {"n": row["n"], "met": row["met"], "median": row["median"]}
     else:
@@ -607,15 +594,58 @@ def freelancer_ticket_stats(*, program_id: int, start: datetime.datetime, end: d
             if seconds is not None:
                 values.setdefault(fid, []).append(seconds)
         for fid, secs in values.items():
-            responses[fid]["median"] = statistics.median(secs)
+            responses[fid]["median"] = median(secs)
     all_ids = set(solved) | set(escalated) | set(responses) | set(ids or [])
     result = {}
     for fid in all_ids:
         s, e = solved.get(fid, 0), escalated.get(fid, 0)
         r = responses.get(fid, {"n": 0, "met": 0, "median": None})
         result[fid] = FreelancerTicketStats(
-            freelancer_id=fid, solved=s, escalated=e, escalation_rate=_percent(e, s + e),
+            freelancer_id=fid, solved=s, escalated=e, escalation_rate=percent(e, s + e),
             first_response_median_seconds=round(r["median"]) if r["median"] is not None else None,
-            first_responses=r["n"], sla_met=r["met"], sla_attainment=_percent(r["met"], r["n"]),
+            first_responses=r["n"], sla_met=r["met"], sla_attainment=percent(r["met"], r["n"]),
         )
     return result
+
+
+# --- sources for the dashboard's aggregates (it reads queues only through these selectors) ------------------
+# Unscoped and unordered: the caller passes program ids it has already scoped to the user.
+
+TICKET_ACTIVE_STATUSES = Ticket.ACTIVE_STATUSES  # the states a ticket is open (in the backlog) in
+TICKET_QUEUE_CHOICES = Ticket.Queue.choices  # [(queue, label)]: freelancers' queue and the in-house one
+WEEKDAY_NAMES = WEEKDAYS  # "Monday"… by weekday number (0 = Monday), as shifts and coverage name them
+
+
+def tickets_of_program(*, program_id: int) -> QuerySet[Ticket]:
+    """The program's tickets, unordered, for grouped aggregates over them."""
+    return Ticket.objects.filter(program_id=program_id).order_by()
+
+
+def tickets_of_programs(*, program_ids) -> QuerySet[Ticket]:
+    """The programs' tickets, unordered, for grouped aggregates across several programs."""
+    return Ticket.objects.filter(program_id__in=list(program_ids)).order_by()
+
+
+def shift_rows_for_program(*, program_id: int, since: datetime.datetime) -> list[tuple[int, str, list, list]]:
+    """[(freelancer id, time zone, slots, changes)] of the program's active queue-ready freelancers, as plain
+    tuples (three queries): slots as (weekday, start_time, end_time, program_id), changes (from `since` on, in
+    order) as (kind, starts_at, ends_at, program_id). For counts over many freelancers, where building models
+    with their users and slots would take most of the time."""
+    ready = queue_ready_freelancers(program_id=program_id).filter(status=Freelancer.Status.ACTIVE)
+    zones = dict(ready.values_list("pk", "time_zone"))
+    if not zones:
+        return []
+    ids = list(zones)
+    slots: dict[int, list] = {}
+    for freelancer_id, *slot in (
+        AvailabilitySlot.objects.filter(freelancer_id__in=ids).order_by()
+        .values_list("freelancer_id", "weekday", "start_time", "end_time", "program_id")
+    ):
+        slots.setdefault(freelancer_id, []).append(tuple(slot))
+    changes: dict[int, list] = {}
+    for freelancer_id, *change in (
+        AvailabilityChange.objects.filter(freelancer_id__in=ids, ends_at__gt=since).order_by("starts_at", "pk")
+        .values_list("freelancer_id", "kind", "starts_at", "ends_at", "program_id")
+    ):
+        changes.setdefault(freelancer_id, []).append(tuple(change))
+    return [(pk, zones[pk], slots.get(pk, []), changes.get(pk, [])) for pk in ids]

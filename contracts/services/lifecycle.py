@@ -31,23 +31,20 @@ from contracts.models import (
 from contracts.selectors import document_template_for
 from contracts.services.access import offboarding_checklist_create
 from contracts.services.rates import rate_floor_check, rate_range_check
+from contracts.services.welcome import freelancer_welcome_on_activation
 from core.audit import audit_record
 from core.errors import check_transition
 from core.locks import lock_one
 from core.money import round_money
 from core.outbox import email_enqueue
 from programs.models import OnboardingStep, Program
+from programs.services import program_today
 
 logger = logging.getLogger(__name__)
 
 REMINDER_DAYS = (14, 3)
 DEFAULT_TITLES = {DocumentKind.CONTRACT: "Independent contractor agreement", DocumentKind.NDA: "Non-disclosure agreement"}
 DEFAULT_BODIES = {DocumentKind.CONTRACT: DEFAULT_CONTRACT_BODY, DocumentKind.NDA: DEFAULT_NDA_BODY}
-
-
-def program_today(program: Program) -> datetime.date:
-    """Contract dates are days in the program's time zone."""
-    return timezone.now().astimezone(program.zone).date()
 
 
 def _locked(contract: Contract) -> Contract:
@@ -369,6 +366,7 @@ def contract_activate(*, contract: Contract, actor=None) -> Contract:
         freelancer.status = Freelancer.Status.ACTIVE
         freelancer.save(update_fields=["status", "updated_at"])
     audit_record(actor=actor, verb="contract.activated", target=contract)
+    freelancer_welcome_on_activation(contract=contract)
     return contract
 
 

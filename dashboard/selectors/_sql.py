@@ -3,10 +3,9 @@
 import datetime
 
 from django.db import connection
-from django.db.models import Aggregate, Count, FloatField, Q, QuerySet
+from django.db.models import Aggregate, FloatField, QuerySet
 
 from dashboard.metrics import to_decimal
-from reviews.models import CsatSurvey
 
 
 class Median(Aggregate):
@@ -49,21 +48,3 @@ def weeks_between(first: datetime.date, last: datetime.date) -> list[datetime.da
         weeks.append(monday)
         monday += datetime.timedelta(days=7)
     return weeks
-
-
-def csat_answered(program_ids, start, end):
-    """Answered surveys of the program's tickets solved in [start, end).
-
-    A plain join: the tickets come from queues' (program, solved_at) index, each survey by its unique ticket id
-    (or a hash of the program's surveys). The former extra "ticket_id IN (solved tickets)" subquery made the
-    planner scan the ticket table in parallel and probe it once more per survey (~170 ms on 200,000 tickets).
-    """
-    return (
-        CsatSurvey.objects.filter(program_id__in=program_ids, ticket__program_id__in=program_ids,
-                                  ticket__solved_at__gte=start, ticket__solved_at__lt=end,
-                                  rating__in=[CsatSurvey.Rating.GOOD, CsatSurvey.Rating.BAD])
-        .order_by()
-    )
-
-
-CSAT_COUNTS = {"answers": Count("id"), "satisfied": Count("id", filter=Q(rating=CsatSurvey.Rating.GOOD))}

@@ -2,8 +2,10 @@
 
 Definitions (shown on the cost page):
 - hours: time entries that are submitted or approved (drafts are not claimed yet, sent-back ones are disputed);
-- pay: each entry's hours × the contract's rate in force on the entry's date (the latest rate change on or
-  before it, else the starting rate), summed by the database and rounded half-up to cents per total;
+- pay: what these hours are, or would be, paid, priced by payments' one pay rule (payments.earnings): each
+  contract's hours per pay period and rate range (the rate in force on each day) make a line, rounded half-up
+  to cents; pay is the sum of the lines, so the pay of a pay period equals its payouts' hours to the cent (lines
+  are also cut where the report cuts: at the start of the period and, for the weekly figures, of each week);
 - cost: pay + the sourcing platform's fee from the budget (platform_fee_percent on top of pay);
 - only contracts in the program's currency count towards the budget; other currencies are listed apart
   (the dashboard does not convert money).
@@ -19,13 +21,14 @@ from django.db.models import Sum
 from core.money import round_money
 from dashboard.metrics import ratio
 from dashboard.periods import Period
-from dashboard.selectors._pay import pay_rows
 from dashboard.selectors._sql import week_start
-from dashboard.selectors.daily import PAY, Facts, day_facts
+from dashboard.selectors.daily import Facts
 from payments.models import Adjustment
+from payments.selectors import counted_work
 from programs.models import Program
 
 ZERO = Decimal("0")
+CENTS_ZERO = Decimal("0.00")
 WEEKS_PER_MONTH = Decimal(52) / Decimal(12)
 DAYS_PER_MONTH = Decimal(365) / Decimal(12)
 
@@ -37,8 +40,8 @@ def with_fee(pay: Decimal, fee_percent: Decimal) -> Decimal:
 @dataclass
 class SpendTotals:
     hours: Decimal = ZERO
-    pay: Decimal = ZERO
-    cost: Decimal = ZERO  # pay + platform fee
+    pay: Decimal = CENTS_ZERO  # money: shown with its cents ("0.00") even when nobody worked
+    cost: Decimal = CENTS_ZERO  # pay + platform fee
 
 
 @dataclass
@@ -119,46 +122,39 @@ def _budget_numbers(program, days: int) -> dict:
 def cost_report(*, program, period: Period, facts: Facts | None = None) -> CostReport:
     """Hours and cost per week of the period, totals of it and of the previous period, budget lines.
 
-    Pay per day and currency comes from `facts` (day_facts over both periods: rollups of finished days, live for
-    the rest); then one query for the extras, and one for the budget and schedule if not loaded yet.
+    Pay is priced by payments' pay rule over both periods (one query); then one query for the extras, and one
+    for the budget and schedule if not loaded yet. `facts` (the day rollups the page read for its other figures)
+    only dates the page's "figures up to".
     """
-    if facts is None:
-        facts = day_facts(program=program, first_day=period.previous().first_day, last_day=period.last_day,
-                          parts={PAY})
     worksheet_load(program)
     numbers = _budget_numbers(program, period.days)
     fee = numbers.pop("fee_percent")
     report = CostReport(currency=program.currency, fee_percent=fee, current=SpendTotals(), previous=SpendTotals(),
-                        weeks=[], **numbers, figures_up_to=facts.up_to)
+                        weeks=[], **numbers, figures_up_to=facts.up_to if facts is not None else None)
     monday = week_start(period.first_day)
     while monday <= period.last_day:
         report.weeks.append(monday)
         monday += datetime.timedelta(days=7)
-    rows = [
-        {"date": day, "contract__currency": currency, "hours_total": hours, "pay_total": pay}
-        for day, day_facts_ in sorted(facts.days.items()) for currency, (hours, pay) in day_facts_.pay.items()
-    ]
-    pay_per_week: dict = defaultdict(lambda: ZERO)
+    work = counted_work(windows={program.pk: (period.previous().first_day, period.last_day)})
+    first_day = period.first_day
     others: dict = defaultdict(lambda: [ZERO, ZERO])
-    for row in rows:
-        in_current = row["date"] >= period.first_day
-        if row["contract__currency"] != program.currency:
+    for (in_current, currency), total in work.pay_by(lambda day: day.date >= first_day).items():
+        if currency != program.currency:
             if in_current:
-                others[row["contract__currency"]][0] += row["hours_total"]
-                others[row["contract__currency"]][1] += row["pay_total"]
+                others[currency][0] += total.hours
+                others[currency][1] += total.amount
             continue
         totals = report.current if in_current else report.previous
-        totals.hours += row["hours_total"]
-        totals.pay += row["pay_total"]
-        if in_current:
-            monday = week_start(row["date"])
-            report.hours_per_week[monday] = report.hours_per_week.get(monday, ZERO) + row["hours_total"]
-            pay_per_week[monday] += row["pay_total"]
+        totals.hours, totals.pay = total.hours, total.amount
     for totals in (report.current, report.previous):
-        totals.pay = round_money(totals.pay)
         totals.cost = with_fee(totals.pay, fee)
-    report.cost_per_week = {monday: with_fee(pay, fee) for monday, pay in pay_per_week.items()}
-    report.other_currencies = [(code, hours, round_money(pay)) for code, (hours, pay) in sorted(others.items())]
+    for (week, currency), total in work.pay_by(
+        lambda day: week_start(day.date) if day.date >= first_day else None
+    ).items():
+        if week is not None and currency == program.currency:
+            report.hours_per_week[week] = total.hours
+            report.cost_per_week[week] = with_fee(total.amount, fee)
+    report.other_currencies = [(code, hours, pay) for code, (hours, pay) in sorted(others.items())]
     extras = (
         Adjustment.objects.filter(
             program_id=program.pk, kind__in=[Adjustment.Kind.BONUS, Adjustment.Kind.PAID_TRIAL],
@@ -171,35 +167,32 @@ def cost_report(*, program, period: Period, facts: Facts | None = None) -> CostR
 
 
 def cost_by_freelancer(*, program, period: Period, freelancer_ids=None) -> dict[int, dict]:
-    """{freelancer_id: {"hours", "pay", "cost", "currency"}} for the period (one query).
+    """{freelancer_id: {"hours", "pay", "cost", "currency"}} for the period (one query), pay as payouts price it.
 
     A freelancer paid in another currency than the program's keeps their own currency and no fee.
     """
     fee = _budget_numbers(program, period.days)["fee_percent"]
+    work = counted_work(windows={program.pk: (period.first_day, period.last_day)}, freelancer_ids=freelancer_ids)
     result: dict[int, dict] = {}
-    for freelancer_id, currency, hours, pay in pay_rows(windows={program.pk: (period.first_day, period.last_day)},
-                                                        group="freelancer_id", freelancer_ids=freelancer_ids):
+    for (freelancer_id, currency), total in sorted(work.pay_by(lambda day: day.freelancer_id).items()):
         entry = result.setdefault(freelancer_id, {"hours": ZERO, "pay": ZERO, "currency": program.currency})
-        entry["hours"] += hours
-        entry["pay"] += pay
+        entry["hours"] += total.hours
+        entry["pay"] += total.amount
         if currency != program.currency:
             entry["currency"] = currency
     for entry in result.values():
-        entry["pay"] = round_money(entry["pay"])
         entry["cost"] = with_fee(entry["pay"], fee) if entry["currency"] == program.currency else entry["pay"]
     return result
 
 
 def cost_per_week_for_freelancer(*, program, freelancer_id: int, period: Period) -> dict:
     """{monday: (hours, pay)} of one freelancer in the program over the period (one query)."""
-    rows = [{"date": day, "hours_total": hours, "pay_total": pay} for day, _currency, hours, pay in pay_rows(
-        windows={program.pk: (period.first_day, period.last_day)}, group="date", freelancer_ids=[freelancer_id])]
+    work = counted_work(windows={program.pk: (period.first_day, period.last_day)}, freelancer_ids=[freelancer_id])
     weeks: dict = {}
-    for row in rows:
-        monday = week_start(row["date"])
+    for (monday, _currency), total in work.pay_by(lambda day: week_start(day.date)).items():
         hours, pay = weeks.get(monday, (ZERO, ZERO))
-        weeks[monday] = (hours + row["hours_total"], pay + row["pay_total"])
-    return {monday: (hours, round_money(pay)) for monday, (hours, pay) in weeks.items()}
+        weeks[monday] = (hours + total.hours, pay + total.amount)
+    return weeks
 
 
 def spend_by_program(*, ranges: dict[int, tuple[datetime.date, datetime.date]]) -> dict[int, dict]:
@@ -209,6 +202,6 @@ def spend_by_program(*, ranges: dict[int, tuple[datetime.date, datetime.date]]) 
     result: dict[int, dict] = defaultdict(dict)
     if not ranges:
         return result
-    for program_id, currency, _hours, pay in pay_rows(windows=ranges, group="program_id"):
-        result[program_id][currency] = round_money(pay)
+    for (program_id, currency), total in counted_work(windows=ranges).pay_by(lambda day: day.program_id).items():
+        result[program_id][currency] = total.amount
     return result

@@ -14,15 +14,12 @@ a slot's weekday, minutes and program, and a change's kind, instants and program
 import bisect
 import datetime
 import zoneinfo
-from collections import defaultdict
 from dataclasses import dataclass
 
 from django.utils import timezone
 
-from accounts.models import Freelancer
 from queues.availability import availability_intervals
-from queues.models import AvailabilityChange, AvailabilitySlot
-from queues.selectors import queue_ready_freelancers
+from queues.selectors import shift_rows_for_program
 
 
 @dataclass
@@ -54,25 +51,13 @@ def _minute(value: datetime.time) -> int:
 
 
 def _shift_rows(*, program_id: int, since: datetime.datetime) -> list[tuple]:
-    """[(zone, slots, changes)] of the program's active queue-ready freelancers. Three queries."""
-    ready = queue_ready_freelancers(program_id=program_id).filter(status=Freelancer.Status.ACTIVE)
-    zones = dict(ready.values_list("pk", "time_zone"))
-    if not zones:
-        return []
-    ids = list(zones)
-    slots: dict[int, list] = defaultdict(list)
-    for freelancer_id, weekday, start, end, slot_program in (
-        AvailabilitySlot.objects.filter(freelancer_id__in=ids).order_by()
-        .values_list("freelancer_id", "weekday", "start_time", "end_time", "program_id")
-    ):
-        slots[freelancer_id].append(_Slot(weekday, _minute(start), _minute(end) or 24 * 60, slot_program))
-    changes: dict[int, list] = defaultdict(list)
-    for freelancer_id, kind, starts_at, ends_at, change_program in (
-        AvailabilityChange.objects.filter(freelancer_id__in=ids, ends_at__gt=since).order_by("starts_at", "pk")
-        .values_list("freelancer_id", "kind", "starts_at", "ends_at", "program_id")
-    ):
-        changes[freelancer_id].append(_Change(kind, starts_at, ends_at, change_program))
-    return [(zoneinfo.ZoneInfo(zones[pk] or "UTC"), slots.get(pk, []), changes.get(pk, [])) for pk in ids]
+    """[(zone, slots, changes)] of the program's active queue-ready freelancers. Three queries (queues')."""
+    return [
+        (zoneinfo.ZoneInfo(zone or "UTC"),
+         [_Slot(weekday, _minute(start), _minute(end) or 24 * 60, program) for weekday, start, end, program in slots],
+         [_Change(*change) for change in changes])
+        for _pk, zone, slots, changes in shift_rows_for_program(program_id=program_id, since=since)
+    ]
 
 
 def coverage_counts(*, program, now=None) -> dict:

@@ -23,8 +23,8 @@ from django.db.models.functions import TruncDate, TruncHour
 from dashboard.metrics import to_decimal
 from dashboard.models import DailyRollup
 from dashboard.selectors._pay import pay_rows
-from dashboard.selectors._sql import CSAT_COUNTS, csat_answered
-from queues.models import Ticket
+from queues.selectors import tickets_of_program
+from reviews.selectors import CSAT_COUNTS, csat_answered
 
 TICKETS, CSAT, PAY, MEDIANS, SOLVED = "tickets", "csat", "pay", "medians", "solved"  # SOLVED: only the solves
 ALL_PARTS = frozenset({TICKETS, CSAT, PAY, MEDIANS})
@@ -119,7 +119,7 @@ def live_day_facts(*, program, first_day: datetime.date, last_day: datetime.date
             day = day.date()
         return days.setdefault(day, DayFacts())
 
-    tickets = Ticket.objects.filter(program_id=program.pk).order_by()
+    tickets = tickets_of_program(program_id=program.pk)
 
     def window(name):
         return tickets.filter(**{f"{name}__gte": start_at, f"{name}__lt": end_at})
@@ -159,7 +159,7 @@ def live_day_facts(*, program, first_day: datetime.date, last_day: datetime.date
                 counts = getattr(on(row["day"]), histogram)
                 counts[row[histogram]] = counts.get(row[histogram], 0) + row["n"]
     if CSAT in parts:
-        for row in (csat_answered([program.pk], start_at, end_at)
+        for row in (csat_answered(program_ids=[program.pk], start=start_at, end=end_at)
                     .annotate(day=TruncDate("ticket__solved_at", tzinfo=zone)).values("day").annotate(**CSAT_COUNTS)):
             facts = on(row["day"])
             facts.csat_answers += row["answers"]

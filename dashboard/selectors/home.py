@@ -5,24 +5,30 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Prefetch, Q, Sum
+from django.db.models import Count, Q
 from django.utils import timezone
 
-from contracts.models import Contract
-from contracts.selectors import contract_list_for_freelancer, freelancer_program_ids
+from contracts.selectors import ContractStatus, contract_list_for_freelancer, freelancer_program_ids
 from core.money import round_money
 from dashboard.metrics import GREY, percent, target_colour
 from dashboard.periods import last_days
 from dashboard.selectors.costs import spend_by_program
 from dashboard.selectors.quality import QualityTotals, quality_by_program
-from dashboard.selectors.recruiting import open_recruiting_by_program
-from payments.models import Payout, PayPeriod, PaySchedule, TimeEntry
-from payments.selectors import payouts_for_freelancer, time_entry_for_freelancer
-from programs.models import SuccessMetric
-from programs.selectors import announcement_list_published, program_list
+from payments.selectors import (
+    pay_schedules_for_programs,
+    payout_next_for_freelancer,
+    time_this_period_for_freelancer,
+    time_to_submit_for_freelancer,
+)
+from programs.selectors import MetricKind, announcement_list_published, program_list_with_metrics
 from queues.availability import availability_intervals
-from queues.models import Ticket
-from queues.selectors import availability_for_freelancer, ticket_list_for_freelancer
+from queues.selectors import (
+    TICKET_ACTIVE_STATUSES,
+    availability_for_freelancer,
+    ticket_list_for_freelancer,
+    tickets_of_programs,
+)
+from recruiting.selectors import open_recruiting_by_program
 
 HEALTH_DAYS = 7
 SPEND_DAYS = 30
@@ -57,11 +63,7 @@ def manager_home(*, user, now=None) -> list[ProgramHealth]:
     freelancer spend of the last 30 days against the budget for 30 days, and open recruiting. Constant queries.
     The days are the program's own (its time zone), like the program dashboard's periods."""
     now = now or timezone.now()
-    programs = list(
-        program_list(user=user).select_related("budget", "schedule")
-        .prefetch_related(Prefetch("success_metrics", queryset=SuccessMetric.objects.order_by("position", "id")))
-        .order_by("name")
-    )
+    programs = list(program_list_with_metrics(user=user).order_by("name"))
     ids = [p.pk for p in programs]
     if not ids:
         return []
@@ -71,10 +73,10 @@ def manager_home(*, user, now=None) -> list[ProgramHealth]:
     in_week = Q()
     for pk, period in weeks.items():
         in_week |= Q(program_id=pk, first_response_at__gte=period.start_at, first_response_at__lt=period.end_at)
-    tickets = Ticket.objects.filter(program_id__in=ids).order_by()
+    tickets = tickets_of_programs(program_ids=ids)
     sla = {row["program_id"]: row for row in tickets.filter(in_week, first_response_met__isnull=False)
            .values("program_id").annotate(n=Count("id"), met=Count("id", filter=Q(first_response_met=True)))}
-    backlog = {row["program_id"]: row for row in tickets.filter(status__in=Ticket.ACTIVE_STATUSES)
+    backlog = {row["program_id"]: row for row in tickets.filter(status__in=TICKET_ACTIVE_STATUSES)
                .values("program_id").annotate(n=Count("id"), breached=Count("id", filter=Q(next_due_at__lte=now)))}
     spend = spend_by_program(ranges={pk: (p.first_day, p.last_day) for pk, p in months.items()})
     recruiting = open_recruiting_by_program(program_ids=ids)
@@ -85,13 +87,13 @@ def manager_home(*, user, now=None) -> list[ProgramHealth]:
         health = ProgramHealth(program=program)
         sla_row = sla.get(program.pk, {"n": 0, "met": 0})
         health.sla_attainment = percent(sla_row["met"], sla_row["n"])
-        sla_metric = targets.get(SuccessMetric.Kind.SLA_ATTAINMENT)
+        sla_metric = targets.get(MetricKind.SLA_ATTAINMENT)
         health.sla_colour = target_colour(health.sla_attainment, sla_metric.target if sla_metric else Decimal("90"),
                                           "at_least")
         health.backlog = backlog.get(program.pk, {}).get("n", 0)
         health.breached = backlog.get(program.pk, {}).get("breached", 0)
         health.csat = quality.get(program.pk, QualityTotals()).csat
-        csat_metric = targets.get(SuccessMetric.Kind.CSAT)
+        csat_metric = targets.get(MetricKind.CSAT)
         if csat_metric is not None:
             health.csat_colour = target_colour(health.csat, csat_metric.target, csat_metric.direction)
         spent = spend.get(program.pk, {})
@@ -130,30 +132,19 @@ def portal_home(*, freelancer, now=None) -> dict:
     open_tickets = list(tickets_qs[:8])
     ticket_count = tickets_qs.count()
     contracts = list(contract_list_for_freelancer(freelancer=freelancer))
-    to_sign = [c for c in contracts if c.status == Contract.Status.SENT]
+    to_sign = [c for c in contracts if c.status == ContractStatus.SENT]
     onboarding = []
     for contract in contracts:
-        if contract.status in (Contract.Status.SIGNED, Contract.Status.ACTIVE):
+        if contract.status in (ContractStatus.SIGNED, ContractStatus.ACTIVE):
             done, required = contract.onboarding_counts
             if done < required:
                 onboarding.append({"contract": contract, "done": done, "required": required})
-    entries = time_entry_for_freelancer(freelancer=freelancer).order_by()
-    to_submit = entries.filter(status__in=[TimeEntry.Status.DRAFT, TimeEntry.Status.SENT_BACK]).aggregate(
-        entries=Count("id"), total_hours=Sum("hours"), sent_back=Count("id", filter=Q(status=TimeEntry.Status.SENT_BACK)),
-    )
-    this_period = list(
-        entries.filter(period__status=PayPeriod.Status.OPEN).exclude(status=TimeEntry.Status.SENT_BACK)
-        .values("program__name", "period__start_date", "period__end_date")
-        .annotate(total_hours=Sum("hours"), approved=Sum("hours", filter=Q(status=TimeEntry.Status.APPROVED)))
-        .order_by("program__name")
-    )
-    next_payout = (
-        payouts_for_freelancer(freelancer=freelancer).exclude(status=Payout.Status.PAID)
-        .order_by("period__start_date", "pk").first()
-    )
+    to_submit = time_to_submit_for_freelancer(freelancer=freelancer)
+    this_period = time_this_period_for_freelancer(freelancer=freelancer)
+    next_payout = payout_next_for_freelancer(freelancer=freelancer)
     program_ids = list(freelancer_program_ids(freelancer_id=freelancer.pk))
     next_runs = []
-    schedules = {s.program_id: s for s in PaySchedule.objects.filter(program_id__in=program_ids).select_related("program")}
+    schedules = {s.program_id: s for s in pay_schedules_for_programs(program_ids=program_ids)}
     for schedule in schedules.values():
         today = now.astimezone(schedule.program.zone).date()
         _start, end = schedule.period_bounds(today)

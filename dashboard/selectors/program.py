@@ -3,6 +3,7 @@
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from dashboard.metrics import (
     AT_MOST,
@@ -21,21 +22,24 @@ from dashboard.selectors.daily import day_facts
 from dashboard.selectors.quality import QualityReport, QualityTotals, quality_report
 from dashboard.selectors.tickets import TicketReport, sla_attainment_per_day, ticket_report
 from dashboard.tables import Chart, Table
-from programs.models import SuccessMetric
-from queues.models import WEEKDAYS
+from programs.selectors import MetricKind, success_metric_list
+from queues.selectors import WEEKDAY_NAMES as WEEKDAYS
+
+if TYPE_CHECKING:  # types only: the dashboard reads other apps through their selectors
+    from programs.models import SuccessMetric
 
 UNITS = {
-    SuccessMetric.Kind.CSAT: "%", SuccessMetric.Kind.SLA_ATTAINMENT: "%",
-    SuccessMetric.Kind.ESCALATION_RATE: "%", SuccessMetric.Kind.FIRST_RESPONSE: "h",
-    SuccessMetric.Kind.RESOLUTION: "h", SuccessMetric.Kind.QA_SCORE: "", SuccessMetric.Kind.NPS: "",
-    SuccessMetric.Kind.COST_PER_TICKET: "money", SuccessMetric.Kind.BACKLOG: " tickets",
-    SuccessMetric.Kind.OTHER: "",
+    MetricKind.CSAT: "%", MetricKind.SLA_ATTAINMENT: "%",
+    MetricKind.ESCALATION_RATE: "%", MetricKind.FIRST_RESPONSE: "h",
+    MetricKind.RESOLUTION: "h", MetricKind.QA_SCORE: "", MetricKind.NPS: "",
+    MetricKind.COST_PER_TICKET: "money", MetricKind.BACKLOG: " tickets",
+    MetricKind.OTHER: "",
 }
 
 
 @dataclass
 class MetricRow:
-    metric: SuccessMetric
+    metric: "SuccessMetric"
     actual: Decimal | None
     previous: Decimal | None
     colour: str
@@ -56,15 +60,15 @@ def actual_values(*, tickets: TicketReport, costs: CostReport, quality: QualityR
                                                                            quality.previous)
 
     return {
-        SuccessMetric.Kind.CSAT: both(lambda t, c, q: q.csat),
-        SuccessMetric.Kind.FIRST_RESPONSE: both(lambda t, c, q: t.first_response_hours),
-        SuccessMetric.Kind.RESOLUTION: both(lambda t, c, q: t.resolution_hours),
-        SuccessMetric.Kind.SLA_ATTAINMENT: both(lambda t, c, q: t.sla_attainment),
-        SuccessMetric.Kind.QA_SCORE: both(lambda t, c, q: q.qa_average),
-        SuccessMetric.Kind.NPS: both(lambda t, c, q: q.nps),
-        SuccessMetric.Kind.COST_PER_TICKET: both(lambda t, c, q: ratio(c.cost, t.solved_by_freelancers)),
-        SuccessMetric.Kind.BACKLOG: both(lambda t, c, q: Decimal(t.backlog)),
-        SuccessMetric.Kind.ESCALATION_RATE: both(lambda t, c, q: t.escalation_rate),
+        MetricKind.CSAT: both(lambda t, c, q: q.csat),
+        MetricKind.FIRST_RESPONSE: both(lambda t, c, q: t.first_response_hours),
+        MetricKind.RESOLUTION: both(lambda t, c, q: t.resolution_hours),
+        MetricKind.SLA_ATTAINMENT: both(lambda t, c, q: t.sla_attainment),
+        MetricKind.QA_SCORE: both(lambda t, c, q: q.qa_average),
+        MetricKind.NPS: both(lambda t, c, q: q.nps),
+        MetricKind.COST_PER_TICKET: both(lambda t, c, q: ratio(c.cost, t.solved_by_freelancers)),
+        MetricKind.BACKLOG: both(lambda t, c, q: Decimal(t.backlog)),
+        MetricKind.ESCALATION_RATE: both(lambda t, c, q: t.escalation_rate),
     }
 
 
@@ -230,14 +234,14 @@ def _coverage_chart(*, period: Period, coverage: dict, arrivals: dict) -> Chart:
 
 def program_dashboard(*, program, period: Period) -> dict:
     """Everything the program dashboard shows. A fixed number of queries, whatever the number of rows."""
-    metrics = list(SuccessMetric.objects.filter(program_id=program.pk).order_by("position", "id"))
+    metrics = success_metric_list(program_id=program.pk)
     # The day-by-day sums of both periods at once: rollups of finished days, live queries for the rest.
     facts = day_facts(program=program, first_day=period.previous().first_day, last_day=period.last_day)
     tickets = ticket_report(program=program, period=period, facts=facts)
     costs = cost_report(program=program, period=period, facts=facts)
     quality = quality_report(program=program, period=period, facts=facts)
     rows = metric_rows(metrics=metrics, actuals=actual_values(tickets=tickets, costs=costs, quality=quality))
-    sla_target = next((m.target for m in metrics if m.kind == SuccessMetric.Kind.SLA_ATTAINMENT), None)
+    sla_target = next((m.target for m in metrics if m.kind == MetricKind.SLA_ATTAINMENT), None)
     charts = build_charts(
         program=program, period=period, tickets=tickets, costs=costs, quality=quality,
         coverage=coverage_counts(program=program), arrivals=tickets.arrivals_by_hour,

@@ -17,13 +17,16 @@ from django.utils import timezone
 
 from dashboard.metrics import nps, percent, quantize
 from dashboard.periods import Period
-from dashboard.selectors._sql import CSAT_COUNTS, week_start
-from dashboard.selectors._sql import csat_answered as _csat
+from dashboard.selectors._sql import week_start
 from dashboard.selectors.daily import CSAT, Facts, day_facts
-from reviews.models import CsatSurvey, NpsInvitation, Review
 from reviews.selectors import (
+    CSAT_COUNTS,
+    csat_answered,
+    csat_answered_in_windows,
     evaluation_list_for_freelancer,
     evaluation_list_for_manager,
+    nps_answers_of_weeks,
+    qa_reviews_submitted,
     review_list_for_freelancer,
     review_list_for_manager,
 )
@@ -66,16 +69,15 @@ class QualityReport:
 
 
 def _qa(program_ids, start, end):
-    return Review.objects.filter(
-        program_id__in=program_ids, calibration_session__isnull=True, submitted_at__gte=start, submitted_at__lt=end,
-    ).order_by()
+    return qa_reviews_submitted(program_ids=program_ids, start=start, end=end)
 
 
 def _nps(program_ids, first_day, last_day):
-    return NpsInvitation.objects.filter(
-        round__program_id__in=program_ids, round__week_start__gte=first_day, round__week_start__lte=last_day,
-        score__isnull=False,
-    ).order_by()
+    return nps_answers_of_weeks(program_ids=program_ids, first_day=first_day, last_day=last_day)
+
+
+def _csat(program_ids, start, end):
+    return csat_answered(program_ids=program_ids, start=start, end=end)
 
 
 NPS_COUNTS = {
@@ -149,12 +151,9 @@ def quality_by_program(*, periods: dict) -> dict[int, QualityTotals]:
     """{program_id: CSAT totals} for several programs, each over its own Period ({program_id: Period}). One query."""
     if not periods:
         return {}
-    window = Q()
-    for program_id, period in periods.items():
-        window |= Q(program_id=program_id, ticket__solved_at__gte=period.start_at, ticket__solved_at__lt=period.end_at)
     result: dict[int, QualityTotals] = {}
-    rows = (CsatSurvey.objects.filter(window, rating__in=[CsatSurvey.Rating.GOOD, CsatSurvey.Rating.BAD])
-            .order_by().values("program_id").annotate(**CSAT_COUNTS))
+    windows = {program_id: (period.start_at, period.end_at) for program_id, period in periods.items()}
+    rows = csat_answered_in_windows(windows=windows).values("program_id").annotate(**CSAT_COUNTS)
     for row in rows:
         result[row["program_id"]] = QualityTotals(csat_answers=row["answers"], csat_satisfied=row["satisfied"])
     return result

@@ -3,55 +3,42 @@
 "Reached a stage" means the application is at that stage or a later one of the pipeline now, or a
 stage change ever took it there (a rejected candidate who had an interview reached "interview").
 Conversion from one stage to the next = reached(next) / reached(this). Time to hire = from the
-application to its move to "hired". The source platform is read from the candidate's profile link
-(upwork.com, fiverr.com, toptal.com…), since applications do not record where they came from.
+application to its move to "hired". The source is what the application recorded when it was made
+(the posting's tracking link for a platform, a freelancer's referral, or direct).
 """
 
 from dataclasses import dataclass, field
 
 from django.db.models import (
     Avg,
-    Case,
-    CharField,
     Count,
     DurationField,
-    Exists,
     ExpressionWrapper,
     F,
-    OuterRef,
     Q,
-    Subquery,
-    Value,
-    When,
 )
 
 from dashboard.metrics import percent
-from recruiting.models import Application, Posting, StageChange
+from recruiting.selectors import (
+    APPLICATION_PIPELINE,
+    ApplicationStage,
+    PostingStatus,
+    application_hired_at,
+    application_source_labels,
+    application_went_to,
+    applications_of_program,
+    postings_of_program,
+)
 
-PIPELINE = [str(stage) for stage in Application.PIPELINE]
-STAGE_LABELS = dict(Application.Stage.choices)
-SOURCES = [
-    ("upwork", "Upwork", "upwork.com"),
-    ("fiverr", "Fiverr", "fiverr.com"),
-    ("toptal", "Toptal", "toptal.com"),
-    ("linkedin", "LinkedIn", "linkedin.com"),
-]
-SOURCE_LABELS = {key: label for key, label, _ in SOURCES} | {"direct": "Direct / other"}
-
-
-def source_expression() -> Case:
-    return Case(
-        *[When(profile_url__icontains=domain, then=Value(key)) for key, _, domain in SOURCES],
-        default=Value("direct"), output_field=CharField(),
-    )
+PIPELINE = APPLICATION_PIPELINE
+STAGE_LABELS = dict(ApplicationStage.choices)
+SOURCE_LABELS = application_source_labels()
 
 
 def _reached_annotations() -> dict:
     annotations = {}
     for index, stage in enumerate(PIPELINE[1:], start=1):
-        annotations[f"went_{stage}"] = Exists(
-            StageChange.objects.filter(application=OuterRef("pk"), to_stage__in=PIPELINE[index:])
-        )
+        annotations[f"went_{stage}"] = application_went_to(stages=PIPELINE[index:])
     return annotations
 
 
@@ -82,19 +69,15 @@ class FunnelRow:
 
 
 def _hire_days_expression():
-    hired_at = Subquery(
-        StageChange.objects.filter(application=OuterRef("pk"), to_stage=Application.Stage.HIRED)
-        .order_by("-changed_at").values("changed_at")[:1]
-    )
-    return ExpressionWrapper(hired_at - F("created_at"), output_field=DurationField())
+    return ExpressionWrapper(application_hired_at() - F("created_at"), output_field=DurationField())
 
 
 def _rows(applications, group_field: str | None) -> dict:
     """Group applications (by posting or by source; None: all together) and count reached stages, current
     stages and the average time to hire. Two queries."""
     annotated = applications.annotate(**_reached_annotations())
-    current_counts = {f"now_{stage}": Count("id", filter=Q(stage=stage)) for stage in Application.Stage.values}
-    hired = applications.filter(stage=Application.Stage.HIRED).annotate(took=_hire_days_expression())
+    current_counts = {f"now_{stage}": Count("id", filter=Q(stage=stage)) for stage in ApplicationStage.values}
+    hired = applications.filter(stage=ApplicationStage.HIRED).annotate(took=_hire_days_expression())
     if group_field is None:
         reached = [annotated.aggregate(**_reached_counts(), **current_counts)]
         hire_by_key = {None: hired.aggregate(average=Avg("took"))["average"]}
@@ -108,7 +91,7 @@ def _rows(applications, group_field: str | None) -> dict:
         result[key] = FunnelRow(
             label="", key=key,
             reached={stage: row[f"reached_{stage}"] for stage in PIPELINE},
-            now={stage: row[f"now_{stage}"] for stage in Application.Stage.values},
+            now={stage: row[f"now_{stage}"] for stage in ApplicationStage.values},
             hired_days=_days(hire_by_key.get(key)), total=row["reached_applied"],
         )
     return result
@@ -124,39 +107,25 @@ def _days(duration):
 
 def recruiting_funnel(*, program) -> dict:
     """{"total": FunnelRow, "postings": [FunnelRow], "sources": [FunnelRow], "open_postings": n}. Seven queries."""
-    applications = Application.objects.filter(posting__program_id=program.pk).order_by()
+    applications = applications_of_program(program_id=program.pk)
     totals = _rows(applications, None).get(None) or FunnelRow(label="All postings",
                                                                reached=dict.fromkeys(PIPELINE, 0))
     totals.label = "All postings"
-    postings = list(Posting.objects.filter(program_id=program.pk).order_by("-created_at").values("pk", "title", "status"))
+    postings = postings_of_program(program_id=program.pk)
     by_posting = _rows(applications, "posting_id")
     posting_rows = []
     for posting in postings:
         row = by_posting.get(posting["pk"]) or FunnelRow(label="", key=posting["pk"], reached=dict.fromkeys(PIPELINE, 0))
-        row.label = f"{posting['title']} ({dict(Posting.Status.choices)[posting['status']].lower()})"
+        row.label = f"{posting['title']} ({dict(PostingStatus.choices)[posting['status']].lower()})"
         posting_rows.append(row)
-    by_source = _rows(applications.annotate(source=source_expression()), "source")
+    by_source = _rows(applications, "source")
     source_rows = []
     for key, row in sorted(by_source.items(), key=lambda pair: -pair[1].total):
         row.label = SOURCE_LABELS.get(key, key)
         source_rows.append(row)
     return {
         "total": totals, "postings": posting_rows, "sources": source_rows,
-        "open_postings": sum(1 for p in postings if p["status"] == Posting.Status.OPEN),
+        "open_postings": sum(1 for p in postings if p["status"] == PostingStatus.OPEN),
         "pipeline": [(stage, STAGE_LABELS[stage]) for stage in PIPELINE],
-        "stages": list(Application.Stage.choices),
+        "stages": list(ApplicationStage.choices),
     }
-
-
-def open_recruiting_by_program(*, program_ids) -> dict[int, dict]:
-    """{program_id: {"open_postings", "in_pipeline"}} for the manager's home (two queries)."""
-    ids = list(program_ids)
-    result = {pk: {"open_postings": 0, "in_pipeline": 0} for pk in ids}
-    for row in (Posting.objects.filter(program_id__in=ids, status=Posting.Status.OPEN).order_by()
-                .values("program_id").annotate(n=Count("id"))):
-        result[row["program_id"]]["open_postings"] = row["n"]
-    for row in (Application.objects.filter(posting__program_id__in=ids)
-                .exclude(stage__in=Application.CLOSED_STAGES).order_by()
-                .values("posting__program_id").annotate(n=Count("id"))):
-        result[row["posting__program_id"]]["in_pipeline"] = row["n"]
-    return result

@@ -3,19 +3,22 @@
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
 
-from accounts.models import Freelancer
-from contracts.models import Contract
+from contracts.selectors import contract_latest_per_freelancer, program_member_get
 from dashboard.metrics import percent, ratio, seconds_to_hours
 from dashboard.periods import Period
 from dashboard.selectors._sql import Median, supports_median, week_start, weeks_between
 from dashboard.selectors.costs import cost_by_freelancer, cost_per_week_for_freelancer
 from dashboard.selectors.quality import QualityTotals, quality_by_freelancer
-from queues.models import Ticket
-from queues.selectors import freelancer_ticket_stats
+from queues.selectors import freelancer_ticket_stats, tickets_of_program
+
+if TYPE_CHECKING:  # types only: the dashboard reads other apps through their selectors
+    from accounts.models import Freelancer
+    from contracts.models import Contract
 
 
 @dataclass
@@ -58,16 +61,9 @@ SORTS = {
 DEFAULT_SORT = "solved"
 
 
-def team_members(*, program) -> dict[int, Contract]:
+def team_members(*, program) -> dict[int, "Contract"]:
     """{freelancer_id: their latest contract past draft} in the program (one query)."""
-    contracts = (
-        Contract.objects.filter(program_id=program.pk).exclude(status=Contract.Status.DRAFT)
-        .select_related("freelancer").order_by("freelancer__legal_name", "freelancer_id", "-start_date", "-pk")
-    )
-    members: dict[int, Contract] = {}
-    for contract in contracts:
-        members.setdefault(contract.freelancer_id, contract)
-    return members
+    return contract_latest_per_freelancer(program_id=program.pk)
 
 
 def team_table(*, program, period: Period, sort: str = DEFAULT_SORT, descending: bool = True) -> list[TeamRow]:
@@ -78,8 +74,6 @@ def team_table(*, program, period: Period, sort: str = DEFAULT_SORT, descending:
     stats = freelancer_ticket_stats(program_id=program.pk, start=period.start_at, end=period.end_at)
     costs = cost_by_freelancer(program=program, period=period)
     quality = quality_by_freelancer(program=program, period=period)
-    status_labels = dict(Contract.Status.choices)
-    tier_labels = dict(Freelancer.Tier.choices)
     rows = []
     for freelancer_id, contract in members.items():
         freelancer = contract.freelancer
@@ -88,8 +82,8 @@ def team_table(*, program, period: Period, sort: str = DEFAULT_SORT, descending:
         quality_row = quality.get(freelancer_id, QualityTotals())
         rows.append(TeamRow(
             freelancer_id=freelancer_id, name=freelancer.legal_name, tier=freelancer.tier,
-            tier_label=tier_labels.get(freelancer.tier, str(freelancer.tier)),
-            contract_status=contract.status, contract_status_label=status_labels[contract.status],
+            tier_label=str(freelancer.get_tier_display()),
+            contract_status=contract.status, contract_status_label=contract.get_status_display(),
             solved=stat.solved if stat else 0, escalated=stat.escalated if stat else 0,
             first_response_hours=seconds_to_hours(stat.first_response_median_seconds) if stat else None,
             sla_attainment=stat.sla_attainment if stat else None,
@@ -111,17 +105,13 @@ def sort_rows(rows: list[TeamRow], sort: str, descending: bool) -> list[TeamRow]
     return with_value + without
 
 
-def team_member_get(*, program, freelancer_id) -> Freelancer | None:
+def team_member_get(*, program, freelancer_id) -> "Freelancer | None":
     """A freelancer with a contract (past draft) in the program; anyone else is not found."""
     try:
         freelancer_id = int(freelancer_id)
     except (TypeError, ValueError):
         return None
-    in_program = Contract.objects.filter(program_id=program.pk).exclude(status=Contract.Status.DRAFT)
-    return (
-        Freelancer.objects.filter(pk=freelancer_id, pk__in=in_program.values("freelancer_id"))
-        .select_related("user").first()
-    )
+    return program_member_get(program_id=program.pk, freelancer_id=freelancer_id)
 
 
 @dataclass
@@ -153,11 +143,11 @@ class WeekRow:
         return ratio(self.pay, self.solved)
 
 
-def freelancer_weeks(*, program, freelancer: Freelancer, period: Period) -> list[WeekRow]:
+def freelancer_weeks(*, program, freelancer: "Freelancer", period: Period) -> list[WeekRow]:
     """The freelancer's numbers per week (Monday, program time zone) over the period. Four queries + quality."""
     zone = program.zone
     weeks = {monday: WeekRow(monday=monday) for monday in weeks_between(period.first_day, period.last_day)}
-    tickets = Ticket.objects.filter(program_id=program.pk).order_by()
+    tickets = tickets_of_program(program_id=program.pk)
     in_period = {"start": period.start_at, "end": period.end_at}
 
     def per_day(queryset, field_name, **aggregates):

@@ -23,6 +23,7 @@ or over indexed columns (Django allows no FILTER on COUNT(*)), so PostgreSQL ans
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.db import connection
 from django.db.models import Count, Q, Value
@@ -32,8 +33,15 @@ from dashboard.metrics import percent, seconds_to_hours
 from dashboard.periods import Period
 from dashboard.selectors._sql import Median, median_of, supports_median
 from dashboard.selectors.daily import MEDIANS, SOLVED, TICKETS, Facts, day_facts, medians_from_facts
-from queues.models import QueueSettings, Ticket
-from queues.selectors import queue_settings_get
+from queues.selectors import (
+    TICKET_ACTIVE_STATUSES,
+    TICKET_QUEUE_CHOICES,
+    queue_settings_get,
+    tickets_of_program,
+)
+
+if TYPE_CHECKING:  # types only: the dashboard reads other apps through their selectors
+    from queues.models import QueueSettings
 
 
 @dataclass
@@ -128,7 +136,7 @@ def ticket_report(*, program, period: Period, facts: Facts | None = None) -> Tic
     if facts is None:
         facts = day_facts(program=program, first_day=previous.first_day, last_day=period.last_day,
                           parts={TICKETS, MEDIANS})
-    tickets = Ticket.objects.filter(program_id=program.pk).order_by()
+    tickets = tickets_of_program(program_id=program.pk)
     current, before = TicketTotals(), TicketTotals()
 
     def pick(day):
@@ -201,13 +209,13 @@ def _backlog(report: TicketReport, tickets, period: Period) -> None:
     instead of one OR that made PostgreSQL scan the whole ticket table.
     """
     previous = period.previous()
-    active = Q(status__in=Ticket.ACTIVE_STATUSES)
+    active = Q(status__in=TICKET_ACTIVE_STATUSES)
     open_counts = {
         "current": Count("pk", filter=Q(created_at__lt=period.end_at)),
         "previous": Count("pk", filter=Q(created_at__lt=previous.end_at)),
     }
-    for queue_value, _label in Ticket.Queue.choices:
-        for status in Ticket.ACTIVE_STATUSES:
+    for queue_value, _label in TICKET_QUEUE_CHOICES:
+        for status in TICKET_ACTIVE_STATUSES:
             open_counts[f"{queue_value}__{status}"] = Count("pk", filter=Q(queue=queue_value, status=status))
     solved_counts = {
         "current_solved": Count("pk", filter=Q(created_at__lt=period.end_at, solved_at__gte=period.end_at)),
@@ -229,8 +237,8 @@ def _backlog(report: TicketReport, tickets, period: Period) -> None:
     report.current.backlog = found["current"] + found["current_solved"]
     report.previous.backlog = found["previous"] + found["previous_solved"]
     report.backlog_by_queue = [
-        (label, *(found[f"{value}__{status}"] for status in Ticket.ACTIVE_STATUSES))
-        for value, label in Ticket.Queue.choices
+        (label, *(found[f"{value}__{status}"] for status in TICKET_ACTIVE_STATUSES))
+        for value, label in TICKET_QUEUE_CHOICES
     ]
 
 
@@ -253,7 +261,7 @@ def _monday(day: datetime.date) -> datetime.date:
     return day - datetime.timedelta(days=day.weekday())
 
 
-def _reason_label(settings: QueueSettings, value: str) -> str:
+def _reason_label(settings: "QueueSettings", value: str) -> str:
     return settings.reason_label(value)
 
 
@@ -262,7 +270,7 @@ def arrivals_by_hour(*, program, period: Period) -> dict[tuple[int, int], int]:
 
     ticket_report() computes the same numbers in its created-per-day query (report.arrivals_by_hour)."""
     report = TicketReport(current=TicketTotals(), previous=TicketTotals(), days=period.day_list)
-    in_period = Ticket.objects.filter(program_id=program.pk, created_at__gte=period.start_at).order_by()
+    in_period = tickets_of_program(program_id=program.pk).filter(created_at__gte=period.start_at)
     _created(report, in_period, period, lambda day: report.current)
     return report.arrivals_by_hour
 

@@ -10,11 +10,7 @@ from core.errors import check_transition
 from core.locks import lock_one
 from payments.models import PERIOD_DAYS, Payout, PayoutRun, PayPeriod, PaySchedule
 from programs.models import Program
-
-
-def program_today(*, program: Program) -> datetime.date:
-    """Today's date where the program works (periods end at midnight in the program's time zone)."""
-    return timezone.now().astimezone(program.zone).date()
+from programs.services import program_today
 
 
 def pay_schedule_get(*, program: Program) -> PaySchedule:

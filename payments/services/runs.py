@@ -48,7 +48,9 @@ from payments.services.periods import (
     program_today,
 )
 from payments.services.rates import exchange_rates_on, missing_rate_message
+from payments.services.referral_bonuses import referral_bonuses_sync
 from programs.models import Program
+from queues.models import AvailabilityChange, AvailabilitySlot
 
 logger = logging.getLogger(__name__)
 
@@ -105,6 +107,7 @@ def payout_run_start(
         freelancer_ids=Contract.objects.filter(program=program).values_list("freelancer_id", flat=True).distinct(),
         created_by=triggered_by,
     )
+    referral_bonuses_sync(program=program, created_by=triggered_by)
     run, created = PayoutRun.objects.get_or_create(
         period=period, defaults={"program": program, "run_date": today, "triggered_by": triggered_by}
     )
@@ -357,10 +360,6 @@ def days_without_shifts(*, program_id: int, days_by_freelancer: dict[int, set]) 
     """Days with time logged but no shift: no weekly availability slot on that weekday (for this program or
     any program) and no one-off extra hours that day. Two queries for the whole batch."""
     if not days_by_freelancer:
-        return {}
-    try:
-        from queues.models import AvailabilityChange, AvailabilitySlot
-    except ImportError:  # queues has no shift models: nothing to compare with
         return {}
     ids = list(days_by_freelancer)
     weekdays: dict[int, set] = {}

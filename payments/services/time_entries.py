@@ -15,7 +15,8 @@ from contracts.selectors import contract_active_for, contract_rate_on
 from core.audit import audit_record
 from core.errors import check_transition
 from core.locks import lock_one, lock_rows
-from core.money import round_money, to_decimal
+from core.money import to_decimal
+from payments.earnings import line_amount
 from payments.errors import PaymentsError
 from payments.models import QUARTER, Activity, Adjustment, Payout, PayPeriod, RunningTimer, TimeEntry
 from payments.services.periods import pay_period_for
@@ -219,9 +220,10 @@ def _paid_keys(entries) -> set[tuple[int, int, int]]:
 
 
 def late_entry_price(*, entry: TimeEntry) -> tuple[Decimal, Decimal]:
-    """(amount, rate): what an entry approved after its period closed is paid, its hours × the rate on its day."""
+    """(amount, rate): what an entry approved after its period closed is paid: a pay line of its own, its hours ×
+    the rate in force on its day (payments.earnings.line_amount, the rule every pay line follows)."""
     rate = contract_rate_on(contract=entry.contract, on=entry.date)
-    return round_money(entry.hours * rate), rate
+    return line_amount(hours=entry.hours, rate=rate), rate
 
 
 def _late_approval_correction(*, entry: TimeEntry, by) -> None:

@@ -4,13 +4,13 @@ All set-based: a handful of aggregate queries whatever the number of rows.
 """
 
 import datetime
-import statistics
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Avg, Count, Q
 
 from contracts.models import Contract
+from core.metrics import median, percent, quantize, ratio
 from payments.earnings import earnings_for
 from payments.models import TimeEntry
 from programs.models import Program
@@ -18,21 +18,6 @@ from queues.models import Ticket
 from queues.selectors import freelancer_ticket_stats
 from recruiting.selectors import trial_scores_for_freelancers
 from reviews.models import CsatSurvey, NpsInvitation, Review, ThankYouNote
-
-ONE_DECIMAL = Decimal("0.1")
-
-
-def _q1(value) -> Decimal | None:
-    if value is None:
-        return None
-    return Decimal(str(value)).quantize(ONE_DECIMAL, rounding=ROUND_HALF_UP)
-
-
-def percent(part: int, whole: int) -> Decimal | None:
-    """part / whole as a percentage to one decimal; None when there is nothing to divide by."""
-    if not whole:
-        return None
-    return (Decimal(part) * 100 / Decimal(whole)).quantize(ONE_DECIMAL, rounding=ROUND_HALF_UP)
 
 
 def period_bounds(program: Program, start: datetime.date, end: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
@@ -63,7 +48,7 @@ def qa_averages(*, program_id: int, start: datetime.datetime, end: datetime.date
     rows = qs.values("freelancer_id").annotate(
         average=Avg("score"), count=Count("id"), passed=Count("id", filter=Q(passed=True))
     ).order_by()
-    return {r["freelancer_id"]: {"average": _q1(r["average"]), "count": r["count"], "passed": r["passed"]} for r in rows}
+    return {r["freelancer_id"]: {"average": quantize(r["average"]), "count": r["count"], "passed": r["passed"]} for r in rows}
 
 
 # --- CSAT ----------------------------------------------------------------------------------------------------
@@ -132,11 +117,7 @@ class NpsStats:
 
 
 def nps_value(*, promoters: int, detractors: int, responses: int) -> Decimal | None:
-    if not responses:
-        return None
-    return ((Decimal(promoters) - Decimal(detractors)) * 100 / Decimal(responses)).quantize(
-        ONE_DECIMAL, rounding=ROUND_HALF_UP
-    )
+    return percent(promoters - detractors, responses)
 
 
 def nps_weeks(*, program: Program, weeks: int = 8, today: datetime.date | None = None) -> list[NpsStats]:
@@ -165,11 +146,6 @@ def nps_weeks(*, program: Program, weeks: int = 8, today: datetime.date | None =
 # --- evaluations and the leaderboard ---------------------------------------------------------------------------
 
 
-def _median(values) -> float | None:
-    values = [v for v in values if v is not None]
-    return statistics.median(values) if values else None
-
-
 def evaluation_metrics(*, program: Program, freelancer_id: int, start_date: datetime.date,
                        end_date: datetime.date) -> dict:
     """The numbers an evaluation is prefilled with, as strings (stored as a JSON snapshot)."""
@@ -178,7 +154,7 @@ def evaluation_metrics(*, program: Program, freelancer_id: int, start_date: date
     csat = csat_stats(program_ids=[program.pk], start=start, end=end, by="freelancer").get(freelancer_id, CsatStats())
     tickets = freelancer_ticket_stats(program_id=program.pk, start=start, end=end, freelancer_ids=[freelancer_id])
     stats = tickets.get(freelancer_id)
-    resolution = _median(
+    resolution = median(
         Ticket.objects.filter(program=program, assignee_id=freelancer_id, solved_at__gte=start, solved_at__lt=end)
         .values_list("resolution_seconds", flat=True)
     )
@@ -206,14 +182,14 @@ def evaluation_metrics(*, program: Program, freelancer_id: int, start_date: date
         "csat_percent": text(csat.percent),
         "csat_responses": csat.responses,
         "tickets_solved": solved,
-        "first_response_median_minutes": text(_q1(stats.first_response_median_seconds / 60))
+        "first_response_median_minutes": text(quantize(stats.first_response_median_seconds / 60))
         if stats and stats.first_response_median_seconds is not None else None,
-        "resolution_median_hours": text(_q1(resolution / 3600)) if resolution is not None else None,
+        "resolution_median_hours": text(quantize(resolution / 3600)) if resolution is not None else None,
         "sla_attainment": text(stats.sla_attainment) if stats else None,
         "escalation_rate": text(stats.escalation_rate) if stats else None,
         "hours_worked": text(hours),
         "cost": text(cost),
-        "cost_per_ticket": text((cost / solved).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)) if solved else None,
+        "cost_per_ticket": text(ratio(cost, solved)),
         "currency": earning.currency if earning else (contract.currency if contract else program.currency),
         "trial_score": text(trial),
     }

@@ -39,9 +39,11 @@ def _moved(application, *stages, days_after=None):
 def test_funnel_counts_reached_stages_conversion_and_time_to_hire(program):
     posting = PostingFactory(program=program, title="Weekend agent")
     other = PostingFactory(program=program, title="Night agent", status=Posting.Status.CLOSED)
-    hired = ApplicationFactory(posting=posting, profile_url="https://www.upwork.com/freelancers/~01")
+    hired = ApplicationFactory(posting=posting, source="upwork")
     _moved(hired, Stage.SCREENING, Stage.INTERVIEW, Stage.OFFER, Stage.HIRED, days_after=10)
-    rejected_after_interview = ApplicationFactory(posting=posting, profile_url="https://upwork.com/x")
+    # The recorded source counts, not a guess from the profile link.
+    rejected_after_interview = ApplicationFactory(posting=posting, source="upwork",
+                                                  profile_url="https://www.linkedin.com/in/x")
     _moved(rejected_after_interview, Stage.SCREENING, Stage.TRIAL_TASK, Stage.INTERVIEW, Stage.REJECTED)
     screening = ApplicationFactory(posting=posting)
     _moved(screening, Stage.SCREENING)
@@ -62,7 +64,7 @@ def test_funnel_counts_reached_stages_conversion_and_time_to_hire(program):
     assert by_posting["Weekend agent (open)"].total == 4
     assert by_posting["Night agent (closed)"].reached["screening"] == 0
     by_source = {row.label: row.total for row in funnel["sources"]}
-    assert by_source == {"Direct / other": 3, "Upwork": 2}
+    assert by_source == {"Direct": 3, "Upwork": 2}
     assert funnel["open_postings"] == 1
 
 

@@ -61,3 +61,25 @@ def test_earnings_for_sums_entries_per_day_and_contract(contract, ended_period_d
     ]
     assert earning.hours == Decimal("8.75")
     assert earning.amount == Decimal("180.78")
+
+
+@pytest.mark.django_db
+def test_pay_by_cuts_lines_at_pay_periods_and_rate_changes_before_the_window_set_the_rate(contract, anchor):
+    from contracts.models import RateChange
+    from payments.earnings import worked_days
+
+    # given a raise before the first period, and 0.25 h at the start and at the end of two pay periods
+    RateChange.objects.create(contract=contract, effective_date=anchor - datetime.timedelta(days=30),
+                              hourly_rate=Decimal("10.02"), reason="evaluation")
+    for day in (anchor, anchor + datetime.timedelta(days=13), anchor + datetime.timedelta(days=14)):
+        TimeEntryFactory(contract=contract, date=day, hours=Decimal("0.25"))
+
+    # when the hours are priced as one report
+    work = worked_days(TimeEntry.objects.all())
+    pay = work.pay_by(lambda day: None)
+
+    # then each pay period is a line of its own: 0.50 h × 10.02 = 5.01 and 0.25 h × 10.02 = 2.505 → 2.51
+    assert [[line.amount for line in lines] for _, lines in sorted(work.lines_by(lambda day: None).items(),
+                                                                    key=lambda item: item[0][2])] == [
+        [Decimal("5.01")], [Decimal("2.51")]]
+    assert (pay[(None, "USD")].hours, pay[(None, "USD")].amount) == (Decimal("0.75"), Decimal("7.52"))

@@ -3,7 +3,7 @@ import datetime
 from django.core.management.base import BaseCommand, CommandError
 
 from dashboard.services import ROLLUP_WINDOW_DAYS, dashboard_rollups_backfill, rollup_recent_range
-from programs.models import Program
+from programs.selectors import program_list_active, program_list_by_slug
 
 
 class Command(BaseCommand):
@@ -28,9 +28,9 @@ class Command(BaseCommand):
     def handle(self, *args, program=None, start=None, end=None, days=ROLLUP_WINDOW_DAYS, **options):
         if days < 1:
             raise CommandError("--days must be at least 1.")
-        programs = Program.objects.filter(status=Program.Status.ACTIVE)
+        programs = program_list_active()
         if program:
-            programs = Program.objects.filter(slug=program)
+            programs = program_list_by_slug(slug=program)
             if not programs.exists():
                 raise CommandError(f"No program with the slug {program!r}.")
         total = 0

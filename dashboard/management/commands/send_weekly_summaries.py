@@ -3,7 +3,7 @@ import datetime
 from django.core.management.base import BaseCommand, CommandError
 
 from dashboard.services import last_full_week, weekly_summaries_due, weekly_summary_send
-from programs.models import Program
+from programs.selectors import program_list_active, program_list_by_slug
 
 
 class Command(BaseCommand):
@@ -24,9 +24,9 @@ class Command(BaseCommand):
             if monday.weekday() != 0:
                 raise CommandError("--week must be a Monday.")
         if program or monday:
-            programs = Program.objects.filter(status=Program.Status.ACTIVE)
+            programs = program_list_active()
             if program:
-                programs = Program.objects.filter(slug=program)
+                programs = program_list_by_slug(slug=program)
                 if not programs.exists():
                     raise CommandError(f"No program with the slug {program!r}.")
             due = [(p.pk, monday or last_full_week(program=p)) for p in programs.order_by("pk")]
