@@ -13,6 +13,8 @@ AUDIT_VERBS = {
     "contract.activated": "Contract activated",
     "contract.ended": "Contract ended",
     "contract.terminated": ("Contract terminated", "reason"),
+    "contract.rated": ("Freelancer rated", "stars"),
+    "contract.rating_changed": ("Rating changed", "stars"),
     "contract.end_reminder_sent": "End-of-contract reminder sent",
     "contract.rate_changed": "Rate changed",
     "contract.offboarding_started": "Offboarding started",

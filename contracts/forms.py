@@ -168,6 +168,16 @@ class ContractEndForm(forms.Form):
         return data
 
 
+class ContractRatingForm(forms.Form):
+    STARS = [("5", "5 — outstanding"), ("4", "4 — very good"), ("3", "3 — good"), ("2", "2 — fair"), ("1", "1 — poor")]
+
+    stars = forms.ChoiceField(choices=STARS, widget=forms.RadioSelect, label="Rating")
+    testimonial = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 5}), required=False, max_length=2000,
+        help_text="A few sentences the freelancer can show in their portfolio. They see it in the portal.",
+    )
+
+
 class SignForm(forms.Form):
     typed_name = forms.CharField(max_length=200, label="Your full legal name",
                                  widget=forms.TextInput(attrs={"autocomplete": "name"}))
@@ -251,6 +261,25 @@ class CredentialSubmitForm(forms.Form):
     password = SecretField(max_length=500, keeps_stored_value=False)
     notes = SecretField(multiline=True, keeps_stored_value=False,
                         help_text="Anything else the team needs (2FA, recovery codes).")
+
+
+class StakeholderContactForm(forms.Form):
+    """One customer contact, collected on the vault's one-time link page (all fields blank: row skipped)."""
+
+    name = forms.CharField(max_length=120, required=False)
+    email = forms.EmailField(required=False, label="E-mail")
+    role = forms.CharField(max_length=120, required=False, help_text="e.g. Head of Support")
+
+    def clean(self) -> dict:
+        data = super().clean() or {}
+        if (data.get("name") or data.get("role")) and not data.get("email") and "email" not in self.errors:
+            self.add_error("email", "Give this person's e-mail address, or leave the whole row empty.")
+        if data.get("email") and not (data.get("name") or "").strip():
+            self.add_error("name", "Give this person's name.")
+        return data
+
+
+StakeholderContactFormSet = forms.formset_factory(StakeholderContactForm, extra=3, max_num=10, validate_max=True)
 
 
 class ContractFilterForm(forms.Form):

@@ -553,3 +553,28 @@ class FreelancerInvitation(TimeStampedModel):
         if self.status == self.Status.PENDING and self.is_expired():
             return self.Status.EXPIRED.label
         return self.get_status_display()
+
+
+class ContractRating(TimeStampedModel):
+    """The manager's rating (1–5) and testimonial of a freelancer once their contract has ended; one per
+    contract (editable by the program's managers), shown to the freelancer in the portal and downloadable."""
+
+    contract = models.OneToOneField(Contract, on_delete=models.CASCADE, related_name="rating")
+    stars = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(5)])
+    testimonial = models.TextField(blank=True, max_length=2000)
+    rated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="+")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(stars__gte=1) & models.Q(stars__lte=5),
+                                   name="contract_rating_1_to_5"),
+        ]
+
+    def __str__(self):
+        return f"{self.contract}: {self.stars}/5"
+
+    @property
+    def stars_text(self) -> str:
+        return "★" * self.stars + "☆" * (5 - self.stars)

@@ -27,6 +27,7 @@ from contracts.hours import hours_worked_in_week
 from contracts.models import (
     Contract,
     ContractDocument,
+    ContractRating,
     CredentialRequestLink,
     CredentialReveal,
     DocumentTemplate,
@@ -267,7 +268,7 @@ def contract_list_for_manager(*, user, program: Program | None = None, status: s
 
 
 def _contract_detail_queryset() -> QuerySet[Contract]:
-    return Contract.objects.select_related("program", "freelancer__user", "created_by").prefetch_related(
+    return Contract.objects.select_related("program", "freelancer__user", "created_by", "rating__rated_by").prefetch_related(
         Prefetch("documents", queryset=ContractDocument.objects.select_related("signed_by").order_by("kind", "-version")),
         Prefetch("rate_changes", queryset=RateChange.objects.select_related("approved_by")),
         "onboarding_progress",
@@ -343,7 +344,7 @@ def contract_list_for_freelancer(*, freelancer: Freelancer) -> QuerySet[Contract
     return (
         Contract.objects.filter(freelancer=freelancer)
         .exclude(status=Contract.Status.DRAFT)
-        .select_related("program", "freelancer__user")
+        .select_related("program", "freelancer__user", "rating")
         .prefetch_related(
             "documents", "onboarding_progress",
             Prefetch("program__onboarding_steps", queryset=OnboardingStep.objects.order_by("position", "id")),
@@ -490,4 +491,39 @@ def legal_name_request_get_for_manager(*, user, pk):
     return (
         LegalNameChangeRequest.objects.filter(pk=pk, freelancer__in=freelancer_list_for_manager(user=user).values("pk"))
         .select_related("freelancer__user").first()
+    )
+
+
+def rating_for(*, contract: Contract) -> ContractRating | None:
+    """The contract's rating, or None (reads the row the detail selectors join in; no query then)."""
+    try:
+        return contract.rating
+    except ContractRating.DoesNotExist:
+        return None
+
+
+# --- the dashboard's team pages (it reads contracts only through these selectors) ---------------------------
+
+ContractStatus = Contract.Status  # the states other apps compare a contract's status with
+
+
+def contract_latest_per_freelancer(*, program_id: int) -> dict[int, Contract]:
+    """{freelancer_id: their latest contract past draft in the program}, with the freelancer, by legal name.
+    One query."""
+    contracts = (
+        Contract.objects.filter(program_id=program_id).exclude(status=Contract.Status.DRAFT)
+        .select_related("freelancer").order_by("freelancer__legal_name", "freelancer_id", "-start_date", "-pk")
+    )
+    members: dict[int, Contract] = {}
+    for contract in contracts:
+        members.setdefault(contract.freelancer_id, contract)
+    return members
+
+
+def program_member_get(*, program_id: int, freelancer_id: int) -> Freelancer | None:
+    """The freelancer (with their user) when they have a contract past draft in the program; else None."""
+    in_program = Contract.objects.filter(program_id=program_id).exclude(status=Contract.Status.DRAFT)
+    return (
+        Freelancer.objects.filter(pk=freelancer_id, pk__in=in_program.values("freelancer_id"))
+        .select_related("user").first()
     )

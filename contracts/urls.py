@@ -1,6 +1,7 @@
 from django.urls import path
 
 from contracts.views import freelancers, invitations, manage, portal, vault
+from programs import converters  # noqa: F401 — registers <program:…>, a slug that is never "new"
 
 app_name = "contracts"
 
@@ -20,6 +21,7 @@ urlpatterns = [
     ],
     path("manage/contracts/<int:pk>/rate-change/", manage.RateChangeView.as_view(), name="contract_rate_change"),
     path("manage/contracts/<int:pk>/end/", manage.ContractEndView.as_view(), name="contract_end"),
+    path("manage/contracts/<int:pk>/rating/", manage.ContractRatingView.as_view(), name="contract_rating"),
     path("manage/contracts/<int:pk>/documents/<int:doc_pk>/", manage.DocumentView.as_view(), name="document"),
     path("manage/contracts/<int:pk>/onboarding/<int:step_pk>/confirm/", manage.OnboardingConfirmView.as_view(),
          name="onboarding_confirm"),
@@ -40,7 +42,7 @@ urlpatterns = [
     path("manage/contracts/legal-names/", freelancers.LegalNameRequestListView.as_view(), name="legal_name_requests"),
     path("manage/contracts/legal-names/<int:pk>/<slug:action>/", freelancers.LegalNameDecideView.as_view(),
          name="legal_name_decide"),
-    path("manage/programs/<slug:program_slug>/freelancers/<int:freelancer_id>/capacity/",
+    path("manage/programs/<program:program_slug>/freelancers/<int:freelancer_id>/capacity/",
          freelancers.FreelancerCapacityView.as_view(), name="freelancer_capacity"),
     path("manage/contracts/vault/", vault.VaultView.as_view(), name="vault"),
     path("manage/contracts/vault/new/", vault.CredentialCreateView.as_view(), name="credential_create"),
@@ -54,6 +56,8 @@ urlpatterns = [
     # Freelancer portal
     path("portal/contracts/", portal.PortalContractListView.as_view(), name="portal_contracts"),
     path("portal/contracts/<int:pk>/", portal.PortalContractDetailView.as_view(), name="portal_contract_detail"),
+    path("portal/contracts/<int:pk>/rating/download/", portal.PortalRatingDownloadView.as_view(),
+         name="portal_rating_download"),
     path("portal/contracts/<int:pk>/sign/", portal.PortalSignView.as_view(), name="portal_sign"),
     path("portal/contracts/<int:pk>/documents/<int:doc_pk>/", portal.PortalDocumentView.as_view(),
          name="portal_document"),

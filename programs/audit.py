@@ -6,6 +6,7 @@ AUDIT_VERBS = {
     "program.created": "Program created",
     "program.section_updated": "Worksheet section updated",
     "program.status_changed": "Program status changed",
+    "program.stakeholders_added": ("Stakeholders added", "source"),
     "program.member_added": "Team member added",
     "program.member_removed": "Team member removed",
     "announcement.created": "Announcement drafted",

@@ -7,6 +7,8 @@ from recruiting.models import (
     MessageTemplate,
     Posting,
     PostingEvent,
+    Referral,
+    ReferralBonus,
     StageChange,
     TrialTask,
 )
@@ -100,3 +102,16 @@ class MessageAdmin(admin.ModelAdmin):
     list_filter = ["direction", "kind"]
     search_fields = ["subject", "application__full_name", "to_email"]
     raw_id_fields = ["application", "sent_by"]
+
+
+@admin.register(ReferralBonus)
+class ReferralBonusAdmin(admin.ModelAdmin):
+    list_display = ["program", "amount", "currency", "after_hours", "is_active"]
+    autocomplete_fields = ["program"]
+
+
+@admin.register(Referral)
+class ReferralAdmin(admin.ModelAdmin):
+    list_display = ["full_name", "posting", "referrer", "created_at", "invited_at"]
+    search_fields = ["full_name", "email", "posting__title"]
+    raw_id_fields = ["posting", "referrer", "application"]

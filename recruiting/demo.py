@@ -21,6 +21,8 @@ from recruiting.models import (
     MessageTemplate,
     Posting,
     PostingEvent,
+    Referral,
+    ReferralBonus,
     StageChange,
     TrialTask,
 )
@@ -351,5 +353,32 @@ def seed(context):
     ]:
         _application(acme_posting, row, languages=languages, skills=skills, manager=manager2)
 
+    _referrals_and_sources(context, posting, hired)
+
     context["recruiting_posting"] = posting
     context["hired_application"] = hired
+
+
+# Where the demo candidates came from (the posting's tracking links), and who referred whom.
+DEMO_SOURCES = ["upwork", "upwork", "job_board", "linkedin", "direct", "fiverr", "upwork", "job_board"]
+DEMO_REFERRED = ["camila.torres@example.com", "grace.santos@example.com"]
+
+
+def _referrals_and_sources(context, posting, hired):
+    program = posting.program
+    ReferralBonus.objects.get_or_create(program=program, defaults={
+        "amount": Decimal("100.00"), "currency": "USD", "after_hours": Decimal("40")})
+    applications = list(posting.applications.filter(source="direct", referred_by__isnull=True)
+                        .exclude(pk=hired.pk).order_by("created_at", "pk"))
+    for index, application in enumerate(applications):
+        application.source = DEMO_SOURCES[index % len(DEMO_SOURCES)]
+    Application.objects.bulk_update(applications, ["source"])
+    referrer = context["freelancers"][0]  # works in Demo Support: the portal shows their referrals
+    for application in [hired, *posting.applications.filter(email__in=DEMO_REFERRED)]:
+        referral, _ = Referral.objects.get_or_create(posting=posting, email=application.email, defaults={
+            "referrer": referrer, "full_name": application.full_name, "application": application,
+            "note": "We worked together at my last job; great with upset customers."})
+        Application.objects.filter(pk=application.pk).update(referred_by=referral.referrer, source="referral")
+    Referral.objects.get_or_create(posting=posting, email="lina.haddad@example.com", defaults={
+        "referrer": referrer, "full_name": "Lina Haddad", "invited_at": timezone.now() - datetime.timedelta(days=2),
+        "note": "Lina did chat support for a travel agency for three years."})

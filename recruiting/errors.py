@@ -11,3 +11,7 @@ class DuplicateApplication(RecruitingError):
 
 class PostingClosed(RecruitingError):
     pass
+
+
+class DuplicateReferral(RecruitingError):
+    """The address already applied or was referred: it counts once, for the first referrer."""

@@ -1,4 +1,6 @@
+import datetime
 import re
+from decimal import Decimal
 
 from django import forms
 from django.utils.html import escape
@@ -218,17 +220,75 @@ class TrialGradeForm(forms.Form):
         return {key: self.cleaned_data[f"rating_{key}"] for key in self.keys}
 
 
-class InterviewScheduleForm(forms.Form):
+OUTSIDE_HOURS_GROUPS: dict[str, tuple[str, ...]] = {"outside_waking_hours": ("confirm_outside_hours",)}
+
+
+def _confirm_outside_hours_field():
+    return forms.BooleanField(required=False, label="Keep this time although it is outside 08:00–21:00 for one of you")
+
+
+class InterviewScheduleForm(ConfirmationFieldsMixin, forms.Form):
+    confirmation_groups = OUTSIDE_HOURS_GROUPS
+
     scheduled_at = forms.DateTimeField(widget=DATETIME_WIDGET, label="Date and time",
-                                       help_text="In your time zone; the candidate sees it in theirs.")
+                                       help_text="In your time zone; the candidate gets an e-mail with a calendar "
+                                                 "invitation in theirs.")
+    confirm_outside_hours = _confirm_outside_hours_field()
     duration_minutes = forms.IntegerField(min_value=5, max_value=240, initial=30)
-    meeting_link = forms.URLField(required=False, max_length=300, assume_scheme="https")
+    meeting_link = forms.URLField(required=False, max_length=300, assume_scheme="https", label="Video link")
     interviewer = forms.ModelChoiceField(queryset=None, required=False)
     questions = LinesField(help_text="One per line; from the program's candidate profile.")
 
     def __init__(self, *args, program, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["interviewer"].queryset = program.managers.all()
+
+
+class InterviewRescheduleForm(ConfirmationFieldsMixin, forms.Form):
+    confirmation_groups = OUTSIDE_HOURS_GROUPS
+
+    scheduled_at = forms.DateTimeField(widget=DATETIME_WIDGET, label="New date and time",
+                                       help_text="In your time zone; the candidate's calendar event moves.")
+    confirm_outside_hours = _confirm_outside_hours_field()
+
+
+class InterviewSlotsOfferForm(ConfirmationFieldsMixin, forms.Form):
+    """2–5 times the candidate may choose from (the service checks the count, the past and the hours)."""
+
+    confirmation_groups = OUTSIDE_HOURS_GROUPS
+    SLOT_FIELDS = [f"slot_{i}" for i in range(1, 6)]
+
+    slot_1 = forms.DateTimeField(widget=DATETIME_WIDGET, label="Time 1", help_text="In your time zone.")
+    slot_2 = forms.DateTimeField(widget=DATETIME_WIDGET, label="Time 2")
+    slot_3 = forms.DateTimeField(widget=DATETIME_WIDGET, label="Time 3 (optional)", required=False)
+    slot_4 = forms.DateTimeField(widget=DATETIME_WIDGET, label="Time 4 (optional)", required=False)
+    slot_5 = forms.DateTimeField(widget=DATETIME_WIDGET, label="Time 5 (optional)", required=False)
+    confirm_outside_hours = _confirm_outside_hours_field()
+    duration_minutes = forms.IntegerField(min_value=5, max_value=240, initial=30)
+    meeting_link = forms.URLField(required=False, max_length=300, assume_scheme="https", label="Video link")
+    interviewer: forms.ModelChoiceField = forms.ModelChoiceField(queryset=None, required=False)
+    questions = LinesField(help_text="One per line; from the program's candidate profile.")
+
+    def __init__(self, *args, program, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["interviewer"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = program.managers.all()
+
+    def slot_times(self) -> list[datetime.datetime]:
+        return [self.cleaned_data[name] for name in self.SLOT_FIELDS if self.cleaned_data.get(name)]
+
+
+class InterviewPickForm(forms.Form):
+    slot = forms.TypedChoiceField(coerce=int, widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+                                  label="Choose a time",
+                                  error_messages={"required": "Choose one of the times."})
+
+    def __init__(self, *args, choices: list[tuple[int, str]], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["slot"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = choices
 
 
 class InterviewRecordForm(forms.Form):
@@ -286,3 +346,22 @@ class HireForm(ConfirmationFieldsMixin, forms.Form):
 class MessageTemplateForm(forms.Form):
     subject = forms.CharField(max_length=200)
     body = forms.CharField(widget=forms.Textarea(attrs={"rows": 12}), max_length=20000)
+
+
+class ReferralForm(forms.Form):
+    """A freelancer refers a candidate (portal): the candidate gets an e-mail with the freelancer's link."""
+
+    full_name = forms.CharField(max_length=150, label="Their name")
+    email = forms.EmailField(max_length=254, label="Their e-mail")
+    note = forms.CharField(required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 3}),
+                           label="A note for them (optional)", help_text="Included in the invitation e-mail.")
+
+
+class ReferralBonusForm(forms.Form):
+    """The program's referral bonus (manage)."""
+
+    amount = forms.DecimalField(min_value=Decimal("0.01"), max_digits=12, decimal_places=2, label="Bonus")
+    currency = forms.ChoiceField(choices=CURRENCIES, initial="USD")
+    after_hours = forms.DecimalField(min_value=Decimal("0.25"), max_digits=7, decimal_places=2,
+                                     label="Paid after the referred freelancer has worked (hours)")
+    is_active = forms.BooleanField(required=False, initial=True, label="Pay referral bonuses in this program")

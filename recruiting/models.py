@@ -142,6 +142,19 @@ class PostingEvent(models.Model):
         return f"{self.posting} {self.kind} {self.at:%Y-%m-%d}"
 
 
+class ApplicationSource(models.TextChoices):
+    """Where an application came from: the tracking link's ?src=, a freelancer's referral, or neither."""
+
+    DIRECT = "direct", "Direct"
+    REFERRAL = "referral", "Referral"
+    UPWORK = "upwork", "Upwork"
+    FIVERR = "fiverr", "Fiverr"
+    TOPTAL = "toptal", "Toptal"
+    LINKEDIN = "linkedin", "LinkedIn"
+    JOB_BOARD = "job_board", "Job board"
+    OTHER = "other", "Other"
+
+
 def resume_upload_to(instance, filename):
     # Never the candidate's own file name on disk: a random one, keeping only a checked extension.
     extension = ".docx" if filename.lower().endswith(".docx") else ".pdf"
@@ -188,6 +201,10 @@ class Application(TimeStampedModel):
     rate_asked = MoneyField(help_text="Hourly rate the candidate asks for.")
     rate_currency = CurrencyField()
     profile_url = models.URLField(blank=True, max_length=300)
+    source = models.CharField(max_length=12, choices=ApplicationSource.choices, default=ApplicationSource.DIRECT,
+                              db_index=True, help_text="Recorded when applying (tracking link or referral).")
+    referred_by = models.ForeignKey(Freelancer, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="referred_applications")
     answers = models.JSONField(default=list, blank=True, help_text="[{question, answer}] in posting order.")
     resume = models.FileField(upload_to=resume_upload_to, blank=True, max_length=200)
     resume_content_type = models.CharField(max_length=100, blank=True)
@@ -344,12 +361,62 @@ class Interview(TimeStampedModel):
     notes = models.TextField(blank=True)
     recommendation = models.CharField(max_length=12, choices=Recommendation.choices, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
+    # The candidate's calendar event (recruiting/calendar.py): one UID per interview, SEQUENCE + 1 per change.
+    sequence = models.PositiveIntegerField(default=0, help_text="The .ics SEQUENCE: raised on every reschedule.")
+    invited_at = models.DateTimeField(null=True, blank=True, help_text="When the latest invitation was queued.")
+    reminded_at = models.DateTimeField(null=True, blank=True, help_text="The 24-hour reminder; cleared on reschedule.")
+    cancelled_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["scheduled_at", "id"]
 
     def __str__(self):
         return f"Interview with {self.application.full_name} at {self.scheduled_at:%Y-%m-%d %H:%M}"
+
+
+class InterviewSlotOffer(TimeStampedModel):
+    """A few times offered to a candidate, who picks one through a private link (token stored hashed, ADR 0020)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Waiting for the candidate"
+        PICKED = "picked", "Picked"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="slot_offers")
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    expires_at = models.DateTimeField(help_text="The link stops working after this (the last slot's start).")
+    duration_minutes = models.PositiveSmallIntegerField(default=30, validators=[MinValueValidator(5),
+                                                                               MaxValueValidator(240)])
+    meeting_link = models.URLField(blank=True, max_length=300)
+    interviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    questions = models.JSONField(default=list, blank=True)
+    offered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    interview = models.OneToOneField(Interview, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="slot_offer")
+    picked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"Interview times offered to {self.application.full_name}"
+
+
+class InterviewSlot(models.Model):
+    offer = models.ForeignKey(InterviewSlotOffer, on_delete=models.CASCADE, related_name="slots")
+    starts_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["offer", "starts_at"], name="interview_slot_once_per_offer")]
+
+    def __str__(self):
+        return f"{self.starts_at:%Y-%m-%d %H:%M} UTC"
 
 
 class MessageTemplate(TimeStampedModel):
@@ -396,3 +463,49 @@ class Message(TimeStampedModel):
 
     def __str__(self):
         return self.subject
+
+
+class Referral(TimeStampedModel):
+    """A freelancer's referral of a candidate to a posting: by the form (invited) or by their link (applied).
+
+    One per address and posting: the first referrer is the one who counts.
+    """
+
+    posting = models.ForeignKey(Posting, on_delete=models.CASCADE, related_name="referrals")
+    referrer = models.ForeignKey(Freelancer, on_delete=models.CASCADE, related_name="referrals")
+    full_name = models.CharField(max_length=150)
+    email = models.EmailField()
+    note = models.TextField(blank=True, max_length=1000)
+    application = models.OneToOneField(Application, null=True, blank=True, on_delete=models.SET_NULL,
+                                       related_name="referral")
+    invited_at = models.DateTimeField(null=True, blank=True, help_text="When the invitation e-mail was queued.")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["posting", "email"], name="referral_one_per_address"),
+        ]
+
+    def __str__(self):
+        return f"{self.full_name} → {self.posting} (by {self.referrer})"
+
+
+class ReferralBonus(TimeStampedModel):
+    """A program's referral bonus: paid to the referrer once the referred freelancer has worked `after_hours`."""
+
+    program = models.OneToOneField(Program, on_delete=models.CASCADE, related_name="referral_bonus")
+    amount = MoneyField(validators=[MinValueValidator(Decimal("0.01"))])
+    currency = CurrencyField()
+    after_hours = models.DecimalField(max_digits=7, decimal_places=2,
+                                      validators=[MinValueValidator(Decimal("0.25"))],
+                                      help_text="Approved hours the referred freelancer must have worked.")
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="referral_bonus_amount_positive"),
+            models.CheckConstraint(condition=models.Q(after_hours__gt=0), name="referral_bonus_hours_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.amount} {self.currency} after {self.after_hours} h ({self.program})"

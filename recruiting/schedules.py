@@ -6,6 +6,13 @@ SCHEDULES = [
         "description": "Daily: one 'checking in' message to candidates silent in the trial-task stage.",
     },
     {
+        "name": "recruiting: interview reminders",
+        "task": "recruiting.tasks.interview_reminders_send_task",
+        "every_seconds": 900,
+        "description": "Every 15 minutes: the 24-hour reminder (with its calendar event) to the candidate and the "
+                       "interviewer of each interview starting within a day (`manage.py interview_reminders_send`).",
+    },
+    {
         "name": "recruiting: anonymise old rejected applications",
         "task": "recruiting.tasks.applications_anonymise_task",
         "crontab": {"minute": "30", "hour": "3", "day_of_month": "1"},

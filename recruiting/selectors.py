@@ -1,6 +1,8 @@
 import datetime
 from decimal import Decimal
+from typing import Any
 
+from django.db import models
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
@@ -10,13 +12,18 @@ from programs.models import Program
 from programs.selectors import program_list
 from recruiting.models import (
     Application,
+    ApplicationSource,
     Interview,
+    InterviewSlotOffer,
     Message,
     MessageTemplate,
     Posting,
+    Referral,
+    ReferralBonus,
     StageChange,
     TrialTask,
 )
+from recruiting.referrals import PLATFORM_KIND_SOURCES, source_from_param
 
 
 def posting_list(*, user, program: Program | None = None) -> QuerySet[Posting]:
@@ -129,13 +136,15 @@ def application_board(*, user, posting: Posting) -> list[tuple[str, str, list[Ap
 def application_get(*, user, pk) -> Application | None:
     return (
         application_scope(user=user).filter(pk=pk)
-        .select_related("posting__program", "freelancer__user", "score_overridden_by")
+        .select_related("posting__program", "freelancer__user", "score_overridden_by", "referred_by__user")
         .prefetch_related(
             "languages", "skills",
             Prefetch("stage_changes", queryset=StageChange.objects.select_related("changed_by")),
             Prefetch("messages", queryset=Message.objects.select_related("sent_by")),
             Prefetch("trial_tasks", queryset=TrialTask.objects.select_related("sent_by", "graded_by")),
             Prefetch("interviews", queryset=Interview.objects.select_related("interviewer")),
+            Prefetch("slot_offers", queryset=InterviewSlotOffer.objects.filter(
+                status=InterviewSlotOffer.Status.OPEN).prefetch_related("slots")),
         )
         .first()
     )
@@ -173,6 +182,10 @@ def interview_get_scoped(*, user, pk) -> Interview | None:
         Interview.objects.filter(application__in=application_scope(user=user), pk=pk)
         .select_related("application__posting__program").first()
     )
+
+
+def slot_offer_get_scoped(*, user, pk) -> InterviewSlotOffer | None:
+    return InterviewSlotOffer.objects.filter(application__in=application_scope(user=user), pk=pk).first()
 
 
 def application_contract_get(*, application: Application) -> Contract | None:
@@ -262,3 +275,131 @@ def hired_freelancer_ids(*, program_ids) -> QuerySet:
     return Application.objects.filter(
         posting__program__in=program_ids, stage=Application.Stage.HIRED, freelancer__isnull=False
     ).values_list("freelancer_id", flat=True)
+
+
+# Referrals (the freelancer's side in the portal, the bonus payments pays, the funnel's sources).
+
+REFERRAL_CONTRACT_STATUSES = [Contract.Status.SIGNED, Contract.Status.ACTIVE]
+
+
+def referral_postings_for_freelancer(*, freelancer) -> QuerySet[Posting]:
+    """Open postings a freelancer may refer candidates to: those of the programs they work in (signed or active
+    contract), where the bonus can be paid to them."""
+    programs = Contract.objects.filter(freelancer=freelancer, status__in=REFERRAL_CONTRACT_STATUSES).values(
+        "program_id")
+    return (
+        Posting.objects.filter(status=Posting.Status.OPEN, program_id__in=programs)
+        .select_related("program", "program__referral_bonus").order_by("program__name", "title")
+    )
+
+
+def referral_posting_get_for_freelancer(*, freelancer, pk) -> Posting | None:
+    return referral_postings_for_freelancer(freelancer=freelancer).filter(pk=pk).first()
+
+
+def referrals_for_freelancer(*, freelancer) -> QuerySet[Referral]:
+    """'My referrals': each with its posting and the application's stage (None: invited, not applied yet)."""
+    return (
+        Referral.objects.filter(referrer=freelancer)
+        .select_related("posting", "posting__program", "application")
+        .order_by("-created_at", "-id")
+    )
+
+
+def referral_get_for_freelancer(*, freelancer, pk) -> Referral | None:
+    return referrals_for_freelancer(freelancer=freelancer).filter(pk=pk).first()
+
+
+def referral_bonus_get(*, program: Program) -> ReferralBonus | None:
+    return ReferralBonus.objects.filter(program=program).first()
+
+
+def referrals_of_program(*, program: Program) -> QuerySet[Referral]:
+    """The referrals to a program's postings, for its manager (the caller has scoped the program)."""
+    return (
+        Referral.objects.filter(posting__program=program)
+        .select_related("posting", "application", "referrer__user")
+        .order_by("-created_at", "-id")
+    )
+
+
+def referral_bonuses_due(*, program_id: int) -> list[tuple[Referral, ReferralBonus]]:
+    """Referrals of a program whose candidate was hired (a freelancer now), with the program's active bonus rule.
+
+    payments checks the hired freelancer's approved hours against rule.after_hours and pays the referrer once
+    (each row has .pk for the idempotency key, .referrer_id and .application.freelancer_id).
+    """
+    rule = ReferralBonus.objects.filter(program_id=program_id, is_active=True).first()
+    if rule is None:
+        return []
+    referrals = (
+        Referral.objects.filter(
+            posting__program_id=program_id, application__stage=Application.Stage.HIRED,
+            application__freelancer__isnull=False,
+        )
+        .exclude(application__freelancer_id=models.F("referrer_id"))
+        .select_related("application", "referrer", "posting")
+        .order_by("pk")
+    )
+    return [(referral, rule) for referral in referrals]
+
+
+def application_source_labels() -> dict[str, str]:
+    """{source: label} of Application.source, for the funnel."""
+    return dict(ApplicationSource.choices)
+
+
+def posting_tracking_sources(*, posting: Posting) -> list[tuple[str, str]]:
+    """[(platform name, ?src= value)]: one tracking link per sourcing platform of the posting (referrals excluded:
+    those links are each freelancer's own)."""
+    sources = []
+    for platform in posting.platforms.all():
+        source = PLATFORM_KIND_SOURCES.get(platform.kind, platform.kind)
+        if source != ApplicationSource.REFERRAL:
+            sources.append((str(platform), source_from_param(source)))
+    return sources
+
+
+# --- the dashboard's recruiting funnel (it reads recruiting only through these selectors) -------------------
+
+ApplicationStage = Application.Stage
+PostingStatus = Posting.Status
+APPLICATION_PIPELINE = [str(stage) for stage in Application.PIPELINE]  # the stages in order, "applied" to "hired"
+
+
+def applications_of_program(*, program_id: int) -> QuerySet[Application]:
+    """The applications to the program's postings, unordered, for grouped aggregates over them."""
+    return Application.objects.filter(posting__program_id=program_id).order_by()
+
+
+def postings_of_program(*, program_id: int) -> list[dict[str, Any]]:
+    """[{"pk", "title", "status"}] of the program's postings, newest first. One query."""
+    rows = Posting.objects.filter(program_id=program_id).order_by("-created_at").values("pk", "title", "status")
+    return [dict(row) for row in rows]
+
+
+def application_went_to(*, stages) -> models.Exists:
+    """For an application queryset's annotate(): a stage change ever took the application to one of `stages`."""
+    return models.Exists(StageChange.objects.filter(application=models.OuterRef("pk"), to_stage__in=list(stages)))
+
+
+def application_hired_at() -> models.Subquery:
+    """For an application queryset's annotate(): when the application was last moved to "hired"."""
+    return models.Subquery(
+        StageChange.objects.filter(application=models.OuterRef("pk"), to_stage=Application.Stage.HIRED)
+        .order_by("-changed_at").values("changed_at")[:1]
+    )
+
+
+def open_recruiting_by_program(*, program_ids) -> dict[int, dict]:
+    """{program_id: {"open_postings", "in_pipeline"}}: open postings and applications not closed. Two queries."""
+    ids = list(program_ids)
+    result = {pk: {"open_postings": 0, "in_pipeline": 0} for pk in ids}
+    for row in (Posting.objects.filter(program_id__in=ids, status=Posting.Status.OPEN).order_by()
+                .values("program_id").annotate(n=Count("id"))):
+        result[row["program_id"]]["open_postings"] = row["n"]
+    for row in (Application.objects.filter(posting__program_id__in=ids)
+                .exclude(stage__in=Application.CLOSED_STAGES).order_by()
+                .values("posting__program_id").annotate(n=Count("id"))):
+        result[row["posting__program_id"]]["in_pipeline"] = row["n"]
+    return result

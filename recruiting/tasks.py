@@ -13,3 +13,10 @@ def applications_anonymise_task() -> int:
     from recruiting.services import applications_anonymise
 
     return applications_anonymise()
+
+
+@shared_task
+def interview_reminders_send_task() -> int:
+    from recruiting.services import interview_reminders_send
+
+    return interview_reminders_send()

@@ -2,7 +2,7 @@
 
 from core.audit import audit_verbs_register
 
-AUDIT_VERBS = {
+AUDIT_VERBS: dict[str, str | tuple[str, str]] = {
     "reviews.settings_updated": "Quality settings saved",
     "reviews.job_run_now": "Scheduled job run by hand",
     "review.assigned": "Review assigned",
@@ -18,6 +18,9 @@ AUDIT_VERBS = {
     "csat.answered": "CSAT survey answered",
     "nps.sent": "NPS survey sent",
     "nps.answered": "NPS survey answered",
+    "stakeholder_page.welcome_sent": "Welcome e-mailed to stakeholders",
+    "stakeholder_page.link_sent": ("Stakeholder page link sent", "stakeholder"),
+    "stakeholder_page.link_revoked": ("Stakeholder page link revoked", "stakeholder"),
     "evaluation.recorded": "Evaluation recorded",
     "recognition.thank_you": "Thank-you sent",
     "silence.check_in": "Silence check-in sent",

@@ -504,3 +504,33 @@ def week_start_of(day: datetime.date) -> datetime.date:
 
 
 ZERO = Decimal("0")
+
+
+class StakeholderPageLink(TimeStampedModel):
+    """A stakeholder's link to the program's read-only page (weekly NPS, the latest weekly summary), opened
+    without an account. Only the SHA-256 of its token is stored (docs/adr/0020); a manager can revoke it, and
+    a new link revokes the one before, so each stakeholder holds at most one working link."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="stakeholder_page_links")
+    stakeholder = models.ForeignKey(Stakeholder, on_delete=models.CASCADE, related_name="page_links")
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    last_opened_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["program", "stakeholder", "-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["stakeholder"], condition=models.Q(revoked_at__isnull=True),
+                                    name="stakeholder_page_link_one_open"),
+        ]
+
+    def __str__(self):
+        return f"Stakeholder page link for {self.stakeholder}"
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None

@@ -43,6 +43,7 @@ from contracts.services.rates import (
     rate_range_check,
     rate_range_problem,
 )
+from contracts.services.ratings import contract_rating_save
 from contracts.services.vault import (
     credential_delete,
     credential_link_create,
@@ -63,6 +64,7 @@ __all__ = [
     "contract_create_draft",
     "contract_documents_issue",
     "contract_end",
+    "contract_rating_save",
     "contract_expiry_process",
     "contract_send",
     "contract_sign",

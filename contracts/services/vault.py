@@ -4,6 +4,7 @@ Secrets are never written to logs, audit data or exception messages.
 """
 
 import datetime
+from collections.abc import Iterable, Mapping
 
 from django.conf import settings
 from django.db import transaction
@@ -28,6 +29,7 @@ from core.locks import lock_one
 from core.outbox import email_enqueue
 from core.tokens import token_digest, token_new
 from programs.models import Program, ProgramTool
+from programs.services import program_stakeholders_add
 
 LINK_VALIDITY = datetime.timedelta(days=7)
 
@@ -172,9 +174,12 @@ def credential_link_create(
 @transaction.atomic
 def credential_submit_via_link(
     *, token: str, username: str, password: str, notes: str = "", submitted_by_name: str = "",
-    ip_address: str | None = None,
+    ip_address: str | None = None, stakeholders: Iterable[Mapping[str, str]] = (),
 ) -> VaultCredential:
-    """The customer submits through the link; the link is then spent. A wrong, used or expired token raises."""
+    """The customer submits through the link; the link is then spent. A wrong, used or expired token raises.
+
+    `stakeholders` are the customer contacts (name, e-mail, role) the page asks for beside the login: they
+    become the program's stakeholders (weekly NPS, the read-only stakeholder page, the welcome e-mail)."""
     found = CredentialRequestLink.objects.filter(token_hash=token_digest(token or "")).values_list("pk", flat=True)
     link = lock_one(CredentialRequestLink.objects.filter(pk__in=list(found)).select_related("program", "tool")) \
         if found else None
@@ -188,7 +193,8 @@ def credential_submit_via_link(
     link.used_at = timezone.now()
     link.credential = credential
     link.save(update_fields=["used_at", "credential", "updated_at"])
-    audit_record(verb="vault.link_used", target=link, ip_address=ip_address)
+    added = program_stakeholders_add(program=link.program, contacts=stakeholders, source="vault link")
+    audit_record(verb="vault.link_used", target=link, ip_address=ip_address, stakeholders_added=len(added))
     return credential
 
 

@@ -2,7 +2,7 @@ from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils.text import slugify
 
-from contracts.models import ContractDocument
+from contracts.models import Contract, ContractDocument, ContractRating
 from core.scoping import not_found_in_scope
 
 
@@ -28,4 +28,21 @@ def document_download_response(document, *, as_text: bool) -> HttpResponse:
         response = HttpResponse(body, content_type="text/html; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{base}.html"'
     response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def rating_download_response(*, rating: ContractRating, contract: Contract, as_text: bool) -> HttpResponse:
+    """The rating and testimonial as a file the freelancer keeps: printable HTML, or plain text."""
+    base = f"{slugify(contract.program.name)}-rating-{contract.pk}"
+    context = {"rating": rating, "contract": contract}
+    if as_text:
+        body = render_to_string("contracts/rating_file.txt", context)
+        response = HttpResponse(body.encode("utf-8"), content_type="text/plain; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{base}.txt"'
+    else:
+        body = render_to_string("contracts/rating_file.html", context)
+        response = HttpResponse(body, content_type="text/html; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{base}.html"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
     return response

@@ -17,6 +17,7 @@ from contracts.forms import (
     ContractCreateForm,
     ContractEndForm,
     ContractFilterForm,
+    ContractRatingForm,
     ContractTermsForm,
     DocumentTemplateForm,
     RateChangeForm,
@@ -128,6 +129,7 @@ class ContractDetailView(ManagerContractMixin, TemplateView):
             reminders=list(contract.end_reminders.all()),
             audit=audit_for(contract, limit=30),
             today=program_today(contract.program),
+            rating=selectors.rating_for(contract=contract),
         )
         return context
 
@@ -247,6 +249,44 @@ class ContractEndView(ManagerContractMixin, FormView):
             add_error_to_form(form, error)
             return self.form_invalid(form)
         messages.success(self.request, "Contract closed. Work through the offboarding checklist below.")
+        return self.back()
+
+
+class ContractRatingView(ManagerContractMixin, FormView):
+    """The rating at the end: 1–5 stars and a testimonial for a finished contract's freelancer."""
+
+    template_name = "contracts/manage/contract_rating_form.html"
+    form_class = ContractRatingForm
+
+    def get(self, request, *args, **kwargs):
+        if not self.contract.is_finished:
+            messages.error(request, "A rating can be left once the contract has ended.")
+            return self.back()
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        if not self.contract.is_finished:
+            messages.error(request, "A rating can be left once the contract has ended.")
+            return self.back()
+        return super().post(request, *args, **kwargs)
+
+    def get_initial(self):
+        rating = selectors.rating_for(contract=self.contract)
+        return {"stars": str(rating.stars), "testimonial": rating.testimonial} if rating else {}
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "contract": self.contract,
+                "rating": selectors.rating_for(contract=self.contract)}
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            services.contract_rating_save(contract=self.contract, actor=self.request.user, stars=data["stars"],
+                                          testimonial=data["testimonial"])
+        except (DomainError, ValidationError) as error:
+            add_error_to_form(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, "Rating saved. The freelancer sees it in the portal and can download it.")
         return self.back()
 
 

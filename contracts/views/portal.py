@@ -14,7 +14,12 @@ from contracts import selectors, services
 from contracts.errors import SignatureNameMismatch
 from contracts.forms import SignForm
 from contracts.models import Contract, DocumentKind
-from contracts.views.common import document_download_response, find_document, user_agent
+from contracts.views.common import (
+    document_download_response,
+    find_document,
+    rating_download_response,
+    user_agent,
+)
 from core.errors import DomainError
 from core.forms import add_error_to_form
 from core.scoping import not_found_in_scope
@@ -61,8 +66,21 @@ class PortalContractDetailView(PortalContractMixin, TemplateView):
             }),
             needs_signature=contract.status == Contract.Status.SENT,
             onboarding_open=contract.status in (Contract.Status.SIGNED, Contract.Status.ACTIVE),
+            rating=selectors.rating_for(contract=contract),
         )
         return context
+
+
+class PortalRatingDownloadView(PortalContractMixin, View):
+    """The manager's rating and testimonial as a file for the freelancer's portfolio: a printable HTML page,
+    or plain text with ?format=txt. Another freelancer's contract, or one without a rating, is a 404."""
+
+    def get(self, request, *args, **kwargs):
+        contract = self.contract
+        rating = selectors.rating_for(contract=contract)
+        if rating is None:
+            raise not_found_in_scope(request, Contract, pk=contract.pk, message="No rating for this contract yet.")
+        return rating_download_response(rating=rating, contract=contract, as_text=request.GET.get("format") == "txt")
 
 
 class PortalSignView(PortalContractMixin, View):

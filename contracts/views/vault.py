@@ -12,7 +12,12 @@ from django.views.generic import FormView, TemplateView
 
 from accounts.mixins import SupportManagerRequiredMixin
 from contracts import selectors, services
-from contracts.forms import CredentialForm, CredentialLinkForm, CredentialSubmitForm
+from contracts.forms import (
+    CredentialForm,
+    CredentialLinkForm,
+    CredentialSubmitForm,
+    StakeholderContactFormSet,
+)
 from core.errors import DomainError
 from core.errorviews import link_dead_end
 from core.forms import add_error_to_form
@@ -159,17 +164,22 @@ class CredentialSubmitView(View):
     def get(self, request, *args, **kwargs):
         link = self.link
         return render(request, self.template_name, {"link": link, "form": CredentialSubmitForm(
-            initial={"submitted_by_name": link.recipient_name})})
+            initial={"submitted_by_name": link.recipient_name}),
+            "contacts": StakeholderContactFormSet(prefix="contacts")})
 
     def post(self, request, *args, **kwargs):
         link = self.link
         form = CredentialSubmitForm(request.POST)
-        if form.is_valid():
+        # A client that posts no contact rows at all (no management form) just shares the login.
+        with_contacts = "contacts-TOTAL_FORMS" in request.POST
+        contacts = StakeholderContactFormSet(request.POST if with_contacts else None, prefix="contacts")
+        if form.is_valid() and (not with_contacts or contacts.is_valid()):
             data = form.cleaned_data
             try:
                 services.credential_submit_via_link(
                     token=kwargs["token"], username=data["username"], password=data["password"], notes=data["notes"],
                     submitted_by_name=data["submitted_by_name"], ip_address=client_address(request, default=None),
+                    stakeholders=[row for row in contacts.cleaned_data if row.get("email")] if with_contacts else [],
                 )
             except DomainError as error:
                 if getattr(error, "code", None) == "link_invalid":  # used or expired since the page was opened
@@ -178,4 +188,4 @@ class CredentialSubmitView(View):
                 add_error_to_form(form, error)
             else:
                 return render(request, "contracts/vault_submit_done.html", {"link": link})
-        return render(request, self.template_name, {"link": link, "form": form})
+        return render(request, self.template_name, {"link": link, "form": form, "contacts": contacts})

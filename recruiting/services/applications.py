@@ -66,15 +66,18 @@ def _has_track_record(email: str) -> bool:
 def application_submit(
     *, posting: Posting, full_name: str, email: str, country: str = "", time_zone: str = "UTC",
     language_ids=(), skill_ids=(), rate_asked, rate_currency: str = "USD", profile_url: str = "",
-    answers: list[str], resume=None, client_fingerprint: str = "",
+    answers: list[str], resume=None, client_fingerprint: str = "", src: str = "", referral_token: str = "",
 ) -> Application:
     """A candidate applies through the public page. Sends the 'application received' message after commit.
 
     `client_fingerprint` (core.throttle.client_fingerprint of the request) tells one client from another:
     a client gets at most one 'application received' mail per posting per day, whatever addresses it types
     in (one client once made Flexdesk write to 40). Its other applications are kept, without the mail.
+
+    `src` (a tracking link's ?src=) and `referral_token` (a referral link's ?ref=) record where it came from.
     """
     from recruiting.services.messages import message_send_template
+    from recruiting.services.referrals import application_source, referral_attach, referral_for_application
 
     email = (email or "").strip().lower()
     if not posting.is_open:
@@ -99,10 +102,12 @@ def application_submit(
     skill_ids = set(posting.skills.filter(pk__in=list(skill_ids)).values_list("pk", flat=True))
     language_ids = list(language_ids)
     now = timezone.now()
+    referral = referral_for_application(posting=posting, email=email, referral_token=referral_token)
     application = Application(
         posting=posting, full_name=full_name.strip(), email=email, country=(country or "").upper()[:2],
         time_zone=time_zone, rate_asked=round_money(rate), rate_currency=rate_currency,
-        profile_url=profile_url.strip(),
+        profile_url=profile_url.strip(), source=application_source(referral=referral, src=src),
+        referred_by=referral.referrer if referral else None,
         answers=[{"question": q, "answer": a} for q, a in zip(questions, answers, strict=True)],
         stage=Application.Stage.APPLIED, stage_changed_at=now, resume_content_type=content_type,
     )
@@ -118,6 +123,7 @@ def application_submit(
             application.save()
             application.languages.set(language_ids)
             application.skills.set(skill_ids)
+            referral_attach(referral=referral, application=application)
             StageChange.objects.create(application=application, from_stage="", to_stage=Application.Stage.APPLIED,
                                        changed_at=now)
             audit_record(verb="application.submitted", target=application)

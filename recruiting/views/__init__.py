@@ -16,6 +16,13 @@ from recruiting.views.applications import (  # noqa: F401
     TrialTaskCreateView,
     TrialTaskGradeView,
 )
+from recruiting.views.interviews import (  # noqa: F401
+    InterviewCancelView,
+    InterviewPickView,
+    InterviewRescheduleView,
+    InterviewSlotsOfferView,
+    InterviewSlotsWithdrawView,
+)
 from recruiting.views.messages import (  # noqa: F401
     MessageTemplateEditView,
     MessageTemplateListView,
@@ -36,4 +43,10 @@ from recruiting.views.public import (  # noqa: F401
     ApplyThanksView,
     ApplyView,
     TrialPublicView,
+)
+from recruiting.views.referrals import (  # noqa: F401
+    PortalReferralCreateView,
+    PortalReferralDetailView,
+    PortalReferralListView,
+    ReferralBonusView,
 )

@@ -20,6 +20,7 @@ from core.errors import DomainError
 from core.forms import add_error_to_form
 from core.scoping import not_found_in_scope
 from recruiting import forms, selectors, services
+from recruiting.calendar import time_in_zone
 from recruiting.models import Application, MessageTemplate, TrialTask
 from recruiting.placeholders import PLACEHOLDERS
 from recruiting.services.interviews import interview_questions_for
@@ -272,13 +273,14 @@ class InterviewCreateView(ApplicationFormView):
                 application=self.application, scheduled_by=self.request.user, scheduled_at=data["scheduled_at"],
                 duration_minutes=data["duration_minutes"], meeting_link=data["meeting_link"],
                 interviewer=data["interviewer"], questions=data["questions"],
+                confirm_outside_hours=data["confirm_outside_hours"],
             )
         except (DomainError, ValidationError) as error:
             add_error_to_form(form, error)
             return self.form_invalid(form)
-        candidate_time = timezone.localtime(interview.scheduled_at, self.application.zone)
-        return self.done(f"Interview scheduled — {candidate_time:%a %d %b %H:%M} for the candidate "
-                         f"({self.application.time_zone}).")
+        when = time_in_zone(interview.scheduled_at, self.application.zone)
+        return self.done(f"Interview scheduled — {when} for the candidate, who gets an invitation with a calendar "
+                         "event.")
 
 
 class InterviewRecordView(SupportManagerRequiredMixin, FormView):

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.functional import cached_property
+from django.utils.http import urlencode
 from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
 
@@ -100,6 +101,8 @@ class PostingDetailView(ScopedPostingMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         posting = self.posting
         context["public_url"] = self.request.build_absolute_uri(reverse("recruiting:apply", args=[posting.slug]))
+        context["tracking_links"] = [(name, f"{context['public_url']}?{urlencode({'src': source})}")
+                                     for name, source in selectors.posting_tracking_sources(posting=posting)]
         context["headcount"], context["planned"] = selectors.posting_headcount(posting=posting)
         counts = selectors.posting_list(user=self.request.user).get(pk=posting.pk)
         context["stage_counts"] = [(label, getattr(counts, f"count_{stage}")) for stage, label in

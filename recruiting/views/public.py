@@ -61,6 +61,8 @@ class ApplyView(FormView):
                 skill_ids=[s.pk for s in data.get("skills") or []], rate_asked=data["rate_asked"],
                 rate_currency=data["rate_currency"], profile_url=data["profile_url"], answers=form.answers(),
                 resume=data.get("resume"),
+                # The form posts to its own address, so a tracking or referral link's query string is still here.
+                src=self.request.GET.get("src", ""), referral_token=self.request.GET.get("ref", ""),
             )
         except (DomainError, ValidationError) as error:
             add_error_to_form(form, error)

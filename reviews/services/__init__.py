@@ -27,6 +27,11 @@ from reviews.services.qa import (
     sample_size_for,
 )
 from reviews.services.run_now import RunNowResult, reviews_job_run_now
+from reviews.services.stakeholders import (
+    stakeholder_page_link_revoke,
+    stakeholder_page_link_send,
+    stakeholder_welcome_send,
+)
 from reviews.services.surveys import (
     SurveyNotFound,
     csat_answer,
@@ -51,5 +56,6 @@ __all__ = [
     "nps_answer", "nps_invitation_open", "nps_round_send", "nps_send_weekly",
     "review_assignment_cancel", "review_assignment_create", "review_assignment_reassign", "review_dispute",
     "review_sampling_run", "review_settings_update", "review_submit", "reviewers_for_program", "reviews_job_run_now", "sample_size_for",
-    "silence_check", "thank_you_send", "token_digest",
+    "silence_check", "stakeholder_page_link_revoke", "stakeholder_page_link_send", "stakeholder_welcome_send",
+    "thank_you_send", "token_digest",
 ]

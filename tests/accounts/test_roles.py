@@ -81,20 +81,23 @@ MANAGER_ONLY = {
     "contracts:onboarding_confirm", "contracts:access_request", "contracts:access_grant", "contracts:access_revoke",
     "contracts:offboarding_done", "contracts:template_list", "contracts:template_edit", "contracts:rate_floor_list",
     "contracts:rate_floor_delete", "contracts:vault", "contracts:credential_create", "contracts:credential_replace",
-    "contracts:credential_delete", "contracts:credential_link_create",
+    "contracts:credential_delete", "contracts:credential_link_create", "contracts:contract_rating",
     # a freelancer's capacity and tier, legal-name changes
     "contracts:freelancer_capacity", "contracts:legal_name_requests", "contracts:legal_name_decide",
     # recruiting decisions
     "recruiting:posting_list", "recruiting:posting_create", "recruiting:template_list", "recruiting:template_edit",
+    "recruiting:referral_bonus",
     "recruiting:posting_detail", "recruiting:posting_update", "recruiting:posting_status", "recruiting:board",
     "recruiting:application_list", "recruiting:application_detail", "recruiting:application_move",
     "recruiting:resume", "recruiting:score_override", "recruiting:reply_log", "recruiting:message_send",
     "recruiting:trial_create", "recruiting:interview_create", "recruiting:hire", "recruiting:trial_grade",
-    "recruiting:trial_cancel", "recruiting:interview_record",
+    "recruiting:trial_cancel", "recruiting:interview_record", "recruiting:interview_slots_offer",
+    "recruiting:interview_reschedule", "recruiting:interview_cancel", "recruiting:interview_slots_withdraw",
     # time approval, payouts, pay figures
     "payments:home", "payments:approvals", "payments:week_approve", "payments:entry_review", "payments:periods",
     "payments:runs", "payments:run_start", "payments:run_detail", "payments:run_progress", "payments:payouts",
-    "payments:payouts_bulk", "payments:payouts_export", "payments:payout_detail", "payments:statement",
+    "payments:payouts_bulk", "payments:payouts_export", "payments:payouts_export_file", "payments:payout_detail",
+    "payments:statement",
     "payments:payout_action", "payments:exchange_rates", "payments:exchange_rates_import", "payments:adjustments",
     "payments:requests", "payments:request_decide", "payments:off_cycle_payout",
     # decisions about people: disputes, evaluations, recognition, closing a calibration, review settings
@@ -102,6 +105,8 @@ MANAGER_ONLY = {
     "reviews:evaluation_detail", "reviews:evaluation_create", "reviews:feedback_mark", "reviews:settings",
     # running the scheduled jobs now: surveys to customers and stakeholders, the QA sample
     "reviews:run_now",
+    # the stakeholders' read-only page links: they open a program's numbers to people outside the team
+    "reviews:stakeholders", "reviews:stakeholder_link_action",
     # API tokens of the team
     "accounts:api_tokens", "accounts:api_token_action",
 }

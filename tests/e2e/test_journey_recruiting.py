@@ -111,7 +111,7 @@ def test_a_posting_a_candidate_a_trial_an_interview_and_the_hire(program, manage
     check_page(page)
     when = timezone.localtime() + datetime.timedelta(days=2)
     field(page, "Date and time").fill(when.strftime("%Y-%m-%dT10:00"))
-    field(page, "Meeting link").fill("https://meet.example.com/ana")
+    field(page, "Video link").fill("https://meet.example.com/ana")
     field(page, "Questions").fill("Tell us about a hard customer.\nHow do you keep notes?")
     page.get_by_role("button", name="Schedule an interview").click()
     expect(alert(page, "Interview scheduled")).to_be_visible()

@@ -25,6 +25,10 @@ from reviews.views.manage.qa import (  # noqa: F401
     ReviewListView,
     ReviewTicketView,
 )
+from reviews.views.manage.stakeholders import (  # noqa: F401
+    StakeholderLinkActionView,
+    StakeholderLinkListView,
+)
 from reviews.views.manage.surveys import (  # noqa: F401
     CsatReportView,
     NpsReportView,
