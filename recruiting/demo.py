@@ -379,6 +379,10 @@ def _referrals_and_sources(context, posting, hired):
             "referrer": referrer, "full_name": application.full_name, "application": application,
             "note": "We worked together at my last job; great with upset customers."})
         Application.objects.filter(pk=application.pk).update(referred_by=referral.referrer, source="referral")
-    Referral.objects.get_or_create(posting=posting, email="lina.haddad@example.com", defaults={
-        "referrer": referrer, "full_name": "Lina Haddad", "invited_at": timezone.now() - datetime.timedelta(days=2),
+        # Referred through the link: the referral dates from the application it brought, not the seed minute.
+        Referral.objects.filter(pk=referral.pk).update(created_at=application.created_at)
+    invited = timezone.now() - datetime.timedelta(days=2)
+    lina, _ = Referral.objects.get_or_create(posting=posting, email="lina.haddad@example.com", defaults={
+        "referrer": referrer, "full_name": "Lina Haddad", "invited_at": invited,
         "note": "Lina did chat support for a travel agency for three years."})
+    Referral.objects.filter(pk=lina.pk).update(created_at=lina.invited_at or invited)

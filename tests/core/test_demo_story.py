@@ -192,3 +192,13 @@ def test_the_channels_stories_are_answered_on_shift(demo):
         assert freelancer_is_on_shift(freelancer=reply.author.freelancer_profile, now=reply.created_at), reply.ticket_id
         checked += 1
     assert checked >= 4
+
+
+def test_referrals_date_from_the_application_they_brought(demo):
+    from recruiting.models import Referral
+
+    referrals = list(Referral.objects.select_related("application"))
+    assert referrals
+    for referral in referrals:
+        if referral.application is not None:
+            assert referral.created_at <= referral.application.created_at + datetime.timedelta(seconds=1)
