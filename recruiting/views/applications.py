@@ -255,9 +255,8 @@ class TrialTaskCancelView(ScopedTrialMixin, View):
         return redirect("recruiting:application_detail", pk=self.application.pk)
 
 
-class InterviewCreateView(ApplicationFormView):
-    form_class = forms.InterviewScheduleForm
-    title = "Schedule an interview"
+class InterviewFormView(ApplicationFormView):
+    """The interview forms (schedule, offer times): the program's interviewers, its questions, me as interviewer."""
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "program": self.application.posting.program}
@@ -265,6 +264,11 @@ class InterviewCreateView(ApplicationFormView):
     def get_initial(self):
         return {"questions": interview_questions_for(program=self.application.posting.program),
                 "interviewer": self.request.user.pk}
+
+
+class InterviewCreateView(InterviewFormView):
+    form_class = forms.InterviewScheduleForm
+    title = "Schedule an interview"
 
     def form_valid(self, form):
         data = form.cleaned_data

@@ -20,23 +20,15 @@ from core.scoping import not_found_in_scope
 from recruiting import calendar, forms, selectors, services
 from recruiting.models import Interview, InterviewSlotOffer
 from recruiting.services.interview_slots import slot_offer_get_by_token, slot_offer_link_state
-from recruiting.services.interviews import interview_questions_for
-from recruiting.views.applications import ApplicationFormView
+from recruiting.views.applications import ApplicationFormView, InterviewFormView
 from recruiting.views.common import _ok
 
 
-class InterviewSlotsOfferView(ApplicationFormView):
+class InterviewSlotsOfferView(InterviewFormView):
     """Offer 2–5 times; the candidate picks one through a private link."""
 
     form_class = forms.InterviewSlotsOfferForm
     title = "Offer interview times"
-
-    def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "program": self.application.posting.program}
-
-    def get_initial(self):
-        return {"questions": interview_questions_for(program=self.application.posting.program),
-                "interviewer": self.request.user.pk}
 
     def form_valid(self, form):
         data = form.cleaned_data
