@@ -2,10 +2,11 @@
 
 import datetime
 from decimal import Decimal
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpRequest
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -21,7 +22,7 @@ from core.forms import add_error_to_form
 from core.scoping import not_found_in_scope
 from recruiting import forms, selectors, services
 from recruiting.calendar import time_in_zone
-from recruiting.models import Application, MessageTemplate, TrialTask
+from recruiting.models import Application, Interview, MessageTemplate, TrialTask
 from recruiting.placeholders import PLACEHOLDERS
 from recruiting.services.interviews import interview_questions_for
 from recruiting.services.trials import grading_criteria
@@ -287,17 +288,25 @@ class InterviewCreateView(InterviewFormView):
                          "event.")
 
 
-class InterviewRecordView(SupportManagerRequiredMixin, FormView):
-    template_name = "recruiting/interview_record.html"
-    form_class = forms.InterviewRecordForm
+class ScopedInterviewMixin(SupportManagerRequiredMixin):
+    request: HttpRequest
+    kwargs: dict[str, Any]
 
     @cached_property
-    def interview(self):
+    def interview(self) -> Interview:
         interview = selectors.interview_get_scoped(user=self.request.user, pk=self.kwargs["pk"])
         if interview is None:
-            raise not_found_in_scope(self.request, "recruiting.Interview", pk=self.kwargs["pk"],
-                                     message="No such interview.")
+            raise not_found_in_scope(self.request, Interview, pk=self.kwargs["pk"], message="No such interview.")
         return interview
+
+    @cached_property
+    def application(self):
+        return self.interview.application
+
+
+class InterviewRecordView(ScopedInterviewMixin, FormView):
+    template_name = "recruiting/interview_record.html"
+    form_class = forms.InterviewRecordForm
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "questions": self.interview.questions}

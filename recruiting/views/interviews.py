@@ -1,10 +1,8 @@
 """Interviews that reach the candidate: offer times, reschedule, cancel, and the candidate's private pick page."""
 
-from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -18,9 +16,9 @@ from core.forms import add_error_to_form
 from core.links import LinkState
 from core.scoping import not_found_in_scope
 from recruiting import calendar, forms, selectors, services
-from recruiting.models import Interview, InterviewSlotOffer
+from recruiting.models import InterviewSlotOffer
 from recruiting.services.interview_slots import slot_offer_get_by_token, slot_offer_link_state
-from recruiting.views.applications import ApplicationFormView, InterviewFormView
+from recruiting.views.applications import ApplicationFormView, InterviewFormView, ScopedInterviewMixin
 from recruiting.views.common import _ok
 
 
@@ -44,22 +42,6 @@ class InterviewSlotsOfferView(InterviewFormView):
             return self.form_invalid(form)
         return self.done(f"{len(form.slot_times())} times offered: {self.application.email} received a private link "
                          "to choose one.")
-
-
-class ScopedInterviewMixin(SupportManagerRequiredMixin):
-    request: HttpRequest
-    kwargs: dict[str, Any]
-
-    @cached_property
-    def interview(self) -> Interview:
-        interview = selectors.interview_get_scoped(user=self.request.user, pk=self.kwargs["pk"])
-        if interview is None:
-            raise not_found_in_scope(self.request, Interview, pk=self.kwargs["pk"], message="No such interview.")
-        return interview
-
-    @cached_property
-    def application(self):
-        return self.interview.application
 
 
 class InterviewRescheduleView(ScopedInterviewMixin, ApplicationFormView):
