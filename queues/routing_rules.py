@@ -33,6 +33,7 @@ class WaitingTicket:
     program_id: int
     tier: int = 1
     language: str = "en"
+    channel: str = "email"
     subject: str = ""
     body: str = ""
     first_time: bool = True  # never routed before: the queue is decided too
@@ -78,6 +79,7 @@ class EscalationRuleRow:
 class Policy:
     program_id: int
     escalation_rules: tuple[EscalationRuleRow, ...] = ()
+    channels: frozenset[str] = frozenset()  # the channels freelancers take in the program (none set: any)
     exclude_ids: frozenset[int] = frozenset()  # freelancers this routing may not pick (a hand-back)
     explain_repeat_waits: bool = True  # False for the sweep: a ticket waiting again gets no new event
 
@@ -154,15 +156,19 @@ def queue_for(ticket: WaitingTicket, policy: Policy) -> tuple[str, str]:
     """(queue, why) from the ticket type and the program's escalation rules."""
     if ticket.ticket_type_id is not None and not ticket.type_for_freelancers:
         return INHOUSE, f"ticket type “{ticket.type_name}” is not for freelancers"
-    if ticket.tier > 1:
-        return INHOUSE, f"tier {ticket.tier} ticket"
+    if policy.channels and ticket.channel not in policy.channels:
+        return INHOUSE, f"channel “{ticket.channel}” is not one freelancers take in this program"
+    if ticket.tier > 1 and ticket.ticket_type_id is None:
+        # a tier above 1 reaches freelancers only through a ticket type the worksheet opens to them; then the
+        # "tier" eligibility rule gives it to freelancers of that tier or more
+        return INHOUSE, f"tier {ticket.tier} ticket without a ticket type open to freelancers"
     text = f"{ticket.subject}\n{ticket.body}"
     for rule in sorted(policy.escalation_rules, key=lambda r: r.id):
         if rule.ticket_type_id and rule.ticket_type_id == ticket.ticket_type_id:
             return INHOUSE, f"escalation rule: ticket type “{ticket.type_name}”"
         if rule.keyword and keyword_in(rule.keyword, text):
             return INHOUSE, f"escalation rule: keyword “{rule.keyword}”"
-    return FREELANCER, "tier 1"
+    return FREELANCER, f"tier {ticket.tier}"
 
 
 def _describe(why_not: Counter) -> str:

@@ -245,7 +245,7 @@ def _waiting(ticket: Ticket, required: dict[int, frozenset[int]]) -> WaitingTick
     ticket_type = ticket.ticket_type
     return WaitingTicket(
         id=ticket.pk, program_id=ticket.program_id, tier=ticket.tier, language=ticket.language or "",
-        subject=ticket.subject or "", body=ticket.body or "", first_time=ticket.routed_at is None,
+        channel=ticket.channel or "", subject=ticket.subject or "", body=ticket.body or "", first_time=ticket.routed_at is None,
         due=ticket.next_due_at or ticket.created_at, ticket_type_id=ticket.ticket_type_id,
         type_name=ticket_type.name if ticket_type else "",
         type_for_freelancers=ticket_type.freelancers_allowed if ticket_type else True,
@@ -258,6 +258,7 @@ def _policy(tickets: Sequence[Ticket], *, exclude_ids: Iterable[int], quiet_when
     return Policy(
         program_id=tickets[0].program_id,
         escalation_rules=tuple(EscalationRuleRow(int(rid), type_id, keyword or "") for rid, type_id, keyword in rows),
+        channels=frozenset(tickets[0].program.channels or ()),
         exclude_ids=frozenset(exclude_ids), explain_repeat_waits=not quiet_when_waiting,
     )
 

@@ -64,13 +64,36 @@ def test_tier1_ticket_goes_to_an_eligible_freelancer_and_the_reason_is_on_the_ti
     assert str(freelancer) in event.message and "least loaded" in event.message
 
 
-def test_tier2_type_goes_in_house():
+def test_tier2_ticket_without_a_type_goes_in_house():
     program = ProgramFactory()
     on_duty_freelancer(program)
-    ticket = _route(_new_ticket(program, ticket_type=TicketTypeFactory(program=program, tier=2), tier=2))
+    ticket = _route(_new_ticket(program, tier=2))
     assert ticket.queue == Ticket.Queue.INHOUSE and ticket.assignee is None
     assert ticket.inhouse_due_at is not None
     assert "tier 2" in ticket.events.get(kind=TicketEvent.Kind.ROUTED).message
+
+
+def test_tier2_type_open_to_freelancers_waits_for_a_tier2_freelancer_and_goes_to_one():
+    program = ProgramFactory()
+    tier1 = on_duty_freelancer(program)
+    tier_two = TicketTypeFactory(program=program, tier=2)
+    ticket = _route(_new_ticket(program, ticket_type=tier_two, tier=2))
+    assert ticket.queue == Ticket.Queue.FREELANCER and ticket.assignee is None
+    assert "below tier 2" in ticket.events.filter(kind=TicketEvent.Kind.WAITING).latest("pk").message
+
+    Freelancer.objects.filter(pk=tier1.pk).update(tier=2)  # promoted: the next routing gives them the ticket
+    ticket = _route(ticket)
+    assert ticket.assignee_id == tier1.pk
+
+
+def test_a_channel_the_program_does_not_give_freelancers_goes_in_house():
+    program = ProgramFactory(channels=["email", "chat"])
+    on_duty_freelancer(program)
+    phone = _route(_new_ticket(program, channel="phone"))
+    assert phone.queue == Ticket.Queue.INHOUSE and phone.assignee is None
+    assert "phone" in phone.events.get(kind=TicketEvent.Kind.ROUTED).message
+    chat = _route(_new_ticket(program, channel="chat"))
+    assert chat.assignee is not None
 
 
 def test_type_not_for_freelancers_goes_in_house():

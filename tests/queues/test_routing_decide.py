@@ -52,9 +52,17 @@ def test_type_tier_and_escalation_rules_send_tickets_in_house():
     found = decide([ticket(1, tier=2), ticket(2, ticket_type_id=5, type_name="Legal", type_for_freelancers=False),
                     ticket(3, body="A CHARGEBACK!"), ticket(4, body="xchargeback")], [person(7)], {7: 0}, NOW, policy)
     assert [(d.queue, d.reason) for d in found] == [
-        (INHOUSE, "tier 2 ticket"), (INHOUSE, "ticket type “Legal” is not for freelancers"),
+        (INHOUSE, "tier 2 ticket without a ticket type open to freelancers"), (INHOUSE, "ticket type “Legal” is not for freelancers"),
         (INHOUSE, "escalation rule: keyword “chargeback”"), (FREELANCER, found[3].reason)]
     assert found[3].freelancer_id == 7
+
+
+def test_a_typed_tier2_ticket_goes_to_a_tier2_freelancer_and_an_unsupported_channel_in_house():
+    policy = Policy(program_id=1, channels=frozenset({"email", "chat"}))
+    found = decide([ticket(1, tier=2, ticket_type_id=5, type_name="Refunds"), ticket(2, channel="phone")],
+                   [person(7), person(8, tier=2)], {7: 0, 8: 0}, NOW, policy)
+    assert [(d.queue, d.freelancer_id) for d in found] == [(FREELANCER, 8), (INHOUSE, None)]
+    assert found[1].reason == "channel “phone” is not one freelancers take in this program"
 
 
 def test_the_waiting_reason_counts_the_first_rule_each_freelancer_fails():
