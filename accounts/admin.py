@@ -34,8 +34,8 @@ class LanguageAdmin(admin.ModelAdmin):
 
 @admin.register(Freelancer)
 class FreelancerAdmin(admin.ModelAdmin):
-    list_display = ["legal_name", "user", "country", "time_zone", "tier", "status", "payout_currency"]
-    list_filter = ["tier", "status", "payout_currency", "country"]
+    list_display = ["legal_name", "user", "country", "time_zone", "status", "payout_currency"]
+    list_filter = ["status", "payout_currency", "country"]
     search_fields = ["legal_name", "user__email", "user__display_name"]
     autocomplete_fields = ["user"]
     filter_horizontal = ["skills", "languages"]

@@ -2,7 +2,7 @@
 
 from core.audit import audit_verbs_register
 
-AUDIT_VERBS = {
+AUDIT_VERBS: dict[str, str | tuple[str, str]] = {
     "api_token.issued": "API token issued",
     "api_token.replaced": "API token replaced",
     "api_token.revoked": "API token revoked",
@@ -12,6 +12,7 @@ AUDIT_VERBS = {
     "freelancer.legal_name_requested": "Legal name change requested",
     "freelancer.promoted": "Promoted to a higher tier",
     "freelancer.tier_lowered": "Moved to a lower tier",
+    "freelancer.channels_changed": ("Channels changed", "channels"),
     "two_factor.disabled": "Two-factor sign-in turned off",
     "two_factor.enabled": "Two-factor sign-in turned on",
     "two_factor.recovery_codes_regenerated": "New two-factor recovery codes made",

@@ -152,11 +152,7 @@ class Language(models.Model):
 
 
 class Freelancer(TimeStampedModel):
-    class Tier(models.IntegerChoices):
-        TIER_1 = 1, "Tier 1"
-        TIER_2 = 2, "Tier 2"
-        TIER_3 = 3, "Tier 3"
-
+    # Tier is per program: contracts.ProgramStanding (issue #19).
     class Status(models.TextChoices):
         CANDIDATE = "candidate", "Hired, not yet onboarded"
         ACTIVE = "active", "Active"
@@ -170,7 +166,6 @@ class Freelancer(TimeStampedModel):
     languages = models.ManyToManyField(Language, blank=True, related_name="freelancers")
     time_zone = models.CharField(max_length=64, choices=TIME_ZONE_CHOICES, default="UTC")
     country = models.CharField(max_length=2, blank=True, help_text="ISO 3166 alpha-2 code, e.g. PH, PL, US.")
-    tier = models.PositiveSmallIntegerField(choices=Tier.choices, default=Tier.TIER_1)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.CANDIDATE, db_index=True)
     payout_currency = CurrencyField()  # how they are paid (method, account) is payments.PayoutDetails
     max_open_tickets = models.PositiveSmallIntegerField(

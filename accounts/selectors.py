@@ -9,8 +9,7 @@ from accounts.models import (
     User,
 )
 
-# For apps that show a freelancer's tier and capacity without importing accounts.models (the dashboard).
-FREELANCER_TIER_CHOICES = Freelancer.Tier.choices
+# For apps that show a freelancer's capacity without importing accounts.models (the dashboard).
 OPEN_TICKETS_MIN, OPEN_TICKETS_MAX = MIN_OPEN_TICKETS, MAX_OPEN_TICKETS
 
 

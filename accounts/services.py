@@ -91,60 +91,32 @@ def freelancer_get_or_create(
     return profile, created
 
 
-# ---------------------------------------------------------------- tier and capacity
-
-
-def freelancer_tier_set(*, freelancer: Freelancer, tier: int, actor: User | None, reason: str = "", **audit) -> bool:
-    """The one way a freelancer's tier changes (a manager on their page; an evaluation's promotion passes its id in
-    `audit`). Routing reads Freelancer.tier: from now on tickets up to this tier may go to them.
-
-    Returns whether the tier changed. The caller holds the freelancer's row lock.
-    """
-    if tier not in Freelancer.Tier.values:
-        raise AccountError(f"Pick a tier from 1 to {max(Freelancer.Tier.values)}.", field="tier")
-    before = freelancer.tier
-    if tier == before:
-        return False
-    freelancer.tier = tier
-    freelancer.save(update_fields=["tier", "updated_at"])
-    audit_record(actor=actor, verb="freelancer.promoted" if tier > before else "freelancer.tier_lowered",
-                 target=freelancer, tier=tier, tier_before=before, reason=reason, **audit)
-    return True
+# ---------------------------------------------------------------- capacity
 
 
 @transaction.atomic
-def freelancer_capacity_update(
-    *, freelancer: Freelancer, max_open_tickets, tier, actor: User, reason: str = "",
-) -> list[str]:
-    """A manager sets how many open tickets routing may give the freelancer at once, and their tier.
-
-    A tier change needs a reason (it decides which tickets they get, and is the one change an evaluation also
-    makes). Returns the names of what changed ([] when nothing did).
-    """
+def freelancer_capacity_update(*, freelancer: Freelancer, max_open_tickets, actor: User, reason: str = "") -> bool:
+    """A manager sets how many open tickets routing may give the freelancer at once (in every program; their
+    tier is per program, contracts.services.standing). Returns whether it changed."""
     reason = (reason or "").strip()
     try:
-        max_open_tickets, tier = int(max_open_tickets), int(tier)
+        max_open_tickets = int(max_open_tickets)
     except (TypeError, ValueError):
-        raise AccountError("Capacity and tier are whole numbers.", field="max_open_tickets") from None
+        raise AccountError("Capacity is a whole number.", field="max_open_tickets") from None
     if not MIN_OPEN_TICKETS <= max_open_tickets <= MAX_OPEN_TICKETS:
         raise AccountError(f"Capacity is from {MIN_OPEN_TICKETS} to {MAX_OPEN_TICKETS} open tickets.",
                            field="max_open_tickets")
     if len(reason) > 500:
         raise AccountError("Keep the reason under 500 characters.", field="reason")
     freelancer = lock_one(Freelancer.objects.filter(pk=freelancer.pk))
-    if tier != freelancer.tier and tier in Freelancer.Tier.values and not reason:
-        raise AccountError("Say why the tier changes.", field="reason")
-    changed = []
-    if freelancer_tier_set(freelancer=freelancer, tier=tier, actor=actor, reason=reason):
-        changed.append("tier")
-    if max_open_tickets != freelancer.max_open_tickets:
-        before = freelancer.max_open_tickets
-        freelancer.max_open_tickets = max_open_tickets
-        freelancer.save(update_fields=["max_open_tickets", "updated_at"])
-        audit_record(actor=actor, verb="freelancer.capacity_changed", target=freelancer,
-                     max_open_tickets=max_open_tickets, before=before, reason=reason)
-        changed.append("capacity")
-    return changed
+    if max_open_tickets == freelancer.max_open_tickets:
+        return False
+    before = freelancer.max_open_tickets
+    freelancer.max_open_tickets = max_open_tickets
+    freelancer.save(update_fields=["max_open_tickets", "updated_at"])
+    audit_record(actor=actor, verb="freelancer.capacity_changed", target=freelancer,
+                 max_open_tickets=max_open_tickets, before=before, reason=reason)
+    return True
 
 
 # ---------------------------------------------------------------- legal-name changes

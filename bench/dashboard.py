@@ -40,7 +40,7 @@ from django.utils import timezone  # noqa: E402
 
 from accounts.models import Freelancer, User  # noqa: E402
 from accounts.two_factor import session_mark_verified  # noqa: E402
-from contracts.models import Contract, RateChange  # noqa: E402
+from contracts.models import Contract, ProgramStanding, RateChange  # noqa: E402
 from payments.models import PayPeriod, PaySchedule, TimeEntry  # noqa: E402
 from programs.models import Budget, Program, ProgramSchedule, SuccessMetric  # noqa: E402
 from queues.models import AvailabilitySlot, Ticket  # noqa: E402
@@ -89,9 +89,12 @@ def generate(*, slug: str, freelancers: int, tickets: int, time_entries: int, se
         _bulk(User, users)
         users = list(User.objects.filter(email__endswith=f"@{slug}.test", role=User.Role.FREELANCER).order_by("pk"))
         _bulk(Freelancer, [Freelancer(user=u, legal_name=u.display_name, status=Freelancer.Status.ACTIVE,
-                                      time_zone=rng.choice(["Asia/Manila", "Europe/Warsaw", "America/Sao_Paulo"]),
-                                      tier=rng.choice([1, 1, 1, 2])) for u in users])
+                                      time_zone=rng.choice(["Asia/Manila", "Europe/Warsaw", "America/Sao_Paulo"]))
+                     for u in users])
         people = list(Freelancer.objects.filter(user__in=users).order_by("pk"))
+        # a quarter of them tier 2 in the program (the team table shows it)
+        _bulk(ProgramStanding, [ProgramStanding(freelancer=f, program=program, tier=2)
+                                for f in people if rng.random() < 0.25])
         _bulk(Contract, [Contract(program=program, freelancer=f, status=Contract.Status.ACTIVE, start_date=first_day,
                                   hourly_rate=Decimal(rng.choice(["12.00", "14.50", "16.00"])), currency="USD",
                                   hours_per_week=Decimal("20"), weekly_hour_cap=Decimal("30")) for f in people])

@@ -6,8 +6,8 @@ from django.utils.functional import cached_property
 from django.views.generic import TemplateView, View
 
 from accounts.mixins import AgentAccess, FreelancerRequiredMixin, ManageAccessMixin, user_may_open
-from accounts.selectors import FREELANCER_TIER_CHOICES, OPEN_TICKETS_MAX, OPEN_TICKETS_MIN
-from contracts.selectors import contract_list_for_manager
+from accounts.selectors import OPEN_TICKETS_MAX, OPEN_TICKETS_MIN
+from contracts.selectors import TIER_CHOICES, contract_list_for_manager, program_channel_choices, standing_get
 from core.scoping import not_found_in_scope
 from dashboard import periods
 from dashboard.selectors import daily
@@ -184,7 +184,9 @@ class FreelancerView(PeriodMixin, TemplateView):
             payouts=list(payout_list(user=user, program=program).filter(freelancer=freelancer)[:12]),
             **freelancer_quality_records(user=user, program=program, freelancer=freelancer),
             # the capacity-and-tier form (contracts:freelancer_capacity)
-            tier_choices=FREELANCER_TIER_CHOICES, capacity_min=OPEN_TICKETS_MIN, capacity_max=OPEN_TICKETS_MAX,
+            tier_choices=TIER_CHOICES, capacity_min=OPEN_TICKETS_MIN, capacity_max=OPEN_TICKETS_MAX,
+            standing=standing_get(freelancer_id=freelancer.pk, program_id=program.pk),
+            channel_choices=program_channel_choices(program),
         )
         return context
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 from accounts.services import freelancer_get_or_create
 from contracts.demo import audit_mark, date_history, onboard
 from contracts.models import Contract
-from contracts.selectors import contract_active_for
+from contracts.selectors import contract_active_for, standing_get
 from contracts.services import contract_create_draft, contract_send, contract_sign
 from programs.models import Announcement, Stakeholder
 from queues.models import Ticket
@@ -288,7 +288,8 @@ def _evaluations(context, demo, today):
             Evaluation.Outcome.RATE_ADJUSTMENT, Evaluation.Outcome.PROMOTE, Evaluation.Outcome.END_CONTRACT
         ) and contract_active_for(freelancer_id=freelancer.pk, program_id=demo.pk) is None:
             continue
-        if outcome == Evaluation.Outcome.PROMOTE and freelancer.tier >= 2:
+        if outcome == Evaluation.Outcome.PROMOTE and standing_get(freelancer_id=freelancer.pk,
+                                                                  program_id=demo.pk).tier >= 2:
             continue
         evaluation_create(program=demo, freelancer=freelancer, actor=manager, period_start=start, period_end=end,
                           outcome=outcome, **fields)

@@ -10,8 +10,9 @@ from django.views.generic import TemplateView
 
 from accounts.mixins import AgentAccess, SupportManagerRequiredMixin
 from accounts.models import MAX_OPEN_TICKETS, MIN_OPEN_TICKETS, Freelancer
-from accounts.services import freelancer_capacity_update, legal_name_change_decide
+from accounts.services import legal_name_change_decide
 from contracts import selectors
+from contracts.services import freelancer_standing_update
 from core.errors import DomainError
 from core.forms import add_error_to_form
 from core.scoping import not_found_in_scope
@@ -23,10 +24,18 @@ class FreelancerCapacityForm(forms.Form):
         label="Capacity (open tickets at once)", min_value=MIN_OPEN_TICKETS, max_value=MAX_OPEN_TICKETS,
         help_text=f"Routing gives them new tickets while fewer than this are open; {MIN_OPEN_TICKETS}–{MAX_OPEN_TICKETS}.",
     )
-    tier = forms.TypedChoiceField(label="Tier", choices=Freelancer.Tier.choices, coerce=int,
-                                  help_text="They may take tickets up to this tier.")
+    tier = forms.TypedChoiceField(label="Tier in this program", choices=selectors.TIER_CHOICES, coerce=int,
+                                  help_text="They may take this program's ticket types up to this tier.")
+    channels = forms.MultipleChoiceField(label="Channels", required=False, widget=forms.CheckboxSelectMultiple,
+                                         help_text="The program's channels they take (none ticked: all of them).")
     reason = forms.CharField(label="Reason", required=False, max_length=500,
                              help_text="Needed when the tier changes; kept in the audit log.")
+
+    def __init__(self, *args, program, **kwargs):
+        super().__init__(*args, **kwargs)
+        channels = self.fields["channels"]
+        assert isinstance(channels, forms.MultipleChoiceField)
+        channels.choices = selectors.program_channel_choices(program)
 
 
 class FreelancerCapacityView(ProgramAccessMixin, TemplateView):
@@ -48,23 +57,29 @@ class FreelancerCapacityView(ProgramAccessMixin, TemplateView):
     def get_context_data(self, form=None, **kwargs):
         context = super().get_context_data(**kwargs)
         freelancer = self.freelancer
-        context.update(freelancer=freelancer, form=form or FreelancerCapacityForm(
-            initial={"max_open_tickets": freelancer.max_open_tickets, "tier": freelancer.tier}))
+        standing = selectors.standing_get(freelancer_id=freelancer.pk, program_id=self.program.pk)
+        context.update(freelancer=freelancer, standing=standing, form=form or FreelancerCapacityForm(
+            program=self.program, initial={"max_open_tickets": freelancer.max_open_tickets, "tier": standing.tier,
+                                           "channels": standing.channels}))
         return context
 
     def post(self, request, *args, **kwargs):
         freelancer = self.freelancer
-        form = FreelancerCapacityForm(request.POST)
+        form = FreelancerCapacityForm(request.POST, program=self.program)
         if form.is_valid():
             try:
-                changed = freelancer_capacity_update(freelancer=freelancer, actor=request.user, **form.cleaned_data)
+                changed = freelancer_standing_update(freelancer=freelancer, program=self.program, actor=request.user,
+                                                     **form.cleaned_data)
             except DomainError as exc:
                 add_error_to_form(form, exc)
             else:
                 freelancer.refresh_from_db()
+                standing = selectors.standing_get(freelancer_id=freelancer.pk, program_id=self.program.pk)
                 if changed:
+                    channels = ", ".join(standing.channels) or "every channel"
                     messages.success(request, f"{freelancer}: capacity {freelancer.max_open_tickets} open tickets, "
-                                              f"{freelancer.get_tier_display().lower()}.")
+                                              f"{standing.get_tier_display().lower()} in {self.program.name}, "
+                                              f"{channels}. Waiting tickets are routed again now.")
                 else:
                     messages.info(request, "Nothing changed.")
                 return redirect("dashboard:freelancer", program_slug=self.program.slug, freelancer_id=freelancer.pk)

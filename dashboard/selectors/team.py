@@ -8,7 +8,12 @@ from typing import TYPE_CHECKING
 from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
 
-from contracts.selectors import contract_latest_per_freelancer, program_member_get
+from contracts.selectors import (
+    TIER_CHOICES,
+    contract_latest_per_freelancer,
+    program_member_get,
+    standings_for_program,
+)
 from dashboard.metrics import percent, ratio, seconds_to_hours
 from dashboard.periods import Period
 from dashboard.selectors._sql import Median, supports_median, week_start, weeks_between
@@ -74,6 +79,8 @@ def team_table(*, program, period: Period, sort: str = DEFAULT_SORT, descending:
     stats = freelancer_ticket_stats(program_id=program.pk, start=period.start_at, end=period.end_at)
     costs = cost_by_freelancer(program=program, period=period)
     quality = quality_by_freelancer(program=program, period=period)
+    tiers = {fid: standing.tier for fid, standing in standings_for_program(program_id=program.pk).items()}
+    tier_labels = dict(TIER_CHOICES)
     rows = []
     for freelancer_id, contract in members.items():
         freelancer = contract.freelancer
@@ -81,8 +88,8 @@ def team_table(*, program, period: Period, sort: str = DEFAULT_SORT, descending:
         cost = costs.get(freelancer_id, {})
         quality_row = quality.get(freelancer_id, QualityTotals())
         rows.append(TeamRow(
-            freelancer_id=freelancer_id, name=freelancer.legal_name, tier=freelancer.tier,
-            tier_label=str(freelancer.get_tier_display()),
+            freelancer_id=freelancer_id, name=freelancer.legal_name, tier=tiers.get(freelancer_id, 1),
+            tier_label=str(tier_labels[tiers.get(freelancer_id, 1)]),
             contract_status=contract.status, contract_status_label=contract.get_status_display(),
             solved=stat.solved if stat else 0, escalated=stat.escalated if stat else 0,
             first_response_hours=seconds_to_hours(stat.first_response_median_seconds) if stat else None,

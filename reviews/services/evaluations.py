@@ -13,10 +13,9 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from accounts.models import Freelancer
-from accounts.services import freelancer_tier_set
 from contracts.models import RateChange
-from contracts.selectors import contract_active_for
-from contracts.services import contract_terminate, rate_change_create
+from contracts.selectors import contract_active_for, standing_get
+from contracts.services import contract_terminate, freelancer_tier_set, rate_change_create
 from core.audit import audit_record
 from core.errors import DomainError
 from core.locks import lock_one
@@ -112,9 +111,10 @@ def evaluation_create(
             raise ReviewError("Give the date the new rate takes effect.", field="rate_effective_date")
         evaluation.rate_effective_date = rate_effective_date
     elif outcome == Outcome.PROMOTE:
-        if freelancer.tier >= Freelancer.Tier.TIER_2:
-            raise ReviewError(f"{freelancer} is already tier {freelancer.tier}.", field="outcome")
-        evaluation.tier_before, evaluation.tier_after = freelancer.tier, Freelancer.Tier.TIER_2
+        tier = standing_get(freelancer_id=freelancer.pk, program_id=program.pk).tier
+        if tier >= 2:
+            raise ReviewError(f"{freelancer} is already tier {tier} in {program.name}.", field="outcome")
+        evaluation.tier_before, evaluation.tier_after = tier, 2
     elif outcome == Outcome.PERFORMANCE_PLAN:
         evaluation.plan_goals = (plan_goals or "").strip()
         if not evaluation.plan_goals:
@@ -175,7 +175,7 @@ def _apply_outcome(
         evaluation.rate_change_id = change.pk
         evaluation.save(update_fields=["rate_change_id", "updated_at"])
     elif outcome == Outcome.PROMOTE:
-        freelancer_tier_set(freelancer=freelancer, tier=Freelancer.Tier.TIER_2, actor=actor,
+        freelancer_tier_set(freelancer=freelancer, program=evaluation.program, tier=evaluation.tier_after or 2, actor=actor,
                             evaluation=evaluation.pk)
     elif outcome == Outcome.END_CONTRACT:
         contract_terminate(contract=contract, reason=f"Evaluation {period}: {evaluation.end_reason}",

@@ -4,6 +4,7 @@ from decimal import Decimal
 import pytest
 
 from contracts.models import Contract, OffboardingItem, RateChange
+from contracts.selectors import standing_get
 from core.errors import DomainError
 from payments.models import Adjustment
 from reviews.errors import ReviewError
@@ -74,8 +75,7 @@ def test_rate_adjustment_below_the_floor_is_refused_and_nothing_is_recorded(setu
 def test_promotion_moves_the_freelancer_to_tier_2(setup):
     evaluation = evaluate(setup, "promote")
     freelancer = setup[2]
-    freelancer.refresh_from_db()
-    assert freelancer.tier == 2
+    assert standing_get(freelancer_id=freelancer.pk, program_id=setup[0].pk).tier == 2
     assert (evaluation.tier_before, evaluation.tier_after) == (1, 2)
     with pytest.raises(ReviewError, match="already tier 2"):
         evaluate(setup, "promote")
@@ -88,8 +88,8 @@ def test_promotion_without_an_active_contract_is_refused(setup):
     with pytest.raises(ReviewError, match="no active contract"):
         evaluation_create(program=program, freelancer=outsider, actor=manager, period_start=START, period_end=END,
                           outcome="promote", summary="Great")
-    outsider.refresh_from_db()
-    assert outsider.tier == 1 and not Evaluation.objects.exists()
+    assert standing_get(freelancer_id=outsider.pk, program_id=program.pk).tier == 1
+    assert not Evaluation.objects.exists()
 
 
 def test_performance_plan_needs_goals_and_a_later_review_date(setup):
@@ -133,8 +133,7 @@ def test_evaluation_page_prefills_and_records_through_the_form(client, setup):
     response = client.post(f"/manage/reviews/evaluations/{program.slug}/{freelancer.pk}/new/", {
         "period_start": "2026-02-01", "period_end": "2026-02-28", "outcome": "promote", "summary": "Well done"})
     assert response.status_code == 302
-    freelancer.refresh_from_db()
-    assert freelancer.tier == 2
+    assert standing_get(freelancer_id=freelancer.pk, program_id=program.pk).tier == 2
 
 
 def test_evaluating_a_freelancer_of_another_program_is_not_found(client, setup):

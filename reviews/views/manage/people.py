@@ -15,6 +15,7 @@ from django.views.generic import ListView, TemplateView
 from accounts.mixins import AgentAccess
 from channels.models import ProgramChannel
 from channels.services import channel_kind_of
+from contracts.selectors import standing_get
 from core.errors import DomainError
 from core.forms import add_error_to_form
 from core.scoping import not_found_in_scope
@@ -87,6 +88,7 @@ class EvaluationCreateView(ReviewsPageMixin, TemplateView):
         metrics = selectors.evaluation_metrics(program=self.program, freelancer_id=self.freelancer.pk,
                                                start_date=start, end_date=end)
         context.update(program=self.program, freelancer=self.freelancer, form=form, start=start, end=end,
+                       tier=standing_get(freelancer_id=self.freelancer.pk, program_id=self.program.pk).tier,
                        metrics=metrics, metric_rows=[(label, metrics.get(key)) for key, label in selectors.METRIC_LABELS],
                        history=selectors.evaluation_list_for_manager(user=self.request.user, program=self.program)
                        .filter(freelancer=self.freelancer)[:10])
