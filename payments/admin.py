@@ -5,7 +5,9 @@ from core.errors import DomainError
 from payments import services
 from payments.models import (
     Adjustment,
+    BillingCompany,
     ExchangeRate,
+    Invoice,
     Payout,
     PayoutDetails,
     PayoutLine,
@@ -195,7 +197,7 @@ class PayoutDetailsAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ["freelancer__user"]
     fields = ["freelancer", "method", "summary", "account_holder_name", "masked_iban", "masked_account_number",
               "bic", "bank_country", "masked_wise_email", "masked_paypal_email", "masked_payoneer_id", "legacy_note",
-              "changed_at", "created_at", "updated_at"]
+              "billing_address", "tax_id", "changed_at", "created_at", "updated_at"]
     readonly_fields = fields
 
     @admin.display(description="IBAN")
@@ -217,3 +219,30 @@ class PayoutDetailsAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.display(description="Payoneer ID")
     def masked_payoneer_id(self, details: PayoutDetails) -> str:
         return mask(details.payoneer_id)
+
+
+@admin.register(BillingCompany)
+class BillingCompanyAdmin(admin.ModelAdmin):
+    """The company a program's freelancers invoice. Editable: each invoice copies it when it is issued."""
+
+    list_display = ["program", "legal_name", "tax_id", "email"]
+    search_fields = ["legal_name", "program__name"]
+    autocomplete_fields = ["program"]
+
+
+@admin.register(Invoice)
+class InvoiceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Issued invoices are money that was fixed: read here, downloaded from the payout page."""
+
+    list_display = ["number", "freelancer_legal_name", "company_legal_name", "issued_on", "total", "currency",
+                    "uploaded_by_freelancer"]
+    list_filter = ["uploaded_by_freelancer", "currency"]
+    search_fields = ["number", "freelancer_legal_name", "company_legal_name", "payout__reference"]
+    list_select_related = ["payout"]
+    date_hierarchy = "issued_on"
+    fields = readonly_fields = (
+        "number", "sequence", "payout", "freelancer", "issued_on", "currency", "total",
+        "freelancer_legal_name", "freelancer_address", "freelancer_tax_id", "freelancer_country",
+        "company_legal_name", "company_address", "company_tax_id", "company_email",
+        "uploaded_by_freelancer", "uploaded_number", "uploaded_at", "created_at",
+    )

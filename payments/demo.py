@@ -1,5 +1,6 @@
 """Demo payments: four past paid periods with statements, the last ended period as a draft batch to approve,
 the current open period with entries in every state, USD→EUR exchange rates, adjustments and a payout request.
+Each paid payout has its invoice (addresses, tax IDs, the companies invoiced); Claire uploaded her own for her last.
 Every freelancer has payout details; Marta changed hers two days ago, so her payout in the batch is held.
 
 Idempotent: everything is made the first time only (a demo run for the Demo Support program marks it done).
@@ -10,11 +11,22 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from accounts.models import Freelancer
 from contracts.models import Contract
 from core.audit import audit_record
-from payments.models import Adjustment, ExchangeRate, Payout, PayoutDetails, PayoutRun, TimeEntry
+from payments.models import (
+    Adjustment,
+    BillingCompany,
+    ExchangeRate,
+    Invoice,
+    Payout,
+    PayoutDetails,
+    PayoutRun,
+    TimeEntry,
+)
 from payments.services import (
     adjustment_create,
+    invoice_upload,
     paid_trial_adjustments_sync,
     pay_period_for,
     payout_request_create,
@@ -45,6 +57,28 @@ PAYOUT_DETAILS = {
     8: {"method": "bank_transfer", "account_number": "000123456789", "bic": "CHASUS33"},
     "acme": {"method": "bank_transfer", "iban": "SE4550000000058398257466", "bic": "ESSESESS"},
 }
+# What the demo freelancers' invoices carry (payments.Invoice copies it when a payout is paid).
+INVOICE_DETAILS: dict[int | str, tuple[str, str]] = {
+    1: ("Unit 1204, The Residences\n27 Jupiter Street, Makati City\n1209 Metro Manila, Philippines", "TIN 214-556-871-000"),
+    2: ("ul. Mokotowska 41/7\n00-551 Warszawa, Poland", "NIP 5252741190"),
+    3: ("Rua Augusta 1508, apto 62\n01304-001 São Paulo SP, Brazil", "CPF 390.533.447-05"),
+    4: ("Calle Durango 214, Roma Norte\n06700 Ciudad de México, Mexico", "RFC MASF900412KD3"),
+    5: ("14 Adeola Odeku Street, Victoria Island\nLagos, Nigeria", "TIN 20931457-0001"),
+    6: ("18 rue des Martyrs\n75009 Paris, France", "SIRET 852 314 697 00018"),
+    7: ("42 MG Road, Ernakulam\nKochi 682016, Kerala, India", "PAN AKLPN4821Q"),
+    8: ("310 Atlantic Avenue, Apt 4B\nBrooklyn, NY 11201, USA", ""),
+    "acme": ("Södermannagatan 12\n116 23 Stockholm, Sweden", "SE850102123401"),
+}
+# Who the freelancers invoice, per program slug.
+BILLING_COMPANIES = {
+    "demo": {"legal_name": "Demo Retail Inc.", "address": "500 Market Street, Suite 300\nSan Francisco, CA 94105, USA",
+             "tax_id": "EIN 84-2917365", "email": "accounts-payable@demo-retail.test"},
+    "acme": {"legal_name": "Acme Goods Ltd", "address": "71 Clerkenwell Road\nLondon EC1R 5BL, United Kingdom",
+             "tax_id": "GB 318 4427 90", "email": "invoices@acme-goods.test"},
+}
+# Claire issues her own invoices: the demo's last paid payout of hers carries the PDF she uploaded.
+OWN_INVOICE_FREELANCER = 6
+
 # Marta moved to another bank two days ago: her payout in the batch to approve waits for a manager's confirmation.
 MARTA_NEW_BANK = {"iban": "PL62114020040000370212345678", "bic": "BREXPLPW"}
 
@@ -56,6 +90,7 @@ def seed(context):
     today = program_today(program=demo)
     _exchange_rates(today)
     _payout_details(context)
+    _invoice_details(context)
 
     active = {
         c.freelancer_id: c for c in Contract.objects.filter(program__in=[demo, acme], status=Contract.Status.ACTIVE)
@@ -124,6 +159,8 @@ def seed(context):
             sent_at = datetime.datetime.combine(run_day + datetime.timedelta(days=2), datetime.time(9), tzinfo=datetime.UTC)
             Payout.objects.filter(pk__in=[p.pk for p in payouts]).update(statement_sent_at=sent_at)
 
+    _own_invoice(context)
+
     # The current open period: entries in every state.
     states = {1: TimeEntry.Status.APPROVED, 2: TimeEntry.Status.SUBMITTED, 3: TimeEntry.Status.DRAFT,
               4: "sent_back", 5: TimeEntry.Status.SUBMITTED, 6: TimeEntry.Status.APPROVED}
@@ -184,6 +221,35 @@ def _payout_details(context):
         details.full_clean()
         details.changed_at = long_ago
         details.save()
+
+
+def _invoice_details(context):
+    """Addresses and tax IDs for the freelancers' invoices, and the companies they invoice."""
+    people: dict[int | str, Freelancer] = {**dict(enumerate(context["freelancers"], start=1)),
+                                           "acme": context["acme_freelancer"]}
+    for key, (address, tax_id) in INVOICE_DETAILS.items():
+        freelancer = people.get(key)
+        if freelancer is not None:
+            PayoutDetails.objects.filter(freelancer=freelancer).update(billing_address=address, tax_id=tax_id)
+    for program in (context["program"], context["acme"]):
+        BillingCompany.objects.get_or_create(program=program, defaults=BILLING_COMPANIES[program.slug])
+
+
+def _own_invoice(context):
+    """Claire uploads her own invoice (a PDF of her own numbering) for her latest paid payout."""
+    from django.core.files.base import ContentFile
+
+    from core.pdf import html_to_pdf
+
+    people: dict[int, Freelancer] = dict(enumerate(context["freelancers"], start=1))
+    claire = people.get(OWN_INVOICE_FREELANCER)
+    invoice = Invoice.objects.filter(freelancer=claire).order_by("-sequence").first() if claire else None
+    if claire is None or invoice is None or invoice.uploaded_by_freelancer:
+        return
+    number = f"CD-{invoice.issued_on:%Y}-{invoice.sequence + 40:03d}"
+    pdf = html_to_pdf(f"<h1>Facture {number}</h1><p>{invoice.freelancer_legal_name} → {invoice.company_legal_name}"
+                      f"</p><p>Total: {invoice.total} {invoice.currency}</p>")
+    invoice_upload(invoice=invoice, freelancer=claire, upload=ContentFile(pdf, name=f"{number}.pdf"), number=number)
 
 
 def _marta_changes_bank(context):

@@ -188,3 +188,18 @@ class OffCyclePayoutForm(forms.Form):
         self.fields["program"].queryset = programs
         self.fields["freelancer"].queryset = freelancers
         self.fields["freelancer"].widget.choices = [("", "---------")] + [(f.pk, str(f)) for f in leaving]
+
+
+class InvoiceUploadForm(forms.Form):
+    """The freelancer's own invoice instead of the generated one; services.invoice_upload checks it is a PDF."""
+
+    file = forms.FileField(label="Your invoice (PDF)", help_text="A PDF, at most 5 MB. It replaces ours for this payout.")
+    number = forms.CharField(required=False, max_length=60, label="Its invoice number",
+                             help_text="The number on your invoice, if it has its own.")
+
+
+class InvoiceDetailsForm(forms.Form):
+    billing_address = forms.CharField(required=False, max_length=500, label="Address on your invoices",
+                                      widget=forms.Textarea(attrs={"rows": 3}))
+    tax_id = forms.CharField(required=False, max_length=40, label="Tax ID",
+                             help_text="Your tax or VAT number, if you have one.")

@@ -7,6 +7,7 @@ time entry and adjustment points at the payout that paid it, so nothing is paid 
 
 import datetime
 import re
+import secrets
 from decimal import Decimal
 
 from django.conf import settings
@@ -583,6 +584,12 @@ class PayoutDetails(TimeStampedModel):
         help_text="The old free-text payout method that could not be read as details; gone once details are entered.",
     )
     changed_at = models.DateTimeField(null=True, blank=True, help_text="When the freelancer last changed them.")
+    # What the freelancer's invoices carry (payments.Invoice copies them at issue). Changing them is not a change
+    # of where the money goes, so it neither holds payouts nor sets changed_at.
+    billing_address = models.TextField(max_length=500, blank=True,
+                                       help_text="Postal address printed on your invoices.")
+    tax_id = models.CharField(max_length=40, blank=True, verbose_name="tax ID",
+                              help_text="Your tax or VAT number, printed on your invoices.")
 
     class Meta:
         verbose_name_plural = "payout details"
@@ -689,3 +696,75 @@ def payout_hold_reason(*, payout: Payout, details: PayoutDetails | None, now: da
     released = details.changed_at + PAYOUT_DETAILS_HOLD
     return (f"Held: the payout details were changed on {details.changed_at:%d %b %Y}. A manager must confirm "
             f"them before this payout is paid or exported (or wait until {released:%d %b %Y %H:%M} UTC).")
+
+
+# Invoices -------------------------------------------------------------------------------------------------
+
+
+class BillingCompany(TimeStampedModel):
+    """The company a program's freelancers invoice: its legal name, address and tax ID (one per program)."""
+
+    program = models.OneToOneField(Program, on_delete=models.CASCADE, related_name="billing_company")
+    legal_name = models.CharField(max_length=200)
+    address = models.TextField(max_length=500, blank=True)
+    tax_id = models.CharField(max_length=40, blank=True, verbose_name="tax ID")
+    email = models.EmailField(blank=True, help_text="Where invoices go, printed on them.")
+
+    class Meta:
+        verbose_name_plural = "billing companies"
+
+    def __str__(self):
+        return f"{self.legal_name} (invoiced for {self.program})"
+
+
+def invoice_upload_to(instance, filename):
+    return f"payments/invoices/{timezone.now():%Y/%m}/{secrets.token_urlsafe(18)}.pdf"
+
+
+class Invoice(TimeStampedModel):
+    """The freelancer's invoice to the company for one paid payout, numbered per freelancer without gaps.
+
+    Everything printed is copied here when it is issued (names, addresses, tax IDs, total), so a later change of
+    profile or company never rewrites an issued invoice; the lines are the payout's, which no longer change once
+    it is paid. The PDF is made from these fields on download. A freelancer may upload their own PDF instead:
+    then that file is the invoice, and the number here stays this payout's place in their sequence.
+    """
+
+    payout = models.OneToOneField(Payout, on_delete=models.PROTECT, related_name="invoice")
+    freelancer = models.ForeignKey(Freelancer, on_delete=models.PROTECT, related_name="invoices")
+    sequence = models.PositiveIntegerField(help_text="1, 2, 3… per freelancer, without gaps.")
+    number = models.CharField(max_length=40)
+    issued_on = models.DateField()
+    currency = CurrencyField()
+    total = MoneyField(help_text="The sum of the payout's lines, in the contract currency.")
+    freelancer_legal_name = models.CharField(max_length=200)
+    freelancer_address = models.TextField(blank=True)
+    freelancer_tax_id = models.CharField(max_length=40, blank=True)
+    freelancer_country = models.CharField(max_length=2, blank=True)
+    company_legal_name = models.CharField(max_length=200)
+    company_address = models.TextField(blank=True)
+    company_tax_id = models.CharField(max_length=40, blank=True)
+    company_email = models.EmailField(blank=True)
+    uploaded_by_freelancer = models.BooleanField(default=False)
+    uploaded_file = models.FileField(upload_to=invoice_upload_to, blank=True, max_length=200)
+    uploaded_number = models.CharField(max_length=60, blank=True, help_text="The number on the uploaded invoice.")
+    uploaded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["freelancer", "-sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["freelancer", "sequence"], name="invoice_sequence_per_freelancer"),
+            models.UniqueConstraint(fields=["freelancer", "number"], name="invoice_number_per_freelancer"),
+            models.CheckConstraint(condition=models.Q(sequence__gte=1), name="invoice_sequence_positive"),
+            models.CheckConstraint(
+                condition=models.Q(uploaded_by_freelancer=False) | ~models.Q(uploaded_file=""),
+                name="invoice_upload_has_file",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Invoice {self.number} · {self.freelancer_legal_name}"
+
+    @property
+    def filename(self) -> str:
+        return f"invoice-{self.number}.pdf"

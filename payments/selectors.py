@@ -14,6 +14,7 @@ from payments.earnings import WorkedDays, worked_days
 from payments.models import (
     Adjustment,
     ExchangeRate,
+    Invoice,
     Payout,
     PayoutDetails,
     PayoutLine,
@@ -199,7 +200,8 @@ def payout_totals(payouts: QuerySet[Payout]) -> dict:
 
 def _with_lines(payouts: QuerySet[Payout]) -> QuerySet[Payout]:
     return payouts.select_related(
-        "program", "period", "freelancer", "freelancer__user", "freelancer__payout_details", "run", "details_confirmed_by"
+        "program", "period", "freelancer", "freelancer__user", "freelancer__payout_details", "run", "details_confirmed_by",
+        "invoice",
     ).prefetch_related(
         Prefetch("lines", queryset=PayoutLine.objects.select_related("adjustment").order_by("kind", "date_from", "id"))
     )
@@ -221,6 +223,29 @@ def payouts_for_freelancer(*, freelancer: Freelancer) -> QuerySet[Payout]:
 
 def payout_get_for_freelancer(*, freelancer: Freelancer, pk) -> Payout | None:
     return _with_lines(Payout.objects.filter(freelancer=freelancer)).filter(pk=pk).first()
+
+
+def payouts_with_invoices_for_freelancer(*, freelancer: Freelancer) -> QuerySet[Payout]:
+    """The freelancer's payouts with their invoice (when issued), for the statements list."""
+    return payouts_for_freelancer(freelancer=freelancer).select_related("invoice")
+
+
+def _invoice_with_payout(invoices: QuerySet[Invoice]) -> QuerySet[Invoice]:
+    return invoices.select_related("payout__program", "payout__period", "payout__freelancer").prefetch_related(
+        Prefetch("payout__lines", queryset=PayoutLine.objects.order_by("kind", "date_from", "id"))
+    )
+
+
+def invoice_get_for_freelancer(*, freelancer: Freelancer, payout_pk) -> Invoice | None:
+    """The invoice of one of the freelancer's own payouts (None for anyone else's)."""
+    return _invoice_with_payout(Invoice.objects.filter(freelancer=freelancer, payout__freelancer=freelancer)).filter(
+        payout_id=payout_pk).first()
+
+
+def invoice_get_for_manager(*, user, payout_pk) -> Invoice | None:
+    """The invoice of a payout in one of the manager's programs."""
+    return _invoice_with_payout(Invoice.objects.filter(payout__program__in=managed_programs(user=user))).filter(
+        payout_id=payout_pk).first()
 
 
 # Exchange rates, adjustments, requests --------------------------------------------------------------------

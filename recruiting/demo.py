@@ -141,6 +141,13 @@ def _message(application, kind, at, sender):
     Message.objects.filter(pk=message.pk).update(created_at=at)
 
 
+def _demo_years(email: str, quality: list[str]) -> int:
+    """Years of support experience for a demo candidate (for the rate insight's bands): fixed per address, fewer
+    for the thin answers."""
+    spread = sum(map(ord, email)) % 7
+    return spread if quality is THIN else spread + 2
+
+
 def _application(posting, row, *, languages, skills, manager, freelancer=None):
     (name, email, country, country_name, tz, langs, skill_slugs, rate, currency, hours_after, stage, quality,
      has_profile, idle_days) = row
@@ -168,7 +175,7 @@ def _application(posting, row, *, languages, skills, manager, freelancer=None):
     last_move = max(last_move, applied_at + datetime.timedelta(hours=1))
     application = Application.objects.create(
         posting=posting, full_name=name, email=email, country=country, time_zone=tz, rate_asked=Decimal(rate),
-        rate_currency=currency,
+        rate_currency=currency, years_experience=_demo_years(email, quality),
         profile_url=f"https://www.upwork.com/freelancers/{email.split('@')[0].replace('.', '')}" if has_profile else "",
         answers=[{"question": q, "answer": a} for q, a in zip(posting.screening_questions, answers, strict=False)],
         stage=stage, stage_changed_at=last_move if stage != S.APPLIED else applied_at,

@@ -97,6 +97,8 @@ class ApplyForm(forms.Form):
     rate_asked = forms.DecimalField(label="Hourly rate you ask", min_value=0.01, max_digits=10, decimal_places=2,
                                     error_messages={"min_value": "The hourly rate must be above zero."})
     rate_currency = forms.ChoiceField(choices=CURRENCIES, initial="USD", label="Currency")
+    years_experience = forms.IntegerField(required=False, min_value=0, max_value=60,
+                                          label="Years of customer-support experience", help_text="Optional.")
     profile_url = forms.URLField(required=False, max_length=300, assume_scheme="https", label="Profile or portfolio link",
                                  help_text="e.g. your Upwork or LinkedIn profile.")
     resume = forms.FileField(required=False, help_text="Optional. PDF or Word (.docx), at most 5 MB.")
@@ -120,7 +122,7 @@ class ApplyForm(forms.Form):
             )
             self.answer_names.append(name)
         self.order_fields(["full_name", "email", "country", "time_zone", "languages", "skills", "rate_asked",
-                           "rate_currency", "profile_url", *self.answer_names, "resume"])
+                           "rate_currency", "years_experience", "profile_url", *self.answer_names, "resume"])
 
     def clean_resume(self):
         resume = self.cleaned_data.get("resume")

@@ -200,6 +200,10 @@ class Application(TimeStampedModel):
     skills = models.ManyToManyField(Skill, blank=True, related_name="+")
     rate_asked = MoneyField(help_text="Hourly rate the candidate asks for.")
     rate_currency = CurrencyField()
+    years_experience = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MaxValueValidator(60)],
+        help_text="Years in customer support, as the candidate says (rate insight groups asks by it).",
+    )
     profile_url = models.URLField(blank=True, max_length=300)
     source = models.CharField(max_length=12, choices=ApplicationSource.choices, default=ApplicationSource.DIRECT,
                               db_index=True, help_text="Recorded when applying (tracking link or referral).")

@@ -3,6 +3,7 @@ from django.template.loader import render_to_string
 from django.utils.text import slugify
 
 from contracts.models import Contract, ContractDocument, ContractRating
+from core.pdf import html_to_pdf, pdf_response
 from core.scoping import not_found_in_scope
 
 
@@ -17,9 +18,13 @@ def find_document(request, contract, doc_pk):
     raise not_found_in_scope(request, ContractDocument, pk=doc_pk, message="No such document.")
 
 
-def document_download_response(document, *, as_text: bool) -> HttpResponse:
-    """The document as a file. The .txt is the exact signed text: its SHA-256 equals the recorded hash."""
+def document_download_response(document, *, as_text: bool, as_pdf: bool = False) -> HttpResponse:
+    """The document as a file. The .txt is the exact signed text: its SHA-256 equals the recorded hash; the PDF
+    is the printable HTML file through WeasyPrint (core.pdf)."""
     base = f"{slugify(document.contract.program.name)}-{document.kind}-{document.contract_id}-v{document.version}"
+    if as_pdf:
+        body = render_to_string("contracts/document_file.html", {"document": document, "contract": document.contract})
+        return pdf_response(html_to_pdf(body), filename=f"{base}.pdf")
     if as_text:
         response = HttpResponse(document.text.encode("utf-8"), content_type="text/plain; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{base}.txt"'

@@ -296,7 +296,8 @@ class DocumentView(ManagerContractMixin, TemplateView):
     def get(self, request, *args, **kwargs):
         document = find_document(request, self.contract, kwargs["doc_pk"])
         if "download" in request.GET:
-            return document_download_response(document, as_text=request.GET.get("download") == "txt")
+            return document_download_response(document, as_text=request.GET.get("download") == "txt",
+                                              as_pdf=request.GET.get("download") == "pdf")
         return self.render_to_response({"document": document, "contract": self.contract,
                                         "back_url": reverse("contracts:contract_detail", args=[self.contract.pk])})
 

@@ -1,6 +1,13 @@
 """Every write in payments goes through these functions (HackSoft style: <entity>_<action>, keyword-only)."""
 
 from payments.services.adjustments import adjustment_create, contract_currency, paid_trial_adjustments_sync
+from payments.services.invoices import (
+    invoice_details_update,
+    invoice_pdf,
+    invoice_upload,
+    invoices_issue,
+    statement_pdf,
+)
 from payments.services.off_cycle import freelancer_is_leaving, payout_off_cycle_create
 from payments.services.payout_details import (
     payout_details_confirm,
@@ -48,7 +55,8 @@ from payments.services.time_entries import (
 )
 
 __all__ = [
-    "adjustment_create", "contract_currency", "freelancer_is_leaving", "payout_off_cycle_create", "exchange_rate_on", "exchange_rate_set", "exchange_rates_import_csv",
+    "adjustment_create", "invoice_details_update", "invoice_pdf", "invoice_upload", "invoices_issue",
+    "statement_pdf", "contract_currency", "freelancer_is_leaving", "payout_off_cycle_create", "exchange_rate_on", "exchange_rate_set", "exchange_rates_import_csv",
     "paid_trial_adjustments_sync", "pay_period_close", "pay_period_for", "pay_period_last_ended",
     "pay_schedule_get", "payout_details_confirm", "payout_details_rotate", "payout_details_update",
     "payout_mark_failed", "payout_request_approve", "payout_request_cancel",

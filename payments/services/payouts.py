@@ -16,6 +16,7 @@ from core.locks import lock_rows
 from core.outbox import email_enqueue
 from payments.errors import PaymentsError
 from payments.models import Payout, payout_hold_reason
+from payments.services.invoices import invoices_issue
 from payments.services.payout_details import payout_details_by_freelancer, payout_details_summary
 from payments.services.periods import pay_period_settle_if_paid
 
@@ -83,6 +84,7 @@ def payouts_mark_paid(*, payouts, paid_on: datetime.date, reference: str, marked
             payout.payout_method = details[payout.freelancer_id].summary  # what it was actually paid to
         payout.save(update_fields=["status", "paid_on", "payment_reference", "payout_method", "updated_at"])
         audit_record(actor=marked_by, verb="payout.paid", target=payout, reference=reference)
+    invoices_issue(payouts=rows)
     from core.tasks import delay_after_commit
     from payments.tasks import payout_statement_send_task
 

@@ -1,2 +1,3 @@
+from payments.views.documents import *  # noqa: F403
 from payments.views.manage import *  # noqa: F403
 from payments.views.portal import *  # noqa: F403

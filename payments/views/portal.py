@@ -1,6 +1,7 @@
 """Freelancer portal: the weekly timesheet (with timer), balance, statements, history and payout requests."""
 
 import datetime
+from typing import cast
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -11,13 +12,20 @@ from django.utils import timezone
 from django.views import View
 from django.views.generic import DetailView, TemplateView
 
+from accounts.models import Freelancer
 from core.errors import DomainError
 from core.forms import add_error_to_form
 from core.scoping import not_found_in_scope
 from core.throttle import client_address
 from payments import selectors, services
 from payments.balances import freelancer_balances
-from payments.forms import PayoutDetailsForm, PayoutRequestForm, TimeEntryForm, TimerStartForm
+from payments.forms import (
+    InvoiceUploadForm,
+    PayoutDetailsForm,
+    PayoutRequestForm,
+    TimeEntryForm,
+    TimerStartForm,
+)
 from payments.mixins import PortalMixin
 from payments.models import PAYOUT_DETAILS_HOLD
 from payments.services.time_entries import freelancer_today
@@ -201,7 +209,7 @@ class PortalPayoutsView(PortalMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         context.update(
             balances=freelancer_balances(freelancer_id=self.freelancer.pk),
-            payouts=selectors.payouts_for_freelancer(freelancer=self.freelancer)[:60],
+            payouts=selectors.payouts_with_invoices_for_freelancer(freelancer=cast(Freelancer, self.freelancer))[:60],
             requests=selectors.payout_requests_for_freelancer(freelancer=self.freelancer)[:30],
             request_form=kwargs.get("request_form") or self.request_form(),
             payout_details=selectors.payout_details_for(freelancer=self.freelancer),
@@ -235,6 +243,7 @@ class PortalStatementView(PortalMixin, DetailView):
         context = super().get_context_data(**kwargs)
         context["lines"] = list(self.object.lines.all())
         context["portal"] = True
+        context["invoice_upload_form"] = InvoiceUploadForm()
         return context
 
 

@@ -65,7 +65,8 @@ def _has_track_record(email: str) -> bool:
 
 def application_submit(
     *, posting: Posting, full_name: str, email: str, country: str = "", time_zone: str = "UTC",
-    language_ids=(), skill_ids=(), rate_asked, rate_currency: str = "USD", profile_url: str = "",
+    language_ids=(), skill_ids=(), rate_asked, rate_currency: str = "USD", years_experience: int | None = None,
+    profile_url: str = "",
     answers: list[str], resume=None, client_fingerprint: str = "", src: str = "", referral_token: str = "",
 ) -> Application:
     """A candidate applies through the public page. Sends the 'application received' message after commit.
@@ -106,7 +107,7 @@ def application_submit(
     application = Application(
         posting=posting, full_name=full_name.strip(), email=email, country=(country or "").upper()[:2],
         time_zone=time_zone, rate_asked=round_money(rate), rate_currency=rate_currency,
-        profile_url=profile_url.strip(), source=application_source(referral=referral, src=src),
+        years_experience=years_experience, profile_url=profile_url.strip(), source=application_source(referral=referral, src=src),
         referred_by=referral.referrer if referral else None,
         answers=[{"question": q, "answer": a} for q, a in zip(questions, answers, strict=True)],
         stage=Application.Stage.APPLIED, stage_changed_at=now, resume_content_type=content_type,

@@ -24,6 +24,7 @@ from recruiting import forms, selectors, services
 from recruiting.calendar import time_in_zone
 from recruiting.models import Application, Interview, MessageTemplate, TrialTask
 from recruiting.placeholders import PLACEHOLDERS
+from recruiting.rate_insight import application_rate_insight
 from recruiting.services.interviews import interview_questions_for
 from recruiting.services.trials import grading_criteria
 from recruiting.views.common import _ok
@@ -70,6 +71,7 @@ class ApplicationDetailView(ScopedApplicationMixin, TemplateView):
         ]
         context["site_url"] = self.request.build_absolute_uri("/").rstrip("/")
         context["hire_contract"] = selectors.application_contract_get(application=application)
+        context["rate_insight"] = application_rate_insight(application=application)
         return context
 
 
@@ -355,7 +357,8 @@ class HireView(ApplicationFormView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         current, planned = selectors.posting_headcount(posting=self.application.posting)
-        context.update(headcount=current, planned=planned)
+        context.update(headcount=current, planned=planned,
+                       rate_insight=application_rate_insight(application=self.application))
         return context
 
     def form_valid(self, form):

@@ -17,6 +17,7 @@ from programs.mixins import ProgramAccessMixin
 from programs.selectors import program_list
 from recruiting import forms, selectors, services
 from recruiting.models import Application, Posting
+from recruiting.rate_insight import posting_rate_insight
 from recruiting.views.common import _ok
 
 
@@ -108,6 +109,9 @@ class PostingDetailView(ScopedPostingMixin, TemplateView):
         context["stage_counts"] = [(label, getattr(counts, f"count_{stage}")) for stage, label in
                                    Application.Stage.choices]
         context["count_total"] = counts.count_total
+        insight = posting_rate_insight(posting=posting)
+        context["rate_insight"] = insight
+        context["insight_sections"] = [("Region", insight.by_region), ("Experience", insight.by_experience)]
         return context
 
 

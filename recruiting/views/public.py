@@ -59,7 +59,8 @@ class ApplyView(FormView):
                 posting=self.posting, full_name=data["full_name"], email=data["email"], country=data["country"],
                 time_zone=data["time_zone"], language_ids=[lang.pk for lang in data["languages"]],
                 skill_ids=[s.pk for s in data.get("skills") or []], rate_asked=data["rate_asked"],
-                rate_currency=data["rate_currency"], profile_url=data["profile_url"], answers=form.answers(),
+                rate_currency=data["rate_currency"], years_experience=data.get("years_experience"),
+                profile_url=data["profile_url"], answers=form.answers(),
                 resume=data.get("resume"),
                 # The form posts to its own address, so a tracking or referral link's query string is still here.
                 src=self.request.GET.get("src", ""), referral_token=self.request.GET.get("ref", ""),
