@@ -10,6 +10,8 @@ from contracts.models import (
     FreelancerInvitation,
     OffboardingItem,
     OnboardingProgress,
+    ProgramStanding,
+    QuizAttempt,
     RateChange,
     RateFloor,
     ToolAccessGrant,
@@ -105,10 +107,21 @@ class RateFloorAdmin(admin.ModelAdmin):
 
 @admin.register(OnboardingProgress)
 class OnboardingProgressAdmin(admin.ModelAdmin):
-    list_display = ["contract", "step", "done_at", "confirmed_at", "confirmed_by"]
+    list_display = ["contract", "step", "opened_at", "done_at", "confirmed_at", "confirmed_by"]
     list_filter = ["step__program"]
     search_fields = ["contract__freelancer__legal_name", "step__title"]
     raw_id_fields = ["contract", "step", "done_by", "confirmed_by"]
+
+
+@admin.register(QuizAttempt)
+class QuizAttemptAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Each try at a quiz onboarding step, graded by contracts.services.onboarding_quiz_submit; read here."""
+
+    list_display = ["contract", "step", "correct_count", "question_count", "score_percent", "passed", "submitted_at"]
+    list_filter = ["passed", "step__program"]
+    search_fields = ["contract__freelancer__legal_name", "step__title"]
+    raw_id_fields = ["contract", "step", "submitted_by"]
+    list_select_related = ["contract__freelancer", "step"]
 
 
 @admin.register(ToolAccessGrant)
@@ -198,3 +211,12 @@ class FreelancerInvitationAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(ProgramStanding)
+class ProgramStandingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Tier and channels change on the freelancer's page (audited, and routing follows at once)."""
+
+    list_display = ["freelancer", "program", "tier", "channels", "updated_at"]
+    list_filter = ["tier", "program"]
+    search_fields = ["freelancer__legal_name", "freelancer__user__email"]

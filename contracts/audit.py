@@ -22,6 +22,7 @@ AUDIT_VERBS = {
     "onboarding.step_done": ("Onboarding step done", "step"),
     "onboarding.step_undone": ("Onboarding step reopened", "step"),
     "onboarding.step_confirmed": ("Onboarding step confirmed", "step"),
+    "onboarding.quiz_passed": ("Onboarding quiz passed", "step"),
     "tool_access.requested": ("Tool access requested", "tool"),
     "tool_access.granted": ("Tool access granted", "tool"),
     "tool_access.revoked": ("Tool access revoked", "tool"),

@@ -23,6 +23,7 @@ from contracts.models import (
     DocumentTemplate,
     FreelancerInvitation,
     OnboardingProgress,
+    QuizAttempt,
     RateChange,
     RateFloor,
     ToolAccessGrant,
@@ -37,6 +38,8 @@ from contracts.services import (
     credential_reveal,
     credential_store,
     freelancer_invitation_send,
+    onboarding_article_open,
+    onboarding_quiz_submit,
     onboarding_step_complete,
     onboarding_step_confirm,
     rate_change_create,
@@ -153,6 +156,11 @@ def date_history(contract, *, since: int, drafted: datetime.date | None = None, 
             if row.confirmed_at else None
         OnboardingProgress.objects.filter(pk=row.pk).update(created_at=done, updated_at=confirmed or done,
                                                             done_at=done, confirmed_at=confirmed)
+        # The article was opened a few minutes before the step was ticked; the quiz was passed when it was done.
+        if done is not None:
+            OnboardingProgress.objects.filter(pk=row.pk, opened_at__isnull=False).update(
+                opened_at=done - datetime.timedelta(minutes=12))
+            QuizAttempt.objects.filter(contract=contract, step_id=row.step_id).update(submitted_at=done)
         if row.step.kind != OnboardingStep.Kind.SIGN_NDA:
             steps_at += [done] + ([confirmed] if confirmed else [])
     granted = min((signed_at or sent_at) + datetime.timedelta(days=1), latest)
@@ -200,8 +208,16 @@ def _signed_contract(*, program, freelancer, manager, terms, start, end=None, ip
 
 
 def onboard(contract, steps, manager, *, upto=None):
+    """Work through the checklist as a freelancer would: open a read step's article, pass a quiz by answering it."""
+    user = contract.freelancer.user
     for step in steps[:upto]:
-        onboarding_step_complete(contract=contract, step=step, user=contract.freelancer.user)
+        if step.article_id is not None:
+            onboarding_article_open(contract=contract, step=step, user=user)
+        if step.kind == OnboardingStep.Kind.QUIZ and step.quiz_questions.exists():
+            onboarding_quiz_submit(contract=contract, step=step, user=user,
+                                   answers={q.pk: q.correct_index for q in step.quiz_questions.all()})
+        elif step.kind != OnboardingStep.Kind.QUIZ:
+            onboarding_step_complete(contract=contract, step=step, user=user)
         if step.needs_manager_confirmation:
             onboarding_step_confirm(contract=contract, step=step, actor=manager)
 

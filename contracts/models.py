@@ -304,6 +304,8 @@ class OnboardingProgress(TimeStampedModel):
     confirmed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # A "read" step with an article: when the freelancer first opened it from the checklist (needed to tick it).
+    opened_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["contract", "step__position", "step_id"]
@@ -316,6 +318,35 @@ class OnboardingProgress(TimeStampedModel):
 
     def is_complete_for(self, step: OnboardingStep) -> bool:
         return self.done_at is not None and (not step.needs_manager_confirmation or self.confirmed_at is not None)
+
+
+class QuizAttempt(models.Model):
+    """One try at a quiz onboarding step, graded on the server (contracts.services.onboarding.onboarding_quiz_submit).
+
+    The score is kept as counts (the pass is decided on them exactly); `score_percent` is the share rounded down,
+    so a score shown as 80 % never hides a 79.9 % fail."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="quiz_attempts")
+    step = models.ForeignKey(OnboardingStep, on_delete=models.CASCADE, related_name="+")
+    correct_count = models.PositiveSmallIntegerField()
+    question_count = models.PositiveSmallIntegerField()
+    score_percent = models.PositiveSmallIntegerField()
+    pass_mark_percent = models.PositiveSmallIntegerField(help_text="The step's pass mark when this try was graded.")
+    passed = models.BooleanField()
+    answers = models.JSONField(default=dict, blank=True, help_text="{question id: the index of the answer chosen}.")
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+    submitted_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["contract", "step", "-submitted_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(correct_count__lte=models.F("question_count")),
+                                   name="quiz_attempt_correct_within_questions"),
+        ]
+
+    def __str__(self):
+        return f"{self.step} — {self.correct_count}/{self.question_count} ({'passed' if self.passed else 'failed'})"
 
 
 class ToolAccessGrant(TimeStampedModel):
@@ -578,3 +609,40 @@ class ContractRating(TimeStampedModel):
     @property
     def stars_text(self) -> str:
         return "★" * self.stars + "☆" * (5 - self.stars)
+
+
+class ProgramStanding(TimeStampedModel):
+    """A freelancer's place in one program: their tier there and the program channels they take.
+
+    Tier belongs to the freelancer in a program, not globally (issue #19): routing gives a tier-N ticket type
+    to freelancers of tier N or more in that program. No row means tier 1 and every channel the program
+    lists. It changes only through contracts.services.standing (a manager on the freelancer's page, an
+    evaluation's promotion), which audits each change.
+    """
+
+    class Tier(models.IntegerChoices):
+        TIER_1 = 1, "Tier 1"
+        TIER_2 = 2, "Tier 2"
+        TIER_3 = 3, "Tier 3"
+
+    freelancer = models.ForeignKey(Freelancer, on_delete=models.CASCADE, related_name="standings")
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="standings")
+    tier = models.PositiveSmallIntegerField(choices=Tier.choices, default=Tier.TIER_1)
+    channels = models.JSONField(
+        default=list, blank=True,
+        help_text="The program's channels this freelancer takes (empty: every channel the program lists).",
+    )
+
+    class Meta:
+        ordering = ["program", "freelancer"]
+        constraints = [
+            models.UniqueConstraint(fields=["freelancer", "program"], name="program_standing_one_per_program"),
+            models.CheckConstraint(condition=models.Q(tier__gte=1) & models.Q(tier__lte=3),
+                                   name="program_standing_tier_1_3"),
+        ]
+
+    def __str__(self):
+        return f"{self.freelancer} in {self.program}: tier {self.tier}"
+
+    def takes_channel(self, channel: str) -> bool:
+        return not self.channels or channel in self.channels

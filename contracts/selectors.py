@@ -34,13 +34,16 @@ from contracts.models import (
     FreelancerInvitation,
     OffboardingItem,
     OnboardingProgress,
+    ProgramStanding,
+    QuizAttempt,
     RateChange,
     RateFloor,
     ToolAccessGrant,
     VaultCredential,
 )
 from core.links import LinkState
-from programs.models import CandidateProfile, OnboardingStep, Program, ProgramTool
+from core.rawsql import PreparedQuery
+from programs.models import CandidateProfile, Channel, OnboardingStep, Program, ProgramTool
 from programs.selectors import program_list
 
 # ---------------------------------------------------------------- interface used by other apps
@@ -115,6 +118,17 @@ def queue_ready_freelancer_ids(*, program_id: int) -> QuerySet:
     return queue_ready_contracts().filter(program_id=program_id).values_list("freelancer_id", flat=True)
 
 
+# The programs a freelancer may take tickets in ("Take next ticket" asks on every click): compiled once.
+_QUEUE_READY_PROGRAMS = PreparedQuery(
+    lambda freelancer_id: queue_ready_contracts().filter(freelancer_id=freelancer_id).values_list("program_id"),
+    "freelancer_id")
+
+
+def queue_ready_program_ids(*, freelancer_id: int) -> list[int]:
+    """The programs the freelancer is queue-ready in (active contract, required onboarding done), sorted."""
+    return sorted({program_id for (program_id,) in _QUEUE_READY_PROGRAMS.rows(freelancer_id=freelancer_id)})
+
+
 def freelancer_is_queue_ready(*, freelancer_id: int, program_id: int) -> bool:
     return queue_ready_freelancer_ids(program_id=program_id).filter(freelancer_id=freelancer_id).exists()
 
@@ -157,8 +171,12 @@ def offboarding_items_for(*, contract: Contract) -> QuerySet[OffboardingItem]:
 
 def rate_floor_for(*, program: Program, country: str) -> RateFloor | None:
     """The floor for a freelancer in `country`: the highest floor naming the country, else the program default."""
+    return rate_floor_among(floors=list(RateFloor.objects.filter(program=program)), country=country)
+
+
+def rate_floor_among(*, floors: list[RateFloor], country: str) -> RateFloor | None:
+    """rate_floor_for's rule over floors already read (one program's), for pages that place many countries."""
     country = (country or "").upper()
-    floors = list(RateFloor.objects.filter(program=program))
     named = [f for f in floors if country and country in (f.countries or [])]
     candidates = named or [f for f in floors if not f.countries]
     return max(candidates, key=lambda f: f.minimum_hourly_rate, default=None)
@@ -272,7 +290,10 @@ def _contract_detail_queryset() -> QuerySet[Contract]:
         Prefetch("documents", queryset=ContractDocument.objects.select_related("signed_by").order_by("kind", "-version")),
         Prefetch("rate_changes", queryset=RateChange.objects.select_related("approved_by")),
         "onboarding_progress",
-        Prefetch("program__onboarding_steps", queryset=OnboardingStep.objects.order_by("position", "id")),
+        # The checklist's steps with what the portal shows of them: the article a read step links, how many
+        # questions a quiz step has (a quiz without questions cannot be taken).
+        Prefetch("program__onboarding_steps", queryset=OnboardingStep.objects.select_related("article")
+                 .annotate(question_count=Count("quiz_questions")).order_by("position", "id")),
         Prefetch("program__tools", queryset=ProgramTool.objects.order_by("name")),
         Prefetch("access_grants", queryset=ToolAccessGrant.objects.select_related(
             "tool", "requested_by", "granted_by", "revoked_by").order_by("tool__name", "-requested_at")),
@@ -527,3 +548,29 @@ def program_member_get(*, program_id: int, freelancer_id: int) -> Freelancer | N
         Freelancer.objects.filter(pk=freelancer_id, pk__in=in_program.values("freelancer_id"))
         .select_related("user").first()
     )
+
+
+TIER_CHOICES = ProgramStanding.Tier.choices
+
+
+def standing_get(*, freelancer_id: int, program_id: int) -> ProgramStanding:
+    """The freelancer's standing in the program (tier, channels), or the unsaved default: tier 1, every channel."""
+    found = ProgramStanding.objects.filter(freelancer_id=freelancer_id, program_id=program_id).first()
+    return found or ProgramStanding(freelancer_id=freelancer_id, program_id=program_id)
+
+
+def standings_for_program(*, program_id: int) -> dict[int, ProgramStanding]:
+    """{freelancer_id: standing} of the program's freelancers who have a row (one query)."""
+    return {s.freelancer_id: s for s in ProgramStanding.objects.filter(program_id=program_id)}
+
+
+def program_channel_choices(program: Program) -> list[tuple[str, str]]:
+    """The channels a freelancer of the program may be set up for: the program's, or every channel when it
+    lists none."""
+    offered = set(program.channels or Channel.values)
+    return [(value, label) for value, label in Channel.choices if value in offered]
+
+
+def quiz_attempt_list(*, contract: Contract, step: OnboardingStep, limit: int = 10) -> list[QuizAttempt]:
+    """The contract's latest tries at a quiz step, newest first (the quiz page shows them)."""
+    return list(QuizAttempt.objects.filter(contract=contract, step=step).order_by("-submitted_at", "-id")[:limit])

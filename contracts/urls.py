@@ -1,6 +1,6 @@
 from django.urls import path
 
-from contracts.views import freelancers, invitations, manage, portal, vault
+from contracts.views import freelancers, invitations, knowledge, manage, portal, vault
 from programs import converters  # noqa: F401 — registers <program:…>, a slug that is never "new"
 
 app_name = "contracts"
@@ -63,6 +63,14 @@ urlpatterns = [
          name="portal_document"),
     path("portal/contracts/<int:pk>/onboarding/<int:step_pk>/", portal.PortalOnboardingView.as_view(),
          name="portal_onboarding"),
+    path("portal/contracts/<int:pk>/onboarding/<int:step_pk>/read/", portal.PortalOnboardingReadView.as_view(),
+         name="portal_onboarding_read"),
+    path("portal/contracts/<int:pk>/onboarding/<int:step_pk>/quiz/", portal.PortalOnboardingQuizView.as_view(),
+         name="portal_onboarding_quiz"),
+    # The Knowledge of the freelancer's programs (programs.knowledge; here as contracts knows their programs)
+    path("portal/knowledge/", knowledge.PortalKnowledgeView.as_view(), name="portal_knowledge"),
+    path("portal/knowledge/<slug:program_slug>/<slug:slug>/", knowledge.PortalKnowledgeArticleView.as_view(),
+         name="portal_knowledge_article"),
     path("portal/contracts/<int:pk>/credentials/<int:credential_pk>/reveal/", portal.PortalRevealView.as_view(),
          name="portal_reveal"),
 ]

@@ -132,11 +132,41 @@ class SuccessMetricAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ["kind", "program"]
 
 
+class QuizQuestionInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = models.QuizQuestion
+    fields = ["position", "prompt", "choices", "correct_index"]
+    extra = 0
+
+
 @admin.register(models.OnboardingStep)
 class OnboardingStepAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["title", "program", "kind", "required", "needs_manager_confirmation", "position"]
+    list_display = ["title", "program", "kind", "required", "needs_manager_confirmation", "article",
+                    "pass_mark_percent", "position"]
     list_filter = ["kind", "required", "program"]
     search_fields = ["title"]
+    list_select_related = ["program", "article"]
+    inlines = [QuizQuestionInline]
+
+
+@admin.register(models.QuizQuestion)
+class QuizQuestionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Written on the program's quiz page (/manage/programs/<slug>/onboarding/<id>/quiz/), read here."""
+
+    list_display = ["__str__", "step", "position", "correct_index"]
+    list_filter = ["step__program"]
+    search_fields = ["prompt", "step__title"]
+    list_select_related = ["step"]
+
+
+@admin.register(models.KnowledgeArticle)
+class KnowledgeArticleAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Written on the program's Knowledge pages, whose services render and sanitise the Markdown; read here."""
+
+    list_display = ["title", "program", "kind", "published", "position", "updated_at", "updated_by"]
+    list_filter = ["kind", "published", "program"]
+    search_fields = ["title", "body_markdown"]
+    raw_id_fields = ["updated_by"]
+    list_select_related = ["program", "updated_by"]
 
 
 @admin.register(models.Stakeholder)

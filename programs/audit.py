@@ -18,5 +18,9 @@ AUDIT_VERBS = {
     "skill.renamed": ("Skill renamed", "name"),
     "skill.retired": "Skill retired",
     "skill.restored": "Skill restored",
+    "knowledge.article_created": ("Knowledge article written", "title"),
+    "knowledge.article_updated": ("Knowledge article edited", "title"),
+    "knowledge.article_deleted": ("Knowledge article deleted", "title"),
+    "knowledge.quiz_updated": ("Quiz questions edited", "step"),
 }
 audit_verbs_register(AUDIT_VERBS)

@@ -2,7 +2,8 @@
 
 Puts into context: program, acme (Programs), ticket_types / acme_ticket_types ({slug: TicketType}),
 scorecard / acme_scorecard, onboarding_steps ({kind: OnboardingStep} of demo), tools ({name: ProgramTool}
-of demo), stakeholders (demo's), announcements (demo's published ones).
+of demo), stakeholders (demo's), announcements (demo's published ones), knowledge ({slug: KnowledgeArticle}
+of demo).
 """
 
 import datetime
@@ -16,6 +17,7 @@ from programs.models import (
     Budget,
     CandidateProfile,
     EscalationRule,
+    KnowledgeArticle,
     OnboardingStep,
     Program,
     ProgramSchedule,
@@ -75,7 +77,8 @@ ONBOARDING = [
     (OnboardingStep.Kind.SIGN_NDA, "Sign the NDA", "Signed in the portal with the contract.", False),
     (OnboardingStep.Kind.TOOL_ACCESS, "Tool access received", "Zendesk, Slack and Stripe logins work.", True),
     (OnboardingStep.Kind.SHADOW, "Shadow 10 tickets", "Draft replies on 10 tickets; a reviewer checks them.", True),
-    (OnboardingStep.Kind.QUIZ, "Pass the product quiz", "80 % or better on the 20-question quiz.", False),
+    (OnboardingStep.Kind.QUIZ, "Pass the product quiz", "Three questions on the playbook; the pass mark is 80 %.",
+     False),
 ]
 
 
@@ -223,8 +226,137 @@ def _fill_demo(context, program, today):
     context["ticket_types"] = ticket_types
     context["scorecard"] = scorecard
     context["onboarding_steps"] = {step.kind: step for step in steps}
+    context["knowledge"] = _knowledge(program, context["manager"], context["onboarding_steps"])
     context["tools"] = {tool.name: tool for tool in tools}
     context["stakeholders"] = stakeholders
+
+
+# --- Knowledge (issue 19, item 4): how support is done at Demo Support ----------------------------------------
+
+DEMO_KNOWLEDGE = [
+    ("playbook", "how-we-do-support", "How we do support at Demo Support", 1, """\
+Welcome to the team. This page is the short version of everything: read it before your first shift and keep it
+open beside your tickets.
+
+## Tone
+
+- Write the way people talk: short sentences, no jargon, the customer's name once.
+- Say what you did and what happens next: *"I've re-sent your tracking link; the parcel is due on Thursday."*
+- Never blame the customer, the courier or a colleague. Apologise once, then fix it.
+- Use the macro as a start, not as the answer: every reply answers **this** customer's question.
+
+## First response
+
+1. Reply within **1 hour** during your shift (our target is first response ≤ 1 h; the SLA clock on each ticket
+   counts the program's business hours).
+2. If you need more time to find out, send a holding reply that says when you will be back, then come back.
+3. Solve a ticket only when the question is answered; otherwise leave it pending with a clear next step.
+
+## What you may decide yourself
+
+| situation | you may |
+| --- | --- |
+| Order more than 3 business days late | send a **$10 goodwill code** (once per order) |
+| Parcel lost (courier confirms) | re-ship an order worth **up to $50** |
+| Wrong size | point to Account → Orders → Exchange (no return label needed) |
+| Password reset link expired | send a new link from the admin, never a password |
+
+Anything that gives money back beyond that — a refund of the order price, a chargeback, a discount on a future
+order — is decided in-house: see **When and how to escalate**, linked beside every ticket.
+
+## Macros and tags
+
+Tag every ticket with its type (`order-status`, `returns`, `password-reset`, `billing-question`). Add an
+internal note when you leave something unfinished at the end of a shift.
+"""),
+    ("escalation", "when-to-escalate", "When and how to escalate", 2, """\
+Escalating is part of the job, not a failure. Press **Escalate** on the ticket, pick the reason, and write a
+note the in-house agent can act on without reading the whole thread.
+
+## Always escalate
+
+- **Refunds and chargebacks** of any amount above what the playbook lets you do (reason: *Billing*).
+- **Legal or privacy requests**: lawyers, GDPR "send me my data" or "delete me" (reason: *Other*, note "legal").
+- **Bugs** you can reproduce, with the steps and a screenshot (reason: *Bug*).
+- A customer who is **abusive or threatens** to go public (reason: *Angry customer*).
+- A language you do not write fluently (reason: *Language*).
+
+## How
+
+1. Tell the customer, with the hand-off macro, that a specialist will take it from here and when they can
+   expect an answer (within one business day).
+2. Escalate with the reason and a note: what they want, what you checked, what you promised.
+3. Do not reply again on an escalated ticket: the in-house team has it.
+
+Urgent (site down, data leak, a customer in danger): escalate **and** ping `@support-lead` in Slack.
+"""),
+    ("security", "security-rules", "Security rules", 3, """\
+You see customers' orders and addresses. Treat them as you would want yours treated.
+
+- **Never ask for a full card number**, CVC or a password, and never write one in a reply or note. If a
+  customer sends one, do not quote it: escalate with reason *Billing* so the team can redact it.
+- **Check identity before you change anything**: the e-mail on the account must be the one writing in, or the
+  customer confirms the order number **and** the postcode. Otherwise send the self-service link only.
+- Never change an account's e-mail address or payout details on request: escalate.
+- Use your own named accounts with two-factor sign-in; never share a login, even with another freelancer.
+- Customer data stays in Zendesk: no screenshots in Slack DMs, no copies on your computer.
+- Access is revoked the day your contract ends; report a lost laptop or phone to your manager at once.
+"""),
+    ("training", "product-basics", "Product basics: orders, returns and exchanges", 4, """\
+## Orders
+
+An order moves **placed → packed → shipped → delivered**. Tracking appears once it is shipped; carriers can
+take 24 hours to show the first scan.
+
+## Returns and exchanges
+
+- Returns are free within **30 days** of delivery; the label is in Account → Orders → Return.
+- Exchanges (another size or colour) need no label: Account → Orders → Exchange.
+- The money for a return goes back to the original payment method within 5 business days of arrival.
+"""),
+    ("training", "zendesk-workflow", "Working a ticket in Zendesk", 5, """\
+1. Take the oldest ticket assigned to you first (the SLA badge shows what is due).
+2. Read the whole thread and the customer's previous tickets.
+3. Pick the macro, make it personal, check the tags, send.
+4. Set the status: **pending** when you wait for the customer, **solved** when the question is answered.
+
+Tip: the Knowledge card beside each ticket in the portal searches these pages without leaving the ticket.
+"""),
+]
+
+# prompt, answers, the right one (from 0)
+DEMO_QUIZ = [
+    ("A customer's order is four business days late. What may you do without escalating?",
+     ["Refund the order in full", "Send a $10 goodwill code", "Nothing: escalate it"], 1),
+    ("A customer pastes their full card number into a reply. What do you do?",
+     ["Quote it back to confirm it", "Ask for the CVC too", "Do not quote it and escalate with reason Billing"], 2),
+    ("Within what time should your first response go out during a shift?",
+     ["1 hour", "4 hours", "1 business day"], 0),
+]
+
+
+def _knowledge(program, author, steps):
+    """The demo program's Knowledge, its read step pointing at the playbook, and the product quiz's questions."""
+    from programs.knowledge import article_create, quiz_questions_update
+
+    articles = {}
+    for kind, slug, title, position, body in DEMO_KNOWLEDGE:
+        article = KnowledgeArticle.objects.filter(program=program, slug=slug).first()
+        if article is None:
+            article = article_create(program=program, actor=author, kind=kind, title=title, slug=slug,
+                                     body_markdown=body, position=position)
+        articles[slug] = article
+    read = steps.get(OnboardingStep.Kind.READ_MATERIALS)
+    if read is not None and read.article_id is None:
+        read.article = articles["how-we-do-support"]
+        read.save(update_fields=["article"])
+    quiz = steps.get(OnboardingStep.Kind.QUIZ)
+    if quiz is not None and not quiz.quiz_questions.exists():
+        quiz_questions_update(step=quiz, actor=author, rows=[
+            {"prompt": prompt, "choices": choices, "correct_index": correct, "position": position}
+            for position, (prompt, choices, correct) in enumerate(DEMO_QUIZ, start=1)
+        ])
+    return articles
 
 
 def _fill_acme(context, program, today):

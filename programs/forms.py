@@ -1,3 +1,5 @@
+from typing import cast
+
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Column, Layout, Row
 from django import forms
@@ -12,6 +14,7 @@ from programs.models import (
     CandidateProfile,
     Channel,
     EscalationRule,
+    KnowledgeArticle,
     OnboardingStep,
     Program,
     ProgramSchedule,
@@ -425,10 +428,22 @@ class BudgetForm(SectionForm):
 
 
 class OnboardingStepForm(RowForm):
+    """One checklist row. Its "article to read" offers the program's Knowledge articles only (`program`), read
+    once for the page (`articles`); without a program it offers none, so no row ever lists another program's."""
+
+    def __init__(self, *args, program: Program | None = None, articles: list | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = cast(forms.ModelChoiceField, self.fields["article"])  # the model's foreign key makes it one
+        field.queryset = (KnowledgeArticle.objects.filter(program=program) if program is not None
+                          else KnowledgeArticle.objects.none())  # validates what is posted
+        if articles is not None:
+            field.choices = [("", field.empty_label or "—")] + [(a.pk, a.title) for a in articles]
+
     class Meta:
         model = OnboardingStep
-        fields = ["title", "kind", "description", "required", "needs_manager_confirmation", "position"]
-        labels = {"needs_manager_confirmation": "Manager confirms", "position": "#"}
+        # A quiz step's pass mark and questions are set on its quiz page (programs/knowledge_views.py).
+        fields = ["title", "kind", "description", "required", "needs_manager_confirmation", "article", "position"]
+        labels = {"needs_manager_confirmation": "Manager confirms", "position": "#", "article": "Article to read"}
         widgets = {"description": forms.TextInput(), "position": forms.NumberInput(attrs={"class": "w-6rem"})}
 
 

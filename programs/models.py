@@ -8,7 +8,7 @@ Section map:
 5. How freelancers are supported .. SupportPlan (one per program), QAScorecard + QACriterion
 6. Behind the scenes ...... BehindTheScenes (one per program), ProgramTool, TrainingMaterial
 7. What success looks like  SuccessMetric
-Also: Budget (one per program), OnboardingStep, Stakeholder, Announcement.
+Also: Budget (one per program), OnboardingStep (+ QuizQuestion), Stakeholder, Announcement, KnowledgeArticle.
 """
 
 import zoneinfo
@@ -461,12 +461,97 @@ class OnboardingStep(models.Model):
     required = models.BooleanField(default=True)
     needs_manager_confirmation = models.BooleanField(default=False)
     position = models.PositiveSmallIntegerField(default=0)
+    # A "read" step may point at one of the program's Knowledge articles: the freelancer must open it before
+    # ticking the step (contracts records the opening).
+    article = models.ForeignKey(
+        "KnowledgeArticle", null=True, blank=True, on_delete=models.SET_NULL, related_name="onboarding_steps",
+        help_text="For a “read” step: the article the freelancer opens (required reading before ticking it).",
+    )
+    # A quiz step is passed at this share of its questions (QuizQuestion rows) answered right.
+    pass_mark_percent = models.PositiveSmallIntegerField(
+        default=80, validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text="For a quiz step: the share of right answers that passes, in %.",
+    )
 
     class Meta:
         ordering = ["program", "position", "id"]
 
     def __str__(self):
         return self.title
+
+    def clean(self):
+        errors = {}
+        if self.article_id is not None:
+            if self.kind != self.Kind.READ_MATERIALS:
+                errors["article"] = "Only a “read the materials” step links to an article."
+            elif self.article is not None and self.article.program_id != self.program_id:
+                errors["article"] = "That article belongs to another program."
+        if errors:
+            raise ValidationError(errors)
+
+
+class KnowledgeArticle(TimeStampedModel):
+    """A page of the program's Knowledge: playbook, escalation instructions, security rules or training.
+
+    Managers write Markdown (body_markdown); body_html is that Markdown rendered and sanitised by an allow-list
+    (programs.knowledge.markdown_to_safe_html) on every save through the services, and it is the only form that
+    pages show."""
+
+    class Kind(models.TextChoices):
+        PLAYBOOK = "playbook", "Playbook"
+        ESCALATION = "escalation", "Escalation"
+        SECURITY = "security", "Security"
+        TRAINING = "training", "Training"
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="knowledge_articles")
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.PLAYBOOK)
+    title = models.CharField(max_length=150)
+    slug = models.SlugField(max_length=80)
+    body_markdown = models.TextField(blank=True, help_text="Markdown: # headings, **bold**, lists, [links](https://…), tables.")
+    body_html = models.TextField(blank=True, editable=False)
+    position = models.PositiveSmallIntegerField(default=0)
+    published = models.BooleanField(default=True, help_text="Freelancers see published articles only.")
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+
+    class Meta:
+        ordering = ["program", "kind", "position", "title"]
+        constraints = [
+            models.UniqueConstraint(fields=["program", "slug"], name="knowledge_article_unique_slug_per_program"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class QuizQuestion(models.Model):
+    """One multiple-choice question of a quiz onboarding step; the portal grades answers on the server."""
+
+    step = models.ForeignKey(OnboardingStep, on_delete=models.CASCADE, related_name="quiz_questions")
+    prompt = models.TextField()
+    choices = models.JSONField(default=list, help_text="The answers offered, in order (two to six).")
+    correct_index = models.PositiveSmallIntegerField(help_text="Which answer is right, counting from 0.")
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["step", "position", "id"]
+
+    def __str__(self):
+        return self.prompt[:80]
+
+    def clean(self):
+        errors = {}
+        choices = self.choices
+        if not isinstance(choices, list) or not all(isinstance(c, str) and c.strip() for c in choices):
+            errors["choices"] = "Give the answers as a list of non-empty texts."
+        elif not 2 <= len(choices) <= 6:
+            errors["choices"] = "Give two to six answers."
+        elif self.correct_index is not None and self.correct_index >= len(choices):
+            errors["correct_index"] = "The right answer must be one of the answers given."
+        if self.step_id is not None and self.step.kind != OnboardingStep.Kind.QUIZ:
+            errors["step"] = "Questions belong to a quiz step."
+        if errors:
+            raise ValidationError(errors)
 
 
 class Stakeholder(models.Model):

@@ -360,7 +360,7 @@ def program_onboarding_steps_update(*, program: Program, actor, steps: Iterable[
     """The onboarding checklist contracts tracks each freelancer through."""
     _rows_sync(
         queryset=program.onboarding_steps.all(), make=lambda: OnboardingStep(program=program), rows=steps,
-        fields=["title", "kind", "description", "required", "needs_manager_confirmation", "position"],
+        fields=["title", "kind", "description", "required", "needs_manager_confirmation", "article", "position"],
     )
     _section_updated(program=program, actor=actor, section="onboarding")
     return program

@@ -2,6 +2,7 @@ from django.urls import path
 
 from programs import (
     converters,  # noqa: F401 — registers <program:…>, a slug that is never "new"
+    knowledge_views,
     skill_views,
     views,
 )
@@ -34,4 +35,16 @@ urlpatterns = [
          name="announcement_edit"),
     path("manage/programs/<program:program_slug>/announcements/<int:pk>/<slug:action>/",
          views.AnnouncementActionView.as_view(), name="announcement_action"),
+    path("manage/programs/<program:program_slug>/knowledge/", knowledge_views.KnowledgeListView.as_view(),
+         name="knowledge"),
+    path("manage/programs/<program:program_slug>/knowledge/new/", knowledge_views.ArticleFormView.as_view(),
+         name="knowledge_create"),
+    path("manage/programs/<program:program_slug>/knowledge/<int:pk>/", knowledge_views.ArticleDetailView.as_view(),
+         name="knowledge_article"),
+    path("manage/programs/<program:program_slug>/knowledge/<int:pk>/edit/", knowledge_views.ArticleFormView.as_view(),
+         name="knowledge_edit"),
+    path("manage/programs/<program:program_slug>/knowledge/<int:pk>/delete/",
+         knowledge_views.ArticleDeleteView.as_view(), name="knowledge_delete"),
+    path("manage/programs/<program:program_slug>/onboarding/<int:pk>/quiz/", knowledge_views.QuizQuestionsView.as_view(),
+         name="quiz_questions"),
 ]

@@ -12,6 +12,7 @@ from core.errors import DomainError
 from core.forms import add_error_to_form
 from core.scoping import not_found_in_scope
 from programs import forms, selectors, services
+from programs.knowledge import article_choices
 from programs.mixins import ProgramAccessMixin
 from programs.models import (
     Announcement,
@@ -355,8 +356,10 @@ class OnboardingEditView(SectionEditView):
              "manager where marked) before the freelancer is queue-ready.")
 
     def build(self, data=None):
-        return None, {"steps": ("Onboarding steps",
-                                self.formset(forms.OnboardingStepFormSet, data, self.program, "steps"))}
+        # Each row's article is one of this program's Knowledge articles, read once for the page.
+        steps = self.formset(forms.OnboardingStepFormSet, data, self.program, "steps",
+                             form_kwargs={"program": self.program, "articles": article_choices(program=self.program)})
+        return None, {"steps": ("Onboarding steps", steps)}
 
     def save(self, form, formsets):
         services.program_onboarding_steps_update(

@@ -30,6 +30,8 @@ from contracts.services.lifecycle import (
     names_match,
 )
 from contracts.services.onboarding import (
+    onboarding_article_open,
+    onboarding_quiz_submit,
     onboarding_step_complete,
     onboarding_step_confirm,
     onboarding_step_undo,
@@ -44,6 +46,11 @@ from contracts.services.rates import (
     rate_range_problem,
 )
 from contracts.services.ratings import contract_rating_save
+from contracts.services.standing import (
+    freelancer_channels_set,
+    freelancer_standing_update,
+    freelancer_tier_set,
+)
 from contracts.services.vault import (
     credential_delete,
     credential_link_create,
@@ -57,6 +64,9 @@ from contracts.services.vault import (
 )
 
 __all__ = [
+    "freelancer_channels_set",
+    "freelancer_standing_update",
+    "freelancer_tier_set",
     "access_grant_grant",
     "access_grant_request",
     "access_grant_revoke",
@@ -87,6 +97,8 @@ __all__ = [
     "names_match",
     "offboarding_checklist_create",
     "offboarding_item_complete",
+    "onboarding_article_open",
+    "onboarding_quiz_submit",
     "onboarding_step_complete",
     "onboarding_step_confirm",
     "onboarding_step_undo",

@@ -1,7 +1,9 @@
 """Freelancer side: /portal/contracts/…"""
 
+from typing import Any
+
 from django.contrib import messages
-from django.http import Http404
+from django.http import Http404, HttpRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.functional import cached_property
@@ -24,6 +26,8 @@ from core.errors import DomainError
 from core.forms import add_error_to_form
 from core.scoping import not_found_in_scope
 from core.throttle import client_address
+from programs.knowledge import quiz_question_list
+from programs.models import OnboardingStep
 
 
 class PortalContractListView(FreelancerRequiredMixin, ListView):
@@ -122,19 +126,34 @@ class PortalDocumentView(PortalContractMixin, TemplateView):
     def get(self, request, *args, **kwargs):
         document = find_document(request, self.contract, kwargs["doc_pk"])
         if "download" in request.GET:
-            return document_download_response(document, as_text=request.GET.get("download") == "txt")
+            return document_download_response(document, as_text=request.GET.get("download") == "txt",
+                                              as_pdf=request.GET.get("download") == "pdf")
         return self.render_to_response({
             "document": document, "contract": self.contract,
             "back_url": reverse("contracts:portal_contract_detail", args=[self.contract.pk]),
         })
 
 
-class PortalOnboardingView(PortalContractMixin, View):
+class PortalOnboardingStepMixin(PortalContractMixin):
+    request: HttpRequest
+    kwargs: dict[str, Any]
+
+    @cached_property
+    def step(self) -> OnboardingStep:
+        step = next((s for s in self.contract.program.onboarding_steps.all() if s.pk == self.kwargs["step_pk"]), None)
+        if step is None:
+            raise not_found_in_scope(self.request, "programs.OnboardingStep", pk=self.kwargs["step_pk"],
+                                     message="No such step.")
+        return step
+
+    def checklist(self):
+        return redirect(reverse("contracts:portal_contract_detail", kwargs={"pk": self.contract.pk}) + "#onboarding")
+
+
+class PortalOnboardingView(PortalOnboardingStepMixin, View):
     def post(self, request, *args, **kwargs):
         contract = self.contract
-        step = next((s for s in contract.program.onboarding_steps.all() if s.pk == kwargs["step_pk"]), None)
-        if step is None:
-            raise not_found_in_scope(request, "programs.OnboardingStep", pk=kwargs["step_pk"], message="No such step.")
+        step = self.step
         try:
             if request.POST.get("undo"):
                 services.onboarding_step_undo(contract=contract, step=step, user=request.user)
@@ -148,6 +167,80 @@ class PortalOnboardingView(PortalContractMixin, View):
                           {"contract": fresh, "onboarding": selectors.onboarding_progress_for(contract=fresh),
                            "onboarding_open": True})
         return self.back()
+
+
+class PortalOnboardingReadView(PortalOnboardingStepMixin, TemplateView):
+    """A read step's article, opened from the checklist: the opening is recorded (the step can then be ticked).
+
+    The article a manager linked as required reading is shown even while it is a draft in Knowledge."""
+
+    template_name = "contracts/portal/onboarding_read.html"
+
+    def get(self, request, *args, **kwargs):
+        step = self.step
+        if step.article is None:
+            raise not_found_in_scope(request, "programs.OnboardingStep", pk=step.pk, message="This step has no article.")
+        try:
+            progress = services.onboarding_article_open(contract=self.contract, step=step, user=request.user)
+        except DomainError as error:
+            messages.error(request, error.message)
+            return self.checklist()
+        return self.render_to_response({"contract": self.contract, "step": step, "article": step.article,
+                                        "progress": progress})
+
+
+def _quiz_answers(data, questions) -> dict[int, int]:
+    """{question id: chosen index} from the posted radio buttons ("q<id>"); anything unreadable is unanswered."""
+    answers = {}
+    for question in questions:
+        raw = data.get(f"q{question.pk}", "")
+        if raw.isdigit() and int(raw) < len(question.choices):
+            answers[question.pk] = int(raw)
+    return answers
+
+
+class PortalOnboardingQuizView(PortalOnboardingStepMixin, TemplateView):
+    """A quiz step: the questions, graded on the server; a pass ticks the step, a fail says the score and the pass
+    mark and may be tried again."""
+
+    template_name = "contracts/portal/onboarding_quiz.html"
+
+    def quiz_step(self) -> OnboardingStep:
+        if self.step.kind != OnboardingStep.Kind.QUIZ:
+            raise not_found_in_scope(self.request, "programs.OnboardingStep", pk=self.step.pk, message="No quiz here.")
+        return self.step
+
+    def get_context_data(self, answers=None, **kwargs):
+        step = self.quiz_step()
+        context = super().get_context_data(**kwargs)
+        progress = next((p for p in self.contract.onboarding_progress.all() if p.step_id == step.pk), None)
+        questions = list(quiz_question_list(step=step))
+        context.update(
+            contract=self.contract, step=step, questions=questions,
+            rows=[(question, (answers or {}).get(question.pk)) for question in questions],
+            attempts=selectors.quiz_attempt_list(contract=self.contract, step=step),
+            passed=bool(progress and progress.done_at),
+            onboarding_open=self.contract.status in (Contract.Status.SIGNED, Contract.Status.ACTIVE),
+        )
+        return context
+
+    def post(self, request, *args, **kwargs):
+        step = self.quiz_step()
+        questions = list(quiz_question_list(step=step))
+        answers = _quiz_answers(request.POST, questions)
+        try:
+            attempt = services.onboarding_quiz_submit(contract=self.contract, step=step, user=request.user,
+                                                      answers=answers)
+        except DomainError as error:
+            messages.error(request, error.message)
+            return self.render_to_response(self.get_context_data(answers=answers), status=400)
+        score = f"{attempt.score_percent} % ({attempt.correct_count} of {attempt.question_count} right)"
+        if attempt.passed:
+            messages.success(request, f"Passed with {score}. “{step.title}” is done.")
+            return self.checklist()
+        messages.warning(request, f"Not passed: you scored {score}; the pass mark is {attempt.pass_mark_percent} %. "
+                                  "Read the materials again and retry.")
+        return redirect("contracts:portal_onboarding_quiz", pk=self.contract.pk, step_pk=step.pk)
 
 
 class PortalRevealView(FreelancerRequiredMixin, View):
