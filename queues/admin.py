@@ -1,14 +1,20 @@
+from django import forms
 from django.contrib import admin
 
 from queues.models import (
     AvailabilityChange,
     AvailabilitySlot,
+    HelpMessage,
+    HelpRequest,
     QueueSettings,
+    SavedQueueView,
+    SavedReply,
     Ticket,
     TicketAttachment,
     TicketEvent,
     TicketMessage,
 )
+from queues.placeholders import placeholders_problem
 
 
 @admin.register(QueueSettings)
@@ -97,3 +103,65 @@ class AvailabilityChangeAdmin(admin.ModelAdmin):
     list_filter = ["kind"]
     search_fields = ["freelancer__legal_name", "freelancer__user__email", "note"]
     raw_id_fields = ["freelancer", "program", "created_by"]
+
+
+class SavedReplyAdminForm(forms.ModelForm):
+    """The placeholder rule of the managers' pages (queues.placeholders) holds in admin too."""
+
+    class Meta:
+        model = SavedReply
+        fields = ["program", "title", "body", "status_after", "tags", "approved", "created_by", "suggested_by"]
+
+    def clean_body(self):
+        body = self.cleaned_data.get("body") or ""
+        problem = placeholders_problem(body)
+        if problem:
+            raise forms.ValidationError(problem)
+        return body
+
+
+@admin.register(SavedReply)
+class SavedReplyAdmin(admin.ModelAdmin):
+    form = SavedReplyAdminForm
+    list_display = ["title", "program", "approved", "status_after", "usage_count", "last_used_at", "suggested_by"]
+    list_filter = ["approved", "status_after", "program"]
+    search_fields = ["title", "body"]
+    raw_id_fields = ["program", "created_by", "suggested_by"]
+    readonly_fields = ["usage_count", "last_used_at"]
+
+
+class HelpMessageInline(admin.TabularInline):
+    model = HelpMessage
+    extra = 0
+    fields = ["created_at", "author", "body"]
+    raw_id_fields = ["author"]
+
+
+@admin.register(HelpRequest)
+class HelpRequestAdmin(admin.ModelAdmin):
+    """A freelancer's side conversation with the in-house team about a ticket they keep."""
+
+    list_display = ["ticket", "asked_by", "agent", "status", "created_at", "answered_at", "closed_at"]
+    list_filter = ["status"]
+    search_fields = ["=ticket__id", "asked_by__email", "agent__email"]
+    raw_id_fields = ["ticket", "asked_by", "agent"]
+    list_select_related = ["ticket", "asked_by", "agent"]
+    inlines = [HelpMessageInline]
+    show_full_result_count = False
+
+
+@admin.register(HelpMessage)
+class HelpMessageAdmin(admin.ModelAdmin):
+    list_display = ["help_request", "author", "created_at"]
+    search_fields = ["=help_request__ticket__id", "body"]
+    raw_id_fields = ["help_request", "author"]
+    show_full_result_count = False
+
+
+@admin.register(SavedQueueView)
+class SavedQueueViewAdmin(admin.ModelAdmin):
+    list_display = ["name", "user", "query", "created_at"]
+    search_fields = ["name", "user__email"]
+    raw_id_fields = ["user"]
+    list_select_related = ["user"]
+

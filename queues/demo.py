@@ -15,8 +15,20 @@ from rest_framework.authtoken.models import Token
 from accounts.models import Freelancer
 from contracts.models import Contract
 from programs.models import EscalationRule, TicketType
-from queues.models import AvailabilitySlot, QueueSettings, Ticket, TicketEvent, TicketMessage
+from queues.availability import availability_intervals
+from queues.demo_help import seed_help_and_views
+from queues.models import (
+    AvailabilitySlot,
+    NoShow,
+    Presence,
+    PresenceChange,
+    QueueSettings,
+    Ticket,
+    TicketEvent,
+    TicketMessage,
+)
 from queues.services.common import refresh_next_due
+from queues.services.routing import route_waiting
 
 # (slug, name, tier, freelancers allowed, required skill slugs)
 DEMO_TYPES = [
@@ -25,6 +37,8 @@ DEMO_TYPES = [
     ("billing-question", "Billing question", 1, True, ["billing"]),
     ("account-access", "Account access", 1, True, ["account-access"]),
     ("refund-dispute", "Refund dispute", 2, False, []),
+    # tier 2, open to freelancers: tier-2 freelancers of the program take it (Marta, promoted in reviews/demo.py)
+    ("warranty", "Warranty claim", 2, True, []),
 ]
 ACME_TYPES = [("delivery", "Delivery question", 1, True, []), ("invoice", "Invoice copy", 1, True, ["billing"])]
 KEYWORDS = ["chargeback", "lawyer"]
@@ -201,7 +215,7 @@ def _make_tickets(*, program, prefix, count, types, rota, inhouse_users, rng, no
         return
     spoken = rota.speakers()
     tier1 = [t for t in types.values() if t.tier == 1 and t.freelancers_allowed]
-    others = [t for t in types.values() if t not in tier1]
+    others = [t for t in types.values() if not t.freelancers_allowed]  # what stays in-house whatever its tier
     skills_of = {t.pk: {s.pk for s in t.required_skills.all()} for t in types.values()}
     extra = round(count * inhouse_share) if others else 0
     tickets, plans = [], []
@@ -243,7 +257,7 @@ def _make_tickets(*, program, prefix, count, types, rota, inhouse_users, rng, no
         elif assigned_at > now - datetime.timedelta(minutes=2):
             plan, freelancer = "waiting", None  # arrived while nobody who fits is on shift; still waiting
         elif now - assigned_at < datetime.timedelta(hours=3):
-            plan = "waiting" if roll < 0.1 else "open"
+            plan = "open"  # someone who fits was on shift with room: routing gave it to them
         else:
             plan = "escalated" if roll < 0.08 else ("escalated_open" if roll < 0.1 and fresh else
                                                      "pending" if roll < 0.16 and fresh else "solved")
@@ -259,8 +273,8 @@ def _make_tickets(*, program, prefix, count, types, rota, inhouse_users, rng, no
         if plan == "pending":  # asked the customer a question early on
             response_minutes = min(response_minutes, 45)
         if plan == "open" and freelancer is not None:
-            if open_load.get(freelancer.pk, 0) >= 2:
-                plan = "waiting"
+            if open_load.get(freelancer.pk, 0) >= freelancer.max_open_tickets:
+                plan = "waiting"  # full: waits for the first ticket they solve
             else:
                 open_load[freelancer.pk] = open_load.get(freelancer.pk, 0) + 1
         if plan in ("solved", "escalated", "escalated_open", "open", "pending"):
@@ -359,6 +373,166 @@ def _make_tickets(*, program, prefix, count, types, rota, inhouse_users, rng, no
     TicketEvent.objects.bulk_create(events, batch_size=1000)
 
 
+WARRANTY = [("My blender stopped working after 3 months", "Jordan Smith"),
+            ("Warranty replacement for a cracked screen", "Priya Shah"),
+            ("Headphones: left side dead, still under warranty", "Tom Baker")]
+
+
+def _warranty_claims(program, ticket_type, *, now):
+    """Three fresh tier-2 tickets of a type open to freelancers: nobody of tier 2 yet, so they wait (Marta's
+    promotion in reviews/demo.py routes them to her when she is online inside her shift)."""
+    if Ticket.objects.filter(program=program, external_id__startswith="WARRANTY-").exists():
+        return
+    for n, (subject, name) in enumerate(WARRANTY, start=1):
+        created = now - datetime.timedelta(minutes=12 * n)
+        ticket = Ticket(program=program, external_id=f"WARRANTY-{n}", source=Ticket.Source.API, subject=subject,
+                        body=f"Hello,\n\n{subject}. I have the receipt.\n\nThanks,\n{name.split()[0]}",
+                        requester_email=f"warranty{n}@example.com", requester_name=name, channel="email",
+                        ticket_type=ticket_type, tier=2, created_at=created, routed_at=created,
+                        sla_due_at=created + datetime.timedelta(hours=1),
+                        resolution_due_at=created + datetime.timedelta(hours=24))
+        refresh_next_due(ticket)
+        ticket.save()
+        TicketEvent.objects.create(ticket=ticket, kind=TicketEvent.Kind.WAITING, created_at=created,
+                                   message="Waiting in the program queue: no eligible freelancer (below tier 2).")
+
+
+def _presence(freelancers, *, now, late):
+    """Who is really at work: the last week's presence log (online a few minutes into each shift, offline at
+    its end; `late` came 25 minutes late yesterday, a no-show the managers were told about), and now online
+    whoever is inside a shift."""
+    if PresenceChange.objects.filter(user__in=[f.user for f in freelancers]).exists():
+        return
+    rng = random.Random(19)
+    changes = []
+    for freelancer in freelancers:
+        slots = list(freelancer.availability_slots.all())
+        for start, end in availability_intervals(zone=freelancer.zone, slots=slots, changes=[],
+                                                 start=now - datetime.timedelta(days=7), end=now):
+            delay = datetime.timedelta(minutes=rng.choice([0, 1, 2, 3, 5, 8]))
+            if freelancer == late and now - datetime.timedelta(days=2) < start < now - datetime.timedelta(hours=20):
+                delay = datetime.timedelta(minutes=25)
+                NoShow.objects.get_or_create(freelancer=freelancer, program_id=_program_of(freelancer),
+                                             shift_start=start,
+                                             defaults={"noticed_at": start + datetime.timedelta(minutes=15),
+                                                       "arrived_at": start + delay})
+            online_at = min(start + delay, end)
+            changes.append(PresenceChange(user=freelancer.user, status="online", before="offline", at=online_at))
+            if end < now:
+                changes.append(PresenceChange(user=freelancer.user, status="offline", before="online", at=end,
+                                              reason=PresenceChange.Reason.SHIFT_END))
+        on_now = any(s <= now < e for s, e in availability_intervals(
+            zone=freelancer.zone, slots=slots, changes=[], start=now - datetime.timedelta(hours=1),
+            end=now + datetime.timedelta(minutes=1)))
+        Presence.objects.update_or_create(user=freelancer.user, defaults={
+            "status": Presence.Status.ONLINE if on_now else Presence.Status.OFFLINE,
+            "since": now - datetime.timedelta(minutes=20), "last_seen_at": now})
+    PresenceChange.objects.bulk_create(changes, batch_size=1000)
+
+
+def _program_of(freelancer):
+    return Contract.objects.filter(freelancer=freelancer).order_by("pk").values_list("program_id", flat=True).first()
+
+
+# Saved replies of Demo Support (issue #19): (title, body, status after, tags, times used).
+DEMO_SAVED_REPLIES = [
+    ("Order status: on its way",
+     "Hi {{customer_first_name}},\n\nThanks for your patience. I checked your order and it is on its way: the "
+     "tracking link in your shipping e-mail shows where it is right now. Parcels usually arrive within 3–5 "
+     "working days of shipping.\n\nIf it has not arrived by then, just reply here and I will chase the carrier "
+     "for you.\n\nBest regards,\n{{freelancer_first_name}}", "pending", ["order-status", "shipping"], 41),
+    ("Refund policy",
+     "Hi {{customer_first_name}},\n\nYou can return anything within 30 days of delivery for a full refund, "
+     "as long as it is unused and in its original packaging. Once the return reaches our warehouse, the refund "
+     "goes back to your original payment method within 5–7 working days.\n\nYour reference for this request "
+     "is {{ticket_reference}}.\n\nBest regards,\n{{freelancer_first_name}}", "", ["returns", "refunds"], 27),
+    ("Password reset",
+     "Hi {{customer_first_name}},\n\nTo reset your password, open the sign-in page, choose \"Forgot your "
+     "password?\" and enter the e-mail address of your account. The link in the e-mail works for one hour; if it "
+     "does not arrive within a few minutes, please check your spam folder.\n\nLet me know if you are still "
+     "locked out.\n\nBest regards,\n{{freelancer_first_name}}", "pending", ["account-access", "password"], 19),
+    ("We're checking on this",
+     "Hi {{customer_first_name}},\n\nThanks for the details. We're checking on this with our team; we'll get "
+     "back to you by the time below at the latest, sooner if we can. There is nothing you need to do in the "
+     "meantime.\n\nBest regards,\n{{freelancer_first_name}}", "", ["follow-up", "eta"], 12),
+    ("Double charge: refund on its way",
+     "Hi {{customer_first_name}},\n\nI'm sorry about the double charge. I can see both payments; the second "
+     "one has been refunded and should show on your statement within 5 working days.\n\nBest regards,\n"
+     "{{freelancer_first_name}}", "solved", ["billing"], 8),
+    ("Closing: anything else?",
+     "Hi {{customer_first_name}},\n\nI'm glad we could sort out \"{{ticket_subject}}\". I'll close this "
+     "request now; if anything else comes up, just reply to this e-mail and it reopens.\n\nHave a great day,\n"
+     "{{freelancer_first_name}} from {{program_name}}", "solved", ["closing"], 33),
+    ("Exchange for another size",
+     "Hi {{customer_first_name}},\n\nHappy to swap it for you. Please reply with the size you would like and "
+     "I'll send a prepaid return label; the new pair ships as soon as the first one is scanned by the carrier."
+     "\n\nBest regards,\n{{freelancer_first_name}}", "pending", ["returns", "exchange"], 6),
+]
+DEMO_SUGGESTION = (
+    "Tracking number not working yet",
+    "Hi {{customer_first_name}},\n\nA new tracking number often shows \"not found\" for the first 24 hours, "
+    "until the carrier scans the parcel for the first time. Please try again tomorrow; if it still does not work, "
+    "reply here and I'll look into it.\n\nBest regards,\n{{freelancer_first_name}}",
+    ["order-status", "tracking"],
+)
+
+
+def _saved_replies(*, program, manager, suggester, now) -> None:
+    """Demo Support's saved replies, some usage, and one freelancer suggestion waiting for approval. Once."""
+    from queues.models import SavedReply
+
+    if SavedReply.objects.filter(program=program).exists():
+        return
+    for position, (title, body, status_after, tags, used) in enumerate(DEMO_SAVED_REPLIES):
+        SavedReply.objects.create(
+            program=program, title=title, body=body, status_after=status_after, tags=tags, approved=True,
+            usage_count=used, last_used_at=now - datetime.timedelta(hours=3 + 7 * position), created_by=manager,
+        )
+    title, body, tags = DEMO_SUGGESTION
+    SavedReply.objects.create(program=program, title=title, body=body, tags=tags, approved=False,
+                              created_by=suggester.user, suggested_by=suggester.user)
+
+
+def _etas(*, program, now) -> None:
+    """ETAs promised with the first reply on a few of Demo Support's tickets: met (solved before it), missed
+    (solved after it) and two still ahead on tickets pending on the customer. Once."""
+    from queues.eta import eta_customer_line
+
+    tickets = Ticket.objects.filter(program=program, external_id__startswith="DEMO-")
+    if tickets.filter(eta_at__isnull=False).exists():
+        return
+    solved = list(tickets.filter(status=Ticket.Status.SOLVED, first_response_at__isnull=False,
+                                 assignee__isnull=False).order_by("external_id"))
+    promised: list[tuple[Ticket, datetime.datetime]] = []
+    for n, ticket in enumerate(solved[:10]):
+        replied, done = ticket.first_response_at, ticket.solved_at
+        if replied is None or done is None:
+            continue
+        took = done - replied
+        eta: datetime.datetime
+        if n % 3 == 2 and took > datetime.timedelta(hours=1):  # missed: the promise was half the time it took
+            eta = replied + took / 2
+        else:  # met, with an hour or two to spare
+            eta = done + datetime.timedelta(hours=1 + n % 2)
+        promised.append((ticket, eta.replace(second=0, microsecond=0) + datetime.timedelta(minutes=1)))
+    for n, ticket in enumerate(tickets.filter(status=Ticket.Status.PENDING, first_response_at__isnull=False)
+                               .order_by("external_id")[:2]):
+        promised.append((ticket, (now + datetime.timedelta(days=1 + n, hours=2)).replace(minute=0)))
+    events = []
+    for ticket, eta in promised:
+        ticket.eta_at, ticket.eta_set_at = eta, ticket.first_response_at
+        line = eta_customer_line(eta, program.zone)
+        reply = TicketMessage.objects.filter(ticket=ticket, kind=TicketMessage.Kind.REPLY).order_by("created_at").first()
+        if reply is not None:
+            reply.body = f"{reply.body}\n\n{line}"
+            reply.save(update_fields=["body"])
+        events.append(TicketEvent(ticket=ticket, kind=TicketEvent.Kind.ETA, actor=ticket.first_responder,
+                                  created_at=ticket.first_response_at or now, message=line,
+                                  data={"eta_at": eta.isoformat()}))
+    Ticket.objects.bulk_update([ticket for ticket, _eta in promised], ["eta_at", "eta_set_at"])
+    TicketEvent.objects.bulk_create(events)
+
+
 def seed(context):
     demo, acme = context["program"], context["acme"]
     skills = context["skills"]
@@ -366,7 +540,9 @@ def seed(context):
     QueueSettings.objects.get_or_create(
         program=demo,
         defaults={"first_response_minutes": 60, "resolution_minutes": 24 * 60, "inhouse_response_minutes": 4 * 60,
-                  "business_hours_only": False, "warning_minutes": 15},
+                  "business_hours_only": False, "warning_minutes": 15,
+                  # freelancers may go online outside their shift (the rota leaves nights open)
+                  "allow_extra_time": True},
     )
     QueueSettings.objects.get_or_create(
         program=acme,
@@ -394,6 +570,7 @@ def seed(context):
     people = Freelancer.objects.prefetch_related("languages", "skills")
     demo_rota = _Rota(list(people.filter(pk__in=[f.pk for f in on_rota])),
                       {f.pk: SHIFTS[n] for n, f in enumerate(on_rota, start=1)})
+    first_seeding = not Ticket.objects.filter(program=demo).exists()
     # As many tier-1 tickets a week as the worksheet plans (programs/demo.py), so plan and queue agree.
     days = 30
     _make_tickets(program=demo, prefix="DEMO-", count=demo.schedule.tickets_per_week * days // 7, types=demo_types,
@@ -406,6 +583,15 @@ def seed(context):
                   types=acme_types,
                   rota=acme_rota, inhouse_users=[context["manager2"]], rng=rng, now=now, days=acme_days,
                   window=(8, 20), weekdays=(5, 6))
+    _presence(on_rota + [nora], now=now, late=on_rota[4])
+    _warranty_claims(demo, demo_types["warranty"], now=now)
+    # The tickets left waiting go through real routing now: whoever is online inside their shift with room takes
+    # them, and the rest wait with routing's own reason (nobody who fits is on shift, everyone full).
+    for program in (demo, acme):
+        route_waiting(program_id=program.pk, now=now, explain=first_seeding)
+    _saved_replies(program=demo, manager=context["manager"], suggester=freelancers[1], now=now)
+    _etas(program=demo, now=now)
+    seed_help_and_views(program=demo, agent=context["agent"], now=now)  # queues/demo_help.py
     Token.objects.get_or_create(user=context["manager"])
     context["ticket_types"] = demo_types
     context["logins"].append(("(API)", "manage.py issue_api_token manager@demo.test → token for /api/v1/tickets/"))

@@ -47,6 +47,14 @@ class ReplyForm(BootstrapForm):
                  (Ticket.Status.SOLVED, "Solved")],
         initial=Ticket.Status.OPEN,
     )
+    # Issue #19: the time promised to the customer (in the sender's time zone: the active one), and the saved
+    # reply the reply box inserted (set by static/js/saved_replies.js; queues.services.replies.ticket_reply_send).
+    eta_at = forms.DateTimeField(
+        label="Promise it done by (optional)", required=False, widget=LOCAL_DT_INPUT,
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        help_text="In your time zone. The reply tells the customer when to expect it done, and your queue shows it.",
+    )
+    saved_reply_id = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
 
 
 class NoteForm(BootstrapForm):
@@ -101,11 +109,15 @@ class ReassignForm(BootstrapForm):
 
 
 class InhouseFilterForm(forms.Form):
+    q = forms.CharField(required=False, label="Search", max_length=200,
+                        widget=forms.TextInput(attrs={"placeholder": "Requester, subject, external id"}))
     program = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
     reason = forms.ChoiceField(required=False)
     age = forms.ChoiceField(required=False)
     sla = forms.ChoiceField(required=False, label="SLA")
     assigned = forms.ChoiceField(required=False, choices=[("", "Anyone"), ("me", "Me"), ("none", "Unassigned")])
+    lang = forms.SlugField(required=False, label="Language", max_length=10,
+                           widget=forms.TextInput(attrs={"placeholder": "e.g. es"}))
 
     def __init__(self, *args, programs=(), reasons=(), ages=(), sla_states=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -214,7 +226,8 @@ class QueueSettingsForm(forms.ModelForm):
     class Meta:
         model = QueueSettings
         fields = ["first_response_minutes", "resolution_minutes", "inhouse_response_minutes", "business_hours_only",
-                  "warning_minutes", "auto_escalate_on_breach", "business_hours"]
+                  "warning_minutes", "auto_escalate_on_breach", "business_hours", "away_after_minutes",
+                  "no_show_minutes", "allow_extra_time"]
 
     NEW_REASON_ROWS = 3
 
@@ -272,3 +285,113 @@ class QueueSettingsForm(forms.ModelForm):
             raise forms.ValidationError("Keep at least one escalation reason.")
         self.instance.escalation_reasons = reasons
         return cleaned
+
+
+# --- saved replies (issue #19): the managers' form and a freelancer's suggestion ---------------------------------
+
+
+class SavedReplyForm(forms.Form):
+    """Checked by queues.services.replies (placeholders, a unique title); tags are written separated by commas."""
+
+    title = forms.CharField(max_length=150)
+    body = forms.CharField(label="Text", widget=forms.Textarea(attrs={"rows": 8}), max_length=50_000)
+    status_after = forms.ChoiceField(
+        label="After sending, set the ticket to", required=False,
+        choices=[("", "Leave the status as it is"), (Ticket.Status.PENDING, "Pending (waiting on the customer)"),
+                 (Ticket.Status.SOLVED, "Solved")],
+    )
+    tags = forms.CharField(required=False, max_length=500, help_text="Separated by commas, e.g. “shipping, delay”.")
+
+    def __init__(self, *args, placeholders_help: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["body"].help_text = placeholders_help
+
+    def clean_tags(self) -> list[str]:
+        return [tag.strip() for tag in (self.cleaned_data.get("tags") or "").split(",") if tag.strip()]
+
+
+class SavedReplySuggestForm(SavedReplyForm):
+    program = forms.TypedChoiceField(coerce=int, label="Program")
+    field_order = ["program", "title", "body", "status_after", "tags"]
+
+    def __init__(self, *args, programs=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        program_field = self.fields["program"]
+        if isinstance(program_field, forms.ChoiceField):
+            program_field.choices = [(program.pk, program.name) for program in programs]
+
+
+# --- the in-house queue's bulk actions and saved views; help requests on a ticket -----------------------------
+
+
+class TicketIdsField(forms.Field):
+    """The ticket ids of a list's checkboxes (name="ticket", many values)."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value):
+        values = value if isinstance(value, list | tuple) else ([value] if value else [])
+        try:
+            ids = [int(v) for v in values]
+        except (TypeError, ValueError) as exc:
+            raise forms.ValidationError("Select tickets from the list.") from exc
+        if any(not 0 < pk <= 2**63 - 1 for pk in ids):
+            raise forms.ValidationError("Select tickets from the list.")
+        return list(dict.fromkeys(ids))
+
+
+class InhouseBulkForm(BootstrapForm):
+    ticket = TicketIdsField(error_messages={"required": "Select at least one ticket."})
+    action = forms.ChoiceField(label="With the selected tickets", choices=[
+        ("", "— pick an action —"), ("assign_me", "Assign to me"), ("assign", "Assign to…"), ("solve", "Solve"),
+        ("send_back", "Send back to the freelancers"),
+    ])
+    user: forms.ModelChoiceField = forms.ModelChoiceField(label="Assign to", queryset=None, required=False,
+                                                          empty_label="— in-house person —")
+    guidance = forms.CharField(label="Guidance (sending back)", required=False, max_length=50_000,
+                               widget=forms.TextInput(attrs={"placeholder": "What the freelancer should do"}))
+
+    def __init__(self, *args, users=None, choices=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        _preset_choices(self, "user", users, choices)
+        for name in ("action", "user", "guidance"):
+            self.fields[name].widget.attrs["class"] += " form-select-sm" if name != "guidance" else " form-control-sm"
+
+    def clean(self):
+        data = super().clean() or {}
+        if data.get("action") == "assign" and not data.get("user"):
+            self.add_error("user", "Pick whom to assign the tickets to.")
+        if data.get("action") == "send_back" and not (data.get("guidance") or "").strip():
+            self.add_error("guidance", "Write guidance for the freelancers who will get these tickets.")
+        return data
+
+
+class SavedQueueViewForm(forms.Form):
+    name = forms.CharField(label="Save this view as", max_length=80,
+                           widget=forms.TextInput(attrs={"placeholder": "e.g. Mine, breached"}))
+    query = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
+
+
+class HelpAskForm(BootstrapForm):
+    question = forms.CharField(label="Your question for the in-house team", max_length=10_000,
+                               widget=forms.Textarea(attrs={"rows": 3}),
+                               help_text="The ticket stays with you and its SLA keeps running.")
+    agent: forms.ModelChoiceField = forms.ModelChoiceField(label="Ask", queryset=None, required=False,
+                                                           empty_label="Anyone in the in-house team")
+
+    def __init__(self, *args, users=None, choices=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        _preset_choices(self, "agent", users, choices)
+
+
+class HelpMessageForm(BootstrapForm):
+    body = forms.CharField(label="Message", max_length=10_000, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, label: str = "Message", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["body"].label = label
+
+
+class HelpCloseForm(forms.Form):
+    """Closing has no fields; the form is where a refusal is shown."""
+

@@ -20,6 +20,7 @@ from accounts.models import Freelancer
 from core.models import TimeStampedModel
 from programs.models import Channel, Program, TicketType
 from queues.availability import clock_label
+from queues.sla import sla_state_at
 
 DEFAULT_ESCALATION_REASONS = [
     ["too_complex", "Too complex"],
@@ -83,6 +84,19 @@ class QueueSettings(TimeStampedModel):
     )
     escalation_reasons = models.JSONField(
         default=default_escalation_reasons, blank=True, help_text='[["value", "Label"], …] freelancers pick from.'
+    )
+    # Presence (issue #19): who is really there, not only who is on the rota.
+    away_after_minutes = models.PositiveSmallIntegerField(
+        default=10, validators=[MinValueValidator(1), MaxValueValidator(240)],
+        help_text="An online person with no activity in the portal for this long goes away.",
+    )
+    no_show_minutes = models.PositiveSmallIntegerField(
+        default=15, validators=[MinValueValidator(1), MaxValueValidator(240)],
+        help_text="A freelancer not online this long after their shift starts is a no-show: their tickets are "
+                  "routed to others and the managers are told.",
+    )
+    allow_extra_time = models.BooleanField(
+        default=False, help_text="Freelancers may go online outside their shift; that time counts as extra hours.",
     )
 
     class Meta:
@@ -242,6 +256,9 @@ class Ticket(models.Model):
     )
     routed_at = models.DateTimeField(null=True, blank=True, help_text="When routing decided the queue.")
     last_assigned_at = models.DateTimeField(null=True, blank=True)
+    # The time the holder promised the customer with a reply (met when the ticket is solved by then).
+    eta_at = models.DateTimeField(null=True, blank=True, help_text="When the customer was told to expect it done.")
+    eta_set_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -277,6 +294,13 @@ class Ticket(models.Model):
                          condition=models.Q(status__in=["new", "open", "pending"], assignee__isnull=False)),
             models.Index(fields=["assignee", "solved_at", "id"], name="ticket_assignee_done",
                          condition=models.Q(status__in=["solved", "closed"], assignee__isnull=False)),
+            # "Take next ticket": the program's tickets waiting for a freelancer, most urgent first (a small slice)
+            models.Index(fields=["program", "next_due_at", "id"], name="ticket_freelancer_waiting",
+                         condition=models.Q(queue="freelancer", assignee__isnull=True,
+                                            status__in=["new", "open", "pending"])),
+            # ETAs promised (the dashboard's met / missed beside the SLA), over the few tickets that have one
+            models.Index(fields=["program", "eta_at"], condition=models.Q(eta_at__isnull=False),
+                         name="ticket_program_eta"),
             # escalations per freelancer (reviews), over the few escalated tickets only
             models.Index(fields=["escalated_by"], condition=models.Q(escalated_by__isnull=False),
                          name="ticket_escalated_by"),
@@ -308,17 +332,8 @@ class Ticket(models.Model):
 
     @property
     def sla_state(self) -> str:
-        """ok / warning / breached / met / none — for badges; uses the time of the call."""
-        if not self.is_active:
-            return "none"
-        if self.next_due_at is None:
-            return "none"
-        left = (self.next_due_at - timezone.now()).total_seconds()
-        if left < 0:
-            return "breached"
-        if left < 15 * 60:
-            return "warning"
-        return "ok"
+        """breached / warning / ok / none — for badges; uses the time of the call (the rule: queues.sla)."""
+        return sla_state_at(self.next_due_at, timezone.now(), active=self.is_active)
 
     @property
     def seconds_left(self) -> int | None:
@@ -406,6 +421,10 @@ class TicketEvent(models.Model):
         REOPENED = "reopened", "Reopened"
         SLA_WARNING = "sla_warning", "SLA warning"
         SLA_BREACHED = "sla_breached", "SLA breached"
+        TAKEN = "taken", "Taken from the queue"
+        HELP_REQUESTED = "help_requested", "Help asked"
+        HELP_ANSWERED = "help_answered", "Help answered"
+        ETA = "eta", "ETA promised"
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events", db_index=False)  # see Meta
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -493,3 +512,159 @@ class AvailabilityChange(models.Model):
             raise ValidationError({"ends_at": "The end must be after the start."})
         if self.starts_at and self.ends_at and self.ends_at - self.starts_at > datetime.timedelta(days=120):
             raise ValidationError({"ends_at": "One change covers at most 120 days."})
+
+
+class Presence(models.Model):
+    """Whether a person (freelancer or in-house agent) is really at work now: online, away or offline.
+
+    Routing assigns only to freelancers who are online inside their shift. It changes through
+    queues.services.presence (the portal header, the heartbeat, the every-minute sweep), which writes a
+    PresenceChange for each move."""
+
+    class Status(models.TextChoices):
+        ONLINE = "online", "Online"
+        AWAY = "away", "Away"
+        OFFLINE = "offline", "Offline"
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="presence")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OFFLINE)
+    since = models.DateTimeField(default=timezone.now)
+    last_seen_at = models.DateTimeField(null=True, blank=True, help_text="The last activity in the portal.")
+
+    class Meta:
+        verbose_name_plural = "presence"
+        indexes = [models.Index(fields=["status", "last_seen_at"], name="presence_status_seen")]
+
+    def __str__(self):
+        return f"{self.user}: {self.get_status_display()}"
+
+
+class PresenceChange(models.Model):
+    """One move of a person's presence, and why: the coverage page's "actually online" and the audit trail."""
+
+    class Reason(models.TextChoices):
+        MANUAL = "manual", "Set by them"
+        IDLE = "idle", "No activity"
+        SHIFT_END = "shift_end", "Shift ended"
+        ACTIVITY = "activity", "Back at work"
+        NO_SHOW = "no_show", "No-show"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="presence_changes")
+    status = models.CharField(max_length=10, choices=Presence.Status.choices)
+    before = models.CharField(max_length=10, choices=Presence.Status.choices)
+    reason = models.CharField(max_length=10, choices=Reason.choices, default=Reason.MANUAL)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["user", "at"], name="presence_change_user_at")]
+
+    def __str__(self):
+        return f"{self.user}: {self.before} → {self.status}"
+
+
+class NoShow(models.Model):
+    """A freelancer not online `no_show_minutes` after a shift began; found and acted on once per shift."""
+
+    freelancer = models.ForeignKey(Freelancer, on_delete=models.CASCADE, related_name="no_shows")
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="+")
+    shift_start = models.DateTimeField()
+    noticed_at = models.DateTimeField(default=timezone.now)
+    tickets_rerouted = models.PositiveIntegerField(default=0)
+    arrived_at = models.DateTimeField(null=True, blank=True, help_text="When they came online after all.")
+
+    class Meta:
+        ordering = ["-shift_start", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["freelancer", "program", "shift_start"], name="no_show_once_per_shift"),
+        ]
+
+    def __str__(self):
+        return f"No-show: {self.freelancer} at {self.shift_start:%Y-%m-%d %H:%M}"
+
+
+class SavedReply(TimeStampedModel):
+    """A program's saved reply (macro): text with placeholders, an optional status after sending and tags.
+
+    Managers write and approve them; a freelancer may suggest one (approved=False until a manager approves)."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="saved_replies")
+    title = models.CharField(max_length=150)
+    body = models.TextField(help_text="Placeholders like {{ customer_first_name }} are filled in when inserted.")
+    status_after = models.CharField(
+        max_length=10, blank=True, choices=[(s.value, s.label) for s in (Ticket.Status.PENDING, Ticket.Status.SOLVED)],
+        help_text="Set the ticket to this status when the reply is sent (empty: leave it).",
+    )
+    tags = models.JSONField(default=list, blank=True)
+    approved = models.BooleanField(default=True)
+    usage_count = models.PositiveIntegerField(default=0)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    suggested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+", help_text="The freelancer who suggested it, if one did.")
+
+    class Meta:
+        ordering = ["program", "title", "id"]
+        verbose_name_plural = "saved replies"
+        constraints = [models.UniqueConstraint(fields=["program", "title"], name="saved_reply_unique_title")]
+
+    def __str__(self):
+        return self.title
+
+
+class HelpRequest(models.Model):
+    """A side conversation about a ticket with the in-house team (or one named agent) while the ticket stays
+    with its holder; the SLA keeps running."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Waiting for an answer"
+        ANSWERED = "answered", "Answered"
+        CLOSED = "closed", "Closed"
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="help_requests")
+    asked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    agent = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="help_requests", help_text="Empty: anyone in the in-house team.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(default=timezone.now)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "created_at"], name="help_request_status")]
+
+    def __str__(self):
+        return f"Help on #{self.ticket_id} ({self.get_status_display()})"
+
+
+class HelpMessage(models.Model):
+    """One message of a help request's thread (never sent to the customer)."""
+
+    help_request = models.ForeignKey(HelpRequest, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    body = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"Message on help request {self.help_request_id}"
+
+
+class SavedQueueView(models.Model):
+    """A named set of in-house queue filters, saved per user."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_queue_views")
+    name = models.CharField(max_length=80)
+    query = models.CharField(max_length=500, help_text="The queue page's filters, as a query string.")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["user", "name"]
+        constraints = [models.UniqueConstraint(fields=["user", "name"], name="saved_queue_view_unique_name")]
+
+    def __str__(self):
+        return self.name

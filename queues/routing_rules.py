@@ -8,8 +8,8 @@ dataclasses, as queues/sla.py is.
 Who may take a ticket is ELIGIBILITY, one list of rules in order: the first a freelancer fails is the reason
 the "waiting" message counts for them. The routing filter and the explanation are both derived from it, so
 they cannot drift. Then CAPACITY says who of the eligible has room now (weekly hour cap, open tickets).
-To add a rule (issue #19: presence, tiers), add an EligibilityRule where it belongs in the order, and the
-field it reads to Candidate.
+To add a rule, add an EligibilityRule where it belongs in the order, and the field it reads to Candidate.
+Presence (issue #19) is one: routing assigns only to freelancers who are online inside their shift.
 """
 
 import datetime
@@ -46,7 +46,7 @@ class WaitingTicket:
     @property
     def kind(self) -> tuple:
         """Tickets of one kind have the same eligible freelancers."""
-        return self.tier, (self.language or "").lower(), self.ticket_type_id
+        return self.tier, (self.language or "").lower(), self.ticket_type_id, self.channel
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,9 @@ class Candidate:
 
     id: int
     status: str = ACTIVE
-    tier: int = 1
+    tier: int = 1  # in this program (contracts.ProgramStanding)
+    channels: frozenset[str] = frozenset()  # the program's channels they take (none: all of them)
+    online: bool = True  # their presence (queues.Presence) says online
     language_codes: frozenset[str] = frozenset({"en"})
     skill_ids: frozenset[int] = frozenset()
     zone: datetime.tzinfo = datetime.UTC
@@ -125,10 +127,13 @@ ELIGIBILITY: list[EligibilityRule] = [
     EligibilityRule("tier", lambda t, c, now, p: c.tier >= t.tier, lambda t, c: f"below tier {t.tier}"),
     EligibilityRule("language", lambda t, c, now, p: language_matches(t.language, c.language_codes),
                     lambda t, c: f"no {t.language}"),
+    EligibilityRule("channel", lambda t, c, now, p: not c.channels or t.channel in c.channels,
+                    lambda t, c: f"not taking {t.channel}"),
     EligibilityRule("skills", lambda t, c, now, p: t.required_skill_ids <= c.skill_ids,
                     lambda t, c: "missing skills"),
     EligibilityRule("on shift", lambda t, c, now, p: on_shift(c, at=now, program_id=p.program_id),
                     lambda t, c: "off shift"),
+    EligibilityRule("online", lambda t, c, now, p: c.online, lambda t, c: "not online"),
     EligibilityRule("not barred", lambda t, c, now, p: not c.barred, lambda t, c: c.barred),
 ]
 

@@ -4,9 +4,22 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
+from typing import cast
 
 from django.db import connection
-from django.db.models import Count, F, Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+    prefetch_related_objects,
+)
 from django.utils import timezone
 
 from accounts.models import Freelancer, User
@@ -16,6 +29,7 @@ from core.outbox import outbox_state_for
 from core.rawsql import PreparedQuery, fetch_one, select_columns
 from programs.models import Program
 from programs.selectors import program_ids_for, program_list
+from queues import sla
 from queues.availability import (
     availability_intervals,
     clock_label,
@@ -29,7 +43,13 @@ from queues.models import (
     WEEKDAYS,
     AvailabilityChange,
     AvailabilitySlot,
+    HelpMessage,
+    HelpRequest,
+    NoShow,
+    Presence,
+    PresenceChange,
     QueueSettings,
+    SavedQueueView,
     Ticket,
     TicketAttachment,
     TicketEvent,
@@ -53,7 +73,7 @@ def ticket_list_for_freelancer(*, freelancer: Freelancer) -> QuerySet[Ticket]:
 # The columns the queue pages show (queues_tags.my_queue_rows / inhouse_rows): a ticket row with its joined
 # program, type and people is ~100 columns, and reading and converting them was a good part of the page time.
 MY_QUEUE_FIELDS = ("id", "subject", "priority", "language", "status", "next_due_at", "first_response_met",
-                   "program__id", "program__name", "ticket_type__id", "ticket_type__name")
+                   "eta_at", "program__id", "program__name", "ticket_type__id", "ticket_type__name")
 INHOUSE_QUEUE_FIELDS = ("id", "subject", "language", "status", "tier", "escalation_reason", "created_at", "next_due_at",
                         "first_response_met", "program__id", "program__name", "ticket_type__id", "ticket_type__name",
                         "inhouse_assignee__id", "inhouse_assignee__display_name", "inhouse_assignee__email")
@@ -194,35 +214,51 @@ def ticket_get_for_manager(*, user: User, pk) -> Ticket | None:
     return _load_if_set(ticket, "inhouse_assignee", "escalated_by")
 
 
-SLA_STATES = [("breached", "Breached"), ("warning", "Due within 15 min"), ("ok", "On track")]
+SLA_STATES = sla.SLA_STATES  # breached / warning / ok / none, with their labels
 AGES = [("1h", "Older than 1 hour"), ("4h", "Older than 4 hours"), ("1d", "Older than 1 day"),
         ("3d", "Older than 3 days")]
 AGE_DELTAS = {"1h": datetime.timedelta(hours=1), "4h": datetime.timedelta(hours=4),
               "1d": datetime.timedelta(days=1), "3d": datetime.timedelta(days=3)}
 
 
+def sla_state_filter(state: str, now) -> Q:
+    """The tickets in SLA `state` at `now`, as a filter: queues.sla's windows (the rule Ticket.sla_state reads)."""
+    if state == "none":
+        return Q(next_due_at__isnull=True) | ~Q(status__in=Ticket.ACTIVE_STATUSES)
+    after, until = sla.sla_state_window(state, now)
+    term = Q(status__in=Ticket.ACTIVE_STATUSES, next_due_at__isnull=False)
+    if after is not None:
+        term &= Q(next_due_at__gt=after)
+    if until is not None:
+        term &= Q(next_due_at__lte=until)
+    return term
+
+
 def _filter_sla(qs: QuerySet, sla_state: str | None, now) -> QuerySet:
-    if sla_state == "breached":
-        return qs.filter(next_due_at__lte=now)
-    if sla_state == "warning":
-        return qs.filter(next_due_at__gt=now, next_due_at__lte=now + datetime.timedelta(minutes=15))
-    if sla_state == "ok":
-        return qs.filter(Q(next_due_at__gt=now + datetime.timedelta(minutes=15)) | Q(next_due_at__isnull=True))
+    if sla_state in dict(sla.SLA_STATES):
+        return qs.filter(sla_state_filter(sla_state, now))
     return qs
 
 
 def inhouse_queue_list(
     *, user: User, program_id: int | None = None, reason: str | None = None, age: str | None = None,
-    sla_state: str | None = None, assigned: str | None = None, now=None,
+    sla_state: str | None = None, assigned: str | None = None, search: str = "", language: str = "", now=None,
 ) -> QuerySet[Ticket]:
     """Escalated and tier-2+ tickets of the user's programs that are still open, most urgent first.
 
-    assigned: "me", "none" or None (all).
+    assigned: "me", "none" or None (all); search: part of the requester's e-mail or name, the subject or the
+    external id (or "#12", the ticket's number); language: a language code ("es" also finds "es-mx").
     """
     now = now or timezone.now()
     qs = ticket_list_for_manager(user=user).filter(queue=Ticket.Queue.INHOUSE, status__in=Ticket.ACTIVE_STATUSES)
     if program_id:
         qs = qs.filter(program_id=program_id)
+    search = (search or "").strip()
+    if search:
+        qs = qs.filter(inhouse_search_filter(search))
+    language = (language or "").strip().lower()
+    if language:
+        qs = qs.filter(Q(language__iexact=language) | Q(language__istartswith=f"{language}-"))
     if reason:
         qs = qs.filter(escalation_reason=reason) if reason != "tier" else qs.filter(escalated_at__isnull=True)
     if age in AGE_DELTAS:
@@ -234,6 +270,17 @@ def inhouse_queue_list(
     return (_filter_sla(qs, sla_state, now).order_by(F("next_due_at").asc(nulls_last=True), "id")
             .select_related(None).select_related("program", "ticket_type", "inhouse_assignee")
             .only(*INHOUSE_QUEUE_FIELDS))
+
+
+def inhouse_search_filter(search: str) -> Q:
+    """The in-house queue's search: part of the requester's e-mail or name, the subject or the external id;
+    a number (or "#12") also finds that ticket."""
+    term = (Q(requester_email__icontains=search) | Q(requester_name__icontains=search)
+            | Q(subject__icontains=search) | Q(external_id__icontains=search))
+    number = search.removeprefix("#")
+    if number.isdigit() and 0 < int(number) <= MAX_ID:
+        term |= Q(pk=int(number))
+    return term
 
 
 def program_ticket_list(
@@ -467,10 +514,49 @@ class CoverageCell:
     hour: int
     count: int
     names: list[str]
+    online: int | None = None  # how many of them were really online (past hours only), from the presence log
+    online_names: tuple[str, ...] = ()
 
     @property
     def level(self) -> str:
         return "gap" if self.count == 0 else ("thin" if self.count == 1 else "ok")
+
+    @property
+    def short(self) -> bool:
+        """Fewer people were online than the rota planned."""
+        return self.online is not None and self.online < self.count
+
+    @property
+    def title(self) -> str:
+        planned = ", ".join(self.names) or "nobody"
+        if self.online is None:
+            return f"Planned: {planned}"
+        return f"Planned: {planned}. Online: {', '.join(self.online_names) or 'nobody'}"
+
+
+def online_intervals(*, user_ids, start: datetime.datetime, end: datetime.datetime
+                     ) -> dict[int, list[tuple[datetime.datetime, datetime.datetime]]]:
+    """{user_id: [(from, to), …]} when each person was online between start and end, from the presence log
+    (one query; the state before `start` is the last change before it)."""
+    user_ids = list(user_ids)
+    rows = list(PresenceChange.objects.filter(user_id__in=user_ids, at__lt=end).filter(
+        Q(at__gte=start) | Q(pk__in=PresenceChange.objects.filter(user_id=OuterRef("user_id"), at__lt=start)
+                             .order_by("-at", "-id").values("pk")[:1]))
+        .order_by("user_id", "at", "id").values_list("user_id", "status", "at"))
+    found: dict[int, list[tuple[datetime.datetime, datetime.datetime]]] = {uid: [] for uid in user_ids}
+    since: dict[int, datetime.datetime | None] = {}
+    for user_id, status, at in rows:
+        opened = since.get(user_id)
+        if status == Presence.Status.ONLINE:
+            if opened is None:
+                since[user_id] = max(at, start)
+        elif opened is not None:
+            found[user_id].append((opened, at))
+            since[user_id] = None
+    for user_id, opened in since.items():
+        if opened is not None:
+            found[user_id].append((opened, end))
+    return found
 
 
 def program_coverage(*, program, now=None) -> dict:
@@ -496,6 +582,8 @@ def program_coverage(*, program, now=None) -> dict:
                                      program_id=program.pk)
         for f in freelancers
     }
+    online = online_intervals(user_ids=[f.user_id for f in freelancers], start=week_start.astimezone(datetime.UTC),
+                              end=min(now, week_end))
     rows = []
     for day_offset in range(7):
         day = monday + datetime.timedelta(days=day_offset)
@@ -504,10 +592,18 @@ def program_coverage(*, program, now=None) -> dict:
             start = datetime.datetime.combine(day, datetime.time(hour), tzinfo=zone).astimezone(datetime.UTC)
             middle = start + datetime.timedelta(minutes=30)
             names = [f.legal_name for f in freelancers if any(s <= middle < e for s, e in per_freelancer[f.pk])]
-            cells.append(CoverageCell(hour=hour, count=len(names), names=names))
+            there = None
+            if middle <= now:
+                there = tuple(f.legal_name for f in freelancers if any(s <= middle < e for s, e in online[f.user_id]))
+            cells.append(CoverageCell(hour=hour, count=len(names), names=names,
+                                      online=None if there is None else len(there), online_names=there or ()))
         rows.append({"day": day, "cells": cells})
     gaps = sum(1 for row in rows for cell in row["cells"] if cell.count == 0)
-    return {"rows": rows, "freelancers": freelancers, "gaps": gaps, "zone": zone, "monday": monday}
+    short = sum(1 for row in rows for cell in row["cells"] if cell.short)
+    no_shows = list(NoShow.objects.filter(program=program, shift_start__gte=now - datetime.timedelta(days=7))
+                    .select_related("freelancer").order_by("-shift_start"))
+    return {"rows": rows, "freelancers": freelancers, "gaps": gaps, "short": short, "zone": zone, "monday": monday,
+            "no_shows": no_shows}
 
 
 def freelancer_slots_for_program(*, program) -> QuerySet[AvailabilitySlot]:
@@ -649,3 +745,103 @@ def shift_rows_for_program(*, program_id: int, since: datetime.datetime) -> list
     ):
         changes.setdefault(freelancer_id, []).append(tuple(change))
     return [(pk, zones[pk], slots.get(pk, []), changes.get(pk, [])) for pk in ids]
+
+
+# --- help requests (a freelancer asks the in-house team while keeping the ticket) and saved queue views -------
+
+HELP_LIST_LIMIT = 50  # the in-house queue lists this many open help requests (and counts the rest)
+
+
+@dataclass
+class HelpThread:
+    """A help request and its messages, oldest first."""
+
+    request: HelpRequest
+    messages: list[HelpMessage]
+
+
+def help_request_threads(*, ticket: Ticket) -> list[HelpThread]:
+    """The ticket's help requests, newest first, with their messages (one query).
+
+    Every request has its first message (help_request_open writes both), so reading the messages with their
+    request finds them all."""
+    rows = (HelpMessage.objects.filter(help_request__ticket=ticket)
+            .select_related("help_request", "help_request__agent", "author")
+            .order_by("-help_request__created_at", "-help_request_id", "created_at", "id"))
+    found: dict[int, HelpThread] = {}
+    for message in rows:
+        thread = found.get(message.help_request_id)
+        if thread is None:
+            message.help_request.ticket = ticket
+            thread = found[message.help_request_id] = HelpThread(request=message.help_request, messages=[])
+        thread.messages.append(message)
+    return list(found.values())
+
+
+def help_request_current(*, ticket: Ticket) -> HelpRequest | None:
+    """The ticket's help request in progress (waiting for an answer, or answered and not closed), if any."""
+    return cast(HelpRequest | None, _first(HelpRequest.objects.filter(ticket=ticket)
+                                           .exclude(status=HelpRequest.Status.CLOSED).order_by("-created_at", "-id")))
+
+
+def help_request_open_list(*, user: User) -> tuple[list[HelpRequest], int]:
+    """Help requests waiting for an answer on active tickets of the user's programs that the freelancer who asked
+    still holds, with their number: the ones
+    asked of this user first, then the ones for anyone in the team, then the ones for a colleague; the longest
+    waiting first. Each row has `question` (its first message) and `for_me`. Two queries at most."""
+    question = (HelpMessage.objects.filter(help_request=OuterRef("pk")).order_by("created_at", "id")
+                .values("body")[:1])
+    qs = (
+        # only while the asker still holds the ticket (escalated or handed over, the question is moot)
+        HelpRequest.objects.filter(status=HelpRequest.Status.OPEN,
+                                   ticket__program_id__in=user_program_ids(user=user),
+                                   ticket__status__in=Ticket.ACTIVE_STATUSES,
+                                   ticket__assignee__user_id=F("asked_by_id"))
+        .annotate(question=Subquery(question),
+                  for_me=Case(When(agent=user, then=Value(0)), When(agent__isnull=True, then=Value(1)), default=2))
+        .select_related("ticket", "ticket__program", "asked_by", "agent")
+        .only("id", "status", "created_at", "agent", "asked_by", "ticket__id", "ticket__subject",
+              "ticket__program__id", "ticket__program__name", "asked_by__id", "asked_by__display_name",
+              "asked_by__email", "agent__id", "agent__display_name", "agent__email")
+        .order_by("for_me", "created_at", "id")
+    )
+    rows = cast(list[HelpRequest], list(qs[:HELP_LIST_LIMIT]))
+    total = len(rows) if len(rows) < HELP_LIST_LIMIT else qs.order_by().count()
+    return rows, total
+
+
+def inhouse_team_choices(*, user: User) -> list[tuple[int, str]]:
+    """(id, label) of the in-house people of the user's programs, for the queue's "assign to" (one query)."""
+    rows = (User.objects.filter(managed_programs__in=user_program_ids(user=user), is_active=True,
+                                role__in=[User.Role.MANAGER, User.Role.AGENT])
+            .order_by("email").values_list("pk", "display_name", "email").distinct())
+    return [(pk, display_name or email) for pk, display_name, email in rows]
+
+
+def inhouse_team_for_user(*, user: User) -> QuerySet[User]:
+    """The in-house people of the user's programs (what inhouse_team_choices lists), to validate a choice."""
+    return User.objects.filter(
+        pk__in=User.objects.filter(managed_programs__in=user_program_ids(user=user), is_active=True,
+                                   role__in=[User.Role.MANAGER, User.Role.AGENT]).values("pk"))
+
+
+def ticket_list_for_bulk(*, user: User, ids) -> list[Ticket]:
+    """The tickets among `ids` the in-house queue's bulk actions may touch: in the in-house queue of the user's
+    programs (solved meanwhile or not: the service says why it refuses); any other id is left out."""
+    ids = sorted({int(pk) for pk in ids if 0 < int(pk) <= MAX_ID})
+    if not ids:
+        return []
+    return list(Ticket.objects.filter(program_id__in=user_program_ids(user=user), queue=Ticket.Queue.INHOUSE,
+                                      pk__in=ids).select_related("program").order_by("pk"))
+
+
+def saved_queue_view_list(*, user: User) -> QuerySet[SavedQueueView]:
+    """The user's own saved in-house queue views, by name."""
+    return SavedQueueView.objects.filter(user=user).only("id", "name", "query").order_by("name", "id")
+
+
+def saved_queue_view_get(*, user: User, pk) -> SavedQueueView | None:
+    """One of the user's own saved views (another person's is not found)."""
+    if not 0 < int(pk) <= MAX_ID:
+        return None
+    return cast(SavedQueueView | None, _first(SavedQueueView.objects.filter(user=user, pk=pk)))

@@ -114,3 +114,38 @@ def is_business_time(moment: datetime.datetime, policy) -> bool:
     for begin, _end in business_intervals(moment, policy, days=2):
         return begin <= moment
     return False
+
+
+# --- the SLA state a ticket shows: one rule for the badges (Ticket.sla_state) and the queue filters ----------
+
+# A deadline this close is a warning (the badge turns amber; the queues' "Due within 15 min").
+SLA_WARNING_WINDOW = datetime.timedelta(minutes=15)
+# (state, label) for the filters; "none": no deadline to meet (not active, or no clock running).
+SLA_STATES = [("breached", "Breached"), ("warning", "Due within 15 min"), ("ok", "On track"),
+              ("none", "No deadline")]
+DEADLINE_STATES = ("breached", "warning", "ok")
+
+
+def sla_state_window(state: str, now: datetime.datetime) -> tuple[datetime.datetime | None, datetime.datetime | None]:
+    """The deadlines (after, until] of a ticket in `state` at `now` (None: unbounded on that side).
+
+    The one definition of breached / warning / ok: sla_state_at reads it for one ticket, and the queue selectors
+    turn it into a filter (queues.selectors.sla_state_filter)."""
+    if state == "breached":
+        return None, now
+    if state == "warning":
+        return now, now + SLA_WARNING_WINDOW
+    if state == "ok":
+        return now + SLA_WARNING_WINDOW, None
+    raise ValueError(f"Not a deadline state: {state!r}")
+
+
+def sla_state_at(due: datetime.datetime | None, now: datetime.datetime, *, active: bool = True) -> str:
+    """breached / warning / ok / none for a ticket whose current deadline is `due`."""
+    if not active or due is None:
+        return "none"
+    for state in DEADLINE_STATES:
+        after, until = sla_state_window(state, now)
+        if (after is None or due > after) and (until is None or due <= until):
+            return state
+    return "none"  # not reached: the windows cover every moment

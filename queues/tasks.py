@@ -79,6 +79,40 @@ def ticket_route_task(ticket_id: int, program_id: int | None = None) -> None:
             break
 
 
+def _waiting_key(program_id: int) -> str:
+    return f"flexdesk:queues:waiting-pending:{program_id}"
+
+
+def publish_waiting_route(program_id: int, cause: str = "") -> bool:
+    """Enqueue routing of the program's tickets waiting for a freelancer, because someone may now take them
+    (a ticket solved or escalated away, someone came online, a promotion). Coalesced per program like intake;
+    broker errors are raised (the caller logs them; the every-minute sweep routes the tickets)."""
+    client = _coordination_client(waiting_route_task.app)
+    key = _waiting_key(program_id)
+    if client is not None and not client.set(key, 1, nx=True, ex=PENDING_TTL_SECONDS):
+        return False
+    try:
+        waiting_route_task.apply_async((program_id, cause), countdown=GATHER_SECONDS if client is not None else None)
+    except Exception:
+        if client is not None:
+            client.delete(key)
+        raise
+    return True
+
+
+@shared_task(name="queues.tasks.waiting_route_task", ignore_result=True)
+def waiting_route_task(program_id: int, cause: str = "") -> None:
+    from queues.services.routing import route_waiting
+
+    client = _coordination_client(waiting_route_task.app)
+    if client is not None:
+        try:
+            client.delete(_waiting_key(program_id))
+        except redis.RedisError:
+            logger.warning("queues: could not clear the waiting-routing mark of program %s", program_id)
+    route_waiting(program_id=program_id, cause=cause)
+
+
 @shared_task(name="queues.tasks.queues_sweep_task", ignore_result=True)
 def queues_sweep_task() -> dict:
     """Every minute: route waiting tickets, hand over from people off shift, SLA warnings and breaches."""

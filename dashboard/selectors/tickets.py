@@ -28,11 +28,13 @@ from typing import TYPE_CHECKING
 from django.db import connection
 from django.db.models import Count, Q, Value
 from django.db.models.functions import TruncHour
+from django.utils import timezone
 
 from dashboard.metrics import percent, seconds_to_hours
 from dashboard.periods import Period
 from dashboard.selectors._sql import Median, median_of, supports_median
 from dashboard.selectors.daily import MEDIANS, SOLVED, TICKETS, Facts, day_facts, medians_from_facts
+from queues.eta import eta_met_q, eta_missed_q
 from queues.selectors import (
     TICKET_ACTIVE_STATUSES,
     TICKET_QUEUE_CHOICES,
@@ -55,10 +57,19 @@ class TicketTotals:
     backlog: int = 0
     first_response_median_seconds: object = None
     resolution_median_seconds: object = None
+    # ETAs promised to customers that fell due in the period (queues.eta: met = solved by then)
+    etas: int = 0
+    etas_met: int = 0
+    etas_missed: int = 0
 
     @property
     def sla_attainment(self):
         return percent(self.responses_met, self.responses)
+
+    @property
+    def eta_attainment(self):
+        """Percent of the ETAs due in the period (and passed) that were met; ones still ahead are not counted."""
+        return percent(self.etas_met, self.etas_met + self.etas_missed)
 
     @property
     def escalation_rate(self):
@@ -200,7 +211,8 @@ def ticket_report(*, program, period: Period, facts: Facts | None = None) -> Tic
 
 
 def _backlog(report: TicketReport, tickets, period: Period) -> None:
-    """Backlog at the end of each period, and the open tickets by queue and status now. One query.
+    """Backlog at the end of each period, the open tickets by queue and status now, and the ETAs promised to
+    customers that fell due in each period (met, missed). One query.
 
     A ticket was in the backlog at the end of a period when it was created before that end and was still open
     then: open now, or solved after it. So each backlog is (open now, created before the end) + (not open now,
@@ -224,18 +236,36 @@ def _backlog(report: TicketReport, tickets, period: Period) -> None:
     open_part = tickets.filter(active).annotate(one=Value(1)).values("one").annotate(**open_counts)
     solved_part = (tickets.exclude(active).filter(solved_at__gte=previous.end_at)
                    .annotate(one=Value(1)).values("one").annotate(**solved_counts))
+    # The ETAs promised to customers that fell due in either period, met and missed (queues.eta's rule), in the
+    # same statement: a third subselect, so the dashboard's query count does not grow.
+    in_current, now = Q(eta_at__gte=period.start_at), timezone.now()
+    eta_counts = {
+        "etas_current": Count("pk", filter=in_current),
+        "etas_current_met": Count("pk", filter=in_current & eta_met_q()),
+        "etas_current_missed": Count("pk", filter=in_current & eta_missed_q(now)),
+        "etas_previous": Count("pk", filter=~in_current),
+        "etas_previous_met": Count("pk", filter=~in_current & eta_met_q()),
+        "etas_previous_missed": Count("pk", filter=~in_current & eta_missed_q(now)),
+    }
+    eta_part = (tickets.filter(eta_at__gte=previous.start_at, eta_at__lt=period.end_at)
+                .annotate(one=Value(1)).values("one").annotate(**eta_counts))
     open_sql, open_params = open_part.query.sql_with_params()
     solved_sql, solved_params = solved_part.query.sql_with_params()
+    eta_sql, eta_params = eta_part.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT * FROM (SELECT 1 AS here) base LEFT JOIN ({open_sql}) open_part ON 1 = 1 "  # noqa: S608
-            f"LEFT JOIN ({solved_sql}) solved_part ON 1 = 1",
-            [*open_params, *solved_params],
+            f"LEFT JOIN ({solved_sql}) solved_part ON 1 = 1 LEFT JOIN ({eta_sql}) eta_part ON 1 = 1",
+            [*open_params, *solved_params, *eta_params],
         )
         row = cursor.fetchone()
         found = {column[0]: value or 0 for column, value in zip(cursor.description, row, strict=True)}
     report.current.backlog = found["current"] + found["current_solved"]
     report.previous.backlog = found["previous"] + found["previous_solved"]
+    for totals, which in ((report.current, "current"), (report.previous, "previous")):
+        totals.etas = found[f"etas_{which}"]
+        totals.etas_met = found[f"etas_{which}_met"]
+        totals.etas_missed = found[f"etas_{which}_missed"]
     report.backlog_by_queue = [
         (label, *(found[f"{value}__{status}"] for status in TICKET_ACTIVE_STATUSES))
         for value, label in TICKET_QUEUE_CHOICES

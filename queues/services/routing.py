@@ -27,7 +27,7 @@ import logging
 import zoneinfo
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from django.db import transaction
 from django.db.models import (
@@ -41,13 +41,14 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Value,
 )
 from django.db.models.functions import Coalesce, JSONArray
 from django.utils import timezone
 
 from accounts.models import Freelancer
 from contracts.hours import hours_worked_in_week
-from contracts.models import Contract
+from contracts.models import Contract, ProgramStanding
 from contracts.selectors import queue_ready_freelancer_ids
 from core.audit import audit_record
 from core.rawsql import PreparedQuery
@@ -55,7 +56,7 @@ from core.routing_filters import routing_exclusions, routing_program_related
 from programs.models import EscalationRule, Program, TicketType
 from queues.availability import slot_row
 from queues.events import event_build, events_publish
-from queues.models import AvailabilityChange, AvailabilitySlot, Ticket, TicketEvent
+from queues.models import AvailabilityChange, AvailabilitySlot, Presence, Ticket, TicketEvent
 from queues.routing_rules import (
     FREELANCER,
     Candidate,
@@ -83,7 +84,8 @@ ROUTED_FIELDS = ("routed_at", "queue", "assignee_id", "inhouse_assignee_id", "la
 DEADLINE_FIELDS = ("next_due_at", "sla_warned_at", "sla_breached_at")
 
 __all__ = ["ROUTE_BATCH", "apply", "assign_to_freelancer", "candidate_rows", "decide", "enqueue_route",
-           "freelancer_loads", "keyword_in", "language_matches", "route_new_tickets", "ticket_route", "tickets_route"]
+           "enqueue_waiting_route", "freelancer_loads", "keyword_in", "language_matches", "route_new_tickets",
+           "route_waiting", "ticket_route", "tickets_route", "waiting_ticket_ids"]
 
 
 class JSONArrayAgg(Aggregate):
@@ -112,8 +114,8 @@ def _load_subquery(ref: str = "pk") -> Coalesce:
     ), 0)
 
 
-_CANDIDATE_COLUMNS = ("pk", "status", "tier", "time_zone", "max_open_tickets", "load", "last_assigned", "weekly_cap",
-                      "language_rows", "skill_rows", "slot_rows", "change_rows")
+_CANDIDATE_COLUMNS = ("pk", "status", "program_tier", "program_channels", "presence", "time_zone", "max_open_tickets",
+                      "load", "last_assigned", "weekly_cap", "language_rows", "skill_rows", "slot_rows", "change_rows")
 
 
 def _candidates_queryset(*, program_id: int, now: datetime.datetime) -> QuerySet:
@@ -124,7 +126,12 @@ def _candidates_queryset(*, program_id: int, now: datetime.datetime) -> QuerySet
     changes = AvailabilityChange.objects.filter(freelancer_id=OuterRef("pk"), starts_at__lte=now, ends_at__gt=now)
     languages = Freelancer.languages.through.objects.filter(freelancer_id=OuterRef("pk"))
     skills = Freelancer.skills.through.objects.filter(freelancer_id=OuterRef("pk"))
+    standing = ProgramStanding.objects.filter(program_id=program_id, freelancer_id=OuterRef("pk"))
     return Freelancer.objects.filter(pk__in=queue_ready_freelancer_ids(program_id=program_id)).annotate(
+        program_tier=Coalesce(Subquery(standing.values("tier")[:1]), Value(1)),
+        program_channels=Subquery(standing.values("channels")[:1], output_field=JSONField()),
+        presence=Coalesce(Subquery(Presence.objects.filter(user_id=OuterRef("user_id")).values("status")[:1]),
+                          Value(Presence.Status.OFFLINE)),
         load=_load_subquery(),
         last_assigned=Subquery(
             Ticket.objects.filter(assignee_id=OuterRef("pk"), last_assigned_at__isnull=False)
@@ -144,6 +151,10 @@ def _candidates_queryset(*, program_id: int, now: datetime.datetime) -> QuerySet
 # Building and compiling that queryset was ~10 ms of every routing; only the program and `now` change.
 _CANDIDATES = PreparedQuery(lambda program_id, now: _candidates_queryset(program_id=program_id, now=now),
                             "program_id", moments=("now",))
+# One freelancer's row of it ("Take next ticket", the portal's waiting list).
+_CANDIDATE = PreparedQuery(
+    lambda program_id, freelancer_id, now: _candidates_queryset(program_id=program_id, now=now).filter(pk=freelancer_id),
+    "program_id", "freelancer_id", moments=("now",))
 
 
 def _json(value) -> list:
@@ -157,15 +168,18 @@ def _moment(value) -> datetime.datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=datetime.UTC)
 
 
-def candidate_rows(*, program_id: int, now: datetime.datetime) -> list[dict]:
-    """The candidate query's rows as dicts (one query)."""
+def candidate_rows(*, program_id: int, now: datetime.datetime, freelancer_id: int | None = None) -> list[dict]:
+    """The candidate query's rows as dicts (one query); with freelancer_id, that freelancer's row only."""
+    if freelancer_id is not None:
+        found = _CANDIDATE.rows(program_id=program_id, freelancer_id=freelancer_id, now=now)
+        return [dict(zip(_CANDIDATE_COLUMNS, row, strict=True)) for row in found]
     return [dict(zip(_CANDIDATE_COLUMNS, row, strict=True)) for row in _CANDIDATES.rows(program_id=program_id, now=now)]
 
 
-def _candidates(program: Program, *, program_id: int, zone: datetime.tzinfo, now: datetime.datetime
-                ) -> list[Candidate]:
+def _candidates(program: Program, *, program_id: int, zone: datetime.tzinfo, now: datetime.datetime,
+                freelancer_id: int | None = None) -> list[Candidate]:
     """The program's candidates with who a higher app bars and who reached their weekly hour cap."""
-    rows = candidate_rows(program_id=program_id, now=now)
+    rows = candidate_rows(program_id=program_id, now=now, freelancer_id=freelancer_id)
     barred = {fid: exclusion.reason for exclusion in routing_exclusions(program=program)
               for fid in exclusion.freelancer_ids}
     capped = {row["pk"]: row["weekly_cap"] for row in rows if row["weekly_cap"] is not None}
@@ -173,7 +187,8 @@ def _candidates(program: Program, *, program_id: int, zone: datetime.tzinfo, now
                                   day=now.astimezone(zone).date()) if capped else {}
     return [
         Candidate(
-            id=row["pk"], status=row["status"], tier=row["tier"],
+            id=row["pk"], status=row["status"], tier=row["program_tier"],
+            channels=frozenset(_json(row["program_channels"])), online=row["presence"] == Presence.Status.ONLINE,
             language_codes=frozenset(str(code[0] if isinstance(code, list) else code).lower()
                                      for code in _json(row["language_rows"])),
             skill_ids=frozenset(int(skill[0] if isinstance(skill, list) else skill) for skill in _json(row["skill_rows"])),
@@ -230,7 +245,14 @@ def _needs_routing(ticket: Ticket) -> bool:
         ticket.queue == Ticket.Queue.INHOUSE and ticket.routed_at)
 
 
-def _required_skills(tickets: Sequence[Ticket]) -> dict[int, frozenset[int]]:
+class _Typed(Protocol):
+    """A ticket or a row of one: what _required_skills reads."""
+
+    @property
+    def ticket_type_id(self) -> int | None: ...
+
+
+def _required_skills(tickets: Sequence[_Typed]) -> dict[int, frozenset[int]]:
     """{ticket_type_id: required skill ids} of the tickets' types (one query, none for untyped tickets)."""
     type_ids = {t.ticket_type_id for t in tickets if t.ticket_type_id}
     found: dict[int, set[int]] = defaultdict(set)
@@ -274,7 +296,7 @@ def _lock_freelancers(ids: list[int]) -> tuple[dict[int, Freelancer], dict[int, 
 
 
 def apply(decisions: Sequence[Decision], *, tickets: dict[int, Ticket], freelancers: dict[int, Freelancer],
-          now: datetime.datetime, actor=None) -> None:
+          now: datetime.datetime, actor=None, cause: str = "") -> None:
     """Write the decisions on the locked tickets: ROUTED_FIELDS of every ticket routed (tickets given equal
     values share one UPDATE), DEADLINE_FIELDS of those whose deadline moved (one UPDATE), then the timeline
     rows in one INSERT. A ticket that only waits again changes nothing."""
@@ -289,6 +311,8 @@ def apply(decisions: Sequence[Decision], *, tickets: dict[int, Ticket], freelanc
         elif decision.freelancer_id is not None:
             chosen = freelancers[decision.freelancer_id]
             message, data = f"Assigned to {chosen}: {decision.reason}.", {"freelancer_id": chosen.pk}
+            if cause:  # what freed the work: someone came online, a promotion, a solved ticket
+                message, data = f"{message[:-1]} ({cause}).", {**data, "cause": cause}
         else:
             message, data = f"Waiting in the program queue: {decision.reason}.", {}
         if decision.first_time or decision.freelancer_id is not None:
@@ -322,7 +346,7 @@ def apply(decisions: Sequence[Decision], *, tickets: dict[int, Ticket], freelanc
 
 
 def _route_program(tickets: list[Ticket], *, now: datetime.datetime, actor=None, exclude_ids: Iterable[int] = (),
-                   quiet_when_waiting: bool = False) -> None:
+                   quiet_when_waiting: bool = False, cause: str = "") -> None:
     """Route one program's locked tickets: read the candidates, lock those who may take more, decide, apply."""
     policy = _policy(tickets, exclude_ids=exclude_ids, quiet_when_waiting=quiet_when_waiting)
     required = _required_skills(tickets)
@@ -340,18 +364,19 @@ def _route_program(tickets: list[Ticket], *, now: datetime.datetime, actor=None,
         freelancers, loads = _lock_freelancers(may_take_more(fits.values()))
     limits = {pk: f.max_open_tickets for pk, f in freelancers.items()}
     decisions = decide(waiting, candidates, loads, now, policy, limits=limits)
-    apply(decisions, tickets={t.pk: t for t in tickets}, freelancers=freelancers, now=now, actor=actor)
+    apply(decisions, tickets={t.pk: t for t in tickets}, freelancers=freelancers, now=now, actor=actor, cause=cause)
 
 
 def _route_locked(tickets: list[Ticket], *, now: datetime.datetime, actor=None, exclude_ids: Iterable[int] = (),
-                  quiet_when_waiting: bool = False) -> list[Ticket]:
+                  quiet_when_waiting: bool = False, cause: str = "") -> list[Ticket]:
     """Route the locked tickets that need it, one batch per program; returns those."""
     by_program: dict[int, list[Ticket]] = defaultdict(list)
     for ticket in tickets:
         if _needs_routing(ticket):
             by_program[ticket.program_id].append(ticket)
     for group in by_program.values():
-        _route_program(group, now=now, actor=actor, exclude_ids=exclude_ids, quiet_when_waiting=quiet_when_waiting)
+        _route_program(group, now=now, actor=actor, exclude_ids=exclude_ids, quiet_when_waiting=quiet_when_waiting,
+                       cause=cause)
     return [ticket for group in by_program.values() for ticket in group]
 
 
@@ -369,13 +394,13 @@ def ticket_route(*, ticket_id: int, actor=None, now: datetime.datetime | None = 
 
 
 def tickets_route(*, ticket_ids: Iterable[int], now: datetime.datetime | None = None,
-                  quiet_when_waiting: bool = False) -> list[Ticket]:
+                  quiet_when_waiting: bool = False, cause: str = "") -> list[Ticket]:
     """Route several tickets in one transaction (the sweep's waiting tickets); returns the ones it routed.
     Tickets another router holds right now, or that no longer need routing, are left alone."""
     now = now or timezone.now()
     with transaction.atomic():
         return _route_locked(_lock_tickets(ticket_ids, skip_locked=True), now=now,
-                             quiet_when_waiting=quiet_when_waiting)
+                             quiet_when_waiting=quiet_when_waiting, cause=cause)
 
 
 def route_new_tickets(*, program_id: int, now: datetime.datetime | None = None) -> int:
@@ -394,6 +419,42 @@ def route_new_tickets(*, program_id: int, now: datetime.datetime | None = None) 
     with transaction.atomic():
         found = [t for t in _lock_tickets(ids, skip_locked=True) if t.routed_at is None]
         return len(_route_locked(found, now=now))
+
+
+def waiting_ticket_ids(*, program_id: int, limit: int = ROUTE_BATCH) -> list[int]:
+    """The program's tickets waiting for a freelancer, most urgent first (the ticket_freelancer_waiting index)."""
+    return list(
+        Ticket.objects.filter(program_id=program_id, queue=Ticket.Queue.FREELANCER, assignee__isnull=True,
+                              status__in=Ticket.ACTIVE_STATUSES)
+        .order_by("next_due_at", "id").values_list("pk", flat=True)[:limit]
+    )
+
+
+def route_waiting(*, program_id: int, now: datetime.datetime | None = None, cause: str = "",
+                  explain: bool = False) -> int:
+    """Route the program's waiting tickets now (someone may take them); returns how many were assigned.
+    With `explain`, a ticket that still waits gets a timeline line with today's reason."""
+    ids = waiting_ticket_ids(program_id=program_id)
+    if not ids:
+        return 0
+    routed = tickets_route(ticket_ids=ids, now=now, quiet_when_waiting=not explain, cause=cause)
+    return len([t for t in routed if t.assignee_id])
+
+
+def enqueue_waiting_route(program_id: int, cause: str = "") -> None:
+    """After commit, route the program's waiting tickets (capacity was freed, or someone came online or was
+    promoted). A broker that is down is logged: the every-minute sweep routes them."""
+
+    def _publish() -> None:
+        from queues.tasks import publish_waiting_route
+
+        try:
+            publish_waiting_route(program_id, cause)
+        except Exception:
+            logger.warning("queues: could not enqueue routing of program %s's waiting tickets; the sweep will",
+                           program_id, exc_info=True)
+
+    transaction.on_commit(_publish)
 
 
 def enqueue_route(ticket_id: int, program_id: int | None = None) -> None:

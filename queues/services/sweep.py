@@ -1,5 +1,5 @@
-"""The every-minute sweep: route waiting tickets, hand over from people off shift, warn before SLA breaches,
-flag breaches. Safe to run twice (each notification is sent once per deadline)."""
+"""The every-minute sweep: presence (idle, shift over, no-shows), route waiting tickets, hand over from people
+off shift, warn before SLA breaches, flag breaches. Safe to run twice (each notification is sent once per deadline)."""
 
 import datetime
 import logging
@@ -16,6 +16,7 @@ from queues.events import event_record
 from queues.models import QueueSettings, Ticket, TicketEvent
 from queues.services.availability import freelancer_hand_over_if_off_shift
 from queues.services.common import notify
+from queues.services.presence import presence_sweep
 from queues.services.routing import ROUTE_BATCH, tickets_route
 from queues.services.tickets import ticket_auto_escalate
 
@@ -152,7 +153,9 @@ def flag_breaches(*, now=None) -> int:
 def queues_sweep(*, now=None) -> dict[str, int]:
     """Everything the every-minute job does, in order."""
     now = now or timezone.now()
+    presence = presence_sweep(now=now)
     return {
+        "away": presence["away"], "offline": presence["offline"], "no_shows": presence["no_shows"],
         "handed_over": hand_over_from_off_shift(now=now),
         "routed": route_waiting_tickets(now=now),
         "warned": warn_before_breach(now=now),

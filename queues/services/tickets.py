@@ -27,7 +27,7 @@ from queues.services.common import (
     sla_resume,
     tags_clean,
 )
-from queues.services.routing import assign_to_freelancer, enqueue_route, ticket_route
+from queues.services.routing import assign_to_freelancer, enqueue_route, enqueue_waiting_route, ticket_route
 from queues.sla import business_seconds_between
 
 MAX_MESSAGE_LENGTH = 50_000
@@ -58,6 +58,18 @@ def _clean_text(text: str, *, field: str, label: str) -> str:
     if len(text) > MAX_MESSAGE_LENGTH:
         raise QueueError(f"{label} is too long (at most {MAX_MESSAGE_LENGTH:,} characters).", field=field)
     return text
+
+
+def _holding(ticket: Ticket) -> int | None:
+    """The freelancer whose capacity the ticket takes now (None when it takes nobody's)."""
+    return ticket.assignee_id if ticket.assignee_id and ticket.status in Ticket.LOAD_STATUSES else None
+
+
+def _room_freed(ticket: Ticket, held: int | None, what: str) -> None:
+    """When a ticket stops taking a freelancer's capacity, route the program's waiting tickets at once
+    (after commit) instead of at the next sweep."""
+    if held is not None and _holding(ticket) != held:
+        enqueue_waiting_route(ticket.program_id, cause=f"room freed when #{ticket.pk} was {what}")
 
 
 def _set_status(ticket: Ticket, target: str, *, now=None) -> list[str]:
@@ -95,6 +107,7 @@ def ticket_reply(*, ticket: Ticket, author, body: str, status_after: str | None 
     ticket = _locked(ticket)
     _require_holder(ticket, freelancer)
     _require_active(ticket, "replied to")
+    held = _holding(ticket)
     now = timezone.now()
     message = TicketMessage.objects.create(ticket=ticket, kind=TicketMessage.Kind.REPLY, author=author, body=body,
                                            created_at=now)
@@ -123,6 +136,7 @@ def ticket_reply(*, ticket: Ticket, author, body: str, status_after: str | None 
                          message="Pending: waiting on the customer.", status=target)
     fields += refresh_next_due(ticket)
     ticket.save(update_fields=[*set(fields), "updated_at"])
+    _room_freed(ticket, held, ticket.get_status_display().lower())
     return message
 
 
@@ -143,10 +157,12 @@ def ticket_solve(*, ticket: Ticket, actor, freelancer: Freelancer | None = None)
     ticket = _locked(ticket)
     _require_holder(ticket, freelancer)
     _require_active(ticket, "solved")
+    held = _holding(ticket)
     now = timezone.now()
     fields = _mark_solved(ticket, actor=actor, now=now)
     fields += refresh_next_due(ticket)
     ticket.save(update_fields=[*set(fields), "updated_at"])
+    _room_freed(ticket, held, "solved")
     event_record(ticket=ticket, kind=TicketEvent.Kind.SOLVED, actor=actor, at=now)
     audit_record(actor=actor, verb="ticket.solved", target=ticket)
     return ticket
@@ -242,9 +258,11 @@ def ticket_escalate(*, ticket: Ticket, freelancer: Freelancer, reason: str, note
     note = (note or "").strip()
     if len(note) < 10:
         raise QueueError("Write a hand-off note: what the customer needs and what you tried.", field="note")
+    held = _holding(ticket)
     fields = _escalate(ticket, reason=reason, note=note[:MAX_MESSAGE_LENGTH], actor=freelancer.user,
                        escalated_by=freelancer, now=timezone.now())
     ticket.save(update_fields=[*set(fields), "updated_at"])
+    _room_freed(ticket, held, "escalated")
     return ticket
 
 
@@ -263,10 +281,12 @@ def ticket_move_inhouse(*, ticket: Ticket, actor=None, note: str = "") -> Ticket
     if not ticket.is_active or ticket.queue == Ticket.Queue.INHOUSE:
         return ticket
     now = timezone.now()
+    held = _holding(ticket)
     ticket.routed_at = ticket.routed_at or now  # decided: routing must not move it back to the freelancers
     fields = ["routed_at", *_escalate(ticket, reason=HELPDESK_ESCALATION_REASON[0], note=(note or "").strip()[:2000],
                                       actor=actor, escalated_by=None, now=now)]
     ticket.save(update_fields=[*set(fields), "updated_at"])
+    _room_freed(ticket, held, "moved to the in-house team")
     return ticket
 
 
@@ -288,6 +308,7 @@ def ticket_status_set(*, ticket: Ticket, status: str, actor=None, reason: str = 
     if ticket.status == Ticket.Status.SOLVED and status == Ticket.Status.OPEN:
         raise QueueError("Reopen a solved ticket instead.", code="solved")
     now = timezone.now()
+    held = _holding(ticket)
     previous = ticket.get_status_display()
     fields = _set_status(ticket, status, now=now)
     if status == Ticket.Status.CLOSED:
@@ -295,6 +316,7 @@ def ticket_status_set(*, ticket: Ticket, status: str, actor=None, reason: str = 
         fields.append("inhouse_due_at")
     fields += refresh_next_due(ticket)
     ticket.save(update_fields=[*set(fields), "updated_at"])
+    _room_freed(ticket, held, ticket.get_status_display().lower())
     label = {Ticket.Status.PENDING: "Pending: waiting on the customer", Ticket.Status.OPEN: "Open",
              Ticket.Status.CLOSED: "Closed"}[status]
     event_record(ticket=ticket, kind=TicketEvent.Kind.STATUS, actor=actor, at=now,
@@ -412,6 +434,7 @@ def ticket_reassign(*, ticket: Ticket, actor, freelancer: Freelancer | None = No
     if (freelancer is None) == (not to_queue):
         raise QueueError("Pick a freelancer or send the ticket back to the queue.", field="freelancer")
     now = timezone.now()
+    held = _holding(ticket)
     previous = ticket.assignee or ticket.inhouse_assignee
     if freelancer is not None:
         if not freelancer_is_queue_ready(freelancer_id=freelancer.pk, program_id=ticket.program_id):
@@ -446,6 +469,7 @@ def ticket_reassign(*, ticket: Ticket, actor, freelancer: Freelancer | None = No
     audit_record(actor=actor, verb="ticket.reassigned", target=ticket, freelancer_id=freelancer.pk if freelancer else None)
     if to_queue:
         enqueue_route(ticket.pk)
+    _room_freed(ticket, held, "reassigned")
     return ticket
 
 

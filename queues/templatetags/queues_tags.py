@@ -18,6 +18,8 @@ from core.text import reply_fold
 from core.timezones import zone_label
 from queues.destinations import ReplyDestination
 from queues.models import Ticket, TicketEvent
+from queues.sla import sla_state_at
+from queues.templatetags.queues_eta import eta_badge_html
 
 register = template.Library()
 
@@ -39,9 +41,10 @@ def _sla_badge_html(ticket, now) -> str:
     if ticket.next_due_at and ticket.is_active:
         due = ticket.next_due_at
         left = (due - now).total_seconds()
-        if left < 0:
+        state = sla_state_at(due, now)
+        if state == "breached":
             css, text = "text-bg-danger", f"overdue {_duration(left)}"
-        elif left < 15 * 60:
+        elif state == "warning":
             css, text = "text-bg-warning", f"{_duration(left)} left"
         else:
             css, text = "text-bg-light border", f"{_duration(left)} left"
@@ -276,6 +279,7 @@ class _TimeStrings(dict):
 def my_queue_rows(tickets, prefix: str) -> SafeString:
     """The freelancer's queue rows (`prefix`: the ticket URL without the id)."""
     now = timezone.now()
+    zone = timezone.get_current_timezone()
     prefix = escape(prefix)
     rows = []
     for ticket in tickets:
@@ -289,14 +293,16 @@ def my_queue_rows(tickets, prefix: str) -> SafeString:
             f"<td>{escape(ticket.ticket_type.name) if ticket.ticket_type_id else '—'}</td>"
             f"<td>{escape(ticket.language)}</td>"
             f"<td>{escape(str(STATUS_LABELS.get(ticket.status, ticket.status)))}</td>"
-            f"<td>{_sla_badge_html(ticket, now)}</td></tr>"
+            f"<td>{_sla_badge_html(ticket, now)}</td>"
+            f"<td>{eta_badge_html(ticket.eta_at, None, now, zone) or '—'}</td></tr>"  # active: not solved yet
         )
     return mark_safe("".join(rows))  # noqa: S308 (see above)
 
 
 @register.simple_tag
-def inhouse_rows(tickets, prefix: str) -> SafeString:
-    """The in-house queue rows (`prefix`: the ticket URL without the id)."""
+def inhouse_rows(tickets, prefix: str, bulk_form: str = "") -> SafeString:
+    """The in-house queue rows (`prefix`: the ticket URL without the id); with `bulk_form` (a form's id), each row
+    starts with a checkbox of that form (name "ticket")."""
     now = timezone.now()
     prefix = escape(prefix)
     time_strings = _TimeStrings()
@@ -307,8 +313,10 @@ def inhouse_rows(tickets, prefix: str) -> SafeString:
             why = f'<span class="badge text-bg-warning">{escape(reason_label(ticket.escalation_reason))}</span>'
         else:
             why = f'<span class="small text-muted">{escape(ticket.ticket_type.name) if ticket.ticket_type_id else "rule"}</span>'
+        pick = (f'<td><input class="form-check-input" type="checkbox" name="ticket" value="{ticket.pk}" '
+                f'form="{escape(bulk_form)}" aria-label="Select #{ticket.pk}"></td>') if bulk_form else ""
         rows.append(
-            f'<tr><td><a href="{href}">{ticket.pk}</a></td>'
+            f'<tr>{pick}<td><a href="{href}">{ticket.pk}</a></td>'
             f'<td><a href="{href}">{escape(_truncate(ticket.subject, 70))}</a></td>'
             f"<td>{escape(ticket.program.name)}</td><td>{why}</td><td>{ticket.tier}</td><td>{escape(ticket.language)}</td>"
             f'<td class="small">{escape(timesince(ticket.created_at, now, time_strings=time_strings))}</td>'

@@ -1,10 +1,11 @@
 """Thin views: selectors for reads, services for writes. Anything outside the user's scope is a 404."""
 
 import datetime
+from typing import cast
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpResponseNotAllowed
+from django.http import FileResponse, Http404, HttpRequest, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -13,15 +14,21 @@ from django.views import View
 from django.views.generic import ListView, TemplateView
 
 from accounts.mixins import AgentAccess, FreelancerRequiredMixin, ManageAccessMixin, user_may_open
+from accounts.models import User
 from core.errors import DomainError
 from core.forms import add_error_to_form
 from core.scoping import not_found_in_scope
+from programs.knowledge import knowledge_panel_for
 from programs.mixins import ProgramAccessMixin
 from programs.models import BehindTheScenes
 from queues import forms, selectors, services
 from queues.destinations import reply_destination
 from queues.models import AvailabilityChange, AvailabilitySlot, QueueSettings, Ticket, TicketAttachment
+from queues.reply_selectors import saved_replies_for_ticket
 from queues.services.csv_import import decode_upload, ticket_csv_import, ticket_csv_preview
+from queues.services.replies import ticket_reply_send
+from queues.services.take import waiting_for_freelancer
+from queues.views.help_panel import help_panel
 
 # --- shared ticket page machinery ---------------------------------------------------------------------------
 
@@ -29,6 +36,7 @@ from queues.services.csv_import import decode_upload, ticket_csv_import, ticket_
 class TicketPageMixin:
     """Renders a ticket page with its forms; POST dispatches to one action (`action` URL kwarg)."""
 
+    request: HttpRequest  # set by the View it is mixed into
     template_name = ""
     ticket_url_name = ""  # the page's URL name; its attachments are under <that URL>attachments/<id>/
     actions: dict = {}
@@ -65,6 +73,9 @@ class TicketPageMixin:
             "attachment_url": reverse(self.ticket_url_name, kwargs={"pk": ticket.pk}) + "attachments/",
             **self.forms(),
         }
+        context.update(help_panel(ticket=ticket, user=self.request.user))  # help requests (views/help_panel.py)
+        if "reply_form" in context:  # the reply box offers the program's saved replies, filled in for this ticket
+            context["saved_replies"] = saved_replies_for_ticket(ticket=ticket, user=self.request.user)
         context.update(form_overrides or {})
         return context
 
@@ -129,6 +140,11 @@ class MyQueueView(FreelancerRequiredMixin, ListView):
         # The page shows only the on/off shift badge, not the week ahead that availability_for_freelancer builds.
         context["availability"] = {"on_shift": selectors.freelancer_is_on_shift(freelancer=self.freelancer)}
         context["freelancer"] = self.freelancer
+        # Pull as well as push: the tickets waiting in their programs, and whether they may take each.
+        freelancer = self.freelancer
+        assert freelancer is not None  # FreelancerRequiredMixin answered 403 otherwise
+        context["waiting"], context["waiting_total"], context["take_blocked"] = waiting_for_freelancer(
+            freelancer=freelancer)
         return context
 
 
@@ -148,6 +164,7 @@ class PortalTicketView(FreelancerRequiredMixin, TicketPageMixin, View):
 
     def page_context(self, form_overrides=None) -> dict:
         context = super().page_context(form_overrides)
+        context["knowledge"] = knowledge_panel_for(program=self.ticket.program)  # the playbook beside the ticket
         if self.read_only:
             context["escalated_by_me"] = True
             # The in-house team's internal notes are theirs: the escalator follows the conversation and the outcome.
@@ -167,8 +184,9 @@ class PortalTicketView(FreelancerRequiredMixin, TicketPageMixin, View):
         return shown
 
     def _reply(self, data):
-        services.ticket_reply(ticket=self.ticket, author=self.request.user, body=data["body"],
-                              status_after=data["status_after"], freelancer=self.freelancer)
+        ticket_reply_send(ticket=self.ticket, author=self.request.user, body=data["body"],
+                          status_after=data["status_after"], freelancer=self.freelancer,
+                          saved_reply_id=data.get("saved_reply_id"), eta_at=data.get("eta_at"))
         return self.reply_done()
 
     def _note(self, data):
@@ -339,10 +357,31 @@ class InhouseQueueView(ManagerTicketListView):
     def filters(self) -> dict:
         data = getattr(self.filter_form, "cleaned_data", {}) or {}
         return {"program_id": data.get("program"), "reason": data.get("reason") or None, "age": data.get("age") or None,
-                "sla_state": data.get("sla") or None, "assigned": data.get("assigned") or None}
+                "sla_state": data.get("sla") or None, "assigned": data.get("assigned") or None,
+                "search": data.get("q") or "", "language": data.get("lang") or ""}
 
     def get_queryset(self):
-        return selectors.inhouse_queue_list(user=self.request.user, **self.filters)
+        return selectors.inhouse_queue_list(user=self.inhouse_user, **self.filters)
+
+    @property
+    def inhouse_user(self) -> User:
+        return cast(User, self.request.user)  # ManageAccessMixin let only a signed-in in-house user in
+
+    def bulk_form(self, data=None) -> forms.InhouseBulkForm:
+        user = self.inhouse_user
+        return forms.InhouseBulkForm(data, users=lambda: selectors.inhouse_team_for_user(user=user),
+                                     choices=None if data is not None else selectors.inhouse_team_choices(user=user))
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        # Open help requests of the user's programs (theirs first), their saved views, the bulk and save forms.
+        context["help_open"], context["help_open_total"] = selectors.help_request_open_list(user=self.inhouse_user)
+        context["saved_views"] = selectors.saved_queue_view_list(user=self.inhouse_user)
+        if "bulk_form" not in context:  # an action's page with errors passes its bound form
+            context["bulk_form"] = self.bulk_form()
+        if "save_view_form" not in context:
+            context["save_view_form"] = forms.SavedQueueViewForm(initial={"query": context["querystring"]})
+        return context
 
 
 class InhouseCountsView(ManageAccessMixin, TemplateView):
@@ -411,8 +450,9 @@ class ManageTicketView(ManageAccessMixin, TicketPageMixin, View):
         return shown
 
     def _reply(self, data):
-        services.ticket_reply(ticket=self.ticket, author=self.request.user, body=data["body"],
-                              status_after=data["status_after"])
+        ticket_reply_send(ticket=self.ticket, author=self.request.user, body=data["body"],
+                          status_after=data["status_after"], saved_reply_id=data.get("saved_reply_id"),
+                          eta_at=data.get("eta_at"))
         return self.reply_done()
 
     def _note(self, data):

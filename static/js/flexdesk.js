@@ -10,6 +10,8 @@
    data-width="42"             an element whose width is that percentage (progress bars)
    data-poll-visible-only      an htmx poller that skips its request while the tab is hidden (htmx's trigger
                                filter "[document.visibilityState …]" would need eval, which the policy forbids)
+   data-poll-paused-while="SELECTOR"  an htmx poller that skips its request while it holds an element matching
+                               SELECTOR (a list whose checkboxes are being ticked must not be swapped away)
 */
 (function () {
   "use strict";
@@ -50,6 +52,9 @@
   document.addEventListener("htmx:beforeRequest", function (event) {
     var source = event.detail && event.detail.elt;
     if (source && source.matches && source.matches("[data-poll-visible-only]") && document.visibilityState !== "visible") {
+      event.preventDefault();
+    }
+    if (source && source.matches && source.matches("[data-poll-paused-while]") && source.querySelector(source.dataset.pollPausedWhile)) {
       event.preventDefault();
     }
   });

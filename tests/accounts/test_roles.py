@@ -19,6 +19,7 @@ from django.urls.exceptions import Resolver404
 from django.utils import timezone
 
 from accounts.models import User
+from programs.knowledge import article_create
 from programs.models import Announcement
 from queues.models import Ticket, TicketAttachment
 from reviews.models import Feedback
@@ -37,6 +38,12 @@ ALLOWED = {
     "queues:manage_ticket": {"GET", "POST"},
     "queues:manage_ticket_action": {"GET", "POST"},
     "queues:manage_ticket_attachment": {"GET"},  # the customer's files of a ticket they may read
+    "queues:manage_ticket_help": {"GET", "POST"},  # answering a freelancer's help request
+    "queues:inhouse_bulk": {"GET", "POST"},  # bulk assign / solve / send back (GET shows the queue)
+    "queues:saved_view_create": {"GET", "POST"},  # their own saved queue views
+    "queues:saved_view_delete": {"GET", "POST"},
+    "queues:manage_presence": {"GET", "POST"},  # their own presence (online / away / offline)
+    "queues:manage_heartbeat": {"GET", "POST"},
     # program pages: agents read them
     "dashboard:manage_home": {"GET"},
     "dashboard:program": {"GET"},
@@ -44,6 +51,8 @@ ALLOWED = {
     "programs:inhouse_team": {"GET"},
     "programs:inhouse_team_action": {"GET"},  # GET shows the team page; taking someone off is the managers'
     "programs:announcement_list": {"GET"},
+    "programs:knowledge": {"GET"},
+    "programs:knowledge_article": {"GET"},
     "queues:coverage": {"GET"},
     "queues:coverage_action": {"GET"},
     # quality: agents review the tickets given to them and read the reports
@@ -68,7 +77,10 @@ MANAGER_ONLY = {
     "programs:deliveries", "programs:delivery_action",
     "programs:announcement_create", "programs:announcement_edit", "programs:announcement_action",
     "programs:skills", "programs:skill_action",
+    "programs:knowledge_create", "programs:knowledge_edit", "programs:knowledge_delete", "programs:quiz_questions",
     "queues:ticket_import", "queues:queue_settings", "channels:zendesk", "channels:zendesk_action",
+    # a program's saved replies: agents insert them from a ticket's reply box, managers write and approve them
+    "queues:saved_reply_list", "queues:saved_reply_create", "queues:saved_reply_edit", "queues:saved_reply_action",
     "channels:mailbox", "channels:mailbox_action",
     "channels:webhooks", "channels:webhook_detail", "channels:webhook_action", "channels:webhook_retry",
     # pay figures and recruiting on the dashboard
@@ -97,7 +109,7 @@ MANAGER_ONLY = {
     "payments:home", "payments:approvals", "payments:week_approve", "payments:entry_review", "payments:periods",
     "payments:runs", "payments:run_start", "payments:run_detail", "payments:run_progress", "payments:payouts",
     "payments:payouts_bulk", "payments:payouts_export", "payments:payouts_export_file", "payments:payout_detail",
-    "payments:statement",
+    "payments:statement", "payments:statement_pdf", "payments:invoice_pdf",
     "payments:payout_action", "payments:exchange_rates", "payments:exchange_rates_import", "payments:adjustments",
     "payments:requests", "payments:request_decide", "payments:off_cycle_payout",
     # decisions about people: disputes, evaluations, recognition, closing a calibration, review settings
@@ -132,7 +144,7 @@ MANAGE_PATTERNS = _manage_patterns()
 PATTERN_IDS = [name for name, _kwargs in MANAGE_PATTERNS]
 
 # The action a URL names: one an agent would try (an empty POST of it changes nothing).
-ACTIONS = {"queues:manage_ticket_action": "note", "queues:coverage_action": "delete",
+ACTIONS = {"queues:manage_ticket_action": "note", "queues:manage_ticket_help": "answer", "queues:coverage_action": "delete",
            "programs:inhouse_team_action": "remove", "programs:announcement_action": "publish",
            "programs:delivery_action": "retry", "reviews:calibration_action": "close",
            "reviews:feedback_mark": "done", "payments:entry_review": "approve", "payments:payout_action": "paid",
@@ -162,6 +174,8 @@ def world(django_db_setup, django_db_blocker):
         feedback = Feedback.objects.create(program=program, freelancer=freelancer, kind="easier", body="Macros")
         announcement = Announcement.objects.create(program=program, title="Known bug", body="Refunds are slow.",
                                                    published_at=timezone.now())
+        article = article_create(program=program, actor=manager, kind="playbook", title="Playbook",
+                                 body_markdown="Be kind.")
         posting = PostingFactory(program=program)
         application = ApplicationFactory(posting=posting)
         trial = TrialTaskFactory(application__posting=posting)
@@ -170,8 +184,10 @@ def world(django_db_setup, django_db_blocker):
             content_type="application/pdf", size=16)
         pks = {
             "queues:manage_ticket": inhouse.pk, "queues:manage_ticket_action": inhouse.pk,
-            "queues:manage_ticket_attachment": inhouse.pk,
+            "queues:manage_ticket_attachment": inhouse.pk, "queues:manage_ticket_help": inhouse.pk,
             "programs:announcement_edit": announcement.pk, "programs:announcement_action": announcement.pk,
+            "programs:knowledge_article": article.pk, "programs:knowledge_edit": article.pk,
+            "programs:knowledge_delete": article.pk,
             "reviews:review_detail": review.pk, "reviews:dispute_resolve": dispute.pk,
             "reviews:calibration_detail": session.pk, "reviews:calibration_action": session.pk,
             "reviews:evaluation_detail": evaluation.pk, "reviews:feedback_mark": feedback.pk,

@@ -202,3 +202,22 @@ def test_referrals_date_from_the_application_they_brought(demo):
     for referral in referrals:
         if referral.application is not None:
             assert referral.created_at <= referral.application.created_at + datetime.timedelta(seconds=1)
+
+
+def test_no_ticket_waits_while_someone_who_may_take_it_is_online_with_room(demo):
+    """Issue #19: the demo used to leave tickets "waiting" (one in ten at random, and everyone capped at two open)
+    while an eligible freelancer on shift had room. Now routing itself leaves the waits: routing them again
+    assigns nothing, and each says why in routing's words."""
+    from queues.models import Presence
+    from queues.services.routing import route_waiting
+
+    for program in Program.objects.filter(slug__in=["demo", "acme"]):
+        assert route_waiting(program_id=program.pk) == 0, program.slug
+    online = Presence.objects.filter(status=Presence.Status.ONLINE).values_list("user_id", flat=True)
+    for ticket in Ticket.objects.filter(queue="freelancer", assignee__isnull=True, status__in=["new", "open"]):
+        last = ticket.events.order_by("-created_at", "-id").first()
+        assert last is not None and last.kind in ("waiting", "sla_breached", "sla_warning"), ticket.external_id
+    # everyone online is inside a shift, and the promoted freelancer's tier is the program's, not global
+    assert Freelancer.objects.filter(user_id__in=online, status="active").count() == len(online)
+    marta = Freelancer.objects.get(user__email="freelancer2@demo.test")
+    assert marta.standings.get(program__slug="demo").tier == 2 and not marta.standings.filter(program__slug="acme")

@@ -93,7 +93,9 @@ INLINE = {
     "inline style attribute": re.compile(r"\sstyle\s*=", re.I),
     "inline <style>": re.compile(r"<style\b", re.I),
 }
-NOT_PAGES = ("/email/", "contracts/document_file.html")
+NOT_PAGES = ("/email/", "contracts/document_file.html",
+             # rendered to PDF only (payments.services.invoices), never served as a page
+             "payments/_document_style.html", "payments/invoice_file.html", "payments/statement_file.html")
 
 
 def test_no_template_has_inline_script_or_style():

@@ -30,12 +30,13 @@ PINS: dict[tuple[str, str], int] = {
     # manager
     ("dashboard:manage_home", MANAGER): 12,
     ("dashboard:program", MANAGER): 24,
-    ("dashboard:program_team", MANAGER): 12,
+    ("dashboard:program_team", MANAGER): 13,  # + the tiers in the program (contracts.ProgramStanding)
     ("dashboard:program_costs", MANAGER): 10,
     ("dashboard:program_funnel", MANAGER): 12,
     ("programs:list", MANAGER): 4,
     ("programs:announcement_list", MANAGER): 6,
     ("programs:deliveries", MANAGER): 6,
+    ("programs:knowledge", MANAGER): 7,
     ("programs:section_edit", MANAGER): 10,  # the worksheet's scope page (section=scope); 34 before #18
     ("programs:worksheet", MANAGER): 19,
     ("contracts:contract_list", MANAGER): 9,
@@ -47,8 +48,9 @@ PINS: dict[tuple[str, str], int] = {
     ("recruiting:posting_list", MANAGER): 5,
     ("recruiting:application_list", MANAGER): 11,
     ("recruiting:template_list", MANAGER): 5,
-    ("queues:inhouse_queue", MANAGER): 6,
+    ("queues:inhouse_queue", MANAGER): 9,  # 6 before #19: + open help requests, saved views, the team to assign to
     ("queues:ticket_list", MANAGER): 6,
+    ("queues:saved_reply_list", MANAGER): 6,  # issue #19: the program's saved replies and suggestions
     ("channels:webhooks", MANAGER): 5,
     ("payments:periods", MANAGER): 6,
     ("payments:runs", MANAGER): 10,
@@ -68,11 +70,12 @@ PINS: dict[tuple[str, str], int] = {
     ("accounts:api_tokens", MANAGER): 5,
     # freelancer
     ("dashboard:portal_home", FREELANCER): 19,
-    ("queues:my_queue", FREELANCER): 9,
+    ("queues:my_queue", FREELANCER): 17,  # + "waiting in the queue": their programs, candidate row per program, rows, count
     ("contracts:portal_contracts", FREELANCER): 7,
     ("reviews:portal_reviews", FREELANCER): 7,
     ("reviews:portal_evaluations", FREELANCER): 5,
     ("reviews:portal_announcements", FREELANCER): 5,
+    ("contracts:portal_knowledge", FREELANCER): 6,
     ("payments:portal_payouts", FREELANCER): 13,
 }
 
@@ -96,7 +99,8 @@ def _url(name: str) -> str:
         posting = Posting.objects.filter(program=program).order_by("pk")[0]
         return reverse(name, kwargs={"pk": posting.pk})
     if name.startswith(("dashboard:program", "programs:announcement", "programs:deliveries", "programs:worksheet",
-                        "recruiting:template", "channels:")):
+                        "programs:knowledge",
+                        "recruiting:template", "channels:", "queues:saved_reply")):
         return reverse(name, kwargs={"program_slug": program.slug})
     return reverse(name)
 

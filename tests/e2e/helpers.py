@@ -22,8 +22,8 @@ def user_menu(page, name: str):
     toggle = page.get_by_role("button", name="Toggle navigation")
     if toggle.is_visible():
         toggle.click()
-    page.locator("#mainnav .dropdown-toggle").click()
-    page.locator("#mainnav .dropdown-menu").get_by_role("link", name=name).click()
+    page.locator("#user-menu").click()
+    page.locator("#user-menu + .dropdown-menu").get_by_role("link", name=name).click()
     page.wait_for_load_state()
 
 

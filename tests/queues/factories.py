@@ -3,7 +3,8 @@ import datetime
 import factory
 from django.utils import timezone
 
-from queues.models import AvailabilitySlot, QueueSettings, Ticket
+from contracts.models import ProgramStanding
+from queues.models import AvailabilitySlot, Presence, QueueSettings, Ticket
 from tests.accounts.factories import FreelancerFactory
 from tests.contracts.factories import ContractFactory
 from tests.programs.factories import ProgramFactory
@@ -36,8 +37,16 @@ class TicketFactory(factory.django.DjangoModelFactory):
     next_due_at = factory.LazyAttribute(lambda o: o.sla_due_at)
 
 
-def on_duty_freelancer(program, *, time_zone="UTC", languages=None, skills=None, slots=True, **kwargs):
-    """A queue-ready freelancer of the program, on shift all week (unless slots=False)."""
+def set_online(freelancer, status="online"):
+    """The freelancer's presence (routing assigns only to people online inside their shift)."""
+    Presence.objects.update_or_create(user=freelancer.user, defaults={"status": status, "last_seen_at": timezone.now()})
+    return freelancer
+
+
+def on_duty_freelancer(program, *, time_zone="UTC", languages=None, skills=None, slots=True, online=True, tier=1,
+                       channels=None, **kwargs):
+    """A queue-ready freelancer of the program, on shift all week (unless slots=False) and online (unless
+    online=False), of `tier` in the program and taking `channels` (all by default)."""
     extra = {}
     if languages is not None:
         extra["languages"] = languages
@@ -49,4 +58,8 @@ def on_duty_freelancer(program, *, time_zone="UTC", languages=None, skills=None,
         for day in range(7):
             AvailabilitySlot.objects.create(freelancer=freelancer, weekday=day, start_time=datetime.time(0),
                                             end_time=datetime.time(0))
+    if online:
+        set_online(freelancer)
+    if tier != 1 or channels:
+        ProgramStanding.objects.create(freelancer=freelancer, program=program, tier=tier, channels=channels or [])
     return freelancer

@@ -10,7 +10,7 @@ from tests.programs.factories import ProgramFactory
 pytestmark = pytest.mark.django_db
 
 BASE = {"first_response_minutes": 60, "resolution_minutes": 1440, "inhouse_response_minutes": 240,
-        "warning_minutes": 15, "business_hours": ""}
+        "warning_minutes": 15, "business_hours": "", "away_after_minutes": 10, "no_show_minutes": 15}
 
 
 def _post(settings, **reasons):

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from accounts.models import Freelancer
 from contracts import hours as contract_hours
+from contracts.models import ProgramStanding
 from programs.models import EscalationRule
 from queues.models import AvailabilityChange, AvailabilitySlot, Ticket, TicketEvent
 from queues.services import ticket_intake, ticket_route
@@ -81,7 +82,7 @@ def test_tier2_type_open_to_freelancers_waits_for_a_tier2_freelancer_and_goes_to
     assert ticket.queue == Ticket.Queue.FREELANCER and ticket.assignee is None
     assert "below tier 2" in ticket.events.filter(kind=TicketEvent.Kind.WAITING).latest("pk").message
 
-    Freelancer.objects.filter(pk=tier1.pk).update(tier=2)  # promoted: the next routing gives them the ticket
+    ProgramStanding.objects.create(freelancer=tier1, program=program, tier=2)  # promoted: the next routing gives it
     ticket = _route(ticket)
     assert ticket.assignee_id == tier1.pk
 

@@ -105,4 +105,5 @@ def test_a_repeat_wait_is_quiet_for_the_sweep_and_excluded_freelancers_are_not_c
 
 
 def test_the_rules_are_one_ordered_list():
-    assert [rule.name for rule in ELIGIBILITY] == ["active", "tier", "language", "skills", "on shift", "not barred"]
+    assert [rule.name for rule in ELIGIBILITY] == ["active", "tier", "language", "channel", "skills", "on shift",
+                                                  "online", "not barred"]

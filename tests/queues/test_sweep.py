@@ -77,7 +77,7 @@ def test_going_away_hands_over_tickets_that_would_breach_before_return(django_ca
 
 def test_off_shift_with_nobody_else_sends_ticket_back_to_the_queue():
     program = ProgramFactory()
-    worker = on_duty_freelancer(program, slots=False)
+    worker = on_duty_freelancer(program, slots=False, online=False)  # the rota alone: presence is not in play
     now = datetime.datetime(2026, 3, 4, 20, 0, tzinfo=datetime.UTC)  # Wednesday evening
     AvailabilitySlot.objects.create(freelancer=worker, weekday=2, start_time=datetime.time(9), end_time=datetime.time(17))
     ticket = TicketFactory(program=program, assignee=worker, next_due_at=now + datetime.timedelta(minutes=40))

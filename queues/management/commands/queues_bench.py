@@ -37,7 +37,8 @@ from accounts.models import Freelancer, Language, User
 from accounts.two_factor import session_mark_verified
 from contracts.models import Contract
 from programs.models import Program
-from queues.models import AvailabilitySlot, Ticket, TicketEvent, TicketMessage
+from queues.models import AvailabilitySlot, Presence, Ticket, TicketEvent, TicketMessage
+from queues.services.take import ticket_take
 
 
 def _post_batch(args):
@@ -85,7 +86,8 @@ def _purge(broker: str) -> None:
 
 
 def bench_freelancers(*, program: Program, count: int, room: int, email_prefix: str) -> list[Freelancer]:
-    """`count` queue-ready English-speaking freelancers of `program`, on shift all week, room for `room` each."""
+    """`count` queue-ready English-speaking freelancers of `program`, on shift all week and online (routing reads
+    their presence too), room for `room` each."""
     english, _ = Language.objects.get_or_create(code="en", defaults={"name": "English"})
     people = []
     for i in range(count):
@@ -96,6 +98,7 @@ def bench_freelancers(*, program: Program, count: int, room: int, email_prefix: 
                                 hourly_rate="10", hours_per_week="20", weekly_hour_cap="40")
         AvailabilitySlot.objects.bulk_create(AvailabilitySlot(freelancer=person, weekday=d, start_time=datetime.time(0),
                                                               end_time=datetime.time(0)) for d in range(7))
+        Presence.objects.create(user=user, status=Presence.Status.ONLINE, last_seen_at=timezone.now())
         people.append(person)
     return people
 
@@ -134,6 +137,7 @@ class Command(BaseCommand):
                 self._throughput(token, program, people, tickets, clients, None if eager else broker, routers)
             if page_tickets:
                 self._pages(program, manager, people[0], page_tickets, runs)
+                people += self._take_next(program, runs, email_prefix=f"bench-{tag}-taker")
         finally:
             if not keep:
                 self._cleanup(program, manager, people)
@@ -251,6 +255,22 @@ class Command(BaseCommand):
             for label, values in timings.items():
                 self.stdout.write(f"  {label:<22} median {statistics.median(values):6.1f} ms   "
                                   f"p90 {sorted(values)[int(len(values) * 0.9)]:6.1f} ms   ({len(values)} requests)")
+
+    def _take_next(self, program, runs, *, email_prefix) -> list[Freelancer]:
+        """"Take next ticket" with the program's tickets loaded (a quarter of them waiting for a freelancer)."""
+        taker = bench_freelancers(program=program, count=1, room=runs + 5, email_prefix=email_prefix)[0]
+        waiting = Ticket.objects.filter(program=program, queue="freelancer", assignee__isnull=True,
+                                        status__in=Ticket.ACTIVE_STATUSES).count()
+        ticket_take(freelancer=taker)  # warm up
+        timings = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            ticket_take(freelancer=taker)
+            timings.append((time.perf_counter() - started) * 1000)
+        self.stdout.write(f"  take next ticket       median {statistics.median(timings):6.1f} ms   "
+                          f"p90 {sorted(timings)[int(len(timings) * 0.9)]:6.1f} ms   ({len(timings)} takes, "
+                          f"{waiting} waiting of {Ticket.objects.filter(program=program).count()})")
+        return [taker]
 
     def _cleanup(self, program, manager, people):
         TicketEvent.objects.filter(ticket__program=program).delete()
