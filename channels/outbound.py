@@ -27,8 +27,8 @@ ZENDESK_DESTINATION = ReplyDestination(
 )
 
 K = TicketEvent.Kind
-HANDLED = {K.ROUTED, K.ASSIGNED, K.REASSIGNED, K.REPLIED, K.NOTE, K.ESCALATED, K.SENT_BACK, K.STATUS, K.SOLVED,
-           K.REOPENED}
+HANDLED = {K.ROUTED, K.TAKEN, K.ASSIGNED, K.REASSIGNED, K.REPLIED, K.NOTE, K.ESCALATED, K.SENT_BACK, K.STATUS,
+           K.SOLVED, K.REOPENED}
 
 
 @contextlib.contextmanager
@@ -124,7 +124,7 @@ def _build(event: TicketEvent, connection, context: _Context):
     """(sender kind, ticket fields, comment or None, row the message is about, summary), or None."""
     ticket, data, program_id = event.ticket, event.data or {}, event.ticket.program_id
     group_id = connection.in_house_group_id
-    if event.kind in (K.ROUTED, K.REASSIGNED) and data.get("freelancer_id"):
+    if event.kind in (K.ROUTED, K.REASSIGNED, K.TAKEN) and data.get("freelancer_id"):
         user_id = context.freelancer_users.get(data["freelancer_id"])
         zendesk_user = context.zendesk_user(program_id, user_id)
         if zendesk_user is None:

@@ -17,6 +17,7 @@ urlpatterns = [
     # Portal
     path("portal/tickets/", views.MyQueueView.as_view(), name="my_queue"),
     path("portal/tickets/take/", presence_views.TakeTicketView.as_view(), name="take_ticket"),
+    path("portal/tickets/waiting/", presence_views.WaitingListView.as_view(), name="waiting_list"),
     path("portal/presence/", presence_views.PortalPresenceView.as_view(), name="portal_presence"),
     path("portal/presence/heartbeat/", presence_views.PortalHeartbeatView.as_view(), name="portal_heartbeat"),
     path("manage/presence/", presence_views.ManagePresenceView.as_view(), name="manage_presence"),

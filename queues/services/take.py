@@ -17,6 +17,7 @@ from django.utils import timezone
 from accounts.models import Freelancer
 from contracts.selectors import queue_ready_program_ids
 from core.audit import audit_record
+from core.routing_filters import routing_program_related
 from programs.models import Channel, Program, TicketType
 from queues.errors import QueueError
 from queues.events import event_record
@@ -145,7 +146,9 @@ def _waiting_rows(program_ids: Sequence[int], *, offset: int, ticket_id: int | N
 def _evaluate(freelancer: Freelancer, now) -> tuple[list[int], dict[int, Candidate | None], dict[int, str]]:
     """(their queue-ready program ids, their candidate row per program, what keeps them from any ticket there)."""
     ready = queue_ready_program_ids(freelancer_id=freelancer.pk)
-    programs = {p.pk: p for p in Program.objects.filter(pk__in=ready).select_related("queue_settings")} if ready else {}
+    # with the relations the routing filters read (core.routing_filters), so they cost no query
+    related = ("queue_settings", *routing_program_related())
+    programs = {p.pk: p for p in Program.objects.filter(pk__in=ready).select_related(*related)} if ready else {}
     program_ids = sorted(programs)
     me: dict[int, Candidate | None] = {}
     refusals: dict[int, str] = {}
@@ -254,19 +257,22 @@ def ticket_take(*, freelancer: Freelancer, ticket_id: int | None = None, now: da
 def _assign(ticket_id: int, *, freelancer: Freelancer, candidate: Candidate, now) -> Ticket | None:
     """Lock the ticket (skipping one another router holds), then the freelancer; assign when both still hold."""
     with transaction.atomic():
-        ticket = (Ticket.objects.filter(pk=ticket_id, assignee__isnull=True, queue=Ticket.Queue.FREELANCER,
-                                        status__in=Ticket.ACTIVE_STATUSES)
-                  .select_for_update(skip_locked=True).select_related("program").first())
-        if ticket is None:
+        found = list(Ticket.objects.filter(pk=ticket_id, assignee__isnull=True, queue=Ticket.Queue.FREELANCER,
+                                           status__in=Ticket.ACTIVE_STATUSES).select_for_update(skip_locked=True))
+        if not found:
             return None
+        ticket = found[0]
         locked = Freelancer.objects.select_for_update(of=("self",)).select_related("user").get(pk=freelancer.pk)
         load = freelancer_loads([locked.pk]).get(locked.pk, 0)
         refusal = _room(candidate, load, locked.max_open_tickets)
         if refusal:
             raise QueueError(refusal)
         fields = assign_to_freelancer(ticket, locked, now=now)
-        ticket.routed_at = ticket.routed_at or now
-        ticket.save(update_fields=[*set(fields), "routed_at", "updated_at"])
+        ticket.routed_at, ticket.updated_at = ticket.routed_at or now, now
+        names = {*fields, "routed_at", "updated_at"}
+        Ticket.objects.filter(pk=ticket.pk).update(
+            **{Ticket._meta.get_field(name).attname: getattr(ticket, Ticket._meta.get_field(name).attname)
+               for name in names})
         event_record(ticket=ticket, kind=TicketEvent.Kind.TAKEN, actor=locked.user, at=now,
                      message=f"Taken from the queue by {locked} ({load} open of {locked.max_open_tickets} before).",
                      freelancer_id=locked.pk)

@@ -27,7 +27,6 @@ from queues.models import AvailabilityChange, AvailabilitySlot, QueueSettings, T
 from queues.reply_selectors import saved_replies_for_ticket
 from queues.services.csv_import import decode_upload, ticket_csv_import, ticket_csv_preview
 from queues.services.replies import ticket_reply_send
-from queues.services.take import waiting_for_freelancer
 from queues.views.help_panel import help_panel
 
 # --- shared ticket page machinery ---------------------------------------------------------------------------
@@ -141,10 +140,6 @@ class MyQueueView(FreelancerRequiredMixin, ListView):
         context["availability"] = {"on_shift": selectors.freelancer_is_on_shift(freelancer=self.freelancer)}
         context["freelancer"] = self.freelancer
         # Pull as well as push: the tickets waiting in their programs, and whether they may take each.
-        freelancer = self.freelancer
-        assert freelancer is not None  # FreelancerRequiredMixin answered 403 otherwise
-        context["waiting"], context["waiting_total"], context["take_blocked"] = waiting_for_freelancer(
-            freelancer=freelancer)
         return context
 
 

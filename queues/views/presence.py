@@ -5,12 +5,13 @@ from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
+from django.views.generic import TemplateView
 
 from accounts.mixins import AgentAccess, FreelancerRequiredMixin, ManageAccessMixin
 from core.errors import DomainError
 from queues.models import Presence
 from queues.services.presence import presence_heartbeat, presence_of, presence_set
-from queues.services.take import ticket_take
+from queues.services.take import ticket_take, waiting_for_freelancer
 
 
 def _back(request, fallback: str):
@@ -86,3 +87,19 @@ class TakeTicketView(FreelancerRequiredMixin, View):
             return redirect("queues:my_queue")
         messages.success(request, f"#{ticket.pk} “{ticket.subject[:80]}” is yours now.")
         return redirect("queues:portal_ticket", pk=ticket.pk)
+
+
+class WaitingListView(FreelancerRequiredMixin, TemplateView):
+    """GET /portal/tickets/waiting/: what waits in the freelancer's programs, whether they may take each, and the
+    "Take next ticket" button. My tickets loads it after itself (htmx); alone it is a page of its own."""
+
+    def get_template_names(self):
+        return ["queues/includes/_waiting.html" if self.request.headers.get("HX-Request") else "queues/waiting.html"]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        freelancer = self.freelancer
+        assert freelancer is not None  # FreelancerRequiredMixin answered 403 otherwise
+        context["waiting"], context["waiting_total"], context["take_blocked"] = waiting_for_freelancer(
+            freelancer=freelancer)
+        return context

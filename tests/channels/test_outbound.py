@@ -57,6 +57,20 @@ def test_routing_assigns_the_zendesk_ticket_to_the_freelancers_zendesk_user(prog
     assert request.headers["Authorization"].startswith("Basic ")  # {email}/token:{token}
 
 
+def test_taking_a_ticket_from_the_queue_assigns_it_in_zendesk_too(program, freelancer, zendesk):
+    from queues.services.take import ticket_take
+
+    # Given a Zendesk ticket waiting for a freelancer
+    ticket = TicketFactory(program=program, external_id="35436", status=Ticket.Status.NEW, assignee=None)
+    zendesk.put(PATH).mock(return_value=httpx.Response(200, json=update_answer(35436)))
+    # When the freelancer takes it ("Take next ticket")
+    assert ticket_take(freelancer=freelancer) == ticket
+    # Then Zendesk's assignee follows, as after routing
+    [message] = messages()
+    assert message.kind == "zendesk.assign" and message.payload["update"]["assignee_id"] == FREELANCER_ZD
+    assert outbox_deliver(message_id=message.pk) == "sent"
+
+
 def test_a_reply_becomes_the_freelancers_public_comment_and_its_echo_is_known(ticket, freelancer, zendesk):
     route = zendesk.put(PATH).mock(return_value=httpx.Response(200, json=update_answer(35436, comment_id=777)))
     reply = ticket_reply(ticket=ticket, author=freelancer.user, body="Your parcel is on its way.",

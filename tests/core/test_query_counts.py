@@ -70,7 +70,9 @@ PINS: dict[tuple[str, str], int] = {
     ("accounts:api_tokens", MANAGER): 5,
     # freelancer
     ("dashboard:portal_home", FREELANCER): 19,
-    ("queues:my_queue", FREELANCER): 17,  # + "waiting in the queue": their programs, candidate row per program, rows, count
+    ("queues:my_queue", FREELANCER): 9,
+    # loaded by My tickets after itself: their programs, their candidate row per program, the rows, the count
+    ("queues:waiting_list", FREELANCER): 10,
     ("contracts:portal_contracts", FREELANCER): 7,
     ("reviews:portal_reviews", FREELANCER): 7,
     ("reviews:portal_evaluations", FREELANCER): 5,

@@ -91,8 +91,11 @@ def test_the_queue_page_lists_waiting_tickets_with_take_buttons_and_reasons(clie
     assert [(row.ticket.subject, bool(row.refusal)) for row in rows] == [("Where is my parcel", False),
                                                                           ("Dónde está", True)]
     client.force_login(freelancer.user)
-    page = client.get("/portal/tickets/").content.decode()
+    assert 'hx-get="/portal/tickets/waiting/"' in client.get("/portal/tickets/").content.decode()
+    page = client.get("/portal/tickets/waiting/").content.decode()
     assert "Take next ticket" in page and f'name="ticket" value="{fits.pk}"' in page and "is in “es”" in page
+    partial = client.get("/portal/tickets/waiting/", HTTP_HX_REQUEST="true").content.decode()
+    assert "<html" not in partial and "Take next ticket" in partial
     response = client.post("/portal/tickets/take/")
     assert response.status_code == 302 and response["Location"] == f"/portal/tickets/{fits.pk}/"
     response = client.post("/portal/tickets/take/", follow=True)
