@@ -24,6 +24,8 @@ from queues.events import event_record
 from queues.models import QueueSettings, Ticket, TicketEvent
 from queues.routing_rules import ELIGIBILITY, Candidate, Policy, WaitingTicket, first_failed_rule
 from queues.services.routing import (
+    DEADLINE_FIELDS,
+    ROUTED_FIELDS,
     _candidates,
     _required_skills,
     assign_to_freelancer,
@@ -267,12 +269,11 @@ def _assign(ticket_id: int, *, freelancer: Freelancer, candidate: Candidate, now
         refusal = _room(candidate, load, locked.max_open_tickets)
         if refusal:
             raise QueueError(refusal)
-        fields = assign_to_freelancer(ticket, locked, now=now)
+        assign_to_freelancer(ticket, locked, now=now)
         ticket.routed_at, ticket.updated_at = ticket.routed_at or now, now
-        names = {*fields, "routed_at", "updated_at"}
+        # the fields routing writes for every ticket it assigns (one UPDATE, as routing's apply)
         Ticket.objects.filter(pk=ticket.pk).update(
-            **{Ticket._meta.get_field(name).attname: getattr(ticket, Ticket._meta.get_field(name).attname)
-               for name in names})
+            **{name: getattr(ticket, name) for name in (*ROUTED_FIELDS, *DEADLINE_FIELDS)})
         event_record(ticket=ticket, kind=TicketEvent.Kind.TAKEN, actor=locked.user, at=now,
                      message=f"Taken from the queue by {locked} ({load} open of {locked.max_open_tickets} before).",
                      freelancer_id=locked.pk)
