@@ -8,6 +8,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 RUN useradd --create-home --uid 1000 flexdesk
+# WeasyPrint (PDF statements, invoices, contracts) draws text with pango.
+RUN apt-get update && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 \
+    && rm -rf /var/lib/apt/lists/*
 
 COPY pyproject.toml README.md ./
 RUN pip install --upgrade pip && pip install .

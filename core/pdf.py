@@ -7,7 +7,12 @@ link someone typed into a text field can never make the server fetch it.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
+
 from django.http import HttpResponse
+
+logger = logging.getLogger(__name__)
 
 PDF_CONTENT_TYPE = "application/pdf"
 
@@ -24,8 +29,19 @@ def html_to_pdf(html: str) -> bytes:
     return pdf
 
 
-def pdf_response(pdf: bytes, *, filename: str) -> HttpResponse:
-    """A private PDF download."""
+UNAVAILABLE = ("PDF downloads are not available on this server right now (WeasyPrint needs the pango library). "
+               "The printable page has the same content.")
+
+
+def pdf_response(pdf: bytes | Callable[[], bytes], *, filename: str) -> HttpResponse:
+    """A private PDF download; given a function that makes the PDF, a server without pango answers 503 with
+    why, never a 500."""
+    if callable(pdf):
+        try:
+            pdf = pdf()
+        except OSError:  # WeasyPrint could not load pango (cairo/harfbuzz): the machine lacks a system library
+            logger.exception("core.pdf: PDF rendering is unavailable")
+            return HttpResponse(UNAVAILABLE, status=503, content_type="text/plain; charset=utf-8")
     response = HttpResponse(pdf, content_type=PDF_CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["X-Content-Type-Options"] = "nosniff"

@@ -24,7 +24,7 @@ def document_download_response(document, *, as_text: bool, as_pdf: bool = False)
     base = f"{slugify(document.contract.program.name)}-{document.kind}-{document.contract_id}-v{document.version}"
     if as_pdf:
         body = render_to_string("contracts/document_file.html", {"document": document, "contract": document.contract})
-        return pdf_response(html_to_pdf(body), filename=f"{base}.pdf")
+        return pdf_response(lambda: html_to_pdf(body), filename=f"{base}.pdf")
     if as_text:
         response = HttpResponse(document.text.encode("utf-8"), content_type="text/plain; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{base}.txt"'

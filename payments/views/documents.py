@@ -29,7 +29,7 @@ __all__ = [
 
 
 def statement_pdf_response(payout: Payout) -> HttpResponse:
-    return pdf_response(services.statement_pdf(payout=payout), filename=f"statement-{payout.reference}.pdf")
+    return pdf_response(lambda: services.statement_pdf(payout=payout), filename=f"statement-{payout.reference}.pdf")
 
 
 def invoice_response(invoice: Invoice) -> HttpResponseBase:
@@ -40,7 +40,7 @@ def invoice_response(invoice: Invoice) -> HttpResponseBase:
         response["X-Content-Type-Options"] = "nosniff"
         response["Cache-Control"] = "private, no-store"
         return response
-    return pdf_response(services.invoice_pdf(invoice=invoice), filename=invoice.filename)
+    return pdf_response(lambda: services.invoice_pdf(invoice=invoice), filename=invoice.filename)
 
 
 # Freelancer portal -----------------------------------------------------------------------------------------

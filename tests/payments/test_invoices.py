@@ -288,3 +288,14 @@ def test_the_portal_payouts_page_lists_invoices_in_constant_queries(client, prog
     with django_assert_max_num_queries(len(few.captured_queries)):
         page = client.get(reverse("payments:portal_payouts")).content.decode()
     assert page.count("/invoice.pdf") == 4
+
+
+def test_a_server_without_pango_answers_503_with_why_not_500(monkeypatch):
+    from core import pdf
+
+    def no_pango():
+        raise OSError("cannot load library 'libpango-1.0-0'")
+
+    response = pdf.pdf_response(no_pango, filename="x.pdf")
+    assert response.status_code == 503 and "pango" in response.content.decode()
+    assert pdf.pdf_response(b"%PDF-1.7", filename="x.pdf")["Content-Type"] == "application/pdf"
