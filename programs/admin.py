@@ -182,3 +182,27 @@ class AnnouncementAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ["kind", "program"]
     search_fields = ["title", "body"]
     raw_id_fields = ["author"]
+
+
+class AssessmentTaskInline(admin.TabularInline):
+    model = models.AssessmentTask
+    extra = 0
+    fields = ["task", "minutes_each", "times_per_week", "skill_needed", "enjoys", "high_value", "would_stop", "chosen"]
+
+
+@admin.register(models.OutsourcingAssessment)
+class OutsourcingAssessmentAdmin(admin.ModelAdmin):
+    list_display = ["name", "owner", "yearly_value", "yearly_working_hours", "freelancer_hourly_cost", "currency",
+                    "program", "created_at"]
+    list_select_related = ["owner", "program"]
+    search_fields = ["name", "owner__email"]
+    raw_id_fields = ["owner", "program"]
+    inlines = [AssessmentTaskInline]
+
+
+@admin.register(models.AssessmentTask)
+class AssessmentTaskAdmin(admin.ModelAdmin):
+    list_display = ["task", "assessment", "minutes_each", "times_per_week", "high_value", "would_stop", "chosen"]
+    list_select_related = ["assessment"]
+    search_fields = ["task", "assessment__name"]
+    raw_id_fields = ["assessment"]

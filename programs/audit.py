@@ -22,5 +22,8 @@ AUDIT_VERBS = {
     "knowledge.article_updated": ("Knowledge article edited", "title"),
     "knowledge.article_deleted": ("Knowledge article deleted", "title"),
     "knowledge.quiz_updated": ("Quiz questions edited", "step"),
+    "assessment.created": "Outsourcing assessment started",
+    "assessment.updated": "Outsourcing assessment edited",
+    "assessment.program_created": ("Program made from the assessment", "program"),
 }
 audit_verbs_register(AUDIT_VERBS)

@@ -3,7 +3,7 @@
 Puts into context: program, acme (Programs), ticket_types / acme_ticket_types ({slug: TicketType}),
 scorecard / acme_scorecard, onboarding_steps ({kind: OnboardingStep} of demo), tools ({name: ProgramTool}
 of demo), stakeholders (demo's), announcements (demo's published ones), knowledge ({slug: KnowledgeArticle}
-of demo).
+of demo), assessment (the demo manager's OutsourcingAssessment).
 """
 
 import datetime
@@ -13,12 +13,14 @@ from django.utils import timezone
 
 from programs.models import (
     Announcement,
+    AssessmentTask,
     BehindTheScenes,
     Budget,
     CandidateProfile,
     EscalationRule,
     KnowledgeArticle,
     OnboardingStep,
+    OutsourcingAssessment,
     Program,
     ProgramSchedule,
     ProgramTool,
@@ -472,6 +474,7 @@ def seed(context):
     today = timezone.now().astimezone(demo.zone).date()
     _fill_demo(context, demo, today)
     _fill_acme(context, acme, today)
+    _assessment(context, demo)
     context["announcements"] = _announcements(demo, context["manager"], [
         (Announcement.Kind.KNOWN_BUG, "Known bug: tracking links in order e-mails",
          "Tracking links in order confirmation e-mails open a 404 for some carriers. Use the “Tracking link "
@@ -484,3 +487,44 @@ def seed(context):
         (Announcement.Kind.TICKET_TREND, "Weekend trend: delivery delays",
          "Expect more “where is my parcel” tickets this weekend: the courier is behind in the north.", 1),
     ])
+
+
+# --- “Is it time to outsource?” (issue 21, item 1): the week Maya logged before Demo Support existed -------------
+# task, minutes each, times a week, skill needed, enjoys, in the 20 % that brings 80 %, would stop, chosen
+ASSESSMENT_TASKS = [
+    ("Answer order-status e-mails", "5", "40", "Written English; looking up orders in Shopify", False, False, True, True),
+    ("Process refunds and returns", "10", "12", "Stripe refunds; the returns policy", False, False, True, True),
+    ("Reply to social media DMs", "4", "30", "Friendly brand voice", False, False, False, True),
+    ("Send and chase invoices", "15", "5", "Bookkeeping (Xero)", False, False, True, False),
+    ("Call suppliers about stock", "20", "3", "Negotiation", True, False, False, False),
+    ("Shoot and edit product photos", "90", "1", "Photography; Lightroom", True, False, False, False),
+    ("Interview and hire staff", "45", "2", "Judging people", False, True, False, False),
+    ("Product and growth strategy", "120", "2", "Knowing the market", True, True, False, False),
+]
+ASSESSMENT_PREFIX = "Is it time to outsource?"
+
+
+def _assessment(context, program):
+    """Maya's assessment, already turned into Demo Support (linked to it; Demo Support itself is not changed)."""
+    manager = context["manager"]
+    assessment = OutsourcingAssessment.objects.filter(owner=manager, name__startswith=ASSESSMENT_PREFIX).first()
+    if assessment is None:
+        week_of = (program.created_at or timezone.now()).date() - datetime.timedelta(weeks=10)
+        week_of -= datetime.timedelta(days=week_of.weekday())
+        assessment = OutsourcingAssessment.objects.create(
+            owner=manager, name=f"{ASSESSMENT_PREFIX} (week of {week_of:%d %b %Y})",
+            yearly_value=Decimal("120000.00"), yearly_working_hours=2400,
+            freelancer_hourly_cost=Decimal("15.75"), currency="USD", program=program,
+            high_value_answer="Product and growth strategy, and hiring the people who run it with me.",
+            would_stop_answer="Order-status e-mails, refunds and chasing invoices. We turned the order-status, "
+                              "refund and social DM replies into Demo Support.",
+        )
+    if not assessment.tasks.exists():
+        AssessmentTask.objects.bulk_create(
+            AssessmentTask(assessment=assessment, task=task, minutes_each=Decimal(minutes),
+                           times_per_week=Decimal(times), skill_needed=skill, enjoys=enjoys, high_value=high_value,
+                           would_stop=would_stop, chosen=chosen)
+            for task, minutes, times, skill, enjoys, high_value, would_stop, chosen in ASSESSMENT_TASKS
+        )
+    context["assessment"] = assessment
+    return assessment

@@ -592,3 +592,65 @@ class Announcement(TimeStampedModel):
 
     def __str__(self):
         return self.title
+
+
+class OutsourcingAssessment(TimeStampedModel):
+    """“Is it time to outsource?”: a week of the owner's tasks, the 80/20 answers and the value of their hour.
+
+    Before a program exists. programs.assessment ranks the tasks; the chosen ones become a draft program
+    (`program` links to it once made)."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="outsourcing_assessments")
+    name = models.CharField(max_length=150)
+    yearly_value = MoneyField(
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text="What a year of your work is worth (e.g. the yearly profit); with the hours it prices your hour.",
+    )
+    yearly_working_hours = models.PositiveIntegerField(
+        default=2080, validators=[MinValueValidator(1), MaxValueValidator(8784)],
+        help_text="Hours you work in a year (40 h × 52 weeks = 2,080).",
+    )
+    freelancer_hourly_cost = MoneyField(
+        validators=[MinValueValidator(Decimal("0"))], help_text="What a freelancer's hour would cost you.",
+    )
+    currency = CurrencyField()
+    high_value_answer = models.TextField(
+        blank=True, help_text="Which 20 % of your tasks bring 80 % of the value?",
+    )
+    would_stop_answer = models.TextField(blank=True, help_text="Which tasks would you stop doing if you could?")
+    program = models.ForeignKey(
+        Program, null=True, blank=True, on_delete=models.SET_NULL, related_name="assessments",
+        help_text="The program the chosen tasks were turned into.",
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return self.name
+
+
+class AssessmentTask(models.Model):
+    """One task of the assessment's week: how long, how often, the skill it needs and how the owner feels about it."""
+
+    assessment = models.ForeignKey(OutsourcingAssessment, on_delete=models.CASCADE, related_name="tasks")
+    task = models.CharField(max_length=150)
+    minutes_each = models.DecimalField(
+        max_digits=7, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))],
+        help_text="Minutes it takes each time.",
+    )
+    times_per_week = models.DecimalField(
+        max_digits=7, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))],
+        help_text="How often a week (0.25 = once a month).",
+    )
+    skill_needed = models.CharField(max_length=200, blank=True)
+    enjoys = models.BooleanField(default=False, help_text="You enjoy doing it.")
+    high_value = models.BooleanField(default=False, help_text="In the 20 % of tasks that bring 80 % of the value.")
+    would_stop = models.BooleanField(default=False, help_text="You would stop doing it if you could.")
+    chosen = models.BooleanField(default=False, help_text="Chosen to outsource.")
+
+    class Meta:
+        ordering = ["assessment", "id"]
+
+    def __str__(self):
+        return self.task

@@ -43,7 +43,7 @@ from programs.models import (
 )
 from programs.worksheet import activation_problems
 
-RESERVED_SLUGS = {"new", "create", "worksheet"}
+RESERVED_SLUGS = {"new", "create", "worksheet", "assessments"}
 
 # core.events kind published when a program becomes active: listeners get program=, actor=.
 PROGRAM_STARTED = "program.started"

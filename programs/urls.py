@@ -1,6 +1,7 @@
 from django.urls import path
 
 from programs import (
+    assessment_views,
     converters,  # noqa: F401 — registers <program:…>, a slug that is never "new"
     knowledge_views,
     skill_views,
@@ -14,6 +15,23 @@ app_name = "programs"
 urlpatterns = [
     path("manage/programs/", views.ProgramListView.as_view(), name="list"),
     path("manage/programs/new/", views.ProgramCreateView.as_view(), name="create"),
+    # “Is it time to outsource?” ("assessments" is a reserved slug, so no program's pages compete with these)
+    path("manage/programs/assessments/", assessment_views.AssessmentListView.as_view(), name="assessment_list"),
+    path("manage/programs/assessments/new/", assessment_views.AssessmentFormView.as_view(), name="assessment_create"),
+    path("manage/programs/assessments/<int:pk>/", assessment_views.AssessmentDetailView.as_view(),
+         name="assessment_detail"),
+    path("manage/programs/assessments/<int:pk>/edit/", assessment_views.AssessmentFormView.as_view(),
+         name="assessment_edit"),
+    path("manage/programs/assessments/<int:pk>/tasks/new/", assessment_views.AssessmentTaskFormView.as_view(),
+         name="assessment_task_create"),
+    path("manage/programs/assessments/<int:pk>/tasks/<int:task_pk>/edit/",
+         assessment_views.AssessmentTaskFormView.as_view(), name="assessment_task_edit"),
+    path("manage/programs/assessments/<int:pk>/tasks/<int:task_pk>/delete/",
+         assessment_views.AssessmentTaskDeleteView.as_view(), name="assessment_task_delete"),
+    path("manage/programs/assessments/<int:pk>/choose/", assessment_views.AssessmentChooseView.as_view(),
+         name="assessment_choose"),
+    path("manage/programs/assessments/<int:pk>/program/", assessment_views.AssessmentProgramCreateView.as_view(),
+         name="assessment_program"),
     path("manage/programs/<program:program_slug>/worksheet/", views.WorksheetView.as_view(), name="worksheet"),
     path("manage/programs/<program:program_slug>/status/", views.ProgramStatusView.as_view(), name="status"),
     path("manage/programs/<program:program_slug>/worksheet/<slug:section>/", views.section_edit, name="section_edit"),
