@@ -17,6 +17,7 @@ from payments.models import (
     PaySchedule,
     RunningTimer,
     TimeEntry,
+    TrialPayout,
     mask,
     mask_email,
 )
@@ -246,3 +247,22 @@ class InvoiceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "company_legal_name", "company_address", "company_tax_id", "company_email",
         "uploaded_by_freelancer", "uploaded_number", "uploaded_at", "created_at",
     )
+
+
+TRIAL_PAYOUT_FIELDS = (
+    "reference", "trial_task", "program", "description", "amount", "currency", "status", "run", "method", "summary",
+    "details_entered_at", "paid_on", "payment_reference", "paid_to", "statement_sent_at", "created_at", "updated_at",
+)
+
+
+@admin.register(TrialPayout)
+class TrialPayoutAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Read-only and masked, like PayoutDetails: the candidate enters the details on the trial page and a
+    manager marks the payout paid on its run's page (payments.services.trial_payouts)."""
+
+    list_display = ["reference", "description", "amount", "currency", "status", "run", "paid_on"]
+    list_filter = ["status", "method"]
+    search_fields = ["reference", "trial_task__application__full_name"]
+    list_select_related = ["run"]
+    fields = TRIAL_PAYOUT_FIELDS
+    readonly_fields = TRIAL_PAYOUT_FIELDS

@@ -33,5 +33,8 @@ AUDIT_VERBS: dict[str, str | tuple[str, str]] = {
     "time_entry.week_approved": "Week of time approved",
     "time_entry.late_approval": "Late time approved",
     "time_entry.sent_back": "Time sent back",
+    "trial_payout.details_saved": "Candidate's payout details for a paid trial saved",
+    "trial_payout.included": "Paid trial included in a payout run",
+    "trial_payout.paid": "Paid trial marked paid",
 }
 audit_verbs_register(AUDIT_VERBS)

@@ -23,11 +23,11 @@ from payments.models import (
     PayoutDetails,
     PayoutRun,
     TimeEntry,
+    TrialPayout,
 )
 from payments.services import (
     adjustment_create,
     invoice_upload,
-    paid_trial_adjustments_sync,
     pay_period_for,
     payout_request_create,
     payout_run_execute,
@@ -36,7 +36,10 @@ from payments.services import (
     payouts_mark_paid,
     program_today,
     time_entry_send_back,
+    trial_payout_details_save,
+    trial_payout_mark_paid,
 )
+from payments.services.payout_details import INPUT_FIELDS
 from queues.demo import ACME_SHIFTS, SHIFTS, shift_hours_by_weekday
 
 PAID_PERIODS = 4
@@ -134,7 +137,8 @@ def seed(context):
     adjustment_create(freelancer=james, program=demo, kind=Adjustment.Kind.DEDUCTION, amount=Decimal("15.00"),
                       currency=active[james.pk].currency, reason="Headset advance, second instalment",
                       created_by=manager, source_key="demo:deduction:james")
-    paid_trial_adjustments_sync(program=demo, freelancer_ids=[f.pk for _, f in numbered], created_by=manager)
+
+    _trial_payout_details(demo)
 
     # Runs: the older periods are paid, the one that just ended waits for approval.
     programs = [demo] + ([acme] if acme_contract is not None else [])
@@ -160,6 +164,7 @@ def seed(context):
             Payout.objects.filter(pk__in=[p.pk for p in payouts]).update(statement_sent_at=sent_at)
 
     _own_invoice(context)
+    _trial_payout_paid(program=demo, marked_by=manager, today=today)
 
     # The current open period: entries in every state.
     states = {1: TimeEntry.Status.APPROVED, 2: TimeEntry.Status.SUBMITTED, 3: TimeEntry.Status.DRAFT,
@@ -221,6 +226,44 @@ def _payout_details(context):
         details.full_clean()
         details.changed_at = long_ago
         details.save()
+
+
+# Paid trial tasks (payments.services.trial_payouts): the candidate gives payout details on the trial page.
+TRIAL_PAYOUT_DETAILS = {
+    "camila.torres@example.com": {"method": "bank_transfer", "account_holder_name": "Camila Torres",
+                                  "iban": "ES9121000418450200051332", "bic": "CAIXESBB"},
+}
+
+
+def _trial_payout_details(program):
+    """One candidate who was not hired gives details (paid in a past run); the other graded ones wait for them.
+    The hired candidate (freelancer8) gives the details of their freelancer profile: paid once, as a trial."""
+    from recruiting.models import Application, TrialTask
+
+    trials = TrialTask.objects.filter(application__posting__program=program, is_paid=True,
+                                      status__in=[TrialTask.Status.SUBMITTED, TrialTask.Status.GRADED])
+    for trial in trials.select_related("application__freelancer__payout_details"):
+        fields = TRIAL_PAYOUT_DETAILS.get(trial.application.email)
+        hired = trial.application.stage == Application.Stage.HIRED and trial.application.freelancer is not None
+        if fields is None and hired:
+            details = getattr(trial.application.freelancer, "payout_details", None)
+            if details is not None and details.method:
+                fields = {name: getattr(details, name) for name in INPUT_FIELDS}
+                fields["account_holder_name"] = fields["account_holder_name"] or trial.application.full_name
+        if fields:
+            trial_payout_details_save(trial_task=trial, **fields)
+
+
+def _trial_payout_paid(*, program, marked_by, today):
+    """The candidate who was not hired is paid in the run of the period that just ended (graded days ago);
+    the hired one's trial payout waits in the same run for a manager to mark it paid."""
+    payouts = TrialPayout.objects.filter(program=program, run__isnull=False, status=TrialPayout.Status.PENDING,
+                                         trial_task__application__email__in=list(TRIAL_PAYOUT_DETAILS))
+    for payout in payouts:
+        trial_payout_mark_paid(trial_payout=payout, paid_on=today, marked_by=marked_by,
+                               reference=f"DEMO-BANK-{today:%Y%m%d}-{payout.reference}")
+        # the demo does not e-mail statements
+        TrialPayout.objects.filter(pk=payout.pk).update(statement_sent_at=timezone.now())
 
 
 def _invoice_details(context):

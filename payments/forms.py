@@ -4,7 +4,7 @@ from django import forms
 
 from core.forms import ConfirmationFieldsMixin
 from core.money import CURRENCIES
-from payments.models import Activity, Adjustment, PayoutDetails, mask
+from payments.models import Activity, Adjustment, PayoutAccount, PayoutDetails, mask
 from payments.services.adjustments import OVER_LIMIT_CODES
 
 HOURS_ATTRS = {"step": "0.25", "min": "0.25", "max": "24"}
@@ -143,7 +143,7 @@ class PayoutDetailsForm(forms.Form):
     paypal_email = forms.EmailField(required=False, label="PayPal e-mail")
     payoneer_id = forms.CharField(required=False, max_length=64, label="Payoneer ID")
 
-    def __init__(self, *args, details: PayoutDetails, **kwargs):
+    def __init__(self, *args, details: PayoutAccount, **kwargs):
         self.details = details
         if not args or args[0] is None:
             kwargs.setdefault("initial", {

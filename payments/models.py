@@ -544,11 +544,11 @@ def _schwifty_message(exc: SchwiftyException, what: str) -> str:
     return f"This {what} is not valid: check it against your bank's details."
 
 
-class PayoutDetails(TimeStampedModel):
-    """How one freelancer is paid: a method and the structured fields it needs (one row per freelancer).
+class PayoutAccount(models.Model):
+    """Where money goes: a method and the structured fields it needs, with their rules (clean) and masked summary.
 
-    The bank account (IBAN, account number) is encrypted at rest with the vault's keys and shown only
-    masked. `changed_at` is the freelancer's last change; see PAYOUT_DETAILS_HOLD and payout_hold_reason.
+    Shared by a freelancer's PayoutDetails and a candidate's TrialPayout (docs/adr/0026). The bank account
+    (IBAN, account number) is encrypted at rest with the vault's keys and shown only masked.
     """
 
     class Method(models.TextChoices):
@@ -568,7 +568,6 @@ class PayoutDetails(TimeStampedModel):
         Method.PAYONEER: ("payoneer_id",),
     }
 
-    freelancer = models.OneToOneField(Freelancer, on_delete=models.CASCADE, related_name="payout_details")
     method = models.CharField(max_length=20, choices=Method.choices, blank=True,
                               help_text="Blank: no usable details on file yet.")
     account_holder_name = models.CharField(max_length=200, blank=True)
@@ -583,25 +582,9 @@ class PayoutDetails(TimeStampedModel):
         max_length=200, blank=True,
         help_text="The old free-text payout method that could not be read as details; gone once details are entered.",
     )
-    changed_at = models.DateTimeField(null=True, blank=True, help_text="When the freelancer last changed them.")
-    # What the freelancer's invoices carry (payments.Invoice copies them at issue). Changing them is not a change
-    # of where the money goes, so it neither holds payouts nor sets changed_at.
-    billing_address = models.TextField(max_length=500, blank=True,
-                                       help_text="Postal address printed on your invoices.")
-    tax_id = models.CharField(max_length=40, blank=True, verbose_name="tax ID",
-                              help_text="Your tax or VAT number, printed on your invoices.")
 
     class Meta:
-        verbose_name_plural = "payout details"
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(method__in=["", "bank_transfer", "wise", "paypal", "payoneer"]),
-                name="payout_details_known_method",
-            ),
-        ]
-
-    def __str__(self):
-        return f"Payout details of {self.freelancer}: {self.summary or 'none'}"
+        abstract = True
 
     @property
     def needs_details(self) -> bool:
@@ -678,6 +661,34 @@ class PayoutDetails(TimeStampedModel):
         elif country and self.bank_country != country and "iban" not in errors and "bic" not in errors:
             errors["bank_country"] = f"The account is in {country}, not {self.bank_country}."
         return errors
+
+
+class PayoutDetails(TimeStampedModel, PayoutAccount):
+    """How one freelancer is paid (one row per freelancer); the method, fields and rules are PayoutAccount's.
+
+    `changed_at` is the freelancer's last change; see PAYOUT_DETAILS_HOLD and payout_hold_reason.
+    """
+
+    freelancer = models.OneToOneField(Freelancer, on_delete=models.CASCADE, related_name="payout_details")
+    changed_at = models.DateTimeField(null=True, blank=True, help_text="When the freelancer last changed them.")
+    # What the freelancer's invoices carry (payments.Invoice copies them at issue). Changing them is not a change
+    # of where the money goes, so it neither holds payouts nor sets changed_at.
+    billing_address = models.TextField(max_length=500, blank=True,
+                                       help_text="Postal address printed on your invoices.")
+    tax_id = models.CharField(max_length=40, blank=True, verbose_name="tax ID",
+                              help_text="Your tax or VAT number, printed on your invoices.")
+
+    class Meta:
+        verbose_name_plural = "payout details"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(method__in=["", "bank_transfer", "wise", "paypal", "payoneer"]),
+                name="payout_details_known_method",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Payout details of {self.freelancer}: {self.summary or 'none'}"
 
 
 def payout_hold_reason(*, payout: Payout, details: PayoutDetails | None, now: datetime.datetime | None = None) -> str:
@@ -768,3 +779,61 @@ class Invoice(TimeStampedModel):
     @property
     def filename(self) -> str:
         return f"invoice-{self.number}.pdf"
+
+
+# Paid trial tasks --------------------------------------------------------------------------------------------
+
+
+class TrialPayout(TimeStampedModel, PayoutAccount):
+    """A one-off payout of a paid trial task to the candidate who did it, hired or not (docs/adr/0026).
+
+    Keyed on the trial task (one per trial: paid once). The candidate enters the payout details on the trial
+    page (PayoutAccount's rules, encrypted, shown masked); once the trial is graded, the next payout run of the
+    program includes it (`run`), and a manager marks it paid there.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "To pay"
+        PAID = "paid", "Paid"
+
+    trial_task = models.OneToOneField("recruiting.TrialTask", on_delete=models.PROTECT, related_name="trial_payout")
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="trial_payouts")
+    description = models.CharField(max_length=250, help_text="The statement line: “Paid trial task: <posting>”.")
+    amount = MoneyField()
+    currency = CurrencyField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
+    run = models.ForeignKey(PayoutRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="trial_payouts",
+                            help_text="The payout run that pays it; empty until the trial is graded and a run starts.")
+    details_entered_at = models.DateTimeField(null=True, blank=True)
+    reference = models.CharField(max_length=60, unique=True)
+    paid_on = models.DateField(null=True, blank=True)
+    payment_reference = models.CharField(max_length=120, blank=True)
+    paid_to = models.CharField(max_length=200, blank=True, help_text="The masked summary of the details paid to.")
+    statement_sent_at = models.DateTimeField(null=True, blank=True, help_text="When the statement e-mail was queued.")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["program", "status"])]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="trial_payout_amount_positive"),
+            models.CheckConstraint(
+                condition=models.Q(method__in=["", "bank_transfer", "wise", "paypal", "payoneer"]),
+                name="trial_payout_known_method",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="paid") | (models.Q(paid_on__isnull=False) & models.Q(run__isnull=False)),
+                name="trial_payout_paid_in_a_run",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.reference} · {self.description}"
+
+    @property
+    def state_label(self) -> str:
+        """Where it stands, for the run page: paid; to pay (in a run); in the next run; waiting for details."""
+        if self.status == self.Status.PAID:
+            return "Paid"
+        if self.run_id is None:
+            return "In the next run" if self.method else "Waiting for payout details"
+        return "To pay"

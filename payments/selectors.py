@@ -24,6 +24,7 @@ from payments.models import (
     PaySchedule,
     RunningTimer,
     TimeEntry,
+    TrialPayout,
 )
 from programs.models import Program
 from programs.selectors import program_list
@@ -400,3 +401,28 @@ def pay_schedules_for_programs(*, program_ids) -> list[PaySchedule]:
 def pay_schedule_anchor(*, program_id: int) -> datetime.date | None:
     """The first day of the program's pay cycle (its schedule's anchor date), or None without a schedule."""
     return PaySchedule.objects.filter(program_id=program_id).values_list("anchor_date", flat=True).first()
+
+
+# Paid trial payouts (payments.services.trial_payouts) --------------------------------------------------------
+
+def trial_payout_list_for_run(*, user, run: PayoutRun) -> list[TrialPayout]:
+    """The trial payouts a run pays, then the program's graded ones not in a run: waiting for payout details
+    (or, with details, for the next run). Scoped to the manager's programs; one query."""
+    from recruiting.models import TrialTask
+
+    rows = (
+        TrialPayout.objects.filter(program__in=managed_programs(user=user), program_id=run.program_id)
+        .filter(Q(run=run) | Q(run__isnull=True, status=TrialPayout.Status.PENDING,
+                               trial_task__status=TrialTask.Status.GRADED))
+        .select_related("trial_task__application")
+        .order_by("-status", "reference")
+    )
+    return list(rows)
+
+
+def trial_payout_get_for_manager(*, user, pk) -> TrialPayout | None:
+    return TrialPayout.objects.filter(program__in=managed_programs(user=user), pk=pk).first()
+
+
+def trial_payout_get_by_token(*, token: str) -> TrialPayout | None:
+    return TrialPayout.objects.filter(trial_task__token=token).first() if token and len(token) <= 64 else None

@@ -27,12 +27,15 @@ urlpatterns = [
          name="statement_pdf"),
     path("manage/payments/payouts/<int:pk>/invoice.pdf", views.PayoutInvoicePdfView.as_view(), name="invoice_pdf"),
     path("manage/payments/payouts/<int:pk>/<slug:action>/", views.PayoutActionView.as_view(), name="payout_action"),
+    path("manage/payments/trial-payouts/<int:pk>/paid/", views.TrialPayoutPaidView.as_view(), name="trial_payout_paid"),
     path("manage/payments/exchange-rates/", views.ExchangeRateListView.as_view(), name="exchange_rates"),
     path("manage/payments/exchange-rates/import/", views.ExchangeRateImportView.as_view(),
          name="exchange_rates_import"),
     path("manage/payments/adjustments/", views.AdjustmentListView.as_view(), name="adjustments"),
     path("manage/payments/requests/", views.RequestListView.as_view(), name="requests"),
     path("manage/payments/requests/<int:pk>/<slug:action>/", views.RequestDecideView.as_view(), name="request_decide"),
+    # Candidates (no account): a paid trial's payout details, behind the trial's private link
+    path("trial/<str:token>/payout/", views.TrialPayoutDetailsView.as_view(), name="trial_payout_details"),
     # Freelancer portal
     path("portal/time/", views.TimesheetView.as_view(), name="timesheet"),
     path("portal/time/submit/", views.WeekSubmitView.as_view(), name="week_submit"),

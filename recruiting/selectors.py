@@ -235,19 +235,16 @@ def message_template_list(*, program: Program) -> list[dict]:
 
 # For other apps (payments, reviews).
 
-def paid_trial_tasks_for_freelancers(*, program_id: int, freelancer_ids) -> QuerySet[TrialTask]:
-    """Submitted (or graded) paid trial tasks of hired applications in a program: payable once after hire.
-
-    Each row has .application.freelancer_id, .amount, .currency, .submitted_at, .pk (an idempotency key).
-    """
+def paid_trial_tasks_payable(*, program_id: int) -> QuerySet[TrialTask]:
+    """Graded paid trial tasks of a program: each is payable once to the candidate who did it, hired or not
+    (payments.services.trial_payouts). Rows carry .application.posting, .amount, .currency, .pk."""
     return (
         TrialTask.objects.filter(
-            is_paid=True, status__in=[TrialTask.Status.SUBMITTED, TrialTask.Status.GRADED],
-            application__stage=Application.Stage.HIRED, application__posting__program_id=program_id,
-            application__freelancer_id__in=list(freelancer_ids),
+            is_paid=True, amount__isnull=False, status=TrialTask.Status.GRADED,
+            application__posting__program_id=program_id,
         )
-        .select_related("application")
-        .order_by("submitted_at", "pk")
+        .select_related("application__posting")
+        .order_by("graded_at", "pk")
     )
 
 

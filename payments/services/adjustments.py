@@ -1,4 +1,7 @@
-"""Money outside hours × rate: bonuses (reviews creates them), paid trial tasks, corrections, deductions."""
+"""Money outside hours × rate: bonuses (reviews creates them), corrections, deductions.
+
+Paid trial tasks are paid to the candidate as TrialPayouts (payments.services.trial_payouts), not here.
+"""
 
 from decimal import Decimal
 
@@ -11,7 +14,7 @@ from core.money import format_money, round_money, to_decimal
 from payments.errors import PaymentsError
 from payments.models import Adjustment, PayPeriod
 from payments.services.periods import pay_schedule_get, program_today
-from payments.services.rates import exchange_rate_on, money_convert
+from payments.services.rates import money_convert
 from programs.models import Program
 
 # Advances balance an early payment already bounded by the available balance (payments.services.requests).
@@ -122,39 +125,3 @@ def adjustment_create(
         raise
     return adjustment
 
-
-def paid_trial_adjustments_sync(*, program: Program, freelancer_ids, created_by=None) -> int:
-    """Turn recruiting's paid trial tasks of hired freelancers into adjustments, once each (source key).
-
-    A trial paid in another currency than the contract's is converted at today's rate; without a rate
-    it waits (nothing is created) and the next run tries again, so it is never lost nor paid twice.
-    """
-    try:
-        from recruiting.selectors import paid_trial_tasks_for_freelancers
-    except ImportError:  # recruiting does not offer it
-        return 0
-    created = 0
-    for task in paid_trial_tasks_for_freelancers(program_id=program.pk, freelancer_ids=list(freelancer_ids)):
-        key = f"recruiting:trial_task:{task.pk}"
-        if not task.amount or Adjustment.objects.filter(source_key=key).exists():
-            continue
-        freelancer = Freelancer.objects.get(pk=task.application.freelancer_id)
-        currency = contract_currency(freelancer=freelancer, program=program)
-        amount = task.amount
-        try:
-            if task.currency != currency:
-                rate, _ = exchange_rate_on(base_currency=task.currency, quote_currency=currency,
-                                           on=program_today(program=program))
-                amount = round_money(task.amount * rate)
-            adjustment_create(
-                freelancer=freelancer, program=program, kind=Adjustment.Kind.PAID_TRIAL, amount=amount,
-                currency=currency, created_by=created_by, source_key=key,
-                reason=f"Paid trial task ({task.amount} {task.currency})"
-                if task.currency != currency else "Paid trial task",
-                # The amount was agreed in recruiting; above the limit it is paid and its payout flagged.
-                confirm_over_limit=True, over_limit_reason="Paid trial task amount agreed in recruiting",
-            )
-            created += 1
-        except PaymentsError:
-            continue
-    return created

@@ -23,7 +23,6 @@ from core.locks import lock_one
 from core.money import format_money
 from payments.errors import PaymentsError
 from payments.models import Payout, PayPeriod, TimeEntry
-from payments.services.adjustments import paid_trial_adjustments_sync
 from payments.services.periods import pay_period_for, program_today
 from payments.services.runs import payouts_build_and_save
 from programs.models import Program
@@ -74,8 +73,6 @@ def payout_off_cycle_create(
         )
     if period.status != PayPeriod.Status.OPEN:  # a run closed it early by hand: that run pays them
         raise PaymentsError(f"The period {period} is already closed; its payout run pays {freelancer.legal_name}.")
-    paid_trial_adjustments_sync(program=program, freelancer_ids=[freelancer.pk], created_by=created_by)
-
     payouts, errors = payouts_build_and_save(period=period, run=None, run_date=today, freelancer_ids=[freelancer.pk])
     if errors:
         raise PaymentsError(f"Nothing was paid: {errors[0]['message']}")

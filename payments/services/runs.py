@@ -19,7 +19,6 @@ from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 
 from accounts.models import Freelancer
-from contracts.models import Contract
 from core.audit import audit_record
 from core.errors import check_transition
 from core.locks import lock_one
@@ -36,7 +35,6 @@ from payments.models import (
     PaySchedule,
     TimeEntry,
 )
-from payments.services.adjustments import paid_trial_adjustments_sync
 from payments.services.payout_details import payout_details_by_freelancer
 from payments.services.periods import (
     pay_period_bounds,
@@ -49,6 +47,7 @@ from payments.services.periods import (
 )
 from payments.services.rates import exchange_rates_on, missing_rate_message
 from payments.services.referral_bonuses import referral_bonuses_sync
+from payments.services.trial_payouts import trial_payouts_sync
 from programs.models import Program
 from queues.models import AvailabilityChange, AvailabilitySlot
 
@@ -102,16 +101,13 @@ def payout_run_start(
     if period.end_date >= today:
         raise PaymentsError(_future_message(period.end_date), field="period_end")
     pay_period_close(period=period, actor=triggered_by)
-    paid_trial_adjustments_sync(
-        program=program,
-        freelancer_ids=Contract.objects.filter(program=program).values_list("freelancer_id", flat=True).distinct(),
-        created_by=triggered_by,
-    )
     referral_bonuses_sync(program=program, created_by=triggered_by)
     run, created = PayoutRun.objects.get_or_create(
         period=period, defaults={"program": program, "run_date": today, "triggered_by": triggered_by}
     )
     run.created_now = created
+    if run.status != PayoutRun.Status.COMPLETED:
+        trial_payouts_sync(program=program, run=run)  # paid trial tasks: one-off payouts to the candidates
     if created:
         audit_record(actor=triggered_by, verb="payout_run.started", target=run)
     elif run.status != PayoutRun.Status.COMPLETED:

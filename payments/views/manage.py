@@ -269,6 +269,7 @@ class RunDetailView(PaymentsManagerMixin, DetailView):
         context = super().get_context_data(**kwargs)
         if self.template_name == RunDetailView.template_name:  # not for the polled progress panel
             context.update(_export_context(self.request, run_id=self.object.pk))
+            context["trial_payouts"] = selectors.trial_payout_list_for_run(user=self.request.user, run=self.object)
         return context
 
 

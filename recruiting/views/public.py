@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.functional import cached_property
 from django.views.generic import FormView, TemplateView
@@ -94,6 +95,9 @@ def trial_dead_end(request, *, trial: TrialTask | None, state: LinkState):
             local = timezone.localtime(trial.submitted_at, trial.application.zone)
             on = f" on {formats.date_format(local, 'DATE_FORMAT')}"
         detail = f"Your answers were already submitted{on}; the hiring team will get back to you."
+        if trial.is_paid:  # the payout-details page is payments' (a higher app): linked by its URL name only
+            payout_page = request.build_absolute_uri(reverse("payments:trial_payout_details", args=[trial.token]))
+            detail += f" This was a paid trial task: enter your payout details at {payout_page} to be paid."
     elif state == LinkState.EXPIRED:
         detail = "The deadline for this trial task has passed."
     return link_dead_end(request, state=state, what="trial task link", detail=detail, next_step=TRIAL_NEXT_STEP)

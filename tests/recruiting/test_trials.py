@@ -7,7 +7,7 @@ from django.utils import timezone
 from programs.models import QACriterion, QAScorecard
 from recruiting.errors import RecruitingError
 from recruiting.models import Application, Message, TrialTask
-from recruiting.selectors import paid_trial_tasks_for_freelancers, trial_scores_for_freelancers
+from recruiting.selectors import paid_trial_tasks_payable, trial_scores_for_freelancers
 from recruiting.services import trial_task_grade, trial_task_send
 from tests.accounts.factories import FreelancerFactory
 from tests.recruiting.factories import ApplicationFactory, TrialTaskFactory
@@ -120,16 +120,17 @@ def test_grading_an_unsubmitted_trial_is_refused(manager):
                                                                          "completeness": 4})
 
 
-def test_paid_trials_and_trial_scores_of_hired_candidates_for_other_apps(posting):
+def test_graded_paid_trials_of_every_candidate_and_trial_scores_for_other_apps(posting):
     freelancer = FreelancerFactory()
     hired = ApplicationFactory(posting=posting, stage="hired", freelancer=freelancer, trial_score=Decimal("90.00"))
     paid = TrialTaskFactory(application=hired, status="graded", submitted_at=timezone.now())
-    TrialTaskFactory(application=hired, is_paid=False, amount=None, status="submitted", submitted_at=timezone.now())
-    TrialTaskFactory(application=hired, status="sent")  # not submitted: nothing to pay
+    TrialTaskFactory(application=hired, is_paid=False, amount=None, status="graded", submitted_at=timezone.now())
+    TrialTaskFactory(application=hired, status="sent")  # not done: nothing to pay
     not_hired = ApplicationFactory(posting=posting, stage="interview", freelancer=None)
-    TrialTaskFactory(application=not_hired, status="submitted", submitted_at=timezone.now())
-    rows = list(paid_trial_tasks_for_freelancers(program_id=posting.program_id, freelancer_ids=[freelancer.pk]))
-    assert rows == [paid]
+    TrialTaskFactory(application=not_hired, status="submitted", submitted_at=timezone.now())  # not graded yet
+    graded_not_hired = TrialTaskFactory(application=not_hired, status="graded", submitted_at=timezone.now())
+    rows = list(paid_trial_tasks_payable(program_id=posting.program_id))
+    assert set(rows) == {paid, graded_not_hired}
     assert rows[0].amount == Decimal("25.00") and rows[0].currency == "USD"
     assert trial_scores_for_freelancers(program_id=posting.program_id, freelancer_ids=[freelancer.pk]) == {
         freelancer.pk: Decimal("90.00")}
