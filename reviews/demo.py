@@ -17,7 +17,7 @@ from accounts.services import freelancer_get_or_create
 from contracts.demo import audit_mark, date_history, onboard
 from contracts.models import Contract
 from contracts.selectors import contract_active_for, standing_get
-from contracts.services import contract_create_draft, contract_send, contract_sign
+from contracts.services import contract_create_draft, contract_rating_save, contract_send, contract_sign
 from programs.models import Announcement, Stakeholder
 from queues.models import Ticket
 from reviews.models import (
@@ -293,6 +293,14 @@ def _evaluations(context, demo, today):
             continue
         evaluation_create(program=demo, freelancer=freelancer, actor=manager, period_start=start, period_end=end,
                           outcome=outcome, **fields)
+    # The contract that evaluation ended gets the manager's rating and testimonial (issue #21, item 9).
+    ended = Contract.objects.filter(program=demo, evaluations__outcome=Evaluation.Outcome.END_CONTRACT,
+                                    rating__isnull=True).first()
+    if ended is not None and ended.is_finished:
+        contract_rating_save(contract=ended, actor=manager, stars=3, testimonial=(
+            "Never missed a shift and was kind to every customer. Accuracy on billing questions stayed below what "
+            f"this program needs, but for a program with simpler tickets I would work with "
+            f"{ended.freelancer.legal_name.split()[0]} again."))
 
 
 def _recognition(context, demo):

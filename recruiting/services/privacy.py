@@ -2,10 +2,12 @@ import datetime
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import CharField, Value
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from core.audit import audit_record
-from recruiting.models import Application, Message, TrialTask
+from recruiting.models import Application, Message, Referral, TrialTask
 
 ANONYMISED_NAME = "Anonymised candidate"
 
@@ -46,6 +48,11 @@ def _anonymise_one(pk: int, now: datetime.datetime) -> None:
     application.anonymised_at = now
     application.save()
     TrialTask.objects.filter(application=application).update(answers=[], grading_notes="")
+    # The referral that brought them named them too. Its address must stay unique per posting: a placeholder in
+    # the reserved .invalid domain, which no mail server will ever accept.
+    Referral.objects.filter(application=application).update(
+        full_name=ANONYMISED_NAME, note="", email=Concat(Value("anonymised-"), Cast("pk", CharField()),
+                                                        Value("@referral.invalid")))
     Message.objects.filter(application=application).update(body="(removed)", to_email="", subject="(removed)")
     for interview in application.interviews.all():
         interview.notes = ""

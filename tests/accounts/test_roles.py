@@ -78,6 +78,10 @@ MANAGER_ONLY = {
     "programs:announcement_create", "programs:announcement_edit", "programs:announcement_action",
     "programs:skills", "programs:skill_action",
     "programs:knowledge_create", "programs:knowledge_edit", "programs:knowledge_delete", "programs:quiz_questions",
+    # "Is it time to outsource?": a manager's own assessments
+    "programs:assessment_list", "programs:assessment_create", "programs:assessment_detail", "programs:assessment_edit",
+    "programs:assessment_task_create", "programs:assessment_task_edit", "programs:assessment_task_delete",
+    "programs:assessment_choose", "programs:assessment_program",
     "queues:ticket_import", "queues:queue_settings", "channels:zendesk", "channels:zendesk_action",
     # a program's saved replies: agents insert them from a ticket's reply box, managers write and approve them
     "queues:saved_reply_list", "queues:saved_reply_create", "queues:saved_reply_edit", "queues:saved_reply_action",
@@ -111,7 +115,7 @@ MANAGER_ONLY = {
     "payments:payouts_bulk", "payments:payouts_export", "payments:payouts_export_file", "payments:payout_detail",
     "payments:statement", "payments:statement_pdf", "payments:invoice_pdf",
     "payments:payout_action", "payments:exchange_rates", "payments:exchange_rates_import", "payments:adjustments",
-    "payments:requests", "payments:request_decide", "payments:off_cycle_payout",
+    "payments:requests", "payments:request_decide", "payments:off_cycle_payout", "payments:trial_payout_paid",
     # decisions about people: disputes, evaluations, recognition, closing a calibration, review settings
     "reviews:disputes", "reviews:dispute_resolve", "reviews:calibration_action", "reviews:evaluations",
     "reviews:evaluation_detail", "reviews:evaluation_create", "reviews:feedback_mark", "reviews:settings",

@@ -9,6 +9,7 @@ from contracts.models import Contract
 from queues.models import AvailabilitySlot
 from tests.accounts.factories import FreelancerFactory
 from tests.programs.factories import ProgramFactory
+from tests.queues.factories import set_online
 
 
 @pytest.mark.redis
@@ -29,6 +30,7 @@ def test_a_ticket_is_routed_by_a_worker_through_redis(real_broker):
         AvailabilitySlot(freelancer=freelancer, weekday=day, start_time=datetime.time(0), end_time=datetime.time(0))
         for day in range(7)
     )
+    set_online(freelancer)  # routing assigns only to people online inside their shift
     ticket, _created = ticket_intake(program=program, external_id="R-1", subject="Where is my order?",
                                      body="Hello", requester_email="a@example.test", route=False)
 

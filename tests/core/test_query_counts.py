@@ -39,6 +39,7 @@ PINS: dict[tuple[str, str], int] = {
     ("programs:knowledge", MANAGER): 7,
     ("programs:section_edit", MANAGER): 10,  # the worksheet's scope page (section=scope); 34 before #18
     ("programs:worksheet", MANAGER): 19,
+    ("programs:assessment_list", MANAGER): 4,  # issue #21: the manager's outsourcing assessments
     ("contracts:contract_list", MANAGER): 9,
     ("contracts:template_list", MANAGER): 5,
     ("contracts:rate_floor_list", MANAGER): 5,

@@ -6,9 +6,10 @@ from django.core.files.base import ContentFile
 from django.core.management import call_command
 from django.utils import timezone
 
-from recruiting.models import Application, Message, StageChange, TrialTask
+from recruiting.models import Application, Message, Referral, StageChange, TrialTask
 from recruiting.services import applications_anonymise, message_log_reply, nudges_send
 from recruiting.tasks import application_nudges_send_task
+from tests.accounts.factories import FreelancerFactory
 from tests.recruiting.factories import ApplicationFactory, TrialTaskFactory
 
 pytestmark = pytest.mark.django_db
@@ -71,6 +72,8 @@ def test_anonymisation_removes_personal_data_and_keeps_stages_and_scores(posting
     StageChange.objects.create(application=old, from_stage="applied", to_stage="rejected", changed_by=manager)
     TrialTaskFactory(application=old, status="submitted", answers=[{"question": "Q", "answer": "private"}])
     Message.objects.create(application=old, subject="Hi Ana", body="Dear Ana", to_email="ana@example.test")
+    referral = Referral.objects.create(posting=posting, referrer=FreelancerFactory(), full_name="Ana Reyes",
+                                       email="ana@example.test", note="Ana is great", application=old)
     recent = ApplicationFactory(posting=posting, stage="withdrawn",
                                 stage_changed_at=timezone.now() - datetime.timedelta(days=10))
     active = ApplicationFactory(posting=posting, stage="screening",
@@ -89,6 +92,9 @@ def test_anonymisation_removes_personal_data_and_keeps_stages_and_scores(posting
     assert old.stage == "rejected" and old.stage_changes.count() == 1
     assert old.trial_tasks.get().answers == []
     assert Message.objects.get(application=old).body == "(removed)"
+    referral.refresh_from_db()  # the referral named them too; its address stays unique per posting
+    assert (referral.full_name, referral.note) == ("Anonymised candidate", "")
+    assert referral.email == f"anonymised-{referral.pk}@referral.invalid"
     assert not storage.exists(resume_name)
     recent.refresh_from_db()
     active.refresh_from_db()
