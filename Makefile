@@ -47,10 +47,10 @@ test: install
 	@url="$$($(PY) tools/test_database.py)" && if [ -n "$$url" ]; then export DATABASE_URL="$$url"; fi; \
 	$(PY) -m pytest $(PYTEST_COVERAGE) $(ARGS)
 
-# The checks pre-commit runs on a commit's files (.pre-commit-config.yaml), here on the whole tree. Formatting
-# (`ruff format`) is not checked yet: see CONTRIBUTING.md, "Style".
+# The checks pre-commit runs on a commit's files (.pre-commit-config.yaml), here on the whole tree.
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) tools/mypy_baseline.py
 

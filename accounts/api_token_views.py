@@ -31,7 +31,9 @@ class ApiTokenActionView(ApiTokenListView):
     def post(self, request, user_id, action):
         user = api_token_users(manager=request.user).filter(pk=user_id).first()
         if user is None:
-            raise not_found_in_scope(request, "accounts.User", pk=user_id, message="No such member of your team.")
+            raise not_found_in_scope(
+                request, "accounts.User", pk=user_id, message="No such member of your team."
+            )
         if action == "issue":
             try:
                 key = api_token_issue(user=user, actor=request.user)

@@ -29,8 +29,11 @@ def api_token_list(*, manager: User) -> list[dict]:
     users = list(api_token_users(manager=manager))
     tokens = {t.user_id: t for t in Token.objects.filter(user__in=[u.pk for u in users])}
     return [
-        {"user": user, "prefix": tokens[user.pk].key[:SHOWN_PREFIX] if user.pk in tokens else None,
-         "created": tokens[user.pk].created if user.pk in tokens else None}
+        {
+            "user": user,
+            "prefix": tokens[user.pk].key[:SHOWN_PREFIX] if user.pk in tokens else None,
+            "created": tokens[user.pk].created if user.pk in tokens else None,
+        }
         for user in users
     ]
 
@@ -42,8 +45,12 @@ def api_token_issue(*, user: User, actor: User | None = None) -> str:
         raise AccountError("API tokens are for active support managers and in-house agents.", field="user")
     replaced = Token.objects.filter(user=user).delete()[0] > 0
     token = Token.objects.create(user=user)
-    audit_record(actor=actor, verb="api_token.replaced" if replaced else "api_token.issued", target=user,
-                 prefix=token.key[:SHOWN_PREFIX])
+    audit_record(
+        actor=actor,
+        verb="api_token.replaced" if replaced else "api_token.issued",
+        target=user,
+        prefix=token.key[:SHOWN_PREFIX],
+    )
     return token.key
 
 

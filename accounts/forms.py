@@ -10,7 +10,9 @@ from accounts.selectors import skill_choices_for_freelancer
 class EmailAuthenticationForm(AuthenticationForm):
     """Same behaviour as Django's form; the one error never says whether the email exists."""
 
-    username = forms.EmailField(label="Email", widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}))
+    username = forms.EmailField(
+        label="Email", widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
+    )
     error_messages = {
         "invalid_login": "That email and password do not match. Check both and try again.",
         "inactive": "That email and password do not match. Check both and try again.",
@@ -24,8 +26,15 @@ class OutboxPasswordResetForm(PasswordResetForm):
     """Django's reset form, but the link is built on SITE_URL like every other link, and the mail goes
     through the outbox (retried; the request never waits for the mail server)."""
 
-    def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email,
-                  html_email_template_name=None):
+    def send_mail(
+        self,
+        subject_template_name,
+        email_template_name,
+        context,
+        from_email,
+        to_email,
+        html_email_template_name=None,
+    ):
         from core.outbox import email_enqueue
 
         context = {**context, "site_url": settings.SITE_URL.rstrip("/")}
@@ -55,16 +64,30 @@ class FreelancerProfileForm(forms.ModelForm):
 
 
 class LegalNameChangeForm(forms.Form):
-    requested_legal_name = forms.CharField(label="Your new full legal name", max_length=200,
-                                           widget=forms.TextInput(attrs={"autocomplete": "name"}))
-    reason = forms.CharField(label="Why it changes", max_length=1000, widget=forms.Textarea(attrs={"rows": 3}),
-                             help_text="For example marriage, a legal name change, or a spelling correction.")
+    requested_legal_name = forms.CharField(
+        label="Your new full legal name",
+        max_length=200,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    reason = forms.CharField(
+        label="Why it changes",
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="For example marriage, a legal name change, or a spelling correction.",
+    )
 
 
 class TwoFactorCodeForm(forms.Form):
     token = forms.CharField(
-        label="Code", max_length=32,
+        label="Code",
+        max_length=32,
         help_text="The 6-digit code from your authenticator app, or one of your recovery codes.",
-        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "one-time-code", "inputmode": "text",
-                                      "spellcheck": "false"}),
+        widget=forms.TextInput(
+            attrs={
+                "autofocus": True,
+                "autocomplete": "one-time-code",
+                "inputmode": "text",
+                "spellcheck": "false",
+            }
+        ),
     )

@@ -32,9 +32,14 @@ class TwoFactorMiddleware:
     its code. Only those pages and logging out stay open. Installed after django-otp's OTPMiddleware.
     """
 
-    open_views = frozenset({
-        "accounts:logout", "accounts:two_factor_verify", "accounts:two_factor_setup", "accounts:two_factor_qr",
-    })
+    open_views = frozenset(
+        {
+            "accounts:logout",
+            "accounts:two_factor_verify",
+            "accounts:two_factor_setup",
+            "accounts:two_factor_qr",
+        }
+    )
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -49,7 +54,9 @@ class TwoFactorMiddleware:
         match = request.resolver_match
         if match is not None and match.view_name in self.open_views:
             return None
-        target = reverse("accounts:two_factor_verify" if two_factor_enrolled(user) else "accounts:two_factor_setup")
+        target = reverse(
+            "accounts:two_factor_verify" if two_factor_enrolled(user) else "accounts:two_factor_setup"
+        )
         if request.method == "GET":
             target += "?" + urlencode({"next": request.get_full_path()})
         if getattr(request, "htmx", False):

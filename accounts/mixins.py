@@ -11,6 +11,7 @@ never linked. The "program named by the URL" mixin is in programs.mixins, since 
 
 import enum
 import functools
+from typing import Any
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ImproperlyConfigured
@@ -75,7 +76,9 @@ class ManageAccessMixin(_RoleRequiredMixin):
     def user_may(cls, user, method: str = "GET") -> bool:
         """The one rule: may this user use this view with this HTTP method?"""
         if cls.agent_access is None:
-            raise ImproperlyConfigured(f"{cls.__name__} must declare agent_access (accounts.mixins.AgentAccess).")
+            raise ImproperlyConfigured(
+                f"{cls.__name__} must declare agent_access (accounts.mixins.AgentAccess)."
+            )
         if not (user.is_authenticated and user.is_inhouse):
             return False
         if user.is_manager:
@@ -107,7 +110,10 @@ def _views_by_url_name(resolver) -> dict:
     def walk(patterns, namespace):
         for pattern in patterns:
             if isinstance(pattern, URLResolver):
-                walk(pattern.url_patterns, f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace)
+                walk(
+                    pattern.url_patterns,
+                    f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace,
+                )
             elif pattern.name:
                 view = getattr(pattern.callback, "view_class", pattern.callback)
                 found.setdefault(f"{namespace}{pattern.name}", view)
@@ -153,9 +159,17 @@ class ScopedObjectMixin:
     anything outside that scope is not found (404), never forbidden.
     """
 
+    # Declared by the Django view this mixes into (annotations only: no value here overrides the view's).
+    kwargs: dict[str, Any]
+    slug_field: str
+    slug_url_kwarg: str
+    pk_url_kwarg: str
+
     def get_object(self, queryset=None):
         queryset = self.get_queryset() if queryset is None else queryset
-        lookup = {self.slug_field: self.kwargs[self.slug_url_kwarg]} if self.slug_url_kwarg in self.kwargs else {
-            "pk": self.kwargs.get(self.pk_url_kwarg)
-        }
+        lookup = (
+            {self.slug_field: self.kwargs[self.slug_url_kwarg]}
+            if self.slug_url_kwarg in self.kwargs
+            else {"pk": self.kwargs.get(self.pk_url_kwarg)}
+        )
         return scoped_get_or_404(queryset, request=self.request, message="Not found.", **lookup)

@@ -9,8 +9,11 @@ from django.utils import timezone
 from core.models import TimeStampedModel
 from core.money import CurrencyField
 
-TIME_ZONE_CHOICES = [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())
-                     if "/" in name and not name.startswith(("Etc/", "SystemV/", "posix/", "right/"))]
+TIME_ZONE_CHOICES = [
+    (name, name.replace("_", " "))
+    for name in sorted(zoneinfo.available_timezones())
+    if "/" in name and not name.startswith(("Etc/", "SystemV/", "posix/", "right/"))
+]
 TIME_ZONE_CHOICES.insert(0, ("UTC", "UTC"))
 
 MIN_OPEN_TICKETS, MAX_OPEN_TICKETS = 1, 50
@@ -112,7 +115,11 @@ class Skill(models.Model):
     name = models.CharField(max_length=80)
     slug = models.SlugField(max_length=80)
     program = models.ForeignKey(
-        "programs.Program", null=True, blank=True, on_delete=models.CASCADE, related_name="own_skills",
+        "programs.Program",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="own_skills",
         help_text="Empty: shared by every program.",
     )
     retired_at = models.DateTimeField(null=True, blank=True, help_text="No longer offered for new choices.")
@@ -120,16 +127,27 @@ class Skill(models.Model):
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint(Lower("name"), condition=models.Q(program__isnull=True),
-                                    name="skill_shared_name_unique",
-                                    violation_error_message="A shared skill with this name already exists."),
-            models.UniqueConstraint(fields=["slug"], condition=models.Q(program__isnull=True),
-                                    name="skill_shared_slug_unique"),
-            models.UniqueConstraint(Lower("name"), "program", condition=models.Q(program__isnull=False),
-                                    name="skill_program_name_unique",
-                                    violation_error_message="This program already has a skill with this name."),
-            models.UniqueConstraint(fields=["program", "slug"], condition=models.Q(program__isnull=False),
-                                    name="skill_program_slug_unique"),
+            models.UniqueConstraint(
+                Lower("name"),
+                condition=models.Q(program__isnull=True),
+                name="skill_shared_name_unique",
+                violation_error_message="A shared skill with this name already exists.",
+            ),
+            models.UniqueConstraint(
+                fields=["slug"], condition=models.Q(program__isnull=True), name="skill_shared_slug_unique"
+            ),
+            models.UniqueConstraint(
+                Lower("name"),
+                "program",
+                condition=models.Q(program__isnull=False),
+                name="skill_program_name_unique",
+                violation_error_message="This program already has a skill with this name.",
+            ),
+            models.UniqueConstraint(
+                fields=["program", "slug"],
+                condition=models.Q(program__isnull=False),
+                name="skill_program_slug_unique",
+            ),
         ]
 
     def __str__(self):
@@ -169,7 +187,8 @@ class Freelancer(TimeStampedModel):
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.CANDIDATE, db_index=True)
     payout_currency = CurrencyField()  # how they are paid (method, account) is payments.PayoutDetails
     max_open_tickets = models.PositiveSmallIntegerField(
-        default=5, help_text="Routing capacity: open tickets waiting on this freelancer at once.",
+        default=5,
+        help_text="Routing capacity: open tickets waiting on this freelancer at once.",
         # Bounds of the manager's form (full_clean), not a database check: the routing benchmark gives its
         # synthetic freelancers room for a whole run.
         validators=[MinValueValidator(MIN_OPEN_TICKETS), MaxValueValidator(MAX_OPEN_TICKETS)],
@@ -201,7 +220,9 @@ class LegalNameChangeRequest(TimeStampedModel):
         DECLINED = "declined", "Declined"
 
     freelancer = models.ForeignKey(Freelancer, on_delete=models.CASCADE, related_name="legal_name_requests")
-    previous_legal_name = models.CharField(max_length=200, help_text="The legal name when the request was made.")
+    previous_legal_name = models.CharField(
+        max_length=200, help_text="The legal name when the request was made."
+    )
     requested_legal_name = models.CharField(max_length=200)
     reason = models.TextField(max_length=1000)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
@@ -212,9 +233,12 @@ class LegalNameChangeRequest(TimeStampedModel):
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["freelancer"], condition=models.Q(status="pending"),
-                                    name="legal_name_request_one_pending",
-                                    violation_error_message="You already have a request waiting for a manager."),
+            models.UniqueConstraint(
+                fields=["freelancer"],
+                condition=models.Q(status="pending"),
+                name="legal_name_request_one_pending",
+                violation_error_message="You already have a request waiting for a manager.",
+            ),
             models.CheckConstraint(
                 condition=models.Q(status="pending", decided_at__isnull=True)
                 | (~models.Q(status="pending") & models.Q(decided_at__isnull=False)),

@@ -53,7 +53,9 @@ def register_freelancer_programs(program_ids_for) -> None:
 def skill_choices_for_freelancer(*, freelancer: Freelancer) -> QuerySet[Skill]:
     """What a freelancer may say they have: the shared skills and those of the programs they work in."""
     program_ids = [pk for source in _freelancer_program_sources for pk in source(freelancer)]
-    return skill_choices(program_ids=program_ids, keep=freelancer.skills.values("pk") if freelancer.pk else ())
+    return skill_choices(
+        program_ids=program_ids, keep=freelancer.skills.values("pk") if freelancer.pk else ()
+    )
 
 
 def legal_name_request_pending(*, freelancer: Freelancer) -> LegalNameChangeRequest | None:

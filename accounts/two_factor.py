@@ -55,8 +55,14 @@ def two_factor_enrolled(user: User) -> bool:
 def two_factor_status(*, user: User) -> dict:
     """For the profile page: enrolled or not, and how many recovery codes are left."""
     enrolled = two_factor_enrolled(user)
-    codes_left = StaticToken.objects.filter(device__user=user, device__confirmed=True).count() if enrolled else 0
-    return {"enrolled": enrolled, "recovery_codes_left": codes_left, "required": two_factor_required_for(user)}
+    codes_left = (
+        StaticToken.objects.filter(device__user=user, device__confirmed=True).count() if enrolled else 0
+    )
+    return {
+        "enrolled": enrolled,
+        "recovery_codes_left": codes_left,
+        "required": two_factor_required_for(user),
+    }
 
 
 def _normalise(token: str) -> str:
@@ -94,7 +100,9 @@ def totp_device_start(*, user: User) -> TOTPDevice:
 
 
 def _recovery_codes_replace(user: User) -> list[str]:
-    device, _ = StaticDevice.objects.get_or_create(user=user, name=RECOVERY_DEVICE_NAME, defaults={"confirmed": True})
+    device, _ = StaticDevice.objects.get_or_create(
+        user=user, name=RECOVERY_DEVICE_NAME, defaults={"confirmed": True}
+    )
     device.token_set.all().delete()
     codes = [StaticToken.random_token() for _ in range(RECOVERY_CODE_COUNT)]
     StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
@@ -105,7 +113,9 @@ def totp_device_confirm(*, user: User, token: str) -> tuple[TOTPDevice, list[str
     """Confirm the authenticator with its current code; returns the device and ten new recovery codes."""
     pending = totp_device_pending(user=user)
     if pending is None:
-        raise AccountError("Start the set-up again: open the set-up page and scan the new code.", field="token")
+        raise AccountError(
+            "Start the set-up again: open the set-up page and scan the new code.", field="token"
+        )
     # Checked outside the transaction below, so that a wrong code's throttling is kept.
     device = verify_token(user, pending.persistent_id, _normalise(token))
     if device is None:
@@ -147,6 +157,7 @@ def session_mark_verified(*, session, user: User) -> None:
     from django_otp import DEVICE_ID_SESSION_KEY
 
     device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or TOTPDevice.objects.create(
-        user=user, name="scripted client", confirmed=True)
+        user=user, name="scripted client", confirmed=True
+    )
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.save()

@@ -12,18 +12,22 @@ urlpatterns = [
     path("accounts/login/code/", views.TwoFactorVerifyView.as_view(), name="two_factor_verify"),
     path("accounts/two-factor/setup/", views.TwoFactorSetupView.as_view(), name="two_factor_setup"),
     path("accounts/two-factor/setup/qr.svg", views.TwoFactorQRCodeView.as_view(), name="two_factor_qr"),
-    path("accounts/two-factor/recovery-codes/", views.TwoFactorRecoveryCodesView.as_view(),
-         name="two_factor_recovery_codes"),
+    path(
+        "accounts/two-factor/recovery-codes/",
+        views.TwoFactorRecoveryCodesView.as_view(),
+        name="two_factor_recovery_codes",
+    ),
     path("accounts/two-factor/disable/", views.TwoFactorDisableView.as_view(), name="two_factor_disable"),
     path("accounts/home/", views.LandingView.as_view(), name="landing"),
     path("accounts/profile/", views.ProfileView.as_view(), name="profile"),
     path("manage/api-tokens/", api_token_views.ApiTokenListView.as_view(), name="api_tokens"),
-    path("manage/api-tokens/<int:user_id>/<slug:action>/", api_token_views.ApiTokenActionView.as_view(),
-         name="api_token_action"),
-    path("portal/profile/legal-name/", views.LegalNameRequestView.as_view(), name="legal_name_request"),
     path(
-        "accounts/invite/<uidb64>/<token>/", views.InviteAcceptView.as_view(), name="invite_accept"
+        "manage/api-tokens/<int:user_id>/<slug:action>/",
+        api_token_views.ApiTokenActionView.as_view(),
+        name="api_token_action",
     ),
+    path("portal/profile/legal-name/", views.LegalNameRequestView.as_view(), name="legal_name_request"),
+    path("accounts/invite/<uidb64>/<token>/", views.InviteAcceptView.as_view(), name="invite_accept"),
     path(
         "accounts/password-reset/",
         auth_views.PasswordResetView.as_view(

@@ -48,8 +48,9 @@ PENDING_LOGIN_SECONDS = 300
 
 def _safe_next(request, default: str = "") -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                                  require_https=request.is_secure()):
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return target
     return default or resolve_url(settings.LOGIN_REDIRECT_URL)
 
@@ -70,7 +71,9 @@ class LoginView(auth_views.LoginView):
         if not two_factor.two_factor_enrolled(user):
             return super().form_valid(form)
         self.request.session[PENDING_LOGIN_SESSION_KEY] = {
-            "user_id": user.pk, "backend": user.backend, "started": int(timezone.now().timestamp()),
+            "user_id": user.pk,
+            "backend": user.backend,
+            "started": int(timezone.now().timestamp()),
         }
         return redirect(_with_next(reverse("accounts:two_factor_verify"), self.get_success_url()))
 
@@ -150,7 +153,7 @@ class TwoFactorSetupView(LoginRequiredMixin, FormView):
         device = two_factor.totp_device_start(user=self.request.user)
         secret = b32encode(device.bin_key).decode()
         return super().get_context_data(
-            secret=" ".join(secret[i:i + 4] for i in range(0, len(secret), 4)),
+            secret=" ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
             required=two_factor.two_factor_required_for(self.request.user),
             next=_safe_next(self.request, default=""),
             **kwargs,
@@ -158,7 +161,9 @@ class TwoFactorSetupView(LoginRequiredMixin, FormView):
 
     def form_valid(self, form):
         try:
-            device, codes = two_factor.totp_device_confirm(user=self.request.user, token=form.cleaned_data["token"])
+            device, codes = two_factor.totp_device_confirm(
+                user=self.request.user, token=form.cleaned_data["token"]
+            )
         except AccountError as error:
             add_error_to_form(form, error)
             return self.form_invalid(form)
@@ -167,10 +172,15 @@ class TwoFactorSetupView(LoginRequiredMixin, FormView):
 
 
 def _recovery_codes_page(request, codes, *, just_enrolled: bool):
-    response = render(request, "accounts/two_factor_recovery_codes.html", {
-        "codes": codes, "just_enrolled": just_enrolled,
-        "next": _safe_next(request, default=reverse("accounts:profile")),
-    })
+    response = render(
+        request,
+        "accounts/two_factor_recovery_codes.html",
+        {
+            "codes": codes,
+            "just_enrolled": just_enrolled,
+            "next": _safe_next(request, default=reverse("accounts:profile")),
+        },
+    )
     response["Cache-Control"] = "no-store"
     return response
 
@@ -267,8 +277,14 @@ class ProfileView(LoginRequiredMixin, UpdateView):
         form = self.get_form()
         profile = getattr(request.user, "freelancer_profile", None)
         freelancer_form = (
-            FreelancerProfileForm(request.POST, instance=profile, prefix="freelancer",
-                                  legal_name_lock=legal_name_lock_reason(profile)) if profile else None
+            FreelancerProfileForm(
+                request.POST,
+                instance=profile,
+                prefix="freelancer",
+                legal_name_lock=legal_name_lock_reason(profile),
+            )
+            if profile
+            else None
         )
         if form.is_valid() and (freelancer_form is None or freelancer_form.is_valid()):
             form.save()
@@ -289,7 +305,8 @@ class LegalNameRequestView(FreelancerRequiredMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         freelancer = self.freelancer
         context.update(
-            freelancer=freelancer, locked=bool(legal_name_lock_reason(freelancer)),
+            freelancer=freelancer,
+            locked=bool(legal_name_lock_reason(freelancer)),
             pending=legal_name_request_pending(freelancer=freelancer),
             history=list(legal_name_request_list_for_freelancer(freelancer=freelancer)),
             form=form or LegalNameChangeForm(),
@@ -304,6 +321,8 @@ class LegalNameRequestView(FreelancerRequiredMixin, TemplateView):
             except DomainError as exc:
                 add_error_to_form(form, exc)
             else:
-                messages.success(request, "Request sent. A manager of your program decides; you get an e-mail.")
+                messages.success(
+                    request, "Request sent. A manager of your program decides; you get an e-mail."
+                )
                 return redirect("accounts:legal_name_request")
         return self.render_to_response(self.get_context_data(form=form), status=400)

@@ -54,7 +54,7 @@ REASONS = ["too_complex", "billing", "angry_customer", "bug", "language", "other
 
 def _bulk(model, rows):
     for start in range(0, len(rows), BATCH):
-        model.objects.bulk_create(rows[start:start + BATCH], batch_size=BATCH)
+        model.objects.bulk_create(rows[start : start + BATCH], batch_size=BATCH)
 
 
 def generate(*, slug: str, freelancers: int, tickets: int, time_entries: int, seed: int = 9) -> None:
@@ -67,48 +67,133 @@ def generate(*, slug: str, freelancers: int, tickets: int, time_entries: int, se
     first_day = today - datetime.timedelta(days=DAYS - 1)
     with transaction.atomic():
         manager, _ = User.objects.get_or_create(
-            email=f"bench-manager@{slug}.test", defaults={"display_name": "Bench Manager", "role": User.Role.MANAGER})
+            email=f"bench-manager@{slug}.test",
+            defaults={"display_name": "Bench Manager", "role": User.Role.MANAGER},
+        )
         manager.set_password("bench")
         manager.save()
-        program = Program.objects.create(name=f"Benchmark {slug}", slug=slug, status=Program.Status.ACTIVE,
-                                         time_zone="America/New_York", currency="USD")
+        program = Program.objects.create(
+            name=f"Benchmark {slug}",
+            slug=slug,
+            status=Program.Status.ACTIVE,
+            time_zone="America/New_York",
+            currency="USD",
+        )
         program.managers.add(manager)
-        Budget.objects.create(program=program, planned_hourly_rate=Decimal("15.00"), platform_fee_percent=Decimal("5"),
-                              inhouse_monthly_cost=Decimal("400000"), monthly_budget=Decimal("350000"))
-        ProgramSchedule.objects.create(program=program, hours_per_week=Decimal("20"), freelancers_needed=freelancers,
-                                       queue_ready_date=today, tickets_per_week=tickets * 7 // DAYS)
-        for position, (kind, direction, target) in enumerate([
-            ("sla_attainment", "at_least", "90"), ("first_response", "at_most", "1"), ("csat", "at_least", "90"),
-            ("qa_score", "at_least", "85"), ("nps", "at_least", "40"), ("cost_per_ticket", "at_most", "4.5"),
-            ("backlog", "at_most", "500"), ("escalation_rate", "at_most", "8"), ("resolution", "at_most", "24"),
-        ]):
-            SuccessMetric.objects.create(program=program, kind=kind, direction=direction, target=Decimal(target),
-                                         position=position)
-        users = [User(email=f"bench{n}@{slug}.test", display_name=f"Bench Freelancer {n}",
-                      role=User.Role.FREELANCER, password="!") for n in range(freelancers)]
+        Budget.objects.create(
+            program=program,
+            planned_hourly_rate=Decimal("15.00"),
+            platform_fee_percent=Decimal("5"),
+            inhouse_monthly_cost=Decimal("400000"),
+            monthly_budget=Decimal("350000"),
+        )
+        ProgramSchedule.objects.create(
+            program=program,
+            hours_per_week=Decimal("20"),
+            freelancers_needed=freelancers,
+            queue_ready_date=today,
+            tickets_per_week=tickets * 7 // DAYS,
+        )
+        for position, (kind, direction, target) in enumerate(
+            [
+                ("sla_attainment", "at_least", "90"),
+                ("first_response", "at_most", "1"),
+                ("csat", "at_least", "90"),
+                ("qa_score", "at_least", "85"),
+                ("nps", "at_least", "40"),
+                ("cost_per_ticket", "at_most", "4.5"),
+                ("backlog", "at_most", "500"),
+                ("escalation_rate", "at_most", "8"),
+                ("resolution", "at_most", "24"),
+            ]
+        ):
+            SuccessMetric.objects.create(
+                program=program, kind=kind, direction=direction, target=Decimal(target), position=position
+            )
+        users = [
+            User(
+                email=f"bench{n}@{slug}.test",
+                display_name=f"Bench Freelancer {n}",
+                role=User.Role.FREELANCER,
+                password="!",
+            )
+            for n in range(freelancers)
+        ]
         _bulk(User, users)
-        users = list(User.objects.filter(email__endswith=f"@{slug}.test", role=User.Role.FREELANCER).order_by("pk"))
-        _bulk(Freelancer, [Freelancer(user=u, legal_name=u.display_name, status=Freelancer.Status.ACTIVE,
-                                      time_zone=rng.choice(["Asia/Manila", "Europe/Warsaw", "America/Sao_Paulo"]))
-                     for u in users])
+        users = list(
+            User.objects.filter(email__endswith=f"@{slug}.test", role=User.Role.FREELANCER).order_by("pk")
+        )
+        _bulk(
+            Freelancer,
+            [
+                Freelancer(
+                    user=u,
+                    legal_name=u.display_name,
+                    status=Freelancer.Status.ACTIVE,
+                    time_zone=rng.choice(["Asia/Manila", "Europe/Warsaw", "America/Sao_Paulo"]),
+                )
+                for u in users
+            ],
+        )
         people = list(Freelancer.objects.filter(user__in=users).order_by("pk"))
         # a quarter of them tier 2 in the program (the team table shows it)
-        _bulk(ProgramStanding, [ProgramStanding(freelancer=f, program=program, tier=2)
-                                for f in people if rng.random() < 0.25])
-        _bulk(Contract, [Contract(program=program, freelancer=f, status=Contract.Status.ACTIVE, start_date=first_day,
-                                  hourly_rate=Decimal(rng.choice(["12.00", "14.50", "16.00"])), currency="USD",
-                                  hours_per_week=Decimal("20"), weekly_hour_cap=Decimal("30")) for f in people])
+        _bulk(
+            ProgramStanding,
+            [ProgramStanding(freelancer=f, program=program, tier=2) for f in people if rng.random() < 0.25],
+        )
+        _bulk(
+            Contract,
+            [
+                Contract(
+                    program=program,
+                    freelancer=f,
+                    status=Contract.Status.ACTIVE,
+                    start_date=first_day,
+                    hourly_rate=Decimal(rng.choice(["12.00", "14.50", "16.00"])),
+                    currency="USD",
+                    hours_per_week=Decimal("20"),
+                    weekly_hour_cap=Decimal("30"),
+                )
+                for f in people
+            ],
+        )
         contracts = list(Contract.objects.filter(program=program).order_by("freelancer_id"))
-        _bulk(RateChange, [RateChange(contract=c, effective_date=first_day + datetime.timedelta(days=rng.randrange(DAYS)),
-                                      hourly_rate=c.hourly_rate + Decimal("1.50"), reason="evaluation")
-                           for c in contracts[::3]])
-        _bulk(AvailabilitySlot, [AvailabilitySlot(freelancer=f, weekday=d, start_time=datetime.time(rng.randrange(0, 16)),
-                                                  end_time=datetime.time(0)) for f in people for d in range(5)])
+        _bulk(
+            RateChange,
+            [
+                RateChange(
+                    contract=c,
+                    effective_date=first_day + datetime.timedelta(days=rng.randrange(DAYS)),
+                    hourly_rate=c.hourly_rate + Decimal("1.50"),
+                    reason="evaluation",
+                )
+                for c in contracts[::3]
+            ],
+        )
+        _bulk(
+            AvailabilitySlot,
+            [
+                AvailabilitySlot(
+                    freelancer=f,
+                    weekday=d,
+                    start_time=datetime.time(rng.randrange(0, 16)),
+                    end_time=datetime.time(0),
+                )
+                for f in people
+                for d in range(5)
+            ],
+        )
         anchor = first_day - datetime.timedelta(days=first_day.weekday())
         PaySchedule.objects.create(program=program, anchor_date=anchor)
-        periods = [PayPeriod(program=program, start_date=anchor + datetime.timedelta(days=14 * n),
-                             end_date=anchor + datetime.timedelta(days=14 * n + 13),
-                             status=PayPeriod.Status.CLOSED) for n in range(DAYS // 14 + 2)]
+        periods = [
+            PayPeriod(
+                program=program,
+                start_date=anchor + datetime.timedelta(days=14 * n),
+                end_date=anchor + datetime.timedelta(days=14 * n + 13),
+                status=PayPeriod.Status.CLOSED,
+            )
+            for n in range(DAYS // 14 + 2)
+        ]
         _bulk(PayPeriod, periods)
         period_by_start = {p.start_date: p for p in PayPeriod.objects.filter(program=program)}
         print(f"people, contracts, slots: {time.monotonic() - started:.0f}s")
@@ -118,11 +203,19 @@ def generate(*, slug: str, freelancers: int, tickets: int, time_entries: int, se
             created = now - datetime.timedelta(minutes=rng.randrange(DAYS * 24 * 60))
             contract = rng.choice(contracts)
             fate = rng.random()
-            ticket = Ticket(program=program, external_id=f"B{n}", subject="Where is my order?", body="…",
-                            requester_email=f"c{n % 5000}@example.test", created_at=created, routed_at=created,
-                            assignee_id=contract.freelancer_id, queue=Ticket.Queue.FREELANCER,
-                            sla_due_at=created + datetime.timedelta(hours=1),
-                            next_due_at=created + datetime.timedelta(hours=1))
+            ticket = Ticket(
+                program=program,
+                external_id=f"B{n}",
+                subject="Where is my order?",
+                body="…",
+                requester_email=f"c{n % 5000}@example.test",
+                created_at=created,
+                routed_at=created,
+                assignee_id=contract.freelancer_id,
+                queue=Ticket.Queue.FREELANCER,
+                sla_due_at=created + datetime.timedelta(hours=1),
+                next_due_at=created + datetime.timedelta(hours=1),
+            )
             if created < now - datetime.timedelta(days=2) or fate < 0.97:
                 response = rng.randrange(60, 3 * 3600)
                 ticket.first_response_at = created + datetime.timedelta(seconds=response)
@@ -162,42 +255,111 @@ def generate(*, slug: str, freelancers: int, tickets: int, time_entries: int, se
             contract = rng.choice(contracts)
             day = first_day + datetime.timedelta(days=rng.randrange(DAYS))
             period_start = anchor + datetime.timedelta(days=((day - anchor).days // 14) * 14)
-            status = TimeEntry.Status.APPROVED if day < today - datetime.timedelta(days=14) else rng.choice(
-                [TimeEntry.Status.DRAFT, TimeEntry.Status.SUBMITTED, TimeEntry.Status.APPROVED])
-            rows.append(TimeEntry(freelancer_id=contract.freelancer_id, program=program, contract=contract,
-                                  period=period_by_start[period_start], date=day, status=status,
-                                  hours=Decimal(rng.choice(["0.25", "0.50", "0.75", "1.00", "1.50", "2.00"]))))
+            status = (
+                TimeEntry.Status.APPROVED
+                if day < today - datetime.timedelta(days=14)
+                else rng.choice(
+                    [TimeEntry.Status.DRAFT, TimeEntry.Status.SUBMITTED, TimeEntry.Status.APPROVED]
+                )
+            )
+            rows.append(
+                TimeEntry(
+                    freelancer_id=contract.freelancer_id,
+                    program=program,
+                    contract=contract,
+                    period=period_by_start[period_start],
+                    date=day,
+                    status=status,
+                    hours=Decimal(rng.choice(["0.25", "0.50", "0.75", "1.00", "1.50", "2.00"])),
+                )
+            )
             if len(rows) == BATCH:
                 TimeEntry.objects.bulk_create(rows)
                 rows = []
         TimeEntry.objects.bulk_create(rows)
         print(f"time entries: {time.monotonic() - started:.0f}s")
 
-        solved = list(Ticket.objects.filter(program=program, status=Ticket.Status.SOLVED)
-                      .values_list("pk", "assignee_id", "solved_at", "requester_email")[: max(tickets // 5, 1)])
-        _bulk(Review, [Review(program=program, ticket_id=pk, freelancer_id=assignee, reviewer=manager,
-                              score=Decimal(rng.randrange(60, 101)), original_score=Decimal("80"), passed=True,
-                              submitted_at=solved_at + datetime.timedelta(days=1))
-                       for pk, assignee, solved_at, _e in solved[: len(solved) // 4]])
-        _bulk(CsatSurvey, [CsatSurvey(ticket_id=pk, program=program, freelancer_id=assignee, requester_email=email,
-                                      status=CsatSurvey.Status.ANSWERED, rating=rng.choice(["good"] * 9 + ["bad"]),
-                                      sent_at=solved_at, answered_at=solved_at)
-                           for pk, assignee, solved_at, email in solved])
+        solved = list(
+            Ticket.objects.filter(program=program, status=Ticket.Status.SOLVED).values_list(
+                "pk", "assignee_id", "solved_at", "requester_email"
+            )[: max(tickets // 5, 1)]
+        )
+        _bulk(
+            Review,
+            [
+                Review(
+                    program=program,
+                    ticket_id=pk,
+                    freelancer_id=assignee,
+                    reviewer=manager,
+                    score=Decimal(rng.randrange(60, 101)),
+                    original_score=Decimal("80"),
+                    passed=True,
+                    submitted_at=solved_at + datetime.timedelta(days=1),
+                )
+                for pk, assignee, solved_at, _e in solved[: len(solved) // 4]
+            ],
+        )
+        _bulk(
+            CsatSurvey,
+            [
+                CsatSurvey(
+                    ticket_id=pk,
+                    program=program,
+                    freelancer_id=assignee,
+                    requester_email=email,
+                    status=CsatSurvey.Status.ANSWERED,
+                    rating=rng.choice(["good"] * 9 + ["bad"]),
+                    sent_at=solved_at,
+                    answered_at=solved_at,
+                )
+                for pk, assignee, solved_at, email in solved
+            ],
+        )
         monday = first_day - datetime.timedelta(days=first_day.weekday())
         for week in range(DAYS // 7):
-            nps_round = NpsRound.objects.create(program=program, week_start=monday + datetime.timedelta(weeks=week))
-            _bulk(NpsInvitation, [NpsInvitation(round=nps_round, email=f"s{k}@{slug}.test", score=rng.randrange(11),
-                                                token_hash=f"{slug}-{week}-{k}".ljust(64, "0")[:64],
-                                                expires_at=now) for k in range(5)])
-        posting = Posting.objects.create(program=program, title="Bench agent", slug=f"{slug}-agent",
-                                         status=Posting.Status.OPEN, summary="…")
-        _bulk(Application, [Application(posting=posting, full_name=f"Candidate {k}", email=f"cand{k}@{slug}.test",
-                                        rate_asked=Decimal("12"), stage=rng.choice(Application.Stage.values),
-                                        profile_url=rng.choice(["", "https://upwork.com/x", "https://fiverr.com/y"]))
-                            for k in range(500)])
+            nps_round = NpsRound.objects.create(
+                program=program, week_start=monday + datetime.timedelta(weeks=week)
+            )
+            _bulk(
+                NpsInvitation,
+                [
+                    NpsInvitation(
+                        round=nps_round,
+                        email=f"s{k}@{slug}.test",
+                        score=rng.randrange(11),
+                        token_hash=f"{slug}-{week}-{k}".ljust(64, "0")[:64],
+                        expires_at=now,
+                    )
+                    for k in range(5)
+                ],
+            )
+        posting = Posting.objects.create(
+            program=program,
+            title="Bench agent",
+            slug=f"{slug}-agent",
+            status=Posting.Status.OPEN,
+            summary="…",
+        )
+        _bulk(
+            Application,
+            [
+                Application(
+                    posting=posting,
+                    full_name=f"Candidate {k}",
+                    email=f"cand{k}@{slug}.test",
+                    rate_asked=Decimal("12"),
+                    stage=rng.choice(Application.Stage.values),
+                    profile_url=rng.choice(["", "https://upwork.com/x", "https://fiverr.com/y"]),
+                )
+                for k in range(500)
+            ],
+        )
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
-    print(f"done in {time.monotonic() - started:.0f}s: program {slug!r}, manager bench-manager@{slug}.test / bench")
+    print(
+        f"done in {time.monotonic() - started:.0f}s: program {slug!r}, manager bench-manager@{slug}.test / bench"
+    )
 
 
 def refresh_and_compare(program) -> None:
@@ -209,8 +371,9 @@ def refresh_and_compare(program) -> None:
 
     started = time.monotonic()
     today = timezone.now().astimezone(program.zone).date()
-    written = dashboard_rollups_backfill(program_id=program.pk, start_day=today - datetime.timedelta(days=DAYS + 30),
-                                         end_day=today)
+    written = dashboard_rollups_backfill(
+        program_id=program.pk, start_day=today - datetime.timedelta(days=DAYS + 30), end_day=today
+    )
     print(f"rollups refreshed: {written} days in {time.monotonic() - started:.1f}s")
     for days in (7, 30, 90):
         period = last_days(days, today=today, zone=program.zone)
@@ -219,7 +382,10 @@ def refresh_and_compare(program) -> None:
         rolled = program_dashboard(program=program, period=period)
         assert rolled["figures_up_to"] is not None, "the rollups were not used"
         for part in ("tickets", "costs", "quality"):
-            assert (rolled[part].current, rolled[part].previous) == (live[part].current, live[part].previous), part
+            assert (rolled[part].current, rolled[part].previous) == (
+                live[part].current,
+                live[part].previous,
+            ), part
         for key, table in live["tables"].items():
             assert rolled["tables"][key].rows == table.rows, f"{days}d: table {key} differs"
         print(f"last {days} days: rollup-backed numbers equal the live ones ({len(live['tables'])} tables)")
@@ -239,8 +405,10 @@ def run(*, slug: str, repeat: int) -> None:
         ("freelancer table, last 30 days", f"/manage/programs/{slug}/team/"),
         ("costs, last 30 days", f"/manage/programs/{slug}/costs/"),
         ("recruiting funnel", f"/manage/programs/{slug}/recruiting-funnel/"),
-        ("one freelancer, last 30 days",
-         f"/manage/programs/{slug}/freelancers/{Contract.objects.filter(program=program).first().freelancer_id}/"),
+        (
+            "one freelancer, last 30 days",
+            f"/manage/programs/{slug}/freelancers/{Contract.objects.filter(program=program).first().freelancer_id}/",
+        ),
         ("manager home", "/manage/"),
     ]
     counts = {
@@ -266,12 +434,16 @@ def _time(client, label: str, url: str, repeat: int) -> None:
         assert response.status_code == 200
     with CaptureQueriesContext(connection) as queries:
         client.get(url)
-    print(f"{label:52} median {statistics.median(timings):7.1f} ms   max {max(timings):7.1f} ms   "
-          f"{len(queries):3} queries")
+    print(
+        f"{label:52} median {statistics.median(timings):7.1f} ms   max {max(timings):7.1f} ms   "
+        f"{len(queries):3} queries"
+    )
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     make = sub.add_parser("generate")
     make.add_argument("--slug", default="bench")
@@ -285,7 +457,9 @@ def main() -> None:
     if connection.vendor != "postgresql":
         print("warning: the benchmark is meant for PostgreSQL (set DATABASE_URL=postgres://…)")
     if args.command == "generate":
-        generate(slug=args.slug, freelancers=args.freelancers, tickets=args.tickets, time_entries=args.time_entries)
+        generate(
+            slug=args.slug, freelancers=args.freelancers, tickets=args.tickets, time_entries=args.time_entries
+        )
     else:
         run(slug=args.slug, repeat=args.repeat)
 

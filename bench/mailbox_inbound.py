@@ -61,11 +61,15 @@ def message(i: int, *, support: str) -> bytes:
     mail["Subject"] = f"Order {i}: where is my parcel?"
     mail["Date"] = formatdate()
     mail["Message-ID"] = f"<bench-{i}-{uuid.uuid4().hex[:8]}@mail.example.test>"
-    body = (f"Hello,\n\nI ordered #{100000 + i} two weeks ago and it has not arrived yet. Could you check where it "
-            "is?\n\nThanks,\nCustomer\n\n-- \nSent from my phone\n") + "Some more detail about the order.\n" * 20
+    body = (
+        f"Hello,\n\nI ordered #{100000 + i} two weeks ago and it has not arrived yet. Could you check where it "
+        "is?\n\nThanks,\nCustomer\n\n-- \nSent from my phone\n"
+    ) + "Some more detail about the order.\n" * 20
     mail.set_content(body)
     if i % 10 == 0:
-        mail.add_alternative(f"<p>Hello,</p><p>I ordered <b>#{100000 + i}</b> two weeks ago.</p>", subtype="html")
+        mail.add_alternative(
+            f"<p>Hello,</p><p>I ordered <b>#{100000 + i}</b> two weeks ago.</p>", subtype="html"
+        )
     if i % 20 == 0:
         pdf = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
         mail.add_attachment(pdf, maintype="application", subtype="pdf", filename=f"receipt-{i}.pdf")
@@ -75,13 +79,20 @@ def message(i: int, *, support: str) -> bytes:
 def setup(*, support: str, imap: ImapServer, freelancers: int, room: int):
     tag = support.split("@")[0].removeprefix("support-")
     manager = User.objects.create_user(f"mailin-{tag}@example.test", role=User.Role.MANAGER)
-    program = Program.objects.create(name=f"Inbound bench {tag}", slug=f"mailin-{tag}", status="active",
-                                     channels=["email"])
+    program = Program.objects.create(
+        name=f"Inbound bench {tag}", slug=f"mailin-{tag}", status="active", channels=["email"]
+    )
     program.managers.add(manager)
     ProgramChannel.objects.create(program=program, kind=ProgramChannel.Kind.EMAIL)
-    connection = MailboxConnection(program=program, support_address=support, display_name="Bench Support",
-                                   imap_host=imap.host, imap_port=imap.port, imap_user=support,
-                                   imap_security=MailboxConnection.Security.NONE)
+    connection = MailboxConnection(
+        program=program,
+        support_address=support,
+        display_name="Bench Support",
+        imap_host=imap.host,
+        imap_port=imap.port,
+        imap_user=support,
+        imap_security=MailboxConnection.Security.NONE,
+    )
     connection.imap_password = PASSWORD
     connection.save()
     people = bench_freelancers(program=program, count=freelancers, room=room, email_prefix=f"mailin-{tag}")
@@ -113,8 +124,11 @@ def main():
     parser.add_argument("--messages", type=int, default=1000)
     parser.add_argument("--freelancers", type=int, default=20)
     parser.add_argument("--routers", type=int, default=2, help="Celery worker processes routing the tickets")
-    parser.add_argument("--broker", default=os.environ.get("BENCH_MAILBOX_BROKER_URL", "redis://127.0.0.1:6379/12"),
-                        help="a Redis database for the bench alone (its queue is purged)")
+    parser.add_argument(
+        "--broker",
+        default=os.environ.get("BENCH_MAILBOX_BROKER_URL", "redis://127.0.0.1:6379/12"),
+        help="a Redis database for the bench alone (its queue is purged)",
+    )
     parser.add_argument("--eager", action="store_true", help="no broker: route in the poller's process")
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()
@@ -133,14 +147,19 @@ def main():
     try:
         with override_settings(DEBUG=False):
             program, manager, connection, people = setup(
-                support=support, imap=imap, freelancers=args.freelancers,
-                room=-(-args.messages // args.freelancers) + 1)
+                support=support,
+                imap=imap,
+                freelancers=args.freelancers,
+                room=-(-args.messages // args.freelancers) + 1,
+            )
             try:
                 raws = [message(i, support=support) for i in range(args.messages)]
                 start = time.perf_counter()
                 imap.append_many(support, raws)
-                print(f"appended {len(raws)} messages ({sum(map(len, raws)) / 1e6:.1f} MB) to dovecot "
-                      f"{imap.host}:{imap.port} in {time.perf_counter() - start:.2f}s")
+                print(
+                    f"appended {len(raws)} messages ({sum(map(len, raws)) / 1e6:.1f} MB) to dovecot "
+                    f"{imap.host}:{imap.port} in {time.perf_counter() - start:.2f}s"
+                )
 
                 if args.eager:
                     app.conf.task_always_eager = True  # each ticket routed right after its commit
@@ -162,21 +181,33 @@ def main():
                 elapsed = time.perf_counter() - start
 
                 tickets = Ticket.objects.filter(program=program).aggregate(
-                    total=Count("pk"), routed=Count("pk", filter=Q(assignee__isnull=False)))
+                    total=Count("pk"), routed=Count("pk", filter=Q(assignee__isnull=False))
+                )
                 attachments = TicketAttachment.objects.filter(ticket__program=program).count()
                 flags = imap.flags(support)
                 flagged = sum(1 for value in flags.values() if {"\\Seen", PROCESSED_KEYWORD} <= value)
-                print(f"poll: {result.stored} messages read and taken in, {tickets['total']} tickets, "
-                      f"{tickets['routed']} routed to {args.freelancers} freelancers, {attachments} attachments, "
-                      f"{flagged} flagged in the mailbox; error: {result.error or 'none'}")
-                how = "in the poller's process (eager)" if args.eager else f"by {args.routers} Celery worker processes"
-                print(f"time: {elapsed:.2f}s to read, take in and route (routed {how}) = "
-                      f"{result.stored / elapsed:.0f} messages/s; the poll itself {polled:.2f}s "
-                      f"(target: {args.messages} in under 60 s)")
+                print(
+                    f"poll: {result.stored} messages read and taken in, {tickets['total']} tickets, "
+                    f"{tickets['routed']} routed to {args.freelancers} freelancers, {attachments} attachments, "
+                    f"{flagged} flagged in the mailbox; error: {result.error or 'none'}"
+                )
+                how = (
+                    "in the poller's process (eager)"
+                    if args.eager
+                    else f"by {args.routers} Celery worker processes"
+                )
+                print(
+                    f"time: {elapsed:.2f}s to read, take in and route (routed {how}) = "
+                    f"{result.stored / elapsed:.0f} messages/s; the poll itself {polled:.2f}s "
+                    f"(target: {args.messages} in under 60 s)"
+                )
                 again = mailbox_poll(connection_id=connection.pk)
                 print(f"second poll: {again.stored} read")
-                ok = (result.stored == tickets["total"] == tickets["routed"] == flagged == args.messages
-                      and again.stored == 0 and not result.error)
+                ok = (
+                    result.stored == tickets["total"] == tickets["routed"] == flagged == args.messages
+                    and again.stored == 0
+                    and not result.error
+                )
                 if not ok:
                     sys.exit("Not every message became one routed ticket.")
             finally:

@@ -67,7 +67,9 @@ class _Collect:
     async def handle_DATA(self, server, session, envelope):
         message = email.message_from_bytes(envelope.content, policy=email.policy.compat32)
         with self.lock:
-            self.accepted.append((message["Message-ID"], message["X-Flexdesk-Ticket"], message["In-Reply-To"] or ""))
+            self.accepted.append(
+                (message["Message-ID"], message["X-Flexdesk-Ticket"], message["In-Reply-To"] or "")
+            )
         return "250 Message accepted for delivery"
 
 
@@ -80,25 +82,54 @@ def free_port() -> int:
 def setup(*, tickets: int, port: int):
     tag = uuid.uuid4().hex[:6]
     manager = User.objects.create_user(f"mailbench-{tag}@example.test", role=User.Role.MANAGER)
-    program = Program.objects.create(name=f"Mailbox bench {tag}", slug=f"mailbench-{tag}", status="active",
-                                     channels=["email"])
+    program = Program.objects.create(
+        name=f"Mailbox bench {tag}", slug=f"mailbench-{tag}", status="active", channels=["email"]
+    )
     program.managers.add(manager)
     ProgramChannel.objects.create(program=program, kind=ProgramChannel.Kind.EMAIL)
     MailboxConnection.objects.create(
-        program=program, support_address=f"support-{tag}@mailbench.test", display_name="Bench Support",
-        send_via=MailboxConnection.SendVia.OWN, smtp_host="127.0.0.1", smtp_port=port,
-        smtp_security=MailboxConnection.Security.NONE)
-    [freelancer] = bench_freelancers(program=program, count=1, room=tickets + 1, email_prefix=f"mailbench-{tag}")
+        program=program,
+        support_address=f"support-{tag}@mailbench.test",
+        display_name="Bench Support",
+        send_via=MailboxConnection.SendVia.OWN,
+        smtp_host="127.0.0.1",
+        smtp_port=port,
+        smtp_security=MailboxConnection.Security.NONE,
+    )
+    [freelancer] = bench_freelancers(
+        program=program, count=1, room=tickets + 1, email_prefix=f"mailbench-{tag}"
+    )
     freelancer.user.display_name = "Nora Bench"
     freelancer.user.save(update_fields=["display_name"])
     now = timezone.now()
-    rows = Ticket.objects.bulk_create([
-        Ticket(program=program, external_id=f"mail-{i}", source=Ticket.Source.EMAIL, subject=f"Parcel {i} lost",
-               body="Where is it?", requester_email=f"customer{i}@example.test", status=Ticket.Status.OPEN,
-               assignee=freelancer, created_at=now, routed_at=now) for i in range(tickets)])
-    MailMessageRef.objects.bulk_create([
-        MailMessageRef(program=program, ticket=t, message_id=f"<customer-{t.pk}@example.test>",
-                       direction=MailMessageRef.Direction.IN) for t in rows])
+    rows = Ticket.objects.bulk_create(
+        [
+            Ticket(
+                program=program,
+                external_id=f"mail-{i}",
+                source=Ticket.Source.EMAIL,
+                subject=f"Parcel {i} lost",
+                body="Where is it?",
+                requester_email=f"customer{i}@example.test",
+                status=Ticket.Status.OPEN,
+                assignee=freelancer,
+                created_at=now,
+                routed_at=now,
+            )
+            for i in range(tickets)
+        ]
+    )
+    MailMessageRef.objects.bulk_create(
+        [
+            MailMessageRef(
+                program=program,
+                ticket=t,
+                message_id=f"<customer-{t.pk}@example.test>",
+                direction=MailMessageRef.Direction.IN,
+            )
+            for t in rows
+        ]
+    )
     return program, manager, freelancer, rows
 
 
@@ -124,15 +155,22 @@ def write_replies(*, freelancer, tickets, per_ticket: int) -> float:
     start = time.perf_counter()
     for round_ in range(per_ticket):
         for ticket in tickets:
-            ticket_reply(ticket=ticket, author=freelancer.user, body=f"Reply {round_ + 1}: it is on its way.\nNora",
-                         freelancer=freelancer)
+            ticket_reply(
+                ticket=ticket,
+                author=freelancer.user,
+                body=f"Reply {round_ + 1}: it is on its way.\nNora",
+                freelancer=freelancer,
+            )
     return time.perf_counter() - start
 
 
 def check(collected: _Collect, program: Program, expected: int) -> tuple[bool, bool]:
     """(each reply accepted exactly once, each ticket's replies in order and threaded)."""
-    ours = dict(OutboxMessage.objects.filter(program_id=program.pk, kind="mailbox.reply")
-                .values_list("payload__headers__Message-ID", "pk"))
+    ours = dict(
+        OutboxMessage.objects.filter(program_id=program.pk, kind="mailbox.reply").values_list(
+            "payload__headers__Message-ID", "pk"
+        )
+    )
     ids = [message_id for message_id, _, _ in collected.accepted]
     once = len(ids) == expected == len(set(ids)) and set(ids) == set(ours)
     last: dict[str, int] = {}
@@ -173,8 +211,10 @@ def main():
             try:
                 app.conf.task_always_eager, app.conf.broker_url = False, "memory://"
                 writing = write_replies(freelancer=freelancer, tickets=rows, per_ticket=args.per_ticket)
-                print(f"A. {expected} replies written (outbox row, thread, Message-ID ref) in {writing:.2f}s "
-                      f"= {expected / writing:.0f} replies/s")
+                print(
+                    f"A. {expected} replies written (outbox row, thread, Message-ID ref) in {writing:.2f}s "
+                    f"= {expected / writing:.0f} replies/s"
+                )
                 start = time.perf_counter()
                 sent = 0
                 while True:
@@ -184,10 +224,12 @@ def main():
                         break
                 sending = time.perf_counter() - start
                 once, in_order = check(collected, program, expected)
-                print(f"B. {sent} of {expected} replies e-mailed by the outbox sweep to aiosmtpd on loopback in "
-                      f"{sending:.2f}s = {sent / sending:.0f} replies/s (target: at least 50/s; the program's own "
-                      f"connection, {'a new SMTP session per message' if args.new_session_each else 'sessions reused'}); each accepted once: {once}; in order per "
-                      f"ticket and threaded: {in_order}")
+                print(
+                    f"B. {sent} of {expected} replies e-mailed by the outbox sweep to aiosmtpd on loopback in "
+                    f"{sending:.2f}s = {sent / sending:.0f} replies/s (target: at least 50/s; the program's own "
+                    f"connection, {'a new SMTP session per message' if args.new_session_each else 'sessions reused'}); each accepted once: {once}; in order per "
+                    f"ticket and threaded: {in_order}"
+                )
                 if args.eager_replies:
                     app.conf.task_always_eager = True
                     collected.accepted.clear()
@@ -195,8 +237,10 @@ def main():
                     start = time.perf_counter()
                     write_replies(freelancer=freelancer, tickets=rows[:count], per_ticket=1)
                     elapsed = time.perf_counter() - start
-                    print(f"C. {count} replies, each e-mailed right after its commit (eager): {elapsed:.2f}s = "
-                          f"{count / elapsed:.0f} replies/s; accepted {len(collected.accepted)}")
+                    print(
+                        f"C. {count} replies, each e-mailed right after its commit (eager): {elapsed:.2f}s = "
+                        f"{count / elapsed:.0f} replies/s; accepted {len(collected.accepted)}"
+                    )
                 if sent != expected or not once or not in_order:
                     sys.exit("Not every reply was e-mailed exactly once, in order.")
             finally:

@@ -25,14 +25,24 @@ class ProgramChannelAdmin(admin.ModelAdmin):
 class ZendeskConnectionAdmin(admin.ModelAdmin):
     """The API token and signing secret are set on the program's channel page and never shown (encrypted)."""
 
-    list_display = ["program", "subdomain", "base_url", "api_email", "connected_as", "connected_at", "last_sync_at"]
+    list_display = [
+        "program",
+        "subdomain",
+        "base_url",
+        "api_email",
+        "connected_as",
+        "connected_at",
+        "last_sync_at",
+    ]
     readonly_fields = ["connected_as", "connected_at", "last_sync_at", "secrets"]
 
     @admin.display(description="Secrets")
     def secrets(self, obj):
         token = "set" if obj.api_token_encrypted else "not set"
         secret = "set" if obj.webhook_secret_encrypted else "not set"
-        return f"API token {token}; webhook signing secret {secret} (encrypted; edit them on the channel page)."
+        return (
+            f"API token {token}; webhook signing secret {secret} (encrypted; edit them on the channel page)."
+        )
 
 
 @admin.register(ZendeskUserMap)
@@ -62,8 +72,17 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
     list_display = ["program", "url", "description", "is_active", "created_by", "created_at"]
     list_filter = ["is_active", "program"]
     search_fields = ["url", "description"]
-    fields = ["program", "url", "description", "event_types", "is_active", "created_by", "secret_rotated_at",
-              "created_at", "updated_at"]
+    fields = [
+        "program",
+        "url",
+        "description",
+        "event_types",
+        "is_active",
+        "created_by",
+        "secret_rotated_at",
+        "created_at",
+        "updated_at",
+    ]
     readonly_fields = ["program", "created_by", "secret_rotated_at", "created_at", "updated_at"]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
@@ -73,21 +92,62 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
 
 # --- the shared mailbox --------------------------------------------------------------------------------------
 
+
 @admin.register(MailboxConnection)
 class MailboxConnectionAdmin(admin.ModelAdmin):
     """The passwords are set on the program's mailbox page and never shown (encrypted); the poller's place is
     read only (the poller moves it)."""
 
-    list_display = ["program", "support_address", "imap_host", "imap_user", "send_via", "smtp_host",
-                    "last_polled_at", "tested_at"]
+    list_display = [
+        "program",
+        "support_address",
+        "imap_host",
+        "imap_user",
+        "send_via",
+        "smtp_host",
+        "last_polled_at",
+        "tested_at",
+    ]
     search_fields = ["support_address", "program__name", "imap_host"]
     list_select_related = ["program"]
-    fields = ["program", "support_address", "display_name", "imap_host", "imap_port", "imap_security", "imap_user",
-              "imap_folder", "send_via", "smtp_host", "smtp_port", "smtp_security", "smtp_user", "passwords",
-              "uid_validity", "last_uid", "poll_lease_until", "last_polled_at", "last_poll_error", "tested_at",
-              "test_result", "created_at", "updated_at"]
-    readonly_fields = ["program", "passwords", "uid_validity", "last_uid", "poll_lease_until", "last_polled_at",
-                       "last_poll_error", "tested_at", "test_result", "created_at", "updated_at"]
+    fields = [
+        "program",
+        "support_address",
+        "display_name",
+        "imap_host",
+        "imap_port",
+        "imap_security",
+        "imap_user",
+        "imap_folder",
+        "send_via",
+        "smtp_host",
+        "smtp_port",
+        "smtp_security",
+        "smtp_user",
+        "passwords",
+        "uid_validity",
+        "last_uid",
+        "poll_lease_until",
+        "last_polled_at",
+        "last_poll_error",
+        "tested_at",
+        "test_result",
+        "created_at",
+        "updated_at",
+    ]
+    readonly_fields = [
+        "program",
+        "passwords",
+        "uid_validity",
+        "last_uid",
+        "poll_lease_until",
+        "last_polled_at",
+        "last_poll_error",
+        "tested_at",
+        "test_result",
+        "created_at",
+        "updated_at",
+    ]
 
     @admin.display(description="Passwords")
     def passwords(self, obj):
@@ -114,8 +174,15 @@ class MailMessageRefAdmin(admin.ModelAdmin):
     list_filter = ["direction", "program"]
     search_fields = ["message_id", "=ticket__id"]
     raw_id_fields = ["ticket", "ticket_message"]
-    readonly_fields = ["program", "ticket", "message_id", "direction", "ticket_message", "outbox_message_id",
-                       "created_at"]
+    readonly_fields = [
+        "program",
+        "ticket",
+        "message_id",
+        "direction",
+        "ticket_message",
+        "outbox_message_id",
+        "created_at",
+    ]
 
 
 @admin.register(InboundEmail)

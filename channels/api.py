@@ -42,19 +42,34 @@ class ZendeskWebhookAPI(APIView):
 
     @extend_schema(
         request=OpenApiTypes.OBJECT,
-        parameters=[OpenApiParameter(SIGNATURE_HEADER, str, OpenApiParameter.HEADER, required=True,
-                                     description="base64(HMAC-SHA256(signing secret, timestamp + body))"),
-                    OpenApiParameter(TIMESTAMP_HEADER, str, OpenApiParameter.HEADER, required=True,
-                                     description="ISO 8601; must be within five minutes of now")],
-        responses={201: OpenApiResponse(description="A ticket or message was taken in"),
-                   200: OpenApiResponse(description="Received; already taken in, or nothing to change"),
-                   400: OpenApiResponse(description="A malformed event, with the reason"),
-                   401: OpenApiResponse(description="Bad or missing signature, stale timestamp, unknown program"),
-                   503: OpenApiResponse(description="Zendesk could not be asked for what the event lacks")},
+        parameters=[
+            OpenApiParameter(
+                SIGNATURE_HEADER,
+                str,
+                OpenApiParameter.HEADER,
+                required=True,
+                description="base64(HMAC-SHA256(signing secret, timestamp + body))",
+            ),
+            OpenApiParameter(
+                TIMESTAMP_HEADER,
+                str,
+                OpenApiParameter.HEADER,
+                required=True,
+                description="ISO 8601; must be within five minutes of now",
+            ),
+        ],
+        responses={
+            201: OpenApiResponse(description="A ticket or message was taken in"),
+            200: OpenApiResponse(description="Received; already taken in, or nothing to change"),
+            400: OpenApiResponse(description="A malformed event, with the reason"),
+            401: OpenApiResponse(description="Bad or missing signature, stale timestamp, unknown program"),
+            503: OpenApiResponse(description="Zendesk could not be asked for what the event lacks"),
+        },
     )
     def post(self, request, program_slug):
-        connection = (ZendeskConnection.objects.filter(program__slug=program_slug).select_related("program")
-                      .first())
+        connection = (
+            ZendeskConnection.objects.filter(program__slug=program_slug).select_related("program").first()
+        )
         body = request.body
         timestamp = request.headers.get(TIMESTAMP_HEADER, "")
         signature = request.headers.get(SIGNATURE_HEADER, "")
@@ -63,12 +78,14 @@ class ZendeskWebhookAPI(APIView):
         if len(body) >= MAX_REQUEST_BYTES:
             return Response({"detail": "The request body is too large (limit 1 MB)."}, status=400)
         program = connection.program
-        if inbound.signature_matches(secret=inbound.ZENDESK_TEST_SECRET, timestamp=timestamp, body=body,
-                                     signature=signature):
+        if inbound.signature_matches(
+            secret=inbound.ZENDESK_TEST_SECRET, timestamp=timestamp, body=body, signature=signature
+        ):
             return Response({"detail": "Test received. Flexdesk changes nothing for a test request."})
         try:
-            inbound.verify_zendesk_signature(secret=connection.webhook_signing_secret, timestamp=timestamp,
-                                             body=body, signature=signature)
+            inbound.verify_zendesk_signature(
+                secret=connection.webhook_signing_secret, timestamp=timestamp, body=body, signature=signature
+            )
         except WebhookSignatureError as exc:
             return _refused(program_slug, str(exc))
         payload = json_parse(body) if body.strip() else {}
@@ -83,10 +100,14 @@ class ZendeskWebhookAPI(APIView):
                 fetched = inbound.fetch_ticket(connection, fetch_id)  # outside any transaction
             except DeliveryError as exc:
                 if exc.permanent:
-                    return Response({"detail": f"Zendesk refused to show ticket {fetch_id}: {exc.reason}"},
-                                    status=400)
-                return Response({"detail": f"Zendesk could not be asked about ticket {fetch_id}: {exc.reason}"},
-                                status=503, headers={"Retry-After": "60"})
+                    return Response(
+                        {"detail": f"Zendesk refused to show ticket {fetch_id}: {exc.reason}"}, status=400
+                    )
+                return Response(
+                    {"detail": f"Zendesk could not be asked about ticket {fetch_id}: {exc.reason}"},
+                    status=503,
+                    headers={"Retry-After": "60"},
+                )
         outcome = inbound.event_apply(program=program, payload=payload, fetched=fetched, signature=signature)
         answer = {"detail": outcome.detail}
         if outcome.ticket is not None:

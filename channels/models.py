@@ -15,8 +15,10 @@ from core.models import TimeStampedModel
 from programs.models import Program
 from queues.models import Ticket
 
-SUBDOMAIN = RegexValidator(r"^[a-z0-9][a-z0-9-]{0,62}$", "Only the subdomain: lower-case letters, digits and dashes "
-                                                        "(acme for acme.zendesk.com).")
+SUBDOMAIN = RegexValidator(
+    r"^[a-z0-9][a-z0-9-]{0,62}$",
+    "Only the subdomain: lower-case letters, digits and dashes (acme for acme.zendesk.com).",
+)
 
 
 class ProgramChannel(TimeStampedModel):
@@ -32,8 +34,11 @@ class ProgramChannel(TimeStampedModel):
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.API)
 
     class Meta:
-        constraints = [models.CheckConstraint(condition=models.Q(kind__in=["zendesk", "email", "api"]),
-                                              name="program_channel_kind_valid")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=["zendesk", "email", "api"]), name="program_channel_kind_valid"
+            )
+        ]
 
     def __str__(self):
         return f"{self.program}: {self.get_kind_display()}"
@@ -51,17 +56,26 @@ class ZendeskConnection(TimeStampedModel):
     """One program's Zendesk account: how Flexdesk calls its API and checks its webhooks."""
 
     program = models.OneToOneField(Program, on_delete=models.CASCADE, related_name="zendesk_connection")
-    subdomain = models.CharField(max_length=63, blank=True, validators=[SUBDOMAIN],
-                                 help_text="acme for https://acme.zendesk.com.")
-    base_url = models.URLField(blank=True, help_text="Leave blank for https://<subdomain>.zendesk.com; set it for a "
-                                                     "sandbox or a test server.")
+    subdomain = models.CharField(
+        max_length=63, blank=True, validators=[SUBDOMAIN], help_text="acme for https://acme.zendesk.com."
+    )
+    base_url = models.URLField(
+        blank=True,
+        help_text="Leave blank for https://<subdomain>.zendesk.com; set it for a sandbox or a test server.",
+    )
     api_email = models.EmailField(blank=True, help_text="The Zendesk user whose API token Flexdesk uses.")
     api_token_encrypted = models.TextField(blank=True, editable=False)
     webhook_secret_encrypted = models.TextField(blank=True, editable=False)
     in_house_group_id = models.PositiveBigIntegerField(
-        null=True, blank=True, help_text="The Zendesk group of the in-house team: escalations move tickets there.")
-    routing_tag = models.CharField(max_length=50, default="flexdesk",
-                                   help_text="Added to a Zendesk ticket when Flexdesk assigns it to a freelancer.")
+        null=True,
+        blank=True,
+        help_text="The Zendesk group of the in-house team: escalations move tickets there.",
+    )
+    routing_tag = models.CharField(
+        max_length=50,
+        default="flexdesk",
+        help_text="Added to a Zendesk ticket when Flexdesk assigns it to a freelancer.",
+    )
     connected_as = models.CharField(max_length=200, blank=True, help_text="Whose token it is (last test).")
     connected_at = models.DateTimeField(null=True, blank=True)
     last_sync_at = models.DateTimeField(null=True, blank=True)
@@ -128,7 +142,9 @@ class ZendeskWebhookReceipt(models.Model):
     received_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["program", "signature"], name="zendesk_receipt_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["program", "signature"], name="zendesk_receipt_unique")
+        ]
         indexes = [models.Index(fields=["program", "received_at"], name="zendesk_receipt_age")]
 
     def __str__(self):
@@ -145,7 +161,9 @@ class ZendeskSentComment(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["program", "comment_id"], name="zendesk_sent_comment_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["program", "comment_id"], name="zendesk_sent_comment_unique")
+        ]
 
     def __str__(self):
         return f"Comment {self.comment_id} on #{self.ticket_id}"
@@ -171,8 +189,9 @@ class WebhookEndpoint(TimeStampedModel):
     secret_encrypted = models.TextField(editable=False)
     is_active = models.BooleanField(default=True)
     secret_rotated_at = models.DateTimeField(null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["program", "pk"]
@@ -210,6 +229,7 @@ class WebhookEndpoint(TimeStampedModel):
 
 # --- the shared mailbox (channels.mailbox) ---------------------------------------------------------------
 
+
 class MailboxConnection(TimeStampedModel):
     """A program whose helpdesk is a shared mailbox: its support address, how Flexdesk reads it (IMAP) and how it
     sends the replies (its own SMTP server, or the site's EMAIL_URL). Passwords are sealed like the vault's."""
@@ -225,11 +245,16 @@ class MailboxConnection(TimeStampedModel):
 
     program = models.OneToOneField(Program, on_delete=models.CASCADE, related_name="mailbox_connection")
     support_address = models.EmailField(
-        unique=True, help_text="Where customers write, e.g. support@acme.com. Replies come from it, and customers' "
-                               "answers go to support+<ticket token>@… (plus-addressing).")
-    display_name = models.CharField(max_length=100, blank=True,
-                                    help_text="Shown as “Nora via <this name>”; blank: the program's name.")
-    imap_host = models.CharField(max_length=255, blank=True, help_text="imap.gmail.com, outlook.office365.com, …")
+        unique=True,
+        help_text="Where customers write, e.g. support@acme.com. Replies come from it, and customers' "
+        "answers go to support+<ticket token>@… (plus-addressing).",
+    )
+    display_name = models.CharField(
+        max_length=100, blank=True, help_text="Shown as “Nora via <this name>”; blank: the program's name."
+    )
+    imap_host = models.CharField(
+        max_length=255, blank=True, help_text="imap.gmail.com, outlook.office365.com, …"
+    )
     imap_port = models.PositiveIntegerField(default=993)
     imap_security = models.CharField(max_length=10, choices=Security.choices, default=Security.SSL)
     imap_user = models.CharField(max_length=255, blank=True)
@@ -312,14 +337,17 @@ class MailMessageRef(models.Model):
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+")
     message_id = models.CharField(max_length=255)
     direction = models.CharField(max_length=3, choices=Direction.choices)
-    ticket_message = models.ForeignKey("queues.TicketMessage", null=True, blank=True, on_delete=models.SET_NULL,
-                                       related_name="+")
+    ticket_message = models.ForeignKey(
+        "queues.TicketMessage", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     outbox_message_id = models.PositiveBigIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["ticket", "created_at", "id"]
-        constraints = [models.UniqueConstraint(fields=["program", "message_id"], name="mail_message_ref_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["program", "message_id"], name="mail_message_ref_unique")
+        ]
         indexes = [models.Index(fields=["ticket", "created_at"], name="mail_message_ref_ticket")]
 
     def __str__(self):
@@ -348,10 +376,13 @@ class InboundEmail(models.Model):
         IGNORED = "ignored", "Ignored (auto-reply, bounce, mailing list or loop)"
         REJECTED = "rejected", "Rejected"
 
-    program = models.ForeignKey(Program, null=True, blank=True, on_delete=models.CASCADE,
-                                related_name="inbound_emails")
+    program = models.ForeignKey(
+        Program, null=True, blank=True, on_delete=models.CASCADE, related_name="inbound_emails"
+    )
     source = models.CharField(max_length=10, choices=Source.choices)
-    message_id = models.CharField(max_length=255, help_text="Its Message-ID (a digest of the raw message if none).")
+    message_id = models.CharField(
+        max_length=255, help_text="Its Message-ID (a digest of the raw message if none)."
+    )
     from_address = models.CharField(max_length=255, blank=True)
     from_name = models.CharField(max_length=255, blank=True)
     subject = models.CharField(max_length=255, blank=True)
@@ -359,9 +390,12 @@ class InboundEmail(models.Model):
     outcome = models.CharField(max_length=10, choices=Outcome.choices)
     reason = models.TextField(blank=True, help_text="Why it was ignored or rejected.")
     ticket = models.ForeignKey(Ticket, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    ticket_message = models.ForeignKey("queues.TicketMessage", null=True, blank=True, on_delete=models.SET_NULL,
-                                       related_name="+")
-    html_body = models.TextField(blank=True, help_text="The original HTML part, kept (never rendered as HTML).")
+    ticket_message = models.ForeignKey(
+        "queues.TicketMessage", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    html_body = models.TextField(
+        blank=True, help_text="The original HTML part, kept (never rendered as HTML)."
+    )
     raw = models.FileField(upload_to=inbound_raw_upload_to, max_length=200, blank=True)
     size = models.PositiveIntegerField(default=0)
     mailbox_uid = models.BigIntegerField(null=True, blank=True)
@@ -369,8 +403,13 @@ class InboundEmail(models.Model):
 
     class Meta:
         ordering = ["-received_at", "-id"]
-        constraints = [models.UniqueConstraint(fields=["program", "message_id"], condition=models.Q(program__isnull=False),
-                                               name="inbound_email_unique_message_id")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "message_id"],
+                condition=models.Q(program__isnull=False),
+                name="inbound_email_unique_message_id",
+            )
+        ]
         indexes = [models.Index(fields=["program", "outcome", "received_at"], name="inbound_email_outcome")]
 
     def __str__(self):

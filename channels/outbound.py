@@ -27,8 +27,19 @@ ZENDESK_DESTINATION = ReplyDestination(
 )
 
 K = TicketEvent.Kind
-HANDLED = {K.ROUTED, K.TAKEN, K.ASSIGNED, K.REASSIGNED, K.REPLIED, K.NOTE, K.ESCALATED, K.SENT_BACK, K.STATUS,
-           K.SOLVED, K.REOPENED}
+HANDLED = {
+    K.ROUTED,
+    K.TAKEN,
+    K.ASSIGNED,
+    K.REASSIGNED,
+    K.REPLIED,
+    K.NOTE,
+    K.ESCALATED,
+    K.SENT_BACK,
+    K.STATUS,
+    K.SOLVED,
+    K.REOPENED,
+}
 
 
 @contextlib.contextmanager
@@ -50,8 +61,12 @@ def zendesk_ticket_id(ticket) -> int | None:
 def _zendesk_connections(program_ids) -> dict:
     from channels.models import ProgramChannel, ZendeskConnection
 
-    return {c.program_id: c for c in ZendeskConnection.objects.filter(
-        program_id__in=list(program_ids), program__channel_setting__kind=ProgramChannel.Kind.ZENDESK)}
+    return {
+        c.program_id: c
+        for c in ZendeskConnection.objects.filter(
+            program_id__in=list(program_ids), program__channel_setting__kind=ProgramChannel.Kind.ZENDESK
+        )
+    }
 
 
 def reply_destination(*, program, ticket=None) -> ReplyDestination | None:
@@ -59,8 +74,12 @@ def reply_destination(*, program, ticket=None) -> ReplyDestination | None:
     from channels.mailbox.outbound import mailbox_destination
     from channels.models import ProgramChannel
 
-    channel = (ProgramChannel.objects.filter(program=program).exclude(kind=ProgramChannel.Kind.API)
-               .select_related("program__mailbox_connection").first())
+    channel = (
+        ProgramChannel.objects.filter(program=program)
+        .exclude(kind=ProgramChannel.Kind.API)
+        .select_related("program__mailbox_connection")
+        .first()
+    )
     if channel is None:
         return None
     if channel.kind == ProgramChannel.Kind.ZENDESK:
@@ -89,10 +108,17 @@ def ticket_events_deliver(*, events: list[TicketEvent]) -> None:
         ticket = event.ticket
         outbox_enqueue(
             kind=kind,
-            payload={"program_id": ticket.program_id, "ticket_id": ticket.pk,
-                     "zendesk_ticket_id": zendesk_ticket_id(ticket), "update": update, "comment": comment},
-            summary=f"Zendesk #{zendesk_ticket_id(ticket)}: {summary}", program_id=ticket.program_id,
-            about=about or ticket, ordering_key=f"zendesk-ticket:{ticket.pk}",
+            payload={
+                "program_id": ticket.program_id,
+                "ticket_id": ticket.pk,
+                "zendesk_ticket_id": zendesk_ticket_id(ticket),
+                "update": update,
+                "comment": comment,
+            },
+            summary=f"Zendesk #{zendesk_ticket_id(ticket)}: {summary}",
+            program_id=ticket.program_id,
+            about=about or ticket,
+            ordering_key=f"zendesk-ticket:{ticket.pk}",
             dedupe_key=f"zendesk:event:{event.pk}" if event.pk else None,
         )
 
@@ -106,14 +132,22 @@ class _Context:
         message_ids = {e.data.get("message_id") for e in events if e.data.get("message_id")}
         self.messages = TicketMessage.objects.in_bulk(list(message_ids)) if message_ids else {}
         freelancer_ids = {e.data.get("freelancer_id") for e in events if e.data.get("freelancer_id")}
-        self.freelancer_users = dict(Freelancer.objects.filter(pk__in=list(freelancer_ids))
-                                     .values_list("pk", "user_id")) if freelancer_ids else {}
-        user_ids = {e.actor_id for e in events if e.actor_id} | set(self.freelancer_users.values()) | {
-            e.data.get("user_id") for e in events if e.data.get("user_id")}
+        self.freelancer_users = (
+            dict(Freelancer.objects.filter(pk__in=list(freelancer_ids)).values_list("pk", "user_id"))
+            if freelancer_ids
+            else {}
+        )
+        user_ids = (
+            {e.actor_id for e in events if e.actor_id}
+            | set(self.freelancer_users.values())
+            | {e.data.get("user_id") for e in events if e.data.get("user_id")}
+        )
         user_ids.discard(None)
         rows = ZendeskUserMap.objects.filter(
-            program_id__in={e.ticket.program_id for e in events}, user_id__in=list(user_ids),
-            zendesk_user_id__isnull=False).values_list("program_id", "user_id", "zendesk_user_id")
+            program_id__in={e.ticket.program_id for e in events},
+            user_id__in=list(user_ids),
+            zendesk_user_id__isnull=False,
+        ).values_list("program_id", "user_id", "zendesk_user_id")
         self.zendesk_users = {(program_id, user_id): zid for program_id, user_id, zid in rows}
 
     def zendesk_user(self, program_id: int, user_id: int | None) -> int | None:
@@ -128,7 +162,9 @@ def _build(event: TicketEvent, connection, context: _Context):
         user_id = context.freelancer_users.get(data["freelancer_id"])
         zendesk_user = context.zendesk_user(program_id, user_id)
         if zendesk_user is None:
-            return None  # not matched to a Zendesk user: the settings page says so; Zendesk keeps its assignee
+            return (
+                None  # not matched to a Zendesk user: the settings page says so; Zendesk keeps its assignee
+            )
         update = {"assignee_id": zendesk_user}
         if connection.routing_tag:
             update["additional_tags"] = [connection.routing_tag]
@@ -136,7 +172,13 @@ def _build(event: TicketEvent, connection, context: _Context):
     if event.kind == K.ROUTED and data.get("queue") == "inhouse":
         if not group_id:
             return None
-        return "zendesk.assign", {"group_id": group_id, "assignee_id": None}, None, None, "to the in-house group"
+        return (
+            "zendesk.assign",
+            {"group_id": group_id, "assignee_id": None},
+            None,
+            None,
+            "to the in-house group",
+        )
     if event.kind in (K.ASSIGNED, K.REASSIGNED) and data.get("user_id"):
         zendesk_user = context.zendesk_user(program_id, data["user_id"])
         if zendesk_user is None:
@@ -152,15 +194,26 @@ def _build(event: TicketEvent, connection, context: _Context):
         author = context.zendesk_user(program_id, message.author_id)
         if author is not None:
             comment["author_id"] = author
-        return ("zendesk.reply" if public else "zendesk.note"), {}, comment, message, (
-            "public reply" if public else "internal note")
+        return (
+            ("zendesk.reply" if public else "zendesk.note"),
+            {},
+            comment,
+            message,
+            ("public reply" if public else "internal note"),
+        )
     if event.kind == K.ESCALATED:
         reason = QueueSettings.for_program(ticket.program).reason_label(data.get("reason", ""))
         body = f"Escalated to the in-house team from Flexdesk: {reason}."
         if data.get("note"):
             body += f"\n\nHand-off note:\n{data['note']}"
         update = {"assignee_id": None, **({"group_id": group_id} if group_id else {})}
-        return "zendesk.escalate", update, {"body": body, "public": False}, None, "escalate to the in-house group"
+        return (
+            "zendesk.escalate",
+            update,
+            {"body": body, "public": False},
+            None,
+            "escalate to the in-house group",
+        )
     if event.kind == K.SENT_BACK:
         message = context.messages.get(data.get("message_id"))
         comment = {"body": message.body, "public": False} if message is not None else None

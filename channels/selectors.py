@@ -38,9 +38,15 @@ def zendesk_people_table(*, program) -> list[PersonRow]:
     rows = []
     for person in program_people(program):
         found = maps.get(person.pk)
-        rows.append(PersonRow(user=person, is_freelancer=person.is_freelancer,
-                              zendesk_user_id=found.zendesk_user_id if found else None,
-                              zendesk_name=found.zendesk_name if found else "", checked=found is not None))
+        rows.append(
+            PersonRow(
+                user=person,
+                is_freelancer=person.is_freelancer,
+                zendesk_user_id=found.zendesk_user_id if found else None,
+                zendesk_name=found.zendesk_name if found else "",
+                checked=found is not None,
+            )
+        )
     return sorted(rows, key=lambda r: (r.matched, r.user.email))
 
 
@@ -64,7 +70,8 @@ def tickets_with_answer_delivered(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]
     reply is never seen before its delivery exists.
     """
     undelivered = OutboxMessage.objects.filter(
-        subject_type=ContentType.objects.get_for_model(TicketMessage), kind__in=REPLY_DELIVERY_KINDS,
+        subject_type=ContentType.objects.get_for_model(TicketMessage),
+        kind__in=REPLY_DELIVERY_KINDS,
         subject_id=Cast(OuterRef("pk"), output_field=CharField()),
     ).exclude(status=OutboxMessage.Status.SENT)
     replies = TicketMessage.objects.filter(ticket=OuterRef("pk"), kind=TicketMessage.Kind.REPLY)
@@ -81,7 +88,12 @@ def zendesk_routing_exclusion(*, program) -> RoutingExclusion | None:
         return None
     if kind != ProgramChannel.Kind.ZENDESK:
         return None
-    matched = ZendeskUserMap.objects.filter(program_id=program.pk, zendesk_user_id__isnull=False).values("user_id")
-    barred = (Freelancer.objects.filter(pk__in=queue_ready_freelancer_ids(program_id=program.pk))
-              .exclude(user_id__in=matched).values_list("pk", flat=True))
+    matched = ZendeskUserMap.objects.filter(program_id=program.pk, zendesk_user_id__isnull=False).values(
+        "user_id"
+    )
+    barred = (
+        Freelancer.objects.filter(pk__in=queue_ready_freelancer_ids(program_id=program.pk))
+        .exclude(user_id__in=matched)
+        .values_list("pk", flat=True)
+    )
     return RoutingExclusion(freelancer_ids=frozenset(barred), reason=UNMATCHED_REASON)

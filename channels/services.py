@@ -41,9 +41,19 @@ def channel_kind_of(program: Program) -> str:
 
 
 @transaction.atomic
-def zendesk_connection_save(*, program: Program, actor, channel_kind: str, subdomain: str, base_url: str,
-                            api_email: str, api_token: str, webhook_signing_secret: str,
-                            in_house_group_id: int | None, routing_tag: str) -> ZendeskConnection:
+def zendesk_connection_save(
+    *,
+    program: Program,
+    actor,
+    channel_kind: str,
+    subdomain: str,
+    base_url: str,
+    api_email: str,
+    api_token: str,
+    webhook_signing_secret: str,
+    in_house_group_id: int | None,
+    routing_tag: str,
+) -> ZendeskConnection:
     """Save the program's channel and Zendesk settings. A blank secret keeps the stored one (the form never shows
     it again); the secrets are encrypted with the vault's keys.
 
@@ -63,15 +73,25 @@ def zendesk_connection_save(*, program: Program, actor, channel_kind: str, subdo
     connection.in_house_group_id = in_house_group_id
     connection.routing_tag = (routing_tag or "").strip()
     if channel_kind == ProgramChannel.Kind.ZENDESK and not connection.api_url:
-        raise ChannelError("Give the Zendesk subdomain (or a base URL) to use Zendesk as the channel.",
-                           field="subdomain")
+        raise ChannelError(
+            "Give the Zendesk subdomain (or a base URL) to use Zendesk as the channel.", field="subdomain"
+        )
     connection.full_clean()
     connection.save()
     ProgramChannel.objects.update_or_create(program=program, defaults={"kind": channel_kind})
-    audit_record(actor=actor, verb="channels.zendesk_saved", target=program, channel=channel_kind,
-                 api_url=connection.api_url)  # never the secrets
-    if (channel_kind == ProgramChannel.Kind.ZENDESK and connection.can_call_api and not was_connected
-            and connection.last_sync_at is None):
+    audit_record(
+        actor=actor,
+        verb="channels.zendesk_saved",
+        target=program,
+        channel=channel_kind,
+        api_url=connection.api_url,
+    )  # never the secrets
+    if (
+        channel_kind == ProgramChannel.Kind.ZENDESK
+        and connection.can_call_api
+        and not was_connected
+        and connection.last_sync_at is None
+    ):
         _backfill_after_commit(connection.pk)
     return connection
 
@@ -83,8 +103,11 @@ def _backfill_after_commit(connection_id: int) -> None:
         try:
             zendesk_backfill_task.delay(connection_id)
         except Exception:  # the broker is down: the every-10-minutes reconcile does the same first sync
-            logger.warning("channels: could not enqueue the backfill of Zendesk connection %s", connection_id,
-                           exc_info=True)
+            logger.warning(
+                "channels: could not enqueue the backfill of Zendesk connection %s",
+                connection_id,
+                exc_info=True,
+            )
 
     transaction.on_commit(_publish)
 
@@ -109,7 +132,8 @@ def zendesk_connection_test(*, program: Program, actor) -> dict:
     who = f"{user.get('name') or ''} <{user.get('email') or ''}> ({user.get('role') or 'no role'})".strip()
     with transaction.atomic():
         ZendeskConnection.objects.filter(pk=connection.pk).update(
-            connected_as=who[:200], connected_at=connection.connected_at or timezone.now())
+            connected_as=who[:200], connected_at=connection.connected_at or timezone.now()
+        )
         audit_record(actor=actor, verb="channels.zendesk_tested", target=program, user_id=user.get("id"))
     return user
 
@@ -118,9 +142,12 @@ def program_people(program: Program) -> list:
     """Everyone who works the program's tickets: its in-house team and its contracted freelancers."""
     User = get_user_model()
     freelancer_users = Contract.objects.filter(program=program, status__in=WORKING_CONTRACTS).values(
-        "freelancer__user_id")
+        "freelancer__user_id"
+    )
     team = program.managers.values("pk")
-    return list(User.objects.filter(Q(pk__in=freelancer_users) | Q(pk__in=team), is_active=True).order_by("email"))
+    return list(
+        User.objects.filter(Q(pk__in=freelancer_users) | Q(pk__in=team), is_active=True).order_by("email")
+    )
 
 
 @dataclass(frozen=True)
@@ -145,9 +172,16 @@ def zendesk_people_refresh(*, program: Program, actor) -> MappingResult:
         for person in people:
             user = found.get(person.pk)
             zendesk_id = int(user["id"]) if user and user.get("id") else None
-            ZendeskUserMap.objects.update_or_create(program=program, user=person, defaults={
-                "zendesk_user_id": zendesk_id, "zendesk_name": (user or {}).get("name", "")[:200],
-                "matched_at": now if zendesk_id else None, "checked_at": now})
+            ZendeskUserMap.objects.update_or_create(
+                program=program,
+                user=person,
+                defaults={
+                    "zendesk_user_id": zendesk_id,
+                    "zendesk_name": (user or {}).get("name", "")[:200],
+                    "matched_at": now if zendesk_id else None,
+                    "checked_at": now,
+                },
+            )
         ZendeskUserMap.objects.filter(program=program).exclude(user__in=[p.pk for p in people]).delete()
         audit_record(actor=actor, verb="channels.zendesk_people_refreshed", target=program)
     matched = sum(1 for p in people if found.get(p.pk))

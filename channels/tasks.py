@@ -22,8 +22,9 @@ def zendesk_backfill_task(connection_id: int) -> dict | str:
     try:
         found = zendesk_backfill(connection_id=connection_id)
     except DeliveryError as exc:
-        logging.getLogger(__name__).warning("channels: backfill of Zendesk connection %s stopped: %s",
-                                            connection_id, exc.reason)
+        logging.getLogger(__name__).warning(
+            "channels: backfill of Zendesk connection %s stopped: %s", connection_id, exc.reason
+        )
         return exc.reason
     return found.__dict__ if found is not None else "nothing to do"
 
@@ -35,5 +36,7 @@ def mailbox_poll_task() -> dict:
     from channels.mailbox.dropfolder import dropfolder_read
     from channels.mailbox.imap import mailbox_poll_all
 
-    return {"imap": {slug: result.__dict__ for slug, result in mailbox_poll_all().items()},
-            "drop": dropfolder_read().__dict__}
+    return {
+        "imap": {slug: result.__dict__ for slug, result in mailbox_poll_all().items()},
+        "drop": dropfolder_read().__dict__,
+    }

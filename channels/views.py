@@ -18,11 +18,21 @@ from core.forms import add_error_to_form
 from programs.mixins import ProgramAccessMixin
 
 # The body of a Zendesk trigger ("Notify active webhook") for accounts that use triggers instead of events.
-TRIGGER_BODY = {"ticket": {"id": "{{ticket.id}}", "subject": "{{ticket.title}}",
-                           "description": "{{ticket.description}}", "requester_email": "{{ticket.requester.email}}",
-                           "requester_name": "{{ticket.requester.name}}", "locale": "{{ticket.requester.language}}",
-                           "via": "{{ticket.via}}", "type": "{{ticket.ticket_type}}", "priority": "{{ticket.priority}}",
-                           "tags": "{{ticket.tags}}", "created_at": "{{ticket.created_at_with_timestamp}}"}}
+TRIGGER_BODY = {
+    "ticket": {
+        "id": "{{ticket.id}}",
+        "subject": "{{ticket.title}}",
+        "description": "{{ticket.description}}",
+        "requester_email": "{{ticket.requester.email}}",
+        "requester_name": "{{ticket.requester.name}}",
+        "locale": "{{ticket.requester.language}}",
+        "via": "{{ticket.via}}",
+        "type": "{{ticket.ticket_type}}",
+        "priority": "{{ticket.priority}}",
+        "tags": "{{ticket.tags}}",
+        "created_at": "{{ticket.created_at_with_timestamp}}",
+    }
+}
 
 
 class ZendeskSettingsView(ProgramAccessMixin, TemplateView):
@@ -31,20 +41,29 @@ class ZendeskSettingsView(ProgramAccessMixin, TemplateView):
 
     def initial(self) -> dict:
         connection = services.zendesk_connection_for(self.program)
-        return {"channel_kind": services.channel_kind_of(self.program), "subdomain": connection.subdomain,
-                "base_url": connection.base_url, "api_email": connection.api_email,
-                "api_token": connection.api_token, "webhook_signing_secret": connection.webhook_signing_secret,
-                "in_house_group_id": connection.in_house_group_id, "routing_tag": connection.routing_tag}
+        return {
+            "channel_kind": services.channel_kind_of(self.program),
+            "subdomain": connection.subdomain,
+            "base_url": connection.base_url,
+            "api_email": connection.api_email,
+            "api_token": connection.api_token,
+            "webhook_signing_secret": connection.webhook_signing_secret,
+            "in_house_group_id": connection.in_house_group_id,
+            "routing_tag": connection.routing_tag,
+        }
 
     def get_context_data(self, form=None, **kwargs):
         context = super().get_context_data(**kwargs)
         context["form"] = form or ZendeskSettingsForm(initial=self.initial())
         context["connection"] = services.zendesk_connection_for(self.program)
-        context["mailbox"] = MailboxConnection.objects.filter(program=self.program).only("support_address").first()
+        context["mailbox"] = (
+            MailboxConnection.objects.filter(program=self.program).only("support_address").first()
+        )
         context["people"] = selectors.zendesk_people_table(program=self.program)
         context["unmatched"] = sum(1 for row in context["people"] if not row.matched)
         context["webhook_url"] = self.request.build_absolute_uri(
-            reverse("channels:zendesk_webhook", kwargs={"program_slug": self.program.slug}))
+            reverse("channels:zendesk_webhook", kwargs={"program_slug": self.program.slug})
+        )
         context["subscriptions"] = SUBSCRIBED_EVENTS
         context["trigger_body"] = json.dumps(TRIGGER_BODY, indent=2)
         return context
@@ -54,14 +73,21 @@ class ZendeskSettingsView(ProgramAccessMixin, TemplateView):
         here = reverse("channels:zendesk", kwargs={"program_slug": self.program.slug})
         if action == "save":
             form = ZendeskSettingsForm(request.POST, initial=self.initial())
-            if (form.is_valid() and form.cleaned_data["channel_kind"] == ProgramChannel.Kind.EMAIL
-                    and not MailboxConnection.objects.filter(program=self.program).exists()):
+            if (
+                form.is_valid()
+                and form.cleaned_data["channel_kind"] == ProgramChannel.Kind.EMAIL
+                and not MailboxConnection.objects.filter(program=self.program).exists()
+            ):
                 # The shared mailbox is set up on its own page, and saving it there makes it the channel.
-                messages.info(request, "Set up the shared mailbox here; saving it makes it the program's channel.")
+                messages.info(
+                    request, "Set up the shared mailbox here; saving it makes it the program's channel."
+                )
                 return redirect("channels:mailbox", program_slug=self.program.slug)
             if form.is_valid():
                 try:
-                    services.zendesk_connection_save(program=self.program, actor=request.user, **form.cleaned_data)
+                    services.zendesk_connection_save(
+                        program=self.program, actor=request.user, **form.cleaned_data
+                    )
                 except ChannelError as exc:
                     add_error_to_form(form, exc)
                 else:
@@ -74,8 +100,11 @@ class ZendeskSettingsView(ProgramAccessMixin, TemplateView):
             except ChannelError as exc:
                 messages.error(request, exc.message)
             else:
-                messages.success(request, f"Connected. The token is {user.get('name')}'s <{user.get('email')}>, "
-                                          f"role {user.get('role')}.")
+                messages.success(
+                    request,
+                    f"Connected. The token is {user.get('name')}'s <{user.get('email')}>, "
+                    f"role {user.get('role')}.",
+                )
             return redirect(here)
         if action == "people":
             try:
@@ -83,7 +112,10 @@ class ZendeskSettingsView(ProgramAccessMixin, TemplateView):
             except ChannelError as exc:
                 messages.error(request, exc.message)
             else:
-                messages.success(request, f"People mapping refreshed: {result.matched} matched, "
-                                          f"{result.unmatched} without a Zendesk user.")
+                messages.success(
+                    request,
+                    f"People mapping refreshed: {result.matched} matched, "
+                    f"{result.unmatched} without a Zendesk user.",
+                )
             return redirect(here + "#people")
         raise Http404("No such action.")

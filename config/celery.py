@@ -28,4 +28,6 @@ def _embedded_broker_folders(sender, **kwargs):
             try:
                 Path(options[key]).mkdir(parents=True, exist_ok=True)
             except OSError:
-                logger.warning("celery: cannot create the embedded broker's folder %s", options[key], exc_info=True)
+                logger.warning(
+                    "celery: cannot create the embedded broker's folder %s", options[key], exc_info=True
+                )

@@ -14,8 +14,11 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's init script as a file of its own (?script): no inline script.
-    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema", template_name="api/swagger_ui.html"),
-         name="api-docs"),
+    path(
+        "api/docs/",
+        SpectacularSwaggerSplitView.as_view(url_name="api-schema", template_name="api/swagger_ui.html"),
+        name="api-docs",
+    ),
     # Each app's urls.py carries its full paths (/manage/…, /portal/…, /apply/…, /api/v1/…), and no path can
     # match two apps' patterns (tests/core/test_url_overlaps.py; docs/adr/0024-url-prefixes.md), so the order
     # below is only about speed: queues first, as ticket intake (/api/v1/tickets/) is by far the most frequent

@@ -117,7 +117,15 @@ class OnboardingProgressAdmin(admin.ModelAdmin):
 class QuizAttemptAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Each try at a quiz onboarding step, graded by contracts.services.onboarding_quiz_submit; read here."""
 
-    list_display = ["contract", "step", "correct_count", "question_count", "score_percent", "passed", "submitted_at"]
+    list_display = [
+        "contract",
+        "step",
+        "correct_count",
+        "question_count",
+        "score_percent",
+        "passed",
+        "submitted_at",
+    ]
     list_filter = ["passed", "step__program"]
     search_fields = ["contract__freelancer__legal_name", "step__title"]
     raw_id_fields = ["contract", "step", "submitted_by"]
@@ -156,8 +164,17 @@ class VaultCredentialAdmin(admin.ModelAdmin):
     list_display = ["program", "tool", "label", "source", "submitted_by", "created_at", "rotated_at"]
     list_filter = ["program", "source"]
     search_fields = ["label", "tool__name", "program__name"]
-    fields = ["program", "tool", "label", "source", "submitted_by", "submitted_by_name", "created_at", "updated_at",
-              "rotated_at"]
+    fields = [
+        "program",
+        "tool",
+        "label",
+        "source",
+        "submitted_by",
+        "submitted_by_name",
+        "created_at",
+        "updated_at",
+        "rotated_at",
+    ]
     readonly_fields = fields
     list_select_related = ["program", "tool", "submitted_by"]
 
@@ -202,8 +219,19 @@ class FreelancerInvitationAdmin(admin.ModelAdmin):
     list_filter = ["status", "program"]
     search_fields = ["email", "name", "program__name", "freelancer__legal_name"]
     list_select_related = ["program", "invited_by"]
-    fields = ["program", "email", "name", "status", "invited_by", "created_at", "expires_at", "accepted_at",
-              "freelancer", "revoked_at", "revoked_by"]
+    fields = [
+        "program",
+        "email",
+        "name",
+        "status",
+        "invited_by",
+        "created_at",
+        "expires_at",
+        "accepted_at",
+        "freelancer",
+        "revoked_at",
+        "revoked_by",
+    ]
     readonly_fields = fields
 
     def has_add_permission(self, request):

@@ -125,7 +125,8 @@ def contract_placeholder_values(contract, *, issue_date) -> dict[str, str]:
         "currency": contract.currency,
         "hours_per_week": f"{contract.hours_per_week.normalize():f}",
         "weekly_hour_cap": f"{contract.weekly_hour_cap.normalize():f}",
-        "performance_expectations": contract.performance_expectations.strip() or DEFAULT_PERFORMANCE_EXPECTATIONS,
+        "performance_expectations": contract.performance_expectations.strip()
+        or DEFAULT_PERFORMANCE_EXPECTATIONS,
         "payment_terms": PAYMENT_TERMS,
         "contract_reference": f"C-{contract.pk:06d}",
         "issue_date": issue_date.isoformat(),

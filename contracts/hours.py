@@ -26,7 +26,9 @@ def week_bounds(day: datetime.date) -> tuple[datetime.date, datetime.date]:
     return start, start + datetime.timedelta(days=6)
 
 
-def hours_worked_in_week(*, program_id: int, freelancer_ids: Iterable[int], day: datetime.date) -> dict[int, Decimal]:
+def hours_worked_in_week(
+    *, program_id: int, freelancer_ids: Iterable[int], day: datetime.date
+) -> dict[int, Decimal]:
     ids = list(freelancer_ids)
     if _provider is None or not ids:
         return dict.fromkeys(ids, Decimal("0"))

@@ -46,7 +46,9 @@ class Contract(TimeStampedModel):
         max_digits=5, decimal_places=2, validators=[MinValueValidator(Decimal("0.25")), MaxValueValidator(80)]
     )
     weekly_hour_cap = models.DecimalField(
-        max_digits=5, decimal_places=2, validators=[MinValueValidator(Decimal("0.25")), MaxValueValidator(80)],
+        max_digits=5,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.25")), MaxValueValidator(80)],
         help_text="Routing stops assigning at this many hours in a week; time above it is flagged.",
     )
     performance_expectations = models.TextField(blank=True)
@@ -55,7 +57,8 @@ class Contract(TimeStampedModel):
         blank=True, help_text="Why the starting rate may be below the program's rate floor."
     )
     out_of_range_reason = models.TextField(
-        blank=True, help_text="Why the starting rate may be outside the program's pay range or above its ceiling."
+        blank=True,
+        help_text="Why the starting rate may be outside the program's pay range or above its ceiling.",
     )
     sent_at = models.DateTimeField(null=True, blank=True)
     signed_at = models.DateTimeField(null=True, blank=True)
@@ -121,7 +124,9 @@ class Contract(TimeStampedModel):
         """(required steps complete, required steps) for this contract's program."""
         progress = {p.step_id: p for p in self.onboarding_progress.all()}
         required = [step for step in self.program.onboarding_steps.all() if step.required]
-        complete = sum(1 for step in required if step.pk in progress and progress[step.pk].is_complete_for(step))
+        complete = sum(
+            1 for step in required if step.pk in progress and progress[step.pk].is_complete_for(step)
+        )
         return complete, len(required)
 
     def clean(self):
@@ -146,13 +151,16 @@ class RateChange(TimeStampedModel):
     hourly_rate = MoneyField()
     reason = models.CharField(max_length=20, choices=Reason.choices)
     note = models.TextField(blank=True)
-    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     below_floor_override_reason = models.TextField(blank=True)
     out_of_range_reason = models.TextField(
         blank=True, help_text="Why the rate may be outside the program's pay range or above its ceiling."
     )
     paid_period_confirmed = models.BooleanField(
-        default=False, help_text="Takes effect in days already paid: the difference is a correction adjustment."
+        default=False,
+        help_text="Takes effect in days already paid: the difference is a correction adjustment.",
     )
 
     class Meta:
@@ -179,7 +187,11 @@ class DocumentTemplate(TimeStampedModel):
     """
 
     program = models.ForeignKey(
-        Program, null=True, blank=True, on_delete=models.CASCADE, related_name="document_templates",
+        Program,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="document_templates",
         help_text="Empty for the default used by programs without their own.",
     )
     kind = models.CharField(max_length=10, choices=DocumentKind.choices)
@@ -192,9 +204,13 @@ class DocumentTemplate(TimeStampedModel):
     class Meta:
         ordering = ["program__name", "kind"]
         constraints = [
-            models.UniqueConstraint(fields=["program", "kind"], name="document_template_one_per_program_kind"),
             models.UniqueConstraint(
-                fields=["kind"], condition=models.Q(program__isnull=True), name="document_template_one_default"
+                fields=["program", "kind"], name="document_template_one_per_program_kind"
+            ),
+            models.UniqueConstraint(
+                fields=["kind"],
+                condition=models.Q(program__isnull=True),
+                name="document_template_one_default",
             ),
         ]
 
@@ -207,7 +223,9 @@ class DocumentTemplate(TimeStampedModel):
         unknown = unknown_placeholders(self.body or "") | unknown_placeholders(self.title or "")
         if unknown:
             raise ValidationError(
-                {"body": f"Unknown placeholder(s): {', '.join(sorted(unknown))}. See the list beside the editor."}
+                {
+                    "body": f"Unknown placeholder(s): {', '.join(sorted(unknown))}. See the list beside the editor."
+                }
             )
 
 
@@ -226,7 +244,9 @@ class ContractDocument(TimeStampedModel):
     title = models.CharField(max_length=150)
     text = models.TextField()
     sha256 = models.CharField(max_length=64)
-    superseded_at = models.DateTimeField(null=True, blank=True, help_text="Replaced by a newer version before signing.")
+    superseded_at = models.DateTimeField(
+        null=True, blank=True, help_text="Replaced by a newer version before signing."
+    )
     signed_at = models.DateTimeField(null=True, blank=True)
     signed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -240,7 +260,9 @@ class ContractDocument(TimeStampedModel):
     class Meta:
         ordering = ["contract", "kind", "-version"]
         constraints = [
-            models.UniqueConstraint(fields=["contract", "kind", "version"], name="contract_document_unique_version"),
+            models.UniqueConstraint(
+                fields=["contract", "kind", "version"], name="contract_document_unique_version"
+            ),
             models.CheckConstraint(
                 condition=models.Q(signed_at__isnull=True) | models.Q(signer_consent=True),
                 name="contract_document_signed_with_consent",
@@ -317,7 +339,9 @@ class OnboardingProgress(TimeStampedModel):
         return f"{self.step} — {self.contract.freelancer}"
 
     def is_complete_for(self, step: OnboardingStep) -> bool:
-        return self.done_at is not None and (not step.needs_manager_confirmation or self.confirmed_at is not None)
+        return self.done_at is not None and (
+            not step.needs_manager_confirmation or self.confirmed_at is not None
+        )
 
 
 class QuizAttempt(models.Model):
@@ -331,18 +355,25 @@ class QuizAttempt(models.Model):
     correct_count = models.PositiveSmallIntegerField()
     question_count = models.PositiveSmallIntegerField()
     score_percent = models.PositiveSmallIntegerField()
-    pass_mark_percent = models.PositiveSmallIntegerField(help_text="The step's pass mark when this try was graded.")
+    pass_mark_percent = models.PositiveSmallIntegerField(
+        help_text="The step's pass mark when this try was graded."
+    )
     passed = models.BooleanField()
-    answers = models.JSONField(default=dict, blank=True, help_text="{question id: the index of the answer chosen}.")
-    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                     related_name="+")
+    answers = models.JSONField(
+        default=dict, blank=True, help_text="{question id: the index of the answer chosen}."
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     submitted_at = models.DateTimeField(db_index=True)
 
     class Meta:
         ordering = ["contract", "step", "-submitted_at", "-id"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(correct_count__lte=models.F("question_count")),
-                                   name="quiz_attempt_correct_within_questions"),
+            models.CheckConstraint(
+                condition=models.Q(correct_count__lte=models.F("question_count")),
+                name="quiz_attempt_correct_within_questions",
+            ),
         ]
 
     def __str__(self):
@@ -384,7 +415,8 @@ class ToolAccessGrant(TimeStampedModel):
         ordering = ["contract", "tool__name", "-requested_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["contract", "tool"], condition=~models.Q(status="revoked"),
+                fields=["contract", "tool"],
+                condition=~models.Q(status="revoked"),
                 name="tool_access_one_open_grant_per_tool",
             ),
         ]
@@ -417,7 +449,8 @@ class OffboardingItem(TimeStampedModel):
         ordering = ["contract", "position", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["contract", "kind"], condition=~models.Q(kind="revoke_access"),
+                fields=["contract", "kind"],
+                condition=~models.Q(kind="revoke_access"),
                 name="offboarding_item_one_per_kind",
             ),
         ]
@@ -458,8 +491,12 @@ class VaultCredential(TimeStampedModel):
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    submitted_by_name = models.CharField(max_length=150, blank=True, help_text="Who submitted it through a link.")
-    rotated_at = models.DateTimeField(null=True, blank=True, help_text="Last re-encryption with the newest key.")
+    submitted_by_name = models.CharField(
+        max_length=150, blank=True, help_text="Who submitted it through a link."
+    )
+    rotated_at = models.DateTimeField(
+        null=True, blank=True, help_text="Last re-encryption with the newest key."
+    )
 
     class Meta:
         ordering = ["program", "tool__name", "label"]
@@ -536,7 +573,9 @@ class FreelancerInvitation(TimeStampedModel):
 
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="freelancer_invitations")
     email = models.EmailField()
-    name = models.CharField(max_length=200, blank=True, help_text="The person's name, if known (prefills sign-up).")
+    name = models.CharField(
+        max_length=200, blank=True, help_text="The person's name, if known (prefills sign-up)."
+    )
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -545,7 +584,11 @@ class FreelancerInvitation(TimeStampedModel):
     expires_at = models.DateTimeField()
     accepted_at = models.DateTimeField(null=True, blank=True)
     freelancer = models.ForeignKey(
-        Freelancer, null=True, blank=True, on_delete=models.SET_NULL, related_name="invitations",
+        Freelancer,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="invitations",
         help_text="Set when accepted.",
     )
     revoked_at = models.DateTimeField(null=True, blank=True)
@@ -558,7 +601,8 @@ class FreelancerInvitation(TimeStampedModel):
         indexes = [models.Index(fields=["program", "status"])]
         constraints = [
             models.UniqueConstraint(
-                fields=["program", "email"], condition=models.Q(status="pending"),
+                fields=["program", "email"],
+                condition=models.Q(status="pending"),
                 name="freelancer_invitation_one_pending_per_email",
             ),
             models.CheckConstraint(
@@ -593,14 +637,16 @@ class ContractRating(TimeStampedModel):
     contract = models.OneToOneField(Contract, on_delete=models.CASCADE, related_name="rating")
     stars = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(5)])
     testimonial = models.TextField(blank=True, max_length=2000)
-    rated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                 related_name="+")
+    rated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(stars__gte=1) & models.Q(stars__lte=5),
-                                   name="contract_rating_1_to_5"),
+            models.CheckConstraint(
+                condition=models.Q(stars__gte=1) & models.Q(stars__lte=5), name="contract_rating_1_to_5"
+            ),
         ]
 
     def __str__(self):
@@ -629,16 +675,20 @@ class ProgramStanding(TimeStampedModel):
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="standings")
     tier = models.PositiveSmallIntegerField(choices=Tier.choices, default=Tier.TIER_1)
     channels = models.JSONField(
-        default=list, blank=True,
+        default=list,
+        blank=True,
         help_text="The program's channels this freelancer takes (empty: every channel the program lists).",
     )
 
     class Meta:
         ordering = ["program", "freelancer"]
         constraints = [
-            models.UniqueConstraint(fields=["freelancer", "program"], name="program_standing_one_per_program"),
-            models.CheckConstraint(condition=models.Q(tier__gte=1) & models.Q(tier__lte=3),
-                                   name="program_standing_tier_1_3"),
+            models.UniqueConstraint(
+                fields=["freelancer", "program"], name="program_standing_one_per_program"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(tier__gte=1) & models.Q(tier__lte=3), name="program_standing_tier_1_3"
+            ),
         ]
 
     def __str__(self):

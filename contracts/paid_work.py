@@ -43,7 +43,9 @@ class Correction:
 class PaidWorkProvider(Protocol):
     def paid_periods_from(self, *, contract, date_from: datetime.date) -> list[PaidPeriod]: ...
 
-    def paid_periods_correct(self, *, contract, change, before: list[PaidPeriod], actor) -> list[Correction]: ...
+    def paid_periods_correct(
+        self, *, contract, change, before: list[PaidPeriod], actor
+    ) -> list[Correction]: ...
 
 
 _provider: PaidWorkProvider | None = None

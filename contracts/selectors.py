@@ -58,13 +58,15 @@ def contract_active_for(*, freelancer_id: int, program_id: int) -> Contract | No
 def contract_rate_on(*, contract: Contract, on: datetime.date) -> Decimal:
     """The hourly rate in force on a date: the latest rate change effective on or before it, else the starting rate."""
     change = (
-        RateChange.objects.filter(contract=contract, effective_date__lte=on).order_by("-effective_date").first()
+        RateChange.objects.filter(contract=contract, effective_date__lte=on)
+        .order_by("-effective_date")
+        .first()
     )
     return change.hourly_rate if change else contract.hourly_rate
 
 
 def rate_on(*, freelancer_id: int, program_id: int, on: datetime.date) -> Decimal | None:
-    """"The rate of freelancer F in program P on date D" (None when no contract covers that date).
+    """ "The rate of freelancer F in program P on date D" (None when no contract covers that date).
 
     A contract covers the days from its start to its end date, or to the day it ended or was
     terminated, whichever comes first. Its currency is the contract's (see contract_covering).
@@ -81,8 +83,10 @@ def contract_covering(*, freelancer_id: int, program_id: int, on: datetime.date)
         .order_by("-start_date", "-pk")
         .first()
     )
-    if contract is None or (contract.end_date and contract.end_date < on) or (
-        contract.ended_on and contract.ended_on < on
+    if (
+        contract is None
+        or (contract.end_date and contract.end_date < on)
+        or (contract.ended_on and contract.ended_on < on)
     ):
         return None
     return contract
@@ -94,14 +98,17 @@ def _onboarding_incomplete(contract_ref="pk") -> Exists:
         contract_id=OuterRef(OuterRef(contract_ref)), step_id=OuterRef("pk"), done_at__isnull=False
     ).filter(Q(step__needs_manager_confirmation=False) | Q(confirmed_at__isnull=False))
     return Exists(
-        OnboardingStep.objects.filter(program_id=OuterRef("program_id"), required=True).exclude(Exists(complete))
+        OnboardingStep.objects.filter(program_id=OuterRef("program_id"), required=True).exclude(
+            Exists(complete)
+        )
     )
 
 
 def _queue_ready_annotation() -> Case:
     return Case(
         When(Q(status=Contract.Status.ACTIVE) & ~_onboarding_incomplete(), then=Value(True)),
-        default=Value(False), output_field=BooleanField(),
+        default=Value(False),
+        output_field=BooleanField(),
     )
 
 
@@ -120,8 +127,11 @@ def queue_ready_freelancer_ids(*, program_id: int) -> QuerySet:
 
 # The programs a freelancer may take tickets in ("Take next ticket" asks on every click): compiled once.
 _QUEUE_READY_PROGRAMS = PreparedQuery(
-    lambda freelancer_id: queue_ready_contracts().filter(freelancer_id=freelancer_id).values_list("program_id"),
-    "freelancer_id")
+    lambda freelancer_id: (
+        queue_ready_contracts().filter(freelancer_id=freelancer_id).values_list("program_id")
+    ),
+    "freelancer_id",
+)
 
 
 def queue_ready_program_ids(*, freelancer_id: int) -> list[int]:
@@ -147,8 +157,10 @@ def freelancers_at_weekly_cap(*, program_id: int, freelancer_ids, on: datetime.d
 def legal_name_locked_by_signed_contract(freelancer) -> str:
     """Why the freelancer may no longer change their legal name in their profile ("" while they may)."""
     if Contract.objects.filter(freelancer=freelancer, signed_at__isnull=False).exists():
-        return ("Your signed contracts carry this name, so it is not changed here: request a change, and a manager "
-                "of your program approves it.")
+        return (
+            "Your signed contracts carry this name, so it is not changed here: request a change, and a manager "
+            "of your program approves it."
+        )
     return ""
 
 
@@ -184,9 +196,11 @@ def rate_floor_among(*, floors: list[RateFloor], country: str) -> RateFloor | No
 
 def pay_range_for(*, program: Program):
     """The program's candidate profile with its pay range and ceiling (None without one), for the rate forms."""
-    return CandidateProfile.objects.filter(program=program).only(
-        "program_id", "pay_min", "pay_max", "pay_currency", "rate_ceiling"
-    ).first()
+    return (
+        CandidateProfile.objects.filter(program=program)
+        .only("program_id", "pay_min", "pay_max", "pay_currency", "rate_ceiling")
+        .first()
+    )
 
 
 @dataclass(frozen=True)
@@ -205,21 +219,41 @@ class RateHistoryRow:
 def rate_history_for(*, contract: Contract, today: datetime.date | None = None) -> list[RateHistoryRow]:
     """The starting rate and every change, oldest first, with the one in force today marked."""
     today = today or timezone.now().astimezone(contract.program.zone).date()
-    rows = [RateHistoryRow(contract.start_date, contract.hourly_rate, "Starting rate", contract.created_by, "",
-                           contract.below_floor_override_reason, False, contract.out_of_range_reason)]
+    rows = [
+        RateHistoryRow(
+            contract.start_date,
+            contract.hourly_rate,
+            "Starting rate",
+            contract.created_by,
+            "",
+            contract.below_floor_override_reason,
+            False,
+            contract.out_of_range_reason,
+        )
+    ]
     for change in contract.rate_changes.all():  # prefetched by the detail selectors
-        rows.append(RateHistoryRow(change.effective_date, change.hourly_rate, change.get_reason_display(),
-                                   change.approved_by, change.note, change.below_floor_override_reason, False,
-                                   change.out_of_range_reason, change.paid_period_confirmed))
+        rows.append(
+            RateHistoryRow(
+                change.effective_date,
+                change.hourly_rate,
+                change.get_reason_display(),
+                change.approved_by,
+                change.note,
+                change.below_floor_override_reason,
+                False,
+                change.out_of_range_reason,
+                change.paid_period_confirmed,
+            )
+        )
     rows.sort(key=lambda r: r.effective_date)
     current_index = max((i for i, r in enumerate(rows) if r.effective_date <= today), default=None)
-    return [
-        RateHistoryRow(**{**r.__dict__, "is_current": i == current_index}) for i, r in enumerate(rows)
-    ]
+    return [RateHistoryRow(**{**r.__dict__, "is_current": i == current_index}) for i, r in enumerate(rows)]
 
 
 def _current_rate_annotation(today: datetime.date):
-    latest = RateChange.objects.filter(contract=OuterRef("pk"), effective_date__lte=today).order_by("-effective_date")
+    latest = RateChange.objects.filter(contract=OuterRef("pk"), effective_date__lte=today).order_by(
+        "-effective_date"
+    )
     return Coalesce(Subquery(latest.values("hourly_rate")[:1]), "hourly_rate")
 
 
@@ -237,12 +271,21 @@ def freelancer_list_for_manager(*, user, program: Program | None = None) -> Quer
     program_ids = program_list(user=user).values("pk")
     if program is not None:
         program_ids = program_ids.filter(pk=program.pk)
-    connected = Q(Exists(
-        Contract.objects.filter(freelancer=OuterRef("pk"), program__in=program_ids).exclude(status=Contract.Status.DRAFT)
-    )) | Q(Exists(
-        FreelancerInvitation.objects.filter(freelancer=OuterRef("pk"), program__in=program_ids,
-                                            status=FreelancerInvitation.Status.ACCEPTED)
-    ))
+    connected = Q(
+        Exists(
+            Contract.objects.filter(freelancer=OuterRef("pk"), program__in=program_ids).exclude(
+                status=Contract.Status.DRAFT
+            )
+        )
+    ) | Q(
+        Exists(
+            FreelancerInvitation.objects.filter(
+                freelancer=OuterRef("pk"),
+                program__in=program_ids,
+                status=FreelancerInvitation.Status.ACCEPTED,
+            )
+        )
+    )
     for source in connection_sources():
         connected |= Q(pk__in=source(program_ids=program_ids))
     return Freelancer.objects.filter(connected).select_related("user").order_by("legal_name", "pk")
@@ -253,8 +296,13 @@ def freelancer_invitation_list_for_manager(*, user, limit: int = 100) -> QuerySe
     return (
         FreelancerInvitation.objects.filter(program__in=program_list(user=user))
         .select_related("program", "invited_by", "freelancer", "revoked_by")
-        .annotate(is_pending=Case(When(status=FreelancerInvitation.Status.PENDING, then=Value(True)),
-                                  default=Value(False), output_field=BooleanField()))
+        .annotate(
+            is_pending=Case(
+                When(status=FreelancerInvitation.Status.PENDING, then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            )
+        )
         .order_by("-is_pending", "-created_at", "-id")[:limit]
     )
 
@@ -262,11 +310,14 @@ def freelancer_invitation_list_for_manager(*, user, limit: int = 100) -> QuerySe
 def freelancer_invitation_get_for_manager(*, user, pk) -> FreelancerInvitation | None:
     return (
         FreelancerInvitation.objects.filter(program__in=program_list(user=user), pk=pk)
-        .select_related("program").first()
+        .select_related("program")
+        .first()
     )
 
 
-def contract_list_for_manager(*, user, program: Program | None = None, status: str | None = None) -> QuerySet[Contract]:
+def contract_list_for_manager(
+    *, user, program: Program | None = None, status: str | None = None
+) -> QuerySet[Contract]:
     """Contracts in the programs this user manages, with what the list page shows (constant query count)."""
     qs = Contract.objects.filter(program__in=program_list(user=user))
     if program is not None:
@@ -276,30 +327,50 @@ def contract_list_for_manager(*, user, program: Program | None = None, status: s
     return (
         qs.select_related("program", "freelancer__user")
         .prefetch_related(
-            "documents", "onboarding_progress",
+            "documents",
+            "onboarding_progress",
             Prefetch("program__onboarding_steps", queryset=OnboardingStep.objects.order_by("position", "id")),
         )
-        .annotate(current_rate=_current_rate_annotation(timezone.localdate()),
-                  is_queue_ready=_queue_ready_annotation())
+        .annotate(
+            current_rate=_current_rate_annotation(timezone.localdate()),
+            is_queue_ready=_queue_ready_annotation(),
+        )
         .order_by("program__name", "freelancer__legal_name", "-start_date")
     )
 
 
 def _contract_detail_queryset() -> QuerySet[Contract]:
-    return Contract.objects.select_related("program", "freelancer__user", "created_by", "rating__rated_by").prefetch_related(
-        Prefetch("documents", queryset=ContractDocument.objects.select_related("signed_by").order_by("kind", "-version")),
-        Prefetch("rate_changes", queryset=RateChange.objects.select_related("approved_by")),
-        "onboarding_progress",
-        # The checklist's steps with what the portal shows of them: the article a read step links, how many
-        # questions a quiz step has (a quiz without questions cannot be taken).
-        Prefetch("program__onboarding_steps", queryset=OnboardingStep.objects.select_related("article")
-                 .annotate(question_count=Count("quiz_questions")).order_by("position", "id")),
-        Prefetch("program__tools", queryset=ProgramTool.objects.order_by("name")),
-        Prefetch("access_grants", queryset=ToolAccessGrant.objects.select_related(
-            "tool", "requested_by", "granted_by", "revoked_by").order_by("tool__name", "-requested_at")),
-        Prefetch("offboarding_items", queryset=OffboardingItem.objects.select_related("grant__tool", "done_by")),
-        "end_reminders",
-    ).annotate(is_queue_ready=_queue_ready_annotation())
+    return (
+        Contract.objects.select_related("program", "freelancer__user", "created_by", "rating__rated_by")
+        .prefetch_related(
+            Prefetch(
+                "documents",
+                queryset=ContractDocument.objects.select_related("signed_by").order_by("kind", "-version"),
+            ),
+            Prefetch("rate_changes", queryset=RateChange.objects.select_related("approved_by")),
+            "onboarding_progress",
+            # The checklist's steps with what the portal shows of them: the article a read step links, how many
+            # questions a quiz step has (a quiz without questions cannot be taken).
+            Prefetch(
+                "program__onboarding_steps",
+                queryset=OnboardingStep.objects.select_related("article")
+                .annotate(question_count=Count("quiz_questions"))
+                .order_by("position", "id"),
+            ),
+            Prefetch("program__tools", queryset=ProgramTool.objects.order_by("name")),
+            Prefetch(
+                "access_grants",
+                queryset=ToolAccessGrant.objects.select_related(
+                    "tool", "requested_by", "granted_by", "revoked_by"
+                ).order_by("tool__name", "-requested_at"),
+            ),
+            Prefetch(
+                "offboarding_items", queryset=OffboardingItem.objects.select_related("grant__tool", "done_by")
+            ),
+            "end_reminders",
+        )
+        .annotate(is_queue_ready=_queue_ready_annotation())
+    )
 
 
 def contract_get_for_manager(*, user, pk) -> Contract | None:
@@ -336,7 +407,9 @@ def credential_list_for_manager(*, user, program: Program | None = None) -> Quer
     qs = VaultCredential.objects.filter(program__in=program_list(user=user))
     if program is not None:
         qs = qs.filter(program=program)
-    return qs.select_related("program", "tool", "submitted_by").order_by("program__name", "tool__name", "label")
+    return qs.select_related("program", "tool", "submitted_by").order_by(
+        "program__name", "tool__name", "label"
+    )
 
 
 def credential_reveals_for_manager(*, user, program: Program | None = None, limit: int = 100):
@@ -347,10 +420,9 @@ def credential_reveals_for_manager(*, user, program: Program | None = None, limi
 
 
 def credential_link_list_for_manager(*, user, limit: int = 50):
-    return (
-        CredentialRequestLink.objects.filter(program__in=program_list(user=user))
-        .select_related("program", "tool", "created_by")[:limit]
-    )
+    return CredentialRequestLink.objects.filter(program__in=program_list(user=user)).select_related(
+        "program", "tool", "created_by"
+    )[:limit]
 
 
 def tools_for_manager(*, user) -> QuerySet[ProgramTool]:
@@ -367,11 +439,14 @@ def contract_list_for_freelancer(*, freelancer: Freelancer) -> QuerySet[Contract
         .exclude(status=Contract.Status.DRAFT)
         .select_related("program", "freelancer__user", "rating")
         .prefetch_related(
-            "documents", "onboarding_progress",
+            "documents",
+            "onboarding_progress",
             Prefetch("program__onboarding_steps", queryset=OnboardingStep.objects.order_by("position", "id")),
         )
-        .annotate(current_rate=_current_rate_annotation(timezone.localdate()),
-                  is_queue_ready=_queue_ready_annotation())
+        .annotate(
+            current_rate=_current_rate_annotation(timezone.localdate()),
+            is_queue_ready=_queue_ready_annotation(),
+        )
         .order_by("-start_date", "-pk")
     )
 
@@ -410,7 +485,10 @@ class OnboardingRow:
 def onboarding_progress_for(*, contract: Contract) -> list[OnboardingRow]:
     """Each of the program's onboarding steps with this contract's progress on it (prefetch-aware)."""
     progress = {p.step_id: p for p in contract.onboarding_progress.all()}
-    return [OnboardingRow(step=step, progress=progress.get(step.pk)) for step in contract.program.onboarding_steps.all()]
+    return [
+        OnboardingRow(step=step, progress=progress.get(step.pk))
+        for step in contract.program.onboarding_steps.all()
+    ]
 
 
 def credentials_for_contract(*, contract: Contract) -> QuerySet[VaultCredential]:
@@ -425,19 +503,26 @@ def credentials_for_contract(*, contract: Contract) -> QuerySet[VaultCredential]
     )
 
 
-def credential_get_for_reveal(*, freelancer: Freelancer, contract_pk, pk) -> tuple[VaultCredential, ToolAccessGrant] | None:
+def credential_get_for_reveal(
+    *, freelancer: Freelancer, contract_pk, pk
+) -> tuple[VaultCredential, ToolAccessGrant] | None:
     """The credential and the grant that allows revealing it, or None (the view answers 404)."""
     grant = (
         ToolAccessGrant.objects.filter(
-            contract_id=contract_pk, contract__freelancer=freelancer, contract__status=Contract.Status.ACTIVE,
-            status=ToolAccessGrant.Status.GRANTED, tool__vault_credentials__pk=pk,
+            contract_id=contract_pk,
+            contract__freelancer=freelancer,
+            contract__status=Contract.Status.ACTIVE,
+            status=ToolAccessGrant.Status.GRANTED,
+            tool__vault_credentials__pk=pk,
         )
         .select_related("contract", "tool")
         .first()
     )
     if grant is None:
         return None
-    credential = VaultCredential.objects.filter(pk=pk, program_id=grant.contract.program_id, tool=grant.tool).first()
+    credential = VaultCredential.objects.filter(
+        pk=pk, program_id=grant.contract.program_id, tool=grant.tool
+    ).first()
     return (credential, grant) if credential else None
 
 
@@ -448,7 +533,11 @@ def credential_link_for_token(*, token: str) -> CredentialRequestLink | None:
 
     if not token or len(token) > 200:
         return None
-    return CredentialRequestLink.objects.filter(token_hash=token_digest(token)).select_related("program", "tool").first()
+    return (
+        CredentialRequestLink.objects.filter(token_hash=token_digest(token))
+        .select_related("program", "tool")
+        .first()
+    )
 
 
 def credential_link_state(*, link: CredentialRequestLink, now=None) -> LinkState:
@@ -477,7 +566,8 @@ def freelancer_invitation_for_token(*, token: str) -> FreelancerInvitation | Non
         return None
     return (
         FreelancerInvitation.objects.filter(token_hash=token_digest(token))
-        .select_related("program", "freelancer__user").first()
+        .select_related("program", "freelancer__user")
+        .first()
     )
 
 
@@ -489,17 +579,27 @@ def legal_name_request_list_for_manager(*, user, pending: bool = True, limit: in
     decided (newest first), with how many contracts the freelancer signed and how many wait for a signature (their
     text was written with the name of the day they were sent). A constant number of queries."""
     Status = LegalNameChangeRequest.Status
-    qs = LegalNameChangeRequest.objects.filter(freelancer__in=freelancer_list_for_manager(user=user).values("pk"))
+    qs = LegalNameChangeRequest.objects.filter(
+        freelancer__in=freelancer_list_for_manager(user=user).values("pk")
+    )
     if not pending:
-        return qs.exclude(status=Status.PENDING).select_related("freelancer__user", "decided_by").order_by(
-            "-decided_at", "-id")[:limit]
-    contracts = Contract.objects.filter(freelancer_id=OuterRef("freelancer_id")).order_by().values("freelancer_id")
+        return (
+            qs.exclude(status=Status.PENDING)
+            .select_related("freelancer__user", "decided_by")
+            .order_by("-decided_at", "-id")[:limit]
+        )
+    contracts = (
+        Contract.objects.filter(freelancer_id=OuterRef("freelancer_id")).order_by().values("freelancer_id")
+    )
     signed = contracts.filter(signed_at__isnull=False).annotate(n=Count("*")).values("n")
     awaiting = contracts.filter(status=Contract.Status.SENT).annotate(n=Count("*")).values("n")
     return (
-        qs.filter(status=Status.PENDING).select_related("freelancer__user")
-        .annotate(signed_contracts=Coalesce(Subquery(signed, output_field=IntegerField()), 0),
-                  awaiting_signature=Coalesce(Subquery(awaiting, output_field=IntegerField()), 0))
+        qs.filter(status=Status.PENDING)
+        .select_related("freelancer__user")
+        .annotate(
+            signed_contracts=Coalesce(Subquery(signed, output_field=IntegerField()), 0),
+            awaiting_signature=Coalesce(Subquery(awaiting, output_field=IntegerField()), 0),
+        )
         .order_by("created_at", "id")[:limit]
     )
 
@@ -510,8 +610,11 @@ def legal_name_request_get_for_manager(*, user, pk):
     except (TypeError, ValueError):
         return None
     return (
-        LegalNameChangeRequest.objects.filter(pk=pk, freelancer__in=freelancer_list_for_manager(user=user).values("pk"))
-        .select_related("freelancer__user").first()
+        LegalNameChangeRequest.objects.filter(
+            pk=pk, freelancer__in=freelancer_list_for_manager(user=user).values("pk")
+        )
+        .select_related("freelancer__user")
+        .first()
     )
 
 
@@ -532,8 +635,10 @@ def contract_latest_per_freelancer(*, program_id: int) -> dict[int, Contract]:
     """{freelancer_id: their latest contract past draft in the program}, with the freelancer, by legal name.
     One query."""
     contracts = (
-        Contract.objects.filter(program_id=program_id).exclude(status=Contract.Status.DRAFT)
-        .select_related("freelancer").order_by("freelancer__legal_name", "freelancer_id", "-start_date", "-pk")
+        Contract.objects.filter(program_id=program_id)
+        .exclude(status=Contract.Status.DRAFT)
+        .select_related("freelancer")
+        .order_by("freelancer__legal_name", "freelancer_id", "-start_date", "-pk")
     )
     members: dict[int, Contract] = {}
     for contract in contracts:
@@ -546,7 +651,8 @@ def program_member_get(*, program_id: int, freelancer_id: int) -> Freelancer | N
     in_program = Contract.objects.filter(program_id=program_id).exclude(status=Contract.Status.DRAFT)
     return (
         Freelancer.objects.filter(pk=freelancer_id, pk__in=in_program.values("freelancer_id"))
-        .select_related("user").first()
+        .select_related("user")
+        .first()
     )
 
 
@@ -573,4 +679,6 @@ def program_channel_choices(program: Program) -> list[tuple[str, str]]:
 
 def quiz_attempt_list(*, contract: Contract, step: OnboardingStep, limit: int = 10) -> list[QuizAttempt]:
     """The contract's latest tries at a quiz step, newest first (the quiz page shows them)."""
-    return list(QuizAttempt.objects.filter(contract=contract, step=step).order_by("-submitted_at", "-id")[:limit])
+    return list(
+        QuizAttempt.objects.filter(contract=contract, step=step).order_by("-submitted_at", "-id")[:limit]
+    )

@@ -54,7 +54,9 @@ def decrypt_secret(ciphertext: str) -> dict:
     try:
         return json.loads(multi_fernet().decrypt(ciphertext.encode("ascii")))
     except InvalidToken:
-        raise UndecryptableSecret("This credential cannot be decrypted with the configured vault keys.") from None
+        raise UndecryptableSecret(
+            "This credential cannot be decrypted with the configured vault keys."
+        ) from None
 
 
 def rotate_ciphertext(ciphertext: str) -> str:
@@ -62,4 +64,6 @@ def rotate_ciphertext(ciphertext: str) -> str:
     try:
         return multi_fernet().rotate(ciphertext.encode("ascii")).decode("ascii")
     except InvalidToken:
-        raise UndecryptableSecret("This credential cannot be decrypted with the configured vault keys.") from None
+        raise UndecryptableSecret(
+            "This credential cannot be decrypted with the configured vault keys."
+        ) from None

@@ -36,7 +36,16 @@ class AuditLogAdmin(admin.ModelAdmin):
 class OutboxMessageAdmin(admin.ModelAdmin):
     """What left, or is leaving, Flexdesk. Read-only: the payload is what was (or will be) sent."""
 
-    list_display = ["created_at", "kind", "summary", "status", "attempts", "next_attempt_at", "sent_at", "program_id"]
+    list_display = [
+        "created_at",
+        "kind",
+        "summary",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "sent_at",
+        "program_id",
+    ]
     list_filter = ["status", "kind"]
     search_fields = ["summary", "dedupe_key", "ordering_key", "last_error"]
     date_hierarchy = "created_at"

@@ -28,7 +28,7 @@ ERROR_SCHEMAS = {
     "FieldErrors": {
         "type": "object",
         "description": "Field errors: each field name (or non_field_errors) with its messages; a body that is "
-                       "no JSON object answers {\"detail\": …}.",
+        'no JSON object answers {"detail": …}.',
         "additionalProperties": {},
     },
 }

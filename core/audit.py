@@ -58,14 +58,15 @@ def audit_record(*, actor=None, verb: str, target=None, ip_address: str | None =
 
 
 def audit_for(target, *, limit: int = 50):
-    return (
-        AuditLog.objects.filter(target_type=ContentType.objects.get_for_model(target), target_id=str(target.pk))
-        .select_related("actor")[:limit]
-    )
+    return AuditLog.objects.filter(
+        target_type=ContentType.objects.get_for_model(target), target_id=str(target.pk)
+    ).select_related("actor")[:limit]
 
 
-audit_verbs_register({
-    "access.out_of_scope": "Tried to open a page outside their programs",
-    "outbox.retried": "Message delivery retried",
-    "outbox.cancelled": "Message delivery cancelled",
-})
+audit_verbs_register(
+    {
+        "access.out_of_scope": "Tried to open a page outside their programs",
+        "outbox.retried": "Message delivery retried",
+        "outbox.cancelled": "Message delivery cancelled",
+    }
+)

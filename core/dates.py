@@ -39,8 +39,20 @@ def day_short_text(value, *, weekday: bool = True) -> str:
     return dateformat.format(value, _fmt("MONTH_DAY_FORMAT", weekday))
 
 
-_STRFTIME = {"d": "%d", "j": "%-d", "M": "%b", "F": "%B", "Y": "%Y", "H": "%H", "i": "%M", "s": "%S", "D": "%a",
-             "l": "%A", "m": "%m", "y": "%y"}
+_STRFTIME = {
+    "d": "%d",
+    "j": "%-d",
+    "M": "%b",
+    "F": "%B",
+    "Y": "%Y",
+    "H": "%H",
+    "i": "%M",
+    "s": "%S",
+    "D": "%a",
+    "l": "%A",
+    "m": "%m",
+    "y": "%y",
+}
 
 
 def strftime_pattern(name: str = "DATETIME_FORMAT", *, weekday: bool = False) -> str:

@@ -12,8 +12,9 @@ MAX_UTC_OFFSET = datetime.timedelta(hours=14)
 EXAMPLE = "2026-03-01T09:30:00Z"
 
 
-def parse_aware_datetime(value: str, *, field: str, default_zone: ZoneInfo | datetime.tzinfo
-                         ) -> datetime.datetime:
+def parse_aware_datetime(
+    value: str, *, field: str, default_zone: ZoneInfo | datetime.tzinfo
+) -> datetime.datetime:
     """The moment `value` (ISO 8601) names, as an aware UTC datetime; a value without an offset is read as
     wall-clock time in `default_zone`.
 

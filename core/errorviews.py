@@ -30,16 +30,23 @@ def server_error(request):
 # than raising Http404) so that it is the same page with DEBUG on, where Django's technical 404 would replace ours.
 
 
-def link_dead_end(request, *, state: LinkState, what: str, next_step: str, detail: str = "") -> TemplateResponse:
+def link_dead_end(
+    request, *, state: LinkState, what: str, next_step: str, detail: str = ""
+) -> TemplateResponse:
     """The branded dead-end page for a link. `what` names the link ("survey link"); `next_step` says what its
     holder can do now; `detail` (only for a real link, whose holder has its secret) says more: when it was used.
     An unknown link answers 404, every other dead end 410 Gone."""
     if state == LinkState.OPEN:
         raise ValueError("An open link is not a dead end.")
-    context = {"state": state.value, "what": what, "next_step": next_step,
-               "detail": "" if state == LinkState.UNKNOWN else detail}
-    response = TemplateResponse(request, "core/link_dead_end.html", context,
-                                status=404 if state == LinkState.UNKNOWN else 410)
+    context = {
+        "state": state.value,
+        "what": what,
+        "next_step": next_step,
+        "detail": "" if state == LinkState.UNKNOWN else detail,
+    }
+    response = TemplateResponse(
+        request, "core/link_dead_end.html", context, status=404 if state == LinkState.UNKNOWN else 410
+    )
     response["Cache-Control"] = "no-store"
     response["X-Robots-Tag"] = "noindex"
     return response

@@ -64,11 +64,18 @@ class OutboxMessage(models.Model):
     payload = models.JSONField(default=dict, blank=True)
     program_id = models.PositiveBigIntegerField(null=True, blank=True, db_index=True)
     ordering_key = models.CharField(
-        max_length=80, blank=True, help_text="Messages with the same key go out one at a time, oldest first.")
+        max_length=80, blank=True, help_text="Messages with the same key go out one at a time, oldest first."
+    )
     dedupe_key = models.CharField(
-        max_length=200, null=True, blank=True, unique=True,
-        help_text="A second message with the same key is not written (idempotent enqueue).")
-    subject_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+        max_length=200,
+        null=True,
+        blank=True,
+        unique=True,
+        help_text="A second message with the same key is not written (idempotent enqueue).",
+    )
+    subject_type = models.ForeignKey(
+        ContentType, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     subject_id = models.CharField(max_length=64, blank=True)
     subject = GenericForeignKey("subject_type", "subject_id")
     attempts = models.PositiveIntegerField(default=0)
@@ -76,7 +83,9 @@ class OutboxMessage(models.Model):
     claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
-    result = models.JSONField(default=dict, blank=True, help_text="What the other side answered (ids, status).")
+    result = models.JSONField(
+        default=dict, blank=True, help_text="What the other side answered (ids, status)."
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]

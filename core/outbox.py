@@ -214,8 +214,13 @@ def email_enqueue(
     }
     shown_to = recipients[0] + (f" and {len(recipients) - 1} more" if len(recipients) > 1 else "")
     return outbox_enqueue(
-        kind=kind, payload=payload, summary=f"E-mail to {shown_to}: {payload['subject']}",
-        program_id=program_id, about=about, ordering_key=ordering_key, dedupe_key=dedupe_key,
+        kind=kind,
+        payload=payload,
+        summary=f"E-mail to {shown_to}: {payload['subject']}",
+        program_id=program_id,
+        about=about,
+        ordering_key=ordering_key,
+        dedupe_key=dedupe_key,
     )
 
 
@@ -232,8 +237,11 @@ def _deliver_after_commit(message_id: int) -> None:
         try:
             outbox_deliver_task.delay(message_id)
         except Exception:
-            logger.warning("outbox: could not enqueue delivery of message %s; the sweep will send it", message_id,
-                           exc_info=True)
+            logger.warning(
+                "outbox: could not enqueue delivery of message %s; the sweep will send it",
+                message_id,
+                exc_info=True,
+            )
 
     transaction.on_commit(_publish)
 
@@ -249,7 +257,9 @@ def _failed_message_locked(message_id: int, program_ids: Iterable[int] | None, v
     if message is None:
         raise OutboxMessage.DoesNotExist
     if message.status != Status.FAILED:
-        raise DomainError(f"Only a failed message can be {verb}; this one is {message.get_status_display().lower()}.")
+        raise DomainError(
+            f"Only a failed message can be {verb}; this one is {message.get_status_display().lower()}."
+        )
     return message
 
 
@@ -296,7 +306,12 @@ def outbox_counts(*, program_id: int) -> dict[str, int]:
     """How many of a program's messages are in each state (one query)."""
     from django.db.models import Count
 
-    rows = OutboxMessage.objects.filter(program_id=program_id).values("status").annotate(n=Count("id")).order_by()
+    rows = (
+        OutboxMessage.objects.filter(program_id=program_id)
+        .values("status")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
     counts = dict.fromkeys(Status.values, 0)
     counts.update({row["status"]: row["n"] for row in rows})
     return counts
@@ -306,8 +321,12 @@ def outbox_failed_by_program(*, program_ids: Iterable[int]) -> dict[int, int]:
     """How many messages failed for good, per program (one query)."""
     from django.db.models import Count
 
-    rows = (OutboxMessage.objects.filter(program_id__in=list(program_ids), status=Status.FAILED)
-            .values("program_id").annotate(n=Count("id")).order_by())
+    rows = (
+        OutboxMessage.objects.filter(program_id__in=list(program_ids), status=Status.FAILED)
+        .values("program_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
     return {row["program_id"]: row["n"] for row in rows}
 
 
@@ -318,8 +337,11 @@ def outbox_state_for(*, objects: Iterable) -> dict[int, OutboxMessage]:
         return {}
     content_type = ContentType.objects.get_for_model(objects[0])
     latest: dict[int, OutboxMessage] = {}
-    rows = (OutboxMessage.objects.filter(subject_type=content_type, subject_id__in=[str(o.pk) for o in objects])
-            .defer("payload").order_by("created_at", "id"))
+    rows = (
+        OutboxMessage.objects.filter(subject_type=content_type, subject_id__in=[str(o.pk) for o in objects])
+        .defer("payload")
+        .order_by("created_at", "id")
+    )
     for message in rows:
         latest[int(message.subject_id)] = message
     return latest
@@ -356,10 +378,13 @@ def _blocked_by_earlier():
     with the message in one query (a message without an ordering key is never blocked; CASE skips the
     subquery for it)."""
     earlier = OutboxMessage.objects.filter(
-        ordering_key=OuterRef("ordering_key"), pk__lt=OuterRef("pk"),
+        ordering_key=OuterRef("ordering_key"),
+        pk__lt=OuterRef("pk"),
         status__in=[Status.QUEUED, Status.SENDING, Status.FAILED],
     )
-    return Case(When(ordering_key="", then=Value(False)), default=Exists(earlier), output_field=BooleanField())
+    return Case(
+        When(ordering_key="", then=Value(False)), default=Exists(earlier), output_field=BooleanField()
+    )
 
 
 def outbox_deliver(*, message_id: int, now: datetime.datetime | None = None) -> str:
@@ -378,7 +403,8 @@ def outbox_deliver(*, message_id: int, now: datetime.datetime | None = None) -> 
     if message.blocked:
         return "waiting"
     claimed = OutboxMessage.objects.filter(pk=message.pk, status=Status.QUEUED).update(
-        status=Status.SENDING, claimed_at=now, attempts=message.attempts + 1, updated_at=now)
+        status=Status.SENDING, claimed_at=now, attempts=message.attempts + 1, updated_at=now
+    )
     if not claimed:
         return "claimed elsewhere"
     message.attempts += 1
@@ -406,8 +432,14 @@ def _record(message: OutboxMessage, *, result: dict | None, error: DeliveryError
         if message.payload.get("sensitive"):
             changes["payload"] = {**message.payload, "body": REMOVED, "html_body": "", "attachments": []}
         OutboxMessage.objects.filter(pk=message.pk).update(
-            status=Status.SENT, sent_at=now, result=result or {}, last_error="", claimed_at=None, updated_at=now,
-            **changes)
+            status=Status.SENT,
+            sent_at=now,
+            result=result or {},
+            last_error="",
+            claimed_at=None,
+            updated_at=now,
+            **changes,
+        )
         message.status, message.sent_at, message.result = Status.SENT, now, result or {}
         _notify_listeners(message)
         _release_next(message)
@@ -415,8 +447,12 @@ def _record(message: OutboxMessage, *, result: dict | None, error: DeliveryError
     out_of_tries = message.attempts >= settings.OUTBOX_MAX_ATTEMPTS
     if error.permanent or out_of_tries:
         OutboxMessage.objects.filter(pk=message.pk).update(
-            status=Status.FAILED, last_error=error.reason[:2000], claimed_at=None, next_attempt_at=None,
-            updated_at=now)
+            status=Status.FAILED,
+            last_error=error.reason[:2000],
+            claimed_at=None,
+            next_attempt_at=None,
+            updated_at=now,
+        )
         logger.error("outbox: message %s (%s) failed for good: %s", message.pk, message.kind, error.reason)
         message.status, message.last_error = Status.FAILED, error.reason[:2000]
         _notify_listeners(message)
@@ -424,8 +460,12 @@ def _record(message: OutboxMessage, *, result: dict | None, error: DeliveryError
     wait = error.retry_after if error.retry_after is not None else backoff_seconds(message.attempts)
     wait = min(max(wait, 1), 86400)
     OutboxMessage.objects.filter(pk=message.pk).update(
-        status=Status.QUEUED, last_error=error.reason[:2000], claimed_at=None,
-        next_attempt_at=now + datetime.timedelta(seconds=wait), updated_at=now)
+        status=Status.QUEUED,
+        last_error=error.reason[:2000],
+        claimed_at=None,
+        next_attempt_at=now + datetime.timedelta(seconds=wait),
+        updated_at=now,
+    )
     return Status.QUEUED
 
 
@@ -433,9 +473,14 @@ def _release_next(message: OutboxMessage) -> None:
     """The next message in the same order may go now."""
     if not message.ordering_key:
         return
-    following = (OutboxMessage.objects.filter(ordering_key=message.ordering_key, pk__gt=message.pk,
-                                              status=Status.QUEUED)
-                 .order_by("pk").values_list("pk", flat=True).first())
+    following = (
+        OutboxMessage.objects.filter(
+            ordering_key=message.ordering_key, pk__gt=message.pk, status=Status.QUEUED
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
     if following is not None:
         _deliver_after_commit(following)  # outside a transaction on_commit runs at once
 
@@ -469,9 +514,13 @@ def outbox_deliver_due(*, now: datetime.datetime | None = None, limit: int = 500
     now = now or timezone.now()
     stale = now - datetime.timedelta(seconds=settings.OUTBOX_CLAIM_TIMEOUT)
     OutboxMessage.objects.filter(status=Status.SENDING, claimed_at__lt=stale).update(
-        status=Status.QUEUED, next_attempt_at=now, last_error="The delivery was interrupted; trying again.")
-    due = list(OutboxMessage.objects.filter(status=Status.QUEUED, next_attempt_at__lte=now)
-               .order_by("pk").values_list("pk", flat=True)[:limit])
+        status=Status.QUEUED, next_attempt_at=now, last_error="The delivery was interrupted; trying again."
+    )
+    due = list(
+        OutboxMessage.objects.filter(status=Status.QUEUED, next_attempt_at__lte=now)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )
     sent = 0
     for message_id in due:
         if outbox_deliver(message_id=message_id, now=now) == Status.SENT:
@@ -504,9 +553,14 @@ def _email_connection(name: str):
 def email_send(message: OutboxMessage) -> dict:
     data = message.payload
     email = EmailMultiAlternatives(
-        subject=data["subject"], body=data["body"], from_email=data.get("from_email") or None,
-        to=data["to"], cc=data.get("cc") or None, reply_to=data.get("reply_to") or None,
-        headers=data.get("headers") or {}, connection=_email_connection(data.get("connection", "")),
+        subject=data["subject"],
+        body=data["body"],
+        from_email=data.get("from_email") or None,
+        to=data["to"],
+        cc=data.get("cc") or None,
+        reply_to=data.get("reply_to") or None,
+        headers=data.get("headers") or {},
+        connection=_email_connection(data.get("connection", "")),
     )
     if data.get("html_body"):
         email.attach_alternative(data["html_body"], "text/html")
@@ -515,8 +569,9 @@ def email_send(message: OutboxMessage) -> dict:
     try:
         email.send()
     except smtplib.SMTPRecipientsRefused as exc:
-        raise DeliveryError(f"The mail server refused the recipient(s): {_smtp_reasons(exc.recipients)}",
-                            permanent=True) from exc
+        raise DeliveryError(
+            f"The mail server refused the recipient(s): {_smtp_reasons(exc.recipients)}", permanent=True
+        ) from exc
     except smtplib.SMTPResponseException as exc:
         reason = f"The mail server answered {exc.smtp_code}: {_decode(exc.smtp_error)}"
         raise DeliveryError(reason, permanent=500 <= exc.smtp_code < 600) from exc

@@ -52,7 +52,9 @@ class JSONParser(parsers.JSONParser):
 
     def parse(self, stream, media_type=None, parser_context=None):
         parser_context = parser_context or {}
-        encoding = parsers.get_encoding(parser_context)  # a ParseError for a charset that is not a text encoding
+        encoding = parsers.get_encoding(
+            parser_context
+        )  # a ParseError for a charset that is not a text encoding
         try:
             text = stream.read().decode(encoding)
         except UnicodeDecodeError:

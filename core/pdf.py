@@ -29,8 +29,10 @@ def html_to_pdf(html: str) -> bytes:
     return pdf
 
 
-UNAVAILABLE = ("PDF downloads are not available on this server right now (WeasyPrint needs the pango library). "
-               "The printable page has the same content.")
+UNAVAILABLE = (
+    "PDF downloads are not available on this server right now (WeasyPrint needs the pango library). "
+    "The printable page has the same content."
+)
 
 
 def pdf_response(pdf: bytes | Callable[[], bytes], *, filename: str) -> HttpResponse:
@@ -39,7 +41,9 @@ def pdf_response(pdf: bytes | Callable[[], bytes], *, filename: str) -> HttpResp
     if callable(pdf):
         try:
             pdf = pdf()
-        except OSError:  # WeasyPrint could not load pango (cairo/harfbuzz): the machine lacks a system library
+        except (
+            OSError
+        ):  # WeasyPrint could not load pango (cairo/harfbuzz): the machine lacks a system library
             logger.exception("core.pdf: PDF rendering is unavailable")
             return HttpResponse(UNAVAILABLE, status=503, content_type="text/plain; charset=utf-8")
     response = HttpResponse(pdf, content_type=PDF_CONTENT_TYPE)

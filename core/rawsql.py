@@ -46,7 +46,7 @@ def fetch_one(sql: str, params, *model_classes: type[models.Model], using: str =
     found, start = [], 0
     for model in model_classes:
         names, converting = _converters(model, using)
-        values = list(row[start:start + len(names)])
+        values = list(row[start : start + len(names)])
         start += len(names)
         pk_index = names.index(model._meta.pk.attname)
         if values[pk_index] is None:
@@ -81,8 +81,12 @@ class PreparedQuery:
     def _compile(self, using: str) -> tuple:
         ops = connections[using].ops
         marks: dict[str, Any] = {name: _MARK - index for index, name in enumerate(self.names)}
-        marks.update({name: _MOMENT_MARK + datetime.timedelta(microseconds=index)
-                      for index, name in enumerate(self.moments)})
+        marks.update(
+            {
+                name: _MOMENT_MARK + datetime.timedelta(microseconds=index)
+                for index, name in enumerate(self.moments)
+            }
+        )
         sql, params = self.build(**marks).query.get_compiler(using).as_sql()
         slots = []
         for index, value in enumerate(params):

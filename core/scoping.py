@@ -17,7 +17,9 @@ from core.throttle import client_address
 OUT_OF_SCOPE_VERB = "access.out_of_scope"
 
 
-def not_found_in_scope(request, model: type[Model] | str, *, message: str = "Not found.", **lookup) -> Http404:
+def not_found_in_scope(
+    request, model: type[Model] | str, *, message: str = "Not found.", **lookup
+) -> Http404:
     """The Http404 to raise after a scoped lookup missed; audits the miss if `model` has such an object.
 
     `model` is the class or its "app_label.ModelName" (so a view needs no model import for its miss path);
@@ -33,8 +35,14 @@ def not_found_in_scope(request, model: type[Model] | str, *, message: str = "Not
         except (ValueError, TypeError, ValidationError):
             target = None
         if target is not None:
-            audit_record(actor=user, verb=OUT_OF_SCOPE_VERB, target=target, ip_address=client_address(request, default=None),
-                         path=request.path[:300], method=request.method)
+            audit_record(
+                actor=user,
+                verb=OUT_OF_SCOPE_VERB,
+                target=target,
+                ip_address=client_address(request, default=None),
+                path=request.path[:300],
+                method=request.method,
+            )
     return Http404(message)
 
 

@@ -28,7 +28,8 @@ def delay_after_commit(task, *args, **kwargs) -> None:
         try:
             task.delay(*args, **kwargs)
         except Exception:
-            logging.getLogger(__name__).warning("could not enqueue %s%r; its periodic job will do it",
-                                                task.name, args, exc_info=True)
+            logging.getLogger(__name__).warning(
+                "could not enqueue %s%r; its periodic job will do it", task.name, args, exc_info=True
+            )
 
     transaction.on_commit(_publish)

@@ -13,7 +13,22 @@ from django.utils import timezone
 # Abbreviations that name one zone family unambiguously, per IANA area ("America/…", "Europe/…"). Anything
 # else (PST in Asia, IST in Asia and Europe, CST in China and the Americas, "+08") falls back to the city.
 TRUSTED_ABBREVIATIONS = {
-    "America": {"EST", "EDT", "CST", "CDT", "MST", "MDT", "PST", "PDT", "AKST", "AKDT", "AST", "ADT", "NST", "NDT"},
+    "America": {
+        "EST",
+        "EDT",
+        "CST",
+        "CDT",
+        "MST",
+        "MDT",
+        "PST",
+        "PDT",
+        "AKST",
+        "AKDT",
+        "AST",
+        "ADT",
+        "NST",
+        "NDT",
+    },
     "US": {"EST", "EDT", "CST", "CDT", "MST", "MDT", "PST", "PDT", "AKST", "AKDT", "HST"},
     "Canada": {"EST", "EDT", "CST", "CDT", "MST", "MDT", "PST", "PDT", "AST", "ADT", "NST", "NDT"},
     "Pacific": {"HST"},

@@ -24,8 +24,16 @@ GIF = "image/gif"
 TEXT = "text/plain"
 CSV = "text/csv"
 
-TYPE_BY_EXTENSION = {".pdf": PDF, ".docx": DOCX, ".png": PNG, ".jpg": JPEG, ".jpeg": JPEG, ".gif": GIF,
-                     ".txt": TEXT, ".csv": CSV}
+TYPE_BY_EXTENSION = {
+    ".pdf": PDF,
+    ".docx": DOCX,
+    ".png": PNG,
+    ".jpg": JPEG,
+    ".jpeg": JPEG,
+    ".gif": GIF,
+    ".txt": TEXT,
+    ".csv": CSV,
+}
 ALLOWED_LABEL = "PDF, Word (.docx), PNG, JPEG, GIF, plain text or CSV"
 
 
@@ -76,7 +84,9 @@ def filename_for(filename: str, content_type: str) -> str:
     filename = os.path.basename((filename or "").replace("\\", "/")).strip()
     if filename:
         return filename[:255]
-    extension = {JPEG: ".jpg", TEXT: ".txt"}.get(content_type) or mimetypes.guess_extension(content_type or "") or ""
+    extension = (
+        {JPEG: ".jpg", TEXT: ".txt"}.get(content_type) or mimetypes.guess_extension(content_type or "") or ""
+    )
     return f"attachment{extension}"
 
 

@@ -38,4 +38,6 @@ def healthz(request):
             logger.warning("healthz: %s check failed: %s", name, exc)
             checks[name] = "unavailable"
             healthy = False
-    return JsonResponse({"status": "ok" if healthy else "unavailable", "checks": checks}, status=200 if healthy else 503)
+    return JsonResponse(
+        {"status": "ok" if healthy else "unavailable", "checks": checks}, status=200 if healthy else 503
+    )

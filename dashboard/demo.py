@@ -10,5 +10,8 @@ from dashboard.services import dashboard_rollups_refresh
 def seed(context):
     for program in (context["program"], context["acme"]):
         today = timezone.now().astimezone(program.zone).date()
-        dashboard_rollups_refresh(program_id=program.pk, start_day=today - datetime.timedelta(days=45),
-                                  end_day=today - datetime.timedelta(days=1))
+        dashboard_rollups_refresh(
+            program_id=program.pk,
+            start_day=today - datetime.timedelta(days=45),
+            end_day=today - datetime.timedelta(days=1),
+        )

@@ -14,8 +14,19 @@ from decimal import Decimal
 # percent, ratio, quantize and to_decimal have one home, core.metrics; re-exported for the dashboard's modules.
 from core.metrics import ONE_DECIMAL, TWO_DECIMALS, percent, quantize, ratio, to_decimal
 
-__all__ = ["ONE_DECIMAL", "TWO_DECIMALS", "percent", "quantize", "ratio", "to_decimal", "nps", "seconds_to_hours",
-           "target_colour", "trend", "Trend"]
+__all__ = [
+    "ONE_DECIMAL",
+    "TWO_DECIMALS",
+    "percent",
+    "quantize",
+    "ratio",
+    "to_decimal",
+    "nps",
+    "seconds_to_hours",
+    "target_colour",
+    "trend",
+    "Trend",
+]
 
 AMBER_TOLERANCE = Decimal("0.10")
 

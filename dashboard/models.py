@@ -60,9 +60,12 @@ class DailyRollup(models.Model):
     csat_answers = models.PositiveIntegerField(default=0)
     csat_satisfied = models.PositiveIntegerField(default=0)
     pay = models.JSONField(default=dict, blank=True)
-    first_response_seconds = models.JSONField(default=dict, blank=True,
-                                              help_text="{seconds: tickets} of first responses that day.")
-    resolution_seconds = models.JSONField(default=dict, blank=True, help_text="{seconds: tickets} of solves that day.")
+    first_response_seconds = models.JSONField(
+        default=dict, blank=True, help_text="{seconds: tickets} of first responses that day."
+    )
+    resolution_seconds = models.JSONField(
+        default=dict, blank=True, help_text="{seconds: tickets} of solves that day."
+    )
     refreshed_at = models.DateTimeField(help_text="When the facts were read (before the queries ran).")
 
     class Meta:

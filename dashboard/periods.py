@@ -12,7 +12,12 @@ from django.utils import timezone
 
 MAX_DAYS = 366
 DEFAULT_KEY = "30d"
-CHOICES = [("7d", "Last 7 days"), ("30d", "Last 30 days"), ("pay", "A pay period"), ("custom", "Custom range")]
+CHOICES = [
+    ("7d", "Last 7 days"),
+    ("30d", "Last 30 days"),
+    ("pay", "A pay period"),
+    ("custom", "Custom range"),
+]
 PAY_PERIOD_DAYS = 14
 
 
@@ -43,8 +48,13 @@ class Period:
     def previous(self) -> "Period":
         last = self.first_day - datetime.timedelta(days=1)
         first = last - datetime.timedelta(days=self.days - 1)
-        return Period(key="previous", first_day=first, last_day=last, zone=self.zone,
-                      label=f"{first:%d %b %Y} – {last:%d %b %Y}")
+        return Period(
+            key="previous",
+            first_day=first,
+            last_day=last,
+            zone=self.zone,
+            label=f"{first:%d %b %Y} – {last:%d %b %Y}",
+        )
 
     def query_params(self) -> dict[str, str]:
         """What to put in a link (CSV exports, the freelancer page) to show the same period."""
@@ -60,16 +70,25 @@ def _midnight(day: datetime.date, zone) -> datetime.datetime:
 
 
 def _range(key: str, first: datetime.date, last: datetime.date, zone, label: str | None = None) -> Period:
-    return Period(key=key, first_day=first, last_day=last, zone=zone,
-                  label=label or f"{first:%d %b %Y} – {last:%d %b %Y}")
+    return Period(
+        key=key,
+        first_day=first,
+        last_day=last,
+        zone=zone,
+        label=label or f"{first:%d %b %Y} – {last:%d %b %Y}",
+    )
 
 
 def last_days(days: int, *, today: datetime.date, zone, key: str | None = None) -> Period:
     first = today - datetime.timedelta(days=days - 1)
-    return _range(key or f"{days}d", first, today, zone, f"Last {days} days ({first:%d %b} – {today:%d %b %Y})")
+    return _range(
+        key or f"{days}d", first, today, zone, f"Last {days} days ({first:%d %b} – {today:%d %b %Y})"
+    )
 
 
-def pay_period_starts(*, anchor: datetime.date | None, today: datetime.date, count: int = 8) -> list[datetime.date]:
+def pay_period_starts(
+    *, anchor: datetime.date | None, today: datetime.date, count: int = 8
+) -> list[datetime.date]:
     """Start days of the current pay period and the `count - 1` before it (newest first)."""
     if anchor is None:
         return []
@@ -85,8 +104,9 @@ def _parse_date(value: str | None) -> datetime.date | None:
         return None
 
 
-def parse_period(params, *, zone, pay_anchor: datetime.date | None = None,
-                 today: datetime.date | None = None) -> tuple[Period, str | None]:
+def parse_period(
+    params, *, zone, pay_anchor: datetime.date | None = None, today: datetime.date | None = None
+) -> tuple[Period, str | None]:
     """The period asked for in `params` (a QueryDict or dict), or the default with a message saying why not.
 
     Returns (period, error). error is None when the request was understood.

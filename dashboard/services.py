@@ -36,8 +36,13 @@ def last_full_week(*, program: "Program", now=None) -> datetime.date:
 
 def weekly_summary_data(*, program: "Program", week_start: datetime.date) -> dict:
     """A snapshot of the week's numbers as text (JSON-safe; the shared page renders it as it was sent)."""
-    period = Period(key="week", first_day=week_start, last_day=week_start + datetime.timedelta(days=6),
-                    zone=program.zone, label=f"Week of {week_start:%d %b %Y}")
+    period = Period(
+        key="week",
+        first_day=week_start,
+        last_day=week_start + datetime.timedelta(days=6),
+        zone=program.zone,
+        label=f"Week of {week_start:%d %b %Y}",
+    )
     report = program_dashboard(program=program, period=period)
     tickets, costs, quality = report["tickets"], report["costs"], report["quality"]
     return {
@@ -47,10 +52,18 @@ def weekly_summary_data(*, program: "Program", week_start: datetime.date) -> dic
         "last_day": period.last_day.isoformat(),
         "currency": program.currency,
         "metrics": [
-            {"label": row.label, "direction": row.metric.get_direction_display(), "target": cell_text(row.metric.target),
-             "actual": cell_text(row.actual), "previous": cell_text(row.previous), "colour": row.colour,
-             "trend": row.trend.state, "arrow": row.trend.arrow, "change": cell_text(row.trend.delta),
-             "unit": row.unit}
+            {
+                "label": row.label,
+                "direction": row.metric.get_direction_display(),
+                "target": cell_text(row.metric.target),
+                "actual": cell_text(row.actual),
+                "previous": cell_text(row.previous),
+                "colour": row.colour,
+                "trend": row.trend.state,
+                "arrow": row.trend.arrow,
+                "change": cell_text(row.trend.delta),
+                "unit": row.unit,
+            }
             for row in report["metric_rows"]
         ],
         "headline": [
@@ -99,37 +112,46 @@ def weekly_summary_send(*, program_id: int, week_start: datetime.date) -> Weekly
             dashboard_url = settings.SITE_URL.rstrip("/") + reverse("dashboard:program", args=[program.slug])
             context = {"data": summary.data, "share_url": share_url, "dashboard_url": dashboard_url}
             email_enqueue(
-                to=recipients, subject=f"{program.name}: weekly summary, {summary.data['period']}",
+                to=recipients,
+                subject=f"{program.name}: weekly summary, {summary.data['period']}",
                 body=render_to_string("dashboard/email/weekly_summary.txt", context),
                 html_body=render_to_string("dashboard/email/weekly_summary.html", context),
-                program_id=program.pk, about=summary, sensitive=True,
+                program_id=program.pk,
+                about=summary,
+                sensitive=True,
             )
-        audit_record(verb="dashboard.weekly_summary_sent", target=summary, recipients=len(recipients),
-                     week_start=week_start.isoformat())
+        audit_record(
+            verb="dashboard.weekly_summary_sent",
+            target=summary,
+            recipients=len(recipients),
+            week_start=week_start.isoformat(),
+        )
     return summary
 
 
 def weekly_summaries_due(*, now=None) -> list[tuple[int, datetime.date]]:
     """(program id, Monday) of every active program's last full week not yet summarised. Two queries."""
-    wanted = {program.pk: last_full_week(program=program, now=now)
-              for program in program_list_active()}
+    wanted = {program.pk: last_full_week(program=program, now=now) for program in program_list_active()}
     sent = set(
-        WeeklySummary.objects.filter(program_id__in=wanted, week_start__in=set(wanted.values()), sent_at__isnull=False)
-        .values_list("program_id", "week_start")
+        WeeklySummary.objects.filter(
+            program_id__in=wanted, week_start__in=set(wanted.values()), sent_at__isnull=False
+        ).values_list("program_id", "week_start")
     )
     return [(pk, monday) for pk, monday in wanted.items() if (pk, monday) not in sent]
 
 
-
 # --- Daily rollups ------------------------------------------------------------------------------------------------
 
-ROLLUP_WINDOW_DAYS = 45  # late changes (a CSAT answer, a time entry submitted or approved later) touch recent weeks
+ROLLUP_WINDOW_DAYS = (
+    45  # late changes (a CSAT answer, a time entry submitted or approved later) touch recent weeks
+)
 ROLLUP_CHUNK_DAYS = 31  # a backfill refreshes in chunks, each one set of queries and one upsert
 ROLLUP_FIELDS = [*DayFacts().as_row(), "refreshed_at"]
 
 
-def dashboard_rollups_refresh(*, program_id: int, start_day: datetime.date, end_day: datetime.date,
-                              now: datetime.datetime | None = None) -> int:
+def dashboard_rollups_refresh(
+    *, program_id: int, start_day: datetime.date, end_day: datetime.date, now: datetime.datetime | None = None
+) -> int:
     """(Re)write the program's daily rollups of [start_day, end_day] (program-local days); returns the rows written.
 
     Only finished days are written (end_day is capped at yesterday in the program's time zone). The facts are
@@ -148,27 +170,38 @@ def dashboard_rollups_refresh(*, program_id: int, start_day: datetime.date, end_
     rows = []
     day = start_day
     while day <= end_day:
-        rows.append(DailyRollup(program=program, day=day, refreshed_at=now, **facts.get(day, DayFacts()).as_row()))
+        rows.append(
+            DailyRollup(program=program, day=day, refreshed_at=now, **facts.get(day, DayFacts()).as_row())
+        )
         day += datetime.timedelta(days=1)
     with transaction.atomic():
-        DailyRollup.objects.bulk_create(rows, batch_size=500, update_conflicts=True,
-                                        unique_fields=["program", "day"], update_fields=ROLLUP_FIELDS)
+        DailyRollup.objects.bulk_create(
+            rows,
+            batch_size=500,
+            update_conflicts=True,
+            unique_fields=["program", "day"],
+            update_fields=ROLLUP_FIELDS,
+        )
     return len(rows)
 
 
-def dashboard_rollups_backfill(*, program_id: int, start_day: datetime.date, end_day: datetime.date,
-                               now: datetime.datetime | None = None) -> int:
+def dashboard_rollups_backfill(
+    *, program_id: int, start_day: datetime.date, end_day: datetime.date, now: datetime.datetime | None = None
+) -> int:
     """dashboard_rollups_refresh over a long range, ROLLUP_CHUNK_DAYS at a time. Returns the rows written."""
     written = 0
     while start_day <= end_day:
         last = min(end_day, start_day + datetime.timedelta(days=ROLLUP_CHUNK_DAYS - 1))
-        written += dashboard_rollups_refresh(program_id=program_id, start_day=start_day, end_day=last, now=now)
+        written += dashboard_rollups_refresh(
+            program_id=program_id, start_day=start_day, end_day=last, now=now
+        )
         start_day = last + datetime.timedelta(days=1)
     return written
 
 
-def rollup_recent_range(*, program: "Program", now: datetime.datetime | None = None,
-                        days: int = ROLLUP_WINDOW_DAYS) -> tuple[datetime.date, datetime.date]:
+def rollup_recent_range(
+    *, program: "Program", now: datetime.datetime | None = None, days: int = ROLLUP_WINDOW_DAYS
+) -> tuple[datetime.date, datetime.date]:
     """The finished days the periodic refresh rewrites: the last `days` up to yesterday (program time zone)."""
     yesterday = (now or timezone.now()).astimezone(program.zone).date() - datetime.timedelta(days=1)
     return yesterday - datetime.timedelta(days=days - 1), yesterday
@@ -176,5 +209,4 @@ def rollup_recent_range(*, program: "Program", now: datetime.datetime | None = N
 
 def rollups_due() -> list[tuple[int, datetime.date, datetime.date]]:
     """(program id, first day, last day) of the recent window of every active program. One query."""
-    return [(program.pk, *rollup_recent_range(program=program))
-            for program in program_list_active()]
+    return [(program.pk, *rollup_recent_range(program=program)) for program in program_list_active()]

@@ -24,15 +24,25 @@ class StakeholderPageView(View):
         link = stakeholder_page_link_for_token(token=kwargs["token"])
         state = stakeholder_page_link_state(link=link)
         if link is None or state != LinkState.OPEN:
-            detail = "The support team replaced or withdrew this link." if state == LinkState.WITHDRAWN else ""
-            return link_dead_end(request, state=state, what="stakeholder page link", next_step=NEXT_STEP,
-                                 detail=detail)
+            detail = (
+                "The support team replaced or withdrew this link." if state == LinkState.WITHDRAWN else ""
+            )
+            return link_dead_end(
+                request, state=state, what="stakeholder page link", next_step=NEXT_STEP, detail=detail
+            )
         stakeholder_page_opened(link=link)
         page = stakeholder_page_data(program=link.program)
-        response = TemplateResponse(request, "dashboard/stakeholder_page.html", {
-            "page": page, "stakeholder": link.stakeholder, "program": link.program,
-            "summary": page.summary, "data": page.summary.data if page.summary else None,
-        })
+        response = TemplateResponse(
+            request,
+            "dashboard/stakeholder_page.html",
+            {
+                "page": page,
+                "stakeholder": link.stakeholder,
+                "program": link.program,
+                "summary": page.summary,
+                "data": page.summary.data if page.summary else None,
+            },
+        )
         response["Cache-Control"] = "no-store"
         response["X-Robots-Tag"] = "noindex, nofollow"
         response["Referrer-Policy"] = "no-referrer"

@@ -43,8 +43,12 @@ class Chart:
 
     def spec(self) -> dict:
         return {
-            "kind": self.kind, "labels": [_label(v) for v in self.labels], "datasets": self.datasets,
-            "stacked": self.stacked, "yTitle": self.y_title, "y2Title": self.y2_title,
+            "kind": self.kind,
+            "labels": [_label(v) for v in self.labels],
+            "datasets": self.datasets,
+            "stacked": self.stacked,
+            "yTitle": self.y_title,
+            "y2Title": self.y2_title,
         }
 
 

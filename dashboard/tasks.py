@@ -29,8 +29,11 @@ def weekly_summary_send_all_task() -> int:
 @shared_task
 def dashboard_rollups_refresh_task(program_id: int, start_day: str, end_day: str) -> int:
     """Rewrite one program's daily rollups of [start_day, end_day] (ISO dates). Idempotent."""
-    return dashboard_rollups_refresh(program_id=program_id, start_day=datetime.date.fromisoformat(start_day),
-                                     end_day=datetime.date.fromisoformat(end_day))
+    return dashboard_rollups_refresh(
+        program_id=program_id,
+        start_day=datetime.date.fromisoformat(start_day),
+        end_day=datetime.date.fromisoformat(end_day),
+    )
 
 
 @shared_task

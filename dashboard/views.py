@@ -41,8 +41,9 @@ class ManageHomeView(ManageAccessMixin, TemplateView):
             from core.outbox import outbox_failed_by_program
 
             failed = outbox_failed_by_program(program_ids=[row.program.pk for row in context["rows"]])
-            context["failed_deliveries"] = [(row.program, failed[row.program.pk]) for row in context["rows"]
-                                            if row.program.pk in failed]
+            context["failed_deliveries"] = [
+                (row.program, failed[row.program.pk]) for row in context["rows"] if row.program.pk in failed
+            ]
         return context
 
 
@@ -80,7 +81,9 @@ class PeriodMixin(ProgramAccessMixin):
         context = super().get_context_data(**kwargs)
         today = timezone.now().astimezone(self.program.zone).date()
         context.update(
-            period=self.period, period_error=self.period_and_error[1], period_choices=periods.CHOICES,
+            period=self.period,
+            period_error=self.period_and_error[1],
+            period_choices=periods.CHOICES,
             period_query=self.period_query(),
             pay_starts=periods.pay_period_starts(anchor=self.pay_anchor, today=today),
             pay_period_days=periods.PAY_PERIOD_DAYS,
@@ -117,8 +120,15 @@ class ProgramTeamView(PeriodMixin, TemplateView):
         columns = []
         for key, (_attribute, label) in SORTS.items():
             next_dir = "asc" if (key == sort and descending) else "desc"
-            columns.append({"key": key, "label": label, "active": key == sort, "descending": descending,
-                            "query": self.period_query(sort=key, dir=next_dir)})
+            columns.append(
+                {
+                    "key": key,
+                    "label": label,
+                    "active": key == sort,
+                    "descending": descending,
+                    "query": self.period_query(sort=key, dir=next_dir),
+                }
+            )
         context.update(rows=rows, columns=columns, sort=sort, descending=descending, section=self.section)
         return context
 
@@ -131,12 +141,21 @@ class ProgramCostsView(PeriodMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         # One read of the days (rollups + live rest) for the pay and the solved counts.
-        facts = day_facts(program=self.program, first_day=self.period.previous().first_day,
-                          last_day=self.period.last_day, parts={daily.PAY, daily.SOLVED})
+        facts = day_facts(
+            program=self.program,
+            first_day=self.period.previous().first_day,
+            last_day=self.period.last_day,
+            parts={daily.PAY, daily.SOLVED},
+        )
         report = cost_report(program=self.program, period=self.period, facts=facts)
         tickets = solved_totals(program=self.program, period=self.period, facts=facts)
-        context.update(costs=report, tickets=tickets, section=self.section, figures_up_to=report.figures_up_to,
-                       tables=cost_tables(report=report, tickets=tickets, currency=self.program.currency))
+        context.update(
+            costs=report,
+            tickets=tickets,
+            section=self.section,
+            figures_up_to=report.figures_up_to,
+            tables=cost_tables(report=report, tickets=tickets, currency=self.program.currency),
+        )
         return context
 
 
@@ -165,8 +184,12 @@ class FreelancerView(PeriodMixin, TemplateView):
     def freelancer(self):
         freelancer = team_member_get(program=self.program, freelancer_id=self.kwargs["freelancer_id"])
         if freelancer is None:
-            raise not_found_in_scope(self.request, "accounts.Freelancer", pk=self.kwargs["freelancer_id"],
-                                     message="No such freelancer in this program.")
+            raise not_found_in_scope(
+                self.request,
+                "accounts.Freelancer",
+                pk=self.kwargs["freelancer_id"],
+                message="No such freelancer in this program.",
+            )
         return freelancer
 
     def get_context_data(self, **kwargs):
@@ -176,15 +199,22 @@ class FreelancerView(PeriodMixin, TemplateView):
         user, program, freelancer = self.request.user, self.program, self.freelancer
         weeks = freelancer_weeks(program=program, freelancer=freelancer, period=self.period)
         context.update(
-            freelancer=freelancer, weeks=weeks, section=self.section,
+            freelancer=freelancer,
+            weeks=weeks,
+            section=self.section,
             table=freelancer_weeks_table(weeks=weeks, currency=program.currency),
             contracts=contract_list_for_manager(user=user, program=program).filter(freelancer=freelancer),
-            time_entries=list(time_entries_for_manager(user=user).filter(program=program, freelancer=freelancer)
-                              .order_by("-date", "-id")[:30]),
+            time_entries=list(
+                time_entries_for_manager(user=user)
+                .filter(program=program, freelancer=freelancer)
+                .order_by("-date", "-id")[:30]
+            ),
             payouts=list(payout_list(user=user, program=program).filter(freelancer=freelancer)[:12]),
             **freelancer_quality_records(user=user, program=program, freelancer=freelancer),
             # the capacity-and-tier form (contracts:freelancer_capacity)
-            tier_choices=TIER_CHOICES, capacity_min=OPEN_TICKETS_MIN, capacity_max=OPEN_TICKETS_MAX,
+            tier_choices=TIER_CHOICES,
+            capacity_min=OPEN_TICKETS_MIN,
+            capacity_max=OPEN_TICKETS_MAX,
             standing=standing_get(freelancer_id=freelancer.pk, program_id=program.pk),
             channel_choices=program_channel_choices(program),
         )
@@ -201,7 +231,9 @@ class ExportView(PeriodMixin, View):
         program, period = self.program, self.period
         tables = {}
         if key == "team":
-            tables["team"] = team_table_as_table(team_table(program=program, period=period), currency=program.currency)
+            tables["team"] = team_table_as_table(
+                team_table(program=program, period=period), currency=program.currency
+            )
         elif key.startswith("funnel-"):
             tables = funnel_tables(recruiting_funnel(program=program))
         elif key.startswith("cost-"):
@@ -221,8 +253,9 @@ class FreelancerExportView(FreelancerView, View):
         weeks = freelancer_weeks(program=self.program, freelancer=self.freelancer, period=self.period)
         table = freelancer_weeks_table(weeks=weeks, currency=self.program.currency)
         return csv_response(
-            table, filename=f"{self.program.slug}-freelancer-{self.freelancer.pk}-{self.period.first_day}-"
-                            f"{self.period.last_day}.csv",
+            table,
+            filename=f"{self.program.slug}-freelancer-{self.freelancer.pk}-{self.period.first_day}-"
+            f"{self.period.last_day}.csv",
         )
 
 

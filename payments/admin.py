@@ -66,8 +66,19 @@ class TimeEntryAdmin(admin.ModelAdmin):
     raw_id_fields = ["freelancer", "program", "contract", "period", "reviewed_by", "correction", "tickets"]
     list_select_related = ["freelancer", "program", "period"]
     # Freelancers log time in the portal and managers approve it; where an entry sits is not an admin's call.
-    readonly_fields = ["freelancer", "program", "contract", "period", "status", "over_cap", "submitted_at",
-                       "reviewed_at", "reviewed_by", "review_comment", "correction"]
+    readonly_fields = [
+        "freelancer",
+        "program",
+        "contract",
+        "period",
+        "status",
+        "over_cap",
+        "submitted_at",
+        "reviewed_at",
+        "reviewed_by",
+        "review_comment",
+        "correction",
+    ]
 
     @staticmethod
     def is_fixed(entry: TimeEntry) -> bool:
@@ -124,8 +135,18 @@ class PayoutLineInline(admin.TabularInline):
 
 @admin.register(PayoutRun)
 class PayoutRunAdmin(admin.ModelAdmin):
-    list_display = ["pk", "program", "period", "status", "done_count", "total_count", "created_count", "error_count",
-                    "started_at", "finished_at"]
+    list_display = [
+        "pk",
+        "program",
+        "period",
+        "status",
+        "done_count",
+        "total_count",
+        "created_count",
+        "error_count",
+        "started_at",
+        "finished_at",
+    ]
     list_filter = ["status", "program"]
     search_fields = ["program__name"]
     raw_id_fields = ["program", "period", "triggered_by"]
@@ -143,8 +164,18 @@ class PayoutRunAdmin(admin.ModelAdmin):
 
 @admin.register(Payout)
 class PayoutAdmin(admin.ModelAdmin):
-    list_display = ["reference", "freelancer", "program", "period", "status", "total", "currency", "payout_amount",
-                    "payout_currency", "paid_on"]
+    list_display = [
+        "reference",
+        "freelancer",
+        "program",
+        "period",
+        "status",
+        "total",
+        "currency",
+        "payout_amount",
+        "payout_currency",
+        "paid_on",
+    ]
     list_filter = ["status", "program", "currency", "payout_currency"]
     search_fields = ["reference", "freelancer__legal_name", "freelancer__user__email", "payment_reference"]
     raw_id_fields = ["run", "program", "freelancer", "period", "approved_by"]
@@ -182,6 +213,7 @@ class PayoutRequestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ["freelancer", "program"]
     # Requested in the portal, decided and marked paid on the Payments pages (the balance check lives there).
 
+
 @admin.register(PayoutDetails)
 class PayoutDetailsAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only and masked: the bank account is decrypted for the payout export only, never onto a page.
@@ -196,9 +228,25 @@ class PayoutDetailsAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     # Never the encrypted columns: a lookup on them cannot match and would only cost a decryption per row.
     search_fields = ["freelancer__legal_name", "freelancer__user__email"]
     list_select_related = ["freelancer__user"]
-    fields = ["freelancer", "method", "summary", "account_holder_name", "masked_iban", "masked_account_number",
-              "bic", "bank_country", "masked_wise_email", "masked_paypal_email", "masked_payoneer_id", "legacy_note",
-              "billing_address", "tax_id", "changed_at", "created_at", "updated_at"]
+    fields = [
+        "freelancer",
+        "method",
+        "summary",
+        "account_holder_name",
+        "masked_iban",
+        "masked_account_number",
+        "bic",
+        "bank_country",
+        "masked_wise_email",
+        "masked_paypal_email",
+        "masked_payoneer_id",
+        "legacy_note",
+        "billing_address",
+        "tax_id",
+        "changed_at",
+        "created_at",
+        "updated_at",
+    ]
     readonly_fields = fields
 
     @admin.display(description="IBAN")
@@ -235,23 +283,60 @@ class BillingCompanyAdmin(admin.ModelAdmin):
 class InvoiceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Issued invoices are money that was fixed: read here, downloaded from the payout page."""
 
-    list_display = ["number", "freelancer_legal_name", "company_legal_name", "issued_on", "total", "currency",
-                    "uploaded_by_freelancer"]
+    list_display = [
+        "number",
+        "freelancer_legal_name",
+        "company_legal_name",
+        "issued_on",
+        "total",
+        "currency",
+        "uploaded_by_freelancer",
+    ]
     list_filter = ["uploaded_by_freelancer", "currency"]
     search_fields = ["number", "freelancer_legal_name", "company_legal_name", "payout__reference"]
     list_select_related = ["payout"]
     date_hierarchy = "issued_on"
     fields = readonly_fields = (
-        "number", "sequence", "payout", "freelancer", "issued_on", "currency", "total",
-        "freelancer_legal_name", "freelancer_address", "freelancer_tax_id", "freelancer_country",
-        "company_legal_name", "company_address", "company_tax_id", "company_email",
-        "uploaded_by_freelancer", "uploaded_number", "uploaded_at", "created_at",
+        "number",
+        "sequence",
+        "payout",
+        "freelancer",
+        "issued_on",
+        "currency",
+        "total",
+        "freelancer_legal_name",
+        "freelancer_address",
+        "freelancer_tax_id",
+        "freelancer_country",
+        "company_legal_name",
+        "company_address",
+        "company_tax_id",
+        "company_email",
+        "uploaded_by_freelancer",
+        "uploaded_number",
+        "uploaded_at",
+        "created_at",
     )
 
 
 TRIAL_PAYOUT_FIELDS = (
-    "reference", "trial_task", "program", "description", "amount", "currency", "status", "run", "method", "summary",
-    "details_entered_at", "paid_on", "payment_reference", "paid_to", "statement_sent_at", "created_at", "updated_at",
+    "reference",
+    "trial_task",
+    "program",
+    "description",
+    "amount",
+    "currency",
+    "status",
+    "run",
+    "method",
+    "summary",
+    "details_entered_at",
+    "paid_on",
+    "payment_reference",
+    "paid_to",
+    "statement_sent_at",
+    "created_at",
+    "updated_at",
 )
 
 

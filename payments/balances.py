@@ -43,11 +43,20 @@ def freelancer_balances(*, freelancer_id: int, exclude_request_id: int | None = 
         balance = row(program_id, earning.currency)
         balance.earned_not_run += earning.amount
         balance.approved_hours += earning.hours
-    for item in (Adjustment.objects.filter(freelancer_id=freelancer_id, payout__isnull=True).order_by()
-                 .values("program_id", "currency").annotate(total=Sum("amount"))):
+    for item in (
+        Adjustment.objects.filter(freelancer_id=freelancer_id, payout__isnull=True)
+        .order_by()
+        .values("program_id", "currency")
+        .annotate(total=Sum("amount"))
+    ):
         row(item["program_id"], item["currency"]).adjustments += item["total"]
-    for item in (Payout.objects.filter(freelancer_id=freelancer_id).exclude(status=Payout.Status.PAID).order_by()
-                 .values("program_id", "currency").annotate(total=Sum("total"))):
+    for item in (
+        Payout.objects.filter(freelancer_id=freelancer_id)
+        .exclude(status=Payout.Status.PAID)
+        .order_by()
+        .values("program_id", "currency")
+        .annotate(total=Sum("total"))
+    ):
         row(item["program_id"], item["currency"]).unpaid_payouts += item["total"]
     pending = PayoutRequest.objects.filter(freelancer_id=freelancer_id, status=PayoutRequest.Status.PENDING)
     if exclude_request_id:

@@ -62,7 +62,10 @@ PAYOUT_DETAILS = {
 }
 # What the demo freelancers' invoices carry (payments.Invoice copies it when a payout is paid).
 INVOICE_DETAILS: dict[int | str, tuple[str, str]] = {
-    1: ("Unit 1204, The Residences\n27 Jupiter Street, Makati City\n1209 Metro Manila, Philippines", "TIN 214-556-871-000"),
+    1: (
+        "Unit 1204, The Residences\n27 Jupiter Street, Makati City\n1209 Metro Manila, Philippines",
+        "TIN 214-556-871-000",
+    ),
     2: ("ul. Mokotowska 41/7\n00-551 Warszawa, Poland", "NIP 5252741190"),
     3: ("Rua Augusta 1508, apto 62\n01304-001 São Paulo SP, Brazil", "CPF 390.533.447-05"),
     4: ("Calle Durango 214, Roma Norte\n06700 Ciudad de México, Mexico", "RFC MASF900412KD3"),
@@ -74,10 +77,18 @@ INVOICE_DETAILS: dict[int | str, tuple[str, str]] = {
 }
 # Who the freelancers invoice, per program slug.
 BILLING_COMPANIES = {
-    "demo": {"legal_name": "Demo Retail Inc.", "address": "500 Market Street, Suite 300\nSan Francisco, CA 94105, USA",
-             "tax_id": "EIN 84-2917365", "email": "accounts-payable@demo-retail.test"},
-    "acme": {"legal_name": "Acme Goods Ltd", "address": "71 Clerkenwell Road\nLondon EC1R 5BL, United Kingdom",
-             "tax_id": "GB 318 4427 90", "email": "invoices@acme-goods.test"},
+    "demo": {
+        "legal_name": "Demo Retail Inc.",
+        "address": "500 Market Street, Suite 300\nSan Francisco, CA 94105, USA",
+        "tax_id": "EIN 84-2917365",
+        "email": "accounts-payable@demo-retail.test",
+    },
+    "acme": {
+        "legal_name": "Acme Goods Ltd",
+        "address": "71 Clerkenwell Road\nLondon EC1R 5BL, United Kingdom",
+        "tax_id": "GB 318 4427 90",
+        "email": "invoices@acme-goods.test",
+    },
 }
 # Claire issues her own invoices: the demo's last paid payout of hers carries the PDF she uploaded.
 OWN_INVOICE_FREELANCER = 6
@@ -96,17 +107,23 @@ def seed(context):
     _invoice_details(context)
 
     active = {
-        c.freelancer_id: c for c in Contract.objects.filter(program__in=[demo, acme], status=Contract.Status.ACTIVE)
-        .select_related("freelancer", "program")
+        c.freelancer_id: c
+        for c in Contract.objects.filter(
+            program__in=[demo, acme], status=Contract.Status.ACTIVE
+        ).select_related("freelancer", "program")
     }
-    numbered = [(n, f) for n, f in enumerate(context["freelancers"], start=1) if f.pk in active and n in PATTERNS]
+    numbered = [
+        (n, f) for n, f in enumerate(context["freelancers"], start=1) if f.pk in active and n in PATTERNS
+    ]
     if not numbered:
         context["stdout"].write("  payments: no active contracts in the demo; skipped")
         return
 
     current = pay_period_for(program=demo, day=today)
-    periods = [pay_period_for(program=demo, day=current.start_date - datetime.timedelta(days=14 * k))
-               for k in range(PAID_PERIODS + 1, 0, -1)]  # oldest first; the last one is the period that just ended
+    periods = [
+        pay_period_for(program=demo, day=current.start_date - datetime.timedelta(days=14 * k))
+        for k in range(PAID_PERIODS + 1, 0, -1)
+    ]  # oldest first; the last one is the period that just ended
     acme_contract = active.get(context["acme_freelancer"].pk)
 
     entries = []
@@ -119,24 +136,52 @@ def seed(context):
     last = periods[-1]
     # The batch to approve has things to look at: a flagged week, far too many hours, a weekend without a shift.
     for entry in entries:
-        if entry.period_id == last.pk and entry.freelancer_id == numbered[4][1].pk and entry.date.weekday() == 4:
+        if (
+            entry.period_id == last.pk
+            and entry.freelancer_id == numbered[4][1].pk
+            and entry.date.weekday() == 4
+        ):
             entry.over_cap = True
         if entry.period_id == last.pk and entry.freelancer_id == numbered[5][1].pk:
             entry.hours = Decimal("6.5")
     claire = numbered[5][1]
-    entries.append(TimeEntry(freelancer=claire, program=demo, contract=active[claire.pk], period=last,
-                             date=last.start_date + datetime.timedelta(days=5), hours=Decimal("3"),
-                             activity="tickets", status=TimeEntry.Status.APPROVED, note="Weekend backlog push"))
+    entries.append(
+        TimeEntry(
+            freelancer=claire,
+            program=demo,
+            contract=active[claire.pk],
+            period=last,
+            date=last.start_date + datetime.timedelta(days=5),
+            hours=Decimal("3"),
+            activity="tickets",
+            status=TimeEntry.Status.APPROVED,
+            note="Weekend backlog push",
+        )
+    )
     TimeEntry.objects.bulk_create(entries)
 
     # Adjustments paid in the batch to approve.
     sofia, james = numbered[3][1], numbered[4][1]
-    adjustment_create(freelancer=sofia, program=demo, kind=Adjustment.Kind.BONUS, amount=Decimal("40.00"),
-                      currency=active[sofia.pk].currency, reason="Top CSAT of the month", created_by=manager,
-                      source_key="demo:bonus:sofia")
-    adjustment_create(freelancer=james, program=demo, kind=Adjustment.Kind.DEDUCTION, amount=Decimal("15.00"),
-                      currency=active[james.pk].currency, reason="Headset advance, second instalment",
-                      created_by=manager, source_key="demo:deduction:james")
+    adjustment_create(
+        freelancer=sofia,
+        program=demo,
+        kind=Adjustment.Kind.BONUS,
+        amount=Decimal("40.00"),
+        currency=active[sofia.pk].currency,
+        reason="Top CSAT of the month",
+        created_by=manager,
+        source_key="demo:bonus:sofia",
+    )
+    adjustment_create(
+        freelancer=james,
+        program=demo,
+        kind=Adjustment.Kind.DEDUCTION,
+        amount=Decimal("15.00"),
+        currency=active[james.pk].currency,
+        reason="Headset advance, second instalment",
+        created_by=manager,
+        source_key="demo:deduction:james",
+    )
 
     _trial_payout_details(demo)
 
@@ -147,8 +192,9 @@ def seed(context):
             program_period = pay_period_for(program=program, day=period.start_date)
             run_day = program_period.end_date + datetime.timedelta(days=1)
             is_last = period.pk == last.pk
-            run = payout_run_start(program=program, period=program_period, enqueue=False,
-                                   today=today if is_last else run_day)
+            run = payout_run_start(
+                program=program, period=program_period, enqueue=False, today=today if is_last else run_day
+            )
             payout_run_execute(run_id=run.pk)
             if is_last:
                 continue
@@ -157,42 +203,80 @@ def seed(context):
                 continue
             approver = manager if program == demo else context["manager2"]
             payouts_approve(payouts=payouts, approved_by=approver)
-            payouts_mark_paid(payouts=payouts, paid_on=run_day + datetime.timedelta(days=2),
-                              reference=f"DEMO-BANK-{program_period.end_date:%Y%m%d}", marked_by=approver)
+            payouts_mark_paid(
+                payouts=payouts,
+                paid_on=run_day + datetime.timedelta(days=2),
+                reference=f"DEMO-BANK-{program_period.end_date:%Y%m%d}",
+                marked_by=approver,
+            )
             # the demo does not e-mail old statements
-            sent_at = datetime.datetime.combine(run_day + datetime.timedelta(days=2), datetime.time(9), tzinfo=datetime.UTC)
+            sent_at = datetime.datetime.combine(
+                run_day + datetime.timedelta(days=2), datetime.time(9), tzinfo=datetime.UTC
+            )
             Payout.objects.filter(pk__in=[p.pk for p in payouts]).update(statement_sent_at=sent_at)
 
     _own_invoice(context)
     _trial_payout_paid(program=demo, marked_by=manager, today=today)
 
     # The current open period: entries in every state.
-    states = {1: TimeEntry.Status.APPROVED, 2: TimeEntry.Status.SUBMITTED, 3: TimeEntry.Status.DRAFT,
-              4: "sent_back", 5: TimeEntry.Status.SUBMITTED, 6: TimeEntry.Status.APPROVED}
+    states = {
+        1: TimeEntry.Status.APPROVED,
+        2: TimeEntry.Status.SUBMITTED,
+        3: TimeEntry.Status.DRAFT,
+        4: "sent_back",
+        5: TimeEntry.Status.SUBMITTED,
+        6: TimeEntry.Status.APPROVED,
+    }
     current_entries = []
     for n, freelancer in numbered:
         status = states[n]
-        made = _entries(active[freelancer.pk], current, PATTERNS[n],
-                        TimeEntry.Status.SUBMITTED if status == "sent_back" else status, today, include_today=True)
+        made = _entries(
+            active[freelancer.pk],
+            current,
+            PATTERNS[n],
+            TimeEntry.Status.SUBMITTED if status == "sent_back" else status,
+            today,
+            include_today=True,
+        )
         if n == 3:
             for entry in made:
-                entry.activity, entry.estimated_hours, entry.note = "training", Decimal("3"), "New returns policy course"
+                entry.activity, entry.estimated_hours, entry.note = (
+                    "training",
+                    Decimal("3"),
+                    "New returns policy course",
+                )
         current_entries += made
     if not any(e.freelancer_id == numbered[0][1].pk for e in current_entries):
-        current_entries.append(TimeEntry(freelancer=numbered[0][1], program=demo, contract=active[numbered[0][1].pk],
-                                         period=current, date=today, hours=Decimal("3"), status="approved"))
+        current_entries.append(
+            TimeEntry(
+                freelancer=numbered[0][1],
+                program=demo,
+                contract=active[numbered[0][1].pk],
+                period=current,
+                date=today,
+                hours=Decimal("3"),
+                status="approved",
+            )
+        )
     TimeEntry.objects.bulk_create(current_entries)
     sent_back = TimeEntry.objects.filter(period=current, freelancer=sofia).order_by("date").first()
     if sent_back is not None:
-        time_entry_send_back(entry=sent_back, sent_back_by=manager,
-                             comment="Fewer solved tickets than usual for this shift: which tickets were these?")
+        time_entry_send_back(
+            entry=sent_back,
+            sent_back_by=manager,
+            comment="Fewer solved tickets than usual for this shift: which tickets were these?",
+        )
 
     _marta_changes_bank(context)
 
     # A payout request waiting for a manager.
     ana = numbered[0][1]
-    payout_request_create(freelancer=ana, program=demo, amount=Decimal("150.00"),
-                          note="Early payment please — school fees due this week.")
+    payout_request_create(
+        freelancer=ana,
+        program=demo,
+        amount=Decimal("150.00"),
+        note="Early payment please — school fees due this week.",
+    )
     context["payments_current_period"] = current
     context["payments_batch_period"] = last
 
@@ -204,11 +288,19 @@ def _entries(contract, period, pattern, status, today, include_today=False):
         hours = pattern[day.weekday()]
         in_contract = contract.start_date <= day and (contract.end_date is None or day <= contract.end_date)
         if hours and in_contract:
-            made.append(TimeEntry(
-                freelancer_id=contract.freelancer_id, program_id=contract.program_id, contract=contract,
-                period=period, date=day, hours=Decimal(str(hours)), activity="tickets", status=status,
-                note="" if day.weekday() else "Monday backlog",
-            ))
+            made.append(
+                TimeEntry(
+                    freelancer_id=contract.freelancer_id,
+                    program_id=contract.program_id,
+                    contract=contract,
+                    period=period,
+                    date=day,
+                    hours=Decimal(str(hours)),
+                    activity="tickets",
+                    status=status,
+                    note="" if day.weekday() else "Monday backlog",
+                )
+            )
         day += datetime.timedelta(days=1)
     return made
 
@@ -230,8 +322,12 @@ def _payout_details(context):
 
 # Paid trial tasks (payments.services.trial_payouts): the candidate gives payout details on the trial page.
 TRIAL_PAYOUT_DETAILS = {
-    "camila.torres@example.com": {"method": "bank_transfer", "account_holder_name": "Camila Torres",
-                                  "iban": "ES9121000418450200051332", "bic": "CAIXESBB"},
+    "camila.torres@example.com": {
+        "method": "bank_transfer",
+        "account_holder_name": "Camila Torres",
+        "iban": "ES9121000418450200051332",
+        "bic": "CAIXESBB",
+    },
 }
 
 
@@ -240,11 +336,16 @@ def _trial_payout_details(program):
     The hired candidate (freelancer8) gives the details of their freelancer profile: paid once, as a trial."""
     from recruiting.models import Application, TrialTask
 
-    trials = TrialTask.objects.filter(application__posting__program=program, is_paid=True,
-                                      status__in=[TrialTask.Status.SUBMITTED, TrialTask.Status.GRADED])
+    trials = TrialTask.objects.filter(
+        application__posting__program=program,
+        is_paid=True,
+        status__in=[TrialTask.Status.SUBMITTED, TrialTask.Status.GRADED],
+    )
     for trial in trials.select_related("application__freelancer__payout_details"):
         fields = TRIAL_PAYOUT_DETAILS.get(trial.application.email)
-        hired = trial.application.stage == Application.Stage.HIRED and trial.application.freelancer is not None
+        hired = (
+            trial.application.stage == Application.Stage.HIRED and trial.application.freelancer is not None
+        )
         if fields is None and hired:
             details = getattr(trial.application.freelancer, "payout_details", None)
             if details is not None and details.method:
@@ -257,19 +358,29 @@ def _trial_payout_details(program):
 def _trial_payout_paid(*, program, marked_by, today):
     """The candidate who was not hired is paid in the run of the period that just ended (graded days ago);
     the hired one's trial payout waits in the same run for a manager to mark it paid."""
-    payouts = TrialPayout.objects.filter(program=program, run__isnull=False, status=TrialPayout.Status.PENDING,
-                                         trial_task__application__email__in=list(TRIAL_PAYOUT_DETAILS))
+    payouts = TrialPayout.objects.filter(
+        program=program,
+        run__isnull=False,
+        status=TrialPayout.Status.PENDING,
+        trial_task__application__email__in=list(TRIAL_PAYOUT_DETAILS),
+    )
     for payout in payouts:
-        trial_payout_mark_paid(trial_payout=payout, paid_on=today, marked_by=marked_by,
-                               reference=f"DEMO-BANK-{today:%Y%m%d}-{payout.reference}")
+        trial_payout_mark_paid(
+            trial_payout=payout,
+            paid_on=today,
+            marked_by=marked_by,
+            reference=f"DEMO-BANK-{today:%Y%m%d}-{payout.reference}",
+        )
         # the demo does not e-mail statements
         TrialPayout.objects.filter(pk=payout.pk).update(statement_sent_at=timezone.now())
 
 
 def _invoice_details(context):
     """Addresses and tax IDs for the freelancers' invoices, and the companies they invoice."""
-    people: dict[int | str, Freelancer] = {**dict(enumerate(context["freelancers"], start=1)),
-                                           "acme": context["acme_freelancer"]}
+    people: dict[int | str, Freelancer] = {
+        **dict(enumerate(context["freelancers"], start=1)),
+        "acme": context["acme_freelancer"],
+    }
     for key, (address, tax_id) in INVOICE_DETAILS.items():
         freelancer = people.get(key)
         if freelancer is not None:
@@ -290,9 +401,13 @@ def _own_invoice(context):
     if claire is None or invoice is None or invoice.uploaded_by_freelancer:
         return
     number = f"CD-{invoice.issued_on:%Y}-{invoice.sequence + 40:03d}"
-    pdf = html_to_pdf(f"<h1>Facture {number}</h1><p>{invoice.freelancer_legal_name} → {invoice.company_legal_name}"
-                      f"</p><p>Total: {invoice.total} {invoice.currency}</p>")
-    invoice_upload(invoice=invoice, freelancer=claire, upload=ContentFile(pdf, name=f"{number}.pdf"), number=number)
+    pdf = html_to_pdf(
+        f"<h1>Facture {number}</h1><p>{invoice.freelancer_legal_name} → {invoice.company_legal_name}"
+        f"</p><p>Total: {invoice.total} {invoice.currency}</p>"
+    )
+    invoice_upload(
+        invoice=invoice, freelancer=claire, upload=ContentFile(pdf, name=f"{number}.pdf"), number=number
+    )
 
 
 def _marta_changes_bank(context):
@@ -306,21 +421,39 @@ def _marta_changes_bank(context):
     details.full_clean()
     details.changed_at = timezone.now() - datetime.timedelta(days=2)
     details.save()
-    audit_record(actor=marta.user, verb="payout_details.changed", target=details, fields=["iban", "bic"],
-                 before=before, after=details.summary)
+    audit_record(
+        actor=marta.user,
+        verb="payout_details.changed",
+        target=details,
+        fields=["iban", "bic"],
+        before=before,
+        after=details.summary,
+    )
 
 
 def _exchange_rates(today):
     """Deterministic USD↔EUR rates for the last 120 days (no network)."""
-    existing = set(ExchangeRate.objects.filter(on_date__gte=today - datetime.timedelta(days=120))
-                   .values_list("base_currency", "quote_currency", "on_date"))
+    existing = set(
+        ExchangeRate.objects.filter(on_date__gte=today - datetime.timedelta(days=120)).values_list(
+            "base_currency", "quote_currency", "on_date"
+        )
+    )
     rows = []
     for back in range(121):
         day = today - datetime.timedelta(days=back)
         usd_eur = Decimal("0.9200") + Decimal(back % 7 - 3) / Decimal("1000")
-        for base, quote, rate in (("USD", "EUR", usd_eur), ("EUR", "USD", (1 / usd_eur).quantize(Decimal("0.0001")))):
+        for base, quote, rate in (
+            ("USD", "EUR", usd_eur),
+            ("EUR", "USD", (1 / usd_eur).quantize(Decimal("0.0001"))),
+        ):
             if (base, quote, day) not in existing:
-                rows.append(ExchangeRate(base_currency=base, quote_currency=quote, on_date=day, rate=rate,
-                                         source=ExchangeRate.Source.CSV))
+                rows.append(
+                    ExchangeRate(
+                        base_currency=base,
+                        quote_currency=quote,
+                        on_date=day,
+                        rate=rate,
+                        source=ExchangeRate.Source.CSV,
+                    )
+                )
     ExchangeRate.objects.bulk_create(rows)
-

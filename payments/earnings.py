@@ -61,7 +61,10 @@ def line_amount(*, hours: Decimal, rate: Decimal) -> Decimal:
 
 
 def hour_lines(
-    *, days: list[tuple[datetime.date, Decimal]], base_rate: Decimal, changes: list[tuple[datetime.date, Decimal]]
+    *,
+    days: list[tuple[datetime.date, Decimal]],
+    base_rate: Decimal,
+    changes: list[tuple[datetime.date, Decimal]],
 ) -> list[HourLine]:
     """Cut a contract's (day, hours) list into lines, one per rate range; each line rounded half-up to cents.
 
@@ -113,15 +116,20 @@ class WorkedDays:
     contracts: dict[int, dict]  # id -> {"hourly_rate", "currency", "hours_per_week"}
     changes: dict[int, list[tuple[datetime.date, Decimal]]]  # contract id -> [(effective_date, rate)] by date
 
-    def lines_by(self, key: Callable[[WorkedDay], Key]) -> dict[tuple[Key, int, int, int | None], list[HourLine]]:
+    def lines_by(
+        self, key: Callable[[WorkedDay], Key]
+    ) -> dict[tuple[Key, int, int, int | None], list[HourLine]]:
         """{(key, contract_id, period_id, correction_id): pay lines}. `key` may only cut lines further (a week, a
         report period): the lines of a key that covers whole pay periods are exactly the lines payouts pay."""
         days: dict[tuple[Key, int, int, int | None], list[tuple[datetime.date, Decimal]]] = defaultdict(list)
         for day in self.days:
             days[(key(day), day.contract_id, day.period_id, day.correction_id)].append((day.date, day.hours))
         return {
-            group: hour_lines(days=group_days, base_rate=self.contracts[group[1]]["hourly_rate"],
-                              changes=self.changes[group[1]])
+            group: hour_lines(
+                days=group_days,
+                base_rate=self.contracts[group[1]]["hourly_rate"],
+                changes=self.changes[group[1]],
+            )
             for group, group_days in days.items()
         }
 
@@ -149,23 +157,44 @@ def worked_days(entries: QuerySet) -> WorkedDays:
     ).order_by("-effective_date")
     rows = (
         entries.order_by()
-        .values("freelancer_id", "program_id", "contract_id", "period_id", "correction_id", "date",
-                "contract__hourly_rate", "contract__currency", "contract__hours_per_week")
-        .annotate(total=Sum("hours"), over_cap=Count("id", filter=Q(over_cap=True)),
-                  change_date=Subquery(in_force.values("effective_date")[:1]),
-                  change_rate=Subquery(in_force.values("hourly_rate")[:1]))
+        .values(
+            "freelancer_id",
+            "program_id",
+            "contract_id",
+            "period_id",
+            "correction_id",
+            "date",
+            "contract__hourly_rate",
+            "contract__currency",
+            "contract__hours_per_week",
+        )
+        .annotate(
+            total=Sum("hours"),
+            over_cap=Count("id", filter=Q(over_cap=True)),
+            change_date=Subquery(in_force.values("effective_date")[:1]),
+            change_rate=Subquery(in_force.values("hourly_rate")[:1]),
+        )
     )
     days, contracts = [], {}
     found: dict[int, set[tuple[datetime.date, Decimal]]] = defaultdict(set)
     for row in rows:
-        days.append(WorkedDay(
-            freelancer_id=row["freelancer_id"], program_id=row["program_id"], contract_id=row["contract_id"],
-            period_id=row["period_id"], correction_id=row["correction_id"], date=row["date"], hours=row["total"],
-            over_cap=row["over_cap"],
-        ))
-        contracts[row["contract_id"]] = {"hourly_rate": row["contract__hourly_rate"],
-                                         "currency": row["contract__currency"],
-                                         "hours_per_week": row["contract__hours_per_week"]}
+        days.append(
+            WorkedDay(
+                freelancer_id=row["freelancer_id"],
+                program_id=row["program_id"],
+                contract_id=row["contract_id"],
+                period_id=row["period_id"],
+                correction_id=row["correction_id"],
+                date=row["date"],
+                hours=row["total"],
+                over_cap=row["over_cap"],
+            )
+        )
+        contracts[row["contract_id"]] = {
+            "hourly_rate": row["contract__hourly_rate"],
+            "currency": row["contract__currency"],
+            "hours_per_week": row["contract__hours_per_week"],
+        }
         if row["change_date"] is not None:
             found[row["contract_id"]].add((row["change_date"], row["change_rate"]))
     changes = defaultdict(list, {contract_id: sorted(pairs) for contract_id, pairs in found.items()})
@@ -181,8 +210,9 @@ def earnings_for(entries: QuerySet) -> dict[tuple[int, int], Earnings]:
         key = (day.freelancer_id, day.program_id)
         earning = result.get(key)
         if earning is None:
-            earning = result[key] = Earnings(freelancer_id=day.freelancer_id, program_id=day.program_id,
-                                             currency=contract["currency"])
+            earning = result[key] = Earnings(
+                freelancer_id=day.freelancer_id, program_id=day.program_id, currency=contract["currency"]
+            )
         earning.over_cap_entries += day.over_cap
         earning.currencies.add(contract["currency"])
         earning.hours_per_week = max(earning.hours_per_week or ZERO, contract["hours_per_week"])

@@ -46,17 +46,47 @@ PAYPAL = "paypal"
 GENERIC = "csv"
 FORMAT_NAMES = {WISE: "Wise batch CSV", PAYPAL: "PayPal Payouts CSV", GENERIC: "CSV"}
 
-WISE_HEADER = ["name", "recipientEmail", "paymentReference", "receiverType", "amountCurrency", "amount",
-               "sourceCurrency", "targetCurrency", "type", "IBAN", "BIC", "accountNumber"]
+WISE_HEADER = [
+    "name",
+    "recipientEmail",
+    "paymentReference",
+    "receiverType",
+    "amountCurrency",
+    "amount",
+    "sourceCurrency",
+    "targetCurrency",
+    "type",
+    "IBAN",
+    "BIC",
+    "accountNumber",
+]
 WISE_MAX_ROWS = 1000
 # PayPal Payouts Web reads every line as a payment: the file has no header row. The column order, for readers:
-PAYPAL_COLUMNS = ["recipient identifier", "payment amount", "currency", "customer ID", "note to recipient",
-                  "recipient wallet"]
+PAYPAL_COLUMNS = [
+    "recipient identifier",
+    "payment amount",
+    "currency",
+    "customer ID",
+    "note to recipient",
+    "recipient wallet",
+]
 PAYPAL_MAX_ROWS = 5000
 PAYPAL_CUSTOMER_ID_MAX = 30
 PAYPAL_NOTE_MAX = 400
-GENERIC_HEADER = ["name", "method", "account_holder_name", "iban", "account_number", "bic", "bank_country", "email",
-                  "payoneer_id", "amount", "currency", "reference"]
+GENERIC_HEADER = [
+    "name",
+    "method",
+    "account_holder_name",
+    "iban",
+    "account_number",
+    "bic",
+    "bank_country",
+    "email",
+    "payoneer_id",
+    "amount",
+    "currency",
+    "reference",
+]
 
 # Which methods each file can pay.
 FORMAT_METHODS = {
@@ -99,8 +129,10 @@ def details_problem(*, details: PayoutDetails | None) -> str:
     """Why these payout details cannot pay anyone ("" when they are complete for their method)."""
     if details is None or not details.method:
         if details is not None and details.legacy_note:
-            return ("Only an old free-text payout method is on file; the freelancer must enter their payout "
-                    "details in the portal.")
+            return (
+                "Only an old free-text payout method is on file; the freelancer must enter their payout "
+                "details in the portal."
+            )
         return "No payout details on file: the freelancer must enter them in the portal."
     method = details.method
     if method == PayoutDetails.Method.BANK_TRANSFER:
@@ -137,8 +169,10 @@ def _platform_text_problem(details: PayoutDetails, payout: Payout) -> str:
     # become part of the name); a value that a spreadsheet would run as a formula is fixed at the source instead.
     for value in (_recipient_name(payout, details), details.wise_email, details.paypal_email):
         if value and value.startswith(_FORMULA_START):
-            return (f"The name or e-mail on file starts with “{value[0]}”, which a spreadsheet runs as a formula: "
-                    "correct the payout details first.")
+            return (
+                f"The name or e-mail on file starts with “{value[0]}”, which a spreadsheet runs as a formula: "
+                "correct the payout details first."
+            )
     return ""
 
 
@@ -150,7 +184,9 @@ def export_plan(*, payouts: Iterable[Payout], export_format: str, currency: str 
     """
     if export_format not in FORMAT_NAMES:
         raise PaymentsError(f"Unknown payout file format “{export_format}”.")
-    plan = ExportPlan(export_format=export_format, currency=(currency or "").upper() if export_format == PAYPAL else "")
+    plan = ExportPlan(
+        export_format=export_format, currency=(currency or "").upper() if export_format == PAYPAL else ""
+    )
     candidates: list[tuple[Payout, PayoutDetails]] = []
     for payout in payouts:
         details = getattr(payout.freelancer, "payout_details", None)
@@ -160,8 +196,12 @@ def export_plan(*, payouts: Iterable[Payout], export_format: str, currency: str 
             continue
         assert details is not None  # no problem means complete details
         if details.method not in FORMAT_METHODS[export_format]:
-            plan.left_out.append(LeftOut(payout, f"Paid by {details.get_method_display()}: not in the "
-                                                 f"{FORMAT_NAMES[export_format]}."))
+            plan.left_out.append(
+                LeftOut(
+                    payout,
+                    f"Paid by {details.get_method_display()}: not in the {FORMAT_NAMES[export_format]}.",
+                )
+            )
             continue
         if export_format != GENERIC:
             problem = _platform_text_problem(details, payout)
@@ -173,18 +213,25 @@ def export_plan(*, payouts: Iterable[Payout], export_format: str, currency: str 
         currencies = {payout.payout_currency for payout, _details in candidates}
         plan.currency = currencies.pop() if len(currencies) == 1 else ""
         if currencies:
-            raise PaymentsError("PayPal takes one currency per file: choose the currency of the file.",
-                                field="currency")
+            raise PaymentsError(
+                "PayPal takes one currency per file: choose the currency of the file.", field="currency"
+            )
     for payout, details in candidates:
         if export_format == PAYPAL and payout.payout_currency != plan.currency:
-            plan.left_out.append(LeftOut(payout, f"In {payout.payout_currency}: PayPal takes one currency per "
-                                                 f"file, export the {payout.payout_currency} file for it."))
+            plan.left_out.append(
+                LeftOut(
+                    payout,
+                    f"In {payout.payout_currency}: PayPal takes one currency per "
+                    f"file, export the {payout.payout_currency} file for it.",
+                )
+            )
         else:
             plan.rows.append((payout, details))
     return plan
 
 
 # The three files ------------------------------------------------------------------------------------------
+
 
 class _Line:
     """A file-like object whose write returns the line, so csv.writer can feed a streaming response."""
@@ -234,8 +281,10 @@ def paypal_payouts_csv(*, plan: ExportPlan) -> Iterator[str]:
     def rows() -> Iterator[list[str]]:
         for payout, details in plan.rows:
             period = payout.period
-            note = (f"Flexdesk payout {payout.reference}: {payout.program.name}, "
-                    f"{period.start_date:%d %b} – {period.end_date:%d %b %Y}")
+            note = (
+                f"Flexdesk payout {payout.reference}: {payout.program.name}, "
+                f"{period.start_date:%d %b} – {period.end_date:%d %b %Y}"
+            )
             yield [
                 details.paypal_email,
                 amount_text(payout.payout_amount),
@@ -261,11 +310,24 @@ def generic_csv(*, plan: ExportPlan) -> Iterator[str]:
     def rows() -> Iterator[list[str]]:
         yield GENERIC_HEADER
         for payout, details in plan.rows:
-            yield [_spreadsheet_cell(value) for value in (
-                payout.freelancer.legal_name, details.method, details.account_holder_name, details.iban,
-                details.account_number, details.bic, details.bank_country,
-                details.wise_email or details.paypal_email, details.payoneer_id,
-            )] + [amount_text(payout.payout_amount), payout.payout_currency, _spreadsheet_cell(payout.reference)]
+            yield [
+                _spreadsheet_cell(value)
+                for value in (
+                    payout.freelancer.legal_name,
+                    details.method,
+                    details.account_holder_name,
+                    details.iban,
+                    details.account_number,
+                    details.bic,
+                    details.bank_country,
+                    details.wise_email or details.paypal_email,
+                    details.payoneer_id,
+                )
+            ] + [
+                amount_text(payout.payout_amount),
+                payout.payout_currency,
+                _spreadsheet_cell(payout.reference),
+            ]
 
     return _csv_lines(rows())
 
@@ -276,9 +338,17 @@ MAX_ROWS = {WISE: WISE_MAX_ROWS, PAYPAL: PAYPAL_MAX_ROWS}
 
 # Exporting ------------------------------------------------------------------------------------------------
 
-def payouts_export(*, payouts: Iterable[Payout], export_format: str, exported_by, currency: str = "",
-                   ip_address: str | None = None, name: str = "payouts",
-                   now: datetime.datetime | None = None) -> PayoutExport:
+
+def payouts_export(
+    *,
+    payouts: Iterable[Payout],
+    export_format: str,
+    exported_by,
+    currency: str = "",
+    ip_address: str | None = None,
+    name: str = "payouts",
+    now: datetime.datetime | None = None,
+) -> PayoutExport:
     """Build one payout file and record that it left: who, when, which file, which payouts (and which were
     left out, with why). A file with no payout to pay, or more than the platform takes, is refused (PaymentsError)
     and nothing is recorded."""
@@ -288,11 +358,19 @@ def payouts_export(*, payouts: Iterable[Payout], export_format: str, exported_by
         raise PaymentsError(f"No approved payout can go into the {label}: see the list of payouts left out.")
     limit = MAX_ROWS.get(export_format)
     if limit and len(plan.rows) > limit:
-        raise PaymentsError(f"The {label} takes at most {limit:,} payments and these are {len(plan.rows):,}: "
-                            "export one program or period at a time.")
+        raise PaymentsError(
+            f"The {label} takes at most {limit:,} payments and these are {len(plan.rows):,}: "
+            "export one program or period at a time."
+        )
     audit_record(
-        actor=exported_by, verb="payouts.exported", ip_address=ip_address, file=label, format=export_format,
-        currency=plan.currency, count=len(plan.rows), references=[payout.reference for payout, _ in plan.rows],
+        actor=exported_by,
+        verb="payouts.exported",
+        ip_address=ip_address,
+        file=label,
+        format=export_format,
+        currency=plan.currency,
+        count=len(plan.rows),
+        references=[payout.reference for payout, _ in plan.rows],
         left_out=[{"reference": item.payout.reference, "reason": item.reason} for item in plan.left_out],
     )
     when = timezone.localtime(now or timezone.now(), datetime.UTC)

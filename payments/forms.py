@@ -17,15 +17,23 @@ class DateInput(forms.DateInput):
 class TimeEntryForm(forms.Form):
     program = forms.ModelChoiceField(queryset=None, empty_label=None)
     date = forms.DateField(widget=DateInput)
-    hours = forms.DecimalField(max_digits=5, decimal_places=2, widget=forms.NumberInput(attrs=HOURS_ATTRS),
-                               help_text="Quarter hours: 0.25, 0.5, 0.75…")
+    hours = forms.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        widget=forms.NumberInput(attrs=HOURS_ATTRS),
+        help_text="Quarter hours: 0.25, 0.5, 0.75…",
+    )
     activity = forms.ChoiceField(choices=Activity.choices)
     estimated_hours = forms.DecimalField(
-        required=False, max_digits=5, decimal_places=2, widget=forms.NumberInput(attrs={**HOURS_ATTRS, "min": "0"}),
+        required=False,
+        max_digits=5,
+        decimal_places=2,
+        widget=forms.NumberInput(attrs={**HOURS_ATTRS, "min": "0"}),
         help_text="Planned non-ticket task? The hours you expected it to take.",
     )
-    tickets = forms.ModelMultipleChoiceField(queryset=None, required=False,
-                                             help_text="Optional: the tickets you worked on.")
+    tickets = forms.ModelMultipleChoiceField(
+        queryset=None, required=False, help_text="Optional: the tickets you worked on."
+    )
     note = forms.CharField(required=False, max_length=500)
 
     def __init__(self, *args, programs, tickets=None, **kwargs):
@@ -39,12 +47,15 @@ class TimeEntryForm(forms.Form):
 
 
 class TimerStartForm(forms.Form):
-    program = forms.ModelChoiceField(queryset=None, empty_label=None,
-                                     widget=forms.Select(attrs={"class": "form-select form-select-sm",
-                                                                "aria-label": "Program"}))
-    activity = forms.ChoiceField(choices=Activity.choices,
-                                 widget=forms.Select(attrs={"class": "form-select form-select-sm",
-                                                            "aria-label": "Activity"}))
+    program = forms.ModelChoiceField(
+        queryset=None,
+        empty_label=None,
+        widget=forms.Select(attrs={"class": "form-select form-select-sm", "aria-label": "Program"}),
+    )
+    activity = forms.ChoiceField(
+        choices=Activity.choices,
+        widget=forms.Select(attrs={"class": "form-select form-select-sm", "aria-label": "Activity"}),
+    )
     note = forms.CharField(required=False, max_length=500)
 
     def __init__(self, *args, programs, **kwargs):
@@ -53,14 +64,18 @@ class TimerStartForm(forms.Form):
 
 
 class SendBackForm(forms.Form):
-    comment = forms.CharField(max_length=1000, widget=forms.TextInput(attrs={"placeholder": "What needs fixing?"}))
+    comment = forms.CharField(
+        max_length=1000, widget=forms.TextInput(attrs={"placeholder": "What needs fixing?"})
+    )
 
 
 class ExchangeRateForm(forms.Form):
     on_date = forms.DateField(widget=DateInput, label="Date")
     base_currency = forms.ChoiceField(choices=CURRENCIES, label="From (1 unit of)")
     quote_currency = forms.ChoiceField(choices=CURRENCIES, label="To", initial="EUR")
-    rate = forms.DecimalField(max_digits=18, decimal_places=8, widget=forms.NumberInput(attrs={"step": "any"}))
+    rate = forms.DecimalField(
+        max_digits=18, decimal_places=8, widget=forms.NumberInput(attrs={"step": "any"})
+    )
 
 
 class ExchangeRateImportForm(forms.Form):
@@ -69,8 +84,11 @@ class ExchangeRateImportForm(forms.Form):
 
 class MarkPaidForm(forms.Form):
     paid_on = forms.DateField(widget=DateInput, label="Paid on")
-    reference = forms.CharField(max_length=120, label="Payment reference",
-                                help_text="The bank's or platform's batch or transfer reference.")
+    reference = forms.CharField(
+        max_length=120,
+        label="Payment reference",
+        help_text="The bank's or platform's batch or transfer reference.",
+    )
 
 
 class FailForm(forms.Form):
@@ -89,9 +107,13 @@ LIMIT_CONFIRMATION_GROUPS = dict.fromkeys(OVER_LIMIT_CODES, LIMIT_CONFIRMATION)
 def over_limit_confirmation_fields():
     """The (confirm_over_limit, over_limit_reason) pair: fresh field instances for a form class body."""
     return (
-        forms.BooleanField(required=False, label="Add it although it is above the program's adjustment limit"),
+        forms.BooleanField(
+            required=False, label="Add it although it is above the program's adjustment limit"
+        ),
         forms.CharField(
-            widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Why this amount",
+            widget=forms.Textarea(attrs={"rows": 2}),
+            required=False,
+            label="Why this amount",
             help_text="Recorded with the adjustment; its payout is flagged for a look before approval.",
         ),
     )
@@ -102,9 +124,15 @@ class AdjustmentForm(ConfirmationFieldsMixin, forms.Form):
 
     program = forms.ModelChoiceField(queryset=None, empty_label=None)
     freelancer = forms.ModelChoiceField(queryset=None)
-    kind = forms.ChoiceField(choices=[(k, label) for k, label in Adjustment.Kind.choices if k != Adjustment.Kind.ADVANCE])
-    amount = forms.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0.01"),
-                                help_text="In the contract currency. Deductions: enter the amount to take off.")
+    kind = forms.ChoiceField(
+        choices=[(k, label) for k, label in Adjustment.Kind.choices if k != Adjustment.Kind.ADVANCE]
+    )
+    amount = forms.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        help_text="In the contract currency. Deductions: enter the amount to take off.",
+    )
     reason = forms.CharField(max_length=300, help_text="Printed on the freelancer's statement.")
     confirm_over_limit, over_limit_reason = over_limit_confirmation_fields()
 
@@ -128,17 +156,37 @@ class PayoutDetailsForm(forms.Form):
     """The freelancer's payout details. The account number is never sent back to the browser: left blank, the one on
     file is kept; the rules (IBAN/BIC checks, which fields each method needs) are PayoutDetails.clean()."""
 
-    method = forms.ChoiceField(choices=PayoutDetails.Method.choices, widget=forms.RadioSelect, label="Pay me by")
-    account_holder_name = forms.CharField(required=False, max_length=200, label="Account holder's name",
-                                          help_text="Bank transfer and Wise: the name on the account.")
-    iban = forms.CharField(required=False, max_length=42, label="IBAN",
-                           widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}))
-    account_number = forms.CharField(required=False, max_length=40, label="Account number",
-                                     help_text="Only where your bank has no IBAN; then the SWIFT/BIC is needed.",
-                                     widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}))
-    bic = forms.CharField(required=False, max_length=14, label="SWIFT/BIC", help_text="8 or 11 characters, e.g. DEUTDEFF.")
-    bank_country = forms.CharField(required=False, max_length=2, label="Bank country",
-                                   help_text="Two letters, e.g. PL; read from the IBAN or BIC when left blank.")
+    method = forms.ChoiceField(
+        choices=PayoutDetails.Method.choices, widget=forms.RadioSelect, label="Pay me by"
+    )
+    account_holder_name = forms.CharField(
+        required=False,
+        max_length=200,
+        label="Account holder's name",
+        help_text="Bank transfer and Wise: the name on the account.",
+    )
+    iban = forms.CharField(
+        required=False,
+        max_length=42,
+        label="IBAN",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    account_number = forms.CharField(
+        required=False,
+        max_length=40,
+        label="Account number",
+        help_text="Only where your bank has no IBAN; then the SWIFT/BIC is needed.",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    bic = forms.CharField(
+        required=False, max_length=14, label="SWIFT/BIC", help_text="8 or 11 characters, e.g. DEUTDEFF."
+    )
+    bank_country = forms.CharField(
+        required=False,
+        max_length=2,
+        label="Bank country",
+        help_text="Two letters, e.g. PL; read from the IBAN or BIC when left blank.",
+    )
     wise_email = forms.EmailField(required=False, label="Wise e-mail")
     paypal_email = forms.EmailField(required=False, label="PayPal e-mail")
     payoneer_id = forms.CharField(required=False, max_length=64, label="Payoneer ID")
@@ -146,18 +194,28 @@ class PayoutDetailsForm(forms.Form):
     def __init__(self, *args, details: PayoutAccount, **kwargs):
         self.details = details
         if not args or args[0] is None:
-            kwargs.setdefault("initial", {
-                name: getattr(details, name) for name in self.base_fields if name not in ("iban", "account_number")
-            })
+            kwargs.setdefault(
+                "initial",
+                {
+                    name: getattr(details, name)
+                    for name in self.base_fields
+                    if name not in ("iban", "account_number")
+                },
+            )
         super().__init__(*args, **kwargs)
         for name in ("iban", "account_number"):
             if getattr(details, name):
-                self.fields[name].widget.attrs["placeholder"] = f"{mask(getattr(details, name))} — blank keeps it"
+                self.fields[name].widget.attrs["placeholder"] = (
+                    f"{mask(getattr(details, name))} — blank keeps it"
+                )
 
     def clean(self):
-        data = super().clean()
-        if data.get("method") == PayoutDetails.Method.BANK_TRANSFER and not data.get("iban") \
-                and not data.get("account_number"):
+        data = super().clean() or {}
+        if (
+            data.get("method") == PayoutDetails.Method.BANK_TRANSFER
+            and not data.get("iban")
+            and not data.get("account_number")
+        ):
             data["iban"], data["account_number"] = self.details.iban, self.details.account_number
         return data
 
@@ -166,8 +224,11 @@ class RunStartForm(forms.Form):
     """Start (or resume) the payout run of an ended pay period, picked by any day in it."""
 
     program = forms.ModelChoiceField(queryset=None, empty_label=None)
-    day = forms.DateField(widget=DateInput, label="A day in the period",
-                          help_text="Any day of a pay period that has ended; the run covers that whole period.")
+    day = forms.DateField(
+        widget=DateInput,
+        label="A day in the period",
+        help_text="Any day of a pay period that has ended; the run covers that whole period.",
+    )
 
     def __init__(self, *args, programs, **kwargs):
         super().__init__(*args, **kwargs)
@@ -181,7 +242,9 @@ class OffCyclePayoutForm(forms.Form):
     rather than "not a valid choice"; the list offers the leaving ones."""
 
     program = forms.ModelChoiceField(queryset=None, empty_label=None)
-    freelancer = forms.ModelChoiceField(queryset=None, help_text="Freelancers whose contract has ended or has an end date.")
+    freelancer = forms.ModelChoiceField(
+        queryset=None, help_text="Freelancers whose contract has ended or has an end date."
+    )
 
     def __init__(self, *args, programs, freelancers, leaving, **kwargs):
         super().__init__(*args, **kwargs)
@@ -193,13 +256,24 @@ class OffCyclePayoutForm(forms.Form):
 class InvoiceUploadForm(forms.Form):
     """The freelancer's own invoice instead of the generated one; services.invoice_upload checks it is a PDF."""
 
-    file = forms.FileField(label="Your invoice (PDF)", help_text="A PDF, at most 5 MB. It replaces ours for this payout.")
-    number = forms.CharField(required=False, max_length=60, label="Its invoice number",
-                             help_text="The number on your invoice, if it has its own.")
+    file = forms.FileField(
+        label="Your invoice (PDF)", help_text="A PDF, at most 5 MB. It replaces ours for this payout."
+    )
+    number = forms.CharField(
+        required=False,
+        max_length=60,
+        label="Its invoice number",
+        help_text="The number on your invoice, if it has its own.",
+    )
 
 
 class InvoiceDetailsForm(forms.Form):
-    billing_address = forms.CharField(required=False, max_length=500, label="Address on your invoices",
-                                      widget=forms.Textarea(attrs={"rows": 3}))
-    tax_id = forms.CharField(required=False, max_length=40, label="Tax ID",
-                             help_text="Your tax or VAT number, if you have one.")
+    billing_address = forms.CharField(
+        required=False,
+        max_length=500,
+        label="Address on your invoices",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    tax_id = forms.CharField(
+        required=False, max_length=40, label="Tax ID", help_text="Your tax or VAT number, if you have one."
+    )

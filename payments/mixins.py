@@ -1,4 +1,3 @@
-
 from accounts.mixins import FreelancerRequiredMixin, SupportManagerRequiredMixin
 from core.scoping import not_found_in_scope
 from payments.selectors import managed_program_get

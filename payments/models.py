@@ -35,15 +35,18 @@ class PaySchedule(models.Model):
     program = models.OneToOneField(Program, on_delete=models.CASCADE, related_name="pay_schedule")
     anchor_date = models.DateField(help_text="First day of some pay period; the others follow every 14 days.")
     run_after_days = models.PositiveSmallIntegerField(
-        default=1, help_text="Days after a period ends before the scheduled payout run (time for late approvals)."
+        default=1,
+        help_text="Days after a period ends before the scheduled payout run (time for late approvals).",
     )
     # Bounds on money outside hours × rate, in the program currency (converted for other contract currencies).
     adjustment_limit = MoneyField(
-        default=Decimal("1000.00"), validators=[MinValueValidator(Decimal("0.01"))],
+        default=Decimal("1000.00"),
+        validators=[MinValueValidator(Decimal("0.01"))],
         help_text="Largest adjustment (bonus, correction, deduction) a manager may add without a confirmed reason.",
     )
     payout_anomaly_threshold = MoneyField(
-        default=Decimal("5000.00"), validators=[MinValueValidator(Decimal("0.01"))],
+        default=Decimal("5000.00"),
+        validators=[MinValueValidator(Decimal("0.01"))],
         help_text="A payout whose total is above this is flagged in its run for a look before approval.",
     )
 
@@ -79,7 +82,9 @@ class PayPeriod(TimeStampedModel):
         ordering = ["program", "-start_date"]
         constraints = [
             models.UniqueConstraint(fields=["program", "start_date"], name="pay_period_unique_start"),
-            models.CheckConstraint(condition=models.Q(end_date__gte=models.F("start_date")), name="pay_period_order"),
+            models.CheckConstraint(
+                condition=models.Q(end_date__gte=models.F("start_date")), name="pay_period_order"
+            ),
         ]
 
     def __str__(self):
@@ -111,14 +116,16 @@ class TimeEntryQuerySet(models.QuerySet):
 
     def unpaid(self):
         payout = Payout.objects.filter(
-            freelancer_id=models.OuterRef("freelancer_id"), program_id=models.OuterRef("program_id"),
+            freelancer_id=models.OuterRef("freelancer_id"),
+            program_id=models.OuterRef("program_id"),
             period_id=models.OuterRef("period_id"),
         )
         return self.payable().filter(~models.Exists(payout))
 
     def paid_by(self, payout: "Payout"):
-        return self.payable().filter(freelancer_id=payout.freelancer_id, program_id=payout.program_id,
-                                     period_id=payout.period_id)
+        return self.payable().filter(
+            freelancer_id=payout.freelancer_id, program_id=payout.program_id, period_id=payout.period_id
+        )
 
 
 class TimeEntry(TimeStampedModel):
@@ -141,15 +148,25 @@ class TimeEntry(TimeStampedModel):
     objects = TimeEntryQuerySet.as_manager()
 
     # Few indexes on purpose (bulk inserts of a busy diary); the composite indexes in Meta cover our lookups.
-    freelancer = models.ForeignKey(Freelancer, on_delete=models.PROTECT, related_name="time_entries",
-                                   db_index=False)
-    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="time_entries", db_index=False)
-    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="time_entries", db_index=False)
-    period = models.ForeignKey(PayPeriod, on_delete=models.PROTECT, related_name="time_entries", db_index=False)
+    freelancer = models.ForeignKey(
+        Freelancer, on_delete=models.PROTECT, related_name="time_entries", db_index=False
+    )
+    program = models.ForeignKey(
+        Program, on_delete=models.PROTECT, related_name="time_entries", db_index=False
+    )
+    contract = models.ForeignKey(
+        Contract, on_delete=models.PROTECT, related_name="time_entries", db_index=False
+    )
+    period = models.ForeignKey(
+        PayPeriod, on_delete=models.PROTECT, related_name="time_entries", db_index=False
+    )
     date = models.DateField()
     hours = models.DecimalField(max_digits=5, decimal_places=2)
     estimated_hours = models.DecimalField(
-        max_digits=5, decimal_places=2, null=True, blank=True,
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
         help_text="For a planned non-ticket task: the hours it was expected to take.",
     )
     activity = models.CharField(max_length=10, choices=Activity.choices, default=Activity.TICKETS)
@@ -162,11 +179,21 @@ class TimeEntry(TimeStampedModel):
     submitted_at = models.DateTimeField(null=True, blank=True)
     reviewed_at = models.DateTimeField(null=True, blank=True)
     reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     review_comment = models.TextField(blank=True)
     correction = models.ForeignKey(
-        "Adjustment", null=True, blank=True, on_delete=models.SET_NULL, related_name="late_entries", db_index=False,
+        "Adjustment",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="late_entries",
+        db_index=False,
         help_text="Approved after its period closed: paid through this correction in a later period.",
     )
 
@@ -177,8 +204,11 @@ class TimeEntry(TimeStampedModel):
             models.Index(fields=["period", "status", "freelancer"], name="time_entry_period_status"),
             models.Index(fields=["freelancer", "date"], name="time_entry_freelancer_date"),
             # Covering: the dashboard's pay-per-day scan reads only these columns (index-only on PostgreSQL).
-            models.Index(fields=["program", "date"], include=["status", "hours", "contract", "freelancer"],
-                         name="time_entry_program_date"),
+            models.Index(
+                fields=["program", "date"],
+                include=["status", "hours", "contract", "freelancer"],
+                name="time_entry_program_date",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -209,7 +239,9 @@ class TimeEntry(TimeStampedModel):
                 errors["hours"] = "Hours are logged in quarter hours (0.25, 0.5, 0.75…)."
         if self.estimated_hours is not None:
             if self.activity == Activity.TICKETS:
-                errors["estimated_hours"] = "Estimates are for planned non-ticket tasks (training, meetings, other)."
+                errors["estimated_hours"] = (
+                    "Estimates are for planned non-ticket tasks (training, meetings, other)."
+                )
             elif self.estimated_hours < 0 or self.estimated_hours > 24 or self.estimated_hours % QUARTER:
                 errors["estimated_hours"] = "Estimate in quarter hours between 0 and 24."
         if errors:
@@ -245,7 +277,9 @@ class ExchangeRate(TimeStampedModel):
     class Meta:
         ordering = ["-on_date", "base_currency", "quote_currency"]
         constraints = [
-            models.UniqueConstraint(fields=["base_currency", "quote_currency", "on_date"], name="exchange_rate_unique"),
+            models.UniqueConstraint(
+                fields=["base_currency", "quote_currency", "on_date"], name="exchange_rate_unique"
+            ),
             models.CheckConstraint(condition=models.Q(rate__gt=0), name="exchange_rate_positive"),
         ]
 
@@ -332,7 +366,9 @@ class Payout(TimeStampedModel):
         Status.PAID: set(),
     }
 
-    run = models.ForeignKey(PayoutRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="payouts")
+    run = models.ForeignKey(
+        PayoutRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="payouts"
+    )
     program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="payouts")
     freelancer = models.ForeignKey(Freelancer, on_delete=models.PROTECT, related_name="payouts")
     period = models.ForeignKey(PayPeriod, on_delete=models.PROTECT, related_name="payouts")
@@ -346,11 +382,15 @@ class Payout(TimeStampedModel):
     exchange_rate = models.DecimalField(max_digits=18, decimal_places=8, default=Decimal("1"))
     exchange_rate_date = models.DateField(null=True, blank=True)
     payout_amount = MoneyField(default=Decimal("0"), help_text="What is sent, in the payout currency.")
-    payout_method = models.CharField(max_length=200, blank=True, help_text="Copied from the profile at the run.")
+    payout_method = models.CharField(
+        max_length=200, blank=True, help_text="Copied from the profile at the run."
+    )
     expected_hours = models.DecimalField(
         max_digits=8, decimal_places=2, null=True, blank=True, help_text="Contract hours per week × 2."
     )
-    anomalies = models.JSONField(default=list, blank=True, help_text="What a manager should look at before approving.")
+    anomalies = models.JSONField(
+        default=list, blank=True, help_text="What a manager should look at before approving."
+    )
     reference = models.CharField(max_length=60, unique=True)
     approved_at = models.DateTimeField(null=True, blank=True)
     approved_by = models.ForeignKey(
@@ -361,7 +401,9 @@ class Payout(TimeStampedModel):
     failure_reason = models.TextField(blank=True)
     statement_sent_at = models.DateTimeField(null=True, blank=True)
     details_confirmed_at = models.DateTimeField(
-        null=True, blank=True, help_text="A manager confirmed the freelancer's recently changed payout details."
+        null=True,
+        blank=True,
+        help_text="A manager confirmed the freelancer's recently changed payout details.",
     )
     details_confirmed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -374,7 +416,9 @@ class Payout(TimeStampedModel):
             models.UniqueConstraint(
                 fields=["freelancer", "program", "period"], name="payout_one_per_freelancer_program_period"
             ),
-            models.CheckConstraint(condition=models.Q(exchange_rate__gt=0), name="payout_exchange_rate_positive"),
+            models.CheckConstraint(
+                condition=models.Q(exchange_rate__gt=0), name="payout_exchange_rate_positive"
+            ),
         ]
 
     def __str__(self):
@@ -427,7 +471,11 @@ class Adjustment(TimeStampedModel):
     freelancer = models.ForeignKey(Freelancer, on_delete=models.PROTECT, related_name="adjustments")
     program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="adjustments")
     period = models.ForeignKey(
-        PayPeriod, null=True, blank=True, on_delete=models.PROTECT, related_name="adjustments",
+        PayPeriod,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="adjustments",
         help_text="Pay in this period's run; empty: the next run of the program.",
     )
     kind = models.CharField(max_length=12, choices=Kind.choices)
@@ -441,7 +489,9 @@ class Adjustment(TimeStampedModel):
     over_limit_reason = models.TextField(
         blank=True, help_text="Why it may be above the program's adjustment limit; its payout is flagged."
     )
-    payout = models.ForeignKey(Payout, null=True, blank=True, on_delete=models.SET_NULL, related_name="adjustments")
+    payout = models.ForeignKey(
+        Payout, null=True, blank=True, on_delete=models.SET_NULL, related_name="adjustments"
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -495,7 +545,11 @@ class PayoutRequest(TimeStampedModel):
     exchange_rate = models.DecimalField(max_digits=18, decimal_places=8, null=True, blank=True)
     payout_amount = MoneyField(null=True, blank=True)
     advance = models.OneToOneField(
-        Adjustment, null=True, blank=True, on_delete=models.PROTECT, related_name="payout_request",
+        Adjustment,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="payout_request",
         help_text="The deduction from the next payout that balances this early payment.",
     )
     paid_on = models.DateField(null=True, blank=True)
@@ -503,7 +557,9 @@ class PayoutRequest(TimeStampedModel):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        constraints = [models.CheckConstraint(condition=models.Q(amount__gt=0), name="payout_request_positive")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="payout_request_positive")
+        ]
 
     def __str__(self):
         return f"Request {self.amount} {self.currency} · {self.freelancer}"
@@ -557,8 +613,17 @@ class PayoutAccount(models.Model):
         PAYPAL = "paypal", "PayPal"
         PAYONEER = "payoneer", "Payoneer"
 
-    DETAIL_FIELDS = ("account_holder_name", "iban", "account_number", "bic", "bank_country", "wise_email",
-                     "paypal_email", "payoneer_id", "legacy_note")
+    DETAIL_FIELDS = (
+        "account_holder_name",
+        "iban",
+        "account_number",
+        "bic",
+        "bank_country",
+        "wise_email",
+        "paypal_email",
+        "payoneer_id",
+        "legacy_note",
+    )
     # The fields each method uses; clean() empties the others, so one row never mixes two methods.
     METHOD_FIELDS = {
         "": ("legacy_note",),
@@ -568,8 +633,9 @@ class PayoutAccount(models.Model):
         Method.PAYONEER: ("payoneer_id",),
     }
 
-    method = models.CharField(max_length=20, choices=Method.choices, blank=True,
-                              help_text="Blank: no usable details on file yet.")
+    method = models.CharField(
+        max_length=20, choices=Method.choices, blank=True, help_text="Blank: no usable details on file yet."
+    )
     account_holder_name = models.CharField(max_length=200, blank=True)
     iban = EncryptedTextField(blank=True, verbose_name="IBAN")
     account_number = EncryptedTextField(blank=True, help_text="Where there is no IBAN; needs the SWIFT/BIC.")
@@ -579,7 +645,8 @@ class PayoutAccount(models.Model):
     paypal_email = models.EmailField(blank=True, verbose_name="PayPal e-mail")
     payoneer_id = models.CharField(max_length=64, blank=True, verbose_name="Payoneer ID")
     legacy_note = models.CharField(
-        max_length=200, blank=True,
+        max_length=200,
+        blank=True,
         help_text="The old free-text payout method that could not be read as details; gone once details are entered.",
     )
 
@@ -652,7 +719,9 @@ class PayoutAccount(models.Model):
             try:
                 bic = BIC(self.bic)
             except SchwiftyException:
-                errors["bic"] = "This SWIFT/BIC code is not valid (8 or 11 letters and digits, e.g. DEUTDEFF)."
+                errors["bic"] = (
+                    "This SWIFT/BIC code is not valid (8 or 11 letters and digits, e.g. DEUTDEFF)."
+                )
             else:
                 self.bic, country = bic.compact, country or bic.country_code
         self.bank_country = self.bank_country or country
@@ -670,13 +739,20 @@ class PayoutDetails(TimeStampedModel, PayoutAccount):
     """
 
     freelancer = models.OneToOneField(Freelancer, on_delete=models.CASCADE, related_name="payout_details")
-    changed_at = models.DateTimeField(null=True, blank=True, help_text="When the freelancer last changed them.")
+    changed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the freelancer last changed them."
+    )
     # What the freelancer's invoices carry (payments.Invoice copies them at issue). Changing them is not a change
     # of where the money goes, so it neither holds payouts nor sets changed_at.
-    billing_address = models.TextField(max_length=500, blank=True,
-                                       help_text="Postal address printed on your invoices.")
-    tax_id = models.CharField(max_length=40, blank=True, verbose_name="tax ID",
-                              help_text="Your tax or VAT number, printed on your invoices.")
+    billing_address = models.TextField(
+        max_length=500, blank=True, help_text="Postal address printed on your invoices."
+    )
+    tax_id = models.CharField(
+        max_length=40,
+        blank=True,
+        verbose_name="tax ID",
+        help_text="Your tax or VAT number, printed on your invoices.",
+    )
 
     class Meta:
         verbose_name_plural = "payout details"
@@ -691,7 +767,9 @@ class PayoutDetails(TimeStampedModel, PayoutAccount):
         return f"Payout details of {self.freelancer}: {self.summary or 'none'}"
 
 
-def payout_hold_reason(*, payout: Payout, details: PayoutDetails | None, now: datetime.datetime | None = None) -> str:
+def payout_hold_reason(
+    *, payout: Payout, details: PayoutDetails | None, now: datetime.datetime | None = None
+) -> str:
     """The one rule: why `payout` may not be paid or exported yet ("" when it may).
 
     Held while the freelancer's payout details changed less than PAYOUT_DETAILS_HOLD ago, unless a manager
@@ -705,8 +783,10 @@ def payout_hold_reason(*, payout: Payout, details: PayoutDetails | None, now: da
     if payout.details_confirmed_at and payout.details_confirmed_at >= details.changed_at:
         return ""
     released = details.changed_at + PAYOUT_DETAILS_HOLD
-    return (f"Held: the payout details were changed on {details.changed_at:%d %b %Y}. A manager must confirm "
-            f"them before this payout is paid or exported (or wait until {released:%d %b %Y %H:%M} UTC).")
+    return (
+        f"Held: the payout details were changed on {details.changed_at:%d %b %Y}. A manager must confirm "
+        f"them before this payout is paid or exported (or wait until {released:%d %b %Y %H:%M} UTC)."
+    )
 
 
 # Invoices -------------------------------------------------------------------------------------------------
@@ -758,13 +838,17 @@ class Invoice(TimeStampedModel):
     company_email = models.EmailField(blank=True)
     uploaded_by_freelancer = models.BooleanField(default=False)
     uploaded_file = models.FileField(upload_to=invoice_upload_to, blank=True, max_length=200)
-    uploaded_number = models.CharField(max_length=60, blank=True, help_text="The number on the uploaded invoice.")
+    uploaded_number = models.CharField(
+        max_length=60, blank=True, help_text="The number on the uploaded invoice."
+    )
     uploaded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["freelancer", "-sequence"]
         constraints = [
-            models.UniqueConstraint(fields=["freelancer", "sequence"], name="invoice_sequence_per_freelancer"),
+            models.UniqueConstraint(
+                fields=["freelancer", "sequence"], name="invoice_sequence_per_freelancer"
+            ),
             models.UniqueConstraint(fields=["freelancer", "number"], name="invoice_number_per_freelancer"),
             models.CheckConstraint(condition=models.Q(sequence__gte=1), name="invoice_sequence_positive"),
             models.CheckConstraint(
@@ -796,20 +880,34 @@ class TrialPayout(TimeStampedModel, PayoutAccount):
         PENDING = "pending", "To pay"
         PAID = "paid", "Paid"
 
-    trial_task = models.OneToOneField("recruiting.TrialTask", on_delete=models.PROTECT, related_name="trial_payout")
+    trial_task = models.OneToOneField(
+        "recruiting.TrialTask", on_delete=models.PROTECT, related_name="trial_payout"
+    )
     program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="trial_payouts")
-    description = models.CharField(max_length=250, help_text="The statement line: “Paid trial task: <posting>”.")
+    description = models.CharField(
+        max_length=250, help_text="The statement line: “Paid trial task: <posting>”."
+    )
     amount = MoneyField()
     currency = CurrencyField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
-    run = models.ForeignKey(PayoutRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="trial_payouts",
-                            help_text="The payout run that pays it; empty until the trial is graded and a run starts.")
+    run = models.ForeignKey(
+        PayoutRun,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="trial_payouts",
+        help_text="The payout run that pays it; empty until the trial is graded and a run starts.",
+    )
     details_entered_at = models.DateTimeField(null=True, blank=True)
     reference = models.CharField(max_length=60, unique=True)
     paid_on = models.DateField(null=True, blank=True)
     payment_reference = models.CharField(max_length=120, blank=True)
-    paid_to = models.CharField(max_length=200, blank=True, help_text="The masked summary of the details paid to.")
-    statement_sent_at = models.DateTimeField(null=True, blank=True, help_text="When the statement e-mail was queued.")
+    paid_to = models.CharField(
+        max_length=200, blank=True, help_text="The masked summary of the details paid to."
+    )
+    statement_sent_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the statement e-mail was queued."
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -821,7 +919,8 @@ class TrialPayout(TimeStampedModel, PayoutAccount):
                 name="trial_payout_known_method",
             ),
             models.CheckConstraint(
-                condition=~models.Q(status="paid") | (models.Q(paid_on__isnull=False) & models.Q(run__isnull=False)),
+                condition=~models.Q(status="paid")
+                | (models.Q(paid_on__isnull=False) & models.Q(run__isnull=False)),
                 name="trial_payout_paid_in_a_run",
             ),
         ]

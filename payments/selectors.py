@@ -46,11 +46,14 @@ def managed_program_get(*, user, slug: str | None) -> Program | None:
 
 # Time entries ---------------------------------------------------------------------------------------------
 
+
 def freelancer_programs_for_time(*, freelancer: Freelancer) -> QuerySet[Program]:
     """Programs the freelancer may log time in: an active contract."""
-    return Program.objects.filter(
-        contracts__freelancer=freelancer, contracts__status=Contract.Status.ACTIVE
-    ).distinct().order_by("name")
+    return (
+        Program.objects.filter(contracts__freelancer=freelancer, contracts__status=Contract.Status.ACTIVE)
+        .distinct()
+        .order_by("name")
+    )
 
 
 def time_entries_of_week(*, freelancer: Freelancer, week_start: datetime.date) -> QuerySet[TimeEntry]:
@@ -82,13 +85,21 @@ def timesheet(*, freelancer: Freelancer, week_start: datetime.date) -> dict:
     day_totals = [sum((cells[(p, day)] for p in programs), ZERO) for day in days]
     estimated = [e for e in entries if e.estimated_hours is not None]
     return {
-        "week_start": start, "week_end": end, "days": days, "rows": rows, "day_totals": day_totals,
-        "total": sum(day_totals, ZERO), "entries": entries,
-        "counts": {status: sum(1 for e in entries if e.status == status) for status in TimeEntry.Status.values},
+        "week_start": start,
+        "week_end": end,
+        "days": days,
+        "rows": rows,
+        "day_totals": day_totals,
+        "total": sum(day_totals, ZERO),
+        "entries": entries,
+        "counts": {
+            status: sum(1 for e in entries if e.status == status) for status in TimeEntry.Status.values
+        },
         "can_submit": any(e.is_editable and e.period.is_open for e in entries),
         "estimated_total": sum((e.estimated_hours for e in estimated), ZERO),
         "estimated_actual_total": sum((e.hours for e in estimated), ZERO),
-        "previous_week": start - datetime.timedelta(days=7), "next_week": start + datetime.timedelta(days=7),
+        "previous_week": start - datetime.timedelta(days=7),
+        "next_week": start + datetime.timedelta(days=7),
     }
 
 
@@ -106,7 +117,9 @@ def time_entries_for_manager(*, user) -> QuerySet[TimeEntry]:
     )
 
 
-def approval_groups(*, user, program: Program | None = None, status: str = TimeEntry.Status.SUBMITTED) -> list[dict]:
+def approval_groups(
+    *, user, program: Program | None = None, status: str = TimeEntry.Status.SUBMITTED
+) -> list[dict]:
     """Entries waiting for approval, grouped by program, freelancer and week (Monday). Three queries."""
     entries = time_entries_for_manager(user=user).filter(status=status).prefetch_related("tickets")
     if program is not None:
@@ -115,10 +128,18 @@ def approval_groups(*, user, program: Program | None = None, status: str = TimeE
     for entry in entries.order_by("program__name", "freelancer__legal_name", "date", "id"):
         week_start, _ = week_bounds(entry.date)
         key = (entry.program_id, entry.freelancer_id, week_start)
-        group = groups.setdefault(key, {
-            "program": entry.program, "freelancer": entry.freelancer, "week_start": week_start,
-            "entries": [], "hours": ZERO, "over_cap": 0, "cap": entry.contract.weekly_hour_cap,
-        })
+        group = groups.setdefault(
+            key,
+            {
+                "program": entry.program,
+                "freelancer": entry.freelancer,
+                "week_start": week_start,
+                "entries": [],
+                "hours": ZERO,
+                "over_cap": 0,
+                "cap": entry.contract.weekly_hour_cap,
+            },
+        )
         group["entries"].append(entry)
         group["hours"] += entry.hours
         group["over_cap"] += 1 if entry.over_cap else 0
@@ -127,23 +148,31 @@ def approval_groups(*, user, program: Program | None = None, status: str = TimeE
 
 # Periods and runs ------------------------------------------------------------------------------------------
 
+
 def pay_period_list(*, user, program: Program | None = None) -> QuerySet[PayPeriod]:
     periods = PayPeriod.objects.filter(program__in=managed_programs(user=user))
     if program is not None:
         periods = periods.filter(program=program)
     approved_hours = (
         TimeEntry.objects.filter(period=OuterRef("pk"), status=TimeEntry.Status.APPROVED)
-        .order_by().values("period").annotate(total=Sum("hours")).values("total")
+        .order_by()
+        .values("period")
+        .annotate(total=Sum("hours"))
+        .values("total")
     )
     waiting = (
         TimeEntry.objects.filter(period=OuterRef("pk"), status=TimeEntry.Status.SUBMITTED)
-        .order_by().values("period").annotate(n=Count("id")).values("n")
+        .order_by()
+        .values("period")
+        .annotate(n=Count("id"))
+        .values("n")
     )
     payouts = Payout.objects.filter(period=OuterRef("pk")).order_by().values("period").annotate(n=Count("id"))
     return (
         periods.select_related("program")
         .annotate(
-            approved_hours=Subquery(approved_hours), waiting_entries=Subquery(waiting),
+            approved_hours=Subquery(approved_hours),
+            waiting_entries=Subquery(waiting),
             payout_count=Subquery(payouts.values("n")),
             run_id=Subquery(PayoutRun.objects.filter(period=OuterRef("pk")).values("pk")[:1]),
             run_status=Subquery(PayoutRun.objects.filter(period=OuterRef("pk")).values("status")[:1]),
@@ -166,8 +195,10 @@ def payout_run_get(*, user, pk) -> PayoutRun | None:
 
 # Payouts -------------------------------------------------------------------------------------------------
 
-def payout_list(*, user, program: Program | None = None, period_id=None, status: str | None = None,
-                run_id=None) -> QuerySet[Payout]:
+
+def payout_list(
+    *, user, program: Program | None = None, period_id=None, status: str | None = None, run_id=None
+) -> QuerySet[Payout]:
     payouts = Payout.objects.filter(program__in=managed_programs(user=user))
     if program is not None:
         payouts = payouts.filter(program=program)
@@ -185,26 +216,42 @@ def payout_list(*, user, program: Program | None = None, period_id=None, status:
 def payout_totals(payouts: QuerySet[Payout]) -> dict:
     """Totals per program (contract currency) and per payout currency, for the approval screen."""
     by_program = list(
-        payouts.order_by().values("program__name", "currency")
+        payouts.order_by()
+        .values("program__name", "currency")
         .annotate(count=Count("id"), hours=Sum("hours"), total=Sum("total"))
         .order_by("program__name", "currency")
     )
     by_currency = list(
-        payouts.order_by().values("payout_currency")
+        payouts.order_by()
+        .values("payout_currency")
         .annotate(count=Count("id"), amount=Sum("payout_amount"))
         .order_by("payout_currency")
     )
     by_status = dict(payouts.order_by().values_list("status").annotate(n=Count("id")))
     anomalies = payouts.exclude(anomalies=[]).count()
-    return {"by_program": by_program, "by_currency": by_currency, "by_status": by_status, "anomalies": anomalies}
+    return {
+        "by_program": by_program,
+        "by_currency": by_currency,
+        "by_status": by_status,
+        "anomalies": anomalies,
+    }
 
 
 def _with_lines(payouts: QuerySet[Payout]) -> QuerySet[Payout]:
     return payouts.select_related(
-        "program", "period", "freelancer", "freelancer__user", "freelancer__payout_details", "run", "details_confirmed_by",
+        "program",
+        "period",
+        "freelancer",
+        "freelancer__user",
+        "freelancer__payout_details",
+        "run",
+        "details_confirmed_by",
         "invoice",
     ).prefetch_related(
-        Prefetch("lines", queryset=PayoutLine.objects.select_related("adjustment").order_by("kind", "date_from", "id"))
+        Prefetch(
+            "lines",
+            queryset=PayoutLine.objects.select_related("adjustment").order_by("kind", "date_from", "id"),
+        )
     )
 
 
@@ -217,8 +264,10 @@ def payout_statement(*, payout_id: int) -> Payout:
 
 
 def payouts_for_freelancer(*, freelancer: Freelancer) -> QuerySet[Payout]:
-    return Payout.objects.filter(freelancer=freelancer).select_related("program", "period").order_by(
-        "-period__start_date", "program__name"
+    return (
+        Payout.objects.filter(freelancer=freelancer)
+        .select_related("program", "period")
+        .order_by("-period__start_date", "program__name")
     )
 
 
@@ -232,24 +281,33 @@ def payouts_with_invoices_for_freelancer(*, freelancer: Freelancer) -> QuerySet[
 
 
 def _invoice_with_payout(invoices: QuerySet[Invoice]) -> QuerySet[Invoice]:
-    return invoices.select_related("payout__program", "payout__period", "payout__freelancer").prefetch_related(
+    return invoices.select_related(
+        "payout__program", "payout__period", "payout__freelancer"
+    ).prefetch_related(
         Prefetch("payout__lines", queryset=PayoutLine.objects.order_by("kind", "date_from", "id"))
     )
 
 
 def invoice_get_for_freelancer(*, freelancer: Freelancer, payout_pk) -> Invoice | None:
     """The invoice of one of the freelancer's own payouts (None for anyone else's)."""
-    return _invoice_with_payout(Invoice.objects.filter(freelancer=freelancer, payout__freelancer=freelancer)).filter(
-        payout_id=payout_pk).first()
+    return (
+        _invoice_with_payout(Invoice.objects.filter(freelancer=freelancer, payout__freelancer=freelancer))
+        .filter(payout_id=payout_pk)
+        .first()
+    )
 
 
 def invoice_get_for_manager(*, user, payout_pk) -> Invoice | None:
     """The invoice of a payout in one of the manager's programs."""
-    return _invoice_with_payout(Invoice.objects.filter(payout__program__in=managed_programs(user=user))).filter(
-        payout_id=payout_pk).first()
+    return (
+        _invoice_with_payout(Invoice.objects.filter(payout__program__in=managed_programs(user=user)))
+        .filter(payout_id=payout_pk)
+        .first()
+    )
 
 
 # Exchange rates, adjustments, requests --------------------------------------------------------------------
+
 
 def exchange_rate_list() -> QuerySet[ExchangeRate]:
     return ExchangeRate.objects.order_by("-on_date", "base_currency", "quote_currency")
@@ -269,9 +327,7 @@ def payout_request_list(*, user, status: str | None = None) -> QuerySet[PayoutRe
         requests = requests.filter(status=status)
     return requests.select_related(
         "program", "freelancer", "freelancer__user", "freelancer__payout_details", "decided_by"
-    ).order_by(
-        "-created_at", "-id"
-    )
+    ).order_by("-created_at", "-id")
 
 
 def payout_details_for(*, freelancer: Freelancer) -> PayoutDetails:
@@ -280,7 +336,9 @@ def payout_details_for(*, freelancer: Freelancer) -> PayoutDetails:
 
 
 def payout_requests_for_freelancer(*, freelancer: Freelancer) -> QuerySet[PayoutRequest]:
-    return PayoutRequest.objects.filter(freelancer=freelancer).select_related("program").order_by("-created_at")
+    return (
+        PayoutRequest.objects.filter(freelancer=freelancer).select_related("program").order_by("-created_at")
+    )
 
 
 def freelancers_in_programs(*, user) -> QuerySet[Freelancer]:
@@ -293,7 +351,9 @@ def freelancers_in_programs(*, user) -> QuerySet[Freelancer]:
 
 def leaving_freelancers(*, user) -> QuerySet[Freelancer]:
     """Freelancers of this manager's programs whose contract there has ended or has an end date (off-cycle pay)."""
-    contracts = Contract.objects.filter(freelancer=OuterRef("pk"), program__in=managed_programs(user=user)).filter(
+    contracts = Contract.objects.filter(
+        freelancer=OuterRef("pk"), program__in=managed_programs(user=user)
+    ).filter(
         Q(status__in=[Contract.Status.ENDED, Contract.Status.TERMINATED])
         | Q(status__in=[Contract.Status.SIGNED, Contract.Status.ACTIVE], end_date__isnull=False)
     )
@@ -306,50 +366,67 @@ def payments_overview(*, user) -> list[dict]:
     ids = [p.pk for p in programs]
     waiting = dict(
         TimeEntry.objects.filter(program_id__in=ids, status=TimeEntry.Status.SUBMITTED)
-        .order_by().values_list("program_id").annotate(n=Count("id"))
+        .order_by()
+        .values_list("program_id")
+        .annotate(n=Count("id"))
     )
     draft_payouts = {
-        row["program_id"]: row for row in Payout.objects.filter(program_id__in=ids, status=Payout.Status.DRAFT)
-        .order_by().values("program_id").annotate(n=Count("id"), total=Sum("total"))
+        row["program_id"]: row
+        for row in Payout.objects.filter(program_id__in=ids, status=Payout.Status.DRAFT)
+        .order_by()
+        .values("program_id")
+        .annotate(n=Count("id"), total=Sum("total"))
     }
     approved_payouts = dict(
         Payout.objects.filter(program_id__in=ids, status=Payout.Status.APPROVED)
-        .order_by().values_list("program_id").annotate(n=Count("id"))
+        .order_by()
+        .values_list("program_id")
+        .annotate(n=Count("id"))
     )
     requests = dict(
         PayoutRequest.objects.filter(program_id__in=ids, status=PayoutRequest.Status.PENDING)
-        .order_by().values_list("program_id").annotate(n=Count("id"))
+        .order_by()
+        .values_list("program_id")
+        .annotate(n=Count("id"))
     )
     latest_runs = {}
     for run in PayoutRun.objects.filter(program_id__in=ids).select_related("period").order_by("-created_at"):
         latest_runs.setdefault(run.program_id, run)
     open_periods = {}
-    for period in PayPeriod.objects.filter(program_id__in=ids, status=PayPeriod.Status.OPEN).order_by("start_date"):
+    for period in PayPeriod.objects.filter(program_id__in=ids, status=PayPeriod.Status.OPEN).order_by(
+        "start_date"
+    ):
         open_periods.setdefault(period.program_id, period)
     return [
         {
-            "program": program, "waiting_entries": waiting.get(program.pk, 0),
+            "program": program,
+            "waiting_entries": waiting.get(program.pk, 0),
             "draft_payouts": draft_payouts.get(program.pk, {}).get("n", 0),
             "draft_total": draft_payouts.get(program.pk, {}).get("total"),
             "approved_payouts": approved_payouts.get(program.pk, 0),
             "pending_requests": requests.get(program.pk, 0),
-            "latest_run": latest_runs.get(program.pk), "open_period": open_periods.get(program.pk),
+            "latest_run": latest_runs.get(program.pk),
+            "open_period": open_periods.get(program.pk),
         }
         for program in programs
     ]
 
 
 def unapproved_in_closed_periods(*, user) -> int:
-    return time_entries_for_manager(user=user).filter(
-        ~Q(period__status=PayPeriod.Status.OPEN), status=TimeEntry.Status.SUBMITTED
-    ).count()
+    return (
+        time_entries_for_manager(user=user)
+        .filter(~Q(period__status=PayPeriod.Status.OPEN), status=TimeEntry.Status.SUBMITTED)
+        .count()
+    )
 
 
 # --- pay in reports ---------------------------------------------------------------------------------------
 
 
 def counted_work(
-    *, windows: dict[int, tuple[datetime.date, datetime.date]], freelancer_ids: Iterable[int] | None = None,
+    *,
+    windows: dict[int, tuple[datetime.date, datetime.date]],
+    freelancer_ids: Iterable[int] | None = None,
 ) -> WorkedDays:
     """The counted hours of these programs, each over its own (first, last) days, ready to be priced by the pay
     rule (payments.earnings): `.pay_by(key)` gives what these hours are, or would be, paid, line by line as a
@@ -365,11 +442,13 @@ def counted_work(
 
 # --- the freelancer's portal home (the dashboard reads payments only through these selectors) --------------
 
+
 def time_to_submit_for_freelancer(*, freelancer: Freelancer) -> dict:
     """{"entries", "total_hours", "sent_back"} of the freelancer's drafts and sent-back entries. One query."""
     entries = TimeEntry.objects.filter(freelancer=freelancer).order_by()
     return entries.filter(status__in=[TimeEntry.Status.DRAFT, TimeEntry.Status.SENT_BACK]).aggregate(
-        entries=Count("id"), total_hours=Sum("hours"),
+        entries=Count("id"),
+        total_hours=Sum("hours"),
         sent_back=Count("id", filter=Q(status=TimeEntry.Status.SENT_BACK)),
     )
 
@@ -388,8 +467,10 @@ def time_this_period_for_freelancer(*, freelancer: Freelancer) -> list[dict]:
 def payout_next_for_freelancer(*, freelancer: Freelancer) -> Payout | None:
     """The freelancer's oldest payout not yet paid."""
     return (
-        payouts_for_freelancer(freelancer=freelancer).exclude(status=Payout.Status.PAID)
-        .order_by("period__start_date", "pk").first()
+        payouts_for_freelancer(freelancer=freelancer)
+        .exclude(status=Payout.Status.PAID)
+        .order_by("period__start_date", "pk")
+        .first()
     )
 
 
@@ -405,6 +486,7 @@ def pay_schedule_anchor(*, program_id: int) -> datetime.date | None:
 
 # Paid trial payouts (payments.services.trial_payouts) --------------------------------------------------------
 
+
 def trial_payout_list_for_run(*, user, run: PayoutRun) -> list[TrialPayout]:
     """The trial payouts a run pays, then the program's graded ones not in a run: waiting for payout details
     (or, with details, for the next run). Scoped to the manager's programs; one query."""
@@ -412,8 +494,14 @@ def trial_payout_list_for_run(*, user, run: PayoutRun) -> list[TrialPayout]:
 
     rows = (
         TrialPayout.objects.filter(program__in=managed_programs(user=user), program_id=run.program_id)
-        .filter(Q(run=run) | Q(run__isnull=True, status=TrialPayout.Status.PENDING,
-                               trial_task__status=TrialTask.Status.GRADED))
+        .filter(
+            Q(run=run)
+            | Q(
+                run__isnull=True,
+                status=TrialPayout.Status.PENDING,
+                trial_task__status=TrialTask.Status.GRADED,
+            )
+        )
         .select_related("trial_task__application")
         .order_by("-status", "reference")
     )

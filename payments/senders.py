@@ -7,7 +7,9 @@ from payments.models import Payout
 
 @register_delivery_listener("payments.payout")
 def statement_delivered(outbox_message: OutboxMessage) -> None:
-    if outbox_message.status == OutboxMessage.Status.SENT and \
-            (outbox_message.dedupe_key or "").startswith("payout-statement:"):
+    if outbox_message.status == OutboxMessage.Status.SENT and (outbox_message.dedupe_key or "").startswith(
+        "payout-statement:"
+    ):
         Payout.objects.filter(pk=outbox_message.subject_id, statement_sent_at__isnull=True).update(
-            statement_sent_at=outbox_message.sent_at)
+            statement_sent_at=outbox_message.sent_at
+        )

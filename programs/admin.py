@@ -45,10 +45,26 @@ class ProgramAdmin(admin.ModelAdmin):
     list_filter = ["status", "goal_type", "currency"]
     search_fields = ["name", "slug"]
     filter_horizontal = ["managers"]
-    readonly_fields = ["name", "slug", "status", "time_zone", "currency", "goal_type", "outcome", "channels",
-                       "created_at", "updated_at"]
-    inlines = [TicketTypeInline, EscalationRuleInline, SuccessMetricInline, OnboardingStepInline,
-               ProgramToolInline, StakeholderInline]
+    readonly_fields = [
+        "name",
+        "slug",
+        "status",
+        "time_zone",
+        "currency",
+        "goal_type",
+        "outcome",
+        "channels",
+        "created_at",
+        "updated_at",
+    ]
+    inlines = [
+        TicketTypeInline,
+        EscalationRuleInline,
+        SuccessMetricInline,
+        OnboardingStepInline,
+        ProgramToolInline,
+        StakeholderInline,
+    ]
 
     def has_add_permission(self, request):
         return False  # programs are created in /manage/programs/new/ so the creator becomes a manager
@@ -80,8 +96,13 @@ class _OnePerProgramAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     autocomplete_fields = ["program"]
 
 
-for model in [models.ProgramSchedule, models.CandidateProfile, models.SupportPlan, models.BehindTheScenes,
-              models.Budget]:
+for model in [
+    models.ProgramSchedule,
+    models.CandidateProfile,
+    models.SupportPlan,
+    models.BehindTheScenes,
+    models.Budget,
+]:
     admin.site.register(model, _OnePerProgramAdmin)
 
 
@@ -140,8 +161,16 @@ class QuizQuestionInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 @admin.register(models.OnboardingStep)
 class OnboardingStepAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["title", "program", "kind", "required", "needs_manager_confirmation", "article",
-                    "pass_mark_percent", "position"]
+    list_display = [
+        "title",
+        "program",
+        "kind",
+        "required",
+        "needs_manager_confirmation",
+        "article",
+        "pass_mark_percent",
+        "position",
+    ]
     list_filter = ["kind", "required", "program"]
     search_fields = ["title"]
     list_select_related = ["program", "article"]
@@ -187,13 +216,30 @@ class AnnouncementAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 class AssessmentTaskInline(admin.TabularInline):
     model = models.AssessmentTask
     extra = 0
-    fields = ["task", "minutes_each", "times_per_week", "skill_needed", "enjoys", "high_value", "would_stop", "chosen"]
+    fields = [
+        "task",
+        "minutes_each",
+        "times_per_week",
+        "skill_needed",
+        "enjoys",
+        "high_value",
+        "would_stop",
+        "chosen",
+    ]
 
 
 @admin.register(models.OutsourcingAssessment)
 class OutsourcingAssessmentAdmin(admin.ModelAdmin):
-    list_display = ["name", "owner", "yearly_value", "yearly_working_hours", "freelancer_hourly_cost", "currency",
-                    "program", "created_at"]
+    list_display = [
+        "name",
+        "owner",
+        "yearly_value",
+        "yearly_working_hours",
+        "freelancer_hourly_cost",
+        "currency",
+        "program",
+        "created_at",
+    ]
     list_select_related = ["owner", "program"]
     search_fields = ["name", "owner__email"]
     raw_id_fields = ["owner", "program"]
@@ -202,7 +248,15 @@ class OutsourcingAssessmentAdmin(admin.ModelAdmin):
 
 @admin.register(models.AssessmentTask)
 class AssessmentTaskAdmin(admin.ModelAdmin):
-    list_display = ["task", "assessment", "minutes_each", "times_per_week", "high_value", "would_stop", "chosen"]
+    list_display = [
+        "task",
+        "assessment",
+        "minutes_each",
+        "times_per_week",
+        "high_value",
+        "would_stop",
+        "chosen",
+    ]
     list_select_related = ["assessment"]
     search_fields = ["task", "assessment__name"]
     raw_id_fields = ["assessment"]

@@ -100,8 +100,15 @@ def assessment_rank(
         scored.append((position, task, hours, value, cost, value - cost))
     scored.sort(key=lambda row: (-row[5], not row[1].would_stop, row[1].enjoys, row[0]))
     ranked = [
-        RankedTask(rank=rank, task=task, hours_per_week=hours, value_per_week=value, cost_per_week=cost,
-                   score=score, keep_yourself=task.high_value)
+        RankedTask(
+            rank=rank,
+            task=task,
+            hours_per_week=hours,
+            value_per_week=value,
+            cost_per_week=cost,
+            score=score,
+            keep_yourself=task.high_value,
+        )
         for rank, (_position, task, hours, value, cost, score) in enumerate(scored, start=1)
     ]
     recommended = [row for row in ranked if row.recommended]
@@ -144,6 +151,15 @@ def score_chart(ranking: Ranking, *, row_height: int = 28) -> tuple[list[ChartBa
     for index, row in enumerate(ranking.tasks):
         width = (abs(row.score) / span * 100).quantize(HUNDREDTH) if span else Decimal(0)
         x = zero if row.score >= 0 else zero - width
-        bars.append(ChartBar(label=row.task.task, score=row.score, x=x, width=width, y=index * row_height,
-                             positive=row.score >= 0, keep_yourself=row.keep_yourself))
+        bars.append(
+            ChartBar(
+                label=row.task.task,
+                score=row.score,
+                x=x,
+                width=width,
+                y=index * row_height,
+                positive=row.score >= 0,
+                keep_yourself=row.keep_yourself,
+            )
+        )
     return bars, zero, max(len(bars), 1) * row_height

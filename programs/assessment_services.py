@@ -19,11 +19,24 @@ from programs.errors import ProgramError
 from programs.models import AssessmentTask, OutsourcingAssessment, Program
 
 ASSESSMENT_FIELDS = [
-    "name", "yearly_value", "yearly_working_hours", "freelancer_hourly_cost", "currency", "high_value_answer",
+    "name",
+    "yearly_value",
+    "yearly_working_hours",
+    "freelancer_hourly_cost",
+    "currency",
+    "high_value_answer",
     "would_stop_answer",
 ]
-TASK_FIELDS = ["task", "minutes_each", "times_per_week", "skill_needed", "enjoys", "high_value", "would_stop",
-               "chosen"]
+TASK_FIELDS = [
+    "task",
+    "minutes_each",
+    "times_per_week",
+    "skill_needed",
+    "enjoys",
+    "high_value",
+    "would_stop",
+    "chosen",
+]
 
 
 # --- reads -----------------------------------------------------------------------------------------------
@@ -49,14 +62,25 @@ def assessment_task_get(*, assessment: OutsourcingAssessment, pk: int) -> Assess
 
 def assessment_ranking(*, assessment: OutsourcingAssessment) -> Ranking:
     tasks = [
-        TaskInput(key=t.pk, task=t.task, minutes_each=t.minutes_each, times_per_week=t.times_per_week,
-                  skill_needed=t.skill_needed, enjoys=t.enjoys, high_value=t.high_value, would_stop=t.would_stop,
-                  chosen=t.chosen)
+        TaskInput(
+            key=t.pk,
+            task=t.task,
+            minutes_each=t.minutes_each,
+            times_per_week=t.times_per_week,
+            skill_needed=t.skill_needed,
+            enjoys=t.enjoys,
+            high_value=t.high_value,
+            would_stop=t.would_stop,
+            chosen=t.chosen,
+        )
         for t in assessment.tasks.order_by("id")
     ]
     return assessment_rank(
-        tasks=tasks, yearly_value=assessment.yearly_value, yearly_working_hours=assessment.yearly_working_hours,
-        freelancer_hourly_cost=assessment.freelancer_hourly_cost, currency=assessment.currency,
+        tasks=tasks,
+        yearly_value=assessment.yearly_value,
+        yearly_working_hours=assessment.yearly_working_hours,
+        freelancer_hourly_cost=assessment.freelancer_hourly_cost,
+        currency=assessment.currency,
     )
 
 
@@ -82,7 +106,9 @@ def assessment_create(*, owner, data: Mapping[str, Any]) -> OutsourcingAssessmen
 
 
 @transaction.atomic
-def assessment_update(*, assessment: OutsourcingAssessment, actor, data: Mapping[str, Any]) -> OutsourcingAssessment:
+def assessment_update(
+    *, assessment: OutsourcingAssessment, actor, data: Mapping[str, Any]
+) -> OutsourcingAssessment:
     _assign(assessment, data, ASSESSMENT_FIELDS)
     assessment.full_clean()
     assessment.save()
@@ -161,28 +187,48 @@ def assessment_program_create(*, assessment: OutsourcingAssessment, actor, name:
             f"The chosen tasks add up to {hours} hours a week; a freelancer's week is 0.25 to 80 hours.",
             field="name",
         )
-    skills = sorted({row.task.skill_needed.strip() for row in chosen if row.task.skill_needed.strip()},
-                    key=str.lower)
+    skills = sorted(
+        {row.task.skill_needed.strip() for row in chosen if row.task.skill_needed.strip()}, key=str.lower
+    )
     program = services.program_create(
-        created_by=actor, name=name.strip(), slug=_unique_program_slug(name), currency=assessment.currency,
-        outcome=(f"Outsource {', '.join(row.task.task for row in chosen)} — about {hours} hours a week, "
-                 f"from the assessment “{assessment.name}”."),
+        created_by=actor,
+        name=name.strip(),
+        slug=_unique_program_slug(name),
+        currency=assessment.currency,
+        outcome=(
+            f"Outsource {', '.join(row.task.task for row in chosen)} — about {hours} hours a week, "
+            f"from the assessment “{assessment.name}”."
+        ),
     )
     slugs = _unique_slugs([row.task.task for row in chosen])
     services.program_scope_update(
-        program=program, actor=actor, channels=[],
+        program=program,
+        actor=actor,
+        channels=[],
         ticket_types=[
-            {"id": None, "name": row.task.task[:100], "slug": slug, "tier": 1, "freelancers_allowed": True,
-             "position": position,
-             "description": (f"{row.task.minutes_each.normalize():f} min × {row.task.times_per_week.normalize():f} "
-                             f"a week" + (f"; skill: {row.task.skill_needed}" if row.task.skill_needed else ""))}
+            {
+                "id": None,
+                "name": row.task.task[:100],
+                "slug": slug,
+                "tier": 1,
+                "freelancers_allowed": True,
+                "position": position,
+                "description": (
+                    f"{row.task.minutes_each.normalize():f} min × {row.task.times_per_week.normalize():f} "
+                    f"a week" + (f"; skill: {row.task.skill_needed}" if row.task.skill_needed else "")
+                ),
+            }
             for position, (row, slug) in enumerate(zip(chosen, slugs, strict=True), start=1)
         ],
     )
     services.program_candidates_update(
-        program=program, actor=actor,
-        data={"mindset": ("Skills needed: " + "; ".join(skills) + ".") if skills else "",
-              "hours_per_week": hours, "pay_currency": assessment.currency},
+        program=program,
+        actor=actor,
+        data={
+            "mindset": ("Skills needed: " + "; ".join(skills) + ".") if skills else "",
+            "hours_per_week": hours,
+            "pay_currency": assessment.currency,
+        },
     )
     assessment.program = program
     assessment.save(update_fields=["program", "updated_at"])

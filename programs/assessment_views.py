@@ -45,8 +45,9 @@ class AssessmentMixin(SupportManagerRequiredMixin):
     def assessment(self) -> OutsourcingAssessment:
         assessment = assessments.assessment_get(user=self.request.user, pk=self.kwargs["pk"])
         if assessment is None:
-            raise not_found_in_scope(self.request, OutsourcingAssessment, pk=self.kwargs["pk"],
-                                     message="No such assessment.")
+            raise not_found_in_scope(
+                self.request, OutsourcingAssessment, pk=self.kwargs["pk"], message="No such assessment."
+            )
         return assessment
 
     def refusal(self, request):
@@ -66,14 +67,16 @@ class AssessmentFormView(SupportManagerRequiredMixin, TemplateView):
             return None
         assessment = assessments.assessment_get(user=self.request.user, pk=self.kwargs["pk"])
         if assessment is None:
-            raise not_found_in_scope(self.request, OutsourcingAssessment, pk=self.kwargs["pk"],
-                                     message="No such assessment.")
+            raise not_found_in_scope(
+                self.request, OutsourcingAssessment, pk=self.kwargs["pk"], message="No such assessment."
+            )
         return assessment
 
     def get(self, request, *args, **kwargs):
         assessment = self.get_assessment()
-        return self.render_to_response(self.get_context_data(
-            form=AssessmentForm(instance=assessment), assessment=assessment))
+        return self.render_to_response(
+            self.get_context_data(form=AssessmentForm(instance=assessment), assessment=assessment)
+        )
 
     def post(self, request, *args, **kwargs):
         assessment = self.get_assessment()
@@ -84,7 +87,9 @@ class AssessmentFormView(SupportManagerRequiredMixin, TemplateView):
                 if assessment is None:
                     assessment = assessments.assessment_create(owner=request.user, data=data)
                 else:
-                    assessment = assessments.assessment_update(assessment=assessment, actor=request.user, data=data)
+                    assessment = assessments.assessment_update(
+                        assessment=assessment, actor=request.user, data=data
+                    )
             except (DomainError, ValidationError) as error:
                 add_error_to_form(form, error)
             else:
@@ -101,10 +106,14 @@ class AssessmentDetailView(AssessmentMixin, TemplateView):
         ranking = assessments.assessment_ranking(assessment=self.assessment)
         bars, zero, height = score_chart(ranking)
         context.update(
-            assessment=self.assessment, ranking=ranking, bars=bars, chart_zero=zero, chart_height=height,
+            assessment=self.assessment,
+            ranking=ranking,
+            bars=bars,
+            chart_zero=zero,
+            chart_height=height,
             task_form=kwargs.get("task_form") or AssessmentTaskForm(),
-            program_form=kwargs.get("program_form") or AssessmentProgramForm(
-                initial={"name": f"Outsourced: {self.assessment.name}"[:120]}),
+            program_form=kwargs.get("program_form")
+            or AssessmentProgramForm(initial={"name": f"Outsourced: {self.assessment.name}"[:120]}),
         )
         return context
 
@@ -119,13 +128,18 @@ class AssessmentTaskFormView(AssessmentMixin, TemplateView):
             return None
         task = assessments.assessment_task_get(assessment=self.assessment, pk=self.kwargs["task_pk"])
         if task is None:
-            raise not_found_in_scope(self.request, AssessmentTask, pk=self.kwargs["task_pk"], message="No such task.")
+            raise not_found_in_scope(
+                self.request, AssessmentTask, pk=self.kwargs["task_pk"], message="No such task."
+            )
         return task
 
     def get(self, request, *args, **kwargs):
         task = self.get_task()
-        return self.render_to_response(self.get_context_data(
-            assessment=self.assessment, task=task, form=AssessmentTaskForm(instance=task)))
+        return self.render_to_response(
+            self.get_context_data(
+                assessment=self.assessment, task=task, form=AssessmentTaskForm(instance=task)
+            )
+        )
 
     def post(self, request, *args, **kwargs):
         task = self.get_task()
@@ -133,13 +147,17 @@ class AssessmentTaskFormView(AssessmentMixin, TemplateView):
         if form.is_valid():
             data = {name: form.cleaned_data[name] for name in form.Meta.fields}
             try:
-                assessments.assessment_task_save(assessment=self.assessment, actor=request.user, data=data, task=task)
+                assessments.assessment_task_save(
+                    assessment=self.assessment, actor=request.user, data=data, task=task
+                )
             except (DomainError, ValidationError) as error:
                 add_error_to_form(form, error)
             else:
                 messages.success(request, f"“{data['task']}” saved.")
                 return redirect(detail_url(self.assessment))
-        return self.render_to_response(self.get_context_data(assessment=self.assessment, task=task, form=form))
+        return self.render_to_response(
+            self.get_context_data(assessment=self.assessment, task=task, form=form)
+        )
 
 
 class AssessmentTaskDeleteView(AssessmentMixin, View):
@@ -148,7 +166,9 @@ class AssessmentTaskDeleteView(AssessmentMixin, View):
     def post(self, request, *args, **kwargs):
         task = assessments.assessment_task_get(assessment=self.assessment, pk=self.kwargs["task_pk"])
         if task is None:
-            raise not_found_in_scope(request, AssessmentTask, pk=self.kwargs["task_pk"], message="No such task.")
+            raise not_found_in_scope(
+                request, AssessmentTask, pk=self.kwargs["task_pk"], message="No such task."
+            )
         assessments.assessment_task_delete(assessment=self.assessment, actor=request.user, task=task)
         messages.success(request, f"“{task.task}” removed.")
         return redirect(detail_url(self.assessment))
@@ -161,7 +181,9 @@ class AssessmentChooseView(AssessmentMixin, View):
 
     def post(self, request, *args, **kwargs):
         ids = {int(value) for value in request.POST.getlist("chosen") if value.isdigit()}
-        count = assessments.assessment_tasks_choose(assessment=self.assessment, actor=request.user, task_ids=ids)
+        count = assessments.assessment_tasks_choose(
+            assessment=self.assessment, actor=request.user, task_ids=ids
+        )
         messages.success(request, f"{count} task(s) chosen to outsource.")
         return redirect(detail_url(self.assessment))
 
@@ -176,12 +198,16 @@ class AssessmentProgramCreateView(AssessmentMixin, View):
         if form.is_valid():
             try:
                 program = assessments.assessment_program_create(
-                    assessment=self.assessment, actor=request.user, name=form.cleaned_data["name"])
+                    assessment=self.assessment, actor=request.user, name=form.cleaned_data["name"]
+                )
             except (DomainError, ValidationError) as error:
                 add_error_to_form(form, error)
             else:
-                messages.success(request, f"“{program.name}” is created as a draft from your chosen tasks. "
-                                          "Check its worksheet next.")
+                messages.success(
+                    request,
+                    f"“{program.name}” is created as a draft from your chosen tasks. "
+                    "Check its worksheet next.",
+                )
                 return redirect(reverse("programs:worksheet", kwargs={"program_slug": program.slug}))
         detail = AssessmentDetailView()
         detail.setup(request, *args, **kwargs)

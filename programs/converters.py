@@ -15,7 +15,9 @@ from programs.services import RESERVED_SLUGS
 
 class ProgramSlugConverter:
     # A slug (as Django's <slug:>), unless the whole segment is a reserved word ("new-york" is a slug).
-    regex = "(?!(?:{})(?:/|$))[-a-zA-Z0-9_]+".format("|".join(re.escape(word) for word in sorted(RESERVED_SLUGS)))
+    regex = "(?!(?:{})(?:/|$))[-a-zA-Z0-9_]+".format(
+        "|".join(re.escape(word) for word in sorted(RESERVED_SLUGS))
+    )
 
     def to_python(self, value: str) -> str:
         return value

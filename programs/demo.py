@@ -75,12 +75,26 @@ METRICS = [
     (SuccessMetric.Kind.BACKLOG, "Backlog (open tickets)", SuccessMetric.Direction.AT_MOST, "50"),
 ]
 ONBOARDING = [
-    (OnboardingStep.Kind.READ_MATERIALS, "Read the training materials", "Handbook, macros and the product tour.", False),
+    (
+        OnboardingStep.Kind.READ_MATERIALS,
+        "Read the training materials",
+        "Handbook, macros and the product tour.",
+        False,
+    ),
     (OnboardingStep.Kind.SIGN_NDA, "Sign the NDA", "Signed in the portal with the contract.", False),
     (OnboardingStep.Kind.TOOL_ACCESS, "Tool access received", "Zendesk, Slack and Stripe logins work.", True),
-    (OnboardingStep.Kind.SHADOW, "Shadow 10 tickets", "Draft replies on 10 tickets; a reviewer checks them.", True),
-    (OnboardingStep.Kind.QUIZ, "Pass the product quiz", "Three questions on the playbook; the pass mark is 80 %.",
-     False),
+    (
+        OnboardingStep.Kind.SHADOW,
+        "Shadow 10 tickets",
+        "Draft replies on 10 tickets; a reviewer checks them.",
+        True,
+    ),
+    (
+        OnboardingStep.Kind.QUIZ,
+        "Pass the product quiz",
+        "Three questions on the playbook; the pass mark is 80 %.",
+        False,
+    ),
 ]
 
 
@@ -88,7 +102,8 @@ def _ticket_types(program, rows, skills):
     found = {}
     for position, (slug, name, tier, allowed, skill_slugs) in enumerate(rows, start=1):
         ticket_type, created = TicketType.objects.get_or_create(
-            program=program, slug=slug,
+            program=program,
+            slug=slug,
             defaults={"name": name, "tier": tier, "freelancers_allowed": allowed, "position": position},
         )
         if created:
@@ -116,115 +131,223 @@ def _fill_demo(context, program, today):
     ticket_types = _ticket_types(program, DEMO_TICKET_TYPES, skills)
     for ticket_type_slug in ["refund-dispute", "legal-request"]:
         EscalationRule.objects.get_or_create(
-            program=program, ticket_type=ticket_types[ticket_type_slug], keyword="",
+            program=program,
+            ticket_type=ticket_types[ticket_type_slug],
+            keyword="",
             defaults={"note": "Never for freelancers."},
         )
     for keyword, note in KEYWORDS:
-        EscalationRule.objects.get_or_create(program=program, ticket_type=None, keyword=keyword,
-                                             defaults={"note": note})
+        EscalationRule.objects.get_or_create(
+            program=program, ticket_type=None, keyword=keyword, defaults={"note": note}
+        )
     # A program four months in: planned 130 days ago, queue-ready 72 days ago (the first cohort's contracts start
     # 82–86 days ago, contracts/demo.py). 500 tier-1 tickets a week (queues/demo.py seeds that many) at 12 minutes
     # and 75 % occupancy need 133 h: 7 freelancers at 20 h; it plans 8 so the 07:00–23:00 window has cover on
     # weekends and when someone leaves.
-    ProgramSchedule.objects.get_or_create(program=program, defaults={
-        "term": ProgramSchedule.Term.LONG_TERM, "engagement_months": 12, "hours_per_week": Decimal("20"),
-        "freelancers_needed": 8, "start_date": today - datetime.timedelta(days=130),
-        "queue_ready_date": today - datetime.timedelta(days=72),
-        "training_days": 10, "tickets_per_week": 500, "average_handle_minutes": Decimal("12"),
-        "target_occupancy_percent": Decimal("75"), "training_yield_percent": Decimal("60"),
-        "ramp_percents": [50, 75, 100], "posting_days": 10, "trial_days": 5, "interview_days": 7, "offer_days": 5,
-    })
-    profile, created = CandidateProfile.objects.get_or_create(program=program, defaults={
-        "mindset": "Patient, curious, writes the way people talk. Owns a ticket until it is solved or escalated.",
-        "pay_min": Decimal("12.00"), "pay_max": Decimal("18.00"), "pay_currency": "USD",
-        # Postings advertise up to 18; the US/Western Europe floor is 20, and raises may go up to the ceiling.
-        "rate_ceiling": Decimal("25.00"),
-        "time_zones": "Americas and Asia-Pacific (UTC−6 to UTC+8)",
-        "working_hours": "Mon–Sun, shifts between 07:00 and 23:00 ET", "hours_per_week": Decimal("20"),
-        "interview_questions": [
-            "Tell us about a customer you could not help. What did you do?",
-            "How do you decide a ticket needs someone else?",
-            "Which help desk tools have you used, and for what?",
-        ],
-        "writing_assignment": "Answer three real (anonymised) tickets: a late order, a forgotten password and an "
-                              "angry customer asking for a refund.",
-        "open_ended": True, "nda_required": True,
-        "performance_expectations": "QA ≥ 85, CSAT ≥ 90 %, first reply within an hour during shifts.",
-    })
+    ProgramSchedule.objects.get_or_create(
+        program=program,
+        defaults={
+            "term": ProgramSchedule.Term.LONG_TERM,
+            "engagement_months": 12,
+            "hours_per_week": Decimal("20"),
+            "freelancers_needed": 8,
+            "start_date": today - datetime.timedelta(days=130),
+            "queue_ready_date": today - datetime.timedelta(days=72),
+            "training_days": 10,
+            "tickets_per_week": 500,
+            "average_handle_minutes": Decimal("12"),
+            "target_occupancy_percent": Decimal("75"),
+            "training_yield_percent": Decimal("60"),
+            "ramp_percents": [50, 75, 100],
+            "posting_days": 10,
+            "trial_days": 5,
+            "interview_days": 7,
+            "offer_days": 5,
+        },
+    )
+    profile, created = CandidateProfile.objects.get_or_create(
+        program=program,
+        defaults={
+            "mindset": "Patient, curious, writes the way people talk. Owns a ticket until it is solved or escalated.",
+            "pay_min": Decimal("12.00"),
+            "pay_max": Decimal("18.00"),
+            "pay_currency": "USD",
+            # Postings advertise up to 18; the US/Western Europe floor is 20, and raises may go up to the ceiling.
+            "rate_ceiling": Decimal("25.00"),
+            "time_zones": "Americas and Asia-Pacific (UTC−6 to UTC+8)",
+            "working_hours": "Mon–Sun, shifts between 07:00 and 23:00 ET",
+            "hours_per_week": Decimal("20"),
+            "interview_questions": [
+                "Tell us about a customer you could not help. What did you do?",
+                "How do you decide a ticket needs someone else?",
+                "Which help desk tools have you used, and for what?",
+            ],
+            "writing_assignment": "Answer three real (anonymised) tickets: a late order, a forgotten password and an "
+            "angry customer asking for a refund.",
+            "open_ended": True,
+            "nda_required": True,
+            "performance_expectations": "QA ≥ 85, CSAT ≥ 90 %, first reply within an hour during shifts.",
+        },
+    )
     if created:
         profile.skills.set([skills[s] for s in ["shipping", "billing", "zendesk"] if s in skills])
         profile.languages.set([languages[c] for c in ["en", "es"] if c in languages])
-    _rows(SourcingPlatform, program, "kind", [
-        {"kind": SourcingPlatform.Kind.UPWORK, "pre_screens": False, "handles_invoicing": True,
-         "fee_percent": Decimal("5")},
-        {"kind": SourcingPlatform.Kind.REFERRALS, "name": "Referrals from current freelancers"},
-    ])
-    plan, created = SupportPlan.objects.get_or_create(program=program, defaults={
-        "review_frequency": "5 tickets per freelancer per week; daily in the first two weeks",
-        "communication": "#flexdesk-support Slack channel for bugs and product updates; a Monday note on ticket "
-                         "trends; known bugs are posted as announcements.",
-        "recognition": "Monthly shout-out and a bonus for the best QA score; top performers are offered tier 2.",
-        "evaluation_cadence_days": 30,
-        "rate_adjustment_policy": "Reviewed after 90 days, then every 6 months, based on QA and CSAT.",
-        "termination_policy": "Two evaluations below target with a written plan in between; immediately for "
-                              "breaches of the NDA.",
-    })
+    _rows(
+        SourcingPlatform,
+        program,
+        "kind",
+        [
+            {
+                "kind": SourcingPlatform.Kind.UPWORK,
+                "pre_screens": False,
+                "handles_invoicing": True,
+                "fee_percent": Decimal("5"),
+            },
+            {"kind": SourcingPlatform.Kind.REFERRALS, "name": "Referrals from current freelancers"},
+        ],
+    )
+    plan, created = SupportPlan.objects.get_or_create(
+        program=program,
+        defaults={
+            "review_frequency": "5 tickets per freelancer per week; daily in the first two weeks",
+            "communication": "#flexdesk-support Slack channel for bugs and product updates; a Monday note on ticket "
+            "trends; known bugs are posted as announcements.",
+            "recognition": "Monthly shout-out and a bonus for the best QA score; top performers are offered tier 2.",
+            "evaluation_cadence_days": 30,
+            "rate_adjustment_policy": "Reviewed after 90 days, then every 6 months, based on QA and CSAT.",
+            "termination_policy": "Two evaluations below target with a written plan in between; immediately for "
+            "breaches of the NDA.",
+        },
+    )
     if created:
         plan.reviewers.set([context["manager"]])
     scorecard, _ = QAScorecard.objects.get_or_create(
         program=program, defaults={"name": "Tier-1 QA", "scale_max": 4, "passing_score": Decimal("85")}
     )
-    _rows(QACriterion, scorecard, "name", [
-        {"name": name, "description": description, "weight": weight, "is_critical": critical}
-        for name, description, weight, critical in CRITERIA
-    ])
-    BehindTheScenes.objects.get_or_create(program=program, defaults={
-        "security_measures": "Named accounts only, 2FA everywhere, no customer data outside Zendesk, "
-                             "access revoked the day a contract ends.",
-        "has_queue": True,
-        "escalation_process": "Use the “Escalate” button with a reason; the ticket goes to the in-house queue "
-                              "and the customer gets the hand-off macro. Urgent: ping @support-lead in Slack.",
-        "working_hours": BehindTheScenes.WorkingHours.SCHEDULED,
-    })
-    tools = _rows(ProgramTool, program, "name", [
-        {"name": "Zendesk", "access_level": "Agent (light)", "url": "https://example.zendesk.com/"},
-        {"name": "Slack", "access_level": "Single-channel guest", "url": "https://example.slack.com/"},
-        {"name": "Stripe", "access_level": "Read-only", "url": "https://dashboard.stripe.com/"},
-    ])
-    _rows(TrainingMaterial, program, "title", [
-        {"title": "Support handbook", "url": "https://example.com/handbook",
-         "description": "Voice, tone and policies."},
-        {"title": "Macros and tags", "url": "https://example.com/macros", "description": "Which macro when."},
-        {"title": "Product tour (video)", "url": "https://example.com/tour", "description": "25 minutes."},
-        {"title": "Refunds and escalations", "url": "https://example.com/escalations",
-         "description": "What never to answer yourself."},
-    ])
-    _rows(SuccessMetric, program, "kind", [
-        {"kind": kind, "label": label, "direction": direction, "target": Decimal(target)}
-        for kind, label, direction, target in METRICS
-    ])
-    Budget.objects.get_or_create(program=program, defaults={
-        "yearly_profit": Decimal("50000"), "yearly_hours_worked": 2080, "planned_hourly_rate": Decimal("15.00"),
-        "platform_fee_percent": Decimal("5"), "inhouse_monthly_cost": Decimal("14500.00"),
-        "monthly_budget": Decimal("12000.00"),
-    })
-    steps = _rows(OnboardingStep, program, "kind", [
-        {"kind": kind, "title": title, "description": description, "needs_manager_confirmation": confirm}
-        for kind, title, description, confirm in ONBOARDING
-    ])
-    stakeholders = _rows(Stakeholder, program, "email", [
-        {"email": "dana.whitfield@demo-customer.test", "name": "Dana Whitfield", "role": "VP Customer Experience"},
-        {"email": "luis.ortega@demo-customer.test", "name": "Luis Ortega", "role": "Head of Operations"},
-        {"email": "amara.singh@demo-customer.test", "name": "Amara Singh", "role": "Product lead"},
-        # The weekly NPS goes to the customer's team leads as well: ten people, four to six answer a week.
-        {"email": "kofi.asante@demo-customer.test", "name": "Kofi Asante", "role": "Support team lead, billing"},
-        {"email": "elif.yilmaz@demo-customer.test", "name": "Elif Yılmaz", "role": "Support team lead, orders"},
-        {"email": "ben.carter@demo-customer.test", "name": "Ben Carter", "role": "Support team lead, accounts"},
-        {"email": "mia.schultz@demo-customer.test", "name": "Mia Schultz", "role": "Quality lead"},
-        {"email": "raj.iyer@demo-customer.test", "name": "Raj Iyer", "role": "Workforce planner"},
-        {"email": "lena.novak@demo-customer.test", "name": "Lena Novak", "role": "Head of e-commerce"},
-        {"email": "omar.haddad@demo-customer.test", "name": "Omar Haddad", "role": "Finance business partner"},
-    ])
+    _rows(
+        QACriterion,
+        scorecard,
+        "name",
+        [
+            {"name": name, "description": description, "weight": weight, "is_critical": critical}
+            for name, description, weight, critical in CRITERIA
+        ],
+    )
+    BehindTheScenes.objects.get_or_create(
+        program=program,
+        defaults={
+            "security_measures": "Named accounts only, 2FA everywhere, no customer data outside Zendesk, "
+            "access revoked the day a contract ends.",
+            "has_queue": True,
+            "escalation_process": "Use the “Escalate” button with a reason; the ticket goes to the in-house queue "
+            "and the customer gets the hand-off macro. Urgent: ping @support-lead in Slack.",
+            "working_hours": BehindTheScenes.WorkingHours.SCHEDULED,
+        },
+    )
+    tools = _rows(
+        ProgramTool,
+        program,
+        "name",
+        [
+            {"name": "Zendesk", "access_level": "Agent (light)", "url": "https://example.zendesk.com/"},
+            {"name": "Slack", "access_level": "Single-channel guest", "url": "https://example.slack.com/"},
+            {"name": "Stripe", "access_level": "Read-only", "url": "https://dashboard.stripe.com/"},
+        ],
+    )
+    _rows(
+        TrainingMaterial,
+        program,
+        "title",
+        [
+            {
+                "title": "Support handbook",
+                "url": "https://example.com/handbook",
+                "description": "Voice, tone and policies.",
+            },
+            {
+                "title": "Macros and tags",
+                "url": "https://example.com/macros",
+                "description": "Which macro when.",
+            },
+            {
+                "title": "Product tour (video)",
+                "url": "https://example.com/tour",
+                "description": "25 minutes.",
+            },
+            {
+                "title": "Refunds and escalations",
+                "url": "https://example.com/escalations",
+                "description": "What never to answer yourself.",
+            },
+        ],
+    )
+    _rows(
+        SuccessMetric,
+        program,
+        "kind",
+        [
+            {"kind": kind, "label": label, "direction": direction, "target": Decimal(target)}
+            for kind, label, direction, target in METRICS
+        ],
+    )
+    Budget.objects.get_or_create(
+        program=program,
+        defaults={
+            "yearly_profit": Decimal("50000"),
+            "yearly_hours_worked": 2080,
+            "planned_hourly_rate": Decimal("15.00"),
+            "platform_fee_percent": Decimal("5"),
+            "inhouse_monthly_cost": Decimal("14500.00"),
+            "monthly_budget": Decimal("12000.00"),
+        },
+    )
+    steps = _rows(
+        OnboardingStep,
+        program,
+        "kind",
+        [
+            {"kind": kind, "title": title, "description": description, "needs_manager_confirmation": confirm}
+            for kind, title, description, confirm in ONBOARDING
+        ],
+    )
+    stakeholders = _rows(
+        Stakeholder,
+        program,
+        "email",
+        [
+            {
+                "email": "dana.whitfield@demo-customer.test",
+                "name": "Dana Whitfield",
+                "role": "VP Customer Experience",
+            },
+            {"email": "luis.ortega@demo-customer.test", "name": "Luis Ortega", "role": "Head of Operations"},
+            {"email": "amara.singh@demo-customer.test", "name": "Amara Singh", "role": "Product lead"},
+            # The weekly NPS goes to the customer's team leads as well: ten people, four to six answer a week.
+            {
+                "email": "kofi.asante@demo-customer.test",
+                "name": "Kofi Asante",
+                "role": "Support team lead, billing",
+            },
+            {
+                "email": "elif.yilmaz@demo-customer.test",
+                "name": "Elif Yılmaz",
+                "role": "Support team lead, orders",
+            },
+            {
+                "email": "ben.carter@demo-customer.test",
+                "name": "Ben Carter",
+                "role": "Support team lead, accounts",
+            },
+            {"email": "mia.schultz@demo-customer.test", "name": "Mia Schultz", "role": "Quality lead"},
+            {"email": "raj.iyer@demo-customer.test", "name": "Raj Iyer", "role": "Workforce planner"},
+            {"email": "lena.novak@demo-customer.test", "name": "Lena Novak", "role": "Head of e-commerce"},
+            {
+                "email": "omar.haddad@demo-customer.test",
+                "name": "Omar Haddad",
+                "role": "Finance business partner",
+            },
+        ],
+    )
     context["ticket_types"] = ticket_types
     context["scorecard"] = scorecard
     context["onboarding_steps"] = {step.kind: step for step in steps}
@@ -236,7 +359,12 @@ def _fill_demo(context, program, today):
 # --- Knowledge (issue 19, item 4): how support is done at Demo Support ----------------------------------------
 
 DEMO_KNOWLEDGE = [
-    ("playbook", "how-we-do-support", "How we do support at Demo Support", 1, """\
+    (
+        "playbook",
+        "how-we-do-support",
+        "How we do support at Demo Support",
+        1,
+        """\
 Welcome to the team. This page is the short version of everything: read it before your first shift and keep it
 open beside your tickets.
 
@@ -270,8 +398,14 @@ order — is decided in-house: see **When and how to escalate**, linked beside e
 
 Tag every ticket with its type (`order-status`, `returns`, `password-reset`, `billing-question`). Add an
 internal note when you leave something unfinished at the end of a shift.
-"""),
-    ("escalation", "when-to-escalate", "When and how to escalate", 2, """\
+""",
+    ),
+    (
+        "escalation",
+        "when-to-escalate",
+        "When and how to escalate",
+        2,
+        """\
 Escalating is part of the job, not a failure. Press **Escalate** on the ticket, pick the reason, and write a
 note the in-house agent can act on without reading the whole thread.
 
@@ -291,8 +425,14 @@ note the in-house agent can act on without reading the whole thread.
 3. Do not reply again on an escalated ticket: the in-house team has it.
 
 Urgent (site down, data leak, a customer in danger): escalate **and** ping `@support-lead` in Slack.
-"""),
-    ("security", "security-rules", "Security rules", 3, """\
+""",
+    ),
+    (
+        "security",
+        "security-rules",
+        "Security rules",
+        3,
+        """\
 You see customers' orders and addresses. Treat them as you would want yours treated.
 
 - **Never ask for a full card number**, CVC or a password, and never write one in a reply or note. If a
@@ -303,8 +443,14 @@ You see customers' orders and addresses. Treat them as you would want yours trea
 - Use your own named accounts with two-factor sign-in; never share a login, even with another freelancer.
 - Customer data stays in Zendesk: no screenshots in Slack DMs, no copies on your computer.
 - Access is revoked the day your contract ends; report a lost laptop or phone to your manager at once.
-"""),
-    ("training", "product-basics", "Product basics: orders, returns and exchanges", 4, """\
+""",
+    ),
+    (
+        "training",
+        "product-basics",
+        "Product basics: orders, returns and exchanges",
+        4,
+        """\
 ## Orders
 
 An order moves **placed → packed → shipped → delivered**. Tracking appears once it is shipped; carriers can
@@ -315,25 +461,45 @@ take 24 hours to show the first scan.
 - Returns are free within **30 days** of delivery; the label is in Account → Orders → Return.
 - Exchanges (another size or colour) need no label: Account → Orders → Exchange.
 - The money for a return goes back to the original payment method within 5 business days of arrival.
-"""),
-    ("training", "zendesk-workflow", "Working a ticket in Zendesk", 5, """\
+""",
+    ),
+    (
+        "training",
+        "zendesk-workflow",
+        "Working a ticket in Zendesk",
+        5,
+        """\
 1. Take the oldest ticket assigned to you first (the SLA badge shows what is due).
 2. Read the whole thread and the customer's previous tickets.
 3. Pick the macro, make it personal, check the tags, send.
 4. Set the status: **pending** when you wait for the customer, **solved** when the question is answered.
 
 Tip: the Knowledge card beside each ticket in the portal searches these pages without leaving the ticket.
-"""),
+""",
+    ),
 ]
 
 # prompt, answers, the right one (from 0)
 DEMO_QUIZ = [
-    ("A customer's order is four business days late. What may you do without escalating?",
-     ["Refund the order in full", "Send a $10 goodwill code", "Nothing: escalate it"], 1),
-    ("A customer pastes their full card number into a reply. What do you do?",
-     ["Quote it back to confirm it", "Ask for the CVC too", "Do not quote it and escalate with reason Billing"], 2),
-    ("Within what time should your first response go out during a shift?",
-     ["1 hour", "4 hours", "1 business day"], 0),
+    (
+        "A customer's order is four business days late. What may you do without escalating?",
+        ["Refund the order in full", "Send a $10 goodwill code", "Nothing: escalate it"],
+        1,
+    ),
+    (
+        "A customer pastes their full card number into a reply. What do you do?",
+        [
+            "Quote it back to confirm it",
+            "Ask for the CVC too",
+            "Do not quote it and escalate with reason Billing",
+        ],
+        2,
+    ),
+    (
+        "Within what time should your first response go out during a shift?",
+        ["1 hour", "4 hours", "1 business day"],
+        0,
+    ),
 ]
 
 
@@ -345,8 +511,15 @@ def _knowledge(program, author, steps):
     for kind, slug, title, position, body in DEMO_KNOWLEDGE:
         article = KnowledgeArticle.objects.filter(program=program, slug=slug).first()
         if article is None:
-            article = article_create(program=program, actor=author, kind=kind, title=title, slug=slug,
-                                     body_markdown=body, position=position)
+            article = article_create(
+                program=program,
+                actor=author,
+                kind=kind,
+                title=title,
+                slug=slug,
+                body_markdown=body,
+                position=position,
+            )
         articles[slug] = article
     read = steps.get(OnboardingStep.Kind.READ_MATERIALS)
     if read is not None and read.article_id is None:
@@ -354,88 +527,173 @@ def _knowledge(program, author, steps):
         read.save(update_fields=["article"])
     quiz = steps.get(OnboardingStep.Kind.QUIZ)
     if quiz is not None and not quiz.quiz_questions.exists():
-        quiz_questions_update(step=quiz, actor=author, rows=[
-            {"prompt": prompt, "choices": choices, "correct_index": correct, "position": position}
-            for position, (prompt, choices, correct) in enumerate(DEMO_QUIZ, start=1)
-        ])
+        quiz_questions_update(
+            step=quiz,
+            actor=author,
+            rows=[
+                {"prompt": prompt, "choices": choices, "correct_index": correct, "position": position}
+                for position, (prompt, choices, correct) in enumerate(DEMO_QUIZ, start=1)
+            ],
+        )
     return articles
 
 
 def _fill_acme(context, program, today):
     skills, languages = context["skills"], context["languages"]
     ticket_types = _ticket_types(program, ACME_TICKET_TYPES, skills)
-    EscalationRule.objects.get_or_create(program=program, ticket_type=ticket_types["refund-dispute"], keyword="")
+    EscalationRule.objects.get_or_create(
+        program=program, ticket_type=ticket_types["refund-dispute"], keyword=""
+    )
     for keyword, note in KEYWORDS[:3]:
-        EscalationRule.objects.get_or_create(program=program, ticket_type=None, keyword=keyword,
-                                             defaults={"note": note})
+        EscalationRule.objects.get_or_create(
+            program=program, ticket_type=None, keyword=keyword, defaults={"note": note}
+        )
     # Six months of weekend cover, two months in: Nora (16 h, Saturday and Sunday) has been queue-ready for five
     # weeks. 100 weekend tickets a week (queues/demo.py) at 6 minutes and 70 % occupancy need 14.3 h; it plans two
     # so both days' 08:00–20:00 are covered: the second is being recruited (recruiting/demo.py).
-    ProgramSchedule.objects.get_or_create(program=program, defaults={
-        "term": ProgramSchedule.Term.TEMPORARY, "engagement_months": 6, "hours_per_week": Decimal("16"),
-        "freelancers_needed": 2, "start_date": today - datetime.timedelta(days=60),
-        "end_date": today + datetime.timedelta(days=122),
-        "queue_ready_date": today - datetime.timedelta(days=36), "training_days": 7, "tickets_per_week": 100,
-        "average_handle_minutes": Decimal("6"), "target_occupancy_percent": Decimal("70"),
-        "training_yield_percent": Decimal("75"), "ramp_percents": [60, 100], "posting_days": 7, "trial_days": 3,
-        "interview_days": 5, "offer_days": 3,
-    })
-    profile, created = CandidateProfile.objects.get_or_create(program=program, defaults={
-        "mindset": "Calm under weekend pressure; answers within the hour.", "pay_min": Decimal("14.00"),
-        "pay_max": Decimal("20.00"), "pay_currency": "EUR", "rate_ceiling": Decimal("25.00"),
-        "time_zones": "Europe (UTC to UTC+2)",
-        "working_hours": "Sat–Sun 08:00–20:00 UK time", "hours_per_week": Decimal("16"),
-        "interview_questions": ["How would you handle a weekend outage with no one in-house online?"],
-        "writing_assignment": "Reply to two weekend delivery complaints.", "open_ended": False,
-        "contract_end_date": today + datetime.timedelta(days=122), "nda_required": True,
-    })
+    ProgramSchedule.objects.get_or_create(
+        program=program,
+        defaults={
+            "term": ProgramSchedule.Term.TEMPORARY,
+            "engagement_months": 6,
+            "hours_per_week": Decimal("16"),
+            "freelancers_needed": 2,
+            "start_date": today - datetime.timedelta(days=60),
+            "end_date": today + datetime.timedelta(days=122),
+            "queue_ready_date": today - datetime.timedelta(days=36),
+            "training_days": 7,
+            "tickets_per_week": 100,
+            "average_handle_minutes": Decimal("6"),
+            "target_occupancy_percent": Decimal("70"),
+            "training_yield_percent": Decimal("75"),
+            "ramp_percents": [60, 100],
+            "posting_days": 7,
+            "trial_days": 3,
+            "interview_days": 5,
+            "offer_days": 3,
+        },
+    )
+    profile, created = CandidateProfile.objects.get_or_create(
+        program=program,
+        defaults={
+            "mindset": "Calm under weekend pressure; answers within the hour.",
+            "pay_min": Decimal("14.00"),
+            "pay_max": Decimal("20.00"),
+            "pay_currency": "EUR",
+            "rate_ceiling": Decimal("25.00"),
+            "time_zones": "Europe (UTC to UTC+2)",
+            "working_hours": "Sat–Sun 08:00–20:00 UK time",
+            "hours_per_week": Decimal("16"),
+            "interview_questions": ["How would you handle a weekend outage with no one in-house online?"],
+            "writing_assignment": "Reply to two weekend delivery complaints.",
+            "open_ended": False,
+            "contract_end_date": today + datetime.timedelta(days=122),
+            "nda_required": True,
+        },
+    )
     if created:
         profile.skills.set([skills[s] for s in ["shipping", "billing"] if s in skills])
         profile.languages.set([languages[c] for c in ["en", "de"] if c in languages])
-    _rows(SourcingPlatform, program, "kind", [
-        {"kind": SourcingPlatform.Kind.TOPTAL, "pre_screens": True, "handles_invoicing": True,
-         "fee_percent": Decimal("10")},
-    ])
-    plan, created = SupportPlan.objects.get_or_create(program=program, defaults={
-        "review_frequency": "3 tickets per freelancer per weekend",
-        "communication": "Friday hand-over note from the in-house team; Monday debrief.",
-        "recognition": "Weekend hero of the month.", "evaluation_cadence_days": 45,
-    })
+    _rows(
+        SourcingPlatform,
+        program,
+        "kind",
+        [
+            {
+                "kind": SourcingPlatform.Kind.TOPTAL,
+                "pre_screens": True,
+                "handles_invoicing": True,
+                "fee_percent": Decimal("10"),
+            },
+        ],
+    )
+    plan, created = SupportPlan.objects.get_or_create(
+        program=program,
+        defaults={
+            "review_frequency": "3 tickets per freelancer per weekend",
+            "communication": "Friday hand-over note from the in-house team; Monday debrief.",
+            "recognition": "Weekend hero of the month.",
+            "evaluation_cadence_days": 45,
+        },
+    )
     if created:
         plan.reviewers.set([context["manager2"]])
     scorecard, _ = QAScorecard.objects.get_or_create(program=program, defaults={"name": "Weekend QA"})
-    _rows(QACriterion, scorecard, "name", [
-        {"name": name, "description": description, "weight": weight, "is_critical": critical}
-        for name, description, weight, critical in CRITERIA
-    ])
-    BehindTheScenes.objects.get_or_create(program=program, defaults={
-        "security_measures": "Named accounts, 2FA.", "escalation_process": "Escalate in Zendesk; urgent: phone "
-        "the on-call lead.", "working_hours": BehindTheScenes.WorkingHours.SCHEDULED,
-    })
+    _rows(
+        QACriterion,
+        scorecard,
+        "name",
+        [
+            {"name": name, "description": description, "weight": weight, "is_critical": critical}
+            for name, description, weight, critical in CRITERIA
+        ],
+    )
+    BehindTheScenes.objects.get_or_create(
+        program=program,
+        defaults={
+            "security_measures": "Named accounts, 2FA.",
+            "escalation_process": "Escalate in Zendesk; urgent: phone the on-call lead.",
+            "working_hours": BehindTheScenes.WorkingHours.SCHEDULED,
+        },
+    )
     _rows(ProgramTool, program, "name", [{"name": "Zendesk", "access_level": "Agent (light)"}])
-    _rows(TrainingMaterial, program, "title", [
-        {"title": "Acme weekend playbook", "url": "https://example.com/acme-playbook"},
-    ])
-    _rows(SuccessMetric, program, "kind", [
-        {"kind": SuccessMetric.Kind.FIRST_RESPONSE, "label": "First response (hours)",
-         "direction": SuccessMetric.Direction.AT_MOST, "target": Decimal("1")},
-        {"kind": SuccessMetric.Kind.CSAT, "label": "CSAT", "direction": SuccessMetric.Direction.AT_LEAST,
-         "target": Decimal("88")},
-    ])
-    Budget.objects.get_or_create(program=program, defaults={
-        "yearly_profit": Decimal("120000"), "yearly_hours_worked": 2200, "planned_hourly_rate": Decimal("17.00"),
-        "platform_fee_percent": Decimal("10"), "inhouse_monthly_cost": Decimal("4800.00"),
-    })
-    _rows(OnboardingStep, program, "kind", [
-        {"kind": kind, "title": title, "description": description, "needs_manager_confirmation": confirm}
-        for kind, title, description, confirm in ONBOARDING[:4]
-    ])
-    _rows(Stakeholder, program, "email", [
-        {"email": "ingrid.holm@acme.test", "name": "Ingrid Holm", "role": "Customer service director"},
-        {"email": "paul.mercer@acme.test", "name": "Paul Mercer", "role": "E-commerce manager"},
-        {"email": "sara.lund@acme.test", "name": "Sara Lund", "role": "Weekday support lead"},
-        {"email": "david.okoro@acme.test", "name": "David Okoro", "role": "Logistics manager"},
-    ])
+    _rows(
+        TrainingMaterial,
+        program,
+        "title",
+        [
+            {"title": "Acme weekend playbook", "url": "https://example.com/acme-playbook"},
+        ],
+    )
+    _rows(
+        SuccessMetric,
+        program,
+        "kind",
+        [
+            {
+                "kind": SuccessMetric.Kind.FIRST_RESPONSE,
+                "label": "First response (hours)",
+                "direction": SuccessMetric.Direction.AT_MOST,
+                "target": Decimal("1"),
+            },
+            {
+                "kind": SuccessMetric.Kind.CSAT,
+                "label": "CSAT",
+                "direction": SuccessMetric.Direction.AT_LEAST,
+                "target": Decimal("88"),
+            },
+        ],
+    )
+    Budget.objects.get_or_create(
+        program=program,
+        defaults={
+            "yearly_profit": Decimal("120000"),
+            "yearly_hours_worked": 2200,
+            "planned_hourly_rate": Decimal("17.00"),
+            "platform_fee_percent": Decimal("10"),
+            "inhouse_monthly_cost": Decimal("4800.00"),
+        },
+    )
+    _rows(
+        OnboardingStep,
+        program,
+        "kind",
+        [
+            {"kind": kind, "title": title, "description": description, "needs_manager_confirmation": confirm}
+            for kind, title, description, confirm in ONBOARDING[:4]
+        ],
+    )
+    _rows(
+        Stakeholder,
+        program,
+        "email",
+        [
+            {"email": "ingrid.holm@acme.test", "name": "Ingrid Holm", "role": "Customer service director"},
+            {"email": "paul.mercer@acme.test", "name": "Paul Mercer", "role": "E-commerce manager"},
+            {"email": "sara.lund@acme.test", "name": "Sara Lund", "role": "Weekday support lead"},
+            {"email": "david.okoro@acme.test", "name": "David Okoro", "role": "Logistics manager"},
+        ],
+    )
     context["acme_ticket_types"] = ticket_types
     context["acme_scorecard"] = scorecard
 
@@ -444,9 +702,14 @@ def _announcements(program, author, rows):
     made = []
     for index, (kind, title, body, days_ago) in enumerate(rows):
         announcement, _ = Announcement.objects.get_or_create(
-            program=program, title=title,
-            defaults={"kind": kind, "body": body, "author": author,
-                      "published_at": timezone.now() - datetime.timedelta(days=days_ago, hours=index)},
+            program=program,
+            title=title,
+            defaults={
+                "kind": kind,
+                "body": body,
+                "author": author,
+                "published_at": timezone.now() - datetime.timedelta(days=days_ago, hours=index),
+            },
         )
         made.append(announcement)
     return made
@@ -455,17 +718,28 @@ def _announcements(program, author, rows):
 def seed(context):
     demo, _ = Program.objects.get_or_create(
         slug="demo",
-        defaults={"name": "Demo Support", "status": Program.Status.ACTIVE, "time_zone": "America/New_York",
-                  "currency": "USD", "goal_type": Program.GoalType.FREE_INHOUSE,
-                  "outcome": "Move tier-1 email and chat to freelancers so the in-house team can own tier 2.",
-                  "channels": ["email", "chat"]},
+        defaults={
+            "name": "Demo Support",
+            "status": Program.Status.ACTIVE,
+            "time_zone": "America/New_York",
+            "currency": "USD",
+            "goal_type": Program.GoalType.FREE_INHOUSE,
+            "outcome": "Move tier-1 email and chat to freelancers so the in-house team can own tier 2.",
+            "channels": ["email", "chat"],
+        },
     )
     demo.managers.add(context["manager"], context["agent"])
     acme, _ = Program.objects.get_or_create(
         slug="acme",
-        defaults={"name": "Acme Weekend Cover", "status": Program.Status.ACTIVE, "time_zone": "Europe/London",
-                  "currency": "EUR", "goal_type": Program.GoalType.WEEKEND_COVER,
-                  "outcome": "Answer Acme's weekend email within an hour.", "channels": ["email"]},
+        defaults={
+            "name": "Acme Weekend Cover",
+            "status": Program.Status.ACTIVE,
+            "time_zone": "Europe/London",
+            "currency": "EUR",
+            "goal_type": Program.GoalType.WEEKEND_COVER,
+            "outcome": "Answer Acme's weekend email within an hour.",
+            "channels": ["email"],
+        },
     )
     acme.managers.add(context["manager2"])
     context["program"] = demo
@@ -475,25 +749,63 @@ def seed(context):
     _fill_demo(context, demo, today)
     _fill_acme(context, acme, today)
     _assessment(context, demo)
-    context["announcements"] = _announcements(demo, context["manager"], [
-        (Announcement.Kind.KNOWN_BUG, "Known bug: tracking links in order e-mails",
-         "Tracking links in order confirmation e-mails open a 404 for some carriers. Use the “Tracking link "
-         "broken” macro and send the carrier's own link. Engineering expects a fix this week.", 2),
-        (Announcement.Kind.PRODUCT_UPDATE, "New: exchanges without a return label",
-         "Customers can now exchange a size from their account page. Point them to Account → Orders → "
-         "Exchange; no return label is needed for exchanges.", 6),
-    ])
-    _announcements(acme, context["manager2"], [
-        (Announcement.Kind.TICKET_TREND, "Weekend trend: delivery delays",
-         "Expect more “where is my parcel” tickets this weekend: the courier is behind in the north.", 1),
-    ])
+    context["announcements"] = _announcements(
+        demo,
+        context["manager"],
+        [
+            (
+                Announcement.Kind.KNOWN_BUG,
+                "Known bug: tracking links in order e-mails",
+                "Tracking links in order confirmation e-mails open a 404 for some carriers. Use the “Tracking link "
+                "broken” macro and send the carrier's own link. Engineering expects a fix this week.",
+                2,
+            ),
+            (
+                Announcement.Kind.PRODUCT_UPDATE,
+                "New: exchanges without a return label",
+                "Customers can now exchange a size from their account page. Point them to Account → Orders → "
+                "Exchange; no return label is needed for exchanges.",
+                6,
+            ),
+        ],
+    )
+    _announcements(
+        acme,
+        context["manager2"],
+        [
+            (
+                Announcement.Kind.TICKET_TREND,
+                "Weekend trend: delivery delays",
+                "Expect more “where is my parcel” tickets this weekend: the courier is behind in the north.",
+                1,
+            ),
+        ],
+    )
 
 
 # --- “Is it time to outsource?” (issue 21, item 1): the week Maya logged before Demo Support existed -------------
 # task, minutes each, times a week, skill needed, enjoys, in the 20 % that brings 80 %, would stop, chosen
 ASSESSMENT_TASKS = [
-    ("Answer order-status e-mails", "5", "40", "Written English; looking up orders in Shopify", False, False, True, True),
-    ("Process refunds and returns", "10", "12", "Stripe refunds; the returns policy", False, False, True, True),
+    (
+        "Answer order-status e-mails",
+        "5",
+        "40",
+        "Written English; looking up orders in Shopify",
+        False,
+        False,
+        True,
+        True,
+    ),
+    (
+        "Process refunds and returns",
+        "10",
+        "12",
+        "Stripe refunds; the returns policy",
+        False,
+        False,
+        True,
+        True,
+    ),
     ("Reply to social media DMs", "4", "30", "Friendly brand voice", False, False, False, True),
     ("Send and chase invoices", "15", "5", "Bookkeeping (Xero)", False, False, True, False),
     ("Call suppliers about stock", "20", "3", "Negotiation", True, False, False, False),
@@ -507,23 +819,37 @@ ASSESSMENT_PREFIX = "Is it time to outsource?"
 def _assessment(context, program):
     """Maya's assessment, already turned into Demo Support (linked to it; Demo Support itself is not changed)."""
     manager = context["manager"]
-    assessment = OutsourcingAssessment.objects.filter(owner=manager, name__startswith=ASSESSMENT_PREFIX).first()
+    assessment = OutsourcingAssessment.objects.filter(
+        owner=manager, name__startswith=ASSESSMENT_PREFIX
+    ).first()
     if assessment is None:
         week_of = (program.created_at or timezone.now()).date() - datetime.timedelta(weeks=10)
         week_of -= datetime.timedelta(days=week_of.weekday())
         assessment = OutsourcingAssessment.objects.create(
-            owner=manager, name=f"{ASSESSMENT_PREFIX} (week of {week_of:%d %b %Y})",
-            yearly_value=Decimal("120000.00"), yearly_working_hours=2400,
-            freelancer_hourly_cost=Decimal("15.75"), currency="USD", program=program,
+            owner=manager,
+            name=f"{ASSESSMENT_PREFIX} (week of {week_of:%d %b %Y})",
+            yearly_value=Decimal("120000.00"),
+            yearly_working_hours=2400,
+            freelancer_hourly_cost=Decimal("15.75"),
+            currency="USD",
+            program=program,
             high_value_answer="Product and growth strategy, and hiring the people who run it with me.",
             would_stop_answer="Order-status e-mails, refunds and chasing invoices. We turned the order-status, "
-                              "refund and social DM replies into Demo Support.",
+            "refund and social DM replies into Demo Support.",
         )
     if not assessment.tasks.exists():
         AssessmentTask.objects.bulk_create(
-            AssessmentTask(assessment=assessment, task=task, minutes_each=Decimal(minutes),
-                           times_per_week=Decimal(times), skill_needed=skill, enjoys=enjoys, high_value=high_value,
-                           would_stop=would_stop, chosen=chosen)
+            AssessmentTask(
+                assessment=assessment,
+                task=task,
+                minutes_each=Decimal(minutes),
+                times_per_week=Decimal(times),
+                skill_needed=skill,
+                enjoys=enjoys,
+                high_value=high_value,
+                would_stop=would_stop,
+                chosen=chosen,
+            )
             for task, minutes, times, skill, enjoys, high_value, would_stop, chosen in ASSESSMENT_TASKS
         )
     context["assessment"] = assessment

@@ -85,7 +85,9 @@ class SectionForm(forms.ModelForm):
 
 class ProgramCreateForm(forms.ModelForm):
     with_default_onboarding = forms.BooleanField(
-        required=False, initial=True, label="Start with the standard onboarding checklist",
+        required=False,
+        initial=True,
+        label="Start with the standard onboarding checklist",
         help_text="Read materials, sign NDA, tool access, shadow 10 tickets, pass a quiz. You can edit it later.",
     )
 
@@ -124,7 +126,9 @@ class OutcomeForm(SectionForm):
 
 class ScopeForm(forms.Form):
     channels = forms.MultipleChoiceField(
-        choices=Channel.choices, required=False, widget=forms.CheckboxSelectMultiple,
+        choices=Channel.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
         label="Channels freelancers support",
     )
 
@@ -140,8 +144,10 @@ class TicketTypeForm(RowForm):
         model = TicketType
         fields = ["name", "slug", "tier", "freelancers_allowed", "required_skills", "position"]
         labels = {"freelancers_allowed": "Freelancers may take it", "position": "#"}
-        widgets = {"required_skills": forms.SelectMultiple(attrs={"size": 3}),
-                   "position": forms.NumberInput(attrs={"class": "w-6rem"})}
+        widgets = {
+            "required_skills": forms.SelectMultiple(attrs={"size": 3}),
+            "position": forms.NumberInput(attrs={"class": "w-6rem"}),
+        }
 
     def __init__(self, *args, program=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -221,23 +227,40 @@ class RampField(forms.CharField):
 
 class ScheduleForm(SectionForm):
     ramp_percents = RampField(
-        required=False, label="Ramp (% productivity per week)",
+        required=False,
+        label="Ramp (% productivity per week)",
         help_text="e.g. 50, 75, 100: half productive in week 1, three-quarters in week 2, full from week 3.",
     )
 
     class Meta:
         model = ProgramSchedule
         fields = [
-            "term", "engagement_months", "hours_per_week", "freelancers_needed", "start_date", "end_date",
-            "queue_ready_date", "training_days", "posting_days", "trial_days", "interview_days", "offer_days",
-            "tickets_per_week", "average_handle_minutes", "target_occupancy_percent", "training_yield_percent",
+            "term",
+            "engagement_months",
+            "hours_per_week",
+            "freelancers_needed",
+            "start_date",
+            "end_date",
+            "queue_ready_date",
+            "training_days",
+            "posting_days",
+            "trial_days",
+            "interview_days",
+            "offer_days",
+            "tickets_per_week",
+            "average_handle_minutes",
+            "target_occupancy_percent",
+            "training_yield_percent",
             "ramp_percents",
         ]
         labels = {
-            "engagement_months": "Engagement length (months)", "freelancers_needed": "Number of freelancers",
-            "hours_per_week": "Hours per week per freelancer", "tickets_per_week": "Expected tickets per week",
+            "engagement_months": "Engagement length (months)",
+            "freelancers_needed": "Number of freelancers",
+            "hours_per_week": "Hours per week per freelancer",
+            "tickets_per_week": "Expected tickets per week",
             "average_handle_minutes": "Average handle time (minutes)",
-            "target_occupancy_percent": "Target occupancy (%)", "training_yield_percent": "Training yield (%)",
+            "target_occupancy_percent": "Target occupancy (%)",
+            "training_yield_percent": "Training yield (%)",
         }
         widgets = {"start_date": DATE, "end_date": DATE, "queue_ready_date": DATE}
 
@@ -245,18 +268,41 @@ class ScheduleForm(SectionForm):
         super().__init__(*args, **kwargs)
         self.helper.layout = Layout(
             HTML('<h2 class="h6 text-muted">The team</h2>'),
-            Row(*(Column(f, css_class="col-md-3") for f in
-                  ["term", "engagement_months", "hours_per_week", "freelancers_needed"])),
+            Row(
+                *(
+                    Column(f, css_class="col-md-3")
+                    for f in ["term", "engagement_months", "hours_per_week", "freelancers_needed"]
+                )
+            ),
             HTML('<h2 class="h6 text-muted mt-2">Dates</h2>'),
-            Row(*(Column(f, css_class="col-md-3") for f in
-                  ["start_date", "end_date", "queue_ready_date", "training_days"])),
-            HTML('<h2 class="h6 text-muted mt-2">Recruiting phases (days), worked back from queue-ready</h2>'),
-            Row(*(Column(f, css_class="col-md-3") for f in
-                  ["posting_days", "trial_days", "interview_days", "offer_days"])),
-            HTML('<h2 class="h6 text-muted mt-2">Capacity: volume, handle time, occupancy, yield and ramp</h2>'),
-            Row(*(Column(f, css_class="col-md-4") for f in
-                  ["tickets_per_week", "average_handle_minutes", "target_occupancy_percent"])),
-            Row(Column("training_yield_percent", css_class="col-md-4"), Column("ramp_percents", css_class="col-md-8")),
+            Row(
+                *(
+                    Column(f, css_class="col-md-3")
+                    for f in ["start_date", "end_date", "queue_ready_date", "training_days"]
+                )
+            ),
+            HTML(
+                '<h2 class="h6 text-muted mt-2">Recruiting phases (days), worked back from queue-ready</h2>'
+            ),
+            Row(
+                *(
+                    Column(f, css_class="col-md-3")
+                    for f in ["posting_days", "trial_days", "interview_days", "offer_days"]
+                )
+            ),
+            HTML(
+                '<h2 class="h6 text-muted mt-2">Capacity: volume, handle time, occupancy, yield and ramp</h2>'
+            ),
+            Row(
+                *(
+                    Column(f, css_class="col-md-4")
+                    for f in ["tickets_per_week", "average_handle_minutes", "target_occupancy_percent"]
+                )
+            ),
+            Row(
+                Column("training_yield_percent", css_class="col-md-4"),
+                Column("ramp_percents", css_class="col-md-8"),
+            ),
         )
 
 
@@ -284,25 +330,47 @@ class CandidateProfileForm(SectionForm):
     class Meta:
         model = CandidateProfile
         fields = [
-            "mindset", "skills", "languages", "pay_min", "pay_max", "pay_currency", "rate_ceiling", "time_zones",
-            "working_hours", "hours_per_week", "resume_review", "interview_questions", "writing_assignment", "open_ended",
-            "contract_end_date", "nda_required", "performance_expectations",
+            "mindset",
+            "skills",
+            "languages",
+            "pay_min",
+            "pay_max",
+            "pay_currency",
+            "rate_ceiling",
+            "time_zones",
+            "working_hours",
+            "hours_per_week",
+            "resume_review",
+            "interview_questions",
+            "writing_assignment",
+            "open_ended",
+            "contract_end_date",
+            "nda_required",
+            "performance_expectations",
         ]
-        labels = {"pay_min": "Pay from (per hour)", "pay_max": "Pay up to (per hour)", "pay_currency": "Pay currency",
-                  "rate_ceiling": "Rate ceiling (per hour)",
-                  "resume_review": "Review résumés", "open_ended": "Open-ended contract",
-                  "nda_required": "NDA required"}
+        labels = {
+            "pay_min": "Pay from (per hour)",
+            "pay_max": "Pay up to (per hour)",
+            "pay_currency": "Pay currency",
+            "rate_ceiling": "Rate ceiling (per hour)",
+            "resume_review": "Review résumés",
+            "open_ended": "Open-ended contract",
+            "nda_required": "NDA required",
+        }
         widgets = {
-            "skills": forms.CheckboxSelectMultiple, "languages": forms.CheckboxSelectMultiple,
-            "mindset": _small(3), "writing_assignment": _small(4), "performance_expectations": _small(3),
+            "skills": forms.CheckboxSelectMultiple,
+            "languages": forms.CheckboxSelectMultiple,
+            "mindset": _small(3),
+            "writing_assignment": _small(4),
+            "performance_expectations": _small(3),
             "contract_end_date": DATE,
         }
-
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["skills"].queryset = skill_choices(
-            program_ids=[self.instance.program_id], keep=self.instance.skills.values("pk") if self.instance.pk else (),
+            program_ids=[self.instance.program_id],
+            keep=self.instance.skills.values("pk") if self.instance.pk else (),
         )
 
 
@@ -325,14 +393,26 @@ class SupportPlanForm(SectionForm):
     class Meta:
         model = SupportPlan
         fields = [
-            "reviewers", "review_frequency", "communication", "recognition", "evaluation_cadence_days",
-            "rate_adjustment_policy", "termination_policy",
+            "reviewers",
+            "review_frequency",
+            "communication",
+            "recognition",
+            "evaluation_cadence_days",
+            "rate_adjustment_policy",
+            "termination_policy",
         ]
-        labels = {"evaluation_cadence_days": "Evaluate every (days)",
-                  "rate_adjustment_policy": "When rates are adjusted",
-                  "termination_policy": "When contracts are ended"}
-        widgets = {"reviewers": forms.CheckboxSelectMultiple, "communication": _small(3),
-                   "recognition": _small(2), "rate_adjustment_policy": _small(2), "termination_policy": _small(2)}
+        labels = {
+            "evaluation_cadence_days": "Evaluate every (days)",
+            "rate_adjustment_policy": "When rates are adjusted",
+            "termination_policy": "When contracts are ended",
+        }
+        widgets = {
+            "reviewers": forms.CheckboxSelectMultiple,
+            "communication": _small(3),
+            "recognition": _small(2),
+            "rate_adjustment_policy": _small(2),
+            "termination_policy": _small(2),
+        }
 
     def __init__(self, *args, program: Program, **kwargs):
         super().__init__(*args, **kwargs)
@@ -344,7 +424,11 @@ class ScorecardForm(SectionForm):
     class Meta:
         model = QAScorecard
         fields = ["name", "scale_max", "passing_score"]
-        labels = {"name": "Scorecard name", "scale_max": "Ratings from 0 to", "passing_score": "Passing score (0–100)"}
+        labels = {
+            "name": "Scorecard name",
+            "scale_max": "Ratings from 0 to",
+            "passing_score": "Passing score (0–100)",
+        }
 
 
 class QACriterionForm(RowForm):
@@ -352,8 +436,11 @@ class QACriterionForm(RowForm):
         model = QACriterion
         fields = ["name", "description", "weight", "is_critical", "position"]
         labels = {"is_critical": "Critical", "position": "#"}
-        widgets = {"description": forms.TextInput(), "position": forms.NumberInput(attrs={"class": "w-6rem"}),
-                   "weight": forms.NumberInput(attrs={"class": "w-6rem"})}
+        widgets = {
+            "description": forms.TextInput(),
+            "position": forms.NumberInput(attrs={"class": "w-6rem"}),
+            "weight": forms.NumberInput(attrs={"class": "w-6rem"}),
+        }
 
 
 CriterionFormSet = forms.inlineformset_factory(
@@ -368,8 +455,11 @@ class BehindTheScenesForm(SectionForm):
     class Meta:
         model = BehindTheScenes
         fields = ["security_measures", "has_queue", "escalation_process", "working_hours"]
-        labels = {"has_queue": "There is a ticket queue", "escalation_process": "Escalation process",
-                  "working_hours": "How working hours are set"}
+        labels = {
+            "has_queue": "There is a ticket queue",
+            "escalation_process": "Escalation process",
+            "working_hours": "How working hours are set",
+        }
         widgets = {"security_measures": _small(3), "escalation_process": _small(4)}
 
 
@@ -419,12 +509,19 @@ class BudgetForm(SectionForm):
     class Meta:
         model = Budget
         fields = [
-            "planned_hourly_rate", "platform_fee_percent", "inhouse_monthly_cost", "monthly_budget",
-            "yearly_profit", "yearly_hours_worked",
+            "planned_hourly_rate",
+            "platform_fee_percent",
+            "inhouse_monthly_cost",
+            "monthly_budget",
+            "yearly_profit",
+            "yearly_hours_worked",
         ]
-        labels = {"planned_hourly_rate": "Planned freelancer rate (per hour)", "platform_fee_percent": "Platform fee %",
-                  "inhouse_monthly_cost": "In-house cost replaced (per month)",
-                  "monthly_budget": "Monthly budget (optional)"}
+        labels = {
+            "planned_hourly_rate": "Planned freelancer rate (per hour)",
+            "platform_fee_percent": "Platform fee %",
+            "inhouse_monthly_cost": "In-house cost replaced (per month)",
+            "monthly_budget": "Monthly budget (optional)",
+        }
 
 
 class OnboardingStepForm(RowForm):
@@ -434,16 +531,31 @@ class OnboardingStepForm(RowForm):
     def __init__(self, *args, program: Program | None = None, articles: list | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         field = cast(forms.ModelChoiceField, self.fields["article"])  # the model's foreign key makes it one
-        field.queryset = (KnowledgeArticle.objects.filter(program=program) if program is not None
-                          else KnowledgeArticle.objects.none())  # validates what is posted
+        field.queryset = (
+            KnowledgeArticle.objects.filter(program=program)
+            if program is not None
+            else KnowledgeArticle.objects.none()
+        )  # validates what is posted
         if articles is not None:
             field.choices = [("", field.empty_label or "—")] + [(a.pk, a.title) for a in articles]
 
     class Meta:
         model = OnboardingStep
         # A quiz step's pass mark and questions are set on its quiz page (programs/knowledge_views.py).
-        fields = ["title", "kind", "description", "required", "needs_manager_confirmation", "article", "position"]
-        labels = {"needs_manager_confirmation": "Manager confirms", "position": "#", "article": "Article to read"}
+        fields = [
+            "title",
+            "kind",
+            "description",
+            "required",
+            "needs_manager_confirmation",
+            "article",
+            "position",
+        ]
+        labels = {
+            "needs_manager_confirmation": "Manager confirms",
+            "position": "#",
+            "article": "Article to read",
+        }
         widgets = {"description": forms.TextInput(), "position": forms.NumberInput(attrs={"class": "w-6rem"})}
 
 
@@ -481,7 +593,14 @@ class AnnouncementForm(forms.ModelForm):
 
 class TeamMemberForm(forms.Form):
     email = forms.EmailField()
-    display_name = forms.CharField(max_length=150, required=False, label="Name",
-                                   help_text="For someone new to Flexdesk: they get an invitation to set a password.")
-    role = forms.ChoiceField(choices=[("agent", "In-house agent"), ("manager", "Support manager")], initial="agent",
-                             help_text="Agents work the queues; managers also plan, hire, contract and pay.")
+    display_name = forms.CharField(
+        max_length=150,
+        required=False,
+        label="Name",
+        help_text="For someone new to Flexdesk: they get an invitation to set a password.",
+    )
+    role = forms.ChoiceField(
+        choices=[("agent", "In-house agent"), ("manager", "Support manager")],
+        initial="agent",
+        help_text="Agents work the queues; managers also plan, hire, contract and pay.",
+    )

@@ -28,11 +28,36 @@ from programs.models import KnowledgeArticle, OnboardingStep, Program, QuizQuest
 
 # ---------------------------------------------------------------- rendering
 
-ALLOWED_TAGS = frozenset({
-    "h1", "h2", "h3", "h4", "h5", "h6", "p", "br", "hr",
-    "ul", "ol", "li", "a", "strong", "em", "b", "i", "code", "pre", "blockquote",
-    "table", "thead", "tbody", "tr", "th", "td",
-})
+ALLOWED_TAGS = frozenset(
+    {
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "p",
+        "br",
+        "hr",
+        "ul",
+        "ol",
+        "li",
+        "a",
+        "strong",
+        "em",
+        "b",
+        "i",
+        "code",
+        "pre",
+        "blockquote",
+        "table",
+        "thead",
+        "tbody",
+        "tr",
+        "th",
+        "td",
+    }
+)
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
 ALLOWED_URL_SCHEMES = frozenset({"http", "https", "mailto"})
 MARKDOWN_EXTENSIONS = ["tables", "fenced_code", "sane_lists"]
@@ -42,8 +67,11 @@ def html_sanitise(html: str) -> str:
     """The allow-list: only the tags above, only href/title on links, only http(s)/mailto URLs; links get
     rel="noopener noreferrer nofollow". Scripts and styles go with their content; other tags keep their text."""
     return nh3.clean(
-        html, tags=set(ALLOWED_TAGS), attributes={tag: set(names) for tag, names in ALLOWED_ATTRIBUTES.items()},
-        url_schemes=set(ALLOWED_URL_SCHEMES), link_rel="noopener noreferrer nofollow",
+        html,
+        tags=set(ALLOWED_TAGS),
+        attributes={tag: set(names) for tag, names in ALLOWED_ATTRIBUTES.items()},
+        url_schemes=set(ALLOWED_URL_SCHEMES),
+        link_rel="noopener noreferrer nofollow",
     )
 
 
@@ -72,7 +100,9 @@ class QuizGrade:
         return self.correct * 100 // self.total if self.total else 0
 
 
-def quiz_grade(*, questions: Sequence[QuizQuestion], answers: Mapping[int, int], pass_mark_percent: int) -> QuizGrade:
+def quiz_grade(
+    *, questions: Sequence[QuizQuestion], answers: Mapping[int, int], pass_mark_percent: int
+) -> QuizGrade:
     """Grade answers ({question id: chosen index}) against the questions; an unanswered question is wrong."""
     correct = sum(1 for question in questions if answers.get(question.pk) == question.correct_index)
     return QuizGrade(correct=correct, total=len(questions), pass_mark_percent=pass_mark_percent)
@@ -80,14 +110,21 @@ def quiz_grade(*, questions: Sequence[QuizQuestion], answers: Mapping[int, int],
 
 # ---------------------------------------------------------------- selectors
 
-KIND_ORDER = [KnowledgeArticle.Kind.PLAYBOOK, KnowledgeArticle.Kind.ESCALATION, KnowledgeArticle.Kind.SECURITY,
-              KnowledgeArticle.Kind.TRAINING]
+KIND_ORDER = [
+    KnowledgeArticle.Kind.PLAYBOOK,
+    KnowledgeArticle.Kind.ESCALATION,
+    KnowledgeArticle.Kind.SECURITY,
+    KnowledgeArticle.Kind.TRAINING,
+]
 SEARCH_MAX_LENGTH = 100
 
 
 def _kind_rank() -> Case:
-    return Case(*[When(kind=kind, then=Value(rank)) for rank, kind in enumerate(KIND_ORDER)],
-                default=Value(len(KIND_ORDER)), output_field=IntegerField())
+    return Case(
+        *[When(kind=kind, then=Value(rank)) for rank, kind in enumerate(KIND_ORDER)],
+        default=Value(len(KIND_ORDER)),
+        output_field=IntegerField(),
+    )
 
 
 def _ids(program_ids: Iterable[int]) -> Iterable[int]:
@@ -96,8 +133,12 @@ def _ids(program_ids: Iterable[int]) -> Iterable[int]:
 
 def article_list(*, program: Program) -> QuerySet[KnowledgeArticle]:
     """Every article of the program (drafts too), for its in-house team, in the order freelancers see them."""
-    return (KnowledgeArticle.objects.filter(program=program).select_related("updated_by")
-            .annotate(kind_rank=_kind_rank()).order_by("kind_rank", "position", "title", "pk"))
+    return (
+        KnowledgeArticle.objects.filter(program=program)
+        .select_related("updated_by")
+        .annotate(kind_rank=_kind_rank())
+        .order_by("kind_rank", "position", "title", "pk")
+    )
 
 
 def article_get(*, program: Program, pk) -> KnowledgeArticle | None:
@@ -108,8 +149,9 @@ def article_get(*, program: Program, pk) -> KnowledgeArticle | None:
     return KnowledgeArticle.objects.filter(program=program, pk=pk).select_related("updated_by").first()
 
 
-def article_list_published(*, program_ids: Iterable[int], query: str = "",
-                           program_slug: str = "") -> QuerySet[KnowledgeArticle]:
+def article_list_published(
+    *, program_ids: Iterable[int], query: str = "", program_slug: str = ""
+) -> QuerySet[KnowledgeArticle]:
     """Published articles of these programs (a freelancer's), optionally one program's, matching `query` in the
     title or the text (case-insensitive); by program, then playbook, escalation, security, training."""
     articles = KnowledgeArticle.objects.filter(program_id__in=_ids(program_ids), published=True)
@@ -118,21 +160,33 @@ def article_list_published(*, program_ids: Iterable[int], query: str = "",
     query = (query or "").strip()[:SEARCH_MAX_LENGTH]
     if query:
         articles = articles.filter(Q(title__icontains=query) | Q(body_markdown__icontains=query))
-    return (articles.select_related("program").annotate(kind_rank=_kind_rank())
-            .order_by("program__name", "program_id", "kind_rank", "position", "title", "pk"))
+    return (
+        articles.select_related("program")
+        .annotate(kind_rank=_kind_rank())
+        .order_by("program__name", "program_id", "kind_rank", "position", "title", "pk")
+    )
 
 
-def article_get_published(*, program_ids: Iterable[int], program_slug: str, slug: str) -> KnowledgeArticle | None:
+def article_get_published(
+    *, program_ids: Iterable[int], program_slug: str, slug: str
+) -> KnowledgeArticle | None:
     """One published article of one of these programs; any other (another program's, a draft) is None (404)."""
-    return (KnowledgeArticle.objects.filter(program_id__in=_ids(program_ids), published=True,
-                                            program__slug=program_slug, slug=slug)
-            .select_related("program").first())
+    return (
+        KnowledgeArticle.objects.filter(
+            program_id__in=_ids(program_ids), published=True, program__slug=program_slug, slug=slug
+        )
+        .select_related("program")
+        .first()
+    )
 
 
 def training_material_list(*, program_ids: Iterable[int]) -> QuerySet[TrainingMaterial]:
     """The worksheet's training links (section 6) of these programs, shown on the Knowledge page under Training."""
-    return (TrainingMaterial.objects.filter(program_id__in=_ids(program_ids)).select_related("program")
-            .order_by("program__name", "program_id", "position", "title"))
+    return (
+        TrainingMaterial.objects.filter(program_id__in=_ids(program_ids))
+        .select_related("program")
+        .order_by("program__name", "program_id", "position", "title")
+    )
 
 
 def knowledge_program_list(*, program_ids: Iterable[int]) -> QuerySet[Program]:
@@ -153,8 +207,9 @@ class ProgramKnowledge:
         return not self.materials and not any(articles for _label, articles in self.kinds)
 
 
-def knowledge_for_programs(*, program_ids: Iterable[int], query: str = "",
-                           program_slug: str = "") -> list[ProgramKnowledge]:
+def knowledge_for_programs(
+    *, program_ids: Iterable[int], query: str = "", program_slug: str = ""
+) -> list[ProgramKnowledge]:
     """The portal Knowledge page: per program (by name), the published articles grouped playbook, escalation,
     security, training, and the training links under Training; with a query, only what matches it. Three queries
     whatever the number of rows."""
@@ -172,11 +227,16 @@ def knowledge_for_programs(*, program_ids: Iterable[int], query: str = "",
     found = []
     for program in programs_list:
         mine = [a for a in articles if a.program_id == program.pk]
-        found.append(ProgramKnowledge(
-            program=program,
-            kinds=[(KnowledgeArticle.Kind(kind).label, [a for a in mine if a.kind == kind]) for kind in KIND_ORDER],
-            materials=[m for m in material_rows if m.program_id == program.pk],
-        ))
+        found.append(
+            ProgramKnowledge(
+                program=program,
+                kinds=[
+                    (KnowledgeArticle.Kind(kind).label, [a for a in mine if a.kind == kind])
+                    for kind in KIND_ORDER
+                ],
+                materials=[m for m in material_rows if m.program_id == program.pk],
+            )
+        )
     return found
 
 
@@ -202,7 +262,8 @@ def knowledge_panel_for(*, program: Program) -> KnowledgePanel:
     The caller has already scoped the ticket to the freelancer, so its program is one they work in."""
     rows = list(
         KnowledgeArticle.objects.filter(program=program, published=True, kind__in=PANEL_KINDS)
-        .only("pk", "program_id", "kind", "title", "slug", "position").order_by("position", "title", "pk")
+        .only("pk", "program_id", "kind", "title", "slug", "position")
+        .order_by("position", "title", "pk")
     )
     for row in rows:
         row.program = program  # the article URLs name the program's slug: no query per row
@@ -224,8 +285,11 @@ def quiz_step_get(*, program: Program, pk) -> OnboardingStep | None:
 
 def quiz_step_list(*, program: Program) -> QuerySet[OnboardingStep]:
     """The program's quiz onboarding steps, each with its number of questions (question_count)."""
-    return (OnboardingStep.objects.filter(program=program, kind=OnboardingStep.Kind.QUIZ)
-            .annotate(question_count=Count("quiz_questions")).order_by("position", "id"))
+    return (
+        OnboardingStep.objects.filter(program=program, kind=OnboardingStep.Kind.QUIZ)
+        .annotate(question_count=Count("quiz_questions"))
+        .order_by("position", "id")
+    )
 
 
 def quiz_question_list(*, step: OnboardingStep) -> QuerySet[QuizQuestion]:
@@ -250,7 +314,9 @@ def _unique_slug(program: Program, wanted: str, title: str, exclude_pk: int | No
     taken = set(others.values_list("slug", flat=True))
     if wanted:
         if base in taken:
-            raise ProgramError("Another article of this program has that slug.", field="slug", code="slug_taken")
+            raise ProgramError(
+                "Another article of this program has that slug.", field="slug", code="slug_taken"
+            )
         return base
     slug, n = base, 2
     while slug in taken:
@@ -267,7 +333,9 @@ def _article_save(article: KnowledgeArticle, *, actor, data: Mapping) -> Knowled
     article.title = (article.title or "").strip()
     if not article.title:
         raise ProgramError("Give the article a title.", field="title", code="title_required")
-    article.slug = _unique_slug(article.program, data.get("slug", article.slug) or "", article.title, article.pk)
+    article.slug = _unique_slug(
+        article.program, data.get("slug", article.slug) or "", article.title, article.pk
+    )
     article.body_html = markdown_to_safe_html(article.body_markdown)
     article.updated_by = actor
     article.full_clean()
@@ -276,13 +344,30 @@ def _article_save(article: KnowledgeArticle, *, actor, data: Mapping) -> Knowled
 
 
 @transaction.atomic
-def article_create(*, program: Program, actor, kind: str, title: str, body_markdown: str, slug: str = "",
-                   position: int = 0, published: bool = True) -> KnowledgeArticle:
+def article_create(
+    *,
+    program: Program,
+    actor,
+    kind: str,
+    title: str,
+    body_markdown: str,
+    slug: str = "",
+    position: int = 0,
+    published: bool = True,
+) -> KnowledgeArticle:
     """A new Knowledge article; the slug comes from the title when not given (made unique in the program)."""
-    article = _article_save(KnowledgeArticle(program=program), actor=actor, data={
-        "kind": kind, "title": title, "slug": slug, "body_markdown": body_markdown, "position": position,
-        "published": published,
-    })
+    article = _article_save(
+        KnowledgeArticle(program=program),
+        actor=actor,
+        data={
+            "kind": kind,
+            "title": title,
+            "slug": slug,
+            "body_markdown": body_markdown,
+            "position": position,
+            "published": published,
+        },
+    )
     audit_record(actor=actor, verb="knowledge.article_created", target=article, title=article.title)
     return article
 
@@ -303,8 +388,9 @@ def article_delete(*, article: KnowledgeArticle, actor) -> None:
 
 
 @transaction.atomic
-def quiz_questions_update(*, step: OnboardingStep, actor, rows: Iterable[Mapping],
-                          pass_mark_percent: int | None = None) -> OnboardingStep:
+def quiz_questions_update(
+    *, step: OnboardingStep, actor, rows: Iterable[Mapping], pass_mark_percent: int | None = None
+) -> OnboardingStep:
     """Create, change and delete a quiz step's questions (rows: id, prompt, choices, correct_index, position,
     delete) and set its pass mark. Every row is checked (QuizQuestion.clean) before it is saved."""
     if step.kind != OnboardingStep.Kind.QUIZ:
@@ -317,7 +403,9 @@ def quiz_questions_update(*, step: OnboardingStep, actor, rows: Iterable[Mapping
     ids = [row["id"] for row in changes if row.get("id")]
     existing = {q.pk: q for q in QuizQuestion.objects.filter(step=step, pk__in=ids)}
     if len(existing) != len(set(ids)):
-        raise ProgramError("Some questions no longer exist (someone else may have deleted them). Reload and try again.")
+        raise ProgramError(
+            "Some questions no longer exist (someone else may have deleted them). Reload and try again."
+        )
     for row in changes:
         if row.get("delete") and row.get("id"):
             existing[row["id"]].delete()

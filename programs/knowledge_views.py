@@ -27,15 +27,22 @@ from programs.models import KnowledgeArticle, OnboardingStep
 class ArticleForm(forms.Form):
     kind = forms.ChoiceField(choices=KnowledgeArticle.Kind.choices)
     title = forms.CharField(max_length=150, error_messages={"required": "Give the article a title."})
-    slug = forms.SlugField(max_length=80, required=False,
-                           help_text="The last part of its address. Empty: made from the title.")
-    body_markdown = forms.CharField(
-        label="Text (Markdown)", required=False, widget=forms.Textarea(attrs={"rows": 18}),
-        help_text="# Heading, **bold**, *italic*, - lists, 1. numbered lists, [link](https://…), > quotes, "
-                  "`code`, tables. Scripts and styles are removed.",
+    slug = forms.SlugField(
+        max_length=80, required=False, help_text="The last part of its address. Empty: made from the title."
     )
-    position = forms.IntegerField(min_value=0, max_value=32767, initial=0, help_text="Lower numbers come first.")
-    published = forms.BooleanField(required=False, initial=True, help_text="Freelancers see published articles.")
+    body_markdown = forms.CharField(
+        label="Text (Markdown)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 18}),
+        help_text="# Heading, **bold**, *italic*, - lists, 1. numbered lists, [link](https://…), > quotes, "
+        "`code`, tables. Scripts and styles are removed.",
+    )
+    position = forms.IntegerField(
+        min_value=0, max_value=32767, initial=0, help_text="Lower numbers come first."
+    )
+    published = forms.BooleanField(
+        required=False, initial=True, help_text="Freelancers see published articles."
+    )
 
 
 class QuizQuestionForm(forms.Form):
@@ -52,7 +59,9 @@ class QuizQuestionForm(forms.Form):
             if not 2 <= len(lines) <= 6:
                 self.add_error("choices", "Give two to six answers, one per line.")
             elif data.get("correct") and data["correct"] > len(lines):
-                self.add_error("correct", f"There are {len(lines)} answers; give the number of the right one.")
+                self.add_error(
+                    "correct", f"There are {len(lines)} answers; give the number of the right one."
+                )
         data["choice_list"] = lines
         return data
 
@@ -74,8 +83,12 @@ class KnowledgeListView(ProgramAccessMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         articles = list(knowledge.article_list(program=self.program))
         context.update(
-            groups=[(label, [a for a in articles if a.kind == kind]) for kind, label in
-                    ((kind, KnowledgeArticle.Kind(kind).label) for kind in knowledge.KIND_ORDER)],
+            groups=[
+                (label, [a for a in articles if a.kind == kind])
+                for kind, label in (
+                    (kind, KnowledgeArticle.Kind(kind).label) for kind in knowledge.KIND_ORDER
+                )
+            ],
             materials=list(knowledge.training_material_list(program_ids=[self.program.pk])),
             quiz_steps=list(knowledge.quiz_step_list(program=self.program)),
         )
@@ -90,7 +103,9 @@ class ArticleObjectMixin(ProgramAccessMixin):
     def article(self) -> KnowledgeArticle:
         article = knowledge.article_get(program=self.program, pk=self.kwargs["pk"])
         if article is None:
-            raise not_found_in_scope(self.request, KnowledgeArticle, pk=self.kwargs["pk"], message="No such article.")
+            raise not_found_in_scope(
+                self.request, KnowledgeArticle, pk=self.kwargs["pk"], message="No such article."
+            )
         return article
 
     def knowledge_url(self) -> str:
@@ -120,8 +135,11 @@ class ArticleFormView(ArticleObjectMixin, TemplateView):
     def get_context_data(self, form=None, **kwargs):
         context = super().get_context_data(**kwargs)
         article = self.existing
-        initial = {name: getattr(article, name) for name in knowledge.ARTICLE_FIELDS} if article else {
-            "kind": self.request.GET.get("kind") or KnowledgeArticle.Kind.PLAYBOOK}
+        initial = (
+            {name: getattr(article, name) for name in knowledge.ARTICLE_FIELDS}
+            if article
+            else {"kind": self.request.GET.get("kind") or KnowledgeArticle.Kind.PLAYBOOK}
+        )
         context.update(form=form or ArticleForm(initial=initial), article=article)
         return context
 
@@ -142,8 +160,12 @@ class ArticleFormView(ArticleObjectMixin, TemplateView):
             except (DomainError, ValidationError) as error:
                 add_error_to_form(form, error)
             else:
-                messages.success(request, f"“{article.title}” saved." if article.published
-                                 else f"“{article.title}” saved as a draft (freelancers do not see it).")
+                messages.success(
+                    request,
+                    f"“{article.title}” saved."
+                    if article.published
+                    else f"“{article.title}” saved as a draft (freelancers do not see it).",
+                )
                 return redirect("programs:knowledge_article", program_slug=self.program.slug, pk=article.pk)
         return self.render_to_response(self.get_context_data(form=form), status=400)
 
@@ -169,15 +191,27 @@ class QuizQuestionsView(ProgramAccessMixin, TemplateView):
     def step(self) -> OnboardingStep:
         step = knowledge.quiz_step_get(program=self.program, pk=self.kwargs["pk"])
         if step is None:
-            raise not_found_in_scope(self.request, OnboardingStep, pk=self.kwargs["pk"], message="No such quiz step.")
+            raise not_found_in_scope(
+                self.request, OnboardingStep, pk=self.kwargs["pk"], message="No such quiz step."
+            )
         return step
 
     def build(self, data=None):
         questions = list(knowledge.quiz_question_list(step=self.step))
-        initial = [{"id": q.pk, "prompt": q.prompt, "choices": "\n".join(q.choices), "correct": q.correct_index + 1,
-                    "position": q.position} for q in questions]
-        return (PassMarkForm(data, initial={"pass_mark_percent": self.step.pass_mark_percent}),
-                QuizQuestionFormSet(data, initial=initial, prefix="questions"))
+        initial = [
+            {
+                "id": q.pk,
+                "prompt": q.prompt,
+                "choices": "\n".join(q.choices),
+                "correct": q.correct_index + 1,
+                "position": q.position,
+            }
+            for q in questions
+        ]
+        return (
+            PassMarkForm(data, initial={"pass_mark_percent": self.step.pass_mark_percent}),
+            QuizQuestionFormSet(data, initial=initial, prefix="questions"),
+        )
 
     def get_context_data(self, pass_form=None, formset=None, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -200,14 +234,27 @@ class QuizQuestionsView(ProgramAccessMixin, TemplateView):
                     continue
                 if not form.has_changed():
                     continue
-                rows.append({"id": data.get("id"), "prompt": data["prompt"].strip(), "choices": data["choice_list"],
-                             "correct_index": data["correct"] - 1, "position": data.get("position") or 0})
+                rows.append(
+                    {
+                        "id": data.get("id"),
+                        "prompt": data["prompt"].strip(),
+                        "choices": data["choice_list"],
+                        "correct_index": data["correct"] - 1,
+                        "position": data.get("position") or 0,
+                    }
+                )
             try:
-                knowledge.quiz_questions_update(step=self.step, actor=request.user, rows=rows,
-                                                pass_mark_percent=pass_form.cleaned_data["pass_mark_percent"])
+                knowledge.quiz_questions_update(
+                    step=self.step,
+                    actor=request.user,
+                    rows=rows,
+                    pass_mark_percent=pass_form.cleaned_data["pass_mark_percent"],
+                )
             except (DomainError, ValidationError) as error:
                 add_error_to_form(pass_form, error)
             else:
                 messages.success(request, f"The questions of “{self.step.title}” are saved.")
                 return redirect("programs:quiz_questions", program_slug=self.program.slug, pk=self.step.pk)
-        return self.render_to_response(self.get_context_data(pass_form=pass_form, formset=formset), status=400)
+        return self.render_to_response(
+            self.get_context_data(pass_form=pass_form, formset=formset), status=400
+        )

@@ -115,8 +115,12 @@ class EscalationRule(models.Model):
     """2. Scope: what always goes to the in-house team, by ticket type or by a keyword in the ticket."""
 
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="escalation_rules")
-    ticket_type = models.ForeignKey(TicketType, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
-    keyword = models.CharField(max_length=80, blank=True, help_text="Case-insensitive word or phrase, e.g. 'chargeback'.")
+    ticket_type = models.ForeignKey(
+        TicketType, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    keyword = models.CharField(
+        max_length=80, blank=True, help_text="Case-insensitive word or phrase, e.g. 'chargeback'."
+    )
     note = models.CharField(max_length=200, blank=True)
 
     class Meta:
@@ -144,7 +148,9 @@ class ProgramSchedule(models.Model):
     term = models.CharField(max_length=10, choices=Term.choices, default=Term.LONG_TERM)
     engagement_months = models.PositiveSmallIntegerField(null=True, blank=True)
     hours_per_week = models.DecimalField(
-        max_digits=5, decimal_places=2, validators=[MinValueValidator(Decimal("0.25")), MaxValueValidator(80)],
+        max_digits=5,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.25")), MaxValueValidator(80)],
         help_text="Hours per week per freelancer.",
     )
     freelancers_needed = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)])
@@ -157,15 +163,22 @@ class ProgramSchedule(models.Model):
     # Capacity planning inputs
     tickets_per_week = models.PositiveIntegerField(default=0)
     average_handle_minutes = models.DecimalField(
-        max_digits=6, decimal_places=2, default=Decimal("8.00"), validators=[MinValueValidator(Decimal("0.1"))],
+        max_digits=6,
+        decimal_places=2,
+        default=Decimal("8.00"),
+        validators=[MinValueValidator(Decimal("0.1"))],
         help_text="Average handle time of one ticket, in minutes.",
     )
     target_occupancy_percent = models.DecimalField(
-        max_digits=5, decimal_places=2, default=Decimal("75.00"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("75.00"),
         validators=[MinValueValidator(Decimal("1")), MaxValueValidator(Decimal("100"))],
     )
     training_yield_percent = models.DecimalField(
-        max_digits=5, decimal_places=2, default=Decimal("60.00"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("60.00"),
         validators=[MinValueValidator(Decimal("1")), MaxValueValidator(Decimal("100"))],
         help_text="Share of starters who make it through training.",
     )
@@ -174,7 +187,8 @@ class ProgramSchedule(models.Model):
     )
     # How long each recruiting phase takes; the timeline works back from queue_ready_date with these.
     posting_days = models.PositiveSmallIntegerField(
-        default=14, validators=[MinValueValidator(1), MaxValueValidator(120)],
+        default=14,
+        validators=[MinValueValidator(1), MaxValueValidator(120)],
         help_text="Days the job posting stays open for applications.",
     )
     trial_days = models.PositiveSmallIntegerField(
@@ -215,20 +229,27 @@ class CandidateProfile(models.Model):
     pay_max = MoneyField(null=True, blank=True, validators=[MinValueValidator(Decimal("0"))])
     pay_currency = CurrencyField()
     rate_ceiling = MoneyField(
-        null=True, blank=True, validators=[MinValueValidator(Decimal("0.01"))],
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.01"))],
         help_text="The most this program pays per hour, in the pay currency (at or above “pay up to”). "
-                  "A contract rate or rate change outside the pay range and this ceiling needs a confirmed reason.",
+        "A contract rate or rate change outside the pay range and this ceiling needs a confirmed reason.",
     )
     time_zones = models.CharField(max_length=200, blank=True, help_text="Time zones or locations wanted.")
     working_hours = models.CharField(max_length=200, blank=True, help_text="e.g. 'Sat–Sun 08:00–20:00 ET'.")
     hours_per_week = models.DecimalField(
-        max_digits=5, decimal_places=2, null=True, blank=True,
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(Decimal("0.25")), MaxValueValidator(80)],
     )
     # How candidates will be evaluated
     resume_review = models.BooleanField(default=True)
     interview_questions = models.JSONField(default=list, blank=True)
-    writing_assignment = models.TextField(blank=True, help_text="Support questions candidates answer in writing.")
+    writing_assignment = models.TextField(
+        blank=True, help_text="Support questions candidates answer in writing."
+    )
     # Contract terms wanted
     open_ended = models.BooleanField(default=True)
     contract_end_date = models.DateField(null=True, blank=True)
@@ -247,7 +268,9 @@ class CandidateProfile(models.Model):
         ):
             errors["rate_ceiling"] = "The ceiling is below the pay range; set it at or above “pay up to”."
         if self.open_ended and self.contract_end_date:
-            errors["contract_end_date"] = "An open-ended contract has no end date; untick “open-ended” or clear it."
+            errors["contract_end_date"] = (
+                "An open-ended contract has no end date; untick “open-ended” or clear it."
+            )
         if errors:
             raise ValidationError(errors)
 
@@ -269,7 +292,9 @@ class SourcingPlatform(models.Model):
     pre_screens = models.BooleanField(default=False)
     handles_invoicing = models.BooleanField(default=False)
     fee_percent = models.DecimalField(
-        max_digits=5, decimal_places=2, default=Decimal("0"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("0"),
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
         help_text="The platform's fee on freelancer pay, in %.",
     )
@@ -286,8 +311,12 @@ class SupportPlan(models.Model):
 
     program = models.OneToOneField(Program, on_delete=models.CASCADE, related_name="support_plan")
     reviewers = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
-    review_frequency = models.CharField(max_length=120, blank=True, help_text="e.g. '5 tickets per freelancer per week'.")
-    communication = models.TextField(blank=True, help_text="How the team talks to freelancers: bugs, updates, trends.")
+    review_frequency = models.CharField(
+        max_length=120, blank=True, help_text="e.g. '5 tickets per freelancer per week'."
+    )
+    communication = models.TextField(
+        blank=True, help_text="How the team talks to freelancers: bugs, updates, trends."
+    )
     recognition = models.TextField(blank=True)
     evaluation_cadence_days = models.PositiveSmallIntegerField(default=30)
     rate_adjustment_policy = models.TextField(blank=True)
@@ -303,10 +332,14 @@ class QAScorecard(models.Model):
     program = models.OneToOneField(Program, on_delete=models.CASCADE, related_name="scorecard")
     name = models.CharField(max_length=100, default="QA scorecard")
     scale_max = models.PositiveSmallIntegerField(
-        default=4, validators=[MinValueValidator(1), MaxValueValidator(10)], help_text="Ratings go from 0 to this number."
+        default=4,
+        validators=[MinValueValidator(1), MaxValueValidator(10)],
+        help_text="Ratings go from 0 to this number.",
     )
     passing_score = models.DecimalField(
-        max_digits=5, decimal_places=2, default=Decimal("85"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("85"),
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
         help_text="Overall score (0–100) a ticket needs to pass.",
     )
@@ -320,7 +353,9 @@ class QACriterion(models.Model):
     name = models.CharField(max_length=100)
     description = models.TextField(blank=True)
     weight = models.PositiveSmallIntegerField(default=1, validators=[MinValueValidator(1)])
-    is_critical = models.BooleanField(default=False, help_text="A fail on this criterion sets the review to 0.")
+    is_critical = models.BooleanField(
+        default=False, help_text="A fail on this criterion sets the review to 0."
+    )
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
@@ -342,7 +377,9 @@ class BehindTheScenes(models.Model):
     security_measures = models.TextField(blank=True)
     has_queue = models.BooleanField(default=True)
     escalation_process = models.TextField(blank=True)
-    working_hours = models.CharField(max_length=20, choices=WorkingHours.choices, default=WorkingHours.SCHEDULED)
+    working_hours = models.CharField(
+        max_length=20, choices=WorkingHours.choices, default=WorkingHours.SCHEDULED
+    )
 
     def __str__(self):
         return f"Behind the scenes of {self.program}"
@@ -417,11 +454,14 @@ class Budget(models.Model):
 
     program = models.OneToOneField(Program, on_delete=models.CASCADE, related_name="budget")
     yearly_profit = MoneyField(
-        null=True, blank=True, validators=[MinValueValidator(Decimal("0"))],
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
         help_text="The owner's yearly profit; with the hours worked it prices the owner's hour.",
     )
     yearly_hours_worked = models.PositiveIntegerField(
-        default=2080, validators=[MinValueValidator(1), MaxValueValidator(8784)],
+        default=2080,
+        validators=[MinValueValidator(1), MaxValueValidator(8784)],
         help_text="Hours the owner works in a year (40 h × 52 weeks = 2,080).",
     )
     planned_hourly_rate = MoneyField(
@@ -429,12 +469,15 @@ class Budget(models.Model):
         help_text="Planned freelancer hourly rate, in the program currency.",
     )
     platform_fee_percent = models.DecimalField(
-        max_digits=5, decimal_places=2, default=Decimal("0"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("0"),
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
         help_text="Fee the sourcing platform adds on top of freelancer pay, in %.",
     )
     inhouse_monthly_cost = MoneyField(
-        default=Decimal("0"), validators=[MinValueValidator(Decimal("0"))],
+        default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0"))],
         help_text="Monthly cost of the in-house work replaced.",
     )
     monthly_budget = MoneyField(null=True, blank=True, validators=[MinValueValidator(Decimal("0"))])
@@ -464,12 +507,17 @@ class OnboardingStep(models.Model):
     # A "read" step may point at one of the program's Knowledge articles: the freelancer must open it before
     # ticking the step (contracts records the opening).
     article = models.ForeignKey(
-        "KnowledgeArticle", null=True, blank=True, on_delete=models.SET_NULL, related_name="onboarding_steps",
+        "KnowledgeArticle",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="onboarding_steps",
         help_text="For a “read” step: the article the freelancer opens (required reading before ticking it).",
     )
     # A quiz step is passed at this share of its questions (QuizQuestion rows) answered right.
     pass_mark_percent = models.PositiveSmallIntegerField(
-        default=80, validators=[MinValueValidator(1), MaxValueValidator(100)],
+        default=80,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
         help_text="For a quiz step: the share of right answers that passes, in %.",
     )
 
@@ -507,17 +555,22 @@ class KnowledgeArticle(TimeStampedModel):
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.PLAYBOOK)
     title = models.CharField(max_length=150)
     slug = models.SlugField(max_length=80)
-    body_markdown = models.TextField(blank=True, help_text="Markdown: # headings, **bold**, lists, [links](https://…), tables.")
+    body_markdown = models.TextField(
+        blank=True, help_text="Markdown: # headings, **bold**, lists, [links](https://…), tables."
+    )
     body_html = models.TextField(blank=True, editable=False)
     position = models.PositiveSmallIntegerField(default=0)
     published = models.BooleanField(default=True, help_text="Freelancers see published articles only.")
-    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["program", "kind", "position", "title"]
         constraints = [
-            models.UniqueConstraint(fields=["program", "slug"], name="knowledge_article_unique_slug_per_program"),
+            models.UniqueConstraint(
+                fields=["program", "slug"], name="knowledge_article_unique_slug_per_program"
+            ),
         ]
 
     def __str__(self):
@@ -581,7 +634,9 @@ class Announcement(TimeStampedModel):
         GENERAL = "general", "General"
 
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="announcements")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.GENERAL)
     title = models.CharField(max_length=150)
     body = models.TextField()
@@ -600,26 +655,37 @@ class OutsourcingAssessment(TimeStampedModel):
     Before a program exists. programs.assessment ranks the tasks; the chosen ones become a draft program
     (`program` links to it once made)."""
 
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="outsourcing_assessments")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="outsourcing_assessments"
+    )
     name = models.CharField(max_length=150)
     yearly_value = MoneyField(
         validators=[MinValueValidator(Decimal("0"))],
         help_text="What a year of your work is worth (e.g. the yearly profit); with the hours it prices your hour.",
     )
     yearly_working_hours = models.PositiveIntegerField(
-        default=2080, validators=[MinValueValidator(1), MaxValueValidator(8784)],
+        default=2080,
+        validators=[MinValueValidator(1), MaxValueValidator(8784)],
         help_text="Hours you work in a year (40 h × 52 weeks = 2,080).",
     )
     freelancer_hourly_cost = MoneyField(
-        validators=[MinValueValidator(Decimal("0"))], help_text="What a freelancer's hour would cost you.",
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text="What a freelancer's hour would cost you.",
     )
     currency = CurrencyField()
     high_value_answer = models.TextField(
-        blank=True, help_text="Which 20 % of your tasks bring 80 % of the value?",
+        blank=True,
+        help_text="Which 20 % of your tasks bring 80 % of the value?",
     )
-    would_stop_answer = models.TextField(blank=True, help_text="Which tasks would you stop doing if you could?")
+    would_stop_answer = models.TextField(
+        blank=True, help_text="Which tasks would you stop doing if you could?"
+    )
     program = models.ForeignKey(
-        Program, null=True, blank=True, on_delete=models.SET_NULL, related_name="assessments",
+        Program,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assessments",
         help_text="The program the chosen tasks were turned into.",
     )
 
@@ -636,16 +702,22 @@ class AssessmentTask(models.Model):
     assessment = models.ForeignKey(OutsourcingAssessment, on_delete=models.CASCADE, related_name="tasks")
     task = models.CharField(max_length=150)
     minutes_each = models.DecimalField(
-        max_digits=7, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))],
+        max_digits=7,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01"))],
         help_text="Minutes it takes each time.",
     )
     times_per_week = models.DecimalField(
-        max_digits=7, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))],
+        max_digits=7,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01"))],
         help_text="How often a week (0.25 = once a month).",
     )
     skill_needed = models.CharField(max_length=200, blank=True)
     enjoys = models.BooleanField(default=False, help_text="You enjoy doing it.")
-    high_value = models.BooleanField(default=False, help_text="In the 20 % of tasks that bring 80 % of the value.")
+    high_value = models.BooleanField(
+        default=False, help_text="In the 20 % of tasks that bring 80 % of the value."
+    )
     would_stop = models.BooleanField(default=False, help_text="You would stop doing it if you could.")
     chosen = models.BooleanField(default=False, help_text="Chosen to outsource.")
 

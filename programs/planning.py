@@ -193,8 +193,11 @@ def capacity_plan(
         week_hours = (headcount * hours * Decimal(percent) / HUNDRED).quantize(Decimal("0.01"), ROUND_HALF_UP)
         ramp.append(RampWeek(week=index + 1, starts_on=starts_on, percent=percent, hours=week_hours))
     return CapacityPlan(
-        hours_needed_per_week=hours_needed, headcount=headcount, starts_needed=starts,
-        hours_per_freelancer=hours, ramp=ramp,
+        hours_needed_per_week=hours_needed,
+        headcount=headcount,
+        starts_needed=starts,
+        hours_per_freelancer=hours,
+        ramp=ramp,
     )
 
 
@@ -230,11 +233,18 @@ def owner_hourly_value(*, yearly_profit: Decimal, yearly_hours_worked: int) -> D
 
 
 def monthly_freelancer_cost(
-    *, headcount: int, hours_per_week: Decimal, hourly_rate: Decimal, platform_fee_percent: Decimal = Decimal(0)
+    *,
+    headcount: int,
+    hours_per_week: Decimal,
+    hourly_rate: Decimal,
+    platform_fee_percent: Decimal = Decimal(0),
 ) -> Decimal:
     """headcount × hours a week × 52/12 × rate × (1 + fee %), rounded half-up to cents once."""
     numerator = (
-        Decimal(headcount) * to_decimal(hours_per_week) * 52 * to_decimal(hourly_rate)
+        Decimal(headcount)
+        * to_decimal(hours_per_week)
+        * 52
+        * to_decimal(hourly_rate)
         * (HUNDRED + to_decimal(platform_fee_percent))
     )
     return round_money(numerator / (Decimal(12) * HUNDRED))
@@ -255,10 +265,14 @@ def budget_plan(
 ) -> BudgetPlan:
     """The planned monthly freelancer cost against the in-house cost it replaces (difference > 0 saves money)."""
     cost = monthly_freelancer_cost(
-        headcount=headcount, hours_per_week=hours_per_week, hourly_rate=hourly_rate,
+        headcount=headcount,
+        hours_per_week=hours_per_week,
+        hourly_rate=hourly_rate,
         platform_fee_percent=platform_fee_percent,
     )
-    without_fee = monthly_freelancer_cost(headcount=headcount, hours_per_week=hours_per_week, hourly_rate=hourly_rate)
+    without_fee = monthly_freelancer_cost(
+        headcount=headcount, hours_per_week=hours_per_week, hourly_rate=hourly_rate
+    )
     inhouse = round_money(inhouse_monthly_cost or 0)
     cost_per_ticket = None
     if tickets_per_week:
@@ -267,7 +281,8 @@ def budget_plan(
         currency=currency,
         owner_hourly_value=(
             owner_hourly_value(yearly_profit=yearly_profit, yearly_hours_worked=yearly_hours_worked)
-            if yearly_profit is not None and yearly_hours_worked else None
+            if yearly_profit is not None and yearly_hours_worked
+            else None
         ),
         monthly_hours=round_money(Decimal(headcount) * to_decimal(hours_per_week) * WEEKS_PER_MONTH),
         monthly_freelancer_cost=cost,

@@ -28,7 +28,8 @@ def program_list(*, user) -> QuerySet[Program]:
 
 
 _MANAGED_PROGRAM_IDS = PreparedQuery(
-    lambda user_id: Program.objects.filter(managers=user_id).order_by().values_list("pk"), "user_id")
+    lambda user_id: Program.objects.filter(managers=user_id).order_by().values_list("pk"), "user_id"
+)
 
 
 def program_ids_for(*, user) -> list[int]:
@@ -67,7 +68,9 @@ def program_worksheet_get(*, user, slug: str) -> Program | None:
     return (
         program_list(user=user)
         .filter(slug=slug)
-        .select_related("schedule", "candidate_profile", "support_plan", "scorecard", "behind_the_scenes", "budget")
+        .select_related(
+            "schedule", "candidate_profile", "support_plan", "scorecard", "behind_the_scenes", "budget"
+        )
         .prefetch_related(
             "managers",
             Prefetch("ticket_types", queryset=TicketType.objects.prefetch_related("required_skills")),
@@ -89,7 +92,9 @@ def program_worksheet_get(*, user, slug: str) -> Program | None:
 
 def announcement_list(*, program: Program) -> QuerySet[Announcement]:
     """Every announcement of a program (drafts and published), newest first, for its managers."""
-    return Announcement.objects.filter(program=program).select_related("author").order_by("-created_at", "-id")
+    return (
+        Announcement.objects.filter(program=program).select_related("author").order_by("-created_at", "-id")
+    )
 
 
 def announcement_get(*, program: Program, pk: int) -> Announcement | None:
@@ -110,11 +115,14 @@ def announcement_list_published(*, program_ids: Iterable[int]) -> QuerySet[Annou
 
 def program_team(*, program: Program) -> list:
     """The program's support managers and in-house agents: managers first, then by name."""
-    return sorted(program.managers.all(),
-                  key=lambda u: (u.role != User.Role.MANAGER, (u.display_name or u.email).lower()))
+    return sorted(
+        program.managers.all(),
+        key=lambda u: (u.role != User.Role.MANAGER, (u.display_name or u.email).lower()),
+    )
 
 
 # --- reads for the dashboard (which reads other apps only through their selectors) and for scheduled jobs ---
+
 
 def program_list_active() -> QuerySet[Program]:
     """Every active program, by id: what the scheduled jobs (summaries, rollups) walk. Not scoped to a user."""
@@ -134,8 +142,11 @@ def program_get_by_id(*, pk: int) -> Program | None:
 def program_list_with_metrics(*, user) -> QuerySet[Program]:
     """program_list with the budget, the schedule and the success metrics (in the worksheet's order) loaded."""
     return (
-        program_list(user=user).select_related("budget", "schedule")
-        .prefetch_related(Prefetch("success_metrics", queryset=SuccessMetric.objects.order_by("position", "id")))
+        program_list(user=user)
+        .select_related("budget", "schedule")
+        .prefetch_related(
+            Prefetch("success_metrics", queryset=SuccessMetric.objects.order_by("position", "id"))
+        )
     )
 
 
@@ -148,7 +159,9 @@ def program_staff_emails(*, program: Program) -> list[str]:
     """The e-mail addresses of the program's active support managers and in-house agents, sorted."""
     return list(
         program.managers.filter(is_active=True, role__in=[User.Role.MANAGER, User.Role.AGENT])
-        .exclude(email="").order_by("email").values_list("email", flat=True)
+        .exclude(email="")
+        .order_by("email")
+        .values_list("email", flat=True)
     )
 
 

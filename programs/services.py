@@ -68,7 +68,9 @@ def program_today(program: Program) -> datetime.date:
 # --- helpers ---------------------------------------------------------------------------------------------
 
 
-def _assign(instance: models.Model, data: Mapping[str, Any], fields: Iterable[str], m2m: Iterable[str] = ()) -> dict:
+def _assign(
+    instance: models.Model, data: Mapping[str, Any], fields: Iterable[str], m2m: Iterable[str] = ()
+) -> dict:
     """Set `fields` from `data` on the instance; return the many-to-many values to set after saving."""
     fields, m2m = tuple(fields), tuple(m2m)
     unknown = set(data) - set(fields) - set(m2m)
@@ -107,7 +109,9 @@ def _rows_sync(
     ids = [row["id"] for row in rows if row.get("id")]
     existing = {obj.pk: obj for obj in queryset.filter(pk__in=ids)}
     if len(existing) != len(set(ids)):
-        raise ProgramError("Some rows no longer exist (someone else may have deleted them). Reload and try again.")
+        raise ProgramError(
+            "Some rows no longer exist (someone else may have deleted them). Reload and try again."
+        )
     # Deletions first, so a row may take over a name or slug freed in the same save.
     for row in rows:
         if row.get("delete") and row.get("id"):
@@ -150,7 +154,12 @@ def program_create(
     if slug in RESERVED_SLUGS:
         raise ProgramError(f"“{slug}” is reserved; choose another short name.", field="slug")
     program = Program(
-        name=name, slug=slug, time_zone=time_zone, currency=currency, goal_type=goal_type, outcome=outcome,
+        name=name,
+        slug=slug,
+        time_zone=time_zone,
+        currency=currency,
+        goal_type=goal_type,
+        outcome=outcome,
         status=Program.Status.DRAFT,
     )
     _save(program)
@@ -158,7 +167,9 @@ def program_create(
         program.managers.add(created_by)
     if with_default_onboarding:
         OnboardingStep.objects.bulk_create(
-            OnboardingStep(program=program, kind=kind, title=title, needs_manager_confirmation=confirm, position=i)
+            OnboardingStep(
+                program=program, kind=kind, title=title, needs_manager_confirmation=confirm, position=i
+            )
             for i, (kind, title, confirm) in enumerate(DEFAULT_ONBOARDING_STEPS, start=1)
         )
     audit_record(actor=created_by, verb="program.created", target=program)
@@ -192,8 +203,11 @@ def program_scope_update(
             ticket_type.slug = slugify(ticket_type.name)[:60]
 
     _rows_sync(
-        queryset=program.ticket_types.all(), make=lambda: TicketType(program=program), rows=ticket_types,
-        fields=["name", "slug", "tier", "freelancers_allowed", "description", "position"], m2m=["required_skills"],
+        queryset=program.ticket_types.all(),
+        make=lambda: TicketType(program=program),
+        rows=ticket_types,
+        fields=["name", "slug", "tier", "freelancers_allowed", "description", "position"],
+        m2m=["required_skills"],
         before_save=fill_slug,
     )
 
@@ -203,17 +217,34 @@ def program_scope_update(
         rule.keyword = rule.keyword.strip().lower()
 
     _rows_sync(
-        queryset=program.escalation_rules.all(), make=lambda: EscalationRule(program=program),
-        rows=escalation_rules, fields=["ticket_type", "keyword", "note"], before_save=same_program,
+        queryset=program.escalation_rules.all(),
+        make=lambda: EscalationRule(program=program),
+        rows=escalation_rules,
+        fields=["ticket_type", "keyword", "note"],
+        before_save=same_program,
     )
     _section_updated(program=program, actor=actor, section="scope")
     return program
 
 
 SCHEDULE_FIELDS = [
-    "term", "engagement_months", "hours_per_week", "freelancers_needed", "start_date", "end_date",
-    "queue_ready_date", "training_days", "tickets_per_week", "average_handle_minutes", "target_occupancy_percent",
-    "training_yield_percent", "ramp_percents", "posting_days", "trial_days", "interview_days", "offer_days",
+    "term",
+    "engagement_months",
+    "hours_per_week",
+    "freelancers_needed",
+    "start_date",
+    "end_date",
+    "queue_ready_date",
+    "training_days",
+    "tickets_per_week",
+    "average_handle_minutes",
+    "target_occupancy_percent",
+    "training_yield_percent",
+    "ramp_percents",
+    "posting_days",
+    "trial_days",
+    "interview_days",
+    "offer_days",
 ]
 
 
@@ -249,9 +280,21 @@ def program_schedule_update(
 
 
 CANDIDATE_FIELDS = [
-    "mindset", "pay_min", "pay_max", "pay_currency", "rate_ceiling", "time_zones", "working_hours", "hours_per_week",
-    "resume_review", "interview_questions", "writing_assignment", "open_ended", "contract_end_date",
-    "nda_required", "performance_expectations",
+    "mindset",
+    "pay_min",
+    "pay_max",
+    "pay_currency",
+    "rate_ceiling",
+    "time_zones",
+    "working_hours",
+    "hours_per_week",
+    "resume_review",
+    "interview_questions",
+    "writing_assignment",
+    "open_ended",
+    "contract_end_date",
+    "nda_required",
+    "performance_expectations",
 ]
 
 
@@ -264,7 +307,9 @@ def program_candidates_update(
     m2m_values = _assign(profile, data, CANDIDATE_FIELDS, m2m=["skills", "languages"])
     _save(profile, m2m_values)
     _rows_sync(
-        queryset=program.platforms.all(), make=lambda: SourcingPlatform(program=program), rows=platforms,
+        queryset=program.platforms.all(),
+        make=lambda: SourcingPlatform(program=program),
+        rows=platforms,
         fields=["kind", "name", "pre_screens", "handles_invoicing", "fee_percent"],
     )
     _section_updated(program=program, actor=actor, section="candidates")
@@ -272,7 +317,11 @@ def program_candidates_update(
 
 
 SUPPORT_FIELDS = [
-    "review_frequency", "communication", "recognition", "evaluation_cadence_days", "rate_adjustment_policy",
+    "review_frequency",
+    "communication",
+    "recognition",
+    "evaluation_cadence_days",
+    "rate_adjustment_policy",
     "termination_policy",
 ]
 
@@ -299,7 +348,9 @@ def program_support_update(
     _assign(card, scorecard or {}, ["name", "scale_max", "passing_score"])
     _save(card)
     _rows_sync(
-        queryset=card.criteria.all(), make=lambda: QACriterion(scorecard=card), rows=criteria,
+        queryset=card.criteria.all(),
+        make=lambda: QACriterion(scorecard=card),
+        rows=criteria,
         fields=["name", "description", "weight", "is_critical", "position"],
     )
     _section_updated(program=program, actor=actor, section="support")
@@ -320,11 +371,15 @@ def program_behind_the_scenes_update(
     _assign(behind, data, ["security_measures", "has_queue", "escalation_process", "working_hours"])
     _save(behind)
     _rows_sync(
-        queryset=program.tools.all(), make=lambda: ProgramTool(program=program), rows=tools,
+        queryset=program.tools.all(),
+        make=lambda: ProgramTool(program=program),
+        rows=tools,
         fields=["name", "access_level", "url"],
     )
     _rows_sync(
-        queryset=program.training_materials.all(), make=lambda: TrainingMaterial(program=program), rows=materials,
+        queryset=program.training_materials.all(),
+        make=lambda: TrainingMaterial(program=program),
+        rows=materials,
         fields=["title", "url", "description", "position"],
     )
     _section_updated(program=program, actor=actor, section="behind-the-scenes")
@@ -335,7 +390,9 @@ def program_behind_the_scenes_update(
 def program_success_metrics_update(*, program: Program, actor, metrics: Iterable[Row]) -> Program:
     """Section 7: success metrics, each a target with a direction (at least / at most)."""
     _rows_sync(
-        queryset=program.success_metrics.all(), make=lambda: SuccessMetric(program=program), rows=metrics,
+        queryset=program.success_metrics.all(),
+        make=lambda: SuccessMetric(program=program),
+        rows=metrics,
         fields=["kind", "label", "direction", "target", "position"],
     )
     _section_updated(program=program, actor=actor, section="success")
@@ -346,10 +403,18 @@ def program_success_metrics_update(*, program: Program, actor, metrics: Iterable
 def program_budget_update(*, program: Program, actor, data: Mapping[str, Any]) -> Budget:
     """The owner's yearly profit and hours, the planned rate and platform fee, the in-house cost replaced."""
     budget = _section(program, Budget)
-    _assign(budget, data, [
-        "yearly_profit", "yearly_hours_worked", "planned_hourly_rate", "platform_fee_percent",
-        "inhouse_monthly_cost", "monthly_budget",
-    ])
+    _assign(
+        budget,
+        data,
+        [
+            "yearly_profit",
+            "yearly_hours_worked",
+            "planned_hourly_rate",
+            "platform_fee_percent",
+            "inhouse_monthly_cost",
+            "monthly_budget",
+        ],
+    )
     _save(budget)
     _section_updated(program=program, actor=actor, section="budget")
     return budget
@@ -359,8 +424,18 @@ def program_budget_update(*, program: Program, actor, data: Mapping[str, Any]) -
 def program_onboarding_steps_update(*, program: Program, actor, steps: Iterable[Row]) -> Program:
     """The onboarding checklist contracts tracks each freelancer through."""
     _rows_sync(
-        queryset=program.onboarding_steps.all(), make=lambda: OnboardingStep(program=program), rows=steps,
-        fields=["title", "kind", "description", "required", "needs_manager_confirmation", "article", "position"],
+        queryset=program.onboarding_steps.all(),
+        make=lambda: OnboardingStep(program=program),
+        rows=steps,
+        fields=[
+            "title",
+            "kind",
+            "description",
+            "required",
+            "needs_manager_confirmation",
+            "article",
+            "position",
+        ],
     )
     _section_updated(program=program, actor=actor, section="onboarding")
     return program
@@ -374,15 +449,20 @@ def program_stakeholders_update(*, program: Program, actor, stakeholders: Iterab
         stakeholder.email = (stakeholder.email or "").strip().lower()
 
     _rows_sync(
-        queryset=program.stakeholders.all(), make=lambda: Stakeholder(program=program), rows=stakeholders,
-        fields=["name", "email", "role", "receives_nps"], before_save=normalise,
+        queryset=program.stakeholders.all(),
+        make=lambda: Stakeholder(program=program),
+        rows=stakeholders,
+        fields=["name", "email", "role", "receives_nps"],
+        before_save=normalise,
     )
     _section_updated(program=program, actor=actor, section="stakeholders")
     return program
 
 
 @transaction.atomic
-def program_stakeholders_add(*, program: Program, contacts: Iterable[Row], actor=None, source: str = "") -> list[Stakeholder]:
+def program_stakeholders_add(
+    *, program: Program, contacts: Iterable[Row], actor=None, source: str = ""
+) -> list[Stakeholder]:
     """Add customer contacts (name, e-mail, role) as the program's stakeholders, e.g. from the vault's one-time
     link. An e-mail already on the list is left as it is (a link's holder cannot rename someone); returns the
     stakeholders added."""
@@ -393,15 +473,17 @@ def program_stakeholders_add(*, program: Program, contacts: Iterable[Row], actor
         name = (contact.get("name") or "").strip()
         if not email or email in existing:
             continue
-        stakeholder = Stakeholder(program=program, name=name or email, email=email,
-                                  role=(contact.get("role") or "").strip()[:120])
+        stakeholder = Stakeholder(
+            program=program, name=name or email, email=email, role=(contact.get("role") or "").strip()[:120]
+        )
         stakeholder.full_clean()
         stakeholder.save()
         existing.add(email)
         added.append(stakeholder)
     if added:
-        audit_record(actor=actor, verb="program.stakeholders_added", target=program, count=len(added),
-                     source=source)
+        audit_record(
+            actor=actor, verb="program.stakeholders_added", target=program, count=len(added), source=source
+        )
     return added
 
 
@@ -443,7 +525,9 @@ def announcement_create(
     *, program: Program, author, kind: str, title: str, body: str, publish: bool = False
 ) -> Announcement:
     """A draft announcement to the program's freelancers (published at once when `publish`)."""
-    announcement = Announcement(program=program, author=author, kind=kind, title=title.strip(), body=body.strip())
+    announcement = Announcement(
+        program=program, author=author, kind=kind, title=title.strip(), body=body.strip()
+    )
     _save(announcement)
     audit_record(actor=author, verb="announcement.created", target=announcement)
     if publish:
@@ -452,7 +536,9 @@ def announcement_create(
 
 
 @transaction.atomic
-def announcement_update(*, announcement: Announcement, actor, kind: str, title: str, body: str) -> Announcement:
+def announcement_update(
+    *, announcement: Announcement, actor, kind: str, title: str, body: str
+) -> Announcement:
     announcement.kind, announcement.title, announcement.body = kind, title.strip(), body.strip()
     _save(announcement)
     audit_record(actor=actor, verb="announcement.updated", target=announcement)
@@ -483,11 +569,14 @@ def announcement_withdraw(*, announcement: Announcement, actor) -> Announcement:
 
 @transaction.atomic
 def announcement_delete(*, announcement: Announcement, actor) -> None:
-    audit_record(actor=actor, verb="announcement.deleted", target=announcement.program, title=announcement.title)
+    audit_record(
+        actor=actor, verb="announcement.deleted", target=announcement.program, title=announcement.title
+    )
     announcement.delete()
 
 
 # --- the program's in-house team ------------------------------------------------------------------------------
+
 
 @transaction.atomic
 def program_member_add(*, program: Program, email: str, role: str, actor, display_name: str = ""):
@@ -506,10 +595,12 @@ def program_member_add(*, program: Program, email: str, role: str, actor, displa
         user_invite(user=user, invited_by=actor, program_name=program.name)
     else:
         email_enqueue(
-            to=[user.email], subject=f"You're on the {program.name} team in Flexdesk",
+            to=[user.email],
+            subject=f"You're on the {program.name} team in Flexdesk",
             body=f"{actor} added you to {program.name}. It is in your programs when you sign in.\n\n"
-                 f"{settings.SITE_URL}",
-            program_id=program.pk, about=user,
+            f"{settings.SITE_URL}",
+            program_id=program.pk,
+            about=user,
         )
     return user, invited
 

@@ -15,8 +15,11 @@ from programs.mixins import ProgramAccessMixin
 
 
 class SkillNameForm(forms.Form):
-    name = forms.CharField(max_length=skills.NAME_MAX_LENGTH, label="Skill",
-                           error_messages={"required": "Give the skill a name."})
+    name = forms.CharField(
+        max_length=skills.NAME_MAX_LENGTH,
+        label="Skill",
+        error_messages={"required": "Give the skill a name."},
+    )
 
 
 class ProgramSkillsView(ProgramAccessMixin, TemplateView):
@@ -29,7 +32,8 @@ class ProgramSkillsView(ProgramAccessMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         rows = list(skills.program_skill_list(program=self.program))
         context.update(
-            own=[s for s in rows if s.program_id is not None], shared=[s for s in rows if s.program_id is None],
+            own=[s for s in rows if s.program_id is not None],
+            shared=[s for s in rows if s.program_id is None],
             form=form or SkillNameForm(),
         )
         return context
@@ -38,8 +42,9 @@ class ProgramSkillsView(ProgramAccessMixin, TemplateView):
         form = SkillNameForm(request.POST)
         if form.is_valid():
             try:
-                skill = skills.program_skill_create(program=self.program, name=form.cleaned_data["name"],
-                                                    actor=request.user)
+                skill = skills.program_skill_create(
+                    program=self.program, name=form.cleaned_data["name"], actor=request.user
+                )
             except DomainError as exc:
                 add_error_to_form(form, exc)
             else:
@@ -60,12 +65,15 @@ class ProgramSkillActionView(ProgramSkillsView):
             raise Http404("No such action.")
         skill = skills.program_skill_get(program=self.program, pk=kwargs["pk"])
         if skill is None:
-            raise not_found_in_scope(request, "accounts.Skill", pk=kwargs["pk"], message="No such skill in this program.")
+            raise not_found_in_scope(
+                request, "accounts.Skill", pk=kwargs["pk"], message="No such skill in this program."
+            )
         name = skill.name
         try:
             if action == "rename":
-                renamed = skills.program_skill_rename(program=self.program, skill=skill,
-                                                      name=request.POST.get("name", ""), actor=request.user)
+                renamed = skills.program_skill_rename(
+                    program=self.program, skill=skill, name=request.POST.get("name", ""), actor=request.user
+                )
                 message = f"“{name}” is now called “{renamed.name}”."
             elif action == "retire":
                 skills.program_skill_retire(program=self.program, skill=skill, actor=request.user)

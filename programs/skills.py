@@ -32,8 +32,13 @@ def program_skill_list(*, program: Program) -> QuerySet[Skill]:
     """The skills the program may use (its own first, then the shared ones), each with how many of the program's
     ticket types require it and how many freelancers have it. A constant number of queries."""
     required_by = (
-        TicketType.required_skills.through.objects.filter(skill_id=OuterRef("pk"), tickettype__program_id=program.pk)
-        .order_by().values("skill_id").annotate(n=Count("*")).values("n")
+        TicketType.required_skills.through.objects.filter(
+            skill_id=OuterRef("pk"), tickettype__program_id=program.pk
+        )
+        .order_by()
+        .values("skill_id")
+        .annotate(n=Count("*"))
+        .values("n")
     )
     return (
         Skill.objects.filter(Q(program__isnull=True) | Q(program_id=program.pk))
@@ -69,14 +74,19 @@ def _clean_name(name: str) -> str:
 def _check_name_free(*, program: Program, name: str, skill: Skill | None = None) -> None:
     taken = (
         Skill.objects.filter(Q(program__isnull=True) | Q(program_id=program.pk), name__iexact=name)
-        .exclude(pk=skill.pk if skill else None).first()
+        .exclude(pk=skill.pk if skill else None)
+        .first()
     )
     if taken is None:
         return
     if taken.program_id is None:
-        raise ProgramError(f"“{taken.name}” is a shared skill already: every program can use it.", field="name")
+        raise ProgramError(
+            f"“{taken.name}” is a shared skill already: every program can use it.", field="name"
+        )
     if taken.is_retired:
-        raise ProgramError(f"“{taken.name}” is a retired skill of this program: restore it instead.", field="name")
+        raise ProgramError(
+            f"“{taken.name}” is a retired skill of this program: restore it instead.", field="name"
+        )
     raise ProgramError(f"This program already has the skill “{taken.name}”.", field="name")
 
 
@@ -84,8 +94,9 @@ def _free_slug(*, program: Program, name: str) -> str:
     """A slug no shared skill and no skill of the program uses (kept when the skill is renamed: it is an id)."""
     base = slugify(name)[:70] or "skill"
     taken = set(
-        Skill.objects.filter(Q(program__isnull=True) | Q(program_id=program.pk), slug__startswith=base)
-        .values_list("slug", flat=True)
+        Skill.objects.filter(
+            Q(program__isnull=True) | Q(program_id=program.pk), slug__startswith=base
+        ).values_list("slug", flat=True)
     )
     slug, n = base, 1
     while slug in taken:
@@ -117,7 +128,9 @@ def program_skill_rename(*, program: Program, skill: Skill, name: str, actor: Us
     before, skill.name = skill.name, name
     skill.full_clean()
     skill.save(update_fields=["name"])
-    audit_record(actor=actor, verb="skill.renamed", target=skill, program=program.slug, name=name, before=before)
+    audit_record(
+        actor=actor, verb="skill.renamed", target=skill, program=program.slug, name=name, before=before
+    )
     return skill
 
 
@@ -127,7 +140,8 @@ def program_skill_retire(*, program: Program, skill: Skill, actor: User) -> Skil
     if skill.is_retired:
         return skill
     requiring = list(
-        TicketType.objects.filter(program_id=program.pk, required_skills=skill).order_by("position", "name")
+        TicketType.objects.filter(program_id=program.pk, required_skills=skill)
+        .order_by("position", "name")
         .values_list("name", flat=True)
     )
     if requiring:
@@ -158,4 +172,6 @@ def _own_skill_locked(*, program: Program, skill: Skill) -> Skill:
     try:
         return lock_one(Skill.objects.filter(pk=skill.pk, program_id=program.pk))
     except Skill.DoesNotExist:
-        raise ProgramError("This skill is not one of the program's own: shared skills are kept in admin.") from None
+        raise ProgramError(
+            "This skill is not one of the program's own: shared skills are kept in admin."
+        ) from None

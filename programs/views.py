@@ -56,8 +56,13 @@ class ProgramCreateView(SupportManagerRequiredMixin, CreateView):
         data = form.cleaned_data
         try:
             program = services.program_create(
-                created_by=self.request.user, name=data["name"], slug=data["slug"], time_zone=data["time_zone"],
-                currency=data["currency"], goal_type=data["goal_type"], outcome=data["outcome"],
+                created_by=self.request.user,
+                name=data["name"],
+                slug=data["slug"],
+                time_zone=data["time_zone"],
+                currency=data["currency"],
+                goal_type=data["goal_type"],
+                outcome=data["outcome"],
                 with_default_onboarding=data["with_default_onboarding"],
             )
         except (DomainError, ValidationError) as error:
@@ -97,10 +102,13 @@ class WorksheetView(ProgramAccessMixin, TemplateView):
             budget=section_of(program, "budget"),
             channel_labels=[label for value, label in Channel.choices if value in (program.channels or [])],
             activation_problems=activation_problems(
-                has_ticket_types=bool(program.ticket_types.all()), has_schedule=schedule is not None,
+                has_ticket_types=bool(program.ticket_types.all()),
+                has_schedule=schedule is not None,
                 has_metrics=bool(program.success_metrics.all()),
             ),
-            next_statuses=[s for s in STATUS_ACTIONS if s in Program.TRANSITIONS[Program.Status(program.status)]],
+            next_statuses=[
+                s for s in STATUS_ACTIONS if s in Program.TRANSITIONS[Program.Status(program.status)]
+            ],
         )
         return context
 
@@ -172,8 +180,13 @@ class SectionEditView(ProgramAccessMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.update(section=self.section, section_title=SECTION_TITLES[self.section], intro=self.intro,
-                       row_helper=forms.RowsHelper(), other_forms=self.other_forms.items())
+        context.update(
+            section=self.section,
+            section_title=SECTION_TITLES[self.section],
+            intro=self.intro,
+            row_helper=forms.RowsHelper(),
+            other_forms=self.other_forms.items(),
+        )
         return context
 
     def formset(self, formset_class, data, instance, prefix, **kwargs):
@@ -193,7 +206,9 @@ def formset_rows(formset) -> list[dict]:
             continue
         if not form.has_changed():
             continue
-        row = {name: value for name, value in form.cleaned_data.items() if name not in ("id", "DELETE", fk_name)}
+        row = {
+            name: value for name, value in form.cleaned_data.items() if name not in ("id", "DELETE", fk_name)
+        }
         row["id"] = pk
         rows.append(row)
     return rows
@@ -212,13 +227,20 @@ class OutcomeEditView(SectionEditView):
 
 class ScopeEditView(SectionEditView):
     section = "scope"
-    intro = ("Ticket types in scope, each with a tier and whether freelancers may take it; the channels they "
-             "support; and what always goes to the in-house team (by ticket type or by a keyword in the ticket).")
+    intro = (
+        "Ticket types in scope, each with a tier and whether freelancers may take it; the channels they "
+        "support; and what always goes to the in-house team (by ticket type or by a keyword in the ticket)."
+    )
 
     def build(self, data=None):
         form = forms.ScopeForm(data, initial={"channels": self.program.channels})
-        ticket_types = self.formset(forms.TicketTypeFormSet, data, self.program, "types",
-                                    queryset=selectors.ticket_type_rows(program=self.program))
+        ticket_types = self.formset(
+            forms.TicketTypeFormSet,
+            data,
+            self.program,
+            "types",
+            queryset=selectors.ticket_type_rows(program=self.program),
+        )
         rules = self.formset(forms.EscalationRuleFormSet, data, self.program, "rules")
         self._share_choices(ticket_types, rules)
         return form, {
@@ -236,17 +258,23 @@ class ScopeEditView(SectionEditView):
         for row in ticket_types.forms:
             field = row.fields["required_skills"]
             kept = list(row.instance.required_skills.all()) if row.instance.pk else []
-            skills = sorted({skill.pk: skill for skill in [*offered, *kept]}.values(), key=lambda s: (s.name, s.pk))
+            skills = sorted(
+                {skill.pk: skill for skill in [*offered, *kept]}.values(), key=lambda s: (s.name, s.pk)
+            )
             field.choices = [(skill.pk, field.label_from_instance(skill)) for skill in skills]
         types = list(ticket_types.get_queryset())  # the rows' own ticket types, read once already
         for row in rules.forms:
             field = row.fields["ticket_type"]
             empty = [("", field.empty_label)] if field.empty_label is not None else []
-            field.choices = empty + [(ticket_type.pk, field.label_from_instance(ticket_type)) for ticket_type in types]
+            field.choices = empty + [
+                (ticket_type.pk, field.label_from_instance(ticket_type)) for ticket_type in types
+            ]
 
     def save(self, form, formsets):
         services.program_scope_update(
-            program=self.program, actor=self.request.user, channels=form.cleaned_data["channels"],
+            program=self.program,
+            actor=self.request.user,
+            channels=form.cleaned_data["channels"],
             ticket_types=formset_rows(formsets["ticket_types"]),
             escalation_rules=formset_rows(formsets["escalation_rules"]),
         )
@@ -254,15 +282,19 @@ class ScopeEditView(SectionEditView):
 
 class ScheduleEditView(SectionEditView):
     section = "schedule"
-    intro = ("When help is needed, and the volume the team must handle. Flexdesk works back from the queue-ready "
-             "date to a dated timeline and sizes the team from the volume.")
+    intro = (
+        "When help is needed, and the volume the team must handle. Flexdesk works back from the queue-ready "
+        "date to a dated timeline and sizes the team from the volume."
+    )
 
     def build(self, data=None):
         instance = section_of(self.program, "schedule") or ProgramSchedule(program=self.program)
         return forms.ScheduleForm(data, instance=instance), {}
 
     def save(self, form, formsets):
-        services.program_schedule_update(program=self.program, actor=self.request.user, data=form.cleaned_data)
+        services.program_schedule_update(
+            program=self.program, actor=self.request.user, data=form.cleaned_data
+        )
 
 
 class CandidatesEditView(SectionEditView):
@@ -274,35 +306,46 @@ class CandidatesEditView(SectionEditView):
             program=self.program, pay_currency=self.program.currency
         )
         return forms.CandidateProfileForm(data, instance=instance), {
-            "platforms": ("Where freelancers will be found", self.formset(forms.PlatformFormSet, data, self.program,
-                                                                          "platforms")),
+            "platforms": (
+                "Where freelancers will be found",
+                self.formset(forms.PlatformFormSet, data, self.program, "platforms"),
+            ),
         }
 
     def save(self, form, formsets):
         services.program_candidates_update(
-            program=self.program, actor=self.request.user, data=form.cleaned_data,
+            program=self.program,
+            actor=self.request.user,
+            data=form.cleaned_data,
             platforms=formset_rows(formsets["platforms"]),
         )
 
 
 class SupportEditView(SectionEditView):
     section = "support"
-    intro = ("Who reviews tickets and how often, the QA scorecard they use, how the team talks to freelancers, "
-             "recognition, and when evaluations, rate changes and terminations happen.")
+    intro = (
+        "Who reviews tickets and how often, the QA scorecard they use, how the team talks to freelancers, "
+        "recognition, and when evaluations, rate changes and terminations happen."
+    )
 
     def build(self, data=None):
         plan = section_of(self.program, "support_plan") or SupportPlan(program=self.program)
         card = section_of(self.program, "scorecard") or QAScorecard(program=self.program)
         self.other_forms = {"QA scorecard": forms.ScorecardForm(data, instance=card, prefix="scorecard")}
         return forms.SupportPlanForm(data, instance=plan, program=self.program), {
-            "criteria": ("QA scorecard criteria (weights; a critical criterion rated 0 fails the review)",
-                         self.formset(forms.CriterionFormSet, data, card, "criteria")),
+            "criteria": (
+                "QA scorecard criteria (weights; a critical criterion rated 0 fails the review)",
+                self.formset(forms.CriterionFormSet, data, card, "criteria"),
+            ),
         }
 
     def save(self, form, formsets):
         services.program_support_update(
-            program=self.program, actor=self.request.user, data=form.cleaned_data,
-            scorecard=self.other_forms["QA scorecard"].cleaned_data, criteria=formset_rows(formsets["criteria"]),
+            program=self.program,
+            actor=self.request.user,
+            data=form.cleaned_data,
+            scorecard=self.other_forms["QA scorecard"].cleaned_data,
+            criteria=formset_rows(formsets["criteria"]),
         )
 
 
@@ -313,23 +356,36 @@ class BehindTheScenesEditView(SectionEditView):
     def build(self, data=None):
         instance = section_of(self.program, "behind_the_scenes") or BehindTheScenes(program=self.program)
         return forms.BehindTheScenesForm(data, instance=instance), {
-            "tools": ("Tools and the access each needs", self.formset(forms.ToolFormSet, data, self.program, "tools")),
-            "materials": ("Training materials", self.formset(forms.MaterialFormSet, data, self.program, "materials")),
+            "tools": (
+                "Tools and the access each needs",
+                self.formset(forms.ToolFormSet, data, self.program, "tools"),
+            ),
+            "materials": (
+                "Training materials",
+                self.formset(forms.MaterialFormSet, data, self.program, "materials"),
+            ),
         }
 
     def save(self, form, formsets):
         services.program_behind_the_scenes_update(
-            program=self.program, actor=self.request.user, data=form.cleaned_data,
-            tools=formset_rows(formsets["tools"]), materials=formset_rows(formsets["materials"]),
+            program=self.program,
+            actor=self.request.user,
+            data=form.cleaned_data,
+            tools=formset_rows(formsets["tools"]),
+            materials=formset_rows(formsets["materials"]),
         )
 
 
 class SuccessEditView(SectionEditView):
     section = "success"
-    intro = "What success looks like: each metric has a target and a direction. The dashboard feeds the actuals."
+    intro = (
+        "What success looks like: each metric has a target and a direction. The dashboard feeds the actuals."
+    )
 
     def build(self, data=None):
-        return None, {"metrics": ("Success metrics", self.formset(forms.MetricFormSet, data, self.program, "metrics"))}
+        return None, {
+            "metrics": ("Success metrics", self.formset(forms.MetricFormSet, data, self.program, "metrics"))
+        }
 
     def save(self, form, formsets):
         services.program_success_metrics_update(
@@ -339,8 +395,10 @@ class SuccessEditView(SectionEditView):
 
 class BudgetEditView(SectionEditView):
     section = "budget"
-    intro = ("Amounts are in the program's currency. The owner's hourly value is yearly profit ÷ yearly hours "
-             "worked; the freelancer cost is headcount × hours × 52/12 × rate, plus the platform fee.")
+    intro = (
+        "Amounts are in the program's currency. The owner's hourly value is yearly profit ÷ yearly hours "
+        "worked; the freelancer cost is headcount × hours × 52/12 × rate, plus the platform fee."
+    )
 
     def build(self, data=None):
         instance = section_of(self.program, "budget") or Budget(program=self.program)
@@ -352,13 +410,20 @@ class BudgetEditView(SectionEditView):
 
 class OnboardingEditView(SectionEditView):
     section = "onboarding"
-    intro = ("The checklist each new freelancer works through. Required steps must be done (and confirmed by a "
-             "manager where marked) before the freelancer is queue-ready.")
+    intro = (
+        "The checklist each new freelancer works through. Required steps must be done (and confirmed by a "
+        "manager where marked) before the freelancer is queue-ready."
+    )
 
     def build(self, data=None):
         # Each row's article is one of this program's Knowledge articles, read once for the page.
-        steps = self.formset(forms.OnboardingStepFormSet, data, self.program, "steps",
-                             form_kwargs={"program": self.program, "articles": article_choices(program=self.program)})
+        steps = self.formset(
+            forms.OnboardingStepFormSet,
+            data,
+            self.program,
+            "steps",
+            form_kwargs={"program": self.program, "articles": article_choices(program=self.program)},
+        )
         return None, {"steps": ("Onboarding steps", steps)}
 
     def save(self, form, formsets):
@@ -372,8 +437,12 @@ class StakeholdersEditView(SectionEditView):
     intro = "Customer contacts who receive the weekly NPS survey about the program."
 
     def build(self, data=None):
-        return None, {"stakeholders": ("Stakeholders", self.formset(forms.StakeholderFormSet, data, self.program,
-                                                                    "stakeholders"))}
+        return None, {
+            "stakeholders": (
+                "Stakeholders",
+                self.formset(forms.StakeholderFormSet, data, self.program, "stakeholders"),
+            )
+        }
 
     def save(self, form, formsets):
         services.program_stakeholders_update(
@@ -383,8 +452,18 @@ class StakeholdersEditView(SectionEditView):
 
 SECTION_VIEWS = {
     view.section: view.as_view()
-    for view in [OutcomeEditView, ScopeEditView, ScheduleEditView, CandidatesEditView, SupportEditView,
-                 BehindTheScenesEditView, SuccessEditView, BudgetEditView, OnboardingEditView, StakeholdersEditView]
+    for view in [
+        OutcomeEditView,
+        ScopeEditView,
+        ScheduleEditView,
+        CandidatesEditView,
+        SupportEditView,
+        BehindTheScenesEditView,
+        SuccessEditView,
+        BudgetEditView,
+        OnboardingEditView,
+        StakeholdersEditView,
+    ]
 }
 
 
@@ -417,7 +496,9 @@ class AnnouncementObjectMixin(ProgramAccessMixin):
     def get_object(self, queryset=None) -> Announcement:
         announcement = selectors.announcement_get(program=self.program, pk=self.kwargs["pk"])
         if announcement is None:
-            raise not_found_in_scope(self.request, Announcement, pk=self.kwargs["pk"], message="No such announcement.")
+            raise not_found_in_scope(
+                self.request, Announcement, pk=self.kwargs["pk"], message="No such announcement."
+            )
         return announcement
 
     def announcements_url(self):
@@ -432,8 +513,12 @@ class AnnouncementCreateView(AnnouncementObjectMixin, CreateView):
         data = form.cleaned_data
         try:
             services.announcement_create(
-                program=self.program, author=self.request.user, kind=data["kind"], title=data["title"],
-                body=data["body"], publish=data["publish"],
+                program=self.program,
+                author=self.request.user,
+                kind=data["kind"],
+                title=data["title"],
+                body=data["body"],
+                publish=data["publish"],
             )
         except (DomainError, ValidationError) as error:
             add_error_to_form(form, error)
@@ -455,7 +540,10 @@ class AnnouncementUpdateView(AnnouncementObjectMixin, UpdateView):
         data = form.cleaned_data
         try:
             services.announcement_update(
-                announcement=self.get_object(), actor=self.request.user, kind=data["kind"], title=data["title"],
+                announcement=self.get_object(),
+                actor=self.request.user,
+                kind=data["kind"],
+                title=data["title"],
                 body=data["body"],
             )
         except (DomainError, ValidationError) as error:
@@ -517,12 +605,15 @@ class ProgramTeamView(ProgramAccessMixin, TemplateView):
         form = forms.TeamMemberForm(request.POST)
         if form.is_valid():
             try:
-                user, invited = services.program_member_add(program=self.program, actor=request.user,
-                                                            **form.cleaned_data)
+                user, invited = services.program_member_add(
+                    program=self.program, actor=request.user, **form.cleaned_data
+                )
             except (DomainError, ValidationError) as exc:
                 add_error_to_form(form, exc)
             else:
-                how = "They got an invitation to set a password." if invited else "They got an e-mail about it."
+                how = (
+                    "They got an invitation to set a password." if invited else "They got an e-mail about it."
+                )
                 messages.success(request, f"{user} is on the {self.program.name} team. {how}")
                 return redirect("programs:inhouse_team", program_slug=self.program.slug)
         return self.render_to_response(self.get_context_data(form=form), status=400)
@@ -572,6 +663,11 @@ class DeliveryListView(ProgramAccessMixin, TemplateView):
             elif message.status == OutboxMessage.Status.SENT:
                 messages.success(request, "Sent.")
             else:
-                messages.warning(request, f"Tried again; it is {message.get_status_display().lower()}"
-                                          f"{': ' + message.last_error if message.last_error else ''}.")
-        return redirect(reverse("programs:deliveries", kwargs={"program_slug": self.program.slug}) + "?status=failed")
+                messages.warning(
+                    request,
+                    f"Tried again; it is {message.get_status_display().lower()}"
+                    f"{': ' + message.last_error if message.last_error else ''}.",
+                )
+        return redirect(
+            reverse("programs:deliveries", kwargs={"program_slug": self.program.slug}) + "?status=failed"
+        )

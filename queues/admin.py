@@ -19,8 +19,15 @@ from queues.placeholders import placeholders_problem
 
 @admin.register(QueueSettings)
 class QueueSettingsAdmin(admin.ModelAdmin):
-    list_display = ["program", "first_response_minutes", "resolution_minutes", "inhouse_response_minutes",
-                    "business_hours_only", "warning_minutes", "auto_escalate_on_breach"]
+    list_display = [
+        "program",
+        "first_response_minutes",
+        "resolution_minutes",
+        "inhouse_response_minutes",
+        "business_hours_only",
+        "warning_minutes",
+        "auto_escalate_on_breach",
+    ]
     list_filter = ["business_hours_only", "auto_escalate_on_breach"]
     search_fields = ["program__name", "program__slug"]
     raw_id_fields = ["program"]
@@ -43,12 +50,31 @@ class TicketEventInline(admin.TabularInline):
 
 @admin.register(Ticket)
 class TicketAdmin(admin.ModelAdmin):
-    list_display = ["id", "program", "external_id", "subject", "status", "queue", "tier", "assignee",
-                    "inhouse_assignee", "next_due_at", "created_at"]
+    list_display = [
+        "id",
+        "program",
+        "external_id",
+        "subject",
+        "status",
+        "queue",
+        "tier",
+        "assignee",
+        "inhouse_assignee",
+        "next_due_at",
+        "created_at",
+    ]
     list_filter = ["status", "queue", "tier", "priority", "channel", "source", "program"]
     search_fields = ["=id", "external_id", "subject", "requester_email"]
-    raw_id_fields = ["program", "ticket_type", "assignee", "inhouse_assignee", "escalated_by", "first_responder",
-                     "solved_by", "received_by"]
+    raw_id_fields = [
+        "program",
+        "ticket_type",
+        "assignee",
+        "inhouse_assignee",
+        "escalated_by",
+        "first_responder",
+        "solved_by",
+        "received_by",
+    ]
     date_hierarchy = "created_at"
     list_select_related = ["program", "assignee", "inhouse_assignee"]
     inlines = [TicketMessageInline, TicketEventInline]
@@ -110,7 +136,16 @@ class SavedReplyAdminForm(forms.ModelForm):
 
     class Meta:
         model = SavedReply
-        fields = ["program", "title", "body", "status_after", "tags", "approved", "created_by", "suggested_by"]
+        fields = [
+            "program",
+            "title",
+            "body",
+            "status_after",
+            "tags",
+            "approved",
+            "created_by",
+            "suggested_by",
+        ]
 
     def clean_body(self):
         body = self.cleaned_data.get("body") or ""
@@ -123,7 +158,15 @@ class SavedReplyAdminForm(forms.ModelForm):
 @admin.register(SavedReply)
 class SavedReplyAdmin(admin.ModelAdmin):
     form = SavedReplyAdminForm
-    list_display = ["title", "program", "approved", "status_after", "usage_count", "last_used_at", "suggested_by"]
+    list_display = [
+        "title",
+        "program",
+        "approved",
+        "status_after",
+        "usage_count",
+        "last_used_at",
+        "suggested_by",
+    ]
     list_filter = ["approved", "status_after", "program"]
     search_fields = ["title", "body"]
     raw_id_fields = ["program", "created_by", "suggested_by"]
@@ -164,4 +207,3 @@ class SavedQueueViewAdmin(admin.ModelAdmin):
     search_fields = ["name", "user__email"]
     raw_id_fields = ["user"]
     list_select_related = ["user"]
-

@@ -53,8 +53,10 @@ def _json_body(request) -> dict:
 
 
 def _too_big_response():
-    return Response({"non_field_errors": ["The request body is too large (limit 1 MB)."]},
-                    status=status.HTTP_400_BAD_REQUEST)
+    return Response(
+        {"non_field_errors": ["The request body is too large (limit 1 MB)."]},
+        status=status.HTTP_400_BAD_REQUEST,
+    )
 
 
 def _program_for_intake(*, slug: str, user) -> Program:
@@ -97,18 +99,25 @@ class TicketListCreateAPI(generics.ListAPIView):
         filters.is_valid(raise_exception=True)
         params = filters.validated_data
         return selectors.ticket_list_for_api(
-            user=self.request.user, program=params.get("program"), status=params.get("status"),
-            queue=params.get("queue"), external_id=params.get("external_id"),
+            user=self.request.user,
+            program=params.get("program"),
+            status=params.get("status"),
+            queue=params.get("queue"),
+            external_id=params.get("external_id"),
             updated_since=params.get("updated_since"),
         )
 
     @extend_schema(
         request=TicketIntakeSerializer,
-        responses={201: TicketSerializer, 200: OpenApiResponse(TicketSerializer, description="Already received"),
-                   400: OpenApiResponse(description="Field errors"), 404: OpenApiResponse(description="Not your program")},
+        responses={
+            201: TicketSerializer,
+            200: OpenApiResponse(TicketSerializer, description="Already received"),
+            400: OpenApiResponse(description="Field errors"),
+            404: OpenApiResponse(description="Not your program"),
+        },
         description="Take a ticket in. The same (program, external_id) again answers 200 with the existing ticket. "
-                    "Routing runs right after intake, in the background: `queue` and `assignee` show its decision "
-                    "when you read the ticket again (GET /api/v1/tickets/{id}/).",
+        "Routing runs right after intake, in the background: `queue` and `assignee` show its decision "
+        "when you read the ticket again (GET /api/v1/tickets/{id}/).",
     )
     def post(self, request, *args, **kwargs):
         if _too_big(request):
@@ -120,10 +129,18 @@ class TicketListCreateAPI(generics.ListAPIView):
         ticket_type = ticket_type_resolve(program=program, value=data.get("ticket_type"))
         # ticket_intake is atomic: routing is enqueued when it commits.
         ticket, created = ticket_intake(
-            program=program, external_id=data["external_id"], subject=data["subject"], body=data["body"],
-            requester_email=data["requester_email"], requester_name=data.get("requester_name", ""),
-            channel=data["channel"], ticket_type=ticket_type, language=data["language"],
-            priority=data["priority"], source=Ticket.Source.API, actor=request.user,
+            program=program,
+            external_id=data["external_id"],
+            subject=data["subject"],
+            body=data["body"],
+            requester_email=data["requester_email"],
+            requester_name=data.get("requester_name", ""),
+            channel=data["channel"],
+            ticket_type=ticket_type,
+            language=data["language"],
+            priority=data["priority"],
+            source=Ticket.Source.API,
+            actor=request.user,
         )
         return _ticket_response(ticket, program=program, created=created)
 
@@ -141,8 +158,10 @@ class TicketDetailAPI(generics.RetrieveAPIView):
 def _customer_message_response(ticket: Ticket, *, body: str, external_id: str) -> Response:
     message, created = ticket_customer_message(ticket=ticket, body=body, external_id=external_id)
     message.ticket = Ticket.objects.select_related("program", "assignee").get(pk=ticket.pk)
-    return Response(CustomerMessageSerializer(message).data,
-                    status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+    return Response(
+        CustomerMessageSerializer(message).data,
+        status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+    )
 
 
 class TicketCustomerMessageAPI(APIView):
@@ -150,13 +169,15 @@ class TicketCustomerMessageAPI(APIView):
 
     @extend_schema(
         request=CustomerMessageInSerializer,
-        responses={201: CustomerMessageSerializer,
-                   200: OpenApiResponse(CustomerMessageSerializer, description="Already received"),
-                   400: OpenApiResponse(description="Field errors, or the ticket is closed"),
-                   404: OpenApiResponse(description="Not a ticket of your programs")},
+        responses={
+            201: CustomerMessageSerializer,
+            200: OpenApiResponse(CustomerMessageSerializer, description="Already received"),
+            400: OpenApiResponse(description="Field errors, or the ticket is closed"),
+            404: OpenApiResponse(description="Not a ticket of your programs"),
+        },
         description="Record the customer's new message. A ticket pending on the customer is open again (its "
-                    "resolution clock restarts); a solved one is reopened; a closed one answers 400 (send the "
-                    "message in as a new ticket). The same external_id again answers 200 and changes nothing.",
+        "resolution clock restarts); a solved one is reopened; a closed one answers 400 (send the "
+        "message in as a new ticket). The same external_id again answers 200 and changes nothing.",
     )
     def post(self, request, pk):
         if _too_big(request):
@@ -166,5 +187,8 @@ class TicketCustomerMessageAPI(APIView):
             raise not_found_in_scope(request, Ticket, pk=pk, message="No such ticket.")
         serializer = CustomerMessageInSerializer(data=_json_body(request))
         serializer.is_valid(raise_exception=True)
-        return _customer_message_response(ticket, body=serializer.validated_data["body"],
-                                          external_id=serializer.validated_data["external_id"])
+        return _customer_message_response(
+            ticket,
+            body=serializer.validated_data["body"],
+            external_id=serializer.validated_data["external_id"],
+        )

@@ -46,7 +46,13 @@ def _applies(item, program_id) -> bool:
 
 
 def availability_intervals(
-    *, zone, slots, changes, start: datetime.datetime, end: datetime.datetime, program_id: int | None = None,
+    *,
+    zone,
+    slots,
+    changes,
+    start: datetime.datetime,
+    end: datetime.datetime,
+    program_id: int | None = None,
 ) -> list[Interval]:
     """Merged UTC intervals between start and end when the freelancer is available (for `program_id`)."""
     found: list[Interval] = []
@@ -74,18 +80,31 @@ def availability_intervals(
 def is_on_shift(*, zone, slots, changes, at: datetime.datetime, program_id: int | None = None) -> bool:
     """Whether the freelancer is on shift at `at`, from slot and change objects: is_on_shift_rows decides."""
     return is_on_shift_rows(
-        zone=zone, slots=[(s.weekday, s.start_minute, s.end_minute, s.program_id) for s in slots],
-        changes=[(c.kind, c.starts_at, c.ends_at, c.program_id) for c in changes], at=at, program_id=program_id,
+        zone=zone,
+        slots=[(s.weekday, s.start_minute, s.end_minute, s.program_id) for s in slots],
+        changes=[(c.kind, c.starts_at, c.ends_at, c.program_id) for c in changes],
+        at=at,
+        program_id=program_id,
     )
 
 
 def next_on_shift_at(
-    *, zone, slots, changes, after: datetime.datetime, program_id: int | None = None, horizon_days: int = 14,
+    *,
+    zone,
+    slots,
+    changes,
+    after: datetime.datetime,
+    program_id: int | None = None,
+    horizon_days: int = 14,
 ) -> datetime.datetime | None:
     """When the freelancer is next on shift after `after` (None when not within the horizon)."""
     intervals = availability_intervals(
-        zone=zone, slots=slots, changes=changes, start=after,
-        end=after + datetime.timedelta(days=horizon_days), program_id=program_id,
+        zone=zone,
+        slots=slots,
+        changes=changes,
+        start=after,
+        end=after + datetime.timedelta(days=horizon_days),
+        program_id=program_id,
     )
     for s, _e in intervals:
         if s > after:
@@ -96,7 +115,11 @@ def next_on_shift_at(
 def shift_end_at(*, zone, slots, changes, at: datetime.datetime, program_id: int | None = None):
     """When the shift the freelancer is on at `at` ends (None when not on shift)."""
     intervals = availability_intervals(
-        zone=zone, slots=slots, changes=changes, start=at, end=at + datetime.timedelta(days=8),
+        zone=zone,
+        slots=slots,
+        changes=changes,
+        start=at,
+        end=at + datetime.timedelta(days=8),
         program_id=program_id,
     )
     for s, e in intervals:
@@ -134,8 +157,11 @@ def is_on_shift_rows(*, zone, slots, changes, at: datetime.datetime, program_id:
         if kind == "away" and starts_at <= at < ends_at:
             return False
     for kind, starts_at, ends_at, change_program in changes:
-        if kind == "extra" and (program_id is None or change_program is None or change_program == program_id) \
-                and starts_at <= at < ends_at:
+        if (
+            kind == "extra"
+            and (program_id is None or change_program is None or change_program == program_id)
+            and starts_at <= at < ends_at
+        ):
             return True
     applicable = [s for s in slots if program_id is None or s[3] is None or s[3] == program_id]
     if not applicable:
@@ -145,14 +171,17 @@ def is_on_shift_rows(*, zone, slots, changes, at: datetime.datetime, program_id:
     while day <= last_day:
         weekday = day.weekday()
         for slot_weekday, start_minute, end_minute, _program in applicable:
-            if slot_weekday == weekday and _local(day, start_minute, zone) <= at < _local(day, end_minute, zone):
+            if slot_weekday == weekday and _local(day, start_minute, zone) <= at < _local(
+                day, end_minute, zone
+            ):
                 return True
         day += datetime.timedelta(days=1)
     return False
 
 
-def weekly_hours_in_zone(*, weekday: int, start_minute: int, end_minute: int, from_zone, to_zone,
-                         on: datetime.date) -> list[tuple[int, int, int]]:
+def weekly_hours_in_zone(
+    *, weekday: int, start_minute: int, end_minute: int, from_zone, to_zone, on: datetime.date
+) -> list[tuple[int, int, int]]:
     """Weekly hours given in one time zone as weekly hours in another: [(weekday, start_minute, end_minute)].
 
     The hours are placed on the week of `on` (its weekday `weekday`, in `from_zone`) and converted at that
@@ -164,8 +193,9 @@ def weekly_hours_in_zone(*, weekday: int, start_minute: int, end_minute: int, fr
     end = _local(day, end_minute, from_zone).astimezone(to_zone)
     parts = []
     while start < end:
-        next_midnight = datetime.datetime.combine(start.date() + datetime.timedelta(days=1), datetime.time(0),
-                                                  tzinfo=to_zone)
+        next_midnight = datetime.datetime.combine(
+            start.date() + datetime.timedelta(days=1), datetime.time(0), tzinfo=to_zone
+        )
         part_end = min(end, next_midnight)
         end_min = 24 * 60 if part_end == next_midnight else part_end.hour * 60 + part_end.minute
         parts.append((start.weekday(), start.hour * 60 + start.minute, end_min))

@@ -40,7 +40,10 @@ DEMO_TYPES = [
     # tier 2, open to freelancers: tier-2 freelancers of the program take it (Marta, promoted in reviews/demo.py)
     ("warranty", "Warranty claim", 2, True, []),
 ]
-ACME_TYPES = [("delivery", "Delivery question", 1, True, []), ("invoice", "Invoice copy", 1, True, ["billing"])]
+ACME_TYPES = [
+    ("delivery", "Delivery question", 1, True, []),
+    ("invoice", "Invoice copy", 1, True, ["billing"]),
+]
 KEYWORDS = ["chargeback", "lawyer"]
 
 # The rota: each freelancer's weekly shifts in their own time zone, as many hours as their contract (contracts/demo.py
@@ -83,10 +86,19 @@ def _minutes(clock: str, *, end: bool = False) -> int:
 
 
 SUBJECTS = {
-    "order-status": ["Where is my order?", "Order still not shipped", "Tracking number not working",
-                     "¿Dónde está mi pedido?", "Onde está minha encomenda?"],
+    "order-status": [
+        "Where is my order?",
+        "Order still not shipped",
+        "Tracking number not working",
+        "¿Dónde está mi pedido?",
+        "Onde está minha encomenda?",
+    ],
     "returns": ["How do I return these shoes?", "Exchange for a bigger size", "Return label missing"],
-    "billing-question": ["Charged twice this month", "Invoice shows the wrong address", "Card declined at checkout"],
+    "billing-question": [
+        "Charged twice this month",
+        "Invoice shows the wrong address",
+        "Card declined at checkout",
+    ],
     "account-access": ["Can't log in", "Password reset email never arrives", "Two-factor code lost"],
     "refund-dispute": ["I want my money back NOW", "Refund not received after 30 days"],
 }
@@ -100,8 +112,10 @@ NOTES = {
     "language": "Customer writes in Italian; translation tools were not enough to be sure.",
     "other": "Request about a corporate bulk order; not in our macros.",
 }
-PENDING_QUESTION = ("could you send me the order number and a photo of the parcel label? "
-                    "I will take it from there as soon as I have them.")
+PENDING_QUESTION = (
+    "could you send me the order number and a photo of the parcel label? "
+    "I will take it from there as soon as I have them."
+)
 REPLY = "Hi {name},\n\nThanks for reaching out. I checked this for you: {what}\n\nBest regards,\n{agent}"
 
 
@@ -109,7 +123,8 @@ def _types(program, specs, skills):
     found = {}
     for position, (slug, name, tier, allowed, skill_slugs) in enumerate(specs):
         ticket_type, created = TicketType.objects.get_or_create(
-            program=program, slug=slug,
+            program=program,
+            slug=slug,
             defaults={"name": name, "tier": tier, "freelancers_allowed": allowed, "position": position},
         )
         if created and skill_slugs:
@@ -125,8 +140,14 @@ def _ensure_queue_ready(program, freelancers, manager):
         if Contract.objects.filter(program=program, freelancer=freelancer).exists():
             continue
         Contract.objects.create(
-            program=program, freelancer=freelancer, status=Contract.Status.ACTIVE, start_date=datetime.date(2025, 1, 6),
-            hourly_rate="18.00", currency=program.currency, hours_per_week="30", weekly_hour_cap="40",
+            program=program,
+            freelancer=freelancer,
+            status=Contract.Status.ACTIVE,
+            start_date=datetime.date(2025, 1, 6),
+            hourly_rate="18.00",
+            currency=program.currency,
+            hours_per_week="30",
+            weekly_hour_cap="40",
             created_by=manager,
         )
 
@@ -135,9 +156,14 @@ def _slots(freelancer, shifts):
     if AvailabilitySlot.objects.filter(freelancer=freelancer, program__isnull=True).exists():
         return
     AvailabilitySlot.objects.bulk_create(
-        AvailabilitySlot(freelancer=freelancer, weekday=day, start_time=datetime.time.fromisoformat(start),
-                         end_time=datetime.time.fromisoformat(end))
-        for weekdays, start, end in shifts for day in weekdays
+        AvailabilitySlot(
+            freelancer=freelancer,
+            weekday=day,
+            start_time=datetime.time.fromisoformat(start),
+            end_time=datetime.time.fromisoformat(end),
+        )
+        for weekdays, start, end in shifts
+        for day in weekdays
     )
 
 
@@ -151,8 +177,15 @@ class _Rota:
             for weekdays, start, end in shifts_by_pk.get(freelancer.pk, []):
                 for day in weekdays:
                     minutes[day].append((_minutes(start), _minutes(end, end=True)))
-            self.people.append((freelancer, freelancer.zone, minutes, {lang.code for lang in freelancer.languages.all()},
-                                {skill.pk for skill in freelancer.skills.all()}))
+            self.people.append(
+                (
+                    freelancer,
+                    freelancer.zone,
+                    minutes,
+                    {lang.code for lang in freelancer.languages.all()},
+                    {skill.pk for skill in freelancer.skills.all()},
+                )
+            )
 
     def speakers(self):
         return set().union(*(codes for _f, _z, _m, codes, _s in self.people)) if self.people else set()
@@ -200,12 +233,28 @@ BODIES = {
     "es": "Hola:\n\n{subject}. Mi número de pedido es el #{order}.\n¿Me pueden ayudar?\n\nGracias,\n{first}",
     "pt": "Olá,\n\n{subject}. O número da minha encomenda é #{order}.\nPodem ajudar-me?\n\nObrigado,\n{first}",
 }
-SUBJECTS_BY_LANGUAGE = {"es": ["¿Dónde está mi pedido?", "Quiero devolver unas zapatillas", "Me cobraron dos veces"],
-                        "pt": ["Onde está minha encomenda?", "Não consigo entrar na minha conta"]}
+SUBJECTS_BY_LANGUAGE = {
+    "es": ["¿Dónde está mi pedido?", "Quiero devolver unas zapatillas", "Me cobraron dos veces"],
+    "pt": ["Onde está minha encomenda?", "Não consigo entrar na minha conta"],
+}
 
 
-def _make_tickets(*, program, prefix, count, types, rota, inhouse_users, rng, now, days=28, window=(7, 23),
-                  weekdays=range(7), night_share=0.0, inhouse_share=0.0):
+def _make_tickets(
+    *,
+    program,
+    prefix,
+    count,
+    types,
+    rota,
+    inhouse_users,
+    rng,
+    now,
+    days=28,
+    window=(7, 23),
+    weekdays=range(7),
+    night_share=0.0,
+    inhouse_share=0.0,
+):
     """`count` tier-1 tickets (the worksheet's volume over `days`) plus `inhouse_share` more that stay in-house.
 
     Each is routed as routing would: to a freelancer who fits and is on shift when it arrives, or when the next
@@ -221,32 +270,67 @@ def _make_tickets(*, program, prefix, count, types, rota, inhouse_users, rng, no
     tickets, plans = [], []
     for n in range(count + extra):
         ticket_type = rng.choice(tier1) if n < count else rng.choice(others)
-        created = _arrival(rng, zone=program.zone, now=now, days=days, window=window, weekdays=weekdays,
-                           night_share=night_share)
+        created = _arrival(
+            rng,
+            zone=program.zone,
+            now=now,
+            days=days,
+            window=window,
+            weekdays=weekdays,
+            night_share=night_share,
+        )
         age = now - created
         language = rng.choice(LANGS)
         if language not in spoken:
             language = "en"
-        name = rng.choice(["Jordan Smith", "Lee Wong", "María García", "Ola Nowak", "Chris Martin", "Sam Taylor",
-                           "João Silva", "Priya Shah", "Tom Baker", "Ana Lima"])
-        subjects = SUBJECTS_BY_LANGUAGE.get(language) or SUBJECTS.get(ticket_type.slug) or \
-            ["Question about my delivery", "Need an invoice copy"]
+        name = rng.choice(
+            [
+                "Jordan Smith",
+                "Lee Wong",
+                "María García",
+                "Ola Nowak",
+                "Chris Martin",
+                "Sam Taylor",
+                "João Silva",
+                "Priya Shah",
+                "Tom Baker",
+                "Ana Lima",
+            ]
+        )
+        subjects = (
+            SUBJECTS_BY_LANGUAGE.get(language)
+            or SUBJECTS.get(ticket_type.slug)
+            or ["Question about my delivery", "Need an invoice copy"]
+        )
         subject = rng.choice(subjects)
-        body = BODIES.get(language, BODIES["en"]).format(subject=subject.rstrip("?!."), order=rng.randint(10000, 99999),
-                                                          first=name.split()[0])
+        body = BODIES.get(language, BODIES["en"]).format(
+            subject=subject.rstrip("?!."), order=rng.randint(10000, 99999), first=name.split()[0]
+        )
         if rng.random() < 0.2:
             body += "\n\nSent from my phone"
         ticket = Ticket(
-            program=program, external_id=f"{prefix}{n + 1:04d}", source=Ticket.Source.API, subject=subject, body=body,
-            requester_email=f"customer{n + 1}@example.com", requester_name=name,
-            channel=rng.choice(["email", "email", "chat"]), ticket_type=ticket_type, language=language,
-            priority=rng.choice(["normal"] * 6 + ["low", "high", "urgent"]), tier=ticket_type.tier, created_at=created,
-            sla_due_at=created + datetime.timedelta(hours=1), resolution_due_at=created + datetime.timedelta(hours=24),
+            program=program,
+            external_id=f"{prefix}{n + 1:04d}",
+            source=Ticket.Source.API,
+            subject=subject,
+            body=body,
+            requester_email=f"customer{n + 1}@example.com",
+            requester_name=name,
+            channel=rng.choice(["email", "email", "chat"]),
+            ticket_type=ticket_type,
+            language=language,
+            priority=rng.choice(["normal"] * 6 + ["low", "high", "urgent"]),
+            tier=ticket_type.tier,
+            created_at=created,
+            sla_due_at=created + datetime.timedelta(hours=1),
+            resolution_due_at=created + datetime.timedelta(hours=24),
             routed_at=created,
         )
         freelancer, assigned_at = None, None
         if ticket_type in tier1:
-            assigned_at, found = rota.first_on_shift(created, language=language, skill_ids=skills_of[ticket_type.pk])
+            assigned_at, found = rota.first_on_shift(
+                created, language=language, skill_ids=skills_of[ticket_type.pk]
+            )
             freelancer = rng.choice(found) if found else None
         recent = age < datetime.timedelta(hours=3)
         roll = rng.random()
@@ -259,8 +343,17 @@ def _make_tickets(*, program, prefix, count, types, rota, inhouse_users, rng, no
         elif now - assigned_at < datetime.timedelta(hours=3):
             plan = "open"  # someone who fits was on shift with room: routing gave it to them
         else:
-            plan = "escalated" if roll < 0.08 else ("escalated_open" if roll < 0.1 and fresh else
-                                                     "pending" if roll < 0.16 and fresh else "solved")
+            plan = (
+                "escalated"
+                if roll < 0.08
+                else (
+                    "escalated_open"
+                    if roll < 0.1 and fresh
+                    else "pending"
+                    if roll < 0.16 and fresh
+                    else "solved"
+                )
+            )
         if freelancer is not None:
             ticket.routed_at = assigned_at
         tickets.append(ticket)
@@ -309,8 +402,12 @@ def _make_tickets(*, program, prefix, count, types, rota, inhouse_users, rng, no
             solved = start + datetime.timedelta(hours=rng.choice([1, 2, 3, 5, 8, 20, 30]))
             # never in the future, never before the first reply
             solved = min(solved, now - datetime.timedelta(minutes=rng.randint(1, 30)))
-            solved = max(solved, (ticket.escalated_at or ticket.first_response_at) + datetime.timedelta(minutes=5))
-            ticket.status = Ticket.Status.SOLVED if solved > now - datetime.timedelta(days=4) else Ticket.Status.CLOSED
+            solved = max(
+                solved, (ticket.escalated_at or ticket.first_response_at) + datetime.timedelta(minutes=5)
+            )
+            ticket.status = (
+                Ticket.Status.SOLVED if solved > now - datetime.timedelta(days=4) else Ticket.Status.CLOSED
+            )
             ticket.solved_at = solved
             ticket.solved_by = freelancer.user if plan == "solved" else inhouse
             ticket.resolution_seconds = int((solved - created).total_seconds())
@@ -331,51 +428,123 @@ def _make_tickets(*, program, prefix, count, types, rota, inhouse_users, rng, no
     for ticket, (plan, _freelancer, _inhouse) in zip(tickets, plans, strict=True):
         kind = TicketEvent.Kind
         if ticket.queue == Ticket.Queue.INHOUSE and not ticket.escalated_at:
-            why = (f"tier {ticket.tier} ticket" if ticket.tier > 1 or not ticket.ticket_type.freelancers_allowed
-                   else "no freelancer who fits was on shift within 12 hours")
-            events.append(TicketEvent(ticket=ticket, kind=kind.ROUTED, created_at=ticket.created_at,
-                                      message=f"To the in-house queue: {why}."))
+            why = (
+                f"tier {ticket.tier} ticket"
+                if ticket.tier > 1 or not ticket.ticket_type.freelancers_allowed
+                else "no freelancer who fits was on shift within 12 hours"
+            )
+            events.append(
+                TicketEvent(
+                    ticket=ticket,
+                    kind=kind.ROUTED,
+                    created_at=ticket.created_at,
+                    message=f"To the in-house queue: {why}.",
+                )
+            )
         elif ticket.assignee_id or ticket.escalated_by_id:
             who = ticket.assignee or ticket.escalated_by
             if ticket.routed_at > ticket.created_at:
-                events.append(TicketEvent(ticket=ticket, kind=kind.WAITING, created_at=ticket.created_at,
-                                          message="Waiting in the program queue: nobody who fits is on shift."))
-            events.append(TicketEvent(ticket=ticket, kind=kind.ROUTED, created_at=ticket.routed_at,
-                                      message=f"Assigned to {who}: least loaded, on shift, speaks {ticket.language}.",
-                                      data={"freelancer_id": who.pk}))
+                events.append(
+                    TicketEvent(
+                        ticket=ticket,
+                        kind=kind.WAITING,
+                        created_at=ticket.created_at,
+                        message="Waiting in the program queue: nobody who fits is on shift.",
+                    )
+                )
+            events.append(
+                TicketEvent(
+                    ticket=ticket,
+                    kind=kind.ROUTED,
+                    created_at=ticket.routed_at,
+                    message=f"Assigned to {who}: least loaded, on shift, speaks {ticket.language}.",
+                    data={"freelancer_id": who.pk},
+                )
+            )
         elif plan == "waiting":
-            events.append(TicketEvent(ticket=ticket, kind=kind.WAITING, created_at=ticket.created_at,
-                                      message="Waiting in the program queue: nobody who fits is on shift with room."))
+            events.append(
+                TicketEvent(
+                    ticket=ticket,
+                    kind=kind.WAITING,
+                    created_at=ticket.created_at,
+                    message="Waiting in the program queue: nobody who fits is on shift with room.",
+                )
+            )
         if ticket.first_response_at:
             author = ticket.first_responder
-            messages.append(TicketMessage(
-                ticket=ticket, kind=TicketMessage.Kind.REPLY, author=author, created_at=ticket.first_response_at,
-                body=REPLY.format(name=ticket.requester_name.split()[0], what=PENDING_QUESTION if plan == "pending"
-                                  else "your request is being handled.", agent=author.display_name or author.email)))
-            events.append(TicketEvent(ticket=ticket, kind=kind.REPLIED, actor=author,
-                                      created_at=ticket.first_response_at))
+            messages.append(
+                TicketMessage(
+                    ticket=ticket,
+                    kind=TicketMessage.Kind.REPLY,
+                    author=author,
+                    created_at=ticket.first_response_at,
+                    body=REPLY.format(
+                        name=ticket.requester_name.split()[0],
+                        what=PENDING_QUESTION if plan == "pending" else "your request is being handled.",
+                        agent=author.display_name or author.email,
+                    ),
+                )
+            )
+            events.append(
+                TicketEvent(
+                    ticket=ticket, kind=kind.REPLIED, actor=author, created_at=ticket.first_response_at
+                )
+            )
             if plan == "pending":
-                events.append(TicketEvent(ticket=ticket, kind=kind.STATUS, actor=author, data={"status": "pending"},
-                                          created_at=ticket.first_response_at, message="Pending: waiting on the customer."))
+                events.append(
+                    TicketEvent(
+                        ticket=ticket,
+                        kind=kind.STATUS,
+                        actor=author,
+                        data={"status": "pending"},
+                        created_at=ticket.first_response_at,
+                        message="Pending: waiting on the customer.",
+                    )
+                )
         if ticket.sla_breached_at:
-            events.append(TicketEvent(ticket=ticket, kind=kind.SLA_BREACHED, created_at=ticket.sla_breached_at,
-                                      message="SLA breached."))
+            events.append(
+                TicketEvent(
+                    ticket=ticket,
+                    kind=kind.SLA_BREACHED,
+                    created_at=ticket.sla_breached_at,
+                    message="SLA breached.",
+                )
+            )
         if ticket.escalated_at:
-            events.append(TicketEvent(
-                ticket=ticket, kind=kind.ESCALATED, actor=ticket.escalated_by.user, created_at=ticket.escalated_at,
-                message=f"Escalated to the in-house team: {ticket.escalation_reason.replace('_', ' ')}.",
-                data={"reason": ticket.escalation_reason, "note": ticket.escalation_note}))
-            messages.append(TicketMessage(ticket=ticket, kind=TicketMessage.Kind.NOTE, author=ticket.escalated_by.user,
-                                          created_at=ticket.escalated_at, body=ticket.escalation_note))
+            events.append(
+                TicketEvent(
+                    ticket=ticket,
+                    kind=kind.ESCALATED,
+                    actor=ticket.escalated_by.user,
+                    created_at=ticket.escalated_at,
+                    message=f"Escalated to the in-house team: {ticket.escalation_reason.replace('_', ' ')}.",
+                    data={"reason": ticket.escalation_reason, "note": ticket.escalation_note},
+                )
+            )
+            messages.append(
+                TicketMessage(
+                    ticket=ticket,
+                    kind=TicketMessage.Kind.NOTE,
+                    author=ticket.escalated_by.user,
+                    created_at=ticket.escalated_at,
+                    body=ticket.escalation_note,
+                )
+            )
         if ticket.solved_at:
-            events.append(TicketEvent(ticket=ticket, kind=kind.SOLVED, actor=ticket.solved_by, created_at=ticket.solved_at))
+            events.append(
+                TicketEvent(
+                    ticket=ticket, kind=kind.SOLVED, actor=ticket.solved_by, created_at=ticket.solved_at
+                )
+            )
     TicketMessage.objects.bulk_create(messages, batch_size=1000)
     TicketEvent.objects.bulk_create(events, batch_size=1000)
 
 
-WARRANTY = [("My blender stopped working after 3 months", "Jordan Smith"),
-            ("Warranty replacement for a cracked screen", "Priya Shah"),
-            ("Headphones: left side dead, still under warranty", "Tom Baker")]
+WARRANTY = [
+    ("My blender stopped working after 3 months", "Jordan Smith"),
+    ("Warranty replacement for a cracked screen", "Priya Shah"),
+    ("Headphones: left side dead, still under warranty", "Tom Baker"),
+]
 
 
 def _warranty_claims(program, ticket_type, *, now):
@@ -385,16 +554,30 @@ def _warranty_claims(program, ticket_type, *, now):
         return
     for n, (subject, name) in enumerate(WARRANTY, start=1):
         created = now - datetime.timedelta(minutes=12 * n)
-        ticket = Ticket(program=program, external_id=f"WARRANTY-{n}", source=Ticket.Source.API, subject=subject,
-                        body=f"Hello,\n\n{subject}. I have the receipt.\n\nThanks,\n{name.split()[0]}",
-                        requester_email=f"warranty{n}@example.com", requester_name=name, channel="email",
-                        ticket_type=ticket_type, tier=2, created_at=created, routed_at=created,
-                        sla_due_at=created + datetime.timedelta(hours=1),
-                        resolution_due_at=created + datetime.timedelta(hours=24))
+        ticket = Ticket(
+            program=program,
+            external_id=f"WARRANTY-{n}",
+            source=Ticket.Source.API,
+            subject=subject,
+            body=f"Hello,\n\n{subject}. I have the receipt.\n\nThanks,\n{name.split()[0]}",
+            requester_email=f"warranty{n}@example.com",
+            requester_name=name,
+            channel="email",
+            ticket_type=ticket_type,
+            tier=2,
+            created_at=created,
+            routed_at=created,
+            sla_due_at=created + datetime.timedelta(hours=1),
+            resolution_due_at=created + datetime.timedelta(hours=24),
+        )
         refresh_next_due(ticket)
         ticket.save()
-        TicketEvent.objects.create(ticket=ticket, kind=TicketEvent.Kind.WAITING, created_at=created,
-                                   message="Waiting in the program queue: no eligible freelancer (below tier 2).")
+        TicketEvent.objects.create(
+            ticket=ticket,
+            kind=TicketEvent.Kind.WAITING,
+            created_at=created,
+            message="Waiting in the program queue: no eligible freelancer (below tier 2).",
+        )
 
 
 def _presence(freelancers, *, now, late):
@@ -407,70 +590,139 @@ def _presence(freelancers, *, now, late):
     changes = []
     for freelancer in freelancers:
         slots = list(freelancer.availability_slots.all())
-        for start, end in availability_intervals(zone=freelancer.zone, slots=slots, changes=[],
-                                                 start=now - datetime.timedelta(days=7), end=now):
+        for start, end in availability_intervals(
+            zone=freelancer.zone, slots=slots, changes=[], start=now - datetime.timedelta(days=7), end=now
+        ):
             delay = datetime.timedelta(minutes=rng.choice([0, 1, 2, 3, 5, 8]))
-            if freelancer == late and now - datetime.timedelta(days=2) < start < now - datetime.timedelta(hours=20):
+            if freelancer == late and now - datetime.timedelta(days=2) < start < now - datetime.timedelta(
+                hours=20
+            ):
                 delay = datetime.timedelta(minutes=25)
-                NoShow.objects.get_or_create(freelancer=freelancer, program_id=_program_of(freelancer),
-                                             shift_start=start,
-                                             defaults={"noticed_at": start + datetime.timedelta(minutes=15),
-                                                       "arrived_at": start + delay})
+                NoShow.objects.get_or_create(
+                    freelancer=freelancer,
+                    program_id=_program_of(freelancer),
+                    shift_start=start,
+                    defaults={
+                        "noticed_at": start + datetime.timedelta(minutes=15),
+                        "arrived_at": start + delay,
+                    },
+                )
             online_at = min(start + delay, end)
-            changes.append(PresenceChange(user=freelancer.user, status="online", before="offline", at=online_at))
+            changes.append(
+                PresenceChange(user=freelancer.user, status="online", before="offline", at=online_at)
+            )
             if end < now:
-                changes.append(PresenceChange(user=freelancer.user, status="offline", before="online", at=end,
-                                              reason=PresenceChange.Reason.SHIFT_END))
-        on_now = any(s <= now < e for s, e in availability_intervals(
-            zone=freelancer.zone, slots=slots, changes=[], start=now - datetime.timedelta(hours=1),
-            end=now + datetime.timedelta(minutes=1)))
-        Presence.objects.update_or_create(user=freelancer.user, defaults={
-            "status": Presence.Status.ONLINE if on_now else Presence.Status.OFFLINE,
-            "since": now - datetime.timedelta(minutes=20), "last_seen_at": now})
+                changes.append(
+                    PresenceChange(
+                        user=freelancer.user,
+                        status="offline",
+                        before="online",
+                        at=end,
+                        reason=PresenceChange.Reason.SHIFT_END,
+                    )
+                )
+        on_now = any(
+            s <= now < e
+            for s, e in availability_intervals(
+                zone=freelancer.zone,
+                slots=slots,
+                changes=[],
+                start=now - datetime.timedelta(hours=1),
+                end=now + datetime.timedelta(minutes=1),
+            )
+        )
+        Presence.objects.update_or_create(
+            user=freelancer.user,
+            defaults={
+                "status": Presence.Status.ONLINE if on_now else Presence.Status.OFFLINE,
+                "since": now - datetime.timedelta(minutes=20),
+                "last_seen_at": now,
+            },
+        )
     PresenceChange.objects.bulk_create(changes, batch_size=1000)
 
 
 def _program_of(freelancer):
-    return Contract.objects.filter(freelancer=freelancer).order_by("pk").values_list("program_id", flat=True).first()
+    return (
+        Contract.objects.filter(freelancer=freelancer)
+        .order_by("pk")
+        .values_list("program_id", flat=True)
+        .first()
+    )
 
 
 # Saved replies of Demo Support (issue #19): (title, body, status after, tags, times used).
 DEMO_SAVED_REPLIES = [
-    ("Order status: on its way",
-     "Hi {{customer_first_name}},\n\nThanks for your patience. I checked your order and it is on its way: the "
-     "tracking link in your shipping e-mail shows where it is right now. Parcels usually arrive within 3–5 "
-     "working days of shipping.\n\nIf it has not arrived by then, just reply here and I will chase the carrier "
-     "for you.\n\nBest regards,\n{{freelancer_first_name}}", "pending", ["order-status", "shipping"], 41),
-    ("Refund policy",
-     "Hi {{customer_first_name}},\n\nYou can return anything within 30 days of delivery for a full refund, "
-     "as long as it is unused and in its original packaging. Once the return reaches our warehouse, the refund "
-     "goes back to your original payment method within 5–7 working days.\n\nYour reference for this request "
-     "is {{ticket_reference}}.\n\nBest regards,\n{{freelancer_first_name}}", "", ["returns", "refunds"], 27),
-    ("Password reset",
-     "Hi {{customer_first_name}},\n\nTo reset your password, open the sign-in page, choose \"Forgot your "
-     "password?\" and enter the e-mail address of your account. The link in the e-mail works for one hour; if it "
-     "does not arrive within a few minutes, please check your spam folder.\n\nLet me know if you are still "
-     "locked out.\n\nBest regards,\n{{freelancer_first_name}}", "pending", ["account-access", "password"], 19),
-    ("We're checking on this",
-     "Hi {{customer_first_name}},\n\nThanks for the details. We're checking on this with our team; we'll get "
-     "back to you by the time below at the latest, sooner if we can. There is nothing you need to do in the "
-     "meantime.\n\nBest regards,\n{{freelancer_first_name}}", "", ["follow-up", "eta"], 12),
-    ("Double charge: refund on its way",
-     "Hi {{customer_first_name}},\n\nI'm sorry about the double charge. I can see both payments; the second "
-     "one has been refunded and should show on your statement within 5 working days.\n\nBest regards,\n"
-     "{{freelancer_first_name}}", "solved", ["billing"], 8),
-    ("Closing: anything else?",
-     "Hi {{customer_first_name}},\n\nI'm glad we could sort out \"{{ticket_subject}}\". I'll close this "
-     "request now; if anything else comes up, just reply to this e-mail and it reopens.\n\nHave a great day,\n"
-     "{{freelancer_first_name}} from {{program_name}}", "solved", ["closing"], 33),
-    ("Exchange for another size",
-     "Hi {{customer_first_name}},\n\nHappy to swap it for you. Please reply with the size you would like and "
-     "I'll send a prepaid return label; the new pair ships as soon as the first one is scanned by the carrier."
-     "\n\nBest regards,\n{{freelancer_first_name}}", "pending", ["returns", "exchange"], 6),
+    (
+        "Order status: on its way",
+        "Hi {{customer_first_name}},\n\nThanks for your patience. I checked your order and it is on its way: the "
+        "tracking link in your shipping e-mail shows where it is right now. Parcels usually arrive within 3–5 "
+        "working days of shipping.\n\nIf it has not arrived by then, just reply here and I will chase the carrier "
+        "for you.\n\nBest regards,\n{{freelancer_first_name}}",
+        "pending",
+        ["order-status", "shipping"],
+        41,
+    ),
+    (
+        "Refund policy",
+        "Hi {{customer_first_name}},\n\nYou can return anything within 30 days of delivery for a full refund, "
+        "as long as it is unused and in its original packaging. Once the return reaches our warehouse, the refund "
+        "goes back to your original payment method within 5–7 working days.\n\nYour reference for this request "
+        "is {{ticket_reference}}.\n\nBest regards,\n{{freelancer_first_name}}",
+        "",
+        ["returns", "refunds"],
+        27,
+    ),
+    (
+        "Password reset",
+        'Hi {{customer_first_name}},\n\nTo reset your password, open the sign-in page, choose "Forgot your '
+        'password?" and enter the e-mail address of your account. The link in the e-mail works for one hour; if it '
+        "does not arrive within a few minutes, please check your spam folder.\n\nLet me know if you are still "
+        "locked out.\n\nBest regards,\n{{freelancer_first_name}}",
+        "pending",
+        ["account-access", "password"],
+        19,
+    ),
+    (
+        "We're checking on this",
+        "Hi {{customer_first_name}},\n\nThanks for the details. We're checking on this with our team; we'll get "
+        "back to you by the time below at the latest, sooner if we can. There is nothing you need to do in the "
+        "meantime.\n\nBest regards,\n{{freelancer_first_name}}",
+        "",
+        ["follow-up", "eta"],
+        12,
+    ),
+    (
+        "Double charge: refund on its way",
+        "Hi {{customer_first_name}},\n\nI'm sorry about the double charge. I can see both payments; the second "
+        "one has been refunded and should show on your statement within 5 working days.\n\nBest regards,\n"
+        "{{freelancer_first_name}}",
+        "solved",
+        ["billing"],
+        8,
+    ),
+    (
+        "Closing: anything else?",
+        "Hi {{customer_first_name}},\n\nI'm glad we could sort out \"{{ticket_subject}}\". I'll close this "
+        "request now; if anything else comes up, just reply to this e-mail and it reopens.\n\nHave a great day,\n"
+        "{{freelancer_first_name}} from {{program_name}}",
+        "solved",
+        ["closing"],
+        33,
+    ),
+    (
+        "Exchange for another size",
+        "Hi {{customer_first_name}},\n\nHappy to swap it for you. Please reply with the size you would like and "
+        "I'll send a prepaid return label; the new pair ships as soon as the first one is scanned by the carrier."
+        "\n\nBest regards,\n{{freelancer_first_name}}",
+        "pending",
+        ["returns", "exchange"],
+        6,
+    ),
 ]
 DEMO_SUGGESTION = (
     "Tracking number not working yet",
-    "Hi {{customer_first_name}},\n\nA new tracking number often shows \"not found\" for the first 24 hours, "
+    'Hi {{customer_first_name}},\n\nA new tracking number often shows "not found" for the first 24 hours, '
     "until the carrier scans the parcel for the first time. Please try again tomorrow; if it still does not work, "
     "reply here and I'll look into it.\n\nBest regards,\n{{freelancer_first_name}}",
     ["order-status", "tracking"],
@@ -485,12 +737,26 @@ def _saved_replies(*, program, manager, suggester, now) -> None:
         return
     for position, (title, body, status_after, tags, used) in enumerate(DEMO_SAVED_REPLIES):
         SavedReply.objects.create(
-            program=program, title=title, body=body, status_after=status_after, tags=tags, approved=True,
-            usage_count=used, last_used_at=now - datetime.timedelta(hours=3 + 7 * position), created_by=manager,
+            program=program,
+            title=title,
+            body=body,
+            status_after=status_after,
+            tags=tags,
+            approved=True,
+            usage_count=used,
+            last_used_at=now - datetime.timedelta(hours=3 + 7 * position),
+            created_by=manager,
         )
     title, body, tags = DEMO_SUGGESTION
-    SavedReply.objects.create(program=program, title=title, body=body, tags=tags, approved=False,
-                              created_by=suggester.user, suggested_by=suggester.user)
+    SavedReply.objects.create(
+        program=program,
+        title=title,
+        body=body,
+        tags=tags,
+        approved=False,
+        created_by=suggester.user,
+        suggested_by=suggester.user,
+    )
 
 
 def _etas(*, program, now) -> None:
@@ -501,8 +767,11 @@ def _etas(*, program, now) -> None:
     tickets = Ticket.objects.filter(program=program, external_id__startswith="DEMO-")
     if tickets.filter(eta_at__isnull=False).exists():
         return
-    solved = list(tickets.filter(status=Ticket.Status.SOLVED, first_response_at__isnull=False,
-                                 assignee__isnull=False).order_by("external_id"))
+    solved = list(
+        tickets.filter(
+            status=Ticket.Status.SOLVED, first_response_at__isnull=False, assignee__isnull=False
+        ).order_by("external_id")
+    )
     promised: list[tuple[Ticket, datetime.datetime]] = []
     for n, ticket in enumerate(solved[:10]):
         replied, done = ticket.first_response_at, ticket.solved_at
@@ -515,20 +784,34 @@ def _etas(*, program, now) -> None:
         else:  # met, with an hour or two to spare
             eta = done + datetime.timedelta(hours=1 + n % 2)
         promised.append((ticket, eta.replace(second=0, microsecond=0) + datetime.timedelta(minutes=1)))
-    for n, ticket in enumerate(tickets.filter(status=Ticket.Status.PENDING, first_response_at__isnull=False)
-                               .order_by("external_id")[:2]):
+    for n, ticket in enumerate(
+        tickets.filter(status=Ticket.Status.PENDING, first_response_at__isnull=False).order_by("external_id")[
+            :2
+        ]
+    ):
         promised.append((ticket, (now + datetime.timedelta(days=1 + n, hours=2)).replace(minute=0)))
     events = []
     for ticket, eta in promised:
         ticket.eta_at, ticket.eta_set_at = eta, ticket.first_response_at
         line = eta_customer_line(eta, program.zone)
-        reply = TicketMessage.objects.filter(ticket=ticket, kind=TicketMessage.Kind.REPLY).order_by("created_at").first()
+        reply = (
+            TicketMessage.objects.filter(ticket=ticket, kind=TicketMessage.Kind.REPLY)
+            .order_by("created_at")
+            .first()
+        )
         if reply is not None:
             reply.body = f"{reply.body}\n\n{line}"
             reply.save(update_fields=["body"])
-        events.append(TicketEvent(ticket=ticket, kind=TicketEvent.Kind.ETA, actor=ticket.first_responder,
-                                  created_at=ticket.first_response_at or now, message=line,
-                                  data={"eta_at": eta.isoformat()}))
+        events.append(
+            TicketEvent(
+                ticket=ticket,
+                kind=TicketEvent.Kind.ETA,
+                actor=ticket.first_responder,
+                created_at=ticket.first_response_at or now,
+                message=line,
+                data={"eta_at": eta.isoformat()},
+            )
+        )
     Ticket.objects.bulk_update([ticket for ticket, _eta in promised], ["eta_at", "eta_set_at"])
     TicketEvent.objects.bulk_create(events)
 
@@ -539,23 +822,38 @@ def seed(context):
     now = timezone.now().replace(second=0, microsecond=0)
     QueueSettings.objects.get_or_create(
         program=demo,
-        defaults={"first_response_minutes": 60, "resolution_minutes": 24 * 60, "inhouse_response_minutes": 4 * 60,
-                  "business_hours_only": False, "warning_minutes": 15,
-                  # freelancers may go online outside their shift (the rota leaves nights open)
-                  "allow_extra_time": True},
+        defaults={
+            "first_response_minutes": 60,
+            "resolution_minutes": 24 * 60,
+            "inhouse_response_minutes": 4 * 60,
+            "business_hours_only": False,
+            "warning_minutes": 15,
+            # freelancers may go online outside their shift (the rota leaves nights open)
+            "allow_extra_time": True,
+        },
     )
     QueueSettings.objects.get_or_create(
         program=acme,
-        defaults={"first_response_minutes": 60, "resolution_minutes": 8 * 60, "business_hours_only": True,
-                  "business_hours": [[], [], [], [], [], [["08:00", "20:00"]], [["08:00", "20:00"]]],
-                  "warning_minutes": 15},
+        defaults={
+            "first_response_minutes": 60,
+            "resolution_minutes": 8 * 60,
+            "business_hours_only": True,
+            "business_hours": [[], [], [], [], [], [["08:00", "20:00"]], [["08:00", "20:00"]]],
+            "warning_minutes": 15,
+        },
     )
     demo_types = _types(demo, DEMO_TYPES, skills)
     acme_types = _types(acme, ACME_TYPES, skills)
     for keyword in KEYWORDS:
-        EscalationRule.objects.get_or_create(program=demo, keyword=keyword, defaults={"note": "Always in-house."})
-    EscalationRule.objects.get_or_create(program=demo, ticket_type=demo_types["refund-dispute"], keyword="",
-                                         defaults={"note": "Refund disputes stay in-house."})
+        EscalationRule.objects.get_or_create(
+            program=demo, keyword=keyword, defaults={"note": "Always in-house."}
+        )
+    EscalationRule.objects.get_or_create(
+        program=demo,
+        ticket_type=demo_types["refund-dispute"],
+        keyword="",
+        defaults={"note": "Refund disputes stay in-house."},
+    )
 
     freelancers = context["freelancers"]
     on_rota = freelancers[:6]
@@ -568,21 +866,43 @@ def seed(context):
 
     rng = random.Random(6)  # the same demo every time
     people = Freelancer.objects.prefetch_related("languages", "skills")
-    demo_rota = _Rota(list(people.filter(pk__in=[f.pk for f in on_rota])),
-                      {f.pk: SHIFTS[n] for n, f in enumerate(on_rota, start=1)})
+    demo_rota = _Rota(
+        list(people.filter(pk__in=[f.pk for f in on_rota])),
+        {f.pk: SHIFTS[n] for n, f in enumerate(on_rota, start=1)},
+    )
     first_seeding = not Ticket.objects.filter(program=demo).exists()
     # As many tier-1 tickets a week as the worksheet plans (programs/demo.py), so plan and queue agree.
     days = 30
-    _make_tickets(program=demo, prefix="DEMO-", count=demo.schedule.tickets_per_week * days // 7, types=demo_types,
-                  rota=demo_rota, inhouse_users=[context["manager"], context["agent"]], rng=rng, now=now, days=days,
-                  window=(7, 23), night_share=0.04, inhouse_share=INHOUSE_SHARE)
+    _make_tickets(
+        program=demo,
+        prefix="DEMO-",
+        count=demo.schedule.tickets_per_week * days // 7,
+        types=demo_types,
+        rota=demo_rota,
+        inhouse_users=[context["manager"], context["agent"]],
+        rng=rng,
+        now=now,
+        days=days,
+        window=(7, 23),
+        night_share=0.04,
+        inhouse_share=INHOUSE_SHARE,
+    )
     # Acme's tickets come only at the weekend, in its business hours (the in-house team has the week).
     acme_rota = _Rota(list(people.filter(pk=nora.pk)), {nora.pk: ACME_SHIFTS})
     acme_days = 21
-    _make_tickets(program=acme, prefix="ACME-", count=acme.schedule.tickets_per_week * acme_days // 7,
-                  types=acme_types,
-                  rota=acme_rota, inhouse_users=[context["manager2"]], rng=rng, now=now, days=acme_days,
-                  window=(8, 20), weekdays=(5, 6))
+    _make_tickets(
+        program=acme,
+        prefix="ACME-",
+        count=acme.schedule.tickets_per_week * acme_days // 7,
+        types=acme_types,
+        rota=acme_rota,
+        inhouse_users=[context["manager2"]],
+        rng=rng,
+        now=now,
+        days=acme_days,
+        window=(8, 20),
+        weekdays=(5, 6),
+    )
     _presence(on_rota + [nora], now=now, late=on_rota[4])
     _warranty_claims(demo, demo_types["warranty"], now=now)
     # The tickets left waiting go through real routing now: whoever is online inside their shift with room takes
@@ -594,4 +914,6 @@ def seed(context):
     seed_help_and_views(program=demo, agent=context["agent"], now=now)  # queues/demo_help.py
     Token.objects.get_or_create(user=context["manager"])
     context["ticket_types"] = demo_types
-    context["logins"].append(("(API)", "manage.py issue_api_token manager@demo.test → token for /api/v1/tickets/"))
+    context["logins"].append(
+        ("(API)", "manage.py issue_api_token manager@demo.test → token for /api/v1/tickets/")
+    )

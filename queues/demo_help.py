@@ -9,11 +9,16 @@ from queues.models import HelpMessage, HelpRequest, SavedQueueView, Ticket, Tick
 
 QUESTIONS = [
     # (question, answer or "" while it waits)
-    ("The tracking page says delivered but the customer has nothing. Can I reship without asking for a photo "
-     "of the doorstep first?", ""),
-    ("The customer was charged twice for one order. Do I refund the second charge myself, or does billing do it?",
-     "Refund it yourself from the order page (Refund → duplicate charge); billing sees it the next morning. "
-     "Tell the customer 3–5 business days."),
+    (
+        "The tracking page says delivered but the customer has nothing. Can I reship without asking for a photo "
+        "of the doorstep first?",
+        "",
+    ),
+    (
+        "The customer was charged twice for one order. Do I refund the second charge myself, or does billing do it?",
+        "Refund it yourself from the order page (Refund → duplicate charge); billing sees it the next morning. "
+        "Tell the customer 3–5 business days.",
+    ),
 ]
 SAVED_VIEWS = [("Breached", "sla=breached"), ("Spanish", "lang=es")]
 
@@ -24,9 +29,14 @@ def seed_help_and_views(*, program, agent, now) -> None:
     if HelpRequest.objects.filter(ticket__program=program).exists():
         return
     held = list(
-        Ticket.objects.filter(program=program, queue=Ticket.Queue.FREELANCER, assignee__isnull=False,
-                              status__in=Ticket.ACTIVE_STATUSES)
-        .select_related("assignee__user").order_by("-created_at", "-id")
+        Ticket.objects.filter(
+            program=program,
+            queue=Ticket.Queue.FREELANCER,
+            assignee__isnull=False,
+            status__in=Ticket.ACTIVE_STATUSES,
+        )
+        .select_related("assignee__user")
+        .order_by("-created_at", "-id")
     )
     picked: list[Ticket] = []
     for ticket in held:  # two freelancers, one ticket each
@@ -41,18 +51,33 @@ def seed_help_and_views(*, program, agent, now) -> None:
         answered_at = asked_at + datetime.timedelta(minutes=6)
         freelancer_user = ticket.assignee.user
         help_request = HelpRequest.objects.create(
-            ticket=ticket, asked_by=freelancer_user, agent=agent, created_at=asked_at,
+            ticket=ticket,
+            asked_by=freelancer_user,
+            agent=agent,
+            created_at=asked_at,
             status=HelpRequest.Status.ANSWERED if answer else HelpRequest.Status.OPEN,
             answered_at=answered_at if answer else None,
         )
-        HelpMessage.objects.create(help_request=help_request, author=freelancer_user, body=question, created_at=asked_at)
-        TicketEvent.objects.create(ticket=ticket, kind=TicketEvent.Kind.HELP_REQUESTED, actor=freelancer_user,
-                                   created_at=asked_at, data={"help_request_id": help_request.pk, "agent_id": agent.pk},
-                                   message=f"Asked {agent} for help; the ticket stays with {ticket.assignee}.")
+        HelpMessage.objects.create(
+            help_request=help_request, author=freelancer_user, body=question, created_at=asked_at
+        )
+        TicketEvent.objects.create(
+            ticket=ticket,
+            kind=TicketEvent.Kind.HELP_REQUESTED,
+            actor=freelancer_user,
+            created_at=asked_at,
+            data={"help_request_id": help_request.pk, "agent_id": agent.pk},
+            message=f"Asked {agent} for help; the ticket stays with {ticket.assignee}.",
+        )
         if answer:
-            HelpMessage.objects.create(help_request=help_request, author=agent, body=answer,
-                                       created_at=answered_at)
-            TicketEvent.objects.create(ticket=ticket, kind=TicketEvent.Kind.HELP_ANSWERED, actor=agent,
-                                       created_at=answered_at,
-                                       data={"help_request_id": help_request.pk},
-                                       message=f"{agent} answered the help request.")
+            HelpMessage.objects.create(
+                help_request=help_request, author=agent, body=answer, created_at=answered_at
+            )
+            TicketEvent.objects.create(
+                ticket=ticket,
+                kind=TicketEvent.Kind.HELP_ANSWERED,
+                actor=agent,
+                created_at=answered_at,
+                data={"help_request_id": help_request.pk},
+                message=f"{agent} answered the help request.",
+            )

@@ -29,7 +29,8 @@ class ReplyDestination:
 
 
 API_ONLY = ReplyDestination(
-    name="", reply_help="Recorded in Flexdesk; the company's helpdesk picks replies up through the API.")
+    name="", reply_help="Recorded in Flexdesk; the company's helpdesk picks replies up through the API."
+)
 
 _provider: Callable[..., ReplyDestination | None] | None = None
 

@@ -15,8 +15,9 @@ MET, MISSED, DUE = "met", "missed", "due"
 STATE_LABELS = {MET: "met", MISSED: "missed", DUE: "due"}
 
 
-def eta_state(*, eta_at: datetime.datetime | None, solved_at: datetime.datetime | None,
-              now: datetime.datetime) -> str:
+def eta_state(
+    *, eta_at: datetime.datetime | None, solved_at: datetime.datetime | None, now: datetime.datetime
+) -> str:
     """met, missed, due, or "" when nothing was promised."""
     if eta_at is None:
         return ""
@@ -34,7 +35,9 @@ def eta_met_q() -> Q:
 
 def eta_missed_q(now: datetime.datetime) -> Q:
     """Tickets whose ETA was missed by `now` (the SQL form of eta_state() == MISSED)."""
-    return Q(eta_at__isnull=False) & (Q(solved_at__gt=F("eta_at")) | Q(solved_at__isnull=True, eta_at__lt=now))
+    return Q(eta_at__isnull=False) & (
+        Q(solved_at__gt=F("eta_at")) | Q(solved_at__isnull=True, eta_at__lt=now)
+    )
 
 
 def eta_customer_line(eta_at: datetime.datetime, zone) -> str:

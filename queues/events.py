@@ -25,15 +25,25 @@ def event_build(*, ticket: Ticket, kind: str, actor=None, message: str = "", at=
     if actor is not None and not getattr(actor, "is_authenticated", False):
         actor = None
     return TicketEvent(
-        ticket=ticket, kind=kind, actor=actor, message=message[:500], data=data, created_at=at or timezone.now()
+        ticket=ticket,
+        kind=kind,
+        actor=actor,
+        message=message[:500],
+        data=data,
+        created_at=at or timezone.now(),
     )
 
 
 def event_created(ticket: Ticket) -> TicketEvent:
     """The timeline's first line, drawn from the ticket itself (intake writes no event row: see Ticket.received_by)."""
-    return TicketEvent(ticket=ticket, kind=TicketEvent.Kind.CREATED, actor_id=ticket.received_by_id,
-                       message=f"Received via {ticket.get_source_display()}.", data={"source": ticket.source},
-                       created_at=ticket.created_at)
+    return TicketEvent(
+        ticket=ticket,
+        kind=TicketEvent.Kind.CREATED,
+        actor_id=ticket.received_by_id,
+        message=f"Received via {ticket.get_source_display()}.",
+        data={"source": ticket.source},
+        created_at=ticket.created_at,
+    )
 
 
 def event_record(*, ticket: Ticket, kind: str, actor=None, message: str = "", at=None, **data) -> TicketEvent:

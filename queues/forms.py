@@ -19,7 +19,9 @@ LOCAL_DT_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%
 def _small_widgets(form):
     for field in form.fields.values():
         is_select = isinstance(field.widget, forms.Select)
-        field.widget.attrs["class"] = "form-select form-select-sm" if is_select else "form-control form-control-sm"
+        field.widget.attrs["class"] = (
+            "form-select form-select-sm" if is_select else "form-control form-control-sm"
+        )
 
 
 class BootstrapForm(forms.Form):
@@ -40,17 +42,24 @@ class BootstrapForm(forms.Form):
 
 
 class ReplyForm(BootstrapForm):
-    body = forms.CharField(label="Reply to the customer", widget=forms.Textarea(attrs={"rows": 5}), max_length=50_000)
+    body = forms.CharField(
+        label="Reply to the customer", widget=forms.Textarea(attrs={"rows": 5}), max_length=50_000
+    )
     status_after = forms.ChoiceField(
         label="Then set the ticket to",
-        choices=[(Ticket.Status.OPEN, "Open"), (Ticket.Status.PENDING, "Pending (waiting on the customer)"),
-                 (Ticket.Status.SOLVED, "Solved")],
+        choices=[
+            (Ticket.Status.OPEN, "Open"),
+            (Ticket.Status.PENDING, "Pending (waiting on the customer)"),
+            (Ticket.Status.SOLVED, "Solved"),
+        ],
         initial=Ticket.Status.OPEN,
     )
     # Issue #19: the time promised to the customer (in the sender's time zone: the active one), and the saved
     # reply the reply box inserted (set by static/js/saved_replies.js; queues.services.replies.ticket_reply_send).
     eta_at = forms.DateTimeField(
-        label="Promise it done by (optional)", required=False, widget=LOCAL_DT_INPUT,
+        label="Promise it done by (optional)",
+        required=False,
+        widget=LOCAL_DT_INPUT,
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
         help_text="In your time zone. The reply tells the customer when to expect it done, and your queue shows it.",
     )
@@ -58,14 +67,20 @@ class ReplyForm(BootstrapForm):
 
 
 class NoteForm(BootstrapForm):
-    body = forms.CharField(label="Internal note (not sent to the customer)", widget=forms.Textarea(attrs={"rows": 3}),
-                           max_length=50_000)
+    body = forms.CharField(
+        label="Internal note (not sent to the customer)",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=50_000,
+    )
 
 
 class EscalateForm(BootstrapForm):
     reason = forms.ChoiceField(label="Reason")
     note = forms.CharField(
-        label="Hand-off note", widget=forms.Textarea(attrs={"rows": 4}), min_length=10, max_length=50_000,
+        label="Hand-off note",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        min_length=10,
+        max_length=50_000,
         help_text="What the customer needs and what you already tried.",
     )
 
@@ -81,7 +96,9 @@ def _preset_choices(form: forms.Form, name: str, queryset, choices) -> None:
     if form.is_bound or not callable(queryset):
         field.queryset = queryset() if callable(queryset) else queryset
     if choices is not None:
-        field.choices = [("", field.empty_label or ""), *choices] if field.empty_label is not None else list(choices)
+        field.choices = (
+            [("", field.empty_label or ""), *choices] if field.empty_label is not None else list(choices)
+        )
 
 
 class InhouseAssignForm(BootstrapForm):
@@ -93,14 +110,21 @@ class InhouseAssignForm(BootstrapForm):
 
 
 class SendBackForm(BootstrapForm):
-    guidance = forms.CharField(label="Guidance for the freelancer", widget=forms.Textarea(attrs={"rows": 3}),
-                               max_length=50_000)
-    tier = forms.TypedChoiceField(label="Tier", coerce=int, choices=[(1, "Tier 1"), (2, "Tier 2"), (3, "Tier 3")])
+    guidance = forms.CharField(
+        label="Guidance for the freelancer", widget=forms.Textarea(attrs={"rows": 3}), max_length=50_000
+    )
+    tier = forms.TypedChoiceField(
+        label="Tier", coerce=int, choices=[(1, "Tier 1"), (2, "Tier 2"), (3, "Tier 3")]
+    )
 
 
 class ReassignForm(BootstrapForm):
-    freelancer = forms.ModelChoiceField(label="Freelancer", queryset=None, required=False,
-                                        help_text="Leave empty to send the ticket back to the program queue.")
+    freelancer = forms.ModelChoiceField(
+        label="Freelancer",
+        queryset=None,
+        required=False,
+        help_text="Leave empty to send the ticket back to the program queue.",
+    )
     note = forms.CharField(label="Why (optional)", required=False, max_length=300)
 
     def __init__(self, *args, freelancers=None, choices=None, **kwargs):
@@ -109,20 +133,34 @@ class ReassignForm(BootstrapForm):
 
 
 class InhouseFilterForm(forms.Form):
-    q = forms.CharField(required=False, label="Search", max_length=200,
-                        widget=forms.TextInput(attrs={"placeholder": "Requester, subject, external id"}))
+    q = forms.CharField(
+        required=False,
+        label="Search",
+        max_length=200,
+        widget=forms.TextInput(attrs={"placeholder": "Requester, subject, external id"}),
+    )
     program = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
     reason = forms.ChoiceField(required=False)
     age = forms.ChoiceField(required=False)
     sla = forms.ChoiceField(required=False, label="SLA")
-    assigned = forms.ChoiceField(required=False, choices=[("", "Anyone"), ("me", "Me"), ("none", "Unassigned")])
-    lang = forms.SlugField(required=False, label="Language", max_length=10,
-                           widget=forms.TextInput(attrs={"placeholder": "e.g. es"}))
+    assigned = forms.ChoiceField(
+        required=False, choices=[("", "Anyone"), ("me", "Me"), ("none", "Unassigned")]
+    )
+    lang = forms.SlugField(
+        required=False,
+        label="Language",
+        max_length=10,
+        widget=forms.TextInput(attrs={"placeholder": "e.g. es"}),
+    )
 
     def __init__(self, *args, programs=(), reasons=(), ages=(), sla_states=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["program"].choices = [("", "All programs"), *[(p.pk, p.name) for p in programs]]
-        self.fields["reason"].choices = [("", "Any reason"), ("tier", "Not escalated (tier 2+ / rule)"), *reasons]
+        self.fields["reason"].choices = [
+            ("", "Any reason"),
+            ("tier", "Not escalated (tier 2+ / rule)"),
+            *reasons,
+        ]
         self.fields["age"].choices = [("", "Any age"), *ages]
         self.fields["sla"].choices = [("", "Any SLA state"), *sla_states]
         _small_widgets(self)
@@ -138,10 +176,16 @@ class TicketSearchForm(forms.Form):
     def __init__(self, *args, programs=(), sla_states=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["program"].choices = [("", "All programs"), *[(p.pk, p.name) for p in programs]]
-        self.fields["status"].choices = [("", "Any status"), ("active", "Active (new, open, pending)"),
-                                         *Ticket.Status.choices]
-        self.fields["queue"].choices = [("", "Any queue"), ("waiting", "Waiting for a freelancer"),
-                                        *Ticket.Queue.choices]
+        self.fields["status"].choices = [
+            ("", "Any status"),
+            ("active", "Active (new, open, pending)"),
+            *Ticket.Status.choices,
+        ]
+        self.fields["queue"].choices = [
+            ("", "Any queue"),
+            ("waiting", "Waiting for a freelancer"),
+            *Ticket.Queue.choices,
+        ]
         self.fields["sla"].choices = [("", "Any SLA state"), *sla_states]
         _small_widgets(self)
 
@@ -162,8 +206,10 @@ class ScheduleSlotForm(SlotForm):
         super().__init__(*args, **kwargs)
         self.fields["freelancer"].queryset = freelancers
         self.fields["freelancer"].label_from_instance = lambda f: f"{f.legal_name} ({f.time_zone})"
-        self.fields["weekday"].help_text = (f"Day and times in the program's time zone ({zone_name}); they are "
-                                            "kept in the freelancer's own time zone.")
+        self.fields["weekday"].help_text = (
+            f"Day and times in the program's time zone ({zone_name}); they are "
+            "kept in the freelancer's own time zone."
+        )
 
 
 class ChangeForm(forms.Form):
@@ -182,24 +228,31 @@ class ChangeForm(forms.Form):
         return value.replace(tzinfo=None).replace(tzinfo=self.zone).astimezone(datetime.UTC)
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("starts_at") and data.get("ends_at"):
-            data["starts_at"], data["ends_at"] = self._in_zone(data["starts_at"]), self._in_zone(data["ends_at"])
+            data["starts_at"], data["ends_at"] = (
+                self._in_zone(data["starts_at"]),
+                self._in_zone(data["ends_at"]),
+            )
             if data["ends_at"] <= data["starts_at"]:
                 self.add_error("ends_at", "The end must be after the start.")
         return data
 
 
 class AwayNowForm(forms.Form):
-    hours = forms.TypedChoiceField(label="Away for", coerce=int, choices=[(1, "1 hour"), (2, "2 hours"),
-                                                                             (4, "4 hours"), (8, "8 hours"),
-                                                                             (24, "24 hours")])
+    hours = forms.TypedChoiceField(
+        label="Away for",
+        coerce=int,
+        choices=[(1, "1 hour"), (2, "2 hours"), (4, "4 hours"), (8, "8 hours"), (24, "24 hours")],
+    )
     note = forms.CharField(required=False, max_length=200)
 
 
 class ImportUploadForm(forms.Form):
-    file = forms.FileField(help_text="CSV (UTF-8) with columns external_id, subject, body, requester_email; "
-                                     "optional requester_name, channel, ticket_type, language, priority, created_at.")
+    file = forms.FileField(
+        help_text="CSV (UTF-8) with columns external_id, subject, body, requester_email; "
+        "optional requester_name, channel, ticket_type, language, priority, created_at."
+    )
 
 
 class ImportConfirmForm(forms.Form):
@@ -219,36 +272,51 @@ def reason_code_for(label: str, *, taken: set[str]) -> str:
 class QueueSettingsForm(forms.ModelForm):
     # The Zendesk signing secret moved to the program's channel page (channels.ZendeskConnection, encrypted).
     business_hours = forms.CharField(
-        label="Business hours", required=False, widget=forms.Textarea(attrs={"rows": 7}),
+        label="Business hours",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 7}),
         help_text="One line per weekday, Monday first, e.g. “08:00-12:00, 13:00-20:00”; empty line = closed.",
     )
 
     class Meta:
         model = QueueSettings
-        fields = ["first_response_minutes", "resolution_minutes", "inhouse_response_minutes", "business_hours_only",
-                  "warning_minutes", "auto_escalate_on_breach", "business_hours", "away_after_minutes",
-                  "no_show_minutes", "allow_extra_time"]
+        fields = [
+            "first_response_minutes",
+            "resolution_minutes",
+            "inhouse_response_minutes",
+            "business_hours_only",
+            "warning_minutes",
+            "auto_escalate_on_breach",
+            "business_hours",
+            "away_after_minutes",
+            "no_show_minutes",
+            "allow_extra_time",
+        ]
 
     NEW_REASON_ROWS = 3
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         hours = self.instance.business_hours or []
-        self.initial["business_hours"] = "\n".join(
-            ", ".join(f"{s}-{e}" for s, e in day) for day in hours
-        )
+        self.initial["business_hours"] = "\n".join(", ".join(f"{s}-{e}" for s, e in day) for day in hours)
         # Escalation reasons are edited as words, one field per reason. The stored code of a reason never changes
         # (tickets and reports keep pointing at it); a new reason gets one made from its words.
         self.reasons = [(str(code), str(label)) for code, label in self.instance.reason_choices()]
         for index, (_code, label) in enumerate(self.reasons):
             self.fields[f"reason_{index}"] = forms.CharField(
-                label=f"Escalation reason {index + 1}", initial=label, required=False, max_length=80,
+                label=f"Escalation reason {index + 1}",
+                initial=label,
+                required=False,
+                max_length=80,
                 help_text="Empty it to remove the reason; tickets escalated with it keep their words."
-                if index == 0 else "",
+                if index == 0
+                else "",
             )
         for extra in range(self.NEW_REASON_ROWS):
             self.fields[f"new_reason_{extra}"] = forms.CharField(
-                label="New escalation reason", required=False, max_length=80,
+                label="New escalation reason",
+                required=False,
+                max_length=80,
                 help_text="Freelancers pick a reason when they escalate a ticket." if extra == 0 else "",
             )
 
@@ -268,10 +336,15 @@ class QueueSettingsForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        kept = [[code, " ".join(cleaned.get(f"reason_{index}", "").split())]
-                for index, (code, _) in enumerate(self.reasons)]
+        kept = [
+            [code, " ".join(cleaned.get(f"reason_{index}", "").split())]
+            for index, (code, _) in enumerate(self.reasons)
+        ]
         reasons = [pair for pair in kept if pair[1]]
-        taken = {code for code, _ in self.reasons} | {AUTO_ESCALATION_REASON[0], HELPDESK_ESCALATION_REASON[0]}
+        taken = {code for code, _ in self.reasons} | {
+            AUTO_ESCALATION_REASON[0],
+            HELPDESK_ESCALATION_REASON[0],
+        }
         words = {label.casefold() for _, label in reasons}
         for extra in range(self.NEW_REASON_ROWS):
             label = " ".join(cleaned.get(f"new_reason_{extra}", "").split())
@@ -296,11 +369,17 @@ class SavedReplyForm(forms.Form):
     title = forms.CharField(max_length=150)
     body = forms.CharField(label="Text", widget=forms.Textarea(attrs={"rows": 8}), max_length=50_000)
     status_after = forms.ChoiceField(
-        label="After sending, set the ticket to", required=False,
-        choices=[("", "Leave the status as it is"), (Ticket.Status.PENDING, "Pending (waiting on the customer)"),
-                 (Ticket.Status.SOLVED, "Solved")],
+        label="After sending, set the ticket to",
+        required=False,
+        choices=[
+            ("", "Leave the status as it is"),
+            (Ticket.Status.PENDING, "Pending (waiting on the customer)"),
+            (Ticket.Status.SOLVED, "Solved"),
+        ],
     )
-    tags = forms.CharField(required=False, max_length=500, help_text="Separated by commas, e.g. “shipping, delay”.")
+    tags = forms.CharField(
+        required=False, max_length=500, help_text="Separated by commas, e.g. “shipping, delay”."
+    )
 
     def __init__(self, *args, placeholders_help: str = "", **kwargs):
         super().__init__(*args, **kwargs)
@@ -342,20 +421,33 @@ class TicketIdsField(forms.Field):
 
 class InhouseBulkForm(BootstrapForm):
     ticket = TicketIdsField(error_messages={"required": "Select at least one ticket."})
-    action = forms.ChoiceField(label="With the selected tickets", choices=[
-        ("", "— pick an action —"), ("assign_me", "Assign to me"), ("assign", "Assign to…"), ("solve", "Solve"),
-        ("send_back", "Send back to the freelancers"),
-    ])
-    user: forms.ModelChoiceField = forms.ModelChoiceField(label="Assign to", queryset=None, required=False,
-                                                          empty_label="— in-house person —")
-    guidance = forms.CharField(label="Guidance (sending back)", required=False, max_length=50_000,
-                               widget=forms.TextInput(attrs={"placeholder": "What the freelancer should do"}))
+    action = forms.ChoiceField(
+        label="With the selected tickets",
+        choices=[
+            ("", "— pick an action —"),
+            ("assign_me", "Assign to me"),
+            ("assign", "Assign to…"),
+            ("solve", "Solve"),
+            ("send_back", "Send back to the freelancers"),
+        ],
+    )
+    user: forms.ModelChoiceField = forms.ModelChoiceField(
+        label="Assign to", queryset=None, required=False, empty_label="— in-house person —"
+    )
+    guidance = forms.CharField(
+        label="Guidance (sending back)",
+        required=False,
+        max_length=50_000,
+        widget=forms.TextInput(attrs={"placeholder": "What the freelancer should do"}),
+    )
 
     def __init__(self, *args, users=None, choices=None, **kwargs):
         super().__init__(*args, **kwargs)
         _preset_choices(self, "user", users, choices)
         for name in ("action", "user", "guidance"):
-            self.fields[name].widget.attrs["class"] += " form-select-sm" if name != "guidance" else " form-control-sm"
+            self.fields[name].widget.attrs["class"] += (
+                " form-select-sm" if name != "guidance" else " form-control-sm"
+            )
 
     def clean(self):
         data = super().clean() or {}
@@ -367,17 +459,24 @@ class InhouseBulkForm(BootstrapForm):
 
 
 class SavedQueueViewForm(forms.Form):
-    name = forms.CharField(label="Save this view as", max_length=80,
-                           widget=forms.TextInput(attrs={"placeholder": "e.g. Mine, breached"}))
+    name = forms.CharField(
+        label="Save this view as",
+        max_length=80,
+        widget=forms.TextInput(attrs={"placeholder": "e.g. Mine, breached"}),
+    )
     query = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
 
 
 class HelpAskForm(BootstrapForm):
-    question = forms.CharField(label="Your question for the in-house team", max_length=10_000,
-                               widget=forms.Textarea(attrs={"rows": 3}),
-                               help_text="The ticket stays with you and its SLA keeps running.")
-    agent: forms.ModelChoiceField = forms.ModelChoiceField(label="Ask", queryset=None, required=False,
-                                                           empty_label="Anyone in the in-house team")
+    question = forms.CharField(
+        label="Your question for the in-house team",
+        max_length=10_000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="The ticket stays with you and its SLA keeps running.",
+    )
+    agent: forms.ModelChoiceField = forms.ModelChoiceField(
+        label="Ask", queryset=None, required=False, empty_label="Anyone in the in-house team"
+    )
 
     def __init__(self, *args, users=None, choices=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -394,4 +493,3 @@ class HelpMessageForm(BootstrapForm):
 
 class HelpCloseForm(forms.Form):
     """Closing has no fields; the form is where a refusal is shown."""
-

@@ -63,40 +63,51 @@ class QueueSettings(TimeStampedModel):
         default=60, validators=[MinValueValidator(1)], help_text="First-response target, in business minutes."
     )
     resolution_minutes = models.PositiveIntegerField(
-        default=24 * 60, validators=[MinValueValidator(1)], help_text="Resolution target, in business minutes."
+        default=24 * 60,
+        validators=[MinValueValidator(1)],
+        help_text="Resolution target, in business minutes.",
     )
     inhouse_response_minutes = models.PositiveIntegerField(
-        default=4 * 60, validators=[MinValueValidator(1)],
+        default=4 * 60,
+        validators=[MinValueValidator(1)],
         help_text="In-house queue target: minutes from escalation to the in-house team's first action.",
     )
     business_hours_only = models.BooleanField(
         default=False, help_text="SLA clocks run only in the business hours below (else 24/7)."
     )
     business_hours = models.JSONField(
-        default=default_business_hours, blank=True,
+        default=default_business_hours,
+        blank=True,
         help_text='Per weekday (Monday first) a list of ["HH:MM", "HH:MM"] intervals in the program time zone.',
     )
     warning_minutes = models.PositiveIntegerField(
-        default=15, validators=[MaxValueValidator(24 * 60)], help_text="Warn the assignee this long before a breach."
+        default=15,
+        validators=[MaxValueValidator(24 * 60)],
+        help_text="Warn the assignee this long before a breach.",
     )
     auto_escalate_on_breach = models.BooleanField(
         default=False, help_text="Move freelancer tickets that breach their SLA to the in-house queue."
     )
     escalation_reasons = models.JSONField(
-        default=default_escalation_reasons, blank=True, help_text='[["value", "Label"], …] freelancers pick from.'
+        default=default_escalation_reasons,
+        blank=True,
+        help_text='[["value", "Label"], …] freelancers pick from.',
     )
     # Presence (issue #19): who is really there, not only who is on the rota.
     away_after_minutes = models.PositiveSmallIntegerField(
-        default=10, validators=[MinValueValidator(1), MaxValueValidator(240)],
+        default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(240)],
         help_text="An online person with no activity in the portal for this long goes away.",
     )
     no_show_minutes = models.PositiveSmallIntegerField(
-        default=15, validators=[MinValueValidator(1), MaxValueValidator(240)],
+        default=15,
+        validators=[MinValueValidator(1), MaxValueValidator(240)],
         help_text="A freelancer not online this long after their shift starts is a no-show: their tickets are "
-                  "routed to others and the managers are told.",
+        "routed to others and the managers are told.",
     )
     allow_extra_time = models.BooleanField(
-        default=False, help_text="Freelancers may go online outside their shift; that time counts as extra hours.",
+        default=False,
+        help_text="Freelancers may go online outside their shift; that time counts as extra hours.",
     )
 
     class Meta:
@@ -148,7 +159,9 @@ class QueueSettings(TimeStampedModel):
         if any(start >= end for day in minutes for start, end in day):
             raise ValidationError({"business_hours": "Each interval must end after it starts."})
         if self.business_hours_only and not any(minutes):
-            raise ValidationError({"business_hours": "Business hours-only SLAs need at least one open interval."})
+            raise ValidationError(
+                {"business_hours": "Business hours-only SLAs need at least one open interval."}
+            )
         reasons = self.escalation_reasons or []
         if not reasons or not all(isinstance(r, list | tuple) and len(r) == 2 and r[0] for r in reasons):
             raise ValidationError({"escalation_reasons": 'Give at least one ["value", "Label"] pair.'})
@@ -201,18 +214,31 @@ class Ticket(models.Model):
     requester_email = models.EmailField()
     requester_name = models.CharField(max_length=150, blank=True)
     channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.EMAIL)
-    ticket_type = models.ForeignKey(TicketType, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    ticket_type = models.ForeignKey(
+        TicketType, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     language = models.CharField(max_length=10, default="en", help_text="Language code, e.g. en, es, pt-br.")
     priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.NORMAL)
     tags = models.JSONField(default=list, blank=True, help_text="The helpdesk's tags on the ticket (a list).")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.NEW)
-    tier = models.PositiveSmallIntegerField(default=1, validators=[MinValueValidator(1), MaxValueValidator(3)])
+    tier = models.PositiveSmallIntegerField(
+        default=1, validators=[MinValueValidator(1), MaxValueValidator(3)]
+    )
     queue = models.CharField(max_length=10, choices=Queue.choices, default=Queue.FREELANCER)
     assignee = models.ForeignKey(
-        Freelancer, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_tickets", db_index=False
+        Freelancer,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_tickets",
+        db_index=False,
     )
     inhouse_assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="inhouse_tickets",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="inhouse_tickets",
         db_index=False,
     )
     # SLA clocks (UTC). sla_due_at is the first-response deadline; next_due_at is whatever deadline the
@@ -226,17 +252,29 @@ class Ticket(models.Model):
     sla_breached_at = models.DateTimeField(null=True, blank=True)
     first_response_at = models.DateTimeField(null=True, blank=True)
     first_responder = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     solved_at = models.DateTimeField(null=True, blank=True)
     solved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     # The resolution clock stops while a ticket is pending on the customer: sla_paused_at is when the current
     # pause began; leaving pending moves resolution_due_at on by the business time that was left
     # (services.tickets._set_status). sla_paused_seconds adds up the business time spent paused.
     sla_paused_at = models.DateTimeField(null=True, blank=True)
-    sla_paused_seconds = models.PositiveIntegerField(default=0, help_text="Business seconds pending on the customer.")
+    sla_paused_seconds = models.PositiveIntegerField(
+        default=0, help_text="Business seconds pending on the customer."
+    )
     first_response_seconds = models.PositiveIntegerField(null=True, blank=True, help_text="Business seconds.")
     resolution_seconds = models.PositiveIntegerField(null=True, blank=True, help_text="Business seconds.")
     first_response_met = models.BooleanField(null=True, blank=True)
@@ -246,18 +284,30 @@ class Ticket(models.Model):
     escalation_reason = models.CharField(max_length=40, blank=True)
     escalation_note = models.TextField(blank=True)
     escalated_by = models.ForeignKey(
-        Freelancer, null=True, blank=True, on_delete=models.SET_NULL, related_name="escalated_tickets", db_index=False
+        Freelancer,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="escalated_tickets",
+        db_index=False,
     )
     # The ticket row is its own "created" record: the timeline's first line is drawn from it (see
     # queues.events.event_created), so intake writes one row and nothing else.
     received_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
         help_text="Who sent it in: the API token's user or the manager who imported it; empty for webhooks.",
     )
     routed_at = models.DateTimeField(null=True, blank=True, help_text="When routing decided the queue.")
     last_assigned_at = models.DateTimeField(null=True, blank=True)
     # The time the holder promised the customer with a reply (met when the ticket is solved by then).
-    eta_at = models.DateTimeField(null=True, blank=True, help_text="When the customer was told to expect it done.")
+    eta_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the customer was told to expect it done."
+    )
     eta_set_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
@@ -266,9 +316,13 @@ class Ticket(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["program", "external_id"], name="ticket_unique_external_id"),
-            models.CheckConstraint(condition=models.Q(status__in=["new", "open", "pending", "solved", "closed"]),
-                                   name="ticket_status_valid"),
-            models.CheckConstraint(condition=models.Q(tier__gte=1) & models.Q(tier__lte=3), name="ticket_tier_1_3"),
+            models.CheckConstraint(
+                condition=models.Q(status__in=["new", "open", "pending", "solved", "closed"]),
+                name="ticket_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(tier__gte=1) & models.Q(tier__lte=3), name="ticket_tier_1_3"
+            ),
         ]
         indexes = [
             # freelancer work queue and capacity counts
@@ -280,43 +334,75 @@ class Ticket(models.Model):
             models.Index(fields=["inhouse_assignee", "status"], name="ticket_inhouse_assignee"),
             # Partial indexes over active tickets only (a small slice of a big table):
             # queue_counts is an index-only scan of this one ...
-            models.Index(fields=["program", "queue"], include=["assignee", "next_due_at"],
-                         condition=models.Q(status__in=["new", "open", "pending"]), name="ticket_active_counts"),
+            models.Index(
+                fields=["program", "queue"],
+                include=["assignee", "next_due_at"],
+                condition=models.Q(status__in=["new", "open", "pending"]),
+                name="ticket_active_counts",
+            ),
             # ... and the in-house queue reads this one in its order (next_due_at, id) per program.
-            models.Index(fields=["program", "next_due_at", "id"],
-                         condition=models.Q(queue="inhouse", status__in=["new", "open", "pending"]),
-                         name="ticket_inhouse_active"),
+            models.Index(
+                fields=["program", "next_due_at", "id"],
+                condition=models.Q(queue="inhouse", status__in=["new", "open", "pending"]),
+                name="ticket_inhouse_active",
+            ),
             # the freelancer's queue page: their active tickets in its order (next_due_at, id), a page at a time,
             # and the count; and their latest solved/closed ones, newest first. Both read only what the page
             # shows, however long the queue or the history. Unassigned tickets (new ones, the in-house queue)
             # are left out, so intake does not write to them.
-            models.Index(fields=["assignee", "next_due_at", "id"], name="ticket_assignee_active",
-                         condition=models.Q(status__in=["new", "open", "pending"], assignee__isnull=False)),
-            models.Index(fields=["assignee", "solved_at", "id"], name="ticket_assignee_done",
-                         condition=models.Q(status__in=["solved", "closed"], assignee__isnull=False)),
+            models.Index(
+                fields=["assignee", "next_due_at", "id"],
+                name="ticket_assignee_active",
+                condition=models.Q(status__in=["new", "open", "pending"], assignee__isnull=False),
+            ),
+            models.Index(
+                fields=["assignee", "solved_at", "id"],
+                name="ticket_assignee_done",
+                condition=models.Q(status__in=["solved", "closed"], assignee__isnull=False),
+            ),
             # "Take next ticket": the program's tickets waiting for a freelancer, most urgent first (a small slice)
-            models.Index(fields=["program", "next_due_at", "id"], name="ticket_freelancer_waiting",
-                         condition=models.Q(queue="freelancer", assignee__isnull=True,
-                                            status__in=["new", "open", "pending"])),
+            models.Index(
+                fields=["program", "next_due_at", "id"],
+                name="ticket_freelancer_waiting",
+                condition=models.Q(
+                    queue="freelancer", assignee__isnull=True, status__in=["new", "open", "pending"]
+                ),
+            ),
             # ETAs promised (the dashboard's met / missed beside the SLA), over the few tickets that have one
-            models.Index(fields=["program", "eta_at"], condition=models.Q(eta_at__isnull=False),
-                         name="ticket_program_eta"),
+            models.Index(
+                fields=["program", "eta_at"],
+                condition=models.Q(eta_at__isnull=False),
+                name="ticket_program_eta",
+            ),
             # escalations per freelancer (reviews), over the few escalated tickets only
-            models.Index(fields=["escalated_by"], condition=models.Q(escalated_by__isnull=False),
-                         name="ticket_escalated_by"),
+            models.Index(
+                fields=["escalated_by"],
+                condition=models.Q(escalated_by__isnull=False),
+                name="ticket_escalated_by",
+            ),
             # routing: the program's tickets never routed yet (routing.route_new_tickets, the sweep); tiny
-            models.Index(fields=["program", "id"], condition=models.Q(routed_at__isnull=True), name="ticket_unrouted"),
+            models.Index(
+                fields=["program", "id"], condition=models.Q(routed_at__isnull=True), name="ticket_unrouted"
+            ),
             # routing: a freelancer's latest assignment ("idle longest") without reading all their tickets
-            models.Index(fields=["assignee", "last_assigned_at"], condition=models.Q(last_assigned_at__isnull=False),
-                         name="ticket_assignee_last_assigned"),
+            models.Index(
+                fields=["assignee", "last_assigned_at"],
+                condition=models.Q(last_assigned_at__isnull=False),
+                name="ticket_assignee_last_assigned",
+            ),
             # reporting (freelancer_ticket_stats, the dashboard): covering indexes, so the dashboard's
             # aggregates over solved / first-responded tickets are index-only scans on PostgreSQL.
-            models.Index(fields=["program", "solved_at"], include=["assignee", "resolution_seconds"],
-                         name="ticket_program_solved_cov"),
+            models.Index(
+                fields=["program", "solved_at"],
+                include=["assignee", "resolution_seconds"],
+                name="ticket_program_solved_cov",
+            ),
             models.Index(fields=["program", "escalated_at"], name="ticket_program_escalated"),
-            models.Index(fields=["program", "first_response_at"],
-                         include=["first_response_met", "first_response_seconds"],
-                         name="ticket_program_first_resp_cov"),
+            models.Index(
+                fields=["program", "first_response_at"],
+                include=["first_response_met", "first_response_seconds"],
+                name="ticket_program_first_resp_cov",
+            ),
         ]
 
     def __str__(self):
@@ -351,20 +437,30 @@ class TicketMessage(models.Model):
         NOTE = "note", "Internal note"
         CUSTOMER = "customer", "Customer"
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages", db_index=False)  # see Meta
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="messages", db_index=False
+    )  # see Meta
     kind = models.CharField(max_length=10, choices=Kind.choices)
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     body = models.TextField()
-    external_id = models.CharField(max_length=100, blank=True,
-                                   help_text="The helpdesk's id of a customer message (a repeated delivery is ignored).")
+    external_id = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="The helpdesk's id of a customer message (a repeated delivery is ignored).",
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["ticket", "created_at"], name="ticket_message_thread")]
         constraints = [
-            models.UniqueConstraint(fields=["ticket", "external_id"], condition=~models.Q(external_id=""),
-                                    name="ticket_message_unique_external_id"),
+            models.UniqueConstraint(
+                fields=["ticket", "external_id"],
+                condition=~models.Q(external_id=""),
+                name="ticket_message_unique_external_id",
+            ),
         ]
 
     def __str__(self):
@@ -384,8 +480,9 @@ class TicketAttachment(models.Model):
     views that check access to the ticket."""
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="attachments")
-    message = models.ForeignKey(TicketMessage, null=True, blank=True, on_delete=models.CASCADE,
-                                related_name="attachments")
+    message = models.ForeignKey(
+        TicketMessage, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
+    )
     file = models.FileField(upload_to=attachment_upload_to, max_length=200)
     filename = models.CharField(max_length=255)
     content_type = models.CharField(max_length=100)
@@ -426,10 +523,13 @@ class TicketEvent(models.Model):
         HELP_ANSWERED = "help_answered", "Help answered"
         ETA = "eta", "ETA promised"
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events", db_index=False)  # see Meta
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="events", db_index=False
+    )  # see Meta
     kind = models.CharField(max_length=20, choices=Kind.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                              related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     message = models.CharField(max_length=500, blank=True, help_text="Human-readable summary (the why).")
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -454,8 +554,9 @@ class AvailabilitySlot(models.Model):
     weekday = models.PositiveSmallIntegerField(choices=list(enumerate(WEEKDAYS)))
     start_time = models.TimeField()
     end_time = models.TimeField(help_text="00:00 means midnight at the end of the day.")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -476,7 +577,9 @@ class AvailabilitySlot(models.Model):
 
     def clean(self):
         if self.start_time and self.end_time is not None and self.end_minute <= self.start_minute:
-            raise ValidationError({"end_time": "The shift must end after it starts (split overnight shifts in two)."})
+            raise ValidationError(
+                {"end_time": "The shift must end after it starts (split overnight shifts in two)."}
+            )
 
 
 class AvailabilityChange(models.Model):
@@ -492,16 +595,19 @@ class AvailabilityChange(models.Model):
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
     note = models.CharField(max_length=200, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["starts_at"]
         indexes = [models.Index(fields=["freelancer", "ends_at"], name="availability_change_end")]
         constraints = [
-            models.CheckConstraint(condition=models.Q(ends_at__gt=models.F("starts_at")),
-                                   name="availability_change_ends_after_start"),
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")),
+                name="availability_change_ends_after_start",
+            ),
         ]
 
     def __str__(self):
@@ -549,7 +655,9 @@ class PresenceChange(models.Model):
         ACTIVITY = "activity", "Back at work"
         NO_SHOW = "no_show", "No-show"
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="presence_changes")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="presence_changes"
+    )
     status = models.CharField(max_length=10, choices=Presence.Status.choices)
     before = models.CharField(max_length=10, choices=Presence.Status.choices)
     reason = models.CharField(max_length=10, choices=Reason.choices, default=Reason.MANUAL)
@@ -576,7 +684,9 @@ class NoShow(models.Model):
     class Meta:
         ordering = ["-shift_start", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["freelancer", "program", "shift_start"], name="no_show_once_per_shift"),
+            models.UniqueConstraint(
+                fields=["freelancer", "program", "shift_start"], name="no_show_once_per_shift"
+            ),
         ]
 
     def __str__(self):
@@ -590,19 +700,30 @@ class SavedReply(TimeStampedModel):
 
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="saved_replies")
     title = models.CharField(max_length=150)
-    body = models.TextField(help_text="Placeholders like {{ customer_first_name }} are filled in when inserted.")
+    body = models.TextField(
+        help_text="Placeholders like {{ customer_first_name }} are filled in when inserted."
+    )
     status_after = models.CharField(
-        max_length=10, blank=True, choices=[(s.value, s.label) for s in (Ticket.Status.PENDING, Ticket.Status.SOLVED)],
+        max_length=10,
+        blank=True,
+        choices=[(s.value, s.label) for s in (Ticket.Status.PENDING, Ticket.Status.SOLVED)],
         help_text="Set the ticket to this status when the reply is sent (empty: leave it).",
     )
     tags = models.JSONField(default=list, blank=True)
     approved = models.BooleanField(default=True)
     usage_count = models.PositiveIntegerField(default=0)
     last_used_at = models.DateTimeField(null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
-    suggested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                     related_name="+", help_text="The freelancer who suggested it, if one did.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    suggested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The freelancer who suggested it, if one did.",
+    )
 
     class Meta:
         ordering = ["program", "title", "id"]
@@ -623,9 +744,17 @@ class HelpRequest(models.Model):
         CLOSED = "closed", "Closed"
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="help_requests")
-    asked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    agent = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                              related_name="help_requests", help_text="Empty: anyone in the in-house team.")
+    asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="help_requests",
+        help_text="Empty: anyone in the in-house team.",
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
     created_at = models.DateTimeField(default=timezone.now)
     answered_at = models.DateTimeField(null=True, blank=True)
@@ -643,7 +772,9 @@ class HelpMessage(models.Model):
     """One message of a help request's thread (never sent to the customer)."""
 
     help_request = models.ForeignKey(HelpRequest, on_delete=models.CASCADE, related_name="messages")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     body = models.TextField()
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -657,7 +788,9 @@ class HelpMessage(models.Model):
 class SavedQueueView(models.Model):
     """A named set of in-house queue filters, saved per user."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_queue_views")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_queue_views"
+    )
     name = models.CharField(max_length=80)
     query = models.CharField(max_length=500, help_text="The queue page's filters, as a query string.")
     created_at = models.DateTimeField(default=timezone.now)

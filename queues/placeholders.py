@@ -51,8 +51,10 @@ def placeholders_problem(text: str) -> str:
         what = "Unknown placeholder" if len(unknown) == 1 else "Unknown placeholders"
         return f"{what}: {names}. The known ones are {placeholders_known_text()}."
     if placeholders_unclosed(text):
-        return ("A placeholder is not closed (write it like {{customer_first_name}}). "
-                f"The known ones are {placeholders_known_text()}.")
+        return (
+            "A placeholder is not closed (write it like {{customer_first_name}}). "
+            f"The known ones are {placeholders_known_text()}."
+        )
     return ""
 
 

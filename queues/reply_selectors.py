@@ -12,13 +12,17 @@ from queues.models import SavedReply, Ticket
 from queues.placeholders import placeholder_values, placeholders_fill
 
 
-def saved_reply_list(*, program: Program, search: str = "", suggestions_only: bool = False) -> QuerySet[SavedReply]:
+def saved_reply_list(
+    *, program: Program, search: str = "", suggestions_only: bool = False
+) -> QuerySet[SavedReply]:
     """The program's saved replies for the managers' page: suggestions waiting for approval first, then the most
     used. `search` looks in the title, the text and the tags."""
     replies = SavedReply.objects.filter(program=program).select_related("created_by", "suggested_by")
     search = " ".join((search or "").split())
     if search:
-        replies = replies.filter(Q(title__icontains=search) | Q(body__icontains=search) | Q(tags__icontains=search))
+        replies = replies.filter(
+            Q(title__icontains=search) | Q(body__icontains=search) | Q(tags__icontains=search)
+        )
     if suggestions_only:
         replies = replies.filter(approved=False)
     return replies.order_by("approved", "-usage_count", "title", "id")
@@ -53,11 +57,19 @@ def saved_replies_for_ticket(*, ticket: Ticket, user) -> list[ReplyChoice]:
     `user` (the sender). One query."""
     values = placeholder_values(ticket=ticket, user=user)
     labels = dict(Ticket.Status.choices)
-    rows = (SavedReply.objects.filter(program_id=ticket.program_id, approved=True)
-            .order_by("-usage_count", "title", "id").only("id", "title", "body", "tags", "status_after"))
+    rows = (
+        SavedReply.objects.filter(program_id=ticket.program_id, approved=True)
+        .order_by("-usage_count", "title", "id")
+        .only("id", "title", "body", "tags", "status_after")
+    )
     return [
-        ReplyChoice(pk=reply.pk, title=reply.title, tags=list(reply.tags or []), status_after=reply.status_after,
-                    status_label=str(labels.get(reply.status_after, "")) if reply.status_after else "",
-                    text=placeholders_fill(reply.body, values))
+        ReplyChoice(
+            pk=reply.pk,
+            title=reply.title,
+            tags=list(reply.tags or []),
+            status_after=reply.status_after,
+            status_label=str(labels.get(reply.status_after, "")) if reply.status_after else "",
+            text=placeholders_fill(reply.body, values),
+        )
         for reply in rows
     ]

@@ -61,7 +61,9 @@ class Candidate:
     language_codes: frozenset[str] = frozenset({"en"})
     skill_ids: frozenset[int] = frozenset()
     zone: datetime.tzinfo = datetime.UTC
-    slots: tuple[tuple[int, int, int, int | None], ...] = ()  # (weekday, start_minute, end_minute, program_id)
+    slots: tuple[
+        tuple[int, int, int, int | None], ...
+    ] = ()  # (weekday, start_minute, end_minute, program_id)
     changes: tuple[tuple[str, datetime.datetime, datetime.datetime, int | None], ...] = ()
     max_open_tickets: int = 5
     load: int = 0  # new + open tickets when read (the count under the lock is in `loads`)
@@ -118,38 +120,54 @@ def language_matches(ticket_language: str, codes: Iterable[str]) -> bool:
 
 
 def on_shift(candidate: Candidate, *, at: datetime.datetime, program_id: int) -> bool:
-    return is_on_shift_rows(zone=candidate.zone, slots=candidate.slots, changes=candidate.changes, at=at,
-                            program_id=program_id)
+    return is_on_shift_rows(
+        zone=candidate.zone, slots=candidate.slots, changes=candidate.changes, at=at, program_id=program_id
+    )
 
 
 ELIGIBILITY: list[EligibilityRule] = [
     EligibilityRule("active", lambda t, c, now, p: c.status == ACTIVE, lambda t, c: "not active"),
     EligibilityRule("tier", lambda t, c, now, p: c.tier >= t.tier, lambda t, c: f"below tier {t.tier}"),
-    EligibilityRule("language", lambda t, c, now, p: language_matches(t.language, c.language_codes),
-                    lambda t, c: f"no {t.language}"),
-    EligibilityRule("channel", lambda t, c, now, p: not c.channels or t.channel in c.channels,
-                    lambda t, c: f"not taking {t.channel}"),
-    EligibilityRule("skills", lambda t, c, now, p: t.required_skill_ids <= c.skill_ids,
-                    lambda t, c: "missing skills"),
-    EligibilityRule("on shift", lambda t, c, now, p: on_shift(c, at=now, program_id=p.program_id),
-                    lambda t, c: "off shift"),
+    EligibilityRule(
+        "language",
+        lambda t, c, now, p: language_matches(t.language, c.language_codes),
+        lambda t, c: f"no {t.language}",
+    ),
+    EligibilityRule(
+        "channel",
+        lambda t, c, now, p: not c.channels or t.channel in c.channels,
+        lambda t, c: f"not taking {t.channel}",
+    ),
+    EligibilityRule(
+        "skills", lambda t, c, now, p: t.required_skill_ids <= c.skill_ids, lambda t, c: "missing skills"
+    ),
+    EligibilityRule(
+        "on shift",
+        lambda t, c, now, p: on_shift(c, at=now, program_id=p.program_id),
+        lambda t, c: "off shift",
+    ),
     EligibilityRule("online", lambda t, c, now, p: c.online, lambda t, c: "not online"),
     EligibilityRule("not barred", lambda t, c, now, p: not c.barred, lambda t, c: c.barred),
 ]
 
 
-def first_failed_rule(ticket: WaitingTicket, candidate: Candidate, *, now: datetime.datetime, policy: Policy
-                      ) -> EligibilityRule | None:
+def first_failed_rule(
+    ticket: WaitingTicket, candidate: Candidate, *, now: datetime.datetime, policy: Policy
+) -> EligibilityRule | None:
     for rule in ELIGIBILITY:
         if not rule.passes(ticket, candidate, now, policy):
             return rule
     return None
 
 
-def eligible(ticket: WaitingTicket, candidates: Iterable[Candidate], *, now: datetime.datetime, policy: Policy
-             ) -> list[Candidate]:
-    return [c for c in candidates if c.id not in policy.exclude_ids
-            and first_failed_rule(ticket, c, now=now, policy=policy) is None]
+def eligible(
+    ticket: WaitingTicket, candidates: Iterable[Candidate], *, now: datetime.datetime, policy: Policy
+) -> list[Candidate]:
+    return [
+        c
+        for c in candidates
+        if c.id not in policy.exclude_ids and first_failed_rule(ticket, c, now=now, policy=policy) is None
+    ]
 
 
 def keyword_in(keyword: str, text: str) -> bool:
@@ -180,8 +198,14 @@ def _describe(why_not: Counter) -> str:
     return ", ".join(f"{count} {reason}" for reason, count in why_not.most_common()) or "none queue-ready"
 
 
-def why_waiting(ticket: WaitingTicket, candidates: Sequence[Candidate], loads: Mapping[int, int], *,
-                now: datetime.datetime, policy: Policy) -> str:
+def why_waiting(
+    ticket: WaitingTicket,
+    candidates: Sequence[Candidate],
+    loads: Mapping[int, int],
+    *,
+    now: datetime.datetime,
+    policy: Policy,
+) -> str:
     """Why nobody takes the ticket: the first eligibility rule each freelancer fails, or, when some are
     eligible, what keeps them from taking more (weekly hour cap, full)."""
     considered = [c for c in candidates if c.id not in policy.exclude_ids]
@@ -206,8 +230,15 @@ def may_take_more(candidates: Iterable[Candidate]) -> list[int]:
     return sorted(c.id for c in candidates if not c.at_weekly_cap and c.load < c.max_open_tickets)
 
 
-def decide(tickets: Sequence[WaitingTicket], candidates: Sequence[Candidate], loads: Mapping[int, int],
-           now: datetime.datetime, policy: Policy, *, limits: Mapping[int, int] | None = None) -> list[Decision]:
+def decide(
+    tickets: Sequence[WaitingTicket],
+    candidates: Sequence[Candidate],
+    loads: Mapping[int, int],
+    now: datetime.datetime,
+    policy: Policy,
+    *,
+    limits: Mapping[int, int] | None = None,
+) -> list[Decision]:
     """One decision per ticket: the in-house queue (by type, tier or escalation rule), or the least loaded
     eligible freelancer with room (then the one idle longest, then the lowest id), most urgent ticket first,
     or waiting, with the reason.
@@ -231,20 +262,31 @@ def decide(tickets: Sequence[WaitingTicket], candidates: Sequence[Candidate], lo
     explained: dict[tuple, str] = {}
     for ticket in sorted(to_freelancers, key=lambda t: (t.due, t.id)):
         if ticket.kind not in pools:
-            pools[ticket.kind] = [c for c in eligible(ticket, candidates, now=now, policy=policy)
-                                  if not c.at_weekly_cap]
-        pool = [c for c in pools[ticket.kind]
-                if c.id in load and load[c.id] < limits.get(c.id, c.max_open_tickets)]
+            pools[ticket.kind] = [
+                c for c in eligible(ticket, candidates, now=now, policy=policy) if not c.at_weekly_cap
+            ]
+        pool = [
+            c
+            for c in pools[ticket.kind]
+            if c.id in load and load[c.id] < limits.get(c.id, c.max_open_tickets)
+        ]
         if pool:
             chosen = min(pool, key=lambda c: (load[c.id], last[c.id] or NEVER, c.id))
             before, idle_since = load[chosen.id], last[chosen.id]
             load[chosen.id] += 1
             last[chosen.id] = now
-            idle = "never assigned before" if idle_since is None else f"last assigned {idle_since:%Y-%m-%d %H:%M} UTC"
-            why = (f"least loaded ({before} open of {limits.get(chosen.id, chosen.max_open_tickets)}), {idle}; "
-                   f"{len(pool)} eligible with room")
-            decisions[ticket.id] = Decision(ticket.id, chosen.id, FREELANCER, why, first_time=ticket.first_time,
-                                            load_before=before)
+            idle = (
+                "never assigned before"
+                if idle_since is None
+                else f"last assigned {idle_since:%Y-%m-%d %H:%M} UTC"
+            )
+            why = (
+                f"least loaded ({before} open of {limits.get(chosen.id, chosen.max_open_tickets)}), {idle}; "
+                f"{len(pool)} eligible with room"
+            )
+            decisions[ticket.id] = Decision(
+                ticket.id, chosen.id, FREELANCER, why, first_time=ticket.first_time, load_before=before
+            )
             continue
         record = ticket.first_time or policy.explain_repeat_waits
         why = ""
@@ -252,9 +294,23 @@ def decide(tickets: Sequence[WaitingTicket], candidates: Sequence[Candidate], lo
             if ticket.kind not in explained:
                 explained[ticket.kind] = why_waiting(ticket, candidates, load, now=now, policy=policy)
             why = explained[ticket.kind]
-        decisions[ticket.id] = Decision(ticket.id, None, FREELANCER, why, first_time=ticket.first_time, record=record)
+        decisions[ticket.id] = Decision(
+            ticket.id, None, FREELANCER, why, first_time=ticket.first_time, record=record
+        )
     return [decisions[t.id] for t in tickets]
 
 
-__all__ = ["Candidate", "Decision", "ELIGIBILITY", "EligibilityRule", "EscalationRuleRow", "Policy", "WaitingTicket",
-           "decide", "eligible", "language_matches", "queue_for", "why_waiting"]
+__all__ = [
+    "Candidate",
+    "Decision",
+    "ELIGIBILITY",
+    "EligibilityRule",
+    "EscalationRuleRow",
+    "Policy",
+    "WaitingTicket",
+    "decide",
+    "eligible",
+    "language_matches",
+    "queue_for",
+    "why_waiting",
+]

@@ -4,6 +4,6 @@ SCHEDULES = [
         "task": "queues.tasks.queues_sweep_task",
         "every_seconds": 60,
         "description": "Routes waiting tickets, hands over tickets from freelancers off shift, warns before and "
-                       "flags SLA breaches. Same code as `manage.py queues_sweep`.",
+        "flags SLA breaches. Same code as `manage.py queues_sweep`.",
     },
 ]

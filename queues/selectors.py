@@ -61,6 +61,7 @@ LIST_FIELDS_RELATED = ("program", "ticket_type", "assignee", "inhouse_assignee")
 
 # --- freelancers -------------------------------------------------------------------------------------------
 
+
 def ticket_list_for_freelancer(*, freelancer: Freelancer) -> QuerySet[Ticket]:
     """The freelancer's work queue: their active tickets, the soonest deadline first."""
     return (
@@ -72,11 +73,38 @@ def ticket_list_for_freelancer(*, freelancer: Freelancer) -> QuerySet[Ticket]:
 
 # The columns the queue pages show (queues_tags.my_queue_rows / inhouse_rows): a ticket row with its joined
 # program, type and people is ~100 columns, and reading and converting them was a good part of the page time.
-MY_QUEUE_FIELDS = ("id", "subject", "priority", "language", "status", "next_due_at", "first_response_met",
-                   "eta_at", "program__id", "program__name", "ticket_type__id", "ticket_type__name")
-INHOUSE_QUEUE_FIELDS = ("id", "subject", "language", "status", "tier", "escalation_reason", "created_at", "next_due_at",
-                        "first_response_met", "program__id", "program__name", "ticket_type__id", "ticket_type__name",
-                        "inhouse_assignee__id", "inhouse_assignee__display_name", "inhouse_assignee__email")
+MY_QUEUE_FIELDS = (
+    "id",
+    "subject",
+    "priority",
+    "language",
+    "status",
+    "next_due_at",
+    "first_response_met",
+    "eta_at",
+    "program__id",
+    "program__name",
+    "ticket_type__id",
+    "ticket_type__name",
+)
+INHOUSE_QUEUE_FIELDS = (
+    "id",
+    "subject",
+    "language",
+    "status",
+    "tier",
+    "escalation_reason",
+    "created_at",
+    "next_due_at",
+    "first_response_met",
+    "program__id",
+    "program__name",
+    "ticket_type__id",
+    "ticket_type__name",
+    "inhouse_assignee__id",
+    "inhouse_assignee__display_name",
+    "inhouse_assignee__email",
+)
 RECENT_FIELDS = ("id", "subject", "solved_at", "program__id", "program__name")
 ESCALATED_FIELDS = ("id", "subject", "status", "escalated_at", "program__id", "program__name")
 
@@ -90,7 +118,9 @@ def ticket_recent_for_freelancer(*, freelancer: Freelancer, limit: int = 10) -> 
     """The freelancer's latest solved or closed tickets, with the columns the queue page lists."""
     return (
         Ticket.objects.filter(assignee=freelancer, status__in=[Ticket.Status.SOLVED, Ticket.Status.CLOSED])
-        .select_related("program").only(*RECENT_FIELDS).order_by("-solved_at", "-id")[:limit]
+        .select_related("program")
+        .only(*RECENT_FIELDS)
+        .order_by("-solved_at", "-id")[:limit]
     )
 
 
@@ -125,8 +155,9 @@ def ticket_get_for_freelancer(*, freelancer: Freelancer, pk, escalated_too: bool
     they escalated (read only: ticket_is_read_only_for says so)."""
     scope = (Q(assignee=freelancer) | _escalated_by(freelancer)) if escalated_too else Q(assignee=freelancer)
     ticket = _first(
-        Ticket.objects.filter(scope, pk=pk)
-        .select_related("program", "program__queue_settings", "ticket_type")
+        Ticket.objects.filter(scope, pk=pk).select_related(
+            "program", "program__queue_settings", "ticket_type"
+        )
     )
     return _load_if_set(ticket, "escalated_by")
 
@@ -140,7 +171,9 @@ def ticket_escalated_by_freelancer(*, freelancer: Freelancer, limit: int = 10) -
     """The freelancer's latest escalations the in-house team has, newest first, for "Escalated by me"."""
     return (
         Ticket.objects.filter(_escalated_by(freelancer))
-        .select_related("program").only(*ESCALATED_FIELDS).order_by("-escalated_at", "-id")[:limit]
+        .select_related("program")
+        .only(*ESCALATED_FIELDS)
+        .order_by("-escalated_at", "-id")[:limit]
     )
 
 
@@ -160,16 +193,21 @@ def ticket_escalation_outcome(*, ticket: Ticket, timeline: list) -> EscalationOu
         _load_if_set(ticket, "solved_by")
         return EscalationOutcome(state="solved", by=ticket.solved_by, at=ticket.solved_at)
     if ticket.status == Ticket.Status.CLOSED:
-        closing = [e for e in timeline if e.kind == TicketEvent.Kind.STATUS
-                   and (e.data or {}).get("status") == Ticket.Status.CLOSED]
+        closing = [
+            e
+            for e in timeline
+            if e.kind == TicketEvent.Kind.STATUS and (e.data or {}).get("status") == Ticket.Status.CLOSED
+        ]
         event = closing[-1] if closing else None
-        return EscalationOutcome(state="closed", by=event.actor if event else None,
-                                 at=event.created_at if event else None)
+        return EscalationOutcome(
+            state="closed", by=event.actor if event else None, at=event.created_at if event else None
+        )
     _load_if_set(ticket, "inhouse_assignee")
     return EscalationOutcome(state="with_team", by=ticket.inhouse_assignee, at=None)
 
 
 # --- managers and in-house agents --------------------------------------------------------------------------
+
 
 def user_program_ids(*, user: User) -> list[int]:
     """Ids of the programs the user manages, read once per request (kept on the request's user object).
@@ -195,7 +233,9 @@ def user_programs_with_settings(*, user: User) -> list[Program]:
 
 
 def ticket_list_for_manager(*, user: User) -> QuerySet[Ticket]:
-    return Ticket.objects.filter(program_id__in=user_program_ids(user=user)).select_related(*LIST_FIELDS_RELATED)
+    return Ticket.objects.filter(program_id__in=user_program_ids(user=user)).select_related(
+        *LIST_FIELDS_RELATED
+    )
 
 
 def ticket_get_for_manager(*, user: User, pk) -> Ticket | None:
@@ -208,17 +248,26 @@ def ticket_get_for_manager(*, user: User, pk) -> Ticket | None:
     the program's queue settings (the page needs them only to name an escalation reason) are not joined.
     """
     ticket = _first(
-        Ticket.objects.filter(program_id__in=user_program_ids(user=user), pk=pk)
-        .select_related("program", "ticket_type", "assignee")
+        Ticket.objects.filter(program_id__in=user_program_ids(user=user), pk=pk).select_related(
+            "program", "ticket_type", "assignee"
+        )
     )
     return _load_if_set(ticket, "inhouse_assignee", "escalated_by")
 
 
 SLA_STATES = sla.SLA_STATES  # breached / warning / ok / none, with their labels
-AGES = [("1h", "Older than 1 hour"), ("4h", "Older than 4 hours"), ("1d", "Older than 1 day"),
-        ("3d", "Older than 3 days")]
-AGE_DELTAS = {"1h": datetime.timedelta(hours=1), "4h": datetime.timedelta(hours=4),
-              "1d": datetime.timedelta(days=1), "3d": datetime.timedelta(days=3)}
+AGES = [
+    ("1h", "Older than 1 hour"),
+    ("4h", "Older than 4 hours"),
+    ("1d", "Older than 1 day"),
+    ("3d", "Older than 3 days"),
+]
+AGE_DELTAS = {
+    "1h": datetime.timedelta(hours=1),
+    "4h": datetime.timedelta(hours=4),
+    "1d": datetime.timedelta(days=1),
+    "3d": datetime.timedelta(days=3),
+}
 
 
 def sla_state_filter(state: str, now) -> Q:
@@ -241,8 +290,16 @@ def _filter_sla(qs: QuerySet, sla_state: str | None, now) -> QuerySet:
 
 
 def inhouse_queue_list(
-    *, user: User, program_id: int | None = None, reason: str | None = None, age: str | None = None,
-    sla_state: str | None = None, assigned: str | None = None, search: str = "", language: str = "", now=None,
+    *,
+    user: User,
+    program_id: int | None = None,
+    reason: str | None = None,
+    age: str | None = None,
+    sla_state: str | None = None,
+    assigned: str | None = None,
+    search: str = "",
+    language: str = "",
+    now=None,
 ) -> QuerySet[Ticket]:
     """Escalated and tier-2+ tickets of the user's programs that are still open, most urgent first.
 
@@ -250,7 +307,9 @@ def inhouse_queue_list(
     external id (or "#12", the ticket's number); language: a language code ("es" also finds "es-mx").
     """
     now = now or timezone.now()
-    qs = ticket_list_for_manager(user=user).filter(queue=Ticket.Queue.INHOUSE, status__in=Ticket.ACTIVE_STATUSES)
+    qs = ticket_list_for_manager(user=user).filter(
+        queue=Ticket.Queue.INHOUSE, status__in=Ticket.ACTIVE_STATUSES
+    )
     if program_id:
         qs = qs.filter(program_id=program_id)
     search = (search or "").strip()
@@ -267,16 +326,24 @@ def inhouse_queue_list(
         qs = qs.filter(inhouse_assignee=user)
     elif assigned == "none":
         qs = qs.filter(inhouse_assignee__isnull=True)
-    return (_filter_sla(qs, sla_state, now).order_by(F("next_due_at").asc(nulls_last=True), "id")
-            .select_related(None).select_related("program", "ticket_type", "inhouse_assignee")
-            .only(*INHOUSE_QUEUE_FIELDS))
+    return (
+        _filter_sla(qs, sla_state, now)
+        .order_by(F("next_due_at").asc(nulls_last=True), "id")
+        .select_related(None)
+        .select_related("program", "ticket_type", "inhouse_assignee")
+        .only(*INHOUSE_QUEUE_FIELDS)
+    )
 
 
 def inhouse_search_filter(search: str) -> Q:
     """The in-house queue's search: part of the requester's e-mail or name, the subject or the external id;
     a number (or "#12") also finds that ticket."""
-    term = (Q(requester_email__icontains=search) | Q(requester_name__icontains=search)
-            | Q(subject__icontains=search) | Q(external_id__icontains=search))
+    term = (
+        Q(requester_email__icontains=search)
+        | Q(requester_name__icontains=search)
+        | Q(subject__icontains=search)
+        | Q(external_id__icontains=search)
+    )
     number = search.removeprefix("#")
     if number.isdigit() and 0 < int(number) <= MAX_ID:
         term |= Q(pk=int(number))
@@ -284,8 +351,14 @@ def inhouse_search_filter(search: str) -> Q:
 
 
 def program_ticket_list(
-    *, user: User, program_id: int | None = None, status: str | None = None, queue: str | None = None,
-    search: str = "", sla_state: str | None = None, now=None,
+    *,
+    user: User,
+    program_id: int | None = None,
+    status: str | None = None,
+    queue: str | None = None,
+    search: str = "",
+    sla_state: str | None = None,
+    now=None,
 ) -> QuerySet[Ticket]:
     """All tickets of the user's programs with filters (the manager's ticket search)."""
     now = now or timezone.now()
@@ -297,7 +370,9 @@ def program_ticket_list(
     elif status in Ticket.Status.values:
         qs = qs.filter(status=status)
     if queue == "waiting":
-        qs = qs.filter(queue=Ticket.Queue.FREELANCER, assignee__isnull=True, status__in=Ticket.ACTIVE_STATUSES)
+        qs = qs.filter(
+            queue=Ticket.Queue.FREELANCER, assignee__isnull=True, status__in=Ticket.ACTIVE_STATUSES
+        )
     elif queue in Ticket.Queue.values:
         qs = qs.filter(queue=queue)
     search = (search or "").strip()
@@ -316,10 +391,17 @@ def queue_counts(*, user: User, now=None) -> dict[str, int]:
     # queue, assignee and next_due_at; COUNT(queue), never null, rather than COUNT(id) keeps it index-only).
     # Grouped by queue with plain counts, the database does less per row than with a FILTER per number
     # (every active ticket of the programs is read, so that is most of the page's database time).
-    active = Ticket.objects.filter(program_id__in=user_program_ids(user=user), status__in=Ticket.ACTIVE_STATUSES)
+    active = Ticket.objects.filter(
+        program_id__in=user_program_ids(user=user), status__in=Ticket.ACTIVE_STATUSES
+    )
     per_queue = (
-        active.values("queue").order_by()
-        .annotate(total=Count("queue"), assigned=Count("assignee"), breached=Count("queue", filter=Q(next_due_at__lte=now)))
+        active.values("queue")
+        .order_by()
+        .annotate(
+            total=Count("queue"),
+            assigned=Count("assignee"),
+            breached=Count("queue", filter=Q(next_due_at__lte=now)),
+        )
     )
     counts = {"inhouse": 0, "waiting": 0, "with_freelancers": 0, "breached": 0}
     for row in per_queue:
@@ -333,11 +415,15 @@ def queue_counts(*, user: User, now=None) -> dict[str, int]:
 
 
 def inhouse_users_for_program(*, program) -> QuerySet[User]:
-    return program.managers.filter(is_active=True, role__in=[User.Role.MANAGER, User.Role.AGENT]).order_by("email")
+    return program.managers.filter(is_active=True, role__in=[User.Role.MANAGER, User.Role.AGENT]).order_by(
+        "email"
+    )
 
 
 def queue_ready_freelancers(*, program_id: int) -> QuerySet[Freelancer]:
-    return Freelancer.objects.filter(pk__in=queue_ready_freelancer_ids(program_id=program_id)).select_related("user")
+    return Freelancer.objects.filter(pk__in=queue_ready_freelancer_ids(program_id=program_id)).select_related(
+        "user"
+    )
 
 
 def inhouse_user_choices(*, program) -> list[tuple[int, str]]:
@@ -347,10 +433,18 @@ def inhouse_user_choices(*, program) -> list[tuple[int, str]]:
 
 
 _QUEUE_READY_CHOICES = PreparedQuery(
-    lambda program_id: queue_ready_contracts().filter(program_id=program_id)
-    .order_by("freelancer__legal_name", "freelancer_id")
-    .values_list("freelancer_id", "freelancer__legal_name", "freelancer__user__display_name", "freelancer__user__email")
-    .distinct(),
+    lambda program_id: (
+        queue_ready_contracts()
+        .filter(program_id=program_id)
+        .order_by("freelancer__legal_name", "freelancer_id")
+        .values_list(
+            "freelancer_id",
+            "freelancer__legal_name",
+            "freelancer__user__display_name",
+            "freelancer__user__email",
+        )
+        .distinct()
+    ),
     "program_id",
 )
 
@@ -366,6 +460,7 @@ def queue_ready_freelancer_choices(*, program_id: int) -> list[tuple[int, str]]:
 
 
 # --- one ticket ----------------------------------------------------------------------------------------------
+
 
 def ticket_thread(*, ticket: Ticket, include_notes: bool = True) -> list:
     """Replies, notes and the customer's later messages, oldest first (each knows its ticket: no query)."""
@@ -384,8 +479,11 @@ def ticket_thread(*, ticket: Ticket, include_notes: bool = True) -> list:
 def ticket_attachment_list(*, ticket: Ticket) -> list[TicketAttachment]:
     """The files the customer sent with the ticket and its later messages, oldest first (one query; each knows
     its message's time through message_created_at)."""
-    return list(TicketAttachment.objects.filter(ticket=ticket).annotate(message_created_at=F("message__created_at"))
-                .order_by("created_at", "id"))
+    return list(
+        TicketAttachment.objects.filter(ticket=ticket)
+        .annotate(message_created_at=F("message__created_at"))
+        .order_by("created_at", "id")
+    )
 
 
 def ticket_attachment_get(*, ticket: Ticket, pk) -> TicketAttachment | None:
@@ -425,7 +523,11 @@ def ticket_get_for_api(*, user: User, pk: int) -> Ticket | None:
 
 
 def ticket_replies_queryset() -> QuerySet[TicketMessage]:
-    return TicketMessage.objects.filter(kind=TicketMessage.Kind.REPLY).select_related("author").order_by("created_at", "id")
+    return (
+        TicketMessage.objects.filter(kind=TicketMessage.Kind.REPLY)
+        .select_related("author")
+        .order_by("created_at", "id")
+    )
 
 
 @cache
@@ -458,9 +560,15 @@ def program_for_intake(*, user: User, slug: str) -> Program | None:
     return program
 
 
-def ticket_list_for_api(*, user: User, program: str | None = None, status: str | None = None,
-                        queue: str | None = None, external_id: str | None = None,
-                        updated_since: datetime.datetime | None = None) -> QuerySet[Ticket]:
+def ticket_list_for_api(
+    *,
+    user: User,
+    program: str | None = None,
+    status: str | None = None,
+    queue: str | None = None,
+    external_id: str | None = None,
+    updated_since: datetime.datetime | None = None,
+) -> QuerySet[Ticket]:
     qs = Ticket.objects.filter(program__in=program_list(user=user)).select_related("program", "assignee")
     if program:
         qs = qs.filter(program__slug=program)
@@ -477,6 +585,7 @@ def ticket_list_for_api(*, user: User, program: str | None = None, status: str |
 
 # --- availability and coverage -------------------------------------------------------------------------------
 
+
 def freelancer_is_on_shift(*, freelancer: Freelancer, now=None) -> bool:
     """Whether the freelancer is on shift now (the queue page's badge): availability_for_freelancer's on_shift,
     without loading the week ahead. Only the changes that cover `now` can matter."""
@@ -484,12 +593,15 @@ def freelancer_is_on_shift(*, freelancer: Freelancer, now=None) -> bool:
         return False
     now = now or timezone.now()
     slots = [
-        slot_row(*row) for row in AvailabilitySlot.objects.filter(freelancer=freelancer)
-        .order_by().values_list("weekday", "start_time", "end_time", "program_id")
+        slot_row(*row)
+        for row in AvailabilitySlot.objects.filter(freelancer=freelancer)
+        .order_by()
+        .values_list("weekday", "start_time", "end_time", "program_id")
     ]
     changes = list(
         AvailabilityChange.objects.filter(freelancer=freelancer, starts_at__lte=now, ends_at__gt=now)
-        .order_by().values_list("kind", "starts_at", "ends_at", "program_id")
+        .order_by()
+        .values_list("kind", "starts_at", "ends_at", "program_id")
     )
     return is_on_shift_rows(zone=freelancer.zone, slots=slots, changes=changes, at=now)
 
@@ -497,9 +609,12 @@ def freelancer_is_on_shift(*, freelancer: Freelancer, now=None) -> bool:
 def availability_for_freelancer(*, freelancer: Freelancer, now=None) -> dict:
     now = now or timezone.now()
     slots = list(AvailabilitySlot.objects.filter(freelancer=freelancer).select_related("program"))
-    changes = list(AvailabilityChange.objects.filter(freelancer=freelancer, ends_at__gt=now).select_related("program"))
-    upcoming = availability_intervals(zone=freelancer.zone, slots=slots, changes=changes, start=now,
-                                      end=now + datetime.timedelta(days=7))
+    changes = list(
+        AvailabilityChange.objects.filter(freelancer=freelancer, ends_at__gt=now).select_related("program")
+    )
+    upcoming = availability_intervals(
+        zone=freelancer.zone, slots=slots, changes=changes, start=now, end=now + datetime.timedelta(days=7)
+    )
     return {
         "slots": slots,
         "changes": changes,
@@ -534,15 +649,25 @@ class CoverageCell:
         return f"Planned: {planned}. Online: {', '.join(self.online_names) or 'nobody'}"
 
 
-def online_intervals(*, user_ids, start: datetime.datetime, end: datetime.datetime
-                     ) -> dict[int, list[tuple[datetime.datetime, datetime.datetime]]]:
+def online_intervals(
+    *, user_ids, start: datetime.datetime, end: datetime.datetime
+) -> dict[int, list[tuple[datetime.datetime, datetime.datetime]]]:
     """{user_id: [(from, to), …]} when each person was online between start and end, from the presence log
     (one query; the state before `start` is the last change before it)."""
     user_ids = list(user_ids)
-    rows = list(PresenceChange.objects.filter(user_id__in=user_ids, at__lt=end).filter(
-        Q(at__gte=start) | Q(pk__in=PresenceChange.objects.filter(user_id=OuterRef("user_id"), at__lt=start)
-                             .order_by("-at", "-id").values("pk")[:1]))
-        .order_by("user_id", "at", "id").values_list("user_id", "status", "at"))
+    rows = list(
+        PresenceChange.objects.filter(user_id__in=user_ids, at__lt=end)
+        .filter(
+            Q(at__gte=start)
+            | Q(
+                pk__in=PresenceChange.objects.filter(user_id=OuterRef("user_id"), at__lt=start)
+                .order_by("-at", "-id")
+                .values("pk")[:1]
+            )
+        )
+        .order_by("user_id", "at", "id")
+        .values_list("user_id", "status", "at")
+    )
     found: dict[int, list[tuple[datetime.datetime, datetime.datetime]]] = {uid: [] for uid in user_ids}
     since: dict[int, datetime.datetime | None] = {}
     for user_id, status, at in rows:
@@ -572,18 +697,28 @@ def program_coverage(*, program, now=None) -> dict:
         .filter(status=Freelancer.Status.ACTIVE)
         .prefetch_related(
             Prefetch("availability_slots"),
-            Prefetch("availability_changes", queryset=AvailabilityChange.objects.filter(ends_at__gt=week_start)),
+            Prefetch(
+                "availability_changes", queryset=AvailabilityChange.objects.filter(ends_at__gt=week_start)
+            ),
         )
         .order_by("legal_name")
     )
     per_freelancer = {
-        f.pk: availability_intervals(zone=f.zone, slots=f.availability_slots.all(), changes=f.availability_changes.all(),
-                                     start=week_start.astimezone(datetime.UTC), end=week_end.astimezone(datetime.UTC),
-                                     program_id=program.pk)
+        f.pk: availability_intervals(
+            zone=f.zone,
+            slots=f.availability_slots.all(),
+            changes=f.availability_changes.all(),
+            start=week_start.astimezone(datetime.UTC),
+            end=week_end.astimezone(datetime.UTC),
+            program_id=program.pk,
+        )
         for f in freelancers
     }
-    online = online_intervals(user_ids=[f.user_id for f in freelancers], start=week_start.astimezone(datetime.UTC),
-                              end=min(now, week_end))
+    online = online_intervals(
+        user_ids=[f.user_id for f in freelancers],
+        start=week_start.astimezone(datetime.UTC),
+        end=min(now, week_end),
+    )
     rows = []
     for day_offset in range(7):
         day = monday + datetime.timedelta(days=day_offset)
@@ -591,19 +726,40 @@ def program_coverage(*, program, now=None) -> dict:
         for hour in range(24):
             start = datetime.datetime.combine(day, datetime.time(hour), tzinfo=zone).astimezone(datetime.UTC)
             middle = start + datetime.timedelta(minutes=30)
-            names = [f.legal_name for f in freelancers if any(s <= middle < e for s, e in per_freelancer[f.pk])]
+            names = [
+                f.legal_name for f in freelancers if any(s <= middle < e for s, e in per_freelancer[f.pk])
+            ]
             there = None
             if middle <= now:
-                there = tuple(f.legal_name for f in freelancers if any(s <= middle < e for s, e in online[f.user_id]))
-            cells.append(CoverageCell(hour=hour, count=len(names), names=names,
-                                      online=None if there is None else len(there), online_names=there or ()))
+                there = tuple(
+                    f.legal_name for f in freelancers if any(s <= middle < e for s, e in online[f.user_id])
+                )
+            cells.append(
+                CoverageCell(
+                    hour=hour,
+                    count=len(names),
+                    names=names,
+                    online=None if there is None else len(there),
+                    online_names=there or (),
+                )
+            )
         rows.append({"day": day, "cells": cells})
     gaps = sum(1 for row in rows for cell in row["cells"] if cell.count == 0)
     short = sum(1 for row in rows for cell in row["cells"] if cell.short)
-    no_shows = list(NoShow.objects.filter(program=program, shift_start__gte=now - datetime.timedelta(days=7))
-                    .select_related("freelancer").order_by("-shift_start"))
-    return {"rows": rows, "freelancers": freelancers, "gaps": gaps, "short": short, "zone": zone, "monday": monday,
-            "no_shows": no_shows}
+    no_shows = list(
+        NoShow.objects.filter(program=program, shift_start__gte=now - datetime.timedelta(days=7))
+        .select_related("freelancer")
+        .order_by("-shift_start")
+    )
+    return {
+        "rows": rows,
+        "freelancers": freelancers,
+        "gaps": gaps,
+        "short": short,
+        "zone": zone,
+        "monday": monday,
+        "no_shows": no_shows,
+    }
 
 
 def freelancer_slots_for_program(*, program) -> QuerySet[AvailabilitySlot]:
@@ -620,11 +776,17 @@ def slots_with_program_hours(*, program, slots, on: datetime.date | None = None)
     on = on or timezone.now().astimezone(program.zone).date()
     slots = list(slots)
     for slot in slots:
-        parts = weekly_hours_in_zone(weekday=slot.weekday, start_minute=slot.start_minute, end_minute=slot.end_minute,
-                                     from_zone=slot.freelancer.zone, to_zone=program.zone, on=on)
+        parts = weekly_hours_in_zone(
+            weekday=slot.weekday,
+            start_minute=slot.start_minute,
+            end_minute=slot.end_minute,
+            from_zone=slot.freelancer.zone,
+            to_zone=program.zone,
+            on=on,
+        )
         slot.program_hours = ", ".join(
-            f"{WEEKDAYS[day][:3]} {clock_label(start)}–{clock_label(end)}"
-            for day, start, end in parts)
+            f"{WEEKDAYS[day][:3]} {clock_label(start)}–{clock_label(end)}" for day, start, end in parts
+        )
     return slots
 
 
@@ -640,6 +802,7 @@ def queue_settings_get(*, program) -> QueueSettings:
 
 # --- reporting -----------------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class FreelancerTicketStats:
     freelancer_id: int
@@ -652,8 +815,9 @@ class FreelancerTicketStats:
     sla_attainment: Decimal | None  # percent of first responses within the SLA, one decimal
 
 
-def freelancer_ticket_stats(*, program_id: int, start: datetime.datetime, end: datetime.datetime,
-                            freelancer_ids=None) -> dict[int, FreelancerTicketStats]:
+def freelancer_ticket_stats(
+    *, program_id: int, start: datetime.datetime, end: datetime.datetime, freelancer_ids=None
+) -> dict[int, FreelancerTicketStats]:
     """Per freelancer, for tickets of the program in [start, end):
 
     solved (solved while assigned to them, by solved_at), escalated (by escalated_at), escalation rate,
@@ -664,22 +828,36 @@ def freelancer_ticket_stats(*, program_id: int, start: datetime.datetime, end: d
     ids = list(freelancer_ids) if freelancer_ids is not None else None
     solved_qs = base.filter(solved_at__gte=start, solved_at__lt=end, assignee__isnull=False)
     escalated_qs = base.filter(escalated_at__gte=start, escalated_at__lt=end, escalated_by__isnull=False)
-    response_qs = base.filter(first_response_at__gte=start, first_response_at__lt=end,
-                              first_responder__freelancer_profile__isnull=False)
+    response_qs = base.filter(
+        first_response_at__gte=start,
+        first_response_at__lt=end,
+        first_responder__freelancer_profile__isnull=False,
+    )
     if ids is not None:
         solved_qs = solved_qs.filter(assignee_id__in=ids)
         escalated_qs = escalated_qs.filter(escalated_by_id__in=ids)
         response_qs = response_qs.filter(first_responder__freelancer_profile__in=ids)
-    solved = dict(solved_qs.values("assignee_id").annotate(n=Count("id")).values_list("assignee_id", "n").order_by())
+    solved = dict(
+        solved_qs.values("assignee_id").annotate(n=Count("id")).values_list("assignee_id", "n").order_by()
+    )
     escalated = dict(
-        escalated_qs.values("escalated_by_id").annotate(n=Count("id")).values_list("escalated_by_id", "n").order_by()
+        escalated_qs.values("escalated_by_id")
+        .annotate(n=Count("id"))
+        .values_list("escalated_by_id", "n")
+        .order_by()
     )
     key = "first_responder__freelancer_profile__id"
     responses: dict[int, dict] = {}
     if connection.vendor == "postgresql":
-        for row in response_qs.values(key).annotate(
-            n=Count("id"), met=Count("id", filter=Q(first_response_met=True)), median=Median("first_response_seconds"),
-        ).order_by():
+        for row in (
+            response_qs.values(key)
+            .annotate(
+                n=Count("id"),
+                met=Count("id", filter=Q(first_response_met=True)),
+                median=Median("first_response_seconds"),
+            )
+            .order_by()
+        ):
             responses[row[key]] = {"n": row["n"], "met": row["met"], "median": row["median"]}
     else:
         values: dict[int, list] = {}
@@ -697,9 +875,14 @@ def freelancer_ticket_stats(*, program_id: int, start: datetime.datetime, end: d
         s, e = solved.get(fid, 0), escalated.get(fid, 0)
         r = responses.get(fid, {"n": 0, "met": 0, "median": None})
         result[fid] = FreelancerTicketStats(
-            freelancer_id=fid, solved=s, escalated=e, escalation_rate=percent(e, s + e),
+            freelancer_id=fid,
+            solved=s,
+            escalated=e,
+            escalation_rate=percent(e, s + e),
             first_response_median_seconds=round(r["median"]) if r["median"] is not None else None,
-            first_responses=r["n"], sla_met=r["met"], sla_attainment=percent(r["met"], r["n"]),
+            first_responses=r["n"],
+            sla_met=r["met"],
+            sla_attainment=percent(r["met"], r["n"]),
         )
     return result
 
@@ -734,13 +917,15 @@ def shift_rows_for_program(*, program_id: int, since: datetime.datetime) -> list
     ids = list(zones)
     slots: dict[int, list] = {}
     for freelancer_id, *slot in (
-        AvailabilitySlot.objects.filter(freelancer_id__in=ids).order_by()
+        AvailabilitySlot.objects.filter(freelancer_id__in=ids)
+        .order_by()
         .values_list("freelancer_id", "weekday", "start_time", "end_time", "program_id")
     ):
         slots.setdefault(freelancer_id, []).append(tuple(slot))
     changes: dict[int, list] = {}
     for freelancer_id, *change in (
-        AvailabilityChange.objects.filter(freelancer_id__in=ids, ends_at__gt=since).order_by("starts_at", "pk")
+        AvailabilityChange.objects.filter(freelancer_id__in=ids, ends_at__gt=since)
+        .order_by("starts_at", "pk")
         .values_list("freelancer_id", "kind", "starts_at", "ends_at", "program_id")
     ):
         changes.setdefault(freelancer_id, []).append(tuple(change))
@@ -765,9 +950,11 @@ def help_request_threads(*, ticket: Ticket) -> list[HelpThread]:
 
     Every request has its first message (help_request_open writes both), so reading the messages with their
     request finds them all."""
-    rows = (HelpMessage.objects.filter(help_request__ticket=ticket)
-            .select_related("help_request", "help_request__agent", "author")
-            .order_by("-help_request__created_at", "-help_request_id", "created_at", "id"))
+    rows = (
+        HelpMessage.objects.filter(help_request__ticket=ticket)
+        .select_related("help_request", "help_request__agent", "author")
+        .order_by("-help_request__created_at", "-help_request_id", "created_at", "id")
+    )
     found: dict[int, HelpThread] = {}
     for message in rows:
         thread = found.get(message.help_request_id)
@@ -780,8 +967,14 @@ def help_request_threads(*, ticket: Ticket) -> list[HelpThread]:
 
 def help_request_current(*, ticket: Ticket) -> HelpRequest | None:
     """The ticket's help request in progress (waiting for an answer, or answered and not closed), if any."""
-    return cast(HelpRequest | None, _first(HelpRequest.objects.filter(ticket=ticket)
-                                           .exclude(status=HelpRequest.Status.CLOSED).order_by("-created_at", "-id")))
+    return cast(
+        HelpRequest | None,
+        _first(
+            HelpRequest.objects.filter(ticket=ticket)
+            .exclude(status=HelpRequest.Status.CLOSED)
+            .order_by("-created_at", "-id")
+        ),
+    )
 
 
 def help_request_open_list(*, user: User) -> tuple[list[HelpRequest], int]:
@@ -789,20 +982,41 @@ def help_request_open_list(*, user: User) -> tuple[list[HelpRequest], int]:
     still holds, with their number: the ones
     asked of this user first, then the ones for anyone in the team, then the ones for a colleague; the longest
     waiting first. Each row has `question` (its first message) and `for_me`. Two queries at most."""
-    question = (HelpMessage.objects.filter(help_request=OuterRef("pk")).order_by("created_at", "id")
-                .values("body")[:1])
+    question = (
+        HelpMessage.objects.filter(help_request=OuterRef("pk"))
+        .order_by("created_at", "id")
+        .values("body")[:1]
+    )
     qs = (
         # only while the asker still holds the ticket (escalated or handed over, the question is moot)
-        HelpRequest.objects.filter(status=HelpRequest.Status.OPEN,
-                                   ticket__program_id__in=user_program_ids(user=user),
-                                   ticket__status__in=Ticket.ACTIVE_STATUSES,
-                                   ticket__assignee__user_id=F("asked_by_id"))
-        .annotate(question=Subquery(question),
-                  for_me=Case(When(agent=user, then=Value(0)), When(agent__isnull=True, then=Value(1)), default=2))
+        HelpRequest.objects.filter(
+            status=HelpRequest.Status.OPEN,
+            ticket__program_id__in=user_program_ids(user=user),
+            ticket__status__in=Ticket.ACTIVE_STATUSES,
+            ticket__assignee__user_id=F("asked_by_id"),
+        )
+        .annotate(
+            question=Subquery(question),
+            for_me=Case(When(agent=user, then=Value(0)), When(agent__isnull=True, then=Value(1)), default=2),
+        )
         .select_related("ticket", "ticket__program", "asked_by", "agent")
-        .only("id", "status", "created_at", "agent", "asked_by", "ticket__id", "ticket__subject",
-              "ticket__program__id", "ticket__program__name", "asked_by__id", "asked_by__display_name",
-              "asked_by__email", "agent__id", "agent__display_name", "agent__email")
+        .only(
+            "id",
+            "status",
+            "created_at",
+            "agent",
+            "asked_by",
+            "ticket__id",
+            "ticket__subject",
+            "ticket__program__id",
+            "ticket__program__name",
+            "asked_by__id",
+            "asked_by__display_name",
+            "asked_by__email",
+            "agent__id",
+            "agent__display_name",
+            "agent__email",
+        )
         .order_by("for_me", "created_at", "id")
     )
     rows = cast(list[HelpRequest], list(qs[:HELP_LIST_LIMIT]))
@@ -812,17 +1026,28 @@ def help_request_open_list(*, user: User) -> tuple[list[HelpRequest], int]:
 
 def inhouse_team_choices(*, user: User) -> list[tuple[int, str]]:
     """(id, label) of the in-house people of the user's programs, for the queue's "assign to" (one query)."""
-    rows = (User.objects.filter(managed_programs__in=user_program_ids(user=user), is_active=True,
-                                role__in=[User.Role.MANAGER, User.Role.AGENT])
-            .order_by("email").values_list("pk", "display_name", "email").distinct())
+    rows = (
+        User.objects.filter(
+            managed_programs__in=user_program_ids(user=user),
+            is_active=True,
+            role__in=[User.Role.MANAGER, User.Role.AGENT],
+        )
+        .order_by("email")
+        .values_list("pk", "display_name", "email")
+        .distinct()
+    )
     return [(pk, display_name or email) for pk, display_name, email in rows]
 
 
 def inhouse_team_for_user(*, user: User) -> QuerySet[User]:
     """The in-house people of the user's programs (what inhouse_team_choices lists), to validate a choice."""
     return User.objects.filter(
-        pk__in=User.objects.filter(managed_programs__in=user_program_ids(user=user), is_active=True,
-                                   role__in=[User.Role.MANAGER, User.Role.AGENT]).values("pk"))
+        pk__in=User.objects.filter(
+            managed_programs__in=user_program_ids(user=user),
+            is_active=True,
+            role__in=[User.Role.MANAGER, User.Role.AGENT],
+        ).values("pk")
+    )
 
 
 def ticket_list_for_bulk(*, user: User, ids) -> list[Ticket]:
@@ -831,8 +1056,13 @@ def ticket_list_for_bulk(*, user: User, ids) -> list[Ticket]:
     ids = sorted({int(pk) for pk in ids if 0 < int(pk) <= MAX_ID})
     if not ids:
         return []
-    return list(Ticket.objects.filter(program_id__in=user_program_ids(user=user), queue=Ticket.Queue.INHOUSE,
-                                      pk__in=ids).select_related("program").order_by("pk"))
+    return list(
+        Ticket.objects.filter(
+            program_id__in=user_program_ids(user=user), queue=Ticket.Queue.INHOUSE, pk__in=ids
+        )
+        .select_related("program")
+        .order_by("pk")
+    )
 
 
 def saved_queue_view_list(*, user: User) -> QuerySet[SavedQueueView]:

@@ -37,8 +37,9 @@ class TicketListFilterSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Ticket.Status.choices, required=False)
     queue = serializers.ChoiceField(choices=Ticket.Queue.choices, required=False)
     external_id = serializers.CharField(max_length=100, required=False)
-    updated_since = AwareDateTimeField(required=False,
-                                       help_text="Only tickets changed at or after this moment (ISO 8601).")
+    updated_since = AwareDateTimeField(
+        required=False, help_text="Only tickets changed at or after this moment (ISO 8601)."
+    )
 
 
 class TicketIntakeSerializer(serializers.Serializer):
@@ -51,11 +52,24 @@ class TicketIntakeSerializer(serializers.Serializer):
     requester_email = serializers.EmailField()
     requester_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
     channel = serializers.ChoiceField(choices=Channel.choices, required=False, default=Channel.EMAIL)
-    ticket_type = serializers.CharField(max_length=100, required=False, allow_blank=True, allow_null=True,
-                                        default=None, help_text="Name or slug of a ticket type of the program.")
-    language = serializers.RegexField(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})?$", max_length=10, required=False,
-                                      default="en", error_messages={"invalid": "Give a language code such as en or pt-br."})
-    priority = serializers.ChoiceField(choices=Ticket.Priority.choices, required=False, default=Ticket.Priority.NORMAL)
+    ticket_type = serializers.CharField(
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        default=None,
+        help_text="Name or slug of a ticket type of the program.",
+    )
+    language = serializers.RegexField(
+        r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})?$",
+        max_length=10,
+        required=False,
+        default="en",
+        error_messages={"invalid": "Give a language code such as en or pt-br."},
+    )
+    priority = serializers.ChoiceField(
+        choices=Ticket.Priority.choices, required=False, default=Ticket.Priority.NORMAL
+    )
 
 
 class AssigneeSerializer(serializers.Serializer):
@@ -97,10 +111,15 @@ def ticket_payload(ticket: Ticket) -> dict:
     serializer's fields cost more than the rest of the answer (a test keeps the two the same)."""
     assignee = ticket.assignee if ticket.assignee_id else None
     return {
-        "id": ticket.pk, "program": ticket.program.slug, "external_id": ticket.external_id, "status": ticket.status,
-        "tier": ticket.tier, "queue": ticket.queue,
+        "id": ticket.pk,
+        "program": ticket.program.slug,
+        "external_id": ticket.external_id,
+        "status": ticket.status,
+        "tier": ticket.tier,
+        "queue": ticket.queue,
         "assignee": {"id": assignee.pk, "name": str(assignee)} if assignee is not None else None,
-        "sla_due_at": _iso(ticket.sla_due_at), "created_at": _iso(ticket.created_at),
+        "sla_due_at": _iso(ticket.sla_due_at),
+        "created_at": _iso(ticket.created_at),
     }
 
 
@@ -144,8 +163,13 @@ class CustomerMessageInSerializer(serializers.Serializer):
     """POST /api/v1/tickets/{id}/messages/: the customer wrote again."""
 
     body = serializers.CharField(max_length=MAX_BODY_CHARS, trim_whitespace=False)
-    external_id = serializers.CharField(max_length=100, required=False, allow_blank=True, default="",
-                                        help_text="The helpdesk's id of this message: sending it again changes nothing.")
+    external_id = serializers.CharField(
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="The helpdesk's id of this message: sending it again changes nothing.",
+    )
 
 
 class CustomerMessageSerializer(serializers.Serializer):

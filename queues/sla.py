@@ -53,8 +53,9 @@ def _clocks_change_after(wall: datetime.datetime, zone: ZoneInfo) -> datetime.da
     return datetime.datetime.fromtimestamp(high, UTC)
 
 
-def business_intervals(start_utc: datetime.datetime, policy, *, days: int = MAX_SEARCH_DAYS
-                       ) -> Iterator[tuple[datetime.datetime, datetime.datetime]]:
+def business_intervals(
+    start_utc: datetime.datetime, policy, *, days: int = MAX_SEARCH_DAYS
+) -> Iterator[tuple[datetime.datetime, datetime.datetime]]:
     """UTC intervals of business time that end after `start_utc`, in order (clipped to start at it)."""
     weekly = policy.weekly_minutes
     if weekly is None:
@@ -121,12 +122,18 @@ def is_business_time(moment: datetime.datetime, policy) -> bool:
 # A deadline this close is a warning (the badge turns amber; the queues' "Due within 15 min").
 SLA_WARNING_WINDOW = datetime.timedelta(minutes=15)
 # (state, label) for the filters; "none": no deadline to meet (not active, or no clock running).
-SLA_STATES = [("breached", "Breached"), ("warning", "Due within 15 min"), ("ok", "On track"),
-              ("none", "No deadline")]
+SLA_STATES = [
+    ("breached", "Breached"),
+    ("warning", "Due within 15 min"),
+    ("ok", "On track"),
+    ("none", "No deadline"),
+]
 DEADLINE_STATES = ("breached", "warning", "ok")
 
 
-def sla_state_window(state: str, now: datetime.datetime) -> tuple[datetime.datetime | None, datetime.datetime | None]:
+def sla_state_window(
+    state: str, now: datetime.datetime
+) -> tuple[datetime.datetime | None, datetime.datetime | None]:
     """The deadlines (after, until] of a ticket in `state` at `now` (None: unbounded on that side).
 
     The one definition of breached / warning / ok: sla_state_at reads it for one ticket, and the queue selectors

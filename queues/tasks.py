@@ -51,7 +51,9 @@ def publish_route(ticket_id: int, program_id: int | None = None) -> bool:
     if client is not None and not client.set(key, ticket_id, nx=True, ex=PENDING_TTL_SECONDS):
         return False
     try:
-        ticket_route_task.apply_async((ticket_id, program_id), countdown=GATHER_SECONDS if client is not None else None)
+        ticket_route_task.apply_async(
+            (ticket_id, program_id), countdown=GATHER_SECONDS if client is not None else None
+        )
     except Exception:
         if client is not None:
             client.delete(key)
@@ -92,7 +94,9 @@ def publish_waiting_route(program_id: int, cause: str = "") -> bool:
     if client is not None and not client.set(key, 1, nx=True, ex=PENDING_TTL_SECONDS):
         return False
     try:
-        waiting_route_task.apply_async((program_id, cause), countdown=GATHER_SECONDS if client is not None else None)
+        waiting_route_task.apply_async(
+            (program_id, cause), countdown=GATHER_SECONDS if client is not None else None
+        )
     except Exception:
         if client is not None:
             client.delete(key)

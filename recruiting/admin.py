@@ -52,8 +52,16 @@ class StageChangeInline(admin.TabularInline):
 
 @admin.register(Application)
 class ApplicationAdmin(admin.ModelAdmin):
-    list_display = ["full_name", "email", "posting", "stage", "final_score", "trial_score", "stage_changed_at",
-                    "anonymised_at"]
+    list_display = [
+        "full_name",
+        "email",
+        "posting",
+        "stage",
+        "final_score",
+        "trial_score",
+        "stage_changed_at",
+        "anonymised_at",
+    ]
     list_filter = ["stage", "posting__program", "rate_currency"]
     search_fields = ["full_name", "email", "posting__title"]
     raw_id_fields = ["posting", "freelancer", "score_overridden_by"]
@@ -73,7 +81,16 @@ class StageChangeAdmin(admin.ModelAdmin):
 
 @admin.register(TrialTask)
 class TrialTaskAdmin(admin.ModelAdmin):
-    list_display = ["application", "status", "is_paid", "amount", "currency", "deadline", "submitted_at", "score"]
+    list_display = [
+        "application",
+        "status",
+        "is_paid",
+        "amount",
+        "currency",
+        "deadline",
+        "submitted_at",
+        "score",
+    ]
     list_filter = ["status", "is_paid", "currency"]
     search_fields = ["application__full_name", "application__email"]
     raw_id_fields = ["application", "sent_by", "graded_by"]

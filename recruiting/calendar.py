@@ -31,20 +31,34 @@ def interview_uid(interview_id: int) -> str:
 
 
 def time_in_zone(moment: datetime.datetime, zone: zoneinfo.ZoneInfo) -> str:
-    """"Tue 03 Mar 2026, 21:00 (Manila time)": the moment as read in one zone, with the zone named."""
+    """ "Tue 03 Mar 2026, 21:00 (Manila time)": the moment as read in one zone, with the zone named."""
     return f"{datetime_text(moment, zone=zone, weekday=True)} ({zone_label(zone, moment)})"
 
 
-def interview_times_text(*, starts_at: datetime.datetime, candidate_zone: zoneinfo.ZoneInfo,
-                         interviewer_zone: zoneinfo.ZoneInfo) -> str:
-    return (f"Your time (candidate): {time_in_zone(starts_at, candidate_zone)}\n"
-            f"Interviewer's time: {time_in_zone(starts_at, interviewer_zone)}")
+def interview_times_text(
+    *, starts_at: datetime.datetime, candidate_zone: zoneinfo.ZoneInfo, interviewer_zone: zoneinfo.ZoneInfo
+) -> str:
+    return (
+        f"Your time (candidate): {time_in_zone(starts_at, candidate_zone)}\n"
+        f"Interviewer's time: {time_in_zone(starts_at, interviewer_zone)}"
+    )
 
 
 def interview_ics(
-    *, interview_id: int, method: str, sequence: int, starts_at: datetime.datetime, duration_minutes: int,
-    title: str, meeting_link: str, candidate_name: str, candidate_email: str, candidate_zone: zoneinfo.ZoneInfo,
-    interviewer_name: str, interviewer_email: str, interviewer_zone: zoneinfo.ZoneInfo,
+    *,
+    interview_id: int,
+    method: str,
+    sequence: int,
+    starts_at: datetime.datetime,
+    duration_minutes: int,
+    title: str,
+    meeting_link: str,
+    candidate_name: str,
+    candidate_email: str,
+    candidate_zone: zoneinfo.ZoneInfo,
+    interviewer_name: str,
+    interviewer_email: str,
+    interviewer_zone: zoneinfo.ZoneInfo,
     now: datetime.datetime | None = None,
 ) -> bytes:
     """The .ics file for one state of one interview (REQUEST for the booked time, CANCEL to remove it)."""
@@ -62,8 +76,11 @@ def interview_ics(
     event.add("dtstart", start)
     event.add("dtend", start + datetime.timedelta(minutes=duration_minutes))
     event.add("summary", title)
-    lines = [interview_times_text(starts_at=starts_at, candidate_zone=candidate_zone,
-                                  interviewer_zone=interviewer_zone)]
+    lines = [
+        interview_times_text(
+            starts_at=starts_at, candidate_zone=candidate_zone, interviewer_zone=interviewer_zone
+        )
+    ]
     if meeting_link:
         lines.append(f"Video link: {meeting_link}")
         event.add("location", meeting_link)

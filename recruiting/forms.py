@@ -26,7 +26,9 @@ def split_lines(text: str) -> list[str]:
 
 def split_paragraphs(text: str) -> list[str]:
     """Items separated by a blank line (so one item may span several lines)."""
-    return [block.strip() for block in re.split(r"\n\s*\n", (text or "").replace("\r\n", "\n")) if block.strip()]
+    return [
+        block.strip() for block in re.split(r"\n\s*\n", (text or "").replace("\r\n", "\n")) if block.strip()
+    ]
 
 
 class LinesField(forms.CharField):
@@ -48,19 +50,41 @@ class PostingForm(forms.ModelForm):
 
     class Meta:
         model = Posting
-        fields = ["title", "summary", "value_proposition", "requirements", "screening_questions", "platforms",
-                  "skills", "languages", "pay_min", "pay_max", "pay_currency", "hours_per_week", "time_zones",
-                  "nudge_after_days", "weight_speed", "weight_effort", "weight_skills", "weight_credibility"]
+        fields = [
+            "title",
+            "summary",
+            "value_proposition",
+            "requirements",
+            "screening_questions",
+            "platforms",
+            "skills",
+            "languages",
+            "pay_min",
+            "pay_max",
+            "pay_currency",
+            "hours_per_week",
+            "time_zones",
+            "nudge_after_days",
+            "weight_speed",
+            "weight_effort",
+            "weight_skills",
+            "weight_credibility",
+        ]
         widgets = {
             "summary": forms.Textarea(attrs={"rows": 3}),
             "value_proposition": forms.Textarea(attrs={"rows": 3}),
             "requirements": forms.Textarea(attrs={"rows": 3}),
-            "platforms": forms.CheckboxSelectMultiple, "skills": forms.CheckboxSelectMultiple,
+            "platforms": forms.CheckboxSelectMultiple,
+            "skills": forms.CheckboxSelectMultiple,
             "languages": forms.CheckboxSelectMultiple,
         }
-        labels = {"weight_speed": "Weight: speed of response", "weight_effort": "Weight: effort",
-                  "weight_skills": "Weight: skills match", "weight_credibility": "Weight: credibility",
-                  "nudge_after_days": "Nudge after (days)"}
+        labels = {
+            "weight_speed": "Weight: speed of response",
+            "weight_effort": "Weight: effort",
+            "weight_skills": "Weight: skills match",
+            "weight_credibility": "Weight: credibility",
+            "nudge_after_days": "Nudge after (days)",
+        }
 
     def __init__(self, *args, program, **kwargs):
         super().__init__(*args, **kwargs)
@@ -69,9 +93,9 @@ class PostingForm(forms.ModelForm):
             program_ids=[program.pk], keep=self.instance.skills.values("pk") if self.instance.pk else ()
         )
         self.fields["platforms"].required = False
-        self.fields["value_proposition"].help_text = (
-            "What the freelancer gets: pay, repeat work, a long-term role, feedback."
-        )
+        self.fields[
+            "value_proposition"
+        ].help_text = "What the freelancer gets: pay, repeat work, a long-term role, feedback."
 
     def service_kwargs(self) -> dict:
         data = dict(self.cleaned_data)
@@ -86,21 +110,47 @@ class PostingForm(forms.ModelForm):
 class ApplyForm(forms.Form):
     full_name = forms.CharField(max_length=150, label="Full name")
     email = forms.EmailField(max_length=254)
-    country = forms.RegexField(regex=r"^[A-Za-z]{2}$", max_length=2, label="Country (2-letter code)",
-                               help_text="ISO code, e.g. PH, PL, US, BR.",
-                               error_messages={"invalid": "Enter your country's 2-letter code, e.g. PH or PL."})
+    country = forms.RegexField(
+        regex=r"^[A-Za-z]{2}$",
+        max_length=2,
+        label="Country (2-letter code)",
+        help_text="ISO code, e.g. PH, PL, US, BR.",
+        error_messages={"invalid": "Enter your country's 2-letter code, e.g. PH or PL."},
+    )
     time_zone = forms.ChoiceField(choices=TIME_ZONE_CHOICES, initial="UTC")
-    languages = forms.ModelMultipleChoiceField(queryset=Language.objects.all(), widget=forms.CheckboxSelectMultiple,
-                                               help_text="Languages you can support customers in.")
-    skills = forms.ModelMultipleChoiceField(queryset=Skill.objects.none(), widget=forms.CheckboxSelectMultiple,
-                                            required=False, label="Experience with")
-    rate_asked = forms.DecimalField(label="Hourly rate you ask", min_value=0.01, max_digits=10, decimal_places=2,
-                                    error_messages={"min_value": "The hourly rate must be above zero."})
+    languages = forms.ModelMultipleChoiceField(
+        queryset=Language.objects.all(),
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Languages you can support customers in.",
+    )
+    skills = forms.ModelMultipleChoiceField(
+        queryset=Skill.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        label="Experience with",
+    )
+    rate_asked = forms.DecimalField(
+        label="Hourly rate you ask",
+        min_value=0.01,
+        max_digits=10,
+        decimal_places=2,
+        error_messages={"min_value": "The hourly rate must be above zero."},
+    )
     rate_currency = forms.ChoiceField(choices=CURRENCIES, initial="USD", label="Currency")
-    years_experience = forms.IntegerField(required=False, min_value=0, max_value=60,
-                                          label="Years of customer-support experience", help_text="Optional.")
-    profile_url = forms.URLField(required=False, max_length=300, assume_scheme="https", label="Profile or portfolio link",
-                                 help_text="e.g. your Upwork or LinkedIn profile.")
+    years_experience = forms.IntegerField(
+        required=False,
+        min_value=0,
+        max_value=60,
+        label="Years of customer-support experience",
+        help_text="Optional.",
+    )
+    profile_url = forms.URLField(
+        required=False,
+        max_length=300,
+        assume_scheme="https",
+        label="Profile or portfolio link",
+        help_text="e.g. your Upwork or LinkedIn profile.",
+    )
     resume = forms.FileField(required=False, help_text="Optional. PDF or Word (.docx), at most 5 MB.")
     # A field people never see: bots fill it in.
     website = forms.CharField(required=False, widget=forms.HiddenInput)
@@ -117,12 +167,28 @@ class ApplyForm(forms.Form):
         for index, question in enumerate(posting.screening_questions):
             name = f"answer_{index}"
             self.fields[name] = forms.CharField(
-                label=question, widget=forms.Textarea(attrs={"rows": 3}), max_length=5000,
+                label=question,
+                widget=forms.Textarea(attrs={"rows": 3}),
+                max_length=5000,
                 error_messages={"required": "Please answer this question."},
             )
             self.answer_names.append(name)
-        self.order_fields(["full_name", "email", "country", "time_zone", "languages", "skills", "rate_asked",
-                           "rate_currency", "years_experience", "profile_url", *self.answer_names, "resume"])
+        self.order_fields(
+            [
+                "full_name",
+                "email",
+                "country",
+                "time_zone",
+                "languages",
+                "skills",
+                "rate_asked",
+                "rate_currency",
+                "years_experience",
+                "profile_url",
+                *self.answer_names,
+                "resume",
+            ]
+        )
 
     def clean_resume(self):
         resume = self.cleaned_data.get("resume")
@@ -150,9 +216,15 @@ class MoveForm(forms.Form):
 
 
 class ListFilterForm(forms.Form):
-    SORT_CHOICES = [("score", "Score (best first)"), ("-last_move", "Last move (newest)"),
-                    ("last_move", "Waiting longest"), ("-applied", "Applied (newest)"), ("applied", "Applied (oldest)"),
-                    ("name", "Name"), ("rate", "Rate asked")]
+    SORT_CHOICES = [
+        ("score", "Score (best first)"),
+        ("-last_move", "Last move (newest)"),
+        ("last_move", "Waiting longest"),
+        ("-applied", "Applied (newest)"),
+        ("applied", "Applied (oldest)"),
+        ("name", "Name"),
+        ("rate", "Rate asked"),
+    ]
     stage = forms.ChoiceField(choices=[("", "All stages"), *Application.Stage.choices], required=False)
     min_score = forms.DecimalField(required=False, min_value=0, max_value=100, label="Score at least")
     idle_days = forms.IntegerField(required=False, min_value=1, max_value=365, label="No move for (days)")
@@ -161,24 +233,35 @@ class ListFilterForm(forms.Form):
 
 
 class ScoreOverrideForm(forms.Form):
-    score = forms.DecimalField(required=False, min_value=0, max_value=100, decimal_places=2,
-                               help_text="Leave empty to go back to the computed score.")
-    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=2000,
-                           help_text="Why you override (required with a score).")
+    score = forms.DecimalField(
+        required=False,
+        min_value=0,
+        max_value=100,
+        decimal_places=2,
+        help_text="Leave empty to go back to the computed score.",
+    )
+    note = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+        help_text="Why you override (required with a score).",
+    )
 
 
 class TrialTaskForm(forms.Form):
     instructions = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), max_length=5000)
     support_questions = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 8}), max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        max_length=20000,
         help_text="The customer messages to answer. Separate them with a blank line.",
     )
     is_paid = forms.BooleanField(required=False, initial=True, label="Paid trial task")
     amount = forms.DecimalField(required=False, min_value=0.01, max_digits=10, decimal_places=2)
     currency = forms.ChoiceField(choices=CURRENCIES, initial="USD")
     deadline = forms.DateTimeField(widget=DATETIME_WIDGET, help_text="In your time zone.")
-    send_message = forms.BooleanField(required=False, initial=True,
-                                      label="E-mail the follow-up message (intro video + trial link)")
+    send_message = forms.BooleanField(
+        required=False, initial=True, label="E-mail the follow-up message (intro video + trial link)"
+    )
 
     def clean(self):
         data = super().clean()
@@ -194,8 +277,11 @@ class TrialSubmitForm(forms.Form):
         for index, question in enumerate(questions):
             name = f"answer_{index}"
             self.fields[name] = forms.CharField(
-                label=f"Question {index + 1}", help_text=question, widget=forms.Textarea(attrs={"rows": 5}),
-                max_length=10000, error_messages={"required": "Please answer this question."},
+                label=f"Question {index + 1}",
+                help_text=question,
+                widget=forms.Textarea(attrs={"rows": 5}),
+                max_length=10000,
+                error_messages={"required": "Please answer this question."},
             )
             self.names.append(name)
 
@@ -212,7 +298,9 @@ class TrialGradeForm(forms.Form):
         for key, name, help_text in criteria:
             self.fields[f"rating_{key}"] = forms.TypedChoiceField(
                 # crispy renders help text unescaped; criteria descriptions are user text.
-                label=name, help_text=escape(help_text), coerce=int,
+                label=name,
+                help_text=escape(help_text),
+                coerce=int,
                 choices=[("", "—")] + [(i, str(i)) for i in range(scale_max + 1)],
             )
             self.keys.append(key)
@@ -226,15 +314,19 @@ OUTSIDE_HOURS_GROUPS: dict[str, tuple[str, ...]] = {"outside_waking_hours": ("co
 
 
 def _confirm_outside_hours_field():
-    return forms.BooleanField(required=False, label="Keep this time although it is outside 08:00–21:00 for one of you")
+    return forms.BooleanField(
+        required=False, label="Keep this time although it is outside 08:00–21:00 for one of you"
+    )
 
 
 class InterviewScheduleForm(ConfirmationFieldsMixin, forms.Form):
     confirmation_groups = OUTSIDE_HOURS_GROUPS
 
-    scheduled_at = forms.DateTimeField(widget=DATETIME_WIDGET, label="Date and time",
-                                       help_text="In your time zone; the candidate gets an e-mail with a calendar "
-                                                 "invitation in theirs.")
+    scheduled_at = forms.DateTimeField(
+        widget=DATETIME_WIDGET,
+        label="Date and time",
+        help_text="In your time zone; the candidate gets an e-mail with a calendar invitation in theirs.",
+    )
     confirm_outside_hours = _confirm_outside_hours_field()
     duration_minutes = forms.IntegerField(min_value=5, max_value=240, initial=30)
     meeting_link = forms.URLField(required=False, max_length=300, assume_scheme="https", label="Video link")
@@ -249,8 +341,11 @@ class InterviewScheduleForm(ConfirmationFieldsMixin, forms.Form):
 class InterviewRescheduleForm(ConfirmationFieldsMixin, forms.Form):
     confirmation_groups = OUTSIDE_HOURS_GROUPS
 
-    scheduled_at = forms.DateTimeField(widget=DATETIME_WIDGET, label="New date and time",
-                                       help_text="In your time zone; the candidate's calendar event moves.")
+    scheduled_at = forms.DateTimeField(
+        widget=DATETIME_WIDGET,
+        label="New date and time",
+        help_text="In your time zone; the candidate's calendar event moves.",
+    )
     confirm_outside_hours = _confirm_outside_hours_field()
 
 
@@ -282,9 +377,12 @@ class InterviewSlotsOfferForm(ConfirmationFieldsMixin, forms.Form):
 
 
 class InterviewPickForm(forms.Form):
-    slot = forms.TypedChoiceField(coerce=int, widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
-                                  label="Choose a time",
-                                  error_messages={"required": "Choose one of the times."})
+    slot = forms.TypedChoiceField(
+        coerce=int,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+        label="Choose a time",
+        error_messages={"required": "Choose one of the times."},
+    )
 
     def __init__(self, *args, choices: list[tuple[int, str]], **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -302,10 +400,12 @@ class InterviewRecordForm(forms.Form):
         self.count = len(questions)
         order = []
         for index, question in enumerate(questions):
-            self.fields[f"rating_{index}"] = forms.TypedChoiceField(label=question, coerce=int,
-                                                                    choices=[("", "—"), *RATING_CHOICES])
-            self.fields[f"notes_{index}"] = forms.CharField(required=False, max_length=2000, label="Notes",
-                                                            widget=forms.Textarea(attrs={"rows": 1}))
+            self.fields[f"rating_{index}"] = forms.TypedChoiceField(
+                label=question, coerce=int, choices=[("", "—"), *RATING_CHOICES]
+            )
+            self.fields[f"notes_{index}"] = forms.CharField(
+                required=False, max_length=2000, label="Notes", widget=forms.Textarea(attrs={"rows": 1})
+            )
             order += [f"rating_{index}", f"notes_{index}"]
         self.order_fields([*order, "notes", "recommendation"])
 
@@ -323,7 +423,9 @@ class MessageForm(forms.Form):
 
 
 class ReplyForm(forms.Form):
-    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), max_length=20000, label="Candidate's reply")
+    body = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 5}), max_length=20000, label="Candidate's reply"
+    )
 
 
 class HireForm(ConfirmationFieldsMixin, forms.Form):
@@ -332,11 +434,16 @@ class HireForm(ConfirmationFieldsMixin, forms.Form):
     hourly_rate = forms.DecimalField(min_value=0.01, max_digits=10, decimal_places=2)
     currency = forms.ChoiceField(choices=CURRENCIES)
     start_date = forms.DateField(widget=DATE_WIDGET)
-    end_date = forms.DateField(widget=DATE_WIDGET, required=False, help_text="Empty for an open-ended contract.")
-    hours_per_week = forms.DecimalField(min_value=0.25, max_value=80, max_digits=5, decimal_places=2, initial=20)
+    end_date = forms.DateField(
+        widget=DATE_WIDGET, required=False, help_text="Empty for an open-ended contract."
+    )
+    hours_per_week = forms.DecimalField(
+        min_value=0.25, max_value=80, max_digits=5, decimal_places=2, initial=20
+    )
     confirm_out_of_range, out_of_range_reason = range_confirmation_fields()
-    close_posting = forms.ChoiceField(choices=[("", "—"), ("yes", "yes"), ("no", "no")], required=False,
-                                      widget=forms.HiddenInput)
+    close_posting = forms.ChoiceField(
+        choices=[("", "—"), ("yes", "yes"), ("no", "no")], required=False, widget=forms.HiddenInput
+    )
 
     def clean(self):
         data = super().clean()
@@ -355,8 +462,13 @@ class ReferralForm(forms.Form):
 
     full_name = forms.CharField(max_length=150, label="Their name")
     email = forms.EmailField(max_length=254, label="Their e-mail")
-    note = forms.CharField(required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 3}),
-                           label="A note for them (optional)", help_text="Included in the invitation e-mail.")
+    note = forms.CharField(
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="A note for them (optional)",
+        help_text="Included in the invitation e-mail.",
+    )
 
 
 class ReferralBonusForm(forms.Form):
@@ -364,6 +476,10 @@ class ReferralBonusForm(forms.Form):
 
     amount = forms.DecimalField(min_value=Decimal("0.01"), max_digits=12, decimal_places=2, label="Bonus")
     currency = forms.ChoiceField(choices=CURRENCIES, initial="USD")
-    after_hours = forms.DecimalField(min_value=Decimal("0.25"), max_digits=7, decimal_places=2,
-                                     label="Paid after the referred freelancer has worked (hours)")
+    after_hours = forms.DecimalField(
+        min_value=Decimal("0.25"),
+        max_digits=7,
+        decimal_places=2,
+        label="Paid after the referred freelancer has worked (hours)",
+    )
     is_active = forms.BooleanField(required=False, initial=True, label="Pay referral bonuses in this program")

@@ -66,7 +66,8 @@ class Posting(TimeStampedModel):
     hours_per_week = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
     time_zones = models.CharField(max_length=200, blank=True, help_text="Time zones or locations wanted.")
     nudge_after_days = models.PositiveSmallIntegerField(
-        default=3, validators=[MinValueValidator(1), MaxValueValidator(60)],
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
         help_text="Send the 'checking in' nudge after this many days without an answer in the trial-task stage.",
     )
     weight_speed = models.PositiveSmallIntegerField(default=25, validators=[MaxValueValidator(100)])
@@ -83,7 +84,8 @@ class Posting(TimeStampedModel):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(pay_min__isnull=True) | models.Q(pay_max__isnull=True)
+                condition=models.Q(pay_min__isnull=True)
+                | models.Q(pay_max__isnull=True)
                 | models.Q(pay_min__lte=models.F("pay_max")),
                 name="posting_pay_min_not_above_max",
             ),
@@ -98,8 +100,12 @@ class Posting(TimeStampedModel):
 
     @property
     def weights(self) -> dict[str, int]:
-        return {"speed": self.weight_speed, "effort": self.weight_effort, "skills": self.weight_skills,
-                "credibility": self.weight_credibility}
+        return {
+            "speed": self.weight_speed,
+            "effort": self.weight_effort,
+            "skills": self.weight_skills,
+            "credibility": self.weight_credibility,
+        }
 
     def clean(self):
         errors = {}
@@ -131,8 +137,9 @@ class PostingEvent(models.Model):
     posting = models.ForeignKey(Posting, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=10, choices=Kind.choices)
     at = models.DateTimeField(default=timezone.now)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                              related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     note = models.CharField(max_length=200, blank=True)
 
     class Meta:
@@ -189,7 +196,11 @@ class Application(TimeStampedModel):
 
     posting = models.ForeignKey(Posting, on_delete=models.PROTECT, related_name="applications")
     freelancer = models.ForeignKey(
-        Freelancer, null=True, blank=True, on_delete=models.SET_NULL, related_name="applications",
+        Freelancer,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="applications",
         help_text="Set when hired.",
     )
     full_name = models.CharField(max_length=150)
@@ -201,14 +212,22 @@ class Application(TimeStampedModel):
     rate_asked = MoneyField(help_text="Hourly rate the candidate asks for.")
     rate_currency = CurrencyField()
     years_experience = models.PositiveSmallIntegerField(
-        null=True, blank=True, validators=[MaxValueValidator(60)],
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(60)],
         help_text="Years in customer support, as the candidate says (rate insight groups asks by it).",
     )
     profile_url = models.URLField(blank=True, max_length=300)
-    source = models.CharField(max_length=12, choices=ApplicationSource.choices, default=ApplicationSource.DIRECT,
-                              db_index=True, help_text="Recorded when applying (tracking link or referral).")
-    referred_by = models.ForeignKey(Freelancer, null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="referred_applications")
+    source = models.CharField(
+        max_length=12,
+        choices=ApplicationSource.choices,
+        default=ApplicationSource.DIRECT,
+        db_index=True,
+        help_text="Recorded when applying (tracking link or referral).",
+    )
+    referred_by = models.ForeignKey(
+        Freelancer, null=True, blank=True, on_delete=models.SET_NULL, related_name="referred_applications"
+    )
     answers = models.JSONField(default=list, blank=True, help_text="[{question, answer}] in posting order.")
     resume = models.FileField(upload_to=resume_upload_to, blank=True, max_length=200)
     resume_content_type = models.CharField(max_length=100, blank=True)
@@ -238,7 +257,9 @@ class Application(TimeStampedModel):
         indexes = [models.Index(fields=["posting", "stage"])]
         constraints = [
             models.UniqueConstraint(
-                fields=["posting", "email"], condition=~models.Q(email=""), name="application_one_per_email",
+                fields=["posting", "email"],
+                condition=~models.Q(email=""),
+                name="application_one_per_email",
             ),
             models.CheckConstraint(condition=models.Q(rate_asked__gt=0), name="application_rate_positive"),
         ]
@@ -302,7 +323,9 @@ class TrialTask(TimeStampedModel):
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="trial_tasks")
     instructions = models.TextField()
-    support_questions = models.JSONField(default=list, help_text="The support questions to answer, one per item.")
+    support_questions = models.JSONField(
+        default=list, help_text="The support questions to answer, one per item."
+    )
     is_paid = models.BooleanField(default=True)
     amount = MoneyField(null=True, blank=True, help_text="Paid once, after hire (payments).")
     currency = CurrencyField()
@@ -327,7 +350,9 @@ class TrialTask(TimeStampedModel):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(
-                condition=(models.Q(is_paid=True, amount__gt=0) | models.Q(is_paid=False, amount__isnull=True)),
+                condition=(
+                    models.Q(is_paid=True, amount__gt=0) | models.Q(is_paid=False, amount__isnull=True)
+                ),
                 name="trial_task_paid_has_amount",
             ),
         ]
@@ -353,8 +378,9 @@ class Interview(TimeStampedModel):
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="interviews")
     scheduled_at = models.DateTimeField()
-    duration_minutes = models.PositiveSmallIntegerField(default=30, validators=[MinValueValidator(5),
-                                                                               MaxValueValidator(240)])
+    duration_minutes = models.PositiveSmallIntegerField(
+        default=30, validators=[MinValueValidator(5), MaxValueValidator(240)]
+    )
     meeting_link = models.URLField(blank=True, max_length=300)
     interviewer = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -366,9 +392,15 @@ class Interview(TimeStampedModel):
     recommendation = models.CharField(max_length=12, choices=Recommendation.choices, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     # The candidate's calendar event (recruiting/calendar.py): one UID per interview, SEQUENCE + 1 per change.
-    sequence = models.PositiveIntegerField(default=0, help_text="The .ics SEQUENCE: raised on every reschedule.")
-    invited_at = models.DateTimeField(null=True, blank=True, help_text="When the latest invitation was queued.")
-    reminded_at = models.DateTimeField(null=True, blank=True, help_text="The 24-hour reminder; cleared on reschedule.")
+    sequence = models.PositiveIntegerField(
+        default=0, help_text="The .ics SEQUENCE: raised on every reschedule."
+    )
+    invited_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the latest invitation was queued."
+    )
+    reminded_at = models.DateTimeField(
+        null=True, blank=True, help_text="The 24-hour reminder; cleared on reschedule."
+    )
     cancelled_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -390,8 +422,9 @@ class InterviewSlotOffer(TimeStampedModel):
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
     expires_at = models.DateTimeField(help_text="The link stops working after this (the last slot's start).")
-    duration_minutes = models.PositiveSmallIntegerField(default=30, validators=[MinValueValidator(5),
-                                                                               MaxValueValidator(240)])
+    duration_minutes = models.PositiveSmallIntegerField(
+        default=30, validators=[MinValueValidator(5), MaxValueValidator(240)]
+    )
     meeting_link = models.URLField(blank=True, max_length=300)
     interviewer = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -400,8 +433,9 @@ class InterviewSlotOffer(TimeStampedModel):
     offered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    interview = models.OneToOneField(Interview, null=True, blank=True, on_delete=models.SET_NULL,
-                                     related_name="slot_offer")
+    interview = models.OneToOneField(
+        Interview, null=True, blank=True, on_delete=models.SET_NULL, related_name="slot_offer"
+    )
     picked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -417,7 +451,9 @@ class InterviewSlot(models.Model):
 
     class Meta:
         ordering = ["starts_at", "id"]
-        constraints = [models.UniqueConstraint(fields=["offer", "starts_at"], name="interview_slot_once_per_offer")]
+        constraints = [
+            models.UniqueConstraint(fields=["offer", "starts_at"], name="interview_slot_once_per_offer")
+        ]
 
     def __str__(self):
         return f"{self.starts_at:%Y-%m-%d %H:%M} UTC"
@@ -438,7 +474,9 @@ class MessageTemplate(TimeStampedModel):
 
     class Meta:
         ordering = ["program", "kind"]
-        constraints = [models.UniqueConstraint(fields=["program", "kind"], name="message_template_one_per_kind")]
+        constraints = [
+            models.UniqueConstraint(fields=["program", "kind"], name="message_template_one_per_kind")
+        ]
 
     def __str__(self):
         return f"{self.get_kind_display()} ({self.program})"
@@ -480,9 +518,12 @@ class Referral(TimeStampedModel):
     full_name = models.CharField(max_length=150)
     email = models.EmailField()
     note = models.TextField(blank=True, max_length=1000)
-    application = models.OneToOneField(Application, null=True, blank=True, on_delete=models.SET_NULL,
-                                       related_name="referral")
-    invited_at = models.DateTimeField(null=True, blank=True, help_text="When the invitation e-mail was queued.")
+    application = models.OneToOneField(
+        Application, null=True, blank=True, on_delete=models.SET_NULL, related_name="referral"
+    )
+    invited_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the invitation e-mail was queued."
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -500,15 +541,20 @@ class ReferralBonus(TimeStampedModel):
     program = models.OneToOneField(Program, on_delete=models.CASCADE, related_name="referral_bonus")
     amount = MoneyField(validators=[MinValueValidator(Decimal("0.01"))])
     currency = CurrencyField()
-    after_hours = models.DecimalField(max_digits=7, decimal_places=2,
-                                      validators=[MinValueValidator(Decimal("0.25"))],
-                                      help_text="Approved hours the referred freelancer must have worked.")
+    after_hours = models.DecimalField(
+        max_digits=7,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.25"))],
+        help_text="Approved hours the referred freelancer must have worked.",
+    )
     is_active = models.BooleanField(default=True)
 
     class Meta:
         constraints = [
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="referral_bonus_amount_positive"),
-            models.CheckConstraint(condition=models.Q(after_hours__gt=0), name="referral_bonus_hours_positive"),
+            models.CheckConstraint(
+                condition=models.Q(after_hours__gt=0), name="referral_bonus_hours_positive"
+            ),
         ]
 
     def __str__(self):

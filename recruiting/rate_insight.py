@@ -159,8 +159,11 @@ class PostingRateInsight:
     @property
     def scale_max(self) -> Decimal:
         """The top of the page's bars: the highest of every figure shown."""
-        figures = [a.rate for a in self.asks] + list(self.team_rates) + [f.minimum for f in self.floors
-                                                                         if f.currency == self.currency]
+        figures = (
+            [a.rate for a in self.asks]
+            + list(self.team_rates)
+            + [f.minimum for f in self.floors if f.currency == self.currency]
+        )
         figures += [v for v in (self.pay_max, self.ceiling) if v is not None]
         return max(figures, default=Decimal("1")) or Decimal("1")
 
@@ -200,7 +203,9 @@ class ApplicationRateInsight:
 
     @property
     def below_floor(self) -> bool:
-        return bool(self.floor and self.floor.currency == self.currency and self.rate < self.floor.minimum_hourly_rate)
+        return bool(
+            self.floor and self.floor.currency == self.currency and self.rate < self.floor.minimum_hourly_rate
+        )
 
     @property
     def outside_range(self) -> str:
@@ -226,31 +231,46 @@ def posting_rate_insight(*, posting: Posting, today: datetime.date | None = None
     currency = posting.pay_currency
     asks, other = [], 0
     for pk, rate, rate_currency, country, years in (
-        Application.objects.filter(posting=posting).order_by("pk")
+        Application.objects.filter(posting=posting)
+        .order_by("pk")
         .values_list("pk", "rate_asked", "rate_currency", "country", "years_experience")
     ):
         if rate_currency != currency:
             other += 1
             continue
         asks.append(Ask(pk, rate, region_of(country=country, floors=floors), experience_band(years)))
-    contracts = (Contract.objects.filter(program=program, status__in=CONTRACTED, currency=currency)
-                 .select_related("program").prefetch_related("rate_changes"))
+    contracts = (
+        Contract.objects.filter(program=program, status__in=CONTRACTED, currency=currency)
+        .select_related("program")
+        .prefetch_related("rate_changes")
+    )
     team_rates = []
     for contract in contracts:
-        current = next((row for row in rate_history_for(contract=contract, today=today) if row.is_current), None)
+        current = next(
+            (row for row in rate_history_for(contract=contract, today=today) if row.is_current), None
+        )
         if current is not None:  # a contract that starts later has no rate in force yet
             team_rates.append(current.hourly_rate)
     pay_min = posting.pay_min if posting.pay_min is not None else getattr(profile, "pay_min", None)
     pay_max = posting.pay_max if posting.pay_max is not None else getattr(profile, "pay_max", None)
     return PostingRateInsight(
-        currency=currency, pay_min=pay_min, pay_max=pay_max, ceiling=getattr(profile, "rate_ceiling", None),
-        floors=tuple(FloorRow(f.label, f.minimum_hourly_rate, f.currency, tuple(f.countries or ())) for f in floors),
-        floor_rates=tuple(floors), team_rates=tuple(team_rates), asks=tuple(asks), other_currency_count=other,
+        currency=currency,
+        pay_min=pay_min,
+        pay_max=pay_max,
+        ceiling=getattr(profile, "rate_ceiling", None),
+        floors=tuple(
+            FloorRow(f.label, f.minimum_hourly_rate, f.currency, tuple(f.countries or ())) for f in floors
+        ),
+        floor_rates=tuple(floors),
+        team_rates=tuple(team_rates),
+        asks=tuple(asks),
+        other_currency_count=other,
     )
 
 
-def application_rate_insight(*, application: Application, today: datetime.date | None = None
-                             ) -> ApplicationRateInsight:
+def application_rate_insight(
+    *, application: Application, today: datetime.date | None = None
+) -> ApplicationRateInsight:
     """The applicant's ask against their region's and experience band's asks, the floor, range and team."""
     insight = posting_rate_insight(posting=application.posting, today=today)
     floors = list(insight.floor_rates)
@@ -258,7 +278,11 @@ def application_rate_insight(*, application: Application, today: datetime.date |
     band = experience_band(application.years_experience)
     comparable = application.rate_currency == insight.currency
     return ApplicationRateInsight(
-        posting=insight, rate=application.rate_asked, currency=application.rate_currency, region=region, band=band,
+        posting=insight,
+        rate=application.rate_asked,
+        currency=application.rate_currency,
+        region=region,
+        band=band,
         region_group=insight.group(region, by="region") if comparable else None,
         band_group=insight.group(band, by="band") if comparable else None,
         floor=rate_floor_among(floors=floors, country=application.country),

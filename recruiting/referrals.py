@@ -15,7 +15,10 @@ from recruiting.models import ApplicationSource
 REFERRAL_SALT = "recruiting.referral-link"
 # The platforms a tracking link may name; any other value is kept as "other" (never refused: a candidate must
 # always be able to apply, whatever link brought them).
-TRACKED_SOURCES = {s.value for s in ApplicationSource} - {ApplicationSource.REFERRAL, ApplicationSource.DIRECT}
+TRACKED_SOURCES = {s.value for s in ApplicationSource} - {
+    ApplicationSource.REFERRAL,
+    ApplicationSource.DIRECT,
+}
 # SourcingPlatform kinds (programs) whose name differs from the source's.
 PLATFORM_KIND_SOURCES = {"referrals": ApplicationSource.REFERRAL}
 
@@ -48,4 +51,3 @@ def referral_link(*, posting_slug: str, posting_id: int, freelancer_id: int) -> 
     """The freelancer's personal link to a posting's application form (absolute, for e-mails and copying)."""
     query = urlencode({"ref": referral_token_make(posting_id=posting_id, freelancer_id=freelancer_id)})
     return f"{settings.SITE_URL.rstrip('/')}{reverse('recruiting:apply', args=[posting_slug])}?{query}"
-

@@ -53,8 +53,11 @@ def posting_get(*, user, pk) -> Posting | None:
 def posting_public_get(*, slug: str) -> Posting | None:
     """A posting as the public sees it: open or closed, never a draft."""
     return (
-        Posting.objects.exclude(status=Posting.Status.DRAFT).filter(slug=slug)
-        .select_related("program").prefetch_related("skills", "languages").first()
+        Posting.objects.exclude(status=Posting.Status.DRAFT)
+        .filter(slug=slug)
+        .select_related("program")
+        .prefetch_related("skills", "languages")
+        .first()
     )
 
 
@@ -62,16 +65,22 @@ def posting_initial_from_profile(*, program: Program) -> dict:
     """Form initial values for a new posting, from the worksheet's candidate profile."""
     from recruiting.models import DEFAULT_SCREENING_QUESTIONS
 
-    initial = {"screening_questions": list(DEFAULT_SCREENING_QUESTIONS), "pay_currency": program.currency,
-               "platforms": list(program.platforms.values_list("pk", flat=True))}
+    initial = {
+        "screening_questions": list(DEFAULT_SCREENING_QUESTIONS),
+        "pay_currency": program.currency,
+        "platforms": list(program.platforms.values_list("pk", flat=True)),
+    }
     profile = getattr(program, "candidate_profile", None)
     if profile is None:
         return initial
     initial.update(
         skills=list(profile.skills.values_list("pk", flat=True)),
         languages=list(profile.languages.values_list("pk", flat=True)),
-        pay_min=profile.pay_min, pay_max=profile.pay_max, pay_currency=profile.pay_currency,
-        hours_per_week=profile.hours_per_week, time_zones=profile.time_zones,
+        pay_min=profile.pay_min,
+        pay_max=profile.pay_max,
+        pay_currency=profile.pay_currency,
+        hours_per_week=profile.hours_per_week,
+        time_zones=profile.time_zones,
     )
     if profile.mindset:
         initial["requirements"] = profile.mindset
@@ -80,9 +89,11 @@ def posting_initial_from_profile(*, program: Program) -> dict:
 
 def posting_headcount(*, posting: Posting) -> tuple[int, int | None]:
     """(freelancers contracted or being contracted in the program, planned headcount or None)."""
-    current = Contract.objects.filter(program_id=posting.program_id).exclude(
-        status__in=[Contract.Status.ENDED, Contract.Status.TERMINATED]
-    ).count()
+    current = (
+        Contract.objects.filter(program_id=posting.program_id)
+        .exclude(status__in=[Contract.Status.ENDED, Contract.Status.TERMINATED])
+        .count()
+    )
     schedule = getattr(posting.program, "schedule", None)
     return current, (schedule.freelancers_needed if schedule is not None else None)
 
@@ -104,8 +115,14 @@ SORTS = {
 
 
 def application_list(
-    *, user, posting: Posting | None = None, stage: str | None = None, min_score: Decimal | None = None,
-    idle_days: int | None = None, search: str = "", sort: str = "score",
+    *,
+    user,
+    posting: Posting | None = None,
+    stage: str | None = None,
+    min_score: Decimal | None = None,
+    idle_days: int | None = None,
+    search: str = "",
+    sort: str = "score",
 ) -> QuerySet[Application]:
     """Applications the user may see, filtered (stage, minimum score, idle for N days, name/e-mail) and sorted."""
     qs = application_scope(user=user).select_related("posting__program")
@@ -125,8 +142,10 @@ def application_list(
 def application_board(*, user, posting: Posting) -> list[tuple[str, str, list[Application]]]:
     """One column per stage: [(stage, label, applications by score)]; anonymised ones stay out."""
     columns: dict[str, list[Application]] = {stage: [] for stage in Application.Stage.values}
-    rows = application_scope(user=user).filter(posting=posting, anonymised_at__isnull=True).order_by(
-        "-final_score", "created_at"
+    rows = (
+        application_scope(user=user)
+        .filter(posting=posting, anonymised_at__isnull=True)
+        .order_by("-final_score", "created_at")
     )
     for application in rows:
         columns[application.stage].append(application)
@@ -135,16 +154,22 @@ def application_board(*, user, posting: Posting) -> list[tuple[str, str, list[Ap
 
 def application_get(*, user, pk) -> Application | None:
     return (
-        application_scope(user=user).filter(pk=pk)
+        application_scope(user=user)
+        .filter(pk=pk)
         .select_related("posting__program", "freelancer__user", "score_overridden_by", "referred_by__user")
         .prefetch_related(
-            "languages", "skills",
+            "languages",
+            "skills",
             Prefetch("stage_changes", queryset=StageChange.objects.select_related("changed_by")),
             Prefetch("messages", queryset=Message.objects.select_related("sent_by")),
             Prefetch("trial_tasks", queryset=TrialTask.objects.select_related("sent_by", "graded_by")),
             Prefetch("interviews", queryset=Interview.objects.select_related("interviewer")),
-            Prefetch("slot_offers", queryset=InterviewSlotOffer.objects.filter(
-                status=InterviewSlotOffer.Status.OPEN).prefetch_related("slots")),
+            Prefetch(
+                "slot_offers",
+                queryset=InterviewSlotOffer.objects.filter(
+                    status=InterviewSlotOffer.Status.OPEN
+                ).prefetch_related("slots"),
+            ),
         )
         .first()
     )
@@ -173,14 +198,16 @@ def application_timeline(*, application: Application) -> list[dict]:
 def trial_task_get_scoped(*, user, pk) -> TrialTask | None:
     return (
         TrialTask.objects.filter(application__in=application_scope(user=user), pk=pk)
-        .select_related("application__posting__program").first()
+        .select_related("application__posting__program")
+        .first()
     )
 
 
 def interview_get_scoped(*, user, pk) -> Interview | None:
     return (
         Interview.objects.filter(application__in=application_scope(user=user), pk=pk)
-        .select_related("application__posting__program").first()
+        .select_related("application__posting__program")
+        .first()
     )
 
 
@@ -192,8 +219,13 @@ def application_contract_get(*, application: Application) -> Contract | None:
     """The contract a hire made: the hired freelancer's newest in the posting's program (None before a hire)."""
     if application.freelancer_id is None:
         return None
-    return (Contract.objects.filter(program_id=application.posting.program_id, freelancer_id=application.freelancer_id)
-            .order_by("-created_at", "-pk").first())
+    return (
+        Contract.objects.filter(
+            program_id=application.posting.program_id, freelancer_id=application.freelancer_id
+        )
+        .order_by("-created_at", "-pk")
+        .first()
+    )
 
 
 def trial_task_get_by_token(*, token: str) -> TrialTask | None:
@@ -204,7 +236,8 @@ def trial_task_get_by_token(*, token: str) -> TrialTask | None:
     return (
         TrialTask.objects.filter(token=token)
         .exclude(application__anonymised_at__isnull=False)
-        .select_related("application__posting__program").first()
+        .select_related("application__posting__program")
+        .first()
     )
 
 
@@ -229,18 +262,23 @@ def message_template_list(*, program: Program) -> list[dict]:
     for kind, label in MessageTemplate.Kind.choices:
         template = own.get(kind)
         subject, body = (template.subject, template.body) if template else DEFAULT_TEMPLATES[kind]
-        rows.append({"kind": kind, "label": label, "subject": subject, "body": body, "custom": template is not None})
+        rows.append(
+            {"kind": kind, "label": label, "subject": subject, "body": body, "custom": template is not None}
+        )
     return rows
 
 
 # For other apps (payments, reviews).
+
 
 def paid_trial_tasks_payable(*, program_id: int) -> QuerySet[TrialTask]:
     """Graded paid trial tasks of a program: each is payable once to the candidate who did it, hired or not
     (payments.services.trial_payouts). Rows carry .application.posting, .amount, .currency, .pk."""
     return (
         TrialTask.objects.filter(
-            is_paid=True, amount__isnull=False, status=TrialTask.Status.GRADED,
+            is_paid=True,
+            amount__isnull=False,
+            status=TrialTask.Status.GRADED,
             application__posting__program_id=program_id,
         )
         .select_related("application__posting")
@@ -252,7 +290,9 @@ def trial_scores_for_freelancers(*, program_id: int, freelancer_ids) -> dict[int
     """{freelancer id: trial score 0–100} from their hired application in a program (reviews compares early QA)."""
     rows = (
         Application.objects.filter(
-            posting__program_id=program_id, freelancer_id__in=list(freelancer_ids), trial_score__isnull=False,
+            posting__program_id=program_id,
+            freelancer_id__in=list(freelancer_ids),
+            trial_score__isnull=False,
             stage=Application.Stage.HIRED,
         )
         .order_by("freelancer_id", "-stage_changed_at")
@@ -283,10 +323,12 @@ def referral_postings_for_freelancer(*, freelancer) -> QuerySet[Posting]:
     """Open postings a freelancer may refer candidates to: those of the programs they work in (signed or active
     contract), where the bonus can be paid to them."""
     programs = Contract.objects.filter(freelancer=freelancer, status__in=REFERRAL_CONTRACT_STATUSES).values(
-        "program_id")
+        "program_id"
+    )
     return (
         Posting.objects.filter(status=Posting.Status.OPEN, program_id__in=programs)
-        .select_related("program", "program__referral_bonus").order_by("program__name", "title")
+        .select_related("program", "program__referral_bonus")
+        .order_by("program__name", "title")
     )
 
 
@@ -331,7 +373,8 @@ def referral_bonuses_due(*, program_id: int) -> list[tuple[Referral, ReferralBon
         return []
     referrals = (
         Referral.objects.filter(
-            posting__program_id=program_id, application__stage=Application.Stage.HIRED,
+            posting__program_id=program_id,
+            application__stage=Application.Stage.HIRED,
             application__freelancer__isnull=False,
         )
         .exclude(application__freelancer_id=models.F("referrer_id"))
@@ -361,7 +404,9 @@ def posting_tracking_sources(*, posting: Posting) -> list[tuple[str, str]]:
 
 ApplicationStage = Application.Stage
 PostingStatus = Posting.Status
-APPLICATION_PIPELINE = [str(stage) for stage in Application.PIPELINE]  # the stages in order, "applied" to "hired"
+APPLICATION_PIPELINE = [
+    str(stage) for stage in Application.PIPELINE
+]  # the stages in order, "applied" to "hired"
 
 
 def applications_of_program(*, program_id: int) -> QuerySet[Application]:
@@ -371,20 +416,25 @@ def applications_of_program(*, program_id: int) -> QuerySet[Application]:
 
 def postings_of_program(*, program_id: int) -> list[dict[str, Any]]:
     """[{"pk", "title", "status"}] of the program's postings, newest first. One query."""
-    rows = Posting.objects.filter(program_id=program_id).order_by("-created_at").values("pk", "title", "status")
+    rows = (
+        Posting.objects.filter(program_id=program_id).order_by("-created_at").values("pk", "title", "status")
+    )
     return [dict(row) for row in rows]
 
 
 def application_went_to(*, stages) -> models.Exists:
     """For an application queryset's annotate(): a stage change ever took the application to one of `stages`."""
-    return models.Exists(StageChange.objects.filter(application=models.OuterRef("pk"), to_stage__in=list(stages)))
+    return models.Exists(
+        StageChange.objects.filter(application=models.OuterRef("pk"), to_stage__in=list(stages))
+    )
 
 
 def application_hired_at() -> models.Subquery:
     """For an application queryset's annotate(): when the application was last moved to "hired"."""
     return models.Subquery(
         StageChange.objects.filter(application=models.OuterRef("pk"), to_stage=Application.Stage.HIRED)
-        .order_by("-changed_at").values("changed_at")[:1]
+        .order_by("-changed_at")
+        .values("changed_at")[:1]
     )
 
 
@@ -392,11 +442,19 @@ def open_recruiting_by_program(*, program_ids) -> dict[int, dict]:
     """{program_id: {"open_postings", "in_pipeline"}}: open postings and applications not closed. Two queries."""
     ids = list(program_ids)
     result = {pk: {"open_postings": 0, "in_pipeline": 0} for pk in ids}
-    for row in (Posting.objects.filter(program_id__in=ids, status=Posting.Status.OPEN).order_by()
-                .values("program_id").annotate(n=Count("id"))):
+    for row in (
+        Posting.objects.filter(program_id__in=ids, status=Posting.Status.OPEN)
+        .order_by()
+        .values("program_id")
+        .annotate(n=Count("id"))
+    ):
         result[row["program_id"]]["open_postings"] = row["n"]
-    for row in (Application.objects.filter(posting__program_id__in=ids)
-                .exclude(stage__in=Application.CLOSED_STAGES).order_by()
-                .values("posting__program_id").annotate(n=Count("id"))):
+    for row in (
+        Application.objects.filter(posting__program_id__in=ids)
+        .exclude(stage__in=Application.CLOSED_STAGES)
+        .order_by()
+        .values("posting__program_id")
+        .annotate(n=Count("id"))
+    ):
         result[row["posting__program_id"]]["in_pipeline"] = row["n"]
     return result

@@ -9,4 +9,5 @@ from recruiting.models import Message
 def message_delivered(outbox_message: OutboxMessage) -> None:
     if outbox_message.status == OutboxMessage.Status.SENT:
         Message.objects.filter(pk=outbox_message.subject_id, sent_at__isnull=True).update(
-            sent_at=outbox_message.sent_at)
+            sent_at=outbox_message.sent_at
+        )

@@ -20,8 +20,15 @@ from reviews.models import (
 
 @admin.register(ReviewSettings)
 class ReviewSettingsAdmin(admin.ModelAdmin):
-    list_display = ["program", "sample_mode", "sample_size", "new_freelancer_weeks", "csat_enabled",
-                    "csat_window_days", "nps_enabled"]
+    list_display = [
+        "program",
+        "sample_mode",
+        "sample_size",
+        "new_freelancer_weeks",
+        "csat_enabled",
+        "csat_window_days",
+        "nps_enabled",
+    ]
     list_filter = ["sample_mode", "csat_enabled", "nps_enabled"]
     search_fields = ["program__name"]
     raw_id_fields = ["program"]
@@ -43,8 +50,17 @@ class CriterionScoreInline(admin.TabularInline):
 
 @admin.register(Review)
 class ReviewAdmin(admin.ModelAdmin):
-    list_display = ["ticket", "program", "freelancer", "reviewer", "score", "original_score", "critical_fail",
-                    "calibration_session", "submitted_at"]
+    list_display = [
+        "ticket",
+        "program",
+        "freelancer",
+        "reviewer",
+        "score",
+        "original_score",
+        "critical_fail",
+        "calibration_session",
+        "submitted_at",
+    ]
     list_filter = ["program", "critical_fail", "passed"]
     search_fields = ["ticket__subject", "freelancer__legal_name", "reviewer__email"]
     raw_id_fields = ["ticket", "freelancer", "reviewer", "assignment", "calibration_session", "program"]
@@ -71,8 +87,17 @@ class CalibrationSessionAdmin(admin.ModelAdmin):
 
 @admin.register(CsatSurvey)
 class CsatSurveyAdmin(admin.ModelAdmin):
-    list_display = ["ticket", "program", "freelancer", "requester_email", "status", "rating", "source", "sent_at",
-                    "answered_at"]
+    list_display = [
+        "ticket",
+        "program",
+        "freelancer",
+        "requester_email",
+        "status",
+        "rating",
+        "source",
+        "sent_at",
+        "answered_at",
+    ]
     list_filter = ["status", "rating", "source", "program"]
     search_fields = ["requester_email", "ticket__subject"]
     raw_id_fields = ["ticket", "program", "freelancer"]
@@ -105,7 +130,15 @@ class NpsInvitationAdmin(admin.ModelAdmin):
 
 @admin.register(Evaluation)
 class EvaluationAdmin(admin.ModelAdmin):
-    list_display = ["freelancer", "program", "period_start", "period_end", "outcome", "created_by", "created_at"]
+    list_display = [
+        "freelancer",
+        "program",
+        "period_start",
+        "period_end",
+        "outcome",
+        "created_by",
+        "created_at",
+    ]
     list_filter = ["outcome", "program"]
     search_fields = ["freelancer__legal_name", "summary"]
     raw_id_fields = ["freelancer", "program", "contract", "created_by"]

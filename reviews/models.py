@@ -29,46 +29,68 @@ class ReviewSettings(TimeStampedModel):
     program = models.OneToOneField(Program, on_delete=models.CASCADE, related_name="review_settings")
     sample_mode = models.CharField(max_length=10, choices=SampleMode.choices, default=SampleMode.COUNT)
     sample_size = models.PositiveSmallIntegerField(
-        default=5, validators=[MinValueValidator(0), MaxValueValidator(100)],
+        default=5,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
         help_text="Tickets per freelancer per week (count) or percent of their solved tickets (percent).",
     )
     new_freelancer_weeks = models.PositiveSmallIntegerField(
-        default=4, validators=[MaxValueValidator(26)],
+        default=4,
+        validators=[MaxValueValidator(26)],
         help_text="For this many weeks after their contract starts, freelancers are sampled more.",
     )
     new_freelancer_multiplier = models.PositiveSmallIntegerField(
-        default=2, validators=[MinValueValidator(1), MaxValueValidator(10)],
+        default=2,
+        validators=[MinValueValidator(1), MaxValueValidator(10)],
         help_text="New freelancers get this many times the normal sample.",
     )
+
     class CsatSource(models.TextChoices):
         FLEXDESK = "flexdesk", "Flexdesk e-mails its own survey"
         ZENDESK = "zendesk", "Zendesk's satisfaction ratings (pulled in)"
 
-    csat_enabled = models.BooleanField(default=True, help_text="Send a satisfaction survey when a ticket is solved.")
+    csat_enabled = models.BooleanField(
+        default=True, help_text="Send a satisfaction survey when a ticket is solved."
+    )
     csat_source = models.CharField(
-        "CSAT source", max_length=10, choices=CsatSource.choices, default=CsatSource.FLEXDESK,
+        "CSAT source",
+        max_length=10,
+        choices=CsatSource.choices,
+        default=CsatSource.FLEXDESK,
         help_text="For a Zendesk program: let Zendesk ask its satisfaction question and pull the ratings in "
-                  "(Flexdesk then sends none, so nobody is asked twice).",
+        "(Flexdesk then sends none, so nobody is asked twice).",
     )
     csat_zendesk_pulled_at = models.DateTimeField(
-        null=True, blank=True, editable=False, help_text="When Zendesk's satisfaction ratings were last pulled in.")
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When Zendesk's satisfaction ratings were last pulled in.",
+    )
     csat_window_days = models.PositiveSmallIntegerField(
-        default=7, validators=[MinValueValidator(1), MaxValueValidator(365)],
+        default=7,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
         help_text="Survey a requester at most once in this many days.",
     )
     csat_link_days = models.PositiveSmallIntegerField(
-        default=14, validators=[MinValueValidator(1), MaxValueValidator(90)], help_text="CSAT links expire after this."
+        default=14,
+        validators=[MinValueValidator(1), MaxValueValidator(90)],
+        help_text="CSAT links expire after this.",
     )
-    nps_enabled = models.BooleanField(default=True, help_text="E-mail the weekly NPS question to stakeholders.")
+    nps_enabled = models.BooleanField(
+        default=True, help_text="E-mail the weekly NPS question to stakeholders."
+    )
     nps_link_days = models.PositiveSmallIntegerField(
-        default=7, validators=[MinValueValidator(1), MaxValueValidator(30)], help_text="NPS links expire after this."
+        default=7,
+        validators=[MinValueValidator(1), MaxValueValidator(30)],
+        help_text="NPS links expire after this.",
     )
     silence_login_days = models.PositiveSmallIntegerField(
-        default=3, validators=[MinValueValidator(1), MaxValueValidator(60)],
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
         help_text="Check in with freelancers who have not logged in for this many days.",
     )
     silence_unanswered_hours = models.PositiveSmallIntegerField(
-        default=24, validators=[MinValueValidator(1), MaxValueValidator(24 * 14)],
+        default=24,
+        validators=[MinValueValidator(1), MaxValueValidator(24 * 14)],
         help_text="Check in when an assigned ticket has had no reply for this many hours.",
     )
 
@@ -104,11 +126,17 @@ class ReviewAssignment(TimeStampedModel):
     ticket = models.OneToOneField("queues.Ticket", on_delete=models.CASCADE, related_name="review_assignment")
     freelancer = models.ForeignKey(Freelancer, on_delete=models.CASCADE, related_name="review_assignments")
     reviewer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="review_assignments"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="review_assignments",
     )
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.SAMPLED)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN, db_index=True)
-    week_start = models.DateField(help_text="Monday of the week the ticket was solved in (program time zone).")
+    week_start = models.DateField(
+        help_text="Monday of the week the ticket was solved in (program time zone)."
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -158,10 +186,16 @@ class Review(TimeStampedModel):
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="reviews")
     ticket = models.ForeignKey("queues.Ticket", on_delete=models.CASCADE, related_name="reviews")
     freelancer = models.ForeignKey(
-        Freelancer, null=True, blank=True, on_delete=models.CASCADE, related_name="reviews",
+        Freelancer,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="reviews",
         help_text="Whose work was reviewed (empty for a calibration of an in-house ticket).",
     )
-    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     assignment = models.OneToOneField(
         ReviewAssignment, null=True, blank=True, on_delete=models.SET_NULL, related_name="review"
     )
@@ -185,13 +219,18 @@ class Review(TimeStampedModel):
         constraints = [
             # One QA review per ticket; calibration reviews: one per reviewer and session.
             models.UniqueConstraint(
-                fields=["ticket"], condition=models.Q(calibration_session__isnull=True), name="review_one_qa_per_ticket"
+                fields=["ticket"],
+                condition=models.Q(calibration_session__isnull=True),
+                name="review_one_qa_per_ticket",
             ),
             models.UniqueConstraint(
-                fields=["calibration_session", "reviewer"], condition=models.Q(calibration_session__isnull=False),
+                fields=["calibration_session", "reviewer"],
+                condition=models.Q(calibration_session__isnull=False),
                 name="review_one_per_calibration_reviewer",
             ),
-            models.CheckConstraint(condition=models.Q(score__gte=0) & models.Q(score__lte=100), name="review_score_0_100"),
+            models.CheckConstraint(
+                condition=models.Q(score__gte=0) & models.Q(score__lte=100), name="review_score_0_100"
+            ),
         ]
 
     def __str__(self):
@@ -289,7 +328,8 @@ class CsatSurvey(TimeStampedModel):
     answered_at = models.DateTimeField(null=True, blank=True, db_index=True)
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.FLEXDESK)
     zendesk_rating_id = models.PositiveBigIntegerField(
-        null=True, blank=True, help_text="Zendesk's satisfaction rating id (pulled in once).")
+        null=True, blank=True, help_text="Zendesk's satisfaction rating id (pulled in once)."
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -299,9 +339,11 @@ class CsatSurvey(TimeStampedModel):
             models.Index(fields=["ticket"], include=["rating", "program"], name="csat_ticket_rating_cov"),
         ]
         constraints = [
-            models.UniqueConstraint(fields=["program", "zendesk_rating_id"],
-                                    condition=models.Q(zendesk_rating_id__isnull=False),
-                                    name="csat_zendesk_rating_once_per_program"),
+            models.UniqueConstraint(
+                fields=["program", "zendesk_rating_id"],
+                condition=models.Q(zendesk_rating_id__isnull=False),
+                name="csat_zendesk_rating_once_per_program",
+            ),
         ]
 
     def __str__(self):
@@ -317,7 +359,9 @@ class NpsRound(TimeStampedModel):
 
     class Meta:
         ordering = ["program", "-week_start"]
-        constraints = [models.UniqueConstraint(fields=["program", "week_start"], name="nps_round_once_per_week")]
+        constraints = [
+            models.UniqueConstraint(fields=["program", "week_start"], name="nps_round_once_per_week")
+        ]
 
     def __str__(self):
         return f"NPS {self.program} week of {self.week_start}"
@@ -327,7 +371,9 @@ class NpsInvitation(TimeStampedModel):
     """One stakeholder's single-use, expiring link for one round; the token is stored only as a hash."""
 
     round = models.ForeignKey(NpsRound, on_delete=models.CASCADE, related_name="invitations")
-    stakeholder = models.ForeignKey(Stakeholder, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    stakeholder = models.ForeignKey(
+        Stakeholder, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     email = models.EmailField()
     name = models.CharField(max_length=120, blank=True)
     token_hash = models.CharField(max_length=64, unique=True)
@@ -368,18 +414,24 @@ class Evaluation(TimeStampedModel):
     )
     period_start = models.DateField()
     period_end = models.DateField()
-    metrics = models.JSONField(default=dict, blank=True, help_text="The numbers for the period, as prefilled.")
+    metrics = models.JSONField(
+        default=dict, blank=True, help_text="The numbers for the period, as prefilled."
+    )
     outcome = models.CharField(max_length=20, choices=Outcome.choices)
     summary = models.TextField(help_text="What the freelancer reads in the portal.")
     private_notes = models.TextField(blank=True, help_text="Only managers see these.")
     # recognize
     bonus_amount = MoneyField(null=True, blank=True)
     bonus_currency = CurrencyField(blank=True)
-    adjustment_id = models.PositiveIntegerField(null=True, blank=True, help_text="payments.Adjustment created.")
+    adjustment_id = models.PositiveIntegerField(
+        null=True, blank=True, help_text="payments.Adjustment created."
+    )
     # rate adjustment
     new_hourly_rate = MoneyField(null=True, blank=True)
     rate_effective_date = models.DateField(null=True, blank=True)
-    rate_change_id = models.PositiveIntegerField(null=True, blank=True, help_text="contracts.RateChange created.")
+    rate_change_id = models.PositiveIntegerField(
+        null=True, blank=True, help_text="contracts.RateChange created."
+    )
     # promotion
     tier_before = models.PositiveSmallIntegerField(null=True, blank=True)
     tier_after = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -389,14 +441,17 @@ class Evaluation(TimeStampedModel):
     # end contract
     end_date = models.DateField(null=True, blank=True)
     end_reason = models.TextField(blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-period_end", "-id"]
         indexes = [models.Index(fields=["program", "freelancer", "-period_end"])]
         constraints = [
-            models.CheckConstraint(condition=models.Q(period_end__gte=models.F("period_start")),
-                                   name="evaluation_period_order"),
+            models.CheckConstraint(
+                condition=models.Q(period_end__gte=models.F("period_start")), name="evaluation_period_order"
+            ),
         ]
 
     def __str__(self):
@@ -408,7 +463,9 @@ class ThankYouNote(TimeStampedModel):
 
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="thank_you_notes")
     freelancer = models.ForeignKey(Freelancer, on_delete=models.CASCADE, related_name="thank_you_notes")
-    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     message = models.TextField()
     period_label = models.CharField(max_length=60, blank=True)
 
@@ -432,7 +489,9 @@ class SilenceCheckIn(TimeStampedModel):
     class Meta:
         ordering = ["-day", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["freelancer", "program", "day"], name="silence_check_in_once_a_day"),
+            models.UniqueConstraint(
+                fields=["freelancer", "program", "day"], name="silence_check_in_once_a_day"
+            ),
         ]
 
     def __str__(self):
@@ -458,13 +517,16 @@ class Feedback(TimeStampedModel):
     kind = models.CharField(max_length=10, choices=Kind.choices)
     body = models.TextField(blank=True)
     rating = models.PositiveSmallIntegerField(
-        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)],
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
         help_text="Pulse only: how the week went, 1–5.",
     )
     week_start = models.DateField(null=True, blank=True, help_text="Pulse only: the week answered for.")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN, db_index=True)
-    done_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                related_name="+")
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     done_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -472,7 +534,8 @@ class Feedback(TimeStampedModel):
         verbose_name_plural = "feedback"
         constraints = [
             models.UniqueConstraint(
-                fields=["freelancer", "program", "week_start"], condition=models.Q(kind="pulse"),
+                fields=["freelancer", "program", "week_start"],
+                condition=models.Q(kind="pulse"),
                 name="feedback_one_pulse_per_week",
             ),
             models.CheckConstraint(
@@ -514,18 +577,23 @@ class StakeholderPageLink(TimeStampedModel):
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="stakeholder_page_links")
     stakeholder = models.ForeignKey(Stakeholder, on_delete=models.CASCADE, related_name="page_links")
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     revoked_at = models.DateTimeField(null=True, blank=True)
-    revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     last_opened_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["program", "stakeholder", "-created_at"]
         constraints = [
-            models.UniqueConstraint(fields=["stakeholder"], condition=models.Q(revoked_at__isnull=True),
-                                    name="stakeholder_page_link_one_open"),
+            models.UniqueConstraint(
+                fields=["stakeholder"],
+                condition=models.Q(revoked_at__isnull=True),
+                name="stakeholder_page_link_one_open",
+            ),
         ]
 
     def __str__(self):

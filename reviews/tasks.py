@@ -56,4 +56,3 @@ def announcement_send_task(announcement_id: int) -> int | None:
     from reviews.services import announcement_send
 
     return announcement_send(announcement_id=announcement_id)
-

@@ -76,7 +76,9 @@ service anvil {{
 
 
 def dovecot_binary() -> str | None:
-    return shutil.which("dovecot", path=os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/usr/local/sbin"]))
+    return shutil.which(
+        "dovecot", path=os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/usr/local/sbin"])
+    )
 
 
 def _free_port() -> int:
@@ -126,11 +128,19 @@ class ImapServer:
         self.root.chmod(0o755)
         (self.root / "mail").mkdir()
         os.chown(self.root / "mail", self._mail_owner.pw_uid, self._mail_owner.pw_gid)
-        (self.root / "users").write_text("".join(f"{user}:{{PLAIN}}{password}\n"
-                                                 for user, password in self.users.items()))
-        (self.root / "dovecot.conf").write_text(_CONFIG.format(
-            root=self.root, port=self.port, internal_user=internal, login_user=login, mail_user=mail,
-            mail_group=self._mail_owner.pw_gid))
+        (self.root / "users").write_text(
+            "".join(f"{user}:{{PLAIN}}{password}\n" for user, password in self.users.items())
+        )
+        (self.root / "dovecot.conf").write_text(
+            _CONFIG.format(
+                root=self.root,
+                port=self.port,
+                internal_user=internal,
+                login_user=login,
+                mail_user=mail,
+                mail_group=self._mail_owner.pw_gid,
+            )
+        )
 
     # --- the server ------------------------------------------------------------------------------------
 
@@ -143,11 +153,15 @@ class ImapServer:
             return
         self._process = subprocess.Popen(  # noqa: S603 — our own binary and config
             [self.binary, "-F", "-c", str(self.root / "dovecot.conf")],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
-                raise RuntimeError(f"dovecot did not start: {self._process.stderr.read().decode()}\n{self.log()}")
+                raise RuntimeError(
+                    f"dovecot did not start: {self._process.stderr.read().decode()}\n{self.log()}"
+                )
             try:
                 with socket.create_connection((self.host, self.port), timeout=1):
                     return

@@ -72,8 +72,10 @@ class MailServer:
         self.start()
 
     def _authenticate(self, server, session, envelope, mechanism, auth_data):
-        ok = isinstance(auth_data, LoginPassword) and self.logins.get(auth_data.login.decode()) == \
-            auth_data.password.decode()
+        ok = (
+            isinstance(auth_data, LoginPassword)
+            and self.logins.get(auth_data.login.decode()) == auth_data.password.decode()
+        )
         return AuthResult(success=ok, handled=False)  # aiosmtpd answers 235 or 535 itself
 
     def deliver_into(self, imap_server):

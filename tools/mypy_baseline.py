@@ -26,7 +26,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "tools" / "mypy-baseline.txt"
-ERROR = re.compile(r"^(?P<path>[^:\s][^:]*):(?P<line>\d+)(?::\d+)?: error: (?P<message>.*?)(?:  \[(?P<code>[a-z0-9-]+)\])?$")
+ERROR = re.compile(
+    r"^(?P<path>[^:\s][^:]*):(?P<line>\d+)(?::\d+)?: error: (?P<message>.*?)(?:  \[(?P<code>[a-z0-9-]+)\])?$"
+)
 
 
 def _key(path: str, code: str | None, message: str) -> str:
@@ -63,13 +65,19 @@ def read_baseline() -> Counter[str]:
 
 
 def write_baseline(entries: Counter[str]) -> None:
-    header = "# mypy errors present when types were first checked; may only shrink (tools/mypy_baseline.py).\n"
+    header = (
+        "# mypy errors present when types were first checked; may only shrink (tools/mypy_baseline.py).\n"
+    )
     BASELINE.write_text(header + "".join(f"{key}\n" for key in sorted(entries.elements())))
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("files", nargs="*", help="report only these files (pre-commit passes the staged ones)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "files", nargs="*", help="report only these files (pre-commit passes the staged ones)"
+    )
     parser.add_argument("--prune", action="store_true", help="delete baseline entries that no longer occur")
     parser.add_argument(
         "--write-all",
@@ -115,7 +123,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {key}")
     if not new and not fixed:
         scope = f"{len(wanted)} file(s)" if wanted else "the project"
-        print(f"mypy: no errors beyond the baseline in {scope} ({sum(baseline.values())} known, may only shrink)")
+        print(
+            f"mypy: no errors beyond the baseline in {scope} ({sum(baseline.values())} known, may only shrink)"
+        )
     return 1 if new or fixed else 0
 
 

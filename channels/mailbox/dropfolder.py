@@ -61,7 +61,9 @@ def _candidates(root: Path) -> list[Path]:
     found = sorted(path for path in root.glob("*.eml") if path.is_file())
     maildir_new = root / "new"
     if maildir_new.is_dir():
-        found += sorted(path for path in maildir_new.iterdir() if path.is_file() and not path.name.startswith("."))
+        found += sorted(
+            path for path in maildir_new.iterdir() if path.is_file() and not path.name.startswith(".")
+        )
     return found
 
 
@@ -97,7 +99,8 @@ def _file_away(claimed: Path, root: Path, inbound: InboundEmail) -> bool:
         target.with_name(target.name + ".txt").write_text(
             f"{inbound.get_outcome_display()}: {inbound.reason or 'no reason given'}\n"
             f"Message-ID: {inbound.message_id}\nFrom: {inbound.from_address}\nSubject: {inbound.subject}\n",
-            encoding="utf-8")
+            encoding="utf-8",
+        )
     os.rename(claimed, target)
     return rejected
 
@@ -135,6 +138,8 @@ def dropfolder_read(*, folder: Path | str | None = None) -> DropResult:
                 result.rejected += 1
             else:
                 result.processed += 1
-        except OSError as exc:  # stored already; the claim's timeout brings it back and its Message-ID is known
+        except (
+            OSError
+        ) as exc:  # stored already; the claim's timeout brings it back and its Message-ID is known
             result.errors.append(f"{path.name}: {exc}")
     return result

@@ -70,6 +70,7 @@ class _LeaseLost(Exception):
 
 # --- the lease ---------------------------------------------------------------------------------------
 
+
 @dataclass
 class _Lease:
     connection_id: int
@@ -79,23 +80,29 @@ class _Lease:
     def take(cls, connection_id: int) -> _Lease | None:
         now = timezone.now()
         until = now + datetime.timedelta(seconds=LEASE_SECONDS)
-        taken = MailboxConnection.objects.filter(pk=connection_id).filter(
-            Q(poll_lease_until__isnull=True) | Q(poll_lease_until__lte=now)).update(poll_lease_until=until)
+        taken = (
+            MailboxConnection.objects.filter(pk=connection_id)
+            .filter(Q(poll_lease_until__isnull=True) | Q(poll_lease_until__lte=now))
+            .update(poll_lease_until=until)
+        )
         return cls(connection_id, until) if taken else None
 
     def renew(self) -> None:
         until = timezone.now() + datetime.timedelta(seconds=LEASE_SECONDS)
         if not MailboxConnection.objects.filter(pk=self.connection_id, poll_lease_until=self.until).update(
-                poll_lease_until=until):
+            poll_lease_until=until
+        ):
             raise _LeaseLost
         self.until = until
 
     def release(self) -> None:
         MailboxConnection.objects.filter(pk=self.connection_id, poll_lease_until=self.until).update(
-            poll_lease_until=None)
+            poll_lease_until=None
+        )
 
 
 # --- talking to the server ---------------------------------------------------------------------------
+
 
 def imap_login(connection: MailboxConnection, *, timeout: float = IMAP_TIMEOUT):
     """A logged-in imap_tools mailbox for the connection's settings (the folder is not selected yet)."""
@@ -139,7 +146,11 @@ def imap_error_text(exc: BaseException, connection: MailboxConnection) -> str:
     where = f"{connection.imap_host}:{connection.imap_port}"
     if isinstance(exc, UnexpectedCommandStatusError):
         status, data = exc.command_result[0], exc.command_result[1]
-        verb = "login refused" if type(exc).__name__ == "MailboxLoginError" else f"server answered {_text(status)}"
+        verb = (
+            "login refused"
+            if type(exc).__name__ == "MailboxLoginError"
+            else f"server answered {_text(status)}"
+        )
         return f"IMAP {where} {verb}: {_text(data)}"
     if isinstance(exc, imaplib.IMAP4.abort):
         return f"IMAP {where} closed the session: {exc}"
@@ -237,20 +248,30 @@ def _flag_processed(client, uid: int, keywords: bool) -> None:
 
 # --- the poll ----------------------------------------------------------------------------------------
 
+
 def _advance(connection: MailboxConnection, uid: int) -> None:
     MailboxConnection.objects.filter(pk=connection.pk, last_uid__lt=uid).update(last_uid=uid)
     connection.last_uid = max(connection.last_uid, uid)
 
 
-def _read(connection: MailboxConnection, result: PollResult, lease: _Lease,
-          on_stored: Callable[[InboundEmail], None] | None) -> None:
+def _read(
+    connection: MailboxConnection,
+    result: PollResult,
+    lease: _Lease,
+    on_stored: Callable[[InboundEmail], None] | None,
+) -> None:
     mailbox = imap_login(connection)
     try:
         validity, keywords = _folder_select(mailbox, connection.imap_folder or "INBOX")
         if validity is not None and validity != connection.uid_validity:
             if connection.uid_validity is not None:
-                logger.warning("mailbox %s: UIDVALIDITY of %s changed (%s → %s); reading it again from the start",
-                               connection.support_address, connection.imap_folder, connection.uid_validity, validity)
+                logger.warning(
+                    "mailbox %s: UIDVALIDITY of %s changed (%s → %s); reading it again from the start",
+                    connection.support_address,
+                    connection.imap_folder,
+                    connection.uid_validity,
+                    validity,
+                )
             connection.uid_validity, connection.last_uid = validity, 0
             MailboxConnection.objects.filter(pk=connection.pk).update(uid_validity=validity, last_uid=0)
         client = mailbox.client
@@ -264,20 +285,26 @@ def _read(connection: MailboxConnection, result: PollResult, lease: _Lease,
                 if sizes[uid] > MAX_MESSAGE_BYTES:
                     headers = _fetch_headers(client, uid)
                     mail_record_rejected(
-                        source=InboundEmail.Source.IMAP, connection=connection, mailbox_uid=uid, size=sizes[uid],
+                        source=InboundEmail.Source.IMAP,
+                        connection=connection,
+                        mailbox_uid=uid,
+                        size=sizes[uid],
                         reason=f"The message is {sizes[uid] / (1024 * 1024):.1f} MB; at most "
-                               f"{MAX_MESSAGE_BYTES // (1024 * 1024)} MB is taken in. It was not downloaded and is "
-                               f"still in the mailbox ({connection.imap_folder}, UID {uid}).",
-                        message_id=headers.get("Message-ID", ""), from_address=headers.get("From", "")[:255],
-                        subject=headers.get("Subject", "")[:255])
+                        f"{MAX_MESSAGE_BYTES // (1024 * 1024)} MB is taken in. It was not downloaded and is "
+                        f"still in the mailbox ({connection.imap_folder}, UID {uid}).",
+                        message_id=headers.get("Message-ID", ""),
+                        from_address=headers.get("From", "")[:255],
+                        subject=headers.get("Subject", "")[:255],
+                    )
                     result.rejected_unread += 1
                     _advance(connection, uid)
                     continue
                 raw = raw_by_uid.get(uid)
                 if raw is None:  # expunged by someone else between the two fetches
                     continue
-                inbound = mail_receive(raw=raw, source=InboundEmail.Source.IMAP, connection=connection,
-                                       mailbox_uid=uid)
+                inbound = mail_receive(
+                    raw=raw, source=InboundEmail.Source.IMAP, connection=connection, mailbox_uid=uid
+                )
                 _flag_processed(client, uid, keywords)
                 _advance(connection, uid)
                 result.stored += 1
@@ -289,7 +316,9 @@ def _read(connection: MailboxConnection, result: PollResult, lease: _Lease,
     _logout(mailbox)
 
 
-def mailbox_poll(*, connection_id: int, on_stored: Callable[[InboundEmail], None] | None = None) -> PollResult:
+def mailbox_poll(
+    *, connection_id: int, on_stored: Callable[[InboundEmail], None] | None = None
+) -> PollResult:
     """Read the new messages of one program's IMAP folder (see the module). Never raises for a server problem;
     `on_stored` is called after each message is stored and flagged (progress for a command)."""
     result = PollResult(connection_id=connection_id)
@@ -314,8 +343,9 @@ def mailbox_poll(*, connection_id: int, on_stored: Callable[[InboundEmail], None
             result.error = f"{type(exc).__name__}: {exc}"
         if result.error:
             logger.warning("mailbox %s: %s", connection.support_address, result.error)
-        MailboxConnection.objects.filter(pk=connection_id).update(last_polled_at=timezone.now(),
-                                                                  last_poll_error=result.error)
+        MailboxConnection.objects.filter(pk=connection_id).update(
+            last_polled_at=timezone.now(), last_poll_error=result.error
+        )
     finally:
         lease.release()
     return result
@@ -323,8 +353,12 @@ def mailbox_poll(*, connection_id: int, on_stored: Callable[[InboundEmail], None
 
 def mailbox_poll_all() -> dict[str, PollResult]:
     """Poll every e-mail program whose IMAP mailbox is set up; by program slug."""
-    connections = (MailboxConnection.objects.select_related("program")
-                   .filter(program__channel_setting__kind=ProgramChannel.Kind.EMAIL)
-                   .exclude(imap_host="").exclude(imap_user="").exclude(imap_password_encrypted="")
-                   .order_by(F("last_polled_at").asc(nulls_first=True), "pk"))
+    connections = (
+        MailboxConnection.objects.select_related("program")
+        .filter(program__channel_setting__kind=ProgramChannel.Kind.EMAIL)
+        .exclude(imap_host="")
+        .exclude(imap_user="")
+        .exclude(imap_password_encrypted="")
+        .order_by(F("last_polled_at").asc(nulls_first=True), "pk")
+    )
     return {connection.program.slug: mailbox_poll(connection_id=connection.pk) for connection in connections}

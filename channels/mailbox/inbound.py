@@ -51,8 +51,14 @@ Outcome = InboundEmail.Outcome
 CUT = "\n\n[The rest of this message was cut here; the whole message is kept with the e-mail.]"
 
 
-def mail_receive(*, raw: bytes, source: str, connection: MailboxConnection | None = None,
-                 envelope_recipients: Iterable[str] = (), mailbox_uid: int | None = None) -> InboundEmail:
+def mail_receive(
+    *,
+    raw: bytes,
+    source: str,
+    connection: MailboxConnection | None = None,
+    envelope_recipients: Iterable[str] = (),
+    mailbox_uid: int | None = None,
+) -> InboundEmail:
     """Take one raw message in and return the InboundEmail that says what became of it (see the module)."""
     envelope = [address.strip().lower() for address in envelope_recipients if address and address.strip()]
     size = len(raw)
@@ -61,29 +67,49 @@ def mail_receive(*, raw: bytes, source: str, connection: MailboxConnection | Non
         if connection is None:
             connection = _connection_for([*envelope, *header_recipients(headers)])
         return mail_record_rejected(
-            source=source, connection=connection, size=size, mailbox_uid=mailbox_uid,
+            source=source,
+            connection=connection,
+            size=size,
+            mailbox_uid=mailbox_uid,
             reason=f"The message is {size / (1024 * 1024):.1f} MB; at most {MAX_MESSAGE_BYTES // (1024 * 1024)} MB "
-                   f"is taken in. It was not read.",
+            f"is taken in. It was not read.",
             message_id=message_id_normalise(headers.get("Message-ID"))
             or f"<{hashlib.sha256(raw).hexdigest()}@flexdesk.invalid>",
-            from_address=str(headers.get("From") or "")[:255], subject=str(headers.get("Subject") or "")[:255])
+            from_address=str(headers.get("From") or "")[:255],
+            subject=str(headers.get("Subject") or "")[:255],
+        )
     try:
         parsed = mail_parse(raw)
     except Exception as error:  # noqa: BLE001 — anything in a message that breaks the parser is the message's fault
         logger.warning("mailbox: could not parse a message (%s bytes): %r", size, error)
-        return _record(source=source, connection=connection or _connection_for(envelope), raw=raw,
-                       mailbox_uid=mailbox_uid, outcome=Outcome.REJECTED,
-                       reason=f"The message could not be read as e-mail ({type(error).__name__}).",
-                       message_id=f"<{hashlib.sha256(raw).hexdigest()}@flexdesk.invalid>")
+        return _record(
+            source=source,
+            connection=connection or _connection_for(envelope),
+            raw=raw,
+            mailbox_uid=mailbox_uid,
+            outcome=Outcome.REJECTED,
+            reason=f"The message could not be read as e-mail ({type(error).__name__}).",
+            message_id=f"<{hashlib.sha256(raw).hexdigest()}@flexdesk.invalid>",
+        )
     if connection is None:
         connection = _connection_for([*envelope, *parsed.recipients])
     recipients = list(dict.fromkeys([*envelope, *parsed.recipients]))
     if connection is None:
-        return _record(source=source, connection=None, raw=raw, parsed=parsed, recipients=recipients,
-                       mailbox_uid=mailbox_uid, outcome=Outcome.REJECTED,
-                       reason="No program has this support address (" + (", ".join(recipients) or "no recipients")
-                              + ").")
-    existing = InboundEmail.objects.filter(program_id=connection.program_id, message_id=parsed.message_id).first()
+        return _record(
+            source=source,
+            connection=None,
+            raw=raw,
+            parsed=parsed,
+            recipients=recipients,
+            mailbox_uid=mailbox_uid,
+            outcome=Outcome.REJECTED,
+            reason="No program has this support address ("
+            + (", ".join(recipients) or "no recipients")
+            + ").",
+        )
+    existing = InboundEmail.objects.filter(
+        program_id=connection.program_id, message_id=parsed.message_id
+    ).first()
     if existing is not None:
         return existing
     try:
@@ -93,65 +119,108 @@ def mail_receive(*, raw: bytes, source: str, connection: MailboxConnection | Non
             _keep_raw(inbound, raw)
             inbound.save(force_insert=True)
     except IntegrityError:
-        existing = InboundEmail.objects.filter(program_id=connection.program_id, message_id=parsed.message_id).first()
+        existing = InboundEmail.objects.filter(
+            program_id=connection.program_id, message_id=parsed.message_id
+        ).first()
         if existing is None:
             raise
         return existing  # the same message, taken in at the same moment by another worker
     except (DomainError, ValidationError) as error:
         message = getattr(error, "message", None) or "; ".join(getattr(error, "messages", [])) or str(error)
-        return _record(source=source, connection=connection, raw=raw, parsed=parsed, recipients=recipients,
-                       mailbox_uid=mailbox_uid, outcome=Outcome.REJECTED,
-                       reason=f"The message could not be taken in: {message}")
+        return _record(
+            source=source,
+            connection=connection,
+            raw=raw,
+            parsed=parsed,
+            recipients=recipients,
+            mailbox_uid=mailbox_uid,
+            outcome=Outcome.REJECTED,
+            reason=f"The message could not be taken in: {message}",
+        )
     _log(inbound)
     return inbound
 
 
-def mail_record_rejected(*, source: str, reason: str, connection: MailboxConnection | None = None,
-                         message_id: str = "", from_address: str = "", subject: str = "", size: int = 0,
-                         mailbox_uid: int | None = None) -> InboundEmail:
+def mail_record_rejected(
+    *,
+    source: str,
+    reason: str,
+    connection: MailboxConnection | None = None,
+    message_id: str = "",
+    from_address: str = "",
+    subject: str = "",
+    size: int = 0,
+    mailbox_uid: int | None = None,
+) -> InboundEmail:
     """Log a message that was not taken in (the poller did not even download one too large): a REJECTED row with
     the reason. The same Message-ID for the same program again answers with the row stored before."""
-    message_id = message_id_normalise(message_id) or "<{}@flexdesk.invalid>".format(hashlib.sha256(
-        f"{source}\n{mailbox_uid}\n{from_address}\n{subject}\n{size}".encode("utf-8", "replace")).hexdigest())
-    return _record(source=source, connection=connection, outcome=Outcome.REJECTED, reason=reason,
-                   message_id=message_id, from_address=from_address, subject=subject, size=size,
-                   mailbox_uid=mailbox_uid)
+    message_id = message_id_normalise(message_id) or "<{}@flexdesk.invalid>".format(
+        hashlib.sha256(
+            f"{source}\n{mailbox_uid}\n{from_address}\n{subject}\n{size}".encode("utf-8", "replace")
+        ).hexdigest()
+    )
+    return _record(
+        source=source,
+        connection=connection,
+        outcome=Outcome.REJECTED,
+        reason=reason,
+        message_id=message_id,
+        from_address=from_address,
+        subject=subject,
+        size=size,
+        mailbox_uid=mailbox_uid,
+    )
 
 
 # --- what a message is --------------------------------------------------------------------------------
 
 
-def _take_in(*, parsed: ParsedMail, connection: MailboxConnection, recipients: list[str],
-             envelope: list[str]) -> InboundEmail:
+def _take_in(
+    *, parsed: ParsedMail, connection: MailboxConnection, recipients: list[str], envelope: list[str]
+) -> InboundEmail:
     """Decide and do what becomes of a parsed message; returns the unsaved InboundEmail saying so."""
     program = connection.program
-    inbound = InboundEmail(program=program, message_id=parsed.message_id, from_address=parsed.from_address[:255],
-                           from_name=parsed.from_name[:255], subject=parsed.subject[:255],
-                           recipients="\n".join(recipients), html_body=parsed.html)
+    inbound = InboundEmail(
+        program=program,
+        message_id=parsed.message_id,
+        from_address=parsed.from_address[:255],
+        from_name=parsed.from_name[:255],
+        subject=parsed.subject[:255],
+        recipients="\n".join(recipients),
+        html_body=parsed.html,
+    )
     if not parsed.from_address:
         return _outcome(inbound, Outcome.REJECTED, "The message has no From address: nobody to answer.")
     if parsed.is_bounce:
         return _bounce(inbound, parsed=parsed, program=program)
     if parsed.loop_ticket:
-        return _outcome(inbound, Outcome.IGNORED, "One of our own replies came back (X-Flexdesk-Ticket: "
-                                                  f"{parsed.loop_ticket[:40]}): a mail loop.")
+        return _outcome(
+            inbound,
+            Outcome.IGNORED,
+            f"One of our own replies came back (X-Flexdesk-Ticket: {parsed.loop_ticket[:40]}): a mail loop.",
+        )
     if threads.is_support_address(connection, parsed.from_address):
-        return _outcome(inbound, Outcome.IGNORED, f"Sent from our own support address ({parsed.from_address}): "
-                                                  "a mail loop.")
+        return _outcome(
+            inbound,
+            Outcome.IGNORED,
+            f"Sent from our own support address ({parsed.from_address}): a mail loop.",
+        )
     if parsed.auto_reason:
         return _outcome(inbound, Outcome.IGNORED, f"An automatic message: {parsed.auto_reason}.")
 
     notes: list[str] = []
     ticket = None
-    token = next((t for t in (threads.token_from_address(connection, a) for a in [*envelope, *recipients]) if t),
-                 None)
+    token = next(
+        (t for t in (threads.token_from_address(connection, a) for a in [*envelope, *recipients]) if t), None
+    )
     if token:
         ticket = threads.ticket_for_token(program_id=program.pk, token=token)
         if ticket is None:
             notes.append(f"The reply address carries an unknown token ({token}).")
     if ticket is None:
         ticket = threads.ticket_for_references(
-            program_id=program.pk, message_ids=[parsed.in_reply_to, *reversed(parsed.references)])
+            program_id=program.pk, message_ids=[parsed.in_reply_to, *reversed(parsed.references)]
+        )
         if ticket is not None and notes:
             notes.append(f"Matched to #{ticket.pk} by its In-Reply-To/References.")
     if ticket is not None and ticket.status != Ticket.Status.CLOSED:
@@ -164,24 +233,41 @@ def _take_in(*, parsed: ParsedMail, connection: MailboxConnection, recipients: l
     return _new_ticket(inbound, parsed=parsed, connection=connection, follows_up=follows_up, notes=notes)
 
 
-def _new_ticket(inbound: InboundEmail, *, parsed: ParsedMail, connection: MailboxConnection,
-                follows_up: Ticket | None, notes: list[str]) -> InboundEmail:
+def _new_ticket(
+    inbound: InboundEmail,
+    *,
+    parsed: ParsedMail,
+    connection: MailboxConnection,
+    follows_up: Ticket | None,
+    notes: list[str],
+) -> InboundEmail:
     body = parsed.text or "(no text)"
     if follows_up is not None:
         body = f"This follows up #{follows_up.pk} “{follows_up.subject}” (closed).\n\n{body}"
     requester_email, requester_name = parsed.from_address, parsed.from_name
-    if (parsed.reply_to_address and _valid_address(parsed.reply_to_address)
-            and not threads.is_support_address(connection, parsed.reply_to_address)):
+    if (
+        parsed.reply_to_address
+        and _valid_address(parsed.reply_to_address)
+        and not threads.is_support_address(connection, parsed.reply_to_address)
+    ):
         requester_email, requester_name = parsed.reply_to_address, parsed.reply_to_name or parsed.from_name
     ticket, created = ticket_intake(
-        program=connection.program, external_id="mail:" + _digest(parsed.message_id),
-        subject=parsed.subject[:255] or "(no subject)", body=_fit(body), requester_email=requester_email[:254],
-        requester_name=requester_name, channel="email", source=Ticket.Source.EMAIL)
+        program=connection.program,
+        external_id="mail:" + _digest(parsed.message_id),
+        subject=parsed.subject[:255] or "(no subject)",
+        body=_fit(body),
+        requester_email=requester_email[:254],
+        requester_name=requester_name,
+        channel="email",
+        source=Ticket.Source.EMAIL,
+    )
     if created:
         threads.mail_thread_start(ticket=ticket, message_id=parsed.message_id)
     else:
         threads.mail_thread_for(ticket)
-        threads.message_ref_add(ticket=ticket, message_id=parsed.message_id, direction=MailMessageRef.Direction.IN)
+        threads.message_ref_add(
+            ticket=ticket, message_id=parsed.message_id, direction=MailMessageRef.Direction.IN
+        )
     _attachments_store(parsed, ticket=ticket, message=None)
     inbound.ticket = ticket
     return _outcome(inbound, Outcome.TICKET, " ".join(notes))
@@ -189,9 +275,16 @@ def _new_ticket(inbound: InboundEmail, *, parsed: ParsedMail, connection: Mailbo
 
 def _reply(inbound: InboundEmail, *, parsed: ParsedMail, ticket: Ticket, notes: list[str]) -> InboundEmail:
     message, _created = ticket_customer_message(
-        ticket=ticket, body=_fit(parsed.text or "(no text)"), external_id=_message_external_id(parsed.message_id))
-    threads.message_ref_add(ticket=ticket, message_id=parsed.message_id, direction=MailMessageRef.Direction.IN,
-                            ticket_message=message)
+        ticket=ticket,
+        body=_fit(parsed.text or "(no text)"),
+        external_id=_message_external_id(parsed.message_id),
+    )
+    threads.message_ref_add(
+        ticket=ticket,
+        message_id=parsed.message_id,
+        direction=MailMessageRef.Direction.IN,
+        ticket_message=message,
+    )
     _attachments_store(parsed, ticket=ticket, message=message)
     inbound.ticket, inbound.ticket_message = ticket, message
     return _outcome(inbound, Outcome.REPLY, " ".join(notes))
@@ -201,12 +294,21 @@ def _bounce(inbound: InboundEmail, *, parsed: ParsedMail, program) -> InboundEma
     reason = parsed.bounce_reason or "the receiving mail server refused it"
     ref = None
     if parsed.bounced_message_id:
-        ref = (MailMessageRef.objects.select_related("ticket")
-               .filter(program=program, message_id=parsed.bounced_message_id, direction=MailMessageRef.Direction.OUT)
-               .first())
+        ref = (
+            MailMessageRef.objects.select_related("ticket")
+            .filter(
+                program=program, message_id=parsed.bounced_message_id, direction=MailMessageRef.Direction.OUT
+            )
+            .first()
+        )
     if ref is None:
-        return _outcome(inbound, Outcome.IGNORED, "A bounce of a message we did not send ("
-                        + (parsed.bounced_message_id or "no Message-ID of the returned message") + f"): {reason}")
+        return _outcome(
+            inbound,
+            Outcome.IGNORED,
+            "A bounce of a message we did not send ("
+            + (parsed.bounced_message_id or "no Message-ID of the returned message")
+            + f"): {reason}",
+        )
     when = ref.created_at
     if ref.outbox_message_id is not None:
         failed = outbox_mark_failed(message_id=ref.outbox_message_id, reason=f"Bounced: {reason}")
@@ -219,9 +321,12 @@ def _bounce(inbound: InboundEmail, *, parsed: ParsedMail, program) -> InboundEma
     if ticket.status == Ticket.Status.CLOSED:
         outcome_reason += " (the ticket is closed, so no note was added)"
     else:
-        ticket_note_add(ticket=ticket, author=None,
-                        body=f"The e-mailed reply of {shown} bounced: the customer did not get it.\n"
-                             f"The mail server said: {reason}")
+        ticket_note_add(
+            ticket=ticket,
+            author=None,
+            body=f"The e-mailed reply of {shown} bounced: the customer did not get it.\n"
+            f"The mail server said: {reason}",
+        )
     inbound.ticket, inbound.ticket_message_id = ticket, ref.ticket_message_id
     return _outcome(inbound, Outcome.BOUNCE, outcome_reason)
 
@@ -237,16 +342,20 @@ def _attachments_store(parsed: ParsedMail, *, ticket: Ticket, message: TicketMes
         except UploadRefused as error:
             refused.append(f"“{name}” ({_size(len(data))}): {error.message}")
             continue
-        attachment = TicketAttachment(ticket=ticket, message=message, filename=name, content_type=checked_type,
-                                      size=len(data))
+        attachment = TicketAttachment(
+            ticket=ticket, message=message, filename=name, content_type=checked_type, size=len(data)
+        )
         attachment.file.save(name, upload, save=False)
         kept.append(attachment)
     if kept:
         TicketAttachment.objects.bulk_create(kept)
     if refused:
-        ticket_note_add(ticket=ticket, author=None,
-                        body="Attachments of the customer's e-mail that were not kept (they remain in the raw "
-                             "message only):\n" + "\n".join(f"- {line}" for line in refused))
+        ticket_note_add(
+            ticket=ticket,
+            author=None,
+            body="Attachments of the customer's e-mail that were not kept (they remain in the raw "
+            "message only):\n" + "\n".join(f"- {line}" for line in refused),
+        )
 
 
 # --- small helpers ------------------------------------------------------------------------------------
@@ -262,14 +371,30 @@ def _connection_for(addresses: Iterable[str]) -> MailboxConnection | None:
     candidates = list(dict.fromkeys(candidates))
     if not candidates:
         return None
-    found = {c.support_lower: c for c in MailboxConnection.objects.select_related("program")
-             .annotate(support_lower=Lower("support_address")).filter(support_lower__in=candidates)}
+    found = {
+        c.support_lower: c
+        for c in MailboxConnection.objects.select_related("program")
+        .annotate(support_lower=Lower("support_address"))
+        .filter(support_lower__in=candidates)
+    }
     return next((found[c] for c in candidates if c in found), None)
 
 
-def _record(*, source: str, connection: MailboxConnection | None, outcome: str, reason: str, message_id: str = "",
-            raw: bytes | None = None, parsed: ParsedMail | None = None, recipients: list[str] | None = None,
-            from_address: str = "", subject: str = "", size: int = 0, mailbox_uid: int | None = None) -> InboundEmail:
+def _record(
+    *,
+    source: str,
+    connection: MailboxConnection | None,
+    outcome: str,
+    reason: str,
+    message_id: str = "",
+    raw: bytes | None = None,
+    parsed: ParsedMail | None = None,
+    recipients: list[str] | None = None,
+    from_address: str = "",
+    subject: str = "",
+    size: int = 0,
+    mailbox_uid: int | None = None,
+) -> InboundEmail:
     """Store a message that was not taken in (REJECTED) and log it; the same message again answers the same row."""
     if parsed is not None:
         message_id, from_address, subject = parsed.message_id, parsed.from_address, parsed.subject
@@ -279,10 +404,19 @@ def _record(*, source: str, connection: MailboxConnection | None, outcome: str, 
         if existing is not None:
             return existing
     inbound = InboundEmail(
-        program_id=program_id, source=source, message_id=message_id[:255], from_address=from_address[:255],
-        from_name=(parsed.from_name if parsed else "")[:255], subject=" ".join(subject.split())[:255],
-        recipients="\n".join(recipients or []), html_body=parsed.html if parsed else "", outcome=outcome,
-        reason=reason, size=size or (len(raw) if raw is not None else 0), mailbox_uid=mailbox_uid)
+        program_id=program_id,
+        source=source,
+        message_id=message_id[:255],
+        from_address=from_address[:255],
+        from_name=(parsed.from_name if parsed else "")[:255],
+        subject=" ".join(subject.split())[:255],
+        recipients="\n".join(recipients or []),
+        html_body=parsed.html if parsed else "",
+        outcome=outcome,
+        reason=reason,
+        size=size or (len(raw) if raw is not None else 0),
+        mailbox_uid=mailbox_uid,
+    )
     if raw is not None:
         _keep_raw(inbound, raw)
     try:
@@ -304,11 +438,22 @@ def _outcome(inbound: InboundEmail, outcome: str, reason: str) -> InboundEmail:
 
 def _log(inbound: InboundEmail) -> None:
     if inbound.outcome == Outcome.REJECTED:
-        logger.warning("mailbox: rejected %s from %r (program %s, %s): %s", inbound.message_id, inbound.from_address,
-                       inbound.program_id, inbound.source, inbound.reason)
+        logger.warning(
+            "mailbox: rejected %s from %r (program %s, %s): %s",
+            inbound.message_id,
+            inbound.from_address,
+            inbound.program_id,
+            inbound.source,
+            inbound.reason,
+        )
     elif inbound.outcome == Outcome.IGNORED:
-        logger.info("mailbox: ignored %s from %r (program %s): %s", inbound.message_id, inbound.from_address,
-                    inbound.program_id, inbound.reason)
+        logger.info(
+            "mailbox: ignored %s from %r (program %s): %s",
+            inbound.message_id,
+            inbound.from_address,
+            inbound.program_id,
+            inbound.reason,
+        )
 
 
 def _keep_raw(inbound: InboundEmail, raw: bytes) -> None:
@@ -342,7 +487,7 @@ def _message_external_id(message_id: str) -> str:
 
 
 def _fit(text: str) -> str:
-    return text if len(text) <= MAX_MESSAGE_LENGTH else text[:MAX_MESSAGE_LENGTH - len(CUT)] + CUT
+    return text if len(text) <= MAX_MESSAGE_LENGTH else text[: MAX_MESSAGE_LENGTH - len(CUT)] + CUT
 
 
 def _size(count: int) -> str:

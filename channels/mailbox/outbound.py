@@ -49,8 +49,12 @@ _REPLY_PREFIXES = re.compile(r"^\s*(?:(?:re|aw|sv|antw|wg|fw|fwd)\s*(?:\[\d+\])?
 
 def mailbox_connections(program_ids) -> dict[int, MailboxConnection]:
     """The mailbox connections of those of `program_ids` whose channel is the shared mailbox (one query)."""
-    return {c.program_id: c for c in MailboxConnection.objects.select_related("program").filter(
-        program_id__in=list(program_ids), program__channel_setting__kind=ProgramChannel.Kind.EMAIL)}
+    return {
+        c.program_id: c
+        for c in MailboxConnection.objects.select_related("program").filter(
+            program_id__in=list(program_ids), program__channel_setting__kind=ProgramChannel.Kind.EMAIL
+        )
+    }
 
 
 def reply_subject(ticket) -> str:
@@ -75,8 +79,10 @@ def reply_bodies(*, body: str, connection: MailboxConnection, author) -> tuple[s
     first = author_first_name(author)
     signature = f"{first}, {connection.shown_name}" if first else connection.shown_name
     text = f"{body.strip()}\n\n-- \n{signature}\n"
-    html = (f"<!DOCTYPE html><html><body>{linebreaks(body.strip(), autoescape=True)}"
-            f"{linebreaks(f'-- {chr(10)}{signature}', autoescape=True)}</body></html>")
+    html = (
+        f"<!DOCTYPE html><html><body>{linebreaks(body.strip(), autoescape=True)}"
+        f"{linebreaks(f'-- {chr(10)}{signature}', autoescape=True)}</body></html>"
+    )
     return text, html
 
 
@@ -89,7 +95,10 @@ def reply_email_enqueue(*, message: TicketMessage, connection: MailboxConnection
     remember its Message-ID in the ticket's conversation. None when the ticket has no requester address."""
     ticket = message.ticket
     thread = mail_thread_for(ticket)
-    headers = {"Message-ID": make_msgid(domain=_support_domain(connection)), "X-Flexdesk-Ticket": str(ticket.pk)}
+    headers = {
+        "Message-ID": make_msgid(domain=_support_domain(connection)),
+        "X-Flexdesk-Ticket": str(ticket.pk),
+    }
     in_reply_to = last_customer_message_id(ticket)
     references = thread_message_ids(ticket)
     if in_reply_to:
@@ -114,8 +123,13 @@ def reply_email_enqueue(*, message: TicketMessage, connection: MailboxConnection
     )
     if outbox is not None:
         # A repeat returns the first row: its Message-ID is the one the customer sees (and is already known).
-        message_ref_add(ticket=ticket, message_id=outbox.payload["headers"]["Message-ID"],
-                        direction=MailMessageRef.Direction.OUT, ticket_message=message, outbox_message_id=outbox.pk)
+        message_ref_add(
+            ticket=ticket,
+            message_id=outbox.payload["headers"]["Message-ID"],
+            direction=MailMessageRef.Direction.OUT,
+            ticket_message=message,
+            outbox_message_id=outbox.pk,
+        )
     return outbox
 
 
@@ -206,17 +220,26 @@ def smtp_connection(name: str) -> EmailBackend:
     """An SMTP backend for the program's own SMTP settings, read at send time (never kept in the outbox); the
     thread's open session to the same server is reused while it is fresh and the settings are unchanged."""
     program_id = name.removeprefix(CONNECTION_PREFIX)
-    connection = (MailboxConnection.objects.filter(program_id=int(program_id)).first()
-                  if program_id.isdigit() else None)
+    connection = (
+        MailboxConnection.objects.filter(program_id=int(program_id)).first() if program_id.isdigit() else None
+    )
     if connection is None:
-        raise DeliveryError("The program has no shared mailbox any more, so its reply cannot be e-mailed.",
-                            permanent=True)
+        raise DeliveryError(
+            "The program has no shared mailbox any more, so its reply cannot be e-mailed.", permanent=True
+        )
     if not connection.sends_own:
         raise DeliveryError(
             f"The mailbox {connection.support_address} no longer sends through its own SMTP server; this reply was "
-            "written for it. Cancel it, or set the SMTP server again and retry.", permanent=True)
-    fingerprint = (connection.smtp_host, connection.smtp_port, connection.smtp_security, connection.smtp_user,
-                   connection.smtp_password_encrypted)
+            "written for it. Cancel it, or set the SMTP server again and retry.",
+            permanent=True,
+        )
+    fingerprint = (
+        connection.smtp_host,
+        connection.smtp_port,
+        connection.smtp_security,
+        connection.smtp_user,
+        connection.smtp_password_encrypted,
+    )
     pool = _sessions.__dict__.setdefault("by_program", {})
     kept = pool.get(connection.program_id)
     if kept is not None:
@@ -226,9 +249,15 @@ def smtp_connection(name: str) -> EmailBackend:
         _session_forget(kept)
     security = connection.smtp_security
     backend = _MailboxSMTPBackend(
-        host=connection.smtp_host, port=connection.smtp_port, username=connection.smtp_user,
-        password=connection.smtp_password, use_tls=security == MailboxConnection.Security.STARTTLS,
-        use_ssl=security == MailboxConnection.Security.SSL, timeout=settings.EMAIL_TIMEOUT, fail_silently=False)
+        host=connection.smtp_host,
+        port=connection.smtp_port,
+        username=connection.smtp_user,
+        password=connection.smtp_password,
+        use_tls=security == MailboxConnection.Security.STARTTLS,
+        use_ssl=security == MailboxConnection.Security.SSL,
+        timeout=settings.EMAIL_TIMEOUT,
+        fail_silently=False,
+    )
     backend.fingerprint = fingerprint
     pool[connection.program_id] = backend
     return backend
@@ -236,15 +265,21 @@ def smtp_connection(name: str) -> EmailBackend:
 
 # --- what the ticket page says -----------------------------------------------------------------------------
 
+
 def mailbox_destination(*, connection: MailboxConnection, ticket=None) -> ReplyDestination:
     requester = ""
     if ticket is not None and ticket.requester_email:
-        requester = (f"{ticket.requester_name} <{ticket.requester_email}>" if ticket.requester_name
-                     else ticket.requester_email)
+        requester = (
+            f"{ticket.requester_name} <{ticket.requester_email}>"
+            if ticket.requester_name
+            else ticket.requester_email
+        )
     return ReplyDestination(
         name="the customer by e-mail",
-        reply_help=(f"E-mailed to {requester or 'the requester'} from {connection.support_address}; "
-                    "their answer comes back to this ticket."),
+        reply_help=(
+            f"E-mailed to {requester or 'the requester'} from {connection.support_address}; "
+            "their answer comes back to this ticket."
+        ),
         note_help="Only the team sees internal notes; they are never e-mailed.",
         delivered_label="E-mailed",
         queued_label="Queued to be e-mailed",

@@ -30,11 +30,18 @@ from inscriptis import get_text
 MAX_MESSAGE_BYTES = 25 * 1024 * 1024
 
 MESSAGE_ID_RE = re.compile(r"<([^<>\s]+)>")
-QUOTED_MESSAGE_ID_RE = re.compile(r"^[ \t>]*Message-ID:[ \t]*(?:\r?\n[ \t]+)?(<[^<>\s]+>)", re.IGNORECASE | re.MULTILINE)
-DIAGNOSTIC_RE = re.compile(r"^[ \t]*(?:Diagnostic-Code:[ \t]*(?:smtp;)?[ \t]*)?([45]\d\d[ -][45]?\.?\d?\.?\d*.*)$",
-                           re.IGNORECASE | re.MULTILINE)
-BOUNCE_SUBJECT_RE = re.compile(r"undeliver|returned mail|returned to sender|delivery (status notification|failure|"
-                               r"has failed)|failure notice|mail delivery failed|delivery failure", re.IGNORECASE)
+QUOTED_MESSAGE_ID_RE = re.compile(
+    r"^[ \t>]*Message-ID:[ \t]*(?:\r?\n[ \t]+)?(<[^<>\s]+>)", re.IGNORECASE | re.MULTILINE
+)
+DIAGNOSTIC_RE = re.compile(
+    r"^[ \t]*(?:Diagnostic-Code:[ \t]*(?:smtp;)?[ \t]*)?([45]\d\d[ -][45]?\.?\d?\.?\d*.*)$",
+    re.IGNORECASE | re.MULTILINE,
+)
+BOUNCE_SUBJECT_RE = re.compile(
+    r"undeliver|returned mail|returned to sender|delivery (status notification|failure|"
+    r"has failed)|failure notice|mail delivery failed|delivery failure",
+    re.IGNORECASE,
+)
 ROBOT_SENDERS = ("mailer-daemon", "postmaster")
 AUTO_PRECEDENCE = {"bulk", "junk", "list", "auto_reply"}
 RECIPIENT_HEADERS = ("To", "Cc", "Delivered-To", "X-Original-To", "Envelope-To", "X-Envelope-To")
@@ -65,7 +72,7 @@ class ParsedMail:
 
 
 def message_id_normalise(value) -> str:
-    """"<id@host>" from a header value ("<id@host>", "id@host", with comments or folding); "" when empty. An id
+    """ "<id@host>" from a header value ("<id@host>", "id@host", with comments or folding); "" when empty. An id
     longer than the 255 characters we store becomes a digest of itself (the same one wherever it is quoted)."""
     text = _header_str(value).strip()
     if not text:
@@ -89,14 +96,18 @@ def mail_parse(raw: bytes) -> ParsedMail:
     mail = MailMessage.from_bytes(raw)
     obj = mail.obj
     message_id = message_id_normalise(obj.get("Message-ID"))
-    parsed = ParsedMail(message_id=message_id or f"<{hashlib.sha256(raw).hexdigest()}@flexdesk.invalid>",
-                        has_message_id=bool(message_id))
+    parsed = ParsedMail(
+        message_id=message_id or f"<{hashlib.sha256(raw).hexdigest()}@flexdesk.invalid>",
+        has_message_id=bool(message_id),
+    )
     parsed.defects = [type(defect).__name__ for part in obj.walk() for defect in getattr(part, "defects", [])]
     parsed.in_reply_to = next(iter(message_ids_in(obj.get("In-Reply-To"))), "")
     parsed.references = message_ids_in(" ".join(_header_str(v) for v in obj.get_all("References", [])))
 
     sender = _safe(lambda: mail.from_values)
-    parsed.from_address, parsed.from_name = (sender.email.strip(), sender.name.strip()) if sender else ("", "")
+    parsed.from_address, parsed.from_name = (
+        (sender.email.strip(), sender.name.strip()) if sender else ("", "")
+    )
     reply_to = next(iter(_safe(lambda: mail.reply_to_values) or ()), None)
     if reply_to is not None and reply_to.email:
         parsed.reply_to_address, parsed.reply_to_name = reply_to.email.strip(), reply_to.name.strip()
@@ -108,8 +119,9 @@ def mail_parse(raw: bytes) -> ParsedMail:
     if not text.strip() and parsed.html.strip():
         text = _safe(lambda: get_text(parsed.html)) or ""
     parsed.text = _clean_text(text)
-    parsed.attachments = [(a.filename or "", a.content_type, a.payload)
-                          for a in (_safe(lambda: mail.attachments) or [])]
+    parsed.attachments = [
+        (a.filename or "", a.content_type, a.payload) for a in (_safe(lambda: mail.attachments) or [])
+    ]
 
     parsed.loop_ticket = _header_str(obj.get(LOOP_HEADER)).strip()
     parsed.auto_reason = _auto_reason(obj, parsed.from_address)
@@ -141,7 +153,8 @@ def _auto_reason(obj: Message, from_address: str) -> str:
 def _read_bounce(obj: Message, parsed: ParsedMail) -> None:
     """Fill is_bounce, bounced_message_id and bounce_reason for a delivery failure report."""
     if obj.get_content_type() == "multipart/report" and (
-            (obj.get_param("report-type") or "").lower() == "delivery-status"):
+        (obj.get_param("report-type") or "").lower() == "delivery-status"
+    ):
         actions, statuses, diagnostics = [], [], []
         for part in obj.walk():
             content_type = part.get_content_type()
@@ -153,16 +166,21 @@ def _read_bounce(obj: Message, parsed: ParsedMail) -> None:
             elif content_type in ("message/rfc822", "text/rfc822-headers") and not parsed.bounced_message_id:
                 parsed.bounced_message_id = _returned_message_id(part)
         failed = [i for i, action in enumerate(actions) if action == "failed"] or (
-            [i for i, status in enumerate(statuses) if status.startswith("5")] if not any(actions) else [])
+            [i for i, status in enumerate(statuses) if status.startswith("5")] if not any(actions) else []
+        )
         if not failed:
             if not parsed.auto_reason:  # "delayed", "delivered": a report, not a failure
-                parsed.auto_reason = f"a delivery status report ({', '.join(a for a in actions if a) or 'no action'})"
+                parsed.auto_reason = (
+                    f"a delivery status report ({', '.join(a for a in actions if a) or 'no action'})"
+                )
             return
         parsed.is_bounce = True
         first = failed[0]
         diagnostic = re.sub(r"^\s*smtp\s*;\s*", "", diagnostics[first], flags=re.IGNORECASE)
-        parsed.bounce_reason = (" — ".join(x for x in (statuses[first], diagnostic) if x)
-                                or "the receiving mail server refused it")[:500]
+        parsed.bounce_reason = (
+            " — ".join(x for x in (statuses[first], diagnostic) if x)
+            or "the receiving mail server refused it"
+        )[:500]
         return
     local = parsed.from_address.lower().partition("@")[0]
     empty_return_path = any(_header_str(v).strip() == "<>" for v in obj.get_all("Return-Path", []))
@@ -183,7 +201,9 @@ def _read_bounce(obj: Message, parsed: ParsedMail) -> None:
         parsed.bounce_reason = " ".join(diagnostic.group(1).split())[:500]
     else:
         lines = [line.strip() for line in body.splitlines() if line.strip()]
-        parsed.bounce_reason = (lines[0] if lines else parsed.subject or "the message could not be delivered")[:500]
+        parsed.bounce_reason = (
+            lines[0] if lines else parsed.subject or "the message could not be delivered"
+        )[:500]
 
 
 def _status_blocks(part: Message) -> list[Message]:
@@ -193,8 +213,11 @@ def _status_blocks(part: Message) -> list[Message]:
     if isinstance(payload, list):
         return [block for block in payload if isinstance(block, Message)]
     text = _part_text(part)
-    return [email.parser.HeaderParser(policy=email.policy.compat32).parsestr(chunk)
-            for chunk in re.split(r"\r?\n\s*\r?\n", text) if chunk.strip()]
+    return [
+        email.parser.HeaderParser(policy=email.policy.compat32).parsestr(chunk)
+        for chunk in re.split(r"\r?\n\s*\r?\n", text)
+        if chunk.strip()
+    ]
 
 
 def _returned_message_id(part: Message) -> str:
@@ -235,8 +258,10 @@ def _header_str(value) -> str:
         parts = email.header.decode_header(value)
     except (email.errors.HeaderParseError, ValueError, TypeError):
         return str(value)
-    return "".join(text.decode(_charset(charset), "replace") if isinstance(text, bytes) else text
-                   for text, charset in parts)
+    return "".join(
+        text.decode(_charset(charset), "replace") if isinstance(text, bytes) else text
+        for text, charset in parts
+    )
 
 
 def _charset(charset: str | None) -> str:
@@ -259,5 +284,13 @@ def _safe(read):
     """Read one property of imap-tools' message; a malformed part must not stop the rest of the parse."""
     try:
         return read()
-    except (LookupError, ValueError, TypeError, AttributeError, IndexError, UnicodeError, email.errors.MessageError):
+    except (
+        LookupError,
+        ValueError,
+        TypeError,
+        AttributeError,
+        IndexError,
+        UnicodeError,
+        email.errors.MessageError,
+    ):
         return None

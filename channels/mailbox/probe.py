@@ -1,4 +1,4 @@
-""""Test connection": log in to both sides of a program's shared mailbox with its saved settings.
+""" "Test connection": log in to both sides of a program's shared mailbox with its saved settings.
 
 IMAP: log in and open the folder the poller reads (its message count says it is the right one). SMTP: connect,
 STARTTLS/SSL as set, and log in to the server the replies leave through — the mailbox's own, or the site's
@@ -58,9 +58,13 @@ class MailboxTestResult:
 
 def _imap_side(connection: MailboxConnection) -> MailboxTestSide:
     if not connection.can_poll:
-        return MailboxTestSide("IMAP", ok=False, skipped=True,
-                               detail="no IMAP server set: mail reaches this program through the drop folder or "
-                                      "the provider's inbound webhook")
+        return MailboxTestSide(
+            "IMAP",
+            ok=False,
+            skipped=True,
+            detail="no IMAP server set: mail reaches this program through the drop folder or "
+            "the provider's inbound webhook",
+        )
     folder = connection.imap_folder or "INBOX"
     where = f"{connection.imap_user} at {connection.imap_host}:{connection.imap_port}"
     try:
@@ -70,7 +74,9 @@ def _imap_side(connection: MailboxConnection) -> MailboxTestSide:
             exists = (mailbox.client.untagged_responses.get("EXISTS") or [b"0"])[-1]
             count = int(exists)
         finally:
-            with contextlib.suppress(Exception):  # the test is over; a server that hangs up at LOGOUT changes nothing
+            with contextlib.suppress(
+                Exception
+            ):  # the test is over; a server that hangs up at LOGOUT changes nothing
                 mailbox.logout()
     except Exception as exc:  # noqa: BLE001 — every failure (refused, timed out, no such folder) is the answer
         return MailboxTestSide("IMAP", ok=False, detail=imap_error_text(exc, connection))
@@ -80,7 +86,11 @@ def _imap_side(connection: MailboxConnection) -> MailboxTestSide:
 
 def _smtp_error_text(exc: BaseException, where: str) -> str:
     if isinstance(exc, smtplib.SMTPResponseException):
-        text = exc.smtp_error.decode("utf-8", "replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
+        text = (
+            exc.smtp_error.decode("utf-8", "replace")
+            if isinstance(exc.smtp_error, bytes)
+            else str(exc.smtp_error)
+        )
         return f"SMTP {where} answered {exc.smtp_code} {text}"
     if isinstance(exc, socket.timeout | TimeoutError):
         return f"SMTP {where} did not answer in time ({exc or 'timed out'})"
@@ -96,9 +106,13 @@ def _smtp_side(connection: MailboxConnection) -> MailboxTestSide:
         whose = "Flexdesk's mail server (EMAIL_URL)"
     else:
         backend_name = settings.EMAIL_BACKEND.rsplit(".", 2)[-2]
-        return MailboxTestSide("SMTP", ok=False, skipped=True,
-                               detail=f"replies go through Flexdesk's e-mail backend ({backend_name}, from EMAIL_URL), "
-                                      "which has no server to log in to")
+        return MailboxTestSide(
+            "SMTP",
+            ok=False,
+            skipped=True,
+            detail=f"replies go through Flexdesk's e-mail backend ({backend_name}, from EMAIL_URL), "
+            "which has no server to log in to",
+        )
     where = f"{backend.host}:{backend.port}"
     try:
         backend.open()
@@ -117,9 +131,16 @@ def mailbox_connection_test(*, program, actor) -> MailboxTestResult:
         raise ChannelError("Save the mailbox settings first.")
     result = MailboxTestResult(sides=[_imap_side(connection), _smtp_side(connection)])
     connection.tested_at, connection.test_result = timezone.now(), result.text
-    MailboxConnection.objects.filter(pk=connection.pk).update(tested_at=connection.tested_at,
-                                                              test_result=connection.test_result)
-    audit_record(actor=actor, verb="channels.mailbox_tested", target=program, ok=result.ok,
-                 imap_host=connection.imap_host, smtp_host=connection.smtp_host if connection.sends_own else "site",
-                 result=result.text)  # the servers' answers; never a password
+    MailboxConnection.objects.filter(pk=connection.pk).update(
+        tested_at=connection.tested_at, test_result=connection.test_result
+    )
+    audit_record(
+        actor=actor,
+        verb="channels.mailbox_tested",
+        target=program,
+        ok=result.ok,
+        imap_host=connection.imap_host,
+        smtp_host=connection.smtp_host if connection.sends_own else "site",
+        result=result.text,
+    )  # the servers' answers; never a password
     return result

@@ -31,7 +31,9 @@ def mail_thread_for(ticket: Ticket) -> MailThread:
         return found
     try:
         with transaction.atomic():
-            return MailThread.objects.create(ticket=ticket, program_id=ticket.program_id, token=thread_token_new())
+            return MailThread.objects.create(
+                ticket=ticket, program_id=ticket.program_id, token=thread_token_new()
+            )
     except IntegrityError:
         return MailThread.objects.get(ticket=ticket)
 
@@ -41,8 +43,12 @@ def mail_thread_start(*, ticket: Ticket, message_id: str) -> MailThread:
     ticket is new, so neither can exist yet; this runs once per inbound e-mail)."""
     thread = MailThread.objects.create(ticket=ticket, program_id=ticket.program_id, token=thread_token_new())
     if message_id:
-        MailMessageRef.objects.create(program_id=ticket.program_id, ticket=ticket, message_id=message_id[:255],
-                                      direction=MailMessageRef.Direction.IN)
+        MailMessageRef.objects.create(
+            program_id=ticket.program_id,
+            ticket=ticket,
+            message_id=message_id[:255],
+            direction=MailMessageRef.Direction.IN,
+        )
     return thread
 
 
@@ -72,35 +78,59 @@ def ticket_for_references(*, program_id: int, message_ids: Iterable[str]) -> Tic
     ids = [m for m in message_ids if m]
     if not ids:
         return None
-    refs = {r.message_id: r for r in MailMessageRef.objects.select_related("ticket").filter(
-        program_id=program_id, message_id__in=ids)}
+    refs = {
+        r.message_id: r
+        for r in MailMessageRef.objects.select_related("ticket").filter(
+            program_id=program_id, message_id__in=ids
+        )
+    }
     for message_id in ids:
         if message_id in refs:
             return refs[message_id].ticket
     return None
 
 
-def message_ref_add(*, ticket: Ticket, message_id: str, direction: str, ticket_message=None,
-                    outbox_message_id: int | None = None) -> None:
+def message_ref_add(
+    *,
+    ticket: Ticket,
+    message_id: str,
+    direction: str,
+    ticket_message=None,
+    outbox_message_id: int | None = None,
+) -> None:
     """Remember that `message_id` belongs to the ticket's conversation (a repeat changes nothing)."""
     if not message_id:
         return
     MailMessageRef.objects.get_or_create(
-        program_id=ticket.program_id, message_id=message_id[:255],
-        defaults={"ticket": ticket, "direction": direction, "ticket_message": ticket_message,
-                  "outbox_message_id": outbox_message_id})
+        program_id=ticket.program_id,
+        message_id=message_id[:255],
+        defaults={
+            "ticket": ticket,
+            "direction": direction,
+            "ticket_message": ticket_message,
+            "outbox_message_id": outbox_message_id,
+        },
+    )
 
 
 def thread_message_ids(ticket: Ticket, *, limit: int = 20) -> list[str]:
     """The conversation's Message-IDs, oldest first (the References of our next reply; at most `limit`, keeping
     the first, as RFC 5322 suggests when trimming)."""
-    ids = list(MailMessageRef.objects.filter(ticket=ticket).order_by("created_at", "id")
-               .values_list("message_id", flat=True))
+    ids = list(
+        MailMessageRef.objects.filter(ticket=ticket)
+        .order_by("created_at", "id")
+        .values_list("message_id", flat=True)
+    )
     if len(ids) > limit:
-        ids = [ids[0], *ids[-(limit - 1):]]
+        ids = [ids[0], *ids[-(limit - 1) :]]
     return ids
 
 
 def last_customer_message_id(ticket: Ticket) -> str:
-    return (MailMessageRef.objects.filter(ticket=ticket, direction=MailMessageRef.Direction.IN)
-            .order_by("-created_at", "-id").values_list("message_id", flat=True).first() or "")
+    return (
+        MailMessageRef.objects.filter(ticket=ticket, direction=MailMessageRef.Direction.IN)
+        .order_by("-created_at", "-id")
+        .values_list("message_id", flat=True)
+        .first()
+        or ""
+    )

@@ -41,13 +41,17 @@ class MailboxSettingsView(ProgramAccessMixin, TemplateView):
         context["connection"] = connection
         context["form"] = form or MailboxSettingsForm(initial=MailboxSettingsForm.initial_for(connection))
         context["channel_kind"] = channel_kind_of(self.program)
-        context["is_channel"] = context["channel_kind"] == ProgramChannel.Kind.EMAIL and connection.pk is not None
+        context["is_channel"] = (
+            context["channel_kind"] == ProgramChannel.Kind.EMAIL and connection.pk is not None
+        )
         context["inbound"] = selectors.inbound_email_recent(program=self.program) if connection.pk else []
         context["outcomes"] = InboundEmail.Outcome
         context["test_result"] = test_result
         context["example_reply_address"] = connection.address_for("k7q2x9m4d3f8h6j5") if connection.pk else ""
         context["plus_pattern"] = connection.address_for("anything") if connection.pk else ""
-        context["drop_folder"] = getattr(settings, "FLEXDESK_MAIL_DROP_DIR", "") or "var/mail-drop/ (FLEXDESK_MAIL_DROP_DIR)"
+        context["drop_folder"] = (
+            getattr(settings, "FLEXDESK_MAIL_DROP_DIR", "") or "var/mail-drop/ (FLEXDESK_MAIL_DROP_DIR)"
+        )
         context["provider_webhook_url"] = _provider_webhook_url(self.request)
         return context
 
@@ -63,7 +67,9 @@ class MailboxSettingsView(ProgramAccessMixin, TemplateView):
                 except (ChannelError, ValidationError) as exc:
                     add_error_to_form(form, exc)
                 else:
-                    messages.success(request, "Mailbox settings saved. The shared mailbox is the program's channel.")
+                    messages.success(
+                        request, "Mailbox settings saved. The shared mailbox is the program's channel."
+                    )
                     return redirect(here)
             return self.render_to_response(self.get_context_data(form=form), status=400)
         if action == "test":

@@ -26,15 +26,18 @@ class MailgunInboundView(MailgunInboundWebhookView):
 
     def validate_request(self, request):
         if not self.webhook_signing_key:
-            raise AnymailWebhookValidationFailure("Mailgun's webhook signing key is not set "
-                                                  "(MAILGUN_WEBHOOK_SIGNING_KEY): inbound mail is refused.")
+            raise AnymailWebhookValidationFailure(
+                "Mailgun's webhook signing key is not set "
+                "(MAILGUN_WEBHOOK_SIGNING_KEY): inbound mail is refused."
+            )
 
 
 def mail_received(sender, event, esp_name, **kwargs) -> None:
     """anymail's `inbound` signal: take the message in."""
     raw = _raw_bytes(event)
-    recipients = [address.strip() for address in (event.message.envelope_recipient or "").split(",")
-                  if address.strip()]
+    recipients = [
+        address.strip() for address in (event.message.envelope_recipient or "").split(",") if address.strip()
+    ]
     inbound = mail_receive(raw=raw, source=InboundEmail.Source.WEBHOOK, envelope_recipients=recipients)
     logger.info("mailbox: %s inbound webhook: %s (%s)", esp_name, inbound.outcome, inbound.message_id)
 

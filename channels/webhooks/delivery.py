@@ -77,8 +77,9 @@ def webhook_post_send(message: OutboxMessage) -> dict:
         "X-Flexdesk-Signature": webhook_signature(endpoint.signing_secret, timestamp, body),
     }
     try:
-        http = shared_client(("webhooks", repr(TIMEOUT)),
-                             lambda: httpx.Client(timeout=TIMEOUT, follow_redirects=False))  # keep-alive, no TLS per call
+        http = shared_client(
+            ("webhooks", repr(TIMEOUT)), lambda: httpx.Client(timeout=TIMEOUT, follow_redirects=False)
+        )  # keep-alive, no TLS per call
         response = http.post(endpoint.url, content=body, headers=headers)
     except httpx.TimeoutException as exc:
         raise DeliveryError(f"The endpoint did not answer in time ({exc.__class__.__name__}).") from exc

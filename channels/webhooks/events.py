@@ -29,11 +29,16 @@ KIND = "webhook.post"
 
 # The timeline kinds each webhook event type is made of.
 EVENT_TYPE_OF = {
-    K.ROUTED: E.ROUTED, K.ASSIGNED: E.ROUTED, K.REASSIGNED: E.ROUTED,
+    K.ROUTED: E.ROUTED,
+    K.ASSIGNED: E.ROUTED,
+    K.REASSIGNED: E.ROUTED,
     K.REPLIED: E.REPLIED,
-    K.NOTE: E.NOTED, K.SENT_BACK: E.NOTED,  # the in-house team's guidance is an internal note
+    K.NOTE: E.NOTED,
+    K.SENT_BACK: E.NOTED,  # the in-house team's guidance is an internal note
     K.ESCALATED: E.ESCALATED,
-    K.STATUS: E.STATUS_CHANGED, K.SOLVED: E.STATUS_CHANGED, K.REOPENED: E.STATUS_CHANGED,
+    K.STATUS: E.STATUS_CHANGED,
+    K.SOLVED: E.STATUS_CHANGED,
+    K.REOPENED: E.STATUS_CHANGED,
 }
 STATUS_AFTER = {K.SOLVED: "solved", K.REOPENED: "open"}
 
@@ -51,13 +56,20 @@ def ticket_events_to_webhooks(*, events: list[TicketEvent]) -> None:
     if not typed:
         return
     endpoints: dict[int, list[WebhookEndpoint]] = defaultdict(list)
-    for endpoint in WebhookEndpoint.objects.filter(
-            program_id__in={event.ticket.program_id for event, _type in typed}, is_active=True).only(
-            "pk", "program_id", "url", "event_types").order_by("pk"):
+    for endpoint in (
+        WebhookEndpoint.objects.filter(
+            program_id__in={event.ticket.program_id for event, _type in typed}, is_active=True
+        )
+        .only("pk", "program_id", "url", "event_types")
+        .order_by("pk")
+    ):
         endpoints[endpoint.program_id].append(endpoint)
-    deliveries = [(event, event_type, endpoint) for event, event_type in typed
-                  for endpoint in endpoints.get(event.ticket.program_id, ())
-                  if event_type in (endpoint.event_types or [])]
+    deliveries = [
+        (event, event_type, endpoint)
+        for event, event_type in typed
+        for endpoint in endpoints.get(event.ticket.program_id, ())
+        if event_type in (endpoint.event_types or [])
+    ]
     if not deliveries:
         return
     context = _Context([event for event, _type, _endpoint in deliveries])
@@ -68,8 +80,11 @@ def ticket_events_to_webhooks(*, events: list[TicketEvent]) -> None:
             documents[key] = webhook_document(event, event_type, context)
         ticket = event.ticket
         outbox_enqueue(
-            kind=KIND, payload={"endpoint_id": endpoint.pk, "document": documents[key]},
-            summary=f"{event_type} #{ticket.pk} to {endpoint.url}", program_id=ticket.program_id, about=endpoint,
+            kind=KIND,
+            payload={"endpoint_id": endpoint.pk, "document": documents[key]},
+            summary=f"{event_type} #{ticket.pk} to {endpoint.url}",
+            program_id=ticket.program_id,
+            about=endpoint,
             ordering_key=f"webhook:{endpoint.pk}:ticket:{ticket.pk}",
             dedupe_key=f"webhook:{endpoint.pk}:event:{event.pk}" if event.pk else None,
         )
@@ -80,18 +95,33 @@ class _Context:
 
     def __init__(self, events: list[TicketEvent]):
         tickets = [event.ticket for event in events]
-        self.slugs = dict(Program.objects.filter(pk__in={t.program_id for t in tickets}).values_list("pk", "slug"))
+        self.slugs = dict(
+            Program.objects.filter(pk__in={t.program_id for t in tickets}).values_list("pk", "slug")
+        )
         message_ids = {e.data.get("message_id") for e in events if (e.data or {}).get("message_id")}
         self.messages = TicketMessage.objects.in_bulk(list(message_ids)) if message_ids else {}
         freelancer_ids = {t.assignee_id for t in tickets if t.assignee_id}
-        self.freelancer_users = dict(Freelancer.objects.filter(pk__in=list(freelancer_ids)).values_list(
-            "pk", "user_id")) if freelancer_ids else {}
-        user_ids = ({t.inhouse_assignee_id for t in tickets} | set(self.freelancer_users.values())
-                    | {m.author_id for m in self.messages.values()})
+        self.freelancer_users = (
+            dict(Freelancer.objects.filter(pk__in=list(freelancer_ids)).values_list("pk", "user_id"))
+            if freelancer_ids
+            else {}
+        )
+        user_ids = (
+            {t.inhouse_assignee_id for t in tickets}
+            | set(self.freelancer_users.values())
+            | {m.author_id for m in self.messages.values()}
+        )
         user_ids.discard(None)
-        self.people = {pk: {"name": display_name or email, "email": email}
-                       for pk, display_name, email in get_user_model().objects.filter(
-                           pk__in=list(user_ids)).values_list("pk", "display_name", "email")} if user_ids else {}
+        self.people = (
+            {
+                pk: {"name": display_name or email, "email": email}
+                for pk, display_name, email in get_user_model()
+                .objects.filter(pk__in=list(user_ids))
+                .values_list("pk", "display_name", "email")
+            }
+            if user_ids
+            else {}
+        )
 
     def person(self, user_id: int | None) -> dict | None:
         return self.people.get(user_id) if user_id else None
@@ -105,22 +135,43 @@ class _Context:
 def webhook_document(event: TicketEvent, event_type: str, context: _Context) -> dict:
     """The JSON document of one event (without its delivery id), as channels.webhooks.schema documents it."""
     ticket, data = event.ticket, event.data or {}
-    body: dict = {"ticket": {
-        "id": ticket.pk, "external_id": ticket.external_id, "subject": ticket.subject, "status": ticket.status,
-        "queue": ticket.queue, "assignee": context.assignee(ticket)}}
+    body: dict = {
+        "ticket": {
+            "id": ticket.pk,
+            "external_id": ticket.external_id,
+            "subject": ticket.subject,
+            "status": ticket.status,
+            "queue": ticket.queue,
+            "assignee": context.assignee(ticket),
+        }
+    }
     if event_type == E.ROUTED:
         body["change"] = event.kind  # routed, assigned or reassigned
         body["reason"] = event.message
     elif event_type in (E.REPLIED, E.NOTED):
         message = context.messages.get(data.get("message_id"))
-        body["message"] = None if message is None else {
-            "id": message.pk, "body": message.body, "author": context.person(message.author_id),
-            "created_at": iso(message.created_at)}
+        body["message"] = (
+            None
+            if message is None
+            else {
+                "id": message.pk,
+                "body": message.body,
+                "author": context.person(message.author_id),
+                "created_at": iso(message.created_at),
+            }
+        )
     elif event_type == E.ESCALATED:
         reason = data.get("reason", "")
-        body["escalation"] = {"reason": reason, "reason_label": QueueSettings.for_program(ticket.program)
-                              .reason_label(reason), "note": data.get("note", "")}
+        body["escalation"] = {
+            "reason": reason,
+            "reason_label": QueueSettings.for_program(ticket.program).reason_label(reason),
+            "note": data.get("note", ""),
+        }
     elif event_type == E.STATUS_CHANGED:
         body["status"] = STATUS_AFTER.get(event.kind) or data.get("status") or ticket.status
-    return {"type": str(event_type), "created_at": iso(event.created_at),
-            "program": context.slugs.get(ticket.program_id, ""), "data": body}
+    return {
+        "type": str(event_type),
+        "created_at": iso(event.created_at),
+        "program": context.slugs.get(ticket.program_id, ""),
+        "data": body,
+    }

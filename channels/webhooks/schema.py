@@ -15,7 +15,7 @@ from queues.models import Ticket
 
 E = WebhookEndpoint.Event
 
-VERIFYING = '''
+VERIFYING = """
 ## Outbound webhooks
 
 A support manager registers endpoints on the program's channel page (Webhooks) and picks the events each
@@ -56,15 +56,25 @@ def verify(secret: str, headers: dict, body: bytes, tolerance: int = 300) -> boo
 
 The secret is shown once, when the endpoint is registered or its secret is rotated; deliveries made after
 a rotation are signed with the new secret.
-'''
+"""
 
 HEADERS = [
     ("X-Flexdesk-Event", "The event type (the body's `type`).", {"type": "string", "enum": E.values}),
-    ("X-Flexdesk-Delivery", "The delivery id (the body's `id`); the same on every retry.", {"type": "string"}),
-    ("X-Flexdesk-Timestamp", "Unix seconds of this attempt: refuse more than five minutes off.",
-     {"type": "string", "pattern": "^[0-9]+$"}),
-    ("X-Flexdesk-Signature", "`sha256=` + hex HMAC-SHA256(secret, `\"{timestamp}.{body}\"`).",
-     {"type": "string", "pattern": "^sha256=[0-9a-f]{64}$"}),
+    (
+        "X-Flexdesk-Delivery",
+        "The delivery id (the body's `id`); the same on every retry.",
+        {"type": "string"},
+    ),
+    (
+        "X-Flexdesk-Timestamp",
+        "Unix seconds of this attempt: refuse more than five minutes off.",
+        {"type": "string", "pattern": "^[0-9]+$"},
+    ),
+    (
+        "X-Flexdesk-Signature",
+        '`sha256=` + hex HMAC-SHA256(secret, `"{timestamp}.{body}"`).',
+        {"type": "string", "pattern": "^sha256=[0-9a-f]{64}$"},
+    ),
 ]
 
 
@@ -81,7 +91,9 @@ class WebhookTicketSerializer(serializers.Serializer):
     subject = serializers.CharField()
     status = serializers.ChoiceField(choices=Ticket.Status.choices)
     queue = serializers.ChoiceField(choices=Ticket.Queue.choices)
-    assignee = WebhookPersonSerializer(allow_null=True, help_text="The freelancer or in-house agent, or null.")
+    assignee = WebhookPersonSerializer(
+        allow_null=True, help_text="The freelancer or in-house agent, or null."
+    )
 
 
 class WebhookMessageSerializer(serializers.Serializer):
@@ -99,8 +111,10 @@ class WebhookEscalationSerializer(serializers.Serializer):
 
 class WebhookRoutedDataSerializer(serializers.Serializer):
     ticket = WebhookTicketSerializer()
-    change = serializers.ChoiceField(choices=["routed", "assigned", "reassigned"],
-                                     help_text="Routed by Flexdesk, assigned in-house, or reassigned by a manager.")
+    change = serializers.ChoiceField(
+        choices=["routed", "assigned", "reassigned"],
+        help_text="Routed by Flexdesk, assigned in-house, or reassigned by a manager.",
+    )
     reason = serializers.CharField(help_text="Why, in words (the ticket timeline's line).")
 
 
@@ -131,40 +145,70 @@ def _envelope(event_type: str, data_serializer: type[serializers.Serializer], na
 
 
 def _webhook(event_type: str, data_serializer, name: str, summary: str, what: str) -> OpenApiWebhook:
-    return OpenApiWebhook(name=str(event_type), decorator=extend_schema(
-        summary=summary,
-        description=f"{what}\n\nSigned as described under *Verifying a delivery* at the top of this page.",
-        request=_envelope(event_type, data_serializer, name),
-        responses={
-            "2XX": OpenApiResponse(description="Delivered (the body is not read)."),
-            "429": OpenApiResponse(description="Retried after Retry-After."),
-            "503": OpenApiResponse(description="Retried after Retry-After."),
-            "5XX": OpenApiResponse(description="Retried with backoff."),
-            "4XX": OpenApiResponse(description="The delivery fails at once (shown in the log, with Retry)."),
-        },
-    ))
+    return OpenApiWebhook(
+        name=str(event_type),
+        decorator=extend_schema(
+            summary=summary,
+            description=f"{what}\n\nSigned as described under *Verifying a delivery* at the top of this page.",
+            request=_envelope(event_type, data_serializer, name),
+            responses={
+                "2XX": OpenApiResponse(description="Delivered (the body is not read)."),
+                "429": OpenApiResponse(description="Retried after Retry-After."),
+                "503": OpenApiResponse(description="Retried after Retry-After."),
+                "5XX": OpenApiResponse(description="Retried with backoff."),
+                "4XX": OpenApiResponse(
+                    description="The delivery fails at once (shown in the log, with Retry)."
+                ),
+            },
+        ),
+    )
 
 
-ROUTED = _webhook(E.ROUTED, WebhookRoutedDataSerializer, "WebhookTicketRoutedSerializer", "A ticket was routed",
-                  "Routing gave the ticket to a freelancer or the in-house queue, or someone assigned or reassigned "
-                  "it.")
-REPLIED = _webhook(E.REPLIED, WebhookMessageDataSerializer, "WebhookTicketRepliedSerializer",
-                   "A public reply was written", "A freelancer or agent replied to the customer; deliver "
-                                                 "`data.message.body` to them if your system is the channel.")
-NOTED = _webhook(E.NOTED, WebhookMessageDataSerializer, "WebhookTicketNotedSerializer", "An internal note",
-                 "An internal note (never for the customer), including the in-house team's guidance when it sends "
-                 "a ticket back to the freelancers.")
-ESCALATED = _webhook(E.ESCALATED, WebhookEscalatedDataSerializer, "WebhookTicketEscalatedSerializer",
-                     "A ticket was escalated", "The ticket went to the in-house team, with a reason and a hand-off "
-                                               "note.")
-STATUS_CHANGED = _webhook(E.STATUS_CHANGED, WebhookStatusDataSerializer, "WebhookTicketStatusChangedSerializer",
-                          "A ticket's status changed", "Pending (waiting on the customer), solved, or reopened.")
+ROUTED = _webhook(
+    E.ROUTED,
+    WebhookRoutedDataSerializer,
+    "WebhookTicketRoutedSerializer",
+    "A ticket was routed",
+    "Routing gave the ticket to a freelancer or the in-house queue, or someone assigned or reassigned it.",
+)
+REPLIED = _webhook(
+    E.REPLIED,
+    WebhookMessageDataSerializer,
+    "WebhookTicketRepliedSerializer",
+    "A public reply was written",
+    "A freelancer or agent replied to the customer; deliver "
+    "`data.message.body` to them if your system is the channel.",
+)
+NOTED = _webhook(
+    E.NOTED,
+    WebhookMessageDataSerializer,
+    "WebhookTicketNotedSerializer",
+    "An internal note",
+    "An internal note (never for the customer), including the in-house team's guidance when it sends "
+    "a ticket back to the freelancers.",
+)
+ESCALATED = _webhook(
+    E.ESCALATED,
+    WebhookEscalatedDataSerializer,
+    "WebhookTicketEscalatedSerializer",
+    "A ticket was escalated",
+    "The ticket went to the in-house team, with a reason and a hand-off note.",
+)
+STATUS_CHANGED = _webhook(
+    E.STATUS_CHANGED,
+    WebhookStatusDataSerializer,
+    "WebhookTicketStatusChangedSerializer",
+    "A ticket's status changed",
+    "Pending (waiting on the customer), solved, or reopened.",
+)
 
 
 def webhooks_docs_hook(result, generator, request, public):
     """drf-spectacular postprocessing hook: the headers of every webhook, and the guide in the description."""
-    parameters = [{"in": "header", "name": name, "required": True, "description": text, "schema": schema}
-                  for name, text, schema in HEADERS]
+    parameters = [
+        {"in": "header", "name": name, "required": True, "description": text, "schema": schema}
+        for name, text, schema in HEADERS
+    ]
     for operations in result.get("webhooks", {}).values():
         for operation in operations.values():
             operation["parameters"] = parameters

@@ -25,9 +25,15 @@ def webhook_endpoint_get(*, program: Program, pk: int) -> WebhookEndpoint | None
 
 def webhook_deliveries(*, endpoint: WebhookEndpoint):
     """The outbox messages about the endpoint, newest first (the payload is left out; the log does not show it)."""
-    return (OutboxMessage.objects.filter(subject_type=ContentType.objects.get_for_model(WebhookEndpoint),
-                                         subject_id=str(endpoint.pk), program_id=endpoint.program_id)
-            .defer("payload").order_by("-created_at", "-id"))
+    return (
+        OutboxMessage.objects.filter(
+            subject_type=ContentType.objects.get_for_model(WebhookEndpoint),
+            subject_id=str(endpoint.pk),
+            program_id=endpoint.program_id,
+        )
+        .defer("payload")
+        .order_by("-created_at", "-id")
+    )
 
 
 @dataclass(frozen=True)
@@ -41,7 +47,9 @@ class EndpointRow:
 
     @property
     def pending(self) -> int:
-        return self.counts.get(OutboxMessage.Status.QUEUED, 0) + self.counts.get(OutboxMessage.Status.SENDING, 0)
+        return self.counts.get(OutboxMessage.Status.QUEUED, 0) + self.counts.get(
+            OutboxMessage.Status.SENDING, 0
+        )
 
 
 def webhook_endpoint_rows(*, program: Program) -> list[EndpointRow]:
@@ -49,9 +57,16 @@ def webhook_endpoint_rows(*, program: Program) -> list[EndpointRow]:
     endpoints = webhook_endpoint_list(program=program)
     counts: dict[str, dict[str, int]] = {str(e.pk): {} for e in endpoints}
     if endpoints:
-        rows = (OutboxMessage.objects.filter(subject_type=ContentType.objects.get_for_model(WebhookEndpoint),
-                                             subject_id__in=list(counts), program_id=program.pk)
-                .values("subject_id", "status").annotate(n=Count("id")).order_by())
+        rows = (
+            OutboxMessage.objects.filter(
+                subject_type=ContentType.objects.get_for_model(WebhookEndpoint),
+                subject_id__in=list(counts),
+                program_id=program.pk,
+            )
+            .values("subject_id", "status")
+            .annotate(n=Count("id"))
+            .order_by()
+        )
         for row in rows:
             counts[row["subject_id"]][row["status"]] = row["n"]
     return [EndpointRow(endpoint=e, counts=counts[str(e.pk)]) for e in endpoints]

@@ -34,18 +34,28 @@ def _full_clean(endpoint: WebhookEndpoint) -> None:
 
 
 @transaction.atomic
-def webhook_endpoint_create(*, program: Program, actor, url: str, event_types: list[str],
-                            description: str = "") -> tuple[WebhookEndpoint, str]:
+def webhook_endpoint_create(
+    *, program: Program, actor, url: str, event_types: list[str], description: str = ""
+) -> tuple[WebhookEndpoint, str]:
     """Register an endpoint; returns it and its signing secret (shown once, never again)."""
     secret = webhook_secret_generate()
-    endpoint = WebhookEndpoint(program=program, url=(url or "").strip(), description=(description or "").strip(),
-                               event_types=[value for value in WebhookEndpoint.Event.values
-                                            if value in set(event_types or [])], created_by=actor)
+    endpoint = WebhookEndpoint(
+        program=program,
+        url=(url or "").strip(),
+        description=(description or "").strip(),
+        event_types=[value for value in WebhookEndpoint.Event.values if value in set(event_types or [])],
+        created_by=actor,
+    )
     endpoint.signing_secret = secret
     _full_clean(endpoint)
     endpoint.save()
-    audit_record(actor=actor, verb="channels.webhook_created", target=endpoint, url=endpoint.url,
-                 event_types=endpoint.event_types)
+    audit_record(
+        actor=actor,
+        verb="channels.webhook_created",
+        target=endpoint,
+        url=endpoint.url,
+        event_types=endpoint.event_types,
+    )
     return endpoint, secret
 
 
@@ -64,9 +74,12 @@ def _cancel_pending(endpoint: WebhookEndpoint, why: str) -> int:
     """Deliveries to the endpoint that have not gone yet are given up (cancelled, so the log says so).
     A queued row is claimed only while queued (core.outbox), so none of these is sent after this."""
     return OutboxMessage.objects.filter(
-        subject_type=ContentType.objects.get_for_model(WebhookEndpoint), subject_id=str(endpoint.pk),
+        subject_type=ContentType.objects.get_for_model(WebhookEndpoint),
+        subject_id=str(endpoint.pk),
         status__in=[OutboxMessage.Status.QUEUED, OutboxMessage.Status.FAILED],
-    ).update(status=OutboxMessage.Status.CANCELLED, next_attempt_at=None, last_error=why, updated_at=timezone.now())
+    ).update(
+        status=OutboxMessage.Status.CANCELLED, next_attempt_at=None, last_error=why, updated_at=timezone.now()
+    )
 
 
 @transaction.atomic
@@ -79,8 +92,12 @@ def webhook_endpoint_set_active(*, endpoint: WebhookEndpoint, actor, active: boo
     endpoint.is_active = active
     endpoint.save(update_fields=["is_active", "updated_at"])
     cancelled = 0 if active else _cancel_pending(endpoint, "Cancelled: the endpoint was deactivated.")
-    audit_record(actor=actor, verb="channels.webhook_activated" if active else "channels.webhook_deactivated",
-                 target=endpoint, cancelled=cancelled)
+    audit_record(
+        actor=actor,
+        verb="channels.webhook_activated" if active else "channels.webhook_deactivated",
+        target=endpoint,
+        cancelled=cancelled,
+    )
     return endpoint
 
 
@@ -88,8 +105,14 @@ def webhook_endpoint_set_active(*, endpoint: WebhookEndpoint, actor, active: boo
 def webhook_endpoint_delete(*, endpoint: WebhookEndpoint, actor) -> None:
     """Remove the endpoint; what it had not received yet is cancelled (the program's deliveries page keeps it)."""
     cancelled = _cancel_pending(endpoint, "Cancelled: the endpoint was deleted.")
-    audit_record(actor=actor, verb="channels.webhook_deleted", target=endpoint.program, url=endpoint.url,
-                 endpoint_id=endpoint.pk, cancelled=cancelled)
+    audit_record(
+        actor=actor,
+        verb="channels.webhook_deleted",
+        target=endpoint.program,
+        url=endpoint.url,
+        endpoint_id=endpoint.pk,
+        cancelled=cancelled,
+    )
     endpoint.delete()
 
 

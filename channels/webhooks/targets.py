@@ -51,8 +51,9 @@ def webhook_target_check(url: str) -> None:
     if parts.scheme not in ("http", "https") or not host:
         raise ChannelError("Give the full address of the endpoint, starting with https://.", field="url")
     if parts.username or parts.password:
-        raise ChannelError("Leave the user name and password out of the address; every request is signed.",
-                           field="url")
+        raise ChannelError(
+            "Leave the user name and password out of the address; every request is signed.", field="url"
+        )
     if _allow_local():
         return
     if parts.scheme != "https":
@@ -61,5 +62,8 @@ def webhook_target_check(url: str) -> None:
         raise ChannelError("Flexdesk does not call its own machine.", field="url")
     addresses = _addresses(host)
     if not addresses or not all(_is_public(address) for address in addresses):
-        raise ChannelError(f"{host} is a private, loopback or reserved address; the endpoint must be reachable "
-                           "from the internet.", field="url")
+        raise ChannelError(
+            f"{host} is a private, loopback or reserved address; the endpoint must be reachable "
+            "from the internet.",
+            field="url",
+        )

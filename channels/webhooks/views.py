@@ -37,13 +37,15 @@ class WebhookEndpointListView(ProgramAccessMixin, TemplateView):
         form = WebhookEndpointForm(request.POST)
         if form.is_valid():
             try:
-                endpoint, secret = services.webhook_endpoint_create(program=self.program, actor=request.user,
-                                                                    **form.cleaned_data)
+                endpoint, secret = services.webhook_endpoint_create(
+                    program=self.program, actor=request.user, **form.cleaned_data
+                )
             except ChannelError as exc:
                 add_error_to_form(form, exc)
             else:
-                return self.render_to_response(self.get_context_data(
-                    created=endpoint, new_secret=secret, form=WebhookEndpointForm()))
+                return self.render_to_response(
+                    self.get_context_data(created=endpoint, new_secret=secret, form=WebhookEndpointForm())
+                )
         return self.render_to_response(self.get_context_data(form=form), status=400)
 
 
@@ -64,7 +66,9 @@ class WebhookEndpointDetailView(ProgramAccessMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["endpoint"] = self.endpoint
-        context["deliveries"] = list(selectors.webhook_deliveries(endpoint=self.endpoint)[:selectors.LOG_PAGE_SIZE])
+        context["deliveries"] = list(
+            selectors.webhook_deliveries(endpoint=self.endpoint)[: selectors.LOG_PAGE_SIZE]
+        )
         context["page_size"] = selectors.LOG_PAGE_SIZE
         context["failed"] = OutboxMessage.Status.FAILED
         return context
@@ -74,21 +78,31 @@ class WebhookEndpointDetailView(ProgramAccessMixin, TemplateView):
         if action not in self.actions:
             raise Http404("No such action.")
         endpoint = self.endpoint
-        here = reverse("channels:webhook_detail", kwargs={"program_slug": self.program.slug, "pk": endpoint.pk})
+        here = reverse(
+            "channels:webhook_detail", kwargs={"program_slug": self.program.slug, "pk": endpoint.pk}
+        )
         try:
             if action == "rotate":
                 secret = services.webhook_endpoint_rotate_secret(endpoint=endpoint, actor=request.user)
                 return self.render_to_response(self.get_context_data(new_secret=secret))
             if action == "delete":
                 services.webhook_endpoint_delete(endpoint=endpoint, actor=request.user)
-                messages.success(request, f"Endpoint {endpoint.url} deleted; what it had not received is cancelled.")
+                messages.success(
+                    request, f"Endpoint {endpoint.url} deleted; what it had not received is cancelled."
+                )
                 return redirect("channels:webhooks", program_slug=self.program.slug)
-            services.webhook_endpoint_set_active(endpoint=endpoint, actor=request.user, active=action == "activate")
+            services.webhook_endpoint_set_active(
+                endpoint=endpoint, actor=request.user, active=action == "activate"
+            )
         except DomainError as exc:
             messages.error(request, exc.message)
         else:
-            messages.success(request, "Activated: new events are delivered again." if action == "activate" else
-                             "Deactivated: no new events are delivered; the ones not sent yet are cancelled.")
+            messages.success(
+                request,
+                "Activated: new events are delivered again."
+                if action == "activate"
+                else "Deactivated: no new events are delivered; the ones not sent yet are cancelled.",
+            )
         return redirect(here)
 
 
@@ -98,8 +112,9 @@ class WebhookDeliveryRetryView(WebhookEndpointDetailView):
     def post(self, request, *args, **kwargs):
         endpoint = self.endpoint
         try:
-            message = services.webhook_delivery_retry(endpoint=endpoint, message_id=kwargs["message_id"],
-                                                      actor=request.user)
+            message = services.webhook_delivery_retry(
+                endpoint=endpoint, message_id=kwargs["message_id"], actor=request.user
+            )
         except OutboxMessage.DoesNotExist:
             raise Http404("No such delivery.") from None
         except DomainError as exc:
@@ -109,8 +124,11 @@ class WebhookDeliveryRetryView(WebhookEndpointDetailView):
             if message.status == OutboxMessage.Status.SENT:
                 messages.success(request, "Delivered.")
             else:
-                messages.warning(request, f"Tried again; it is {message.get_status_display().lower()}"
-                                          f"{': ' + message.last_error if message.last_error else ''}.")
+                messages.warning(
+                    request,
+                    f"Tried again; it is {message.get_status_display().lower()}"
+                    f"{': ' + message.last_error if message.last_error else ''}.",
+                )
         return redirect("channels:webhook_detail", program_slug=self.program.slug, pk=endpoint.pk)
 
     def get(self, request, *args, **kwargs):

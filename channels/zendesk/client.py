@@ -22,14 +22,27 @@ USER_AGENT = "Flexdesk (+channels.zendesk)"
 def _shared_http(base_url: str, email: str, token: str, timeout: httpx.Timeout) -> httpx.Client:
     """One httpx.Client per Zendesk account (URL and credentials) and process (channels.http says why)."""
     key = ("zendesk", base_url, email, hashlib.sha256(token.encode()).hexdigest(), repr(timeout))
-    return shared_client(key, lambda: httpx.Client(
-        base_url=base_url, auth=(f"{email}/token", token), timeout=timeout,
-        headers={"User-Agent": USER_AGENT, "Accept": "application/json"}))
+    return shared_client(
+        key,
+        lambda: httpx.Client(
+            base_url=base_url,
+            auth=(f"{email}/token", token),
+            timeout=timeout,
+            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+        ),
+    )
 
 
 class ZendeskClient:
-    def __init__(self, *, base_url: str, email: str, token: str, timeout: httpx.Timeout = TIMEOUT,
-                 transport: httpx.BaseTransport | None = None):
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        email: str,
+        token: str,
+        timeout: httpx.Timeout = TIMEOUT,
+        transport: httpx.BaseTransport | None = None,
+    ):
         if not base_url:
             raise DeliveryError("The Zendesk connection has no subdomain or base URL.", permanent=True)
         if not (email and token):
@@ -38,9 +51,13 @@ class ZendeskClient:
         # API token authentication: "{email}/token" as the user name, the token as the password.
         self._owned = transport is not None  # a given transport (tests) gets a client of its own
         if self._owned:
-            self._http = httpx.Client(base_url=self.base_url, auth=(f"{email}/token", token), timeout=timeout,
-                                      headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
-                                      transport=transport)
+            self._http = httpx.Client(
+                base_url=self.base_url,
+                auth=(f"{email}/token", token),
+                timeout=timeout,
+                headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+                transport=transport,
+            )
         else:
             self._http = _shared_http(self.base_url, email, token, timeout)
 
@@ -65,8 +82,10 @@ class ZendeskClient:
         """Whose token this is (GET /api/v2/users/me.json). An anonymous answer means the token was refused."""
         user = self._request("GET", "/api/v2/users/me.json")["user"]
         if not user.get("id"):
-            raise DeliveryError("Zendesk did not accept the e-mail and token (it answered as an anonymous user).",
-                                permanent=True)
+            raise DeliveryError(
+                "Zendesk did not accept the e-mail and token (it answered as an anonymous user).",
+                permanent=True,
+            )
         return user
 
     def user_search_by_email(self, email: str) -> dict | None:
@@ -79,19 +98,25 @@ class ZendeskClient:
         """The ticket and its requester, in one call (the users sideload)."""
         data = self._request("GET", f"/api/v2/tickets/{int(ticket_id)}.json", params={"include": "users"})
         ticket = data["ticket"]
-        requester = next((u for u in data.get("users", []) if u.get("id") == ticket.get("requester_id")), None)
+        requester = next(
+            (u for u in data.get("users", []) if u.get("id") == ticket.get("requester_id")), None
+        )
         return ticket, requester
 
     def ticket_update(self, ticket_id: int | str, ticket: dict, *, idempotency_key: str = "") -> dict:
         """PUT /api/v2/tickets/{id}.json with {"ticket": …}; answers {"ticket": …, "audit": …}."""
         headers = {"Idempotency-Key": idempotency_key} if idempotency_key else None
-        return self._request("PUT", f"/api/v2/tickets/{int(ticket_id)}.json", json={"ticket": ticket},
-                             headers=headers)
+        return self._request(
+            "PUT", f"/api/v2/tickets/{int(ticket_id)}.json", json={"ticket": ticket}, headers=headers
+        )
 
     def ticket_audits(self, ticket_id: int | str, *, limit: int = 20) -> list[dict]:
         """The ticket's latest audits, newest first (to find an update we made before an answer was lost)."""
-        data = self._request("GET", f"/api/v2/tickets/{int(ticket_id)}/audits.json",
-                             params={"sort_order": "desc", "page[size]": limit})
+        data = self._request(
+            "GET",
+            f"/api/v2/tickets/{int(ticket_id)}/audits.json",
+            params={"sort_order": "desc", "page[size]": limit},
+        )
         return data.get("audits", [])
 
     def tickets_incremental(self, *, start_time: int | None = None, cursor: str | None = None) -> dict:
@@ -100,7 +125,9 @@ class ZendeskClient:
         params["include"] = "users"  # the requesters, sideloaded
         return self._request("GET", "/api/v2/incremental/tickets/cursor.json", params=params)
 
-    def satisfaction_ratings(self, *, start_time: int, after: str | None = None, page_size: int = 100) -> dict:
+    def satisfaction_ratings(
+        self, *, start_time: int, after: str | None = None, page_size: int = 100
+    ) -> dict:
         """One page of satisfaction ratings created since `start_time` (GET /api/v2/satisfaction_ratings.json,
         cursor pagination): {"satisfaction_ratings": [{id, ticket_id, score, comment, …}], "meta": {"has_more",
         "after_cursor"}}. Scores: "offered", "unoffered", "good", "bad"."""
@@ -119,18 +146,25 @@ class ZendeskClient:
         except httpx.HTTPError as exc:
             raise DeliveryError(f"Could not reach Zendesk at {self.base_url}: {exc}") from exc
         if response.status_code == 429:
-            raise DeliveryError("Zendesk's rate limit was reached (429).",
-                                retry_after=retry_after_seconds(response.headers.get("Retry-After")))
+            raise DeliveryError(
+                "Zendesk's rate limit was reached (429).",
+                retry_after=retry_after_seconds(response.headers.get("Retry-After")),
+            )
         if response.status_code >= 500:
-            raise DeliveryError(f"Zendesk answered {response.status_code}: {error_message(response)}",
-                                retry_after=retry_after_seconds(response.headers.get("Retry-After")))
+            raise DeliveryError(
+                f"Zendesk answered {response.status_code}: {error_message(response)}",
+                retry_after=retry_after_seconds(response.headers.get("Retry-After")),
+            )
         if response.status_code >= 400:
-            raise DeliveryError(f"Zendesk answered {response.status_code}: {error_message(response)}",
-                                permanent=True)
+            raise DeliveryError(
+                f"Zendesk answered {response.status_code}: {error_message(response)}", permanent=True
+            )
         try:
             data = response.json()
         except ValueError as exc:
-            raise DeliveryError(f"Zendesk answered {response.status_code} with a body that is not JSON.") from exc
+            raise DeliveryError(
+                f"Zendesk answered {response.status_code} with a body that is not JSON."
+            ) from exc
         if not isinstance(data, dict):
             raise DeliveryError("Zendesk answered with an unexpected JSON body.")
         return data

@@ -85,16 +85,34 @@ class FakeZendesk:
 
     def ticket_json(self, ticket_id: int) -> dict:
         """Ticket N as Zendesk shows it (Show Ticket's documented example, trimmed)."""
-        return {"id": ticket_id, "url": f"https://example.zendesk.com/api/v2/tickets/{ticket_id}.json",
-                "subject": f"Order {ticket_id} has not arrived", "raw_subject": f"Order {ticket_id} has not arrived",
-                "description": "I ordered last week and the parcel is still not here.", "status": "open",
-                "priority": "normal", "type": "question", "tags": ["order-status"], "via": {"channel": "email"},
-                "requester_id": REQUESTER_BASE + ticket_id, "submitter_id": REQUESTER_BASE + ticket_id,
-                "assignee_id": None, "group_id": None, "created_at": STAMP, "updated_at": STAMP}
+        return {
+            "id": ticket_id,
+            "url": f"https://example.zendesk.com/api/v2/tickets/{ticket_id}.json",
+            "subject": f"Order {ticket_id} has not arrived",
+            "raw_subject": f"Order {ticket_id} has not arrived",
+            "description": "I ordered last week and the parcel is still not here.",
+            "status": "open",
+            "priority": "normal",
+            "type": "question",
+            "tags": ["order-status"],
+            "via": {"channel": "email"},
+            "requester_id": REQUESTER_BASE + ticket_id,
+            "submitter_id": REQUESTER_BASE + ticket_id,
+            "assignee_id": None,
+            "group_id": None,
+            "created_at": STAMP,
+            "updated_at": STAMP,
+        }
 
     def requester_json(self, ticket_id: int) -> dict:
-        return {"id": REQUESTER_BASE + ticket_id, "name": f"Customer {ticket_id}", "role": "end-user",
-                "email": f"customer{ticket_id}@example.test", "locale": "en-US", "time_zone": "UTC"}
+        return {
+            "id": REQUESTER_BASE + ticket_id,
+            "name": f"Customer {ticket_id}",
+            "role": "end-user",
+            "email": f"customer{ticket_id}@example.test",
+            "locale": "en-US",
+            "time_zone": "UTC",
+        }
 
     def _update(self, ticket_id: int, body: dict) -> dict:
         ticket = body.get("ticket") or {}
@@ -104,17 +122,40 @@ class FakeZendesk:
             audit_id = next(self._ids)
             for name in ("assignee_id", "group_id", "status"):
                 if name in ticket:
-                    events.append({"id": next(self._ids), "type": "Change", "field_name": name,
-                                   "value": ticket[name], "previous_value": None})
+                    events.append(
+                        {
+                            "id": next(self._ids),
+                            "type": "Change",
+                            "field_name": name,
+                            "value": ticket[name],
+                            "previous_value": None,
+                        }
+                    )
             comment = ticket.get("comment")
             if comment:
-                events.append({"id": next(self._ids), "type": "Comment", "body": comment.get("body", ""),
-                               "public": comment.get("public", True), "author_id": comment.get("author_id")})
-            audit = {"id": audit_id, "ticket_id": ticket_id, "created_at": STAMP, "author_id": 1,
-                     "metadata": {"system": {"client": "Flexdesk"}, "custom": ticket.get("metadata") or {}},
-                     "events": events, "via": {"channel": "api"}}
+                events.append(
+                    {
+                        "id": next(self._ids),
+                        "type": "Comment",
+                        "body": comment.get("body", ""),
+                        "public": comment.get("public", True),
+                        "author_id": comment.get("author_id"),
+                    }
+                )
+            audit = {
+                "id": audit_id,
+                "ticket_id": ticket_id,
+                "created_at": STAMP,
+                "author_id": 1,
+                "metadata": {"system": {"client": "Flexdesk"}, "custom": ticket.get("metadata") or {}},
+                "events": events,
+                "via": {"channel": "api"},
+            }
             self.audits.setdefault(ticket_id, []).append(audit)
-        shown = {**self.ticket_json(ticket_id), **{k: v for k, v in ticket.items() if k not in ("comment", "metadata")}}
+        shown = {
+            **self.ticket_json(ticket_id),
+            **{k: v for k, v in ticket.items() if k not in ("comment", "metadata")},
+        }
         return {"ticket": shown, "audit": audit}
 
     def answer(self, method: str, path: str, query: dict, body: dict) -> tuple[int, dict]:
@@ -127,24 +168,48 @@ class FakeZendesk:
                 if name == "ticket_update":
                     return 200, self._update(ticket_id, body)
                 if name == "ticket_show":
-                    return 200, {"ticket": self.ticket_json(ticket_id), "users": [self.requester_json(ticket_id)]}
+                    return 200, {
+                        "ticket": self.ticket_json(ticket_id),
+                        "users": [self.requester_json(ticket_id)],
+                    }
                 if name == "ticket_audits":
                     audits = list(reversed(self.audits.get(ticket_id, [])))
-                    return 200, {"audits": audits, "meta": {"has_more": False, "after_cursor": None,
-                                                            "before_cursor": None},
-                                 "links": {"next": None, "prev": None}}
+                    return 200, {
+                        "audits": audits,
+                        "meta": {"has_more": False, "after_cursor": None, "before_cursor": None},
+                        "links": {"next": None, "prev": None},
+                    }
                 if name == "me":
-                    return 200, {"user": {"id": 1, "name": "Flexdesk API", "email": "api@example.test",
-                                          "role": "admin"}}
+                    return 200, {
+                        "user": {
+                            "id": 1,
+                            "name": "Flexdesk API",
+                            "email": "api@example.test",
+                            "role": "admin",
+                        }
+                    }
                 if name == "user_search":
                     email = (query.get("query", [""])[0]).removeprefix("email:")
-                    found = [{"id": self.users[email], "name": email.split("@")[0], "email": email}] \
-                        if email in self.users else []
-                    return 200, {"users": found, "count": len(found), "next_page": None, "previous_page": None}
-                return 200, {"tickets": self.export, "after_cursor": "MTU3NjYxMzUzOS4wfHw0Njd8", "before_cursor": None,
-                             "after_url": f"{self.url}/api/v2/incremental/tickets/cursor.json?cursor=MTU3NjYxMzUzOS4wfHw0Njd8",
-                             "before_url": None, "end_of_stream": True,
-                             "users": [self.requester_json(t["id"]) for t in self.export]}
+                    found = (
+                        [{"id": self.users[email], "name": email.split("@")[0], "email": email}]
+                        if email in self.users
+                        else []
+                    )
+                    return 200, {
+                        "users": found,
+                        "count": len(found),
+                        "next_page": None,
+                        "previous_page": None,
+                    }
+                return 200, {
+                    "tickets": self.export,
+                    "after_cursor": "MTU3NjYxMzUzOS4wfHw0Njd8",
+                    "before_cursor": None,
+                    "after_url": f"{self.url}/api/v2/incremental/tickets/cursor.json?cursor=MTU3NjYxMzUzOS4wfHw0Njd8",
+                    "before_url": None,
+                    "end_of_stream": True,
+                    "users": [self.requester_json(t["id"]) for t in self.export],
+                }
         with self._lock:
             self.requests[(method, "unknown")] += 1
         return 404, {"error": "InvalidEndpoint", "description": "Not found"}

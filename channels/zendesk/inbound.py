@@ -66,19 +66,42 @@ SIGNATURE_WINDOW = datetime.timedelta(minutes=5)
 ZENDESK_TEST_SECRET = "dGhpc19zZWNyZXRfaXNfZm9yX3Rlc3Rpbmdfb25seQ=="
 EVENT_PREFIX = "zen:event-type:"
 SUBSCRIBED_EVENTS = [
-    "zen:event-type:ticket.created", "zen:event-type:ticket.comment_added", "zen:event-type:ticket.status_changed",
-    "zen:event-type:ticket.agent_assignment_changed", "zen:event-type:ticket.group_assignment_changed",
-    "zen:event-type:ticket.priority_changed", "zen:event-type:ticket.tags_changed",
+    "zen:event-type:ticket.created",
+    "zen:event-type:ticket.comment_added",
+    "zen:event-type:ticket.status_changed",
+    "zen:event-type:ticket.agent_assignment_changed",
+    "zen:event-type:ticket.group_assignment_changed",
+    "zen:event-type:ticket.priority_changed",
+    "zen:event-type:ticket.tags_changed",
 ]
 # Zendesk's via.channel → the program's channels. A web form writes in like an e-mail does.
-VIA_CHANNELS = {"web": Channel.EMAIL, "email": Channel.EMAIL, "mail": Channel.EMAIL, "api": Channel.EMAIL,
-                "web_service": Channel.EMAIL, "web_widget": Channel.CHAT, "chat": Channel.CHAT,
-                "native_messaging": Channel.CHAT, "voice": Channel.PHONE, "phone": Channel.PHONE,
-                "twitter": Channel.SOCIAL, "facebook": Channel.SOCIAL, "instagram_dm": Channel.SOCIAL,
-                "sms": Channel.SMS, "whatsapp": Channel.SMS}
+VIA_CHANNELS = {
+    "web": Channel.EMAIL,
+    "email": Channel.EMAIL,
+    "mail": Channel.EMAIL,
+    "api": Channel.EMAIL,
+    "web_service": Channel.EMAIL,
+    "web_widget": Channel.CHAT,
+    "chat": Channel.CHAT,
+    "native_messaging": Channel.CHAT,
+    "voice": Channel.PHONE,
+    "phone": Channel.PHONE,
+    "twitter": Channel.SOCIAL,
+    "facebook": Channel.SOCIAL,
+    "instagram_dm": Channel.SOCIAL,
+    "sms": Channel.SMS,
+    "whatsapp": Channel.SMS,
+}
 # The event types Flexdesk acts on (without the prefix); see the module's docstring.
-ACTED_ON = ("ticket.created", "ticket.comment_added", "ticket.status_changed", "ticket.agent_assignment_changed",
-            "ticket.group_assignment_changed", "ticket.priority_changed", "ticket.tags_changed")
+ACTED_ON = (
+    "ticket.created",
+    "ticket.comment_added",
+    "ticket.status_changed",
+    "ticket.agent_assignment_changed",
+    "ticket.group_assignment_changed",
+    "ticket.priority_changed",
+    "ticket.tags_changed",
+)
 
 
 # --- signature ----------------------------------------------------------------------------------------------
@@ -277,15 +300,23 @@ def ticket_take_in(*, program: Program, zendesk: ZendeskTicket) -> tuple[Ticket,
     if not zendesk.zendesk_id:
         raise ZendeskEventError("The event names no ticket id.", field="detail.id")
     if not zendesk.requester_email:
-        raise ZendeskEventError("The ticket has no requester e-mail, and Zendesk could not be asked for it.",
-                                field="requester")
+        raise ZendeskEventError(
+            "The ticket has no requester e-mail, and Zendesk could not be asked for it.", field="requester"
+        )
     created_at = zendesk.created_at if zendesk.created_at and zendesk.created_at <= timezone.now() else None
     return ticket_intake(
-        program=program, external_id=zendesk.zendesk_id, subject=zendesk.subject or "(no subject)",
-        body=zendesk.description, requester_email=zendesk.requester_email, requester_name=zendesk.requester_name,
+        program=program,
+        external_id=zendesk.zendesk_id,
+        subject=zendesk.subject or "(no subject)",
+        body=zendesk.description,
+        requester_email=zendesk.requester_email,
+        requester_name=zendesk.requester_name,
         channel=VIA_CHANNELS.get(zendesk.via.lower(), Channel.OTHER) if zendesk.via else Channel.EMAIL,
-        ticket_type=_ticket_type_for(program, zendesk), language=_language(zendesk.locale),
-        priority=_priority(zendesk.priority), source=Ticket.Source.ZENDESK, created_at=created_at,
+        ticket_type=_ticket_type_for(program, zendesk),
+        language=_language(zendesk.locale),
+        priority=_priority(zendesk.priority),
+        source=Ticket.Source.ZENDESK,
+        created_at=created_at,
         tags=their_tags(program, zendesk.tags),
     )
 
@@ -294,8 +325,11 @@ def _person(program: Program, zendesk_user_id) -> ZendeskUserMap | None:
     zendesk_user_id = _int(zendesk_user_id)
     if zendesk_user_id is None:
         return None
-    return (ZendeskUserMap.objects.filter(program=program, zendesk_user_id=zendesk_user_id)
-            .select_related("user").first())
+    return (
+        ZendeskUserMap.objects.filter(program=program, zendesk_user_id=zendesk_user_id)
+        .select_related("user")
+        .first()
+    )
 
 
 def _freelancer_of(user) -> Freelancer | None:
@@ -308,14 +342,21 @@ def apply_comment(*, program: Program, ticket: Ticket, comment: dict, requester_
     author = _dict(comment.get("author"))
     author_id = _int(author.get("id") or comment.get("author_id"))
     public = comment.get("is_public", comment.get("public", True))
-    if comment_id.isdigit() and ZendeskSentComment.objects.filter(program=program, comment_id=int(comment_id)).exists():
+    if (
+        comment_id.isdigit()
+        and ZendeskSentComment.objects.filter(program=program, comment_id=int(comment_id)).exists()
+    ):
         return Outcome(200, "Ignored: Flexdesk posted this comment.", ticket)
     if not body:
         return Outcome(200, "Ignored: an empty comment.", ticket)
     person = _person(program, author_id)
     if person is not None:
-        if TicketMessage.objects.filter(ticket=ticket, author=person.user, body=body,
-                                        kind=TicketMessage.Kind.REPLY if public else TicketMessage.Kind.NOTE).exists():
+        if TicketMessage.objects.filter(
+            ticket=ticket,
+            author=person.user,
+            body=body,
+            kind=TicketMessage.Kind.REPLY if public else TicketMessage.Kind.NOTE,
+        ).exists():
             return Outcome(200, "Ignored: this comment is already on the ticket.", ticket)
         with changes_from_zendesk():
             if public:
@@ -327,8 +368,9 @@ def apply_comment(*, program: Program, ticket: Ticket, comment: dict, requester_
     if by_requester and public:
         with changes_from_zendesk():
             _message, created = ticket_customer_message(ticket=ticket, body=body, external_id=comment_id)
-        return Outcome(201 if created else 200, "The customer wrote again." if created else "Already received.",
-                       ticket)
+        return Outcome(
+            201 if created else 200, "The customer wrote again." if created else "Already received.", ticket
+        )
     return Outcome(200, "Ignored: written by a Zendesk user who is not on the program's team.", ticket)
 
 
@@ -357,8 +399,12 @@ def apply_status(*, ticket: Ticket, status: str) -> Outcome:
     except DomainError as exc:
         return Outcome(200, f"Not applied: {exc.message}", ticket)
     if status == "hold":
-        return Outcome(200, "Kept as it is: on-hold waits on a third party, which Flexdesk has no status for; "
-                            "the resolution clock keeps running.", ticket)
+        return Outcome(
+            200,
+            "Kept as it is: on-hold waits on a third party, which Flexdesk has no status for; "
+            "the resolution clock keeps running.",
+            ticket,
+        )
     return Outcome(200, f"Nothing to change for status “{status}”.", ticket)
 
 
@@ -380,7 +426,9 @@ def apply_group(*, program: Program, ticket: Ticket, group) -> Outcome:
     if ticket.queue == Ticket.Queue.INHOUSE:
         return Outcome(200, "Already with the in-house team.", ticket)
     with changes_from_zendesk():
-        ticket = ticket_move_inhouse(ticket=ticket, actor=None, note="Moved to the in-house group in Zendesk.")
+        ticket = ticket_move_inhouse(
+            ticket=ticket, actor=None, note="Moved to the in-house group in Zendesk."
+        )
     return Outcome(200, "Moved to the in-house queue, as in Zendesk.", ticket)
 
 
@@ -454,7 +502,9 @@ def _apply(*, program: Program, payload: dict, fetched: ZendeskTicket | None, ev
     if not event_type:  # a trigger's body: {"ticket": {...}}
         zendesk = fetched or ZendeskTicket.from_json(_dict(payload.get("ticket")) or payload)
         ticket, created = ticket_take_in(program=program, zendesk=zendesk)
-        return Outcome(201 if created else 200, "Ticket received." if created else "Already received.", ticket)
+        return Outcome(
+            201 if created else 200, "Ticket received." if created else "Already received.", ticket
+        )
     name = event_type.removeprefix(EVENT_PREFIX)
     detail, event = _dict(payload.get("detail")), _dict(payload.get("event"))
     zendesk = fetched or ZendeskTicket.from_json(detail)
@@ -463,28 +513,41 @@ def _apply(*, program: Program, payload: dict, fetched: ZendeskTicket | None, ev
     if name == "ticket.created":  # intake is idempotent: a ticket it has already is answered as "seen"
         ticket, created = ticket_take_in(program=program, zendesk=zendesk)
     else:
-        ticket = (Ticket.objects.filter(program=program, external_id=zendesk.zendesk_id).first()
-                  if zendesk.zendesk_id else None)
+        ticket = (
+            Ticket.objects.filter(program=program, external_id=zendesk.zendesk_id).first()
+            if zendesk.zendesk_id
+            else None
+        )
         created = False
         if ticket is None:
-            ticket, created = ticket_take_in(program=program, zendesk=zendesk)  # one we did not know: take it in
+            ticket, created = ticket_take_in(
+                program=program, zendesk=zendesk
+            )  # one we did not know: take it in
     if name == "ticket.created":
         if zendesk.assignee_id:
             apply_assignment(program=program, ticket=ticket, zendesk_user_id=zendesk.assignee_id)
-        return Outcome(201 if created else 200, "Ticket received." if created else "Already received.", ticket)
+        return Outcome(
+            201 if created else 200, "Ticket received." if created else "Already received.", ticket
+        )
     if name == "ticket.comment_added":
         comment = _dict(event.get("comment"))
         if not comment:
             raise ZendeskEventError("A comment_added event without a comment.", field="event.comment")
-        return apply_comment(program=program, ticket=ticket, comment=comment, requester_id=zendesk.requester_id)
+        return apply_comment(
+            program=program, ticket=ticket, comment=comment, requester_id=zendesk.requester_id
+        )
     if name == "ticket.status_changed":
         return apply_status(ticket=ticket, status=str(event.get("current") or zendesk.status))
     if name == "ticket.group_assignment_changed":
-        return apply_group(program=program, ticket=ticket,
-                           group=event.get("current") if "current" in event else detail.get("group_id"))
+        return apply_group(
+            program=program,
+            ticket=ticket,
+            group=event.get("current") if "current" in event else detail.get("group_id"),
+        )
     if name == "ticket.priority_changed":
-        return apply_priority(ticket=ticket,
-                              priority=event.get("current") if "current" in event else zendesk.priority)
+        return apply_priority(
+            ticket=ticket, priority=event.get("current") if "current" in event else zendesk.priority
+        )
     if name == "ticket.tags_changed":
         return apply_tags(program=program, ticket=ticket, detail=detail, event=event)
     return apply_assignment(program=program, ticket=ticket, zendesk_user_id=event.get("current"))

@@ -64,8 +64,12 @@ def zendesk_reconcile(*, connection: ZendeskConnection, now=None, max_pages: int
                 users = {u.get("id"): u for u in page.get("users", [])}
                 for item in page.get("tickets", []):
                     result.seen += 1
-                    _reconcile_one(connection=connection, item=item, requester=users.get(item.get("requester_id")),
-                                   result=result)
+                    _reconcile_one(
+                        connection=connection,
+                        item=item,
+                        requester=users.get(item.get("requester_id")),
+                        result=result,
+                    )
                     read_up_to = max(filter(None, [read_up_to, _changed_at(item)]), default=None)
                 cursor = page.get("after_cursor")
                 if page.get("end_of_stream") or not cursor:
@@ -93,9 +97,13 @@ def zendesk_backfill(*, connection_id: int, now=None) -> ReconcileResult | None:
     """The first sync of a newly connected program: import its open tickets (the last BACKFILL of the export).
     None (nothing done) when the program is not a Zendesk program that can call the API, or was synced already
     (the every-10-minutes reconcile takes it from there). Safe to run twice."""
-    connection = (ZendeskConnection.objects.filter(
-        pk=connection_id, program__channel_setting__kind=ProgramChannel.Kind.ZENDESK).select_related("program")
-        .first())
+    connection = (
+        ZendeskConnection.objects.filter(
+            pk=connection_id, program__channel_setting__kind=ProgramChannel.Kind.ZENDESK
+        )
+        .select_related("program")
+        .first()
+    )
     if connection is None or not connection.can_call_api or connection.last_sync_at is not None:
         return None
     return zendesk_reconcile(connection=connection, now=now)
@@ -119,22 +127,33 @@ def _reconcile_one(*, connection, item: dict, requester: dict | None, result: Re
             before = tuple(getattr(ticket, name) for name in state)
             apply_status(ticket=ticket, status=status)
             if zendesk.assignee_id:
-                apply_assignment(program=program, ticket=Ticket.objects.get(pk=ticket.pk),
-                                 zendesk_user_id=zendesk.assignee_id)
+                apply_assignment(
+                    program=program,
+                    ticket=Ticket.objects.get(pk=ticket.pk),
+                    zendesk_user_id=zendesk.assignee_id,
+                )
             # priority and tags are Zendesk's alone (Flexdesk never sends them), so its state is the truth; the
             # group is not repaired from the state: a ticket sent back to the freelancers stays in the in-house
             # group in Zendesk, and only a move there (the webhook) escalates
             if zendesk.priority:
                 apply_priority(ticket=Ticket.objects.get(pk=ticket.pk), priority=zendesk.priority)
             if "tags" in item:
-                apply_tags(program=program, ticket=Ticket.objects.get(pk=ticket.pk), detail={"tags": item["tags"]},
-                           event={})
+                apply_tags(
+                    program=program,
+                    ticket=Ticket.objects.get(pk=ticket.pk),
+                    detail={"tags": item["tags"]},
+                    event={},
+                )
             after = Ticket.objects.filter(pk=ticket.pk).values_list(*state).get()
             result.repaired += int(after != before)
     except DomainError as exc:
         result.failed += 1
-        logger.warning("channels: could not reconcile Zendesk ticket %s of %s: %s", zendesk.zendesk_id, program,
-                       exc.message)
+        logger.warning(
+            "channels: could not reconcile Zendesk ticket %s of %s: %s",
+            zendesk.zendesk_id,
+            program,
+            exc.message,
+        )
 
 
 def _changes_on_their_way(ticket: Ticket) -> bool:
@@ -151,7 +170,8 @@ def zendesk_reconcile_all(*, now=None) -> dict[str, ReconcileResult | str]:
     webhook_receipts_prune(now=now)
     done: dict[str, ReconcileResult | str] = {}
     connections = ZendeskConnection.objects.filter(
-        program__channel_setting__kind=ProgramChannel.Kind.ZENDESK).select_related("program")
+        program__channel_setting__kind=ProgramChannel.Kind.ZENDESK
+    ).select_related("program")
     for connection in connections:
         if not connection.can_call_api:
             continue

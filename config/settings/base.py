@@ -206,7 +206,9 @@ ANYMAIL = {
 # on folders under var/celery (docs/adr/0004-embedded-broker.md); `make run` starts a worker and beat on it.
 # CELERY_BROKER_URL=redis://… uses Redis. Tasks run in the worker; in-process (eager) only when
 # CELERY_TASK_ALWAYS_EAGER is set (seed_demo's run in `make run`) and in tests.
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="") or "filesystem://localhost/"  # no server: the folders below
+CELERY_BROKER_URL = (
+    env("CELERY_BROKER_URL", default="") or "filesystem://localhost/"
+)  # no server: the folders below
 CELERY_BROKER_FOLDER = Path(env("CELERY_BROKER_FOLDER", default=str(BASE_DIR / "var" / "celery")))
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True

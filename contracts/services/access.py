@@ -21,11 +21,14 @@ def access_grant_request(*, contract: Contract, tool: ProgramTool, actor, note: 
         raise ContractError("That tool belongs to another program.", field="tool")
     if contract.status not in (Contract.Status.SIGNED, Contract.Status.ACTIVE):
         raise ContractError("Tool access is for signed or active contracts.", code="grant_status")
-    existing = ToolAccessGrant.objects.filter(contract=contract, tool=tool, status__in=OPEN_GRANT_STATUSES).first()
+    existing = ToolAccessGrant.objects.filter(
+        contract=contract, tool=tool, status__in=OPEN_GRANT_STATUSES
+    ).first()
     if existing is not None:
         return existing
-    grant = ToolAccessGrant(contract=contract, tool=tool, requested_at=timezone.now(), requested_by=actor,
-                            note=note.strip()[:200])
+    grant = ToolAccessGrant(
+        contract=contract, tool=tool, requested_at=timezone.now(), requested_by=actor, note=note.strip()[:200]
+    )
     grant.full_clean(validate_constraints=False)
     try:
         with transaction.atomic():
@@ -42,9 +45,13 @@ def access_grant_grant(*, grant: ToolAccessGrant, actor) -> ToolAccessGrant:
     grant = lock_one(ToolAccessGrant.objects.filter(pk=grant.pk).select_related("contract", "tool"))
     if grant.status == ToolAccessGrant.Status.GRANTED:
         return grant
-    check_transition(ToolAccessGrant.TRANSITIONS, grant.status, ToolAccessGrant.Status.GRANTED, label="tool access")
+    check_transition(
+        ToolAccessGrant.TRANSITIONS, grant.status, ToolAccessGrant.Status.GRANTED, label="tool access"
+    )
     if grant.contract.status not in (Contract.Status.SIGNED, Contract.Status.ACTIVE):
-        raise ContractError("Access can only be granted under a signed or active contract.", code="grant_status")
+        raise ContractError(
+            "Access can only be granted under a signed or active contract.", code="grant_status"
+        )
     grant.status = ToolAccessGrant.Status.GRANTED
     grant.granted_at = timezone.now()
     grant.granted_by = actor
@@ -59,7 +66,9 @@ def access_grant_revoke(*, grant: ToolAccessGrant, actor, reason: str = "") -> T
     grant = lock_one(ToolAccessGrant.objects.filter(pk=grant.pk).select_related("tool"))
     if grant.status == ToolAccessGrant.Status.REVOKED:
         return grant
-    check_transition(ToolAccessGrant.TRANSITIONS, grant.status, ToolAccessGrant.Status.REVOKED, label="tool access")
+    check_transition(
+        ToolAccessGrant.TRANSITIONS, grant.status, ToolAccessGrant.Status.REVOKED, label="tool access"
+    )
     now = timezone.now()
     grant.status = ToolAccessGrant.Status.REVOKED
     grant.revoked_at = now
@@ -68,26 +77,36 @@ def access_grant_revoke(*, grant: ToolAccessGrant, actor, reason: str = "") -> T
         grant.note = reason.strip()[:200]
     grant.save(update_fields=["status", "revoked_at", "revoked_by", "note", "updated_at"])
     OffboardingItem.objects.filter(grant=grant, done_at__isnull=True).update(done_at=now, done_by=actor)
-    audit_record(actor=actor, verb="tool_access.revoked", target=grant, tool=grant.tool.name, reason=reason.strip())
+    audit_record(
+        actor=actor, verb="tool_access.revoked", target=grant, tool=grant.tool.name, reason=reason.strip()
+    )
     return grant
 
 
-def offboarding_checklist_create(*, contract: Contract, actor=None, worked: bool = True) -> list[OffboardingItem]:
+def offboarding_checklist_create(
+    *, contract: Contract, actor=None, worked: bool = True
+) -> list[OffboardingItem]:
     """What must happen when a contract ends: revoke each grant, approve final hours, pay the final payout.
 
     Requests never granted are withdrawn at once (there is no access to take back). Safe to call twice.
     """
     items = []
     position = 0
-    for grant in ToolAccessGrant.objects.filter(contract=contract, status__in=OPEN_GRANT_STATUSES).select_related("tool"):
+    for grant in ToolAccessGrant.objects.filter(
+        contract=contract, status__in=OPEN_GRANT_STATUSES
+    ).select_related("tool"):
         if grant.status == ToolAccessGrant.Status.REQUESTED:
             access_grant_revoke(grant=grant, actor=actor, reason="Contract ended before access was granted")
             continue
         position += 1
         item, _ = OffboardingItem.objects.get_or_create(
             grant=grant,
-            defaults={"contract": contract, "kind": OffboardingItem.Kind.REVOKE_ACCESS, "position": position,
-                      "title": f"Revoke {grant.tool.name} access ({grant.tool.access_level})"},
+            defaults={
+                "contract": contract,
+                "kind": OffboardingItem.Kind.REVOKE_ACCESS,
+                "position": position,
+                "title": f"Revoke {grant.tool.name} access ({grant.tool.access_level})",
+            },
         )
         items.append(item)
     if worked:

@@ -43,7 +43,10 @@ from programs.services import program_today
 logger = logging.getLogger(__name__)
 
 REMINDER_DAYS = (14, 3)
-DEFAULT_TITLES = {DocumentKind.CONTRACT: "Independent contractor agreement", DocumentKind.NDA: "Non-disclosure agreement"}
+DEFAULT_TITLES = {
+    DocumentKind.CONTRACT: "Independent contractor agreement",
+    DocumentKind.NDA: "Non-disclosure agreement",
+}
 DEFAULT_BODIES = {DocumentKind.CONTRACT: DEFAULT_CONTRACT_BODY, DocumentKind.NDA: DEFAULT_NDA_BODY}
 
 
@@ -97,32 +100,61 @@ def contract_create_draft(
         role=role,
         performance_expectations=performance_expectations
         or (profile.performance_expectations if profile is not None else ""),
-        nda_required=nda_required if nda_required is not None else (profile.nda_required if profile else True),
+        nda_required=nda_required
+        if nda_required is not None
+        else (profile.nda_required if profile else True),
         below_floor_override_reason=override_reason.strip(),
     )
     contract.full_clean()
-    rate_floor_check(program=program, freelancer=freelancer, hourly_rate=contract.hourly_rate,
-                     currency=contract.currency, override_reason=override_reason)
-    out_of_range = rate_range_check(program=program, hourly_rate=contract.hourly_rate, currency=contract.currency,
-                                    confirm_out_of_range=confirm_out_of_range, out_of_range_reason=out_of_range_reason)
+    rate_floor_check(
+        program=program,
+        freelancer=freelancer,
+        hourly_rate=contract.hourly_rate,
+        currency=contract.currency,
+        override_reason=override_reason,
+    )
+    out_of_range = rate_range_check(
+        program=program,
+        hourly_rate=contract.hourly_rate,
+        currency=contract.currency,
+        confirm_out_of_range=confirm_out_of_range,
+        out_of_range_reason=out_of_range_reason,
+    )
     contract.out_of_range_reason = out_of_range_reason.strip() if out_of_range else ""
     contract.save()
-    audit_record(actor=created_by, verb="contract.drafted", target=contract,
-                 below_floor_override=bool(override_reason.strip()), out_of_range=out_of_range,
-                 out_of_range_reason=contract.out_of_range_reason)
+    audit_record(
+        actor=created_by,
+        verb="contract.drafted",
+        target=contract,
+        below_floor_override=bool(override_reason.strip()),
+        out_of_range=out_of_range,
+        out_of_range_reason=contract.out_of_range_reason,
+    )
     return contract
 
 
 EDITABLE_FIELDS = {
-    "role", "start_date", "end_date", "hourly_rate", "currency", "hours_per_week", "weekly_hour_cap",
-    "performance_expectations", "nda_required",
+    "role",
+    "start_date",
+    "end_date",
+    "hourly_rate",
+    "currency",
+    "hours_per_week",
+    "weekly_hour_cap",
+    "performance_expectations",
+    "nda_required",
 }
 
 
 @transaction.atomic
 def contract_update_draft(
-    *, contract: Contract, actor, override_reason: str = "", confirm_out_of_range: bool = False,
-    out_of_range_reason: str = "", **changes,
+    *,
+    contract: Contract,
+    actor,
+    override_reason: str = "",
+    confirm_out_of_range: bool = False,
+    out_of_range_reason: str = "",
+    **changes,
 ) -> Contract:
     """Change the terms of a draft. Sent contracts go back to draft first (their unsigned text is replaced)."""
     unknown = set(changes) - EDITABLE_FIELDS
@@ -130,21 +162,38 @@ def contract_update_draft(
         raise ValueError(f"Not editable: {', '.join(sorted(unknown))}")
     contract = _locked(contract)
     if contract.status != Contract.Status.DRAFT:
-        raise ContractError("Only a draft can be edited. Withdraw a sent contract first; a signed one is final.")
+        raise ContractError(
+            "Only a draft can be edited. Withdraw a sent contract first; a signed one is final."
+        )
     for field, value in changes.items():
         setattr(contract, field, value)
     contract.hourly_rate = round_money(contract.hourly_rate)
     contract.below_floor_override_reason = override_reason.strip()
     contract.full_clean()
-    rate_floor_check(program=contract.program, freelancer=contract.freelancer, hourly_rate=contract.hourly_rate,
-                     currency=contract.currency, override_reason=override_reason)
-    out_of_range = rate_range_check(program=contract.program, hourly_rate=contract.hourly_rate,
-                                    currency=contract.currency, confirm_out_of_range=confirm_out_of_range,
-                                    out_of_range_reason=out_of_range_reason)
+    rate_floor_check(
+        program=contract.program,
+        freelancer=contract.freelancer,
+        hourly_rate=contract.hourly_rate,
+        currency=contract.currency,
+        override_reason=override_reason,
+    )
+    out_of_range = rate_range_check(
+        program=contract.program,
+        hourly_rate=contract.hourly_rate,
+        currency=contract.currency,
+        confirm_out_of_range=confirm_out_of_range,
+        out_of_range_reason=out_of_range_reason,
+    )
     contract.out_of_range_reason = out_of_range_reason.strip() if out_of_range else ""
     contract.save()
-    audit_record(actor=actor, verb="contract.edited", target=contract, fields=sorted(changes),
-                 out_of_range=out_of_range, out_of_range_reason=contract.out_of_range_reason)
+    audit_record(
+        actor=actor,
+        verb="contract.edited",
+        target=contract,
+        fields=sorted(changes),
+        out_of_range=out_of_range,
+        out_of_range_reason=contract.out_of_range_reason,
+    )
     return contract
 
 
@@ -171,15 +220,22 @@ def contract_documents_issue(*, contract: Contract) -> list[ContractDocument]:
             current.superseded_at = now
             current.save(update_fields=["superseded_at", "updated_at"])
         document = ContractDocument(
-            contract=contract, kind=kind, version=(of_kind[0].version + 1) if of_kind else 1,
-            title=title[:150], text=text, sha256=text_sha256(text),
+            contract=contract,
+            kind=kind,
+            version=(of_kind[0].version + 1) if of_kind else 1,
+            title=title[:150],
+            text=text,
+            sha256=text_sha256(text),
         )
         document.full_clean()
         document.save()
         issued.append(document)
     for document in existing:
-        if document.kind not in contract.required_document_kinds and document.superseded_at is None \
-                and not document.is_signed:
+        if (
+            document.kind not in contract.required_document_kinds
+            and document.superseded_at is None
+            and not document.is_signed
+        ):
             document.superseded_at = now
             document.save(update_fields=["superseded_at", "updated_at"])
     return issued
@@ -196,13 +252,22 @@ def contract_send(*, contract: Contract, actor) -> Contract:
     contract.status = Contract.Status.SENT
     contract.sent_at = timezone.now()
     contract.save(update_fields=["status", "sent_at", "updated_at"])
-    audit_record(actor=actor, verb="contract.sent", target=contract,
-                 documents={d.kind: {"version": d.version, "sha256": d.sha256} for d in documents})
+    audit_record(
+        actor=actor,
+        verb="contract.sent",
+        target=contract,
+        documents={d.kind: {"version": d.version, "sha256": d.sha256} for d in documents},
+    )
     link = settings.SITE_URL + reverse("contracts:portal_contract_detail", kwargs={"pk": contract.pk})
     body = render_to_string("contracts/email/contract_sent.txt", {"contract": contract, "link": link})
     email = contract.freelancer.user.email
-    email_enqueue(to=[email], subject=f"Your contract for {contract.program.name} is ready to sign", body=body,
-                  program_id=contract.program_id, about=contract)
+    email_enqueue(
+        to=[email],
+        subject=f"Your contract for {contract.program.name} is ready to sign",
+        body=body,
+        program_id=contract.program_id,
+        about=contract,
+    )
     return contract
 
 
@@ -211,9 +276,9 @@ def contract_withdraw(*, contract: Contract, actor) -> Contract:
     """Take a sent, unsigned contract back to draft to change it; its unsigned text is superseded."""
     contract = _locked(contract)
     check_transition(Contract.TRANSITIONS, contract.status, Contract.Status.DRAFT, label="contract")
-    ContractDocument.objects.filter(contract=contract, signed_at__isnull=True, superseded_at__isnull=True).update(
-        superseded_at=timezone.now()
-    )
+    ContractDocument.objects.filter(
+        contract=contract, signed_at__isnull=True, superseded_at__isnull=True
+    ).update(superseded_at=timezone.now())
     contract.status = Contract.Status.DRAFT
     contract.save(update_fields=["status", "updated_at"])
     audit_record(actor=actor, verb="contract.withdrawn", target=contract)
@@ -256,12 +321,16 @@ def _check_signer_name(*, typed_name: str, legal_name: str, confirm_name_mismatc
         raise SignatureNameMismatch(
             f"“{typed_name.strip()}” is not exactly the legal name on your profile (“{legal_name}”). "
             "Check it, or confirm that this is your full legal name.",
-            field="typed_name", needs_confirmation=True, code="name_mismatch",
+            field="typed_name",
+            needs_confirmation=True,
+            code="name_mismatch",
         )
     raise SignatureNameMismatch(
         f"The name you typed does not match the legal name on your profile (“{legal_name}”). Type your full "
         "legal name; if your profile is wrong, correct it in your profile first or ask your program manager.",
-        field="typed_name", needs_confirmation=False, code="name_different",
+        field="typed_name",
+        needs_confirmation=False,
+        code="name_different",
     )
 
 
@@ -289,7 +358,9 @@ def contract_sign(
         raise ContractError("This contract is not yours to sign.", code="not_signer")
     current = {
         d.kind: d
-        for d in ContractDocument.objects.filter(contract=contract, superseded_at__isnull=True).order_by("version")
+        for d in ContractDocument.objects.filter(contract=contract, superseded_at__isnull=True).order_by(
+            "version"
+        )
     }
     documents = [current.get(kind) for kind in contract.required_document_kinds]
     if contract.status != Contract.Status.SENT and all(d is not None and d.is_signed for d in documents):
@@ -305,7 +376,9 @@ def contract_sign(
     for document in documents:
         if not document.is_intact:
             logger.error("contract document %s does not match its hash", document.pk)
-            raise ContractError("This document failed its integrity check; ask your manager to send it again.")
+            raise ContractError(
+                "This document failed its integrity check; ask your manager to send it again."
+            )
         if document_hashes is not None and document_hashes.get(document.kind) != document.sha256:
             raise ContractError(
                 f"The {document.get_kind_display().lower()} changed since you opened it. Read the new version and sign again.",
@@ -323,19 +396,36 @@ def contract_sign(
         document.signer_consent = True
         document.signer_ip = ip_address
         document.signer_user_agent = user_agent
-        document.save(update_fields=[
-            "signed_at", "signed_by", "signer_typed_name", "signer_name_mismatch_confirmed", "signer_consent",
-            "signer_ip", "signer_user_agent", "updated_at",
-        ])
-        audit_record(actor=freelancer.user, verb="contract.document_signed", target=document, ip_address=ip_address,
-                     sha256=document.sha256, version=document.version, kind=document.kind,
-                     name_mismatch_confirmed=confirmed_mismatch)
+        document.save(
+            update_fields=[
+                "signed_at",
+                "signed_by",
+                "signer_typed_name",
+                "signer_name_mismatch_confirmed",
+                "signer_consent",
+                "signer_ip",
+                "signer_user_agent",
+                "updated_at",
+            ]
+        )
+        audit_record(
+            actor=freelancer.user,
+            verb="contract.document_signed",
+            target=document,
+            ip_address=ip_address,
+            sha256=document.sha256,
+            version=document.version,
+            kind=document.kind,
+            name_mismatch_confirmed=confirmed_mismatch,
+        )
     contract.status = Contract.Status.SIGNED
     contract.signed_at = now
     contract.save(update_fields=["status", "signed_at", "updated_at"])
     audit_record(actor=freelancer.user, verb="contract.signed", target=contract, ip_address=ip_address)
     if contract.nda_required:
-        _complete_steps_of_kind(contract=contract, kind=OnboardingStep.Kind.SIGN_NDA, user=freelancer.user, now=now)
+        _complete_steps_of_kind(
+            contract=contract, kind=OnboardingStep.Kind.SIGN_NDA, user=freelancer.user, now=now
+        )
     if contract.start_date <= program_today(contract.program):
         contract_activate(contract=contract, actor=None)
         contract.refresh_from_db()
@@ -382,7 +472,9 @@ def contract_end(*, contract: Contract, ended_on: datetime.date, actor=None, rea
     contract.end_reason = reason.strip() or ("End date reached" if contract.end_date == ended_on else "")
     contract.save(update_fields=["status", "ended_on", "end_reason", "updated_at"])
     offboarding_checklist_create(contract=contract, actor=actor, worked=True)
-    audit_record(actor=actor, verb="contract.ended", target=contract, ended_on=ended_on.isoformat(), reason=reason)
+    audit_record(
+        actor=actor, verb="contract.ended", target=contract, ended_on=ended_on.isoformat(), reason=reason
+    )
     return contract
 
 
@@ -402,12 +494,18 @@ def contract_terminate(*, contract: Contract, reason: str, ended_on: datetime.da
     contract.ended_on = ended_on
     contract.end_reason = reason.strip()
     contract.save(update_fields=["status", "ended_on", "end_reason", "updated_at"])
-    ContractDocument.objects.filter(contract=contract, signed_at__isnull=True, superseded_at__isnull=True).update(
-        superseded_at=timezone.now()
-    )
+    ContractDocument.objects.filter(
+        contract=contract, signed_at__isnull=True, superseded_at__isnull=True
+    ).update(superseded_at=timezone.now())
     offboarding_checklist_create(contract=contract, actor=actor, worked=was == Contract.Status.ACTIVE)
-    audit_record(actor=actor, verb="contract.terminated", target=contract, ended_on=ended_on.isoformat(),
-                 reason=reason.strip(), previous_status=was)
+    audit_record(
+        actor=actor,
+        verb="contract.terminated",
+        target=contract,
+        ended_on=ended_on.isoformat(),
+        reason=reason.strip(),
+        previous_status=was,
+    )
     return contract
 
 
@@ -433,7 +531,10 @@ def contract_expiry_process(*, now: datetime.datetime | None = None) -> dict[str
 @transaction.atomic
 def _activate_if_started(contract_id: int, now) -> int:
     contract = lock_one(Contract.objects.filter(pk=contract_id).select_related("program", "freelancer"))
-    if contract.status != Contract.Status.SIGNED or contract.start_date > now.astimezone(contract.program.zone).date():
+    if (
+        contract.status != Contract.Status.SIGNED
+        or contract.start_date > now.astimezone(contract.program.zone).date()
+    ):
         return 0
     contract_activate(contract=contract, actor=None)
     return 1
@@ -468,6 +569,10 @@ def _remind_or_end(contract_id: int, now) -> tuple[int, int]:
             "contracts/email/end_reminder.txt", {"contract": contract, "days_left": days_left, "link": link}
         )
         subject = f"Contract ends in {days_left} day{'s' if days_left != 1 else ''}: {contract.freelancer} — {contract.program}"
-        email_enqueue(to=recipients, subject=subject, body=body, program_id=contract.program_id, about=contract)
-    audit_record(verb="contract.end_reminder_sent", target=contract, days_before=threshold, days_left=days_left)
+        email_enqueue(
+            to=recipients, subject=subject, body=body, program_id=contract.program_id, about=contract
+        )
+    audit_record(
+        verb="contract.end_reminder_sent", target=contract, days_before=threshold, days_left=days_left
+    )
     return 0, 1

@@ -37,9 +37,13 @@ def onboarding_step_complete(*, contract: Contract, step: OnboardingStep, user) 
     A quiz step is done by passing its quiz, not here; a read step with an article needs the article opened."""
     progress = _progress_for(contract, step)
     if progress.done_at is None and step.kind == OnboardingStep.Kind.QUIZ:
-        raise ContractError("This step is done by passing its quiz: open “Take the quiz”.", code="quiz_required")
+        raise ContractError(
+            "This step is done by passing its quiz: open “Take the quiz”.", code="quiz_required"
+        )
     if progress.done_at is None and step.article_id is not None and progress.opened_at is None:
-        raise ContractError("Open the article first; then you can mark this step done.", code="article_not_opened")
+        raise ContractError(
+            "Open the article first; then you can mark this step done.", code="article_not_opened"
+        )
     if progress.done_at is None:
         progress.done_at = timezone.now()
         progress.done_by = user
@@ -94,8 +98,9 @@ def onboarding_article_open(*, contract: Contract, step: OnboardingStep, user) -
 
 
 @transaction.atomic
-def onboarding_quiz_submit(*, contract: Contract, step: OnboardingStep, user,
-                           answers: Mapping[int, int]) -> QuizAttempt:
+def onboarding_quiz_submit(
+    *, contract: Contract, step: OnboardingStep, user, answers: Mapping[int, int]
+) -> QuizAttempt:
     """Grade one try at a quiz step ({question id: chosen answer index}) and record it; a pass marks the step done.
 
     A fail is recorded too (the freelancer may try again); the caller shows the score and the pass mark. A quiz
@@ -105,22 +110,36 @@ def onboarding_quiz_submit(*, contract: Contract, step: OnboardingStep, user,
     progress = _progress_for(contract, step)
     questions = list(quiz_question_list(step=step))
     if not questions:
-        raise ContractError("This quiz has no questions yet, so it cannot be taken. Your program manager adds them.",
-                            code="quiz_empty")
+        raise ContractError(
+            "This quiz has no questions yet, so it cannot be taken. Your program manager adds them.",
+            code="quiz_empty",
+        )
     unanswered = [q for q in questions if q.pk not in answers]
     if unanswered:
         raise ContractError("Answer every question, then submit.", field="answers", code="quiz_unanswered")
     grade = quiz_grade(questions=questions, answers=answers, pass_mark_percent=step.pass_mark_percent)
     now = timezone.now()
     attempt = QuizAttempt.objects.create(
-        contract=contract, step=step, correct_count=grade.correct, question_count=grade.total,
-        score_percent=grade.score_percent, pass_mark_percent=grade.pass_mark_percent, passed=grade.passed,
-        answers={str(q.pk): answers[q.pk] for q in questions}, submitted_by=user, submitted_at=now,
+        contract=contract,
+        step=step,
+        correct_count=grade.correct,
+        question_count=grade.total,
+        score_percent=grade.score_percent,
+        pass_mark_percent=grade.pass_mark_percent,
+        passed=grade.passed,
+        answers={str(q.pk): answers[q.pk] for q in questions},
+        submitted_by=user,
+        submitted_at=now,
     )
     if grade.passed and progress.done_at is None:
         progress.done_at = now
         progress.done_by = user
         progress.save(update_fields=["done_at", "done_by", "updated_at"])
-        audit_record(actor=user, verb="onboarding.quiz_passed", target=contract, step=step.title,
-                     score=f"{grade.correct}/{grade.total}")
+        audit_record(
+            actor=user,
+            verb="onboarding.quiz_passed",
+            target=contract,
+            step=step.title,
+            score=f"{grade.correct}/{grade.total}",
+        )
     return attempt

@@ -32,7 +32,8 @@ def rate_range_problem(*, program: Program, hourly_rate: Decimal, currency: str)
     """
     profile = (
         CandidateProfile.objects.filter(program=program)
-        .only("pay_min", "pay_max", "pay_currency", "rate_ceiling").first()
+        .only("pay_min", "pay_max", "pay_currency", "rate_ceiling")
+        .first()
     )
     if profile is None:
         return ""
@@ -64,7 +65,11 @@ def rate_range_problem(*, program: Program, hourly_rate: Decimal, currency: str)
 
 
 def rate_range_check(
-    *, program: Program, hourly_rate: Decimal, currency: str, confirm_out_of_range: bool = False,
+    *,
+    program: Program,
+    hourly_rate: Decimal,
+    currency: str,
+    confirm_out_of_range: bool = False,
     out_of_range_reason: str = "",
 ) -> str:
     """Raise RateOutOfRange for a rate outside the program's range unless it is confirmed with a reason.
@@ -77,16 +82,25 @@ def rate_range_check(
     if not confirm_out_of_range:
         raise RateOutOfRange(
             f"{problem}. Check the amount; to use it anyway, tick “confirm” and give the reason.",
-            field="hourly_rate", code="rate_out_of_range",
+            field="hourly_rate",
+            code="rate_out_of_range",
         )
     if not (out_of_range_reason or "").strip():
-        raise RateOutOfRange(f"{problem}: give the reason for this rate.", field="out_of_range_reason",
-                             code="rate_out_of_range_reason")
+        raise RateOutOfRange(
+            f"{problem}: give the reason for this rate.",
+            field="out_of_range_reason",
+            code="rate_out_of_range_reason",
+        )
     return problem
 
 
 def rate_floor_check(
-    *, program: Program, freelancer: Freelancer, hourly_rate: Decimal, currency: str, override_reason: str = ""
+    *,
+    program: Program,
+    freelancer: Freelancer,
+    hourly_rate: Decimal,
+    currency: str,
+    override_reason: str = "",
 ) -> RateFloor | None:
     """Raise RateBelowFloor when the rate is under the floor for the freelancer's region and no reason is given.
 
@@ -145,7 +159,9 @@ def rate_change_create(
     if hourly_rate <= 0:
         raise ContractError("The rate must be above zero.", field="hourly_rate")
     if effective_date < contract.start_date:
-        raise ContractError("The change cannot take effect before the contract starts.", field="effective_date")
+        raise ContractError(
+            "The change cannot take effect before the contract starts.", field="effective_date"
+        )
     if contract.end_date and effective_date > contract.end_date:
         raise ContractError("The change cannot take effect after the contract ends.", field="effective_date")
     if reason not in RateChange.Reason.values:
@@ -153,12 +169,18 @@ def rate_change_create(
     if RateChange.objects.filter(contract=contract, effective_date=effective_date).exists():
         raise ContractError("There is already a rate change effective on that date.", field="effective_date")
     rate_floor_check(
-        program=contract.program, freelancer=contract.freelancer, hourly_rate=hourly_rate,
-        currency=contract.currency, override_reason=override_reason,
+        program=contract.program,
+        freelancer=contract.freelancer,
+        hourly_rate=hourly_rate,
+        currency=contract.currency,
+        override_reason=override_reason,
     )
     out_of_range = rate_range_check(
-        program=contract.program, hourly_rate=hourly_rate, currency=contract.currency,
-        confirm_out_of_range=confirm_out_of_range, out_of_range_reason=out_of_range_reason,
+        program=contract.program,
+        hourly_rate=hourly_rate,
+        currency=contract.currency,
+        confirm_out_of_range=confirm_out_of_range,
+        out_of_range_reason=out_of_range_reason,
     )
     paid = paid_periods_from(contract=contract, date_from=effective_date)
     if paid and not confirm_paid_period:
@@ -166,12 +188,19 @@ def rate_change_create(
         raise RateChangeInPaidPeriod(
             f"{effective_date:%d %b %Y} falls in work already paid out: pay period {periods}. "
             "Choose a later effective date, or confirm to pay the difference as a correction in the next payout.",
-            field="effective_date", code=PAID_PERIOD_CODE,
+            field="effective_date",
+            code=PAID_PERIOD_CODE,
         )
     change = RateChange(
-        contract=contract, effective_date=effective_date, hourly_rate=hourly_rate, reason=reason,
-        note=note.strip(), approved_by=approved_by, below_floor_override_reason=override_reason.strip(),
-        out_of_range_reason=out_of_range_reason.strip() if out_of_range else "", paid_period_confirmed=bool(paid),
+        contract=contract,
+        effective_date=effective_date,
+        hourly_rate=hourly_rate,
+        reason=reason,
+        note=note.strip(),
+        approved_by=approved_by,
+        below_floor_override_reason=override_reason.strip(),
+        out_of_range_reason=out_of_range_reason.strip() if out_of_range else "",
+        paid_period_confirmed=bool(paid),
     )
     change.full_clean()
     try:
@@ -181,13 +210,21 @@ def rate_change_create(
         raise ContractError("There is already a rate change effective on that date.", field="effective_date")
     corrections = paid_periods_correct(contract=contract, change=change, before=paid, actor=approved_by)
     audit_record(
-        actor=approved_by, verb="contract.rate_changed", target=contract,
-        effective_date=effective_date.isoformat(), hourly_rate=str(hourly_rate), currency=contract.currency,
-        reason=reason, below_floor_override=bool(override_reason.strip()),
-        out_of_range=out_of_range, out_of_range_reason=change.out_of_range_reason,
+        actor=approved_by,
+        verb="contract.rate_changed",
+        target=contract,
+        effective_date=effective_date.isoformat(),
+        hourly_rate=str(hourly_rate),
+        currency=contract.currency,
+        reason=reason,
+        below_floor_override=bool(override_reason.strip()),
+        out_of_range=out_of_range,
+        out_of_range_reason=change.out_of_range_reason,
         paid_periods=[period.label for period in paid],
-        corrections=[{"period": c.period.label, "amount": str(c.amount), "adjustment": c.adjustment_id}
-                     for c in corrections],
+        corrections=[
+            {"period": c.period.label, "amount": str(c.amount), "adjustment": c.adjustment_id}
+            for c in corrections
+        ],
     )
     return change
 
@@ -197,13 +234,22 @@ def rate_floor_create(
     *, program: Program, label: str, countries: list[str], minimum_hourly_rate: Decimal, currency: str, actor
 ) -> RateFloor:
     floor = RateFloor(
-        program=program, label=label.strip(), countries=countries, minimum_hourly_rate=round_money(minimum_hourly_rate),
+        program=program,
+        label=label.strip(),
+        countries=countries,
+        minimum_hourly_rate=round_money(minimum_hourly_rate),
         currency=currency,
     )
     floor.full_clean()
     floor.save()
-    audit_record(actor=actor, verb="rate_floor.created", target=floor, minimum=str(floor.minimum_hourly_rate),
-                 currency=currency, countries=floor.countries)
+    audit_record(
+        actor=actor,
+        verb="rate_floor.created",
+        target=floor,
+        minimum=str(floor.minimum_hourly_rate),
+        currency=currency,
+        countries=floor.countries,
+    )
     return floor
 
 

@@ -18,12 +18,16 @@ TESTIMONIAL_MAX = 2000
 
 
 @transaction.atomic
-def contract_rating_save(*, contract: Contract, actor: Any, stars: int | str | None, testimonial: str = "") -> ContractRating:
+def contract_rating_save(
+    *, contract: Contract, actor: Any, stars: int | str | None, testimonial: str = ""
+) -> ContractRating:
     """Rate a finished contract's freelancer, or change the rating already given. The first rating tells the
     freelancer by e-mail (once: the outbox dedupes on the contract)."""
     contract = lock_one(Contract.objects.filter(pk=contract.pk))
     if not contract.is_finished:
-        raise ContractError("A rating can be left once the contract has ended.", field="stars", code="not_finished")
+        raise ContractError(
+            "A rating can be left once the contract has ended.", field="stars", code="not_finished"
+        )
     try:
         value = int(stars) if stars not in (None, "") else None  # type: ignore[arg-type]
     except (TypeError, ValueError):
@@ -40,12 +44,24 @@ def contract_rating_save(*, contract: Contract, actor: Any, stars: int | str | N
     rating.stars, rating.testimonial, rating.rated_by = value, text, actor
     rating.full_clean()
     rating.save()
-    audit_record(actor=actor, verb="contract.rated" if created else "contract.rating_changed", target=contract,
-                 stars=value)
+    audit_record(
+        actor=actor,
+        verb="contract.rated" if created else "contract.rating_changed",
+        target=contract,
+        stars=value,
+    )
     email = contract.freelancer.user.email if contract.freelancer.user_id else ""
     if created and email:
         url = settings.SITE_URL.rstrip("/") + reverse("contracts:portal_contract_detail", args=[contract.pk])
-        body = render_to_string("contracts/email/rating_left.txt", {"contract": contract, "rating": rating, "url": url})
-        email_enqueue(to=[email], subject=f"Your rating from {contract.program.name}", body=body,
-                      program_id=contract.program_id, about=rating, dedupe_key=f"contract-rating:{contract.pk}")
+        body = render_to_string(
+            "contracts/email/rating_left.txt", {"contract": contract, "rating": rating, "url": url}
+        )
+        email_enqueue(
+            to=[email],
+            subject=f"Your rating from {contract.program.name}",
+            body=body,
+            program_id=contract.program_id,
+            about=rating,
+            dedupe_key=f"contract-rating:{contract.pk}",
+        )
     return rating

@@ -29,8 +29,9 @@ def _published(freelancer: Freelancer, program: Program) -> None:
 
 
 @transaction.atomic
-def freelancer_tier_set(*, freelancer: Freelancer, program: Program, tier: int, actor, reason: str = "",
-                        **audit) -> bool:
+def freelancer_tier_set(
+    *, freelancer: Freelancer, program: Program, tier: int, actor, reason: str = "", **audit
+) -> bool:
     """Set the freelancer's tier in the program; returns whether it changed. Routing reads it from the next
     routing on, which this change triggers."""
     if tier not in ProgramStanding.Tier.values:
@@ -41,8 +42,16 @@ def freelancer_tier_set(*, freelancer: Freelancer, program: Program, tier: int, 
         return False
     standing.tier = tier
     standing.save(update_fields=["tier", "updated_at"])
-    audit_record(actor=actor, verb="freelancer.promoted" if tier > before else "freelancer.tier_lowered",
-                 target=freelancer, program=program.slug, tier=tier, tier_before=before, reason=reason, **audit)
+    audit_record(
+        actor=actor,
+        verb="freelancer.promoted" if tier > before else "freelancer.tier_lowered",
+        target=freelancer,
+        program=program.slug,
+        tier=tier,
+        tier_before=before,
+        reason=reason,
+        **audit,
+    )
     _published(freelancer, program)
     return True
 
@@ -52,14 +61,18 @@ def _channels_clean(program: Program, channels) -> list[str]:
     chosen = sorted(set(channels or ()), key=lambda c: Channel.values.index(c) if c in Channel.values else 99)
     unknown = [c for c in chosen if c not in offered]
     if unknown:
-        raise ContractError(f"{program.name} does not take {', '.join(unknown)}; pick from {', '.join(offered)}.",
-                            field="channels")
+        raise ContractError(
+            f"{program.name} does not take {', '.join(unknown)}; pick from {', '.join(offered)}.",
+            field="channels",
+        )
     # every channel the program takes is stored as "all of them", so a channel added later is taken too
     return [] if set(chosen) == set(offered) else chosen
 
 
 @transaction.atomic
-def freelancer_channels_set(*, freelancer: Freelancer, program: Program, channels, actor, reason: str = "") -> bool:
+def freelancer_channels_set(
+    *, freelancer: Freelancer, program: Program, channels, actor, reason: str = ""
+) -> bool:
     """The program channels the freelancer takes (none chosen, or all of them: every channel)."""
     chosen = _channels_clean(program, channels)
     standing = _locked_standing(freelancer=freelancer, program=program)
@@ -68,15 +81,30 @@ def freelancer_channels_set(*, freelancer: Freelancer, program: Program, channel
     before = list(standing.channels or [])
     standing.channels = chosen
     standing.save(update_fields=["channels", "updated_at"])
-    audit_record(actor=actor, verb="freelancer.channels_changed", target=freelancer, program=program.slug,
-                 channels=chosen or "all", before=before or "all", reason=reason)
+    audit_record(
+        actor=actor,
+        verb="freelancer.channels_changed",
+        target=freelancer,
+        program=program.slug,
+        channels=chosen or "all",
+        before=before or "all",
+        reason=reason,
+    )
     _published(freelancer, program)
     return True
 
 
 @transaction.atomic
-def freelancer_standing_update(*, freelancer: Freelancer, program: Program, max_open_tickets, tier, actor,
-                               channels=None, reason: str = "") -> list[str]:
+def freelancer_standing_update(
+    *,
+    freelancer: Freelancer,
+    program: Program,
+    max_open_tickets,
+    tier,
+    actor,
+    channels=None,
+    reason: str = "",
+) -> list[str]:
     """A manager on the freelancer's page: capacity (global), tier and channels (in this program).
 
     A tier change needs a reason (it decides which tickets they get). Returns what changed ([] for nothing);
@@ -96,11 +124,13 @@ def freelancer_standing_update(*, freelancer: Freelancer, program: Program, max_
     changed = []
     if freelancer_tier_set(freelancer=freelancer, program=program, tier=tier, actor=actor, reason=reason):
         changed.append("tier")
-    if channels is not None and freelancer_channels_set(freelancer=freelancer, program=program, channels=channels,
-                                                        actor=actor, reason=reason):
+    if channels is not None and freelancer_channels_set(
+        freelancer=freelancer, program=program, channels=channels, actor=actor, reason=reason
+    ):
         changed.append("channels")
-    if freelancer_capacity_update(freelancer=freelancer, max_open_tickets=max_open_tickets, actor=actor,
-                                  reason=reason):
+    if freelancer_capacity_update(
+        freelancer=freelancer, max_open_tickets=max_open_tickets, actor=actor, reason=reason
+    ):
         changed.append("capacity")
         _published(freelancer, program)
     return changed

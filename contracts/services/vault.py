@@ -57,19 +57,26 @@ def credential_store(
     if tool.program_id != program.pk:
         raise VaultError("That tool belongs to another program.", field="tool")
     credential = VaultCredential(
-        program=program, tool=tool, label=(label or "").strip() or tool.name,
-        ciphertext=encrypt_secret(_payload(username, password, notes)), source=source,
+        program=program,
+        tool=tool,
+        label=(label or "").strip() or tool.name,
+        ciphertext=encrypt_secret(_payload(username, password, notes)),
+        source=source,
         submitted_by=actor if getattr(actor, "is_authenticated", False) else None,
         submitted_by_name=(submitted_by_name or "").strip()[:150],
     )
     credential.full_clean()
     credential.save()
-    audit_record(actor=actor, verb="vault.credential_stored", target=credential, tool=tool.name, source=source)
+    audit_record(
+        actor=actor, verb="vault.credential_stored", target=credential, tool=tool.name, source=source
+    )
     return credential
 
 
 @transaction.atomic
-def credential_replace(*, credential: VaultCredential, username: str, password: str, notes: str = "", actor) -> VaultCredential:
+def credential_replace(
+    *, credential: VaultCredential, username: str, password: str, notes: str = "", actor
+) -> VaultCredential:
     """New secret for an existing entry (e.g. the customer changed the password)."""
     credential = lock_one(VaultCredential.objects.filter(pk=credential.pk))
     credential.ciphertext = encrypt_secret(_payload(username, password, notes))
@@ -87,15 +94,21 @@ def credential_delete(*, credential: VaultCredential, actor) -> None:
 def _active_grant(*, credential: VaultCredential, freelancer: Freelancer) -> ToolAccessGrant | None:
     return (
         ToolAccessGrant.objects.select_for_update()
-        .filter(contract__freelancer=freelancer, contract__program_id=credential.program_id,
-                contract__status=Contract.Status.ACTIVE, tool_id=credential.tool_id,
-                status=ToolAccessGrant.Status.GRANTED)
+        .filter(
+            contract__freelancer=freelancer,
+            contract__program_id=credential.program_id,
+            contract__status=Contract.Status.ACTIVE,
+            tool_id=credential.tool_id,
+            status=ToolAccessGrant.Status.GRANTED,
+        )
         .order_by("pk")
         .first()
     )
 
 
-def credential_reveal_fields(*, credential: VaultCredential, freelancer: Freelancer, ip_address: str | None) -> dict:
+def credential_reveal_fields(
+    *, credential: VaultCredential, freelancer: Freelancer, ip_address: str | None
+) -> dict:
     """Decrypt for a freelancer with an active grant for the tool, recording the reveal.
 
     Raises VaultError otherwise, after recording the refusal: the audit row is written outside the reveal's
@@ -104,37 +117,58 @@ def credential_reveal_fields(*, credential: VaultCredential, freelancer: Freelan
     try:
         return _credential_reveal(credential=credential, freelancer=freelancer, ip_address=ip_address)
     except VaultError as error:
-        credential_reveal_refused(freelancer=freelancer, credential_id=credential.pk, ip_address=ip_address,
-                                  reason=error.code or "refused")
+        credential_reveal_refused(
+            freelancer=freelancer,
+            credential_id=credential.pk,
+            ip_address=ip_address,
+            reason=error.code or "refused",
+        )
         raise
 
 
-def credential_reveal_refused(*, freelancer: Freelancer, credential_id: int, ip_address: str | None,
-                              reason: str) -> None:
+def credential_reveal_refused(
+    *, freelancer: Freelancer, credential_id: int, ip_address: str | None, reason: str
+) -> None:
     """Every refused reveal leaves an audit row: no grant, an ended contract, a credential outside the
     freelancer's contracts, or an id that names no credential at all (then the row has no target)."""
     credential = VaultCredential.objects.filter(pk=credential_id).first()
-    audit_record(actor=freelancer.user, verb="vault.reveal_refused", target=credential, ip_address=ip_address,
-                 reason=reason, credential_id=str(credential_id))
+    audit_record(
+        actor=freelancer.user,
+        verb="vault.reveal_refused",
+        target=credential,
+        ip_address=ip_address,
+        reason=reason,
+        credential_id=str(credential_id),
+    )
 
 
 @transaction.atomic
-def _credential_reveal(*, credential: VaultCredential, freelancer: Freelancer, ip_address: str | None) -> dict:
+def _credential_reveal(
+    *, credential: VaultCredential, freelancer: Freelancer, ip_address: str | None
+) -> dict:
     grant = _active_grant(credential=credential, freelancer=freelancer)
     if grant is None:
         raise VaultError("You have no active access to this tool.", code="no_grant")
     secret = decrypt_secret(credential.ciphertext)
     CredentialReveal.objects.create(
-        credential=credential, freelancer=freelancer, user=freelancer.user, grant=grant,
-        revealed_at=timezone.now(), ip_address=ip_address,
+        credential=credential,
+        freelancer=freelancer,
+        user=freelancer.user,
+        grant=grant,
+        revealed_at=timezone.now(),
+        ip_address=ip_address,
     )
-    audit_record(actor=freelancer.user, verb="vault.credential_revealed", target=credential, ip_address=ip_address)
+    audit_record(
+        actor=freelancer.user, verb="vault.credential_revealed", target=credential, ip_address=ip_address
+    )
     return secret
 
 
 def credential_reveal(*, credential: VaultCredential, freelancer: Freelancer, ip_address: str | None) -> str:
     """The password (see credential_reveal_fields for username and notes too); the reveal is recorded."""
-    return credential_reveal_fields(credential=credential, freelancer=freelancer, ip_address=ip_address)["password"]
+    return credential_reveal_fields(credential=credential, freelancer=freelancer, ip_address=ip_address)[
+        "password"
+    ]
 
 
 @transaction.atomic
@@ -153,41 +187,76 @@ def credential_link_create(
         raise VaultError("That tool belongs to another program.", field="tool")
     token, digest = token_new()
     link = CredentialRequestLink(
-        program=program, tool=tool, label=(label or "").strip() or tool.name, recipient_name=recipient_name.strip(),
-        recipient_email=recipient_email.strip(), token_hash=digest,
-        expires_at=timezone.now() + valid_for, created_by=actor,
+        program=program,
+        tool=tool,
+        label=(label or "").strip() or tool.name,
+        recipient_name=recipient_name.strip(),
+        recipient_email=recipient_email.strip(),
+        token_hash=digest,
+        expires_at=timezone.now() + valid_for,
+        created_by=actor,
     )
     link.full_clean()
     link.save()
     url = settings.SITE_URL + reverse("contracts:vault_submit", kwargs={"token": token})
-    audit_record(actor=actor, verb="vault.link_created", target=link, tool=tool.name,
-                 expires_at=link.expires_at.isoformat())
+    audit_record(
+        actor=actor,
+        verb="vault.link_created",
+        target=link,
+        tool=tool.name,
+        expires_at=link.expires_at.isoformat(),
+    )
     if link.recipient_email:
-        body = render_to_string("contracts/email/credential_link.txt", {"link": link, "url": url, "sender": actor})
+        body = render_to_string(
+            "contracts/email/credential_link.txt", {"link": link, "url": url, "sender": actor}
+        )
         recipient = link.recipient_email
-        email_enqueue(to=[recipient], subject=f"Please share the {tool.name} login for {program.name}", body=body,
-                      reply_to=[actor.email] if getattr(actor, "email", "") else None, program_id=program.pk,
-                      about=link, sensitive=True)
+        email_enqueue(
+            to=[recipient],
+            subject=f"Please share the {tool.name} login for {program.name}",
+            body=body,
+            reply_to=[actor.email] if getattr(actor, "email", "") else None,
+            program_id=program.pk,
+            about=link,
+            sensitive=True,
+        )
     return link, url
 
 
 @transaction.atomic
 def credential_submit_via_link(
-    *, token: str, username: str, password: str, notes: str = "", submitted_by_name: str = "",
-    ip_address: str | None = None, stakeholders: Iterable[Mapping[str, str]] = (),
+    *,
+    token: str,
+    username: str,
+    password: str,
+    notes: str = "",
+    submitted_by_name: str = "",
+    ip_address: str | None = None,
+    stakeholders: Iterable[Mapping[str, str]] = (),
 ) -> VaultCredential:
     """The customer submits through the link; the link is then spent. A wrong, used or expired token raises.
 
     `stakeholders` are the customer contacts (name, e-mail, role) the page asks for beside the login: they
     become the program's stakeholders (weekly NPS, the read-only stakeholder page, the welcome e-mail)."""
-    found = CredentialRequestLink.objects.filter(token_hash=token_digest(token or "")).values_list("pk", flat=True)
-    link = lock_one(CredentialRequestLink.objects.filter(pk__in=list(found)).select_related("program", "tool")) \
-        if found else None
+    found = CredentialRequestLink.objects.filter(token_hash=token_digest(token or "")).values_list(
+        "pk", flat=True
+    )
+    link = (
+        lock_one(CredentialRequestLink.objects.filter(pk__in=list(found)).select_related("program", "tool"))
+        if found
+        else None
+    )
     if link is None or credential_link_state(link=link) != LinkState.OPEN:
         raise VaultError("This link is not valid any more.", code="link_invalid")
     credential = credential_store(
-        program=link.program, tool=link.tool, label=link.label, username=username, password=password, notes=notes,
-        actor=None, source=VaultCredential.Source.LINK,
+        program=link.program,
+        tool=link.tool,
+        label=link.label,
+        username=username,
+        password=password,
+        notes=notes,
+        actor=None,
+        source=VaultCredential.Source.LINK,
         submitted_by_name=submitted_by_name or link.recipient_name,
     )
     link.used_at = timezone.now()
@@ -205,9 +274,11 @@ def vault_rotate(*, batch_size: int = 200) -> int:
     for start in range(0, len(ids), batch_size):
         with transaction.atomic():
             now = timezone.now()
-            for credential in VaultCredential.objects.select_for_update().filter(
-                pk__in=ids[start:start + batch_size]
-            ).order_by("pk"):
+            for credential in (
+                VaultCredential.objects.select_for_update()
+                .filter(pk__in=ids[start : start + batch_size])
+                .order_by("pk")
+            ):
                 credential.ciphertext = rotate_ciphertext(credential.ciphertext)
                 credential.rotated_at = now
                 credential.save(update_fields=["ciphertext", "rotated_at", "updated_at"])

@@ -23,11 +23,17 @@ def _welcome(contract: Contract) -> bool:
         return False
     program = contract.program
     url = settings.SITE_URL.rstrip("/") + reverse("contracts:portal_contract_detail", args=[contract.pk])
-    body = render_to_string("contracts/email/program_welcome.txt", {"contract": contract, "program": program,
-                                                                   "url": url})
-    email_enqueue(to=[email], subject=f"Welcome to {program.name}: the program has started", body=body,
-                  program_id=program.pk, about=contract,
-                  dedupe_key=freelancer_welcome_key(program=program, freelancer_id=contract.freelancer_id))
+    body = render_to_string(
+        "contracts/email/program_welcome.txt", {"contract": contract, "program": program, "url": url}
+    )
+    email_enqueue(
+        to=[email],
+        subject=f"Welcome to {program.name}: the program has started",
+        body=body,
+        program_id=program.pk,
+        about=contract,
+        dedupe_key=freelancer_welcome_key(program=program, freelancer_id=contract.freelancer_id),
+    )
     return True
 
 
@@ -35,8 +41,11 @@ def _welcome(contract: Contract) -> bool:
 def freelancer_welcome_send(*, program: Program, **_ignored: object) -> int:
     """Listens to programs' "program.started": every freelancer with a signed or active contract is welcomed.
     Returns how many e-mails were asked for (a repeat is the same outbox row)."""
-    contracts = (Contract.objects.filter(program=program, status__in=WELCOMED_STATUSES)
-                 .select_related("program", "freelancer__user").order_by("pk"))
+    contracts = (
+        Contract.objects.filter(program=program, status__in=WELCOMED_STATUSES)
+        .select_related("program", "freelancer__user")
+        .order_by("pk")
+    )
     return sum(1 for contract in contracts if _welcome(contract))
 
 

@@ -23,13 +23,17 @@ def document_download_response(document, *, as_text: bool, as_pdf: bool = False)
     is the printable HTML file through WeasyPrint (core.pdf)."""
     base = f"{slugify(document.contract.program.name)}-{document.kind}-{document.contract_id}-v{document.version}"
     if as_pdf:
-        body = render_to_string("contracts/document_file.html", {"document": document, "contract": document.contract})
+        body = render_to_string(
+            "contracts/document_file.html", {"document": document, "contract": document.contract}
+        )
         return pdf_response(lambda: html_to_pdf(body), filename=f"{base}.pdf")
     if as_text:
         response = HttpResponse(document.text.encode("utf-8"), content_type="text/plain; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{base}.txt"'
     else:
-        body = render_to_string("contracts/document_file.html", {"document": document, "contract": document.contract})
+        body = render_to_string(
+            "contracts/document_file.html", {"document": document, "contract": document.contract}
+        )
         response = HttpResponse(body, content_type="text/html; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{base}.html"'
     response["X-Content-Type-Options"] = "nosniff"

@@ -21,15 +21,29 @@ from programs.mixins import ProgramAccessMixin
 
 class FreelancerCapacityForm(forms.Form):
     max_open_tickets = forms.IntegerField(
-        label="Capacity (open tickets at once)", min_value=MIN_OPEN_TICKETS, max_value=MAX_OPEN_TICKETS,
+        label="Capacity (open tickets at once)",
+        min_value=MIN_OPEN_TICKETS,
+        max_value=MAX_OPEN_TICKETS,
         help_text=f"Routing gives them new tickets while fewer than this are open; {MIN_OPEN_TICKETS}–{MAX_OPEN_TICKETS}.",
     )
-    tier = forms.TypedChoiceField(label="Tier in this program", choices=selectors.TIER_CHOICES, coerce=int,
-                                  help_text="They may take this program's ticket types up to this tier.")
-    channels = forms.MultipleChoiceField(label="Channels", required=False, widget=forms.CheckboxSelectMultiple,
-                                         help_text="The program's channels they take (none ticked: all of them).")
-    reason = forms.CharField(label="Reason", required=False, max_length=500,
-                             help_text="Needed when the tier changes; kept in the audit log.")
+    tier = forms.TypedChoiceField(
+        label="Tier in this program",
+        choices=selectors.TIER_CHOICES,
+        coerce=int,
+        help_text="They may take this program's ticket types up to this tier.",
+    )
+    channels = forms.MultipleChoiceField(
+        label="Channels",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="The program's channels they take (none ticked: all of them).",
+    )
+    reason = forms.CharField(
+        label="Reason",
+        required=False,
+        max_length=500,
+        help_text="Needed when the tier changes; kept in the audit log.",
+    )
 
     def __init__(self, *args, program, **kwargs):
         super().__init__(*args, **kwargs)
@@ -47,20 +61,34 @@ class FreelancerCapacityView(ProgramAccessMixin, TemplateView):
     @cached_property
     def freelancer(self) -> Freelancer:
         freelancer_id = self.kwargs["freelancer_id"]
-        freelancer = selectors.freelancer_list_for_manager(user=self.request.user, program=self.program).filter(
-            pk=freelancer_id).first()
+        freelancer = (
+            selectors.freelancer_list_for_manager(user=self.request.user, program=self.program)
+            .filter(pk=freelancer_id)
+            .first()
+        )
         if freelancer is None:
-            raise not_found_in_scope(self.request, Freelancer, pk=freelancer_id,
-                                     message="No such freelancer in this program.")
+            raise not_found_in_scope(
+                self.request, Freelancer, pk=freelancer_id, message="No such freelancer in this program."
+            )
         return freelancer
 
     def get_context_data(self, form=None, **kwargs):
         context = super().get_context_data(**kwargs)
         freelancer = self.freelancer
         standing = selectors.standing_get(freelancer_id=freelancer.pk, program_id=self.program.pk)
-        context.update(freelancer=freelancer, standing=standing, form=form or FreelancerCapacityForm(
-            program=self.program, initial={"max_open_tickets": freelancer.max_open_tickets, "tier": standing.tier,
-                                           "channels": standing.channels}))
+        context.update(
+            freelancer=freelancer,
+            standing=standing,
+            form=form
+            or FreelancerCapacityForm(
+                program=self.program,
+                initial={
+                    "max_open_tickets": freelancer.max_open_tickets,
+                    "tier": standing.tier,
+                    "channels": standing.channels,
+                },
+            ),
+        )
         return context
 
     def post(self, request, *args, **kwargs):
@@ -68,8 +96,9 @@ class FreelancerCapacityView(ProgramAccessMixin, TemplateView):
         form = FreelancerCapacityForm(request.POST, program=self.program)
         if form.is_valid():
             try:
-                changed = freelancer_standing_update(freelancer=freelancer, program=self.program, actor=request.user,
-                                                     **form.cleaned_data)
+                changed = freelancer_standing_update(
+                    freelancer=freelancer, program=self.program, actor=request.user, **form.cleaned_data
+                )
             except DomainError as exc:
                 add_error_to_form(form, exc)
             else:
@@ -77,18 +106,28 @@ class FreelancerCapacityView(ProgramAccessMixin, TemplateView):
                 standing = selectors.standing_get(freelancer_id=freelancer.pk, program_id=self.program.pk)
                 if changed:
                     channels = ", ".join(standing.channels) or "every channel"
-                    messages.success(request, f"{freelancer}: capacity {freelancer.max_open_tickets} open tickets, "
-                                              f"{standing.get_tier_display().lower()} in {self.program.name}, "
-                                              f"{channels}. Waiting tickets are routed again now.")
+                    messages.success(
+                        request,
+                        f"{freelancer}: capacity {freelancer.max_open_tickets} open tickets, "
+                        f"{standing.get_tier_display().lower()} in {self.program.name}, "
+                        f"{channels}. Waiting tickets are routed again now.",
+                    )
                 else:
                     messages.info(request, "Nothing changed.")
-                return redirect("dashboard:freelancer", program_slug=self.program.slug, freelancer_id=freelancer.pk)
+                return redirect(
+                    "dashboard:freelancer", program_slug=self.program.slug, freelancer_id=freelancer.pk
+                )
         return self.render_to_response(self.get_context_data(form=form), status=400)
 
 
 class LegalNameDecisionForm(forms.Form):
-    note = forms.CharField(label="Note to the freelancer", required=False, max_length=1000,
-                           widget=forms.Textarea(attrs={"rows": 2}), help_text="Needed to decline.")
+    note = forms.CharField(
+        label="Note to the freelancer",
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Needed to decline.",
+    )
 
 
 class LegalNameRequestListView(SupportManagerRequiredMixin, TemplateView):
@@ -118,19 +157,27 @@ class LegalNameDecideView(LegalNameRequestListView):
             raise Http404("No such action.")
         name_request = selectors.legal_name_request_get_for_manager(user=request.user, pk=kwargs["pk"])
         if name_request is None:
-            raise not_found_in_scope(request, "accounts.LegalNameChangeRequest", pk=kwargs["pk"],
-                                     message="No such request.")
+            raise not_found_in_scope(
+                request, "accounts.LegalNameChangeRequest", pk=kwargs["pk"], message="No such request."
+            )
         form = LegalNameDecisionForm(request.POST)
         if form.is_valid():
             try:
-                legal_name_change_decide(request=name_request, approve=action == "approve", actor=request.user,
-                                         note=form.cleaned_data["note"])
+                legal_name_change_decide(
+                    request=name_request,
+                    approve=action == "approve",
+                    actor=request.user,
+                    note=form.cleaned_data["note"],
+                )
             except DomainError as exc:
                 add_error_to_form(form, exc)
             else:
                 if action == "approve":
-                    messages.success(request, f"{name_request.freelancer.user.email} is “"
-                                              f"{name_request.requested_legal_name}” from now on; they got an e-mail.")
+                    messages.success(
+                        request,
+                        f"{name_request.freelancer.user.email} is “"
+                        f"{name_request.requested_legal_name}” from now on; they got an e-mail.",
+                    )
                 else:
                     messages.success(request, "Declined; the freelancer got an e-mail with your note.")
                 return redirect("contracts:legal_name_requests")

@@ -31,7 +31,10 @@ class InvitationListView(SupportManagerRequiredMixin, FormView):
     form_class = FreelancerInvitationForm
 
     def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "programs": program_list(user=self.request.user).order_by("name")}
+        return {
+            **super().get_form_kwargs(),
+            "programs": program_list(user=self.request.user).order_by("name"),
+        }
 
     def get_initial(self):
         slug = self.request.GET.get("program")
@@ -39,20 +42,28 @@ class InvitationListView(SupportManagerRequiredMixin, FormView):
         return {"program": program} if program is not None else {}
 
     def get_context_data(self, **kwargs):
-        return {**super().get_context_data(**kwargs),
-                "invitations": list(selectors.freelancer_invitation_list_for_manager(user=self.request.user))}
+        return {
+            **super().get_context_data(**kwargs),
+            "invitations": list(selectors.freelancer_invitation_list_for_manager(user=self.request.user)),
+        }
 
     def form_valid(self, form):
         data = form.cleaned_data
         try:
             invitation, _link = services.freelancer_invitation_send(
-                program=data["program"], email=data["email"], name=data["name"], invited_by=self.request.user,
+                program=data["program"],
+                email=data["email"],
+                name=data["name"],
+                invited_by=self.request.user,
             )
         except (DomainError, ValidationError) as error:
             add_error_to_form(form, error)
             return self.form_invalid(form)
-        messages.success(self.request, f"Invitation e-mailed to {invitation.email}. Once they accept, you can "
-                                       f"draft their contract in {invitation.program.name}.")
+        messages.success(
+            self.request,
+            f"Invitation e-mailed to {invitation.email}. Once they accept, you can "
+            f"draft their contract in {invitation.program.name}.",
+        )
         return redirect("contracts:invitation_list")
 
 
@@ -92,16 +103,26 @@ class InvitationAcceptView(View):
     def dispatch(self, request, *args, **kwargs):
         self.invitation = selectors.freelancer_invitation_for_token(token=kwargs["token"])
         if self.invitation is None:
-            return render(request, "contracts/invitation_gone.html",
-                          {"reason": "This link is not a Flexdesk invitation, or it was mistyped."}, status=404)
+            return render(
+                request,
+                "contracts/invitation_gone.html",
+                {"reason": "This link is not a Flexdesk invitation, or it was mistyped."},
+                status=404,
+            )
         if not self.invitation.is_usable:
             pending = self.invitation.status == FreelancerInvitation.Status.PENDING
-            return self._gone(GONE_REASONS[FreelancerInvitation.Status.EXPIRED if pending else self.invitation.status])
+            return self._gone(
+                GONE_REASONS[FreelancerInvitation.Status.EXPIRED if pending else self.invitation.status]
+            )
         return super().dispatch(request, *args, **kwargs)
 
     def _gone(self, reason):
-        return render(self.request, "contracts/invitation_gone.html",
-                      {"reason": reason, "invitation": self.invitation}, status=410)
+        return render(
+            self.request,
+            "contracts/invitation_gone.html",
+            {"reason": reason, "invitation": self.invitation},
+            status=410,
+        )
 
     def _context(self, **extra):
         user = self.request.user
@@ -114,7 +135,9 @@ class InvitationAcceptView(View):
         return {**context, **extra}
 
     def _signup_form(self, data=None):
-        return InvitationSignupForm(data, email=self.invitation.email, initial={"legal_name": self.invitation.name})
+        return InvitationSignupForm(
+            data, email=self.invitation.email, initial={"legal_name": self.invitation.name}
+        )
 
     def get(self, request, *args, **kwargs):
         context = self._context()
@@ -133,15 +156,23 @@ class InvitationAcceptView(View):
                     return render(request, self.template_name, self._context(form=form), status=400)
                 data = form.cleaned_data
                 invitation = services.freelancer_invitation_accept_new_account(
-                    token=token, password=data["password1"], legal_name=data["legal_name"],
-                    country=data["country"], time_zone=data["time_zone"],
+                    token=token,
+                    password=data["password1"],
+                    legal_name=data["legal_name"],
+                    country=data["country"],
+                    time_zone=data["time_zone"],
                 )
-                login(request, invitation.freelancer.user, backend="django.contrib.auth.backends.ModelBackend")
+                login(
+                    request, invitation.freelancer.user, backend="django.contrib.auth.backends.ModelBackend"
+                )
         except InvitationNotUsable as error:
             return self._gone(error.message)
         except DomainError as error:
             messages.error(request, error.message)
             return redirect(request.path)
-        messages.success(request, f"Welcome to {invitation.program.name}. Your contract will appear here once the "
-                                  "program manager sends it.")
+        messages.success(
+            request,
+            f"Welcome to {invitation.program.name}. Your contract will appear here once the "
+            "program manager sends it.",
+        )
         return redirect("contracts:portal_contracts")

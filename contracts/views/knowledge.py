@@ -23,7 +23,9 @@ class PortalKnowledgeMixin(FreelancerRequiredMixin, TemplateView):
 
     @cached_property
     def program_ids(self) -> QuerySet:
-        if self.freelancer is None:  # FreelancerRequiredMixin already answered 403 to anyone without a profile
+        if (
+            self.freelancer is None
+        ):  # FreelancerRequiredMixin already answered 403 to anyone without a profile
             raise Http404("No freelancer profile.")
         return freelancer_program_ids(freelancer_id=self.freelancer.pk)
 
@@ -48,12 +50,16 @@ class PortalKnowledgeView(PortalKnowledgeMixin):
         context = super().get_context_data(**kwargs)
         query = self.request.GET.get("q", "").strip()[: knowledge.SEARCH_MAX_LENGTH]
         program_slug = self.request.GET.get("program", "").strip()[:60]
-        sections = knowledge.knowledge_for_programs(program_ids=self.program_ids, query=query,
-                                                    program_slug=program_slug)
+        sections = knowledge.knowledge_for_programs(
+            program_ids=self.program_ids, query=query, program_slug=program_slug
+        )
         context.update(
-            query=query, program_slug=program_slug, sections=sections,
+            query=query,
+            program_slug=program_slug,
+            sections=sections,
             # the program filter offers all of the freelancer's programs (already read, unless one is picked)
-            programs=[section.program for section in sections] if not program_slug
+            programs=[section.program for section in sections]
+            if not program_slug
             else list(knowledge.knowledge_program_list(program_ids=self.program_ids)),
             nothing_found=bool(query) and all(section.is_empty for section in sections),
         )
@@ -68,10 +74,16 @@ class PortalKnowledgeArticleView(PortalKnowledgeMixin):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        article = knowledge.article_get_published(program_ids=self.program_ids, program_slug=kwargs["program_slug"],
-                                                  slug=kwargs["slug"])
+        article = knowledge.article_get_published(
+            program_ids=self.program_ids, program_slug=kwargs["program_slug"], slug=kwargs["slug"]
+        )
         if article is None:
-            raise not_found_in_scope(self.request, KnowledgeArticle, program__slug=kwargs["program_slug"],
-                                     slug=kwargs["slug"], message="No such article.")
+            raise not_found_in_scope(
+                self.request,
+                KnowledgeArticle,
+                program__slug=kwargs["program_slug"],
+                slug=kwargs["slug"],
+                message="No such article.",
+            )
         context.update(article=article, program=article.program)
         return context

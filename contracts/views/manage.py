@@ -66,8 +66,11 @@ class ContractCreateView(SupportManagerRequiredMixin, FormView):
     def get_form_kwargs(self):
         # Only freelancers connected to this manager's programs are offered, and a posted id outside them is
         # refused by the field: another program's people (e-mail, country, time zone) stay out of sight.
-        return {**super().get_form_kwargs(), "programs": program_list(user=self.request.user),
-                "freelancers": selectors.freelancer_list_for_manager(user=self.request.user)}
+        return {
+            **super().get_form_kwargs(),
+            "programs": program_list(user=self.request.user),
+            "freelancers": selectors.freelancer_list_for_manager(user=self.request.user),
+        }
 
     def get_initial(self):
         initial = {"start_date": timezone.localdate(), "currency": "USD", "nda_required": True}
@@ -81,12 +84,20 @@ class ContractCreateView(SupportManagerRequiredMixin, FormView):
         data = form.cleaned_data
         try:
             contract = services.contract_create_draft(
-                program=data["program"], freelancer=data["freelancer"], created_by=self.request.user,
-                hourly_rate=data["hourly_rate"], currency=data["currency"], start_date=data["start_date"],
-                end_date=data["end_date"], hours_per_week=data["hours_per_week"],
-                weekly_hour_cap=data["weekly_hour_cap"], role=data["role"],
-                performance_expectations=data["performance_expectations"], nda_required=data["nda_required"],
-                override_reason=data["override_reason"], confirm_out_of_range=data["confirm_out_of_range"],
+                program=data["program"],
+                freelancer=data["freelancer"],
+                created_by=self.request.user,
+                hourly_rate=data["hourly_rate"],
+                currency=data["currency"],
+                start_date=data["start_date"],
+                end_date=data["end_date"],
+                hours_per_week=data["hours_per_week"],
+                weekly_hour_cap=data["weekly_hour_cap"],
+                role=data["role"],
+                performance_expectations=data["performance_expectations"],
+                nda_required=data["nda_required"],
+                override_reason=data["override_reason"],
+                confirm_out_of_range=data["confirm_out_of_range"],
                 out_of_range_reason=data["out_of_range_reason"],
             )
         except (DomainError, ValidationError) as error:
@@ -103,7 +114,9 @@ class ManagerContractMixin(SupportManagerRequiredMixin):
     def contract(self) -> Contract:
         contract = selectors.contract_get_for_manager(user=self.request.user, pk=self.kwargs["pk"])
         if contract is None:
-            raise not_found_in_scope(self.request, Contract, pk=self.kwargs["pk"], message="No such contract.")
+            raise not_found_in_scope(
+                self.request, Contract, pk=self.kwargs["pk"], message="No such contract."
+            )
         return contract
 
     def back(self):
@@ -116,7 +129,9 @@ class ContractDetailView(ManagerContractMixin, TemplateView):
     def get_context_data(self, **kwargs):
         contract = self.contract
         context = super().get_context_data(**kwargs)
-        granted_tool_ids = {g.tool_id for g in contract.access_grants.all() if g.status != ToolAccessGrant.Status.REVOKED}
+        granted_tool_ids = {
+            g.tool_id for g in contract.access_grants.all() if g.status != ToolAccessGrant.Status.REVOKED
+        }
         context.update(
             contract=contract,
             documents=contract.current_documents,
@@ -140,18 +155,27 @@ class ContractEditView(ManagerContractMixin, FormView):
 
     def get(self, request, *args, **kwargs):
         if self.contract.status != Contract.Status.DRAFT:
-            messages.error(request, "Only a draft can be edited. Withdraw a sent contract first; a signed one is final.")
+            messages.error(
+                request, "Only a draft can be edited. Withdraw a sent contract first; a signed one is final."
+            )
             return self.back()
         return super().get(request, *args, **kwargs)
 
     def get_initial(self):
         c = self.contract
         return {
-            "role": c.role, "start_date": c.start_date, "end_date": c.end_date, "hourly_rate": c.hourly_rate,
-            "currency": c.currency, "hours_per_week": c.hours_per_week, "weekly_hour_cap": c.weekly_hour_cap,
-            "performance_expectations": c.performance_expectations, "nda_required": c.nda_required,
+            "role": c.role,
+            "start_date": c.start_date,
+            "end_date": c.end_date,
+            "hourly_rate": c.hourly_rate,
+            "currency": c.currency,
+            "hours_per_week": c.hours_per_week,
+            "weekly_hour_cap": c.weekly_hour_cap,
+            "performance_expectations": c.performance_expectations,
+            "nda_required": c.nda_required,
             "override_reason": c.below_floor_override_reason,
-            "confirm_out_of_range": bool(c.out_of_range_reason), "out_of_range_reason": c.out_of_range_reason,
+            "confirm_out_of_range": bool(c.out_of_range_reason),
+            "out_of_range_reason": c.out_of_range_reason,
         }
 
     def get_context_data(self, **kwargs):
@@ -159,10 +183,14 @@ class ContractEditView(ManagerContractMixin, FormView):
 
     def form_valid(self, form):
         data = dict(form.cleaned_data)
-        confirmation = {name: data.pop(name) for name in ("override_reason", "confirm_out_of_range",
-                                                           "out_of_range_reason")}
+        confirmation = {
+            name: data.pop(name)
+            for name in ("override_reason", "confirm_out_of_range", "out_of_range_reason")
+        }
         try:
-            services.contract_update_draft(contract=self.contract, actor=self.request.user, **confirmation, **data)
+            services.contract_update_draft(
+                contract=self.contract, actor=self.request.user, **confirmation, **data
+            )
         except (DomainError, ValidationError) as error:
             add_error_to_form(form, error)
             return self.form_invalid(form)
@@ -176,7 +204,10 @@ class ContractActionView(ManagerContractMixin, View):
     actions = {
         "send": (services.contract_send, "Sent. The freelancer can read and sign it in the portal."),
         "withdraw": (services.contract_withdraw, "Withdrawn to draft. Edit it and send it again."),
-        "activate": (services.contract_activate, "Active. The freelancer is queue-ready once onboarding is done."),
+        "activate": (
+            services.contract_activate,
+            "Active. The freelancer is queue-ready once onboarding is done.",
+        ),
     }
 
     def post(self, request, *args, **kwargs):
@@ -200,7 +231,8 @@ class RateChangeView(ManagerContractMixin, FormView):
     def get_context_data(self, **kwargs):
         contract = self.contract
         return {
-            **super().get_context_data(**kwargs), "contract": contract,
+            **super().get_context_data(**kwargs),
+            "contract": contract,
             "rate_history": selectors.rate_history_for(contract=contract),
             "floor": selectors.rate_floor_for(program=contract.program, country=contract.freelancer.country),
             "pay_range": selectors.pay_range_for(program=contract.program),
@@ -210,17 +242,26 @@ class RateChangeView(ManagerContractMixin, FormView):
         data = form.cleaned_data
         try:
             change = services.rate_change_create(
-                contract=self.contract, effective_date=data["effective_date"], hourly_rate=data["hourly_rate"],
-                reason=data["reason"], approved_by=self.request.user, note=data["note"],
-                override_reason=data["override_reason"], confirm_out_of_range=data["confirm_out_of_range"],
-                out_of_range_reason=data["out_of_range_reason"], confirm_paid_period=data["confirm_paid_period"],
+                contract=self.contract,
+                effective_date=data["effective_date"],
+                hourly_rate=data["hourly_rate"],
+                reason=data["reason"],
+                approved_by=self.request.user,
+                note=data["note"],
+                override_reason=data["override_reason"],
+                confirm_out_of_range=data["confirm_out_of_range"],
+                out_of_range_reason=data["out_of_range_reason"],
+                confirm_paid_period=data["confirm_paid_period"],
             )
         except (DomainError, ValidationError) as error:
             add_error_to_form(form, error)
             return self.form_invalid(form)
         if change.paid_period_confirmed:
-            messages.success(self.request, "Rate change recorded. The difference for the days already paid goes "
-                                           "into the next payout as a correction adjustment.")
+            messages.success(
+                self.request,
+                "Rate change recorded. The difference for the days already paid goes "
+                "into the next payout as a correction adjustment.",
+            )
         else:
             messages.success(self.request, "Rate change recorded.")
         return self.back()
@@ -240,11 +281,19 @@ class ContractEndView(ManagerContractMixin, FormView):
         data = form.cleaned_data
         try:
             if data["how"] == ContractEndForm.How.END:
-                services.contract_end(contract=self.contract, ended_on=data["ended_on"], actor=self.request.user,
-                                      reason=data["reason"])
+                services.contract_end(
+                    contract=self.contract,
+                    ended_on=data["ended_on"],
+                    actor=self.request.user,
+                    reason=data["reason"],
+                )
             else:
-                services.contract_terminate(contract=self.contract, reason=data["reason"],
-                                            ended_on=data["ended_on"], actor=self.request.user)
+                services.contract_terminate(
+                    contract=self.contract,
+                    reason=data["reason"],
+                    ended_on=data["ended_on"],
+                    actor=self.request.user,
+                )
         except (DomainError, ValidationError) as error:
             add_error_to_form(form, error)
             return self.form_invalid(form)
@@ -275,18 +324,27 @@ class ContractRatingView(ManagerContractMixin, FormView):
         return {"stars": str(rating.stars), "testimonial": rating.testimonial} if rating else {}
 
     def get_context_data(self, **kwargs):
-        return {**super().get_context_data(**kwargs), "contract": self.contract,
-                "rating": selectors.rating_for(contract=self.contract)}
+        return {
+            **super().get_context_data(**kwargs),
+            "contract": self.contract,
+            "rating": selectors.rating_for(contract=self.contract),
+        }
 
     def form_valid(self, form):
         data = form.cleaned_data
         try:
-            services.contract_rating_save(contract=self.contract, actor=self.request.user, stars=data["stars"],
-                                          testimonial=data["testimonial"])
+            services.contract_rating_save(
+                contract=self.contract,
+                actor=self.request.user,
+                stars=data["stars"],
+                testimonial=data["testimonial"],
+            )
         except (DomainError, ValidationError) as error:
             add_error_to_form(form, error)
             return self.form_invalid(form)
-        messages.success(self.request, "Rating saved. The freelancer sees it in the portal and can download it.")
+        messages.success(
+            self.request, "Rating saved. The freelancer sees it in the portal and can download it."
+        )
         return self.back()
 
 
@@ -296,10 +354,18 @@ class DocumentView(ManagerContractMixin, TemplateView):
     def get(self, request, *args, **kwargs):
         document = find_document(request, self.contract, kwargs["doc_pk"])
         if "download" in request.GET:
-            return document_download_response(document, as_text=request.GET.get("download") == "txt",
-                                              as_pdf=request.GET.get("download") == "pdf")
-        return self.render_to_response({"document": document, "contract": self.contract,
-                                        "back_url": reverse("contracts:contract_detail", args=[self.contract.pk])})
+            return document_download_response(
+                document,
+                as_text=request.GET.get("download") == "txt",
+                as_pdf=request.GET.get("download") == "pdf",
+            )
+        return self.render_to_response(
+            {
+                "document": document,
+                "contract": self.contract,
+                "back_url": reverse("contracts:contract_detail", args=[self.contract.pk]),
+            }
+        )
 
 
 class OnboardingConfirmView(ManagerContractMixin, View):
@@ -307,15 +373,20 @@ class OnboardingConfirmView(ManagerContractMixin, View):
         contract = self.contract
         step = next((s for s in contract.program.onboarding_steps.all() if s.pk == kwargs["step_pk"]), None)
         if step is None:
-            raise not_found_in_scope(request, "programs.OnboardingStep", pk=kwargs["step_pk"], message="No such step.")
+            raise not_found_in_scope(
+                request, "programs.OnboardingStep", pk=kwargs["step_pk"], message="No such step."
+            )
         try:
             services.onboarding_step_confirm(contract=contract, step=step, actor=request.user)
         except DomainError as error:
             messages.error(request, error.message)
         if request.htmx:
             fresh = selectors.contract_get_for_manager(user=request.user, pk=contract.pk)
-            return render(request, "contracts/manage/_onboarding.html",
-                          {"contract": fresh, "onboarding": selectors.onboarding_progress_for(contract=fresh)})
+            return render(
+                request,
+                "contracts/manage/_onboarding.html",
+                {"contract": fresh, "onboarding": selectors.onboarding_progress_for(contract=fresh)},
+            )
         return self.back()
 
 
@@ -326,8 +397,9 @@ class AccessRequestView(ManagerContractMixin, View):
             messages.error(request, "Choose one of the program's tools.")
             return self.back()
         try:
-            grant = services.access_grant_request(contract=self.contract, tool=form.cleaned_data["tool"],
-                                                  actor=request.user)
+            grant = services.access_grant_request(
+                contract=self.contract, tool=form.cleaned_data["tool"], actor=request.user
+            )
             if request.POST.get("grant_now"):
                 services.access_grant_grant(grant=grant, actor=request.user)
         except DomainError as error:
@@ -339,14 +411,21 @@ class AccessUpdateView(ManagerContractMixin, View):
     def post(self, request, *args, **kwargs):
         grant = next((g for g in self.contract.access_grants.all() if g.pk == kwargs["grant_pk"]), None)
         if grant is None:
-            raise not_found_in_scope(request, ToolAccessGrant, pk=kwargs["grant_pk"], message="No such grant.")
+            raise not_found_in_scope(
+                request, ToolAccessGrant, pk=kwargs["grant_pk"], message="No such grant."
+            )
         try:
             if kwargs["action"] == "grant":
                 services.access_grant_grant(grant=grant, actor=request.user)
                 messages.success(request, f"{grant.tool.name} access granted.")
             else:
-                services.access_grant_revoke(grant=grant, actor=request.user, reason=request.POST.get("reason", ""))
-                messages.success(request, f"{grant.tool.name} access revoked; the freelancer can no longer reveal its credentials.")
+                services.access_grant_revoke(
+                    grant=grant, actor=request.user, reason=request.POST.get("reason", "")
+                )
+                messages.success(
+                    request,
+                    f"{grant.tool.name} access revoked; the freelancer can no longer reveal its credentials.",
+                )
         except DomainError as error:
             messages.error(request, error.message)
         return self.back()
@@ -356,7 +435,9 @@ class OffboardingDoneView(ManagerContractMixin, View):
     def post(self, request, *args, **kwargs):
         item = next((i for i in self.contract.offboarding_items.all() if i.pk == kwargs["item_pk"]), None)
         if item is None:
-            raise not_found_in_scope(request, "contracts.OffboardingItem", pk=kwargs["item_pk"], message="No such item.")
+            raise not_found_in_scope(
+                request, "contracts.OffboardingItem", pk=kwargs["item_pk"], message="No such item."
+            )
         services.offboarding_item_complete(item=item, actor=request.user)
         return self.back()
 
@@ -370,8 +451,11 @@ class TemplateListView(SupportManagerRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         found = selectors.document_template_list_for_manager(user=self.request.user)
         rows = [
-            {"program": program, "scope": program.slug if program else "default",
-             "templates": [(kind, label, kinds.get(kind)) for kind, label in DocumentKind.choices]}
+            {
+                "program": program,
+                "scope": program.slug if program else "default",
+                "templates": [(kind, label, kinds.get(kind)) for kind, label in DocumentKind.choices],
+            }
             for program, kinds in found.items()
         ]
         rows.sort(key=lambda r: (r["program"] is not None, r["program"].name if r["program"] else ""))
@@ -390,8 +474,9 @@ class TemplateEditView(SupportManagerRequiredMixin, FormView):
             return None
         program = program_get(user=self.request.user, slug=self.kwargs["scope"])
         if program is None:
-            raise not_found_in_scope(self.request, "programs.Program", slug=self.kwargs["scope"],
-                                     message="No such program.")
+            raise not_found_in_scope(
+                self.request, "programs.Program", slug=self.kwargs["scope"], message="No such program."
+            )
         return program
 
     @cached_property
@@ -418,17 +503,29 @@ class TemplateEditView(SupportManagerRequiredMixin, FormView):
         return {"title": DEFAULT_TITLES[self.kind], "body": DEFAULT_BODIES[self.kind]}
 
     def get_context_data(self, **kwargs):
-        return {**super().get_context_data(**kwargs), "program": self.program, "kind_label": DocumentKind(self.kind).label,
-                "placeholders": PLACEHOLDER_HELP}
+        return {
+            **super().get_context_data(**kwargs),
+            "program": self.program,
+            "kind_label": DocumentKind(self.kind).label,
+            "placeholders": PLACEHOLDER_HELP,
+        }
 
     def form_valid(self, form):
         try:
-            services.document_template_save(program=self.program, kind=self.kind, title=form.cleaned_data["title"],
-                                            body=form.cleaned_data["body"], actor=self.request.user)
+            services.document_template_save(
+                program=self.program,
+                kind=self.kind,
+                title=form.cleaned_data["title"],
+                body=form.cleaned_data["body"],
+                actor=self.request.user,
+            )
         except (DomainError, ValidationError) as error:
             add_error_to_form(form, error)
             return self.form_invalid(form)
-        messages.success(self.request, "Template saved. Contracts sent from now on use it; signed documents keep their text.")
+        messages.success(
+            self.request,
+            "Template saved. Contracts sent from now on use it; signed documents keep their text.",
+        )
         return redirect("contracts:template_list")
 
 
@@ -440,15 +537,22 @@ class RateFloorListView(SupportManagerRequiredMixin, FormView):
         return {**super().get_form_kwargs(), "programs": program_list(user=self.request.user)}
 
     def get_context_data(self, **kwargs):
-        return {**super().get_context_data(**kwargs),
-                "floors": selectors.rate_floor_list_for_manager(user=self.request.user)}
+        return {
+            **super().get_context_data(**kwargs),
+            "floors": selectors.rate_floor_list_for_manager(user=self.request.user),
+        }
 
     def form_valid(self, form):
         data = form.cleaned_data
         try:
-            services.rate_floor_create(program=data["program"], label=data["label"], countries=data["countries"],
-                                       minimum_hourly_rate=data["minimum_hourly_rate"], currency=data["currency"],
-                                       actor=self.request.user)
+            services.rate_floor_create(
+                program=data["program"],
+                label=data["label"],
+                countries=data["countries"],
+                minimum_hourly_rate=data["minimum_hourly_rate"],
+                currency=data["currency"],
+                actor=self.request.user,
+            )
         except (DomainError, ValidationError) as error:
             add_error_to_form(form, error)
             return self.form_invalid(form)
@@ -460,8 +564,9 @@ class RateFloorDeleteView(SupportManagerRequiredMixin, View):
     def post(self, request, *args, **kwargs):
         floor = selectors.rate_floor_list_for_manager(user=request.user).filter(pk=kwargs["pk"]).first()
         if floor is None:
-            raise not_found_in_scope(request, "contracts.RateFloor", pk=kwargs["pk"], message="No such rate floor.")
+            raise not_found_in_scope(
+                request, "contracts.RateFloor", pk=kwargs["pk"], message="No such rate floor."
+            )
         services.rate_floor_delete(floor=floor, actor=request.user)
         messages.success(request, "Rate floor removed.")
         return redirect("contracts:rate_floor_list")
-

@@ -43,7 +43,9 @@ class PortalContractMixin(FreelancerRequiredMixin):
     def contract(self) -> Contract:
         contract = selectors.contract_get_for_freelancer(freelancer=self.freelancer, pk=self.kwargs["pk"])
         if contract is None:
-            raise not_found_in_scope(self.request, Contract, pk=self.kwargs["pk"], message="No such contract.")
+            raise not_found_in_scope(
+                self.request, Contract, pk=self.kwargs["pk"], message="No such contract."
+            )
         return contract
 
     def back(self):
@@ -65,9 +67,13 @@ class PortalContractDetailView(PortalContractMixin, TemplateView):
             onboarding=selectors.onboarding_progress_for(contract=contract),
             grants=list(contract.access_grants.all()),
             credentials=list(selectors.credentials_for_contract(contract=contract)),
-            sign_form=sign_form or SignForm(initial={
-                "contract_sha256": hashes.get(DocumentKind.CONTRACT, ""), "nda_sha256": hashes.get(DocumentKind.NDA, ""),
-            }),
+            sign_form=sign_form
+            or SignForm(
+                initial={
+                    "contract_sha256": hashes.get(DocumentKind.CONTRACT, ""),
+                    "nda_sha256": hashes.get(DocumentKind.NDA, ""),
+                }
+            ),
             needs_signature=contract.status == Contract.Status.SENT,
             onboarding_open=contract.status in (Contract.Status.SIGNED, Contract.Status.ACTIVE),
             rating=selectors.rating_for(contract=contract),
@@ -83,8 +89,12 @@ class PortalRatingDownloadView(PortalContractMixin, View):
         contract = self.contract
         rating = selectors.rating_for(contract=contract)
         if rating is None:
-            raise not_found_in_scope(request, Contract, pk=contract.pk, message="No rating for this contract yet.")
-        return rating_download_response(rating=rating, contract=contract, as_text=request.GET.get("format") == "txt")
+            raise not_found_in_scope(
+                request, Contract, pk=contract.pk, message="No rating for this contract yet."
+            )
+        return rating_download_response(
+            rating=rating, contract=contract, as_text=request.GET.get("format") == "txt"
+        )
 
 
 class PortalSignView(PortalContractMixin, View):
@@ -97,9 +107,14 @@ class PortalSignView(PortalContractMixin, View):
             already_signed = contract.status != Contract.Status.SENT
             try:
                 services.contract_sign(
-                    contract=contract, freelancer=self.freelancer, typed_name=data["typed_name"],
-                    consent=data["consent"], ip_address=client_address(request, default=None), user_agent=user_agent(request),
-                    confirm_name_mismatch=data["confirm_name_mismatch"], document_hashes=form.document_hashes(),
+                    contract=contract,
+                    freelancer=self.freelancer,
+                    typed_name=data["typed_name"],
+                    consent=data["consent"],
+                    ip_address=client_address(request, default=None),
+                    user_agent=user_agent(request),
+                    confirm_name_mismatch=data["confirm_name_mismatch"],
+                    document_hashes=form.document_hashes(),
                 )
             except SignatureNameMismatch as error:
                 add_error_to_form(form, error)
@@ -126,12 +141,18 @@ class PortalDocumentView(PortalContractMixin, TemplateView):
     def get(self, request, *args, **kwargs):
         document = find_document(request, self.contract, kwargs["doc_pk"])
         if "download" in request.GET:
-            return document_download_response(document, as_text=request.GET.get("download") == "txt",
-                                              as_pdf=request.GET.get("download") == "pdf")
-        return self.render_to_response({
-            "document": document, "contract": self.contract,
-            "back_url": reverse("contracts:portal_contract_detail", args=[self.contract.pk]),
-        })
+            return document_download_response(
+                document,
+                as_text=request.GET.get("download") == "txt",
+                as_pdf=request.GET.get("download") == "pdf",
+            )
+        return self.render_to_response(
+            {
+                "document": document,
+                "contract": self.contract,
+                "back_url": reverse("contracts:portal_contract_detail", args=[self.contract.pk]),
+            }
+        )
 
 
 class PortalOnboardingStepMixin(PortalContractMixin):
@@ -140,14 +161,19 @@ class PortalOnboardingStepMixin(PortalContractMixin):
 
     @cached_property
     def step(self) -> OnboardingStep:
-        step = next((s for s in self.contract.program.onboarding_steps.all() if s.pk == self.kwargs["step_pk"]), None)
+        step = next(
+            (s for s in self.contract.program.onboarding_steps.all() if s.pk == self.kwargs["step_pk"]), None
+        )
         if step is None:
-            raise not_found_in_scope(self.request, "programs.OnboardingStep", pk=self.kwargs["step_pk"],
-                                     message="No such step.")
+            raise not_found_in_scope(
+                self.request, "programs.OnboardingStep", pk=self.kwargs["step_pk"], message="No such step."
+            )
         return step
 
     def checklist(self):
-        return redirect(reverse("contracts:portal_contract_detail", kwargs={"pk": self.contract.pk}) + "#onboarding")
+        return redirect(
+            reverse("contracts:portal_contract_detail", kwargs={"pk": self.contract.pk}) + "#onboarding"
+        )
 
 
 class PortalOnboardingView(PortalOnboardingStepMixin, View):
@@ -163,9 +189,15 @@ class PortalOnboardingView(PortalOnboardingStepMixin, View):
             messages.error(request, error.message)
         if request.htmx:
             fresh = selectors.contract_get_for_freelancer(freelancer=self.freelancer, pk=contract.pk)
-            return render(request, "contracts/portal/_onboarding.html",
-                          {"contract": fresh, "onboarding": selectors.onboarding_progress_for(contract=fresh),
-                           "onboarding_open": True})
+            return render(
+                request,
+                "contracts/portal/_onboarding.html",
+                {
+                    "contract": fresh,
+                    "onboarding": selectors.onboarding_progress_for(contract=fresh),
+                    "onboarding_open": True,
+                },
+            )
         return self.back()
 
 
@@ -179,14 +211,17 @@ class PortalOnboardingReadView(PortalOnboardingStepMixin, TemplateView):
     def get(self, request, *args, **kwargs):
         step = self.step
         if step.article is None:
-            raise not_found_in_scope(request, "programs.OnboardingStep", pk=step.pk, message="This step has no article.")
+            raise not_found_in_scope(
+                request, "programs.OnboardingStep", pk=step.pk, message="This step has no article."
+            )
         try:
             progress = services.onboarding_article_open(contract=self.contract, step=step, user=request.user)
         except DomainError as error:
             messages.error(request, error.message)
             return self.checklist()
-        return self.render_to_response({"contract": self.contract, "step": step, "article": step.article,
-                                        "progress": progress})
+        return self.render_to_response(
+            {"contract": self.contract, "step": step, "article": step.article, "progress": progress}
+        )
 
 
 def _quiz_answers(data, questions) -> dict[int, int]:
@@ -207,7 +242,9 @@ class PortalOnboardingQuizView(PortalOnboardingStepMixin, TemplateView):
 
     def quiz_step(self) -> OnboardingStep:
         if self.step.kind != OnboardingStep.Kind.QUIZ:
-            raise not_found_in_scope(self.request, "programs.OnboardingStep", pk=self.step.pk, message="No quiz here.")
+            raise not_found_in_scope(
+                self.request, "programs.OnboardingStep", pk=self.step.pk, message="No quiz here."
+            )
         return self.step
 
     def get_context_data(self, answers=None, **kwargs):
@@ -216,7 +253,9 @@ class PortalOnboardingQuizView(PortalOnboardingStepMixin, TemplateView):
         progress = next((p for p in self.contract.onboarding_progress.all() if p.step_id == step.pk), None)
         questions = list(quiz_question_list(step=step))
         context.update(
-            contract=self.contract, step=step, questions=questions,
+            contract=self.contract,
+            step=step,
+            questions=questions,
             rows=[(question, (answers or {}).get(question.pk)) for question in questions],
             attempts=selectors.quiz_attempt_list(contract=self.contract, step=step),
             passed=bool(progress and progress.done_at),
@@ -229,8 +268,9 @@ class PortalOnboardingQuizView(PortalOnboardingStepMixin, TemplateView):
         questions = list(quiz_question_list(step=step))
         answers = _quiz_answers(request.POST, questions)
         try:
-            attempt = services.onboarding_quiz_submit(contract=self.contract, step=step, user=request.user,
-                                                      answers=answers)
+            attempt = services.onboarding_quiz_submit(
+                contract=self.contract, step=step, user=request.user, answers=answers
+            )
         except DomainError as error:
             messages.error(request, error.message)
             return self.render_to_response(self.get_context_data(answers=answers), status=400)
@@ -238,8 +278,11 @@ class PortalOnboardingQuizView(PortalOnboardingStepMixin, TemplateView):
         if attempt.passed:
             messages.success(request, f"Passed with {score}. “{step.title}” is done.")
             return self.checklist()
-        messages.warning(request, f"Not passed: you scored {score}; the pass mark is {attempt.pass_mark_percent} %. "
-                                  "Read the materials again and retry.")
+        messages.warning(
+            request,
+            f"Not passed: you scored {score}; the pass mark is {attempt.pass_mark_percent} %. "
+            "Read the materials again and retry.",
+        )
         return redirect("contracts:portal_onboarding_quiz", pk=self.contract.pk, step_pk=step.pk)
 
 
@@ -249,24 +292,42 @@ class PortalRevealView(FreelancerRequiredMixin, View):
     The answer is never stored by a browser or proxy: core.middleware.PrivateNoStoreMiddleware."""
 
     def post(self, request, *args, **kwargs):
-        found = selectors.credential_get_for_reveal(freelancer=self.freelancer, contract_pk=kwargs["pk"],
-                                                    pk=kwargs["credential_pk"])
+        found = selectors.credential_get_for_reveal(
+            freelancer=self.freelancer, contract_pk=kwargs["pk"], pk=kwargs["credential_pk"]
+        )
         if found is None:
-            services.credential_reveal_refused(freelancer=self.freelancer, credential_id=kwargs["credential_pk"],
-                                               ip_address=client_address(request, default=None), reason="not_found")
+            services.credential_reveal_refused(
+                freelancer=self.freelancer,
+                credential_id=kwargs["credential_pk"],
+                ip_address=client_address(request, default=None),
+                reason="not_found",
+            )
             raise Http404("No such credential.")
         credential, _grant = found
         if not two_factor_verified(request.user):
-            services.credential_reveal_refused(freelancer=self.freelancer, credential_id=credential.pk,
-                                               ip_address=client_address(request, default=None), reason="two_factor")
+            services.credential_reveal_refused(
+                freelancer=self.freelancer,
+                credential_id=credential.pk,
+                ip_address=client_address(request, default=None),
+                reason="two_factor",
+            )
             # 200 for htmx, which swaps only successful answers into the page; 403 for a plain form post.
-            return render(request, "contracts/portal/_reveal_needs_two_factor.html", {
-                "setup_url": reverse("accounts:two_factor_setup") + "?next="
-                + reverse("contracts:portal_contract_detail", kwargs={"pk": kwargs["pk"]}),
-            }, status=200 if getattr(request, "htmx", False) else 403)
+            return render(
+                request,
+                "contracts/portal/_reveal_needs_two_factor.html",
+                {
+                    "setup_url": reverse("accounts:two_factor_setup")
+                    + "?next="
+                    + reverse("contracts:portal_contract_detail", kwargs={"pk": kwargs["pk"]}),
+                },
+                status=200 if getattr(request, "htmx", False) else 403,
+            )
         try:
-            secret = services.credential_reveal_fields(credential=credential, freelancer=self.freelancer,
-                                                       ip_address=client_address(request, default=None))
+            secret = services.credential_reveal_fields(
+                credential=credential,
+                freelancer=self.freelancer,
+                ip_address=client_address(request, default=None),
+            )
         except DomainError:  # the refusal is recorded by the service
             raise Http404("No such credential.")
         return render(request, "contracts/portal/_secret.html", {"credential": credential, "secret": secret})

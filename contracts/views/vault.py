@@ -56,22 +56,34 @@ class CredentialCreateView(SupportManagerRequiredMixin, FormView):
     def form_valid(self, form):
         data = form.cleaned_data
         try:
-            services.credential_store(program=data["tool"].program, tool=data["tool"], label=data["label"],
-                                      username=data["username"], password=data["password"], notes=data["notes"],
-                                      actor=self.request.user)
+            services.credential_store(
+                program=data["tool"].program,
+                tool=data["tool"],
+                label=data["label"],
+                username=data["username"],
+                password=data["password"],
+                notes=data["notes"],
+                actor=self.request.user,
+            )
         except (DomainError, ValidationError) as error:
             add_error_to_form(form, error)
             return self.form_invalid(form)
-        messages.success(self.request, "Credentials stored, encrypted. Freelancers with access to the tool can reveal them.")
+        messages.success(
+            self.request,
+            "Credentials stored, encrypted. Freelancers with access to the tool can reveal them.",
+        )
         return redirect("contracts:vault")
 
 
 class _ManagedCredentialMixin(SupportManagerRequiredMixin):
     def get_credential(self):
-        credential = selectors.credential_list_for_manager(user=self.request.user).filter(pk=self.kwargs["pk"]).first()
+        credential = (
+            selectors.credential_list_for_manager(user=self.request.user).filter(pk=self.kwargs["pk"]).first()
+        )
         if credential is None:
-            raise not_found_in_scope(self.request, "contracts.VaultCredential", pk=self.kwargs["pk"],
-                                     message="No such credential.")
+            raise not_found_in_scope(
+                self.request, "contracts.VaultCredential", pk=self.kwargs["pk"], message="No such credential."
+            )
         return credential
 
 
@@ -83,7 +95,9 @@ class CredentialReplaceView(_ManagedCredentialMixin, FormView):
     def get_form_kwargs(self):
         self.credential = self.get_credential()
         kwargs = super().get_form_kwargs()
-        kwargs["tools"] = selectors.tools_for_manager(user=self.request.user).filter(pk=self.credential.tool_id)
+        kwargs["tools"] = selectors.tools_for_manager(user=self.request.user).filter(
+            pk=self.credential.tool_id
+        )
         kwargs["initial"] = {"tool": self.credential.tool, "label": self.credential.label}
         return kwargs
 
@@ -93,8 +107,13 @@ class CredentialReplaceView(_ManagedCredentialMixin, FormView):
     def form_valid(self, form):
         data = form.cleaned_data
         try:
-            services.credential_replace(credential=self.credential, username=data["username"],
-                                        password=data["password"], notes=data["notes"], actor=self.request.user)
+            services.credential_replace(
+                credential=self.credential,
+                username=data["username"],
+                password=data["password"],
+                notes=data["notes"],
+                actor=self.request.user,
+            )
         except (DomainError, ValidationError) as error:
             add_error_to_form(form, error)
             return self.form_invalid(form)
@@ -122,8 +141,12 @@ class CredentialLinkCreateView(SupportManagerRequiredMixin, FormView):
         data = form.cleaned_data
         try:
             _link, url = services.credential_link_create(
-                program=data["tool"].program, tool=data["tool"], label=data["label"], actor=self.request.user,
-                recipient_name=data["recipient_name"], recipient_email=data["recipient_email"],
+                program=data["tool"].program,
+                tool=data["tool"],
+                label=data["label"],
+                actor=self.request.user,
+                recipient_name=data["recipient_name"],
+                recipient_email=data["recipient_email"],
                 valid_for=datetime.timedelta(days=data["valid_days"]),
             )
         except (DomainError, ValidationError) as error:
@@ -131,7 +154,9 @@ class CredentialLinkCreateView(SupportManagerRequiredMixin, FormView):
             return self.form_invalid(form)
         # Shown once, on the next page; only its hash is stored.
         self.request.session["vault_new_link_url"] = url
-        messages.success(self.request, "One-time link created." + (" It was e-mailed." if data["recipient_email"] else ""))
+        messages.success(
+            self.request, "One-time link created." + (" It was e-mailed." if data["recipient_email"] else "")
+        )
         return redirect("contracts:vault")
 
 
@@ -163,9 +188,15 @@ class CredentialSubmitView(View):
 
     def get(self, request, *args, **kwargs):
         link = self.link
-        return render(request, self.template_name, {"link": link, "form": CredentialSubmitForm(
-            initial={"submitted_by_name": link.recipient_name}),
-            "contacts": StakeholderContactFormSet(prefix="contacts")})
+        return render(
+            request,
+            self.template_name,
+            {
+                "link": link,
+                "form": CredentialSubmitForm(initial={"submitted_by_name": link.recipient_name}),
+                "contacts": StakeholderContactFormSet(prefix="contacts"),
+            },
+        )
 
     def post(self, request, *args, **kwargs):
         link = self.link
@@ -177,12 +208,20 @@ class CredentialSubmitView(View):
             data = form.cleaned_data
             try:
                 services.credential_submit_via_link(
-                    token=kwargs["token"], username=data["username"], password=data["password"], notes=data["notes"],
-                    submitted_by_name=data["submitted_by_name"], ip_address=client_address(request, default=None),
-                    stakeholders=[row for row in contacts.cleaned_data if row.get("email")] if with_contacts else [],
+                    token=kwargs["token"],
+                    username=data["username"],
+                    password=data["password"],
+                    notes=data["notes"],
+                    submitted_by_name=data["submitted_by_name"],
+                    ip_address=client_address(request, default=None),
+                    stakeholders=[row for row in contacts.cleaned_data if row.get("email")]
+                    if with_contacts
+                    else [],
                 )
             except DomainError as error:
-                if getattr(error, "code", None) == "link_invalid":  # used or expired since the page was opened
+                if (
+                    getattr(error, "code", None) == "link_invalid"
+                ):  # used or expired since the page was opened
                     link.refresh_from_db()
                     return credential_link_dead_end(request, link=link)
                 add_error_to_form(form, error)

@@ -34,8 +34,9 @@ GROUP BY te.{group}, ranges.currency
 """
 
 
-def pay_rows(*, windows: dict[int, tuple[datetime.date, datetime.date]], group: str,
-             freelancer_ids=None) -> list[tuple]:
+def pay_rows(
+    *, windows: dict[int, tuple[datetime.date, datetime.date]], group: str, freelancer_ids=None
+) -> list[tuple]:
     """[(grouped value, currency, hours, pay)] of counted time entries, hours × the rate in force on each day.
 
     windows: {program_id: (first day, last day)}; group: "date", "freelancer_id" or "program_id".
@@ -61,8 +62,13 @@ def pay_rows(*, windows: dict[int, tuple[datetime.date, datetime.date]], group: 
         freelancers = f"AND te.freelancer_id IN ({', '.join(['%s'] * len(ids))})"
         params.extend(ids)
     sql = PAY_SQL.format(
-        rate_change=RateChange._meta.db_table, contract=Contract._meta.db_table, time_entry=TimeEntry._meta.db_table,
-        group=group, freelancers=freelancers, programs=placeholders, windows=" OR ".join(clauses),
+        rate_change=RateChange._meta.db_table,
+        contract=Contract._meta.db_table,
+        time_entry=TimeEntry._meta.db_table,
+        group=group,
+        freelancers=freelancers,
+        programs=placeholders,
+        windows=" OR ".join(clauses),
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

@@ -31,7 +31,9 @@ def median_of(queryset: QuerySet, field: str):
     if supports_median():
         return to_decimal(queryset.aggregate(value=Median(field))["value"])
     count = queryset.count()
-    middle = list(queryset.order_by(field).values_list(field, flat=True)[max(count - 1, 0) // 2: count // 2 + 1])
+    middle = list(
+        queryset.order_by(field).values_list(field, flat=True)[max(count - 1, 0) // 2 : count // 2 + 1]
+    )
     if not middle:
         return None
     return sum(to_decimal(v) for v in middle) / len(middle)

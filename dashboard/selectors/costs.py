@@ -129,8 +129,15 @@ def cost_report(*, program, period: Period, facts: Facts | None = None) -> CostR
     worksheet_load(program)
     numbers = _budget_numbers(program, period.days)
     fee = numbers.pop("fee_percent")
-    report = CostReport(currency=program.currency, fee_percent=fee, current=SpendTotals(), previous=SpendTotals(),
-                        weeks=[], **numbers, figures_up_to=facts.up_to if facts is not None else None)
+    report = CostReport(
+        currency=program.currency,
+        fee_percent=fee,
+        current=SpendTotals(),
+        previous=SpendTotals(),
+        weeks=[],
+        **numbers,
+        figures_up_to=facts.up_to if facts is not None else None,
+    )
     monday = week_start(period.first_day)
     while monday <= period.last_day:
         report.weeks.append(monday)
@@ -157,9 +164,15 @@ def cost_report(*, program, period: Period, facts: Facts | None = None) -> CostR
     report.other_currencies = [(code, hours, pay) for code, (hours, pay) in sorted(others.items())]
     extras = (
         Adjustment.objects.filter(
-            program_id=program.pk, kind__in=[Adjustment.Kind.BONUS, Adjustment.Kind.PAID_TRIAL],
-            created_at__gte=period.start_at, created_at__lt=period.end_at, currency=program.currency,
-        ).order_by().values("kind").annotate(total=Sum("amount"))
+            program_id=program.pk,
+            kind__in=[Adjustment.Kind.BONUS, Adjustment.Kind.PAID_TRIAL],
+            created_at__gte=period.start_at,
+            created_at__lt=period.end_at,
+            currency=program.currency,
+        )
+        .order_by()
+        .values("kind")
+        .annotate(total=Sum("amount"))
     )
     labels = dict(Adjustment.Kind.choices)
     report.extras = [(labels[row["kind"]], round_money(row["total"])) for row in extras]
@@ -172,7 +185,9 @@ def cost_by_freelancer(*, program, period: Period, freelancer_ids=None) -> dict[
     A freelancer paid in another currency than the program's keeps their own currency and no fee.
     """
     fee = _budget_numbers(program, period.days)["fee_percent"]
-    work = counted_work(windows={program.pk: (period.first_day, period.last_day)}, freelancer_ids=freelancer_ids)
+    work = counted_work(
+        windows={program.pk: (period.first_day, period.last_day)}, freelancer_ids=freelancer_ids
+    )
     result: dict[int, dict] = {}
     for (freelancer_id, currency), total in sorted(work.pay_by(lambda day: day.freelancer_id).items()):
         entry = result.setdefault(freelancer_id, {"hours": ZERO, "pay": ZERO, "currency": program.currency})
@@ -187,7 +202,9 @@ def cost_by_freelancer(*, program, period: Period, freelancer_ids=None) -> dict[
 
 def cost_per_week_for_freelancer(*, program, freelancer_id: int, period: Period) -> dict:
     """{monday: (hours, pay)} of one freelancer in the program over the period (one query)."""
-    work = counted_work(windows={program.pk: (period.first_day, period.last_day)}, freelancer_ids=[freelancer_id])
+    work = counted_work(
+        windows={program.pk: (period.first_day, period.last_day)}, freelancer_ids=[freelancer_id]
+    )
     weeks: dict = {}
     for (monday, _currency), total in work.pay_by(lambda day: week_start(day.date)).items():
         hours, pay = weeks.get(monday, (ZERO, ZERO))
@@ -202,6 +219,8 @@ def spend_by_program(*, ranges: dict[int, tuple[datetime.date, datetime.date]]) 
     result: dict[int, dict] = defaultdict(dict)
     if not ranges:
         return result
-    for (program_id, currency), total in counted_work(windows=ranges).pay_by(lambda day: day.program_id).items():
+    for (program_id, currency), total in (
+        counted_work(windows=ranges).pay_by(lambda day: day.program_id).items()
+    ):
         result[program_id][currency] = total.amount
     return result

@@ -53,9 +53,14 @@ def _minute(value: datetime.time) -> int:
 def _shift_rows(*, program_id: int, since: datetime.datetime) -> list[tuple]:
     """[(zone, slots, changes)] of the program's active queue-ready freelancers. Three queries (queues')."""
     return [
-        (zoneinfo.ZoneInfo(zone or "UTC"),
-         [_Slot(weekday, _minute(start), _minute(end) or 24 * 60, program) for weekday, start, end, program in slots],
-         [_Change(*change) for change in changes])
+        (
+            zoneinfo.ZoneInfo(zone or "UTC"),
+            [
+                _Slot(weekday, _minute(start), _minute(end) or 24 * 60, program)
+                for weekday, start, end, program in slots
+            ],
+            [_Change(*change) for change in changes],
+        )
         for _pk, zone, slots, changes in shift_rows_for_program(program_id=program_id, since=since)
     ]
 
@@ -67,8 +72,9 @@ def coverage_counts(*, program, now=None) -> dict:
     today = now.astimezone(zone).date()
     monday = today - datetime.timedelta(days=today.weekday())
     week_start = datetime.datetime.combine(monday, datetime.time(0), tzinfo=zone).astimezone(datetime.UTC)
-    week_end = datetime.datetime.combine(monday + datetime.timedelta(days=7), datetime.time(0),
-                                         tzinfo=zone).astimezone(datetime.UTC)
+    week_end = datetime.datetime.combine(
+        monday + datetime.timedelta(days=7), datetime.time(0), tzinfo=zone
+    ).astimezone(datetime.UTC)
     middles = []
     for day_offset in range(7):
         day = monday + datetime.timedelta(days=day_offset)
@@ -80,7 +86,11 @@ def coverage_counts(*, program, now=None) -> dict:
     difference = [0] * (len(sorted_middles) + 1)
     for zone_of_freelancer, slots, changes in _shift_rows(program_id=program.pk, since=week_start):
         for start, end in availability_intervals(
-            zone=zone_of_freelancer, slots=slots, changes=changes, start=week_start, end=week_end,
+            zone=zone_of_freelancer,
+            slots=slots,
+            changes=changes,
+            start=week_start,
+            end=week_end,
             program_id=program.pk,
         ):
             first, last = bisect.bisect_left(sorted_middles, start), bisect.bisect_left(sorted_middles, end)
@@ -94,8 +104,10 @@ def coverage_counts(*, program, now=None) -> dict:
     for position, index in enumerate(order):
         counts[index] = counts_sorted[position]
     rows = [
-        {"day": monday + datetime.timedelta(days=d),
-         "cells": [HourCount(hour=h, count=counts[d * 24 + h]) for h in range(24)]}
+        {
+            "day": monday + datetime.timedelta(days=d),
+            "cells": [HourCount(hour=h, count=counts[d * 24 + h]) for h in range(24)],
+        }
         for d in range(7)
     ]
     return {"rows": rows, "gaps": sum(1 for c in counts if c == 0), "zone": zone, "monday": monday}

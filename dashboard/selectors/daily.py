@@ -30,8 +30,16 @@ TICKETS, CSAT, PAY, MEDIANS, SOLVED = "tickets", "csat", "pay", "medians", "solv
 ALL_PARTS = frozenset({TICKETS, CSAT, PAY, MEDIANS})
 Q_MET = Q(first_response_met=True)
 PART_COLUMNS = {  # the DailyRollup columns each part reads (the histograms are the big ones)
-    TICKETS: ["tickets_in", "arrivals", "solved", "solved_by_freelancers", "responses", "responses_met", "escalated",
-              "escalation_reasons"],
+    TICKETS: [
+        "tickets_in",
+        "arrivals",
+        "solved",
+        "solved_by_freelancers",
+        "responses",
+        "responses_met",
+        "escalated",
+        "escalation_reasons",
+    ],
     CSAT: ["csat_answers", "csat_satisfied"],
     PAY: ["pay"],
     MEDIANS: ["first_response_seconds", "resolution_seconds"],
@@ -58,10 +66,15 @@ class DayFacts:
     def as_row(self) -> dict:
         """The DailyRollup fields (money as exact decimal strings in JSON)."""
         return {
-            "tickets_in": self.tickets_in, "arrivals": list(self.arrivals), "solved": self.solved,
-            "solved_by_freelancers": self.solved_by_freelancers, "responses": self.responses,
-            "responses_met": self.responses_met, "escalated": self.escalated,
-            "escalation_reasons": dict(self.escalation_reasons), "csat_answers": self.csat_answers,
+            "tickets_in": self.tickets_in,
+            "arrivals": list(self.arrivals),
+            "solved": self.solved,
+            "solved_by_freelancers": self.solved_by_freelancers,
+            "responses": self.responses,
+            "responses_met": self.responses_met,
+            "escalated": self.escalated,
+            "escalation_reasons": dict(self.escalation_reasons),
+            "csat_answers": self.csat_answers,
             "csat_satisfied": self.csat_satisfied,
             "pay": {currency: [str(hours), str(pay)] for currency, (hours, pay) in self.pay.items()},
             "first_response_seconds": {str(k): v for k, v in self.first_response_seconds.items()},
@@ -77,15 +90,26 @@ class DayFacts:
         if "escalation_reasons" in row:
             facts.escalation_reasons = dict(row["escalation_reasons"] or {})
         if "pay" in row:
-            facts.pay = {currency: [Decimal(hours), Decimal(pay)] for currency, (hours, pay) in (row["pay"] or {}).items()}
+            facts.pay = {
+                currency: [Decimal(hours), Decimal(pay)]
+                for currency, (hours, pay) in (row["pay"] or {}).items()
+            }
         for histogram in ("first_response_seconds", "resolution_seconds"):
             if histogram in row:
                 setattr(facts, histogram, {int(k): v for k, v in (row[histogram] or {}).items()})
         return facts
 
 
-INT_COLUMNS = ("tickets_in", "solved", "solved_by_freelancers", "responses", "responses_met", "escalated",
-               "csat_answers", "csat_satisfied")
+INT_COLUMNS = (
+    "tickets_in",
+    "solved",
+    "solved_by_freelancers",
+    "responses",
+    "responses_met",
+    "escalated",
+    "csat_answers",
+    "csat_satisfied",
+)
 
 
 @dataclass
@@ -106,8 +130,9 @@ def rollups_enabled() -> bool:
     return getattr(settings, "DASHBOARD_ROLLUPS", True)
 
 
-def live_day_facts(*, program, first_day: datetime.date, last_day: datetime.date,
-                   parts=ALL_PARTS) -> dict[datetime.date, DayFacts]:
+def live_day_facts(
+    *, program, first_day: datetime.date, last_day: datetime.date, parts=ALL_PARTS
+) -> dict[datetime.date, DayFacts]:
     """{local day: DayFacts} over [first_day, last_day] from the live tables: up to six grouped queries
     (tickets: created, solved, first responses, escalations; CSAT; pay)."""
     zone = program.zone
@@ -125,42 +150,74 @@ def live_day_facts(*, program, first_day: datetime.date, last_day: datetime.date
         return tickets.filter(**{f"{name}__gte": start_at, f"{name}__lt": end_at})
 
     if TICKETS in parts or SOLVED in parts:
-        for row in (window("solved_at").annotate(day=TruncDate("solved_at", tzinfo=zone)).values("day")
-                    .annotate(n=Count("*"), by_freelancers=Count("assignee")).order_by()):
+        for row in (
+            window("solved_at")
+            .annotate(day=TruncDate("solved_at", tzinfo=zone))
+            .values("day")
+            .annotate(n=Count("*"), by_freelancers=Count("assignee"))
+            .order_by()
+        ):
             facts = on(row["day"])
             facts.solved += row["n"]
             facts.solved_by_freelancers += row["by_freelancers"]
     if TICKETS in parts:
         # One time-zone conversion per row: group by the local hour, take its day and hour in Python.
-        for row in (window("created_at").annotate(local_hour=TruncHour("created_at", tzinfo=zone))
-                    .values("local_hour").annotate(n=Count("*")).order_by()):
+        for row in (
+            window("created_at")
+            .annotate(local_hour=TruncHour("created_at", tzinfo=zone))
+            .values("local_hour")
+            .annotate(n=Count("*"))
+            .order_by()
+        ):
             facts = on(row["local_hour"])
             facts.tickets_in += row["n"]
             facts.arrivals[row["local_hour"].hour] += row["n"]
-        for row in (window("first_response_at").filter(first_response_met__isnull=False)
-                    .annotate(day=TruncDate("first_response_at", tzinfo=zone)).values("day")
-                    .annotate(n=Count("*"), met=Count("first_response_at", filter=Q_MET)).order_by()):
+        for row in (
+            window("first_response_at")
+            .filter(first_response_met__isnull=False)
+            .annotate(day=TruncDate("first_response_at", tzinfo=zone))
+            .values("day")
+            .annotate(n=Count("*"), met=Count("first_response_at", filter=Q_MET))
+            .order_by()
+        ):
             facts = on(row["day"])
             facts.responses += row["n"]
             facts.responses_met += row["met"]
-        for row in (window("escalated_at").filter(escalated_by__isnull=False)
-                    .annotate(day=TruncDate("escalated_at", tzinfo=zone))
-                    .values("day", "escalation_reason").annotate(n=Count("*")).order_by()):
+        for row in (
+            window("escalated_at")
+            .filter(escalated_by__isnull=False)
+            .annotate(day=TruncDate("escalated_at", tzinfo=zone))
+            .values("day", "escalation_reason")
+            .annotate(n=Count("*"))
+            .order_by()
+        ):
             facts = on(row["day"])
             facts.escalated += row["n"]
             reason = row["escalation_reason"] or "other"
             facts.escalation_reasons[reason] = facts.escalation_reasons.get(reason, 0) + row["n"]
     if MEDIANS in parts:
-        for name, histogram in (("first_response", "first_response_seconds"), ("solved", "resolution_seconds")):
+        for name, histogram in (
+            ("first_response", "first_response_seconds"),
+            ("solved", "resolution_seconds"),
+        ):
             stamp = f"{name}_at"
-            for row in (window(stamp).filter(**{f"{histogram}__isnull": False})
-                        .annotate(day=TruncDate(stamp, tzinfo=zone)).values("day", histogram)
-                        .annotate(n=Count("*")).order_by()):
+            for row in (
+                window(stamp)
+                .filter(**{f"{histogram}__isnull": False})
+                .annotate(day=TruncDate(stamp, tzinfo=zone))
+                .values("day", histogram)
+                .annotate(n=Count("*"))
+                .order_by()
+            ):
                 counts = getattr(on(row["day"]), histogram)
                 counts[row[histogram]] = counts.get(row[histogram], 0) + row["n"]
     if CSAT in parts:
-        for row in (csat_answered(program_ids=[program.pk], start=start_at, end=end_at)
-                    .annotate(day=TruncDate("ticket__solved_at", tzinfo=zone)).values("day").annotate(**CSAT_COUNTS)):
+        for row in (
+            csat_answered(program_ids=[program.pk], start=start_at, end=end_at)
+            .annotate(day=TruncDate("ticket__solved_at", tzinfo=zone))
+            .values("day")
+            .annotate(**CSAT_COUNTS)
+        ):
             facts = on(row["day"])
             facts.csat_answers += row["answers"]
             facts.csat_satisfied += row["satisfied"]
@@ -178,9 +235,14 @@ def day_facts(*, program, first_day: datetime.date, last_day: datetime.date, par
     result = Facts(days={})
     covered: set[datetime.date] = set()
     if rollups_enabled():
-        columns = list(dict.fromkeys(["day", "refreshed_at"] + [c for part in parts for c in PART_COLUMNS[part]]))
-        rows = (DailyRollup.objects.filter(program_id=program.pk, day__gte=first_day, day__lte=last_day)
-                .order_by().values(*columns))
+        columns = list(
+            dict.fromkeys(["day", "refreshed_at"] + [c for part in parts for c in PART_COLUMNS[part]])
+        )
+        rows = (
+            DailyRollup.objects.filter(program_id=program.pk, day__gte=first_day, day__lte=last_day)
+            .order_by()
+            .values(*columns)
+        )
         for row in rows:
             if row["refreshed_at"] < midnight(row["day"] + datetime.timedelta(days=1), zone):
                 continue  # written while the day was still running: not complete
@@ -192,7 +254,9 @@ def day_facts(*, program, first_day: datetime.date, last_day: datetime.date, par
     missing = [day for day in missing if day not in covered]
     result.live_days = len(missing)
     if not covered:
-        parts = set(parts) - {MEDIANS}  # all live: the callers compute the medians in SQL (see Facts.has_medians)
+        parts = set(parts) - {
+            MEDIANS
+        }  # all live: the callers compute the medians in SQL (see Facts.has_medians)
     result.has_medians = MEDIANS in parts
     if missing:
         live = live_day_facts(program=program, first_day=missing[0], last_day=missing[-1], parts=parts)
@@ -200,7 +264,6 @@ def day_facts(*, program, first_day: datetime.date, last_day: datetime.date, par
             if day in live:
                 result.days[day] = live[day]
     return result
-
 
 
 def histogram_median(histogram: dict, *, exact_float: bool):
@@ -223,7 +286,9 @@ def histogram_median(histogram: dict, *, exact_float: bool):
             break
     if exact_float:
         return float(low) + (float(high) - float(low)) * (0.5 * (total - 1) - low_rank)
-    return sum(to_decimal(v) for v in {low_rank: low, high_rank: high}.values()) / (1 if low_rank == high_rank else 2)
+    return sum(to_decimal(v) for v in {low_rank: low, high_rank: high}.values()) / (
+        1 if low_rank == high_rank else 2
+    )
 
 
 def medians_from_facts(facts: Facts, first_day: datetime.date, histogram: str, *, exact_float: bool) -> tuple:
@@ -234,4 +299,7 @@ def medians_from_facts(facts: Facts, first_day: datetime.date, histogram: str, *
         target = current if day >= first_day else previous
         for value, n in getattr(day_facts_, histogram).items():
             target[value] = target.get(value, 0) + n
-    return (histogram_median(current, exact_float=exact_float), histogram_median(previous, exact_float=exact_float))
+    return (
+        histogram_median(current, exact_float=exact_float),
+        histogram_median(previous, exact_float=exact_float),
+    )

@@ -72,12 +72,22 @@ def manager_home(*, user, now=None) -> list[ProgramHealth]:
     months = {p.pk: last_days(SPEND_DAYS, today=now.astimezone(p.zone).date(), zone=p.zone) for p in programs}
     in_week = Q()
     for pk, period in weeks.items():
-        in_week |= Q(program_id=pk, first_response_at__gte=period.start_at, first_response_at__lt=period.end_at)
+        in_week |= Q(
+            program_id=pk, first_response_at__gte=period.start_at, first_response_at__lt=period.end_at
+        )
     tickets = tickets_of_programs(program_ids=ids)
-    sla = {row["program_id"]: row for row in tickets.filter(in_week, first_response_met__isnull=False)
-           .values("program_id").annotate(n=Count("id"), met=Count("id", filter=Q(first_response_met=True)))}
-    backlog = {row["program_id"]: row for row in tickets.filter(status__in=TICKET_ACTIVE_STATUSES)
-               .values("program_id").annotate(n=Count("id"), breached=Count("id", filter=Q(next_due_at__lte=now)))}
+    sla = {
+        row["program_id"]: row
+        for row in tickets.filter(in_week, first_response_met__isnull=False)
+        .values("program_id")
+        .annotate(n=Count("id"), met=Count("id", filter=Q(first_response_met=True)))
+    }
+    backlog = {
+        row["program_id"]: row
+        for row in tickets.filter(status__in=TICKET_ACTIVE_STATUSES)
+        .values("program_id")
+        .annotate(n=Count("id"), breached=Count("id", filter=Q(next_due_at__lte=now)))
+    }
     spend = spend_by_program(ranges={pk: (p.first_day, p.last_day) for pk, p in months.items()})
     recruiting = open_recruiting_by_program(program_ids=ids)
     quality = quality_by_program(periods=weeks)
@@ -88,8 +98,9 @@ def manager_home(*, user, now=None) -> list[ProgramHealth]:
         sla_row = sla.get(program.pk, {"n": 0, "met": 0})
         health.sla_attainment = percent(sla_row["met"], sla_row["n"])
         sla_metric = targets.get(MetricKind.SLA_ATTAINMENT)
-        health.sla_colour = target_colour(health.sla_attainment, sla_metric.target if sla_metric else Decimal("90"),
-                                          "at_least")
+        health.sla_colour = target_colour(
+            health.sla_attainment, sla_metric.target if sla_metric else Decimal("90"), "at_least"
+        )
         health.backlog = backlog.get(program.pk, {}).get("n", 0)
         health.breached = backlog.get(program.pk, {}).get("breached", 0)
         health.csat = quality.get(program.pk, QualityTotals()).csat
@@ -100,8 +111,9 @@ def manager_home(*, user, now=None) -> list[ProgramHealth]:
         budget = getattr(program, "budget", None)
         fee = budget.platform_fee_percent if budget else Decimal("0")
         health.spend = round_money(spent.get(program.currency, Decimal("0")) * (1 + fee / 100))
-        health.other_currency_spend = [(code, amount) for code, amount in sorted(spent.items())
-                                       if code != program.currency]
+        health.other_currency_spend = [
+            (code, amount) for code, amount in sorted(spent.items()) if code != program.currency
+        ]
         if budget is not None and budget.monthly_budget is not None:
             health.budget = round_money(budget.monthly_budget * SPEND_DAYS * 12 / 365)
         recruiting_row = recruiting.get(program.pk, {})
@@ -113,15 +125,18 @@ def manager_home(*, user, now=None) -> list[ProgramHealth]:
 
 # --- the freelancer's portal home ---------------------------------------------------------------------------
 
+
 def _today_shifts(freelancer, availability: dict, now) -> list[tuple]:
     """The freelancer's shifts today (their time zone), cut to the day: [(start, end)] in UTC."""
     zone = freelancer.zone
     today = now.astimezone(zone).date()
     day_start = datetime.datetime.combine(today, datetime.time(0), tzinfo=zone).astimezone(datetime.UTC)
-    day_end = datetime.datetime.combine(today + datetime.timedelta(days=1), datetime.time(0),
-                                        tzinfo=zone).astimezone(datetime.UTC)
-    return availability_intervals(zone=zone, slots=availability["slots"], changes=availability["changes"],
-                                  start=day_start, end=day_end)
+    day_end = datetime.datetime.combine(
+        today + datetime.timedelta(days=1), datetime.time(0), tzinfo=zone
+    ).astimezone(datetime.UTC)
+    return availability_intervals(
+        zone=zone, slots=availability["slots"], changes=availability["changes"], start=day_start, end=day_end
+    )
 
 
 def portal_home(*, freelancer, now=None) -> dict:
@@ -148,18 +163,28 @@ def portal_home(*, freelancer, now=None) -> dict:
     for schedule in schedules.values():
         today = now.astimezone(schedule.program.zone).date()
         _start, end = schedule.period_bounds(today)
-        next_runs.append({"program": schedule.program, "period_end": end,
-                          "run_on": end + datetime.timedelta(days=schedule.run_after_days)})
+        next_runs.append(
+            {
+                "program": schedule.program,
+                "period_end": end,
+                "run_on": end + datetime.timedelta(days=schedule.run_after_days),
+            }
+        )
     announcements = list(announcement_list_published(program_ids=program_ids)[:5])
     from dashboard.selectors.quality import reviews_to_read
 
     return {
-        "on_shift": availability["on_shift"], "shifts_today": _today_shifts(freelancer, availability, now),
+        "on_shift": availability["on_shift"],
+        "shifts_today": _today_shifts(freelancer, availability, now),
         "next_shift": availability["upcoming"][0] if availability["upcoming"] else None,
-        "open_tickets": open_tickets, "ticket_count": ticket_count,
-        "to_sign": to_sign, "onboarding": onboarding,
-        "to_submit": to_submit, "this_period": this_period,
-        "next_payout": next_payout, "next_runs": sorted(next_runs, key=lambda r: r["run_on"]),
+        "open_tickets": open_tickets,
+        "ticket_count": ticket_count,
+        "to_sign": to_sign,
+        "onboarding": onboarding,
+        "to_submit": to_submit,
+        "this_period": this_period,
+        "next_payout": next_payout,
+        "next_runs": sorted(next_runs, key=lambda r: r["run_on"]),
         "announcements": announcements,
         "reviews_to_read": reviews_to_read(freelancer=freelancer),
     }

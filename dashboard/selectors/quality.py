@@ -108,13 +108,19 @@ def quality_report(*, program, period: Period, facts: Facts | None = None) -> Qu
         return report.weekly.setdefault(week_start(day), QualityTotals())
 
     ids = [program.pk]
-    for row in (_qa(ids, previous.start_at, period.end_at).annotate(day=TruncDate("submitted_at", tzinfo=zone))
-                .values("day").annotate(n=Count("id"), total=Sum("score"))):
+    for row in (
+        _qa(ids, previous.start_at, period.end_at)
+        .annotate(day=TruncDate("submitted_at", tzinfo=zone))
+        .values("day")
+        .annotate(n=Count("id"), total=Sum("score"))
+    ):
         _add_qa(bucket(row["day"]), row["n"], row["total"])
         if row["day"] >= period.first_day:
             _add_qa(week(row["day"]), row["n"], row["total"])
     if facts is None:
-        facts = day_facts(program=program, first_day=previous.first_day, last_day=period.last_day, parts={CSAT})
+        facts = day_facts(
+            program=program, first_day=previous.first_day, last_day=period.last_day, parts={CSAT}
+        )
     for day in sorted(facts.days):
         answers, satisfied = facts.days[day].csat_answers, facts.days[day].csat_satisfied
         if not answers:
@@ -122,7 +128,9 @@ def quality_report(*, program, period: Period, facts: Facts | None = None) -> Qu
         for totals in [bucket(day)] + ([week(day)] if day >= period.first_day else []):
             totals.csat_answers += answers
             totals.csat_satisfied += satisfied
-    for row in (_nps(ids, previous.first_day, period.last_day).values("round__week_start").annotate(**NPS_COUNTS)):
+    for row in (
+        _nps(ids, previous.first_day, period.last_day).values("round__week_start").annotate(**NPS_COUNTS)
+    ):
         day = row["round__week_start"]
         for totals in [bucket(day)] + ([week(day)] if day >= period.first_day else []):
             totals.nps_promoters += row["promoters"]
@@ -155,7 +163,9 @@ def quality_by_program(*, periods: dict) -> dict[int, QualityTotals]:
     windows = {program_id: (period.start_at, period.end_at) for program_id, period in periods.items()}
     rows = csat_answered_in_windows(windows=windows).values("program_id").annotate(**CSAT_COUNTS)
     for row in rows:
-        result[row["program_id"]] = QualityTotals(csat_answers=row["answers"], csat_satisfied=row["satisfied"])
+        result[row["program_id"]] = QualityTotals(
+            csat_answers=row["answers"], csat_satisfied=row["satisfied"]
+        )
     return result
 
 
@@ -163,12 +173,21 @@ def quality_weeks_for_freelancer(*, program, freelancer_id: int, period: Period)
     """{monday: QA and CSAT totals} of one freelancer over the period (two queries)."""
     zone = program.zone
     weeks: dict = {}
-    for row in (_qa([program.pk], period.start_at, period.end_at).filter(freelancer_id=freelancer_id)
-                .annotate(day=TruncDate("submitted_at", tzinfo=zone)).values("day")
-                .annotate(n=Count("id"), total=Sum("score"))):
+    for row in (
+        _qa([program.pk], period.start_at, period.end_at)
+        .filter(freelancer_id=freelancer_id)
+        .annotate(day=TruncDate("submitted_at", tzinfo=zone))
+        .values("day")
+        .annotate(n=Count("id"), total=Sum("score"))
+    ):
         _add_qa(weeks.setdefault(week_start(row["day"]), QualityTotals()), row["n"], row["total"])
-    for row in (_csat([program.pk], period.start_at, period.end_at).filter(freelancer_id=freelancer_id)
-                .annotate(day=TruncDate("ticket__solved_at", tzinfo=zone)).values("day").annotate(**CSAT_COUNTS)):
+    for row in (
+        _csat([program.pk], period.start_at, period.end_at)
+        .filter(freelancer_id=freelancer_id)
+        .annotate(day=TruncDate("ticket__solved_at", tzinfo=zone))
+        .values("day")
+        .annotate(**CSAT_COUNTS)
+    ):
         totals = weeks.setdefault(week_start(row["day"]), QualityTotals())
         totals.csat_answers += row["answers"]
         totals.csat_satisfied += row["satisfied"]
@@ -181,14 +200,23 @@ def freelancer_quality_records(*, user, program, freelancer) -> dict:
     evaluations = evaluation_list_for_manager(user=user, program=program).filter(freelancer=freelancer)[:10]
     return {
         "reviews": [
-            {"date": r.submitted_at, "score": r.score, "passed": r.passed, "ticket": r.ticket_id,
-             "status": "disputed" if getattr(r, "dispute", None) is not None else "",
-             "url": reverse("reviews:review_detail", args=[r.pk])}
+            {
+                "date": r.submitted_at,
+                "score": r.score,
+                "passed": r.passed,
+                "ticket": r.ticket_id,
+                "status": "disputed" if getattr(r, "dispute", None) is not None else "",
+                "url": reverse("reviews:review_detail", args=[r.pk]),
+            }
             for r in reviews
         ],
         "evaluations": [
-            {"date": e.period_end, "outcome": e.get_outcome_display(), "summary": e.summary,
-             "url": reverse("reviews:evaluation_detail", args=[e.pk])}
+            {
+                "date": e.period_end,
+                "outcome": e.get_outcome_display(),
+                "summary": e.summary,
+                "url": reverse("reviews:evaluation_detail", args=[e.pk]),
+            }
             for e in evaluations
         ],
     }
@@ -201,13 +229,17 @@ def reviews_to_read(*, freelancer, now=None) -> list[dict]:
     """QA reviews and evaluations of the last two weeks, for the portal's "waiting for you" list (two queries)."""
     since = (now or timezone.now()) - datetime.timedelta(days=REVIEW_NEWS_DAYS)
     items = [
-        {"title": f"QA review of ticket #{r.ticket_id}: {r.score} ({r.program.name})",
-         "url": reverse("reviews:portal_review", args=[r.pk])}
+        {
+            "title": f"QA review of ticket #{r.ticket_id}: {r.score} ({r.program.name})",
+            "url": reverse("reviews:portal_review", args=[r.pk]),
+        }
         for r in review_list_for_freelancer(freelancer=freelancer).filter(submitted_at__gte=since)[:5]
     ]
     items += [
-        {"title": f"Evaluation {e.period_start:%d %b}–{e.period_end:%d %b}: {e.get_outcome_display()} ({e.program.name})",
-         "url": reverse("reviews:portal_evaluation", args=[e.pk])}
+        {
+            "title": f"Evaluation {e.period_start:%d %b}–{e.period_end:%d %b}: {e.get_outcome_display()} ({e.program.name})",
+            "url": reverse("reviews:portal_evaluation", args=[e.pk]),
+        }
         for e in evaluation_list_for_freelancer(freelancer=freelancer).filter(created_at__gte=since)[:3]
     ]
     return items

@@ -45,7 +45,9 @@ def _reached_annotations() -> dict:
 def _reached_counts() -> dict:
     counts = {"reached_applied": Count("id")}
     for index, stage in enumerate(PIPELINE[1:], start=1):
-        counts[f"reached_{stage}"] = Count("id", filter=Q(stage__in=PIPELINE[index:]) | Q(**{f"went_{stage}": True}))
+        counts[f"reached_{stage}"] = Count(
+            "id", filter=Q(stage__in=PIPELINE[index:]) | Q(**{f"went_{stage}": True})
+        )
     return counts
 
 
@@ -61,7 +63,10 @@ class FunnelRow:
     @property
     def conversions(self) -> list:
         """[(from stage, to stage, percent)] between consecutive pipeline stages."""
-        return [(a, b, percent(self.reached.get(b, 0), self.reached.get(a, 0))) for a, b in zip(PIPELINE, PIPELINE[1:], strict=False)]
+        return [
+            (a, b, percent(self.reached.get(b, 0), self.reached.get(a, 0)))
+            for a, b in zip(PIPELINE, PIPELINE[1:], strict=False)
+        ]
 
     @property
     def overall_conversion(self):
@@ -83,16 +88,20 @@ def _rows(applications, group_field: str | None) -> dict:
         hire_by_key = {None: hired.aggregate(average=Avg("took"))["average"]}
     else:
         reached = annotated.values(group_field).annotate(**_reached_counts(), **current_counts).order_by()
-        hire_by_key = {row[group_field]: row["average"]
-                       for row in hired.values(group_field).annotate(average=Avg("took")).order_by()}
+        hire_by_key = {
+            row[group_field]: row["average"]
+            for row in hired.values(group_field).annotate(average=Avg("took")).order_by()
+        }
     result = {}
     for row in reached:
         key = row[group_field] if group_field else None
         result[key] = FunnelRow(
-            label="", key=key,
+            label="",
+            key=key,
             reached={stage: row[f"reached_{stage}"] for stage in PIPELINE},
             now={stage: row[f"now_{stage}"] for stage in ApplicationStage.values},
-            hired_days=_days(hire_by_key.get(key)), total=row["reached_applied"],
+            hired_days=_days(hire_by_key.get(key)),
+            total=row["reached_applied"],
         )
     return result
 
@@ -102,20 +111,25 @@ def _days(duration):
         return None
     from decimal import ROUND_HALF_UP, Decimal
 
-    return (Decimal(duration.total_seconds()) / Decimal(86400)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return (Decimal(duration.total_seconds()) / Decimal(86400)).quantize(
+        Decimal("0.1"), rounding=ROUND_HALF_UP
+    )
 
 
 def recruiting_funnel(*, program) -> dict:
     """{"total": FunnelRow, "postings": [FunnelRow], "sources": [FunnelRow], "open_postings": n}. Seven queries."""
     applications = applications_of_program(program_id=program.pk)
-    totals = _rows(applications, None).get(None) or FunnelRow(label="All postings",
-                                                               reached=dict.fromkeys(PIPELINE, 0))
+    totals = _rows(applications, None).get(None) or FunnelRow(
+        label="All postings", reached=dict.fromkeys(PIPELINE, 0)
+    )
     totals.label = "All postings"
     postings = postings_of_program(program_id=program.pk)
     by_posting = _rows(applications, "posting_id")
     posting_rows = []
     for posting in postings:
-        row = by_posting.get(posting["pk"]) or FunnelRow(label="", key=posting["pk"], reached=dict.fromkeys(PIPELINE, 0))
+        row = by_posting.get(posting["pk"]) or FunnelRow(
+            label="", key=posting["pk"], reached=dict.fromkeys(PIPELINE, 0)
+        )
         row.label = f"{posting['title']} ({dict(PostingStatus.choices)[posting['status']].lower()})"
         posting_rows.append(row)
     by_source = _rows(applications, "source")
@@ -124,7 +138,9 @@ def recruiting_funnel(*, program) -> dict:
         row.label = SOURCE_LABELS.get(key, key)
         source_rows.append(row)
     return {
-        "total": totals, "postings": posting_rows, "sources": source_rows,
+        "total": totals,
+        "postings": posting_rows,
+        "sources": source_rows,
         "open_postings": sum(1 for p in postings if p["status"] == PostingStatus.OPEN),
         "pipeline": [(stage, STAGE_LABELS[stage]) for stage in PIPELINE],
         "stages": list(ApplicationStage.choices),

@@ -29,6 +29,7 @@ class StakeholderPage:
 
 def stakeholder_page_data(*, program: Program) -> StakeholderPage:
     weeks = list(reversed(nps_weeks(program=program, weeks=STAKEHOLDER_NPS_WEEKS)))
-    summary = (WeeklySummary.objects.filter(program=program, sent_at__isnull=False)
-               .order_by("-week_start").first())
+    summary = (
+        WeeklySummary.objects.filter(program=program, sent_at__isnull=False).order_by("-week_start").first()
+    )
     return StakeholderPage(program=program, nps=weeks, summary=summary)

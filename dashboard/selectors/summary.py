@@ -9,5 +9,7 @@ def weekly_summary_get_by_token(*, token: str) -> WeeklySummary | None:
         return None
     return (
         WeeklySummary.objects.filter(token_hash=token_digest(token), sent_at__isnull=False)
-        .exclude(token_hash="").select_related("program").first()
+        .exclude(token_hash="")
+        .select_related("program")
+        .first()
     )

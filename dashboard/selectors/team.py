@@ -71,7 +71,9 @@ def team_members(*, program) -> dict[int, "Contract"]:
     return contract_latest_per_freelancer(program_id=program.pk)
 
 
-def team_table(*, program, period: Period, sort: str = DEFAULT_SORT, descending: bool = True) -> list[TeamRow]:
+def team_table(
+    *, program, period: Period, sort: str = DEFAULT_SORT, descending: bool = True
+) -> list[TeamRow]:
     """One row per freelancer of the program with the period's numbers. A fixed number of queries."""
     members = team_members(program=program)
     # Whole-program numbers, read for the members only: an "IN (every member)" filter adds nothing to the
@@ -87,18 +89,26 @@ def team_table(*, program, period: Period, sort: str = DEFAULT_SORT, descending:
         stat = stats.get(freelancer_id)
         cost = costs.get(freelancer_id, {})
         quality_row = quality.get(freelancer_id, QualityTotals())
-        rows.append(TeamRow(
-            freelancer_id=freelancer_id, name=freelancer.legal_name, tier=tiers.get(freelancer_id, 1),
-            tier_label=str(tier_labels[tiers.get(freelancer_id, 1)]),
-            contract_status=contract.status, contract_status_label=contract.get_status_display(),
-            solved=stat.solved if stat else 0, escalated=stat.escalated if stat else 0,
-            first_response_hours=seconds_to_hours(stat.first_response_median_seconds) if stat else None,
-            sla_attainment=stat.sla_attainment if stat else None,
-            escalation_rate=stat.escalation_rate if stat else None,
-            qa_average=quality_row.qa_average, csat=quality_row.csat,
-            hours=cost.get("hours", Decimal("0")), cost=cost.get("cost"),
-            currency=cost.get("currency", program.currency),
-        ))
+        rows.append(
+            TeamRow(
+                freelancer_id=freelancer_id,
+                name=freelancer.legal_name,
+                tier=tiers.get(freelancer_id, 1),
+                tier_label=str(tier_labels[tiers.get(freelancer_id, 1)]),
+                contract_status=contract.status,
+                contract_status_label=contract.get_status_display(),
+                solved=stat.solved if stat else 0,
+                escalated=stat.escalated if stat else 0,
+                first_response_hours=seconds_to_hours(stat.first_response_median_seconds) if stat else None,
+                sla_attainment=stat.sla_attainment if stat else None,
+                escalation_rate=stat.escalation_rate if stat else None,
+                qa_average=quality_row.qa_average,
+                csat=quality_row.csat,
+                hours=cost.get("hours", Decimal("0")),
+                cost=cost.get("cost"),
+                currency=cost.get("currency", program.currency),
+            )
+        )
     return sort_rows(rows, sort, descending)
 
 
@@ -159,8 +169,12 @@ def freelancer_weeks(*, program, freelancer: "Freelancer", period: Period) -> li
 
     def per_day(queryset, field_name, **aggregates):
         return (
-            queryset.filter(**{f"{field_name}__gte": in_period["start"], f"{field_name}__lt": in_period["end"]})
-            .annotate(day=TruncDate(field_name, tzinfo=zone)).values("day").annotate(**aggregates)
+            queryset.filter(
+                **{f"{field_name}__gte": in_period["start"], f"{field_name}__lt": in_period["end"]}
+            )
+            .annotate(day=TruncDate(field_name, tzinfo=zone))
+            .values("day")
+            .annotate(**aggregates)
         )
 
     for row in per_day(tickets.filter(assignee=freelancer), "solved_at", n=Count("id")):
@@ -168,8 +182,9 @@ def freelancer_weeks(*, program, freelancer: "Freelancer", period: Period) -> li
     for row in per_day(tickets.filter(escalated_by=freelancer), "escalated_at", n=Count("id")):
         weeks[week_start(row["day"])].escalated += row["n"]
     responses = tickets.filter(first_responder_id=freelancer.user_id, first_response_met__isnull=False)
-    for row in per_day(responses, "first_response_at", n=Count("id"),
-                       met=Count("id", filter=Q(first_response_met=True))):
+    for row in per_day(
+        responses, "first_response_at", n=Count("id"), met=Count("id", filter=Q(first_response_met=True))
+    ):
         week = weeks[week_start(row["day"])]
         week.responses += row["n"]
         week.responses_met += row["met"]
@@ -179,7 +194,8 @@ def freelancer_weeks(*, program, freelancer: "Freelancer", period: Period) -> li
 
         for row in (
             responses.filter(first_response_at__gte=period.start_at, first_response_at__lt=period.end_at)
-            .annotate(week=TruncWeek("first_response_at", tzinfo=zone)).values("week")
+            .annotate(week=TruncWeek("first_response_at", tzinfo=zone))
+            .values("week")
             .annotate(median=Median("first_response_seconds"))
         ):
             monday = row["week"].date() if isinstance(row["week"], datetime.datetime) else row["week"]
@@ -192,8 +208,9 @@ def freelancer_weeks(*, program, freelancer: "Freelancer", period: Period) -> li
             weeks[monday].hours, weeks[monday].pay = hours, pay
     from dashboard.selectors.quality import quality_weeks_for_freelancer
 
-    for monday, totals in quality_weeks_for_freelancer(program=program, freelancer_id=freelancer.pk,
-                                                       period=period).items():
+    for monday, totals in quality_weeks_for_freelancer(
+        program=program, freelancer_id=freelancer.pk, period=period
+    ).items():
         if monday in weeks:
             weeks[monday].quality = totals
     return list(weeks.values())

@@ -113,10 +113,13 @@ def _medians(queryset, field_name: str, value_field: str, period: Period) -> tup
     in_current = Q(**{f"{field_name}__gte": period.start_at})
     if supports_median():
         found = queryset.order_by().aggregate(
-            current=Median(value_field, filter=in_current), previous=Median(value_field, filter=~in_current),
+            current=Median(value_field, filter=in_current),
+            previous=Median(value_field, filter=~in_current),
         )
         return found["current"], found["previous"]
-    return median_of(queryset.filter(in_current), value_field), median_of(queryset.exclude(in_current), value_field)
+    return median_of(queryset.filter(in_current), value_field), median_of(
+        queryset.exclude(in_current), value_field
+    )
 
 
 def _created(report: TicketReport, tickets, period: Period, pick) -> None:
@@ -125,7 +128,9 @@ def _created(report: TicketReport, tickets, period: Period, pick) -> None:
     rows = (
         tickets.filter(_window(period, "created_at"))
         .annotate(local_hour=TruncHour("created_at", tzinfo=period.zone))
-        .values("local_hour").annotate(n=Count("*")).order_by()
+        .values("local_hour")
+        .annotate(n=Count("*"))
+        .order_by()
     )
     for row in rows:
         local_hour, n = row["local_hour"], row["n"]
@@ -145,8 +150,9 @@ def ticket_report(*, program, period: Period, facts: Facts | None = None) -> Tic
     """
     previous = period.previous()
     if facts is None:
-        facts = day_facts(program=program, first_day=previous.first_day, last_day=period.last_day,
-                          parts={TICKETS, MEDIANS})
+        facts = day_facts(
+            program=program, first_day=previous.first_day, last_day=period.last_day, parts={TICKETS, MEDIANS}
+        )
     tickets = tickets_of_program(program_id=program.pk)
     current, before = TicketTotals(), TicketTotals()
 
@@ -188,17 +194,22 @@ def ticket_report(*, program, period: Period, facts: Facts | None = None) -> Tic
         report.escalations_per_week[monday] = (escalated, handled_per_week.get(monday, 0) + escalated)
     settings = queue_settings_get(program=program)
     report.escalation_reasons = sorted(
-        ((_reason_label(settings, reason), n) for reason, n in reasons.items()), key=lambda pair: (-pair[1], pair[0])
+        ((_reason_label(settings, reason), n) for reason, n in reasons.items()),
+        key=lambda pair: (-pair[1], pair[0]),
     )
     responded = tickets.filter(_window(period, "first_response_at"))
     solved = tickets.filter(_window(period, "solved_at"))
 
-    if facts.has_medians:  # exact medians from the days' histograms (rollups + live days), no scan of the period
+    if (
+        facts.has_medians
+    ):  # exact medians from the days' histograms (rollups + live days), no scan of the period
         exact_float = supports_median()
         current.first_response_median_seconds, before.first_response_median_seconds = medians_from_facts(
-            facts, period.first_day, "first_response_seconds", exact_float=exact_float)
+            facts, period.first_day, "first_response_seconds", exact_float=exact_float
+        )
         current.resolution_median_seconds, before.resolution_median_seconds = medians_from_facts(
-            facts, period.first_day, "resolution_seconds", exact_float=exact_float)
+            facts, period.first_day, "resolution_seconds", exact_float=exact_float
+        )
     else:
         current.first_response_median_seconds, before.first_response_median_seconds = _medians(
             responded, "first_response_at", "first_response_seconds", period
@@ -234,8 +245,13 @@ def _backlog(report: TicketReport, tickets, period: Period) -> None:
         "previous_solved": Count("pk", filter=Q(created_at__lt=previous.end_at)),
     }
     open_part = tickets.filter(active).annotate(one=Value(1)).values("one").annotate(**open_counts)
-    solved_part = (tickets.exclude(active).filter(solved_at__gte=previous.end_at)
-                   .annotate(one=Value(1)).values("one").annotate(**solved_counts))
+    solved_part = (
+        tickets.exclude(active)
+        .filter(solved_at__gte=previous.end_at)
+        .annotate(one=Value(1))
+        .values("one")
+        .annotate(**solved_counts)
+    )
     # The ETAs promised to customers that fell due in either period, met and missed (queues.eta's rule), in the
     # same statement: a third subselect, so the dashboard's query count does not grow.
     in_current, now = Q(eta_at__gte=period.start_at), timezone.now()
@@ -247,8 +263,12 @@ def _backlog(report: TicketReport, tickets, period: Period) -> None:
         "etas_previous_met": Count("pk", filter=~in_current & eta_met_q()),
         "etas_previous_missed": Count("pk", filter=~in_current & eta_missed_q(now)),
     }
-    eta_part = (tickets.filter(eta_at__gte=previous.start_at, eta_at__lt=period.end_at)
-                .annotate(one=Value(1)).values("one").annotate(**eta_counts))
+    eta_part = (
+        tickets.filter(eta_at__gte=previous.start_at, eta_at__lt=period.end_at)
+        .annotate(one=Value(1))
+        .values("one")
+        .annotate(**eta_counts)
+    )
     open_sql, open_params = open_part.query.sql_with_params()
     solved_sql, solved_params = solved_part.query.sql_with_params()
     eta_sql, eta_params = eta_part.query.sql_with_params()
@@ -277,8 +297,9 @@ def solved_totals(*, program, period: Period, facts: Facts | None = None) -> Tic
     cost per ticket: from `facts` (day_facts with the SOLVED part: rollups of finished days, one live query for the
     rest) instead of the whole ticket report. The rest of the report stays empty."""
     if facts is None:
-        facts = day_facts(program=program, first_day=period.previous().first_day, last_day=period.last_day,
-                          parts={SOLVED})
+        facts = day_facts(
+            program=program, first_day=period.previous().first_day, last_day=period.last_day, parts={SOLVED}
+        )
     current, before = TicketTotals(), TicketTotals()
     for day, day_facts_ in facts.days.items():
         totals = current if day >= period.first_day else before

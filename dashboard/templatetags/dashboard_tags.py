@@ -45,8 +45,9 @@ def table_rows(table):
     the loop took a fifth of the page's time). Every value is HTML-escaped here; only this markup is marked safe.
     """
     if not table.rows:
-        return format_html('<tr><td colspan="{}" class="text-muted">No data for this period.</td></tr>',
-                           len(table.headers))
+        return format_html(
+            '<tr><td colspan="{}" class="text-muted">No data for this period.</td></tr>', len(table.headers)
+        )
     rows = []
     for row in table.rows:
         cells = [escape(cell(value)) for value in row]
@@ -87,4 +88,6 @@ def csv_text(value):
 
 @register.simple_tag
 def colour_label(colour):
-    return {"green": "on target", "amber": "close to target", "red": "off target", "grey": "no data"}.get(colour, colour)
+    return {"green": "on target", "amber": "close to target", "red": "off target", "grey": "no data"}.get(
+        colour, colour
+    )

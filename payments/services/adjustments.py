@@ -32,11 +32,17 @@ def adjustment_limit_problem(*, program: Program, amount: Decimal, currency: str
     limit = pay_schedule_get(program=program).adjustment_limit
     shown_limit = format_money(limit, program.currency)
     if currency != program.currency:
-        converted = money_convert(amount=limit, from_currency=program.currency, to_currency=currency,
-                                  on=program_today(program=program))
+        converted = money_convert(
+            amount=limit,
+            from_currency=program.currency,
+            to_currency=currency,
+            on=program_today(program=program),
+        )
         if converted is None:
-            return (f"The program's adjustment limit is {shown_limit} and there is no {program.currency}→{currency} "
-                    "exchange rate to compare this amount with it")
+            return (
+                f"The program's adjustment limit is {shown_limit} and there is no {program.currency}→{currency} "
+                "exchange rate to compare this amount with it"
+            )
         limit, shown_limit = converted, f"{shown_limit} (about {format_money(converted, currency)})"
     if abs(amount) > limit:
         return f"{format_money(abs(amount), currency)} is above the program's limit of {shown_limit} per adjustment"
@@ -48,14 +54,25 @@ def contract_currency(*, freelancer: Freelancer, program: Program) -> str:
     contract = (
         Contract.objects.filter(freelancer=freelancer, program=program)
         .exclude(status__in=[Contract.Status.DRAFT, Contract.Status.SENT])
-        .order_by("-start_date").only("currency").first()
+        .order_by("-start_date")
+        .only("currency")
+        .first()
     )
     return contract.currency if contract else program.currency
 
 
 def adjustment_create(
-    *, freelancer: Freelancer, program: Program, kind: str, amount, currency: str, reason: str, created_by,
-    period: PayPeriod | None = None, source_key: str | None = None, confirm_over_limit: bool = False,
+    *,
+    freelancer: Freelancer,
+    program: Program,
+    kind: str,
+    amount,
+    currency: str,
+    reason: str,
+    created_by,
+    period: PayPeriod | None = None,
+    source_key: str | None = None,
+    confirm_over_limit: bool = False,
     over_limit_reason: str = "",
 ) -> Adjustment:
     """Add money to (or take it from) a freelancer's next payout in a program.
@@ -85,43 +102,70 @@ def adjustment_create(
     if amount == 0:
         raise PaymentsError("The amount cannot be zero.", field="amount")
     if kind in (Adjustment.Kind.BONUS, Adjustment.Kind.PAID_TRIAL) and amount < 0:
-        raise PaymentsError("A bonus or paid trial task must be a positive amount; use a deduction to take money.",
-                            field="amount")
+        raise PaymentsError(
+            "A bonus or paid trial task must be a positive amount; use a deduction to take money.",
+            field="amount",
+        )
     reason = (reason or "").strip()
     if not reason:
         raise PaymentsError("Give a reason: it is printed on the freelancer's statement.", field="reason")
     expected = contract_currency(freelancer=freelancer, program=program)
     if currency != expected:
         raise PaymentsError(
-            f"{freelancer} is paid in {expected} in {program}; enter the adjustment in {expected}.", field="currency"
+            f"{freelancer} is paid in {expected} in {program}; enter the adjustment in {expected}.",
+            field="currency",
         )
     if period is not None and (period.program_id != program.pk or period.status != PayPeriod.Status.OPEN):
-        raise PaymentsError("Adjustments go into an open period of the same program (or leave the period empty).",
-                            field="period")
-    over_limit = "" if kind in LIMIT_EXEMPT_KINDS else adjustment_limit_problem(
-        program=program, amount=amount, currency=currency
+        raise PaymentsError(
+            "Adjustments go into an open period of the same program (or leave the period empty).",
+            field="period",
+        )
+    over_limit = (
+        ""
+        if kind in LIMIT_EXEMPT_KINDS
+        else adjustment_limit_problem(program=program, amount=amount, currency=currency)
     )
     over_limit_reason = (over_limit_reason or "").strip() if over_limit else ""
     if over_limit and not confirm_over_limit:
-        raise PaymentsError(f"{over_limit}. Check the amount; to add it anyway, tick “confirm” and give the reason.",
-                            field="amount", code=OVER_LIMIT_CODES[0])
+        raise PaymentsError(
+            f"{over_limit}. Check the amount; to add it anyway, tick “confirm” and give the reason.",
+            field="amount",
+            code=OVER_LIMIT_CODES[0],
+        )
     if over_limit and not over_limit_reason:
-        raise PaymentsError(f"{over_limit}: give the reason for this amount.", field="over_limit_reason",
-                            code=OVER_LIMIT_CODES[1])
+        raise PaymentsError(
+            f"{over_limit}: give the reason for this amount.",
+            field="over_limit_reason",
+            code=OVER_LIMIT_CODES[1],
+        )
     adjustment = Adjustment(
-        freelancer=freelancer, program=program, kind=kind, amount=amount, currency=currency, reason=reason[:300],
-        created_by=created_by, period=period, source_key=source_key or None, over_limit_reason=over_limit_reason,
+        freelancer=freelancer,
+        program=program,
+        kind=kind,
+        amount=amount,
+        currency=currency,
+        reason=reason[:300],
+        created_by=created_by,
+        period=period,
+        source_key=source_key or None,
+        over_limit_reason=over_limit_reason,
     )
     adjustment.full_clean()
     try:
         with transaction.atomic():
             adjustment.save()
-            audit_record(actor=created_by, verb="adjustment.created", target=adjustment, kind=kind,
-                         amount=str(amount), currency=currency, over_limit=over_limit,
-                         over_limit_reason=over_limit_reason)
+            audit_record(
+                actor=created_by,
+                verb="adjustment.created",
+                target=adjustment,
+                kind=kind,
+                amount=str(amount),
+                currency=currency,
+                over_limit=over_limit,
+                over_limit_reason=over_limit_reason,
+            )
     except IntegrityError:
         if source_key:
             return Adjustment.objects.get(source_key=source_key)
         raise
     return adjustment
-

@@ -27,7 +27,9 @@ from payments.services.time_entries import late_entry_price
 def _priced_entries(contract: Contract) -> QuerySet[TimeEntry]:
     """Approved entries of the contract whose pay is fixed: in their period's payout, or by a late correction."""
     payout = Payout.objects.filter(
-        freelancer_id=OuterRef("freelancer_id"), program_id=OuterRef("program_id"), period_id=OuterRef("period_id")
+        freelancer_id=OuterRef("freelancer_id"),
+        program_id=OuterRef("program_id"),
+        period_id=OuterRef("period_id"),
     )
     return TimeEntry.objects.filter(contract_id=contract.pk, status=TimeEntry.Status.APPROVED).filter(
         Q(correction__isnull=False) | Exists(payout)
@@ -39,7 +41,10 @@ def _priced_amount(contract: Contract, period_id: int) -> Decimal:
     entries = _priced_entries(contract).filter(period_id=period_id)
     in_payout = sum((e.amount for e in earnings_for(entries.filter(correction__isnull=True)).values()), ZERO)
     late = sum(
-        (late_entry_price(entry=entry)[0] for entry in entries.filter(correction__isnull=False).select_related("contract")),
+        (
+            late_entry_price(entry=entry)[0]
+            for entry in entries.filter(correction__isnull=False).select_related("contract")
+        ),
         ZERO,
     )
     return in_payout + late
@@ -49,11 +54,14 @@ def paid_periods_from(*, contract: Contract, date_from: datetime.date) -> list[P
     # Days from the next rate change on keep their rate: a change only reaches up to the next one.
     until = (
         RateChange.objects.filter(contract_id=contract.pk, effective_date__gt=date_from)
-        .order_by("effective_date").values_list("effective_date", flat=True).first()
+        .order_by("effective_date")
+        .values_list("effective_date", flat=True)
+        .first()
     )
     # Closed periods, and an open one where this freelancer was already paid (an off-cycle payout).
-    paid_early = Payout.objects.filter(period_id=OuterRef("pk"), freelancer_id=contract.freelancer_id,
-                                       program_id=contract.program_id)
+    paid_early = Payout.objects.filter(
+        period_id=OuterRef("pk"), freelancer_id=contract.freelancer_id, program_id=contract.program_id
+    )
     closed = PayPeriod.objects.filter(program_id=contract.program_id, end_date__gte=date_from).filter(
         ~Q(status=PayPeriod.Status.OPEN) | Exists(paid_early)
     )
@@ -66,23 +74,32 @@ def paid_periods_from(*, contract: Contract, date_from: datetime.date) -> list[P
     affected = _priced_entries(contract).filter(period_id__in=list(periods), date__gte=date_from)
     if until is not None:
         affected = affected.filter(date__lt=until)
-    hours = dict(affected.order_by().values("period_id").annotate(total=Sum("hours")).values_list("period_id", "total"))
+    hours = dict(
+        affected.order_by().values("period_id").annotate(total=Sum("hours")).values_list("period_id", "total")
+    )
     statuses = dict(
-        Payout.objects.filter(freelancer_id=contract.freelancer_id, program_id=contract.program_id,
-                              period_id__in=list(hours)).values_list("period_id", "status")
+        Payout.objects.filter(
+            freelancer_id=contract.freelancer_id, program_id=contract.program_id, period_id__in=list(hours)
+        ).values_list("period_id", "status")
     )
     return [
         PaidPeriod(
-            period_id=period_id, start_date=periods[period_id].start_date, end_date=periods[period_id].end_date,
-            payout_status=Payout.Status(statuses[period_id]).label.lower() if period_id in statuses
+            period_id=period_id,
+            start_date=periods[period_id].start_date,
+            end_date=periods[period_id].end_date,
+            payout_status=Payout.Status(statuses[period_id]).label.lower()
+            if period_id in statuses
             else "paid by a correction",
-            hours=hours[period_id], amount=_priced_amount(contract, period_id),
+            hours=hours[period_id],
+            amount=_priced_amount(contract, period_id),
         )
         for period_id in sorted(hours, key=lambda pk: periods[pk].start_date)
     ]
 
 
-def paid_periods_correct(*, contract: Contract, change: RateChange, before: list[PaidPeriod], actor) -> list[Correction]:
+def paid_periods_correct(
+    *, contract: Contract, change: RateChange, before: list[PaidPeriod], actor
+) -> list[Correction]:
     """After `change` is saved: one correction adjustment per period whose priced work now comes to another amount."""
     corrections = []
     for period in before:
@@ -90,13 +107,20 @@ def paid_periods_correct(*, contract: Contract, change: RateChange, before: list
         if not difference:
             continue
         adjustment = adjustment_create(
-            freelancer=contract.freelancer, program=contract.program, kind=Adjustment.Kind.CORRECTION,
-            amount=difference, currency=contract.currency, created_by=actor,
-            reason=(f"Rate change to {format_money(change.hourly_rate, contract.currency)}/h from "
-                    f"{change.effective_date:%d %b %Y}: {period.hours} h already paid in {period.label}"),
+            freelancer=contract.freelancer,
+            program=contract.program,
+            kind=Adjustment.Kind.CORRECTION,
+            amount=difference,
+            currency=contract.currency,
+            created_by=actor,
+            reason=(
+                f"Rate change to {format_money(change.hourly_rate, contract.currency)}/h from "
+                f"{change.effective_date:%d %b %Y}: {period.hours} h already paid in {period.label}"
+            ),
             source_key=f"contracts:rate_change:{change.pk}:period:{period.period_id}",
             # The manager confirmed the change into paid days; a large difference is recorded and flagged.
-            confirm_over_limit=True, over_limit_reason="Correction of a rate change confirmed into days already paid",
+            confirm_over_limit=True,
+            over_limit_reason="Correction of a rate change confirmed into days already paid",
         )
         corrections.append(Correction(period=period, amount=difference, adjustment_id=adjustment.pk))
     return corrections

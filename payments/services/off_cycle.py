@@ -41,7 +41,11 @@ def freelancer_is_leaving(*, freelancer: Freelancer, program: Program) -> bool:
 
 @transaction.atomic
 def payout_off_cycle_create(
-    *, program: Program, freelancer: Freelancer, created_by, today: datetime.date | None = None,
+    *,
+    program: Program,
+    freelancer: Freelancer,
+    created_by,
+    today: datetime.date | None = None,
 ) -> tuple[Payout, bool]:
     """The leaving freelancer's payout for the current period, made now: (payout, made by this call).
 
@@ -59,7 +63,9 @@ def payout_off_cycle_create(
             "contract has ended or has an end date. Their time is paid by the regular payout run.",
             field="freelancer",
         )
-    last_day = Contract.objects.filter(freelancer=freelancer, program=program).aggregate(last=Max("end_date"))["last"]
+    last_day = Contract.objects.filter(freelancer=freelancer, program=program).aggregate(
+        last=Max("end_date")
+    )["last"]
     period = pay_period_for(program=program, day=min(today, last_day) if last_day else today)
     period = lock_one(PayPeriod.objects.filter(pk=period.pk))
     existing = Payout.objects.filter(freelancer=freelancer, program=program, period=period).first()
@@ -72,21 +78,32 @@ def payout_off_cycle_create(
             field="freelancer",
         )
     if period.status != PayPeriod.Status.OPEN:  # a run closed it early by hand: that run pays them
-        raise PaymentsError(f"The period {period} is already closed; its payout run pays {freelancer.legal_name}.")
-    payouts, errors = payouts_build_and_save(period=period, run=None, run_date=today, freelancer_ids=[freelancer.pk])
+        raise PaymentsError(
+            f"The period {period} is already closed; its payout run pays {freelancer.legal_name}."
+        )
+    payouts, errors = payouts_build_and_save(
+        period=period, run=None, run_date=today, freelancer_ids=[freelancer.pk]
+    )
     if errors:
         raise PaymentsError(f"Nothing was paid: {errors[0]['message']}")
     if not payouts:
         raise PaymentsError(
             f"{freelancer.legal_name} has no approved time or adjustment to pay in {program.name} for "
-            f"{period.start_date:%d %b} – {period.end_date:%d %b %Y}; nothing was changed.", field="freelancer",
+            f"{period.start_date:%d %b} – {period.end_date:%d %b %Y}; nothing was changed.",
+            field="freelancer",
         )
     (payout,) = payouts
-    waiting = TimeEntry.objects.filter(freelancer=freelancer, program=program, period=period).filter(
-        Q(status=TimeEntry.Status.SUBMITTED) | Q(status=TimeEntry.Status.DRAFT)
-    ).count()
-    audit_record(actor=created_by, verb="payout.off_cycle_created", target=payout,
-                 total=format_money(payout.total, payout.currency), unapproved_entries=waiting)
+    waiting = (
+        TimeEntry.objects.filter(freelancer=freelancer, program=program, period=period)
+        .filter(Q(status=TimeEntry.Status.SUBMITTED) | Q(status=TimeEntry.Status.DRAFT))
+        .count()
+    )
+    audit_record(
+        actor=created_by,
+        verb="payout.off_cycle_created",
+        target=payout,
+        total=format_money(payout.total, payout.currency),
+        unapproved_entries=waiting,
+    )
     payout.unapproved_entries = waiting
     return payout, True
-

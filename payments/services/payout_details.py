@@ -17,8 +17,17 @@ from payments.errors import PaymentsError
 from payments.models import PAYOUT_DETAILS_HOLD, Payout, PayoutDetails, payout_hold_reason
 
 # What the freelancer enters; legacy_note is only ever written by the data migration.
-INPUT_FIELDS = ("method", "account_holder_name", "iban", "account_number", "bic", "bank_country", "wise_email",
-                "paypal_email", "payoneer_id")
+INPUT_FIELDS = (
+    "method",
+    "account_holder_name",
+    "iban",
+    "account_number",
+    "bic",
+    "bank_country",
+    "wise_email",
+    "paypal_email",
+    "payoneer_id",
+)
 _COMPARED = ("method", *PayoutDetails.DETAIL_FIELDS)
 
 
@@ -46,7 +55,9 @@ def payout_details_summary(*, freelancer_id: int) -> str:
 
 
 @transaction.atomic
-def payout_details_update(*, freelancer, changed_by, ip_address: str | None = None, **fields) -> PayoutDetails:
+def payout_details_update(
+    *, freelancer, changed_by, ip_address: str | None = None, **fields
+) -> PayoutDetails:
     """Save the freelancer's payout details; a real change is audited (masked) and e-mailed to them.
 
     Only the chosen method's fields are kept; an invalid IBAN, BIC or missing field raises ValidationError and
@@ -73,8 +84,13 @@ def payout_details_update(*, freelancer, changed_by, ip_address: str | None = No
     details.changed_at = now
     details.save()
     audit_record(
-        actor=changed_by, verb="payout_details.changed", target=details, ip_address=ip_address,
-        fields=[name for name in changed if name != "legacy_note"], before=before_summary, after=details.summary,
+        actor=changed_by,
+        verb="payout_details.changed",
+        target=details,
+        ip_address=ip_address,
+        fields=[name for name in changed if name != "legacy_note"],
+        before=before_summary,
+        after=details.summary,
     )
     _email_change(details=details, before_summary=before_summary, when=now)
     return details
@@ -111,8 +127,13 @@ def payout_details_confirm(*, payout: Payout, confirmed_by) -> Payout:
     payout.details_confirmed_at = timezone.now()
     payout.details_confirmed_by = confirmed_by
     payout.save(update_fields=["details_confirmed_at", "details_confirmed_by", "updated_at"])
-    audit_record(actor=confirmed_by, verb="payout.details_confirmed", target=payout, details=details.summary,
-                 details_changed_at=details.changed_at.isoformat())
+    audit_record(
+        actor=confirmed_by,
+        verb="payout.details_confirmed",
+        target=payout,
+        details=details.summary,
+        details_changed_at=details.changed_at.isoformat(),
+    )
     return payout
 
 
@@ -124,7 +145,7 @@ def payout_details_rotate(*, batch_size: int = 200) -> int:
     )
     for start in range(0, len(ids), batch_size):
         with transaction.atomic():
-            for details in lock_rows(PayoutDetails.objects.filter(pk__in=ids[start:start + batch_size])):
+            for details in lock_rows(PayoutDetails.objects.filter(pk__in=ids[start : start + batch_size])):
                 details.save(update_fields=["iban", "account_number"])  # saving encrypts with the newest key
                 count += 1
     if count:

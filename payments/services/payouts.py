@@ -40,8 +40,13 @@ def payouts_approve(*, payouts, approved_by) -> int:
         payout.approved_by = approved_by
         payout.approved_at = now
         payout.save(update_fields=["status", "approved_by", "approved_at", "updated_at"])
-        audit_record(actor=approved_by, verb="payout.approved", target=payout, amount=str(payout.payout_amount),
-                     currency=payout.payout_currency)
+        audit_record(
+            actor=approved_by,
+            verb="payout.approved",
+            target=payout,
+            amount=str(payout.payout_amount),
+            currency=payout.payout_currency,
+        )
     return len(rows)
 
 
@@ -117,7 +122,9 @@ def payout_retry(*, payout: Payout, retried_by) -> Payout:
     payout.approved_by = retried_by
     payout.approved_at = timezone.now()
     payout.save(update_fields=["status", "payout_method", "approved_by", "approved_at", "updated_at"])
-    audit_record(actor=retried_by, verb="payout.retried", target=payout, previous_failure=payout.failure_reason)
+    audit_record(
+        actor=retried_by, verb="payout.retried", target=payout, previous_failure=payout.failure_reason
+    )
     return payout
 
 
@@ -127,8 +134,20 @@ def _csv_cell(value) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-CSV_HEADER = ["name", "method", "account_holder_name", "iban", "account_number", "bic", "bank_country", "email",
-              "payoneer_id", "amount", "currency", "reference"]
+CSV_HEADER = [
+    "name",
+    "method",
+    "account_holder_name",
+    "iban",
+    "account_number",
+    "bic",
+    "bank_country",
+    "email",
+    "payoneer_id",
+    "amount",
+    "currency",
+    "reference",
+]
 
 
 def payouts_export_csv(*, payouts, exported_by=None) -> str:
@@ -154,14 +173,31 @@ def payouts_export_csv(*, payouts, exported_by=None) -> str:
         if details is None or details.needs_details:
             without_details.append(payout.reference)
             continue
-        writer.writerow([_csv_cell(value) for value in (
-            payout.freelancer.legal_name, details.method, details.account_holder_name, details.iban,
-            details.account_number, details.bic, details.bank_country, details.wise_email or details.paypal_email,
-            details.payoneer_id,
-        )] + [f"{payout.payout_amount:.2f}", payout.payout_currency, _csv_cell(payout.reference)])
+        writer.writerow(
+            [
+                _csv_cell(value)
+                for value in (
+                    payout.freelancer.legal_name,
+                    details.method,
+                    details.account_holder_name,
+                    details.iban,
+                    details.account_number,
+                    details.bic,
+                    details.bank_country,
+                    details.wise_email or details.paypal_email,
+                    details.payoneer_id,
+                )
+            ]
+            + [f"{payout.payout_amount:.2f}", payout.payout_currency, _csv_cell(payout.reference)]
+        )
         exported.append(payout.reference)
-    audit_record(actor=exported_by, verb="payouts.exported", count=len(exported), held=held,
-                 without_details=without_details)
+    audit_record(
+        actor=exported_by,
+        verb="payouts.exported",
+        count=len(exported),
+        held=held,
+        without_details=without_details,
+    )
     return buffer.getvalue()
 
 
@@ -171,7 +207,9 @@ def payout_statement_send(*, payout_id: int) -> bool:
     from payments.selectors import payout_statement
 
     with transaction.atomic():
-        rows = lock_rows(Payout.objects.filter(pk=payout_id, status=Payout.Status.PAID, statement_sent_at__isnull=True))
+        rows = lock_rows(
+            Payout.objects.filter(pk=payout_id, status=Payout.Status.PAID, statement_sent_at__isnull=True)
+        )
         if not rows:
             return False
         payout = payout_statement(payout_id=payout_id)
@@ -180,9 +218,11 @@ def payout_statement_send(*, payout_id: int) -> bool:
         email_enqueue(
             to=[payout.freelancer.user.email],
             subject=f"Your Flexdesk payout statement — {payout.program} {payout.period.start_date:%d %b}"
-                    f"–{payout.period.end_date:%d %b %Y}",
+            f"–{payout.period.end_date:%d %b %Y}",
             body=render_to_string("payments/email/statement.txt", context),
             html_body=render_to_string("payments/email/statement.html", context),
-            program_id=payout.program_id, about=payout, dedupe_key=f"payout-statement:{payout.pk}",
+            program_id=payout.program_id,
+            about=payout,
+            dedupe_key=f"payout-statement:{payout.pk}",
         )
     return True

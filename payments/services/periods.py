@@ -35,7 +35,9 @@ def pay_period_for(*, program: Program, day: datetime.date) -> PayPeriod:
     return period
 
 
-def pay_period_last_ended(*, program: Program, today: datetime.date | None = None, delay_days: int = 0) -> PayPeriod:
+def pay_period_last_ended(
+    *, program: Program, today: datetime.date | None = None, delay_days: int = 0
+) -> PayPeriod:
     """The latest period that ended at least `delay_days` days before `today` (made if missing)."""
     today = today or program_today(program=program)
     schedule = pay_schedule_get(program=program)

@@ -37,7 +37,12 @@ def _clean_currency(code: str, field: str) -> str:
 
 @transaction.atomic
 def exchange_rate_set(
-    *, base_currency: str, quote_currency: str, on_date: datetime.date, rate, actor=None,
+    *,
+    base_currency: str,
+    quote_currency: str,
+    on_date: datetime.date,
+    rate,
+    actor=None,
     source: str = ExchangeRate.Source.MANUAL,
 ) -> ExchangeRate:
     """Record (or correct) the rate of a currency pair on a date."""
@@ -75,7 +80,9 @@ def exchange_rates_import_csv(*, data: bytes, actor=None) -> int:
         rows = rows[1:]
     rows = [row for row in rows if any(cell.strip() for cell in row)]
     if not rows:
-        raise PaymentsError("The file has no rates. Expected lines like: 2026-03-02,USD,EUR,0.92", field="file")
+        raise PaymentsError(
+            "The file has no rates. Expected lines like: 2026-03-02,USD,EUR,0.92", field="file"
+        )
     if len(rows) > MAX_IMPORT_ROWS:
         raise PaymentsError(f"At most {MAX_IMPORT_ROWS} rates per file.", field="file")
     parsed = []
@@ -100,8 +107,13 @@ def exchange_rates_import_csv(*, data: bytes, actor=None) -> int:
         parsed.append((on_date, base, quote, rate))
     with transaction.atomic():
         for on_date, base, quote, rate in parsed:
-            exchange_rate_set(base_currency=base, quote_currency=quote, on_date=on_date, rate=rate,
-                              source=ExchangeRate.Source.CSV)
+            exchange_rate_set(
+                base_currency=base,
+                quote_currency=quote,
+                on_date=on_date,
+                rate=rate,
+                source=ExchangeRate.Source.CSV,
+            )
         audit_record(actor=actor, verb="exchange_rate.imported", count=len(parsed))
     return len(parsed)
 
@@ -113,8 +125,10 @@ def exchange_rates_on(*, pairs, on: datetime.date) -> dict[tuple[str, str], Exch
         return {}
     found: dict[tuple[str, str], ExchangeRate] = {}
     candidates = ExchangeRate.objects.filter(
-        base_currency__in={b for b, _ in pairs}, quote_currency__in={q for _, q in pairs},
-        on_date__lte=on, on_date__gte=on - datetime.timedelta(days=RATE_MAX_AGE_DAYS),
+        base_currency__in={b for b, _ in pairs},
+        quote_currency__in={q for _, q in pairs},
+        on_date__lte=on,
+        on_date__gte=on - datetime.timedelta(days=RATE_MAX_AGE_DAYS),
     ).order_by("-on_date")
     for rate in candidates:
         key = (rate.base_currency, rate.quote_currency)
@@ -123,13 +137,19 @@ def exchange_rates_on(*, pairs, on: datetime.date) -> dict[tuple[str, str], Exch
     return found
 
 
-def exchange_rate_on(*, base_currency: str, quote_currency: str, on: datetime.date) -> tuple[Decimal, datetime.date]:
+def exchange_rate_on(
+    *, base_currency: str, quote_currency: str, on: datetime.date
+) -> tuple[Decimal, datetime.date]:
     """(rate, date of the rate) to convert base → quote on a date; 1 for the same currency."""
     if base_currency == quote_currency:
         return Decimal("1"), on
-    rate = exchange_rates_on(pairs=[(base_currency, quote_currency)], on=on).get((base_currency, quote_currency))
+    rate = exchange_rates_on(pairs=[(base_currency, quote_currency)], on=on).get(
+        (base_currency, quote_currency)
+    )
     if rate is None:
-        raise MissingExchangeRate(missing_rate_message(base_currency, quote_currency, on), code="missing_rate")
+        raise MissingExchangeRate(
+            missing_rate_message(base_currency, quote_currency, on), code="missing_rate"
+        )
     return rate.rate, rate.on_date
 
 

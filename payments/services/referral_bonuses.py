@@ -28,9 +28,12 @@ def referral_bonus_key(referral_id: int) -> str:
 def approved_hours(*, freelancer_ids: Iterable[int], program_id: int) -> dict[int, Decimal]:
     """{freelancer id: approved hours in the program}. One query."""
     rows = (
-        TimeEntry.objects.filter(freelancer_id__in=list(freelancer_ids), program_id=program_id,
-                                 status=TimeEntry.Status.APPROVED)
-        .order_by().values("freelancer_id").annotate(total=Sum("hours"))
+        TimeEntry.objects.filter(
+            freelancer_id__in=list(freelancer_ids), program_id=program_id, status=TimeEntry.Status.APPROVED
+        )
+        .order_by()
+        .values("freelancer_id")
+        .annotate(total=Sum("hours"))
     )
     return {row["freelancer_id"]: row["total"] or Decimal("0") for row in rows}
 
@@ -45,12 +48,18 @@ def referral_bonuses_sync(*, program: Program, created_by: Any = None) -> int:
         from recruiting.selectors import referral_bonuses_due
     except ImportError:  # recruiting does not offer referrals
         return 0
-    paid = set(Adjustment.objects.filter(source_key__startswith="recruiting:referral:")
-               .values_list("source_key", flat=True))
-    due = [(referral, rule, referral.application.freelancer_id)
-           for referral, rule in referral_bonuses_due(program_id=program.pk)
-           if referral.application is not None and referral.application.freelancer_id is not None
-           and referral_bonus_key(referral.pk) not in paid]
+    paid = set(
+        Adjustment.objects.filter(source_key__startswith="recruiting:referral:").values_list(
+            "source_key", flat=True
+        )
+    )
+    due = [
+        (referral, rule, referral.application.freelancer_id)
+        for referral, rule in referral_bonuses_due(program_id=program.pk)
+        if referral.application is not None
+        and referral.application.freelancer_id is not None
+        and referral_bonus_key(referral.pk) not in paid
+    ]
     if not due:
         return 0
     hours = approved_hours(freelancer_ids={referred_id for _, _, referred_id in due}, program_id=program.pk)
@@ -64,15 +73,23 @@ def referral_bonuses_sync(*, program: Program, created_by: Any = None) -> int:
         reason = f"Referral bonus: {referral.full_name or 'your referral'} worked {rule.after_hours} hours"
         try:
             if rule.currency != currency:
-                rate, _ = exchange_rate_on(base_currency=rule.currency, quote_currency=currency,
-                                           on=program_today(program=program))
+                rate, _ = exchange_rate_on(
+                    base_currency=rule.currency, quote_currency=currency, on=program_today(program=program)
+                )
                 amount = round_money(rule.amount * rate)
                 reason = f"{reason} ({rule.amount} {rule.currency})"
             adjustment_create(
-                freelancer=referrer, program=program, kind=Adjustment.Kind.BONUS, amount=amount, currency=currency,
-                created_by=created_by, source_key=referral_bonus_key(referral.pk), reason=reason,
+                freelancer=referrer,
+                program=program,
+                kind=Adjustment.Kind.BONUS,
+                amount=amount,
+                currency=currency,
+                created_by=created_by,
+                source_key=referral_bonus_key(referral.pk),
+                reason=reason,
                 # The program set the amount in advance; above the limit it is paid and its payout flagged.
-                confirm_over_limit=True, over_limit_reason="Referral bonus set by the program",
+                confirm_over_limit=True,
+                over_limit_reason="Referral bonus set by the program",
             )
             created += 1
         except PaymentsError:

@@ -34,7 +34,9 @@ def _amount(value):
 
 
 @transaction.atomic
-def payout_request_create(*, freelancer: Freelancer, program: Program, amount, note: str = "") -> PayoutRequest:
+def payout_request_create(
+    *, freelancer: Freelancer, program: Program, amount, note: str = ""
+) -> PayoutRequest:
     lock_rows(Freelancer.objects.filter(pk=freelancer.pk))  # two quick requests cannot both spend the balance
     amount = _amount(amount)
     balance = freelancer_available(freelancer_id=freelancer.pk, program_id=program.pk)
@@ -45,8 +47,14 @@ def payout_request_create(*, freelancer: Freelancer, program: Program, amount, n
             f"You can request at most {balance.available:.2f} {balance.currency} (your available balance).",
             field="amount",
         )
-    request = PayoutRequest(freelancer=freelancer, program=program, amount=amount, currency=balance.currency,
-                            note=(note or "").strip()[:300], payout_currency=freelancer.payout_currency)
+    request = PayoutRequest(
+        freelancer=freelancer,
+        program=program,
+        amount=amount,
+        currency=balance.currency,
+        note=(note or "").strip()[:300],
+        payout_currency=freelancer.payout_currency,
+    )
     request.full_clean()
     request.save()
     audit_record(actor=freelancer.user, verb="payout_request.created", target=request, amount=str(amount))
@@ -54,21 +62,35 @@ def payout_request_create(*, freelancer: Freelancer, program: Program, amount, n
 
 
 @transaction.atomic
-def payout_request_approve(*, request: PayoutRequest, decided_by, today: datetime.date | None = None) -> PayoutRequest:
+def payout_request_approve(
+    *, request: PayoutRequest, decided_by, today: datetime.date | None = None
+) -> PayoutRequest:
     """Approve: convert at today's rate and book the advance against the next payout."""
     lock_rows(Freelancer.objects.filter(pk=request.freelancer_id))
     request = lock_one(PayoutRequest.objects.filter(pk=request.pk).select_related("freelancer", "program"))
-    check_transition(PayoutRequest.TRANSITIONS, request.status, PayoutRequest.Status.APPROVED, label="payout request")
-    balance = freelancer_available(freelancer_id=request.freelancer_id, program_id=request.program_id,
-                                   exclude_request_id=request.pk)
+    check_transition(
+        PayoutRequest.TRANSITIONS, request.status, PayoutRequest.Status.APPROVED, label="payout request"
+    )
+    balance = freelancer_available(
+        freelancer_id=request.freelancer_id, program_id=request.program_id, exclude_request_id=request.pk
+    )
     if balance is None or request.amount > balance.available:
         available = balance.available if balance else 0
-        raise PaymentsError(f"The request is above the available balance now ({available:.2f} {request.currency}).")
+        raise PaymentsError(
+            f"The request is above the available balance now ({available:.2f} {request.currency})."
+        )
     on = today or program_today(program=request.program)
-    rate, _rate_date = exchange_rate_on(base_currency=request.currency, quote_currency=request.payout_currency, on=on)
+    rate, _rate_date = exchange_rate_on(
+        base_currency=request.currency, quote_currency=request.payout_currency, on=on
+    )
     advance = adjustment_create(
-        freelancer=request.freelancer, program=request.program, kind=Adjustment.Kind.ADVANCE, amount=request.amount,
-        currency=request.currency, reason=f"Early payment (request #{request.pk})", created_by=decided_by,
+        freelancer=request.freelancer,
+        program=request.program,
+        kind=Adjustment.Kind.ADVANCE,
+        amount=request.amount,
+        currency=request.currency,
+        reason=f"Early payment (request #{request.pk})",
+        created_by=decided_by,
         source_key=f"payout_request:{request.pk}",
     )
     request.status = PayoutRequest.Status.APPROVED
@@ -88,7 +110,9 @@ def payout_request_decline(*, request: PayoutRequest, decided_by, reason: str) -
     if not reason:
         raise PaymentsError("Give the freelancer a reason for declining.", field="reason")
     request = lock_one(PayoutRequest.objects.filter(pk=request.pk))
-    check_transition(PayoutRequest.TRANSITIONS, request.status, PayoutRequest.Status.DECLINED, label="payout request")
+    check_transition(
+        PayoutRequest.TRANSITIONS, request.status, PayoutRequest.Status.DECLINED, label="payout request"
+    )
     request.status = PayoutRequest.Status.DECLINED
     request.decided_by = decided_by
     request.decided_at = timezone.now()
@@ -101,20 +125,25 @@ def payout_request_decline(*, request: PayoutRequest, decided_by, reason: str) -
 @transaction.atomic
 def payout_request_cancel(*, request: PayoutRequest, freelancer: Freelancer) -> PayoutRequest:
     request = lock_one(PayoutRequest.objects.filter(pk=request.pk, freelancer=freelancer))
-    check_transition(PayoutRequest.TRANSITIONS, request.status, PayoutRequest.Status.CANCELLED, label="payout request")
+    check_transition(
+        PayoutRequest.TRANSITIONS, request.status, PayoutRequest.Status.CANCELLED, label="payout request"
+    )
     request.status = PayoutRequest.Status.CANCELLED
     request.save(update_fields=["status", "updated_at"])
     return request
 
 
 @transaction.atomic
-def payout_request_mark_paid(*, request: PayoutRequest, paid_on: datetime.date, reference: str,
-                             marked_by) -> PayoutRequest:
+def payout_request_mark_paid(
+    *, request: PayoutRequest, paid_on: datetime.date, reference: str, marked_by
+) -> PayoutRequest:
     reference = (reference or "").strip()
     if not reference:
         raise PaymentsError("Enter the payment reference.", field="reference")
     request = lock_one(PayoutRequest.objects.filter(pk=request.pk))
-    check_transition(PayoutRequest.TRANSITIONS, request.status, PayoutRequest.Status.PAID, label="payout request")
+    check_transition(
+        PayoutRequest.TRANSITIONS, request.status, PayoutRequest.Status.PAID, label="payout request"
+    )
     request.status = PayoutRequest.Status.PAID
     request.paid_on = paid_on
     request.payment_reference = reference[:120]

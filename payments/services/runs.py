@@ -69,8 +69,14 @@ def payout_reference(*, program_id: int, period: PayPeriod, freelancer_id: int) 
 
 @transaction.atomic
 def payout_run_start(
-    *, program: Program, period_end: datetime.date | None = None, period: PayPeriod | None = None,
-    day: datetime.date | None = None, triggered_by=None, today: datetime.date | None = None, enqueue: bool = True,
+    *,
+    program: Program,
+    period_end: datetime.date | None = None,
+    period: PayPeriod | None = None,
+    day: datetime.date | None = None,
+    triggered_by=None,
+    today: datetime.date | None = None,
+    enqueue: bool = True,
 ) -> PayoutRun:
     """Close the period and create (or find, to resume) its run; the work runs in a Celery task after commit.
 
@@ -91,7 +97,8 @@ def payout_run_start(
             if end != period_end:
                 raise PaymentsError(
                     f"{period_end:%Y-%m-%d} is not the last day of a pay period of {program}; "
-                    f"the period containing it ends on {end:%Y-%m-%d}.", field="period_end",
+                    f"the period containing it ends on {end:%Y-%m-%d}.",
+                    field="period_end",
                 )
             if end >= today:
                 raise PaymentsError(_future_message(end), field="period_end")
@@ -141,16 +148,23 @@ def payout_runs_due(*, today: datetime.date | None = None, enqueue: bool = True)
         cutoff = local_today - datetime.timedelta(days=schedule.run_after_days)
         periods = {latest.pk: latest}
         for period in PayPeriod.objects.filter(program=program, end_date__lt=cutoff).filter(
-            Q(status=PayPeriod.Status.OPEN) | Q(runs__status__in=[
-                PayoutRun.Status.PENDING, PayoutRun.Status.RUNNING, PayoutRun.Status.FAILED,
-                PayoutRun.Status.COMPLETED_WITH_ERRORS,
-            ])
+            Q(status=PayPeriod.Status.OPEN)
+            | Q(
+                runs__status__in=[
+                    PayoutRun.Status.PENDING,
+                    PayoutRun.Status.RUNNING,
+                    PayoutRun.Status.FAILED,
+                    PayoutRun.Status.COMPLETED_WITH_ERRORS,
+                ]
+            )
         ):
             periods[period.pk] = period
         for period in sorted(periods.values(), key=lambda p: p.start_date):
             if PayoutRun.objects.filter(period=period, status=PayoutRun.Status.COMPLETED).exists():
                 continue
-            started.append(payout_run_start(program=program, period=period, today=local_today, enqueue=enqueue))
+            started.append(
+                payout_run_start(program=program, period=period, today=local_today, enqueue=enqueue)
+            )
     return started
 
 
@@ -161,7 +175,11 @@ def _claim(run_id: int) -> PayoutRun | None:
         now = timezone.now()
         if run.status == PayoutRun.Status.COMPLETED:
             return None
-        if run.status == PayoutRun.Status.RUNNING and run.heartbeat_at and now - run.heartbeat_at < RUN_STALE_AFTER:
+        if (
+            run.status == PayoutRun.Status.RUNNING
+            and run.heartbeat_at
+            and now - run.heartbeat_at < RUN_STALE_AFTER
+        ):
             return None
         check_transition(PayoutRun.TRANSITIONS, run.status, PayoutRun.Status.RUNNING, label="payout run")
         run.status = PayoutRun.Status.RUNNING
@@ -169,7 +187,9 @@ def _claim(run_id: int) -> PayoutRun | None:
         run.started_at = run.started_at or now
         run.heartbeat_at = now
         run.finished_at = None
-        run.save(update_fields=["status", "attempts", "started_at", "heartbeat_at", "finished_at", "updated_at"])
+        run.save(
+            update_fields=["status", "attempts", "started_at", "heartbeat_at", "finished_at", "updated_at"]
+        )
         return run
 
 
@@ -180,7 +200,8 @@ def _candidate_freelancer_ids(period: PayPeriod) -> list[int]:
     with_adjustments = set(
         Adjustment.objects.filter(program_id=period.program_id, payout__isnull=True)
         .filter(Q(period__isnull=True) | Q(period=period))
-        .values_list("freelancer_id", flat=True).distinct()
+        .values_list("freelancer_id", flat=True)
+        .distinct()
     )
     already = set(Payout.objects.filter(period=period).values_list("freelancer_id", flat=True))
     return sorted((with_entries | with_adjustments) - already)
@@ -200,7 +221,7 @@ def payout_run_execute(*, run_id: int, batch_size: int = RUN_BATCH_SIZE) -> Payo
             total_count=already + len(candidates), done_count=already, errors=[], error_count=0
         )
         for start in range(0, len(candidates), batch_size):
-            errors.extend(_run_batch(run=run, freelancer_ids=candidates[start:start + batch_size]))
+            errors.extend(_run_batch(run=run, freelancer_ids=candidates[start : start + batch_size]))
     except Exception as exc:
         logger.exception("Payout run %s failed", run.pk)
         errors.append({"freelancer_id": None, "freelancer": "", "message": f"The run stopped: {exc}"})
@@ -210,12 +231,18 @@ def payout_run_execute(*, run_id: int, batch_size: int = RUN_BATCH_SIZE) -> Payo
         raise
     status = PayoutRun.Status.COMPLETED_WITH_ERRORS if errors else PayoutRun.Status.COMPLETED
     PayoutRun.objects.filter(pk=run.pk).update(
-        status=status, errors=errors, error_count=len(errors), finished_at=timezone.now(), heartbeat_at=timezone.now()
+        status=status,
+        errors=errors,
+        error_count=len(errors),
+        finished_at=timezone.now(),
+        heartbeat_at=timezone.now(),
     )
     run.refresh_from_db()
     if status == PayoutRun.Status.COMPLETED:
         pay_period_settle_if_paid(period_id=period.pk)  # a period with nothing to pay is settled at once
-    audit_record(verb="payout_run.finished", target=run, status=status, created=run.created_count, errors=len(errors))
+    audit_record(
+        verb="payout_run.finished", target=run, status=status, created=run.created_count, errors=len(errors)
+    )
     return run
 
 
@@ -223,10 +250,15 @@ def _run_batch(*, run: PayoutRun, freelancer_ids: list[int]) -> list[dict]:
     """Create the payouts of one batch of freelancers; a constant number of queries whatever the entries."""
     with transaction.atomic():
         period = lock_one(PayPeriod.objects.filter(pk=run.period_id))
-        done = set(Payout.objects.filter(period=period, freelancer_id__in=freelancer_ids)
-                   .values_list("freelancer_id", flat=True))
+        done = set(
+            Payout.objects.filter(period=period, freelancer_id__in=freelancer_ids).values_list(
+                "freelancer_id", flat=True
+            )
+        )
         todo = [fid for fid in freelancer_ids if fid not in done]
-        payouts, errors = payouts_build_and_save(period=period, run=run, run_date=run.run_date, freelancer_ids=todo)
+        payouts, errors = payouts_build_and_save(
+            period=period, run=run, run_date=run.run_date, freelancer_ids=todo
+        )
         PayoutRun.objects.filter(pk=run.pk).update(
             done_count=F("done_count") + len(freelancer_ids) - len(done),
             created_count=F("created_count") + len(payouts),
@@ -236,7 +268,11 @@ def _run_batch(*, run: PayoutRun, freelancer_ids: list[int]) -> list[dict]:
 
 
 def payouts_build_and_save(
-    *, period: PayPeriod, run: PayoutRun | None, run_date: datetime.date, freelancer_ids: list[int],
+    *,
+    period: PayPeriod,
+    run: PayoutRun | None,
+    run_date: datetime.date,
+    freelancer_ids: list[int],
 ) -> tuple[list[Payout], list[dict]]:
     """Price and save the payouts of these freelancers for the period: (payouts made, errors).
 
@@ -251,7 +287,8 @@ def payouts_build_and_save(
     adjustments_by_freelancer: dict[int, list[Adjustment]] = {}
     for adjustment in (
         Adjustment.objects.filter(program_id=period.program_id, payout__isnull=True, freelancer_id__in=todo)
-        .filter(Q(period__isnull=True) | Q(period=period)).order_by("created_at", "pk")
+        .filter(Q(period__isnull=True) | Q(period=period))
+        .order_by("created_at", "pk")
     ):
         adjustments_by_freelancer.setdefault(adjustment.freelancer_id, []).append(adjustment)
     freelancers = {
@@ -267,16 +304,23 @@ def payouts_build_and_save(
         currencies = set(earning.currencies) if earning else set()
         currencies |= {a.currency for a in adjustments}
         if len(currencies) != 1:
-            errors.append(_error(freelancers[fid], "Hours and adjustments are in different currencies ("
-                                 + ", ".join(sorted(currencies)) + "); fix the adjustment or contract."))
+            errors.append(
+                _error(
+                    freelancers[fid],
+                    "Hours and adjustments are in different currencies ("
+                    + ", ".join(sorted(currencies))
+                    + "); fix the adjustment or contract.",
+                )
+            )
             continue
         plans.append((freelancers[fid], earning, adjustments, currencies.pop()))
 
     unscheduled = days_without_shifts(
         program_id=period.program_id, days_by_freelancer={f.pk: e.days for f, e, _, _ in plans if e}
     )
-    thresholds, typical = _total_bounds(period=period, run_date=run_date,
-                                        plans=[(f.pk, currency) for f, _, _, currency in plans])
+    thresholds, typical = _total_bounds(
+        period=period, run_date=run_date, plans=[(f.pk, currency) for f, _, _, currency in plans]
+    )
     rates = exchange_rates_on(
         pairs={(currency, f.payout_currency) for f, _, _, currency in plans}, on=run_date
     )
@@ -287,22 +331,34 @@ def payouts_build_and_save(
         else:
             found = rates.get((currency, freelancer.payout_currency))
             if found is None:
-                errors.append(_error(freelancer, missing_rate_message(currency, freelancer.payout_currency,
-                                                                      run_date)))
+                errors.append(
+                    _error(freelancer, missing_rate_message(currency, freelancer.payout_currency, run_date))
+                )
                 continue
             rate, rate_date = found.rate, found.on_date
-        payout, lines = _build_payout(run=run, period=period, freelancer=freelancer, earning=earning,
-                                      adjustments=adjustments, currency=currency, rate=rate, rate_date=rate_date,
-                                      unscheduled_days=unscheduled.get(freelancer.pk, []),
-                                      details=details.get(freelancer.pk),
-                                      threshold=thresholds[currency], typical=typical.get((freelancer.pk, currency)))
+        payout, lines = _build_payout(
+            run=run,
+            period=period,
+            freelancer=freelancer,
+            earning=earning,
+            adjustments=adjustments,
+            currency=currency,
+            rate=rate,
+            rate_date=rate_date,
+            unscheduled_days=unscheduled.get(freelancer.pk, []),
+            details=details.get(freelancer.pk),
+            threshold=thresholds[currency],
+            typical=typical.get((freelancer.pk, currency)),
+        )
         payouts.append(payout)
         lines_by_freelancer[freelancer.pk] = lines
         adjustment_ids.extend(a.pk for a in adjustments)
 
     Payout.objects.bulk_create(payouts)
     created_ids = dict(
-        Payout.objects.filter(period=period, freelancer_id__in=lines_by_freelancer).values_list("freelancer_id", "pk")
+        Payout.objects.filter(period=period, freelancer_id__in=lines_by_freelancer).values_list(
+            "freelancer_id", "pk"
+        )
     )
     all_lines = []
     for fid, lines in lines_by_freelancer.items():
@@ -311,7 +367,9 @@ def payouts_build_and_save(
             all_lines.append(line)
     PayoutLine.objects.bulk_create(all_lines)
     payout_of = Subquery(
-        Payout.objects.filter(period_id=period.pk, freelancer_id=OuterRef("freelancer_id")).order_by().values("pk")[:1]
+        Payout.objects.filter(period_id=period.pk, freelancer_id=OuterRef("freelancer_id"))
+        .order_by()
+        .values("pk")[:1]
     )
     Adjustment.objects.filter(pk__in=adjustment_ids).update(payout_id=payout_of)
     return payouts, errors
@@ -322,7 +380,9 @@ def _total_bounds(*, period: PayPeriod, run_date: datetime.date, plans: list[tup
     {(freelancer_id, currency): average earlier payout}) for a batch: three queries whatever its size."""
     schedule = PaySchedule.objects.select_related("program").filter(program_id=period.program_id).first()
     if schedule is None:  # periods are made through the schedule; this is a program set up by hand
-        schedule = PaySchedule(program=Program.objects.get(pk=period.program_id), anchor_date=period.start_date)
+        schedule = PaySchedule(
+            program=Program.objects.get(pk=period.program_id), anchor_date=period.start_date
+        )
     program, threshold = schedule.program, schedule.payout_anomaly_threshold
     currencies = {currency for _, currency in plans}
     rates = exchange_rates_on(pairs={(program.currency, c) for c in currencies}, on=run_date)
@@ -339,9 +399,14 @@ def _total_bounds(*, period: PayPeriod, run_date: datetime.date, plans: list[tup
             )
     typical = {}
     for row in (
-        Payout.objects.filter(program_id=period.program_id, freelancer_id__in=[fid for fid, _ in plans],
-                              period__start_date__lt=period.start_date)
-        .order_by().values("freelancer_id", "currency").annotate(total=Sum("total"), count=Count("id"))
+        Payout.objects.filter(
+            program_id=period.program_id,
+            freelancer_id__in=[fid for fid, _ in plans],
+            period__start_date__lt=period.start_date,
+        )
+        .order_by()
+        .values("freelancer_id", "currency")
+        .annotate(total=Sum("total"), count=Count("id"))
     ):
         if row["count"] >= TYPICAL_MIN_PAYOUTS and row["total"] > 0:
             typical[(row["freelancer_id"], row["currency"])] = round_money(row["total"] / row["count"])
@@ -361,7 +426,8 @@ def days_without_shifts(*, program_id: int, days_by_freelancer: dict[int, set]) 
     weekdays: dict[int, set] = {}
     for fid, weekday in (
         AvailabilitySlot.objects.filter(freelancer_id__in=ids)
-        .filter(Q(program__isnull=True) | Q(program_id=program_id)).values_list("freelancer_id", "weekday")
+        .filter(Q(program__isnull=True) | Q(program_id=program_id))
+        .values_list("freelancer_id", "weekday")
     ):
         weekdays.setdefault(fid, set()).add(weekday)
     first = min(min(days) for days in days_by_freelancer.values() if days)
@@ -369,38 +435,66 @@ def days_without_shifts(*, program_id: int, days_by_freelancer: dict[int, set]) 
     extra: dict[int, set] = {}
     for fid, starts_at, ends_at in (
         AvailabilityChange.objects.filter(
-            freelancer_id__in=ids, kind=AvailabilityChange.Kind.EXTRA,
-            starts_at__date__lte=last + datetime.timedelta(days=1), ends_at__date__gte=first - datetime.timedelta(days=1),
-        ).filter(Q(program__isnull=True) | Q(program_id=program_id)).values_list("freelancer_id", "starts_at", "ends_at")
+            freelancer_id__in=ids,
+            kind=AvailabilityChange.Kind.EXTRA,
+            starts_at__date__lte=last + datetime.timedelta(days=1),
+            ends_at__date__gte=first - datetime.timedelta(days=1),
+        )
+        .filter(Q(program__isnull=True) | Q(program_id=program_id))
+        .values_list("freelancer_id", "starts_at", "ends_at")
     ):
         day = starts_at.date()
         while day <= ends_at.date():
             extra.setdefault(fid, set()).add(day)
             day += datetime.timedelta(days=1)
     return {
-        fid: sorted(d for d in days if d.weekday() not in weekdays.get(fid, set()) and d not in extra.get(fid, set()))
+        fid: sorted(
+            d for d in days if d.weekday() not in weekdays.get(fid, set()) and d not in extra.get(fid, set())
+        )
         for fid, days in days_by_freelancer.items()
     }
 
 
-def _build_payout(*, run, period, freelancer, earning: Earnings | None, adjustments, currency, rate, rate_date,
-                  unscheduled_days=(), details: PayoutDetails | None = None,
-                  threshold: Decimal | str | None = None, typical: Decimal | None = None):
+def _build_payout(
+    *,
+    run,
+    period,
+    freelancer,
+    earning: Earnings | None,
+    adjustments,
+    currency,
+    rate,
+    rate_date,
+    unscheduled_days=(),
+    details: PayoutDetails | None = None,
+    threshold: Decimal | str | None = None,
+    typical: Decimal | None = None,
+):
     lines = []
     hours = ZERO
     if earning is not None:
         hours = earning.hours
         for line in earning.lines:
-            lines.append(PayoutLine(
-                kind=PayoutLine.Kind.HOURS,
-                description=f"{line.hours} h at {line.rate} {currency}/h",
-                date_from=line.date_from, date_to=line.date_to, hours=line.hours, rate=line.rate, amount=line.amount,
-            ))
+            lines.append(
+                PayoutLine(
+                    kind=PayoutLine.Kind.HOURS,
+                    description=f"{line.hours} h at {line.rate} {currency}/h",
+                    date_from=line.date_from,
+                    date_to=line.date_to,
+                    hours=line.hours,
+                    rate=line.rate,
+                    amount=line.amount,
+                )
+            )
     for adjustment in adjustments:
-        lines.append(PayoutLine(
-            kind=PayoutLine.Kind.ADJUSTMENT, description=f"{adjustment.get_kind_display()}: {adjustment.reason}"[:250],
-            amount=adjustment.amount, adjustment=adjustment,
-        ))
+        lines.append(
+            PayoutLine(
+                kind=PayoutLine.Kind.ADJUSTMENT,
+                description=f"{adjustment.get_kind_display()}: {adjustment.reason}"[:250],
+                amount=adjustment.amount,
+                adjustment=adjustment,
+            )
+        )
     hours_amount = sum((line.amount for line in lines if line.kind == PayoutLine.Kind.HOURS), ZERO)
     adjustments_amount = sum((a.amount for a in adjustments), ZERO)
     total = hours_amount + adjustments_amount
@@ -411,7 +505,9 @@ def _build_payout(*, run, period, freelancer, earning: Earnings | None, adjustme
     if earning and earning.over_cap_entries:
         anomalies.append(f"{earning.over_cap_entries} entries were logged above the weekly hour cap.")
     if unscheduled_days:
-        shown = ", ".join(f"{d:%a %d %b}" for d in unscheduled_days[:4]) + ("…" if len(unscheduled_days) > 4 else "")
+        shown = ", ".join(f"{d:%a %d %b}" for d in unscheduled_days[:4]) + (
+            "…" if len(unscheduled_days) > 4 else ""
+        )
         anomalies.append(f"Time logged on {len(unscheduled_days)} day(s) without a shift: {shown}.")
     if total < 0:
         anomalies.append("Deductions are larger than the earnings: the total is negative.")
@@ -424,17 +520,32 @@ def _build_payout(*, run, period, freelancer, earning: Earnings | None, adjustme
     if isinstance(threshold, str):
         anomalies.append(threshold)
     elif threshold is not None and total > threshold:
-        anomalies.append(f"The total {format_money(total, currency)} is above the program's anomaly threshold "
-                         f"of {format_money(threshold, currency)}.")
+        anomalies.append(
+            f"The total {format_money(total, currency)} is above the program's anomaly threshold "
+            f"of {format_money(threshold, currency)}."
+        )
     if typical is not None and total > typical * TYPICAL_FACTOR:
-        anomalies.append(f"The total {format_money(total, currency)} is more than {TYPICAL_FACTOR} times this "
-                         f"freelancer's typical payout ({format_money(typical, currency)}).")
+        anomalies.append(
+            f"The total {format_money(total, currency)} is more than {TYPICAL_FACTOR} times this "
+            f"freelancer's typical payout ({format_money(typical, currency)})."
+        )
     payout = Payout(
-        run=run, program_id=period.program_id, freelancer=freelancer, period=period,
-        hours=hours, currency=currency, hours_amount=hours_amount, adjustments_amount=adjustments_amount,
-        total=total, payout_currency=freelancer.payout_currency, exchange_rate=rate, exchange_rate_date=rate_date,
-        payout_amount=round_money(total * rate), payout_method=details.summary if details else "",
+        run=run,
+        program_id=period.program_id,
+        freelancer=freelancer,
+        period=period,
+        hours=hours,
+        currency=currency,
+        hours_amount=hours_amount,
+        adjustments_amount=adjustments_amount,
+        total=total,
+        payout_currency=freelancer.payout_currency,
+        exchange_rate=rate,
+        exchange_rate_date=rate_date,
+        payout_amount=round_money(total * rate),
+        payout_method=details.summary if details else "",
         reference=payout_reference(program_id=period.program_id, period=period, freelancer_id=freelancer.pk),
-        expected_hours=expected, anomalies=anomalies,
+        expected_hours=expected,
+        anomalies=anomalies,
     )
     return payout, lines

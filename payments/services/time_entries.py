@@ -64,8 +64,9 @@ def _check_and_place(*, entry: TimeEntry, freelancer: Freelancer) -> None:
         raise PaymentsError("You cannot log time for a day that has not come yet.", field="date")
     contract = contract_active_for(freelancer_id=freelancer.pk, program_id=entry.program_id)
     if contract is None:
-        raise PaymentsError(f"You have no active contract in {entry.program}, so you cannot log time there.",
-                            field="program")
+        raise PaymentsError(
+            f"You have no active contract in {entry.program}, so you cannot log time there.", field="program"
+        )
     if entry.date < contract.start_date or (contract.end_date and entry.date > contract.end_date):
         raise PaymentsError("That day is outside your contract's dates.", field="date")
     period = pay_period_for(program=entry.program, day=entry.date)
@@ -84,10 +85,13 @@ def _check_and_place(*, entry: TimeEntry, freelancer: Freelancer) -> None:
         )
     week_start, week_end = week_bounds(entry.date)
     week_total = (
-        TimeEntry.objects.filter(freelancer=freelancer, program_id=entry.program_id,
-                                 date__range=(week_start, week_end))
-        .exclude(pk=entry.pk).exclude(status=TimeEntry.Status.SENT_BACK)
-        .aggregate(total=Sum("hours"))["total"] or Decimal("0")
+        TimeEntry.objects.filter(
+            freelancer=freelancer, program_id=entry.program_id, date__range=(week_start, week_end)
+        )
+        .exclude(pk=entry.pk)
+        .exclude(status=TimeEntry.Status.SENT_BACK)
+        .aggregate(total=Sum("hours"))["total"]
+        or Decimal("0")
     ) + entry.hours
     entry.over_cap = week_total > contract.weekly_hour_cap
     entry.contract = contract
@@ -96,13 +100,26 @@ def _check_and_place(*, entry: TimeEntry, freelancer: Freelancer) -> None:
 
 @transaction.atomic
 def time_entry_create(
-    *, freelancer: Freelancer, program: Program, date: datetime.date, hours, activity: str = Activity.TICKETS,
-    note: str = "", estimated_hours=None, tickets=(), submit: bool = False,
+    *,
+    freelancer: Freelancer,
+    program: Program,
+    date: datetime.date,
+    hours,
+    activity: str = Activity.TICKETS,
+    note: str = "",
+    estimated_hours=None,
+    tickets=(),
+    submit: bool = False,
 ) -> TimeEntry:
     """Log hours for a day. Draft unless `submit`; all rules are checked and nothing is saved on error."""
     lock_rows(Freelancer.objects.filter(pk=freelancer.pk))  # one writer per diary: the 24 h rule holds
     entry = TimeEntry(
-        freelancer=freelancer, program=program, date=date, hours=_hours(hours), activity=activity, note=note,
+        freelancer=freelancer,
+        program=program,
+        date=date,
+        hours=_hours(hours),
+        activity=activity,
+        note=note,
         estimated_hours=None if estimated_hours in (None, "") else _hours(estimated_hours, "estimated_hours"),
     )
     _check_and_place(entry=entry, freelancer=freelancer)
@@ -123,14 +140,24 @@ def _set_tickets(entry: TimeEntry, tickets) -> None:
 
 @transaction.atomic
 def time_entry_update(
-    *, entry: TimeEntry, freelancer: Freelancer, program: Program | None = None, date=None, hours=None,
-    activity: str | None = None, note: str | None = None, estimated_hours=_UNSET, tickets=None,
+    *,
+    entry: TimeEntry,
+    freelancer: Freelancer,
+    program: Program | None = None,
+    date=None,
+    hours=None,
+    activity: str | None = None,
+    note: str | None = None,
+    estimated_hours=_UNSET,
+    tickets=None,
 ) -> TimeEntry:
     """Change a draft or sent-back entry of one's own (approved and submitted ones are not editable)."""
     lock_rows(Freelancer.objects.filter(pk=freelancer.pk))
     entry = lock_one(TimeEntry.objects.filter(pk=entry.pk, freelancer=freelancer))
     if not entry.is_editable:
-        raise PaymentsError(f"This entry is {entry.get_status_display().lower()} and can no longer be edited.")
+        raise PaymentsError(
+            f"This entry is {entry.get_status_display().lower()} and can no longer be edited."
+        )
     if program is not None:
         entry.program = program
     if date is not None:
@@ -142,7 +169,9 @@ def time_entry_update(
     if note is not None:
         entry.note = note
     if estimated_hours is not _UNSET:
-        entry.estimated_hours = None if estimated_hours in (None, "") else _hours(estimated_hours, "estimated_hours")
+        entry.estimated_hours = (
+            None if estimated_hours in (None, "") else _hours(estimated_hours, "estimated_hours")
+        )
     _check_and_place(entry=entry, freelancer=freelancer)
     _full_clean(entry)
     entry.save()
@@ -165,7 +194,8 @@ def time_entries_submit(*, freelancer: Freelancer, week_start: datetime.date) ->
     week_start, week_end = week_bounds(week_start)
     entries = lock_rows(
         TimeEntry.objects.filter(
-            freelancer=freelancer, date__range=(week_start, week_end),
+            freelancer=freelancer,
+            date__range=(week_start, week_end),
             status__in=[TimeEntry.Status.DRAFT, TimeEntry.Status.SENT_BACK],
             period__status=PayPeriod.Status.OPEN,
         )
@@ -185,19 +215,26 @@ def _review(entry_ids, *, by, target: str, comment: str = "", program_ids=None) 
     if program_ids is not None and any(e.program_id not in program_ids for e in entries):
         raise PaymentsError("Not found.")
     lock_rows(PayPeriod.objects.filter(pk__in={e.period_id for e in entries}))
-    entries = lock_rows(TimeEntry.objects.filter(pk__in=[e.pk for e in entries]).select_related(
-        "program", "contract", "period", "freelancer"))
+    entries = lock_rows(
+        TimeEntry.objects.filter(pk__in=[e.pk for e in entries]).select_related(
+            "program", "contract", "period", "freelancer"
+        )
+    )
     now = timezone.now()
     paid = _paid_keys(entries)
     for entry in entries:
         check_transition(TimeEntry.TRANSITIONS, entry.status, target, label="time entry")
         # Its pay is fixed once the period is closed, or once the freelancer was paid for the period early
         # (an off-cycle payout): from then on it is paid, or taken back, by a correction.
-        priced = entry.period.status != PayPeriod.Status.OPEN or (
-            entry.freelancer_id, entry.program_id, entry.period_id) in paid
+        priced = (
+            entry.period.status != PayPeriod.Status.OPEN
+            or (entry.freelancer_id, entry.program_id, entry.period_id) in paid
+        )
         if entry.status == TimeEntry.Status.APPROVED and (entry.correction_id or priced):
-            raise PaymentsError("This entry is approved and already paid (its period is closed or its payout made); "
-                                "record a correction instead.")
+            raise PaymentsError(
+                "This entry is approved and already paid (its period is closed or its payout made); "
+                "record a correction instead."
+            )
         entry.status = target
         entry.reviewed_by = by
         entry.reviewed_at = now
@@ -231,10 +268,14 @@ def _late_approval_correction(*, entry: TimeEntry, by) -> None:
     next run."""
     amount, rate = late_entry_price(entry=entry)
     adjustment = Adjustment(
-        freelancer=entry.freelancer, program=entry.program, kind=Adjustment.Kind.CORRECTION, amount=amount,
-        currency=entry.contract.currency, created_by=by,
+        freelancer=entry.freelancer,
+        program=entry.program,
+        kind=Adjustment.Kind.CORRECTION,
+        amount=amount,
+        currency=entry.contract.currency,
+        created_by=by,
         reason=f"{entry.hours} h on {entry.date:%Y-%m-%d} approved after its "
-               f"{'period closed' if entry.period.status != PayPeriod.Status.OPEN else 'payout was made'} ({rate}/h)",
+        f"{'period closed' if entry.period.status != PayPeriod.Status.OPEN else 'payout was made'} ({rate}/h)",
     )
     adjustment.full_clean()
     adjustment.save()
@@ -254,7 +295,9 @@ def time_entry_approve(*, entry: TimeEntry, approved_by) -> TimeEntry:
 def time_entry_send_back(*, entry: TimeEntry, sent_back_by, comment: str) -> TimeEntry:
     comment = (comment or "").strip()
     if not comment:
-        raise PaymentsError("Say what needs fixing: a comment is required to send an entry back.", field="comment")
+        raise PaymentsError(
+            "Say what needs fixing: a comment is required to send an entry back.", field="comment"
+        )
     (entry,) = _review([entry.pk], by=sent_back_by, target=TimeEntry.Status.SENT_BACK, comment=comment)
     audit_record(actor=sent_back_by, verb="time_entry.sent_back", target=entry, comment=comment)
     return entry
@@ -262,14 +305,21 @@ def time_entry_send_back(*, entry: TimeEntry, sent_back_by, comment: str) -> Tim
 
 @transaction.atomic
 def time_entries_approve_week(
-    *, program: Program, freelancer: Freelancer, week_start: datetime.date, approved_by,
+    *,
+    program: Program,
+    freelancer: Freelancer,
+    week_start: datetime.date,
+    approved_by,
     include_over_cap: bool = False,
 ) -> tuple[int, int]:
     """Approve a freelancer's submitted week in one go. Over-cap entries need a look of their own unless
     `include_over_cap`. Returns (approved, skipped)."""
     week_start, week_end = week_bounds(week_start)
     submitted = TimeEntry.objects.filter(
-        program=program, freelancer=freelancer, date__range=(week_start, week_end), status=TimeEntry.Status.SUBMITTED
+        program=program,
+        freelancer=freelancer,
+        date__range=(week_start, week_end),
+        status=TimeEntry.Status.SUBMITTED,
     )
     skipped = 0 if include_over_cap else submitted.filter(over_cap=True).count()
     if not include_over_cap:
@@ -277,34 +327,48 @@ def time_entries_approve_week(
     ids = list(submitted.values_list("pk", flat=True))
     _review(ids, by=approved_by, target=TimeEntry.Status.APPROVED)
     if ids:
-        audit_record(actor=approved_by, verb="time_entry.week_approved", target=freelancer,
-                     program=program.slug, week=str(week_start), count=len(ids))
+        audit_record(
+            actor=approved_by,
+            verb="time_entry.week_approved",
+            target=freelancer,
+            program=program.slug,
+            week=str(week_start),
+            count=len(ids),
+        )
     return len(ids), skipped
 
 
 def weekly_hours(*, program_id: int, freelancer_ids, week_start: datetime.date, week_end: datetime.date):
     """contracts.hours provider: hours logged per freelancer in a week (sent-back entries do not count)."""
     rows = (
-        TimeEntry.objects.filter(program_id=program_id, freelancer_id__in=list(freelancer_ids),
-                                 date__range=(week_start, week_end))
+        TimeEntry.objects.filter(
+            program_id=program_id, freelancer_id__in=list(freelancer_ids), date__range=(week_start, week_end)
+        )
         .exclude(status=TimeEntry.Status.SENT_BACK)
-        .order_by().values("freelancer_id").annotate(total=Sum("hours"))
+        .order_by()
+        .values("freelancer_id")
+        .annotate(total=Sum("hours"))
     )
     return {row["freelancer_id"]: row["total"] for row in rows}
 
 
 # The optional start/stop timer.
 
+
 @transaction.atomic
-def timer_start(*, freelancer: Freelancer, program: Program, activity: str = Activity.TICKETS,
-                note: str = "") -> RunningTimer:
+def timer_start(
+    *, freelancer: Freelancer, program: Program, activity: str = Activity.TICKETS, note: str = ""
+) -> RunningTimer:
     lock_rows(Freelancer.objects.filter(pk=freelancer.pk))
     if RunningTimer.objects.filter(freelancer=freelancer).exists():
         raise PaymentsError("A timer is already running; stop it first.")
-    if not Contract.objects.filter(freelancer=freelancer, program=program, status=Contract.Status.ACTIVE).exists():
+    if not Contract.objects.filter(
+        freelancer=freelancer, program=program, status=Contract.Status.ACTIVE
+    ).exists():
         raise PaymentsError(f"You have no active contract in {program}.", field="program")
-    timer = RunningTimer(freelancer=freelancer, program=program, activity=activity, note=note,
-                         started_at=timezone.now())
+    timer = RunningTimer(
+        freelancer=freelancer, program=program, activity=activity, note=note, started_at=timezone.now()
+    )
     timer.full_clean()
     timer.save()
     return timer
@@ -312,22 +376,35 @@ def timer_start(*, freelancer: Freelancer, program: Program, activity: str = Act
 
 def timer_hours(started_at: datetime.datetime, now: datetime.datetime) -> Decimal:
     """Elapsed time to the nearest quarter hour, at least a quarter."""
-    quarters = (Decimal((now - started_at).total_seconds()) / Decimal(900)).quantize(Decimal("1"), ROUND_HALF_UP)
+    quarters = (Decimal((now - started_at).total_seconds()) / Decimal(900)).quantize(
+        Decimal("1"), ROUND_HALF_UP
+    )
     return max(quarters, Decimal("1")) * QUARTER
 
 
 @transaction.atomic
 def timer_stop(*, freelancer: Freelancer) -> TimeEntry:
     """Stop the timer and log its time as a draft entry on the day it started (in the freelancer's zone)."""
-    timer = RunningTimer.objects.select_for_update().filter(freelancer=freelancer).select_related("program").first()
+    timer = (
+        RunningTimer.objects.select_for_update()
+        .filter(freelancer=freelancer)
+        .select_related("program")
+        .first()
+    )
     if timer is None:
         raise PaymentsError("No timer is running.")
     hours = timer_hours(timer.started_at, timezone.now())
     if hours > DAY_LIMIT:
         raise PaymentsError("The timer ran for more than a day; discard it and log the time by hand.")
     day = timer.started_at.astimezone(freelancer.zone).date()
-    entry = time_entry_create(freelancer=freelancer, program=timer.program, date=day, hours=hours,
-                              activity=timer.activity, note=timer.note)
+    entry = time_entry_create(
+        freelancer=freelancer,
+        program=timer.program,
+        date=day,
+        hours=hours,
+        activity=timer.activity,
+        note=timer.note,
+    )
     timer.delete()
     return entry
 
@@ -335,4 +412,3 @@ def timer_stop(*, freelancer: Freelancer) -> TimeEntry:
 @transaction.atomic
 def timer_discard(*, freelancer: Freelancer) -> None:
     RunningTimer.objects.filter(freelancer=freelancer).delete()
-

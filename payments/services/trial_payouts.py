@@ -42,9 +42,12 @@ def _trial_payout_get_or_create(*, trial_task: TrialTask) -> TrialPayout:
     if existing is not None:
         return existing
     payout = TrialPayout(
-        trial_task=trial_task, program_id=trial_task.application.posting.program_id,
-        description=trial_payout_description(trial_task=trial_task), amount=trial_task.amount,
-        currency=trial_task.currency, reference=f"FDT-{trial_task.pk}",
+        trial_task=trial_task,
+        program_id=trial_task.application.posting.program_id,
+        description=trial_payout_description(trial_task=trial_task),
+        amount=trial_task.amount,
+        currency=trial_task.currency,
+        reference=f"FDT-{trial_task.pk}",
     )
     try:
         with transaction.atomic():
@@ -56,9 +59,12 @@ def _trial_payout_get_or_create(*, trial_task: TrialTask) -> TrialPayout:
 
 def trial_payout_may_collect_details(*, trial_task: TrialTask) -> bool:
     """Whether the trial page shows the payout-details form: a paid trial the candidate has submitted."""
-    return (trial_task.is_paid and trial_task.amount is not None
-            and trial_task.status in (TrialTask.Status.SUBMITTED, TrialTask.Status.GRADED)
-            and not _paid_as_adjustment(trial_task))
+    return (
+        trial_task.is_paid
+        and trial_task.amount is not None
+        and trial_task.status in (TrialTask.Status.SUBMITTED, TrialTask.Status.GRADED)
+        and not _paid_as_adjustment(trial_task)
+    )
 
 
 @transaction.atomic
@@ -78,7 +84,9 @@ def trial_payout_details_save(*, trial_task: TrialTask, **fields) -> TrialPayout
         raise PaymentsError("Choose how you want to be paid.", field="method")
     payout = lock_one(TrialPayout.objects.filter(pk=_trial_payout_get_or_create(trial_task=trial).pk))
     if payout.status == TrialPayout.Status.PAID:
-        raise PaymentsError("This trial task is already paid; the details can no longer change.", field="method")
+        raise PaymentsError(
+            "This trial task is already paid; the details can no longer change.", field="method"
+        )
     for name in INPUT_FIELDS:
         setattr(payout, name, fields.get(name) or "")
     payout.full_clean()  # ValidationError: the transaction rolls back, nothing saved
@@ -101,7 +109,9 @@ def trial_payouts_sync(*, program: Program, run: PayoutRun) -> list[TrialPayout]
         payout = _trial_payout_get_or_create(trial_task=trial)
         if payout.run_id is not None or not payout.method or payout.status != TrialPayout.Status.PENDING:
             continue  # in a run already (paid once), or waiting for the candidate's payout details
-        if TrialPayout.objects.filter(pk=payout.pk, run__isnull=True).update(run=run, updated_at=timezone.now()):
+        if TrialPayout.objects.filter(pk=payout.pk, run__isnull=True).update(
+            run=run, updated_at=timezone.now()
+        ):
             payout.run = run
             audit_record(verb="trial_payout.included", target=payout, run_id=run.pk)
             included.append(payout)
@@ -109,8 +119,9 @@ def trial_payouts_sync(*, program: Program, run: PayoutRun) -> list[TrialPayout]
 
 
 @transaction.atomic
-def trial_payout_mark_paid(*, trial_payout: TrialPayout, paid_on: datetime.date, reference: str,
-                           marked_by) -> TrialPayout:
+def trial_payout_mark_paid(
+    *, trial_payout: TrialPayout, paid_on: datetime.date, reference: str, marked_by
+) -> TrialPayout:
     """Record that a trial payout included in a run went out; the candidate is e-mailed the statement."""
     reference = (reference or "").strip()
     if not reference:
@@ -123,8 +134,11 @@ def trial_payout_mark_paid(*, trial_payout: TrialPayout, paid_on: datetime.date,
     if payout.status == TrialPayout.Status.PAID:
         raise PaymentsError(f"{payout.reference} is already paid.", field="reference")
     if payout.run_id is None or not payout.method:
-        raise PaymentsError(f"{payout.reference} is waiting for the candidate's payout details or the trial's "
-                            "grading; it is paid in the run that includes it.", field="reference")
+        raise PaymentsError(
+            f"{payout.reference} is waiting for the candidate's payout details or the trial's "
+            "grading; it is paid in the run that includes it.",
+            field="reference",
+        )
     payout.status = TrialPayout.Status.PAID
     payout.paid_on = paid_on
     payout.payment_reference = reference[:120]
@@ -138,22 +152,30 @@ def trial_payout_mark_paid(*, trial_payout: TrialPayout, paid_on: datetime.date,
 def trial_payout_statement_send(*, trial_payout_id: int) -> bool:
     """E-mail the candidate the statement of their paid trial, once (the outbox's dedupe key)."""
     with transaction.atomic():
-        rows = lock_rows(TrialPayout.objects.filter(pk=trial_payout_id, status=TrialPayout.Status.PAID,
-                                                    statement_sent_at__isnull=True))
+        rows = lock_rows(
+            TrialPayout.objects.filter(
+                pk=trial_payout_id, status=TrialPayout.Status.PAID, statement_sent_at__isnull=True
+            )
+        )
         if not rows:
             return False
         payout = TrialPayout.objects.select_related("trial_task__application__posting", "program").get(
-            pk=trial_payout_id)
+            pk=trial_payout_id
+        )
         application = payout.trial_task.application
         if not application.email:  # anonymised meanwhile
             return False
-        link = settings.SITE_URL + reverse("payments:trial_payout_details", kwargs={"token": payout.trial_task.token})
+        link = settings.SITE_URL + reverse(
+            "payments:trial_payout_details", kwargs={"token": payout.trial_task.token}
+        )
         context = {"payout": payout, "application": application, "link": link}
         email_enqueue(
             to=[application.email],
             subject=f"Your payment for the trial task — {application.posting.title}",
             body=render_to_string("payments/email/trial_statement.txt", context),
-            program_id=payout.program_id, about=payout, dedupe_key=f"trial-payout-statement:{payout.pk}",
+            program_id=payout.program_id,
+            about=payout,
+            dedupe_key=f"trial-payout-statement:{payout.pk}",
         )
         TrialPayout.objects.filter(pk=payout.pk).update(statement_sent_at=timezone.now())
     return True

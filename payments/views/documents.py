@@ -23,20 +23,30 @@ from payments.mixins import PaymentsManagerMixin, PortalMixin
 from payments.models import Invoice, Payout
 
 __all__ = [
-    "PayoutInvoicePdfView", "PayoutStatementPdfView", "PortalInvoiceDetailsView", "PortalInvoicePdfView",
-    "PortalInvoiceUploadView", "PortalStatementPdfView",
+    "PayoutInvoicePdfView",
+    "PayoutStatementPdfView",
+    "PortalInvoiceDetailsView",
+    "PortalInvoicePdfView",
+    "PortalInvoiceUploadView",
+    "PortalStatementPdfView",
 ]
 
 
 def statement_pdf_response(payout: Payout) -> HttpResponse:
-    return pdf_response(lambda: services.statement_pdf(payout=payout), filename=f"statement-{payout.reference}.pdf")
+    return pdf_response(
+        lambda: services.statement_pdf(payout=payout), filename=f"statement-{payout.reference}.pdf"
+    )
 
 
 def invoice_response(invoice: Invoice) -> HttpResponseBase:
     """The invoice that counts: the freelancer's own upload when there is one, else the one Flexdesk made."""
     if invoice.uploaded_by_freelancer and invoice.uploaded_file:
-        response = FileResponse(invoice.uploaded_file.open("rb"), as_attachment=True, filename=invoice.filename,
-                                content_type=PDF_CONTENT_TYPE)
+        response = FileResponse(
+            invoice.uploaded_file.open("rb"),
+            as_attachment=True,
+            filename=invoice.filename,
+            content_type=PDF_CONTENT_TYPE,
+        )
         response["X-Content-Type-Options"] = "nosniff"
         response["Cache-Control"] = "private, no-store"
         return response
@@ -65,8 +75,9 @@ class PortalInvoiceView(PortalView):
     def get_invoice(self) -> Invoice:
         invoice = selectors.invoice_get_for_freelancer(freelancer=self.profile, payout_pk=self.kwargs["pk"])
         if invoice is None:
-            raise not_found_in_scope(self.request, "payments.Invoice", payout_id=self.kwargs["pk"],
-                                     message="No such invoice.")
+            raise not_found_in_scope(
+                self.request, "payments.Invoice", payout_id=self.kwargs["pk"], message="No such invoice."
+            )
         return invoice
 
 
@@ -83,8 +94,12 @@ class PortalInvoiceUploadView(PortalInvoiceView):
             messages.error(request, "Choose the PDF of your invoice.")
             return redirect("payments:portal_statement", pk=pk)
         try:
-            services.invoice_upload(invoice=invoice, freelancer=self.profile, upload=form.cleaned_data["file"],
-                                    number=form.cleaned_data["number"])
+            services.invoice_upload(
+                invoice=invoice,
+                freelancer=self.profile,
+                upload=form.cleaned_data["file"],
+                number=form.cleaned_data["number"],
+            )
         except DomainError as exc:
             messages.error(request, exc.message)
         else:
@@ -101,15 +116,17 @@ class PortalInvoiceDetailsView(PortalView, TemplateView):
         context = super().get_context_data(**kwargs)
         details = selectors.payout_details_for(freelancer=self.profile)
         context["form"] = kwargs.get("form") or InvoiceDetailsForm(
-            initial={"billing_address": details.billing_address, "tax_id": details.tax_id})
+            initial={"billing_address": details.billing_address, "tax_id": details.tax_id}
+        )
         return context
 
     def post(self, request):
         form = InvoiceDetailsForm(request.POST)
         if form.is_valid():
             try:
-                services.invoice_details_update(freelancer=self.profile, changed_by=request.user,
-                                                **form.cleaned_data)
+                services.invoice_details_update(
+                    freelancer=self.profile, changed_by=request.user, **form.cleaned_data
+                )
             except DomainError as exc:
                 add_error_to_form(form, exc)
             else:

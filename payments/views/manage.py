@@ -32,10 +32,27 @@ from payments.mixins import PaymentsManagerMixin
 from payments.models import Payout, PayoutRequest, PayPeriod
 
 __all__ = [
-    "AdjustmentListView", "ApprovalsView", "EntryReviewView", "ExchangeRateListView", "ExchangeRateImportView",
-    "PaymentsHomeView", "PayoutActionView", "PayoutBulkView", "PayoutDetailView", "PayoutExportView",
-    "OffCyclePayoutView", "PayoutListView", "PayoutStatementView", "PeriodListView", "RequestDecideView", "RequestListView",
-    "RunDetailView", "RunListView", "RunProgressView", "RunStartView", "WeekApproveView",
+    "AdjustmentListView",
+    "ApprovalsView",
+    "EntryReviewView",
+    "ExchangeRateListView",
+    "ExchangeRateImportView",
+    "PaymentsHomeView",
+    "PayoutActionView",
+    "PayoutBulkView",
+    "PayoutDetailView",
+    "PayoutExportView",
+    "OffCyclePayoutView",
+    "PayoutListView",
+    "PayoutStatementView",
+    "PeriodListView",
+    "RequestDecideView",
+    "RequestListView",
+    "RunDetailView",
+    "RunListView",
+    "RunProgressView",
+    "RunStartView",
+    "WeekApproveView",
 ]
 
 
@@ -58,6 +75,7 @@ class PaymentsHomeView(PaymentsManagerMixin, TemplateView):
 
 # Approvals ------------------------------------------------------------------------------------------------
 
+
 class ApprovalsView(PaymentsManagerMixin, TemplateView):
     template_name = "payments/manage/approvals.html"
 
@@ -65,7 +83,8 @@ class ApprovalsView(PaymentsManagerMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         program = self.selected_program()
         context.update(
-            program=program, programs=selectors.managed_programs(user=self.request.user),
+            program=program,
+            programs=selectors.managed_programs(user=self.request.user),
             groups=selectors.approval_groups(user=self.request.user, program=program),
             send_back_form=SendBackForm(),
         )
@@ -84,16 +103,20 @@ class EntryReviewView(PaymentsManagerMixin, View):
             if action == "approve":
                 entry = services.time_entry_approve(entry=entry, approved_by=request.user)
             elif action == "send-back":
-                entry = services.time_entry_send_back(entry=entry, sent_back_by=request.user,
-                                                      comment=request.POST.get("comment", ""))
+                entry = services.time_entry_send_back(
+                    entry=entry, sent_back_by=request.user, comment=request.POST.get("comment", "")
+                )
             else:
                 raise Http404("No such action.")
         except DomainError as exc:
             error = exc.message
         if request.htmx:
             entry.refresh_from_db()
-            return render(request, "payments/manage/_entry_row.html",
-                          {"entry": entry, "error": error, "send_back_form": SendBackForm()})
+            return render(
+                request,
+                "payments/manage/_entry_row.html",
+                {"entry": entry, "error": error, "send_back_form": SendBackForm()},
+            )
         if error:
             messages.error(request, error)
         else:
@@ -109,13 +132,21 @@ class WeekApproveView(PaymentsManagerMixin, View):
     def post(self, request):
         program = self.selected_program()
         week = _parse_date(request.POST.get("week"))
-        freelancer = selectors.freelancers_in_programs(user=request.user).filter(
-            pk=request.POST.get("freelancer") or 0).first() if (request.POST.get("freelancer") or "").isdigit() else None
+        freelancer = (
+            selectors.freelancers_in_programs(user=request.user)
+            .filter(pk=request.POST.get("freelancer") or 0)
+            .first()
+            if (request.POST.get("freelancer") or "").isdigit()
+            else None
+        )
         if program is None or week is None or freelancer is None:
             raise Http404("No such week.")
         try:
             approved, skipped = services.time_entries_approve_week(
-                program=program, freelancer=freelancer, week_start=week, approved_by=request.user,
+                program=program,
+                freelancer=freelancer,
+                week_start=week,
+                approved_by=request.user,
                 include_over_cap=request.POST.get("include_over_cap") == "1",
             )
         except DomainError as exc:
@@ -129,6 +160,7 @@ class WeekApproveView(PaymentsManagerMixin, View):
 
 
 # Periods and runs -----------------------------------------------------------------------------------------
+
 
 class PeriodListView(PaymentsManagerMixin, ListView):
     template_name = "payments/manage/periods.html"
@@ -150,11 +182,19 @@ class RunStartView(PaymentsManagerMixin, View):
     """Start (or resume) the run of a period that has ended."""
 
     def post(self, request):
-        period = PayPeriod.objects.filter(
-            program__in=selectors.managed_programs(user=request.user), pk=request.POST.get("period") or 0
-        ).select_related("program").first() if (request.POST.get("period") or "").isdigit() else None
+        period = (
+            PayPeriod.objects.filter(
+                program__in=selectors.managed_programs(user=request.user), pk=request.POST.get("period") or 0
+            )
+            .select_related("program")
+            .first()
+            if (request.POST.get("period") or "").isdigit()
+            else None
+        )
         if period is None:
-            raise not_found_in_scope(request, PayPeriod, pk=request.POST.get("period") or 0, message="No such period.")
+            raise not_found_in_scope(
+                request, PayPeriod, pk=request.POST.get("period") or 0, message="No such period."
+            )
         try:
             run = services.payout_run_start(program=period.program, period=period, triggered_by=request.user)
         except DomainError as exc:
@@ -171,8 +211,11 @@ def _run_started_message(request, run) -> None:
     elif run.status == run.Status.COMPLETED:
         messages.info(request, f"The payout run for {run.period} had already completed: nothing was changed.")
     else:
-        messages.info(request, f"The payout run for {run.period} was already started; it goes on from where it "
-                               "stopped (nothing else was changed).")
+        messages.info(
+            request,
+            f"The payout run for {run.period} was already started; it goes on from where it "
+            "stopped (nothing else was changed).",
+        )
 
 
 class RunListView(PaymentsManagerMixin, ListView):
@@ -189,9 +232,12 @@ class RunListView(PaymentsManagerMixin, ListView):
         return RunStartForm(data, programs=selectors.managed_programs(user=self.request.user))
 
     def _off_cycle_form(self, data=None):
-        return OffCyclePayoutForm(data, programs=selectors.managed_programs(user=self.request.user),
-                                  freelancers=selectors.freelancers_in_programs(user=self.request.user),
-                                  leaving=selectors.leaving_freelancers(user=self.request.user))
+        return OffCyclePayoutForm(
+            data,
+            programs=selectors.managed_programs(user=self.request.user),
+            freelancers=selectors.freelancers_in_programs(user=self.request.user),
+            leaving=selectors.leaving_freelancers(user=self.request.user),
+        )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -201,8 +247,10 @@ class RunListView(PaymentsManagerMixin, ListView):
 
     def _posted_in_scope_or_404(self, request):
         """A program or freelancer id outside this manager's programs is not found (404), not a form error."""
-        checks = (("program", selectors.managed_programs(user=request.user), "programs.Program"),
-                  ("freelancer", selectors.freelancers_in_programs(user=request.user), "accounts.Freelancer"))
+        checks = (
+            ("program", selectors.managed_programs(user=request.user), "programs.Program"),
+            ("freelancer", selectors.freelancers_in_programs(user=request.user), "accounts.Freelancer"),
+        )
         for name, scope, model in checks:
             value = request.POST.get(name) or ""
             if name in request.POST and value.isdigit() and not scope.filter(pk=value).exists():
@@ -213,8 +261,11 @@ class RunListView(PaymentsManagerMixin, ListView):
         form = self._run_form(request.POST)
         if form.is_valid():
             try:
-                run = services.payout_run_start(program=form.cleaned_data["program"], day=form.cleaned_data["day"],
-                                                triggered_by=request.user)
+                run = services.payout_run_start(
+                    program=form.cleaned_data["program"],
+                    day=form.cleaned_data["day"],
+                    triggered_by=request.user,
+                )
             except DomainError as exc:
                 add_error_to_form(form, exc)
             else:
@@ -233,23 +284,31 @@ class OffCyclePayoutView(RunListView):
         if form.is_valid():
             try:
                 payout, created = services.payout_off_cycle_create(
-                    program=form.cleaned_data["program"], freelancer=form.cleaned_data["freelancer"],
+                    program=form.cleaned_data["program"],
+                    freelancer=form.cleaned_data["freelancer"],
                     created_by=request.user,
                 )
             except DomainError as exc:
                 add_error_to_form(form, exc)
             else:
                 if created:
-                    text = (f"Off-cycle payout {payout.reference} made for {payout.freelancer.legal_name}: "
-                            f"{payout.hours} h, {format_money(payout.total, payout.currency)}. Approve it to pay it; "
-                            "the period's regular run will not pay this again.")
+                    text = (
+                        f"Off-cycle payout {payout.reference} made for {payout.freelancer.legal_name}: "
+                        f"{payout.hours} h, {format_money(payout.total, payout.currency)}. Approve it to pay it; "
+                        "the period's regular run will not pay this again."
+                    )
                     if payout.unapproved_entries:
-                        text += (f" {payout.unapproved_entries} entries are not approved yet: approved later, they "
-                                 "are paid by a correction in the next run.")
+                        text += (
+                            f" {payout.unapproved_entries} entries are not approved yet: approved later, they "
+                            "are paid by a correction in the next run."
+                        )
                     messages.success(request, text)
                 else:
-                    messages.info(request, f"{payout.freelancer.legal_name} already has the payout {payout.reference} "
-                                           "for this period: nothing was changed.")
+                    messages.info(
+                        request,
+                        f"{payout.freelancer.legal_name} already has the payout {payout.reference} "
+                        "for this period: nothing was changed.",
+                    )
                 return redirect("payments:payout_detail", pk=payout.pk)
         self.object_list = self.get_queryset()
         return self.render_to_response(self.get_context_data(off_cycle_form=form), status=400)
@@ -262,23 +321,35 @@ class RunDetailView(PaymentsManagerMixin, DetailView):
     def get_object(self, queryset=None):
         run = selectors.payout_run_get(user=self.request.user, pk=self.kwargs["pk"])
         if run is None:
-            raise not_found_in_scope(self.request, "payments.PayoutRun", pk=self.kwargs["pk"], message="No such run.")
+            raise not_found_in_scope(
+                self.request, "payments.PayoutRun", pk=self.kwargs["pk"], message="No such run."
+            )
         return run
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         if self.template_name == RunDetailView.template_name:  # not for the polled progress panel
             context.update(_export_context(self.request, run_id=self.object.pk))
-            context["trial_payouts"] = selectors.trial_payout_list_for_run(user=self.request.user, run=self.object)
+            context["trial_payouts"] = selectors.trial_payout_list_for_run(
+                user=self.request.user, run=self.object
+            )
         return context
 
 
 def _export_context(request, *, program=None, period_id=None, run_id=None) -> dict:
     """The payout files of the page's selection: what each would hold, and the approved payouts left out (why)."""
-    approved = selectors.payout_list(user=request.user, program=program, period_id=period_id, run_id=run_id,
-                                     status=Payout.Status.APPROVED)
-    query = {key: value for key, value in (("program", program.slug if program else ""), ("period", period_id),
-                                           ("run", run_id)) if value}
+    approved = selectors.payout_list(
+        user=request.user, program=program, period_id=period_id, run_id=run_id, status=Payout.Status.APPROVED
+    )
+    query = {
+        key: value
+        for key, value in (
+            ("program", program.slug if program else ""),
+            ("period", period_id),
+            ("run", run_id),
+        )
+        if value
+    }
     return {"exports": exports.export_overview(payouts=approved), "export_query": urlencode(query)}
 
 
@@ -289,6 +360,7 @@ class RunProgressView(RunDetailView):
 
 
 # Payouts --------------------------------------------------------------------------------------------------
+
 
 class PayoutListView(PaymentsManagerMixin, ListView):
     template_name = "payments/manage/payouts.html"
@@ -303,24 +375,41 @@ class PayoutListView(PaymentsManagerMixin, ListView):
         self.period_id = int(period) if period.isdigit() else None
         run = self.request.GET.get("run") or ""
         self.run_id = int(run) if run.isdigit() else None
-        return selectors.payout_list(user=self.request.user, program=self.program, period_id=self.period_id,
-                                     status=self.status, run_id=self.run_id)
+        return selectors.payout_list(
+            user=self.request.user,
+            program=self.program,
+            period_id=self.period_id,
+            status=self.status,
+            run_id=self.run_id,
+        )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         payouts = self.object_list
         period = None
         if self.period_id:
-            period = PayPeriod.objects.filter(
-                pk=self.period_id, program__in=selectors.managed_programs(user=self.request.user)
-            ).select_related("program").first()
+            period = (
+                PayPeriod.objects.filter(
+                    pk=self.period_id, program__in=selectors.managed_programs(user=self.request.user)
+                )
+                .select_related("program")
+                .first()
+            )
         context.update(
-            totals=selectors.payout_totals(payouts), programs=selectors.managed_programs(user=self.request.user),
-            program=self.program, status=self.status, statuses=Payout.Status.choices, period=period,
+            totals=selectors.payout_totals(payouts),
+            programs=selectors.managed_programs(user=self.request.user),
+            program=self.program,
+            status=self.status,
+            statuses=Payout.Status.choices,
+            period=period,
             mark_paid_form=MarkPaidForm(initial={"paid_on": timezone.now().date()}),
             query=self.request.GET.urlencode(),
-            **_export_context(self.request, program=self.program, period_id=period.pk if period else None,
-                              run_id=self.run_id),
+            **_export_context(
+                self.request,
+                program=self.program,
+                period_id=period.pk if period else None,
+                run_id=self.run_id,
+            ),
         )
         return context
 
@@ -331,7 +420,9 @@ class PayoutBulkView(PaymentsManagerMixin, View):
     def post(self, request):
         ids = [int(i) for i in request.POST.getlist("payout") if i.isdigit()]
         payouts = list(selectors.payout_list(user=request.user).filter(pk__in=ids))
-        back = reverse("payments:payouts") + ("?" + request.POST.get("query", "") if request.POST.get("query") else "")
+        back = reverse("payments:payouts") + (
+            "?" + request.POST.get("query", "") if request.POST.get("query") else ""
+        )
         if not payouts:
             messages.error(request, "Select at least one payout.")
             return redirect(back)
@@ -345,8 +436,12 @@ class PayoutBulkView(PaymentsManagerMixin, View):
                 if not form.is_valid():
                     messages.error(request, "Enter the payment date and reference to mark payouts paid.")
                     return redirect(back)
-                count = services.payouts_mark_paid(payouts=payouts, paid_on=form.cleaned_data["paid_on"],
-                                                   reference=form.cleaned_data["reference"], marked_by=request.user)
+                count = services.payouts_mark_paid(
+                    payouts=payouts,
+                    paid_on=form.cleaned_data["paid_on"],
+                    reference=form.cleaned_data["reference"],
+                    marked_by=request.user,
+                )
                 messages.success(request, f"Marked {count} payouts paid; statements are on their way.")
             else:
                 messages.error(request, "Unknown action.")
@@ -364,19 +459,30 @@ class PayoutExportView(PaymentsManagerMixin, View):
             raise Http404("No such payout file.")
         program = self.selected_program()
         period_id, run_id = _scoped_period_and_run(request)
-        payouts = selectors.payout_list(user=request.user, program=program, period_id=period_id, run_id=run_id,
-                                        status=Payout.Status.APPROVED)
+        payouts = selectors.payout_list(
+            user=request.user,
+            program=program,
+            period_id=period_id,
+            run_id=run_id,
+            status=Payout.Status.APPROVED,
+        )
         name = "payouts-" + (program.slug if program else "all") + (f"-run{run_id}" if run_id else "")
         try:
             export = exports.payouts_export(
-                payouts=payouts, export_format=export_format, exported_by=request.user, name=name,
-                currency=request.GET.get("currency", ""), ip_address=client_address(request, default=None),
+                payouts=payouts,
+                export_format=export_format,
+                exported_by=request.user,
+                name=name,
+                currency=request.GET.get("currency", ""),
+                ip_address=client_address(request, default=None),
             )
         except DomainError as exc:
             messages.error(request, f"Nothing was exported: {exc.message}")
             if run_id:
                 return redirect("payments:run_detail", pk=run_id)
-            return redirect(reverse("payments:payouts") + ("?" + request.GET.urlencode() if request.GET else ""))
+            return redirect(
+                reverse("payments:payouts") + ("?" + request.GET.urlencode() if request.GET else "")
+            )
         response = StreamingHttpResponse(export.lines, content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
         return response
@@ -410,7 +516,8 @@ class PayoutDetailView(PaymentsManagerMixin, DetailView):
         context = super().get_context_data(**kwargs)
         context.update(
             lines=list(self.object.lines.all()),
-            mark_paid_form=kwargs.get("mark_paid_form") or MarkPaidForm(initial={"paid_on": timezone.now().date()}),
+            mark_paid_form=kwargs.get("mark_paid_form")
+            or MarkPaidForm(initial={"paid_on": timezone.now().date()}),
             fail_form=kwargs.get("fail_form") or FailForm(),
         )
         return context
@@ -436,12 +543,17 @@ class PayoutActionView(PaymentsManagerMixin, View):
                 form = MarkPaidForm(request.POST)
                 if not form.is_valid():
                     raise DomainError("Enter the payment date and reference.")
-                services.payouts_mark_paid(payouts=[payout], paid_on=form.cleaned_data["paid_on"],
-                                           reference=form.cleaned_data["reference"], marked_by=request.user)
+                services.payouts_mark_paid(
+                    payouts=[payout],
+                    paid_on=form.cleaned_data["paid_on"],
+                    reference=form.cleaned_data["reference"],
+                    marked_by=request.user,
+                )
                 messages.success(request, "Payout marked paid; the statement is e-mailed to the freelancer.")
             elif action == "fail":
-                services.payout_mark_failed(payout=payout, reason=request.POST.get("reason", ""),
-                                            marked_by=request.user)
+                services.payout_mark_failed(
+                    payout=payout, reason=request.POST.get("reason", ""), marked_by=request.user
+                )
                 messages.warning(request, "Payout marked failed.")
             elif action == "retry":
                 services.payout_retry(payout=payout, retried_by=request.user)
@@ -457,6 +569,7 @@ class PayoutActionView(PaymentsManagerMixin, View):
 
 
 # Exchange rates -------------------------------------------------------------------------------------------
+
 
 class ExchangeRateListView(PaymentsManagerMixin, ListView):
     template_name = "payments/manage/exchange_rates.html"
@@ -491,7 +604,9 @@ class ExchangeRateImportView(ExchangeRateListView):
         form = ExchangeRateImportForm(request.POST, request.FILES)
         if form.is_valid():
             try:
-                count = services.exchange_rates_import_csv(data=form.cleaned_data["file"].read(), actor=request.user)
+                count = services.exchange_rates_import_csv(
+                    data=form.cleaned_data["file"].read(), actor=request.user
+                )
             except DomainError as exc:
                 add_error_to_form(form, exc)
             else:
@@ -503,6 +618,7 @@ class ExchangeRateImportView(ExchangeRateListView):
 
 # Adjustments ----------------------------------------------------------------------------------------------
 
+
 class AdjustmentListView(PaymentsManagerMixin, ListView):
     template_name = "payments/manage/adjustments.html"
     context_object_name = "adjustments"
@@ -512,8 +628,11 @@ class AdjustmentListView(PaymentsManagerMixin, ListView):
         return selectors.adjustment_list(user=self.request.user)
 
     def _form(self, data=None):
-        return AdjustmentForm(data, programs=selectors.managed_programs(user=self.request.user),
-                              freelancers=selectors.freelancers_in_programs(user=self.request.user))
+        return AdjustmentForm(
+            data,
+            programs=selectors.managed_programs(user=self.request.user),
+            freelancers=selectors.freelancers_in_programs(user=self.request.user),
+        )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -527,9 +646,15 @@ class AdjustmentListView(PaymentsManagerMixin, ListView):
             try:
                 currency = services.contract_currency(freelancer=data["freelancer"], program=data["program"])
                 services.adjustment_create(
-                    freelancer=data["freelancer"], program=data["program"], kind=data["kind"], amount=data["amount"],
-                    currency=currency, reason=data["reason"], created_by=request.user,
-                    confirm_over_limit=data["confirm_over_limit"], over_limit_reason=data["over_limit_reason"],
+                    freelancer=data["freelancer"],
+                    program=data["program"],
+                    kind=data["kind"],
+                    amount=data["amount"],
+                    currency=currency,
+                    reason=data["reason"],
+                    created_by=request.user,
+                    confirm_over_limit=data["confirm_over_limit"],
+                    over_limit_reason=data["over_limit_reason"],
                 )
             except DomainError as exc:
                 add_error_to_form(form, exc)
@@ -541,6 +666,7 @@ class AdjustmentListView(PaymentsManagerMixin, ListView):
 
 
 # Payout requests ------------------------------------------------------------------------------------------
+
 
 class RequestListView(PaymentsManagerMixin, ListView):
     template_name = "payments/manage/requests.html"
@@ -555,8 +681,12 @@ class RequestListView(PaymentsManagerMixin, ListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.update(decline_form=DeclineForm(), mark_paid_form=MarkPaidForm(initial={"paid_on": timezone.now().date()}),
-                       statuses=PayoutRequest.Status.choices, status=self.request.GET.get("status") or "")
+        context.update(
+            decline_form=DeclineForm(),
+            mark_paid_form=MarkPaidForm(initial={"paid_on": timezone.now().date()}),
+            statuses=PayoutRequest.Status.choices,
+            status=self.request.GET.get("status") or "",
+        )
         return context
 
 
@@ -570,15 +700,20 @@ class RequestDecideView(PaymentsManagerMixin, View):
                 services.payout_request_approve(request=payout_request, decided_by=request.user)
                 messages.success(request, "Request approved; the next payout deducts the advance.")
             elif action == "decline":
-                services.payout_request_decline(request=payout_request, decided_by=request.user,
-                                                reason=request.POST.get("reason", ""))
+                services.payout_request_decline(
+                    request=payout_request, decided_by=request.user, reason=request.POST.get("reason", "")
+                )
                 messages.success(request, "Request declined.")
             elif action == "mark-paid":
                 form = MarkPaidForm(request.POST)
                 if not form.is_valid():
                     raise DomainError("Enter the payment date and reference.")
-                services.payout_request_mark_paid(request=payout_request, paid_on=form.cleaned_data["paid_on"],
-                                                  reference=form.cleaned_data["reference"], marked_by=request.user)
+                services.payout_request_mark_paid(
+                    request=payout_request,
+                    paid_on=form.cleaned_data["paid_on"],
+                    reference=form.cleaned_data["reference"],
+                    marked_by=request.user,
+                )
                 messages.success(request, "Early payment marked paid.")
             else:
                 raise Http404("No such action.")

@@ -31,8 +31,15 @@ from payments.models import PAYOUT_DETAILS_HOLD
 from payments.services.time_entries import freelancer_today
 
 __all__ = [
-    "EntryDeleteView", "EntryEditView", "PortalPayoutDetailsView", "PortalPayoutsView", "PortalStatementView",
-    "RequestCancelView", "TimerView", "TimesheetView", "WeekSubmitView",
+    "EntryDeleteView",
+    "EntryEditView",
+    "PortalPayoutDetailsView",
+    "PortalPayoutsView",
+    "PortalStatementView",
+    "RequestCancelView",
+    "TimerView",
+    "TimesheetView",
+    "WeekSubmitView",
 ]
 
 
@@ -55,7 +62,9 @@ class TimesheetView(PortalMixin, TemplateView):
 
     def week_start(self):
         try:
-            day = datetime.date.fromisoformat(self.request.GET.get("week") or self.request.POST.get("week") or "")
+            day = datetime.date.fromisoformat(
+                self.request.GET.get("week") or self.request.POST.get("week") or ""
+            )
         except ValueError:
             day = freelancer_today(freelancer=self.freelancer)
         return day - datetime.timedelta(days=day.weekday())
@@ -65,8 +74,12 @@ class TimesheetView(PortalMixin, TemplateView):
         today = freelancer_today(freelancer=self.freelancer)
         week_start = self.week_start()
         initial_day = today if week_start <= today <= week_start + datetime.timedelta(days=6) else week_start
-        return TimeEntryForm(data, programs=programs, tickets=_tickets_for(self.freelancer),
-                             initial={"date": initial_day, "hours": "1.00"})
+        return TimeEntryForm(
+            data,
+            programs=programs,
+            tickets=_tickets_for(self.freelancer),
+            initial={"date": initial_day, "hours": "1.00"},
+        )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -75,7 +88,9 @@ class TimesheetView(PortalMixin, TemplateView):
             sheet=selectors.timesheet(freelancer=self.freelancer, week_start=week_start),
             form=kwargs.get("form") or self.form(),
             timer=selectors.running_timer_for(freelancer=self.freelancer),
-            timer_form=TimerStartForm(programs=selectors.freelancer_programs_for_time(freelancer=self.freelancer)),
+            timer_form=TimerStartForm(
+                programs=selectors.freelancer_programs_for_time(freelancer=self.freelancer)
+            ),
             today=freelancer_today(freelancer=self.freelancer),
         )
         return context
@@ -86,8 +101,13 @@ class TimesheetView(PortalMixin, TemplateView):
             data = form.cleaned_data
             try:
                 entry = services.time_entry_create(
-                    freelancer=self.freelancer, program=data["program"], date=data["date"], hours=data["hours"],
-                    activity=data["activity"], note=data["note"], estimated_hours=data["estimated_hours"],
+                    freelancer=self.freelancer,
+                    program=data["program"],
+                    date=data["date"],
+                    hours=data["hours"],
+                    activity=data["activity"],
+                    note=data["note"],
+                    estimated_hours=data["estimated_hours"],
                     tickets=data.get("tickets") or (),
                 )
             except DomainError as exc:
@@ -105,18 +125,31 @@ class EntryEditView(PortalMixin, TemplateView):
     template_name = "payments/portal/entry_edit.html"
 
     def get_entry(self):
-        entry = selectors.time_entry_for_freelancer(freelancer=self.freelancer).filter(pk=self.kwargs["pk"]).first()
+        entry = (
+            selectors.time_entry_for_freelancer(freelancer=self.freelancer)
+            .filter(pk=self.kwargs["pk"])
+            .first()
+        )
         if entry is None:
-            raise not_found_in_scope(self.request, "payments.TimeEntry", pk=self.kwargs["pk"], message="No such entry.")
+            raise not_found_in_scope(
+                self.request, "payments.TimeEntry", pk=self.kwargs["pk"], message="No such entry."
+            )
         return entry
 
     def form(self, entry, data=None):
         form = TimeEntryForm(
-            data, programs=selectors.freelancer_programs_for_time(freelancer=self.freelancer),
+            data,
+            programs=selectors.freelancer_programs_for_time(freelancer=self.freelancer),
             tickets=_tickets_for(self.freelancer),
-            initial={"program": entry.program_id, "date": entry.date, "hours": entry.hours,
-                     "activity": entry.activity, "estimated_hours": entry.estimated_hours, "note": entry.note,
-                     "tickets": list(entry.tickets.all())},
+            initial={
+                "program": entry.program_id,
+                "date": entry.date,
+                "hours": entry.hours,
+                "activity": entry.activity,
+                "estimated_hours": entry.estimated_hours,
+                "note": entry.note,
+                "tickets": list(entry.tickets.all()),
+            },
         )
         return form
 
@@ -134,8 +167,13 @@ class EntryEditView(PortalMixin, TemplateView):
             data = form.cleaned_data
             try:
                 entry = services.time_entry_update(
-                    entry=entry, freelancer=self.freelancer, program=data["program"], date=data["date"],
-                    hours=data["hours"], activity=data["activity"], note=data["note"],
+                    entry=entry,
+                    freelancer=self.freelancer,
+                    program=data["program"],
+                    date=data["date"],
+                    hours=data["hours"],
+                    activity=data["activity"],
+                    note=data["note"],
                     estimated_hours=data["estimated_hours"],
                     tickets=data.get("tickets") if "tickets" in form.fields else None,
                 )
@@ -179,8 +217,9 @@ class TimerView(PortalMixin, View):
     def post(self, request, action):
         try:
             if action == "start":
-                form = TimerStartForm(request.POST, programs=selectors.freelancer_programs_for_time(
-                    freelancer=self.freelancer))
+                form = TimerStartForm(
+                    request.POST, programs=selectors.freelancer_programs_for_time(freelancer=self.freelancer)
+                )
                 if not form.is_valid():
                     raise DomainError("Pick a program and an activity to start the timer.")
                 services.timer_start(freelancer=self.freelancer, **form.cleaned_data)
@@ -203,13 +242,17 @@ class PortalPayoutsView(PortalMixin, TemplateView):
     template_name = "payments/portal/payouts.html"
 
     def request_form(self, data=None):
-        return PayoutRequestForm(data, programs=selectors.freelancer_programs_for_time(freelancer=self.freelancer))
+        return PayoutRequestForm(
+            data, programs=selectors.freelancer_programs_for_time(freelancer=self.freelancer)
+        )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.update(
             balances=freelancer_balances(freelancer_id=self.freelancer.pk),
-            payouts=selectors.payouts_with_invoices_for_freelancer(freelancer=cast(Freelancer, self.freelancer))[:60],
+            payouts=selectors.payouts_with_invoices_for_freelancer(
+                freelancer=cast(Freelancer, self.freelancer)
+            )[:60],
             requests=selectors.payout_requests_for_freelancer(freelancer=self.freelancer)[:30],
             request_form=kwargs.get("request_form") or self.request_form(),
             payout_details=selectors.payout_details_for(freelancer=self.freelancer),
@@ -236,7 +279,9 @@ class PortalStatementView(PortalMixin, DetailView):
     def get_object(self, queryset=None):
         payout = selectors.payout_get_for_freelancer(freelancer=self.freelancer, pk=self.kwargs["pk"])
         if payout is None:
-            raise not_found_in_scope(self.request, "payments.Payout", pk=self.kwargs["pk"], message="No such statement.")
+            raise not_found_in_scope(
+                self.request, "payments.Payout", pk=self.kwargs["pk"], message="No such statement."
+            )
         return payout
 
     def get_context_data(self, **kwargs):
@@ -249,7 +294,9 @@ class PortalStatementView(PortalMixin, DetailView):
 
 class RequestCancelView(PortalMixin, View):
     def post(self, request, pk):
-        payout_request = selectors.payout_requests_for_freelancer(freelancer=self.freelancer).filter(pk=pk).first()
+        payout_request = (
+            selectors.payout_requests_for_freelancer(freelancer=self.freelancer).filter(pk=pk).first()
+        )
         if payout_request is None:
             raise not_found_in_scope(request, "payments.PayoutRequest", pk=pk, message="No such request.")
         try:
@@ -269,8 +316,11 @@ class PortalPayoutDetailsView(PortalMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         details = kwargs.get("details") or selectors.payout_details_for(freelancer=self.freelancer)
-        context.update(details=details, form=kwargs.get("form") or PayoutDetailsForm(details=details),
-                       hold_days=PAYOUT_DETAILS_HOLD.days)
+        context.update(
+            details=details,
+            form=kwargs.get("form") or PayoutDetailsForm(details=details),
+            hold_days=PAYOUT_DETAILS_HOLD.days,
+        )
         return context
 
     def post(self, request):
@@ -279,8 +329,10 @@ class PortalPayoutDetailsView(PortalMixin, TemplateView):
         if form.is_valid():
             try:
                 saved = services.payout_details_update(
-                    freelancer=self.freelancer, changed_by=request.user,
-                    ip_address=client_address(request, default=None), **form.cleaned_data,
+                    freelancer=self.freelancer,
+                    changed_by=request.user,
+                    ip_address=client_address(request, default=None),
+                    **form.cleaned_data,
                 )
             except (DomainError, ValidationError) as exc:
                 add_error_to_form(form, exc)

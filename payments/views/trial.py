@@ -41,8 +41,12 @@ class TrialPayoutDetailsView(TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         on_file = selectors.trial_payout_get_by_token(token=self.trial.token)
-        context.update(trial=self.trial, posting=self.trial.application.posting, on_file=on_file,
-                       form=kwargs.get("form") or PayoutDetailsForm(details=TrialPayout()))
+        context.update(
+            trial=self.trial,
+            posting=self.trial.application.posting,
+            on_file=on_file,
+            form=kwargs.get("form") or PayoutDetailsForm(details=TrialPayout()),
+        )
         return context
 
     def post(self, request, token):
@@ -56,7 +60,9 @@ class TrialPayoutDetailsView(TemplateView):
             except (DomainError, ValidationError) as exc:
                 add_error_to_form(form, exc)
             else:
-                messages.success(request, "Payout details saved. We will pay you once your trial task is reviewed.")
+                messages.success(
+                    request, "Payout details saved. We will pay you once your trial task is reviewed."
+                )
                 return redirect("payments:trial_payout_details", token=self.trial.token)
         shown = request.POST.copy()  # the errors stay; the account numbers typed are not sent back
         for name in ("iban", "account_number"):
@@ -76,8 +82,12 @@ class TrialPayoutPaidView(PaymentsManagerMixin, View):
         try:
             if not form.is_valid():
                 raise DomainError("Enter the payment date and reference.")
-            services.trial_payout_mark_paid(trial_payout=payout, paid_on=form.cleaned_data["paid_on"],
-                                            reference=form.cleaned_data["reference"], marked_by=request.user)
+            services.trial_payout_mark_paid(
+                trial_payout=payout,
+                paid_on=form.cleaned_data["paid_on"],
+                reference=form.cleaned_data["reference"],
+                marked_by=request.user,
+            )
             messages.success(request, "Trial payout marked paid; the statement is e-mailed to the candidate.")
         except DomainError as exc:
             messages.error(request, exc.message)

@@ -5,8 +5,12 @@ from programs.knowledge import html_sanitise
 
 register = template.Library()
 
-STATUS_CLASSES = {"draft": "text-bg-secondary", "active": "text-bg-success", "paused": "text-bg-warning",
-                  "closed": "text-bg-dark"}
+STATUS_CLASSES = {
+    "draft": "text-bg-secondary",
+    "active": "text-bg-success",
+    "paused": "text-bg-warning",
+    "closed": "text-bg-dark",
+}
 
 
 @register.inclusion_tag("programs/includes/status_badge.html")

@@ -42,7 +42,9 @@ def refresh_next_due(ticket: Ticket) -> list[str]:
             candidates.append(ticket.inhouse_due_at)
         if ticket.first_response_at is None:
             candidates.append(ticket.sla_due_at)
-        elif ticket.status != Ticket.Status.PENDING:  # pending on the customer: the resolution clock is stopped
+        elif (
+            ticket.status != Ticket.Status.PENDING
+        ):  # pending on the customer: the resolution clock is stopped
             candidates.append(ticket.resolution_due_at)
         candidates = [c for c in candidates if c is not None]
         due = min(candidates) if candidates else None
@@ -72,7 +74,9 @@ def sla_resume(ticket: Ticket, *, now) -> list[str]:
     due = ticket.resolution_due_at
     if due is not None and due > paused_at:
         left = business_seconds_between(paused_at, due, policy)
-        ticket.resolution_due_at = add_business_time(max(now, paused_at), datetime.timedelta(seconds=left), policy)
+        ticket.resolution_due_at = add_business_time(
+            max(now, paused_at), datetime.timedelta(seconds=left), policy
+        )
     ticket.sla_paused_seconds += business_seconds_between(paused_at, now, policy)
     ticket.sla_paused_at = None
     return ["sla_paused_at", "sla_paused_seconds", "resolution_due_at"]

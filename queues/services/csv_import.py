@@ -17,8 +17,18 @@ from queues.errors import IntakeError
 from queues.models import Ticket
 from queues.services.intake import ticket_intake, ticket_type_resolve
 
-COLUMNS = ["external_id", "subject", "body", "requester_email", "requester_name", "channel", "ticket_type",
-           "language", "priority", "created_at"]
+COLUMNS = [
+    "external_id",
+    "subject",
+    "body",
+    "requester_email",
+    "requester_name",
+    "channel",
+    "ticket_type",
+    "language",
+    "priority",
+    "created_at",
+]
 REQUIRED = ["external_id", "subject", "body", "requester_email"]
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5000
@@ -69,7 +79,9 @@ def ticket_csv_preview(*, program: Program, text: str) -> ImportPreview:
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
     missing = [c for c in REQUIRED if c not in header]
     if missing:
-        return ImportPreview(rows=[], errors=[f"Missing column(s): {', '.join(missing)}. Columns: {', '.join(COLUMNS)}."])
+        return ImportPreview(
+            rows=[], errors=[f"Missing column(s): {', '.join(missing)}. Columns: {', '.join(COLUMNS)}."]
+        )
     reader.fieldnames = header
     rows: list[ImportRow] = []
     seen: dict[str, int] = {}
@@ -110,8 +122,9 @@ def ticket_csv_preview(*, program: Program, text: str) -> ImportPreview:
                 row.ticket_type = types[key]
         if values["created_at"]:
             try:
-                row.created_at = parse_aware_datetime(values["created_at"], field="created_at",
-                                                      default_zone=program.zone)
+                row.created_at = parse_aware_datetime(
+                    values["created_at"], field="created_at", default_zone=program.zone
+                )
             except DomainError as exc:
                 row.errors.append(exc.message)
             else:
@@ -124,7 +137,9 @@ def ticket_csv_preview(*, program: Program, text: str) -> ImportPreview:
                 seen[values["external_id"]] = index
         rows.append(row)
     existing = set(
-        Ticket.objects.filter(program=program, external_id__in=list(seen)).values_list("external_id", flat=True)
+        Ticket.objects.filter(program=program, external_id__in=list(seen)).values_list(
+            "external_id", flat=True
+        )
     )
     for row in rows:
         row.duplicate = row.values["external_id"] in existing and not row.errors
@@ -147,11 +162,19 @@ def ticket_csv_import(*, program: Program, text: str, actor) -> int:
             continue
         values = row.values
         _ticket, made = ticket_intake(
-            program=program, external_id=values["external_id"], subject=values["subject"], body=values["body"],
-            requester_email=values["requester_email"], requester_name=values["requester_name"],
-            channel=(values["channel"] or "email").lower(), ticket_type=row.ticket_type,
-            language=values["language"] or "en", priority=(values["priority"] or "normal").lower(),
-            source=Ticket.Source.CSV, created_at=row.created_at, actor=actor,
+            program=program,
+            external_id=values["external_id"],
+            subject=values["subject"],
+            body=values["body"],
+            requester_email=values["requester_email"],
+            requester_name=values["requester_name"],
+            channel=(values["channel"] or "email").lower(),
+            ticket_type=row.ticket_type,
+            language=values["language"] or "en",
+            priority=(values["priority"] or "normal").lower(),
+            source=Ticket.Source.CSV,
+            created_at=row.created_at,
+            actor=actor,
         )
         created += int(made)
     return created

@@ -15,8 +15,12 @@ from queues.errors import QueueError
 from queues.models import SavedQueueView, Ticket
 from queues.services.tickets import ticket_inhouse_assign, ticket_send_back, ticket_solve
 
-BULK_ACTIONS = {"assign_me": "assigned to you", "assign": "assigned", "solve": "solved",
-                "send_back": "sent back to the freelancers"}
+BULK_ACTIONS = {
+    "assign_me": "assigned to you",
+    "assign": "assigned",
+    "solve": "solved",
+    "send_back": "sent back to the freelancers",
+}
 MAX_BULK_TICKETS = 100
 # The in-house queue's filters (InhouseFilterForm): a saved view keeps only these.
 SAVED_VIEW_KEYS = ("q", "program", "reason", "age", "sla", "assigned", "lang")
@@ -31,14 +35,22 @@ class BulkResult:
 
     @property
     def summary(self) -> str:
-        """"3 solved; #12 refused: This ticket is already solved; it cannot be solved." """
+        """ "3 solved; #12 refused: This ticket is already solved; it cannot be solved." """
         parts = [f"{len(self.done)} {BULK_ACTIONS[self.action]}"] if self.done or not self.refused else []
         parts += [f"#{pk} refused: {reason}" for pk, reason in self.refused]
         return "; ".join(parts)
 
 
-def tickets_bulk_apply(*, tickets: Iterable[Ticket], requested_ids: Iterable[int], action: str, actor,
-                       user=None, guidance: str = "", tier: int | None = None) -> BulkResult:
+def tickets_bulk_apply(
+    *,
+    tickets: Iterable[Ticket],
+    requested_ids: Iterable[int],
+    action: str,
+    actor,
+    user=None,
+    guidance: str = "",
+    tier: int | None = None,
+) -> BulkResult:
     """Apply one action to each ticket: assign to the actor ("assign_me") or to `user` ("assign"), solve, or send
     back to the freelancers with `guidance`. `tickets` are the ones the actor may work (a selector found them);
     a requested id not among them is refused as not found, never touched."""

@@ -63,10 +63,21 @@ def ticket_intake(
     try:
         if ticket_type is not None and ticket_type.program_id != program.pk:
             raise IntakeError("This ticket type belongs to another program.", field="ticket_type")
-        ticket = _new_ticket(program=program, external_id=external_id, subject=subject, body=body,
-                             requester_email=requester_email, requester_name=requester_name, channel=channel,
-                             ticket_type=ticket_type, language=language, priority=priority, source=source,
-                             created_at=created_at, tags=tags)
+        ticket = _new_ticket(
+            program=program,
+            external_id=external_id,
+            subject=subject,
+            body=body,
+            requester_email=requester_email,
+            requester_name=requester_name,
+            channel=channel,
+            ticket_type=ticket_type,
+            language=language,
+            priority=priority,
+            source=source,
+            created_at=created_at,
+            tags=tags,
+        )
     except (IntakeError, ValidationError):
         existing = _existing(program=program, external_id=external_id)
         if existing is None:
@@ -104,8 +115,22 @@ def _existing(*, program: Program, external_id: str) -> Ticket | None:
     return Ticket.objects.filter(program=program, external_id=external_id).first()
 
 
-def _new_ticket(*, program, external_id, subject, body, requester_email, requester_name, channel, ticket_type,
-                language, priority, source, created_at, tags=None) -> Ticket:
+def _new_ticket(
+    *,
+    program,
+    external_id,
+    subject,
+    body,
+    requester_email,
+    requester_name,
+    channel,
+    ticket_type,
+    language,
+    priority,
+    source,
+    created_at,
+    tags=None,
+) -> Ticket:
     created_at = created_at or timezone.now()
     policy = policy_for(program)
     ticket = Ticket(

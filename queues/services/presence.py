@@ -53,9 +53,14 @@ class _Programs:
 
 
 def _queue_ready_programs(freelancer: Freelancer) -> _Programs:
-    rows = list(queue_ready_contracts().filter(freelancer=freelancer)
-                .values_list("program_id", "program__queue_settings__allow_extra_time"))
-    return _Programs(ids=tuple(sorted({p for p, _ in rows})), allow_extra=tuple(sorted({p for p, a in rows if a})))
+    rows = list(
+        queue_ready_contracts()
+        .filter(freelancer=freelancer)
+        .values_list("program_id", "program__queue_settings__allow_extra_time")
+    )
+    return _Programs(
+        ids=tuple(sorted({p for p, _ in rows})), allow_extra=tuple(sorted({p for p, a in rows if a}))
+    )
 
 
 def _shift_data(freelancer: Freelancer, now: datetime.datetime):
@@ -66,8 +71,11 @@ def _shift_data(freelancer: Freelancer, now: datetime.datetime):
 
 def _on_shift_programs(freelancer: Freelancer, program_ids, now) -> list[int]:
     slots, changes = _shift_data(freelancer, now)
-    return [pid for pid in program_ids
-            if is_on_shift(zone=freelancer.zone, slots=slots, changes=changes, at=now, program_id=pid)]
+    return [
+        pid
+        for pid in program_ids
+        if is_on_shift(zone=freelancer.zone, slots=slots, changes=changes, at=now, program_id=pid)
+    ]
 
 
 def _record(presence: Presence, status: str, *, reason: str, now) -> None:
@@ -81,8 +89,13 @@ def _record(presence: Presence, status: str, *, reason: str, now) -> None:
 
 def _end_extra_time(freelancer: Freelancer, now) -> None:
     """Going offline ends the extra hours that going online outside the shift opened."""
-    AvailabilityChange.objects.filter(freelancer=freelancer, kind=AvailabilityChange.Kind.EXTRA, note=EXTRA_NOTE,
-                                      starts_at__lt=now, ends_at__gt=now).update(ends_at=now)
+    AvailabilityChange.objects.filter(
+        freelancer=freelancer,
+        kind=AvailabilityChange.Kind.EXTRA,
+        note=EXTRA_NOTE,
+        starts_at__lt=now,
+        ends_at__gt=now,
+    ).update(ends_at=now)
 
 
 @transaction.atomic
@@ -100,13 +113,21 @@ def presence_set(*, user: User, status: str, reason: str = Reason.MANUAL, now=No
         on_shift = _on_shift_programs(freelancer, programs.ids, now)
         if not on_shift:
             if not programs.allow_extra:
-                raise QueueError("You are outside your shift, and your program does not allow extra time. "
-                                 "Add hours on your availability page, or ask your manager.", field="status")
+                raise QueueError(
+                    "You are outside your shift, and your program does not allow extra time. "
+                    "Add hours on your availability page, or ask your manager.",
+                    field="status",
+                )
             for program_id in programs.allow_extra:
                 AvailabilityChange.objects.create(
-                    freelancer=freelancer, program_id=program_id, kind=AvailabilityChange.Kind.EXTRA,
-                    starts_at=now, ends_at=now + datetime.timedelta(hours=EXTRA_MAX_HOURS), note=EXTRA_NOTE,
-                    created_by=user)
+                    freelancer=freelancer,
+                    program_id=program_id,
+                    kind=AvailabilityChange.Kind.EXTRA,
+                    starts_at=now,
+                    ends_at=now + datetime.timedelta(hours=EXTRA_MAX_HOURS),
+                    note=EXTRA_NOTE,
+                    created_by=user,
+                )
     if presence.status == status:
         presence.last_seen_at = now
         presence.save(update_fields=["last_seen_at"])
@@ -117,8 +138,11 @@ def presence_set(*, user: User, status: str, reason: str = Reason.MANUAL, now=No
         why = "their shift ended" if reason == Reason.SHIFT_END else "they went offline"
         _hand_over_unanswered(freelancer, program_ids=None, now=now, reason=f"{why} before answering it.")
     if status == Status.ONLINE and freelancer is not None:
-        NoShow.objects.filter(freelancer=freelancer, arrived_at__isnull=True,
-                              shift_start__gte=now - datetime.timedelta(hours=24)).update(arrived_at=now)
+        NoShow.objects.filter(
+            freelancer=freelancer,
+            arrived_at__isnull=True,
+            shift_start__gte=now - datetime.timedelta(hours=24),
+        ).update(arrived_at=now)
         for program_id in programs.ids:
             enqueue_waiting_route(program_id, cause=f"{freelancer} came online")
     return presence
@@ -143,7 +167,12 @@ def presence_heartbeat(*, user: User, active: bool = True, now=None) -> Presence
 
 
 def _last_reason(user: User) -> str:
-    last = PresenceChange.objects.filter(user=user).order_by("-at", "-id").values_list("reason", flat=True).first()
+    last = (
+        PresenceChange.objects.filter(user=user)
+        .order_by("-at", "-id")
+        .values_list("reason", flat=True)
+        .first()
+    )
     return last or ""
 
 
@@ -174,26 +203,40 @@ def presence_sweep(*, now=None) -> dict[str, int]:
     for freelancer_id, program_id in contracts:
         programs_of.setdefault(freelancer_id, set()).add(program_id)
     settings_by_program = _program_settings({p for _, p in contracts})
-    present = list(Presence.objects.exclude(status=Status.OFFLINE).values_list("user_id", "status", "last_seen_at"))
+    present = list(
+        Presence.objects.exclude(status=Status.OFFLINE).values_list("user_id", "status", "last_seen_at")
+    )
     people = {f.user_id: f for f in _freelancers_with_shifts(user_ids=[u for u, _, _ in present], now=now)}
     away = offline = 0
     for user_id, status, last_seen in present:
         freelancer = people.get(user_id)
         program_ids = programs_of.get(freelancer.pk, set()) if freelancer else set()
         if freelancer is not None and program_ids:
-            slots, changes = list(freelancer.availability_slots.all()), list(freelancer.availability_changes.all())
-            if not any(is_on_shift(zone=freelancer.zone, slots=slots, changes=changes, at=now, program_id=pid)
-                       for pid in program_ids):
+            slots, changes = (
+                list(freelancer.availability_slots.all()),
+                list(freelancer.availability_changes.all()),
+            )
+            if not any(
+                is_on_shift(zone=freelancer.zone, slots=slots, changes=changes, at=now, program_id=pid)
+                for pid in program_ids
+            ):
                 _sweep_set(user_id, Status.OFFLINE, Reason.SHIFT_END, now)
                 offline += 1
                 continue
-        minutes = min((settings_by_program[p].away_after_minutes for p in program_ids if p in settings_by_program),
-                      default=DEFAULT_AWAY_AFTER)
-        if status == Status.ONLINE and (last_seen is None or last_seen < now - datetime.timedelta(minutes=minutes)):
+        minutes = min(
+            (settings_by_program[p].away_after_minutes for p in program_ids if p in settings_by_program),
+            default=DEFAULT_AWAY_AFTER,
+        )
+        if status == Status.ONLINE and (
+            last_seen is None or last_seen < now - datetime.timedelta(minutes=minutes)
+        ):
             _sweep_set(user_id, Status.AWAY, Reason.IDLE, now)
             away += 1
-    return {"away": away, "offline": offline, "no_shows": no_shows_find(now=now, programs_of=programs_of,
-                                                                         settings_by_program=settings_by_program)}
+    return {
+        "away": away,
+        "offline": offline,
+        "no_shows": no_shows_find(now=now, programs_of=programs_of, settings_by_program=settings_by_program),
+    }
 
 
 def _sweep_set(user_id: int, status: str, reason: str, now) -> None:
@@ -206,9 +249,13 @@ def _sweep_set(user_id: int, status: str, reason: str, now) -> None:
 def _shift_start(freelancer: Freelancer, program_id: int, now) -> datetime.datetime | None:
     """When the shift the freelancer is in at `now` began (None when not on shift)."""
     intervals = availability_intervals(
-        zone=freelancer.zone, slots=list(freelancer.availability_slots.all()),
-        changes=list(freelancer.availability_changes.all()), start=now - datetime.timedelta(days=1),
-        end=now + datetime.timedelta(minutes=1), program_id=program_id)
+        zone=freelancer.zone,
+        slots=list(freelancer.availability_slots.all()),
+        changes=list(freelancer.availability_changes.all()),
+        start=now - datetime.timedelta(days=1),
+        end=now + datetime.timedelta(minutes=1),
+        program_id=program_id,
+    )
     for start, end in intervals:
         if start <= now < end:
             return start
@@ -234,10 +281,15 @@ def no_shows_find(*, now=None, programs_of=None, settings_by_program=None) -> in
             policy = settings_by_program.get(program_id)
             minutes = policy.no_show_minutes if policy else DEFAULT_NO_SHOW
             start = _shift_start(freelancer, program_id, now)
-            if start is None or now < start + datetime.timedelta(minutes=minutes) \
-                    or now > start + datetime.timedelta(hours=2):  # a shift long under way: not "live" any more
+            if (
+                start is None
+                or now < start + datetime.timedelta(minutes=minutes)
+                or now > start + datetime.timedelta(hours=2)
+            ):  # a shift long under way: not "live" any more
                 continue
-            if PresenceChange.objects.filter(user_id=freelancer.user_id, status=Status.ONLINE, at__gte=start).exists():
+            if PresenceChange.objects.filter(
+                user_id=freelancer.user_id, status=Status.ONLINE, at__gte=start
+            ).exists():
                 continue  # came online this shift, then stepped away: not a no-show
             if no_show_record(freelancer=freelancer, program_id=program_id, shift_start=start, now=now):
                 found += 1
@@ -249,8 +301,9 @@ def _hand_over_unanswered(freelancer: Freelancer, *, program_ids, now, reason: s
     they answered stay with them. Returns how many moved."""
     from queues.services.tickets import ticket_hand_over
 
-    tickets = Ticket.objects.filter(assignee=freelancer, first_response_at__isnull=True,
-                                    status__in=Ticket.LOAD_STATUSES)
+    tickets = Ticket.objects.filter(
+        assignee=freelancer, first_response_at__isnull=True, status__in=Ticket.LOAD_STATUSES
+    )
     if program_ids is not None:
         tickets = tickets.filter(program_id__in=list(program_ids))
     ids = list(tickets.order_by("next_due_at", "id").values_list("pk", flat=True))
@@ -263,23 +316,29 @@ def no_show_record(*, freelancer: Freelancer, program_id: int, shift_start: date
     """Record the no-show once, re-route their tickets that have no answer yet, e-mail the managers."""
     try:
         with transaction.atomic():
-            no_show = NoShow.objects.create(freelancer=freelancer, program_id=program_id, shift_start=shift_start,
-                                            noticed_at=now)
+            no_show = NoShow.objects.create(
+                freelancer=freelancer, program_id=program_id, shift_start=shift_start, noticed_at=now
+            )
     except IntegrityError:
         return False
     moved = _hand_over_unanswered(
-        freelancer, program_ids=[program_id], now=now,
-        reason=f"not online {int((now - shift_start).total_seconds() // 60)} min after their shift began (no-show).")
+        freelancer,
+        program_ids=[program_id],
+        now=now,
+        reason=f"not online {int((now - shift_start).total_seconds() // 60)} min after their shift began (no-show).",
+    )
     NoShow.objects.filter(pk=no_show.pk).update(tickets_rerouted=moved)
     program = Program.objects.prefetch_related("managers").get(pk=program_id)
     coverage = settings.SITE_URL + reverse("queues:coverage", kwargs={"program_slug": program.slug})
     with transaction.atomic():
         notify(
             subject=f"{program.name}: {freelancer} has not come online for their shift",
-            body=(f"{freelancer}'s shift began at {shift_start.astimezone(program.zone):%H:%M} ({program.time_zone}) "
-                  f"and they are not online.\n"
-                  f"{moved} ticket(s) waiting on them were routed to others.\n\nCoverage: {coverage}\n"),
-            recipients=[m.email for m in program.managers.all() if m.is_active], program_id=program.pk,
+            body=(
+                f"{freelancer}'s shift began at {shift_start.astimezone(program.zone):%H:%M} ({program.time_zone}) "
+                f"and they are not online.\n"
+                f"{moved} ticket(s) waiting on them were routed to others.\n\nCoverage: {coverage}\n"
+            ),
+            recipients=[m.email for m in program.managers.all() if m.is_active],
+            program_id=program.pk,
         )
     return True
-

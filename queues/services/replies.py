@@ -41,7 +41,9 @@ def saved_reply_render(*, saved_reply: SavedReply, ticket: Ticket, user) -> str:
 # --- saved replies: write, suggest, approve ---------------------------------------------------------------------
 
 
-def _clean(*, program: Program, title: str, body: str, status_after: str, tags, pk: int | None = None) -> dict:
+def _clean(
+    *, program: Program, title: str, body: str, status_after: str, tags, pk: int | None = None
+) -> dict:
     title = " ".join((title or "").split())
     if not title:
         raise QueueError("Give the saved reply a title.", field="title")
@@ -57,8 +59,9 @@ def _clean(*, program: Program, title: str, body: str, status_after: str, tags, 
         raise QueueError(problem, field="body", code="unknown_placeholder")
     status_after = status_after or ""
     if status_after not in STATUS_AFTER_CHOICES:
-        raise QueueError("After a saved reply the ticket stays as it is, or goes pending or solved.",
-                         field="status_after")
+        raise QueueError(
+            "After a saved reply the ticket stays as it is, or goes pending or solved.", field="status_after"
+        )
     same_title = SavedReply.objects.filter(program=program, title__iexact=title)
     if pk is not None:
         same_title = same_title.exclude(pk=pk)
@@ -68,8 +71,9 @@ def _clean(*, program: Program, title: str, body: str, status_after: str, tags, 
 
 
 @transaction.atomic
-def saved_reply_create(*, program: Program, title: str, body: str, status_after: str = "", tags=(),
-                       actor) -> SavedReply:
+def saved_reply_create(
+    *, program: Program, title: str, body: str, status_after: str = "", tags=(), actor
+) -> SavedReply:
     data = _clean(program=program, title=title, body=body, status_after=status_after, tags=tags)
     saved_reply = SavedReply(program=program, approved=True, created_by=actor, **data)
     saved_reply.full_clean()
@@ -79,21 +83,32 @@ def saved_reply_create(*, program: Program, title: str, body: str, status_after:
 
 
 @transaction.atomic
-def saved_reply_update(*, saved_reply: SavedReply, title: str, body: str, status_after: str = "", tags=(),
-                       actor) -> SavedReply:
-    data = _clean(program=saved_reply.program, title=title, body=body, status_after=status_after, tags=tags,
-                  pk=saved_reply.pk)
+def saved_reply_update(
+    *, saved_reply: SavedReply, title: str, body: str, status_after: str = "", tags=(), actor
+) -> SavedReply:
+    data = _clean(
+        program=saved_reply.program,
+        title=title,
+        body=body,
+        status_after=status_after,
+        tags=tags,
+        pk=saved_reply.pk,
+    )
     for name, value in data.items():
         setattr(saved_reply, name, value)
     saved_reply.full_clean()
     saved_reply.save(update_fields=[*data, "updated_at"])
-    audit_record(actor=actor, verb="saved_reply.updated", target=saved_reply, program_id=saved_reply.program_id)
+    audit_record(
+        actor=actor, verb="saved_reply.updated", target=saved_reply, program_id=saved_reply.program_id
+    )
     return saved_reply
 
 
 @transaction.atomic
 def saved_reply_delete(*, saved_reply: SavedReply, actor) -> None:
-    audit_record(actor=actor, verb="saved_reply.deleted", target=saved_reply, program_id=saved_reply.program_id)
+    audit_record(
+        actor=actor, verb="saved_reply.deleted", target=saved_reply, program_id=saved_reply.program_id
+    )
     saved_reply.delete()
 
 
@@ -104,30 +119,41 @@ def saved_reply_approve(*, saved_reply: SavedReply, actor) -> SavedReply:
         return saved_reply
     saved_reply.approved = True
     saved_reply.save(update_fields=["approved", "updated_at"])
-    audit_record(actor=actor, verb="saved_reply.approved", target=saved_reply, program_id=saved_reply.program_id)
+    audit_record(
+        actor=actor, verb="saved_reply.approved", target=saved_reply, program_id=saved_reply.program_id
+    )
     return saved_reply
 
 
 @transaction.atomic
-def saved_reply_suggest(*, program: Program, freelancer: Freelancer, title: str, body: str, status_after: str = "",
-                        tags=()) -> SavedReply:
+def saved_reply_suggest(
+    *, program: Program, freelancer: Freelancer, title: str, body: str, status_after: str = "", tags=()
+) -> SavedReply:
     """A freelancer of the program suggests a saved reply: kept unapproved, and the program's managers are told."""
     if program.pk not in set(freelancer_program_ids(freelancer_id=freelancer.pk)):
         raise QueueError("You can suggest saved replies only for a program you work in.", field="program")
     data = _clean(program=program, title=title, body=body, status_after=status_after, tags=tags)
-    saved_reply = SavedReply(program=program, approved=False, created_by=freelancer.user,
-                             suggested_by=freelancer.user, **data)
+    saved_reply = SavedReply(
+        program=program, approved=False, created_by=freelancer.user, suggested_by=freelancer.user, **data
+    )
     saved_reply.full_clean()
     saved_reply.save()
-    audit_record(actor=freelancer.user, verb="saved_reply.suggested", target=saved_reply, program_id=program.pk)
-    url = settings.SITE_URL.rstrip("/") + reverse("queues:saved_reply_edit",
-                                                  kwargs={"program_slug": program.slug, "pk": saved_reply.pk})
+    audit_record(
+        actor=freelancer.user, verb="saved_reply.suggested", target=saved_reply, program_id=program.pk
+    )
+    url = settings.SITE_URL.rstrip("/") + reverse(
+        "queues:saved_reply_edit", kwargs={"program_slug": program.slug, "pk": saved_reply.pk}
+    )
     email_enqueue(
-        to=program_staff_emails(program=program), program_id=program.pk, about=saved_reply,
+        to=program_staff_emails(program=program),
+        program_id=program.pk,
+        about=saved_reply,
         subject=f"Saved reply suggested for {program.name}: {saved_reply.title}",
-        body=(f"{freelancer} suggested a saved reply for {program.name}.\n\n"
-              f"Title: {saved_reply.title}\n\n{saved_reply.body}\n\n"
-              f"Approve or edit it in Flexdesk: {url}\n"),
+        body=(
+            f"{freelancer} suggested a saved reply for {program.name}.\n\n"
+            f"Title: {saved_reply.title}\n\n{saved_reply.body}\n\n"
+            f"Approve or edit it in Flexdesk: {url}\n"
+        ),
     )
     return saved_reply
 
@@ -149,18 +175,29 @@ def _eta_check(eta_at: datetime.datetime | None, *, now: datetime.datetime) -> N
 def _saved_reply_for(ticket: Ticket, saved_reply_id: int | None) -> SavedReply | None:
     if not saved_reply_id:
         return None
-    saved_reply = SavedReply.objects.filter(pk=saved_reply_id, program_id=ticket.program_id, approved=True).first()
+    saved_reply = SavedReply.objects.filter(
+        pk=saved_reply_id, program_id=ticket.program_id, approved=True
+    ).first()
     if saved_reply is None:
         # Not on a field: the reply box's saved_reply_id is a hidden input, whose errors a form does not show.
-        raise QueueError("That saved reply is not one of this program's (or is not approved yet).",
-                         code="saved_reply_elsewhere")
+        raise QueueError(
+            "That saved reply is not one of this program's (or is not approved yet).",
+            code="saved_reply_elsewhere",
+        )
     return saved_reply
 
 
 @transaction.atomic
-def ticket_reply_send(*, ticket: Ticket, author, body: str, status_after: str | None = None,
-                      freelancer: Freelancer | None = None, saved_reply_id: int | None = None,
-                      eta_at: datetime.datetime | None = None) -> TicketMessage:
+def ticket_reply_send(
+    *,
+    ticket: Ticket,
+    author,
+    body: str,
+    status_after: str | None = None,
+    freelancer: Freelancer | None = None,
+    saved_reply_id: int | None = None,
+    eta_at: datetime.datetime | None = None,
+) -> TicketMessage:
     """A reply from the reply box (ticket_reply does the reply itself, its SLA clocks and its status).
 
     - `saved_reply_id`: the approved saved reply of the ticket's program that was inserted: its use is counted
@@ -173,18 +210,32 @@ def ticket_reply_send(*, ticket: Ticket, author, body: str, status_after: str | 
     now = timezone.now()
     _eta_check(eta_at, now=now)
     saved_reply = _saved_reply_for(ticket, saved_reply_id)
-    if saved_reply is not None and saved_reply.status_after and status_after in (None, "", Ticket.Status.OPEN):
+    if (
+        saved_reply is not None
+        and saved_reply.status_after
+        and status_after in (None, "", Ticket.Status.OPEN)
+    ):
         status_after = saved_reply.status_after
     text = (body or "").strip()
     if eta_at is not None and text:
         text = f"{text}\n\n{eta_customer_line(eta_at, ticket.program.zone)}"
-    message = ticket_reply(ticket=ticket, author=author, body=text, status_after=status_after, freelancer=freelancer)
+    message = ticket_reply(
+        ticket=ticket, author=author, body=text, status_after=status_after, freelancer=freelancer
+    )
     if eta_at is not None:
         Ticket.objects.filter(pk=ticket.pk).update(eta_at=eta_at, eta_set_at=now)
         ticket.eta_at, ticket.eta_set_at = eta_at, now
-        event_record(ticket=ticket, kind=TicketEvent.Kind.ETA, actor=author, at=now,
-                     message=eta_customer_line(eta_at, ticket.program.zone), eta_at=eta_at.isoformat(),
-                     message_id=message.pk)
+        event_record(
+            ticket=ticket,
+            kind=TicketEvent.Kind.ETA,
+            actor=author,
+            at=now,
+            message=eta_customer_line(eta_at, ticket.program.zone),
+            eta_at=eta_at.isoformat(),
+            message_id=message.pk,
+        )
     if saved_reply is not None:
-        SavedReply.objects.filter(pk=saved_reply.pk).update(usage_count=F("usage_count") + 1, last_used_at=now)
+        SavedReply.objects.filter(pk=saved_reply.pk).update(
+            usage_count=F("usage_count") + 1, last_used_at=now
+        )
     return message

@@ -79,13 +79,34 @@ ROUTE_BATCH = 200
 # What routing may change on a ticket, written explicitly for every ticket it routes (apply): the routing
 # fields, which tickets given the same decision share (one UPDATE per freelancer), and the deadline fields,
 # which differ per ticket and are written for the tickets whose deadline moved (compared, not reported).
-ROUTED_FIELDS = ("routed_at", "queue", "assignee_id", "inhouse_assignee_id", "last_assigned_at", "inhouse_due_at",
-                 "updated_at")
+ROUTED_FIELDS = (
+    "routed_at",
+    "queue",
+    "assignee_id",
+    "inhouse_assignee_id",
+    "last_assigned_at",
+    "inhouse_due_at",
+    "updated_at",
+)
 DEADLINE_FIELDS = ("next_due_at", "sla_warned_at", "sla_breached_at")
 
-__all__ = ["ROUTE_BATCH", "apply", "assign_to_freelancer", "candidate_rows", "decide", "enqueue_route",
-           "enqueue_waiting_route", "freelancer_loads", "keyword_in", "language_matches", "route_new_tickets",
-           "route_waiting", "ticket_route", "tickets_route", "waiting_ticket_ids"]
+__all__ = [
+    "ROUTE_BATCH",
+    "apply",
+    "assign_to_freelancer",
+    "candidate_rows",
+    "decide",
+    "enqueue_route",
+    "enqueue_waiting_route",
+    "freelancer_loads",
+    "keyword_in",
+    "language_matches",
+    "route_new_tickets",
+    "route_waiting",
+    "ticket_route",
+    "tickets_route",
+    "waiting_ticket_ids",
+]
 
 
 class JSONArrayAgg(Aggregate):
@@ -101,60 +122,105 @@ class JSONArrayAgg(Aggregate):
 def _rows_json(queryset: QuerySet, group_field: str, *fields: str) -> Subquery:
     """A correlated subquery answering the rows of `queryset` as one JSON array of arrays (NULL for none)."""
     return Subquery(
-        queryset.order_by().values(group_field).annotate(rows=JSONArrayAgg(JSONArray(*fields))).values("rows")[:1],
+        queryset.order_by()
+        .values(group_field)
+        .annotate(rows=JSONArrayAgg(JSONArray(*fields)))
+        .values("rows")[:1],
         output_field=JSONField(),
     )
 
 
 def _load_subquery(ref: str = "pk") -> Coalesce:
     """New + open tickets assigned to the freelancer `ref` points at (the ticket_assignee_queue index)."""
-    return Coalesce(Subquery(
-        Ticket.objects.filter(assignee_id=OuterRef(ref), status__in=Ticket.LOAD_STATUSES).order_by()
-        .annotate(n=Func(F("pk"), function="COUNT")).values("n")[:1], output_field=IntegerField(),
-    ), 0)
+    return Coalesce(
+        Subquery(
+            Ticket.objects.filter(assignee_id=OuterRef(ref), status__in=Ticket.LOAD_STATUSES)
+            .order_by()
+            .annotate(n=Func(F("pk"), function="COUNT"))
+            .values("n")[:1],
+            output_field=IntegerField(),
+        ),
+        0,
+    )
 
 
-_CANDIDATE_COLUMNS = ("pk", "status", "program_tier", "program_channels", "presence", "time_zone", "max_open_tickets",
-                      "load", "last_assigned", "weekly_cap", "language_rows", "skill_rows", "slot_rows", "change_rows")
+_CANDIDATE_COLUMNS = (
+    "pk",
+    "status",
+    "program_tier",
+    "program_channels",
+    "presence",
+    "time_zone",
+    "max_open_tickets",
+    "load",
+    "last_assigned",
+    "weekly_cap",
+    "language_rows",
+    "skill_rows",
+    "slot_rows",
+    "change_rows",
+)
 
 
 def _candidates_queryset(*, program_id: int, now: datetime.datetime) -> QuerySet:
     """The program's queue-ready freelancers (contracts' one definition, ADR 0012) with what the rules read.
     Nothing else is filtered here: eligibility is queues.routing_rules.ELIGIBILITY, evaluated on these rows."""
     slots = AvailabilitySlot.objects.filter(freelancer_id=OuterRef("pk")).filter(
-        Q(program_id__isnull=True) | Q(program_id=program_id))
-    changes = AvailabilityChange.objects.filter(freelancer_id=OuterRef("pk"), starts_at__lte=now, ends_at__gt=now)
+        Q(program_id__isnull=True) | Q(program_id=program_id)
+    )
+    changes = AvailabilityChange.objects.filter(
+        freelancer_id=OuterRef("pk"), starts_at__lte=now, ends_at__gt=now
+    )
     languages = Freelancer.languages.through.objects.filter(freelancer_id=OuterRef("pk"))
     skills = Freelancer.skills.through.objects.filter(freelancer_id=OuterRef("pk"))
     standing = ProgramStanding.objects.filter(program_id=program_id, freelancer_id=OuterRef("pk"))
-    return Freelancer.objects.filter(pk__in=queue_ready_freelancer_ids(program_id=program_id)).annotate(
-        program_tier=Coalesce(Subquery(standing.values("tier")[:1]), Value(1)),
-        program_channels=Subquery(standing.values("channels")[:1], output_field=JSONField()),
-        presence=Coalesce(Subquery(Presence.objects.filter(user_id=OuterRef("user_id")).values("status")[:1]),
-                          Value(Presence.Status.OFFLINE)),
-        load=_load_subquery(),
-        last_assigned=Subquery(
-            Ticket.objects.filter(assignee_id=OuterRef("pk"), last_assigned_at__isnull=False)
-            .order_by("-last_assigned_at").values("last_assigned_at")[:1]
-        ),
-        weekly_cap=Subquery(
-            Contract.objects.filter(program_id=program_id, freelancer_id=OuterRef("pk"), status=Contract.Status.ACTIVE)
-            .order_by("-pk").values("weekly_hour_cap")[:1]
-        ),
-        language_rows=_rows_json(languages, "freelancer_id", "language__code"),
-        skill_rows=_rows_json(skills, "freelancer_id", "skill_id"),
-        slot_rows=_rows_json(slots, "freelancer_id", "weekday", "start_time", "end_time", "program_id"),
-        change_rows=_rows_json(changes, "freelancer_id", "kind", "starts_at", "ends_at", "program_id"),
-    ).order_by("pk").values_list(*_CANDIDATE_COLUMNS)
+    return (
+        Freelancer.objects.filter(pk__in=queue_ready_freelancer_ids(program_id=program_id))
+        .annotate(
+            program_tier=Coalesce(Subquery(standing.values("tier")[:1]), Value(1)),
+            program_channels=Subquery(standing.values("channels")[:1], output_field=JSONField()),
+            presence=Coalesce(
+                Subquery(Presence.objects.filter(user_id=OuterRef("user_id")).values("status")[:1]),
+                Value(Presence.Status.OFFLINE),
+            ),
+            load=_load_subquery(),
+            last_assigned=Subquery(
+                Ticket.objects.filter(assignee_id=OuterRef("pk"), last_assigned_at__isnull=False)
+                .order_by("-last_assigned_at")
+                .values("last_assigned_at")[:1]
+            ),
+            weekly_cap=Subquery(
+                Contract.objects.filter(
+                    program_id=program_id, freelancer_id=OuterRef("pk"), status=Contract.Status.ACTIVE
+                )
+                .order_by("-pk")
+                .values("weekly_hour_cap")[:1]
+            ),
+            language_rows=_rows_json(languages, "freelancer_id", "language__code"),
+            skill_rows=_rows_json(skills, "freelancer_id", "skill_id"),
+            slot_rows=_rows_json(slots, "freelancer_id", "weekday", "start_time", "end_time", "program_id"),
+            change_rows=_rows_json(changes, "freelancer_id", "kind", "starts_at", "ends_at", "program_id"),
+        )
+        .order_by("pk")
+        .values_list(*_CANDIDATE_COLUMNS)
+    )
 
 
 # Building and compiling that queryset was ~10 ms of every routing; only the program and `now` change.
-_CANDIDATES = PreparedQuery(lambda program_id, now: _candidates_queryset(program_id=program_id, now=now),
-                            "program_id", moments=("now",))
+_CANDIDATES = PreparedQuery(
+    lambda program_id, now: _candidates_queryset(program_id=program_id, now=now),
+    "program_id",
+    moments=("now",),
+)
 # One freelancer's row of it ("Take next ticket", the portal's waiting list).
 _CANDIDATE = PreparedQuery(
-    lambda program_id, freelancer_id, now: _candidates_queryset(program_id=program_id, now=now).filter(pk=freelancer_id),
-    "program_id", "freelancer_id", moments=("now",))
+    lambda program_id, freelancer_id, now: _candidates_queryset(program_id=program_id, now=now).filter(
+        pk=freelancer_id
+    ),
+    "program_id",
+    "freelancer_id",
+    moments=("now",),
+)
 
 
 def _json(value) -> list:
@@ -168,36 +234,65 @@ def _moment(value) -> datetime.datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=datetime.UTC)
 
 
-def candidate_rows(*, program_id: int, now: datetime.datetime, freelancer_id: int | None = None) -> list[dict]:
+def candidate_rows(
+    *, program_id: int, now: datetime.datetime, freelancer_id: int | None = None
+) -> list[dict]:
     """The candidate query's rows as dicts (one query); with freelancer_id, that freelancer's row only."""
     if freelancer_id is not None:
         found = _CANDIDATE.rows(program_id=program_id, freelancer_id=freelancer_id, now=now)
         return [dict(zip(_CANDIDATE_COLUMNS, row, strict=True)) for row in found]
-    return [dict(zip(_CANDIDATE_COLUMNS, row, strict=True)) for row in _CANDIDATES.rows(program_id=program_id, now=now)]
+    return [
+        dict(zip(_CANDIDATE_COLUMNS, row, strict=True))
+        for row in _CANDIDATES.rows(program_id=program_id, now=now)
+    ]
 
 
-def _candidates(program: Program, *, program_id: int, zone: datetime.tzinfo, now: datetime.datetime,
-                freelancer_id: int | None = None) -> list[Candidate]:
+def _candidates(
+    program: Program,
+    *,
+    program_id: int,
+    zone: datetime.tzinfo,
+    now: datetime.datetime,
+    freelancer_id: int | None = None,
+) -> list[Candidate]:
     """The program's candidates with who a higher app bars and who reached their weekly hour cap."""
     rows = candidate_rows(program_id=program_id, now=now, freelancer_id=freelancer_id)
-    barred = {fid: exclusion.reason for exclusion in routing_exclusions(program=program)
-              for fid in exclusion.freelancer_ids}
+    barred = {
+        fid: exclusion.reason
+        for exclusion in routing_exclusions(program=program)
+        for fid in exclusion.freelancer_ids
+    }
     capped = {row["pk"]: row["weekly_cap"] for row in rows if row["weekly_cap"] is not None}
-    worked = hours_worked_in_week(program_id=program_id, freelancer_ids=capped.keys(),
-                                  day=now.astimezone(zone).date()) if capped else {}
+    worked = (
+        hours_worked_in_week(
+            program_id=program_id, freelancer_ids=capped.keys(), day=now.astimezone(zone).date()
+        )
+        if capped
+        else {}
+    )
     return [
         Candidate(
-            id=row["pk"], status=row["status"], tier=row["program_tier"],
-            channels=frozenset(_json(row["program_channels"])), online=row["presence"] == Presence.Status.ONLINE,
-            language_codes=frozenset(str(code[0] if isinstance(code, list) else code).lower()
-                                     for code in _json(row["language_rows"])),
-            skill_ids=frozenset(int(skill[0] if isinstance(skill, list) else skill) for skill in _json(row["skill_rows"])),
+            id=row["pk"],
+            status=row["status"],
+            tier=row["program_tier"],
+            channels=frozenset(_json(row["program_channels"])),
+            online=row["presence"] == Presence.Status.ONLINE,
+            language_codes=frozenset(
+                str(code[0] if isinstance(code, list) else code).lower()
+                for code in _json(row["language_rows"])
+            ),
+            skill_ids=frozenset(
+                int(skill[0] if isinstance(skill, list) else skill) for skill in _json(row["skill_rows"])
+            ),
             zone=zoneinfo.ZoneInfo(row["time_zone"] or "UTC"),
             slots=tuple(slot_row(*slot) for slot in _json(row["slot_rows"])),
-            changes=tuple((kind, _moment(starts_at), _moment(ends_at), change_program)
-                          for kind, starts_at, ends_at, change_program in _json(row["change_rows"])),
-            max_open_tickets=row["max_open_tickets"], load=row["load"], last_assigned=row["last_assigned"]
-            and _moment(row["last_assigned"]),
+            changes=tuple(
+                (kind, _moment(starts_at), _moment(ends_at), change_program)
+                for kind, starts_at, ends_at, change_program in _json(row["change_rows"])
+            ),
+            max_open_tickets=row["max_open_tickets"],
+            load=row["load"],
+            last_assigned=row["last_assigned"] and _moment(row["last_assigned"]),
             barred=barred.get(row["pk"], ""),
             at_weekly_cap=row["pk"] in capped and worked[row["pk"]] >= capped[row["pk"]],
         )
@@ -209,7 +304,9 @@ def freelancer_loads(freelancer_ids: Iterable[int]) -> dict[int, int]:
     """{freelancer_id: new + open tickets assigned} in one query (the ticket_assignee_queue index)."""
     rows = (
         Ticket.objects.filter(assignee_id__in=list(freelancer_ids), status__in=Ticket.LOAD_STATUSES)
-        .values("assignee_id").annotate(load=Count("id")).order_by()
+        .values("assignee_id")
+        .annotate(load=Count("id"))
+        .order_by()
     )
     return {row["assignee_id"]: row["load"] for row in rows}
 
@@ -241,8 +338,11 @@ def _lock_tickets(ticket_ids: Iterable[int], *, skip_locked: bool) -> list[Ticke
 
 
 def _needs_routing(ticket: Ticket) -> bool:
-    return ticket.is_active and not ticket.assignee_id and not (
-        ticket.queue == Ticket.Queue.INHOUSE and ticket.routed_at)
+    return (
+        ticket.is_active
+        and not ticket.assignee_id
+        and not (ticket.queue == Ticket.Queue.INHOUSE and ticket.routed_at)
+    )
 
 
 class _Typed(Protocol):
@@ -258,7 +358,8 @@ def _required_skills(tickets: Sequence[_Typed]) -> dict[int, frozenset[int]]:
     found: dict[int, set[int]] = defaultdict(set)
     if type_ids:
         for type_id, skill_id in TicketType.required_skills.through.objects.filter(
-                tickettype_id__in=type_ids).values_list("tickettype_id", "skill_id"):
+            tickettype_id__in=type_ids
+        ).values_list("tickettype_id", "skill_id"):
             found[type_id].add(skill_id)
     return {type_id: frozenset(found[type_id]) for type_id in type_ids}
 
@@ -266,9 +367,16 @@ def _required_skills(tickets: Sequence[_Typed]) -> dict[int, frozenset[int]]:
 def _waiting(ticket: Ticket, required: dict[int, frozenset[int]]) -> WaitingTicket:
     ticket_type = ticket.ticket_type
     return WaitingTicket(
-        id=ticket.pk, program_id=ticket.program_id, tier=ticket.tier, language=ticket.language or "",
-        channel=ticket.channel or "", subject=ticket.subject or "", body=ticket.body or "", first_time=ticket.routed_at is None,
-        due=ticket.next_due_at or ticket.created_at, ticket_type_id=ticket.ticket_type_id,
+        id=ticket.pk,
+        program_id=ticket.program_id,
+        tier=ticket.tier,
+        language=ticket.language or "",
+        channel=ticket.channel or "",
+        subject=ticket.subject or "",
+        body=ticket.body or "",
+        first_time=ticket.routed_at is None,
+        due=ticket.next_due_at or ticket.created_at,
+        ticket_type_id=ticket.ticket_type_id,
         type_name=ticket_type.name if ticket_type else "",
         type_for_freelancers=ticket_type.freelancers_allowed if ticket_type else True,
         required_skill_ids=required.get(ticket.ticket_type_id or 0, frozenset()),
@@ -279,9 +387,12 @@ def _policy(tickets: Sequence[Ticket], *, exclude_ids: Iterable[int], quiet_when
     rows = _json(getattr(tickets[0], "escalation_rules_json", None))
     return Policy(
         program_id=tickets[0].program_id,
-        escalation_rules=tuple(EscalationRuleRow(int(rid), type_id, keyword or "") for rid, type_id, keyword in rows),
+        escalation_rules=tuple(
+            EscalationRuleRow(int(rid), type_id, keyword or "") for rid, type_id, keyword in rows
+        ),
         channels=frozenset(tickets[0].program.channels or ()),
-        exclude_ids=frozenset(exclude_ids), explain_repeat_waits=not quiet_when_waiting,
+        exclude_ids=frozenset(exclude_ids),
+        explain_repeat_waits=not quiet_when_waiting,
     )
 
 
@@ -289,14 +400,26 @@ def _lock_freelancers(ids: list[int]) -> tuple[dict[int, Freelancer], dict[int, 
     """Lock these freelancers in id order; ({id: freelancer}, {id: load counted under the locks})."""
     if not ids:
         return {}, {}
-    locked = {f.pk: f for f in Freelancer.objects.filter(pk__in=ids).select_related("user").order_by("pk")
-              .select_for_update(of=("self",))}
+    locked = {
+        f.pk: f
+        for f in Freelancer.objects.filter(pk__in=ids)
+        .select_related("user")
+        .order_by("pk")
+        .select_for_update(of=("self",))
+    }
     counted = freelancer_loads(locked)
     return locked, {pk: counted.get(pk, 0) for pk in locked}
 
 
-def apply(decisions: Sequence[Decision], *, tickets: dict[int, Ticket], freelancers: dict[int, Freelancer],
-          now: datetime.datetime, actor=None, cause: str = "") -> None:
+def apply(
+    decisions: Sequence[Decision],
+    *,
+    tickets: dict[int, Ticket],
+    freelancers: dict[int, Freelancer],
+    now: datetime.datetime,
+    actor=None,
+    cause: str = "",
+) -> None:
     """Write the decisions on the locked tickets: ROUTED_FIELDS of every ticket routed (tickets given equal
     values share one UPDATE), DEADLINE_FIELDS of those whose deadline moved (one UPDATE), then the timeline
     rows in one INSERT. A ticket that only waits again changes nothing."""
@@ -332,8 +455,11 @@ def apply(decisions: Sequence[Decision], *, tickets: dict[int, Ticket], freelanc
         if not decision.record:
             continue
         kind = TicketEvent.Kind.WAITING if decision.waiting else TicketEvent.Kind.ROUTED
-        events.append(event_build(ticket=ticket, kind=kind, actor=actor, at=now, message=message,
-                                  reason=decision.reason, **data))
+        events.append(
+            event_build(
+                ticket=ticket, kind=kind, actor=actor, at=now, message=message, reason=decision.reason, **data
+            )
+        )
         if actor is not None and kind == TicketEvent.Kind.ROUTED:
             # automatic routing is on the timeline; a person's is also audited
             audit_record(actor=actor, verb="ticket.routed", target=ticket, reason=decision.reason, **data)
@@ -345,8 +471,15 @@ def apply(decisions: Sequence[Decision], *, tickets: dict[int, Ticket], freelanc
     events_publish(events)
 
 
-def _route_program(tickets: list[Ticket], *, now: datetime.datetime, actor=None, exclude_ids: Iterable[int] = (),
-                   quiet_when_waiting: bool = False, cause: str = "") -> None:
+def _route_program(
+    tickets: list[Ticket],
+    *,
+    now: datetime.datetime,
+    actor=None,
+    exclude_ids: Iterable[int] = (),
+    quiet_when_waiting: bool = False,
+    cause: str = "",
+) -> None:
     """Route one program's locked tickets: read the candidates, lock those who may take more, decide, apply."""
     policy = _policy(tickets, exclude_ids=exclude_ids, quiet_when_waiting=quiet_when_waiting)
     required = _required_skills(tickets)
@@ -364,43 +497,83 @@ def _route_program(tickets: list[Ticket], *, now: datetime.datetime, actor=None,
         freelancers, loads = _lock_freelancers(may_take_more(fits.values()))
     limits = {pk: f.max_open_tickets for pk, f in freelancers.items()}
     decisions = decide(waiting, candidates, loads, now, policy, limits=limits)
-    apply(decisions, tickets={t.pk: t for t in tickets}, freelancers=freelancers, now=now, actor=actor, cause=cause)
+    apply(
+        decisions,
+        tickets={t.pk: t for t in tickets},
+        freelancers=freelancers,
+        now=now,
+        actor=actor,
+        cause=cause,
+    )
 
 
-def _route_locked(tickets: list[Ticket], *, now: datetime.datetime, actor=None, exclude_ids: Iterable[int] = (),
-                  quiet_when_waiting: bool = False, cause: str = "") -> list[Ticket]:
+def _route_locked(
+    tickets: list[Ticket],
+    *,
+    now: datetime.datetime,
+    actor=None,
+    exclude_ids: Iterable[int] = (),
+    quiet_when_waiting: bool = False,
+    cause: str = "",
+) -> list[Ticket]:
     """Route the locked tickets that need it, one batch per program; returns those."""
     by_program: dict[int, list[Ticket]] = defaultdict(list)
     for ticket in tickets:
         if _needs_routing(ticket):
             by_program[ticket.program_id].append(ticket)
     for group in by_program.values():
-        _route_program(group, now=now, actor=actor, exclude_ids=exclude_ids, quiet_when_waiting=quiet_when_waiting,
-                       cause=cause)
+        _route_program(
+            group,
+            now=now,
+            actor=actor,
+            exclude_ids=exclude_ids,
+            quiet_when_waiting=quiet_when_waiting,
+            cause=cause,
+        )
     return [ticket for group in by_program.values() for ticket in group]
 
 
-def ticket_route(*, ticket_id: int, actor=None, now: datetime.datetime | None = None,
-                 exclude_freelancer_ids: Iterable[int] = (), quiet_when_waiting: bool = False) -> Ticket | None:
+def ticket_route(
+    *,
+    ticket_id: int,
+    actor=None,
+    now: datetime.datetime | None = None,
+    exclude_freelancer_ids: Iterable[int] = (),
+    quiet_when_waiting: bool = False,
+) -> Ticket | None:
     """Route one ticket (idempotent: an assigned, in-house or finished ticket is left as it is)."""
     now = now or timezone.now()
     with transaction.atomic():
         found = _lock_tickets([ticket_id], skip_locked=False)
         if not found:
             return None
-        _route_locked(found, now=now, actor=actor, exclude_ids=exclude_freelancer_ids,
-                      quiet_when_waiting=quiet_when_waiting)
+        _route_locked(
+            found,
+            now=now,
+            actor=actor,
+            exclude_ids=exclude_freelancer_ids,
+            quiet_when_waiting=quiet_when_waiting,
+        )
         return found[0]
 
 
-def tickets_route(*, ticket_ids: Iterable[int], now: datetime.datetime | None = None,
-                  quiet_when_waiting: bool = False, cause: str = "") -> list[Ticket]:
+def tickets_route(
+    *,
+    ticket_ids: Iterable[int],
+    now: datetime.datetime | None = None,
+    quiet_when_waiting: bool = False,
+    cause: str = "",
+) -> list[Ticket]:
     """Route several tickets in one transaction (the sweep's waiting tickets); returns the ones it routed.
     Tickets another router holds right now, or that no longer need routing, are left alone."""
     now = now or timezone.now()
     with transaction.atomic():
-        return _route_locked(_lock_tickets(ticket_ids, skip_locked=True), now=now,
-                             quiet_when_waiting=quiet_when_waiting, cause=cause)
+        return _route_locked(
+            _lock_tickets(ticket_ids, skip_locked=True),
+            now=now,
+            quiet_when_waiting=quiet_when_waiting,
+            cause=cause,
+        )
 
 
 def route_new_tickets(*, program_id: int, now: datetime.datetime | None = None) -> int:
@@ -411,8 +584,13 @@ def route_new_tickets(*, program_id: int, now: datetime.datetime | None = None) 
     ticket_unrouted index). Returns how many tickets this call routed.
     """
     now = now or timezone.now()
-    new = Ticket.objects.filter(program_id=program_id, routed_at__isnull=True,
-                                status__in=Ticket.ACTIVE_STATUSES).order_by("pk").values_list("pk", flat=True)
+    new = (
+        Ticket.objects.filter(
+            program_id=program_id, routed_at__isnull=True, status__in=Ticket.ACTIVE_STATUSES
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
     ids = list(new[:ROUTE_BATCH])
     if not ids:
         return 0
@@ -424,14 +602,20 @@ def route_new_tickets(*, program_id: int, now: datetime.datetime | None = None) 
 def waiting_ticket_ids(*, program_id: int, limit: int = ROUTE_BATCH) -> list[int]:
     """The program's tickets waiting for a freelancer, most urgent first (the ticket_freelancer_waiting index)."""
     return list(
-        Ticket.objects.filter(program_id=program_id, queue=Ticket.Queue.FREELANCER, assignee__isnull=True,
-                              status__in=Ticket.ACTIVE_STATUSES)
-        .order_by("next_due_at", "id").values_list("pk", flat=True)[:limit]
+        Ticket.objects.filter(
+            program_id=program_id,
+            queue=Ticket.Queue.FREELANCER,
+            assignee__isnull=True,
+            status__in=Ticket.ACTIVE_STATUSES,
+        )
+        .order_by("next_due_at", "id")
+        .values_list("pk", flat=True)[:limit]
     )
 
 
-def route_waiting(*, program_id: int, now: datetime.datetime | None = None, cause: str = "",
-                  explain: bool = False) -> int:
+def route_waiting(
+    *, program_id: int, now: datetime.datetime | None = None, cause: str = "", explain: bool = False
+) -> int:
     """Route the program's waiting tickets now (someone may take them); returns how many were assigned.
     With `explain`, a ticket that still waits gets a timeline line with today's reason."""
     ids = waiting_ticket_ids(program_id=program_id)
@@ -451,8 +635,11 @@ def enqueue_waiting_route(program_id: int, cause: str = "") -> None:
         try:
             publish_waiting_route(program_id, cause)
         except Exception:
-            logger.warning("queues: could not enqueue routing of program %s's waiting tickets; the sweep will",
-                           program_id, exc_info=True)
+            logger.warning(
+                "queues: could not enqueue routing of program %s's waiting tickets; the sweep will",
+                program_id,
+                exc_info=True,
+            )
 
     transaction.on_commit(_publish)
 
@@ -471,7 +658,10 @@ def enqueue_route(ticket_id: int, program_id: int | None = None) -> None:
         try:
             publish_route(ticket_id, program_id)
         except Exception:
-            logger.warning("queues: could not enqueue routing of ticket %s; the sweep will route it", ticket_id,
-                           exc_info=True)
+            logger.warning(
+                "queues: could not enqueue routing of ticket %s; the sweep will route it",
+                ticket_id,
+                exc_info=True,
+            )
 
     transaction.on_commit(_publish)

@@ -41,7 +41,9 @@ def route_waiting_tickets(*, now=None) -> int:
     for program_id, ids in by_program.items():
         for start in range(0, len(ids), ROUTE_BATCH):
             try:
-                routed = tickets_route(ticket_ids=ids[start:start + ROUTE_BATCH], now=now, quiet_when_waiting=True)
+                routed = tickets_route(
+                    ticket_ids=ids[start : start + ROUTE_BATCH], now=now, quiet_when_waiting=True
+                )
             except Exception:
                 logger.exception("queues: routing waiting tickets of program %s failed", program_id)
                 break
@@ -53,7 +55,9 @@ def hand_over_from_off_shift(*, now=None) -> int:
     now = now or timezone.now()
     freelancer_ids = (
         Ticket.objects.filter(status__in=Ticket.ACTIVE_STATUSES, assignee__isnull=False)
-        .values_list("assignee_id", flat=True).distinct().order_by()
+        .values_list("assignee_id", flat=True)
+        .distinct()
+        .order_by()
     )
     return sum(freelancer_hand_over_if_off_shift(freelancer_id=fid, now=now) for fid in list(freelancer_ids))
 
@@ -74,9 +78,13 @@ def warn_before_breach(*, now=None) -> int:
     now = now or timezone.now()
     horizon = now + datetime.timedelta(hours=24)
     candidates = list(
-        Ticket.objects.filter(status__in=Ticket.ACTIVE_STATUSES, sla_warned_at__isnull=True, sla_breached_at__isnull=True,
-                              next_due_at__gt=now, next_due_at__lte=horizon)
-        .values_list("id", "program_id", "next_due_at")
+        Ticket.objects.filter(
+            status__in=Ticket.ACTIVE_STATUSES,
+            sla_warned_at__isnull=True,
+            sla_breached_at__isnull=True,
+            next_due_at__gt=now,
+            next_due_at__lte=horizon,
+        ).values_list("id", "program_id", "next_due_at")
     )
     policies = _settings_by_program({p for _, p, _ in candidates})
     warned = 0
@@ -91,16 +99,22 @@ def warn_before_breach(*, now=None) -> int:
             ticket.sla_warned_at = now
             ticket.save(update_fields=["sla_warned_at", "updated_at"])
             left = int((due - now).total_seconds() // 60)
-            event_record(ticket=ticket, kind=TicketEvent.Kind.SLA_WARNING, at=now,
-                         message=f"SLA due in {left} min ({due:%H:%M} UTC).", due=due.isoformat())
+            event_record(
+                ticket=ticket,
+                kind=TicketEvent.Kind.SLA_WARNING,
+                at=now,
+                message=f"SLA due in {left} min ({due:%H:%M} UTC).",
+                due=due.isoformat(),
+            )
             holder = ticket.assignee.user if ticket.assignee_id else ticket.inhouse_assignee
             if holder is not None:
                 side = "portal" if ticket.assignee_id else "manage"
                 notify(
                     subject=f"SLA due in {left} min: #{ticket.pk} {ticket.subject[:60]}",
                     body=f"Ticket #{ticket.pk} “{ticket.subject}” is due at {due:%Y-%m-%d %H:%M} UTC.\n"
-                         f"{_ticket_url(ticket, side)}\n",
-                    recipients=[holder.email], program_id=ticket.program_id,
+                    f"{_ticket_url(ticket, side)}\n",
+                    recipients=[holder.email],
+                    program_id=ticket.program_id,
                 )
             warned += 1
     return warned
@@ -109,15 +123,23 @@ def warn_before_breach(*, now=None) -> int:
 def flag_breaches(*, now=None) -> int:
     now = now or timezone.now()
     ids = list(
-        Ticket.objects.filter(status__in=Ticket.ACTIVE_STATUSES, sla_breached_at__isnull=True, next_due_at__lte=now)
-        .order_by("next_due_at").values_list("id", "program_id")[:2000]
+        Ticket.objects.filter(
+            status__in=Ticket.ACTIVE_STATUSES, sla_breached_at__isnull=True, next_due_at__lte=now
+        )
+        .order_by("next_due_at")
+        .values_list("id", "program_id")[:2000]
     )
     policies = _settings_by_program({p for _, p in ids})
     breached_by_program: dict[int, list[Ticket]] = defaultdict(list)
     for ticket_id, program_id in ids:
         with transaction.atomic():
             ticket = lock_one(Ticket.objects.filter(pk=ticket_id))
-            if ticket.sla_breached_at or not ticket.is_active or ticket.next_due_at is None or ticket.next_due_at > now:
+            if (
+                ticket.sla_breached_at
+                or not ticket.is_active
+                or ticket.next_due_at is None
+                or ticket.next_due_at > now
+            ):
                 continue
             ticket.sla_breached_at = now
             fields = ["sla_breached_at"]
@@ -127,8 +149,12 @@ def flag_breaches(*, now=None) -> int:
             if ticket.resolution_due_at and ticket.resolution_due_at <= now and ticket.sla_paused_at is None:
                 ticket.resolution_met = False
                 fields.append("resolution_met")
-            event_record(ticket=ticket, kind=TicketEvent.Kind.SLA_BREACHED, at=now,
-                         message=f"SLA breached (was due {ticket.next_due_at:%Y-%m-%d %H:%M} UTC).")
+            event_record(
+                ticket=ticket,
+                kind=TicketEvent.Kind.SLA_BREACHED,
+                at=now,
+                message=f"SLA breached (was due {ticket.next_due_at:%Y-%m-%d %H:%M} UTC).",
+            )
             policy = policies.get(program_id)
             if policy and policy.auto_escalate_on_breach and ticket.queue == Ticket.Queue.FREELANCER:
                 ticket.program = policy.program
@@ -145,7 +171,8 @@ def flag_breaches(*, now=None) -> int:
             notify(
                 subject=f"{program.name}: {len(tickets)} ticket(s) breached the SLA",
                 body=f"These tickets passed their SLA deadline:\n{lines}\n",
-                recipients=[m.email for m in program.managers.all() if m.is_active], program_id=program.pk,
+                recipients=[m.email for m in program.managers.all() if m.is_active],
+                program_id=program.pk,
             )
     return sum(len(t) for t in breached_by_program.values())
 
@@ -155,7 +182,9 @@ def queues_sweep(*, now=None) -> dict[str, int]:
     now = now or timezone.now()
     presence = presence_sweep(now=now)
     return {
-        "away": presence["away"], "offline": presence["offline"], "no_shows": presence["no_shows"],
+        "away": presence["away"],
+        "offline": presence["offline"],
+        "no_shows": presence["no_shows"],
         "handed_over": hand_over_from_off_shift(now=now),
         "routed": route_waiting_tickets(now=now),
         "warned": warn_before_breach(now=now),

@@ -57,13 +57,17 @@ def _room(candidate: Candidate, load: int, limit: int) -> str:
     if candidate.at_weekly_cap:
         return "You reached your weekly hour cap in this program."
     if load >= limit:
-        return (f"You have {load} open tickets and your limit is {limit}. Solve one, or set one pending on the "
-                f"customer, first.")
+        return (
+            f"You have {load} open tickets and your limit is {limit}. Solve one, or set one pending on the "
+            f"customer, first."
+        )
     return ""
 
 
 def _me(freelancer: Freelancer, program: Program, now) -> Candidate | None:
-    found = _candidates(program, program_id=program.pk, zone=program.zone, now=now, freelancer_id=freelancer.pk)
+    found = _candidates(
+        program, program_id=program.pk, zone=program.zone, now=now, freelancer_id=freelancer.pk
+    )
     return found[0] if found else None
 
 
@@ -101,11 +105,19 @@ class Waiting:
 
     def as_waiting_ticket(self, required: dict[int, frozenset[int]]) -> WaitingTicket:
         return WaitingTicket(
-            id=self.pk, program_id=self.program_id, tier=self.tier, language=self.language or "",
-            channel=self.channel or "", subject=self.subject, first_time=False,
-            due=self.next_due_at or self.created_at, ticket_type_id=self.ticket_type_id, type_name=self.type_name,
+            id=self.pk,
+            program_id=self.program_id,
+            tier=self.tier,
+            language=self.language or "",
+            channel=self.channel or "",
+            subject=self.subject,
+            first_time=False,
+            due=self.next_due_at or self.created_at,
+            ticket_type_id=self.ticket_type_id,
+            type_name=self.type_name,
             type_for_freelancers=self.type_for_freelancers,
-            required_skill_ids=required.get(self.ticket_type_id or 0, frozenset()))
+            required_skill_ids=required.get(self.ticket_type_id or 0, frozenset()),
+        )
 
 
 def _waiting_sql(count: int, *, one: bool) -> str:
@@ -115,8 +127,8 @@ def _waiting_sql(count: int, *, one: bool) -> str:
     statuses = ", ".join(f"'{status}'" for status in Ticket.ACTIVE_STATUSES)
     # only table names and the model's own constants are put in the text; every value is a parameter
     return (
-        f'SELECT t.id, t.program_id, p.name, t.tier, t.language, t.channel, t.subject, '  # noqa: S608
-        f't.next_due_at, t.created_at, t.ticket_type_id, COALESCE(tt.name, \'\'), COALESCE(tt.freelancers_allowed, TRUE) '
+        f"SELECT t.id, t.program_id, p.name, t.tier, t.language, t.channel, t.subject, "  # noqa: S608
+        f"t.next_due_at, t.created_at, t.ticket_type_id, COALESCE(tt.name, ''), COALESCE(tt.freelancers_allowed, TRUE) "
         f'FROM "{ticket}" t JOIN "{program}" p ON p.id = t.program_id '
         f'LEFT JOIN "{ticket_type}" tt ON tt.id = t.ticket_type_id '
         f"WHERE t.program_id IN ({', '.join(['%s'] * count)}) AND t.queue = '{Ticket.Queue.FREELANCER}' "
@@ -140,9 +152,23 @@ def _waiting_rows(program_ids: Sequence[int], *, offset: int, ticket_id: int | N
     with connection.cursor() as cursor:
         cursor.execute(_waiting_sql(len(ids), one=ticket_id is not None), params)
         rows = cursor.fetchall()
-    return [Waiting(pk=r[0], program_id=r[1], program_name=r[2], tier=r[3], language=r[4], channel=r[5],
-                    subject=r[6], next_due_at=_moment(r[7]), created_at=_moment(r[8]) or timezone.now(),
-                    ticket_type_id=r[9], type_name=r[10], type_for_freelancers=bool(r[11])) for r in rows]
+    return [
+        Waiting(
+            pk=r[0],
+            program_id=r[1],
+            program_name=r[2],
+            tier=r[3],
+            language=r[4],
+            channel=r[5],
+            subject=r[6],
+            next_due_at=_moment(r[7]),
+            created_at=_moment(r[8]) or timezone.now(),
+            ticket_type_id=r[9],
+            type_name=r[10],
+            type_for_freelancers=bool(r[11]),
+        )
+        for r in rows
+    ]
 
 
 def _evaluate(freelancer: Freelancer, now) -> tuple[list[int], dict[int, Candidate | None], dict[int, str]]:
@@ -150,7 +176,9 @@ def _evaluate(freelancer: Freelancer, now) -> tuple[list[int], dict[int, Candida
     ready = queue_ready_program_ids(freelancer_id=freelancer.pk)
     # with the relations the routing filters read (core.routing_filters), so they cost no query
     related = ("queue_settings", *routing_program_related())
-    programs = {p.pk: p for p in Program.objects.filter(pk__in=ready).select_related(*related)} if ready else {}
+    programs = (
+        {p.pk: p for p in Program.objects.filter(pk__in=ready).select_related(*related)} if ready else {}
+    )
     program_ids = sorted(programs)
     me: dict[int, Candidate | None] = {}
     refusals: dict[int, str] = {}
@@ -162,7 +190,8 @@ def _evaluate(freelancer: Freelancer, now) -> tuple[list[int], dict[int, Candida
         policy = Policy(program_id=program.pk)
         extra = QueueSettings.for_program(program).allow_extra_time
         refusals[program.pk] = _personal_refusal(candidate, now, policy, extra_time=extra) or _room(
-            candidate, candidate.load, candidate.max_open_tickets)
+            candidate, candidate.load, candidate.max_open_tickets
+        )
     return program_ids, me, refusals
 
 
@@ -180,8 +209,9 @@ class WaitingRow:
     blocked: bool = False  # they may take nothing in its program now (off shift, not online, full)
 
 
-def waiting_for_freelancer(*, freelancer: Freelancer, limit: int = 10, now: datetime.datetime | None = None
-                           ) -> tuple[list[WaitingRow], int, str]:
+def waiting_for_freelancer(
+    *, freelancer: Freelancer, limit: int = 10, now: datetime.datetime | None = None
+) -> tuple[list[WaitingRow], int, str]:
     """The first `limit` tickets waiting in the freelancer's programs, each with whether they may take it;
     how many are waiting in all; and what keeps them from taking any (off shift, not online, full), or ""."""
     now = now or timezone.now()
@@ -197,8 +227,9 @@ def waiting_for_freelancer(*, freelancer: Freelancer, limit: int = 10, now: date
         if refusals.get(row.program_id) or candidate is None:
             found.append(WaitingRow(ticket=row, refusal="", blocked=True))
             continue
-        found.append(WaitingRow(ticket=row, refusal=_refusal_for(row, row.as_waiting_ticket(required), candidate,
-                                                                 now)))
+        found.append(
+            WaitingRow(ticket=row, refusal=_refusal_for(row, row.as_waiting_ticket(required), candidate, now))
+        )
     blocking = "" if any(not refusals[p] for p in program_ids) else next(iter(refusals.values()), "")
     return found, total, blocking
 
@@ -207,13 +238,22 @@ WAITING_COUNT_CAP = 1000  # "1000+" is enough to know; counting a huge backlog e
 
 
 def _waiting_count(program_ids: Sequence[int]) -> int:
-    return Ticket.objects.filter(program_id__in=list(program_ids), queue=Ticket.Queue.FREELANCER,
-                                 assignee__isnull=True, status__in=Ticket.ACTIVE_STATUSES,
-                                 routed_at__isnull=False).values("pk")[:WAITING_COUNT_CAP].count()
+    return (
+        Ticket.objects.filter(
+            program_id__in=list(program_ids),
+            queue=Ticket.Queue.FREELANCER,
+            assignee__isnull=True,
+            status__in=Ticket.ACTIVE_STATUSES,
+            routed_at__isnull=False,
+        )
+        .values("pk")[:WAITING_COUNT_CAP]
+        .count()
+    )
 
 
-def ticket_take(*, freelancer: Freelancer, ticket_id: int | None = None, now: datetime.datetime | None = None
-                ) -> Ticket:
+def ticket_take(
+    *, freelancer: Freelancer, ticket_id: int | None = None, now: datetime.datetime | None = None
+) -> Ticket:
     """Give the freelancer the waiting ticket due soonest that they may take (or `ticket_id`, if they may).
 
     Raises QueueError with the reason when there is none, or when they may not take it (tier, language,
@@ -227,7 +267,9 @@ def ticket_take(*, freelancer: Freelancer, ticket_id: int | None = None, now: da
         raise QueueError(next(iter(dict.fromkeys(refusals.values()))))
     offset, seen = 0, 0
     while seen < SCAN_LIMIT:
-        rows = _waiting_rows(open_programs if ticket_id is None else program_ids, offset=offset, ticket_id=ticket_id)
+        rows = _waiting_rows(
+            open_programs if ticket_id is None else program_ids, offset=offset, ticket_id=ticket_id
+        )
         if not rows:
             break
         required = _required_skills(rows)
@@ -252,19 +294,29 @@ def ticket_take(*, freelancer: Freelancer, ticket_id: int | None = None, now: da
         seen += len(rows)
     if ticket_id is not None:
         raise QueueError("This ticket is not waiting for a freelancer any more.")
-    raise QueueError("No waiting ticket fits you right now (tier, languages, channels and skills). "
-                     "New ones come to you as they arrive.")
+    raise QueueError(
+        "No waiting ticket fits you right now (tier, languages, channels and skills). "
+        "New ones come to you as they arrive."
+    )
 
 
 def _assign(ticket_id: int, *, freelancer: Freelancer, candidate: Candidate, now) -> Ticket | None:
     """Lock the ticket (skipping one another router holds), then the freelancer; assign when both still hold."""
     with transaction.atomic():
-        found = list(Ticket.objects.filter(pk=ticket_id, assignee__isnull=True, queue=Ticket.Queue.FREELANCER,
-                                           status__in=Ticket.ACTIVE_STATUSES).select_for_update(skip_locked=True))
+        found = list(
+            Ticket.objects.filter(
+                pk=ticket_id,
+                assignee__isnull=True,
+                queue=Ticket.Queue.FREELANCER,
+                status__in=Ticket.ACTIVE_STATUSES,
+            ).select_for_update(skip_locked=True)
+        )
         if not found:
             return None
         ticket = found[0]
-        locked = Freelancer.objects.select_for_update(of=("self",)).select_related("user").get(pk=freelancer.pk)
+        locked = (
+            Freelancer.objects.select_for_update(of=("self",)).select_related("user").get(pk=freelancer.pk)
+        )
         load = freelancer_loads([locked.pk]).get(locked.pk, 0)
         refusal = _room(candidate, load, locked.max_open_tickets)
         if refusal:
@@ -273,9 +325,15 @@ def _assign(ticket_id: int, *, freelancer: Freelancer, candidate: Candidate, now
         ticket.routed_at, ticket.updated_at = ticket.routed_at or now, now
         # the fields routing writes for every ticket it assigns (one UPDATE, as routing's apply)
         Ticket.objects.filter(pk=ticket.pk).update(
-            **{name: getattr(ticket, name) for name in (*ROUTED_FIELDS, *DEADLINE_FIELDS)})
-        event_record(ticket=ticket, kind=TicketEvent.Kind.TAKEN, actor=locked.user, at=now,
-                     message=f"Taken from the queue by {locked} ({load} open of {locked.max_open_tickets} before).",
-                     freelancer_id=locked.pk)
+            **{name: getattr(ticket, name) for name in (*ROUTED_FIELDS, *DEADLINE_FIELDS)}
+        )
+        event_record(
+            ticket=ticket,
+            kind=TicketEvent.Kind.TAKEN,
+            actor=locked.user,
+            at=now,
+            message=f"Taken from the queue by {locked} ({load} open of {locked.max_open_tickets} before).",
+            freelancer_id=locked.pk,
+        )
         audit_record(actor=locked.user, verb="ticket.taken", target=ticket)
         return ticket

@@ -42,8 +42,10 @@ def _locked(ticket: Ticket) -> Ticket:
 
 def _require_active(ticket: Ticket, action: str) -> None:
     if ticket.status in (Ticket.Status.SOLVED, Ticket.Status.CLOSED):
-        raise QueueError(f"This ticket is already {ticket.get_status_display().lower()}; it cannot be {action}.",
-                         code="not_active")
+        raise QueueError(
+            f"This ticket is already {ticket.get_status_display().lower()}; it cannot be {action}.",
+            code="not_active",
+        )
 
 
 def _require_holder(ticket: Ticket, freelancer: Freelancer | None) -> None:
@@ -99,8 +101,14 @@ def _mark_solved(ticket: Ticket, *, actor, now) -> list[str]:
 
 
 @transaction.atomic
-def ticket_reply(*, ticket: Ticket, author, body: str, status_after: str | None = None,
-                 freelancer: Freelancer | None = None) -> TicketMessage:
+def ticket_reply(
+    *,
+    ticket: Ticket,
+    author,
+    body: str,
+    status_after: str | None = None,
+    freelancer: Freelancer | None = None,
+) -> TicketMessage:
     """A reply to the customer (recorded; the API exposes it for the helpdesk). The first one stops the
     first-response clock. status_after: open (default), pending (waiting on the customer) or solved."""
     body = _clean_text(body, field="body", label="The reply")
@@ -109,8 +117,9 @@ def ticket_reply(*, ticket: Ticket, author, body: str, status_after: str | None 
     _require_active(ticket, "replied to")
     held = _holding(ticket)
     now = timezone.now()
-    message = TicketMessage.objects.create(ticket=ticket, kind=TicketMessage.Kind.REPLY, author=author, body=body,
-                                           created_at=now)
+    message = TicketMessage.objects.create(
+        ticket=ticket, kind=TicketMessage.Kind.REPLY, author=author, body=body, created_at=now
+    )
     fields = []
     if ticket.first_response_at is None:
         policy = policy_for(ticket.program)
@@ -119,7 +128,11 @@ def ticket_reply(*, ticket: Ticket, author, body: str, status_after: str | None 
         ticket.first_response_seconds = business_seconds_between(ticket.created_at, now, policy)
         ticket.first_response_met = ticket.sla_due_at is None or now <= ticket.sla_due_at
         fields += ["first_response_at", "first_responder", "first_response_seconds", "first_response_met"]
-    if ticket.queue == Ticket.Queue.INHOUSE and ticket.inhouse_due_at and getattr(author, "is_inhouse", False):
+    if (
+        ticket.queue == Ticket.Queue.INHOUSE
+        and ticket.inhouse_due_at
+        and getattr(author, "is_inhouse", False)
+    ):
         ticket.inhouse_due_at = None
         fields.append("inhouse_due_at")
     target = status_after or Ticket.Status.OPEN
@@ -132,8 +145,14 @@ def ticket_reply(*, ticket: Ticket, author, body: str, status_after: str | None 
     else:
         fields += _set_status(ticket, target, now=now)
         if target == Ticket.Status.PENDING:
-            event_record(ticket=ticket, kind=TicketEvent.Kind.STATUS, actor=author, at=now,
-                         message="Pending: waiting on the customer.", status=target)
+            event_record(
+                ticket=ticket,
+                kind=TicketEvent.Kind.STATUS,
+                actor=author,
+                at=now,
+                message="Pending: waiting on the customer.",
+                status=target,
+            )
     fields += refresh_next_due(ticket)
     ticket.save(update_fields=[*set(fields), "updated_at"])
     _room_freed(ticket, held, ticket.get_status_display().lower())
@@ -141,13 +160,17 @@ def ticket_reply(*, ticket: Ticket, author, body: str, status_after: str | None 
 
 
 @transaction.atomic
-def ticket_note_add(*, ticket: Ticket, author, body: str, freelancer: Freelancer | None = None) -> TicketMessage:
+def ticket_note_add(
+    *, ticket: Ticket, author, body: str, freelancer: Freelancer | None = None
+) -> TicketMessage:
     body = _clean_text(body, field="body", label="The note")
     ticket = _locked(ticket)
     _require_holder(ticket, freelancer)
     if ticket.status == Ticket.Status.CLOSED:
         raise QueueError("This ticket is closed.", code="closed")
-    message = TicketMessage.objects.create(ticket=ticket, kind=TicketMessage.Kind.NOTE, author=author, body=body)
+    message = TicketMessage.objects.create(
+        ticket=ticket, kind=TicketMessage.Kind.NOTE, author=author, body=body
+    )
     event_record(ticket=ticket, kind=TicketEvent.Kind.NOTE, actor=author, message_id=message.pk)
     return message
 
@@ -192,7 +215,9 @@ def ticket_reopen(*, ticket: Ticket, actor, reason: str = "") -> Ticket:
 
 
 @transaction.atomic
-def ticket_customer_message(*, ticket: Ticket, body: str, external_id: str = "") -> tuple[TicketMessage, bool]:
+def ticket_customer_message(
+    *, ticket: Ticket, body: str, external_id: str = ""
+) -> tuple[TicketMessage, bool]:
     """The customer wrote again (the helpdesk sends it in); returns (message, created).
 
     The same external id again returns the message received before and changes nothing. A ticket pending on
@@ -209,12 +234,20 @@ def ticket_customer_message(*, ticket: Ticket, body: str, external_id: str = "")
         if existing is not None:
             return existing, False
     if ticket.status == Ticket.Status.CLOSED:
-        raise QueueError("This ticket is closed: send the customer's message in as a new ticket.", code="closed")
+        raise QueueError(
+            "This ticket is closed: send the customer's message in as a new ticket.", code="closed"
+        )
     now = timezone.now()
-    message = TicketMessage.objects.create(ticket=ticket, kind=TicketMessage.Kind.CUSTOMER, body=body,
-                                           external_id=external_id, created_at=now)
-    event_record(ticket=ticket, kind=TicketEvent.Kind.CUSTOMER_REPLIED, at=now, message_id=message.pk,
-                 message="The customer wrote again.")
+    message = TicketMessage.objects.create(
+        ticket=ticket, kind=TicketMessage.Kind.CUSTOMER, body=body, external_id=external_id, created_at=now
+    )
+    event_record(
+        ticket=ticket,
+        kind=TicketEvent.Kind.CUSTOMER_REPLIED,
+        at=now,
+        message_id=message.pk,
+        message="The customer wrote again.",
+    )
     fields = []
     if ticket.status == Ticket.Status.PENDING:
         fields += _set_status(ticket, Ticket.Status.OPEN, now=now)
@@ -226,7 +259,9 @@ def ticket_customer_message(*, ticket: Ticket, body: str, external_id: str = "")
     return message, True
 
 
-def _escalate(ticket: Ticket, *, reason: str, note: str, actor, escalated_by: Freelancer | None, now) -> list[str]:
+def _escalate(
+    ticket: Ticket, *, reason: str, note: str, actor, escalated_by: Freelancer | None, now
+) -> list[str]:
     ticket.queue = Ticket.Queue.INHOUSE
     ticket.assignee = None
     ticket.escalated_at = now
@@ -234,11 +269,26 @@ def _escalate(ticket: Ticket, *, reason: str, note: str, actor, escalated_by: Fr
     ticket.escalation_note = note
     ticket.escalated_by = escalated_by
     set_inhouse_due(ticket, now=now)
-    fields = ["queue", "assignee", "escalated_at", "escalation_reason", "escalation_note", "escalated_by",
-              "inhouse_due_at", *refresh_next_due(ticket)]
+    fields = [
+        "queue",
+        "assignee",
+        "escalated_at",
+        "escalation_reason",
+        "escalation_note",
+        "escalated_by",
+        "inhouse_due_at",
+        *refresh_next_due(ticket),
+    ]
     label = policy_for(ticket.program).reason_label(reason)
-    event_record(ticket=ticket, kind=TicketEvent.Kind.ESCALATED, actor=actor, at=now,
-                 message=f"Escalated to the in-house team: {label}.", reason=reason, note=note)
+    event_record(
+        ticket=ticket,
+        kind=TicketEvent.Kind.ESCALATED,
+        actor=actor,
+        at=now,
+        message=f"Escalated to the in-house team: {label}.",
+        reason=reason,
+        note=note,
+    )
     audit_record(actor=actor, verb="ticket.escalated", target=ticket, reason=reason)
     return fields
 
@@ -259,8 +309,14 @@ def ticket_escalate(*, ticket: Ticket, freelancer: Freelancer, reason: str, note
     if len(note) < 10:
         raise QueueError("Write a hand-off note: what the customer needs and what you tried.", field="note")
     held = _holding(ticket)
-    fields = _escalate(ticket, reason=reason, note=note[:MAX_MESSAGE_LENGTH], actor=freelancer.user,
-                       escalated_by=freelancer, now=timezone.now())
+    fields = _escalate(
+        ticket,
+        reason=reason,
+        note=note[:MAX_MESSAGE_LENGTH],
+        actor=freelancer.user,
+        escalated_by=freelancer,
+        now=timezone.now(),
+    )
     ticket.save(update_fields=[*set(fields), "updated_at"])
     _room_freed(ticket, held, "escalated")
     return ticket
@@ -268,8 +324,14 @@ def ticket_escalate(*, ticket: Ticket, freelancer: Freelancer, reason: str, note
 
 def ticket_auto_escalate(ticket: Ticket, *, now) -> list[str]:
     """Used by the SLA sweep on a locked ticket (program setting auto_escalate_on_breach)."""
-    return _escalate(ticket, reason=AUTO_ESCALATION_REASON[0], note="The SLA was breached; escalated automatically.",
-                     actor=None, escalated_by=None, now=now)
+    return _escalate(
+        ticket,
+        reason=AUTO_ESCALATION_REASON[0],
+        note="The SLA was breached; escalated automatically.",
+        actor=None,
+        escalated_by=None,
+        now=now,
+    )
 
 
 @transaction.atomic
@@ -283,8 +345,17 @@ def ticket_move_inhouse(*, ticket: Ticket, actor=None, note: str = "") -> Ticket
     now = timezone.now()
     held = _holding(ticket)
     ticket.routed_at = ticket.routed_at or now  # decided: routing must not move it back to the freelancers
-    fields = ["routed_at", *_escalate(ticket, reason=HELPDESK_ESCALATION_REASON[0], note=(note or "").strip()[:2000],
-                                      actor=actor, escalated_by=None, now=now)]
+    fields = [
+        "routed_at",
+        *_escalate(
+            ticket,
+            reason=HELPDESK_ESCALATION_REASON[0],
+            note=(note or "").strip()[:2000],
+            actor=actor,
+            escalated_by=None,
+            now=now,
+        ),
+    ]
     ticket.save(update_fields=[*set(fields), "updated_at"])
     _room_freed(ticket, held, "moved to the in-house team")
     return ticket
@@ -300,8 +371,10 @@ def ticket_status_set(*, ticket: Ticket, status: str, actor=None, reason: str = 
     Ticket.TRANSITIONS (a disallowed move raises). Solving has its own service (ticket_solve: it measures the
     resolution); a solved ticket is opened again through ticket_reopen. The same status again changes nothing."""
     if status not in STATUS_SET_TARGETS:
-        raise QueueError("Set the status to open, pending or closed (solve and reopen have their own actions).",
-                         field="status")
+        raise QueueError(
+            "Set the status to open, pending or closed (solve and reopen have their own actions).",
+            field="status",
+        )
     ticket = _locked(ticket)
     if ticket.status == status:
         return ticket
@@ -317,10 +390,19 @@ def ticket_status_set(*, ticket: Ticket, status: str, actor=None, reason: str = 
     fields += refresh_next_due(ticket)
     ticket.save(update_fields=[*set(fields), "updated_at"])
     _room_freed(ticket, held, ticket.get_status_display().lower())
-    label = {Ticket.Status.PENDING: "Pending: waiting on the customer", Ticket.Status.OPEN: "Open",
-             Ticket.Status.CLOSED: "Closed"}[status]
-    event_record(ticket=ticket, kind=TicketEvent.Kind.STATUS, actor=actor, at=now,
-                 message=f"{label} (was {previous.lower()}).{f' {reason}' if reason else ''}", status=status)
+    label = {
+        Ticket.Status.PENDING: "Pending: waiting on the customer",
+        Ticket.Status.OPEN: "Open",
+        Ticket.Status.CLOSED: "Closed",
+    }[status]
+    event_record(
+        ticket=ticket,
+        kind=TicketEvent.Kind.STATUS,
+        actor=actor,
+        at=now,
+        message=f"{label} (was {previous.lower()}).{f' {reason}' if reason else ''}",
+        status=status,
+    )
     audit_record(actor=actor, verb="ticket.status_set", target=ticket, status=status)
     return ticket
 
@@ -337,9 +419,15 @@ def ticket_priority_set(*, ticket: Ticket, priority: str, actor=None, reason: st
     previous = ticket.get_priority_display()
     ticket.priority = priority
     ticket.save(update_fields=["priority", "updated_at"])
-    event_record(ticket=ticket, kind=TicketEvent.Kind.PRIORITY, actor=actor,
-                 message=f"Priority {ticket.get_priority_display().lower()} (was {previous.lower()})."
-                         + (f" {reason}" if reason else ""), priority=priority, previous=previous.lower())
+    event_record(
+        ticket=ticket,
+        kind=TicketEvent.Kind.PRIORITY,
+        actor=actor,
+        message=f"Priority {ticket.get_priority_display().lower()} (was {previous.lower()})."
+        + (f" {reason}" if reason else ""),
+        priority=priority,
+        previous=previous.lower(),
+    )
     return ticket
 
 
@@ -357,8 +445,14 @@ def ticket_tags_set(*, ticket: Ticket, tags, actor=None, reason: str = "") -> Ti
     ticket.tags = tags
     ticket.save(update_fields=["tags", "updated_at"])
     what = ", ".join([*(f"+{t}" for t in added), *(f"−{t}" for t in removed)])
-    event_record(ticket=ticket, kind=TicketEvent.Kind.TAGS, actor=actor,
-                 message=f"Tags: {what}." + (f" {reason}" if reason else ""), added=added, removed=removed)
+    event_record(
+        ticket=ticket,
+        kind=TicketEvent.Kind.TAGS,
+        actor=actor,
+        message=f"Tags: {what}." + (f" {reason}" if reason else ""),
+        added=added,
+        removed=removed,
+    )
     return ticket
 
 
@@ -387,9 +481,14 @@ def ticket_inhouse_assign(*, ticket: Ticket, user, actor) -> Ticket:
     ticket.last_assigned_at = now
     fields += ["assignee", "inhouse_assignee", "last_assigned_at", *refresh_next_due(ticket)]
     ticket.save(update_fields=[*set(fields), "updated_at"])
-    event_record(ticket=ticket, kind=TicketEvent.Kind.ASSIGNED if previous is None else TicketEvent.Kind.REASSIGNED,
-                 actor=actor, at=now, message=f"Assigned to {user} (in-house)." + (f" Was: {previous}." if previous else ""),
-                 user_id=user.pk)
+    event_record(
+        ticket=ticket,
+        kind=TicketEvent.Kind.ASSIGNED if previous is None else TicketEvent.Kind.REASSIGNED,
+        actor=actor,
+        at=now,
+        message=f"Assigned to {user} (in-house)." + (f" Was: {previous}." if previous else ""),
+        user_id=user.pk,
+    )
     audit_record(actor=actor, verb="ticket.assigned", target=ticket, user_id=user.pk)
     return ticket
 
@@ -415,18 +514,30 @@ def ticket_send_back(*, ticket: Ticket, actor, guidance: str, tier: int | None =
         fields.append("tier")
     fields += refresh_next_due(ticket)
     ticket.save(update_fields=[*set(fields), "updated_at"])
-    message = TicketMessage.objects.create(ticket=ticket, kind=TicketMessage.Kind.NOTE, author=actor,
-                                           body=f"Guidance from the in-house team:\n{guidance}", created_at=now)
-    event_record(ticket=ticket, kind=TicketEvent.Kind.SENT_BACK, actor=actor, at=now,
-                 message="Sent back to the freelancers with guidance.", message_id=message.pk)
+    message = TicketMessage.objects.create(
+        ticket=ticket,
+        kind=TicketMessage.Kind.NOTE,
+        author=actor,
+        body=f"Guidance from the in-house team:\n{guidance}",
+        created_at=now,
+    )
+    event_record(
+        ticket=ticket,
+        kind=TicketEvent.Kind.SENT_BACK,
+        actor=actor,
+        at=now,
+        message="Sent back to the freelancers with guidance.",
+        message_id=message.pk,
+    )
     audit_record(actor=actor, verb="ticket.sent_back", target=ticket)
     enqueue_route(ticket.pk)
     return ticket
 
 
 @transaction.atomic
-def ticket_reassign(*, ticket: Ticket, actor, freelancer: Freelancer | None = None, to_queue: bool = False,
-                    note: str = "") -> Ticket:
+def ticket_reassign(
+    *, ticket: Ticket, actor, freelancer: Freelancer | None = None, to_queue: bool = False, note: str = ""
+) -> Ticket:
     """A manager moves any active ticket: to a named freelancer (who must be queue-ready in the program;
     the manager's call overrides shift and capacity), or back to the program queue to be routed again."""
     ticket = _locked(ticket)
@@ -442,9 +553,13 @@ def ticket_reassign(*, ticket: Ticket, actor, freelancer: Freelancer | None = No
         if freelancer.pk == ticket.assignee_id:
             raise QueueError(f"The ticket is already with {freelancer}.", field="freelancer")
         for exclusion in routing_exclusions(program=ticket.program):
-            if freelancer.pk in exclusion.freelancer_ids:  # the same bar routing applies (a Zendesk user missing)
-                raise QueueError(f"{freelancer} cannot take this program's tickets: they are {exclusion.reason}.",
-                                 field="freelancer")
+            if (
+                freelancer.pk in exclusion.freelancer_ids
+            ):  # the same bar routing applies (a Zendesk user missing)
+                raise QueueError(
+                    f"{freelancer} cannot take this program's tickets: they are {exclusion.reason}.",
+                    field="freelancer",
+                )
         lock_one(Freelancer.objects.filter(pk=freelancer.pk))
         ticket.routed_at = ticket.routed_at or now
         ticket.inhouse_due_at = None
@@ -457,16 +572,34 @@ def ticket_reassign(*, ticket: Ticket, actor, freelancer: Freelancer | None = No
         ticket.queue = Ticket.Queue.FREELANCER
         ticket.inhouse_due_at = None
         ticket.routed_at = ticket.routed_at or now
-        fields = ["assignee", "inhouse_assignee", "queue", "inhouse_due_at", "routed_at", *refresh_next_due(ticket)]
+        fields = [
+            "assignee",
+            "inhouse_assignee",
+            "queue",
+            "inhouse_due_at",
+            "routed_at",
+            *refresh_next_due(ticket),
+        ]
         ticket.save(update_fields=[*set(fields), "updated_at"])
         what = "Back to the program queue."
     if previous:
         what += f" Was: {previous}."
     if note.strip():
         what += f" {note.strip()}"
-    event_record(ticket=ticket, kind=TicketEvent.Kind.REASSIGNED, actor=actor, at=now, message=what[:500],
-                 freelancer_id=freelancer.pk if freelancer else None)
-    audit_record(actor=actor, verb="ticket.reassigned", target=ticket, freelancer_id=freelancer.pk if freelancer else None)
+    event_record(
+        ticket=ticket,
+        kind=TicketEvent.Kind.REASSIGNED,
+        actor=actor,
+        at=now,
+        message=what[:500],
+        freelancer_id=freelancer.pk if freelancer else None,
+    )
+    audit_record(
+        actor=actor,
+        verb="ticket.reassigned",
+        target=ticket,
+        freelancer_id=freelancer.pk if freelancer else None,
+    )
     if to_queue:
         enqueue_route(ticket.pk)
     _room_freed(ticket, held, "reassigned")
@@ -485,7 +618,12 @@ def ticket_hand_over(*, ticket_id: int, reason: str, now=None) -> Ticket | None:
         ticket.assignee = None
         fields = ["assignee", *refresh_next_due(ticket)]
         ticket.save(update_fields=[*set(fields), "updated_at"])
-        event_record(ticket=ticket, kind=TicketEvent.Kind.HANDED_OVER, at=now,
-                     message=f"Handed over from {previous}: {reason}", freelancer_id=previous.pk)
+        event_record(
+            ticket=ticket,
+            kind=TicketEvent.Kind.HANDED_OVER,
+            at=now,
+            message=f"Handed over from {previous}: {reason}",
+            freelancer_id=previous.pk,
+        )
         routed = ticket_route(ticket_id=ticket.pk, now=now, exclude_freelancer_ids={previous.pk})
     return routed

@@ -18,13 +18,15 @@ WORDS = {MET: "ETA met", MISSED: "ETA missed", DUE: "ETA"}
 
 
 def eta_badge_html(eta_at, solved_at, now, zone=None) -> str:
-    """"ETA 08 Dec, 15:00" (due), "ETA met …", "ETA missed …"; "" when nothing was promised. Values escaped."""
+    """ "ETA 08 Dec, 15:00" (due), "ETA met …", "ETA missed …"; "" when nothing was promised. Values escaped."""
     state = eta_state(eta_at=eta_at, solved_at=solved_at, now=now)
     if not state:
         return ""
     local = timezone.localtime(eta_at, zone)
     when = local.strftime(strftime_pattern("SHORT_DATETIME_FORMAT"))
-    title = f"Promised to the customer: {local.strftime(strftime_pattern())} {zone_label(local.tzinfo, eta_at)}"
+    title = (
+        f"Promised to the customer: {local.strftime(strftime_pattern())} {zone_label(local.tzinfo, eta_at)}"
+    )
     return f'<span class="badge {CSS[state]}" title="{escape(title)}">{WORDS[state]} {escape(when)}</span>'
 
 

@@ -52,8 +52,10 @@ def _sla_badge_html(ticket, now) -> str:
         title = escape(f"{local.strftime(strftime_pattern())} {zone_label(local.tzinfo, due)}")
         return f'<span class="badge {css} sla-countdown" data-due="{escape(due.isoformat())}" title="Due {title}">{text}</span>'
     if ticket.status == "pending" and ticket.first_response_met is not False:
-        return ('<span class="badge text-bg-secondary" title="The resolution clock is stopped while the ticket '
-                'waits on the customer">Paused</span>')
+        return (
+            '<span class="badge text-bg-secondary" title="The resolution clock is stopped while the ticket '
+            'waits on the customer">Paused</span>'
+        )
     if ticket.first_response_met is False:
         return '<span class="badge text-bg-danger">SLA missed</span>'
     if ticket.first_response_met:
@@ -123,38 +125,62 @@ def _widget_html(bound) -> SafeString:
             f'<option value="{_esc(key)}"{" selected" if str(key) in selected else ""}>{_esc(label)}</option>'
             for key, label in bound.field.choices
         ]
-        return format_html('<select name="{}"{}>{}</select>', bound.html_name, _attrs(attrs),
-                           mark_safe("".join(options)))  # noqa: S308 (every option's values are escaped above)
+        return format_html(
+            '<select name="{}"{}>{}</select>', bound.html_name, _attrs(attrs), mark_safe("".join(options))
+        )  # noqa: S308 (every option's values are escaped above)
     if isinstance(widget, forms.Textarea):
         attrs = {"cols": "40", "rows": "10", **attrs}
-        return format_html('<textarea name="{}"{}>\n{}</textarea>', bound.html_name, _attrs(attrs),
-                           widget.format_value(value) or "")
+        return format_html(
+            '<textarea name="{}"{}>\n{}</textarea>',
+            bound.html_name,
+            _attrs(attrs),
+            widget.format_value(value) or "",
+        )
     if isinstance(widget, Input) and not isinstance(widget, forms.FileInput | forms.MultipleHiddenInput):
         shown = widget.format_value(value)
         if isinstance(widget, forms.PasswordInput) and not widget.render_value:
             shown = None
-        return format_html('<input type="{}" name="{}"{}{}>', widget.input_type, bound.html_name,
-                           format_html(' value="{}"', shown) if shown not in (None, "") else "", _attrs(attrs))
+        return format_html(
+            '<input type="{}" name="{}"{}{}>',
+            widget.input_type,
+            bound.html_name,
+            format_html(' value="{}"', shown) if shown not in (None, "") else "",
+            _attrs(attrs),
+        )
     return bound.as_widget()
 
 
 @register.simple_tag
 def form_fields(form) -> SafeString:
     """A form's errors, hidden fields and labelled visible fields (Bootstrap 5), as form_fields.html wrote them."""
-    out = [format_html('<div class="alert alert-danger py-2 small">{}</div>', error) for error in form.non_field_errors()]
+    out = [
+        format_html('<div class="alert alert-danger py-2 small">{}</div>', error)
+        for error in form.non_field_errors()
+    ]
     out += [str(field) for field in form.hidden_fields()]
     for field in form.visible_fields():
         required = field.field.required
-        out.append(format_html(
-            '<div class="mb-3"><label class="form-label{}" for="{}">{}{}</label>{}{}{}</div>',
-            " requiredField" if required else "", field.id_for_label, field.label,
-            mark_safe('<span class="asteriskField">*</span>') if required else "",
-            _widget_html(field),
-            format_html('<div class="form-text" id="{}_helptext">{}</div>', field.auto_id, field.help_text)
-            if field.help_text else "",
-            mark_safe("".join(format_html('<div class="invalid-feedback d-block">{}</div>', e)  # noqa: S308
-                              for e in field.errors)),
-        ))
+        out.append(
+            format_html(
+                '<div class="mb-3"><label class="form-label{}" for="{}">{}{}</label>{}{}{}</div>',
+                " requiredField" if required else "",
+                field.id_for_label,
+                field.label,
+                mark_safe('<span class="asteriskField">*</span>') if required else "",
+                _widget_html(field),
+                format_html(
+                    '<div class="form-text" id="{}_helptext">{}</div>', field.auto_id, field.help_text
+                )
+                if field.help_text
+                else "",
+                mark_safe(
+                    "".join(
+                        format_html('<div class="invalid-feedback d-block">{}</div>', e)  # noqa: S308
+                        for e in field.errors
+                    )
+                ),
+            )
+        )
     return mark_safe("".join(out))  # noqa: S308 (every part is escaped above)
 
 
@@ -170,13 +196,20 @@ def _delivery_html(delivery, *, destination, retry_url: str, zone) -> str:
     if not isinstance(destination, ReplyDestination):
         destination = ReplyDestination(name=str(destination or ""), reply_help="")
     if delivery.status == "sent":
-        return (f'<div class="small text-success mt-1">{escape(destination.delivered_text)} '
-                f'{_local(delivery.sent_at, "%H:%M", zone)}</div>')
+        return (
+            f'<div class="small text-success mt-1">{escape(destination.delivered_text)} '
+            f"{_local(delivery.sent_at, '%H:%M', zone)}</div>"
+        )
     if delivery.status == "failed":
-        retry = (f' <a class="btn btn-sm btn-outline-danger py-0" href="{escape(retry_url)}">Retry</a>' if retry_url
-                 else " The customer has not received it; a manager can retry it.")
-        return (f'<div class="small text-danger mt-1"><strong>Failed:</strong> '
-                f'{escape(delivery.last_error.rstrip("."))}.{retry}</div>')
+        retry = (
+            f' <a class="btn btn-sm btn-outline-danger py-0" href="{escape(retry_url)}">Retry</a>'
+            if retry_url
+            else " The customer has not received it; a manager can retry it."
+        )
+        return (
+            f'<div class="small text-danger mt-1"><strong>Failed:</strong> '
+            f"{escape(delivery.last_error.rstrip('.'))}.{retry}</div>"
+        )
     if delivery.status == "cancelled":
         return '<div class="small text-muted mt-1">Not delivered (cancelled)</div>'
     waiting = f" (retrying: {escape(delivery.last_error)})" if delivery.last_error else ""
@@ -189,8 +222,10 @@ def _body_html(text: str, *, fold: bool, css: str = "prewrap mt-1") -> str:
     visible, folded = reply_fold(text) if fold else (text, "")
     html = f'<div class="{css}">{escape(visible)}</div>'
     if folded:
-        html += ('<details class="mail-quoted small mt-1"><summary class="text-muted">Show quoted text</summary>'
-                 f'<div class="prewrap text-muted border-start ps-2 mt-1">{escape(folded)}</div></details>')
+        html += (
+            '<details class="mail-quoted small mt-1"><summary class="text-muted">Show quoted text</summary>'
+            f'<div class="prewrap text-muted border-start ps-2 mt-1">{escape(folded)}</div></details>'
+        )
     return html
 
 
@@ -284,8 +319,14 @@ def my_queue_rows(tickets, prefix: str) -> SafeString:
     rows = []
     for ticket in tickets:
         href = f"{prefix}{ticket.pk}/"
-        urgent = (f' <span class="badge text-bg-danger">{escape(str(PRIORITY_LABELS.get(ticket.priority, ticket.priority)))}'
-                  "</span>") if ticket.priority in ("urgent", "high") else ""
+        urgent = (
+            (
+                f' <span class="badge text-bg-danger">{escape(str(PRIORITY_LABELS.get(ticket.priority, ticket.priority)))}'
+                "</span>"
+            )
+            if ticket.priority in ("urgent", "high")
+            else ""
+        )
         rows.append(
             f'<tr><td><a href="{href}">{ticket.pk}</a></td>'
             f'<td><a href="{href}">{escape(_truncate(ticket.subject, 80))}</a>{urgent}</td>'
@@ -310,11 +351,19 @@ def inhouse_rows(tickets, prefix: str, bulk_form: str = "") -> SafeString:
     for ticket in tickets:
         href = f"{prefix}{ticket.pk}/"
         if ticket.escalation_reason:
-            why = f'<span class="badge text-bg-warning">{escape(reason_label(ticket.escalation_reason))}</span>'
+            why = (
+                f'<span class="badge text-bg-warning">{escape(reason_label(ticket.escalation_reason))}</span>'
+            )
         else:
             why = f'<span class="small text-muted">{escape(ticket.ticket_type.name) if ticket.ticket_type_id else "rule"}</span>'
-        pick = (f'<td><input class="form-check-input" type="checkbox" name="ticket" value="{ticket.pk}" '
-                f'form="{escape(bulk_form)}" aria-label="Select #{ticket.pk}"></td>') if bulk_form else ""
+        pick = (
+            (
+                f'<td><input class="form-check-input" type="checkbox" name="ticket" value="{ticket.pk}" '
+                f'form="{escape(bulk_form)}" aria-label="Select #{ticket.pk}"></td>'
+            )
+            if bulk_form
+            else ""
+        )
         rows.append(
             f'<tr>{pick}<td><a href="{href}">{ticket.pk}</a></td>'
             f'<td><a href="{href}">{escape(_truncate(ticket.subject, 70))}</a></td>'

@@ -47,7 +47,9 @@ class TicketPageMixin:
     def ticket(self) -> Ticket:
         ticket = self.get_ticket()
         if ticket is None:
-            raise not_found_in_scope(self.request, Ticket, pk=self.kwargs.get("pk"), message="No such ticket.")
+            raise not_found_in_scope(
+                self.request, Ticket, pk=self.kwargs.get("pk"), message="No such ticket."
+            )
         return ticket
 
     def forms(self, bound: dict | None = None) -> dict:
@@ -62,7 +64,8 @@ class TicketPageMixin:
             "timeline": selectors.ticket_timeline(ticket=ticket),
             # The program's queue settings name the escalation reason (read only for an escalated ticket).
             "reason_label": QueueSettings.for_program(ticket.program).reason_label(ticket.escalation_reason)
-            if ticket.escalation_reason else "",
+            if ticket.escalation_reason
+            else "",
             # Where replies go (the program's channel says it: "Sent to the customer as your public comment in
             # Zendesk"), and where a failed delivery is retried.
             "reply_destination": reply_destination(program=ticket.program, ticket=ticket),
@@ -72,8 +75,12 @@ class TicketPageMixin:
             "attachment_url": reverse(self.ticket_url_name, kwargs={"pk": ticket.pk}) + "attachments/",
             **self.forms(),
         }
-        context.update(help_panel(ticket=ticket, user=self.request.user))  # help requests (views/help_panel.py)
-        if "reply_form" in context:  # the reply box offers the program's saved replies, filled in for this ticket
+        context.update(
+            help_panel(ticket=ticket, user=self.request.user)
+        )  # help requests (views/help_panel.py)
+        if (
+            "reply_form" in context
+        ):  # the reply box offers the program's saved replies, filled in for this ticket
             context["saved_replies"] = saved_replies_for_ticket(ticket=ticket, user=self.request.user)
         context.update(form_overrides or {})
         return context
@@ -150,8 +157,11 @@ class PortalTicketView(FreelancerRequiredMixin, TicketPageMixin, View):
     def get_ticket(self):
         # A ticket the freelancer escalated is theirs to read (with its outcome), not to write: a POST to it is
         # not found, as before.
-        return selectors.ticket_get_for_freelancer(freelancer=self.freelancer, pk=self.kwargs["pk"],
-                                                   escalated_too=self.request.method in ("GET", "HEAD"))
+        return selectors.ticket_get_for_freelancer(
+            freelancer=self.freelancer,
+            pk=self.kwargs["pk"],
+            escalated_too=self.request.method in ("GET", "HEAD"),
+        )
 
     @cached_property
     def read_only(self) -> bool:
@@ -159,13 +169,18 @@ class PortalTicketView(FreelancerRequiredMixin, TicketPageMixin, View):
 
     def page_context(self, form_overrides=None) -> dict:
         context = super().page_context(form_overrides)
-        context["knowledge"] = knowledge_panel_for(program=self.ticket.program)  # the playbook beside the ticket
+        context["knowledge"] = knowledge_panel_for(
+            program=self.ticket.program
+        )  # the playbook beside the ticket
         if self.read_only:
             context["escalated_by_me"] = True
             # The in-house team's internal notes are theirs: the escalator follows the conversation and the outcome.
-            context["thread"] = [m for m in context["thread"]
-                                 if m.kind != "note" or m.author_id == self.freelancer.user_id]
-            context["outcome"] = selectors.ticket_escalation_outcome(ticket=self.ticket, timeline=context["timeline"])
+            context["thread"] = [
+                m for m in context["thread"] if m.kind != "note" or m.author_id == self.freelancer.user_id
+            ]
+            context["outcome"] = selectors.ticket_escalation_outcome(
+                ticket=self.ticket, timeline=context["timeline"]
+            )
         return context
 
     def forms(self, bound=None):
@@ -175,18 +190,27 @@ class PortalTicketView(FreelancerRequiredMixin, TicketPageMixin, View):
         if self.ticket.is_active or bound is not None:  # a closed ticket's page has only the note form
             policy = QueueSettings.for_program(self.ticket.program)
             shown["reply_form"] = forms.ReplyForm(bound, prefix="reply")
-            shown["escalate_form"] = forms.EscalateForm(bound, prefix="escalate", reasons=policy.reason_choices())
+            shown["escalate_form"] = forms.EscalateForm(
+                bound, prefix="escalate", reasons=policy.reason_choices()
+            )
         return shown
 
     def _reply(self, data):
-        ticket_reply_send(ticket=self.ticket, author=self.request.user, body=data["body"],
-                          status_after=data["status_after"], freelancer=self.freelancer,
-                          saved_reply_id=data.get("saved_reply_id"), eta_at=data.get("eta_at"))
+        ticket_reply_send(
+            ticket=self.ticket,
+            author=self.request.user,
+            body=data["body"],
+            status_after=data["status_after"],
+            freelancer=self.freelancer,
+            saved_reply_id=data.get("saved_reply_id"),
+            eta_at=data.get("eta_at"),
+        )
         return self.reply_done()
 
     def _note(self, data):
-        services.ticket_note_add(ticket=self.ticket, author=self.request.user, body=data["body"],
-                                 freelancer=self.freelancer)
+        services.ticket_note_add(
+            ticket=self.ticket, author=self.request.user, body=data["body"], freelancer=self.freelancer
+        )
         return "Note added."
 
     def _solve(self, data):
@@ -194,12 +218,17 @@ class PortalTicketView(FreelancerRequiredMixin, TicketPageMixin, View):
         return "Ticket solved."
 
     def _escalate(self, data):
-        services.ticket_escalate(ticket=self.ticket, freelancer=self.freelancer, reason=data["reason"],
-                                 note=data["note"])
+        services.ticket_escalate(
+            ticket=self.ticket, freelancer=self.freelancer, reason=data["reason"], note=data["note"]
+        )
         return "Escalated to the in-house team. Thank you for the hand-off note."
 
-    actions = {"reply": ("reply_form", _reply), "note": ("note_form", _note), "solve": (None, _solve),
-               "escalate": ("escalate_form", _escalate)}
+    actions = {
+        "reply": ("reply_form", _reply),
+        "note": ("note_form", _note),
+        "solve": (None, _solve),
+        "escalate": ("escalate_form", _escalate),
+    }
 
     def after_action_url(self, action):
         if action in ("solve", "escalate"):
@@ -214,8 +243,12 @@ def attachment_response(attachment) -> FileResponse:
         handle = attachment.file.open("rb")
     except (FileNotFoundError, OSError) as exc:
         raise Http404("The file is missing.") from exc
-    response = FileResponse(handle, as_attachment=True, filename=attachment.filename or f"attachment-{attachment.pk}",
-                            content_type=attachment.content_type or "application/octet-stream")
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=attachment.filename or f"attachment-{attachment.pk}",
+        content_type=attachment.content_type or "application/octet-stream",
+    )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     response["Content-Security-Policy"] = "sandbox; default-src 'none'"
@@ -228,8 +261,9 @@ class TicketAttachmentMixin:
     def get(self, request, *args, **kwargs):
         attachment = selectors.ticket_attachment_get(ticket=self.ticket, pk=kwargs["attachment_pk"])
         if attachment is None:
-            raise not_found_in_scope(request, TicketAttachment, pk=kwargs["attachment_pk"],
-                                     message="No such attachment.")
+            raise not_found_in_scope(
+                request, TicketAttachment, pk=kwargs["attachment_pk"], message="No such attachment."
+            )
         return attachment_response(attachment)
 
     def post(self, request, *args, **kwargs):
@@ -259,14 +293,18 @@ class AvailabilityView(FreelancerRequiredMixin, TemplateView):
             if action == "slot":
                 form = forms.SlotForm(request.POST, prefix="slot")
                 if form.is_valid():
-                    services.availability_slot_add(freelancer=freelancer, actor=request.user, **form.cleaned_data)
+                    services.availability_slot_add(
+                        freelancer=freelancer, actor=request.user, **form.cleaned_data
+                    )
                     messages.success(request, "Weekly hours added.")
                     return redirect("queues:availability")
                 return self.render_to_response(self.get_context_data(slot_form=form), status=400)
             if action == "change":
                 form = forms.ChangeForm(request.POST, prefix="change", zone=freelancer.zone)
                 if form.is_valid():
-                    services.availability_change_add(freelancer=freelancer, actor=request.user, **form.cleaned_data)
+                    services.availability_change_add(
+                        freelancer=freelancer, actor=request.user, **form.cleaned_data
+                    )
                     messages.success(request, "Change saved.")
                     return redirect("queues:availability")
                 return self.render_to_response(self.get_context_data(change_form=form), status=400)
@@ -274,9 +312,12 @@ class AvailabilityView(FreelancerRequiredMixin, TemplateView):
                 form = forms.AwayNowForm(request.POST, prefix="away")
                 if form.is_valid():
                     until = timezone.now() + datetime.timedelta(hours=form.cleaned_data["hours"])
-                    services.freelancer_go_away(freelancer=freelancer, until=until, note=form.cleaned_data["note"],
-                                                actor=request.user)
-                    messages.success(request, "You are away. Tickets due before you are back were handed over.")
+                    services.freelancer_go_away(
+                        freelancer=freelancer, until=until, note=form.cleaned_data["note"], actor=request.user
+                    )
+                    messages.success(
+                        request, "You are away. Tickets due before you are back were handed over."
+                    )
                     return redirect("queues:availability")
                 return self.render_to_response(self.get_context_data(away_form=form), status=400)
             if action == "delete-slot":
@@ -343,17 +384,28 @@ class InhouseQueueView(ManagerTicketListView):
             for value, label in QueueSettings.for_program(program).reason_choices():
                 reasons.setdefault(value, label)
         reasons.setdefault("sla_breach", "SLA breached (automatic)")
-        form = forms.InhouseFilterForm(self.request.GET or None, programs=self.programs, reasons=reasons.items(),
-                                       ages=selectors.AGES, sla_states=selectors.SLA_STATES)
+        form = forms.InhouseFilterForm(
+            self.request.GET or None,
+            programs=self.programs,
+            reasons=reasons.items(),
+            ages=selectors.AGES,
+            sla_states=selectors.SLA_STATES,
+        )
         form.is_valid()
         return form
 
     @cached_property
     def filters(self) -> dict:
         data = getattr(self.filter_form, "cleaned_data", {}) or {}
-        return {"program_id": data.get("program"), "reason": data.get("reason") or None, "age": data.get("age") or None,
-                "sla_state": data.get("sla") or None, "assigned": data.get("assigned") or None,
-                "search": data.get("q") or "", "language": data.get("lang") or ""}
+        return {
+            "program_id": data.get("program"),
+            "reason": data.get("reason") or None,
+            "age": data.get("age") or None,
+            "sla_state": data.get("sla") or None,
+            "assigned": data.get("assigned") or None,
+            "search": data.get("q") or "",
+            "language": data.get("lang") or "",
+        }
 
     def get_queryset(self):
         return selectors.inhouse_queue_list(user=self.inhouse_user, **self.filters)
@@ -364,13 +416,18 @@ class InhouseQueueView(ManagerTicketListView):
 
     def bulk_form(self, data=None) -> forms.InhouseBulkForm:
         user = self.inhouse_user
-        return forms.InhouseBulkForm(data, users=lambda: selectors.inhouse_team_for_user(user=user),
-                                     choices=None if data is not None else selectors.inhouse_team_choices(user=user))
+        return forms.InhouseBulkForm(
+            data,
+            users=lambda: selectors.inhouse_team_for_user(user=user),
+            choices=None if data is not None else selectors.inhouse_team_choices(user=user),
+        )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         # Open help requests of the user's programs (theirs first), their saved views, the bulk and save forms.
-        context["help_open"], context["help_open_total"] = selectors.help_request_open_list(user=self.inhouse_user)
+        context["help_open"], context["help_open_total"] = selectors.help_request_open_list(
+            user=self.inhouse_user
+        )
         context["saved_views"] = selectors.saved_queue_view_list(user=self.inhouse_user)
         if "bulk_form" not in context:  # an action's page with errors passes its bound form
             context["bulk_form"] = self.bulk_form()
@@ -390,7 +447,10 @@ class InhouseCountsView(ManageAccessMixin, TemplateView):
     template_name = "queues/includes/queue_counts.html"
 
     def get_context_data(self, **kwargs):
-        return {**super().get_context_data(**kwargs), "counts": selectors.queue_counts(user=self.request.user)}
+        return {
+            **super().get_context_data(**kwargs),
+            "counts": selectors.queue_counts(user=self.request.user),
+        }
 
 
 class TicketSearchView(ManagerTicketListView):
@@ -398,16 +458,21 @@ class TicketSearchView(ManagerTicketListView):
 
     @cached_property
     def filter_form(self):
-        form = forms.TicketSearchForm(self.request.GET or None, programs=self.programs,
-                                      sla_states=selectors.SLA_STATES)
+        form = forms.TicketSearchForm(
+            self.request.GET or None, programs=self.programs, sla_states=selectors.SLA_STATES
+        )
         form.is_valid()
         return form
 
     def get_queryset(self):
         data = getattr(self.filter_form, "cleaned_data", {}) or {}
         return selectors.program_ticket_list(
-            user=self.request.user, program_id=data.get("program"), status=data.get("status") or None,
-            queue=data.get("queue") or None, search=data.get("q") or "", sla_state=data.get("sla") or None,
+            user=self.request.user,
+            program_id=data.get("program"),
+            status=data.get("status") or None,
+            queue=data.get("queue") or None,
+            search=data.get("q") or "",
+            sla_state=data.get("sla") or None,
         )
 
 
@@ -422,7 +487,10 @@ class ManageTicketView(ManageAccessMixin, TicketPageMixin, View):
     def delivery_retry_url(self) -> str:
         if not user_may_open(self.request.user, "programs:delivery_action", "POST"):
             return ""
-        return reverse("programs:deliveries", kwargs={"program_slug": self.ticket.program.slug}) + "?status=failed"
+        return (
+            reverse("programs:deliveries", kwargs={"program_slug": self.ticket.program.slug})
+            + "?status=failed"
+        )
 
     def forms(self, bound=None):
         ticket = self.ticket
@@ -432,22 +500,33 @@ class ManageTicketView(ManageAccessMixin, TicketPageMixin, View):
             return shown
         shown["reply_form"] = forms.ReplyForm(bound, prefix="reply")
         shown["assign_form"] = forms.InhouseAssignForm(
-            bound, prefix="assign", users=lambda: selectors.inhouse_users_for_program(program=ticket.program),
-            choices=selectors.inhouse_user_choices(program=ticket.program), initial={"user": self.request.user.pk},
+            bound,
+            prefix="assign",
+            users=lambda: selectors.inhouse_users_for_program(program=ticket.program),
+            choices=selectors.inhouse_user_choices(program=ticket.program),
+            initial={"user": self.request.user.pk},
         )
         shown["reassign_form"] = forms.ReassignForm(
-            bound, prefix="reassign",
+            bound,
+            prefix="reassign",
             freelancers=lambda: selectors.queue_ready_freelancers(program_id=ticket.program_id),
             choices=selectors.queue_ready_freelancer_choices(program_id=ticket.program_id),
         )
-        if ticket.queue == Ticket.Queue.INHOUSE or bound is not None:  # sending back is offered from the in-house queue
+        if (
+            ticket.queue == Ticket.Queue.INHOUSE or bound is not None
+        ):  # sending back is offered from the in-house queue
             shown["send_back_form"] = forms.SendBackForm(bound, prefix="back", initial={"tier": ticket.tier})
         return shown
 
     def _reply(self, data):
-        ticket_reply_send(ticket=self.ticket, author=self.request.user, body=data["body"],
-                          status_after=data["status_after"], saved_reply_id=data.get("saved_reply_id"),
-                          eta_at=data.get("eta_at"))
+        ticket_reply_send(
+            ticket=self.ticket,
+            author=self.request.user,
+            body=data["body"],
+            status_after=data["status_after"],
+            saved_reply_id=data.get("saved_reply_id"),
+            eta_at=data.get("eta_at"),
+        )
         return self.reply_done()
 
     def _note(self, data):
@@ -467,19 +546,33 @@ class ManageTicketView(ManageAccessMixin, TicketPageMixin, View):
         return f"Assigned to {data['user']}."
 
     def _send_back(self, data):
-        services.ticket_send_back(ticket=self.ticket, actor=self.request.user, guidance=data["guidance"],
-                                  tier=data["tier"])
+        services.ticket_send_back(
+            ticket=self.ticket, actor=self.request.user, guidance=data["guidance"], tier=data["tier"]
+        )
         return "Sent back to the freelancers; routing runs now."
 
     def _reassign(self, data):
         freelancer = data.get("freelancer")
-        services.ticket_reassign(ticket=self.ticket, actor=self.request.user, freelancer=freelancer,
-                                 to_queue=freelancer is None, note=data.get("note", ""))
-        return f"Reassigned to {freelancer}." if freelancer else "Back to the program queue; routing runs now."
+        services.ticket_reassign(
+            ticket=self.ticket,
+            actor=self.request.user,
+            freelancer=freelancer,
+            to_queue=freelancer is None,
+            note=data.get("note", ""),
+        )
+        return (
+            f"Reassigned to {freelancer}." if freelancer else "Back to the program queue; routing runs now."
+        )
 
-    actions = {"reply": ("reply_form", _reply), "note": ("note_form", _note), "solve": (None, _solve),
-               "reopen": (None, _reopen), "assign": ("assign_form", _assign),
-               "send-back": ("send_back_form", _send_back), "reassign": ("reassign_form", _reassign)}
+    actions = {
+        "reply": ("reply_form", _reply),
+        "note": ("note_form", _note),
+        "solve": (None, _solve),
+        "reopen": (None, _reopen),
+        "assign": ("assign_form", _assign),
+        "send-back": ("send_back_form", _send_back),
+        "reassign": ("reassign_form", _reassign),
+    }
 
     def after_action_url(self, action):
         return reverse("queues:manage_ticket", kwargs={"pk": self.ticket.pk})
@@ -509,22 +602,29 @@ class CoverageView(ProgramAccessMixin, TemplateView):
         context["scheduled"] = self.scheduled
         context["hours"] = range(24)
         context["slots"] = selectors.slots_with_program_hours(
-            program=self.program, slots=selectors.freelancer_slots_for_program(program=self.program))
+            program=self.program, slots=selectors.freelancer_slots_for_program(program=self.program)
+        )
         context["schedule_form"] = schedule_form or self.schedule_form()
         return context
 
     def schedule_form(self, data=None):
         return forms.ScheduleSlotForm(
-            data, prefix="schedule", zone_name=self.program.time_zone,
-            freelancers=selectors.queue_ready_freelancers(program_id=self.program.pk).order_by("legal_name"))
+            data,
+            prefix="schedule",
+            zone_name=self.program.time_zone,
+            freelancers=selectors.queue_ready_freelancers(program_id=self.program.pk).order_by("legal_name"),
+        )
 
     def post(self, request, *args, **kwargs):
         if not self.scheduled:
             messages.error(request, "This program's worksheet says freelancers choose their own hours.")
             return redirect("queues:coverage", program_slug=self.program.slug)
         if kwargs.get("action") == "delete":
-            slot = selectors.freelancer_slots_for_program(program=self.program).filter(
-                pk=kwargs.get("pk"), program=self.program).first()
+            slot = (
+                selectors.freelancer_slots_for_program(program=self.program)
+                .filter(pk=kwargs.get("pk"), program=self.program)
+                .first()
+            )
             if slot is None:
                 raise not_found_in_scope(request, AvailabilitySlot, pk=kwargs.get("pk"))
             services.availability_slot_delete(slot=slot, actor=request.user)
@@ -535,13 +635,16 @@ class CoverageView(ProgramAccessMixin, TemplateView):
             data = dict(form.cleaned_data)
             freelancer = data.pop("freelancer")
             try:
-                slots = services.availability_schedule(freelancer=freelancer, program=self.program,
-                                                       actor=request.user, **data)
+                slots = services.availability_schedule(
+                    freelancer=freelancer, program=self.program, actor=request.user, **data
+                )
             except (DomainError, ValidationError) as exc:
                 add_error_to_form(form, exc)
             else:
                 theirs = ", ".join(str(slot) for slot in slots)
-                messages.success(request, f"Scheduled {freelancer}: {theirs} in their time ({freelancer.time_zone}).")
+                messages.success(
+                    request, f"Scheduled {freelancer}: {theirs} in their time ({freelancer.time_zone})."
+                )
                 return redirect("queues:coverage", program_slug=self.program.slug)
         return self.render_to_response(self.get_context_data(schedule_form=form), status=400)
 
@@ -567,7 +670,9 @@ class TicketImportView(ProgramAccessMixin, TemplateView):
             except DomainError as exc:
                 preview = ticket_csv_preview(program=self.program, text=text)
                 messages.error(request, exc.message)
-                return self.render_to_response(self.get_context_data(preview=preview, confirm_form=form), status=400)
+                return self.render_to_response(
+                    self.get_context_data(preview=preview, confirm_form=form), status=400
+                )
             messages.success(request, f"Imported {created} ticket(s); routing runs now.")
             return redirect(reverse("queues:ticket_list") + f"?program={self.program.pk}")
         upload = forms.ImportUploadForm(request.POST, request.FILES)
@@ -579,8 +684,11 @@ class TicketImportView(ProgramAccessMixin, TemplateView):
             add_error_to_form(upload, exc)
             return self.render_to_response(self.get_context_data(upload_form=upload), status=400)
         preview = ticket_csv_preview(program=self.program, text=text)
-        return self.render_to_response(self.get_context_data(
-            preview=preview, confirm_form=forms.ImportConfirmForm(initial={"csv_text": text})))
+        return self.render_to_response(
+            self.get_context_data(
+                preview=preview, confirm_form=forms.ImportConfirmForm(initial={"csv_text": text})
+            )
+        )
 
 
 class QueueSettingsView(ProgramAccessMixin, TemplateView):

@@ -33,8 +33,9 @@ class PortalTicketHelpView(PortalTicketView):
         return help_forms_bound(ticket=self.ticket, user=self.request.user, data=bound)
 
     def _ask(self, data):
-        help_request_open(ticket=self.ticket, user=self.request.user, question=data["question"],
-                          agent=data.get("agent"))
+        help_request_open(
+            ticket=self.ticket, user=self.request.user, question=data["question"], agent=data.get("agent")
+        )
         whom = data.get("agent") or "the in-house team"
         return f"Your question went to {whom}. The ticket stays with you; its SLA keeps running."
 
@@ -46,8 +47,11 @@ class PortalTicketHelpView(PortalTicketView):
         help_request_close(help_request=_current(self.ticket), user=self.request.user)
         return "Help request closed."
 
-    actions = {"ask": ("help_ask_form", _ask), "reply": ("help_reply_form", _reply),
-               "close": ("help_close_form", _close)}
+    actions = {
+        "ask": ("help_ask_form", _ask),
+        "reply": ("help_reply_form", _reply),
+        "close": ("help_close_form", _close),
+    }
 
     def after_action_url(self, action):
         return reverse("queues:portal_ticket", kwargs={"pk": self.ticket.pk}) + "#help"

@@ -17,7 +17,9 @@ def _holds(ticket: Ticket, user) -> bool:
 def _ask_form(ticket: Ticket, bound=None) -> forms.HelpAskForm:
     """Validated against the program's in-house people; unbound, it lists them (one query)."""
     return forms.HelpAskForm(
-        bound, prefix="ask", users=lambda: selectors.inhouse_users_for_program(program=ticket.program),
+        bound,
+        prefix="ask",
+        users=lambda: selectors.inhouse_users_for_program(program=ticket.program),
         choices=None if bound is not None else selectors.inhouse_user_choices(program=ticket.program),
     )
 
@@ -26,9 +28,11 @@ def help_forms_bound(*, ticket: Ticket, user, data) -> dict:
     """The panel's forms bound to a POST (the help views pick the posted one)."""
     if getattr(user, "is_inhouse", False):
         return {"help_answer_form": forms.HelpMessageForm(data, prefix="help", label="Answer the freelancer")}
-    return {"help_ask_form": _ask_form(ticket, data),
-            "help_reply_form": forms.HelpMessageForm(data, prefix="help", label="Write again"),
-            "help_close_form": forms.HelpCloseForm(data, prefix="help-close")}
+    return {
+        "help_ask_form": _ask_form(ticket, data),
+        "help_reply_form": forms.HelpMessageForm(data, prefix="help", label="Write again"),
+        "help_close_form": forms.HelpCloseForm(data, prefix="help-close"),
+    }
 
 
 def help_panel(*, ticket: Ticket, user) -> dict:
@@ -39,7 +43,11 @@ def help_panel(*, ticket: Ticket, user) -> dict:
     threads = selectors.help_request_threads(ticket=ticket)
     current = next((t.request for t in threads if t.request.status != HelpRequest.Status.CLOSED), None)
     inhouse = getattr(user, "is_inhouse", False)
-    context: dict = {"help_requests": threads, "help_current": current, "help_side": "manage" if inhouse else "portal"}
+    context: dict = {
+        "help_requests": threads,
+        "help_current": current,
+        "help_side": "manage" if inhouse else "portal",
+    }
     if inhouse:
         if current is not None:
             context["help_answer_form"] = forms.HelpMessageForm(prefix="help", label="Answer the freelancer")

@@ -37,12 +37,20 @@ class InhouseBulkView(_QueueActionView):
         data = form.cleaned_data
         tickets = selectors.ticket_list_for_bulk(user=request.user, ids=data["ticket"])
         try:
-            result = tickets_bulk_apply(tickets=tickets, requested_ids=data["ticket"], action=data["action"],
-                                        actor=request.user, user=data.get("user"), guidance=data.get("guidance", ""))
+            result = tickets_bulk_apply(
+                tickets=tickets,
+                requested_ids=data["ticket"],
+                action=data["action"],
+                actor=request.user,
+                user=data.get("user"),
+                guidance=data.get("guidance", ""),
+            )
         except DomainError as exc:
             add_error_to_form(form, exc)
             return self.render_invalid(bulk_form=form)
-        level = messages.success if not result.refused else (messages.warning if result.done else messages.error)
+        level = (
+            messages.success if not result.refused else (messages.warning if result.done else messages.error)
+        )
         level(request, result.summary)
         return self.back_to_queue()
 
@@ -54,8 +62,9 @@ class SavedQueueViewCreateView(_QueueActionView):
         form = forms.SavedQueueViewForm(request.POST)
         if form.is_valid():
             try:
-                view, created = saved_queue_view_save(user=request.user, name=form.cleaned_data["name"],
-                                                      query=form.cleaned_data["query"])
+                view, created = saved_queue_view_save(
+                    user=request.user, name=form.cleaned_data["name"], query=form.cleaned_data["query"]
+                )
             except DomainError as exc:
                 add_error_to_form(form, exc)
             else:

@@ -16,8 +16,9 @@ from queues.services.take import ticket_take, waiting_for_freelancer
 
 def _back(request, fallback: str):
     target = request.POST.get("next") or request.headers.get("referer") or ""
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                       require_https=request.is_secure()):
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return redirect(target)
     return redirect(fallback)
 
@@ -94,12 +95,17 @@ class WaitingListView(FreelancerRequiredMixin, TemplateView):
     "Take next ticket" button. My tickets loads it after itself (htmx); alone it is a page of its own."""
 
     def get_template_names(self):
-        return ["queues/includes/_waiting.html" if self.request.headers.get("HX-Request") else "queues/waiting.html"]
+        return [
+            "queues/includes/_waiting.html"
+            if self.request.headers.get("HX-Request")
+            else "queues/waiting.html"
+        ]
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         freelancer = self.freelancer
         assert freelancer is not None  # FreelancerRequiredMixin answered 403 otherwise
         context["waiting"], context["waiting_total"], context["take_blocked"] = waiting_for_freelancer(
-            freelancer=freelancer)
+            freelancer=freelancer
+        )
         return context

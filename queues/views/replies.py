@@ -32,7 +32,9 @@ PLACEHOLDERS_HELP = f"Placeholders filled in for each ticket: {placeholders_know
 
 
 class SavedReplyMixin(ProgramAccessMixin):
-    agent_access = AgentAccess.NONE  # agents insert saved replies from a ticket; managing them is the managers'
+    agent_access = (
+        AgentAccess.NONE
+    )  # agents insert saved replies from a ticket; managing them is the managers'
     request: HttpRequest
     kwargs: dict[str, Any]
 
@@ -43,7 +45,9 @@ class SavedReplyMixin(ProgramAccessMixin):
     def saved_reply(self) -> SavedReply:
         found = reply_selectors.saved_reply_get(program=self.program, pk=self.kwargs.get("pk"))
         if found is None:
-            raise not_found_in_scope(self.request, SavedReply, pk=self.kwargs.get("pk"), message="No such saved reply.")
+            raise not_found_in_scope(
+                self.request, SavedReply, pk=self.kwargs.get("pk"), message="No such saved reply."
+            )
         return found
 
     def get_context_data(self, **kwargs):
@@ -66,8 +70,9 @@ class SavedReplyListView(SavedReplyMixin, ListView):
         return self.request.GET.get("show") == "suggestions"
 
     def get_queryset(self):
-        return reply_selectors.saved_reply_list(program=self.program, search=self.search,
-                                                suggestions_only=self.suggestions_only)
+        return reply_selectors.saved_reply_list(
+            program=self.program, search=self.search, suggestions_only=self.suggestions_only
+        )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -89,8 +94,12 @@ class SavedReplyFormView(SavedReplyMixin, TemplateView):
         initial = {}
         if self.editing:
             reply = self.saved_reply
-            initial = {"title": reply.title, "body": reply.body, "status_after": reply.status_after,
-                       "tags": ", ".join(reply.tags or [])}
+            initial = {
+                "title": reply.title,
+                "body": reply.body,
+                "status_after": reply.status_after,
+                "tags": ", ".join(reply.tags or []),
+            }
         return forms.SavedReplyForm(data, initial=initial, placeholders_help=PLACEHOLDERS_HELP)
 
     def get_context_data(self, form=None, **kwargs):
@@ -103,8 +112,13 @@ class SavedReplyFormView(SavedReplyMixin, TemplateView):
         form = self.form(request.POST)
         if form.is_valid():
             data = form.cleaned_data
-            fields = {"title": data["title"], "body": data["body"], "status_after": data["status_after"],
-                      "tags": data["tags"], "actor": request.user}
+            fields = {
+                "title": data["title"],
+                "body": data["body"],
+                "status_after": data["status_after"],
+                "tags": data["tags"],
+                "actor": request.user,
+            }
             try:
                 if self.editing:
                     reply_services.saved_reply_update(saved_reply=self.saved_reply, **fields)
@@ -123,7 +137,10 @@ class SavedReplyActionView(SavedReplyMixin, View):
 
     http_method_names = ["post"]
     actions = {
-        "approve": (reply_services.saved_reply_approve, "Approved: it is in every reply box of the program now."),
+        "approve": (
+            reply_services.saved_reply_approve,
+            "Approved: it is in every reply box of the program now.",
+        ),
         "delete": (reply_services.saved_reply_delete, "Saved reply deleted."),
     }
 
@@ -151,7 +168,9 @@ class SavedReplySuggestView(FreelancerRequiredMixin, TemplateView):
 
     @property
     def me(self) -> Freelancer:
-        return cast(Freelancer, self.freelancer)  # FreelancerRequiredMixin let only a freelancer with a profile in
+        return cast(
+            Freelancer, self.freelancer
+        )  # FreelancerRequiredMixin let only a freelancer with a profile in
 
     @cached_property
     def programs(self) -> list[Program]:
@@ -160,8 +179,9 @@ class SavedReplySuggestView(FreelancerRequiredMixin, TemplateView):
 
     def form(self, data=None) -> forms.SavedReplySuggestForm:
         initial = {"program": self.request.GET.get("program")}
-        return forms.SavedReplySuggestForm(data, initial=initial, programs=self.programs,
-                                           placeholders_help=PLACEHOLDERS_HELP)
+        return forms.SavedReplySuggestForm(
+            data, initial=initial, programs=self.programs, placeholders_help=PLACEHOLDERS_HELP
+        )
 
     def get_context_data(self, form=None, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -175,9 +195,14 @@ class SavedReplySuggestView(FreelancerRequiredMixin, TemplateView):
             data = form.cleaned_data
             program = next(p for p in self.programs if p.pk == data["program"])
             try:
-                reply_services.saved_reply_suggest(program=program, freelancer=self.me, title=data["title"],
-                                                   body=data["body"], status_after=data["status_after"],
-                                                   tags=data["tags"])
+                reply_services.saved_reply_suggest(
+                    program=program,
+                    freelancer=self.me,
+                    title=data["title"],
+                    body=data["body"],
+                    status_after=data["status_after"],
+                    tags=data["tags"],
+                )
             except (DomainError, ValidationError) as error:
                 add_error_to_form(form, error)
             else:

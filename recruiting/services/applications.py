@@ -18,9 +18,12 @@ from recruiting.uploads import check_resume
 MAX_ANSWER_CHARS = 5000
 
 
-def _components(*, posting: Posting, application: Application, skill_ids, language_ids,
-                has_track_record: bool) -> dict[str, Decimal]:
-    hours = scoring.response_hours(opened_at=posting.opened_at, applied_at=application.created_at or timezone.now())
+def _components(
+    *, posting: Posting, application: Application, skill_ids, language_ids, has_track_record: bool
+) -> dict[str, Decimal]:
+    hours = scoring.response_hours(
+        opened_at=posting.opened_at, applied_at=application.created_at or timezone.now()
+    )
     application.response_hours = hours
     return {
         "speed": scoring.speed_score(hours=hours),
@@ -28,23 +31,28 @@ def _components(*, posting: Posting, application: Application, skill_ids, langua
         "skills": scoring.skills_match_score(
             wanted_skill_ids=[s.pk for s in posting.skills.all()],
             wanted_language_ids=[lang.pk for lang in posting.languages.all()],
-            skill_ids=skill_ids, language_ids=language_ids,
+            skill_ids=skill_ids,
+            language_ids=language_ids,
         ),
         "credibility": scoring.credibility_score(
-            has_profile_link=bool(application.profile_url), has_resume=bool(application.resume),
+            has_profile_link=bool(application.profile_url),
+            has_resume=bool(application.resume),
             has_track_record=has_track_record,
         ),
     }
 
 
-def _apply_components(application: Application, components: dict[str, Decimal], weights: dict[str, int]) -> None:
+def _apply_components(
+    application: Application, components: dict[str, Decimal], weights: dict[str, int]
+) -> None:
     application.score_speed = components["speed"]
     application.score_effort = components["effort"]
     application.score_skills = components["skills"]
     application.score_credibility = components["credibility"]
     application.score = scoring.weighted_score(components=components, weights=weights)
-    application.final_score = application.score_override if application.score_override is not None \
-        else application.score
+    application.final_score = (
+        application.score_override if application.score_override is not None else application.score
+    )
 
 
 def _receipt_dedupe_key(*, posting: Posting, client_fingerprint: str, now) -> str | None:
@@ -57,17 +65,31 @@ def _receipt_dedupe_key(*, posting: Posting, client_fingerprint: str, now) -> st
 def _has_track_record(email: str) -> bool:
     """Past success with us: an active freelancer, or hired before through another posting."""
     return (
-        Freelancer.objects.filter(user__email__iexact=email, status__in=[Freelancer.Status.ACTIVE,
-                                                                          Freelancer.Status.AWAY]).exists()
+        Freelancer.objects.filter(
+            user__email__iexact=email, status__in=[Freelancer.Status.ACTIVE, Freelancer.Status.AWAY]
+        ).exists()
         or Application.objects.filter(email__iexact=email, stage=Application.Stage.HIRED).exists()
     )
 
 
 def application_submit(
-    *, posting: Posting, full_name: str, email: str, country: str = "", time_zone: str = "UTC",
-    language_ids=(), skill_ids=(), rate_asked, rate_currency: str = "USD", years_experience: int | None = None,
+    *,
+    posting: Posting,
+    full_name: str,
+    email: str,
+    country: str = "",
+    time_zone: str = "UTC",
+    language_ids=(),
+    skill_ids=(),
+    rate_asked,
+    rate_currency: str = "USD",
+    years_experience: int | None = None,
     profile_url: str = "",
-    answers: list[str], resume=None, client_fingerprint: str = "", src: str = "", referral_token: str = "",
+    answers: list[str],
+    resume=None,
+    client_fingerprint: str = "",
+    src: str = "",
+    referral_token: str = "",
 ) -> Application:
     """A candidate applies through the public page. Sends the 'application received' message after commit.
 
@@ -98,26 +120,42 @@ def application_submit(
     if Application.objects.filter(posting=posting, email__iexact=email).exists():
         raise DuplicateApplication(
             "You have already applied to this posting with this e-mail address. We have your application "
-            "and will be in touch.", field="email", code="duplicate",
+            "and will be in touch.",
+            field="email",
+            code="duplicate",
         )
     skill_ids = set(posting.skills.filter(pk__in=list(skill_ids)).values_list("pk", flat=True))
     language_ids = list(language_ids)
     now = timezone.now()
     referral = referral_for_application(posting=posting, email=email, referral_token=referral_token)
     application = Application(
-        posting=posting, full_name=full_name.strip(), email=email, country=(country or "").upper()[:2],
-        time_zone=time_zone, rate_asked=round_money(rate), rate_currency=rate_currency,
-        years_experience=years_experience, profile_url=profile_url.strip(), source=application_source(referral=referral, src=src),
+        posting=posting,
+        full_name=full_name.strip(),
+        email=email,
+        country=(country or "").upper()[:2],
+        time_zone=time_zone,
+        rate_asked=round_money(rate),
+        rate_currency=rate_currency,
+        years_experience=years_experience,
+        profile_url=profile_url.strip(),
+        source=application_source(referral=referral, src=src),
         referred_by=referral.referrer if referral else None,
         answers=[{"question": q, "answer": a} for q, a in zip(questions, answers, strict=True)],
-        stage=Application.Stage.APPLIED, stage_changed_at=now, resume_content_type=content_type,
+        stage=Application.Stage.APPLIED,
+        stage_changed_at=now,
+        resume_content_type=content_type,
     )
     application.created_at = now
     if resume:
         application.resume = resume
     application.full_clean(exclude=["resume"])
-    components = _components(posting=posting, application=application, skill_ids=skill_ids,
-                             language_ids=language_ids, has_track_record=_has_track_record(email))
+    components = _components(
+        posting=posting,
+        application=application,
+        skill_ids=skill_ids,
+        language_ids=language_ids,
+        has_track_record=_has_track_record(email),
+    )
     _apply_components(application, components, posting.weights)
     try:
         with transaction.atomic():
@@ -125,18 +163,22 @@ def application_submit(
             application.languages.set(language_ids)
             application.skills.set(skill_ids)
             referral_attach(referral=referral, application=application)
-            StageChange.objects.create(application=application, from_stage="", to_stage=Application.Stage.APPLIED,
-                                       changed_at=now)
+            StageChange.objects.create(
+                application=application, from_stage="", to_stage=Application.Stage.APPLIED, changed_at=now
+            )
             audit_record(verb="application.submitted", target=application)
             receipt_key = _receipt_dedupe_key(posting=posting, client_fingerprint=client_fingerprint, now=now)
             if receipt_key is None or not OutboxMessage.objects.filter(dedupe_key=receipt_key).exists():
                 # The key also makes the outbox keep one mail when two submissions race past this check.
-                message_send_template(application=application, kind="initial", sent_by=None,
-                                      dedupe_key=receipt_key)
+                message_send_template(
+                    application=application, kind="initial", sent_by=None, dedupe_key=receipt_key
+                )
     except IntegrityError:
         # Two submissions raced past the check above: the unique constraint decides.
         raise DuplicateApplication(
-            "You have already applied to this posting with this e-mail address.", field="email", code="duplicate"
+            "You have already applied to this posting with this e-mail address.",
+            field="email",
+            code="duplicate",
         )
     return application
 
@@ -153,7 +195,8 @@ def application_scores_recompute(*, posting: Posting) -> int:
             "speed": application.score_speed,
             "effort": application.score_effort,
             "skills": scoring.skills_match_score(
-                wanted_skill_ids=wanted_skills, wanted_language_ids=wanted_languages,
+                wanted_skill_ids=wanted_skills,
+                wanted_language_ids=wanted_languages,
                 skill_ids=[s.pk for s in application.skills.all()],
                 language_ids=[lang.pk for lang in application.languages.all()],
             ),
@@ -166,18 +209,30 @@ def application_scores_recompute(*, posting: Posting) -> int:
 
 def _record_move(application: Application, to_stage: str, moved_by, note: str = "") -> None:
     now = timezone.now()
-    StageChange.objects.create(application=application, from_stage=application.stage, to_stage=to_stage,
-                               changed_by=moved_by, changed_at=now, note=note[:300])
-    audit_record(actor=moved_by, verb="application.moved", target=application,
-                 from_stage=application.stage, to_stage=to_stage)
+    StageChange.objects.create(
+        application=application,
+        from_stage=application.stage,
+        to_stage=to_stage,
+        changed_by=moved_by,
+        changed_at=now,
+        note=note[:300],
+    )
+    audit_record(
+        actor=moved_by,
+        verb="application.moved",
+        target=application,
+        from_stage=application.stage,
+        to_stage=to_stage,
+    )
     application.stage = to_stage
     application.stage_changed_at = now
     application.save(update_fields=["stage", "stage_changed_at", "updated_at"])
 
 
 @transaction.atomic
-def application_move(*, application: Application, to_stage: str, moved_by, note: str = "",
-                     _allow_hired: bool = False) -> Application:
+def application_move(
+    *, application: Application, to_stage: str, moved_by, note: str = "", _allow_hired: bool = False
+) -> Application:
     """Move an application to another stage if the pipeline allows it; the move is recorded."""
     application = lock_one(Application.objects.filter(pk=application.pk))
     if to_stage not in Application.Stage.values:
@@ -185,10 +240,15 @@ def application_move(*, application: Application, to_stage: str, moved_by, note:
     if application.is_anonymised:
         raise RecruitingError("This application was anonymised and can no longer move.")
     if to_stage == Application.Stage.HIRED and not _allow_hired:
-        raise RecruitingError("Use “Hire” on the application page: it creates the account and the contract.",
-                              field="stage")
-    check_transition(Application.TRANSITIONS, Application.Stage(application.stage), Application.Stage(to_stage),
-                     label="candidate")
+        raise RecruitingError(
+            "Use “Hire” on the application page: it creates the account and the contract.", field="stage"
+        )
+    check_transition(
+        Application.TRANSITIONS,
+        Application.Stage(application.stage),
+        Application.Stage(to_stage),
+        label="candidate",
+    )
     _record_move(application, to_stage, moved_by, note)
     return application
 
@@ -207,8 +267,19 @@ def application_score_override(*, application: Application, score, note: str, ov
     application.score_override_note = (note or "").strip() if score is not None else ""
     application.score_overridden_by = overridden_by if score is not None else None
     application.final_score = score if score is not None else application.score
-    application.save(update_fields=["score_override", "score_override_note", "score_overridden_by",
-                                    "final_score", "updated_at"])
-    audit_record(actor=overridden_by, verb="application.score_overridden", target=application,
-                 score=str(score) if score is not None else None)
+    application.save(
+        update_fields=[
+            "score_override",
+            "score_override_note",
+            "score_overridden_by",
+            "final_score",
+            "updated_at",
+        ]
+    )
+    audit_record(
+        actor=overridden_by,
+        verb="application.score_overridden",
+        target=application,
+        score=str(score) if score is not None else None,
+    )
     return application

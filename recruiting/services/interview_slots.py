@@ -51,14 +51,22 @@ def slot_offer_get_by_token(*, token: str) -> InterviewSlotOffer | None:
         InterviewSlotOffer.objects.filter(token_hash=token_digest(token))
         .exclude(application__anonymised_at__isnull=False)
         .select_related("application__posting__program", "interviewer", "interview")
-        .prefetch_related("slots").first()
+        .prefetch_related("slots")
+        .first()
     )
 
 
 @transaction.atomic
 def interview_slots_offer(
-    *, application: Application, offered_by, slots: list[datetime.datetime], duration_minutes: int = 30,
-    meeting_link: str = "", interviewer=None, questions: list[str] | None = None, confirm_outside_hours: bool = False,
+    *,
+    application: Application,
+    offered_by,
+    slots: list[datetime.datetime],
+    duration_minutes: int = 30,
+    meeting_link: str = "",
+    interviewer=None,
+    questions: list[str] | None = None,
+    confirm_outside_hours: bool = False,
 ) -> tuple[InterviewSlotOffer, str]:
     """Offer 2–5 times; e-mail the candidate a private link to pick one. Returns (offer, the link's token)."""
     application = lock_one(Application.objects.filter(pk=application.pk))
@@ -69,14 +77,24 @@ def interview_slots_offer(
         raise RecruitingError(f"Offer {MIN_SLOTS} to {MAX_SLOTS} different times.", field="slots")
     interviewer = interviewer or offered_by
     for starts_at in unique:
-        interview_time_check(starts_at=starts_at, duration_minutes=duration_minutes, candidate_zone=application.zone,
-                             interviewer_zone=user_zone(interviewer), confirm_outside_hours=confirm_outside_hours,
-                             field="slots")
+        interview_time_check(
+            starts_at=starts_at,
+            duration_minutes=duration_minutes,
+            candidate_zone=application.zone,
+            interviewer_zone=user_zone(interviewer),
+            confirm_outside_hours=confirm_outside_hours,
+            field="slots",
+        )
     token, digest = token_new()
     program = application.posting.program
     offer = InterviewSlotOffer(
-        application=application, token_hash=digest, expires_at=unique[-1], duration_minutes=duration_minutes,
-        meeting_link=meeting_link, interviewer=interviewer, offered_by=offered_by,
+        application=application,
+        token_hash=digest,
+        expires_at=unique[-1],
+        duration_minutes=duration_minutes,
+        meeting_link=meeting_link,
+        interviewer=interviewer,
+        offered_by=offered_by,
         questions=[q.strip() for q in (questions or interview_questions_for(program=program)) if q.strip()],
     )
     offer.full_clean()
@@ -84,23 +102,38 @@ def interview_slots_offer(
     InterviewSlot.objects.bulk_create([InterviewSlot(offer=offer, starts_at=s) for s in unique])
     # Offering earlier times replaces them: only the newest link works.
     InterviewSlotOffer.objects.filter(application=application, status=InterviewSlotOffer.Status.OPEN).exclude(
-        pk=offer.pk).update(status=InterviewSlotOffer.Status.WITHDRAWN, updated_at=timezone.now())
+        pk=offer.pk
+    ).update(status=InterviewSlotOffer.Status.WITHDRAWN, updated_at=timezone.now())
     audit_record(actor=offered_by, verb="interview.slots_offered", target=application, slots=len(unique))
     link = settings.SITE_URL + reverse("recruiting:interview_pick", kwargs={"token": token})
-    context = {"application": application, "offer": offer, "link": link, "interviewer": interviewer,
-               "times": [calendar.time_in_zone(s, application.zone) for s in unique]}
+    context = {
+        "application": application,
+        "offer": offer,
+        "link": link,
+        "interviewer": interviewer,
+        "times": [calendar.time_in_zone(s, application.zone) for s in unique],
+    }
     subject = f"Choose a time for your interview: {application.posting.title}"
     timeline = Message(
-        application=application, kind="interview", direction=Message.Direction.OUTBOUND, subject=subject[:200],
+        application=application,
+        kind="interview",
+        direction=Message.Direction.OUTBOUND,
+        subject=subject[:200],
         body=render_to_string("recruiting/email/interview_slots.txt", {**context, "link": "[private link]"}),
-        to_email=application.email, sent_by=offered_by if getattr(offered_by, "is_authenticated", False) else None,
+        to_email=application.email,
+        sent_by=offered_by if getattr(offered_by, "is_authenticated", False) else None,
     )
     timeline.full_clean()
     timeline.save()
-    email_enqueue(to=[application.email], subject=subject,
-                  body=render_to_string("recruiting/email/interview_slots.txt", context),
-                  reply_to=[interviewer.email] if interviewer and interviewer.email else None,
-                  program_id=program.pk, about=timeline, sensitive=True)
+    email_enqueue(
+        to=[application.email],
+        subject=subject,
+        body=render_to_string("recruiting/email/interview_slots.txt", context),
+        reply_to=[interviewer.email] if interviewer and interviewer.email else None,
+        program_id=program.pk,
+        about=timeline,
+        sensitive=True,
+    )
     return offer, token
 
 
@@ -118,8 +151,12 @@ def interview_slot_pick(*, offer: InterviewSlotOffer, slot_id: int) -> Interview
         raise RecruitingError("Choose one of the times offered.", field="slot")
     application = Application.objects.select_related("posting__program").get(pk=offer.application_id)
     interview = interview_schedule(
-        application=application, scheduled_by=offer.offered_by, scheduled_at=slot.starts_at,
-        duration_minutes=offer.duration_minutes, meeting_link=offer.meeting_link, interviewer=offer.interviewer,
+        application=application,
+        scheduled_by=offer.offered_by,
+        scheduled_at=slot.starts_at,
+        duration_minutes=offer.duration_minutes,
+        meeting_link=offer.meeting_link,
+        interviewer=offer.interviewer,
         questions=offer.questions,
         # The manager already confirmed (or did not need to) when offering these times.
         confirm_outside_hours=True,
@@ -129,7 +166,8 @@ def interview_slot_pick(*, offer: InterviewSlotOffer, slot_id: int) -> Interview
     offer.interview = interview
     offer.save(update_fields=["status", "picked_at", "interview", "updated_at"])
     Application.objects.filter(pk=application.pk, candidate_replied_at__isnull=True).update(
-        candidate_replied_at=offer.picked_at)
+        candidate_replied_at=offer.picked_at
+    )
     audit_record(verb="interview.slot_picked", target=application, interview_id=interview.pk)
     return interview
 

@@ -66,7 +66,9 @@ def _latest_open_trial(application: Application) -> TrialTask | None:
     return application.trial_tasks.filter(status=TrialTask.Status.SENT).order_by("-created_at", "-id").first()
 
 
-def placeholder_values(*, application: Application, sender=None, needed: set[str] | None = None) -> dict[str, str]:
+def placeholder_values(
+    *, application: Application, sender=None, needed: set[str] | None = None
+) -> dict[str, str]:
     posting = application.posting
     managers_name = ""
     if sender is not None and getattr(sender, "is_authenticated", False):
@@ -85,9 +87,13 @@ def placeholder_values(*, application: Application, sender=None, needed: set[str
     if needed is None or needed & {"trial_link", "trial_deadline"}:
         trial = _latest_open_trial(application)
         if trial is not None:
-            values["trial_link"] = settings.SITE_URL + reverse("recruiting:trial_public", kwargs={"token": trial.token})
-            values["trial_deadline"] = timezone.localtime(trial.deadline, application.zone).strftime(
-                "%A %d %B %Y, %H:%M") + f" ({application.time_zone})"
+            values["trial_link"] = settings.SITE_URL + reverse(
+                "recruiting:trial_public", kwargs={"token": trial.token}
+            )
+            values["trial_deadline"] = (
+                timezone.localtime(trial.deadline, application.zone).strftime("%A %d %B %Y, %H:%M")
+                + f" ({application.time_zone})"
+            )
     return values
 
 
@@ -98,8 +104,15 @@ def message_preview(*, application: Application, kind: str, sender=None) -> tupl
 
 
 @transaction.atomic
-def message_send(*, application: Application, subject: str, body: str, sent_by, kind: str = "",
-                 dedupe_key: str | None = None) -> Message:
+def message_send(
+    *,
+    application: Application,
+    subject: str,
+    body: str,
+    sent_by,
+    kind: str = "",
+    dedupe_key: str | None = None,
+) -> Message:
     """E-mail the candidate (after commit) and keep the message on the timeline. Placeholders are filled.
 
     With `dedupe_key`, the outbox sends one e-mail per key (see core.outbox.outbox_enqueue)."""
@@ -114,11 +127,17 @@ def message_send(*, application: Application, subject: str, body: str, sent_by, 
         raise RecruitingError(f"Unknown placeholder(s): {', '.join(unknown)}.", field="body")
     values = placeholder_values(application=application, sender=sent_by, needed=needed)
     if needed & {"trial_link", "trial_deadline"} and "trial_link" not in values:
-        raise RecruitingError("This message uses the trial link, but the candidate has no open trial task. "
-                              "Send a trial task first.", field="body")
+        raise RecruitingError(
+            "This message uses the trial link, but the candidate has no open trial task. "
+            "Send a trial task first.",
+            field="body",
+        )
     message = Message(
-        application=application, kind=kind, direction=Message.Direction.OUTBOUND,
-        subject=render_placeholders(subject, values)[:200], body=render_placeholders(body, values),
+        application=application,
+        kind=kind,
+        direction=Message.Direction.OUTBOUND,
+        subject=render_placeholders(subject, values)[:200],
+        body=render_placeholders(body, values),
         to_email=application.email,
         sent_by=sent_by if getattr(sent_by, "is_authenticated", False) else None,
     )
@@ -127,19 +146,25 @@ def message_send(*, application: Application, subject: str, body: str, sent_by, 
     audit_record(actor=sent_by, verb="application.message_sent", target=application, kind=kind)
     recruiter = message.sent_by.email if message.sent_by else ""
     email_enqueue(
-        to=[message.to_email], subject=message.subject, body=message.body,
+        to=[message.to_email],
+        subject=message.subject,
+        body=message.body,
         # The candidate's answer goes to the person who wrote, not to a no-reply address.
         reply_to=[recruiter] if recruiter else None,
-        program_id=application.posting.program_id, about=message, dedupe_key=dedupe_key,
+        program_id=application.posting.program_id,
+        about=message,
+        dedupe_key=dedupe_key,
     )
     return message
 
 
-def message_send_template(*, application: Application, kind: str, sent_by, dedupe_key: str | None = None
-                          ) -> Message:
+def message_send_template(
+    *, application: Application, kind: str, sent_by, dedupe_key: str | None = None
+) -> Message:
     subject, body = template_for(program=application.posting.program, kind=kind)
-    return message_send(application=application, subject=subject, body=body, sent_by=sent_by, kind=kind,
-                        dedupe_key=dedupe_key)
+    return message_send(
+        application=application, subject=subject, body=body, sent_by=sent_by, kind=kind, dedupe_key=dedupe_key
+    )
 
 
 @transaction.atomic
@@ -150,8 +175,13 @@ def message_log_reply(*, application: Application, body: str, logged_by, receive
         raise RecruitingError("Paste the candidate's reply.", field="body")
     received_at = received_at or timezone.now()
     message = Message.objects.create(
-        application=application, direction=Message.Direction.INBOUND, subject="Reply from candidate",
-        body=body, to_email="", sent_by=logged_by, sent_at=received_at,
+        application=application,
+        direction=Message.Direction.INBOUND,
+        subject="Reply from candidate",
+        body=body,
+        to_email="",
+        sent_by=logged_by,
+        sent_at=received_at,
     )
     Application.objects.filter(pk=application.pk).update(candidate_replied_at=received_at)
     application.candidate_replied_at = received_at
@@ -185,8 +215,11 @@ def nudges_send(*, now: datetime.datetime | None = None) -> int:
     now = now or timezone.now()
     candidates = (
         Application.objects.filter(
-            stage=Application.Stage.TRIAL_TASK, nudged_at__isnull=True, anonymised_at__isnull=True,
-            candidate_replied_at__isnull=True, stage_changed_at__lte=now - datetime.timedelta(days=1),
+            stage=Application.Stage.TRIAL_TASK,
+            nudged_at__isnull=True,
+            anonymised_at__isnull=True,
+            candidate_replied_at__isnull=True,
+            stage_changed_at__lte=now - datetime.timedelta(days=1),
         )
         .exclude(trial_tasks__status__in=[TrialTask.Status.SUBMITTED, TrialTask.Status.GRADED])
         .exclude(email="")
@@ -197,7 +230,9 @@ def nudges_send(*, now: datetime.datetime | None = None) -> int:
         if application.stage_changed_at > now - datetime.timedelta(days=application.posting.nudge_after_days):
             continue
         with transaction.atomic():
-            claimed = Application.objects.filter(pk=application.pk, nudged_at__isnull=True).update(nudged_at=now)
+            claimed = Application.objects.filter(pk=application.pk, nudged_at__isnull=True).update(
+                nudged_at=now
+            )
             if not claimed:
                 continue
             application.nudged_at = now

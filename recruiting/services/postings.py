@@ -13,9 +13,21 @@ from recruiting.models import DEFAULT_SCREENING_QUESTIONS, Posting, PostingEvent
 
 # Scalar fields a manager may set on a posting; relations go through their own arguments.
 EDITABLE_FIELDS = {
-    "title", "summary", "value_proposition", "requirements", "screening_questions", "pay_min", "pay_max",
-    "pay_currency", "hours_per_week", "time_zones", "nudge_after_days", "weight_speed", "weight_effort",
-    "weight_skills", "weight_credibility",
+    "title",
+    "summary",
+    "value_proposition",
+    "requirements",
+    "screening_questions",
+    "pay_min",
+    "pay_max",
+    "pay_currency",
+    "hours_per_week",
+    "time_zones",
+    "nudge_after_days",
+    "weight_speed",
+    "weight_effort",
+    "weight_skills",
+    "weight_credibility",
 }
 
 
@@ -46,14 +58,28 @@ def _set_relations(posting: Posting, *, skill_ids, language_ids, platform_ids) -
 
 @transaction.atomic
 def posting_create(
-    *, program: Program, created_by, title: str, summary: str, skill_ids=(), language_ids=(), platform_ids=(),
-    open_now: bool = False, **fields,
+    *,
+    program: Program,
+    created_by,
+    title: str,
+    summary: str,
+    skill_ids=(),
+    language_ids=(),
+    platform_ids=(),
+    open_now: bool = False,
+    **fields,
 ) -> Posting:
     """A new posting; `fields` are the scalar posting fields (see EDITABLE_FIELDS)."""
     _check_fields(fields)
     fields.setdefault("screening_questions", list(DEFAULT_SCREENING_QUESTIONS))
-    posting = Posting(program=program, created_by=created_by, title=title, summary=summary,
-                      slug=_unique_slug(title), **fields)
+    posting = Posting(
+        program=program,
+        created_by=created_by,
+        title=title,
+        summary=summary,
+        slug=_unique_slug(title),
+        **fields,
+    )
     posting.full_clean()
     posting.save()
     _set_relations(posting, skill_ids=skill_ids, language_ids=language_ids, platform_ids=platform_ids)
@@ -66,14 +92,23 @@ def posting_create(
 
 @transaction.atomic
 def posting_update(
-    *, posting: Posting, updated_by, skill_ids=None, language_ids=None, platform_ids=None, **fields,
+    *,
+    posting: Posting,
+    updated_by,
+    skill_ids=None,
+    language_ids=None,
+    platform_ids=None,
+    **fields,
 ) -> Posting:
     from recruiting.services.applications import application_scores_recompute
 
     _check_fields(fields)
     posting = lock_one(Posting.objects.filter(pk=posting.pk))
-    scoring_before = (posting.weights, set(posting.skills.values_list("pk", flat=True)),
-                      set(posting.languages.values_list("pk", flat=True)))
+    scoring_before = (
+        posting.weights,
+        set(posting.skills.values_list("pk", flat=True)),
+        set(posting.languages.values_list("pk", flat=True)),
+    )
     for name, value in fields.items():
         setattr(posting, name, value)
     posting.full_clean()
@@ -81,8 +116,11 @@ def posting_update(
     _set_relations(posting, skill_ids=skill_ids, language_ids=language_ids, platform_ids=platform_ids)
     PostingEvent.objects.create(posting=posting, kind=PostingEvent.Kind.EDITED, actor=updated_by)
     audit_record(actor=updated_by, verb="posting.updated", target=posting)
-    scoring_after = (posting.weights, set(posting.skills.values_list("pk", flat=True)),
-                     set(posting.languages.values_list("pk", flat=True)))
+    scoring_after = (
+        posting.weights,
+        set(posting.skills.values_list("pk", flat=True)),
+        set(posting.languages.values_list("pk", flat=True)),
+    )
     if scoring_after != scoring_before:
         application_scores_recompute(posting=posting)
     return posting
@@ -92,7 +130,9 @@ def posting_update(
 def posting_open(*, posting: Posting, opened_by) -> Posting:
     """Open a draft, or repost a closed posting: its applications stay, the clock for speed restarts."""
     posting = lock_one(Posting.objects.filter(pk=posting.pk))
-    check_transition(Posting.TRANSITIONS, Posting.Status(posting.status), Posting.Status.OPEN, label="posting")
+    check_transition(
+        Posting.TRANSITIONS, Posting.Status(posting.status), Posting.Status.OPEN, label="posting"
+    )
     kind = PostingEvent.Kind.REPOSTED if posting.status == Posting.Status.CLOSED else PostingEvent.Kind.OPENED
     now = timezone.now()
     posting.status = Posting.Status.OPEN
@@ -107,13 +147,15 @@ def posting_open(*, posting: Posting, opened_by) -> Posting:
 @transaction.atomic
 def posting_close(*, posting: Posting, closed_by, note: str = "") -> Posting:
     posting = lock_one(Posting.objects.filter(pk=posting.pk))
-    check_transition(Posting.TRANSITIONS, Posting.Status(posting.status), Posting.Status.CLOSED, label="posting")
+    check_transition(
+        Posting.TRANSITIONS, Posting.Status(posting.status), Posting.Status.CLOSED, label="posting"
+    )
     now = timezone.now()
     posting.status = Posting.Status.CLOSED
     posting.closed_at = now
     posting.save(update_fields=["status", "closed_at", "updated_at"])
-    PostingEvent.objects.create(posting=posting, kind=PostingEvent.Kind.CLOSED, actor=closed_by, at=now,
-                                note=note[:200])
+    PostingEvent.objects.create(
+        posting=posting, kind=PostingEvent.Kind.CLOSED, actor=closed_by, at=now, note=note[:200]
+    )
     audit_record(actor=closed_by, verb="posting.closed", target=posting)
     return posting
-

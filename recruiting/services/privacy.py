@@ -12,7 +12,9 @@ from recruiting.models import Application, Message, Referral, TrialTask
 ANONYMISED_NAME = "Anonymised candidate"
 
 
-def applications_anonymise(*, now: datetime.datetime | None = None, older_than_days: int | None = None) -> int:
+def applications_anonymise(
+    *, now: datetime.datetime | None = None, older_than_days: int | None = None
+) -> int:
     """The monthly job: rejected or withdrawn applications untouched for N days lose their personal data.
 
     Removed: name, e-mail, profile link, resume, screening and trial answers, message texts.
@@ -24,7 +26,8 @@ def applications_anonymise(*, now: datetime.datetime | None = None, older_than_d
     ids = list(
         Application.objects.filter(
             stage__in=[Application.Stage.REJECTED, Application.Stage.WITHDRAWN],
-            stage_changed_at__lte=cutoff, anonymised_at__isnull=True,
+            stage_changed_at__lte=cutoff,
+            anonymised_at__isnull=True,
         ).values_list("pk", flat=True)
     )
     for pk in ids:
@@ -51,8 +54,10 @@ def _anonymise_one(pk: int, now: datetime.datetime) -> None:
     # The referral that brought them named them too. Its address must stay unique per posting: a placeholder in
     # the reserved .invalid domain, which no mail server will ever accept.
     Referral.objects.filter(application=application).update(
-        full_name=ANONYMISED_NAME, note="", email=Concat(Value("anonymised-"), Cast("pk", CharField()),
-                                                        Value("@referral.invalid")))
+        full_name=ANONYMISED_NAME,
+        note="",
+        email=Concat(Value("anonymised-"), Cast("pk", CharField()), Value("@referral.invalid")),
+    )
     Message.objects.filter(application=application).update(body="(removed)", to_email="", subject="(removed)")
     for interview in application.interviews.all():
         interview.notes = ""

@@ -34,13 +34,19 @@ def _invitation(*, referral: Referral, link: str) -> tuple[str, str]:
     ]
     if referral.note:
         lines += ["", f"{referrer_name} wrote:", referral.note]
-    lines += ["", "Read about the role and apply here:", link, "",
-              "If this is not for you, just ignore this e-mail: you will not hear from us again about it."]
+    lines += [
+        "",
+        "Read about the role and apply here:",
+        link,
+        "",
+        "If this is not for you, just ignore this e-mail: you will not hear from us again about it.",
+    ]
     return subject, "\n".join(lines)
 
 
-def referral_invite(*, posting: Posting, referrer: Freelancer, full_name: str, email: str, note: str = ""
-                    ) -> Referral:
+def referral_invite(
+    *, posting: Posting, referrer: Freelancer, full_name: str, email: str, note: str = ""
+) -> Referral:
     """The referral form: record the referral and e-mail the candidate the freelancer's link (through the outbox).
 
     An address that already applied, or that someone already referred, is refused with a message saying so:
@@ -60,21 +66,39 @@ def referral_invite(*, posting: Posting, referrer: Freelancer, full_name: str, e
     if Application.objects.filter(posting=posting, email__iexact=email).exists():
         raise DuplicateReferral(
             "This address has already applied to this posting, so it cannot be referred again: an application "
-            "is counted once.", field="email", code="already_applied",
+            "is counted once.",
+            field="email",
+            code="already_applied",
         )
     _refuse_if_referred(posting=posting, email=email, referrer=referrer)
-    referral = Referral(posting=posting, referrer=referrer, full_name=full_name, email=email, note=note,
-                        invited_at=timezone.now())
+    referral = Referral(
+        posting=posting,
+        referrer=referrer,
+        full_name=full_name,
+        email=email,
+        note=note,
+        invited_at=timezone.now(),
+    )
     referral.full_clean()
     try:
         with transaction.atomic():
             referral.save()
             audit_record(actor=referrer.user, verb="referral.invited", target=referral, posting_id=posting.pk)
-            subject, body = _invitation(referral=referral, link=referral_link(
-                posting_slug=posting.slug, posting_id=posting.pk, freelancer_id=referrer.pk))
-            email_enqueue(to=[email], subject=subject, body=body, program_id=posting.program_id, about=referral,
-                          reply_to=[referrer.user.email] if referrer.user.email else None,
-                          dedupe_key=f"recruiting:referral-invitation:{referral.pk}")
+            subject, body = _invitation(
+                referral=referral,
+                link=referral_link(
+                    posting_slug=posting.slug, posting_id=posting.pk, freelancer_id=referrer.pk
+                ),
+            )
+            email_enqueue(
+                to=[email],
+                subject=subject,
+                body=body,
+                program_id=posting.program_id,
+                about=referral,
+                reply_to=[referrer.user.email] if referrer.user.email else None,
+                dedupe_key=f"recruiting:referral-invitation:{referral.pk}",
+            )
     except IntegrityError:  # two referrals of one address raced past the check: the first one counts
         _refuse_if_referred(posting=posting, email=email, referrer=referrer)
         raise
@@ -86,18 +110,23 @@ def _refuse_if_referred(*, posting: Posting, email: str, referrer: Freelancer) -
     if existing is None:
         return
     if existing.referrer_id == referrer.pk:
-        raise DuplicateReferral("You have already referred this address to this posting.", field="email",
-                                code="already_referred")
+        raise DuplicateReferral(
+            "You have already referred this address to this posting.", field="email", code="already_referred"
+        )
     raise DuplicateReferral(
         "Another freelancer already referred this address to this posting; the first referral is the one that "
-        "counts.", field="email", code="referred_by_another",
+        "counts.",
+        field="email",
+        code="referred_by_another",
     )
 
 
 def referral_for_application(*, posting: Posting, email: str, referral_token: str = "") -> Referral | None:
     """The referral a new application belongs to: the address's existing referral (the first referrer wins,
     whichever link was used), else a new, unsaved one for a genuine referral link of this posting."""
-    existing = Referral.objects.select_related("referrer").filter(posting=posting, email__iexact=email).first()
+    existing = (
+        Referral.objects.select_related("referrer").filter(posting=posting, email__iexact=email).first()
+    )
     if existing is not None:
         return existing
     found = referral_token_read(referral_token)
@@ -125,14 +154,17 @@ def referral_attach(*, referral: Referral | None, application: Application) -> N
     audit_record(actor=None, verb="referral.applied", target=referral, application_id=application.pk)
 
 
-def referral_bonus_save(*, program: Program, amount: Any, currency: str, after_hours: Any, is_active: bool,
-                        saved_by: Any) -> ReferralBonus:
+def referral_bonus_save(
+    *, program: Program, amount: Any, currency: str, after_hours: Any, is_active: bool, saved_by: Any
+) -> ReferralBonus:
     """Set the program's referral bonus: `amount` `currency`, paid once the referred freelancer worked `after_hours`."""
     try:
         amount = round_money(to_decimal(amount))
         after_hours = to_decimal(after_hours)
     except ValueError:
-        raise RecruitingError("Enter the amount and the hours as numbers, e.g. 100.00 and 40.", field="amount")
+        raise RecruitingError(
+            "Enter the amount and the hours as numbers, e.g. 100.00 and 40.", field="amount"
+        )
     if amount <= 0:
         raise RecruitingError("The bonus must be above zero.", field="amount")
     if after_hours <= 0:
@@ -140,9 +172,21 @@ def referral_bonus_save(*, program: Program, amount: Any, currency: str, after_h
     if currency not in CURRENCY_CODES:
         raise RecruitingError("Choose a currency from the list.", field="currency")
     bonus = ReferralBonus.objects.filter(program=program).first() or ReferralBonus(program=program)
-    bonus.amount, bonus.currency, bonus.after_hours, bonus.is_active = amount, currency, after_hours, is_active
+    bonus.amount, bonus.currency, bonus.after_hours, bonus.is_active = (
+        amount,
+        currency,
+        after_hours,
+        is_active,
+    )
     bonus.full_clean()
     bonus.save()
-    audit_record(actor=saved_by, verb="referral_bonus.saved", target=bonus, amount=str(amount), currency=currency,
-                 after_hours=str(after_hours), is_active=is_active)
+    audit_record(
+        actor=saved_by,
+        verb="referral_bonus.saved",
+        target=bonus,
+        amount=str(amount),
+        currency=currency,
+        after_hours=str(after_hours),
+        is_active=is_active,
+    )
     return bonus

@@ -30,8 +30,16 @@ def _clean_questions(questions) -> list[str]:
 
 @transaction.atomic
 def trial_task_send(
-    *, application: Application, sent_by, instructions: str, support_questions: list[str], is_paid: bool,
-    amount=None, currency: str = "USD", deadline: datetime.datetime, send_message: bool = True,
+    *,
+    application: Application,
+    sent_by,
+    instructions: str,
+    support_questions: list[str],
+    is_paid: bool,
+    amount=None,
+    currency: str = "USD",
+    deadline: datetime.datetime,
+    send_message: bool = True,
 ) -> TrialTask:
     """Give the candidate a trial task: a private link, the follow-up message, the trial-task stage."""
     from recruiting.services.messages import message_send_template
@@ -55,20 +63,41 @@ def trial_task_send(
     else:
         amount = None
     if application.stage == Application.Stage.APPLIED:
-        application = application_move(application=application, to_stage=Application.Stage.SCREENING,
-                                       moved_by=sent_by, note="Screened: trial task sent")
+        application = application_move(
+            application=application,
+            to_stage=Application.Stage.SCREENING,
+            moved_by=sent_by,
+            note="Screened: trial task sent",
+        )
     if application.stage != Application.Stage.TRIAL_TASK:
-        application = application_move(application=application, to_stage=Application.Stage.TRIAL_TASK,
-                                       moved_by=sent_by, note="Trial task sent")
+        application = application_move(
+            application=application,
+            to_stage=Application.Stage.TRIAL_TASK,
+            moved_by=sent_by,
+            note="Trial task sent",
+        )
     trial = TrialTask(
-        application=application, instructions=instructions.strip(), support_questions=questions,
-        is_paid=is_paid, amount=amount, currency=currency, deadline=deadline,
-        token=secrets.token_urlsafe(32), expires_at=deadline + TRIAL_LINK_GRACE, sent_by=sent_by,
+        application=application,
+        instructions=instructions.strip(),
+        support_questions=questions,
+        is_paid=is_paid,
+        amount=amount,
+        currency=currency,
+        deadline=deadline,
+        token=secrets.token_urlsafe(32),
+        expires_at=deadline + TRIAL_LINK_GRACE,
+        sent_by=sent_by,
     )
     trial.full_clean()
     trial.save()
-    audit_record(actor=sent_by, verb="trial_task.sent", target=application, trial_task_id=trial.pk,
-                 paid=is_paid, amount=str(amount) if amount is not None else None)
+    audit_record(
+        actor=sent_by,
+        verb="trial_task.sent",
+        target=application,
+        trial_task_id=trial.pk,
+        paid=is_paid,
+        amount=str(amount) if amount is not None else None,
+    )
     if send_message:
         message_send_template(application=application, kind="follow_up", sent_by=sent_by)
     return trial
@@ -88,8 +117,12 @@ def trial_task_submit(*, trial_task: TrialTask, answers: list[str]) -> TrialTask
     if any(len(a) > MAX_TRIAL_ANSWER_CHARS for a in answers):
         raise RecruitingError(f"Keep each answer under {MAX_TRIAL_ANSWER_CHARS} characters.", field="answers")
     now = timezone.now()
-    check_transition(TrialTask.TRANSITIONS, TrialTask.Status(trial.status), TrialTask.Status.SUBMITTED, label="trial task")
-    trial.answers = [{"question": q, "answer": a} for q, a in zip(trial.support_questions, answers, strict=True)]
+    check_transition(
+        TrialTask.TRANSITIONS, TrialTask.Status(trial.status), TrialTask.Status.SUBMITTED, label="trial task"
+    )
+    trial.answers = [
+        {"question": q, "answer": a} for q, a in zip(trial.support_questions, answers, strict=True)
+    ]
     trial.status = TrialTask.Status.SUBMITTED
     trial.submitted_at = now
     trial.save(update_fields=["answers", "status", "submitted_at", "updated_at"])
@@ -118,7 +151,9 @@ def trial_task_grade(*, trial_task: TrialTask, graded_by, ratings: dict, notes: 
     trial task and on the application (application.trial_score), which stays linked to the freelancer.
     """
     trial = lock_one(TrialTask.objects.filter(pk=trial_task.pk))
-    check_transition(TrialTask.TRANSITIONS, TrialTask.Status(trial.status), TrialTask.Status.GRADED, label="trial task")
+    check_transition(
+        TrialTask.TRANSITIONS, TrialTask.Status(trial.status), TrialTask.Status.GRADED, label="trial task"
+    )
     application = Application.objects.select_related("posting__program").get(pk=trial.application_id)
     scorecard, criteria = grading_criteria(program=application.posting.program)
     if scorecard is not None:
@@ -139,8 +174,9 @@ def trial_task_grade(*, trial_task: TrialTask, graded_by, ratings: dict, notes: 
     trial.status = TrialTask.Status.GRADED
     trial.graded_at = timezone.now()
     trial.graded_by = graded_by
-    trial.save(update_fields=["ratings", "score", "grading_notes", "status", "graded_at", "graded_by",
-                              "updated_at"])
+    trial.save(
+        update_fields=["ratings", "score", "grading_notes", "status", "graded_at", "graded_by", "updated_at"]
+    )
     Application.objects.filter(pk=application.pk).update(trial_score=trial.score)
     audit_record(actor=graded_by, verb="trial_task.graded", target=application, score=str(trial.score))
     return trial
@@ -149,7 +185,9 @@ def trial_task_grade(*, trial_task: TrialTask, graded_by, ratings: dict, notes: 
 @transaction.atomic
 def trial_task_cancel(*, trial_task: TrialTask, cancelled_by) -> TrialTask:
     trial = lock_one(TrialTask.objects.filter(pk=trial_task.pk))
-    check_transition(TrialTask.TRANSITIONS, TrialTask.Status(trial.status), TrialTask.Status.CANCELLED, label="trial task")
+    check_transition(
+        TrialTask.TRANSITIONS, TrialTask.Status(trial.status), TrialTask.Status.CANCELLED, label="trial task"
+    )
     trial.status = TrialTask.Status.CANCELLED
     trial.save(update_fields=["status", "updated_at"])
     audit_record(actor=cancelled_by, verb="trial_task.cancelled", target=trial.application)

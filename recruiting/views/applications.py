@@ -35,7 +35,9 @@ class ScopedApplicationMixin(SupportManagerRequiredMixin):
     def application(self) -> Application:
         application = selectors.application_get(user=self.request.user, pk=self.kwargs["pk"])
         if application is None:
-            raise not_found_in_scope(self.request, Application, pk=self.kwargs["pk"], message="No such application.")
+            raise not_found_in_scope(
+                self.request, Application, pk=self.kwargs["pk"], message="No such application."
+            )
         return application
 
     def get_context_data(self, **kwargs):
@@ -55,19 +57,37 @@ class ApplicationDetailView(ScopedApplicationMixin, TemplateView):
         context["timeline"] = selectors.application_timeline(application=application)
         context["move_form"] = forms.MoveForm()
         context["score_form"] = forms.ScoreOverrideForm(
-            initial={"score": application.score_override, "note": application.score_override_note})
+            initial={"score": application.score_override, "note": application.score_override_note}
+        )
         context["reply_form"] = forms.ReplyForm()
         context["template_kinds"] = MessageTemplate.Kind.choices
         context["trials"] = list(application.trial_tasks.all())
         context["interviews"] = list(application.interviews.all())
         context["components"] = [
-            ("Speed of response", application.score_speed, application.posting.weight_speed,
-             f"{application.response_hours} h after the posting opened"),
-            ("Effort", application.score_effort, application.posting.weight_effort, "specific, detailed answers"),
-            ("Skills match", application.score_skills, application.posting.weight_skills,
-             "posting skills and languages"),
-            ("Credibility", application.score_credibility, application.posting.weight_credibility,
-             "profile link, resume, past success"),
+            (
+                "Speed of response",
+                application.score_speed,
+                application.posting.weight_speed,
+                f"{application.response_hours} h after the posting opened",
+            ),
+            (
+                "Effort",
+                application.score_effort,
+                application.posting.weight_effort,
+                "specific, detailed answers",
+            ),
+            (
+                "Skills match",
+                application.score_skills,
+                application.posting.weight_skills,
+                "posting skills and languages",
+            ),
+            (
+                "Credibility",
+                application.score_credibility,
+                application.posting.weight_credibility,
+                "profile link, resume, past success",
+            ),
         ]
         context["site_url"] = self.request.build_absolute_uri("/").rstrip("/")
         context["hire_contract"] = selectors.application_contract_get(application=application)
@@ -87,9 +107,12 @@ class ResumeView(ScopedApplicationMixin, View):
         except (FileNotFoundError, OSError):
             raise Http404("The resume file is missing.")
         extension = ".docx" if application.resume.name.endswith(".docx") else ".pdf"
-        response = FileResponse(handle, as_attachment=True,
-                                filename=f"resume-{slugify(application.full_name) or application.pk}{extension}",
-                                content_type=application.resume_content_type or "application/octet-stream")
+        response = FileResponse(
+            handle,
+            as_attachment=True,
+            filename=f"resume-{slugify(application.full_name) or application.pk}{extension}",
+            content_type=application.resume_content_type or "application/octet-stream",
+        )
         response["Cache-Control"] = "private, no-store"
         return response
 
@@ -102,8 +125,11 @@ class ScoreOverrideView(ScopedApplicationMixin, View):
         else:
             try:
                 services.application_score_override(
-                    application=self.application, score=form.cleaned_data["score"], note=form.cleaned_data["note"],
-                    overridden_by=request.user)
+                    application=self.application,
+                    score=form.cleaned_data["score"],
+                    note=form.cleaned_data["note"],
+                    overridden_by=request.user,
+                )
                 _ok(request, "Score saved.")
             except DomainError as error:
                 messages.error(request, error.message)
@@ -114,8 +140,9 @@ class ReplyLogView(ScopedApplicationMixin, View):
     def post(self, request, pk):
         form = forms.ReplyForm(request.POST)
         if form.is_valid():
-            services.message_log_reply(application=self.application, body=form.cleaned_data["body"],
-                                       logged_by=request.user)
+            services.message_log_reply(
+                application=self.application, body=form.cleaned_data["body"], logged_by=request.user
+            )
             _ok(request, "Reply added to the timeline. No nudge will be sent.")
         else:
             messages.error(request, "Paste the candidate's reply.")
@@ -144,20 +171,29 @@ class MessageSendView(ApplicationFormView):
     def get_initial(self):
         kind = self.request.GET.get("kind", "")
         if kind in MessageTemplate.Kind.values:
-            subject, body = services.message_preview(application=self.application, kind=kind,
-                                                     sender=self.request.user)
+            subject, body = services.message_preview(
+                application=self.application, kind=kind, sender=self.request.user
+            )
             return {"kind": kind, "subject": subject, "body": body}
         return {}
 
     def get_context_data(self, **kwargs):
-        return {**super().get_context_data(**kwargs), "kinds": MessageTemplate.Kind.choices,
-                "placeholders": PLACEHOLDERS}
+        return {
+            **super().get_context_data(**kwargs),
+            "kinds": MessageTemplate.Kind.choices,
+            "placeholders": PLACEHOLDERS,
+        }
 
     def form_valid(self, form):
         kind = form.cleaned_data["kind"] if form.cleaned_data["kind"] in MessageTemplate.Kind.values else ""
         try:
-            services.message_send(application=self.application, subject=form.cleaned_data["subject"],
-                                  body=form.cleaned_data["body"], sent_by=self.request.user, kind=kind)
+            services.message_send(
+                application=self.application,
+                subject=form.cleaned_data["subject"],
+                body=form.cleaned_data["body"],
+                sent_by=self.request.user,
+                kind=kind,
+            )
         except DomainError as error:
             add_error_to_form(form, error)
             return self.form_invalid(form)
@@ -175,9 +211,10 @@ class TrialTaskCreateView(ApplicationFormView):
         local_deadline = timezone.localtime() + datetime.timedelta(days=3)
         return {
             "instructions": "Answer each customer message below as you would in our help desk: friendly, accurate "
-                            "and complete. Use your own words; there is no need to look anything up.",
+            "and complete. Use your own words; there is no need to look anything up.",
             "support_questions": assignment,
-            "amount": Decimal("25.00"), "currency": self.application.posting.pay_currency,
+            "amount": Decimal("25.00"),
+            "currency": self.application.posting.pay_currency,
             "deadline": local_deadline.replace(hour=18, minute=0, second=0, microsecond=0),
         }
 
@@ -185,9 +222,14 @@ class TrialTaskCreateView(ApplicationFormView):
         data = form.cleaned_data
         try:
             trial = services.trial_task_send(
-                application=self.application, sent_by=self.request.user, instructions=data["instructions"],
-                support_questions=forms.split_paragraphs(data["support_questions"]), is_paid=data["is_paid"],
-                amount=data["amount"], currency=data["currency"], deadline=data["deadline"],
+                application=self.application,
+                sent_by=self.request.user,
+                instructions=data["instructions"],
+                support_questions=forms.split_paragraphs(data["support_questions"]),
+                is_paid=data["is_paid"],
+                amount=data["amount"],
+                currency=data["currency"],
+                deadline=data["deadline"],
                 send_message=data["send_message"],
             )
         except DomainError as error:
@@ -202,7 +244,9 @@ class ScopedTrialMixin(SupportManagerRequiredMixin):
     def trial(self) -> TrialTask:
         trial = selectors.trial_task_get_scoped(user=self.request.user, pk=self.kwargs["pk"])
         if trial is None:
-            raise not_found_in_scope(self.request, TrialTask, pk=self.kwargs["pk"], message="No such trial task.")
+            raise not_found_in_scope(
+                self.request, TrialTask, pk=self.kwargs["pk"], message="No such trial task."
+            )
         return trial
 
     @cached_property
@@ -234,13 +278,22 @@ class TrialTaskGradeView(ScopedTrialMixin, FormView):
 
     def get_context_data(self, **kwargs):
         scorecard, _criteria, scale_max = self.grading
-        return {**super().get_context_data(**kwargs), "trial": self.trial, "application": self.application,
-                "scorecard": scorecard, "scale_max": scale_max}
+        return {
+            **super().get_context_data(**kwargs),
+            "trial": self.trial,
+            "application": self.application,
+            "scorecard": scorecard,
+            "scale_max": scale_max,
+        }
 
     def form_valid(self, form):
         try:
-            trial = services.trial_task_grade(trial_task=self.trial, graded_by=self.request.user,
-                                              ratings=form.ratings(), notes=form.cleaned_data["notes"])
+            trial = services.trial_task_grade(
+                trial_task=self.trial,
+                graded_by=self.request.user,
+                ratings=form.ratings(),
+                notes=form.cleaned_data["notes"],
+            )
         except DomainError as error:
             add_error_to_form(form, error)
             return self.form_invalid(form)
@@ -265,8 +318,10 @@ class InterviewFormView(ApplicationFormView):
         return {**super().get_form_kwargs(), "program": self.application.posting.program}
 
     def get_initial(self):
-        return {"questions": interview_questions_for(program=self.application.posting.program),
-                "interviewer": self.request.user.pk}
+        return {
+            "questions": interview_questions_for(program=self.application.posting.program),
+            "interviewer": self.request.user.pk,
+        }
 
 
 class InterviewCreateView(InterviewFormView):
@@ -277,17 +332,22 @@ class InterviewCreateView(InterviewFormView):
         data = form.cleaned_data
         try:
             interview = services.interview_schedule(
-                application=self.application, scheduled_by=self.request.user, scheduled_at=data["scheduled_at"],
-                duration_minutes=data["duration_minutes"], meeting_link=data["meeting_link"],
-                interviewer=data["interviewer"], questions=data["questions"],
+                application=self.application,
+                scheduled_by=self.request.user,
+                scheduled_at=data["scheduled_at"],
+                duration_minutes=data["duration_minutes"],
+                meeting_link=data["meeting_link"],
+                interviewer=data["interviewer"],
+                questions=data["questions"],
                 confirm_outside_hours=data["confirm_outside_hours"],
             )
         except (DomainError, ValidationError) as error:
             add_error_to_form(form, error)
             return self.form_invalid(form)
         when = time_in_zone(interview.scheduled_at, self.application.zone)
-        return self.done(f"Interview scheduled — {when} for the candidate, who gets an invitation with a calendar "
-                         "event.")
+        return self.done(
+            f"Interview scheduled — {when} for the candidate, who gets an invitation with a calendar event."
+        )
 
 
 class ScopedInterviewMixin(SupportManagerRequiredMixin):
@@ -298,7 +358,9 @@ class ScopedInterviewMixin(SupportManagerRequiredMixin):
     def interview(self) -> Interview:
         interview = selectors.interview_get_scoped(user=self.request.user, pk=self.kwargs["pk"])
         if interview is None:
-            raise not_found_in_scope(self.request, Interview, pk=self.kwargs["pk"], message="No such interview.")
+            raise not_found_in_scope(
+                self.request, Interview, pk=self.kwargs["pk"], message="No such interview."
+            )
         return interview
 
     @cached_property
@@ -321,14 +383,20 @@ class InterviewRecordView(ScopedInterviewMixin, FormView):
         return initial
 
     def get_context_data(self, **kwargs):
-        return {**super().get_context_data(**kwargs), "interview": self.interview,
-                "application": self.interview.application}
+        return {
+            **super().get_context_data(**kwargs),
+            "interview": self.interview,
+            "application": self.interview.application,
+        }
 
     def form_valid(self, form):
         try:
             services.interview_record(
-                interview=self.interview, recorded_by=self.request.user, ratings=form.ratings(),
-                question_notes=form.question_notes(), notes=form.cleaned_data["notes"],
+                interview=self.interview,
+                recorded_by=self.request.user,
+                ratings=form.ratings(),
+                question_notes=form.question_notes(),
+                notes=form.cleaned_data["notes"],
                 recommendation=form.cleaned_data["recommendation"],
             )
         except (DomainError, ValidationError) as error:
@@ -348,7 +416,8 @@ class HireView(ApplicationFormView):
     def get_initial(self):
         profile = getattr(self.application.posting.program, "candidate_profile", None)
         return {
-            "hourly_rate": self.application.rate_asked, "currency": self.application.rate_currency,
+            "hourly_rate": self.application.rate_asked,
+            "currency": self.application.rate_currency,
             "start_date": timezone.localdate() + datetime.timedelta(days=7),
             "hours_per_week": self.application.posting.hours_per_week or Decimal("20"),
             "end_date": None if profile is None or profile.open_ended else profile.contract_end_date,
@@ -357,8 +426,11 @@ class HireView(ApplicationFormView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         current, planned = selectors.posting_headcount(posting=self.application.posting)
-        context.update(headcount=current, planned=planned,
-                       rate_insight=application_rate_insight(application=self.application))
+        context.update(
+            headcount=current,
+            planned=planned,
+            rate_insight=application_rate_insight(application=self.application),
+        )
         return context
 
     def form_valid(self, form):
@@ -368,14 +440,21 @@ class HireView(ApplicationFormView):
         reaches = planned is not None and current + 1 >= planned and posting.is_open
         if reaches and not data["close_posting"]:
             # The confirm step: same data, plus the question.
-            return self.render_to_response(self.get_context_data(form=form, confirm_close=True,
-                                                                 after_hire=current + 1))
+            return self.render_to_response(
+                self.get_context_data(form=form, confirm_close=True, after_hire=current + 1)
+            )
         try:
             result = services.application_hire(
-                application=self.application, hired_by=self.request.user, hourly_rate=data["hourly_rate"],
-                currency=data["currency"], start_date=data["start_date"], end_date=data["end_date"],
-                hours_per_week=data["hours_per_week"], close_posting=data["close_posting"] == "yes",
-                confirm_out_of_range=data["confirm_out_of_range"], out_of_range_reason=data["out_of_range_reason"],
+                application=self.application,
+                hired_by=self.request.user,
+                hourly_rate=data["hourly_rate"],
+                currency=data["currency"],
+                start_date=data["start_date"],
+                end_date=data["end_date"],
+                hours_per_week=data["hours_per_week"],
+                close_posting=data["close_posting"] == "yes",
+                confirm_out_of_range=data["confirm_out_of_range"],
+                out_of_range_reason=data["out_of_range_reason"],
             )
         except (DomainError, ValidationError) as error:
             add_error_to_form(form, error)
@@ -383,7 +462,10 @@ class HireView(ApplicationFormView):
         # The confirmation links to the draft contract it made: the manager's next step is to check and send it.
         text = format_html(
             '{} is hired. <a href="{}" class="alert-link">Open the draft contract</a> to check it and send it for '
-            'signature{}{}', result.freelancer, reverse("contracts:contract_detail", kwargs={"pk": result.contract.pk}),
+            "signature{}{}",
+            result.freelancer,
+            reverse("contracts:contract_detail", kwargs={"pk": result.contract.pk}),
             " — an invitation e-mail is on its way." if result.freelancer_created else ".",
-            " The posting is closed." if result.posting_closed else "")
+            " The posting is closed." if result.posting_closed else "",
+        )
         return self.done(text)

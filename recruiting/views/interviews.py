@@ -1,6 +1,5 @@
 """Interviews that reach the candidate: offer times, reschedule, cancel, and the candidate's private pick page."""
 
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
@@ -32,16 +31,22 @@ class InterviewSlotsOfferView(InterviewFormView):
         data = form.cleaned_data
         try:
             services.interview_slots_offer(
-                application=self.application, offered_by=self.request.user, slots=form.slot_times(),
-                duration_minutes=data["duration_minutes"], meeting_link=data["meeting_link"],
-                interviewer=data["interviewer"], questions=data["questions"],
+                application=self.application,
+                offered_by=self.request.user,
+                slots=form.slot_times(),
+                duration_minutes=data["duration_minutes"],
+                meeting_link=data["meeting_link"],
+                interviewer=data["interviewer"],
+                questions=data["questions"],
                 confirm_outside_hours=data["confirm_outside_hours"],
             )
         except (DomainError, ValidationError) as error:
             add_error_to_form(form, error)
             return self.form_invalid(form)
-        return self.done(f"{len(form.slot_times())} times offered: {self.application.email} received a private link "
-                         "to choose one.")
+        return self.done(
+            f"{len(form.slot_times())} times offered: {self.application.email} received a private link "
+            "to choose one."
+        )
 
 
 class InterviewRescheduleView(ScopedInterviewMixin, ApplicationFormView):
@@ -54,9 +59,11 @@ class InterviewRescheduleView(ScopedInterviewMixin, ApplicationFormView):
     def form_valid(self, form):
         try:
             interview = services.interview_reschedule(
-                interview=self.interview, rescheduled_by=self.request.user,
+                interview=self.interview,
+                rescheduled_by=self.request.user,
                 scheduled_at=form.cleaned_data["scheduled_at"],
-                confirm_outside_hours=form.cleaned_data["confirm_outside_hours"])
+                confirm_outside_hours=form.cleaned_data["confirm_outside_hours"],
+            )
         except (DomainError, ValidationError) as error:
             add_error_to_form(form, error)
             return self.form_invalid(form)
@@ -128,8 +135,12 @@ class InterviewPickView(FormView):
 
     def get_context_data(self, **kwargs):
         application = self.offer.application
-        return {**super().get_context_data(**kwargs), "offer": self.offer, "posting": application.posting,
-                "application": application}
+        return {
+            **super().get_context_data(**kwargs),
+            "offer": self.offer,
+            "posting": application.posting,
+            "application": application,
+        }
 
     def form_valid(self, form):
         try:
@@ -138,6 +149,12 @@ class InterviewPickView(FormView):
             add_error_to_form(form, error)
             return self.form_invalid(form)
         application = self.offer.application
-        return render(self.request, "recruiting/interview_picked.html", {
-            "posting": application.posting, "interview": interview,
-            "when": calendar.time_in_zone(interview.scheduled_at, application.zone)})
+        return render(
+            self.request,
+            "recruiting/interview_picked.html",
+            {
+                "posting": application.posting,
+                "interview": interview,
+                "when": calendar.time_in_zone(interview.scheduled_at, application.zone),
+            },
+        )

@@ -20,8 +20,11 @@ class MessageTemplateListView(ProgramAccessMixin, TemplateView):
     template_name = "recruiting/template_list.html"
 
     def get_context_data(self, **kwargs):
-        return {**super().get_context_data(**kwargs),
-                "templates": selectors.message_template_list(program=self.program), "placeholders": PLACEHOLDERS}
+        return {
+            **super().get_context_data(**kwargs),
+            "templates": selectors.message_template_list(program=self.program),
+            "placeholders": PLACEHOLDERS,
+        }
 
 
 class MessageTemplateEditView(ProgramAccessMixin, FormView):
@@ -41,14 +44,21 @@ class MessageTemplateEditView(ProgramAccessMixin, FormView):
         return {"subject": subject, "body": body}
 
     def get_context_data(self, **kwargs):
-        return {**super().get_context_data(**kwargs), "kind_label": MessageTemplate.Kind(self.kwargs["kind"]).label,
-                "placeholders": PLACEHOLDERS}
+        return {
+            **super().get_context_data(**kwargs),
+            "kind_label": MessageTemplate.Kind(self.kwargs["kind"]).label,
+            "placeholders": PLACEHOLDERS,
+        }
 
     def form_valid(self, form):
         try:
-            services.message_template_save(program=self.program, kind=self.kwargs["kind"],
-                                           subject=form.cleaned_data["subject"], body=form.cleaned_data["body"],
-                                           saved_by=self.request.user)
+            services.message_template_save(
+                program=self.program,
+                kind=self.kwargs["kind"],
+                subject=form.cleaned_data["subject"],
+                body=form.cleaned_data["body"],
+                saved_by=self.request.user,
+            )
         except (DomainError, ValidationError) as error:
             add_error_to_form(form, error)
             return self.form_invalid(form)

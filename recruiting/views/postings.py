@@ -51,8 +51,12 @@ class PostingCreateView(ProgramAccessMixin, PostingFormMixin, FormView):
 
     def form_valid(self, form):
         try:
-            posting = services.posting_create(program=self.program, created_by=self.request.user,
-                                              open_now="open" in self.request.POST, **form.service_kwargs())
+            posting = services.posting_create(
+                program=self.program,
+                created_by=self.request.user,
+                open_now="open" in self.request.POST,
+                **form.service_kwargs(),
+            )
         except (DomainError, ValidationError) as error:
             add_error_to_form(form, error)
             return self.form_invalid(form)
@@ -101,13 +105,18 @@ class PostingDetailView(ScopedPostingMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         posting = self.posting
-        context["public_url"] = self.request.build_absolute_uri(reverse("recruiting:apply", args=[posting.slug]))
-        context["tracking_links"] = [(name, f"{context['public_url']}?{urlencode({'src': source})}")
-                                     for name, source in selectors.posting_tracking_sources(posting=posting)]
+        context["public_url"] = self.request.build_absolute_uri(
+            reverse("recruiting:apply", args=[posting.slug])
+        )
+        context["tracking_links"] = [
+            (name, f"{context['public_url']}?{urlencode({'src': source})}")
+            for name, source in selectors.posting_tracking_sources(posting=posting)
+        ]
         context["headcount"], context["planned"] = selectors.posting_headcount(posting=posting)
         counts = selectors.posting_list(user=self.request.user).get(pk=posting.pk)
-        context["stage_counts"] = [(label, getattr(counts, f"count_{stage}")) for stage, label in
-                                   Application.Stage.choices]
+        context["stage_counts"] = [
+            (label, getattr(counts, f"count_{stage}")) for stage, label in Application.Stage.choices
+        ]
         context["count_total"] = counts.count_total
         insight = posting_rate_insight(posting=posting)
         context["rate_insight"] = insight
@@ -122,7 +131,10 @@ class PostingStatusView(ScopedPostingMixin, View):
             if action == "open":
                 was_closed = self.posting.status == Posting.Status.CLOSED
                 services.posting_open(posting=self.posting, opened_by=request.user)
-                _ok(request, "Posting reposted; earlier applications are kept." if was_closed else "Posting opened.")
+                _ok(
+                    request,
+                    "Posting reposted; earlier applications are kept." if was_closed else "Posting opened.",
+                )
             elif action == "close":
                 services.posting_close(posting=self.posting, closed_by=request.user)
                 _ok(request, "Posting closed. The public page now says so.")
@@ -146,25 +158,37 @@ class ApplicationMoveView(SupportManagerRequiredMixin, View):
     """POST a stage move. From the board (htmx) the answer is the board again, with an error if refused."""
 
     def post(self, request, pk):
-        application = selectors.application_scope(user=request.user).filter(pk=pk).select_related(
-            "posting").first()
+        application = (
+            selectors.application_scope(user=request.user).filter(pk=pk).select_related("posting").first()
+        )
         if application is None:
             raise not_found_in_scope(request, Application, pk=pk, message="No such application.")
         form = forms.MoveForm(request.POST)
         error = None
         if form.is_valid():
             try:
-                services.application_move(application=application, to_stage=form.cleaned_data["stage"],
-                                          moved_by=request.user, note=form.cleaned_data["note"])
+                services.application_move(
+                    application=application,
+                    to_stage=form.cleaned_data["stage"],
+                    moved_by=request.user,
+                    note=form.cleaned_data["note"],
+                )
             except DomainError as exc:
                 error = exc.message
         else:
             error = "Choose a stage from the list."
         if request.htmx:
             columns = selectors.application_board(user=request.user, posting=application.posting)
-            return render(request, "recruiting/_board.html",
-                          {"columns": columns, "posting": application.posting, "board_error": error,
-                           "moved_id": application.pk})
+            return render(
+                request,
+                "recruiting/_board.html",
+                {
+                    "columns": columns,
+                    "posting": application.posting,
+                    "board_error": error,
+                    "moved_id": application.pk,
+                },
+            )
         if error:
             messages.error(request, error)
         else:
@@ -184,8 +208,12 @@ class ApplicationListView(ScopedPostingMixin, ListView):
     def get_queryset(self):
         filters = self.filter_form.cleaned_data if self.filter_form.is_valid() else {}
         return selectors.application_list(
-            user=self.request.user, posting=self.posting, stage=filters.get("stage") or None,
-            min_score=filters.get("min_score"), idle_days=filters.get("idle_days"), search=filters.get("q") or "",
+            user=self.request.user,
+            posting=self.posting,
+            stage=filters.get("stage") or None,
+            min_score=filters.get("min_score"),
+            idle_days=filters.get("idle_days"),
+            search=filters.get("q") or "",
             sort=filters.get("sort") or "score",
         )
 

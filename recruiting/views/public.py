@@ -40,8 +40,12 @@ class ApplyView(FormView):
         # Every POST counts, valid or not: a burst from one address gets a friendly 429 and stores nothing.
         wait = throttled(request, group="recruiting.apply", rate=settings.RECRUITING_APPLY_RATE)
         if wait is not None:
-            response = render(request, "recruiting/apply_throttled.html",
-                              {"posting": self.posting, "wait_minutes": max(1, -(-wait // 60))}, status=429)
+            response = render(
+                request,
+                "recruiting/apply_throttled.html",
+                {"posting": self.posting, "wait_minutes": max(1, -(-wait // 60))},
+                status=429,
+            )
             response["Retry-After"] = str(wait)
             return response
         return super().post(request, *args, **kwargs)
@@ -56,15 +60,25 @@ class ApplyView(FormView):
         data = form.cleaned_data
         try:
             services.application_submit(
-                client_fingerprint=client_fingerprint(self.request, purpose="recruiting.application-received"),
-                posting=self.posting, full_name=data["full_name"], email=data["email"], country=data["country"],
-                time_zone=data["time_zone"], language_ids=[lang.pk for lang in data["languages"]],
-                skill_ids=[s.pk for s in data.get("skills") or []], rate_asked=data["rate_asked"],
-                rate_currency=data["rate_currency"], years_experience=data.get("years_experience"),
-                profile_url=data["profile_url"], answers=form.answers(),
+                client_fingerprint=client_fingerprint(
+                    self.request, purpose="recruiting.application-received"
+                ),
+                posting=self.posting,
+                full_name=data["full_name"],
+                email=data["email"],
+                country=data["country"],
+                time_zone=data["time_zone"],
+                language_ids=[lang.pk for lang in data["languages"]],
+                skill_ids=[s.pk for s in data.get("skills") or []],
+                rate_asked=data["rate_asked"],
+                rate_currency=data["rate_currency"],
+                years_experience=data.get("years_experience"),
+                profile_url=data["profile_url"],
+                answers=form.answers(),
                 resume=data.get("resume"),
                 # The form posts to its own address, so a tracking or referral link's query string is still here.
-                src=self.request.GET.get("src", ""), referral_token=self.request.GET.get("ref", ""),
+                src=self.request.GET.get("src", ""),
+                referral_token=self.request.GET.get("ref", ""),
             )
         except (DomainError, ValidationError) as error:
             add_error_to_form(form, error)
@@ -82,8 +96,9 @@ class ApplyThanksView(TemplateView):
         return {**super().get_context_data(**kwargs), "posting": posting}
 
 
-TRIAL_NEXT_STEP = ("If you think this is a mistake, reply to the e-mail the link came in and the hiring team "
-                   "will help.")
+TRIAL_NEXT_STEP = (
+    "If you think this is a mistake, reply to the e-mail the link came in and the hiring team will help."
+)
 
 
 def trial_dead_end(request, *, trial: TrialTask | None, state: LinkState):
@@ -96,11 +111,15 @@ def trial_dead_end(request, *, trial: TrialTask | None, state: LinkState):
             on = f" on {formats.date_format(local, 'DATE_FORMAT')}"
         detail = f"Your answers were already submitted{on}; the hiring team will get back to you."
         if trial.is_paid:  # the payout-details page is payments' (a higher app): linked by its URL name only
-            payout_page = request.build_absolute_uri(reverse("payments:trial_payout_details", args=[trial.token]))
+            payout_page = request.build_absolute_uri(
+                reverse("payments:trial_payout_details", args=[trial.token])
+            )
             detail += f" This was a paid trial task: enter your payout details at {payout_page} to be paid."
     elif state == LinkState.EXPIRED:
         detail = "The deadline for this trial task has passed."
-    return link_dead_end(request, state=state, what="trial task link", detail=detail, next_step=TRIAL_NEXT_STEP)
+    return link_dead_end(
+        request, state=state, what="trial task link", detail=detail, next_step=TRIAL_NEXT_STEP
+    )
 
 
 class TrialPublicView(FormView):
@@ -125,8 +144,12 @@ class TrialPublicView(FormView):
 
     def get_context_data(self, **kwargs):
         trial = self.trial
-        return {**super().get_context_data(**kwargs), "trial": trial, "posting": trial.application.posting,
-                "deadline_local": timezone.localtime(trial.deadline, trial.application.zone)}
+        return {
+            **super().get_context_data(**kwargs),
+            "trial": trial,
+            "posting": trial.application.posting,
+            "deadline_local": timezone.localtime(trial.deadline, trial.application.zone),
+        }
 
     def form_valid(self, form):
         try:

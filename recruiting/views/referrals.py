@@ -47,8 +47,13 @@ class PortalReferralListView(FreelancerRequiredMixin, TemplateView):
             **super().get_context_data(**kwargs),
             "referrals": [(referral, referral_stage(referral)) for referral in referrals],
             "postings": [
-                (posting, referral_link(posting_slug=posting.slug, posting_id=posting.pk, freelancer_id=freelancer.pk),
-                 getattr(posting.program, "referral_bonus", None))
+                (
+                    posting,
+                    referral_link(
+                        posting_slug=posting.slug, posting_id=posting.pk, freelancer_id=freelancer.pk
+                    ),
+                    getattr(posting.program, "referral_bonus", None),
+                )
                 for posting in postings
             ],
         }
@@ -60,7 +65,9 @@ class PortalReferralDetailView(FreelancerRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         referral = selectors.referral_get_for_freelancer(freelancer=self.freelancer, pk=self.kwargs["pk"])
         if referral is None:
-            raise not_found_in_scope(self.request, Referral, pk=self.kwargs["pk"], message="No such referral.")
+            raise not_found_in_scope(
+                self.request, Referral, pk=self.kwargs["pk"], message="No such referral."
+            )
         return {**super().get_context_data(**kwargs), "referral": referral, "stage": referral_stage(referral)}
 
 
@@ -72,26 +79,39 @@ class PortalReferralCreateView(FreelancerRequiredMixin, FormView):
 
     @cached_property
     def posting(self) -> Posting:
-        posting = selectors.referral_posting_get_for_freelancer(freelancer=self.freelancer, pk=self.kwargs["pk"])
+        posting = selectors.referral_posting_get_for_freelancer(
+            freelancer=self.freelancer, pk=self.kwargs["pk"]
+        )
         if posting is None:
             raise not_found_in_scope(self.request, Posting, pk=self.kwargs["pk"], message="No such posting.")
         return posting
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         posting = self.posting
-        return {**super().get_context_data(**kwargs), "posting": posting,
-                "link": referral_link(posting_slug=posting.slug, posting_id=posting.pk,
-                                      freelancer_id=_referrer(self).pk)}
+        return {
+            **super().get_context_data(**kwargs),
+            "posting": posting,
+            "link": referral_link(
+                posting_slug=posting.slug, posting_id=posting.pk, freelancer_id=_referrer(self).pk
+            ),
+        }
 
     def form_valid(self, form: forms.ReferralForm) -> HttpResponse:
         data = form.cleaned_data
         try:
-            referral = services.referral_invite(posting=self.posting, referrer=_referrer(self),
-                                                full_name=data["full_name"], email=data["email"], note=data["note"])
+            referral = services.referral_invite(
+                posting=self.posting,
+                referrer=_referrer(self),
+                full_name=data["full_name"],
+                email=data["email"],
+                note=data["note"],
+            )
         except (DomainError, ValidationError) as error:
             add_error_to_form(form, error)
             return self.form_invalid(form)
-        messages.success(self.request, f"Thank you! We e-mailed {referral.full_name} your link to “{self.posting.title}”.")
+        messages.success(
+            self.request, f"Thank you! We e-mailed {referral.full_name} your link to “{self.posting.title}”."
+        )
         return redirect("recruiting:portal_referrals")
 
 
@@ -106,20 +126,31 @@ class ReferralBonusView(ProgramAccessMixin, FormView):
         bonus = selectors.referral_bonus_get(program=self.program)
         if bonus is None:
             return {"currency": self.program.currency, "is_active": True}
-        return {"amount": bonus.amount, "currency": bonus.currency, "after_hours": bonus.after_hours,
-                "is_active": bonus.is_active}
+        return {
+            "amount": bonus.amount,
+            "currency": bonus.currency,
+            "after_hours": bonus.after_hours,
+            "is_active": bonus.is_active,
+        }
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         referrals = list(selectors.referrals_of_program(program=self.program))
-        return {**super().get_context_data(**kwargs),
-                "referrals": [(referral, referral_stage(referral)) for referral in referrals]}
+        return {
+            **super().get_context_data(**kwargs),
+            "referrals": [(referral, referral_stage(referral)) for referral in referrals],
+        }
 
     def form_valid(self, form: forms.ReferralBonusForm) -> HttpResponse:
         data = form.cleaned_data
         try:
-            services.referral_bonus_save(program=self.program, amount=data["amount"], currency=data["currency"],
-                                         after_hours=data["after_hours"], is_active=data["is_active"],
-                                         saved_by=self.request.user)
+            services.referral_bonus_save(
+                program=self.program,
+                amount=data["amount"],
+                currency=data["currency"],
+                after_hours=data["after_hours"],
+                is_active=data["is_active"],
+                saved_by=self.request.user,
+            )
         except (DomainError, ValidationError) as error:
             add_error_to_form(form, error)
             return self.form_invalid(form)

@@ -20,7 +20,9 @@ from recruiting.selectors import trial_scores_for_freelancers
 from reviews.models import CsatSurvey, NpsInvitation, Review, ThankYouNote
 
 
-def period_bounds(program: Program, start: datetime.date, end: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
+def period_bounds(
+    program: Program, start: datetime.date, end: datetime.date
+) -> tuple[datetime.datetime, datetime.datetime]:
     """[start 00:00, the day after end 00:00) in the program's time zone."""
     zone = program.zone
     return (
@@ -39,16 +41,22 @@ def qa_reviews(*, program_id: int, start: datetime.datetime, end: datetime.datet
     )
 
 
-def qa_averages(*, program_id: int, start: datetime.datetime, end: datetime.datetime,
-                freelancer_ids=None) -> dict[int, dict]:
+def qa_averages(
+    *, program_id: int, start: datetime.datetime, end: datetime.datetime, freelancer_ids=None
+) -> dict[int, dict]:
     """{freelancer id: {"average": Decimal (one decimal), "count": n, "passed": n}} of QA reviews in [start, end)."""
     qs = qa_reviews(program_id=program_id, start=start, end=end).filter(freelancer__isnull=False)
     if freelancer_ids is not None:
         qs = qs.filter(freelancer_id__in=list(freelancer_ids))
-    rows = qs.values("freelancer_id").annotate(
-        average=Avg("score"), count=Count("id"), passed=Count("id", filter=Q(passed=True))
-    ).order_by()
-    return {r["freelancer_id"]: {"average": quantize(r["average"]), "count": r["count"], "passed": r["passed"]} for r in rows}
+    rows = (
+        qs.values("freelancer_id")
+        .annotate(average=Avg("score"), count=Count("id"), passed=Count("id", filter=Q(passed=True)))
+        .order_by()
+    )
+    return {
+        r["freelancer_id"]: {"average": quantize(r["average"]), "count": r["count"], "passed": r["passed"]}
+        for r in rows
+    }
 
 
 # --- CSAT ----------------------------------------------------------------------------------------------------
@@ -74,20 +82,27 @@ class CsatStats:
         return percent(self.responses, self.sent)
 
 
-def csat_stats(*, program_ids, start: datetime.datetime, end: datetime.datetime,
-               by: str = "program") -> dict[int, CsatStats]:
+def csat_stats(
+    *, program_ids, start: datetime.datetime, end: datetime.datetime, by: str = "program"
+) -> dict[int, CsatStats]:
     """CSAT of tickets solved in [start, end), grouped by program ('program') or freelancer ('freelancer')."""
     key = "program_id" if by == "program" else "freelancer_id"
     rows = (
-        CsatSurvey.objects.filter(program_id__in=list(program_ids), ticket__solved_at__gte=start,
-                                  ticket__solved_at__lt=end)
+        CsatSurvey.objects.filter(
+            program_id__in=list(program_ids), ticket__solved_at__gte=start, ticket__solved_at__lt=end
+        )
         .exclude(status=CsatSurvey.Status.SKIPPED)
         .values(key)
-        .annotate(good=Count("id", filter=Q(rating=CsatSurvey.Rating.GOOD)),
-                  bad=Count("id", filter=Q(rating=CsatSurvey.Rating.BAD)), sent=Count("id"))
+        .annotate(
+            good=Count("id", filter=Q(rating=CsatSurvey.Rating.GOOD)),
+            bad=Count("id", filter=Q(rating=CsatSurvey.Rating.BAD)),
+            sent=Count("id"),
+        )
         .order_by()
     )
-    return {r[key]: CsatStats(good=r["good"], bad=r["bad"], sent=r["sent"]) for r in rows if r[key] is not None}
+    return {
+        r[key]: CsatStats(good=r["good"], bad=r["bad"], sent=r["sent"]) for r in rows if r[key] is not None
+    }
 
 
 # --- NPS -----------------------------------------------------------------------------------------------------
@@ -126,40 +141,59 @@ def nps_weeks(*, program: Program, weeks: int = 8, today: datetime.date | None =
     ids = [r.pk for r in rounds]
     counts = {
         r["round_id"]: r
-        for r in NpsInvitation.objects.filter(round_id__in=ids).values("round_id").annotate(
+        for r in NpsInvitation.objects.filter(round_id__in=ids)
+        .values("round_id")
+        .annotate(
             invited=Count("id"),
             promoters=Count("id", filter=Q(score__gte=9)),
             passives=Count("id", filter=Q(score__in=[7, 8])),
             detractors=Count("id", filter=Q(score__lte=6)),
-        ).order_by()
+        )
+        .order_by()
     }
     result = []
     for nps_round in rounds:
         row = counts.get(nps_round.pk, {})
-        result.append(NpsStats(
-            week_start=nps_round.week_start, invited=row.get("invited", 0), promoters=row.get("promoters", 0),
-            passives=row.get("passives", 0), detractors=row.get("detractors", 0),
-        ))
+        result.append(
+            NpsStats(
+                week_start=nps_round.week_start,
+                invited=row.get("invited", 0),
+                promoters=row.get("promoters", 0),
+                passives=row.get("passives", 0),
+                detractors=row.get("detractors", 0),
+            )
+        )
     return result
 
 
 # --- evaluations and the leaderboard ---------------------------------------------------------------------------
 
 
-def evaluation_metrics(*, program: Program, freelancer_id: int, start_date: datetime.date,
-                       end_date: datetime.date) -> dict:
+def evaluation_metrics(
+    *, program: Program, freelancer_id: int, start_date: datetime.date, end_date: datetime.date
+) -> dict:
     """The numbers an evaluation is prefilled with, as strings (stored as a JSON snapshot)."""
     start, end = period_bounds(program, start_date, end_date)
-    qa = qa_averages(program_id=program.pk, start=start, end=end, freelancer_ids=[freelancer_id]).get(freelancer_id, {})
-    csat = csat_stats(program_ids=[program.pk], start=start, end=end, by="freelancer").get(freelancer_id, CsatStats())
-    tickets = freelancer_ticket_stats(program_id=program.pk, start=start, end=end, freelancer_ids=[freelancer_id])
+    qa = qa_averages(program_id=program.pk, start=start, end=end, freelancer_ids=[freelancer_id]).get(
+        freelancer_id, {}
+    )
+    csat = csat_stats(program_ids=[program.pk], start=start, end=end, by="freelancer").get(
+        freelancer_id, CsatStats()
+    )
+    tickets = freelancer_ticket_stats(
+        program_id=program.pk, start=start, end=end, freelancer_ids=[freelancer_id]
+    )
     stats = tickets.get(freelancer_id)
     resolution = median(
-        Ticket.objects.filter(program=program, assignee_id=freelancer_id, solved_at__gte=start, solved_at__lt=end)
-        .values_list("resolution_seconds", flat=True)
+        Ticket.objects.filter(
+            program=program, assignee_id=freelancer_id, solved_at__gte=start, solved_at__lt=end
+        ).values_list("resolution_seconds", flat=True)
     )
     entries = TimeEntry.objects.filter(
-        program=program, freelancer_id=freelancer_id, date__gte=start_date, date__lte=end_date,
+        program=program,
+        freelancer_id=freelancer_id,
+        date__gte=start_date,
+        date__lte=end_date,
         status__in=[TimeEntry.Status.SUBMITTED, TimeEntry.Status.APPROVED],
     )
     earning = earnings_for(entries).get((freelancer_id, program.pk))
@@ -169,9 +203,13 @@ def evaluation_metrics(*, program: Program, freelancer_id: int, start_date: date
     solved = stats.solved if stats else 0
     contract = (
         Contract.objects.filter(program=program, freelancer_id=freelancer_id)
-        .exclude(status__in=[Contract.Status.DRAFT, Contract.Status.SENT]).order_by("-start_date").first()
+        .exclude(status__in=[Contract.Status.DRAFT, Contract.Status.SENT])
+        .order_by("-start_date")
+        .first()
     )
-    trial = trial_scores_for_freelancers(program_id=program.pk, freelancer_ids=[freelancer_id]).get(freelancer_id)
+    trial = trial_scores_for_freelancers(program_id=program.pk, freelancer_ids=[freelancer_id]).get(
+        freelancer_id
+    )
 
     def text(value):
         return None if value is None else str(value)
@@ -183,7 +221,8 @@ def evaluation_metrics(*, program: Program, freelancer_id: int, start_date: date
         "csat_responses": csat.responses,
         "tickets_solved": solved,
         "first_response_median_minutes": text(quantize(stats.first_response_median_seconds / 60))
-        if stats and stats.first_response_median_seconds is not None else None,
+        if stats and stats.first_response_median_seconds is not None
+        else None,
         "resolution_median_hours": text(quantize(resolution / 3600)) if resolution is not None else None,
         "sla_attainment": text(stats.sla_attainment) if stats else None,
         "escalation_rate": text(stats.escalation_rate) if stats else None,
@@ -196,12 +235,18 @@ def evaluation_metrics(*, program: Program, freelancer_id: int, start_date: date
 
 
 METRIC_LABELS = [
-    ("qa_average", "QA average (0–100)"), ("qa_reviews", "QA reviews"), ("csat_percent", "CSAT (% good)"),
-    ("csat_responses", "CSAT answers"), ("tickets_solved", "Tickets solved"),
+    ("qa_average", "QA average (0–100)"),
+    ("qa_reviews", "QA reviews"),
+    ("csat_percent", "CSAT (% good)"),
+    ("csat_responses", "CSAT answers"),
+    ("tickets_solved", "Tickets solved"),
     ("first_response_median_minutes", "First response, median (min)"),
-    ("resolution_median_hours", "Resolution, median (h)"), ("sla_attainment", "SLA attainment (%)"),
-    ("escalation_rate", "Escalation rate (%)"), ("hours_worked", "Hours worked"),
-    ("cost_per_ticket", "Cost per ticket"), ("trial_score", "Trial task score (at hiring)"),
+    ("resolution_median_hours", "Resolution, median (h)"),
+    ("sla_attainment", "SLA attainment (%)"),
+    ("escalation_rate", "Escalation rate (%)"),
+    ("hours_worked", "Hours worked"),
+    ("cost_per_ticket", "Cost per ticket"),
+    ("trial_score", "Trial task score (at hiring)"),
 ]
 
 
@@ -217,15 +262,17 @@ class LeaderboardRow:
     rank: int = 0
 
 
-def leaderboard(*, program: Program, start_date: datetime.date, end_date: datetime.date,
-                min_reviews: int = 1) -> list[LeaderboardRow]:
+def leaderboard(
+    *, program: Program, start_date: datetime.date, end_date: datetime.date, min_reviews: int = 1
+) -> list[LeaderboardRow]:
     """High performers of the program for the period: QA average first, then CSAT, then tickets solved.
     Freelancers with fewer than `min_reviews` QA reviews are listed after those ranked."""
     from accounts.models import Freelancer
 
     start, end = period_bounds(program, start_date, end_date)
     ids = set(
-        Contract.objects.filter(program=program).exclude(status__in=[Contract.Status.DRAFT, Contract.Status.SENT])
+        Contract.objects.filter(program=program)
+        .exclude(status__in=[Contract.Status.DRAFT, Contract.Status.SENT])
         .values_list("freelancer_id", flat=True)
     )
     qa = qa_averages(program_id=program.pk, start=start, end=end)
@@ -234,22 +281,37 @@ def leaderboard(*, program: Program, start_date: datetime.date, end_date: dateti
     ids |= set(qa) | set(csat) | {fid for fid, s in tickets.items() if s.solved}
     thanks = dict(
         ThankYouNote.objects.filter(program=program, created_at__gte=start, created_at__lt=end)
-        .values("freelancer_id").annotate(n=Count("id")).values_list("freelancer_id", "n").order_by()
+        .values("freelancer_id")
+        .annotate(n=Count("id"))
+        .values_list("freelancer_id", "n")
+        .order_by()
     )
     freelancers = {f.pk: f for f in Freelancer.objects.filter(pk__in=ids).select_related("user")}
     rows = []
     for fid, freelancer in freelancers.items():
         stats = tickets.get(fid)
         q = qa.get(fid, {})
-        rows.append(LeaderboardRow(
-            freelancer=freelancer, qa_average=q.get("average"), qa_reviews=q.get("count", 0),
-            csat=csat.get(fid, CsatStats()), solved=stats.solved if stats else 0,
-            sla_attainment=stats.sla_attainment if stats else None, thanks=thanks.get(fid, 0),
-        ))
+        rows.append(
+            LeaderboardRow(
+                freelancer=freelancer,
+                qa_average=q.get("average"),
+                qa_reviews=q.get("count", 0),
+                csat=csat.get(fid, CsatStats()),
+                solved=stats.solved if stats else 0,
+                sla_attainment=stats.sla_attainment if stats else None,
+                thanks=thanks.get(fid, 0),
+            )
+        )
 
     def key(row: LeaderboardRow):
         ranked = row.qa_reviews >= min_reviews and row.qa_average is not None
-        return (not ranked, -(row.qa_average or 0), -(row.csat.percent or 0), -row.solved, row.freelancer.legal_name)
+        return (
+            not ranked,
+            -(row.qa_average or 0),
+            -(row.csat.percent or 0),
+            -row.solved,
+            row.freelancer.legal_name,
+        )
 
     rows.sort(key=key)
     for position, row in enumerate(rows, start=1):

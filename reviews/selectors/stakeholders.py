@@ -17,7 +17,8 @@ def stakeholder_page_link_for_token(*, token: str) -> StakeholderPageLink | None
         return None
     return (
         StakeholderPageLink.objects.select_related("program", "stakeholder")
-        .filter(token_hash=token_digest(token)).first()
+        .filter(token_hash=token_digest(token))
+        .first()
     )
 
 
@@ -34,9 +35,13 @@ def stakeholder_list_for_manager(*, user: Any) -> QuerySet[Stakeholder]:
     return (
         Stakeholder.objects.filter(program__in=program_list(user=user))
         .select_related("program")
-        .prefetch_related(Prefetch(
-            "page_links", queryset=StakeholderPageLink.objects.filter(revoked_at__isnull=True), to_attr="open_links",
-        ))
+        .prefetch_related(
+            Prefetch(
+                "page_links",
+                queryset=StakeholderPageLink.objects.filter(revoked_at__isnull=True),
+                to_attr="open_links",
+            )
+        )
         .order_by("program__name", "name", "pk")
     )
 

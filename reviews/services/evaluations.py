@@ -31,8 +31,11 @@ from reviews.selectors.metrics import evaluation_metrics
 Outcome = Evaluation.Outcome
 NEEDS_ACTIVE_CONTRACT = {Outcome.RATE_ADJUSTMENT, Outcome.PROMOTE, Outcome.END_CONTRACT}
 # The owning services name their own arguments in their errors; here the same values have the evaluation's names.
-RATE_FIELDS = {"hourly_rate": "new_hourly_rate", "effective_date": "rate_effective_date",
-               "override_reason": "rate_override_reason"}
+RATE_FIELDS = {
+    "hourly_rate": "new_hourly_rate",
+    "effective_date": "rate_effective_date",
+    "override_reason": "rate_override_reason",
+}
 BONUS_FIELDS = {"amount": "bonus_amount"}
 
 
@@ -67,12 +70,28 @@ def _site_link(name: str, **kwargs) -> str:
 
 @transaction.atomic
 def evaluation_create(
-    *, program: Program, freelancer: Freelancer, actor, period_start: datetime.date, period_end: datetime.date,
-    outcome: str, summary: str, private_notes: str = "", bonus_amount=None, new_hourly_rate=None,
-    rate_effective_date: datetime.date | None = None, plan_goals: str = "", plan_review_date: datetime.date | None = None,
-    end_date: datetime.date | None = None, end_reason: str = "", rate_override_reason: str = "",
-    confirm_out_of_range: bool = False, out_of_range_reason: str = "", confirm_paid_period: bool = False,
-    confirm_over_limit: bool = False, over_limit_reason: str = "",
+    *,
+    program: Program,
+    freelancer: Freelancer,
+    actor,
+    period_start: datetime.date,
+    period_end: datetime.date,
+    outcome: str,
+    summary: str,
+    private_notes: str = "",
+    bonus_amount=None,
+    new_hourly_rate=None,
+    rate_effective_date: datetime.date | None = None,
+    plan_goals: str = "",
+    plan_review_date: datetime.date | None = None,
+    end_date: datetime.date | None = None,
+    end_reason: str = "",
+    rate_override_reason: str = "",
+    confirm_out_of_range: bool = False,
+    out_of_range_reason: str = "",
+    confirm_paid_period: bool = False,
+    confirm_over_limit: bool = False,
+    over_limit_reason: str = "",
 ) -> Evaluation:
     """Record an evaluation with the period's numbers (snapshotted) and apply its outcome.
 
@@ -91,13 +110,22 @@ def evaluation_create(
     freelancer = lock_one(Freelancer.objects.filter(pk=freelancer.pk))
     contract = contract_active_for(freelancer_id=freelancer.pk, program_id=program.pk)
     if outcome in NEEDS_ACTIVE_CONTRACT and contract is None:
-        raise ReviewError(f"{freelancer} has no active contract in {program}; this outcome needs one.",
-                          field="outcome")
+        raise ReviewError(
+            f"{freelancer} has no active contract in {program}; this outcome needs one.", field="outcome"
+        )
     evaluation = Evaluation(
-        program=program, freelancer=freelancer, contract=contract, period_start=period_start, period_end=period_end,
-        outcome=outcome, summary=summary, private_notes=(private_notes or "").strip(), created_by=actor,
-        metrics=evaluation_metrics(program=program, freelancer_id=freelancer.pk, start_date=period_start,
-                                   end_date=period_end),
+        program=program,
+        freelancer=freelancer,
+        contract=contract,
+        period_start=period_start,
+        period_end=period_end,
+        outcome=outcome,
+        summary=summary,
+        private_notes=(private_notes or "").strip(),
+        created_by=actor,
+        metrics=evaluation_metrics(
+            program=program, freelancer_id=freelancer.pk, start_date=period_start, end_date=period_end
+        ),
     )
     if outcome == Outcome.RECOGNIZE:
         evaluation.bonus_amount = _money(bonus_amount, "bonus_amount")
@@ -131,23 +159,50 @@ def evaluation_create(
         evaluation.end_date = end_date
     evaluation.full_clean(exclude=["bonus_currency"])
     evaluation.save()
-    _apply_outcome(evaluation=evaluation, freelancer=freelancer, contract=contract, actor=actor,
-                   rate_override_reason=rate_override_reason, confirm_out_of_range=confirm_out_of_range,
-                   out_of_range_reason=out_of_range_reason, confirm_paid_period=confirm_paid_period,
-                   confirm_over_limit=confirm_over_limit, over_limit_reason=over_limit_reason)
-    audit_record(actor=actor, verb="evaluation.recorded", target=evaluation, outcome=outcome,
-                 freelancer=freelancer.pk, program=program.slug)
+    _apply_outcome(
+        evaluation=evaluation,
+        freelancer=freelancer,
+        contract=contract,
+        actor=actor,
+        rate_override_reason=rate_override_reason,
+        confirm_out_of_range=confirm_out_of_range,
+        out_of_range_reason=out_of_range_reason,
+        confirm_paid_period=confirm_paid_period,
+        confirm_over_limit=confirm_over_limit,
+        over_limit_reason=over_limit_reason,
+    )
+    audit_record(
+        actor=actor,
+        verb="evaluation.recorded",
+        target=evaluation,
+        outcome=outcome,
+        freelancer=freelancer.pk,
+        program=program.slug,
+    )
     link = _site_link("reviews:portal_evaluation", pk=evaluation.pk)
     body = render_to_string("reviews/email/evaluation.txt", {"evaluation": evaluation, "link": link})
     email = freelancer.user.email
-    email_enqueue(to=[email], subject=f"Your evaluation in {program.name}", body=body, program_id=program.pk,
-                  about=evaluation)
+    email_enqueue(
+        to=[email],
+        subject=f"Your evaluation in {program.name}",
+        body=body,
+        program_id=program.pk,
+        about=evaluation,
+    )
     return evaluation
 
 
 def _apply_outcome(
-    *, evaluation: Evaluation, freelancer: Freelancer, contract, actor, rate_override_reason: str,
-    confirm_out_of_range: bool, out_of_range_reason: str, confirm_paid_period: bool, confirm_over_limit: bool,
+    *,
+    evaluation: Evaluation,
+    freelancer: Freelancer,
+    contract,
+    actor,
+    rate_override_reason: str,
+    confirm_out_of_range: bool,
+    out_of_range_reason: str,
+    confirm_paid_period: bool,
+    confirm_over_limit: bool,
     over_limit_reason: str,
 ):
     outcome = evaluation.outcome
@@ -155,10 +210,15 @@ def _apply_outcome(
     if outcome == Outcome.RECOGNIZE and evaluation.bonus_amount is not None:
         with _errors_named_as(BONUS_FIELDS):
             adjustment = adjustment_create(
-                freelancer=freelancer, program=evaluation.program, kind=Adjustment.Kind.BONUS,
-                amount=evaluation.bonus_amount, currency=evaluation.bonus_currency,
-                reason=f"Recognition bonus: evaluation {period}", created_by=actor,
-                source_key=f"reviews:evaluation:{evaluation.pk}", confirm_over_limit=confirm_over_limit,
+                freelancer=freelancer,
+                program=evaluation.program,
+                kind=Adjustment.Kind.BONUS,
+                amount=evaluation.bonus_amount,
+                currency=evaluation.bonus_currency,
+                reason=f"Recognition bonus: evaluation {period}",
+                created_by=actor,
+                source_key=f"reviews:evaluation:{evaluation.pk}",
+                confirm_over_limit=confirm_over_limit,
                 over_limit_reason=over_limit_reason,
             )
         evaluation.adjustment_id = adjustment.pk
@@ -166,37 +226,61 @@ def _apply_outcome(
     elif outcome == Outcome.RATE_ADJUSTMENT:
         with _errors_named_as(RATE_FIELDS):
             change = rate_change_create(
-                contract=contract, effective_date=evaluation.rate_effective_date,
-                hourly_rate=evaluation.new_hourly_rate, reason=RateChange.Reason.EVALUATION, approved_by=actor,
-                note=f"Evaluation {period}", override_reason=rate_override_reason,
-                confirm_out_of_range=confirm_out_of_range, out_of_range_reason=out_of_range_reason,
+                contract=contract,
+                effective_date=evaluation.rate_effective_date,
+                hourly_rate=evaluation.new_hourly_rate,
+                reason=RateChange.Reason.EVALUATION,
+                approved_by=actor,
+                note=f"Evaluation {period}",
+                override_reason=rate_override_reason,
+                confirm_out_of_range=confirm_out_of_range,
+                out_of_range_reason=out_of_range_reason,
                 confirm_paid_period=confirm_paid_period,
             )
         evaluation.rate_change_id = change.pk
         evaluation.save(update_fields=["rate_change_id", "updated_at"])
     elif outcome == Outcome.PROMOTE:
-        freelancer_tier_set(freelancer=freelancer, program=evaluation.program, tier=evaluation.tier_after or 2, actor=actor,
-                            evaluation=evaluation.pk)
+        freelancer_tier_set(
+            freelancer=freelancer,
+            program=evaluation.program,
+            tier=evaluation.tier_after or 2,
+            actor=actor,
+            evaluation=evaluation.pk,
+        )
     elif outcome == Outcome.END_CONTRACT:
-        contract_terminate(contract=contract, reason=f"Evaluation {period}: {evaluation.end_reason}",
-                           ended_on=evaluation.end_date, actor=actor)
+        contract_terminate(
+            contract=contract,
+            reason=f"Evaluation {period}: {evaluation.end_reason}",
+            ended_on=evaluation.end_date,
+            actor=actor,
+        )
 
 
 @transaction.atomic
-def thank_you_send(*, program: Program, freelancer: Freelancer, actor, message: str,
-                   period_label: str = "") -> ThankYouNote:
+def thank_you_send(
+    *, program: Program, freelancer: Freelancer, actor, message: str, period_label: str = ""
+) -> ThankYouNote:
     """A 'thank you' from the leaderboard: stored (the portal shows it) and e-mailed after commit."""
     message = (message or "").strip()
     if not message:
         raise ReviewError("Write a few words of thanks.", field="message")
     if len(message) > 2000:
         raise ReviewError("Keep it under 2,000 characters.", field="message")
-    note = ThankYouNote(program=program, freelancer=freelancer, sent_by=actor, message=message,
-                        period_label=(period_label or "")[:60])
+    note = ThankYouNote(
+        program=program,
+        freelancer=freelancer,
+        sent_by=actor,
+        message=message,
+        period_label=(period_label or "")[:60],
+    )
     note.full_clean()
     note.save()
     audit_record(actor=actor, verb="recognition.thank_you", target=freelancer, program=program.slug)
-    body = render_to_string("reviews/email/thank_you.txt", {"note": note, "link": _site_link("reviews:portal_reviews")})
+    body = render_to_string(
+        "reviews/email/thank_you.txt", {"note": note, "link": _site_link("reviews:portal_reviews")}
+    )
     email = freelancer.user.email
-    email_enqueue(to=[email], subject=f"Thank you from {program.name}", body=body, program_id=program.pk, about=note)
+    email_enqueue(
+        to=[email], subject=f"Thank you from {program.name}", body=body, program_id=program.pk, about=note
+    )
     return note

@@ -34,8 +34,17 @@ from reviews.models import (
 
 SOLVED_STATUSES = (Ticket.Status.SOLVED, Ticket.Status.CLOSED)
 SETTINGS_FIELDS = (
-    "sample_mode", "sample_size", "new_freelancer_weeks", "new_freelancer_multiplier", "csat_enabled",
-    "csat_source", "csat_window_days", "csat_link_days", "nps_enabled", "nps_link_days", "silence_login_days",
+    "sample_mode",
+    "sample_size",
+    "new_freelancer_weeks",
+    "new_freelancer_multiplier",
+    "csat_enabled",
+    "csat_source",
+    "csat_window_days",
+    "csat_link_days",
+    "nps_enabled",
+    "nps_link_days",
+    "silence_login_days",
     "silence_unanswered_hours",
 )
 
@@ -54,25 +63,34 @@ def review_settings_update(*, program: Program, actor, **fields) -> ReviewSettin
     unknown = set(fields) - set(SETTINGS_FIELDS)
     if unknown:
         raise ReviewError(f"Unknown setting(s): {', '.join(sorted(unknown))}.")
-    if (fields.get("csat_source") == ReviewSettings.CsatSource.ZENDESK
-            and channel_kind_of(program) != ProgramChannel.Kind.ZENDESK):
-        raise ReviewError("Zendesk's satisfaction ratings need the program's channel to be Zendesk.",
-                          field="csat_source")
+    if (
+        fields.get("csat_source") == ReviewSettings.CsatSource.ZENDESK
+        and channel_kind_of(program) != ProgramChannel.Kind.ZENDESK
+    ):
+        raise ReviewError(
+            "Zendesk's satisfaction ratings need the program's channel to be Zendesk.", field="csat_source"
+        )
     for name, value in fields.items():
         setattr(settings_row, name, value)
     settings_row.full_clean()
     settings_row.save()
-    audit_record(actor=actor, verb="reviews.settings_updated", target=program, **{k: str(v) for k, v in fields.items()})
+    audit_record(
+        actor=actor, verb="reviews.settings_updated", target=program, **{k: str(v) for k, v in fields.items()}
+    )
     return settings_row
 
 
 def reviewers_for_program(program: Program) -> list[User]:
     """The support plan's reviewers; without any, the program's in-house managers and agents."""
-    plan_reviewers = SupportPlan.reviewers.through.objects.filter(supportplan__program=program).values("user_id")
+    plan_reviewers = SupportPlan.reviewers.through.objects.filter(supportplan__program=program).values(
+        "user_id"
+    )
     reviewers = list(User.objects.filter(is_active=True, pk__in=plan_reviewers).order_by("pk"))
     if not reviewers:
         reviewers = list(
-            program.managers.filter(is_active=True, role__in=[User.Role.MANAGER, User.Role.AGENT]).order_by("pk")
+            program.managers.filter(is_active=True, role__in=[User.Role.MANAGER, User.Role.AGENT]).order_by(
+                "pk"
+            )
         )
     return reviewers
 
@@ -85,7 +103,9 @@ def _ticket_freelancer(ticket: Ticket) -> Freelancer | None:
 def _scorecard(program: Program) -> QAScorecard:
     scorecard = QAScorecard.objects.filter(program=program).first()
     if scorecard is None or not scorecard.criteria.exists():
-        raise ReviewError("This program has no QA scorecard yet: add criteria in the worksheet's support plan.")
+        raise ReviewError(
+            "This program has no QA scorecard yet: add criteria in the worksheet's support plan."
+        )
     return scorecard
 
 
@@ -102,8 +122,13 @@ def _least_loaded(reviewers: list[User], load: dict[int, int]) -> User | None:
 
 def _open_load(program: Program) -> dict[int, int]:
     return dict(
-        ReviewAssignment.objects.filter(program=program, status=ReviewAssignment.Status.OPEN, reviewer__isnull=False)
-        .values("reviewer_id").annotate(n=Count("id")).values_list("reviewer_id", "n").order_by()
+        ReviewAssignment.objects.filter(
+            program=program, status=ReviewAssignment.Status.OPEN, reviewer__isnull=False
+        )
+        .values("reviewer_id")
+        .annotate(n=Count("id"))
+        .values_list("reviewer_id", "n")
+        .order_by()
     )
 
 
@@ -112,24 +137,35 @@ def review_assignment_create(*, ticket: Ticket, actor, reviewer: User | None = N
     """A manager picks a ticket for review (any ticket a freelancer handled, solved or not)."""
     freelancer = _ticket_freelancer(ticket)
     if freelancer is None:
-        raise ReviewError("Nobody from the freelancer team handled this ticket, so there is nothing to review.")
-    if ReviewAssignment.objects.filter(ticket=ticket).exists() or Review.objects.filter(
-        ticket=ticket, calibration_session__isnull=True
-    ).exists():
+        raise ReviewError(
+            "Nobody from the freelancer team handled this ticket, so there is nothing to review."
+        )
+    if (
+        ReviewAssignment.objects.filter(ticket=ticket).exists()
+        or Review.objects.filter(ticket=ticket, calibration_session__isnull=True).exists()
+    ):
         raise ReviewError("This ticket is already picked for review.")
     program = ticket.program
-    if reviewer is not None and reviewer not in reviewers_for_program(program) and not program.managers.filter(
-        pk=reviewer.pk
-    ).exists():
+    if (
+        reviewer is not None
+        and reviewer not in reviewers_for_program(program)
+        and not program.managers.filter(pk=reviewer.pk).exists()
+    ):
         raise ReviewError("The reviewer must be a reviewer or manager of the program.", field="reviewer")
     if reviewer is None:
-        reviewer = actor if getattr(actor, "is_inhouse", False) else _least_loaded(
-            reviewers_for_program(program), _open_load(program)
+        reviewer = (
+            actor
+            if getattr(actor, "is_inhouse", False)
+            else _least_loaded(reviewers_for_program(program), _open_load(program))
         )
     moment = ticket.solved_at or ticket.created_at
     assignment = ReviewAssignment(
-        program=program, ticket=ticket, freelancer=freelancer, reviewer=reviewer,
-        source=ReviewAssignment.Source.MANUAL, week_start=week_start_of(program_local_date(program, moment)),
+        program=program,
+        ticket=ticket,
+        freelancer=freelancer,
+        reviewer=reviewer,
+        source=ReviewAssignment.Source.MANUAL,
+        week_start=week_start_of(program_local_date(program, moment)),
         created_by=actor,
     )
     assignment.full_clean(exclude=["ticket"])
@@ -138,7 +174,9 @@ def review_assignment_create(*, ticket: Ticket, actor, reviewer: User | None = N
             assignment.save()
     except IntegrityError:
         raise ReviewError("This ticket is already picked for review.")
-    audit_record(actor=actor, verb="review.assigned", target=ticket, reviewer=str(reviewer or ""), source="manual")
+    audit_record(
+        actor=actor, verb="review.assigned", target=ticket, reviewer=str(reviewer or ""), source="manual"
+    )
     return assignment
 
 
@@ -168,8 +206,12 @@ def _new_freelancer_ids(program: Program, week_end: datetime.date, weeks: int) -
     )
 
 
-def review_sampling_run(*, week_start: datetime.date | None = None, now: datetime.datetime | None = None,
-                        program_ids: Iterable[int] | None = None) -> dict[str, int]:
+def review_sampling_run(
+    *,
+    week_start: datetime.date | None = None,
+    now: datetime.datetime | None = None,
+    program_ids: Iterable[int] | None = None,
+) -> dict[str, int]:
     """The weekly job: for each active program, sample last week's solved tickets per freelancer and assign them
     to the program's reviewers. Safe to run twice: a freelancer already sampled for that week is skipped, and a
     ticket has at most one assignment (database constraint)."""
@@ -192,32 +234,49 @@ def _sample_program_week(*, program: Program, week_start: datetime.date) -> int:
     start = local_midnight(program, week_start)
     end = local_midnight(program, week_start + datetime.timedelta(days=7))
     solved = (
-        Ticket.objects.filter(program=program, solved_at__gte=start, solved_at__lt=end, assignee__isnull=False,
-                              status__in=SOLVED_STATUSES)
+        Ticket.objects.filter(
+            program=program,
+            solved_at__gte=start,
+            solved_at__lt=end,
+            assignee__isnull=False,
+            status__in=SOLVED_STATUSES,
+        )
         .filter(review_assignment__isnull=True)
         .exclude(pk__in=Review.objects.filter(calibration_session__isnull=True).values("ticket_id"))
-        .order_by("pk").values_list("pk", "assignee_id")
+        .order_by("pk")
+        .values_list("pk", "assignee_id")
     )
     by_freelancer: dict[int, list[int]] = {}
     for ticket_id, freelancer_id in solved:
         by_freelancer.setdefault(freelancer_id, []).append(ticket_id)
     already = set(
-        ReviewAssignment.objects.filter(program=program, week_start=week_start, source=ReviewAssignment.Source.SAMPLED)
-        .values_list("freelancer_id", flat=True)
+        ReviewAssignment.objects.filter(
+            program=program, week_start=week_start, source=ReviewAssignment.Source.SAMPLED
+        ).values_list("freelancer_id", flat=True)
     )
     solved_counts = dict(
-        Ticket.objects.filter(program=program, solved_at__gte=start, solved_at__lt=end, assignee__isnull=False)
-        .values("assignee_id").annotate(n=Count("id")).values_list("assignee_id", "n").order_by()
+        Ticket.objects.filter(
+            program=program, solved_at__gte=start, solved_at__lt=end, assignee__isnull=False
+        )
+        .values("assignee_id")
+        .annotate(n=Count("id"))
+        .values_list("assignee_id", "n")
+        .order_by()
     )
-    new_ids = _new_freelancer_ids(program, week_start + datetime.timedelta(days=6), settings_row.new_freelancer_weeks)
+    new_ids = _new_freelancer_ids(
+        program, week_start + datetime.timedelta(days=6), settings_row.new_freelancer_weeks
+    )
     reviewers = reviewers_for_program(program)
     load = _open_load(program)
     made = 0
     for freelancer_id, ticket_ids in sorted(by_freelancer.items()):
         if freelancer_id in already:
             continue
-        size = sample_size_for(settings_row=settings_row, solved=solved_counts.get(freelancer_id, len(ticket_ids)),
-                               is_new=freelancer_id in new_ids)
+        size = sample_size_for(
+            settings_row=settings_row,
+            solved=solved_counts.get(freelancer_id, len(ticket_ids)),
+            is_new=freelancer_id in new_ids,
+        )
         size = min(size, len(ticket_ids))
         if not size:
             continue
@@ -226,12 +285,18 @@ def _sample_program_week(*, program: Program, week_start: datetime.date) -> int:
         picked = sorted(random.Random(seed).sample(ticket_ids, size))  # noqa: S311 — sampling, not security
         for ticket_id in picked:
             ReviewAssignment.objects.create(
-                program=program, ticket_id=ticket_id, freelancer_id=freelancer_id,
-                reviewer=_least_loaded(reviewers, load), source=ReviewAssignment.Source.SAMPLED, week_start=week_start,
+                program=program,
+                ticket_id=ticket_id,
+                freelancer_id=freelancer_id,
+                reviewer=_least_loaded(reviewers, load),
+                source=ReviewAssignment.Source.SAMPLED,
+                week_start=week_start,
             )
             made += 1
     if made:
-        audit_record(verb="review.sampled", target=program, week_start=week_start.isoformat(), assignments=made)
+        audit_record(
+            verb="review.sampled", target=program, week_start=week_start.isoformat(), assignments=made
+        )
     return made
 
 
@@ -239,8 +304,10 @@ def _sample_program_week(*, program: Program, week_start: datetime.date) -> int:
 def review_assignment_reassign(*, assignment: ReviewAssignment, reviewer: User, actor) -> ReviewAssignment:
     if assignment.status != ReviewAssignment.Status.OPEN:
         raise ReviewError("Only open assignments can be reassigned.")
-    if reviewer.pk not in {u.pk for u in reviewers_for_program(assignment.program)} and not \
-            assignment.program.managers.filter(pk=reviewer.pk).exists():
+    if (
+        reviewer.pk not in {u.pk for u in reviewers_for_program(assignment.program)}
+        and not assignment.program.managers.filter(pk=reviewer.pk).exists()
+    ):
         raise ReviewError("The reviewer must be a reviewer or manager of the program.", field="reviewer")
     assignment.reviewer = reviewer
     assignment.save(update_fields=["reviewer", "updated_at"])
@@ -272,16 +339,25 @@ def _clean_ratings(scorecard: QAScorecard, criteria, ratings: Mapping) -> dict[i
         try:
             value = int(raw)
         except (TypeError, ValueError):
-            raise ReviewError(f"“{criterion.name}” must be a whole number from 0 to {scorecard.scale_max}.", field=field)
+            raise ReviewError(
+                f"“{criterion.name}” must be a whole number from 0 to {scorecard.scale_max}.", field=field
+            )
         if isinstance(raw, bool) or str(value) != str(raw).strip() or not 0 <= value <= scorecard.scale_max:
-            raise ReviewError(f"“{criterion.name}” must be rated from 0 to {scorecard.scale_max}.", field=field)
+            raise ReviewError(
+                f"“{criterion.name}” must be rated from 0 to {scorecard.scale_max}.", field=field
+            )
         cleaned[criterion.pk] = value
     return cleaned
 
 
 @transaction.atomic
 def review_submit(
-    *, ticket: Ticket, reviewer: User, ratings: Mapping, comments: Mapping | None = None, comment: str = "",
+    *,
+    ticket: Ticket,
+    reviewer: User,
+    ratings: Mapping,
+    comments: Mapping | None = None,
+    comment: str = "",
     calibration_session: CalibrationSession | None = None,
 ) -> Review:
     """Score a ticket against its program's scorecard. The overall score is programs.scoring.scorecard_score
@@ -313,11 +389,22 @@ def review_submit(
             assignment = None
     freelancer = _ticket_freelancer(ticket)
     if freelancer is None and calibration_session is None:
-        raise ReviewError("Nobody from the freelancer team handled this ticket, so there is nothing to review.")
+        raise ReviewError(
+            "Nobody from the freelancer team handled this ticket, so there is nothing to review."
+        )
     review = Review(
-        program=program, ticket=ticket, freelancer=freelancer, reviewer=reviewer, assignment=assignment,
-        calibration_session=calibration_session, score=score, original_score=score, critical_fail=critical_fail,
-        passed=score >= scorecard.passing_score, comment=(comment or "").strip(), submitted_at=timezone.now(),
+        program=program,
+        ticket=ticket,
+        freelancer=freelancer,
+        reviewer=reviewer,
+        assignment=assignment,
+        calibration_session=calibration_session,
+        score=score,
+        original_score=score,
+        critical_fail=critical_fail,
+        passed=score >= scorecard.passing_score,
+        comment=(comment or "").strip(),
+        submitted_at=timezone.now(),
     )
     review.full_clean(exclude=["ticket", "assignment", "calibration_session"])
     try:
@@ -327,7 +414,9 @@ def review_submit(
         raise ReviewError("This ticket has already been reviewed.")
     CriterionScore.objects.bulk_create(
         CriterionScore(
-            review=review, criterion=c, rating=cleaned[c.pk],
+            review=review,
+            criterion=c,
+            rating=cleaned[c.pk],
             comment=str(comments.get(c.pk, comments.get(str(c.pk), "")) or "").strip(),
         )
         for c in criteria
@@ -335,8 +424,14 @@ def review_submit(
     if assignment is not None:
         assignment.status = ReviewAssignment.Status.DONE
         assignment.save(update_fields=["status", "updated_at"])
-    audit_record(actor=reviewer, verb="review.calibration_scored" if calibration_session else "review.submitted",
-                 target=review, ticket=ticket.pk, score=str(score), critical_fail=critical_fail)
+    audit_record(
+        actor=reviewer,
+        verb="review.calibration_scored" if calibration_session else "review.submitted",
+        target=review,
+        ticket=ticket.pk,
+        score=str(score),
+        critical_fail=critical_fail,
+    )
     return review
 
 
@@ -383,7 +478,9 @@ def dispute_resolve(*, dispute: Dispute, actor, outcome: str, note: str, new_sco
         if not Decimal(0) <= new_score <= Decimal(100):
             raise ReviewError("The score goes from 0 to 100.", field="new_score")
         if outcome == Dispute.Outcome.REJECTED and new_score != review.score:
-            raise ReviewError("A rejected dispute keeps the score; leave the new score empty.", field="new_score")
+            raise ReviewError(
+                "A rejected dispute keeps the score; leave the new score empty.", field="new_score"
+            )
         score = new_score
     dispute.status = Dispute.Status.RESOLVED
     dispute.outcome = outcome
@@ -396,8 +493,14 @@ def dispute_resolve(*, dispute: Dispute, actor, outcome: str, note: str, new_sco
         review.score = score
         review.passed = score >= review.program.scorecard.passing_score
         review.save(update_fields=["score", "passed", "updated_at"])
-    audit_record(actor=actor, verb="review.dispute_resolved", target=review, outcome=outcome,
-                 score_before=str(dispute.score_before), score_after=str(score))
+    audit_record(
+        actor=actor,
+        verb="review.dispute_resolved",
+        target=review,
+        outcome=outcome,
+        score_before=str(dispute.score_before),
+        score_after=str(score),
+    )
     return dispute
 
 
@@ -405,31 +508,44 @@ def dispute_resolve(*, dispute: Dispute, actor, outcome: str, note: str, new_sco
 
 
 @transaction.atomic
-def calibration_session_create(*, program: Program, ticket: Ticket, title: str, reviewers: Iterable[User],
-                               actor) -> CalibrationSession:
+def calibration_session_create(
+    *, program: Program, ticket: Ticket, title: str, reviewers: Iterable[User], actor
+) -> CalibrationSession:
     if ticket.program_id != program.pk:
         raise ReviewError("Pick a ticket of this program.", field="ticket")
     _scorecard(program)
     reviewers = list(reviewers)
     if len(reviewers) < 2:
         raise ReviewError("Calibration needs at least two reviewers.", field="reviewers")
-    allowed = set(program.managers.values_list("pk", flat=True)) | {u.pk for u in reviewers_for_program(program)}
+    allowed = set(program.managers.values_list("pk", flat=True)) | {
+        u.pk for u in reviewers_for_program(program)
+    }
     if any(u.pk not in allowed for u in reviewers):
         raise ReviewError("Reviewers must be reviewers or managers of the program.", field="reviewers")
-    session = CalibrationSession(program=program, ticket=ticket, title=(title or "").strip() or f"Calibration #{ticket.pk}",
-                                 created_by=actor)
+    session = CalibrationSession(
+        program=program,
+        ticket=ticket,
+        title=(title or "").strip() or f"Calibration #{ticket.pk}",
+        created_by=actor,
+    )
     session.full_clean(exclude=["ticket"])
     session.save()
     session.reviewers.set(reviewers)
-    audit_record(actor=actor, verb="calibration.created", target=session, ticket=ticket.pk, reviewers=len(reviewers))
+    audit_record(
+        actor=actor, verb="calibration.created", target=session, ticket=ticket.pk, reviewers=len(reviewers)
+    )
     return session
 
 
 @transaction.atomic
 def calibration_session_close(*, session: CalibrationSession, actor) -> CalibrationSession:
     session = lock_one(CalibrationSession.objects.filter(pk=session.pk))
-    check_transition(CalibrationSession.TRANSITIONS, session.status, CalibrationSession.Status.CLOSED,
-                     label="calibration session")
+    check_transition(
+        CalibrationSession.TRANSITIONS,
+        session.status,
+        CalibrationSession.Status.CLOSED,
+        label="calibration session",
+    )
     if Review.objects.filter(calibration_session=session).count() < 2:
         raise ReviewError("Wait for at least two reviewers to score before closing the session.")
     session.status = CalibrationSession.Status.CLOSED

@@ -33,7 +33,9 @@ def _refusal(*, program: Program, job: str) -> str:
         if not policy.nps_enabled:
             return "NPS surveys are switched off in this program's review settings."
         if not Stakeholder.objects.filter(program=program, receives_nps=True).exists():
-            return "No stakeholder of this program receives NPS: add one in the worksheet's stakeholders first."
+            return (
+                "No stakeholder of this program receives NPS: add one in the worksheet's stakeholders first."
+            )
     elif job == "csat":
         if not policy.csat_enabled:
             return "CSAT surveys are switched off in this program's review settings."

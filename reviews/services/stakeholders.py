@@ -30,7 +30,9 @@ def stakeholder_welcome_key(*, program: Program, email: str) -> str:
 
 def _revoke_open(*, stakeholder: Stakeholder, actor: Any, now: datetime.datetime) -> int:
     return StakeholderPageLink.objects.filter(stakeholder=stakeholder, revoked_at__isnull=True).update(
-        revoked_at=now, revoked_by=actor if getattr(actor, "is_authenticated", False) else None, updated_at=now,
+        revoked_at=now,
+        revoked_by=actor if getattr(actor, "is_authenticated", False) else None,
+        updated_at=now,
     )
 
 
@@ -40,7 +42,9 @@ def _link_new(*, stakeholder: Stakeholder, actor: Any) -> tuple[StakeholderPageL
     _revoke_open(stakeholder=stakeholder, actor=actor, now=now)
     token, digest = token_new()
     link = StakeholderPageLink.objects.create(
-        program_id=stakeholder.program_id, stakeholder=stakeholder, token_hash=digest,
+        program_id=stakeholder.program_id,
+        stakeholder=stakeholder,
+        token_hash=digest,
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
     url = settings.SITE_URL.rstrip("/") + reverse("dashboard:stakeholder_page", kwargs={"token": token})
@@ -53,12 +57,21 @@ def stakeholder_page_link_send(*, stakeholder: Stakeholder, actor: Any) -> Stake
     stakeholder = Stakeholder.objects.select_related("program").get(pk=stakeholder.pk)
     link, url = _link_new(stakeholder=stakeholder, actor=actor)
     context = {"program": stakeholder.program, "stakeholder": stakeholder, "url": url, "welcome": False}
-    email_enqueue(to=[stakeholder.email], subject=f"{stakeholder.program.name}: your link to the support numbers",
-                  body=render_to_string("reviews/email/stakeholder_page.txt", context),
-                  reply_to=[actor.email] if getattr(actor, "email", "") else None,
-                  program_id=stakeholder.program_id, about=link, sensitive=True)
-    audit_record(actor=actor, verb="stakeholder_page.link_sent", target=stakeholder.program,
-                 stakeholder=stakeholder.email)
+    email_enqueue(
+        to=[stakeholder.email],
+        subject=f"{stakeholder.program.name}: your link to the support numbers",
+        body=render_to_string("reviews/email/stakeholder_page.txt", context),
+        reply_to=[actor.email] if getattr(actor, "email", "") else None,
+        program_id=stakeholder.program_id,
+        about=link,
+        sensitive=True,
+    )
+    audit_record(
+        actor=actor,
+        verb="stakeholder_page.link_sent",
+        target=stakeholder.program,
+        stakeholder=stakeholder.email,
+    )
     return link
 
 
@@ -68,8 +81,12 @@ def stakeholder_page_link_revoke(*, stakeholder: Stakeholder, actor: Any) -> int
     revoked = _revoke_open(stakeholder=stakeholder, actor=actor, now=timezone.now())
     if not revoked:
         raise ReviewError("This stakeholder has no working link to revoke.")
-    audit_record(actor=actor, verb="stakeholder_page.link_revoked", target=stakeholder.program,
-                 stakeholder=stakeholder.email)
+    audit_record(
+        actor=actor,
+        verb="stakeholder_page.link_revoked",
+        target=stakeholder.program,
+        stakeholder=stakeholder.email,
+    )
     return revoked
 
 
@@ -84,9 +101,15 @@ def stakeholder_welcome_send(*, program: Program, actor: Any = None, **_ignored:
             continue
         _link, url = _link_new(stakeholder=stakeholder, actor=actor)
         context = {"program": program, "stakeholder": stakeholder, "url": url, "welcome": True}
-        email_enqueue(to=[stakeholder.email], subject=f"Welcome to {program.name}'s support program",
-                      body=render_to_string("reviews/email/stakeholder_page.txt", context),
-                      program_id=program.pk, about=stakeholder, dedupe_key=key, sensitive=True)
+        email_enqueue(
+            to=[stakeholder.email],
+            subject=f"Welcome to {program.name}'s support program",
+            body=render_to_string("reviews/email/stakeholder_page.txt", context),
+            program_id=program.pk,
+            about=stakeholder,
+            dedupe_key=key,
+            sensitive=True,
+        )
         sent += 1
     if sent:
         audit_record(actor=actor, verb="stakeholder_page.welcome_sent", target=program, stakeholders=sent)

@@ -55,8 +55,10 @@ def _valid_token_shape(token: str) -> bool:
 def zendesk_rated_programs() -> QuerySet[Program]:
     """Programs whose CSAT is Zendesk's own satisfaction ratings: the setting says so and the channel is (still)
     Zendesk. The sweep leaves them out and the pull reads them, so nobody is asked twice."""
-    return Program.objects.filter(review_settings__csat_source=ReviewSettings.CsatSource.ZENDESK,
-                                  channel_setting__kind=ProgramChannel.Kind.ZENDESK)
+    return Program.objects.filter(
+        review_settings__csat_source=ReviewSettings.CsatSource.ZENDESK,
+        channel_setting__kind=ProgramChannel.Kind.ZENDESK,
+    )
 
 
 def _csat_due(now: datetime.datetime) -> QuerySet[Ticket]:
@@ -64,14 +66,23 @@ def _csat_due(now: datetime.datetime) -> QuerySet[Ticket]:
     Flexdesk, and the answer was delivered (channels.selectors owns that rule). A ticket whose reply is still
     on its way is left for a later sweep inside the lookback; one whose reply failed for good never gets one:
     the survey would thank the customer for an answer they never got."""
-    solved = Ticket.objects.filter(
-        status__in=[Ticket.Status.SOLVED, Ticket.Status.CLOSED], solved_at__gte=now - CSAT_LOOKBACK,
-        solved_at__lte=now, csat_survey__isnull=True, program__status=Program.Status.ACTIVE,
-    ).exclude(program__review_settings__csat_enabled=False).exclude(program__in=zendesk_rated_programs())
+    solved = (
+        Ticket.objects.filter(
+            status__in=[Ticket.Status.SOLVED, Ticket.Status.CLOSED],
+            solved_at__gte=now - CSAT_LOOKBACK,
+            solved_at__lte=now,
+            csat_survey__isnull=True,
+            program__status=Program.Status.ACTIVE,
+        )
+        .exclude(program__review_settings__csat_enabled=False)
+        .exclude(program__in=zendesk_rated_programs())
+    )
     return tickets_with_answer_delivered(solved)
 
 
-def csat_sweep(*, now: datetime.datetime | None = None, program_ids: Iterable[int] | None = None) -> dict[str, int]:
+def csat_sweep(
+    *, now: datetime.datetime | None = None, program_ids: Iterable[int] | None = None
+) -> dict[str, int]:
     """Every ten minutes: a survey for each ticket solved recently that has none yet and whose answer reached the
     customer, unless the requester was surveyed within the program's window (then a 'skipped' row, so the ticket
     is not looked at again). `program_ids`: only these programs (a manager's "send now")."""
@@ -103,7 +114,9 @@ def csat_survey_for_ticket(*, ticket_id: int, now: datetime.datetime | None = No
     recent = CsatSurvey.objects.filter(
         requester_email=email, sent_at__gte=now - datetime.timedelta(days=policy.csat_window_days)
     ).exists()
-    survey = CsatSurvey(ticket=ticket, program=ticket.program, freelancer=ticket.assignee, requester_email=email)
+    survey = CsatSurvey(
+        ticket=ticket, program=ticket.program, freelancer=ticket.assignee, requester_email=email
+    )
     token = None
     if recent:
         survey.status = CsatSurvey.Status.SKIPPED
@@ -134,7 +147,9 @@ def csat_zendesk_pull_all(*, now: datetime.datetime | None = None) -> dict[str, 
     whose Zendesk cannot be reached is reported and the others go on (the next run catches up)."""
     now = now or timezone.now()
     done: dict[str, dict[str, int] | str] = {}
-    programs = zendesk_rated_programs().filter(status=Program.Status.ACTIVE, review_settings__csat_enabled=True)
+    programs = zendesk_rated_programs().filter(
+        status=Program.Status.ACTIVE, review_settings__csat_enabled=True
+    )
     for connection in ZendeskConnection.objects.filter(program__in=programs).select_related("program"):
         if not connection.can_call_api:
             continue
@@ -146,8 +161,9 @@ def csat_zendesk_pull_all(*, now: datetime.datetime | None = None) -> dict[str, 
     return done
 
 
-def csat_zendesk_pull(*, connection: ZendeskConnection, now: datetime.datetime | None = None,
-                      max_pages: int = 50) -> dict[str, int]:
+def csat_zendesk_pull(
+    *, connection: ZendeskConnection, now: datetime.datetime | None = None, max_pages: int = 50
+) -> dict[str, int]:
     """Read the program's ratings of the last ZENDESK_RATINGS_LOOKBACK from Zendesk (outside any transaction) and
     apply each in its own. Safe to run twice: a rating already pulled in and unchanged writes nothing."""
     now = now or timezone.now()
@@ -198,27 +214,49 @@ def csat_zendesk_rating_apply(*, program: Program, rating, now: datetime.datetim
     rating_id, ticket_number = _zendesk_id(rating.get("id")), _zendesk_id(rating.get("ticket_id"))
     score = rating.get("score").strip().lower() if isinstance(rating.get("score"), str) else ""
     value = {"good": CsatSurvey.Rating.GOOD, "bad": CsatSurvey.Rating.BAD, "offered": ""}.get(
-        score.removesuffix("_with_comment").removesuffix("_without_comment"))
+        score.removesuffix("_with_comment").removesuffix("_without_comment")
+    )
     if score == "unoffered":
         return "ignored"
     if rating_id is None or ticket_number is None or value is None:
-        logger.warning("reviews: a Zendesk satisfaction rating of %s was skipped (id, ticket_id or score): %r",
-                       program, rating)
+        logger.warning(
+            "reviews: a Zendesk satisfaction rating of %s was skipped (id, ticket_id or score): %r",
+            program,
+            rating,
+        )
         return "invalid"
-    ticket = Ticket.objects.select_related("assignee").filter(program=program, external_id=str(ticket_number)).first()
+    ticket = (
+        Ticket.objects.select_related("assignee")
+        .filter(program=program, external_id=str(ticket_number))
+        .first()
+    )
     if ticket is None:
         return "unknown"
     survey = CsatSurvey.objects.select_for_update().filter(ticket=ticket).first()
-    if survey is not None and survey.source == CsatSurvey.Source.FLEXDESK and survey.status == CsatSurvey.Status.ANSWERED:
+    if (
+        survey is not None
+        and survey.source == CsatSurvey.Source.FLEXDESK
+        and survey.status == CsatSurvey.Status.ANSWERED
+    ):
         return "unchanged"  # the customer answered Flexdesk's survey before the program switched: keep their answer
     comment = str(rating.get("comment") or "").strip()[:2000]
     status = CsatSurvey.Status.ANSWERED if value else CsatSurvey.Status.SENT
-    if survey is not None and survey.source == CsatSurvey.Source.ZENDESK and (
-            survey.zendesk_rating_id, survey.status, survey.rating, survey.comment) == (rating_id, status, value, comment):
+    if (
+        survey is not None
+        and survey.source == CsatSurvey.Source.ZENDESK
+        and (survey.zendesk_rating_id, survey.status, survey.rating, survey.comment)
+        == (rating_id, status, value, comment)
+    ):
         return "unchanged"
-    was_answered_as = survey.rating if survey is not None and survey.status == CsatSurvey.Status.ANSWERED else ""
-    survey = survey or CsatSurvey(ticket=ticket, program=program, freelancer=ticket.assignee,
-                                  requester_email=ticket.requester_email.strip().lower())
+    was_answered_as = (
+        survey.rating if survey is not None and survey.status == CsatSurvey.Status.ANSWERED else ""
+    )
+    survey = survey or CsatSurvey(
+        ticket=ticket,
+        program=program,
+        freelancer=ticket.assignee,
+        requester_email=ticket.requester_email.strip().lower(),
+    )
     survey.source, survey.zendesk_rating_id = CsatSurvey.Source.ZENDESK, rating_id
     survey.token_hash = None  # Zendesk asked: a Flexdesk link sent before the switch stops working
     survey.expires_at = None
@@ -229,11 +267,18 @@ def csat_zendesk_rating_apply(*, program: Program, rating, now: datetime.datetim
         with transaction.atomic():
             survey.save()
     except IntegrityError:
-        logger.warning("reviews: Zendesk satisfaction rating %s of %s clashes with another survey", rating_id, program)
+        logger.warning(
+            "reviews: Zendesk satisfaction rating %s of %s clashes with another survey", rating_id, program
+        )
         return "invalid"
     if value and value != was_answered_as:
-        audit_record(verb="csat.answered", target=ticket, rating=value, source=CsatSurvey.Source.ZENDESK,
-                     zendesk_rating_id=rating_id)
+        audit_record(
+            verb="csat.answered",
+            target=ticket,
+            rating=value,
+            source=CsatSurvey.Source.ZENDESK,
+            zendesk_rating_id=rating_id,
+        )
     return "answered" if value else "offered"
 
 
@@ -284,12 +329,16 @@ def csat_answer(*, token: str, rating: str, comment: str = "") -> CsatSurvey:
 # --- NPS -----------------------------------------------------------------------------------------------------
 
 
-def nps_send_weekly(*, now: datetime.datetime | None = None, program_ids: Iterable[int] | None = None) -> dict[str, int]:
+def nps_send_weekly(
+    *, now: datetime.datetime | None = None, program_ids: Iterable[int] | None = None
+) -> dict[str, int]:
     """The weekly job: this week's round for each active program, an invitation per stakeholder who receives NPS.
     Safe to run twice: the round and each (round, e-mail) invitation exist once. `program_ids`: only these."""
     now = now or timezone.now()
     summary = {"rounds": 0, "invitations": 0}
-    programs = Program.objects.filter(status=Program.Status.ACTIVE).exclude(review_settings__nps_enabled=False)
+    programs = Program.objects.filter(status=Program.Status.ACTIVE).exclude(
+        review_settings__nps_enabled=False
+    )
     if program_ids is not None:
         programs = programs.filter(pk__in=list(program_ids))
     for program in programs:
@@ -318,12 +367,18 @@ def nps_round_send(*, program: Program, now: datetime.datetime | None = None) ->
             continue
         token, digest = token_new()
         invitation = NpsInvitation.objects.create(
-            round=nps_round, stakeholder=stakeholder, email=email, name=stakeholder.name, token_hash=digest,
+            round=nps_round,
+            stakeholder=stakeholder,
+            email=email,
+            name=stakeholder.name,
+            token_hash=digest,
             expires_at=now + datetime.timedelta(days=policy.nps_link_days),
         )
         existing.add(email)
         link = settings.SITE_URL + reverse("reviews:nps_survey", kwargs={"token": token})
-        body = render_to_string("reviews/email/nps.txt", {"invitation": invitation, "program": program, "link": link})
+        body = render_to_string(
+            "reviews/email/nps.txt", {"invitation": invitation, "program": program, "link": link}
+        )
         subject = f"How likely are you to recommend {program.name}'s support?"
         email_enqueue(to=[email], subject=subject, body=body, program_id=program.pk, about=invitation)
         sent += 1

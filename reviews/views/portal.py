@@ -24,7 +24,9 @@ class PortalReviewListView(FreelancerRequiredMixin, ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["summary"] = selectors.freelancer_qa_summary(freelancer=self.freelancer)
-        context["thanks"] = list(selectors.thank_you_notes_for_freelancer(freelancer=self.freelancer, limit=5))
+        context["thanks"] = list(
+            selectors.thank_you_notes_for_freelancer(freelancer=self.freelancer, limit=5)
+        )
         return context
 
 
@@ -34,7 +36,9 @@ class PortalReviewDetailView(FreelancerRequiredMixin, TemplateView):
     def review(self):
         review = selectors.review_get_for_freelancer(freelancer=self.freelancer, pk=self.kwargs["pk"])
         if review is None:
-            raise not_found_in_scope(self.request, "reviews.Review", pk=self.kwargs["pk"], message="No such review.")
+            raise not_found_in_scope(
+                self.request, "reviews.Review", pk=self.kwargs["pk"], message="No such review."
+            )
         return review
 
     def get_context_data(self, **kwargs):
@@ -49,11 +53,15 @@ class PortalReviewDetailView(FreelancerRequiredMixin, TemplateView):
         form = DisputeForm(request.POST)
         if form.is_valid():
             try:
-                services.review_dispute(review=review, freelancer=self.freelancer, comment=form.cleaned_data["comment"])
+                services.review_dispute(
+                    review=review, freelancer=self.freelancer, comment=form.cleaned_data["comment"]
+                )
             except DomainError as exc:
                 add_error_to_form(form, exc)
             else:
-                messages.success(request, "Dispute sent. A manager will look at it and you will see the decision here.")
+                messages.success(
+                    request, "Dispute sent. A manager will look at it and you will see the decision here."
+                )
                 return redirect("reviews:portal_review", pk=review.pk)
         return self.render_to_response(self.get_context_data(form=form, review=self.review()), status=400)
 
@@ -74,10 +82,13 @@ class PortalEvaluationDetailView(FreelancerRequiredMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         evaluation = selectors.evaluation_get_for_freelancer(freelancer=self.freelancer, pk=self.kwargs["pk"])
         if evaluation is None:
-            raise not_found_in_scope(self.request, "reviews.Evaluation", pk=self.kwargs["pk"],
-                                     message="No such evaluation.")
-        context.update(evaluation=evaluation,
-                       metric_rows=[(label, evaluation.metrics.get(key)) for key, label in selectors.METRIC_LABELS])
+            raise not_found_in_scope(
+                self.request, "reviews.Evaluation", pk=self.kwargs["pk"], message="No such evaluation."
+            )
+        context.update(
+            evaluation=evaluation,
+            metric_rows=[(label, evaluation.metrics.get(key)) for key, label in selectors.METRIC_LABELS],
+        )
         return context
 
 
@@ -100,12 +111,19 @@ class PortalFeedbackView(FreelancerRequiredMixin, TemplateView):
     def post(self, request, *args, **kwargs):
         if kwargs.get("action") == "pulse":
             form = PulseForm(request.POST)
-            program = self.programs().filter(pk=form.data.get("program") or 0).first() \
-                if str(form.data.get("program", "")).isdigit() else None
+            program = (
+                self.programs().filter(pk=form.data.get("program") or 0).first()
+                if str(form.data.get("program", "")).isdigit()
+                else None
+            )
             if form.is_valid() and program is not None:
                 try:
-                    services.feedback_pulse_submit(freelancer=self.freelancer, program=program,
-                                                   rating=form.cleaned_data["rating"], body=form.cleaned_data["body"])
+                    services.feedback_pulse_submit(
+                        freelancer=self.freelancer,
+                        program=program,
+                        rating=form.cleaned_data["rating"],
+                        body=form.cleaned_data["body"],
+                    )
                 except DomainError as exc:
                     messages.error(request, exc.message)
                 else:
@@ -117,8 +135,12 @@ class PortalFeedbackView(FreelancerRequiredMixin, TemplateView):
         form = FeedbackForm(request.POST, programs=self.programs())
         if form.is_valid():
             try:
-                services.feedback_submit(freelancer=self.freelancer, program=form.cleaned_data["program"],
-                                         kind=form.cleaned_data["kind"], body=form.cleaned_data["body"])
+                services.feedback_submit(
+                    freelancer=self.freelancer,
+                    program=form.cleaned_data["program"],
+                    kind=form.cleaned_data["kind"],
+                    body=form.cleaned_data["body"],
+                )
             except DomainError as exc:
                 add_error_to_form(form, exc)
             else:

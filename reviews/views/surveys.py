@@ -13,8 +13,9 @@ from reviews.errors import ReviewError, SurveyLinkExpired, SurveyLinkUsed
 from reviews.forms import CsatForm, NpsForm
 from reviews.services import SurveyNotFound, csat_answer, csat_survey_open, nps_answer, nps_invitation_open
 
-SURVEY_NEXT_STEP = ("If you would still like to tell us something, simply reply to the support e-mail this link "
-                    "came with.")
+SURVEY_NEXT_STEP = (
+    "If you would still like to tell us something, simply reply to the support e-mail this link came with."
+)
 
 
 def _dead_end(request, error: ReviewError):
@@ -54,7 +55,9 @@ class SurveyView(View):
         except DEAD_ENDS as error:
             return _dead_end(request, error)
         initial = {key: request.GET[key] for key in ("rating", "score") if key in request.GET}
-        return TemplateResponse(request, self.template_name, self.context(item, self.form_class(initial=initial)))
+        return TemplateResponse(
+            request, self.template_name, self.context(item, self.form_class(initial=initial))
+        )
 
     def post(self, request, token):
         try:

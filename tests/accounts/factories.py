@@ -30,7 +30,9 @@ class LanguageFactory(factory.django.DjangoModelFactory):
         django_get_or_create = ["code"]
 
     code = "en"
-    name = factory.LazyAttribute(lambda o: {"en": "English", "es": "Spanish", "de": "German"}.get(o.code, o.code))
+    name = factory.LazyAttribute(
+        lambda o: {"en": "English", "es": "Spanish", "de": "German"}.get(o.code, o.code)
+    )
 
 
 class SkillFactory(factory.django.DjangoModelFactory):

@@ -50,13 +50,19 @@ def test_a_manager_issues_a_token_shown_once_listed_by_prefix_then_revokes_it(cl
     assert new_key != key and api_status(key) == 401 and api_status(new_key) == 200
 
     response = client.post(f"/manage/api-tokens/{colleague.pk}/revoke/", follow=True)
-    assert [str(m) for m in response.context["messages"]] == [f"{colleague}'s API token is revoked: it stops working now."]
+    assert [str(m) for m in response.context["messages"]] == [
+        f"{colleague}'s API token is revoked: it stops working now."
+    ]
     assert not Token.objects.filter(user=colleague).exists() and api_status(new_key) == 401
     again = client.post(f"/manage/api-tokens/{colleague.pk}/revoke/", follow=True)
-    assert [str(m) for m in again.context["messages"]] == [f"{colleague} has no API token: nothing was changed."]
-    assert list(AuditLog.objects.filter(target_id=str(colleague.pk), verb__startswith="api_token.")
-                .order_by("pk").values_list("verb", flat=True)) == [
-        "api_token.issued", "api_token.replaced", "api_token.revoked"]
+    assert [str(m) for m in again.context["messages"]] == [
+        f"{colleague} has no API token: nothing was changed."
+    ]
+    assert list(
+        AuditLog.objects.filter(target_id=str(colleague.pk), verb__startswith="api_token.")
+        .order_by("pk")
+        .values_list("verb", flat=True)
+    ) == ["api_token.issued", "api_token.replaced", "api_token.revoked"]
 
 
 def test_someone_outside_the_managers_programs_is_not_found(client, team):

@@ -28,7 +28,8 @@ def test_create_user_requires_email_and_normalises_it():
 
 
 @pytest.mark.parametrize(
-    "role,landing", [(User.Role.MANAGER, "/manage/"), (User.Role.AGENT, "/manage/"), (User.Role.FREELANCER, "/portal/")]
+    "role,landing",
+    [(User.Role.MANAGER, "/manage/"), (User.Role.AGENT, "/manage/"), (User.Role.FREELANCER, "/portal/")],
 )
 def test_role_landing_redirects(client, role, landing):
     user = UserFactory(role=role)
@@ -148,7 +149,9 @@ def test_invite_link_sets_password_once_and_logs_in(client, django_capture_on_co
     response = client.get(path, follow=True)
     assert response.status_code == 200
     form_url = response.redirect_chain[-1][0]
-    response = client.post(form_url, {"new_password1": "a-Strong-pass-42", "new_password2": "a-Strong-pass-42"})
+    response = client.post(
+        form_url, {"new_password1": "a-Strong-pass-42", "new_password2": "a-Strong-pass-42"}
+    )
     assert response.status_code == 302
     user.refresh_from_db()
     assert user.check_password("a-Strong-pass-42")
@@ -167,7 +170,8 @@ def test_profile_page_saves_time_zone(client):
 
 
 def test_the_password_reset_link_is_built_on_site_url_and_sent_through_the_outbox(
-        client, settings, mailoutbox, django_capture_on_commit_callbacks):
+    client, settings, mailoutbox, django_capture_on_commit_callbacks
+):
     from core.models import OutboxMessage
     from core.outbox import REMOVED
 
@@ -175,10 +179,15 @@ def test_the_password_reset_link_is_built_on_site_url_and_sent_through_the_outbo
     settings.ALLOWED_HOSTS = ["testserver", "other.example.net"]
     UserFactory(email="jo@example.test")
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post("/accounts/password-reset/", {"email": "jo@example.test"}, HTTP_HOST="other.example.net")
+        response = client.post(
+            "/accounts/password-reset/", {"email": "jo@example.test"}, HTTP_HOST="other.example.net"
+        )
     assert response.status_code == 302
     [message] = mailoutbox
     assert message.to == ["jo@example.test"]
-    assert "https://flexdesk.example.com/accounts/reset/" in message.body and "other.example.net" not in message.body
+    assert (
+        "https://flexdesk.example.com/accounts/reset/" in message.body
+        and "other.example.net" not in message.body
+    )
     # The link is a key to the account: the outbox keeps no copy of it once it was sent.
     assert OutboxMessage.objects.get().payload["body"] == REMOVED

@@ -20,8 +20,13 @@ def test_a_fresh_database_has_every_iso_639_1_language_by_its_english_name():
     names = dict(Language.objects.values_list("code", "name"))
     assert len(names) >= 180
     assert {code: names[code] for code in ("en", "es", "tl", "pl", "zu", "sw", "el")} == {
-        "en": "English", "es": "Spanish", "tl": "Tagalog", "pl": "Polish", "zu": "Zulu",
-        "sw": "Swahili", "el": "Modern Greek",  # "(macrolanguage)", "(1453-)" left out
+        "en": "English",
+        "es": "Spanish",
+        "tl": "Tagalog",
+        "pl": "Polish",
+        "zu": "Zulu",
+        "sw": "Swahili",
+        "el": "Modern Greek",  # "(macrolanguage)", "(1453-)" left out
     }
     assert all(len(code) == 2 and code.islower() for code in names)
 

@@ -163,8 +163,14 @@ def test_the_second_step_expires_and_cannot_be_opened_without_a_password(client,
 def reveal(db):
     program = ProgramFactory()
     tool = ProgramToolFactory(program=program, name="Zendesk")
-    credential = credential_store(program=program, tool=tool, label="Login", username="u", password="pw-123",
-                                  actor=program.managers.first())
+    credential = credential_store(
+        program=program,
+        tool=tool,
+        label="Login",
+        username="u",
+        password="pw-123",
+        actor=program.managers.first(),
+    )
     grant = ToolAccessGrantFactory(contract=ContractFactory(program=program), tool=tool)
     return grant, f"/portal/contracts/{grant.contract_id}/credentials/{credential.pk}/reveal/"
 
@@ -211,7 +217,10 @@ def test_agents_may_use_manage_without_it_and_turn_it_on_and_off(client):
     device.save()
     response = client.post("/accounts/two-factor/disable/", {"token": code_for(device)}, follow=True)
     assert "Two-factor sign-in is off." in response.content.decode()
-    assert not TOTPDevice.objects.filter(user=agent).exists() and not StaticDevice.objects.filter(user=agent).exists()
+    assert (
+        not TOTPDevice.objects.filter(user=agent).exists()
+        and not StaticDevice.objects.filter(user=agent).exists()
+    )
     assert AuditLog.objects.filter(verb="two_factor.disabled", actor=agent).count() == 1
 
 
@@ -271,12 +280,23 @@ def test_the_demo_exemption_covers_only_demo_addresses(client, settings):
 
 
 def _setting_in(module: str, **env) -> str:
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "FLEXDESK_", "TWO_FACTOR_"))}
+    full_env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "FLEXDESK_", "TWO_FACTOR_"))
+    }
     full_env.update(DJANGO_SETTINGS_MODULE=module, **env)
     result = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c",
-         "from django.conf import settings; print(settings.TWO_FACTOR_DEMO_EXEMPT, settings.TWO_FACTOR_REQUIRED)"],
-        cwd=ROOT, env=full_env, capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "manage.py",
+            "shell",
+            "-c",
+            "from django.conf import settings; print(settings.TWO_FACTOR_DEMO_EXEMPT, settings.TWO_FACTOR_REQUIRED)",
+        ],
+        cwd=ROOT,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr
     return result.stdout.strip().splitlines()[-1]  # after the shell's own notes
@@ -284,8 +304,14 @@ def _setting_in(module: str, **env) -> str:
 
 def test_the_demo_exemption_is_on_only_in_local_settings():
     assert _setting_in("config.settings.local") == "True True"
-    assert _setting_in(
-        "config.settings.production", TWO_FACTOR_DEMO_EXEMPT="true",
-        DJANGO_SECRET_KEY="a-long-random-production-secret-" + "x9" * 30, DJANGO_ALLOWED_HOSTS="flexdesk.example.com",
-        FLEXDESK_VAULT_KEYS="b9GFvleSUT9MgUklqTJ6VVIim9d8lleys7Wvd2Fqduw=", CELERY_BROKER_URL="redis://127.0.0.1:6379/0",
-    ) == "False True"  # the environment cannot turn it on in production
+    assert (
+        _setting_in(
+            "config.settings.production",
+            TWO_FACTOR_DEMO_EXEMPT="true",
+            DJANGO_SECRET_KEY="a-long-random-production-secret-" + "x9" * 30,
+            DJANGO_ALLOWED_HOSTS="flexdesk.example.com",
+            FLEXDESK_VAULT_KEYS="b9GFvleSUT9MgUklqTJ6VVIim9d8lleys7Wvd2Fqduw=",
+            CELERY_BROKER_URL="redis://127.0.0.1:6379/0",
+        )
+        == "False True"
+    )  # the environment cannot turn it on in production

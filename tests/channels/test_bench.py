@@ -13,8 +13,16 @@ pytestmark = pytest.mark.django_db(transaction=True)  # the bench's steps run af
 
 def test_the_bench_routes_every_event_delivers_every_update_in_order_and_cleans_up():
     out = StringIO()
-    call_command("channels_bench", events=5, deliveries=10, freelancers=2, clients=1, eager=True, any_database=True,
-                 stdout=out)
+    call_command(
+        "channels_bench",
+        events=5,
+        deliveries=10,
+        freelancers=2,
+        clients=1,
+        eager=True,
+        any_database=True,
+        stdout=out,
+    )
     text = out.getvalue()
     assert "responses {201: 5}" in text
     assert "tickets 5, routed to a freelancer 5, assignments delivered 5 (assigned in the fake: 5)" in text

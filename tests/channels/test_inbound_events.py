@@ -55,7 +55,9 @@ def test_pending_in_zendesk_makes_it_pending_here_and_stops_the_resolution_clock
 
 def test_open_again_in_zendesk_resumes_a_pending_ticket(client, program, ticket):
     webhook(client, changed("status_changed", "PENDING", "OPEN"))
-    response = webhook(client, changed("status_changed", "OPEN", "PENDING"), timestamp=stamp(datetime.timedelta(seconds=-5)))
+    response = webhook(
+        client, changed("status_changed", "OPEN", "PENDING"), timestamp=stamp(datetime.timedelta(seconds=-5))
+    )
     assert response.status_code == 200
     ticket.refresh_from_db()
     assert ticket.status == Ticket.Status.OPEN and ticket.sla_paused_at is None
@@ -72,7 +74,11 @@ def test_on_hold_in_zendesk_keeps_the_ticket_and_its_clock_and_says_why(client, 
 def test_closed_in_zendesk_solves_and_closes_an_open_ticket(client, program, ticket):
     assert webhook(client, changed("status_changed", "CLOSED", "OPEN")).status_code == 200
     ticket.refresh_from_db()
-    assert ticket.status == Ticket.Status.CLOSED and ticket.solved_at is not None and ticket.resolution_met is True
+    assert (
+        ticket.status == Ticket.Status.CLOSED
+        and ticket.solved_at is not None
+        and ticket.resolution_met is True
+    )
     assert timeline(ticket) == [TicketEvent.Kind.SOLVED, TicketEvent.Kind.STATUS]
     assert zendesk_messages() == []
 
@@ -85,8 +91,13 @@ def test_closed_in_zendesk_closes_a_solved_ticket(client, program, ticket):
 
 
 def test_the_echo_of_our_own_pending_changes_nothing(client, program, ticket, freelancer):
-    ticket_reply(ticket=ticket, author=freelancer.user, body="Could you send the order number?",
-                 status_after=Ticket.Status.PENDING, freelancer=freelancer)
+    ticket_reply(
+        ticket=ticket,
+        author=freelancer.user,
+        body="Could you send the order number?",
+        status_after=Ticket.Status.PENDING,
+        freelancer=freelancer,
+    )
     assert "zendesk.status" in zendesk_messages()
     ticket.refresh_from_db()
     events, messages = timeline(ticket), zendesk_messages()
@@ -100,10 +111,16 @@ def test_the_echo_of_our_own_pending_changes_nothing(client, program, ticket, fr
 
 
 def test_moved_to_the_in_house_group_in_zendesk_escalates_it_here(client, program, ticket):
-    response = webhook(client, changed("group_assignment_changed", str(GROUP_ZD), "98738", group_id=str(GROUP_ZD)))
+    response = webhook(
+        client, changed("group_assignment_changed", str(GROUP_ZD), "98738", group_id=str(GROUP_ZD))
+    )
     assert response.status_code == 200, response.content
     ticket.refresh_from_db()
-    assert (ticket.queue, ticket.assignee, ticket.escalation_reason) == (Ticket.Queue.INHOUSE, None, "helpdesk")
+    assert (ticket.queue, ticket.assignee, ticket.escalation_reason) == (
+        Ticket.Queue.INHOUSE,
+        None,
+        "helpdesk",
+    )
     assert ticket.escalated_at is not None and ticket.inhouse_due_at is not None
     escalated = TicketEvent.objects.get(ticket=ticket, kind=TicketEvent.Kind.ESCALATED)
     assert escalated.message == "Escalated to the in-house team: Moved to the in-house team in the helpdesk."
@@ -127,7 +144,9 @@ def test_moved_to_another_group_in_zendesk_is_left_as_it_is(client, program, tic
 
 
 def test_the_echo_of_our_own_escalation_changes_nothing(client, program, ticket, freelancer):
-    ticket_escalate(ticket=ticket, freelancer=freelancer, reason="billing", note="Refund over the limit, needs you.")
+    ticket_escalate(
+        ticket=ticket, freelancer=freelancer, reason="billing", note="Refund over the limit, needs you."
+    )
     ticket.refresh_from_db()
     events, messages = timeline(ticket), zendesk_messages()
     assert "zendesk.escalate" in messages
@@ -151,22 +170,31 @@ def test_a_priority_change_in_zendesk_changes_it_here_with_a_timeline_line(clien
 
 
 @pytest.mark.parametrize(("current", "expected"), [("NORMAL", "normal"), ("BOGUS", "high"), (None, "normal")])
-def test_the_same_priority_again_or_an_unknown_one_changes_nothing(client, program, ticket, current, expected):
+def test_the_same_priority_again_or_an_unknown_one_changes_nothing(
+    client, program, ticket, current, expected
+):
     Ticket.objects.filter(pk=ticket.pk).update(priority=Ticket.Priority.HIGH)
     ticket.refresh_from_db()
-    webhook(client, changed("priority_changed", "HIGH", "NORMAL"), timestamp=stamp(datetime.timedelta(seconds=-5)))
+    webhook(
+        client, changed("priority_changed", "HIGH", "NORMAL"), timestamp=stamp(datetime.timedelta(seconds=-5))
+    )
     assert unchanged(ticket)  # the same priority again
     assert webhook(client, changed("priority_changed", current, "HIGH")).status_code == 200
     ticket.refresh_from_db()
-    assert ticket.priority == expected  # a cleared priority is normal, as at intake; an unknown one is ignored
+    assert (
+        ticket.priority == expected
+    )  # a cleared priority is normal, as at intake; an unknown one is ignored
 
 
 # --- tags -----------------------------------------------------------------------------------------------------
 
 
 def test_tags_changed_replaces_the_tickets_tags_from_the_ticket_zendesk_sends(client, program, ticket):
-    payload = event("tags_changed", event_body={"tags": {"added": ["vip"], "removed": ["order-status"]}},
-                    tags=["vip", "returns"])
+    payload = event(
+        "tags_changed",
+        event_body={"tags": {"added": ["vip"], "removed": ["order-status"]}},
+        tags=["vip", "returns"],
+    )
     assert webhook(client, payload).status_code == 200
     ticket.refresh_from_db()
     assert ticket.tags == ["vip", "returns"]
@@ -187,8 +215,11 @@ def test_tags_as_one_space_separated_string_and_as_added_and_removed_only(client
 
 
 def test_the_echo_of_our_routing_tag_changes_nothing(client, program, ticket):
-    payload = event("tags_changed", event_body={"tags": {"added": ["flexdesk"], "removed": []}},
-                    tags=["order-status", "flexdesk"])
+    payload = event(
+        "tags_changed",
+        event_body={"tags": {"added": ["flexdesk"], "removed": []}},
+        tags=["order-status", "flexdesk"],
+    )
     assert webhook(client, payload).status_code == 200
     assert unchanged(ticket) and ticket.tags == ["order-status"] and timeline(ticket) == []
 
@@ -197,13 +228,31 @@ def test_the_echo_of_our_routing_tag_changes_nothing(client, program, ticket):
 
 
 def test_a_change_to_a_ticket_flexdesk_does_not_know_fetches_and_takes_it_in(client, program, zendesk):
-    show = zendesk.get("/api/v2/tickets/35436.json", params={"include": "users"}).mock(return_value=httpx.Response(
-        200, json={"ticket": {"id": 35436, "subject": "Parcel lost", "description": "My parcel never arrived.",
-                              "requester_id": REQUESTER_ZD, "status": "open", "priority": "urgent", "type": "question",
-                              "tags": ["vip", "flexdesk"], "via": {"channel": "web"},
-                              "created_at": "2026-12-02T05:30:00Z"},
-                   "users": [{"id": REQUESTER_ZD, "name": "Zoe", "email": "zoe@example.test", "locale": "en-US"}]}))
-    response = webhook(client, changed("priority_changed", "URGENT", "NORMAL", priority="URGENT", tags=["vip"]))
+    show = zendesk.get("/api/v2/tickets/35436.json", params={"include": "users"}).mock(
+        return_value=httpx.Response(
+            200,
+            json={
+                "ticket": {
+                    "id": 35436,
+                    "subject": "Parcel lost",
+                    "description": "My parcel never arrived.",
+                    "requester_id": REQUESTER_ZD,
+                    "status": "open",
+                    "priority": "urgent",
+                    "type": "question",
+                    "tags": ["vip", "flexdesk"],
+                    "via": {"channel": "web"},
+                    "created_at": "2026-12-02T05:30:00Z",
+                },
+                "users": [
+                    {"id": REQUESTER_ZD, "name": "Zoe", "email": "zoe@example.test", "locale": "en-US"}
+                ],
+            },
+        )
+    )
+    response = webhook(
+        client, changed("priority_changed", "URGENT", "NORMAL", priority="URGENT", tags=["vip"])
+    )
     assert response.status_code in (200, 201) and show.call_count == 1
     ticket = Ticket.objects.get(program=program, external_id="35436")
     assert ticket.priority == Ticket.Priority.URGENT and ticket.tags == ["vip"]  # never our routing tag
@@ -218,7 +267,9 @@ def test_the_services_refuse_what_the_ticket_state_machine_does_not_allow(progra
     from queues.services import ticket_priority_set, ticket_status_set
 
     with pytest.raises(QueueError):
-        ticket_status_set(ticket=ticket, status=Ticket.Status.SOLVED)  # solving measures the resolution: ticket_solve
+        ticket_status_set(
+            ticket=ticket, status=Ticket.Status.SOLVED
+        )  # solving measures the resolution: ticket_solve
     with pytest.raises(QueueError):
         ticket_priority_set(ticket=ticket, priority="critical")
     ticket_status_set(ticket=ticket, status=Ticket.Status.CLOSED)

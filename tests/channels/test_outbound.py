@@ -46,13 +46,21 @@ def test_routing_assigns_the_zendesk_ticket_to_the_freelancers_zendesk_user(prog
     assert ticket.assignee == freelancer
     # Then one message is written with the change, and sending it sets the assignee and the tag
     [message] = messages()
-    assert (message.kind, message.ordering_key, message.program_id) == ("zendesk.assign", f"zendesk-ticket:{ticket.pk}",
-                                                                         program.pk)
+    assert (message.kind, message.ordering_key, message.program_id) == (
+        "zendesk.assign",
+        f"zendesk-ticket:{ticket.pk}",
+        program.pk,
+    )
     assert outbox_deliver(message_id=message.pk) == "sent"
     request = route.calls[0].request
     assert (request.method, request.url.path) == ("PUT", PATH)
-    assert sent_json(route) == {"ticket": {"assignee_id": FREELANCER_ZD, "additional_tags": ["flexdesk"],
-                                           "metadata": {"flexdesk_outbox_id": message.pk}}}
+    assert sent_json(route) == {
+        "ticket": {
+            "assignee_id": FREELANCER_ZD,
+            "additional_tags": ["flexdesk"],
+            "metadata": {"flexdesk_outbox_id": message.pk},
+        }
+    }
     assert request.headers["Idempotency-Key"] == f"flexdesk-outbox-{message.pk}"
     assert request.headers["Authorization"].startswith("Basic ")  # {email}/token:{token}
 
@@ -72,51 +80,85 @@ def test_taking_a_ticket_from_the_queue_assigns_it_in_zendesk_too(program, freel
 
 
 def test_a_reply_becomes_the_freelancers_public_comment_and_its_echo_is_known(ticket, freelancer, zendesk):
-    route = zendesk.put(PATH).mock(return_value=httpx.Response(200, json=update_answer(35436, comment_id=777)))
-    reply = ticket_reply(ticket=ticket, author=freelancer.user, body="Your parcel is on its way.",
-                         freelancer=freelancer)
+    route = zendesk.put(PATH).mock(
+        return_value=httpx.Response(200, json=update_answer(35436, comment_id=777))
+    )
+    reply = ticket_reply(
+        ticket=ticket, author=freelancer.user, body="Your parcel is on its way.", freelancer=freelancer
+    )
     [message] = messages()
     assert (message.kind, message.subject_id) == ("zendesk.reply", str(reply.pk))
     assert outbox_state_for(objects=[reply])[reply.pk].status == "queued"
     assert outbox_deliver(message_id=message.pk) == "sent"
-    assert sent_json(route) == {"ticket": {"comment": {"body": "Your parcel is on its way.", "public": True,
-                                                       "author_id": FREELANCER_ZD},
-                                           "metadata": {"flexdesk_outbox_id": message.pk}}}
-    assert ZendeskSentComment.objects.filter(ticket=ticket, comment_id=777, outbox_message_id=message.pk).exists()
+    assert sent_json(route) == {
+        "ticket": {
+            "comment": {"body": "Your parcel is on its way.", "public": True, "author_id": FREELANCER_ZD},
+            "metadata": {"flexdesk_outbox_id": message.pk},
+        }
+    }
+    assert ZendeskSentComment.objects.filter(
+        ticket=ticket, comment_id=777, outbox_message_id=message.pk
+    ).exists()
     state = outbox_state_for(objects=[reply])[reply.pk]
     assert state.status == "sent" and state.result["comment_id"] == 777
 
 
 def test_a_note_is_a_private_comment(ticket, freelancer, zendesk):
-    route = zendesk.put(PATH).mock(return_value=httpx.Response(200, json=update_answer(35436, comment_id=778)))
-    ticket_note_add(ticket=ticket, author=freelancer.user, body="Customer sounds upset.", freelancer=freelancer)
+    route = zendesk.put(PATH).mock(
+        return_value=httpx.Response(200, json=update_answer(35436, comment_id=778))
+    )
+    ticket_note_add(
+        ticket=ticket, author=freelancer.user, body="Customer sounds upset.", freelancer=freelancer
+    )
     [message] = messages()
     assert message.kind == "zendesk.note"
     assert deliver_all() == ["sent"]
-    assert sent_json(route)["ticket"]["comment"] == {"body": "Customer sounds upset.", "public": False,
-                                                     "author_id": FREELANCER_ZD}
+    assert sent_json(route)["ticket"]["comment"] == {
+        "body": "Customer sounds upset.",
+        "public": False,
+        "author_id": FREELANCER_ZD,
+    }
 
 
-def test_escalation_moves_the_ticket_to_the_in_house_group_with_the_hand_off_note(ticket, freelancer, zendesk):
-    route = zendesk.put(PATH).mock(return_value=httpx.Response(200, json=update_answer(35436, comment_id=779)))
-    ticket_escalate(ticket=ticket, freelancer=freelancer, reason="billing", note="Refund over the limit, needs approval.")
+def test_escalation_moves_the_ticket_to_the_in_house_group_with_the_hand_off_note(
+    ticket, freelancer, zendesk
+):
+    route = zendesk.put(PATH).mock(
+        return_value=httpx.Response(200, json=update_answer(35436, comment_id=779))
+    )
+    ticket_escalate(
+        ticket=ticket, freelancer=freelancer, reason="billing", note="Refund over the limit, needs approval."
+    )
     assert [m.kind for m in messages()] == ["zendesk.escalate"]
     assert deliver_all() == ["sent"]
     body = sent_json(route)["ticket"]
     assert body["group_id"] == GROUP_ZD and body["assignee_id"] is None
-    assert body["comment"] == {"body": "Escalated to the in-house team from Flexdesk: Billing.\n\nHand-off note:\n"
-                                       "Refund over the limit, needs approval.", "public": False}
+    assert body["comment"] == {
+        "body": "Escalated to the in-house team from Flexdesk: Billing.\n\nHand-off note:\n"
+        "Refund over the limit, needs approval.",
+        "public": False,
+    }
 
 
 def test_reply_then_pending_go_out_in_order_and_solve_sets_solved(ticket, freelancer, zendesk):
-    route = zendesk.put(PATH).mock(return_value=httpx.Response(200, json=update_answer(35436, comment_id=780)))
-    ticket_reply(ticket=ticket, author=freelancer.user, body="Could you send the order number?",
-                 status_after=Ticket.Status.PENDING, freelancer=freelancer)
+    route = zendesk.put(PATH).mock(
+        return_value=httpx.Response(200, json=update_answer(35436, comment_id=780))
+    )
+    ticket_reply(
+        ticket=ticket,
+        author=freelancer.user,
+        body="Could you send the order number?",
+        status_after=Ticket.Status.PENDING,
+        freelancer=freelancer,
+    )
     assert [m.kind for m in messages()] == ["zendesk.reply", "zendesk.status"]
     reply_message, pending = messages()
     assert outbox_deliver(message_id=pending.pk) == "waiting"  # the reply goes first
     assert deliver_all() == ["sent", "sent"]
-    assert sent_json(route, 1)["ticket"] == {"status": "pending", "metadata": {"flexdesk_outbox_id": pending.pk}}
+    assert sent_json(route, 1)["ticket"] == {
+        "status": "pending",
+        "metadata": {"flexdesk_outbox_id": pending.pk},
+    }
     ticket.refresh_from_db()
     ticket_solve(ticket=ticket, actor=freelancer.user, freelancer=freelancer)
     assert outbox_deliver(message_id=messages()[-1].pk) == "sent"
@@ -124,17 +166,23 @@ def test_reply_then_pending_go_out_in_order_and_solve_sets_solved(ticket, freela
 
 
 def test_429_waits_as_long_as_zendesk_asks_then_goes_through(ticket, freelancer, zendesk):
-    route = zendesk.put(PATH).mock(side_effect=[
-        httpx.Response(429, headers={"Retry-After": "93"}, json={"error": "APIRateLimitExceeded"}),
-        httpx.Response(200, json=update_answer(35436)),
-    ])
+    route = zendesk.put(PATH).mock(
+        side_effect=[
+            httpx.Response(429, headers={"Retry-After": "93"}, json={"error": "APIRateLimitExceeded"}),
+            httpx.Response(200, json=update_answer(35436)),
+        ]
+    )
     ticket_solve(ticket=ticket, actor=freelancer.user, freelancer=freelancer)
     [message] = messages()
     before = timezone.now()
     assert outbox_deliver(message_id=message.pk) == "queued"
     message.refresh_from_db()
     assert "429" in message.last_error
-    assert before + datetime.timedelta(seconds=92) <= message.next_attempt_at <= before + datetime.timedelta(seconds=95)
+    assert (
+        before + datetime.timedelta(seconds=92)
+        <= message.next_attempt_at
+        <= before + datetime.timedelta(seconds=95)
+    )
     assert outbox_deliver(message_id=message.pk) == "not due"
     assert outbox_deliver(message_id=message.pk, now=message.next_attempt_at) == "sent"
     assert route.call_count == 2
@@ -142,19 +190,33 @@ def test_429_waits_as_long_as_zendesk_asks_then_goes_through(ticket, freelancer,
 
 def test_500_and_a_timeout_are_retried_and_a_retry_never_posts_the_comment_twice(ticket, freelancer, zendesk):
     # Zendesk answers 500, then the second attempt times out after Zendesk did take the comment
-    put = zendesk.put(PATH).mock(side_effect=[
-        httpx.Response(500, json={"error": "InternalError"}),
-        httpx.ReadTimeout("read timed out"),
-    ])
+    put = zendesk.put(PATH).mock(
+        side_effect=[
+            httpx.Response(500, json={"error": "InternalError"}),
+            httpx.ReadTimeout("read timed out"),
+        ]
+    )
     reply = ticket_reply(ticket=ticket, author=freelancer.user, body="Refund issued.", freelancer=freelancer)
     ticket_solve(ticket=Ticket.objects.get(pk=ticket.pk), actor=freelancer.user, freelancer=freelancer)
     reply_message, solve_message = messages()
-    audits = zendesk.get("/api/v2/tickets/35436/audits.json").mock(side_effect=[
-        httpx.Response(200, json={"audits": []}),  # before the second attempt: not there yet
-        httpx.Response(200, json={"audits": [{"id": 9002, "ticket_id": 35436, "metadata": {
-            "system": {}, "custom": {"flexdesk_outbox_id": reply_message.pk}},
-            "events": [{"id": 781, "type": "Comment", "public": True}]}]}),
-    ])
+    audits = zendesk.get("/api/v2/tickets/35436/audits.json").mock(
+        side_effect=[
+            httpx.Response(200, json={"audits": []}),  # before the second attempt: not there yet
+            httpx.Response(
+                200,
+                json={
+                    "audits": [
+                        {
+                            "id": 9002,
+                            "ticket_id": 35436,
+                            "metadata": {"system": {}, "custom": {"flexdesk_outbox_id": reply_message.pk}},
+                            "events": [{"id": 781, "type": "Comment", "public": True}],
+                        }
+                    ]
+                },
+            ),
+        ]
+    )
     later = timezone.now() + datetime.timedelta(hours=2)
     assert outbox_deliver(message_id=reply_message.pk) == "queued"  # 500
     assert outbox_deliver(message_id=solve_message.pk, now=later) == "waiting"  # order kept behind the reply
@@ -171,18 +233,30 @@ def test_500_and_a_timeout_are_retried_and_a_retry_never_posts_the_comment_twice
 
 
 def test_a_4xx_fails_at_once_with_zendesks_message_and_the_author_is_told(ticket, freelancer, zendesk):
-    zendesk.put(PATH).mock(return_value=httpx.Response(422, json={
-        "error": "RecordInvalid", "description": "Record validation errors",
-        "details": {"base": [{"description": "Assignee is not a member of the group"}]}}))
+    zendesk.put(PATH).mock(
+        return_value=httpx.Response(
+            422,
+            json={
+                "error": "RecordInvalid",
+                "description": "Record validation errors",
+                "details": {"base": [{"description": "Assignee is not a member of the group"}]},
+            },
+        )
+    )
     reply = ticket_reply(ticket=ticket, author=freelancer.user, body="Hello!", freelancer=freelancer)
     [message] = messages()
     assert outbox_deliver(message_id=message.pk) == "failed"
     message.refresh_from_db()
-    assert message.last_error == ("Zendesk answered 422: RecordInvalid — Record validation errors — base: Assignee is "
-                                  "not a member of the group")
+    assert message.last_error == (
+        "Zendesk answered 422: RecordInvalid — Record validation errors — base: Assignee is "
+        "not a member of the group"
+    )
     assert outbox_state_for(objects=[reply])[reply.pk].status == "failed"
     told = OutboxMessage.objects.get(kind="email")
-    assert told.payload["to"] == [freelancer.user.email] and "did not reach the customer" in told.payload["subject"]
+    assert (
+        told.payload["to"] == [freelancer.user.email]
+        and "did not reach the customer" in told.payload["subject"]
+    )
 
 
 def test_changes_of_other_programs_and_unmapped_people_send_nothing(program, freelancer, zendesk):
@@ -196,4 +270,6 @@ def test_changes_of_other_programs_and_unmapped_people_send_nothing(program, fre
     zendesk_ticket = TicketFactory(program=program, external_id="35437", assignee=unmapped)
     ticket_reply(ticket=zendesk_ticket, author=unmapped.user, body="Hi")
     assert [m.kind for m in messages()] == ["zendesk.reply"]
-    assert "author_id" not in messages()[0].payload["comment"]  # posted as the API user, never as someone else
+    assert (
+        "author_id" not in messages()[0].payload["comment"]
+    )  # posted as the API user, never as someone else

@@ -25,13 +25,20 @@ def new_ticket(program, **kwargs) -> Ticket:
 
 
 def map_to_zendesk(program, freelancer, zendesk_user_id: int) -> None:
-    ZendeskUserMap.objects.create(program=program, user=freelancer.user, zendesk_user_id=zendesk_user_id,
-                                  zendesk_name=str(freelancer), matched_at=timezone.now())
+    ZendeskUserMap.objects.create(
+        program=program,
+        user=freelancer.user,
+        zendesk_user_id=zendesk_user_id,
+        zendesk_name=str(freelancer),
+        matched_at=timezone.now(),
+    )
 
 
 def test_an_unmatched_freelancer_is_skipped_and_a_matched_one_gets_the_ticket(program, freelancer):
     unmatched = on_duty_freelancer(program)  # idle as long as the matched one: without the filter, a tie
-    ZendeskUserMap.objects.create(program=program, user=unmatched.user, zendesk_user_id=None)  # checked, no user
+    ZendeskUserMap.objects.create(
+        program=program, user=unmatched.user, zendesk_user_id=None
+    )  # checked, no user
     for _ in range(3):
         ticket = ticket_route(ticket_id=new_ticket(program).pk)
         assert ticket.assignee == freelancer
@@ -44,7 +51,9 @@ def test_with_only_unmatched_freelancers_the_ticket_waits_and_the_timeline_says_
     ticket = ticket_route(ticket_id=new_ticket(program).pk)
     assert ticket.assignee is None and ticket.queue == Ticket.Queue.FREELANCER
     waiting = TicketEvent.objects.get(ticket=ticket, kind=TicketEvent.Kind.WAITING)
-    assert waiting.data["reason"] == f"no eligible freelancer (2 queue-ready: 1 {UNMATCHED_REASON}, 1 off shift)"
+    assert (
+        waiting.data["reason"] == f"no eligible freelancer (2 queue-ready: 1 {UNMATCHED_REASON}, 1 off shift)"
+    )
     assert "not routed Zendesk tickets until matched" in waiting.message
 
 
@@ -89,6 +98,7 @@ def _batch_queries(program, tickets: int) -> int:
 @pytest.fixture
 def without_the_filter():
     """Routing as it was before channels registered its filter (re-registered afterwards)."""
+
     def off():
         unregister_routing_filter(zendesk_routing_exclusion)
 
@@ -96,7 +106,9 @@ def without_the_filter():
     register_routing_filter(zendesk_routing_exclusion, program_related=("channel_setting",))
 
 
-def test_a_routing_batch_of_a_program_not_on_zendesk_does_the_same_queries_as_without_the_filter(without_the_filter):
+def test_a_routing_batch_of_a_program_not_on_zendesk_does_the_same_queries_as_without_the_filter(
+    without_the_filter,
+):
     program = ProgramFactory()
     ProgramChannel.objects.create(program=program, kind=ProgramChannel.Kind.API)
     on_duty_freelancer(program, max_open_tickets=50), on_duty_freelancer(program, max_open_tickets=50)
@@ -116,16 +128,18 @@ def test_a_zendesk_programs_batch_costs_one_query_more_whatever_its_size(program
     assert with_filter == {size: count + 1 for size, count in without.items()}
 
 
-def test_the_people_table_says_unmatched_freelancers_get_no_zendesk_tickets(client, program, manager, freelancer):
+def test_the_people_table_says_unmatched_freelancers_get_no_zendesk_tickets(
+    client, program, manager, freelancer
+):
     unmatched = on_duty_freelancer(program, user__email="una@example.test")
     ZendeskUserMap.objects.create(program=program, user=unmatched.user, zendesk_user_id=None)
     client.force_login(manager)
     text = client.get(f"/manage/channels/{program.slug}/zendesk/").content.decode()
-    row = text[text.index("una@example.test"):]
-    row = row[:row.index("</tr>")]
+    row = text[text.index("una@example.test") :]
+    row = row[: row.index("</tr>")]
     assert "Not routed Zendesk tickets until matched." in row
-    matched_row = text[text.index(freelancer.user.email):]
-    assert "Not routed Zendesk tickets" not in matched_row[:matched_row.index("</tr>")]
+    matched_row = text[text.index(freelancer.user.email) :]
+    assert "Not routed Zendesk tickets" not in matched_row[: matched_row.index("</tr>")]
 
 
 def test_the_worksheets_queue_question_links_managers_to_the_channel_page(client, program, manager):

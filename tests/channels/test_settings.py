@@ -18,8 +18,16 @@ URL = "/manage/channels/acme/zendesk/"
 
 
 def form_data(**overrides):
-    data = {"channel_kind": "zendesk", "subdomain": "acme", "base_url": BASE, "api_email": "api@acme.test",
-            "api_token": "", "webhook_signing_secret": "", "in_house_group_id": "360001", "routing_tag": "flexdesk"}
+    data = {
+        "channel_kind": "zendesk",
+        "subdomain": "acme",
+        "base_url": BASE,
+        "api_email": "api@acme.test",
+        "api_token": "",
+        "webhook_signing_secret": "",
+        "in_house_group_id": "360001",
+        "routing_tag": "flexdesk",
+    }
     data.update(overrides)
     return data
 
@@ -39,7 +47,10 @@ def test_saving_with_blank_secrets_keeps_them_and_stores_them_encrypted(client, 
     assert client.post(URL + "save/", form_data(subdomain="acme2")).status_code == 302
     connection = ZendeskConnection.objects.get(program=program)
     assert connection.subdomain == "acme2"
-    assert (connection.api_token, connection.webhook_signing_secret) == ("zd-token", "dGhpcyBpcyBhIHNlY3JldA==")
+    assert (connection.api_token, connection.webhook_signing_secret) == (
+        "zd-token",
+        "dGhpcyBpcyBhIHNlY3JldA==",
+    )
     assert client.post(URL + "save/", form_data(api_token="new-token")).status_code == 302
     connection.refresh_from_db()
     assert connection.api_token == "new-token" and "new-token" not in connection.api_token_encrypted
@@ -57,8 +68,12 @@ def test_zendesk_as_the_channel_needs_a_subdomain(client, manager):
 
 def test_test_connection_shows_whose_token_it_is_or_zendesks_exact_error(client, program, manager, zendesk):
     client.force_login(manager)
-    me = zendesk.get("/api/v2/users/me.json").mock(return_value=httpx.Response(200, json={"user": {
-        "id": 1234, "name": "Johnny Agent", "email": "johnny@acme.test", "role": "admin"}}))
+    me = zendesk.get("/api/v2/users/me.json").mock(
+        return_value=httpx.Response(
+            200,
+            json={"user": {"id": 1234, "name": "Johnny Agent", "email": "johnny@acme.test", "role": "admin"}},
+        )
+    )
     response = client.post(URL + "test/", follow=True)
     assert "Johnny Agent" in response.content.decode() and me.call_count == 1
     assert "Johnny Agent" in ZendeskConnection.objects.get(program=program).connected_as
@@ -101,7 +116,9 @@ def test_the_page_is_for_support_managers_of_the_program(client, program):
 def test_the_page_reads_a_constant_number_of_queries(client, program, manager, django_assert_max_num_queries):
     client.force_login(manager)
     for _ in range(8):
-        ZendeskUserMap.objects.create(program=program, user=on_duty_freelancer(program).user, zendesk_user_id=None)
+        ZendeskUserMap.objects.create(
+            program=program, user=on_duty_freelancer(program).user, zendesk_user_id=None
+        )
     with django_assert_max_num_queries(12):
         assert client.get(URL).status_code == 200
 
@@ -111,10 +128,15 @@ def test_the_portal_says_where_the_reply_goes_and_shows_its_delivery(client, pro
     client.force_login(freelancer.user)
     page = client.get(f"/portal/tickets/{ticket.pk}/").content.decode()
     assert "Sent to the customer as your public comment in Zendesk." in page
-    response = client.post(f"/portal/tickets/{ticket.pk}/reply/", {"reply-body": "On its way!",
-                                                                    "reply-status_after": "open"}, follow=True)
+    response = client.post(
+        f"/portal/tickets/{ticket.pk}/reply/",
+        {"reply-body": "On its way!", "reply-status_after": "open"},
+        follow=True,
+    )
     assert "Queued for Zendesk" in response.content.decode()
-    zendesk.put("/api/v2/tickets/35436.json").mock(return_value=httpx.Response(200, json=update_answer(35436, comment_id=1)))
+    zendesk.put("/api/v2/tickets/35436.json").mock(
+        return_value=httpx.Response(200, json=update_answer(35436, comment_id=1))
+    )
     from core.models import OutboxMessage
 
     outbox_deliver(message_id=OutboxMessage.objects.get(kind="zendesk.reply").pk)

@@ -89,18 +89,27 @@ def test_an_event_is_one_delivery_per_subscribed_active_endpoint_of_the_program(
     endpoint(program, url="https://off.example.test/", active=False)
     endpoint(ProgramFactory(slug="other"), url="https://other.example.test/")
 
-    note = ticket_note_add(ticket=ticket, author=freelancer.user, body="Customer sounds upset.", freelancer=freelancer)
+    note = ticket_note_add(
+        ticket=ticket, author=freelancer.user, body="Customer sounds upset.", freelancer=freelancer
+    )
 
     [message] = deliveries()
-    assert (message.subject_id, message.program_id, message.status) == (str(everything.pk), program.pk, "queued")
+    assert (message.subject_id, message.program_id, message.status) == (
+        str(everything.pk),
+        program.pk,
+        "queued",
+    )
     assert message.ordering_key == f"webhook:{everything.pk}:ticket:{ticket.pk}"
     assert message.dedupe_key.startswith(f"webhook:{everything.pk}:event:")
     assert message.payload["document"]["data"]["message"]["id"] == note.pk
 
     ticket_solve(ticket=ticket, actor=freelancer.user, freelancer=freelancer)
     kinds = [(m.subject_id, m.payload["document"]["type"]) for m in deliveries()]
-    assert kinds == [(str(everything.pk), "ticket.noted"), (str(everything.pk), "ticket.status_changed"),
-                     (str(only_status.pk), "ticket.status_changed")]
+    assert kinds == [
+        (str(everything.pk), "ticket.noted"),
+        (str(everything.pk), "ticket.status_changed"),
+        (str(only_status.pk), "ticket.status_changed"),
+    ]
 
 
 def test_no_endpoint_no_delivery_and_a_rollback_leaves_none(program, freelancer, ticket):
@@ -120,10 +129,16 @@ def test_no_endpoint_no_delivery_and_a_rollback_leaves_none(program, freelancer,
 def test_escalation_and_status_documents(program, freelancer, ticket):
     hook, _ = endpoint(program)
     reason, label = QueueSettings.for_program(program).reason_choices()[0]
-    ticket_escalate(ticket=ticket, freelancer=freelancer, reason=reason, note="Needs a refund over the limit.")
+    ticket_escalate(
+        ticket=ticket, freelancer=freelancer, reason=reason, note="Needs a refund over the limit."
+    )
     [escalated] = deliveries()
     data = escalated.payload["document"]["data"]
-    assert data["escalation"] == {"reason": reason, "reason_label": label, "note": "Needs a refund over the limit."}
+    assert data["escalation"] == {
+        "reason": reason,
+        "reason_label": label,
+        "note": "Needs a refund over the limit.",
+    }
     assert (data["ticket"]["queue"], data["ticket"]["assignee"]) == ("inhouse", None)
     assert escalated.subject_id == str(hook.pk)
 
@@ -131,20 +146,30 @@ def test_escalation_and_status_documents(program, freelancer, ticket):
 # --- the request -------------------------------------------------------------------------------------
 
 
-def test_the_post_is_exactly_the_documented_request_and_its_signature_verifies(program, freelancer, ticket,
-                                                                                receiver):
+def test_the_post_is_exactly_the_documented_request_and_its_signature_verifies(
+    program, freelancer, ticket, receiver
+):
     hook, secret = endpoint(program)
     route = receiver.post(HOOK).mock(return_value=httpx.Response(204))
-    reply = ticket_reply(ticket=ticket, author=freelancer.user, body="Your parcel is on its way.",
-                         freelancer=freelancer)
+    reply = ticket_reply(
+        ticket=ticket, author=freelancer.user, body="Your parcel is on its way.", freelancer=freelancer
+    )
     [message] = deliveries()
 
     assert outbox_deliver(message_id=message.pk) == "sent"
 
     request = route.calls[0].request
     body = request.content
-    headers = {name: request.headers[name] for name in (
-        "Content-Type", "X-Flexdesk-Event", "X-Flexdesk-Delivery", "X-Flexdesk-Timestamp", "X-Flexdesk-Signature")}
+    headers = {
+        name: request.headers[name]
+        for name in (
+            "Content-Type",
+            "X-Flexdesk-Event",
+            "X-Flexdesk-Delivery",
+            "X-Flexdesk-Timestamp",
+            "X-Flexdesk-Signature",
+        )
+    }
     assert headers["Content-Type"] == "application/json"
     assert headers["X-Flexdesk-Event"] == "ticket.replied"
     assert headers["X-Flexdesk-Delivery"] == str(message.pk)
@@ -155,23 +180,38 @@ def test_the_post_is_exactly_the_documented_request_and_its_signature_verifies(p
     stale = {**headers, "X-Flexdesk-Timestamp": str(int(headers["X-Flexdesk-Timestamp"]) - 301)}
     assert not verify_function()(secret, stale, body)
     assert json.loads(body) == {
-        "id": message.pk, "type": "ticket.replied", "created_at": json.loads(body)["created_at"], "program": "shop",
+        "id": message.pk,
+        "type": "ticket.replied",
+        "created_at": json.loads(body)["created_at"],
+        "program": "shop",
         "data": {
-            "ticket": {"id": ticket.pk, "external_id": "CRM-77", "subject": "Parcel lost", "status": "open",
-                       "queue": "freelancer", "assignee": {"name": "Fran Lancer", "email": freelancer.user.email}},
-            "message": {"id": reply.pk, "body": "Your parcel is on its way.",
-                        "author": {"name": "Fran Lancer", "email": freelancer.user.email},
-                        "created_at": reply.created_at.astimezone(datetime.UTC).isoformat().replace("+00:00", "Z")},
+            "ticket": {
+                "id": ticket.pk,
+                "external_id": "CRM-77",
+                "subject": "Parcel lost",
+                "status": "open",
+                "queue": "freelancer",
+                "assignee": {"name": "Fran Lancer", "email": freelancer.user.email},
+            },
+            "message": {
+                "id": reply.pk,
+                "body": "Your parcel is on its way.",
+                "author": {"name": "Fran Lancer", "email": freelancer.user.email},
+                "created_at": reply.created_at.astimezone(datetime.UTC).isoformat().replace("+00:00", "Z"),
+            },
         },
     }
     message.refresh_from_db()
     assert message.result == {"status_code": 204, "endpoint_id": hook.pk}
 
 
-def test_500_then_recovery_is_sent_once_with_the_same_delivery_id_and_a_fresh_signature(program, freelancer,
-                                                                                        ticket, receiver):
+def test_500_then_recovery_is_sent_once_with_the_same_delivery_id_and_a_fresh_signature(
+    program, freelancer, ticket, receiver
+):
     _hook, secret = endpoint(program)
-    route = receiver.post(HOOK).mock(side_effect=[httpx.Response(500, text="upstream down"), httpx.Response(200)])
+    route = receiver.post(HOOK).mock(
+        side_effect=[httpx.Response(500, text="upstream down"), httpx.Response(200)]
+    )
     ticket_note_add(ticket=ticket, author=freelancer.user, body="Note.", freelancer=freelancer)
     [message] = deliveries()
 
@@ -202,8 +242,9 @@ def test_a_timeout_is_retried(program, freelancer, ticket, receiver):
 @pytest.mark.parametrize("status", [429, 503])
 def test_retry_after_is_honoured(program, freelancer, ticket, receiver, status):
     endpoint(program)
-    route = receiver.post(HOOK).mock(side_effect=[httpx.Response(status, headers={"Retry-After": "120"}),
-                                                  httpx.Response(200)])
+    route = receiver.post(HOOK).mock(
+        side_effect=[httpx.Response(status, headers={"Retry-After": "120"}), httpx.Response(200)]
+    )
     ticket_note_add(ticket=ticket, author=freelancer.user, body="Note.", freelancer=freelancer)
     [message] = deliveries()
     before = timezone.now()
@@ -215,8 +256,9 @@ def test_retry_after_is_honoured(program, freelancer, ticket, receiver, status):
     assert route.call_count == 2
 
 
-def test_410_fails_at_once_shows_in_the_log_and_retry_sends_it(client, manager, program, freelancer, ticket,
-                                                               receiver, django_capture_on_commit_callbacks):
+def test_410_fails_at_once_shows_in_the_log_and_retry_sends_it(
+    client, manager, program, freelancer, ticket, receiver, django_capture_on_commit_callbacks
+):
     hook, _ = endpoint(program)
     answer = "Gone: this receiver was retired. " + "x" * 400
     route = receiver.post(HOOK).mock(side_effect=[httpx.Response(410, text=answer), httpx.Response(200)])
@@ -230,7 +272,9 @@ def test_410_fails_at_once_shows_in_the_log_and_retry_sends_it(client, manager, 
     client.force_login(manager)
     page = client.get(f"/manage/channels/shop/webhooks/{hook.pk}/").content.decode()
     retry = f"/manage/channels/shop/webhooks/{hook.pk}/deliveries/{message.pk}/retry/"
-    assert "The endpoint answered 410: Gone: this receiver was retired." in page and f'action="{retry}"' in page
+    assert (
+        "The endpoint answered 410: Gone: this receiver was retired." in page and f'action="{retry}"' in page
+    )
 
     with django_capture_on_commit_callbacks(execute=True):
         assert client.post(retry).status_code == 302
@@ -239,8 +283,9 @@ def test_410_fails_at_once_shows_in_the_log_and_retry_sends_it(client, manager, 
     assert AuditLog.objects.filter(verb="outbox.retried", actor=manager).exists()
 
 
-def test_a_delivery_of_another_endpoint_cannot_be_retried_through_this_one(client, manager, program, freelancer,
-                                                                           ticket, receiver):
+def test_a_delivery_of_another_endpoint_cannot_be_retried_through_this_one(
+    client, manager, program, freelancer, ticket, receiver
+):
     first, _ = endpoint(program)
     second, _ = endpoint(program, url="https://second.example.test/")
     receiver.post("https://second.example.test/").mock(return_value=httpx.Response(400))
@@ -257,11 +302,22 @@ def test_a_delivery_of_another_endpoint_cannot_be_retried_through_this_one(clien
 # --- where Flexdesk may send (SSRF) ----------------------------------------------------------------
 
 
-@pytest.mark.parametrize("url", [
-    "http://hooks.example.test/", "https://127.0.0.1/hook", "https://10.0.0.5/", "https://192.168.1.20/",
-    "https://169.254.169.254/latest/meta-data/", "https://[::1]/", "https://[::ffff:127.0.0.1]/",
-    "https://localhost/", "https://api.localhost/", "https://0.0.0.0/", "ftp://hooks.example.test/",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://hooks.example.test/",
+        "https://127.0.0.1/hook",
+        "https://10.0.0.5/",
+        "https://192.168.1.20/",
+        "https://169.254.169.254/latest/meta-data/",
+        "https://[::1]/",
+        "https://[::ffff:127.0.0.1]/",
+        "https://localhost/",
+        "https://api.localhost/",
+        "https://0.0.0.0/",
+        "ftp://hooks.example.test/",
+    ],
+)
 def test_production_refuses_plain_http_and_private_hosts(program, manager, settings, url):
     settings.OUTBOUND_WEBHOOKS_ALLOW_LOCAL = False
     with pytest.raises(ChannelError) as refused:
@@ -270,7 +326,9 @@ def test_production_refuses_plain_http_and_private_hosts(program, manager, setti
     assert not WebhookEndpoint.objects.exists()
 
 
-def test_production_resolves_the_name_and_refuses_one_that_points_inside(program, manager, settings, monkeypatch):
+def test_production_resolves_the_name_and_refuses_one_that_points_inside(
+    program, manager, settings, monkeypatch
+):
     settings.OUTBOUND_WEBHOOKS_ALLOW_LOCAL = False
     addresses = {"crm.example.com": ["93.184.215.14"], "sneaky.example.com": ["93.184.215.14", "10.1.2.3"]}
 
@@ -280,10 +338,14 @@ def test_production_resolves_the_name_and_refuses_one_that_points_inside(program
         return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (ip, 0)) for ip in addresses[host]]
 
     monkeypatch.setattr(socket, "getaddrinfo", fake_getaddrinfo)
-    created, _ = webhook_endpoint_create(program=program, actor=manager, url="https://crm.example.com/hook",
-                                         event_types=ALL)
+    created, _ = webhook_endpoint_create(
+        program=program, actor=manager, url="https://crm.example.com/hook", event_types=ALL
+    )
     assert created.pk
-    for url, words in [("https://sneaky.example.com/", "private"), ("https://nowhere.example.com/", "not be found")]:
+    for url, words in [
+        ("https://sneaky.example.com/", "private"),
+        ("https://nowhere.example.com/", "not be found"),
+    ]:
         with pytest.raises(ChannelError, match=words):
             webhook_endpoint_create(program=program, actor=manager, url=url, event_types=ALL)
 
@@ -303,11 +365,14 @@ def test_a_delivery_is_checked_again_before_it_is_sent(program, freelancer, tick
 # --- the pages --------------------------------------------------------------------------------------
 
 
-def test_the_secret_is_shown_once_at_creation_and_once_per_rotation(client, manager, program, freelancer, ticket,
-                                                                     receiver):
+def test_the_secret_is_shown_once_at_creation_and_once_per_rotation(
+    client, manager, program, freelancer, ticket, receiver
+):
     client.force_login(manager)
-    response = client.post("/manage/channels/shop/webhooks/", {
-        "url": HOOK, "description": "CRM sync", "event_types": ["ticket.replied", "ticket.noted"]})
+    response = client.post(
+        "/manage/channels/shop/webhooks/",
+        {"url": HOOK, "description": "CRM sync", "event_types": ["ticket.replied", "ticket.noted"]},
+    )
     assert response.status_code == 200
     hook = WebhookEndpoint.objects.get()
     secret = hook.signing_secret
@@ -315,7 +380,11 @@ def test_the_secret_is_shown_once_at_creation_and_once_per_rotation(client, mana
     assert secret not in hook.secret_encrypted and hook.event_types == ["ticket.replied", "ticket.noted"]
     assert hook.created_by == manager
     detail = f"/manage/channels/shop/webhooks/{hook.pk}/"
-    for url in ("/manage/channels/shop/webhooks/", detail, f"/admin/channels/webhookendpoint/{hook.pk}/change/"):
+    for url in (
+        "/manage/channels/shop/webhooks/",
+        detail,
+        f"/admin/channels/webhookendpoint/{hook.pk}/change/",
+    ):
         if url.startswith("/admin/"):
             manager.is_staff = manager.is_superuser = True
             manager.save()
@@ -342,11 +411,15 @@ def test_the_secret_is_shown_once_at_creation_and_once_per_rotation(client, mana
 def test_bad_input_shows_the_field_error_and_registers_nothing(client, manager, program, settings):
     settings.OUTBOUND_WEBHOOKS_ALLOW_LOCAL = False
     client.force_login(manager)
-    response = client.post("/manage/channels/shop/webhooks/", {"url": "https://10.0.0.1/", "event_types": ALL})
+    response = client.post(
+        "/manage/channels/shop/webhooks/", {"url": "https://10.0.0.1/", "event_types": ALL}
+    )
     assert response.status_code == 400 and "private, loopback or reserved" in response.content.decode()
     response = client.post("/manage/channels/shop/webhooks/", {"url": HOOK, "event_types": []})
     assert response.status_code == 400 and "Pick at least one event." in response.content.decode()
-    response = client.post("/manage/channels/shop/webhooks/", {"url": HOOK, "event_types": ["ticket.deleted"]})
+    response = client.post(
+        "/manage/channels/shop/webhooks/", {"url": HOOK, "event_types": ["ticket.deleted"]}
+    )
     assert response.status_code == 400
     assert not WebhookEndpoint.objects.exists()
 
@@ -374,8 +447,11 @@ def test_an_agent_is_refused_and_another_programs_manager_finds_nothing(client, 
     hook, _ = endpoint(program)
     agent = UserFactory(role=User.Role.AGENT)
     program.managers.add(agent)
-    urls = ["/manage/channels/shop/webhooks/", f"/manage/channels/shop/webhooks/{hook.pk}/",
-            f"/manage/channels/shop/webhooks/{hook.pk}/rotate/"]
+    urls = [
+        "/manage/channels/shop/webhooks/",
+        f"/manage/channels/shop/webhooks/{hook.pk}/",
+        f"/manage/channels/shop/webhooks/{hook.pk}/rotate/",
+    ]
     client.force_login(agent)
     for url in urls:
         assert client.get(url).status_code == 403, url
@@ -393,11 +469,15 @@ def test_an_agent_is_refused_and_another_programs_manager_finds_nothing(client, 
 
 def test_the_channel_page_links_the_webhooks(client, manager, program):
     client.force_login(manager)
-    assert 'href="/manage/channels/shop/webhooks/"' in client.get("/manage/channels/shop/zendesk/").content.decode()
+    assert (
+        'href="/manage/channels/shop/webhooks/"'
+        in client.get("/manage/channels/shop/zendesk/").content.decode()
+    )
 
 
-def test_the_log_and_the_list_do_a_constant_number_of_queries(client, manager, program, freelancer,
-                                                              django_assert_max_num_queries):
+def test_the_log_and_the_list_do_a_constant_number_of_queries(
+    client, manager, program, freelancer, django_assert_max_num_queries
+):
     hook, _ = endpoint(program)
     client.force_login(manager)
 
@@ -430,7 +510,12 @@ def test_api_docs_document_each_event_its_headers_and_the_verification(client, p
     assert document["openapi"].startswith("3.1")
     assert set(document["webhooks"]) == set(ALL)
     headers = {p["name"] for p in document["webhooks"]["ticket.replied"]["post"]["parameters"]}
-    assert headers == {"X-Flexdesk-Event", "X-Flexdesk-Delivery", "X-Flexdesk-Timestamp", "X-Flexdesk-Signature"}
+    assert headers == {
+        "X-Flexdesk-Event",
+        "X-Flexdesk-Delivery",
+        "X-Flexdesk-Timestamp",
+        "X-Flexdesk-Signature",
+    }
     assert "hmac.compare_digest" in document["info"]["description"]
     # a real delivery of each kind matches the schema the docs give for it
     endpoint(program)
@@ -442,15 +527,19 @@ def test_api_docs_document_each_event_its_headers_and_the_verification(client, p
     ticket_solve(ticket=ticket, actor=freelancer.user, freelancer=freelancer)
     from queues.services import ticket_reassign
 
-    ticket_reassign(ticket=TicketFactory(program=program), actor=program.managers.first(), freelancer=freelancer)
+    ticket_reassign(
+        ticket=TicketFactory(program=program), actor=program.managers.first(), freelancer=freelancer
+    )
     from channels.webhooks.delivery import webhook_body
 
     seen = set()
     for message in deliveries():
         body = json.loads(webhook_body(message))
         operation = document["webhooks"][body["type"]]["post"]
-        wanted = {**operation["requestBody"]["content"]["application/json"]["schema"],
-                  "components": document["components"]}
+        wanted = {
+            **operation["requestBody"]["content"]["application/json"]["schema"],
+            "components": document["components"],
+        }
         jsonschema.validate(body, wanted)
         seen.add(body["type"])
     assert seen == set(ALL)

@@ -26,12 +26,16 @@ def freelancer():
 @pytest.fixture
 def draft(program, freelancer, manager):
     return contract_create_draft(
-        program=program, freelancer=freelancer, created_by=manager, hourly_rate=Decimal("15.00"),
-        start_date=datetime.date(2026, 1, 5), hours_per_week=Decimal("20"), weekly_hour_cap=Decimal("25"),
+        program=program,
+        freelancer=freelancer,
+        created_by=manager,
+        hourly_rate=Decimal("15.00"),
+        start_date=datetime.date(2026, 1, 5),
+        hours_per_week=Decimal("20"),
+        weekly_hour_cap=Decimal("25"),
     )
 
 
 @pytest.fixture
 def sent(draft, manager):
     return contract_send(contract=draft, actor=manager)
-

@@ -79,21 +79,28 @@ class FreelancerInvitationFactory(factory.django.DjangoModelFactory):
         skip_postgeneration_save = True
 
     program = factory.SubFactory(ProgramFactory)
-    email = factory.LazyAttribute(lambda o: o.freelancer.user.email if o.freelancer else "invited@example.test")
+    email = factory.LazyAttribute(
+        lambda o: o.freelancer.user.email if o.freelancer else "invited@example.test"
+    )
     freelancer = None
     token_hash = factory.LazyFunction(lambda: token_new()[1])
     expires_at = factory.LazyFunction(lambda: timezone.now() + datetime.timedelta(days=14))
 
     class Params:
-        accepted = factory.Trait(status=FreelancerInvitation.Status.ACCEPTED, accepted_at=factory.LazyFunction(
-            timezone.now))
+        accepted = factory.Trait(
+            status=FreelancerInvitation.Status.ACCEPTED, accepted_at=factory.LazyFunction(timezone.now)
+        )
 
 
 def sign_contract(contract, freelancer=None, **overrides):
     from contracts.services import contract_sign
 
     freelancer = freelancer or contract.freelancer
-    kwargs = {"typed_name": freelancer.legal_name, "consent": True, "ip_address": "203.0.113.9",
-              "user_agent": "pytest-browser/1.0"}
+    kwargs = {
+        "typed_name": freelancer.legal_name,
+        "consent": True,
+        "ip_address": "203.0.113.9",
+        "user_agent": "pytest-browser/1.0",
+    }
     kwargs.update(overrides)
     return contract_sign(contract=contract, freelancer=freelancer, **kwargs)

@@ -32,7 +32,9 @@ def link_path():
 def test_an_unknown_vault_link_is_a_branded_404_that_tells_nothing(client, settings, debug, link_path):
     settings.DEBUG = debug
     first = assert_branded_dead_end(client.get(link_path[:-2] + "x/"), status=404, state="unknown")
-    second = assert_branded_dead_end(client.post("/vault/submit/made-up/", SUBMIT), status=404, state="unknown")
+    second = assert_branded_dead_end(
+        client.post("/vault/submit/made-up/", SUBMIT), status=404, state="unknown"
+    )
     assert "Acme Secret Program" not in first and "Zendesk" not in first and "Agent login" not in first
     assert without_csrf(first) == without_csrf(second)
     assert not VaultCredential.objects.exists()
@@ -43,7 +45,9 @@ def test_a_used_vault_link_says_so_and_never_shows_the_secret(client, settings, 
     settings.DEBUG = debug
     assert client.post(link_path, SUBMIT).status_code == 200
     html = assert_branded_dead_end(client.get(link_path), status=410, state="used")
-    assert "This one-time link has already been used" in html and "Ask the person who sent you the link" in html
+    assert (
+        "This one-time link has already been used" in html and "Ask the person who sent you the link" in html
+    )
     assert "pw-123" not in html and "agent@acme.test" not in html
     assert_branded_dead_end(client.post(link_path, {**SUBMIT, "password": "again"}), status=410, state="used")
     assert VaultCredential.objects.count() == 1

@@ -20,7 +20,9 @@ def at(day: datetime.date) -> datetime.datetime:
 
 @pytest.fixture
 def fixed_term(program):
-    return ContractFactory(program=program, start_date=datetime.date(2026, 1, 1), end_date=datetime.date(2026, 6, 30))
+    return ContractFactory(
+        program=program, start_date=datetime.date(2026, 1, 1), end_date=datetime.date(2026, 6, 30)
+    )
 
 
 def run(day, mailoutbox_capture):
@@ -31,9 +33,13 @@ def run(day, mailoutbox_capture):
 def test_reminds_the_program_managers_14_and_3_days_before_once_each(
     fixed_term, manager, mailoutbox, django_capture_on_commit_callbacks
 ):
-    assert run(datetime.date(2026, 6, 15), django_capture_on_commit_callbacks)["reminders"] == 0  # 15 days left
+    assert (
+        run(datetime.date(2026, 6, 15), django_capture_on_commit_callbacks)["reminders"] == 0
+    )  # 15 days left
     assert run(datetime.date(2026, 6, 16), django_capture_on_commit_callbacks)["reminders"] == 1  # 14 days
-    assert run(datetime.date(2026, 6, 16), django_capture_on_commit_callbacks)["reminders"] == 0  # same day again
+    assert (
+        run(datetime.date(2026, 6, 16), django_capture_on_commit_callbacks)["reminders"] == 0
+    )  # same day again
     assert run(datetime.date(2026, 6, 20), django_capture_on_commit_callbacks)["reminders"] == 0  # 10 days
     assert run(datetime.date(2026, 6, 27), django_capture_on_commit_callbacks)["reminders"] == 1  # 3 days
     assert run(datetime.date(2026, 6, 28), django_capture_on_commit_callbacks)["reminders"] == 0
@@ -51,13 +57,18 @@ def test_a_missed_day_still_reminds(fixed_term, mailoutbox, django_capture_on_co
 def test_open_ended_contracts_get_no_reminder(program, mailoutbox, django_capture_on_commit_callbacks):
     ContractFactory(program=program, end_date=None)
     assert run(datetime.date(2026, 6, 16), django_capture_on_commit_callbacks) == {
-        "activated": 0, "reminders": 0, "ended": 0}
+        "activated": 0,
+        "reminders": 0,
+        "ended": 0,
+    }
     assert mailoutbox == []
 
 
 def test_ends_contracts_whose_end_date_has_passed(fixed_term, django_capture_on_commit_callbacks):
     ToolAccessGrantFactory(contract=fixed_term)
-    assert run(datetime.date(2026, 6, 30), django_capture_on_commit_callbacks)["ended"] == 0  # last day: still on
+    assert (
+        run(datetime.date(2026, 6, 30), django_capture_on_commit_callbacks)["ended"] == 0
+    )  # last day: still on
     assert run(datetime.date(2026, 7, 1), django_capture_on_commit_callbacks)["ended"] == 1
 
     fixed_term.refresh_from_db()
@@ -67,7 +78,9 @@ def test_ends_contracts_whose_end_date_has_passed(fixed_term, django_capture_on_
 
 
 def test_activates_signed_contracts_when_their_start_comes(program, django_capture_on_commit_callbacks):
-    contract = ContractFactory(program=program, status=Contract.Status.SIGNED, start_date=datetime.date(2026, 3, 2))
+    contract = ContractFactory(
+        program=program, status=Contract.Status.SIGNED, start_date=datetime.date(2026, 3, 2)
+    )
     assert run(datetime.date(2026, 3, 1), django_capture_on_commit_callbacks)["activated"] == 0
     assert run(datetime.date(2026, 3, 2), django_capture_on_commit_callbacks)["activated"] == 1
     contract.refresh_from_db()

@@ -28,20 +28,35 @@ def world():
     manager_a, manager_b = ManagerFactory(email="ann@example.test"), ManagerFactory(email="ben@example.test")
     program_a = ProgramFactory(name="Alpha", slug="alpha", managers=[manager_a])
     program_b = ProgramFactory(name="Bravo", slug="bravo", managers=[manager_b])
-    contracted = ContractFactory(program=program_a, freelancer=FreelancerFactory(legal_name="Carla Contracted")).freelancer
-    ended = ContractFactory(program=program_a, status=Contract.Status.ENDED,
-                            freelancer=FreelancerFactory(legal_name="Edda Ended")).freelancer
+    contracted = ContractFactory(
+        program=program_a, freelancer=FreelancerFactory(legal_name="Carla Contracted")
+    ).freelancer
+    ended = ContractFactory(
+        program=program_a, status=Contract.Status.ENDED, freelancer=FreelancerFactory(legal_name="Edda Ended")
+    ).freelancer
     other = ContractFactory(
         program=program_b,
-        freelancer=FreelancerFactory(legal_name="Olga Other", country="NZ", time_zone="Pacific/Auckland",
-                                     user__email="olga.private@example.test"),
+        freelancer=FreelancerFactory(
+            legal_name="Olga Other",
+            country="NZ",
+            time_zone="Pacific/Auckland",
+            user__email="olga.private@example.test",
+        ),
     ).freelancer
     # A draft alone connects nobody (the residue of the leak this fixes: A's manager drafted for B's freelancer).
     drafted = FreelancerFactory(legal_name="Dora Drafted")
     ContractFactory(program=program_a, freelancer=drafted, status=Contract.Status.DRAFT)
     ContractFactory(program=program_b, freelancer=drafted)
-    return {"program_a": program_a, "program_b": program_b, "manager_a": manager_a, "manager_b": manager_b,
-            "contracted": contracted, "ended": ended, "other": other, "drafted": drafted}
+    return {
+        "program_a": program_a,
+        "program_b": program_b,
+        "manager_a": manager_a,
+        "manager_b": manager_b,
+        "contracted": contracted,
+        "ended": ended,
+        "other": other,
+        "drafted": drafted,
+    }
 
 
 def _names(qs):
@@ -56,26 +71,38 @@ def test_the_selector_keeps_each_manager_to_their_programs(world):
 def test_a_hire_through_a_posting_connects_the_freelancer(world):
     posting = PostingFactory(program=world["program_a"])
     application = ApplicationFactory(posting=posting, full_name="Hana Hired", stage=Application.Stage.OFFER)
-    application_hire(application=application, hired_by=world["manager_a"], hourly_rate=Decimal("15.00"),
-                     currency="USD", start_date=datetime.date(2026, 3, 2))
+    application_hire(
+        application=application,
+        hired_by=world["manager_a"],
+        hourly_rate=Decimal("15.00"),
+        currency="USD",
+        start_date=datetime.date(2026, 3, 2),
+    )
     # Hiring made only a draft contract: the connection is the hire itself (recruiting's registered source).
     assert "Hana Hired" in _names(freelancer_list_for_manager(user=world["manager_a"]))
     assert "Hana Hired" not in _names(freelancer_list_for_manager(user=world["manager_b"]))
     # An application that did not reach hired connects nobody.
-    ApplicationFactory(posting=posting, full_name="Ivo Interview", stage=Application.Stage.INTERVIEW,
-                       freelancer=FreelancerFactory(legal_name="Ivo Interview"))
+    ApplicationFactory(
+        posting=posting,
+        full_name="Ivo Interview",
+        stage=Application.Stage.INTERVIEW,
+        freelancer=FreelancerFactory(legal_name="Ivo Interview"),
+    )
     assert "Ivo Interview" not in _names(freelancer_list_for_manager(user=world["manager_a"]))
 
 
 def test_only_an_accepted_invitation_connects(world):
-    invitation, link = freelancer_invitation_send(program=world["program_a"], email="olga.private@example.test",
-                                                  invited_by=world["manager_a"])
+    invitation, link = freelancer_invitation_send(
+        program=world["program_a"], email="olga.private@example.test", invited_by=world["manager_a"]
+    )
     assert "Olga Other" not in _names(freelancer_list_for_manager(user=world["manager_a"]))
     freelancer_invitation_accept(token=link.rsplit("/", 2)[-2], user=world["other"].user)
     assert "Olga Other" in _names(freelancer_list_for_manager(user=world["manager_a"]))
     # Narrowed to one program, the connection is that program's.
     another_of_ann = ProgramFactory(managers=[world["manager_a"]])
-    assert "Olga Other" not in _names(freelancer_list_for_manager(user=world["manager_a"], program=another_of_ann))
+    assert "Olga Other" not in _names(
+        freelancer_list_for_manager(user=world["manager_a"], program=another_of_ann)
+    )
 
 
 def test_the_new_contract_form_offers_only_connected_freelancers(client, world):
@@ -90,9 +117,17 @@ def test_the_new_contract_form_offers_only_connected_freelancers(client, world):
 
 
 def _terms(program, freelancer):
-    return {"program": program.pk, "freelancer": freelancer.pk, "role": "Tier-1 support agent",
-            "start_date": "2026-03-02", "hourly_rate": "15.00", "currency": "USD", "hours_per_week": "20",
-            "weekly_hour_cap": "25", "nda_required": "on"}
+    return {
+        "program": program.pk,
+        "freelancer": freelancer.pk,
+        "role": "Tier-1 support agent",
+        "start_date": "2026-03-02",
+        "hourly_rate": "15.00",
+        "currency": "USD",
+        "hours_per_week": "20",
+        "weekly_hour_cap": "25",
+        "nda_required": "on",
+    }
 
 
 def test_a_forged_freelancer_id_from_another_program_is_refused(client, world):
@@ -109,8 +144,9 @@ def test_a_connected_freelancer_gets_a_draft(client, world):
     client.force_login(world["manager_a"])
     response = client.post("/manage/contracts/new/", _terms(world["program_a"], world["contracted"]))
     assert response.status_code == 302
-    contract = Contract.objects.get(program=world["program_a"], freelancer=world["contracted"],
-                                    status=Contract.Status.DRAFT)
+    contract = Contract.objects.get(
+        program=world["program_a"], freelancer=world["contracted"], status=Contract.Status.DRAFT
+    )
     assert response.url == f"/manage/contracts/{contract.pk}/"
 
 
@@ -121,8 +157,12 @@ def test_the_form_page_does_a_constant_number_of_queries(client, world, django_a
         client.get("/manage/contracts/new/")
     baseline = len(few)
     for _ in range(10):
-        contract_create_draft(program=world["program_a"], freelancer=FreelancerFactory(), hourly_rate=Decimal("15"),
-                              start_date=datetime.date(2026, 3, 2))
+        contract_create_draft(
+            program=world["program_a"],
+            freelancer=FreelancerFactory(),
+            hourly_rate=Decimal("15"),
+            start_date=datetime.date(2026, 3, 2),
+        )
         ContractFactory(program=world["program_a"])
     with django_assert_max_num_queries(baseline):
         client.get("/manage/contracts/new/")

@@ -37,8 +37,14 @@ def _invite(program, manager, email="new.person@example.test", **kwargs) -> tupl
 
 
 def _signup(**overrides):
-    return {"legal_name": "Nina Nowak", "country": "pl", "time_zone": "Europe/Warsaw",
-            "password1": "a-long-Pass-phrase-42", "password2": "a-long-Pass-phrase-42", **overrides}
+    return {
+        "legal_name": "Nina Nowak",
+        "country": "pl",
+        "time_zone": "Europe/Warsaw",
+        "password1": "a-long-Pass-phrase-42",
+        "password2": "a-long-Pass-phrase-42",
+        **overrides,
+    }
 
 
 # ---------------------------------------------------------------- the manager's page
@@ -47,11 +53,16 @@ def _signup(**overrides):
 def test_a_manager_invites_by_email(client, program, manager, django_capture_on_commit_callbacks):
     client.force_login(manager)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(LIST, {"program": program.pk, "email": "New.Person@Example.test", "name": "Nina"})
+        response = client.post(
+            LIST, {"program": program.pk, "email": "New.Person@Example.test", "name": "Nina"}
+        )
     assert response.status_code == 302
     invitation = FreelancerInvitation.objects.get()
-    assert (invitation.email, invitation.status, invitation.invited_by) == ("new.person@example.test", "pending",
-                                                                            manager)
+    assert (invitation.email, invitation.status, invitation.invited_by) == (
+        "new.person@example.test",
+        "pending",
+        manager,
+    )
     assert invitation.expires_at - timezone.now() > datetime.timedelta(days=13)
     assert [m.to for m in mail.outbox] == [["new.person@example.test"]]
     link = re.search(r"http://testserver(/invitations/\S+/)", mail.outbox[0].body).group(1)
@@ -96,7 +107,9 @@ def test_revoking_stops_the_link(client, program, manager):
     assert client.post(f"{LIST}{invitation.pk}/revoke/").status_code == 302
     invitation.refresh_from_db()
     assert invitation.status == "revoked" and invitation.revoked_by == manager
-    assert AuditLog.objects.filter(verb="freelancer_invitation.revoked", target_id=str(invitation.pk)).exists()
+    assert AuditLog.objects.filter(
+        verb="freelancer_invitation.revoked", target_id=str(invitation.pk)
+    ).exists()
     client.logout()
     response = client.get(link)
     assert response.status_code == 410 and "withdrew" in response.content.decode()
@@ -119,7 +132,9 @@ def test_inviting_again_replaces_the_pending_link(client, program, manager):
     assert client.get(new_link).status_code == 200
 
 
-def test_the_list_page_does_a_constant_number_of_queries(client, program, manager, django_assert_max_num_queries):
+def test_the_list_page_does_a_constant_number_of_queries(
+    client, program, manager, django_assert_max_num_queries
+):
     client.force_login(manager)
     _invite(program, manager, email="one@example.test")
     client.get(LIST)
@@ -154,10 +169,16 @@ def test_a_new_person_sets_a_password_and_becomes_a_freelancer_of_the_program(cl
     user = User.objects.get(email="new.person@example.test")
     assert user.role == "freelancer" and user.check_password("a-long-Pass-phrase-42")
     freelancer = Freelancer.objects.get(user=user)
-    assert (freelancer.legal_name, freelancer.country, freelancer.time_zone) == ("Nina Nowak", "PL", "Europe/Warsaw")
+    assert (freelancer.legal_name, freelancer.country, freelancer.time_zone) == (
+        "Nina Nowak",
+        "PL",
+        "Europe/Warsaw",
+    )
     invitation.refresh_from_db()
     assert (invitation.status, invitation.freelancer) == ("accepted", freelancer)
-    assert AuditLog.objects.filter(verb="freelancer_invitation.accepted", target_id=str(invitation.pk)).exists()
+    assert AuditLog.objects.filter(
+        verb="freelancer_invitation.accepted", target_id=str(invitation.pk)
+    ).exists()
     assert client.get("/portal/contracts/").status_code == 200  # logged in as the new freelancer
     # ...and the manager can now draft their contract.
     assert list(freelancer_list_for_manager(user=manager)) == [freelancer]
@@ -177,7 +198,9 @@ def test_bad_signup_input_changes_nothing(client, program, manager):
 
 
 def test_an_existing_freelancer_is_linked_only_after_logging_in_and_accepting(client, manager, program):
-    elsewhere = ContractFactory(freelancer=FreelancerFactory(user__email="olga@example.test", legal_name="Olga Ode"))
+    elsewhere = ContractFactory(
+        freelancer=FreelancerFactory(user__email="olga@example.test", legal_name="Olga Ode")
+    )
     olga = elsewhere.freelancer
     invitation, link = _invite(program, manager, email="olga@example.test")
     client.force_login(manager)
@@ -235,7 +258,9 @@ def test_a_used_link_is_gone_not_a_second_account(client, program, manager):
 
 def test_an_expired_link_is_gone(client, program, manager):
     invitation, link = _invite(program, manager)
-    FreelancerInvitation.objects.filter(pk=invitation.pk).update(expires_at=timezone.now() - datetime.timedelta(1))
+    FreelancerInvitation.objects.filter(pk=invitation.pk).update(
+        expires_at=timezone.now() - datetime.timedelta(1)
+    )
     response = client.get(link)
     assert response.status_code == 410 and "expired" in response.content.decode()
     assert client.post(link, _signup()).status_code == 410

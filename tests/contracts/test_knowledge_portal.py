@@ -22,7 +22,8 @@ def world():
     manager = mine.managers.first()
     contract = ContractFactory(program=mine)
     write = lambda program, kind, title, body="", **kw: article_create(  # noqa: E731
-        program=program, actor=manager, kind=kind, title=title, body_markdown=body, **kw)
+        program=program, actor=manager, kind=kind, title=title, body_markdown=body, **kw
+    )
     articles = {
         "playbook": write(mine, "playbook", "How we do support", "Refunds **up to $10** as a goodwill code."),
         "escalation": write(mine, "escalation", "When to escalate", "Chargebacks go in-house."),
@@ -30,7 +31,9 @@ def world():
         "draft": write(mine, "training", "Unfinished", "Not yet", published=False),
         "acme": write(theirs, "playbook", "Acme playbook", "Acme refunds: weekend rules."),
     }
-    TrainingMaterial.objects.create(program=mine, title="Product tour (video)", url="https://example.com/tour")
+    TrainingMaterial.objects.create(
+        program=mine, title="Product tour (video)", url="https://example.com/tour"
+    )
     TrainingMaterial.objects.create(program=theirs, title="Acme handbook", url="https://example.com/acme")
     return contract.freelancer, mine, theirs, articles
 
@@ -39,8 +42,13 @@ def test_the_page_shows_my_programs_articles_by_kind_and_the_training_links(clie
     freelancer, _mine, _theirs, _articles = world
     client.force_login(freelancer.user)
     html = client.get("/portal/knowledge/").content.decode()
-    for shown in ("How we do support", "When to escalate", "Security rules", "Product tour (video)",
-                  'href="/portal/knowledge/demo/how-we-do-support/"'):
+    for shown in (
+        "How we do support",
+        "When to escalate",
+        "Security rules",
+        "Product tour (video)",
+        'href="/portal/knowledge/demo/how-we-do-support/"',
+    ):
         assert shown in html, shown
     for hidden in ("Unfinished", "Acme playbook", "Acme handbook"):
         assert hidden not in html, hidden
@@ -75,9 +83,12 @@ def test_htmx_gets_the_part_for_the_side_panel(client, world):
     part = client.get("/portal/knowledge/demo/how-we-do-support/", headers={"HX-Request": "true"})
     assert "<nav" not in part.content.decode() and "Open in a new tab" in part.content.decode()
     assert "HX-Request" in part["Vary"]
-    results = client.get("/portal/knowledge/", {"q": "escalate", "program": "demo"}, headers={"HX-Request": "true"})
+    results = client.get(
+        "/portal/knowledge/", {"q": "escalate", "program": "demo"}, headers={"HX-Request": "true"}
+    )
     assert "<nav" not in results.content.decode() and 'hx-get="/portal/knowledge/demo/when-to-escalate/"' in (
-        results.content.decode())
+        results.content.decode()
+    )
 
 
 def test_a_freelancer_who_left_the_program_sees_nothing_of_it(client, world):
@@ -105,8 +116,13 @@ def test_the_list_page_query_count_does_not_grow_with_rows(client, world, django
     ContractFactory(program=second, freelancer=freelancer)
     for n in range(8):
         for program in (mine, second):
-            article_create(program=program, actor=manager, kind=["playbook", "training", "security"][n % 3],
-                           title=f"Article {n}", body_markdown="text")
+            article_create(
+                program=program,
+                actor=manager,
+                kind=["playbook", "training", "security"][n % 3],
+                title=f"Article {n}",
+                body_markdown="text",
+            )
         TrainingMaterial.objects.create(program=second, title=f"Link {n}")
     with django_assert_num_queries(len(few.captured_queries)):
         html = client.get("/portal/knowledge/").content.decode()
@@ -119,14 +135,18 @@ def test_the_ticket_page_has_the_knowledge_card(client):
     program = ProgramFactory(slug="demo")
     freelancer = on_duty_freelancer(program)
     manager = program.managers.first()
-    article_create(program=program, actor=manager, kind="playbook", title="How we do support", body_markdown="x")
-    article_create(program=program, actor=manager, kind="escalation", title="When to escalate", body_markdown="y")
+    article_create(
+        program=program, actor=manager, kind="playbook", title="How we do support", body_markdown="x"
+    )
+    article_create(
+        program=program, actor=manager, kind="escalation", title="When to escalate", body_markdown="y"
+    )
     article_create(program=program, actor=manager, kind="security", title="Security rules", body_markdown="z")
     ticket = TicketFactory(program=program, assignee=freelancer)
     client.force_login(freelancer.user)
     html = client.get(f"/portal/tickets/{ticket.pk}/").content.decode()
-    card = html[html.index('id="knowledge-card"'):]
+    card = html[html.index('id="knowledge-card"') :]
     assert 'href="/portal/knowledge/demo/how-we-do-support/"' in card
     assert 'href="/portal/knowledge/demo/when-to-escalate/"' in card
-    assert "Security rules" not in card[:card.index("knowledge-panel")]
+    assert "Security rules" not in card[: card.index("knowledge-panel")]
     assert 'action="/portal/knowledge/"' in card and 'name="program" value="demo"' in card

@@ -34,8 +34,14 @@ def decide_url(request, action):
 
 @pytest.fixture
 def signed(sent, freelancer):
-    return contract_sign(contract=sent, freelancer=freelancer, typed_name="Sofía Martínez", consent=True,
-                         ip_address="127.0.0.1", user_agent="test")
+    return contract_sign(
+        contract=sent,
+        freelancer=freelancer,
+        typed_name="Sofía Martínez",
+        consent=True,
+        ip_address="127.0.0.1",
+        user_agent="test",
+    )
 
 
 def _ask(freelancer, name="Sofía Martínez López"):
@@ -46,7 +52,12 @@ def _ask(freelancer, name="Sofía Martínez López"):
 
 
 def test_approval_changes_the_name_from_now_on_and_the_signed_contract_keeps_its_own(
-    signed, freelancer, manager, program, smtp_server, django_capture_on_commit_callbacks,
+    signed,
+    freelancer,
+    manager,
+    program,
+    smtp_server,
+    django_capture_on_commit_callbacks,
 ):
     document = signed.documents.get(kind="contract")
     text_before, hash_before = document.text, document.sha256
@@ -63,21 +74,34 @@ def test_approval_changes_the_name_from_now_on_and_the_signed_contract_keeps_its
     assert "Sofía Martínez López" not in document.text and document.signer_typed_name == "Sofía Martínez"
     change = AuditLog.objects.get(verb="freelancer.legal_name_changed")
     assert (change.actor, change.data["before"], change.data["legal_name"]) == (
-        manager, "Sofía Martínez", "Sofía Martínez López")
+        manager,
+        "Sofía Martínez",
+        "Sofía Martínez López",
+    )
     [mail] = smtp_server.messages
     assert mail["To"] == freelancer.user.email and "approved" in mail["Subject"]
     assert "keep the name you signed them with" in mail.get_content()
 
     # what comes next carries the new name
     later = contract_create_draft(
-        program=program, freelancer=freelancer, created_by=manager, hourly_rate=Decimal("15.00"),
-        start_date=datetime.date(2027, 1, 4), hours_per_week=Decimal("20"), weekly_hour_cap=Decimal("25"))
+        program=program,
+        freelancer=freelancer,
+        created_by=manager,
+        hourly_rate=Decimal("15.00"),
+        start_date=datetime.date(2027, 1, 4),
+        hours_per_week=Decimal("20"),
+        weekly_hour_cap=Decimal("25"),
+    )
     later = contract_send(contract=later, actor=manager)
     assert "Sofía Martínez López" in later.documents.get(kind="contract").text
 
 
 def test_declining_needs_a_note_and_changes_nothing_but_the_request(
-    signed, freelancer, manager, smtp_server, django_capture_on_commit_callbacks,
+    signed,
+    freelancer,
+    manager,
+    smtp_server,
+    django_capture_on_commit_callbacks,
 ):
     request = _ask(freelancer)
     with pytest.raises(AccountError, match="Say why the request is declined"):
@@ -85,7 +109,9 @@ def test_declining_needs_a_note_and_changes_nothing_but_the_request(
     request.refresh_from_db()
     assert request.status == Status.PENDING
     with django_capture_on_commit_callbacks(execute=True):
-        legal_name_change_decide(request=request, approve=False, actor=manager, note="Send the certificate first.")
+        legal_name_change_decide(
+            request=request, approve=False, actor=manager, note="Send the certificate first."
+        )
     freelancer.refresh_from_db(), request.refresh_from_db()
     assert freelancer.legal_name == "Sofía Martínez" and request.status == Status.DECLINED
     [mail] = smtp_server.messages
@@ -94,12 +120,15 @@ def test_declining_needs_a_note_and_changes_nothing_but_the_request(
         legal_name_change_decide(request=request, approve=True, actor=manager)
 
 
-@pytest.mark.parametrize(("name", "reason", "message"), [
-    ("", "Marriage", "Type your new full legal name."),
-    ("Sofía   Martínez", "Marriage", "already your legal name"),
-    ("Sofía Martínez López", " ", "Say why the name changes"),
-    ("x" * 201, "Marriage", "under 200 characters"),
-])
+@pytest.mark.parametrize(
+    ("name", "reason", "message"),
+    [
+        ("", "Marriage", "Type your new full legal name."),
+        ("Sofía   Martínez", "Marriage", "already your legal name"),
+        ("Sofía Martínez López", " ", "Say why the name changes"),
+        ("x" * 201, "Marriage", "under 200 characters"),
+    ],
+)
 def test_a_bad_request_is_refused_and_nothing_is_stored(signed, freelancer, name, reason, message):
     with pytest.raises(AccountError, match=message):
         legal_name_change_request(freelancer=freelancer, requested_legal_name=name, reason=reason)
@@ -119,7 +148,9 @@ def test_one_request_waits_at_a_time_and_an_unsigned_freelancer_edits_the_profil
 # ---------------------------------------------------------------- the pages
 
 
-def test_the_freelancer_asks_in_the_portal_and_the_manager_approves_on_the_list(client, signed, freelancer, manager):
+def test_the_freelancer_asks_in_the_portal_and_the_manager_approves_on_the_list(
+    client, signed, freelancer, manager
+):
     client.force_login(freelancer.user)
     profile = client.get("/accounts/profile/").content.decode()
     assert "Request a legal-name change" in profile and PORTAL in profile
@@ -130,7 +161,11 @@ def test_the_freelancer_asks_in_the_portal_and_the_manager_approves_on_the_list(
 
     client.force_login(manager)
     page = client.get(LIST).content.decode()
-    assert "Sofía Martínez López" in page and decide_url(request, "approve") in page and "1 signed contract" in page
+    assert (
+        "Sofía Martínez López" in page
+        and decide_url(request, "approve") in page
+        and "1 signed contract" in page
+    )
     assert client.post(decide_url(request, "approve"), {"note": ""}).status_code == 302
     freelancer.refresh_from_db()
     assert freelancer.legal_name == "Sofía Martínez López"
@@ -175,8 +210,11 @@ def test_access_agent_other_programs_and_other_freelancers(client, signed, freel
 def test_the_list_does_a_constant_number_of_queries(client, program, manager):
     def requests(n):
         for _ in range(n):
-            freelancer = ContractFactory(program=program, signed_at=datetime.datetime(2026, 1, 2, tzinfo=datetime.UTC),
-                                         status=Contract.Status.ACTIVE).freelancer
+            freelancer = ContractFactory(
+                program=program,
+                signed_at=datetime.datetime(2026, 1, 2, tzinfo=datetime.UTC),
+                status=Contract.Status.ACTIVE,
+            ).freelancer
             _ask(freelancer, name=f"{freelancer.legal_name} Jr")
 
     requests(1)

@@ -29,8 +29,9 @@ pytestmark = pytest.mark.django_db
 # ---------------------------------------------------------------- transitions
 
 
-def test_draft_is_sent_with_contract_and_nda_rendered_from_the_templates(draft, manager, mailoutbox,
-                                                                         django_capture_on_commit_callbacks):
+def test_draft_is_sent_with_contract_and_nda_rendered_from_the_templates(
+    draft, manager, mailoutbox, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         contract = contract_send(contract=draft, actor=manager)
 
@@ -46,9 +47,14 @@ def test_draft_is_sent_with_contract_and_nda_rendered_from_the_templates(draft, 
 
 
 def test_contract_without_nda_issues_only_the_contract(program, freelancer, manager):
-    contract = contract_create_draft(program=program, freelancer=freelancer, created_by=manager,
-                                     hourly_rate=Decimal("15"), start_date=datetime.date(2026, 1, 5),
-                                     nda_required=False)
+    contract = contract_create_draft(
+        program=program,
+        freelancer=freelancer,
+        created_by=manager,
+        hourly_rate=Decimal("15"),
+        start_date=datetime.date(2026, 1, 5),
+        nda_required=False,
+    )
     contract_send(contract=contract, actor=manager)
     assert [d.kind for d in contract.documents.all()] == [DocumentKind.CONTRACT]
 
@@ -62,7 +68,9 @@ def test_sign_then_activate_then_end(sent, manager):
     contract = contract_activate(contract=contract, actor=manager)
     assert contract.status == Contract.Status.ACTIVE and contract.activated_at is not None
 
-    contract = contract_end(contract=contract, ended_on=datetime.date(2099, 3, 1), actor=manager, reason="Season over")
+    contract = contract_end(
+        contract=contract, ended_on=datetime.date(2099, 3, 1), actor=manager, reason="Season over"
+    )
     assert contract.status == Contract.Status.ENDED
     assert contract.ended_on == datetime.date(2099, 3, 1)
 
@@ -91,8 +99,9 @@ def test_disallowed_moves_are_refused_and_change_nothing(status, service, manage
         "activate": lambda: contract_activate(contract=contract, actor=manager),
         "end": lambda: contract_end(contract=contract, ended_on=datetime.date(2026, 6, 1), actor=manager),
         "send": lambda: contract_send(contract=contract, actor=manager),
-        "terminate": lambda: contract_terminate(contract=contract, reason="x", ended_on=datetime.date(2026, 6, 1),
-                                                actor=manager),
+        "terminate": lambda: contract_terminate(
+            contract=contract, reason="x", ended_on=datetime.date(2026, 6, 1), actor=manager
+        ),
     }
     with pytest.raises(TransitionNotAllowed):
         calls[service]()
@@ -103,8 +112,14 @@ def test_disallowed_moves_are_refused_and_change_nothing(status, service, manage
 
 def test_end_date_before_start_is_refused(program, freelancer, manager):
     with pytest.raises(ContractError, match="before the start"):
-        contract_create_draft(program=program, freelancer=freelancer, created_by=manager, hourly_rate=Decimal("15"),
-                              start_date=datetime.date(2026, 5, 1), end_date=datetime.date(2026, 4, 30))
+        contract_create_draft(
+            program=program,
+            freelancer=freelancer,
+            created_by=manager,
+            hourly_rate=Decimal("15"),
+            start_date=datetime.date(2026, 5, 1),
+            end_date=datetime.date(2026, 4, 30),
+        )
     assert not Contract.objects.exists()
 
 
@@ -149,8 +164,13 @@ def test_template_change_after_signing_leaves_the_signed_text_and_hash_alone(sen
     signed = contract.documents.get(kind=DocumentKind.CONTRACT)
     text, digest = signed.text, signed.sha256
 
-    document_template_save(program=program, kind=DocumentKind.CONTRACT, title="New terms",
-                           body="Totally different {{ program_name }} text.", actor=manager)
+    document_template_save(
+        program=program,
+        kind=DocumentKind.CONTRACT,
+        title="New terms",
+        body="Totally different {{ program_name }} text.",
+        actor=manager,
+    )
 
     signed.refresh_from_db()
     assert signed.text == text and signed.sha256 == digest and signed.is_intact
@@ -235,8 +255,9 @@ def test_a_different_name_is_refused_even_when_confirmed(sent):
 
 
 def test_signing_ticks_the_nda_onboarding_step(sent):
-    step = OnboardingStepFactory(program=sent.program, kind=OnboardingStep.Kind.SIGN_NDA,
-                                 needs_manager_confirmation=True)
+    step = OnboardingStepFactory(
+        program=sent.program, kind=OnboardingStep.Kind.SIGN_NDA, needs_manager_confirmation=True
+    )
     contract = sign_contract(sent)
     progress = contract.onboarding_progress.get(step=step)
     assert progress.done_at is not None and progress.confirmed_at is not None
@@ -246,12 +267,27 @@ def test_placeholders_never_run_template_tags(program, freelancer, manager):
     from django.core.exceptions import ValidationError
 
     with pytest.raises(ValidationError, match="Unknown placeholder"):
-        document_template_save(program=program, kind=DocumentKind.CONTRACT, title="Agreement",
-                               body="{{ freelancer_legal_name }} {{ settings.SECRET_KEY }}", actor=manager)
-    document_template_save(program=program, kind=DocumentKind.CONTRACT, title="Agreement",
-                           body="{% debug %}{{ freelancer_legal_name }} <b>bold</b>", actor=manager)
-    contract = contract_create_draft(program=program, freelancer=freelancer, created_by=manager,
-                                     hourly_rate=Decimal("15"), start_date=datetime.date(2026, 1, 5))
+        document_template_save(
+            program=program,
+            kind=DocumentKind.CONTRACT,
+            title="Agreement",
+            body="{{ freelancer_legal_name }} {{ settings.SECRET_KEY }}",
+            actor=manager,
+        )
+    document_template_save(
+        program=program,
+        kind=DocumentKind.CONTRACT,
+        title="Agreement",
+        body="{% debug %}{{ freelancer_legal_name }} <b>bold</b>",
+        actor=manager,
+    )
+    contract = contract_create_draft(
+        program=program,
+        freelancer=freelancer,
+        created_by=manager,
+        hourly_rate=Decimal("15"),
+        start_date=datetime.date(2026, 1, 5),
+    )
     contract_send(contract=contract, actor=manager)
     text = contract.documents.get(kind=DocumentKind.CONTRACT).text
     assert text == "{% debug %}Sofía Martínez <b>bold</b>"
@@ -271,15 +307,21 @@ def test_termination_needs_a_reason(manager):
 def test_termination_produces_the_offboarding_checklist(manager):
     contract = ContractFactory()
     granted = ToolAccessGrantFactory(contract=contract)
-    requested = ToolAccessGrantFactory(contract=contract, status=ToolAccessGrant.Status.REQUESTED, granted_at=None)
+    requested = ToolAccessGrantFactory(
+        contract=contract, status=ToolAccessGrant.Status.REQUESTED, granted_at=None
+    )
 
-    contract = contract_terminate(contract=contract, reason="Repeated SLA breaches", ended_on=datetime.date(2026, 6, 1),
-                                  actor=manager)
+    contract = contract_terminate(
+        contract=contract, reason="Repeated SLA breaches", ended_on=datetime.date(2026, 6, 1), actor=manager
+    )
 
     assert contract.status == Contract.Status.TERMINATED and contract.end_reason == "Repeated SLA breaches"
     items = {item.kind: item for item in OffboardingItem.objects.filter(contract=contract)}
-    assert set(items) == {OffboardingItem.Kind.REVOKE_ACCESS, OffboardingItem.Kind.FINAL_TIME_ENTRIES,
-                          OffboardingItem.Kind.FINAL_PAYOUT}
+    assert set(items) == {
+        OffboardingItem.Kind.REVOKE_ACCESS,
+        OffboardingItem.Kind.FINAL_TIME_ENTRIES,
+        OffboardingItem.Kind.FINAL_PAYOUT,
+    }
     assert items[OffboardingItem.Kind.REVOKE_ACCESS].grant == granted
     requested.refresh_from_db()
     assert requested.status == ToolAccessGrant.Status.REVOKED  # never granted: withdrawn at once
@@ -302,8 +344,9 @@ def test_ticking_the_revoke_item_revokes_the_grant(manager):
 
 
 def test_terminating_a_sent_contract_needs_no_final_payout(sent, manager):
-    contract = contract_terminate(contract=sent, reason="Candidate withdrew", ended_on=datetime.date(2026, 1, 2),
-                                  actor=manager)
+    contract = contract_terminate(
+        contract=sent, reason="Candidate withdrew", ended_on=datetime.date(2026, 1, 2), actor=manager
+    )
     assert contract.status == Contract.Status.TERMINATED
     assert not OffboardingItem.objects.filter(contract=contract).exists()
     assert not contract.documents.filter(superseded_at__isnull=True).exists()

@@ -20,8 +20,12 @@ def ready_ids(program):
 @pytest.fixture
 def steps(program):
     return {
-        "read": OnboardingStepFactory(program=program, title="Read", required=True, needs_manager_confirmation=False),
-        "shadow": OnboardingStepFactory(program=program, title="Shadow", required=True, needs_manager_confirmation=True),
+        "read": OnboardingStepFactory(
+            program=program, title="Read", required=True, needs_manager_confirmation=False
+        ),
+        "shadow": OnboardingStepFactory(
+            program=program, title="Shadow", required=True, needs_manager_confirmation=True
+        ),
         "optional": OnboardingStepFactory(program=program, title="Optional", required=False),
     }
 
@@ -45,8 +49,10 @@ def test_queue_ready_only_when_every_required_step_is_done_and_confirmed(program
     assert freelancer_is_queue_ready(freelancer_id=fid, program_id=program.pk)
 
 
-@pytest.mark.parametrize("status", [Contract.Status.SIGNED, Contract.Status.SENT, Contract.Status.ENDED,
-                                    Contract.Status.TERMINATED])
+@pytest.mark.parametrize(
+    "status",
+    [Contract.Status.SIGNED, Contract.Status.SENT, Contract.Status.ENDED, Contract.Status.TERMINATED],
+)
 def test_only_active_contracts_are_queue_ready(program, status):
     ContractFactory(program=program, status=status)
     assert ready_ids(program) == set()

@@ -24,13 +24,30 @@ pytestmark = pytest.mark.django_db
 def world():
     program = ProgramFactory(slug="demo")
     manager = program.managers.first()
-    article = article_create(program=program, actor=manager, kind="playbook", title="How we do support",
-                             body_markdown="Be **kind**.", published=False)  # required reading, even as a draft
-    read = OnboardingStepFactory(program=program, kind=OnboardingStep.Kind.READ_MATERIALS, title="Read the playbook",
-                                 article=article, position=1)
-    quiz = OnboardingStepFactory(program=program, kind=OnboardingStep.Kind.QUIZ, title="Product quiz", position=2)
-    questions = [QuizQuestion.objects.create(step=quiz, prompt=f"Q{n}", choices=["a", "b", "c"], correct_index=n % 3,
-                                             position=n) for n in range(3)]
+    article = article_create(
+        program=program,
+        actor=manager,
+        kind="playbook",
+        title="How we do support",
+        body_markdown="Be **kind**.",
+        published=False,
+    )  # required reading, even as a draft
+    read = OnboardingStepFactory(
+        program=program,
+        kind=OnboardingStep.Kind.READ_MATERIALS,
+        title="Read the playbook",
+        article=article,
+        position=1,
+    )
+    quiz = OnboardingStepFactory(
+        program=program, kind=OnboardingStep.Kind.QUIZ, title="Product quiz", position=2
+    )
+    questions = [
+        QuizQuestion.objects.create(
+            step=quiz, prompt=f"Q{n}", choices=["a", "b", "c"], correct_index=n % 3, position=n
+        )
+        for n in range(3)
+    ]
     contract = ContractFactory(program=program)
     return contract, read, quiz, questions, manager
 
@@ -93,7 +110,12 @@ def test_two_of_three_fails_at_80_and_three_of_three_passes(world):
     right = {q.pk: q.correct_index for q in questions}
     two_of_three = {**right, questions[0].pk: (questions[0].correct_index + 1) % 3}
     failed = onboarding_quiz_submit(contract=contract, step=quiz, user=user, answers=two_of_three)
-    assert (failed.correct_count, failed.question_count, failed.score_percent, failed.passed) == (2, 3, 66, False)
+    assert (failed.correct_count, failed.question_count, failed.score_percent, failed.passed) == (
+        2,
+        3,
+        66,
+        False,
+    )
     assert progress(contract, quiz).done_at is None
     passed = onboarding_quiz_submit(contract=contract, step=quiz, user=user, answers=right)
     assert (passed.score_percent, passed.passed, passed.pass_mark_percent) == (100, True, 80)
@@ -106,8 +128,9 @@ def test_two_of_three_fails_at_80_and_three_of_three_passes(world):
 def test_every_question_must_be_answered_and_nothing_is_recorded_otherwise(world):
     contract, _read, quiz, questions, _manager = world
     with pytest.raises(ContractError) as raised:
-        onboarding_quiz_submit(contract=contract, step=quiz, user=contract.freelancer.user,
-                               answers={questions[0].pk: 0})
+        onboarding_quiz_submit(
+            contract=contract, step=quiz, user=contract.freelancer.user, answers={questions[0].pk: 0}
+        )
     assert raised.value.code == "quiz_unanswered"
     assert not QuizAttempt.objects.exists()
 
@@ -141,7 +164,9 @@ def test_the_portal_grades_on_the_server_and_says_the_score_and_pass_mark(client
     assert "you scored 66 % (2 of 3 right); the pass mark is 80 %" in text
     assert progress(contract, quiz).done_at is None
     passed = client.post(url, {f"q{q.pk}": str(q.correct_index) for q in questions})
-    assert passed.status_code == 302 and passed["Location"].endswith(f"/portal/contracts/{contract.pk}/#onboarding")
+    assert passed.status_code == 302 and passed["Location"].endswith(
+        f"/portal/contracts/{contract.pk}/#onboarding"
+    )
     assert progress(contract, quiz).done_at is not None
 
 
@@ -158,9 +183,12 @@ def test_a_read_step_article_of_another_program_is_refused():
     from django.core.exceptions import ValidationError
 
     program, other = ProgramFactory(), ProgramFactory()
-    article = article_create(program=other, actor=other.managers.first(), kind="playbook", title="X",
-                             body_markdown="")
-    step = OnboardingStep(program=program, kind=OnboardingStep.Kind.READ_MATERIALS, title="Read", article=article)
+    article = article_create(
+        program=other, actor=other.managers.first(), kind="playbook", title="X", body_markdown=""
+    )
+    step = OnboardingStep(
+        program=program, kind=OnboardingStep.Kind.READ_MATERIALS, title="Read", article=article
+    )
     with pytest.raises(ValidationError) as raised:
         step.full_clean()
     assert "article" in raised.value.message_dict

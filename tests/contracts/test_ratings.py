@@ -18,23 +18,32 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def ended(program, freelancer, manager):
-    contract = ContractFactory(program=program, freelancer=freelancer, hours_per_week=20, weekly_hour_cap=25,
-                               start_date=datetime.date(2026, 1, 5))
+    contract = ContractFactory(
+        program=program,
+        freelancer=freelancer,
+        hours_per_week=20,
+        weekly_hour_cap=25,
+        start_date=datetime.date(2026, 1, 5),
+    )
     return contract_end(contract=contract, ended_on=datetime.date(2026, 6, 30), actor=manager)
 
 
-def test_a_finished_contract_is_rated_once_and_the_freelancer_is_told_once(ended, manager, mailoutbox,
-                                                                            django_capture_on_commit_callbacks):
+def test_a_finished_contract_is_rated_once_and_the_freelancer_is_told_once(
+    ended, manager, mailoutbox, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
-        rating = contract_rating_save(contract=ended, actor=manager, stars="5", testimonial="  Calm, precise.  ")
+        rating = contract_rating_save(
+            contract=ended, actor=manager, stars="5", testimonial="  Calm, precise.  "
+        )
         contract_rating_save(contract=ended, actor=manager, stars=4, testimonial="Calm and precise.")
     rating.refresh_from_db()
     assert (rating.stars, rating.testimonial, rating.rated_by) == (4, "Calm and precise.", manager)
     assert ContractRating.objects.count() == 1
     assert [m.subject for m in mailoutbox] == [f"Your rating from {ended.program.name}"]
     assert OutboxMessage.objects.filter(dedupe_key=f"contract-rating:{ended.pk}").count() == 1
-    assert list(AuditLog.objects.filter(verb__startswith="contract.rat").values_list("verb", flat=True)
-                .order_by("pk")) == ["contract.rated", "contract.rating_changed"]
+    assert list(
+        AuditLog.objects.filter(verb__startswith="contract.rat").values_list("verb", flat=True).order_by("pk")
+    ) == ["contract.rated", "contract.rating_changed"]
 
 
 def test_an_active_contract_cannot_be_rated(program, freelancer, manager):
@@ -91,7 +100,9 @@ def test_an_agent_may_not_rate(client, ended, program):
 
 def test_a_manager_of_another_program_gets_404(client, ended):
     client.force_login(UserFactory(manager=True))
-    assert client.post(reverse("contracts:contract_rating", args=[ended.pk]), {"stars": "5"}).status_code == 404
+    assert (
+        client.post(reverse("contracts:contract_rating", args=[ended.pk]), {"stars": "5"}).status_code == 404
+    )
 
 
 def test_the_freelancer_sees_and_downloads_their_rating(client, ended, manager, freelancer):
@@ -101,7 +112,10 @@ def test_the_freelancer_sees_and_downloads_their_rating(client, ended, manager, 
     assert "Your rating" in page and "4 out of 5" in page and "&lt;to&gt;" in page
     html = client.get(reverse("contracts:portal_rating_download", args=[ended.pk]))
     assert html.status_code == 200 and html["Content-Disposition"].endswith('.html"')
-    assert "A pleasure &lt;to&gt; work with." in html.content.decode() and "Sofía Martínez" in html.content.decode()
+    assert (
+        "A pleasure &lt;to&gt; work with." in html.content.decode()
+        and "Sofía Martínez" in html.content.decode()
+    )
     text = client.get(reverse("contracts:portal_rating_download", args=[ended.pk]) + "?format=txt")
     assert text["Content-Type"].startswith("text/plain") and "4 out of 5" in text.content.decode()
     assert "A pleasure <to> work with." in text.content.decode()

@@ -41,8 +41,15 @@ def tool(program):
 
 @pytest.fixture
 def credential(program, tool, manager):
-    return credential_store(program=program, tool=tool, label="Shared login", username="team@example.com",
-                            password=PASSWORD, notes="2FA via Slack", actor=manager)
+    return credential_store(
+        program=program,
+        tool=tool,
+        label="Shared login",
+        username="team@example.com",
+        password=PASSWORD,
+        notes="2FA via Slack",
+        actor=manager,
+    )
 
 
 @pytest.fixture
@@ -53,8 +60,11 @@ def grant(program, tool):
 def test_credentials_are_encrypted_at_rest_and_round_trip(credential):
     stored = VaultCredential.objects.get(pk=credential.pk)
     assert PASSWORD not in stored.ciphertext and "team@example.com" not in stored.ciphertext
-    assert decrypt_secret(stored.ciphertext) == {"username": "team@example.com", "password": PASSWORD,
-                                                 "notes": "2FA via Slack"}
+    assert decrypt_secret(stored.ciphertext) == {
+        "username": "team@example.com",
+        "password": PASSWORD,
+        "notes": "2FA via Slack",
+    }
     assert PASSWORD not in str(AuditLog.objects.filter(verb="vault.credential_stored").values_list("data"))
 
 
@@ -96,11 +106,17 @@ def test_rotation_re_encrypts_everything_with_the_newest_key(credential, setting
 
 def test_reveal_with_an_active_grant_is_logged(credential, grant):
     freelancer = grant.contract.freelancer
-    assert credential_reveal(credential=credential, freelancer=freelancer, ip_address="198.51.100.3") == PASSWORD
+    assert (
+        credential_reveal(credential=credential, freelancer=freelancer, ip_address="198.51.100.3") == PASSWORD
+    )
 
     reveal = CredentialReveal.objects.get()
     assert (reveal.freelancer, reveal.user, reveal.ip_address, reveal.grant) == (
-        freelancer, freelancer.user, "198.51.100.3", grant)
+        freelancer,
+        freelancer.user,
+        "198.51.100.3",
+        grant,
+    )
     log = AuditLog.objects.get(verb="vault.credential_revealed")
     assert log.actor == freelancer.user and PASSWORD not in str(log.data)
 
@@ -115,7 +131,11 @@ def test_reveal_without_a_grant_is_refused_and_the_refusal_is_audited(credential
     assert not AuditLog.objects.filter(verb="vault.credential_revealed").exists()
     log = AuditLog.objects.get(verb="vault.reveal_refused")
     assert (log.actor, log.target_id, log.ip_address, log.data["reason"]) == (
-        stranger.user, str(credential.pk), "198.51.100.9", "no_grant")
+        stranger.user,
+        str(credential.pk),
+        "198.51.100.9",
+        "no_grant",
+    )
     assert PASSWORD not in str(log.data)
 
 
@@ -146,17 +166,20 @@ def _token(url):
     return url.rstrip("/").rsplit("/", 1)[-1]
 
 
-def test_link_stores_only_a_hash_and_works_once(program, tool, manager, mailoutbox,
-                                                django_capture_on_commit_callbacks):
+def test_link_stores_only_a_hash_and_works_once(
+    program, tool, manager, mailoutbox, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
-        link, url = credential_link_create(program=program, tool=tool, label="Agent login", actor=manager,
-                                           recipient_email="it@customer.test")
+        link, url = credential_link_create(
+            program=program, tool=tool, label="Agent login", actor=manager, recipient_email="it@customer.test"
+        )
     token = _token(url)
     assert token not in link.token_hash and len(token) >= 40
     assert mailoutbox[0].to == ["it@customer.test"] and url in mailoutbox[0].body
 
-    credential = credential_submit_via_link(token=token, username="agent", password=PASSWORD,
-                                            submitted_by_name="Ida from IT")
+    credential = credential_submit_via_link(
+        token=token, username="agent", password=PASSWORD, submitted_by_name="Ida from IT"
+    )
     assert credential.source == VaultCredential.Source.LINK and credential.submitted_by_name == "Ida from IT"
     assert decrypt_secret(credential.ciphertext)["password"] == PASSWORD
 
@@ -171,7 +194,9 @@ def test_expired_or_tampered_links_do_not_work(program, tool, manager):
     token = _token(url)
     assert credential_link_get(token=token) == link
     assert credential_link_get(token=token[:-1] + ("A" if token[-1] != "A" else "B")) is None
-    CredentialRequestLink.objects.filter(pk=link.pk).update(expires_at=timezone.now() - datetime.timedelta(seconds=1))
+    CredentialRequestLink.objects.filter(pk=link.pk).update(
+        expires_at=timezone.now() - datetime.timedelta(seconds=1)
+    )
     assert credential_link_get(token=token) is None
     with pytest.raises(VaultError):
         credential_submit_via_link(token=token, username="x", password="y")
@@ -182,6 +207,8 @@ def test_admin_lists_metadata_only(admin_client, credential):
     response = admin_client.get("/admin/contracts/vaultcredential/")
     assert response.status_code == 200
     assert "Shared login" in response.content.decode()
-    assert credential.ciphertext not in response.content.decode() and PASSWORD not in response.content.decode()
+    assert (
+        credential.ciphertext not in response.content.decode() and PASSWORD not in response.content.decode()
+    )
     detail = admin_client.get(f"/admin/contracts/vaultcredential/{credential.pk}/change/").content.decode()
     assert credential.ciphertext not in detail and PASSWORD not in detail

@@ -29,8 +29,14 @@ pytestmark = pytest.mark.django_db
 
 def _signed(program, manager, **kwargs):
     freelancer = kwargs.pop("freelancer", None) or FreelancerFactory()
-    contract = contract_create_draft(program=program, freelancer=freelancer, created_by=manager,
-                                     hourly_rate=Decimal("15.00"), start_date=datetime.date(2026, 1, 5), **kwargs)
+    contract = contract_create_draft(
+        program=program,
+        freelancer=freelancer,
+        created_by=manager,
+        hourly_rate=Decimal("15.00"),
+        start_date=datetime.date(2026, 1, 5),
+        **kwargs,
+    )
     contract_send(contract=contract, actor=manager)
     return sign_contract(contract)
 
@@ -46,9 +52,14 @@ def test_freelancer_signs_in_the_portal(client, sent):
 
     response = client.post(
         f"/portal/contracts/{sent.pk}/sign/",
-        {"typed_name": "sofia martinez", "consent": "on", "contract_sha256": docs["contract"].sha256,
-         "nda_sha256": docs["nda"].sha256},
-        REMOTE_ADDR="198.51.100.20", HTTP_USER_AGENT="Safari/18",
+        {
+            "typed_name": "sofia martinez",
+            "consent": "on",
+            "contract_sha256": docs["contract"].sha256,
+            "nda_sha256": docs["nda"].sha256,
+        },
+        REMOTE_ADDR="198.51.100.20",
+        HTTP_USER_AGENT="Safari/18",
     )
 
     assert response.status_code == 302
@@ -59,8 +70,12 @@ def test_freelancer_signs_in_the_portal(client, sent):
 def test_portal_asks_to_confirm_a_close_name(client, sent):
     client.force_login(sent.freelancer.user)
     docs = {d.kind: d.sha256 for d in sent.documents.all()}
-    data = {"typed_name": "Sofia Martines", "consent": "on", "contract_sha256": docs["contract"],
-            "nda_sha256": docs["nda"]}
+    data = {
+        "typed_name": "Sofia Martines",
+        "consent": "on",
+        "contract_sha256": docs["contract"],
+        "nda_sha256": docs["nda"],
+    }
 
     response = client.post(f"/portal/contracts/{sent.pk}/sign/", data)
     assert response.status_code == 400
@@ -76,7 +91,9 @@ def test_signing_someone_elses_contract_is_404(client, sent):
     other = FreelancerFactory(legal_name="Other Person")
     client.force_login(other.user)
     assert client.get(f"/portal/contracts/{sent.pk}/").status_code == 404
-    response = client.post(f"/portal/contracts/{sent.pk}/sign/", {"typed_name": "Other Person", "consent": "on"})
+    response = client.post(
+        f"/portal/contracts/{sent.pk}/sign/", {"typed_name": "Other Person", "consent": "on"}
+    )
     assert response.status_code == 404
     doc = sent.documents.first()
     assert client.get(f"/portal/contracts/{sent.pk}/documents/{doc.pk}/?download=html").status_code == 404
@@ -86,7 +103,10 @@ def test_signing_someone_elses_contract_is_404(client, sent):
 def test_drafts_are_not_shown_to_the_freelancer(client, draft):
     client.force_login(draft.freelancer.user)
     assert client.get(f"/portal/contracts/{draft.pk}/").status_code == 404
-    assert draft.freelancer.legal_name not in client.get("/portal/contracts/").content.decode().split("My contracts")[-1]
+    assert (
+        draft.freelancer.legal_name
+        not in client.get("/portal/contracts/").content.decode().split("My contracts")[-1]
+    )
 
 
 def test_both_sides_download_the_signed_document_and_the_text_matches_the_hash(client, program, manager):
@@ -122,15 +142,18 @@ def test_manager_confirms_a_step(client, program, manager):
     step = OnboardingStepFactory(program=program, title="Shadow", needs_manager_confirmation=True)
     contract = _signed(program, manager)
     client.force_login(manager)
-    response = client.post(f"/manage/contracts/{contract.pk}/onboarding/{step.pk}/confirm/", HTTP_HX_REQUEST="true")
+    response = client.post(
+        f"/manage/contracts/{contract.pk}/onboarding/{step.pk}/confirm/", HTTP_HX_REQUEST="true"
+    )
     assert response.status_code == 200
     assert contract.onboarding_progress.get(step=step).confirmed_by == manager
 
 
 def test_reveal_in_the_portal_is_logged_and_needs_a_grant(client, program, manager, two_factor_login):
     tool = ProgramToolFactory(program=program, name="Zendesk")
-    credential = credential_store(program=program, tool=tool, label="Login", username="u", password="pw-123",
-                                  actor=manager)
+    credential = credential_store(
+        program=program, tool=tool, label="Login", username="u", password="pw-123", actor=manager
+    )
     grant = ToolAccessGrantFactory(contract=ContractFactory(program=program), tool=tool)
     url = f"/portal/contracts/{grant.contract_id}/credentials/{credential.pk}/reveal/"
     two_factor_login(client, grant.contract.freelancer.user)  # a reveal needs a verified session
@@ -143,8 +166,12 @@ def test_reveal_in_the_portal_is_logged_and_needs_a_grant(client, program, manag
 
     other = ContractFactory(program=program)
     client.force_login(other.freelancer.user)
-    assert client.post(f"/portal/contracts/{other.pk}/credentials/{credential.pk}/reveal/",
-                       REMOTE_ADDR="198.51.100.31").status_code == 404
+    assert (
+        client.post(
+            f"/portal/contracts/{other.pk}/credentials/{credential.pk}/reveal/", REMOTE_ADDR="198.51.100.31"
+        ).status_code
+        == 404
+    )
     assert client.post(url).status_code == 404  # someone else's contract id
     assert client.post(f"/portal/contracts/{other.pk}/credentials/999999/reveal/").status_code == 404
     assert CredentialReveal.objects.count() == 1
@@ -188,8 +215,13 @@ def test_manager_of_another_program_gets_404(client, program, manager):
     ProgramFactory(managers=[outsider])
     client.force_login(outsider)
     assert client.get(f"/manage/contracts/{contract.pk}/").status_code == 404
-    assert client.post(f"/manage/contracts/{contract.pk}/end/",
-                       {"how": "terminate", "ended_on": "2026-06-01", "reason": "x"}).status_code == 404
+    assert (
+        client.post(
+            f"/manage/contracts/{contract.pk}/end/",
+            {"how": "terminate", "ended_on": "2026-06-01", "reason": "x"},
+        ).status_code
+        == 404
+    )
     assert contract.freelancer.legal_name not in client.get("/manage/contracts/").content.decode()
     contract.refresh_from_db()
     assert contract.status == Contract.Status.ACTIVE
@@ -202,23 +234,39 @@ def test_freelancers_cannot_open_manager_pages(client, program):
 
 
 def test_manager_creates_sends_and_terminates(client, program, manager, freelancer):
-    FreelancerInvitationFactory(program=program, freelancer=freelancer, accepted=True)  # someone they may contract
+    FreelancerInvitationFactory(
+        program=program, freelancer=freelancer, accepted=True
+    )  # someone they may contract
     client.force_login(manager)
-    response = client.post("/manage/contracts/new/", {
-        "program": program.pk, "freelancer": freelancer.pk, "role": "Tier-1 agent", "start_date": "2026-02-01",
-        "end_date": "", "hourly_rate": "15.00", "currency": "USD", "hours_per_week": "20", "weekly_hour_cap": "25",
-        "nda_required": "on",
-    })
+    response = client.post(
+        "/manage/contracts/new/",
+        {
+            "program": program.pk,
+            "freelancer": freelancer.pk,
+            "role": "Tier-1 agent",
+            "start_date": "2026-02-01",
+            "end_date": "",
+            "hourly_rate": "15.00",
+            "currency": "USD",
+            "hours_per_week": "20",
+            "weekly_hour_cap": "25",
+            "nda_required": "on",
+        },
+    )
     contract = Contract.objects.get()
     assert response.status_code == 302 and response.url == f"/manage/contracts/{contract.pk}/"
     assert client.post(f"/manage/contracts/{contract.pk}/send/").status_code == 302
     contract.refresh_from_db()
     assert contract.status == Contract.Status.SENT
 
-    response = client.post(f"/manage/contracts/{contract.pk}/end/", {"how": "terminate", "ended_on": "2026-01-20"})
+    response = client.post(
+        f"/manage/contracts/{contract.pk}/end/", {"how": "terminate", "ended_on": "2026-01-20"}
+    )
     assert response.status_code == 200 and "Give the reason" in response.content.decode()
-    client.post(f"/manage/contracts/{contract.pk}/end/",
-                {"how": "terminate", "ended_on": "2026-01-20", "reason": "Did not start"})
+    client.post(
+        f"/manage/contracts/{contract.pk}/end/",
+        {"how": "terminate", "ended_on": "2026-01-20", "reason": "Did not start"},
+    )
     contract.refresh_from_db()
     assert contract.status == Contract.Status.TERMINATED
 
@@ -227,19 +275,38 @@ def test_create_form_shows_the_floor_error_and_creates_nothing(client, program, 
     from tests.contracts.factories import RateFloorFactory
 
     RateFloorFactory(program=program, countries=["US"], minimum_hourly_rate=Decimal("20"))
-    invited = FreelancerInvitationFactory(program=program, freelancer=FreelancerFactory(country="US"), accepted=True)
+    invited = FreelancerInvitationFactory(
+        program=program, freelancer=FreelancerFactory(country="US"), accepted=True
+    )
     client.force_login(manager)
-    response = client.post("/manage/contracts/new/", {
-        "program": program.pk, "freelancer": invited.freelancer.pk, "role": "Agent",
-        "start_date": "2026-02-01", "end_date": "2026-01-01", "hourly_rate": "15.00", "currency": "USD",
-        "hours_per_week": "20", "weekly_hour_cap": "25",
-    })
+    response = client.post(
+        "/manage/contracts/new/",
+        {
+            "program": program.pk,
+            "freelancer": invited.freelancer.pk,
+            "role": "Agent",
+            "start_date": "2026-02-01",
+            "end_date": "2026-01-01",
+            "hourly_rate": "15.00",
+            "currency": "USD",
+            "hours_per_week": "20",
+            "weekly_hour_cap": "25",
+        },
+    )
     assert response.status_code == 200 and "before the start date" in response.content.decode()
-    response = client.post("/manage/contracts/new/", {
-        "program": program.pk, "freelancer": invited.freelancer.pk, "role": "Agent",
-        "start_date": "2026-02-01", "hourly_rate": "15.00", "currency": "USD",
-        "hours_per_week": "20", "weekly_hour_cap": "25",
-    })
+    response = client.post(
+        "/manage/contracts/new/",
+        {
+            "program": program.pk,
+            "freelancer": invited.freelancer.pk,
+            "role": "Agent",
+            "start_date": "2026-02-01",
+            "hourly_rate": "15.00",
+            "currency": "USD",
+            "hours_per_week": "20",
+            "weekly_hour_cap": "25",
+        },
+    )
     assert response.status_code == 200 and "below the rate floor" in response.content.decode()
     assert not Contract.objects.exists()
 
@@ -247,21 +314,37 @@ def test_create_form_shows_the_floor_error_and_creates_nothing(client, program, 
 def test_rate_change_page_records_the_change(client, program, manager):
     contract = ContractFactory(program=program)
     client.force_login(manager)
-    response = client.post(f"/manage/contracts/{contract.pk}/rate-change/", {
-        "effective_date": "2026-05-01", "hourly_rate": "21.50", "reason": "annual_review", "note": "",
-    })
+    response = client.post(
+        f"/manage/contracts/{contract.pk}/rate-change/",
+        {
+            "effective_date": "2026-05-01",
+            "hourly_rate": "21.50",
+            "reason": "annual_review",
+            "note": "",
+        },
+    )
     assert response.status_code == 302
     change = RateChange.objects.get()
     assert change.hourly_rate == Decimal("21.50") and change.approved_by == manager
 
 
-@pytest.mark.parametrize("path", [
-    "/manage/contracts/", "/manage/contracts/new/", "/manage/contracts/templates/",
-    "/manage/contracts/templates/{slug}/contract/", "/manage/contracts/templates/{slug}/nda/",
-    "/manage/contracts/rate-floors/", "/manage/contracts/vault/", "/manage/contracts/vault/new/",
-    "/manage/contracts/vault/links/new/", "/manage/contracts/{pk}/", "/manage/contracts/{pk}/rate-change/",
-    "/manage/contracts/{pk}/end/",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/manage/contracts/",
+        "/manage/contracts/new/",
+        "/manage/contracts/templates/",
+        "/manage/contracts/templates/{slug}/contract/",
+        "/manage/contracts/templates/{slug}/nda/",
+        "/manage/contracts/rate-floors/",
+        "/manage/contracts/vault/",
+        "/manage/contracts/vault/new/",
+        "/manage/contracts/vault/links/new/",
+        "/manage/contracts/{pk}/",
+        "/manage/contracts/{pk}/rate-change/",
+        "/manage/contracts/{pk}/end/",
+    ],
+)
 def test_manager_pages_render(client, program, manager, path):
     contract = _signed(program, manager)
     OnboardingStepFactory(program=program)
@@ -287,8 +370,13 @@ def _fill(program, manager, n):
     steps = [OnboardingStepFactory(program=program) for _ in range(2)]
     for _ in range(n):
         contract = _signed(program, manager)
-        rate_change_create(contract=contract, effective_date=datetime.date(2026, 3, 1), hourly_rate=Decimal("16"),
-                           reason="evaluation", approved_by=manager)
+        rate_change_create(
+            contract=contract,
+            effective_date=datetime.date(2026, 3, 1),
+            hourly_rate=Decimal("16"),
+            reason="evaluation",
+            approved_by=manager,
+        )
         from contracts.services import onboarding_step_complete
 
         onboarding_step_complete(contract=contract, step=steps[0], user=contract.freelancer.user)
@@ -307,8 +395,13 @@ def test_manager_list_query_count_does_not_grow(client, program, manager, django
     for _ in range(4):
         contract = _signed(program, manager)
         ContractFactory(program=ProgramFactory(managers=[manager]))
-        rate_change_create(contract=contract, effective_date=datetime.date(2026, 3, 1), hourly_rate=Decimal("16"),
-                           reason="evaluation", approved_by=manager)
+        rate_change_create(
+            contract=contract,
+            effective_date=datetime.date(2026, 3, 1),
+            hourly_rate=Decimal("16"),
+            reason="evaluation",
+            approved_by=manager,
+        )
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get("/manage/contracts/")
     assert response.content.decode().count("/manage/contracts/") > 6
@@ -345,8 +438,13 @@ def test_vault_page_query_count_does_not_grow(client, program, manager, django_a
         client.get("/manage/contracts/vault/")
     for i in range(4):
         grant = ToolAccessGrantFactory(contract=ContractFactory(program=program), tool=tool)
-        credential_store(program=program, tool=ProgramToolFactory(program=program), label=f"B{i}", password="y",
-                         actor=manager)
+        credential_store(
+            program=program,
+            tool=ProgramToolFactory(program=program),
+            label=f"B{i}",
+            password="y",
+            actor=manager,
+        )
         credential_link_create(program=program, tool=tool, label=f"L{i}", actor=manager)
         from contracts.services import credential_reveal
 
@@ -356,12 +454,18 @@ def test_vault_page_query_count_does_not_grow(client, program, manager, django_a
 
 
 def _profile_post(client, freelancer, legal_name):
-    return client.post("/accounts/profile/", {
-        "display_name": freelancer.user.display_name, "time_zone": "UTC",
-        "freelancer-legal_name": legal_name, "freelancer-time_zone": "Europe/Warsaw", "freelancer-country": "PL",
-        "freelancer-payout_currency": "EUR",
-        "freelancer-languages": [lang.pk for lang in freelancer.languages.all()],
-    })
+    return client.post(
+        "/accounts/profile/",
+        {
+            "display_name": freelancer.user.display_name,
+            "time_zone": "UTC",
+            "freelancer-legal_name": legal_name,
+            "freelancer-time_zone": "Europe/Warsaw",
+            "freelancer-country": "PL",
+            "freelancer-payout_currency": "EUR",
+            "freelancer-languages": [lang.pk for lang in freelancer.languages.all()],
+        },
+    )
 
 
 def test_a_signed_contract_locks_the_legal_name_in_the_profile(client):

@@ -12,7 +12,10 @@ pytestmark = pytest.mark.django_db
 def _task(name, *, minutes_ago, enabled=True):
     every_minute, _ = IntervalSchedule.objects.get_or_create(every=60, period=IntervalSchedule.SECONDS)
     return PeriodicTask.objects.create(
-        name=name, task="core.tasks.outbox_deliver_due_task", interval=every_minute, enabled=enabled,
+        name=name,
+        task="core.tasks.outbox_deliver_due_task",
+        interval=every_minute,
+        enabled=enabled,
         last_run_at=None if minutes_ago is None else timezone.now() - datetime.timedelta(minutes=minutes_ago),
     )
 

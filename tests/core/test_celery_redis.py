@@ -23,16 +23,30 @@ def test_a_ticket_is_routed_by_a_worker_through_redis(real_broker):
     # given a queue-ready freelancer on shift round the clock
     program = ProgramFactory(slug="celery-redis")
     freelancer = FreelancerFactory()
-    Contract.objects.create(program=program, freelancer=freelancer, status=Contract.Status.ACTIVE,
-                            start_date=datetime.date(2025, 1, 1), hourly_rate="15.00", hours_per_week="20",
-                            weekly_hour_cap="30")
+    Contract.objects.create(
+        program=program,
+        freelancer=freelancer,
+        status=Contract.Status.ACTIVE,
+        start_date=datetime.date(2025, 1, 1),
+        hourly_rate="15.00",
+        hours_per_week="20",
+        weekly_hour_cap="30",
+    )
     AvailabilitySlot.objects.bulk_create(
-        AvailabilitySlot(freelancer=freelancer, weekday=day, start_time=datetime.time(0), end_time=datetime.time(0))
+        AvailabilitySlot(
+            freelancer=freelancer, weekday=day, start_time=datetime.time(0), end_time=datetime.time(0)
+        )
         for day in range(7)
     )
     set_online(freelancer)  # routing assigns only to people online inside their shift
-    ticket, _created = ticket_intake(program=program, external_id="R-1", subject="Where is my order?",
-                                     body="Hello", requester_email="a@example.test", route=False)
+    ticket, _created = ticket_intake(
+        program=program,
+        external_id="R-1",
+        subject="Where is my order?",
+        body="Hello",
+        requester_email="a@example.test",
+        route=False,
+    )
 
     # when the routing task goes through Redis to a worker
     with start_worker(real_broker, pool="solo", perform_ping_check=False, shutdown_timeout=10):

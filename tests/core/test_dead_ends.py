@@ -11,8 +11,14 @@ from core.errorviews import link_dead_end
 from core.links import LinkState
 
 # What Django's technical pages (DEBUG on) and a stack trace look like: never on a dead end.
-TECHNICAL_MARKERS = ("Traceback", "You’re seeing this error because you have", "DEBUG = True", "Using the URLconf",
-                     "technical_404", "Request Method:")
+TECHNICAL_MARKERS = (
+    "Traceback",
+    "You’re seeing this error because you have",
+    "DEBUG = True",
+    "Using the URLconf",
+    "technical_404",
+    "Request Method:",
+)
 
 
 def assert_branded_dead_end(response, *, status: int, state: str) -> str:
@@ -32,17 +38,25 @@ def without_csrf(html: str) -> str:
     return re.sub(r'"X-CSRFToken": "[^"]*"', "", html)
 
 
-@pytest.mark.parametrize(("state", "status", "headline"), [
-    (LinkState.UNKNOWN, 404, "We don’t recognise this link"),
-    (LinkState.USED, 410, "This survey link has already been used"),
-    (LinkState.EXPIRED, 410, "This survey link has expired"),
-    (LinkState.WITHDRAWN, 410, "This survey link was withdrawn"),
-])
+@pytest.mark.parametrize(
+    ("state", "status", "headline"),
+    [
+        (LinkState.UNKNOWN, 404, "We don’t recognise this link"),
+        (LinkState.USED, 410, "This survey link has already been used"),
+        (LinkState.EXPIRED, 410, "This survey link has expired"),
+        (LinkState.WITHDRAWN, 410, "This survey link was withdrawn"),
+    ],
+)
 def test_each_state_says_what_happened_with_its_status(state, status, headline):
     request = RequestFactory().get("/survey/csat/x/")
     request.user = AnonymousUser()
-    response = link_dead_end(request, state=state, what="survey link", next_step="Reply to the e-mail.",
-                             detail="Answered on 1 May.")
+    response = link_dead_end(
+        request,
+        state=state,
+        what="survey link",
+        next_step="Reply to the e-mail.",
+        detail="Answered on 1 May.",
+    )
     response.render()
     html = response.content.decode()
     assert response.status_code == status

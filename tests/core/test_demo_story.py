@@ -78,7 +78,9 @@ def test_every_contract_is_drafted_sent_signed_and_onboarded_before_it_starts(de
 def _weekly_hours(freelancer):
     minutes = 0
     for slot in AvailabilitySlot.objects.filter(freelancer=freelancer):
-        end = slot.end_minute if hasattr(slot, "end_minute") else slot.end_time.hour * 60 + slot.end_time.minute
+        end = (
+            slot.end_minute if hasattr(slot, "end_minute") else slot.end_time.hour * 60 + slot.end_time.minute
+        )
         minutes += (end or 24 * 60) - slot.start_minute
     return Decimal(minutes) / 60
 
@@ -94,8 +96,10 @@ def test_the_rota_fits_each_contract_and_the_weekend_program_works_weekends(demo
     nora = Contract.objects.get(program=acme).freelancer
     assert set(AvailabilitySlot.objects.filter(freelancer=nora).values_list("weekday", flat=True)) == {5, 6}
     # and its tickets come at the weekend, in London
-    weekdays = {t.created_at.astimezone(acme.zone).weekday() for t in Ticket.objects.filter(
-        program=acme, external_id__startswith="ACME-")}
+    weekdays = {
+        t.created_at.astimezone(acme.zone).weekday()
+        for t in Ticket.objects.filter(program=acme, external_id__startswith="ACME-")
+    }
     assert weekdays == {5, 6}
 
 
@@ -103,14 +107,22 @@ def test_freelancers_get_tickets_only_while_on_shift(demo):
     from queues.demo import SHIFTS, _Rota  # the rota the seed routed with
 
     demo_program = Program.objects.get(slug="demo")
-    people = list(Freelancer.objects.filter(user__email__in=[f"freelancer{n}@demo.test" for n in SHIFTS])
-                  .prefetch_related("languages", "skills"))
+    people = list(
+        Freelancer.objects.filter(
+            user__email__in=[f"freelancer{n}@demo.test" for n in SHIFTS]
+        ).prefetch_related("languages", "skills")
+    )
     by_email = {f.user.email: f for f in people}
     rota = _Rota(people, {by_email[f"freelancer{n}@demo.test"].pk: shifts for n, shifts in SHIFTS.items()})
-    assigned = Ticket.objects.filter(program=demo_program, external_id__startswith="DEMO-", last_assigned_at__isnull=False)
+    assigned = Ticket.objects.filter(
+        program=demo_program, external_id__startswith="DEMO-", last_assigned_at__isnull=False
+    )
     checked = 0
-    for ticket in (assigned.select_related("ticket_type", "assignee", "escalated_by")
-                   .prefetch_related("ticket_type__required_skills").order_by("pk")[:300]):
+    for ticket in (
+        assigned.select_related("ticket_type", "assignee", "escalated_by")
+        .prefetch_related("ticket_type__required_skills")
+        .order_by("pk")[:300]
+    ):
         skills = {s.pk for s in ticket.ticket_type.required_skills.all()}
         on_shift = rota.on_shift(ticket.last_assigned_at, language=ticket.language, skill_ids=skills)
         assert (ticket.assignee or ticket.escalated_by) in on_shift, ticket.external_id
@@ -122,8 +134,12 @@ def test_the_worksheet_volume_is_the_queue_volume(demo):
     since = timezone.now() - datetime.timedelta(weeks=WEEKS)
     for program in Program.objects.select_related("schedule"):
         planned = program.schedule.tickets_per_week
-        seeded = Ticket.objects.filter(program=program, created_at__gte=since, tier=1,
-                                       ticket_type__freelancers_allowed=True).count() / WEEKS
+        seeded = (
+            Ticket.objects.filter(
+                program=program, created_at__gte=since, tier=1, ticket_type__freelancers_allowed=True
+            ).count()
+            / WEEKS
+        )
         assert abs(Decimal(seeded) - planned) <= planned * VOLUME_TOLERANCE, (program.slug, planned, seeded)
 
 
@@ -154,7 +170,9 @@ def test_paid_trials_come_after_the_application(demo):
 
 def test_weekly_nps_has_believable_response_counts(demo):
     rounds = NpsRound.objects.annotate(
-        recipients=Count("invitations"), answers=Count("invitations", filter=Q(invitations__score__isnull=False)))
+        recipients=Count("invitations"),
+        answers=Count("invitations", filter=Q(invitations__score__isnull=False)),
+    )
     assert rounds.count() >= 14
     for nps_round in rounds:
         assert nps_round.recipients >= 4, nps_round.week_start
@@ -165,7 +183,8 @@ def test_weekly_nps_has_believable_response_counts(demo):
 
 def test_no_customer_message_or_ticket_contains_html(demo):
     bodies = list(Ticket.objects.values_list("body", flat=True)) + list(
-        TicketMessage.objects.values_list("body", flat=True))
+        TicketMessage.objects.values_list("body", flat=True)
+    )
     assert bodies
     assert [b for b in bodies if HTML_TAG.search(b)] == []
     assert HTML_TAG.search("Thanks\n\n<b>Sent from my phone</b>")  # the pattern finds what it must
@@ -184,12 +203,16 @@ def test_the_channels_stories_are_answered_on_shift(demo):
     from queues.models import TicketMessage
     from queues.selectors import freelancer_is_on_shift
 
-    replies = (TicketMessage.objects.filter(kind=TicketMessage.Kind.REPLY, ticket__source__in=["email", "zendesk"],
-                                            author__freelancer_profile__isnull=False)
-               .select_related("author__freelancer_profile"))
+    replies = TicketMessage.objects.filter(
+        kind=TicketMessage.Kind.REPLY,
+        ticket__source__in=["email", "zendesk"],
+        author__freelancer_profile__isnull=False,
+    ).select_related("author__freelancer_profile")
     checked = 0
     for reply in replies:
-        assert freelancer_is_on_shift(freelancer=reply.author.freelancer_profile, now=reply.created_at), reply.ticket_id
+        assert freelancer_is_on_shift(freelancer=reply.author.freelancer_profile, now=reply.created_at), (
+            reply.ticket_id
+        )
         checked += 1
     assert checked >= 4
 
@@ -214,10 +237,16 @@ def test_no_ticket_waits_while_someone_who_may_take_it_is_online_with_room(demo)
     for program in Program.objects.filter(slug__in=["demo", "acme"]):
         assert route_waiting(program_id=program.pk) == 0, program.slug
     online = Presence.objects.filter(status=Presence.Status.ONLINE).values_list("user_id", flat=True)
-    for ticket in Ticket.objects.filter(queue="freelancer", assignee__isnull=True, status__in=["new", "open"]):
+    for ticket in Ticket.objects.filter(
+        queue="freelancer", assignee__isnull=True, status__in=["new", "open"]
+    ):
         last = ticket.events.order_by("-created_at", "-id").first()
-        assert last is not None and last.kind in ("waiting", "sla_breached", "sla_warning"), ticket.external_id
+        assert last is not None and last.kind in ("waiting", "sla_breached", "sla_warning"), (
+            ticket.external_id
+        )
     # everyone online is inside a shift, and the promoted freelancer's tier is the program's, not global
     assert Freelancer.objects.filter(user_id__in=online, status="active").count() == len(online)
     marta = Freelancer.objects.get(user__email="freelancer2@demo.test")
-    assert marta.standings.get(program__slug="demo").tier == 2 and not marta.standings.filter(program__slug="acme")
+    assert marta.standings.get(program__slug="demo").tier == 2 and not marta.standings.filter(
+        program__slug="acme"
+    )

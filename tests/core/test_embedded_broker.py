@@ -46,22 +46,32 @@ def _celery_can_start():
 
 def _start(tmp_path, *, smtp_port, broker_url=None):
     """honcho running the Procfile's worker and beat as `make run` does, in the `make run` settings."""
-    env = {key: value for key, value in os.environ.items()
-           if not key.startswith(("CELERY_", "DJANGO_", "PYTEST_"))}
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("CELERY_", "DJANGO_", "PYTEST_"))
+    }
     env.update(
         PATH=f"{BIN}{os.pathsep}{env.get('PATH', '')}",
         DJANGO_SETTINGS_MODULE="config.settings.local",
         DATABASE_URL=_database_url(),
         CELERY_BROKER_FOLDER=str(tmp_path / "broker"),
         EMAIL_URL=f"smtp://127.0.0.1:{smtp_port}",
-        HOST="127.0.0.1", PORT="8099", FLEXDESK_PORT="8099", SITE_URL="http://127.0.0.1:8099",
+        HOST="127.0.0.1",
+        PORT="8099",
+        FLEXDESK_PORT="8099",
+        SITE_URL="http://127.0.0.1:8099",
     )
     if broker_url:
         env["CELERY_BROKER_URL"] = broker_url
     log = (tmp_path / "honcho.log").open("wb")
     process = subprocess.Popen(
         [BIN / "honcho", "--procfile", "Procfile", "--env", os.devnull, "start", "worker", "beat"],
-        cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        cwd=settings.BASE_DIR,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     return process, log
 
@@ -99,10 +109,13 @@ def _due_email_the_site_could_not_send(smtp_server) -> OutboxMessage:
     return message
 
 
-@pytest.mark.parametrize("broker", [
-    pytest.param("embedded", id="embedded-filesystem-broker"),
-    pytest.param("redis", id="redis", marks=pytest.mark.redis),
-])
+@pytest.mark.parametrize(
+    "broker",
+    [
+        pytest.param("embedded", id="embedded-filesystem-broker"),
+        pytest.param("redis", id="redis", marks=pytest.mark.redis),
+    ],
+)
 def test_beat_sends_a_schedule_and_the_worker_runs_it(broker, tmp_path, smtp_server):
     _celery_can_start()
     broker_url = None
@@ -116,8 +129,11 @@ def test_beat_sends_a_schedule_and_the_worker_runs_it(broker, tmp_path, smtp_ser
     # given an e-mail due for its retry, and the outbox sweep scheduled every second
     message = _due_email_the_site_could_not_send(smtp_server)
     every_second, _ = IntervalSchedule.objects.get_or_create(every=1, period=IntervalSchedule.SECONDS)
-    schedule = PeriodicTask.objects.create(name="test: outbox sweep every second", interval=every_second,
-                                           task="core.tasks.outbox_deliver_due_task")
+    schedule = PeriodicTask.objects.create(
+        name="test: outbox sweep every second",
+        interval=every_second,
+        task="core.tasks.outbox_deliver_due_task",
+    )
 
     # when the Procfile's worker and beat run, as `make run` starts them
     process, log = _start(tmp_path, smtp_port=smtp_server.port, broker_url=broker_url)
@@ -133,8 +149,12 @@ def test_beat_sends_a_schedule_and_the_worker_runs_it(broker, tmp_path, smtp_ser
 
     # then beat sent the schedule, the worker ran the sweep, and the e-mail reached the mail server
     assert message.status == OutboxMessage.Status.SENT, output[-4000:]
-    assert re.search(r"beat\.1 +\| .*Sending due task test: outbox sweep every second", output), output[-4000:]
-    assert re.search(r"worker\.1 +\| .*core\.tasks\.outbox_deliver_due_task\[[^]]+\] succeeded", output), output[-4000:]
+    assert re.search(r"beat\.1 +\| .*Sending due task test: outbox sweep every second", output), output[
+        -4000:
+    ]
+    assert re.search(r"worker\.1 +\| .*core\.tasks\.outbox_deliver_due_task\[[^]]+\] succeeded", output), (
+        output[-4000:]
+    )
     assert smtp_server.subjects() == ["Sent by the worker"]
     schedule.refresh_from_db()
     assert schedule.last_run_at is not None

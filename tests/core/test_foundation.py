@@ -22,7 +22,12 @@ def _run_manage(*args, **env):
     full_env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "FLEXDESK_"))}
     full_env.update(env)
     return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=full_env, capture_output=True, text=True, timeout=120
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -34,7 +39,9 @@ def test_settings_load_in_each_mode(module):
 
 def test_production_refuses_to_start_without_secret_key():
     result = _run_manage(
-        "check", DJANGO_SETTINGS_MODULE="config.settings.production", DJANGO_ALLOWED_HOSTS="x.example.com",
+        "check",
+        DJANGO_SETTINGS_MODULE="config.settings.production",
+        DJANGO_ALLOWED_HOSTS="x.example.com",
         FLEXDESK_VAULT_KEYS="a",
     )
     assert result.returncode != 0
@@ -44,8 +51,12 @@ def test_production_refuses_to_start_without_secret_key():
 def test_production_refuses_to_start_without_a_broker():
     """The embedded filesystem broker is one machine's (`make run`): production's processes must share Redis."""
     result = _run_manage(
-        "check", DJANGO_SETTINGS_MODULE="config.settings.production", DJANGO_SECRET_KEY="k" * 60,
-        DJANGO_ALLOWED_HOSTS="x.example.com", FLEXDESK_VAULT_KEYS="a", CELERY_BROKER_URL="",
+        "check",
+        DJANGO_SETTINGS_MODULE="config.settings.production",
+        DJANGO_SECRET_KEY="k" * 60,
+        DJANGO_ALLOWED_HOSTS="x.example.com",
+        FLEXDESK_VAULT_KEYS="a",
+        CELERY_BROKER_URL="",
     )
     assert result.returncode != 0
     assert "CELERY_BROKER_URL" in result.stderr
@@ -53,7 +64,9 @@ def test_production_refuses_to_start_without_a_broker():
 
 def test_production_refuses_to_start_without_allowed_hosts():
     result = _run_manage(
-        "check", DJANGO_SETTINGS_MODULE="config.settings.production", DJANGO_SECRET_KEY="k" * 60,
+        "check",
+        DJANGO_SETTINGS_MODULE="config.settings.production",
+        DJANGO_SECRET_KEY="k" * 60,
         FLEXDESK_VAULT_KEYS="a",
     )
     assert result.returncode != 0
@@ -62,11 +75,15 @@ def test_production_refuses_to_start_without_allowed_hosts():
 
 def test_check_deploy_is_clean_under_production_settings():
     result = _run_manage(
-        "check", "--deploy", "--fail-level", "WARNING",
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
         DJANGO_SETTINGS_MODULE="config.settings.production",
         DJANGO_SECRET_KEY="a-long-random-production-secret-" + "x9" * 30,
         DJANGO_ALLOWED_HOSTS="flexdesk.example.com",
-        FLEXDESK_VAULT_KEYS="b9GFvleSUT9MgUklqTJ6VVIim9d8lleys7Wvd2Fqduw=", CELERY_BROKER_URL="redis://127.0.0.1:6379/0",
+        FLEXDESK_VAULT_KEYS="b9GFvleSUT9MgUklqTJ6VVIim9d8lleys7Wvd2Fqduw=",
+        CELERY_BROKER_URL="redis://127.0.0.1:6379/0",
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
@@ -132,7 +149,11 @@ def test_seed_demo_is_idempotent(settings):
     def counts():
         from django.apps import apps
 
-        return {m._meta.label: m.objects.count() for m in apps.get_models() if m._meta.app_label in settings.LOCAL_APPS}
+        return {
+            m._meta.label: m.objects.count()
+            for m in apps.get_models()
+            if m._meta.app_label in settings.LOCAL_APPS
+        }
 
     first = counts()
     call_command("seed_demo", stdout=io.StringIO())

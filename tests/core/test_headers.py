@@ -85,7 +85,9 @@ def test_static_files_keep_their_cache_headers(client, settings):
 # Everything the policy blocks, as it would appear in a template. E-mails are not pages (no policy applies
 # in a mail client); document_file.html is a download, opened from disk.
 INLINE = {
-    "inline script": re.compile(r"<script\b(?![^>]*\bsrc=)(?![^>]*type=\"application/(?:ld\+)?json\")[^>]*>", re.I),
+    "inline script": re.compile(
+        r"<script\b(?![^>]*\bsrc=)(?![^>]*type=\"application/(?:ld\+)?json\")[^>]*>", re.I
+    ),
     "event handler attribute": re.compile(r"[\s\"'%}]on[a-z]+\s*=\s*[\"']", re.I),
     "javascript: URL": re.compile(r"javascript:", re.I),
     "hx-on attribute": re.compile(r"\bhx-on\b|\bhx-on:", re.I),
@@ -93,9 +95,14 @@ INLINE = {
     "inline style attribute": re.compile(r"\sstyle\s*=", re.I),
     "inline <style>": re.compile(r"<style\b", re.I),
 }
-NOT_PAGES = ("/email/", "contracts/document_file.html",
-             # rendered to PDF only (payments.services.invoices), never served as a page
-             "payments/_document_style.html", "payments/invoice_file.html", "payments/statement_file.html")
+NOT_PAGES = (
+    "/email/",
+    "contracts/document_file.html",
+    # rendered to PDF only (payments.services.invoices), never served as a page
+    "payments/_document_style.html",
+    "payments/invoice_file.html",
+    "payments/statement_file.html",
+)
 
 
 def test_no_template_has_inline_script_or_style():

@@ -24,8 +24,10 @@ DYNAMIC_VERBS = {
 def _module_constants(tree: ast.Module) -> dict[str, str]:
     return {
         target.id: node.value.value
-        for node in tree.body if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant)
-        for target in node.targets if isinstance(target, ast.Name) and isinstance(node.value.value, str)
+        for node in tree.body
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant)
+        for target in node.targets
+        if isinstance(target, ast.Name) and isinstance(node.value.value, str)
     }
 
 
@@ -37,10 +39,12 @@ def _verbs(node: ast.expr, constants: dict[str, str], where: str) -> list[str]:
     if isinstance(node, ast.Name) and node.id in constants:
         return [constants[node.id]]
     if isinstance(node, ast.JoinedStr):
-        pattern = "".join(p.value if isinstance(p, ast.Constant) else "{" + ast.unparse(p.value) + "}"
-                          for p in node.values)
-        assert pattern in DYNAMIC_VERBS, f"{where}: verb {pattern!r} is built at run time; list its values in " \
-                                         "DYNAMIC_VERBS"
+        pattern = "".join(
+            p.value if isinstance(p, ast.Constant) else "{" + ast.unparse(p.value) + "}" for p in node.values
+        )
+        assert pattern in DYNAMIC_VERBS, (
+            f"{where}: verb {pattern!r} is built at run time; list its values in DYNAMIC_VERBS"
+        )
         return DYNAMIC_VERBS[pattern]
     raise AssertionError(f"{where}: cannot read the audit verb {ast.unparse(node)!r}; use a literal")
 
@@ -57,7 +61,10 @@ def recorded_verbs() -> dict[str, str]:
         tree = ast.parse(source)
         constants = _module_constants(tree)
         for node in ast.walk(tree):
-            if isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", "")) == "audit_record":
+            if (
+                isinstance(node, ast.Call)
+                and getattr(node.func, "id", getattr(node.func, "attr", "")) == "audit_record"
+            ):
                 where = f"{path.relative_to(ROOT)}:{node.lineno}"
                 verb = next((k.value for k in node.keywords if k.arg == "verb"), None)
                 if verb is None:
@@ -70,8 +77,15 @@ def recorded_verbs() -> dict[str, str]:
 def test_the_scan_finds_the_verbs_it_should():
     verbs = recorded_verbs()
     # A scan that finds nothing would pass the next test; pin a few known ones from different apps and forms.
-    for verb in ("contract.rate_changed", "onboarding.step_done", "access.out_of_scope", "feedback.reopened",
-                 "availability.away", "posting.reposted", "channels.webhook_deactivated"):
+    for verb in (
+        "contract.rate_changed",
+        "onboarding.step_done",
+        "access.out_of_scope",
+        "feedback.reopened",
+        "availability.away",
+        "posting.reposted",
+        "channels.webhook_deactivated",
+    ):
         assert verb in verbs
     assert len(verbs) > 100
 
@@ -96,7 +110,10 @@ def test_a_line_shows_its_detail_when_the_app_chose_one():
     line = AuditLog(verb="onboarding.step_done", data={"step": "Read the handbook"})
     assert audit_describe(line) == "Onboarding step done: Read the handbook"
     assert audit_describe(AuditLog(verb="onboarding.step_done", data={})) == "Onboarding step done"
-    assert audit_describe(AuditLog(verb="contract.rate_changed", data={"hourly_rate": "13.50"})) == "Rate changed"
+    assert (
+        audit_describe(AuditLog(verb="contract.rate_changed", data={"hourly_rate": "13.50"}))
+        == "Rate changed"
+    )
 
 
 @pytest.mark.django_db
@@ -167,10 +184,14 @@ def test_a_missed_shift_is_named_by_the_freelancers_zone_not_your_time():
     freelancer.time_zone = "Asia/Manila"
     freelancer.save()
     for weekday in range(7):
-        AvailabilitySlot.objects.create(freelancer=freelancer, weekday=weekday, start_time=datetime.time(9),
-                                        end_time=datetime.time(17))
-    found = silence_findings(contract=contract, policy=ReviewSettings.for_program(program),
-                             now=datetime.datetime(2026, 3, 11, 9, tzinfo=datetime.UTC))
+        AvailabilitySlot.objects.create(
+            freelancer=freelancer, weekday=weekday, start_time=datetime.time(9), end_time=datetime.time(17)
+        )
+    found = silence_findings(
+        contract=contract,
+        policy=ReviewSettings.for_program(program),
+        now=datetime.datetime(2026, 3, 11, 9, tzinfo=datetime.UTC),
+    )
     assert found["missed_shift"].endswith("Manila time") and "your time" not in found["missed_shift"]
 
 
@@ -188,12 +209,19 @@ def test_a_signature_in_manila_is_labelled_manila_time(client):
 
     class Document:  # the fields _document_body.html reads
         get_kind_display, version, superseded_at, text = "Contract", 1, None, "Terms."
-        is_signed, signer_typed_name, signer_ip, signer_user_agent = True, "Ana Reyes", "203.0.113.1", "Browser"
+        is_signed, signer_typed_name, signer_ip, signer_user_agent = (
+            True,
+            "Ana Reyes",
+            "203.0.113.1",
+            "Browser",
+        )
         signer_name_mismatch_confirmed, signed_by = False, None
         signed_at = datetime.datetime(2026, 1, 15, 1, 50, tzinfo=datetime.UTC)
 
     with timezone.override("Asia/Manila"):
-        text = render_to_string("contracts/_document_body.html", {"document": Document(), "contract": contract})
+        text = render_to_string(
+            "contracts/_document_body.html", {"document": Document(), "contract": contract}
+        )
     assert "15 Jan 2026, 09:50:00 Manila time" in text and "PST" not in text
 
 
@@ -213,8 +241,9 @@ def test_one_date_format_everywhere():
         '{% load flexdesk tz %}{{ d|date }}|{{ t|date:"DATETIME_FORMAT" }}|{{ d|day }}|{{ t|day_time }}|'
         '{{ t|timezone:"Asia/Manila"|day_time }}|{{ d|date:"MONTH_DAY_FORMAT" }}'
     ).render(Context({"d": moment.date(), "t": moment}))
-    assert rendered == ("03 Mar 2026|03 Mar 2026, 14:05|Tue 03 Mar 2026|Tue 03 Mar 2026, 14:05|"
-                        "Tue 03 Mar 2026, 22:05|03 Mar")
+    assert rendered == (
+        "03 Mar 2026|03 Mar 2026, 14:05|Tue 03 Mar 2026|Tue 03 Mar 2026, 14:05|Tue 03 Mar 2026, 22:05|03 Mar"
+    )
     # The fast path of the ticket pages (strftime) is derived from the same format, so it says the same.
     assert timezone.localtime(moment, datetime.UTC).strftime(strftime_pattern()) == "03 Mar 2026, 14:05"
 

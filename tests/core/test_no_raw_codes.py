@@ -65,8 +65,11 @@ def demo(settings):
 
 
 # (who, where the walk starts, how many pages at most); one seeding for the three walks (it takes a while).
-WALKS = [("manager@demo.test", "/manage/", 140), ("agent@demo.test", "/manage/", 60),
-         ("freelancer1@demo.test", "/portal/", 40)]
+WALKS = [
+    ("manager@demo.test", "/manage/", 140),
+    ("agent@demo.test", "/manage/", 60),
+    ("freelancer1@demo.test", "/portal/", 40),
+]
 
 
 def test_no_page_of_the_demo_shows_a_raw_code(demo, client):
@@ -83,8 +86,11 @@ def test_no_page_of_the_demo_shows_a_raw_code(demo, client):
         walked += len(pages)
         for url, text in pages.items():
             found += [(email, url, verb) for verb in verbs if verb in text]
-            found += [(email, url, code) for code in codes
-                      if re.search(rf"(?<![\w/.-]){re.escape(code)}(?![\w/.-])", text)]
+            found += [
+                (email, url, code)
+                for code in codes
+                if re.search(rf"(?<![\w/.-]){re.escape(code)}(?![\w/.-])", text)
+            ]
             found += [(email, url, "PST") for _ in re.findall(r"\bPST\b", text)]
             found += [(email, url, f"ISO date {m}") for m in ISO_DATE.findall(text)]
         client.logout()

@@ -148,8 +148,10 @@ def test_a_broker_that_is_down_leaves_the_message_for_the_sweep(smtp_server, mon
 
 
 def test_the_sweep_is_a_scheduled_job():
-    assert any(item["task"] == "core.tasks.outbox_deliver_due_task" and item["every_seconds"] == 60
-               for item in default_schedules())
+    assert any(
+        item["task"] == "core.tasks.outbox_deliver_due_task" and item["every_seconds"] == 60
+        for item in default_schedules()
+    )
 
 
 # --- order and the sender contract, with a sender that records what it was given ----------------------
@@ -187,7 +189,9 @@ def test_messages_with_one_ordering_key_go_out_in_order_after_a_failure(recorder
     # The reply failed for now (Retry-After honoured); the solve waits behind it; another ticket is not held up.
     assert recorder == [(other.pk, "other ticket")]
     reply.refresh_from_db()
-    assert reply.status == S.QUEUED and 119 <= (reply.next_attempt_at - reply.updated_at).total_seconds() <= 121
+    assert (
+        reply.status == S.QUEUED and 119 <= (reply.next_attempt_at - reply.updated_at).total_seconds() <= 121
+    )
     assert outbox_deliver(message_id=solve.pk) == "waiting"
 
     outbox_deliver_due(now=timezone.now() + LATER)

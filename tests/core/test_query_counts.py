@@ -49,7 +49,10 @@ PINS: dict[tuple[str, str], int] = {
     ("recruiting:posting_list", MANAGER): 5,
     ("recruiting:application_list", MANAGER): 11,
     ("recruiting:template_list", MANAGER): 5,
-    ("queues:inhouse_queue", MANAGER): 9,  # 6 before #19: + open help requests, saved views, the team to assign to
+    (
+        "queues:inhouse_queue",
+        MANAGER,
+    ): 9,  # 6 before #19: + open help requests, saved views, the team to assign to
     ("queues:ticket_list", MANAGER): 6,
     ("queues:saved_reply_list", MANAGER): 6,  # issue #19: the program's saved replies and suggestions
     ("channels:webhooks", MANAGER): 5,
@@ -101,9 +104,18 @@ def _url(name: str) -> str:
     if name == "recruiting:application_list":
         posting = Posting.objects.filter(program=program).order_by("pk")[0]
         return reverse(name, kwargs={"pk": posting.pk})
-    if name.startswith(("dashboard:program", "programs:announcement", "programs:deliveries", "programs:worksheet",
-                        "programs:knowledge",
-                        "recruiting:template", "channels:", "queues:saved_reply")):
+    if name.startswith(
+        (
+            "dashboard:program",
+            "programs:announcement",
+            "programs:deliveries",
+            "programs:worksheet",
+            "programs:knowledge",
+            "recruiting:template",
+            "channels:",
+            "queues:saved_reply",
+        )
+    ):
         return reverse(name, kwargs={"program_slug": program.slug})
     return reverse(name)
 

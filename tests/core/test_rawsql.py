@@ -13,16 +13,25 @@ def test_fetch_one_builds_the_instance_the_orm_builds():
     (found,) = fetch_one(sql, [user.pk], User)
     orm = User.objects.get(pk=user.pk)
     assert {f.attname: getattr(found, f.attname) for f in User._meta.concrete_fields} == {
-        f.attname: getattr(orm, f.attname) for f in User._meta.concrete_fields}
+        f.attname: getattr(orm, f.attname) for f in User._meta.concrete_fields
+    }
     assert not found._state.adding and found._state.db == "default"
 
 
 def test_fetch_one_answers_none_for_no_row_and_for_an_empty_outer_join():
     user = UserFactory()
-    assert fetch_one(f"SELECT {select_columns(User, 'u')} FROM {User._meta.db_table} u WHERE u.id = %s",  # noqa: S608
-                     [-1], User) is None
-    sql = (f"SELECT {select_columns(User, 'u')}, {select_columns(User, 'o')} FROM {User._meta.db_table} u "  # noqa: S608
-           f"LEFT JOIN {User._meta.db_table} o ON o.id = -u.id WHERE u.id = %s")
+    assert (
+        fetch_one(
+            f"SELECT {select_columns(User, 'u')} FROM {User._meta.db_table} u WHERE u.id = %s",  # noqa: S608
+            [-1],
+            User,
+        )
+        is None
+    )
+    sql = (
+        f"SELECT {select_columns(User, 'u')}, {select_columns(User, 'o')} FROM {User._meta.db_table} u "  # noqa: S608
+        f"LEFT JOIN {User._meta.db_table} o ON o.id = -u.id WHERE u.id = %s"
+    )
     found, other = fetch_one(sql, [user.pk], User, User)
     assert found == user and other is None
 
@@ -31,8 +40,9 @@ def test_prepared_query_runs_its_compiled_sql_with_new_values(django_assert_num_
     from core.rawsql import PreparedQuery
 
     ana, bo = UserFactory(display_name="Ana"), UserFactory(display_name="Bo")
-    query = PreparedQuery(lambda user_id: User.objects.filter(pk=user_id, is_active=True).values_list("display_name"),
-                          "user_id")
+    query = PreparedQuery(
+        lambda user_id: User.objects.filter(pk=user_id, is_active=True).values_list("display_name"), "user_id"
+    )
     assert query.rows(user_id=ana.pk) == [("Ana",)]
     with django_assert_num_queries(1):
         assert query.rows(user_id=bo.pk) == [("Bo",)]

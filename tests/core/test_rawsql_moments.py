@@ -17,8 +17,13 @@ def test_a_moment_is_bound_anew_at_each_run(django_assert_num_queries):
     now = timezone.now()
     old = UserFactory(date_joined=now - datetime.timedelta(days=2))
     new = UserFactory(date_joined=now - datetime.timedelta(hours=1))
-    query = PreparedQuery(lambda user_id, now: User.objects.filter(pk__gte=user_id, date_joined__lte=now)
-                          .order_by("pk").values_list("pk"), "user_id", moments=("now",))
+    query = PreparedQuery(
+        lambda user_id, now: (
+            User.objects.filter(pk__gte=user_id, date_joined__lte=now).order_by("pk").values_list("pk")
+        ),
+        "user_id",
+        moments=("now",),
+    )
     # When it runs at two moments, then each run answers for its own moment (one query each, no recompiling)
     assert query.rows(user_id=old.pk, now=now - datetime.timedelta(days=1)) == [(old.pk,)]
     with django_assert_num_queries(1):

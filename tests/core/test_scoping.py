@@ -31,7 +31,11 @@ def test_a_manager_opening_another_programs_contract_is_audited(client):
     assert contract.freelancer.legal_name not in response.content.decode()
     [miss] = _misses()
     assert (miss.actor, miss.target_type.model, miss.target_id, miss.ip_address) == (
-        manager, "contract", str(contract.pk), "203.0.113.7")
+        manager,
+        "contract",
+        str(contract.pk),
+        "203.0.113.7",
+    )
     assert miss.data == {"path": f"/manage/contracts/{contract.pk}/", "method": "GET"}
 
 
@@ -85,7 +89,9 @@ def test_the_helpers_audit_only_real_objects_for_logged_in_users():
     request.user = ProgramFactory().managers.first()
 
     with pytest.raises(Http404, match="No such contract."):
-        scoped_get_or_404(Contract.objects.none(), request=request, message="No such contract.", pk=contract.pk)
+        scoped_get_or_404(
+            Contract.objects.none(), request=request, message="No such contract.", pk=contract.pk
+        )
     assert isinstance(not_found_in_scope(request, "contracts.Contract", pk="not-a-number"), Http404)
     assert [m.target_id for m in _misses()] == [str(contract.pk)]
 

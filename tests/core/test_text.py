@@ -48,21 +48,27 @@ def test_outlooks_original_message_block_is_folded():
 
 
 def test_a_german_client_header_and_a_dash_dash_signature_are_recognised():
-    visible, folded = reply_fold("Danke, das hilft!\n\nAm Di., 3. März 2026 um 12:04 schrieb Nora <s@d.example>:\n"
-                                 "> Hallo Jane")
-    assert (visible, folded) == ("Danke, das hilft!", "Am Di., 3. März 2026 um 12:04 schrieb Nora <s@d.example>:\n"
-                                                      "> Hallo Jane")
+    visible, folded = reply_fold(
+        "Danke, das hilft!\n\nAm Di., 3. März 2026 um 12:04 schrieb Nora <s@d.example>:\n> Hallo Jane"
+    )
+    assert (visible, folded) == (
+        "Danke, das hilft!",
+        "Am Di., 3. März 2026 um 12:04 schrieb Nora <s@d.example>:\n> Hallo Jane",
+    )
     visible, folded = reply_fold("My order 1234 is late.\n\n-- \nJane Doe\nACME Ltd")
     assert visible == "My order 1234 is late." and folded == "-- \nJane Doe\nACME Ltd"
 
 
-@pytest.mark.parametrize("text", [
-    "",
-    "Just one line",
-    "Where is my order?\nI ordered on Friday.",
-    "> all of it is a quote\n> nothing new",
-    "Thanks,\nJane",  # a sign-off alone is the message
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "Just one line",
+        "Where is my order?\nI ordered on Friday.",
+        "> all of it is a quote\n> nothing new",
+        "Thanks,\nJane",  # a sign-off alone is the message
+    ],
+)
 def test_a_text_with_nothing_to_fold_is_shown_whole(text):
     assert reply_fold(text) == (text, "")
 

@@ -25,7 +25,7 @@ def _segment_regex(segment: str) -> str:
     converters = get_converters()
     out, position = [], 0
     for match in PART.finditer(segment):
-        out.append(re.escape(segment[position:match.start()]))
+        out.append(re.escape(segment[position : match.start()]))
         out.append(f"(?:{converters[match['converter'] or 'str'].regex})")
         position = match.end()
     out.append(re.escape(segment[position:]))
@@ -40,14 +40,15 @@ def _segment_samples(segment: str) -> list[str]:
     for match in PART.finditer(segment):
         regex = converters[match["converter"] or "str"].regex
         values = [s for s in SAMPLES if re.fullmatch(regex, s)]
-        texts = [t + segment[position:match.start()] + v for t in texts for v in values]
+        texts = [t + segment[position : match.start()] + v for t in texts for v in values]
         position = match.end()
     return [t + segment[position:] for t in texts]
 
 
 def _segments_meet(a: str, b: str) -> bool:
-    return (any(re.fullmatch(_segment_regex(b), text) for text in _segment_samples(a))
-            or any(re.fullmatch(_segment_regex(a), text) for text in _segment_samples(b)))
+    return any(re.fullmatch(_segment_regex(b), text) for text in _segment_samples(a)) or any(
+        re.fullmatch(_segment_regex(a), text) for text in _segment_samples(b)
+    )
 
 
 def patterns_meet(a: tuple[str, bool], b: tuple[str, bool]) -> bool:
@@ -57,7 +58,7 @@ def patterns_meet(a: tuple[str, bool], b: tuple[str, bool]) -> bool:
     if mount_a or mount_b:  # a mount's segments (minus the empty last) must meet the other's first ones
         shorter, longer = (seg_a, seg_b) if len(seg_a) <= len(seg_b) else (seg_b, seg_a)
         shorter = shorter[:-1] if shorter[-1] == "" else shorter
-        return len(longer) >= len(shorter) and all(map(_segments_meet, shorter, longer[:len(shorter)]))
+        return len(longer) >= len(shorter) and all(map(_segments_meet, shorter, longer[: len(shorter)]))
     return len(seg_a) == len(seg_b) and all(map(_segments_meet, seg_a, seg_b))
 
 
@@ -78,8 +79,12 @@ def routes_by_owner() -> dict[str, list[tuple[str, bool]]]:
 
 def test_the_check_sees_a_slug_meet_a_literal_and_keeps_distinct_literals_apart():
     assert patterns_meet(("manage/programs/<slug:program_slug>/", False), ("manage/programs/new/", False))
-    assert not patterns_meet(("manage/programs/<program:program_slug>/", False), ("manage/programs/new/", False))
-    assert patterns_meet(("manage/programs/<program:program_slug>/", False), ("manage/programs/new-york/", False))
+    assert not patterns_meet(
+        ("manage/programs/<program:program_slug>/", False), ("manage/programs/new/", False)
+    )
+    assert patterns_meet(
+        ("manage/programs/<program:program_slug>/", False), ("manage/programs/new-york/", False)
+    )
     assert not patterns_meet(("manage/<slug:x>/team/", False), ("manage/<slug:x>/costs/", False))
     assert not patterns_meet(("manage/contracts/<int:pk>/", False), ("manage/contracts/new/", False))
     assert patterns_meet(("export/<slug:table>.csv", False), ("export/team.csv", False))
@@ -100,8 +105,9 @@ def test_no_two_apps_answer_the_same_path():
             for b in routes_b:
                 if patterns_meet(a, b):
                     clashes.append(f"{owner_a} {a[0]!r} and {owner_b} {b[0]!r}")
-    assert not clashes, "These patterns compete for a path; give one its own prefix or converter:\n" + "\n".join(
-        clashes)
+    assert not clashes, (
+        "These patterns compete for a path; give one its own prefix or converter:\n" + "\n".join(clashes)
+    )
 
 
 def test_a_reserved_word_is_the_programs_page_and_any_other_slug_the_programs_dashboard():

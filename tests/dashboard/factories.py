@@ -12,7 +12,9 @@ from tests.queues.factories import TicketFactory
 
 def at(day: str, hour: int = 12, minute: int = 0) -> datetime.datetime:
     """A UTC instant on an ISO day (tests use UTC programs unless they say otherwise)."""
-    return datetime.datetime.combine(datetime.date.fromisoformat(day), datetime.time(hour, minute), tzinfo=datetime.UTC)
+    return datetime.datetime.combine(
+        datetime.date.fromisoformat(day), datetime.time(hour, minute), tzinfo=datetime.UTC
+    )
 
 
 def ticket(program, created: str, **fields):

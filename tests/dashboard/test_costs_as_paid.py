@@ -24,11 +24,15 @@ def test_the_cost_of_a_pay_period_with_a_mid_period_rate_change_is_its_payouts_t
     program = ProgramFactory(currency="USD", time_zone="UTC")
     PayScheduleFactory(program=program, anchor_date=anchor)
     days = [anchor + datetime.timedelta(days=14 + i) for i in range(14)]
-    ana = ContractFactory(program=program, hourly_rate=Decimal("10.02"), currency="USD",
-                          start_date=datetime.date(2020, 1, 1))
-    ben = ContractFactory(program=program, hourly_rate=Decimal("10.02"), currency="USD",
-                          start_date=datetime.date(2020, 1, 1))
-    RateChange.objects.create(contract=ana, effective_date=days[3], hourly_rate=Decimal("10.06"), reason="evaluation")
+    ana = ContractFactory(
+        program=program, hourly_rate=Decimal("10.02"), currency="USD", start_date=datetime.date(2020, 1, 1)
+    )
+    ben = ContractFactory(
+        program=program, hourly_rate=Decimal("10.02"), currency="USD", start_date=datetime.date(2020, 1, 1)
+    )
+    RateChange.objects.create(
+        contract=ana, effective_date=days[3], hourly_rate=Decimal("10.06"), reason="evaluation"
+    )
     for contract, day in [(ana, days[1]), (ana, days[5]), (ben, days[2])]:
         TimeEntryFactory(contract=contract, date=day, hours=Decimal("0.25"))
 
@@ -42,5 +46,7 @@ def test_the_cost_of_a_pay_period_with_a_mid_period_rate_change_is_its_payouts_t
     # then the pay lines round half-up each (2.51 + 2.52 and 2.51), not the total (7.525 exactly, which would round to 7.53)
     assert paid == {ana.freelancer_id: Decimal("5.03"), ben.freelancer_id: Decimal("2.51")}
     assert report.current.pay == sum(paid.values()) == Decimal("7.54")
-    assert {fid: row["pay"] for fid, row in cost_by_freelancer(program=program, period=period).items()} == paid
+    assert {
+        fid: row["pay"] for fid, row in cost_by_freelancer(program=program, period=period).items()
+    } == paid
     assert spend_by_program(ranges={program.pk: (days[0], days[-1])})[program.pk] == {"USD": Decimal("7.54")}

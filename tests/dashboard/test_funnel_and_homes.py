@@ -33,7 +33,8 @@ def _moved(application, *stages, days_after=None):
     application.save(update_fields=["stage"])
     if days_after is not None:
         StageChange.objects.filter(application=application, to_stage=stages[-1]).update(
-            changed_at=application.created_at + datetime.timedelta(days=days_after))
+            changed_at=application.created_at + datetime.timedelta(days=days_after)
+        )
 
 
 def test_funnel_counts_reached_stages_conversion_and_time_to_hire(program):
@@ -42,8 +43,9 @@ def test_funnel_counts_reached_stages_conversion_and_time_to_hire(program):
     hired = ApplicationFactory(posting=posting, source="upwork")
     _moved(hired, Stage.SCREENING, Stage.INTERVIEW, Stage.OFFER, Stage.HIRED, days_after=10)
     # The recorded source counts, not a guess from the profile link.
-    rejected_after_interview = ApplicationFactory(posting=posting, source="upwork",
-                                                  profile_url="https://www.linkedin.com/in/x")
+    rejected_after_interview = ApplicationFactory(
+        posting=posting, source="upwork", profile_url="https://www.linkedin.com/in/x"
+    )
     _moved(rejected_after_interview, Stage.SCREENING, Stage.TRIAL_TASK, Stage.INTERVIEW, Stage.REJECTED)
     screening = ApplicationFactory(posting=posting)
     _moved(screening, Stage.SCREENING)
@@ -54,9 +56,21 @@ def test_funnel_counts_reached_stages_conversion_and_time_to_hire(program):
     funnel = recruiting_funnel(program=program)
     total = funnel["total"]
     assert total.total == 5
-    assert total.reached == {"applied": 5, "screening": 3, "trial_task": 2, "interview": 2, "offer": 1, "hired": 1}
+    assert total.reached == {
+        "applied": 5,
+        "screening": 3,
+        "trial_task": 2,
+        "interview": 2,
+        "offer": 1,
+        "hired": 1,
+    }
     assert [value for _a, _b, value in total.conversions] == [
-        Decimal("60.0"), Decimal("66.7"), Decimal("100.0"), Decimal("50.0"), Decimal("100.0")]
+        Decimal("60.0"),
+        Decimal("66.7"),
+        Decimal("100.0"),
+        Decimal("50.0"),
+        Decimal("100.0"),
+    ]
     assert total.overall_conversion == Decimal("20.0")
     assert total.hired_days == Decimal("10.0")
     assert total.now["rejected"] == 1 and total.now["applied"] == 2
@@ -77,15 +91,23 @@ def test_funnel_of_a_program_without_postings_shows_no_data(client, program, man
 
 def test_manager_home_shows_each_managed_program_at_a_glance(client, program, manager):
     now = timezone.now()
-    SuccessMetric.objects.create(program=program, kind=SuccessMetric.Kind.SLA_ATTAINMENT, direction="at_least",
-                                 target=Decimal("90"))
+    SuccessMetric.objects.create(
+        program=program, kind=SuccessMetric.Kind.SLA_ATTAINMENT, direction="at_least", target=Decimal("90")
+    )
     for met in [True, True, True, False]:
-        TicketFactory(program=program, first_response_at=now - datetime.timedelta(hours=2),
-                      first_response_met=met, status=Ticket.Status.SOLVED, solved_at=now - datetime.timedelta(hours=1))
+        TicketFactory(
+            program=program,
+            first_response_at=now - datetime.timedelta(hours=2),
+            first_response_met=met,
+            status=Ticket.Status.SOLVED,
+            solved_at=now - datetime.timedelta(hours=1),
+        )
     TicketFactory(program=program, next_due_at=now - datetime.timedelta(minutes=5))
     CsatSurveyFactory(ticket=Ticket.objects.filter(program=program, status=Ticket.Status.SOLVED).first())
     contract = ContractFactory(program=program, hourly_rate=Decimal("20.00"))
-    TimeEntryFactory(contract=contract, date=now.date(), hours=Decimal("10.00"), status=TimeEntry.Status.SUBMITTED)
+    TimeEntryFactory(
+        contract=contract, date=now.date(), hours=Decimal("10.00"), status=TimeEntry.Status.SUBMITTED
+    )
     PostingFactory(program=program)
     not_mine = ProgramFactory(managers=[ManagerFactory()])
     TicketFactory(program=not_mine)
@@ -129,10 +151,18 @@ def test_manager_home_query_count_does_not_grow_with_programs(client, manager):
 def _portal_world(program):
     contract = ContractFactory(program=program)
     freelancer = contract.freelancer
-    TicketFactory(program=program, assignee=freelancer, subject="Where is my parcel?",
-                  next_due_at=timezone.now() + datetime.timedelta(minutes=30))
-    TimeEntryFactory(contract=contract, date=timezone.now().date(), hours=Decimal("2.00"), status=TimeEntry.Status.DRAFT)
-    sent = ContractFactory(program=ProgramFactory(name="Acme"), freelancer=freelancer, status=Contract.Status.SENT)
+    TicketFactory(
+        program=program,
+        assignee=freelancer,
+        subject="Where is my parcel?",
+        next_due_at=timezone.now() + datetime.timedelta(minutes=30),
+    )
+    TimeEntryFactory(
+        contract=contract, date=timezone.now().date(), hours=Decimal("2.00"), status=TimeEntry.Status.DRAFT
+    )
+    sent = ContractFactory(
+        program=ProgramFactory(name="Acme"), freelancer=freelancer, status=Contract.Status.SENT
+    )
     AnnouncementFactory(program=program, title="Known bug: tracking links", published_at=timezone.now())
     AnnouncementFactory(program=ProgramFactory(), title="Someone else's news", published_at=timezone.now())
     return freelancer, sent

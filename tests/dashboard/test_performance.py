@@ -44,10 +44,17 @@ def test_arrivals_and_days_are_counted_in_the_programs_time_zone(manager):
     # Given a New York program and tickets near local midnight (UTC-5 in early March)
     program = ProgramFactory(slug="ny", time_zone="America/New_York", managers=[manager])
     zone = program.zone
-    period = Period(key="custom", first_day=datetime.date(2026, 3, 2), last_day=datetime.date(2026, 3, 8),
-                    zone=zone, label="2–8 Mar")
+    period = Period(
+        key="custom",
+        first_day=datetime.date(2026, 3, 2),
+        last_day=datetime.date(2026, 3, 8),
+        zone=zone,
+        label="2–8 Mar",
+    )
     ticket(program, "2026-03-02", hour=3)  # Sunday 1 March 22:00 in New York: the previous period
-    ticket(program, "2026-03-02", hour=5, status=Ticket.Status.SOLVED, solved_at=at("2026-03-02", 6))  # Mon 00:00
+    ticket(
+        program, "2026-03-02", hour=5, status=Ticket.Status.SOLVED, solved_at=at("2026-03-02", 6)
+    )  # Mon 00:00
     ticket(program, "2026-03-03", hour=4)  # Monday 2 March 23:00
     ticket(program, "2026-03-09", hour=3)  # Sunday 8 March 23:00 EDT (clocks went forward that morning)
     ticket(program, "2026-03-09", hour=4)  # Monday 9 March 00:00 EDT: after the period
@@ -71,8 +78,12 @@ def test_backlog_and_open_tickets_by_queue_come_from_one_query(program, period, 
 
 
 def test_table_rows_escape_every_cell():
-    table = Table(key="t", title="T", headers=["Name", "Value"],
-                  rows=[["<script>alert(1)</script>", Decimal("1.50")], ["Bo & Co", None]])
+    table = Table(
+        key="t",
+        title="T",
+        headers=["Name", "Value"],
+        rows=[["<script>alert(1)</script>", Decimal("1.50")], ["Bo & Co", None]],
+    )
     html = str(table_rows(table))
     assert "<script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "Bo &amp; Co" in html
@@ -85,8 +96,13 @@ def test_table_rows_escape_every_cell():
 def test_team_table_leaves_out_people_without_a_contract_past_draft(program, period, worked_week):
     # Given someone with work in the program whose only contract is a draft
     draft = ContractFactory(program=program, freelancer__legal_name="Dee Draft", status=Contract.Status.DRAFT)
-    solved = ticket(program, "2026-03-03", assignee=draft.freelancer, status=Ticket.Status.SOLVED,
-                    solved_at=at("2026-03-03", 15))
+    solved = ticket(
+        program,
+        "2026-03-03",
+        assignee=draft.freelancer,
+        status=Ticket.Status.SOLVED,
+        solved_at=at("2026-03-03", 15),
+    )
     CsatSurveyFactory(ticket=solved, freelancer=draft.freelancer, rating="bad")
     TimeEntryFactory(contract=draft, date=datetime.date(2026, 3, 3), hours=Decimal("3.00"))
     # When the team table is built
@@ -99,19 +115,31 @@ def test_team_table_leaves_out_people_without_a_contract_past_draft(program, per
 def test_coverage_counts_match_the_rota_with_away_time_and_extra_hours(program):
     # Given one freelancer on all week, away on Wednesday morning, and one with extra hours on Thursday
     regular = on_duty_freelancer(program)
-    AvailabilityChange.objects.create(freelancer=regular, kind=AvailabilityChange.Kind.AWAY,
-                                      starts_at=at("2026-03-04", 8), ends_at=at("2026-03-04", 12))
+    AvailabilityChange.objects.create(
+        freelancer=regular,
+        kind=AvailabilityChange.Kind.AWAY,
+        starts_at=at("2026-03-04", 8),
+        ends_at=at("2026-03-04", 12),
+    )
     extra = on_duty_freelancer(program, slots=False, time_zone="Europe/Warsaw")
-    AvailabilitySlot.objects.create(freelancer=extra, weekday=0, start_time=datetime.time(9), end_time=datetime.time(17))
-    AvailabilityChange.objects.create(freelancer=extra, kind=AvailabilityChange.Kind.EXTRA, program=program,
-                                      starts_at=at("2026-03-05", 20), ends_at=at("2026-03-05", 23))
+    AvailabilitySlot.objects.create(
+        freelancer=extra, weekday=0, start_time=datetime.time(9), end_time=datetime.time(17)
+    )
+    AvailabilityChange.objects.create(
+        freelancer=extra,
+        kind=AvailabilityChange.Kind.EXTRA,
+        program=program,
+        starts_at=at("2026-03-05", 20),
+        ends_at=at("2026-03-05", 23),
+    )
     now = at("2026-03-04", 7)
     # When both count the week
     ours = coverage_counts(program=program, now=now)
     theirs = program_coverage(program=program, now=now)
     # Then they agree hour by hour
     assert [[c.count for c in row["cells"]] for row in ours["rows"]] == [
-        [c.count for c in row["cells"]] for row in theirs["rows"]]
+        [c.count for c in row["cells"]] for row in theirs["rows"]
+    ]
     assert ours["gaps"] == theirs["gaps"] == 4  # Wednesday 08:00–12:00 UTC
     assert ours["rows"][3]["cells"][21].count == 2  # Thursday 21:00: the extra hours
     assert ours["rows"][0]["cells"][10].count == 2  # Monday 10:00 UTC is 11:00 in Warsaw
@@ -135,7 +163,16 @@ def test_the_program_pages_run_a_fixed_small_number_of_queries(client, program, 
     assert before[0] <= 24 and before[1] <= 10
     ana = worked_week["ana"]
     for n in range(30):
-        ticket(program, f"2026-03-0{2 + n % 7}", hour=n % 24, assignee=ana, status=Ticket.Status.SOLVED,
-               solved_at=at(f"2026-03-0{2 + n % 7}", 23), first_response_at=at(f"2026-03-0{2 + n % 7}", 22),
-               first_response_seconds=30 * n, first_response_met=True, first_responder=ana.user)
+        ticket(
+            program,
+            f"2026-03-0{2 + n % 7}",
+            hour=n % 24,
+            assignee=ana,
+            status=Ticket.Status.SOLVED,
+            solved_at=at(f"2026-03-0{2 + n % 7}", 23),
+            first_response_at=at(f"2026-03-0{2 + n % 7}", 22),
+            first_response_seconds=30 * n,
+            first_response_met=True,
+            first_responder=ana.user,
+        )
     assert (_count(client, dashboard), _count(client, costs)) == before

@@ -32,7 +32,12 @@ def test_ticket_numbers_of_a_hand_made_week(program, period, worked_week):
     assert now.resolution_hours == Decimal("13.00")  # median of 7200 and 86400 s
     assert now.backlog == 2  # T3 (in-house, open) and T4 (new); T6 came after the period
     before = report.previous
-    assert (before.tickets_in, before.solved, before.sla_attainment, before.backlog) == (1, 1, Decimal("100.0"), 0)
+    assert (before.tickets_in, before.solved, before.sla_attainment, before.backlog) == (
+        1,
+        1,
+        Decimal("100.0"),
+        0,
+    )
     assert report.created_per_day[datetime.date(2026, 3, 2)] == 4
     assert report.solved_per_day[datetime.date(2026, 3, 3)] == 3
     assert report.escalation_reasons == [("Billing", 1)]
@@ -76,7 +81,10 @@ def test_each_metric_is_coloured_against_its_target(program, period, worked_week
         Kind.BACKLOG: (Decimal("2"), "green"),
         Kind.OTHER: (None, "grey"),
     }
-    assert (rows[Kind.SLA_ATTAINMENT].trend.delta, rows[Kind.SLA_ATTAINMENT].trend.state) == (Decimal("-33.3"), "worse")
+    assert (rows[Kind.SLA_ATTAINMENT].trend.delta, rows[Kind.SLA_ATTAINMENT].trend.state) == (
+        Decimal("-33.3"),
+        "worse",
+    )
     assert rows[Kind.COST_PER_TICKET].previous == Decimal("22.00")  # 22.00 / 1 ticket the week before
     assert rows[Kind.BACKLOG].trend.state == "worse"
     assert rows[Kind.OTHER].measured is False
@@ -84,12 +92,17 @@ def test_each_metric_is_coloured_against_its_target(program, period, worked_week
 
 def test_an_empty_period_shows_no_data_and_never_divides_by_zero(client, program, manager):
     SuccessMetric.objects.create(program=program, kind=Kind.CSAT, direction="at_least", target=Decimal("90"))
-    SuccessMetric.objects.create(program=program, kind=Kind.COST_PER_TICKET, direction="at_most", target=Decimal("5"))
+    SuccessMetric.objects.create(
+        program=program, kind=Kind.COST_PER_TICKET, direction="at_most", target=Decimal("5")
+    )
     client.force_login(manager)
     response = client.get(reverse("dashboard:program", args=[program.slug]) + "?" + PERIOD_QUERY)
     assert response.status_code == 200
     rows = response.context["metric_rows"]
-    assert [(row.actual, row.colour, row.trend.state) for row in rows] == [(None, "grey", "none"), (None, "grey", "none")]
+    assert [(row.actual, row.colour, row.trend.state) for row in rows] == [
+        (None, "grey", "none"),
+        (None, "grey", "none"),
+    ]
     content = response.content.decode()
     assert "no data" in content
     assert "No data for this period." in content
@@ -104,8 +117,17 @@ def test_the_dashboard_page_shows_the_metrics_and_chart_data(client, program, ma
     assert 'id="chart-tickets-data"' in content and "chart.umd.min.js" in content
     assert "cdn" not in content.lower()
     keys = [chart.key for chart in response.context["charts"]]
-    assert keys == ["tickets", "sla", "backlog", "csat-nps", "qa", "hours-cost", "escalation-rate",
-                    "escalation-reasons", "coverage"]
+    assert keys == [
+        "tickets",
+        "sla",
+        "backlog",
+        "csat-nps",
+        "qa",
+        "hours-cost",
+        "escalation-rate",
+        "escalation-reasons",
+        "coverage",
+    ]
 
 
 def test_bad_period_input_shows_a_message_and_the_default_period(client, program, manager):
@@ -125,7 +147,12 @@ def test_another_managers_program_is_not_found(client, program):
     stranger = ManagerFactory()
     ProgramFactory(slug="theirs", managers=[stranger])
     client.force_login(stranger)
-    for name in ["dashboard:program", "dashboard:program_team", "dashboard:program_costs", "dashboard:program_funnel"]:
+    for name in [
+        "dashboard:program",
+        "dashboard:program_team",
+        "dashboard:program_costs",
+        "dashboard:program_funnel",
+    ]:
         assert client.get(reverse(name, args=[program.slug])).status_code == 404
     assert client.get(reverse("dashboard:export", args=[program.slug, "metrics"])).status_code == 404
     assert client.get(reverse("dashboard:program", args=["theirs"])).status_code == 200
@@ -144,16 +171,35 @@ def _page_queries(client, url) -> int:
 
 def test_the_dashboard_query_count_does_not_grow_with_tickets(client, program, manager, worked_week):
     client.force_login(manager)
-    urls = [reverse(name, args=[program.slug]) + "?" + PERIOD_QUERY for name in
-            ["dashboard:program", "dashboard:program_team", "dashboard:program_costs", "dashboard:program_funnel"]]
-    urls.append(reverse("dashboard:freelancer", args=[program.slug, worked_week["ana"].pk]) + "?" + PERIOD_QUERY)
+    urls = [
+        reverse(name, args=[program.slug]) + "?" + PERIOD_QUERY
+        for name in [
+            "dashboard:program",
+            "dashboard:program_team",
+            "dashboard:program_costs",
+            "dashboard:program_funnel",
+        ]
+    ]
+    urls.append(
+        reverse("dashboard:freelancer", args=[program.slug, worked_week["ana"].pk]) + "?" + PERIOD_QUERY
+    )
     before = [_page_queries(client, url) for url in urls]
     ana, contract = worked_week["ana"], worked_week["contract"]
     for n in range(40):
         day = f"2026-03-0{2 + n % 7}"
-        ticket(program, day, hour=n % 24, assignee=ana, status=Ticket.Status.SOLVED, solved_at=at(day, 23),
-               first_response_at=at(day, 22), first_response_seconds=60 * n, first_response_met=n % 2 == 0,
-               first_responder=ana.user, escalation_reason="")
+        ticket(
+            program,
+            day,
+            hour=n % 24,
+            assignee=ana,
+            status=Ticket.Status.SOLVED,
+            solved_at=at(day, 23),
+            first_response_at=at(day, 22),
+            first_response_seconds=60 * n,
+            first_response_met=n % 2 == 0,
+            first_responder=ana.user,
+            escalation_reason="",
+        )
     for n in range(10):
         TimeEntryFactory(contract=contract, date=datetime.date(2026, 3, 2 + n % 7), hours=Decimal("1.25"))
     after = [_page_queries(client, url) for url in urls]
@@ -168,12 +214,14 @@ def test_coverage_counts_match_the_queues_rota(program):
 
     on_duty_freelancer(program)  # all week
     part_timer = on_duty_freelancer(program, time_zone="Asia/Manila", slots=False)
-    AvailabilitySlot.objects.create(freelancer=part_timer, weekday=2, start_time=datetime.time(8),
-                                    end_time=datetime.time(13, 30))
+    AvailabilitySlot.objects.create(
+        freelancer=part_timer, weekday=2, start_time=datetime.time(8), end_time=datetime.time(13, 30)
+    )
     now = at("2026-03-04", 12)
     ours = coverage_counts(program=program, now=now)
     theirs = program_coverage(program=program, now=now)
     assert [[c.count for c in row["cells"]] for row in ours["rows"]] == [
-        [c.count for c in row["cells"]] for row in theirs["rows"]]
+        [c.count for c in row["cells"]] for row in theirs["rows"]
+    ]
     assert ours["gaps"] == theirs["gaps"] == 0
     assert ours["rows"][2]["cells"][0].count == 2  # Wednesday 08:00 in Manila is 00:00 UTC

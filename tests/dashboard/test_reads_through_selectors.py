@@ -66,7 +66,10 @@ def test_the_check_finds_every_form_of_models_import():
         "    from programs.models import Program\n"
     )
     assert models_imports(source) == [
-        (1, "queues.models"), (2, "payments.models"), (3, "reviews.models"), (4, "accounts.models"),
+        (1, "queues.models"),
+        (2, "payments.models"),
+        (3, "reviews.models"),
+        (4, "accounts.models"),
         (9, "contracts.models"),
     ]
 

@@ -25,8 +25,9 @@ def _share_link(body: str) -> str:
     return body[start:].split()[0].replace("http://testserver", "")
 
 
-def test_the_summary_goes_to_the_programs_managers_once(program, manager, worked_week, mailoutbox, client,
-                                                        django_capture_on_commit_callbacks):
+def test_the_summary_goes_to_the_programs_managers_once(
+    program, manager, worked_week, mailoutbox, client, django_capture_on_commit_callbacks
+):
     second = ManagerFactory(email="oliver@example.test")
     program.managers.add(second, UserFactory(email="gone@example.test", is_active=False, role="manager"))
 
@@ -62,8 +63,9 @@ def test_a_week_must_start_on_a_monday(program):
     assert not WeeklySummary.objects.exists()
 
 
-def test_a_mail_server_that_is_down_delays_the_summary_and_loses_nothing(program, worked_week, smtp_server,
-                                                                         django_capture_on_commit_callbacks):
+def test_a_mail_server_that_is_down_delays_the_summary_and_loses_nothing(
+    program, worked_week, smtp_server, django_capture_on_commit_callbacks
+):
     smtp_server.stop()
     with django_capture_on_commit_callbacks(execute=True):
         summary = weekly_summary_send(program_id=program.pk, week_start=FIRST)
@@ -74,10 +76,14 @@ def test_a_mail_server_that_is_down_delays_the_summary_and_loses_nothing(program
     smtp_server.start()
     later = timezone.now() + datetime.timedelta(hours=1)
     assert outbox_deliver_due(now=later) == 1 and outbox_deliver_due(now=later) == 0
-    assert [str(m["Subject"]) for m in smtp_server.messages] == [f"Support: weekly summary, {summary.data['period']}"]
+    assert [str(m["Subject"]) for m in smtp_server.messages] == [
+        f"Support: weekly summary, {summary.data['period']}"
+    ]
 
 
-def test_the_monday_job_covers_each_active_program_once(program, mailoutbox, django_capture_on_commit_callbacks):
+def test_the_monday_job_covers_each_active_program_once(
+    program, mailoutbox, django_capture_on_commit_callbacks
+):
     monday_morning = datetime.datetime(2026, 3, 9, 7, tzinfo=datetime.UTC)
     ProgramFactory(status=Program.Status.DRAFT)
     assert last_full_week(program=program, now=monday_morning) == FIRST
@@ -88,7 +94,9 @@ def test_the_monday_job_covers_each_active_program_once(program, mailoutbox, dja
     assert SCHEDULES[0]["crontab"]["day_of_week"] == "1"
 
 
-def test_task_and_command_run_the_same_code(program, mailoutbox, settings, django_capture_on_commit_callbacks):
+def test_task_and_command_run_the_same_code(
+    program, mailoutbox, settings, django_capture_on_commit_callbacks
+):
     settings.CELERY_TASK_ALWAYS_EAGER = True
     with django_capture_on_commit_callbacks(execute=True):
         assert weekly_summary_send_all_task() == 1

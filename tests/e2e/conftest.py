@@ -69,7 +69,9 @@ DESKTOP = {"width": 1280, "height": 900}
 AXE_FAILING_IMPACTS = ("serious", "critical")
 # While someone fixes a known violation, FLEXDESK_E2E_AXE_SKIP=color-contrast,… leaves those rules out on a
 # developer machine; .ci/run and `make test` never set it.
-AXE_SKIPPED_RULES = {rule.strip() for rule in os.environ.get("FLEXDESK_E2E_AXE_SKIP", "").split(",") if rule.strip()}
+AXE_SKIPPED_RULES = {
+    rule.strip() for rule in os.environ.get("FLEXDESK_E2E_AXE_SKIP", "").split(",") if rule.strip()
+}
 
 
 def pytest_configure(config):
@@ -230,7 +232,9 @@ def axe_problems(page) -> list[str]:
             continue
         targets = [", ".join(map(str, node.get("target", []))) for node in violation.get("nodes", [])]
         shown = "; ".join(targets[:5]) + (f" (+{len(targets) - 5} more)" if len(targets) > 5 else "")
-        lines.append(f"axe {violation['impact']} {violation['id']} on {page.url}: {violation['help']} — {shown}")
+        lines.append(
+            f"axe {violation['impact']} {violation['id']} on {page.url}: {violation['help']} — {shown}"
+        )
     return lines
 
 
@@ -325,8 +329,9 @@ class Mail:
                 for url in re.findall(r"https?://[^\s\"'<>]+", body):
                     if contains in url and url.startswith(self.live_url):
                         return url.rstrip(".,)")
-        raise AssertionError(f"no link containing {contains!r} in the mail to {address}: "
-                             f"{[m.subject for m in messages]}")
+        raise AssertionError(
+            f"no link containing {contains!r} in the mail to {address}: {[m.subject for m in messages]}"
+        )
 
 
 @pytest.fixture

@@ -29,8 +29,16 @@ def user_menu(page, name: str):
 
 def api_post(url: str, *, token: str, data: dict) -> tuple[int, dict]:
     """What a helpdesk or script does: a JSON POST with the token, outside any browser."""
-    request = urllib.request.Request(url, data=json.dumps(data).encode(), method="POST", headers={
-        "Authorization": f"Token {token}", "Content-Type": "application/json", "Accept": "application/json"})
+    request = urllib.request.Request(
+        url,
+        data=json.dumps(data).encode(),
+        method="POST",
+        headers={
+            "Authorization": f"Token {token}",
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+        },
+    )
     try:
         with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 — the live server
             return response.status, json.loads(response.read())

@@ -35,8 +35,12 @@ def demo():
     TOTPDevice.objects.get_or_create(user=manager, name=TOTP_DEVICE_NAME, defaults={"confirmed": True})
     program = Program.objects.get(slug="demo")
     posting = Posting.objects.filter(program=program, status=Posting.Status.OPEN).earliest("pk")
-    application = (Application.objects.filter(posting=posting).exclude(stage__in=["rejected", "withdrawn"])
-                   .order_by("pk").first())
+    application = (
+        Application.objects.filter(posting=posting)
+        .exclude(stage__in=["rejected", "withdrawn"])
+        .order_by("pk")
+        .first()
+    )
     freelancer = User.objects.get(email="freelancer1@demo.test")
     return {
         "manager": manager,
@@ -46,10 +50,14 @@ def demo():
         "posting": posting,
         "application": application,
         "contract": program.contracts.order_by("pk").first(),
-        "inhouse_ticket": Ticket.objects.filter(program=program, queue=Ticket.Queue.INHOUSE,
-                                                status__in=["new", "open", "pending"]).order_by("pk").first(),
+        "inhouse_ticket": Ticket.objects.filter(
+            program=program, queue=Ticket.Queue.INHOUSE, status__in=["new", "open", "pending"]
+        )
+        .order_by("pk")
+        .first(),
         "portal_ticket": Ticket.objects.filter(assignee__user=freelancer, status__in=["new", "open"])
-                                       .order_by("pk").first(),
+        .order_by("pk")
+        .first(),
     }
 
 
@@ -139,7 +147,8 @@ def on_screen(locator):
     expect(locator).to_be_visible()
     box = locator.bounding_box()
     assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE_WIDTH + 1, (
-        f"{locator} is off-screen at {PHONE_WIDTH} px: {box}")
+        f"{locator} is off-screen at {PHONE_WIDTH} px: {box}"
+    )
 
 
 def check_portal_on_a_phone(demo, log_in, check_page):
@@ -150,7 +159,9 @@ def check_portal_on_a_phone(demo, log_in, check_page):
     def load(path):
         page.goto(path)
         check_page(page)
-        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE_WIDTH, f"{path} scrolls sideways"
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE_WIDTH, (
+            f"{path} scrolls sideways"
+        )
         assert page.evaluate(TABLES_CUT_OFF) == [], f"{path} cuts table columns off without a hint"
 
     load(my_tickets)

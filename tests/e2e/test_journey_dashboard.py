@@ -49,16 +49,32 @@ def program(manager, mail):
 
     tickets = []
     for number, subject in enumerate(["Parcel lost", "Wrong size", "Double charge"], start=1):
-        ticket, _ = ticket_intake(program=program, external_id=f"HD-{number}", subject=subject, body="Help, please.",
-                                  requester_email=f"customer{number}@example.test", source=Ticket.Source.API)
+        ticket, _ = ticket_intake(
+            program=program,
+            external_id=f"HD-{number}",
+            subject=subject,
+            body="Help, please.",
+            requester_email=f"customer{number}@example.test",
+            source=Ticket.Source.API,
+        )
         tickets.append(Ticket.objects.get(pk=ticket.pk))  # as routing left it (after the intake's commit)
     assert all(t.assignee_id == nora.pk for t in tickets), [t.assignee_id for t in tickets]
     for ticket in tickets[:2]:
-        ticket_reply(ticket=ticket, author=nora.user, body="Sorted, thank you.", status_after=Ticket.Status.SOLVED,
-                     freelancer=nora)
-    ticket_escalate(ticket=tickets[2], freelancer=nora, reason="billing", note="A refund for the billing team.")
-    review_submit(ticket=Ticket.objects.get(pk=tickets[0].pk), reviewer=manager,
-                  ratings={accuracy.pk: "4", tone.pk: "2"})
+        ticket_reply(
+            ticket=ticket,
+            author=nora.user,
+            body="Sorted, thank you.",
+            status_after=Ticket.Status.SOLVED,
+            freelancer=nora,
+        )
+    ticket_escalate(
+        ticket=tickets[2], freelancer=nora, reason="billing", note="A refund for the billing team."
+    )
+    review_submit(
+        ticket=Ticket.objects.get(pk=tickets[0].pk),
+        reviewer=manager,
+        ratings={accuracy.pk: "4", tone.pk: "2"},
+    )
     assert csat_sweep(program_ids=[program.pk])["sent"] == 2
     link = urllib.parse.urlsplit(mail.link("customer1@example.test", contains="/survey/csat/"))
     token = link.path.rstrip("/").rsplit("/", 1)[1]
@@ -81,7 +97,11 @@ def figure(page, label: str):
 
 def cells(page, row_header: str):
     """The cells of the table row that starts with this text."""
-    return page.get_by_role("row").filter(has=page.get_by_role("rowheader", name=row_header, exact=True)).locator("td")
+    return (
+        page.get_by_role("row")
+        .filter(has=page.get_by_role("rowheader", name=row_header, exact=True))
+        .locator("td")
+    )
 
 
 def test_the_dashboard_and_its_tabs_show_the_programs_numbers(program, manager, log_in, check_page):
@@ -97,8 +117,14 @@ def test_the_dashboard_and_its_tabs_show_the_programs_numbers(program, manager, 
     csat = page.locator(".card-stat").filter(has=page.get_by_role("heading", name="CSAT"))
     expect(csat.locator(".display-6")).to_have_text("100 %")
     expect(csat).to_contain_text("on target · target at least (≥) 90 %")
-    for label, shown in [("tickets in", "3"), ("solved", "2"), ("first responses within SLA", "100.0 %"),
-                         ("backlog at the end", "1"), ("escalation rate", "33.3 %"), ("cost (USD)", "88.00")]:
+    for label, shown in [
+        ("tickets in", "3"),
+        ("solved", "2"),
+        ("first responses within SLA", "100.0 %"),
+        ("backlog at the end", "1"),
+        ("escalation rate", "33.3 %"),
+        ("cost (USD)", "88.00"),
+    ]:
         expect(figure(page, label)).to_have_text(shown)
 
     tabs = page.locator("main .nav-tabs")
@@ -107,7 +133,8 @@ def test_the_dashboard_and_its_tabs_show_the_programs_numbers(program, manager, 
     # Solved · first response (h) · SLA (%) · QA · CSAT (%) · escalation rate (%) · hours · cost per ticket · tier ·
     # contract: 2 solved, 1 escalated of 3; QA (4/4 + 2/4) / 2 = 75; 4 h × 20.00 + 10 % = 88.00 for 2 tickets.
     expect(cells(page, "Nora Quinn")).to_have_text(
-        ["2", "0.00", "100.0", "75.0", "100.0", "33.3", "4.00", "44.00 USD", "Tier 1", "Active"])
+        ["2", "0.00", "100.0", "75.0", "100.0", "33.3", "4.00", "44.00 USD", "Tier 1", "Active"]
+    )
 
     tabs.get_by_role("link", name="Costs").click()
     check_page(page)
@@ -124,5 +151,9 @@ def test_the_dashboard_and_its_tabs_show_the_programs_numbers(program, manager, 
     expect(figure(page, "hired")).to_have_text("1")
     expect(figure(page, "applied → hired")).to_have_text("33.3 %")
     # Applied · screening · trial · interview · offer · hired · rejected · withdrawn · total
-    expect(page.get_by_role("region", name="Applications per stage now").get_by_role("row").filter(
-        has_text="All postings").locator("td")).to_have_text(["1", "0", "0", "0", "0", "1", "1", "0", "3"])
+    expect(
+        page.get_by_role("region", name="Applications per stage now")
+        .get_by_role("row")
+        .filter(has_text="All postings")
+        .locator("td")
+    ).to_have_text(["1", "0", "0", "0", "0", "1", "1", "0", "3"])

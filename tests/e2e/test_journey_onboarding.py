@@ -34,21 +34,44 @@ Kind = OnboardingStep.Kind
 def hired(manager):
     LanguageFactory(code="en")
     program = ProgramFactory(name="Weekend Cover", slug="weekend-cover", managers=[manager])
-    OnboardingStepFactory(program=program, title="Read the weekend playbook", kind=Kind.READ_MATERIALS, position=1)
+    OnboardingStepFactory(
+        program=program, title="Read the weekend playbook", kind=Kind.READ_MATERIALS, position=1
+    )
     OnboardingStepFactory(program=program, title="Sign the NDA", kind=Kind.SIGN_NDA, position=2)
-    OnboardingStepFactory(program=program, title="Shadow 10 tickets", kind=Kind.SHADOW, position=3,
-                          needs_manager_confirmation=True)
+    OnboardingStepFactory(
+        program=program,
+        title="Shadow 10 tickets",
+        kind=Kind.SHADOW,
+        position=3,
+        needs_manager_confirmation=True,
+    )
     tool = ProgramToolFactory(program=program, name="Zendesk", access_level="Agent (light)")
-    credential_store(program=program, tool=tool, label="Shared weekend login", username="weekend@shop.example",
-                     password="correct-horse-battery", actor=manager)
-    application = ApplicationFactory(posting=PostingFactory(program=program), full_name="Ana Reyes", email=FREELANCER,
-                                     stage=Application.Stage.OFFER)
-    return application_hire(application=application, hired_by=manager, hourly_rate=Decimal("18.00"),
-                            currency="USD", start_date=timezone.localdate() + datetime.timedelta(days=1))
+    credential_store(
+        program=program,
+        tool=tool,
+        label="Shared weekend login",
+        username="weekend@shop.example",
+        password="correct-horse-battery",
+        actor=manager,
+    )
+    application = ApplicationFactory(
+        posting=PostingFactory(program=program),
+        full_name="Ana Reyes",
+        email=FREELANCER,
+        stage=Application.Stage.OFFER,
+    )
+    return application_hire(
+        application=application,
+        hired_by=manager,
+        hourly_rate=Decimal("18.00"),
+        currency="USD",
+        start_date=timezone.localdate() + datetime.timedelta(days=1),
+    )
 
 
-def test_the_new_freelancer_signs_onboards_and_reveals_a_credential(hired, manager, log_in, visitor, mail,
-                                                                   check_page):
+def test_the_new_freelancer_signs_onboards_and_reveals_a_credential(
+    hired, manager, log_in, visitor, mail, check_page
+):
     contract_pk = hired.contract.pk
 
     # The manager checks the draft contract and sends it for signature.
@@ -95,7 +118,8 @@ def test_the_new_freelancer_signs_onboards_and_reveals_a_credential(hired, manag
     page.reload()
     check_page(page)
     page.locator("#onboarding").get_by_role("listitem").filter(has_text="Shadow 10 tickets").get_by_role(
-        "button", name="Confirm").click()
+        "button", name="Confirm"
+    ).click()
     check_page(page)
     page.get_by_label("Tool").select_option(label="Zendesk — Agent (light)")
     page.get_by_role("button", name="Record as granted").click()

@@ -36,19 +36,31 @@ def world(manager):
     program = ProgramFactory(name="Weekend Cover", slug="weekend-cover", managers=[manager], time_zone=zone)
     today = now.astimezone(program.zone).date()
     PaySchedule.objects.create(program=program, anchor_date=today)
-    user = UserFactory(email="nora@example.test", display_name="Nora Quinn", role="freelancer", time_zone=zone)
+    user = UserFactory(
+        email="nora@example.test", display_name="Nora Quinn", role="freelancer", time_zone=zone
+    )
     freelancer = FreelancerFactory(user=user, legal_name="Nora Quinn", time_zone=zone)
-    ContractFactory(program=program, freelancer=freelancer, start_date=today - datetime.timedelta(days=60),
-                    hourly_rate=Decimal("20.00"))
+    ContractFactory(
+        program=program,
+        freelancer=freelancer,
+        start_date=today - datetime.timedelta(days=60),
+        hourly_rate=Decimal("20.00"),
+    )
     PayoutDetailsFactory(freelancer=freelancer, wise_email="nora@wise.example")
     midnight = datetime.datetime.combine(today, datetime.time(0), tzinfo=program.zone)
-    RunningTimer.objects.create(freelancer=freelancer, program=program, activity=Activity.TICKETS,
-                                note="Saturday late shift", started_at=midnight - datetime.timedelta(minutes=30))
+    RunningTimer.objects.create(
+        freelancer=freelancer,
+        program=program,
+        activity=Activity.TICKETS,
+        note="Saturday late shift",
+        started_at=midnight - datetime.timedelta(minutes=30),
+    )
     return program, freelancer, today - datetime.timedelta(days=1)
 
 
-def test_time_from_the_timer_is_approved_run_paid_and_shown_on_the_statement(world, manager, log_in, mail,
-                                                                             check_page):
+def test_time_from_the_timer_is_approved_run_paid_and_shown_on_the_statement(
+    world, manager, log_in, mail, check_page
+):
     program, freelancer, yesterday = world
 
     # The freelancer, on a phone, stops the timer; the time it logged is corrected to what they worked.
@@ -121,7 +133,10 @@ def test_time_from_the_timer_is_approved_run_paid_and_shown_on_the_statement(wor
     expect(page.locator("main")).to_contain_text("WISE-BATCH-42")
 
     payout = Payout.objects.get(freelancer=freelancer)
-    assert (payout.status, payout.total, payout.payment_reference) == (Payout.Status.PAID, Decimal("50.00"),
-                                                                        "WISE-BATCH-42")
+    assert (payout.status, payout.total, payout.payment_reference) == (
+        Payout.Status.PAID,
+        Decimal("50.00"),
+        "WISE-BATCH-42",
+    )
     assert payout.period.end_date == yesterday
     assert [m.subject for m in mail.to("nora@example.test")]  # the statement went out by e-mail

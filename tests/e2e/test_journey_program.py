@@ -132,9 +132,14 @@ def test_manager_creates_a_program_and_fills_its_worksheet(manager, log_in, chec
     assert sorted(program.ticket_types.values_list("name", flat=True)) == ["Order status", "Refunds"]
     assert program.escalation_rules.get().keyword == "chargeback"
     assert program.schedule.queue_ready_date == queue_ready
-    assert program.candidate_profile.interview_questions == ["Tell us about a hard customer.", "How do you keep notes?"]
+    assert program.candidate_profile.interview_questions == [
+        "Tell us about a hard customer.",
+        "How do you keep notes?",
+    ]
     assert list(program.scorecard.criteria.order_by("name").values_list("name", "is_critical")) == [
-        ("Accuracy", True), ("Tone", False)]
+        ("Accuracy", True),
+        ("Tone", False),
+    ]
     assert list(program.support_plan.reviewers.all()) == [manager]
     assert program.tools.get().name == "Zendesk"
     assert program.success_metrics.count() == 2

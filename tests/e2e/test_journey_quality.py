@@ -29,14 +29,22 @@ def ticket(manager):
     QACriterionFactory(scorecard=card, name="Tone", weight=1)
     Stakeholder.objects.create(program=program, name="Chris Customer", email=STAKEHOLDER)
     freelancer = on_duty_freelancer(program, user__display_name="Nora Quinn")
-    ticket = TicketFactory(program=program, assignee=freelancer, subject="Parcel lost", requester_email=CUSTOMER)
-    ticket_reply(ticket=ticket, author=freelancer.user, body="A new parcel leaves today.",
-                 status_after=Ticket.Status.SOLVED, freelancer=freelancer)
+    ticket = TicketFactory(
+        program=program, assignee=freelancer, subject="Parcel lost", requester_email=CUSTOMER
+    )
+    ticket_reply(
+        ticket=ticket,
+        author=freelancer.user,
+        body="A new parcel leaves today.",
+        status_after=Ticket.Status.SOLVED,
+        freelancer=freelancer,
+    )
     return ticket
 
 
-def test_a_qa_review_then_csat_and_nps_answered_through_their_links(ticket, manager, log_in, visitor, mail,
-                                                                    check_page):
+def test_a_qa_review_then_csat_and_nps_answered_through_their_links(
+    ticket, manager, log_in, visitor, mail, check_page
+):
     # The manager picks the solved ticket for review and scores it.
     page = log_in(manager)
     nav(page, "Quality")
@@ -99,13 +107,15 @@ def test_a_qa_review_then_csat_and_nps_answered_through_their_links(ticket, mana
     check_page(page)
     # Week of · invited · answered · response rate · promoters · passives · detractors · NPS
     expect(page.locator("table").first.locator("tbody tr").first.get_by_role("cell")).to_have_text(
-        [re.compile(r"\w"), "1", "1", "100 %", "1", "0", "0", "100.0"])
+        [re.compile(r"\w"), "1", "1", "100 %", "1", "0", "0", "100.0"]
+    )
     expect(page.get_by_text("“Weekends are covered now.”")).to_be_visible()
     page.locator(".nav-tabs").get_by_role("link", name="CSAT").click()
     check_page(page)
     # Program · good · bad · CSAT · response rate
     expect(page.get_by_role("row").filter(has_text="Weekend Cover").first.get_by_role("cell")).to_have_text(
-        ["Weekend Cover", "1", "0", "100.0 %", "100 %"])
+        ["Weekend Cover", "1", "0", "100.0 %", "100 %"]
+    )
     expect(page.get_by_text("“Fast and kind.”")).to_be_visible()
 
     review = Review.objects.get(ticket=ticket)

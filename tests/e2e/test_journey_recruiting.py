@@ -29,8 +29,9 @@ def program(manager):
     return program
 
 
-def test_a_posting_a_candidate_a_trial_an_interview_and_the_hire(program, manager, log_in, visitor, mail,
-                                                                 check_page, tmp_path):
+def test_a_posting_a_candidate_a_trial_an_interview_and_the_hire(
+    program, manager, log_in, visitor, mail, check_page, tmp_path
+):
     page = log_in(manager)
 
     # The manager writes the posting and opens it.
@@ -62,7 +63,8 @@ def test_a_posting_a_candidate_a_trial_an_interview_and_the_hire(program, manage
     candidate.get_by_role("checkbox", name="English").check()
     field(candidate, "Hourly rate you ask").fill("18")
     field(candidate, "Why do you like support work?").fill(
-        "I like untangling problems; five years of e-mail support for a travel agency taught me patience.")
+        "I like untangling problems; five years of e-mail support for a travel agency taught me patience."
+    )
     field(candidate, "Resume").set_input_files(resume)
     candidate.get_by_role("button", name="Send my application").click()
     expect(candidate).to_have_url(re.compile(r"/thanks/$"))
@@ -90,8 +92,12 @@ def test_a_posting_a_candidate_a_trial_an_interview_and_the_hire(program, manage
     trial_link = mail.link(CANDIDATE, contains="/trial/")
     candidate.goto(trial_link)
     check_page(candidate)
-    field(candidate, "Question 1").fill("Sorry for the wait! Your order left our warehouse today; here is the tracking link.")
-    field(candidate, "Question 2").fill("Of course: reply with the new address and I will update it before it ships.")
+    field(candidate, "Question 1").fill(
+        "Sorry for the wait! Your order left our warehouse today; here is the tracking link."
+    )
+    field(candidate, "Question 2").fill(
+        "Of course: reply with the new address and I will update it before it ships."
+    )
     candidate.get_by_role("button", name="Submit my answers").click()
     expect(candidate.get_by_role("heading", level=1)).to_be_visible()
     check_page(candidate)

@@ -49,7 +49,8 @@ def world(manager, smtp_server, settings, tmp_path):
 
 
 def test_tickets_from_the_api_and_the_mailbox_are_answered_escalated_and_solved(
-        world, manager, log_in, check_page, live_url, smtp_server, tmp_path):
+    world, manager, log_in, check_page, live_url, smtp_server, tmp_path
+):
     program, freelancer, agent = world
 
     # The manager issues an API token for the helpdesk script (the key is shown once).
@@ -62,10 +63,18 @@ def test_tickets_from_the_api_and_the_mailbox_are_answered_escalated_and_solved(
     page.context.close()
 
     # The customer's side, outside the browser: a script posts a ticket, and Ann's e-mail lands in the mailbox.
-    status, body = api_post(f"{live_url}/api/v1/tickets/", token=key, data={
-        "program": program.slug, "external_id": "HD-77", "subject": "Refund for a double charge",
-        "body": "I was charged twice for order 1002.", "requester_email": "bo@example.test",
-        "requester_name": "Bo Buyer"})
+    status, body = api_post(
+        f"{live_url}/api/v1/tickets/",
+        token=key,
+        data={
+            "program": program.slug,
+            "external_id": "HD-77",
+            "subject": "Refund for a double charge",
+            "body": "I was charged twice for order 1002.",
+            "requester_email": "bo@example.test",
+            "requester_name": "Bo Buyer",
+        },
+    )
     assert status == 201, body
     drop = tmp_path / "mail-drop"
     drop.mkdir()
@@ -134,6 +143,8 @@ def test_tickets_from_the_api_and_the_mailbox_are_answered_escalated_and_solved(
     assert "Refunded the second charge" in to_bo.get_body(("plain",)).get_content()
     escalated = Ticket.objects.get(program=program, external_id="HD-77")
     assert (escalated.source, escalated.queue, escalated.status) == (
-        Ticket.Source.API, Ticket.Queue.INHOUSE, Ticket.Status.SOLVED)
+        Ticket.Source.API,
+        Ticket.Queue.INHOUSE,
+        Ticket.Status.SOLVED,
+    )
     assert ticket.assignee_id == freelancer.pk
-

@@ -27,9 +27,14 @@ def manager(program):
 
 @pytest.fixture
 def contract(program):
-    return ContractFactory(program=program, hourly_rate=Decimal("20.00"), currency="USD",
-                           start_date=datetime.date(2020, 1, 1), hours_per_week=Decimal("20"),
-                           weekly_hour_cap=Decimal("30"))
+    return ContractFactory(
+        program=program,
+        hourly_rate=Decimal("20.00"),
+        currency="USD",
+        start_date=datetime.date(2020, 1, 1),
+        hours_per_week=Decimal("20"),
+        weekly_hour_cap=Decimal("30"),
+    )
 
 
 @pytest.fixture

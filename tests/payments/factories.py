@@ -49,8 +49,9 @@ class TimeEntryFactory(factory.django.DjangoModelFactory):
     program = factory.SelfAttribute("contract.program")
     date = factory.LazyFunction(anchor_for_tests)
     period = factory.LazyAttribute(
-        lambda o: PayPeriodFactory(program=o.program, start_date=PayScheduleFactory(program=o.program)
-                                   .period_bounds(o.date)[0])
+        lambda o: PayPeriodFactory(
+            program=o.program, start_date=PayScheduleFactory(program=o.program).period_bounds(o.date)[0]
+        )
     )
     hours = Decimal("2.00")
     activity = "tickets"

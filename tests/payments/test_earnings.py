@@ -45,18 +45,24 @@ def test_rate_changes_before_the_period_set_the_rate_and_later_ones_do_not():
 def test_earnings_for_sums_entries_per_day_and_contract(contract, ended_period_days):
     from contracts.models import RateChange
 
-    RateChange.objects.create(contract=contract, effective_date=ended_period_days[7], hourly_rate=Decimal("21.10"),
-                              reason="evaluation")
+    RateChange.objects.create(
+        contract=contract,
+        effective_date=ended_period_days[7],
+        hourly_rate=Decimal("21.10"),
+        reason="evaluation",
+    )
     for day in ended_period_days[5:10]:
         TimeEntryFactory(contract=contract, date=day, hours=Decimal("1.25"))
         TimeEntryFactory(contract=contract, date=day, hours=Decimal("0.50"))
-    TimeEntryFactory(contract=contract, date=ended_period_days[6], hours=Decimal("3"), status=TimeEntry.Status.DRAFT)
+    TimeEntryFactory(
+        contract=contract, date=ended_period_days[6], hours=Decimal("3"), status=TimeEntry.Status.DRAFT
+    )
 
     result = earnings_for(TimeEntry.objects.filter(status=TimeEntry.Status.APPROVED))
 
     earning = result[(contract.freelancer_id, contract.program_id)]
     assert [(line.hours, line.rate, line.amount) for line in earning.lines] == [
-        (Decimal("3.50"), Decimal("20.00"), Decimal("70.00")),   # days 5, 6: 2 × 1.75 h
+        (Decimal("3.50"), Decimal("20.00"), Decimal("70.00")),  # days 5, 6: 2 × 1.75 h
         (Decimal("5.25"), Decimal("21.10"), Decimal("110.78")),  # days 7, 8, 9: 3 × 1.75 h; 110.775 → 110.78
     ]
     assert earning.hours == Decimal("8.75")
@@ -69,8 +75,12 @@ def test_pay_by_cuts_lines_at_pay_periods_and_rate_changes_before_the_window_set
     from payments.earnings import worked_days
 
     # given a raise before the first period, and 0.25 h at the start and at the end of two pay periods
-    RateChange.objects.create(contract=contract, effective_date=anchor - datetime.timedelta(days=30),
-                              hourly_rate=Decimal("10.02"), reason="evaluation")
+    RateChange.objects.create(
+        contract=contract,
+        effective_date=anchor - datetime.timedelta(days=30),
+        hourly_rate=Decimal("10.02"),
+        reason="evaluation",
+    )
     for day in (anchor, anchor + datetime.timedelta(days=13), anchor + datetime.timedelta(days=14)):
         TimeEntryFactory(contract=contract, date=day, hours=Decimal("0.25"))
 
@@ -79,7 +89,8 @@ def test_pay_by_cuts_lines_at_pay_periods_and_rate_changes_before_the_window_set
     pay = work.pay_by(lambda day: None)
 
     # then each pay period is a line of its own: 0.50 h × 10.02 = 5.01 and 0.25 h × 10.02 = 2.505 → 2.51
-    assert [[line.amount for line in lines] for _, lines in sorted(work.lines_by(lambda day: None).items(),
-                                                                    key=lambda item: item[0][2])] == [
-        [Decimal("5.01")], [Decimal("2.51")]]
+    assert [
+        [line.amount for line in lines]
+        for _, lines in sorted(work.lines_by(lambda day: None).items(), key=lambda item: item[0][2])
+    ] == [[Decimal("5.01")], [Decimal("2.51")]]
     assert (pay[(None, "USD")].hours, pay[(None, "USD")].amount) == (Decimal("0.75"), Decimal("7.52"))

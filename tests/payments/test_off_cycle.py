@@ -35,14 +35,24 @@ def day(current, n):
 
 def worked(program, *, end_date=None, current, rate=Decimal("20.00")):
     """A contract with 6 days of 4.25 h approved in the current period, a raise on day 4, a bonus and a deduction."""
-    contract = ContractFactory(program=program, hourly_rate=rate, currency="USD", start_date=datetime.date(2020, 1, 1),
-                               end_date=end_date, hours_per_week=Decimal("20"), weekly_hour_cap=Decimal("30"))
-    RateChange.objects.create(contract=contract, effective_date=day(current, 3), hourly_rate=Decimal("22.35"),
-                              reason="evaluation")
+    contract = ContractFactory(
+        program=program,
+        hourly_rate=rate,
+        currency="USD",
+        start_date=datetime.date(2020, 1, 1),
+        end_date=end_date,
+        hours_per_week=Decimal("20"),
+        weekly_hour_cap=Decimal("30"),
+    )
+    RateChange.objects.create(
+        contract=contract, effective_date=day(current, 3), hourly_rate=Decimal("22.35"), reason="evaluation"
+    )
     for n in range(6):
         TimeEntryFactory(contract=contract, date=day(current, n), hours=Decimal("4.25"))
     AdjustmentFactory(freelancer=contract.freelancer, program=program, kind="bonus", amount=Decimal("25.00"))
-    AdjustmentFactory(freelancer=contract.freelancer, program=program, kind="deduction", amount=Decimal("-5.50"))
+    AdjustmentFactory(
+        freelancer=contract.freelancer, program=program, kind="deduction", amount=Decimal("-5.50")
+    )
     return contract
 
 
@@ -52,9 +62,18 @@ def run_period(program, period, today):
 
 
 def money(payout):
-    lines = [(line.kind, line.hours, line.rate, line.amount)
-             for line in payout.lines.order_by("kind", "date_from", "amount")]
-    return (payout.hours, payout.hours_amount, payout.adjustments_amount, payout.total, payout.payout_amount, lines)
+    lines = [
+        (line.kind, line.hours, line.rate, line.amount)
+        for line in payout.lines.order_by("kind", "date_from", "amount")
+    ]
+    return (
+        payout.hours,
+        payout.hours_amount,
+        payout.adjustments_amount,
+        payout.total,
+        payout.payout_amount,
+        lines,
+    )
 
 
 def test_the_off_cycle_payout_is_priced_as_the_regular_run_and_that_run_does_not_pay_it_again(
@@ -62,18 +81,25 @@ def test_the_off_cycle_payout_is_priced_as_the_regular_run_and_that_run_does_not
 ):
     leaving = worked(program, end_date=day(current, 6), current=current)
     staying = worked(program, current=current)  # the same work, paid by the regular run
-    late = TimeEntryFactory(contract=leaving, date=day(current, 5), hours=Decimal("3"),
-                            status=TimeEntry.Status.SUBMITTED)
+    late = TimeEntryFactory(
+        contract=leaving, date=day(current, 5), hours=Decimal("3"), status=TimeEntry.Status.SUBMITTED
+    )
 
     # when the leaving freelancer is paid off-cycle on their last day
-    payout, created = payout_off_cycle_create(program=program, freelancer=leaving.freelancer, created_by=manager,
-                                              today=day(current, 6))
+    payout, created = payout_off_cycle_create(
+        program=program, freelancer=leaving.freelancer, created_by=manager, today=day(current, 6)
+    )
 
     # then: approved hours at each day's rate, rounded per line, plus the adjustments; the unapproved entry is out
     assert created and payout.run is None and payout.status == Payout.Status.DRAFT
     payout.refresh_from_db()
     assert money(payout) == (
-        Decimal("25.50"), Decimal("539.96"), Decimal("19.50"), Decimal("559.46"), Decimal("559.46"), [
+        Decimal("25.50"),
+        Decimal("539.96"),
+        Decimal("19.50"),
+        Decimal("559.46"),
+        Decimal("559.46"),
+        [
             ("adjustment", None, None, Decimal("-5.50")),
             ("adjustment", None, None, Decimal("25.00")),
             ("hours", Decimal("12.75"), Decimal("20.00"), Decimal("255.00")),
@@ -87,8 +113,9 @@ def test_the_off_cycle_payout_is_priced_as_the_regular_run_and_that_run_does_not
     assert AuditLog.objects.filter(verb="payout.off_cycle_created", actor=manager).count() == 1
 
     # pressing again changes nothing
-    again, created_again = payout_off_cycle_create(program=program, freelancer=leaving.freelancer,
-                                                   created_by=manager, today=day(current, 6))
+    again, created_again = payout_off_cycle_create(
+        program=program, freelancer=leaving.freelancer, created_by=manager, today=day(current, 6)
+    )
     assert (again.pk, created_again) == (payout.pk, False)
     assert (Payout.objects.count(), PayoutLine.objects.count()) == (1, 4)
 
@@ -125,31 +152,42 @@ def test_the_off_cycle_payout_is_priced_as_the_regular_run_and_that_run_does_not
 def test_a_freelancer_who_is_not_leaving_is_refused_and_nothing_changes(program, manager, current):
     staying = worked(program, current=current)
     with pytest.raises(PaymentsError, match="is not leaving"):
-        payout_off_cycle_create(program=program, freelancer=staying.freelancer, created_by=manager,
-                                today=day(current, 6))
+        payout_off_cycle_create(
+            program=program, freelancer=staying.freelancer, created_by=manager, today=day(current, 6)
+        )
     assert not Payout.objects.exists()
     assert not Adjustment.objects.filter(payout__isnull=False).exists()
     assert PayPeriod.objects.get(program=program, start_date=current).status == PayPeriod.Status.OPEN
 
 
 def test_nothing_to_pay_is_refused_and_nothing_changes(program, manager, current):
-    contract = ContractFactory(program=program, status=Contract.Status.ENDED, start_date=datetime.date(2020, 1, 1),
-                               end_date=day(current, 2))
+    contract = ContractFactory(
+        program=program,
+        status=Contract.Status.ENDED,
+        start_date=datetime.date(2020, 1, 1),
+        end_date=day(current, 2),
+    )
     TimeEntryFactory(contract=contract, date=day(current, 1), status=TimeEntry.Status.SUBMITTED)
     with pytest.raises(PaymentsError, match="no approved time or adjustment to pay"):
-        payout_off_cycle_create(program=program, freelancer=contract.freelancer, created_by=manager,
-                                today=day(current, 4))
+        payout_off_cycle_create(
+            program=program, freelancer=contract.freelancer, created_by=manager, today=day(current, 4)
+        )
     assert not Payout.objects.exists()
     assert not AuditLog.objects.filter(verb="payout.off_cycle_created").exists()
 
 
 def test_a_last_day_in_a_period_that_ended_points_to_that_periods_run(program, manager, anchor, current):
-    contract = ContractFactory(program=program, status=Contract.Status.TERMINATED,
-                               start_date=datetime.date(2020, 1, 1), end_date=anchor + datetime.timedelta(days=20))
+    contract = ContractFactory(
+        program=program,
+        status=Contract.Status.TERMINATED,
+        start_date=datetime.date(2020, 1, 1),
+        end_date=anchor + datetime.timedelta(days=20),
+    )
     TimeEntryFactory(contract=contract, date=anchor + datetime.timedelta(days=18))
     with pytest.raises(PaymentsError, match="start the payout run of that period"):
-        payout_off_cycle_create(program=program, freelancer=contract.freelancer, created_by=manager,
-                                today=day(current, 2))
+        payout_off_cycle_create(
+            program=program, freelancer=contract.freelancer, created_by=manager, today=day(current, 2)
+        )
     assert not Payout.objects.exists()
 
 
@@ -158,8 +196,9 @@ def test_a_terminated_contract_without_an_end_date_is_leaving_and_paid_for_the_c
 ):
     contract = worked(program, current=current)
     Contract.objects.filter(pk=contract.pk).update(status=Contract.Status.TERMINATED)
-    payout, created = payout_off_cycle_create(program=program, freelancer=contract.freelancer, created_by=manager,
-                                              today=day(current, 8))
+    payout, created = payout_off_cycle_create(
+        program=program, freelancer=contract.freelancer, created_by=manager, today=day(current, 8)
+    )
     assert created and payout.total == Decimal("559.46")
 
 
@@ -170,14 +209,26 @@ def test_a_raise_into_days_paid_off_cycle_is_refused_unless_confirmed_then_paid_
     from contracts.services import rate_change_create
 
     leaving = worked(program, end_date=day(current, 6), current=current)
-    payout, _ = payout_off_cycle_create(program=program, freelancer=leaving.freelancer, created_by=manager,
-                                        today=day(current, 6))
+    payout, _ = payout_off_cycle_create(
+        program=program, freelancer=leaving.freelancer, created_by=manager, today=day(current, 6)
+    )
     # the period is still open, but this freelancer's pay for it is fixed
     with pytest.raises(ContractError, match="already paid out"):
-        rate_change_create(contract=leaving, effective_date=day(current, 4), hourly_rate=Decimal("25.00"),
-                           reason="correction", approved_by=manager)
-    rate_change_create(contract=leaving, effective_date=day(current, 4), hourly_rate=Decimal("25.00"),
-                       reason="correction", approved_by=manager, confirm_paid_period=True)
+        rate_change_create(
+            contract=leaving,
+            effective_date=day(current, 4),
+            hourly_rate=Decimal("25.00"),
+            reason="correction",
+            approved_by=manager,
+        )
+    rate_change_create(
+        contract=leaving,
+        effective_date=day(current, 4),
+        hourly_rate=Decimal("25.00"),
+        reason="correction",
+        approved_by=manager,
+        confirm_paid_period=True,
+    )
     # repriced per line as the payout was: 255.00 + 4.25 h × 22.35 (94.99) + 8.5 h × 25.00 (212.50) = 562.49,
     # against 539.96 paid
     correction = Adjustment.objects.get(payout__isnull=True, kind=Adjustment.Kind.CORRECTION)

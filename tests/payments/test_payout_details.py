@@ -47,25 +47,35 @@ def approved_payouts(program, days, people):
         TimeEntryFactory(contract=contract, date=days[0], hours=Decimal("5"))
     run = payout_run_start(program=program, enqueue=False)
     payout_run_execute(run_id=run.pk)
-    payouts_approve(payouts=list(Payout.objects.filter(status=Payout.Status.DRAFT)),
-                    approved_by=program.managers.first())
+    payouts_approve(
+        payouts=list(Payout.objects.filter(status=Payout.Status.DRAFT)), approved_by=program.managers.first()
+    )
     return list(Payout.objects.order_by("freelancer__legal_name"))
 
 
 # Validation (PayoutDetails.clean) --------------------------------------------------------------------------
 
+
 def test_a_valid_iban_is_normalised_and_gives_the_bank_country():
-    details = details_for(FreelancerFactory(), method="bank_transfer", account_holder_name="Ana Reyes",
-                          iban=" de89 3704 0044 0532 0130 00 ", bic="cobadeff")
+    details = details_for(
+        FreelancerFactory(),
+        method="bank_transfer",
+        account_holder_name="Ana Reyes",
+        iban=" de89 3704 0044 0532 0130 00 ",
+        bic="cobadeff",
+    )
     assert (details.iban, details.bic, details.bank_country) == (IBAN_DE, "COBADEFF", "DE")
     assert details.summary == "Bank transfer · IBAN ····3000 · COBADEFF"
 
 
-@pytest.mark.parametrize(("iban", "message"), [
-    ("DE89370400440532013001", "check digits do not match"),  # one digit off: the checksum catches it
-    ("DE8937040044053201300", "wrong length"),
-    ("XX89370400440532013000", "country code"),
-])
+@pytest.mark.parametrize(
+    ("iban", "message"),
+    [
+        ("DE89370400440532013001", "check digits do not match"),  # one digit off: the checksum catches it
+        ("DE8937040044053201300", "wrong length"),
+        ("XX89370400440532013000", "country code"),
+    ],
+)
 def test_an_invalid_iban_is_refused_with_the_reason(iban, message):
     with pytest.raises(ValidationError) as error:
         details_for(FreelancerFactory(), method="bank_transfer", account_holder_name="Ana", iban=iban)
@@ -74,26 +84,54 @@ def test_an_invalid_iban_is_refused_with_the_reason(iban, message):
 
 def test_an_invalid_bic_is_refused_and_so_is_a_bic_of_another_country_than_the_iban():
     with pytest.raises(ValidationError) as error:
-        details_for(FreelancerFactory(), method="bank_transfer", account_holder_name="Ana",
-                    account_number="123456789", bic="DEUT12")
+        details_for(
+            FreelancerFactory(),
+            method="bank_transfer",
+            account_holder_name="Ana",
+            account_number="123456789",
+            bic="DEUT12",
+        )
     assert "SWIFT/BIC" in error.value.message_dict["bic"][0]
     with pytest.raises(ValidationError) as error:
-        details_for(FreelancerFactory(), method="bank_transfer", account_holder_name="Ana", iban=IBAN_DE,
-                    bank_country="PL")
+        details_for(
+            FreelancerFactory(),
+            method="bank_transfer",
+            account_holder_name="Ana",
+            iban=IBAN_DE,
+            bank_country="PL",
+        )
     assert error.value.message_dict["bank_country"] == ["The account is in DE, not PL."]
 
 
-@pytest.mark.parametrize(("fields", "field", "message"), [
-    ({"method": "bank_transfer", "account_holder_name": "Ana"}, "iban", "Enter your IBAN, or an account number"),
-    ({"method": "bank_transfer", "iban": IBAN_DE}, "account_holder_name", "name on the bank account"),
-    ({"method": "bank_transfer", "account_holder_name": "Ana", "account_number": "50100234567812"}, "bic",
-     "enter your bank's SWIFT/BIC"),
-    ({"method": "bank_transfer", "account_holder_name": "Ana", "iban": IBAN_DE, "account_number": "1234567"},
-     "account_number", "not both"),
-    ({"method": "wise"}, "wise_email", "Wise account"),
-    ({"method": "paypal", "wise_email": "ana@example.test"}, "paypal_email", "PayPal account"),
-    ({"method": "payoneer", "payoneer_id": "x"}, "payoneer_id", "Payoneer ID"),
-])
+@pytest.mark.parametrize(
+    ("fields", "field", "message"),
+    [
+        (
+            {"method": "bank_transfer", "account_holder_name": "Ana"},
+            "iban",
+            "Enter your IBAN, or an account number",
+        ),
+        ({"method": "bank_transfer", "iban": IBAN_DE}, "account_holder_name", "name on the bank account"),
+        (
+            {"method": "bank_transfer", "account_holder_name": "Ana", "account_number": "50100234567812"},
+            "bic",
+            "enter your bank's SWIFT/BIC",
+        ),
+        (
+            {
+                "method": "bank_transfer",
+                "account_holder_name": "Ana",
+                "iban": IBAN_DE,
+                "account_number": "1234567",
+            },
+            "account_number",
+            "not both",
+        ),
+        ({"method": "wise"}, "wise_email", "Wise account"),
+        ({"method": "paypal", "wise_email": "ana@example.test"}, "paypal_email", "PayPal account"),
+        ({"method": "payoneer", "payoneer_id": "x"}, "payoneer_id", "Payoneer ID"),
+    ],
+)
 def test_each_method_requires_its_own_fields(fields, field, message):
     with pytest.raises(ValidationError) as error:
         details_for(FreelancerFactory(), **fields)
@@ -101,18 +139,33 @@ def test_each_method_requires_its_own_fields(fields, field, message):
 
 
 def test_an_account_number_with_bic_is_a_bank_transfer_outside_iban_countries():
-    details = details_for(FreelancerFactory(), method="bank_transfer", account_holder_name="Priya Nair",
-                          account_number="5010 0234 5678 12", bic="HDFCINBB")
+    details = details_for(
+        FreelancerFactory(),
+        method="bank_transfer",
+        account_holder_name="Priya Nair",
+        account_number="5010 0234 5678 12",
+        bic="HDFCINBB",
+    )
     assert (details.account_number, details.bank_country) == ("50100234567812", "IN")
     assert details.summary == "Bank transfer · account ····7812 · HDFCINBB"
 
 
 def test_the_fields_of_another_method_are_cleared():
-    details = details_for(FreelancerFactory(), method="paypal", paypal_email="Ana@Example.test", iban=IBAN_DE,
-                          bic="COBADEFF", wise_email="ana@wise.test", payoneer_id="123", account_holder_name="Ana",
-                          legacy_note="old text")
+    details = details_for(
+        FreelancerFactory(),
+        method="paypal",
+        paypal_email="Ana@Example.test",
+        iban=IBAN_DE,
+        bic="COBADEFF",
+        wise_email="ana@wise.test",
+        payoneer_id="123",
+        account_holder_name="Ana",
+        legacy_note="old text",
+    )
     assert details.paypal_email == "ana@example.test"
-    assert [getattr(details, name) for name in PayoutDetails.DETAIL_FIELDS if name != "paypal_email"] == [""] * 8
+    assert [getattr(details, name) for name in PayoutDetails.DETAIL_FIELDS if name != "paypal_email"] == [
+        ""
+    ] * 8
 
 
 def test_the_bank_account_is_encrypted_at_rest():
@@ -130,7 +183,9 @@ def test_the_bank_account_is_encrypted_at_rest():
 def test_rotating_the_vault_key_re_encrypts_bank_accounts_so_the_old_key_can_go(settings):
     from cryptography.fernet import Fernet
 
-    details = details_for(FreelancerFactory(), method="bank_transfer", account_holder_name="Ana", iban=IBAN_DE)
+    details = details_for(
+        FreelancerFactory(), method="bank_transfer", account_holder_name="Ana", iban=IBAN_DE
+    )
     details.save()
     old_key, new_key = settings.VAULT_KEYS[0], Fernet.generate_key().decode()
     settings.VAULT_KEYS = [new_key, old_key]
@@ -141,20 +196,32 @@ def test_rotating_the_vault_key_re_encrypts_bank_accounts_so_the_old_key_can_go(
 
 # Changing them: audit and e-mail --------------------------------------------------------------------------
 
-def test_a_change_is_audited_masked_and_emailed_to_the_freelancer(django_capture_on_commit_callbacks, mailoutbox):
+
+def test_a_change_is_audited_masked_and_emailed_to_the_freelancer(
+    django_capture_on_commit_callbacks, mailoutbox
+):
     freelancer = FreelancerFactory(user__email="ana@example.test", legal_name="Ana Reyes")
     PayoutDetailsFactory(freelancer=freelancer, wise_email="ana@wise.test")
 
     with django_capture_on_commit_callbacks(execute=True):
-        details = payout_details_update(freelancer=freelancer, changed_by=freelancer.user, method="bank_transfer",
-                                        account_holder_name="Ana Reyes", iban=IBAN_PL, ip_address="203.0.113.9")
+        details = payout_details_update(
+            freelancer=freelancer,
+            changed_by=freelancer.user,
+            method="bank_transfer",
+            account_holder_name="Ana Reyes",
+            iban=IBAN_PL,
+            ip_address="203.0.113.9",
+        )
 
     assert details.changed_at > timezone.now() - datetime.timedelta(minutes=1)
     assert (details.method, details.wise_email, details.bank_country) == ("bank_transfer", "", "PL")
     audit = AuditLog.objects.get(verb="payout_details.changed")
     assert audit.actor == freelancer.user and audit.ip_address == "203.0.113.9"
-    assert audit.data == {"fields": ["method", "iban", "bank_country", "wise_email"],
-                          "before": "Wise · a•••@wise.test", "after": "Bank transfer · IBAN ····2874"}
+    assert audit.data == {
+        "fields": ["method", "iban", "bank_country", "wise_email"],
+        "before": "Wise · a•••@wise.test",
+        "after": "Bank transfer · IBAN ····2874",
+    }
     assert IBAN_PL not in str(audit.data)
     message = OutboxMessage.objects.get()
     assert message.payload["to"] == ["ana@example.test"]
@@ -163,17 +230,21 @@ def test_a_change_is_audited_masked_and_emailed_to_the_freelancer(django_capture
     mail = mailoutbox[0]
     assert mail.to == ["ana@example.test"]
     assert "Not you? Contact your program manager" in mail.body
-    assert "Before: Wise · a•••@wise.test" in mail.body and "Now:    Bank transfer · IBAN ····2874" in mail.body
+    assert (
+        "Before: Wise · a•••@wise.test" in mail.body and "Now:    Bank transfer · IBAN ····2874" in mail.body
+    )
     assert IBAN_PL not in mail.body
     assert "http://testserver/portal/payouts/details/" in mail.body
 
 
 def test_saving_the_same_details_again_changes_nothing_and_mails_nobody():
     freelancer = FreelancerFactory()
-    first = payout_details_update(freelancer=freelancer, changed_by=freelancer.user, method="paypal",
-                                  paypal_email="ana@example.test")
-    again = payout_details_update(freelancer=freelancer, changed_by=freelancer.user, method="paypal",
-                                  paypal_email=" ANA@example.test ")
+    first = payout_details_update(
+        freelancer=freelancer, changed_by=freelancer.user, method="paypal", paypal_email="ana@example.test"
+    )
+    again = payout_details_update(
+        freelancer=freelancer, changed_by=freelancer.user, method="paypal", paypal_email=" ANA@example.test "
+    )
     assert again.changed_at == first.changed_at
     assert AuditLog.objects.filter(verb="payout_details.changed").count() == 1
     assert OutboxMessage.objects.count() == 1
@@ -183,8 +254,13 @@ def test_invalid_details_change_nothing():
     freelancer = FreelancerFactory()
     PayoutDetailsFactory(freelancer=freelancer, wise_email="ana@wise.test")
     with pytest.raises(ValidationError):
-        payout_details_update(freelancer=freelancer, changed_by=freelancer.user, method="bank_transfer",
-                              account_holder_name="Ana", iban="DE89370400440532013001")
+        payout_details_update(
+            freelancer=freelancer,
+            changed_by=freelancer.user,
+            method="bank_transfer",
+            account_holder_name="Ana",
+            iban="DE89370400440532013001",
+        )
     with pytest.raises(PaymentsError, match="Choose how"):
         payout_details_update(freelancer=freelancer, changed_by=freelancer.user, method="")
     details = PayoutDetails.objects.get(freelancer=freelancer)
@@ -195,10 +271,19 @@ def test_invalid_details_change_nothing():
 
 # The portal page ------------------------------------------------------------------------------------------
 
-def test_the_portal_page_shows_the_account_masked_and_saves_a_change(client, django_capture_on_commit_callbacks):
+
+def test_the_portal_page_shows_the_account_masked_and_saves_a_change(
+    client, django_capture_on_commit_callbacks
+):
     freelancer = FreelancerFactory()
-    PayoutDetailsFactory(freelancer=freelancer, method="bank_transfer", wise_email="", iban=IBAN_DE,
-                         bic="COBADEFF", bank_country="DE")
+    PayoutDetailsFactory(
+        freelancer=freelancer,
+        method="bank_transfer",
+        wise_email="",
+        iban=IBAN_DE,
+        bic="COBADEFF",
+        bank_country="DE",
+    )
     client.force_login(freelancer.user)
     url = reverse("payments:portal_payout_details")
     page = client.get(url).content.decode()
@@ -206,8 +291,15 @@ def test_the_portal_page_shows_the_account_masked_and_saves_a_change(client, dja
 
     # the IBAN left blank keeps the one on file; a new BIC of the same country is a change
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(url, {"method": "bank_transfer", "account_holder_name": freelancer.legal_name,
-                                     "iban": "", "bic": "DEUTDEFF"})
+        response = client.post(
+            url,
+            {
+                "method": "bank_transfer",
+                "account_holder_name": freelancer.legal_name,
+                "iban": "",
+                "bic": "DEUTDEFF",
+            },
+        )
     assert response.status_code == 302
     details = PayoutDetails.objects.get(freelancer=freelancer)
     assert (details.iban, details.bic) == (IBAN_DE, "DEUTDEFF")
@@ -217,8 +309,10 @@ def test_the_portal_page_shows_the_account_masked_and_saves_a_change(client, dja
 def test_the_portal_page_shows_field_errors_and_saves_nothing(client):
     freelancer = FreelancerFactory()
     client.force_login(freelancer.user)
-    response = client.post(reverse("payments:portal_payout_details"),
-                           {"method": "bank_transfer", "account_holder_name": "Ana", "iban": "DE89370400440532013001"})
+    response = client.post(
+        reverse("payments:portal_payout_details"),
+        {"method": "bank_transfer", "account_holder_name": "Ana", "iban": "DE89370400440532013001"},
+    )
     assert response.status_code == 400
     assert "check digits do not match" in response.content.decode()
     assert not PayoutDetails.objects.filter(freelancer=freelancer).exists()
@@ -232,12 +326,14 @@ def test_the_portal_page_is_for_freelancers(client, program):
 
 # The hold -------------------------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def held(program, ended_period_days):
     """Two approved payouts: Ana's details changed two days ago (held), Bea's months ago (not held)."""
     ana, bea = FreelancerFactory(legal_name="Ana Reyes"), FreelancerFactory(legal_name="Bea Lind")
-    PayoutDetailsFactory(freelancer=ana, wise_email="ana@wise.test",
-                         changed_at=timezone.now() - datetime.timedelta(days=2))
+    PayoutDetailsFactory(
+        freelancer=ana, wise_email="ana@wise.test", changed_at=timezone.now() - datetime.timedelta(days=2)
+    )
     PayoutDetailsFactory(freelancer=bea, wise_email="bea@wise.test")
     return approved_payouts(program, ended_period_days, [ana, bea])
 
@@ -258,8 +354,12 @@ def test_a_held_payout_cannot_be_marked_paid_and_the_batch_changes_nothing(held,
     assert set(Payout.objects.values_list("status", flat=True)) == {Payout.Status.APPROVED}
 
 
-def test_the_export_leaves_held_payouts_and_payouts_without_details_out(program, held, manager, ended_period_days):
-    rows = list(csv.reader(io.StringIO(payouts_export_csv(payouts=Payout.objects.all(), exported_by=manager))))
+def test_the_export_leaves_held_payouts_and_payouts_without_details_out(
+    program, held, manager, ended_period_days
+):
+    rows = list(
+        csv.reader(io.StringIO(payouts_export_csv(payouts=Payout.objects.all(), exported_by=manager)))
+    )
     assert [row[0] for row in rows[1:]] == ["Bea Lind"]
     audit = AuditLog.objects.get(verb="payouts.exported")
     assert audit.data == {"count": 1, "held": [held[0].reference], "without_details": []}
@@ -279,15 +379,22 @@ def test_a_manager_confirms_the_details_and_the_payout_can_be_paid(client, held,
     assert ana_payout.hold_reason == ""
     audit = AuditLog.objects.get(verb="payout.details_confirmed")
     assert audit.actor == manager and audit.data["details"] == "Wise · a•••@wise.test"
-    assert payouts_mark_paid(payouts=held, paid_on=timezone.now().date(), reference="B-2", marked_by=manager) == 2
+    assert (
+        payouts_mark_paid(payouts=held, paid_on=timezone.now().date(), reference="B-2", marked_by=manager)
+        == 2
+    )
     assert Payout.objects.get(pk=ana_payout.pk).payout_method == "Wise · a•••@wise.test"
 
 
 def test_a_change_after_the_confirmation_holds_the_payout_again(held, manager):
     ana_payout = payout_details_confirm(payout=held[0], confirmed_by=manager)
     freelancer = ana_payout.freelancer
-    payout_details_update(freelancer=freelancer, changed_by=freelancer.user, method="paypal",
-                          paypal_email="someone.else@example.test")
+    payout_details_update(
+        freelancer=freelancer,
+        changed_by=freelancer.user,
+        method="paypal",
+        paypal_email="someone.else@example.test",
+    )
     ana_payout.refresh_from_db()
     assert ana_payout.hold_reason.startswith("Held")
     with pytest.raises(PaymentsError, match="not held"):
@@ -310,13 +417,15 @@ def test_agents_freelancers_and_other_managers_cannot_release_a_hold(client, pro
     assert not AuditLog.objects.filter(verb="payout.details_confirmed").exists()
 
 
-def test_the_payout_list_flags_held_payouts_in_a_constant_number_of_queries(client, program, manager,
-                                                                            ended_period_days,
-                                                                            django_assert_max_num_queries):
+def test_the_payout_list_flags_held_payouts_in_a_constant_number_of_queries(
+    client, program, manager, ended_period_days, django_assert_max_num_queries
+):
     recent = timezone.now() - datetime.timedelta(days=1)
     people = [FreelancerFactory(legal_name=f"Person {i:02d}") for i in range(8)]
     for i, person in enumerate(people):
-        PayoutDetailsFactory(freelancer=person, changed_at=recent if i % 2 else recent - datetime.timedelta(days=30))
+        PayoutDetailsFactory(
+            freelancer=person, changed_at=recent if i % 2 else recent - datetime.timedelta(days=30)
+        )
     approved_payouts(program, ended_period_days, people[:2])
     client.force_login(manager)
     url = reverse("payments:payouts")

@@ -27,10 +27,20 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def payouts(program, ended_period_days):
-    people = [FreelancerFactory(legal_name="Ana Reyes"), FreelancerFactory(legal_name="=HYPERLINK(\"http://evil\")")]
+    people = [
+        FreelancerFactory(legal_name="Ana Reyes"),
+        FreelancerFactory(legal_name='=HYPERLINK("http://evil")'),
+    ]
     PayoutDetailsFactory(freelancer=people[0], wise_email="ana@example.test")
-    PayoutDetailsFactory(freelancer=people[1], method="bank_transfer", wise_email="", account_holder_name="+cmd|x",
-                         iban="DE89370400440532013000", bic="COBADEFFXXX", bank_country="DE")
+    PayoutDetailsFactory(
+        freelancer=people[1],
+        method="bank_transfer",
+        wise_email="",
+        account_holder_name="+cmd|x",
+        iban="DE89370400440532013000",
+        bic="COBADEFFXXX",
+        bank_country="DE",
+    )
     for person in people:
         contract = ContractFactory(program=program, freelancer=person, start_date=datetime.date(2020, 1, 1))
         TimeEntryFactory(contract=contract, date=ended_period_days[0], hours=Decimal("7.5"))
@@ -44,11 +54,19 @@ def test_draft_to_approved_to_paid_emails_the_statement_and_settles_the_period(
 ):
     payouts_approve(payouts=payouts, approved_by=manager)
     with django_capture_on_commit_callbacks(execute=True):
-        assert payouts_mark_paid(payouts=payouts, paid_on=timezone.now().date(), reference="BATCH-42",
-                                 marked_by=manager) == 2
+        assert (
+            payouts_mark_paid(
+                payouts=payouts, paid_on=timezone.now().date(), reference="BATCH-42", marked_by=manager
+            )
+            == 2
+        )
 
     paid = Payout.objects.get(freelancer__legal_name="Ana Reyes")
-    assert (paid.status, paid.payment_reference, paid.approved_by) == (Payout.Status.PAID, "BATCH-42", manager)
+    assert (paid.status, paid.payment_reference, paid.approved_by) == (
+        Payout.Status.PAID,
+        "BATCH-42",
+        manager,
+    )
     assert paid.statement_sent_at is not None
     assert len(mailoutbox) == 2
     mail = next(m for m in mailoutbox if "Ana" in m.body)
@@ -64,10 +82,16 @@ def test_a_draft_cannot_be_paid_and_a_batch_is_all_or_nothing(payouts, manager):
         payouts_mark_paid(payouts=payouts, paid_on=timezone.now().date(), reference="X", marked_by=manager)
     assert not Payout.objects.filter(status=Payout.Status.PAID).exists()
     with pytest.raises(PaymentsError, match="reference"):
-        payouts_mark_paid(payouts=payouts[:1], paid_on=timezone.now().date(), reference=" ", marked_by=manager)
+        payouts_mark_paid(
+            payouts=payouts[:1], paid_on=timezone.now().date(), reference=" ", marked_by=manager
+        )
     with pytest.raises(PaymentsError, match="future"):
-        payouts_mark_paid(payouts=payouts[:1], paid_on=timezone.now().date() + datetime.timedelta(days=9),
-                          reference="X", marked_by=manager)
+        payouts_mark_paid(
+            payouts=payouts[:1],
+            paid_on=timezone.now().date() + datetime.timedelta(days=9),
+            reference="X",
+            marked_by=manager,
+        )
 
 
 def test_failed_needs_a_reason_and_can_be_retried(payouts, manager):
@@ -89,12 +113,38 @@ def test_csv_export_of_an_approved_batch_neutralises_formulas(payouts, manager):
     with pytest.raises(PaymentsError, match="approved"):
         payouts_export_csv(payouts=payouts)
     payouts_approve(payouts=payouts, approved_by=manager)
-    rows = list(csv.reader(io.StringIO(payouts_export_csv(payouts=Payout.objects.order_by("freelancer__legal_name")))))
-    assert rows[0] == ["name", "method", "account_holder_name", "iban", "account_number", "bic", "bank_country",
-                       "email", "payoneer_id", "amount", "currency", "reference"]
+    rows = list(
+        csv.reader(io.StringIO(payouts_export_csv(payouts=Payout.objects.order_by("freelancer__legal_name"))))
+    )
+    assert rows[0] == [
+        "name",
+        "method",
+        "account_holder_name",
+        "iban",
+        "account_number",
+        "bic",
+        "bank_country",
+        "email",
+        "payoneer_id",
+        "amount",
+        "currency",
+        "reference",
+    ]
     assert rows[1][0].startswith("'=HYPERLINK")
     assert rows[1][1:7] == ["bank_transfer", "'+cmd|x", "DE89370400440532013000", "", "COBADEFFXXX", "DE"]
-    assert rows[2][:11] == ["Ana Reyes", "wise", "Ana Reyes", "", "", "", "", "ana@example.test", "", "150.00", "USD"]
+    assert rows[2][:11] == [
+        "Ana Reyes",
+        "wise",
+        "Ana Reyes",
+        "",
+        "",
+        "",
+        "",
+        "ana@example.test",
+        "",
+        "150.00",
+        "USD",
+    ]
     assert rows[2][11] == Payout.objects.get(freelancer__legal_name="Ana Reyes").reference
 
 
@@ -107,8 +157,12 @@ def test_with_the_mail_server_down_statements_wait_and_go_out_once(
     payouts_approve(payouts=payouts, approved_by=manager)
     smtp_server.stop()
     with django_capture_on_commit_callbacks(execute=True):
-        assert payouts_mark_paid(payouts=payouts, paid_on=timezone.now().date(), reference="BATCH-42",
-                                 marked_by=manager) == 2
+        assert (
+            payouts_mark_paid(
+                payouts=payouts, paid_on=timezone.now().date(), reference="BATCH-42", marked_by=manager
+            )
+            == 2
+        )
     # Paid, and the statements are kept, but not counted as e-mailed until the server takes them.
     assert not Payout.objects.filter(statement_sent_at__isnull=False).exists()
     assert OutboxMessage.objects.filter(status=OutboxMessage.Status.QUEUED).count() == 2

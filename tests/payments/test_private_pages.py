@@ -26,8 +26,12 @@ def test_statements_and_payout_pages_are_never_stored(client, program, manager, 
         assert response.status_code == 200 and _private_no_store(response), url
 
     client.force_login(manager)
-    for url in (reverse("payments:statement", args=[payout.pk]), reverse("payments:payout_detail", args=[payout.pk]),
-                reverse("payments:payouts"), reverse("payments:run_detail", args=[payout.run_id])):
+    for url in (
+        reverse("payments:statement", args=[payout.pk]),
+        reverse("payments:payout_detail", args=[payout.pk]),
+        reverse("payments:payouts"),
+        reverse("payments:run_detail", args=[payout.run_id]),
+    ):
         response = client.get(url)
         assert response.status_code == 200 and _private_no_store(response), url
     assert not AuditLog.objects.filter(verb=OUT_OF_SCOPE_VERB).exists()
@@ -38,12 +42,21 @@ def test_someone_elses_statement_is_a_404_with_an_audit_row(client, program, end
     mine, theirs = Payout.objects.order_by("pk")
     client.force_login(mine.freelancer.user)
 
-    assert client.get(reverse("payments:portal_statement", args=[theirs.pk]), REMOTE_ADDR="192.0.2.4").status_code == 404
+    assert (
+        client.get(
+            reverse("payments:portal_statement", args=[theirs.pk]), REMOTE_ADDR="192.0.2.4"
+        ).status_code
+        == 404
+    )
     assert client.get(reverse("payments:portal_statement", args=[999999])).status_code == 404
 
     [miss] = AuditLog.objects.filter(verb=OUT_OF_SCOPE_VERB)
     assert (miss.actor, miss.target_type.model, miss.target_id, miss.ip_address) == (
-        mine.freelancer.user, "payout", str(theirs.pk), "192.0.2.4")
+        mine.freelancer.user,
+        "payout",
+        str(theirs.pk),
+        "192.0.2.4",
+    )
 
 
 def test_another_programs_manager_opening_a_payout_is_audited(client, program, ended_period_days):
@@ -56,6 +69,8 @@ def test_another_programs_manager_opening_a_payout_is_audited(client, program, e
     assert client.post(reverse("payments:payout_action", args=[payout.pk, "approve"])).status_code == 404
 
     assert [(m.actor, m.target_id) for m in AuditLog.objects.filter(verb=OUT_OF_SCOPE_VERB)] == [
-        (stranger, str(payout.pk)), (stranger, str(payout.pk))]
+        (stranger, str(payout.pk)),
+        (stranger, str(payout.pk)),
+    ]
     payout.refresh_from_db()
     assert payout.status == Payout.Status.DRAFT

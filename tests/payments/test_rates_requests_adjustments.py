@@ -47,7 +47,9 @@ def test_csv_import_is_all_or_nothing_and_names_the_bad_line():
 def test_the_rate_of_the_run_date_or_the_week_before_is_used_never_an_older_one():
     ExchangeRateFactory(on_date=TODAY() - datetime.timedelta(days=3), rate=Decimal("0.9"))
     assert exchange_rate_on(base_currency="USD", quote_currency="EUR", on=TODAY()) == (
-        Decimal("0.9"), TODAY() - datetime.timedelta(days=3))
+        Decimal("0.9"),
+        TODAY() - datetime.timedelta(days=3),
+    )
     with pytest.raises(MissingExchangeRate, match="No exchange rate USD→EUR"):
         exchange_rate_on(base_currency="USD", quote_currency="EUR", on=TODAY() + datetime.timedelta(days=6))
     with pytest.raises(MissingExchangeRate):
@@ -56,30 +58,74 @@ def test_the_rate_of_the_run_date_or_the_week_before_is_used_never_an_older_one(
 
 
 def test_adjustment_create_is_the_interface_reviews_uses(freelancer, program, contract, manager):
-    bonus = adjustment_create(freelancer=freelancer, program=program, kind="bonus", amount=Decimal("50"),
-                              currency="USD", reason="Top CSAT in March", created_by=manager,
-                              source_key="reviews:bonus:1")
-    again = adjustment_create(freelancer=freelancer, program=program, kind="bonus", amount=Decimal("50"),
-                              currency="USD", reason="Top CSAT in March", created_by=manager,
-                              source_key="reviews:bonus:1")
+    bonus = adjustment_create(
+        freelancer=freelancer,
+        program=program,
+        kind="bonus",
+        amount=Decimal("50"),
+        currency="USD",
+        reason="Top CSAT in March",
+        created_by=manager,
+        source_key="reviews:bonus:1",
+    )
+    again = adjustment_create(
+        freelancer=freelancer,
+        program=program,
+        kind="bonus",
+        amount=Decimal("50"),
+        currency="USD",
+        reason="Top CSAT in March",
+        created_by=manager,
+        source_key="reviews:bonus:1",
+    )
     assert bonus.pk == again.pk and bonus.amount == Decimal("50.00")
-    deduction = adjustment_create(freelancer=freelancer, program=program, kind="deduction", amount="12.5",
-                                  currency="USD", reason="Equipment", created_by=manager)
+    deduction = adjustment_create(
+        freelancer=freelancer,
+        program=program,
+        kind="deduction",
+        amount="12.5",
+        currency="USD",
+        reason="Equipment",
+        created_by=manager,
+    )
     assert deduction.amount == Decimal("-12.50")
     with pytest.raises(PaymentsError, match="paid in USD"):
-        adjustment_create(freelancer=freelancer, program=program, kind="bonus", amount="5", currency="EUR",
-                          reason="x", created_by=manager)
+        adjustment_create(
+            freelancer=freelancer,
+            program=program,
+            kind="bonus",
+            amount="5",
+            currency="EUR",
+            reason="x",
+            created_by=manager,
+        )
     with pytest.raises(TypeError):
-        adjustment_create(freelancer=freelancer, program=program, kind="bonus", amount=5.5, currency="USD",
-                          reason="x", created_by=manager)
+        adjustment_create(
+            freelancer=freelancer,
+            program=program,
+            kind="bonus",
+            amount=5.5,
+            currency="USD",
+            reason="x",
+            created_by=manager,
+        )
     with pytest.raises(PaymentsError, match="positive"):
-        adjustment_create(freelancer=freelancer, program=program, kind="bonus", amount="-5", currency="USD",
-                          reason="x", created_by=manager)
+        adjustment_create(
+            freelancer=freelancer,
+            program=program,
+            kind="bonus",
+            amount="-5",
+            currency="USD",
+            reason="x",
+            created_by=manager,
+        )
     assert Adjustment.objects.count() == 2
 
 
 def test_a_request_above_the_available_balance_is_refused(freelancer, program, contract, anchor):
-    TimeEntryFactory(contract=contract, date=anchor + datetime.timedelta(days=29), hours=Decimal("5"))  # 100.00
+    TimeEntryFactory(
+        contract=contract, date=anchor + datetime.timedelta(days=29), hours=Decimal("5")
+    )  # 100.00
     with pytest.raises(PaymentsError, match="at most 100.00 USD"):
         payout_request_create(freelancer=freelancer, program=program, amount="100.01")
     assert not PayoutRequest.objects.exists()
@@ -106,7 +152,10 @@ def test_an_approved_request_is_an_advance_deducted_from_the_next_payout(
     payout_run_execute(run_id=run.pk)
     payout = Payout.objects.get()
     assert (payout.hours_amount, payout.adjustments_amount, payout.total) == (
-        Decimal("200.00"), Decimal("-75.00"), Decimal("125.00"))
+        Decimal("200.00"),
+        Decimal("-75.00"),
+        Decimal("125.00"),
+    )
 
 
 def test_approving_without_an_exchange_rate_changes_nothing(freelancer, program, contract, manager, anchor):

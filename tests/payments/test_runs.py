@@ -28,7 +28,9 @@ pytestmark = pytest.mark.django_db
 
 def run_now(program, **kwargs):
     run = payout_run_start(program=program, enqueue=False, **kwargs)
-    return payout_run_execute(run_id=run.pk, **({"batch_size": kwargs.pop("batch_size")} if "batch_size" in kwargs else {}))
+    return payout_run_execute(
+        run_id=run.pk, **({"batch_size": kwargs.pop("batch_size")} if "batch_size" in kwargs else {})
+    )
 
 
 def test_a_run_pays_hours_at_each_days_rate_plus_adjustments_converted_to_the_payout_currency(
@@ -37,17 +39,33 @@ def test_a_run_pays_hours_at_each_days_rate_plus_adjustments_converted_to_the_pa
     # given 4 h/day on 6 days, a raise from day 4 on, a bonus, a deduction, and a EUR payout currency
     freelancer.payout_currency = "EUR"
     freelancer.save()
-    PayoutDetailsFactory(freelancer=freelancer, method="bank_transfer", wise_email="", iban="DE89370400440532013000",
-                         bic="COBADEFFXXX", bank_country="DE")
-    RateChange.objects.create(contract=contract, effective_date=ended_period_days[3], hourly_rate=Decimal("22.35"),
-                              reason="evaluation")
+    PayoutDetailsFactory(
+        freelancer=freelancer,
+        method="bank_transfer",
+        wise_email="",
+        iban="DE89370400440532013000",
+        bic="COBADEFFXXX",
+        bank_country="DE",
+    )
+    RateChange.objects.create(
+        contract=contract,
+        effective_date=ended_period_days[3],
+        hourly_rate=Decimal("22.35"),
+        reason="evaluation",
+    )
     for day in ended_period_days[:6]:
         TimeEntryFactory(contract=contract, date=day, hours=Decimal("4.25"))
-    TimeEntryFactory(contract=contract, date=ended_period_days[1], hours=Decimal("3"), status=TimeEntry.Status.SUBMITTED)
+    TimeEntryFactory(
+        contract=contract, date=ended_period_days[1], hours=Decimal("3"), status=TimeEntry.Status.SUBMITTED
+    )
     AdjustmentFactory(freelancer=freelancer, program=program, kind="bonus", amount=Decimal("25.00"))
     AdjustmentFactory(freelancer=freelancer, program=program, kind="deduction", amount=Decimal("-5.50"))
-    ExchangeRateFactory(base_currency="USD", quote_currency="EUR", rate=Decimal("0.91234567"),
-                        on_date=timezone.now().date() - datetime.timedelta(days=2))
+    ExchangeRateFactory(
+        base_currency="USD",
+        quote_currency="EUR",
+        rate=Decimal("0.91234567"),
+        on_date=timezone.now().date() - datetime.timedelta(days=2),
+    )
 
     run = run_now(program)
 
@@ -81,8 +99,9 @@ def test_a_missing_exchange_rate_stops_that_payout_with_a_clear_message_and_resu
     eur_contract = ContractFactory(program=program, freelancer=eur, start_date=datetime.date(2020, 1, 1))
     TimeEntryFactory(contract=contract, date=ended_period_days[0])
     TimeEntryFactory(contract=eur_contract, date=ended_period_days[0])
-    ExchangeRateFactory(base_currency="USD", quote_currency="EUR", on_date=timezone.now().date()
-                        - datetime.timedelta(days=30))  # too old to count
+    ExchangeRateFactory(
+        base_currency="USD", quote_currency="EUR", on_date=timezone.now().date() - datetime.timedelta(days=30)
+    )  # too old to count
 
     run = run_now(program)
 
@@ -127,8 +146,10 @@ def test_a_crash_half_way_is_resumed_without_paying_anyone_twice(program, ended_
             raise RuntimeError("worker killed")
         return real_batch(**kwargs)
 
-    with mock.patch.object(runs_module, "_run_batch", side_effect=crash_on_second_batch), \
-            pytest.raises(RuntimeError):
+    with (
+        mock.patch.object(runs_module, "_run_batch", side_effect=crash_on_second_batch),
+        pytest.raises(RuntimeError),
+    ):
         payout_run_execute(run_id=run.pk, batch_size=2)
 
     run.refresh_from_db()
@@ -173,8 +194,9 @@ def test_closed_period_locks_entries_and_a_later_correction_goes_to_the_next_run
     from payments.services import time_entry_approve
 
     TimeEntryFactory(contract=contract, date=ended_period_days[0], hours=Decimal("2"))
-    late = TimeEntryFactory(contract=contract, date=ended_period_days[1], hours=Decimal("1"),
-                            status=TimeEntry.Status.SUBMITTED)
+    late = TimeEntryFactory(
+        contract=contract, date=ended_period_days[1], hours=Decimal("1"), status=TimeEntry.Status.SUBMITTED
+    )
     run_now(program)
     time_entry_approve(entry=late, approved_by=manager)  # after the close: becomes a correction
     assert Payout.objects.get().total == Decimal("40.00")
@@ -188,16 +210,26 @@ def test_closed_period_locks_entries_and_a_later_correction_goes_to_the_next_run
     payout_run_execute(run_id=run.pk)
     payout_run_execute(run_id=run.pk)
     later = Payout.objects.get(period=next_period)
-    assert (later.hours, later.adjustments_amount, later.total) == (Decimal("0"), Decimal("20.00"), Decimal("20.00"))
+    assert (later.hours, later.adjustments_amount, later.total) == (
+        Decimal("0"),
+        Decimal("20.00"),
+        Decimal("20.00"),
+    )
     assert "approved after its period closed" in later.lines.get().description
 
 
-def test_the_query_count_does_not_grow_with_entries(program, ended_period_days, django_assert_max_num_queries):
+def test_the_query_count_does_not_grow_with_entries(
+    program, ended_period_days, django_assert_max_num_queries
+):
     def add(freelancers, entries_per_day):
         for _ in range(freelancers):
             contract = ContractFactory(program=program, start_date=datetime.date(2020, 1, 1))
-            RateChange.objects.create(contract=contract, effective_date=ended_period_days[5],
-                                      hourly_rate=Decimal("25"), reason="evaluation")
+            RateChange.objects.create(
+                contract=contract,
+                effective_date=ended_period_days[5],
+                hourly_rate=Decimal("25"),
+                reason="evaluation",
+            )
             for day in ended_period_days:
                 for _ in range(entries_per_day):
                     TimeEntryFactory(contract=contract, date=day, hours=Decimal("0.5"))
@@ -222,17 +254,30 @@ def test_the_query_count_does_not_grow_with_entries(program, ended_period_days, 
 def test_run_payouts_command_runs_the_same_code(program, contract, ended_period_days):
     TimeEntryFactory(contract=contract, date=ended_period_days[0])
     out = io.StringIO()
-    call_command("run_payouts", "--program", program.slug, "--period-end", f"{ended_period_days[-1]:%Y-%m-%d}",
-                 stdout=out)
+    call_command(
+        "run_payouts",
+        "--program",
+        program.slug,
+        "--period-end",
+        f"{ended_period_days[-1]:%Y-%m-%d}",
+        stdout=out,
+    )
     assert "1 payouts created" in out.getvalue()
     call_command("run_payouts", "--program", program.slug, stdout=io.StringIO())
     assert Payout.objects.count() == 1
     with pytest.raises(CommandError, match="has not ended yet"):
-        call_command("run_payouts", "--program", program.slug, "--period-end",
-                     f"{ended_period_days[-1] + datetime.timedelta(days=14):%Y-%m-%d}")
+        call_command(
+            "run_payouts",
+            "--program",
+            program.slug,
+            "--period-end",
+            f"{ended_period_days[-1] + datetime.timedelta(days=14):%Y-%m-%d}",
+        )
 
 
-def test_the_daily_job_runs_the_ended_period_once(program, contract, ended_period_days, django_capture_on_commit_callbacks):
+def test_the_daily_job_runs_the_ended_period_once(
+    program, contract, ended_period_days, django_capture_on_commit_callbacks
+):
     TimeEntryFactory(contract=contract, date=ended_period_days[0])
     with django_capture_on_commit_callbacks(execute=True):
         payout_runs_due()
@@ -264,8 +309,11 @@ def test_two_concurrent_runs_make_exactly_one_payout_each(anchor):
             run = payout_run_start(program=program, enqueue=False)
             # bypass the single-worker claim so both threads really race on the batches
             PayoutRun.objects.filter(pk=run.pk).update(status=PayoutRun.Status.PENDING)
-            runs_module._run_batch(run=run, freelancer_ids=runs_module._candidate_freelancer_ids(run.period)
-                                   or list(TimeEntry.objects.values_list("freelancer_id", flat=True).distinct()))
+            runs_module._run_batch(
+                run=run,
+                freelancer_ids=runs_module._candidate_freelancer_ids(run.period)
+                or list(TimeEntry.objects.values_list("freelancer_id", flat=True).distinct()),
+            )
         except Exception as exc:  # noqa: BLE001 — collected and asserted below
             errors.append(exc)
         finally:

@@ -34,7 +34,9 @@ def today():
 
 
 def log(freelancer, program, hours, day=None, **kwargs):
-    return time_entry_create(freelancer=freelancer, program=program, date=day or today(), hours=hours, **kwargs)
+    return time_entry_create(
+        freelancer=freelancer, program=program, date=day or today(), hours=hours, **kwargs
+    )
 
 
 def test_logging_time_makes_a_draft_in_the_open_period(freelancer, program, contract):
@@ -46,9 +48,15 @@ def test_logging_time_makes_a_draft_in_the_open_period(freelancer, program, cont
     assert entry.period.status == PayPeriod.Status.OPEN
 
 
-@pytest.mark.parametrize("hours,message", [
-    ("-1", "cannot be negative"), ("0", "more than zero"), ("1.1", "quarter hours"), ("24.25", "at most 24"),
-])
+@pytest.mark.parametrize(
+    "hours,message",
+    [
+        ("-1", "cannot be negative"),
+        ("0", "more than zero"),
+        ("1.1", "quarter hours"),
+        ("24.25", "at most 24"),
+    ],
+)
 def test_bad_hours_are_refused_and_nothing_is_saved(freelancer, program, contract, hours, message):
     with pytest.raises(PaymentsError, match=message) as info:
         log(freelancer, program, hours)
@@ -126,7 +134,9 @@ def test_the_weekly_hours_provider_feeds_the_contracts_cap_check(freelancer, pro
     assert hours_worked_in_week(program_id=program.pk, freelancer_ids=[freelancer.pk], day=monday) == {
         freelancer.pk: Decimal("29.50")
     }
-    assert freelancers_at_weekly_cap(program_id=program.pk, freelancer_ids=[freelancer.pk], on=monday) == set()
+    assert (
+        freelancers_at_weekly_cap(program_id=program.pk, freelancer_ids=[freelancer.pk], on=monday) == set()
+    )
     log(freelancer, program, "0.5", day=monday + datetime.timedelta(days=3))
     assert freelancers_at_weekly_cap(program_id=program.pk, freelancer_ids=[freelancer.pk], on=monday) == {
         freelancer.pk
@@ -155,7 +165,9 @@ def test_submit_then_approve_or_send_back_with_a_comment(freelancer, program, co
     assert time_entries_submit(freelancer=freelancer, week_start=today()) == 1
 
 
-def test_approved_entries_cannot_be_edited_and_drafts_cannot_be_approved(freelancer, program, contract, manager):
+def test_approved_entries_cannot_be_edited_and_drafts_cannot_be_approved(
+    freelancer, program, contract, manager
+):
     entry = log(freelancer, program, "1", submit=True)
     time_entry_approve(entry=entry, approved_by=manager)
     with pytest.raises(PaymentsError, match="can no longer be edited"):
@@ -165,26 +177,36 @@ def test_approved_entries_cannot_be_edited_and_drafts_cannot_be_approved(freelan
         time_entry_approve(entry=draft, approved_by=manager)
 
 
-def test_approve_week_leaves_over_cap_entries_for_a_look_of_their_own(freelancer, program, contract, manager, anchor):
+def test_approve_week_leaves_over_cap_entries_for_a_look_of_their_own(
+    freelancer, program, contract, manager, anchor
+):
     monday = anchor + datetime.timedelta(days=28)
     if monday > today():
         pytest.skip("needs a past Monday")
     normal = TimeEntryFactory(contract=contract, date=monday, status=TimeEntry.Status.SUBMITTED)
-    flagged = TimeEntryFactory(contract=contract, date=monday, status=TimeEntry.Status.SUBMITTED, over_cap=True)
-    approved, skipped = time_entries_approve_week(program=program, freelancer=freelancer, week_start=monday,
-                                                  approved_by=manager)
+    flagged = TimeEntryFactory(
+        contract=contract, date=monday, status=TimeEntry.Status.SUBMITTED, over_cap=True
+    )
+    approved, skipped = time_entries_approve_week(
+        program=program, freelancer=freelancer, week_start=monday, approved_by=manager
+    )
     assert (approved, skipped) == (1, 1)
     normal.refresh_from_db()
     flagged.refresh_from_db()
     assert normal.status == TimeEntry.Status.APPROVED
     assert flagged.status == TimeEntry.Status.SUBMITTED
-    assert time_entries_approve_week(program=program, freelancer=freelancer, week_start=monday,
-                                     approved_by=manager, include_over_cap=True) == (1, 0)
+    assert time_entries_approve_week(
+        program=program, freelancer=freelancer, week_start=monday, approved_by=manager, include_over_cap=True
+    ) == (1, 0)
 
 
-def test_late_approval_in_a_closed_period_becomes_a_correction(freelancer, program, contract, manager, anchor):
+def test_late_approval_in_a_closed_period_becomes_a_correction(
+    freelancer, program, contract, manager, anchor
+):
     day = anchor + datetime.timedelta(days=3)
-    entry = TimeEntryFactory(contract=contract, date=day, hours=Decimal("2.5"), status=TimeEntry.Status.SUBMITTED)
+    entry = TimeEntryFactory(
+        contract=contract, date=day, hours=Decimal("2.5"), status=TimeEntry.Status.SUBMITTED
+    )
     pay_period_close(period=entry.period)
 
     time_entry_approve(entry=entry, approved_by=manager)

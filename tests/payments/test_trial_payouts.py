@@ -28,12 +28,26 @@ def posting(program):
     return PostingFactory(program=program, title="Weekend email support")
 
 
-def _trial(posting, *, status="submitted", freelancer=None, stage=Application.Stage.TRIAL_TASK,
-           email="ana@example.com", **kwargs):
-    application = ApplicationFactory(posting=posting, stage=stage, freelancer=freelancer, full_name="Ana Reyes",
-                                     email=email)
-    return TrialTaskFactory(application=application, status=status, submitted_at=timezone.now(),
-                            amount=Decimal("37.45"), currency="USD", **kwargs)
+def _trial(
+    posting,
+    *,
+    status="submitted",
+    freelancer=None,
+    stage=Application.Stage.TRIAL_TASK,
+    email="ana@example.com",
+    **kwargs,
+):
+    application = ApplicationFactory(
+        posting=posting, stage=stage, freelancer=freelancer, full_name="Ana Reyes", email=email
+    )
+    return TrialTaskFactory(
+        application=application,
+        status=status,
+        submitted_at=timezone.now(),
+        amount=Decimal("37.45"),
+        currency="USD",
+        **kwargs,
+    )
 
 
 def _grade(trial):
@@ -66,8 +80,9 @@ def test_a_candidate_not_hired_is_paid_once_in_the_next_run_with_a_statement(
     assert not Adjustment.objects.exists() and not Payout.objects.exists()
 
     with django_capture_on_commit_callbacks(execute=True):
-        trial_payout_mark_paid(trial_payout=payout, paid_on=timezone.now().date(), reference="BANK-77",
-                               marked_by=manager)
+        trial_payout_mark_paid(
+            trial_payout=payout, paid_on=timezone.now().date(), reference="BANK-77", marked_by=manager
+        )
     payout.refresh_from_db()
     assert payout.status == TrialPayout.Status.PAID and payout.paid_to == "Bank transfer · IBAN ····3000"
     mail = [m for m in mailoutbox if m.to == ["ana@example.com"]]
@@ -75,11 +90,14 @@ def test_a_candidate_not_hired_is_paid_once_in_the_next_run_with_a_statement(
     assert "Paid trial task: Weekend email support: 37.45 USD" in mail[0].body
     assert IBAN not in mail[0].body and "····3000" in mail[0].body
     with pytest.raises(PaymentsError, match="already paid"):
-        trial_payout_mark_paid(trial_payout=payout, paid_on=timezone.now().date(), reference="again",
-                               marked_by=manager)
+        trial_payout_mark_paid(
+            trial_payout=payout, paid_on=timezone.now().date(), reference="again", marked_by=manager
+        )
 
 
-def test_a_hired_candidate_is_paid_once_as_a_trial_payout_not_in_their_hours_payout(program, posting, freelancer):
+def test_a_hired_candidate_is_paid_once_as_a_trial_payout_not_in_their_hours_payout(
+    program, posting, freelancer
+):
     trial = _grade(_trial(posting, freelancer=freelancer, stage=Application.Stage.HIRED))
     trial_payout_details_save(trial_task=trial, method="paypal", paypal_email="Ana@Example.com")
     run = payout_run_start(program=program, enqueue=False)
@@ -90,8 +108,13 @@ def test_a_hired_candidate_is_paid_once_as_a_trial_payout_not_in_their_hours_pay
 
 def test_a_trial_already_paid_by_the_earlier_hired_path_is_not_paid_again(program, posting, freelancer):
     trial = _grade(_trial(posting, freelancer=freelancer, stage=Application.Stage.HIRED))
-    AdjustmentFactory(freelancer=freelancer, program=program, kind=Adjustment.Kind.PAID_TRIAL,
-                      amount=Decimal("37.45"), source_key=f"recruiting:trial_task:{trial.pk}")
+    AdjustmentFactory(
+        freelancer=freelancer,
+        program=program,
+        kind=Adjustment.Kind.PAID_TRIAL,
+        amount=Decimal("37.45"),
+        source_key=f"recruiting:trial_task:{trial.pk}",
+    )
     payout_run_start(program=program, enqueue=False)
     assert not TrialPayout.objects.exists()
 
@@ -102,7 +125,9 @@ def test_without_payout_details_it_waits_and_is_not_paid(admin_client, program, 
     payout = TrialPayout.objects.get(trial_task=trial)
     assert payout.run_id is None and payout.status == TrialPayout.Status.PENDING
     with pytest.raises(PaymentsError, match="waiting"):
-        trial_payout_mark_paid(trial_payout=payout, paid_on=timezone.now().date(), reference="X", marked_by=manager)
+        trial_payout_mark_paid(
+            trial_payout=payout, paid_on=timezone.now().date(), reference="X", marked_by=manager
+        )
     admin_client.force_login(manager)
     page = admin_client.get(reverse("payments:run_detail", kwargs={"pk": run.pk})).content.decode()
     assert "Waiting for payout details" in page and "Ana Reyes" in page and ">trial<" in page
@@ -130,7 +155,11 @@ def test_the_details_are_never_rendered_back_only_masked(client, admin_client, p
     trial = _trial(posting)
     client.post(_page(trial), BANK)
     page = client.get(_page(trial)).content.decode()
-    assert IBAN not in page and "3704" not in page and "Ana Reyes" not in page.split("On file now")[0].split("<form")[1]
+    assert (
+        IBAN not in page
+        and "3704" not in page
+        and "Ana Reyes" not in page.split("On file now")[0].split("<form")[1]
+    )
     assert "Bank transfer · IBAN ····3000" in page
     _grade(trial)
     run = payout_run_start(program=program, enqueue=False)
@@ -145,8 +174,14 @@ def test_a_token_that_is_not_a_submitted_paid_trial_answers_404(client, posting,
         _trial(posting)
         url = reverse("payments:trial_payout_details", kwargs={"token": "not-a-real-token"})
     elif case == "unpaid":
-        url = _page(TrialTaskFactory(application=ApplicationFactory(posting=posting), is_paid=False, amount=None,
-                                     status="submitted"))
+        url = _page(
+            TrialTaskFactory(
+                application=ApplicationFactory(posting=posting),
+                is_paid=False,
+                amount=None,
+                status="submitted",
+            )
+        )
     else:
         url = _page(TrialTaskFactory(application=ApplicationFactory(posting=posting), status="sent"))
     assert client.get(url).status_code == 404
@@ -168,8 +203,10 @@ def test_another_programs_manager_cannot_mark_it_paid(client, program, posting):
     payout = TrialPayout.objects.get()
     other = ProgramFactory().managers.first() or UserFactory()
     client.force_login(other)
-    response = client.post(reverse("payments:trial_payout_paid", kwargs={"pk": payout.pk}),
-                           {"paid_on": timezone.now().date().isoformat(), "reference": "X"})
+    response = client.post(
+        reverse("payments:trial_payout_paid", kwargs={"pk": payout.pk}),
+        {"paid_on": timezone.now().date().isoformat(), "reference": "X"},
+    )
     assert response.status_code in (403, 404)
     payout.refresh_from_db()
     assert payout.status == TrialPayout.Status.PENDING
@@ -177,19 +214,22 @@ def test_another_programs_manager_cannot_mark_it_paid(client, program, posting):
 
 def test_the_manager_marks_it_paid_from_the_run_page(client, program, posting, manager):
     trial = _grade(_trial(posting))
-    trial_payout_details_save(trial_task=trial, method="wise", account_holder_name="Ana Reyes",
-                              wise_email="ana@example.com")
+    trial_payout_details_save(
+        trial_task=trial, method="wise", account_holder_name="Ana Reyes", wise_email="ana@example.com"
+    )
     run = payout_run_start(program=program, enqueue=False)
     client.force_login(manager)
-    response = client.post(reverse("payments:trial_payout_paid", kwargs={"pk": TrialPayout.objects.get().pk}),
-                           {"paid_on": (timezone.now().date() - datetime.timedelta(days=1)).isoformat(),
-                            "reference": "WISE-1"})
+    response = client.post(
+        reverse("payments:trial_payout_paid", kwargs={"pk": TrialPayout.objects.get().pk}),
+        {"paid_on": (timezone.now().date() - datetime.timedelta(days=1)).isoformat(), "reference": "WISE-1"},
+    )
     assert response.status_code == 302 and response["Location"].endswith(f"/runs/{run.pk}/")
     assert TrialPayout.objects.get().status == TrialPayout.Status.PAID
 
 
-def test_the_run_page_query_count_does_not_grow_with_trial_payouts(client, program, posting, manager,
-                                                                   django_assert_max_num_queries):
+def test_the_run_page_query_count_does_not_grow_with_trial_payouts(
+    client, program, posting, manager, django_assert_max_num_queries
+):
     trials = [_grade(_trial(posting, email=f"c{n}@example.com")) for n in range(2)]
     trial_payout_details_save(trial_task=trials[0], method="paypal", paypal_email="a@example.com")
     run = payout_run_start(program=program, enqueue=False)

@@ -26,6 +26,7 @@ def make_payouts(program, days, count):
 
 # Access ------------------------------------------------------------------------------------------------------
 
+
 def test_a_freelancer_sees_only_their_own_statements(client, program, ended_period_days):
     make_payouts(program, ended_period_days, 2)
     mine, theirs = Payout.objects.order_by("pk")
@@ -65,17 +66,31 @@ def test_agents_and_freelancers_cannot_use_the_manager_pages(client, program):
 
 # Pages and actions ---------------------------------------------------------------------------------------------
 
+
 def test_a_freelancer_logs_time_and_bad_input_shows_a_clear_error(client, freelancer, program, contract):
     client.force_login(freelancer.user)
     today = timezone.now().date()
-    response = client.post(reverse("payments:timesheet"), {
-        "program": program.pk, "date": today, "hours": "-2", "activity": "tickets",
-    })
+    response = client.post(
+        reverse("payments:timesheet"),
+        {
+            "program": program.pk,
+            "date": today,
+            "hours": "-2",
+            "activity": "tickets",
+        },
+    )
     assert response.status_code == 400
     assert "cannot be negative" in response.content.decode()
-    response = client.post(reverse("payments:timesheet"), {
-        "program": program.pk, "date": today, "hours": "2.5", "activity": "tickets", "note": "<b>hi</b>",
-    })
+    response = client.post(
+        reverse("payments:timesheet"),
+        {
+            "program": program.pk,
+            "date": today,
+            "hours": "2.5",
+            "activity": "tickets",
+            "note": "<b>hi</b>",
+        },
+    )
     assert response.status_code == 302
     page = client.get(response.url).content.decode()
     assert "&lt;b&gt;hi&lt;/b&gt;" in page and "<b>hi</b>" not in page
@@ -84,14 +99,24 @@ def test_a_freelancer_logs_time_and_bad_input_shows_a_clear_error(client, freela
 
 def test_an_estimate_on_a_tickets_entry_is_a_field_error_not_a_500(client, freelancer, program, contract):
     client.force_login(freelancer.user)
-    data = {"program": program.pk, "date": timezone.now().date(), "hours": "2", "activity": "tickets",
-            "estimated_hours": "1.5"}
+    data = {
+        "program": program.pk,
+        "date": timezone.now().date(),
+        "hours": "2",
+        "activity": "tickets",
+        "estimated_hours": "1.5",
+    }
     response = client.post(reverse("payments:timesheet"), data)
     assert response.status_code == 400
     assert "non-ticket" in str(response.context["form"].errors["estimated_hours"])
     assert not TimeEntry.objects.exists()
-    entry = TimeEntryFactory(freelancer=freelancer, program=program, contract=contract, activity="tickets",
-                             status=TimeEntry.Status.DRAFT)
+    entry = TimeEntryFactory(
+        freelancer=freelancer,
+        program=program,
+        contract=contract,
+        activity="tickets",
+        status=TimeEntry.Status.DRAFT,
+    )
     response = client.post(reverse("payments:entry_edit", args=[entry.pk]), data)
     assert response.status_code == 400
     assert "non-ticket" in str(response.context["form"].errors["estimated_hours"])
@@ -100,17 +125,22 @@ def test_an_estimate_on_a_tickets_entry_is_a_field_error_not_a_500(client, freel
 
 
 def test_manager_approves_an_entry_with_htmx(client, manager, contract, anchor):
-    entry = TimeEntryFactory(contract=contract, date=anchor + datetime.timedelta(days=29),
-                             status=TimeEntry.Status.SUBMITTED)
+    entry = TimeEntryFactory(
+        contract=contract, date=anchor + datetime.timedelta(days=29), status=TimeEntry.Status.SUBMITTED
+    )
     client.force_login(manager)
-    response = client.post(reverse("payments:entry_review", args=[entry.pk, "approve"]), HTTP_HX_REQUEST="true")
+    response = client.post(
+        reverse("payments:entry_review", args=[entry.pk, "approve"]), HTTP_HX_REQUEST="true"
+    )
     assert response.status_code == 200
     assert 'id="entry-' in response.content.decode() and "Approved" in response.content.decode()
     entry.refresh_from_db()
     assert entry.status == TimeEntry.Status.APPROVED
 
 
-def test_run_start_from_the_periods_page_refuses_a_period_that_has_not_ended(client, manager, contract, freelancer):
+def test_run_start_from_the_periods_page_refuses_a_period_that_has_not_ended(
+    client, manager, contract, freelancer
+):
     from payments.services import pay_period_for
 
     period = pay_period_for(program=contract.program, day=timezone.now().date())
@@ -133,9 +163,15 @@ def test_run_progress_polls_while_active_and_stops_after(client, manager, progra
 
 def test_exchange_rate_zero_through_the_page_is_refused(client, manager):
     client.force_login(manager)
-    response = client.post(reverse("payments:exchange_rates"), {
-        "on_date": "2026-03-02", "base_currency": "USD", "quote_currency": "EUR", "rate": "0",
-    })
+    response = client.post(
+        reverse("payments:exchange_rates"),
+        {
+            "on_date": "2026-03-02",
+            "base_currency": "USD",
+            "quote_currency": "EUR",
+            "rate": "0",
+        },
+    )
     assert response.status_code == 400
     assert "more than zero" in response.content.decode()
     assert not ExchangeRate.objects.exists()
@@ -162,17 +198,29 @@ def test_a_request_above_balance_through_the_portal_is_refused(client, freelance
 
 # Query counts ------------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("url_name", ["payouts", "periods", "runs", "home", "approvals", "requests", "adjustments",
-                                      "exchange_rates"])
-def test_manager_list_pages_do_a_constant_number_of_queries(client, program, manager, ended_period_days, anchor,
-                                                            url_name, django_assert_max_num_queries):
+
+@pytest.mark.parametrize(
+    "url_name",
+    ["payouts", "periods", "runs", "home", "approvals", "requests", "adjustments", "exchange_rates"],
+)
+def test_manager_list_pages_do_a_constant_number_of_queries(
+    client, program, manager, ended_period_days, anchor, url_name, django_assert_max_num_queries
+):
     def grow(n):
         make_payouts(program, ended_period_days, n)
         for payout in Payout.objects.filter(status="draft"):
-            TimeEntryFactory(contract=payout.freelancer.contracts.first(), date=anchor + datetime.timedelta(days=29),
-                             status=TimeEntry.Status.SUBMITTED)
-            PayoutRequest.objects.create(freelancer=payout.freelancer, program=program, amount=Decimal("1"),
-                                         currency="USD", payout_currency="USD")
+            TimeEntryFactory(
+                contract=payout.freelancer.contracts.first(),
+                date=anchor + datetime.timedelta(days=29),
+                status=TimeEntry.Status.SUBMITTED,
+            )
+            PayoutRequest.objects.create(
+                freelancer=payout.freelancer,
+                program=program,
+                amount=Decimal("1"),
+                currency="USD",
+                payout_currency="USD",
+            )
             ExchangeRateFactory(on_date=payout.period.start_date + datetime.timedelta(days=payout.pk % 30))
         Payout.objects.update(status="approved")
 
@@ -194,8 +242,9 @@ def test_manager_list_pages_do_a_constant_number_of_queries(client, program, man
 
 
 @pytest.mark.parametrize("url_name", ["timesheet", "portal_payouts"])
-def test_portal_pages_do_a_constant_number_of_queries(client, freelancer, contract, anchor, url_name,
-                                                      django_assert_max_num_queries):
+def test_portal_pages_do_a_constant_number_of_queries(
+    client, freelancer, contract, anchor, url_name, django_assert_max_num_queries
+):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -205,6 +254,8 @@ def test_portal_pages_do_a_constant_number_of_queries(client, freelancer, contra
     with CaptureQueriesContext(connection) as few:
         client.get(reverse(f"payments:{url_name}") + f"?week={monday}")
     for i in range(10):
-        TimeEntryFactory(contract=contract, date=monday + datetime.timedelta(days=i % 5), hours=Decimal("0.5"))
+        TimeEntryFactory(
+            contract=contract, date=monday + datetime.timedelta(days=i % 5), hours=Decimal("0.5")
+        )
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert client.get(reverse(f"payments:{url_name}") + f"?week={monday}").status_code == 200

@@ -25,12 +25,15 @@ def _failed(smtp_server, program, n=1, to="nobody@example.test", django_capture=
     messages = []
     for i in range(n):
         with django_capture(execute=True):
-            messages.append(email_enqueue(to=[to], subject=f"Invitation {i}", body="Hi", program_id=program.pk))
+            messages.append(
+                email_enqueue(to=[to], subject=f"Invitation {i}", body="Hi", program_id=program.pk)
+            )
     return messages
 
 
-def test_failed_messages_are_listed_and_a_retry_sends_them(client, shop, smtp_server,
-                                                           django_capture_on_commit_callbacks):
+def test_failed_messages_are_listed_and_a_retry_sends_them(
+    client, shop, smtp_server, django_capture_on_commit_callbacks
+):
     program, manager = shop
     [message] = _failed(smtp_server, program, django_capture=django_capture_on_commit_callbacks)
     page = client.get(URL).content.decode()
@@ -57,8 +60,9 @@ def test_a_message_cancelled_is_not_sent(client, shop, smtp_server, django_captu
     assert smtp_server.messages == []
 
 
-def test_another_programs_message_is_not_found_and_agents_are_refused(client, shop, smtp_server,
-                                                                      django_capture_on_commit_callbacks):
+def test_another_programs_message_is_not_found_and_agents_are_refused(
+    client, shop, smtp_server, django_capture_on_commit_callbacks
+):
     program, _ = shop
     other = ProgramFactory(slug="other", managers=[ManagerFactory()])
     [theirs] = _failed(smtp_server, other, django_capture=django_capture_on_commit_callbacks)
@@ -73,15 +77,18 @@ def test_another_programs_message_is_not_found_and_agents_are_refused(client, sh
     assert client.post(f"{URL}{theirs.pk}/retry/").status_code == 403
 
 
-def test_the_managers_home_says_when_messages_failed(client, shop, smtp_server, django_capture_on_commit_callbacks):
+def test_the_managers_home_says_when_messages_failed(
+    client, shop, smtp_server, django_capture_on_commit_callbacks
+):
     program, _ = shop
     _failed(smtp_server, program, n=2, django_capture=django_capture_on_commit_callbacks)
     page = client.get("/manage/").content.decode()
     assert "2 messages from" in page and f"{URL}?status=failed" in page
 
 
-def test_the_list_does_a_constant_number_of_queries(client, shop, smtp_server, django_capture_on_commit_callbacks,
-                                                    django_assert_num_queries):
+def test_the_list_does_a_constant_number_of_queries(
+    client, shop, smtp_server, django_capture_on_commit_callbacks, django_assert_num_queries
+):
     program, _ = shop
     _failed(smtp_server, program, n=1, django_capture=django_capture_on_commit_callbacks)
     client.get(URL)

@@ -20,7 +20,9 @@ def _seed():
 
 
 def _counts():
-    return {model._meta.label: model.objects.count() for model in apps.get_app_config("programs").get_models()}
+    return {
+        model._meta.label: model.objects.count() for model in apps.get_app_config("programs").get_models()
+    }
 
 
 def test_programs_demo_is_idempotent_and_fills_the_context():
@@ -49,9 +51,14 @@ def test_demo_programs_have_every_section_filled_and_a_plan_that_fits():
     demo = Program.objects.get(slug="demo")
     assert demo.ticket_types.filter(freelancers_allowed=False).count() == 3
     assert set(demo.escalation_rules.exclude(keyword="").values_list("keyword", flat=True)) == {
-        "refund", "chargeback", "legal", "lawyer", "gdpr",
+        "refund",
+        "chargeback",
+        "legal",
+        "lawyer",
+        "gdpr",
     }
     assert list(demo.scorecard.criteria.filter(is_critical=True).values_list("name", flat=True)) == [
-        "Process followed", "Escalated correctly",
+        "Process followed",
+        "Escalated correctly",
     ]
     assert Announcement.objects.filter(program=demo, published_at__isnull=False).count() == 2

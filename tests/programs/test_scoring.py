@@ -14,8 +14,9 @@ def card():
     scorecard = QAScorecardFactory(scale_max=4)
     tone = QACriterionFactory(scorecard=scorecard, name="Tone", weight=2, position=1)
     accuracy = QACriterionFactory(scorecard=scorecard, name="Accuracy", weight=3, position=2)
-    escalated = QACriterionFactory(scorecard=scorecard, name="Escalated correctly", weight=3, is_critical=True,
-                                   position=3)
+    escalated = QACriterionFactory(
+        scorecard=scorecard, name="Escalated correctly", weight=3, is_critical=True, position=3
+    )
     return scorecard, tone, accuracy, escalated
 
 
@@ -40,9 +41,9 @@ def test_critical_criterion_rated_zero_fails_the_whole_review(card):
 def test_non_critical_zero_only_lowers_the_score(card):
     scorecard, tone, accuracy, escalated = card
     # (0 + 3 + 3) / 8 × 100 = 75.00
-    assert scorecard_score(scorecard=scorecard, ratings={tone.pk: 0, accuracy.pk: 4, escalated.pk: 4}) == Decimal(
-        "75.00"
-    )
+    assert scorecard_score(
+        scorecard=scorecard, ratings={tone.pk: 0, accuracy.pk: 4, escalated.pk: 4}
+    ) == Decimal("75.00")
 
 
 @pytest.mark.parametrize("bad", [5, -1, True, "3", 2.5])
@@ -66,4 +67,7 @@ def test_scorecard_without_criteria_cannot_score():
 def test_prefetched_criteria_are_used_without_a_query(card, django_assert_num_queries):
     scorecard, *criteria = card
     with django_assert_num_queries(0):
-        assert scorecard_score(scorecard=scorecard, ratings={c.pk: 4 for c in criteria}, criteria=criteria) == 100
+        assert (
+            scorecard_score(scorecard=scorecard, ratings={c.pk: 4 for c in criteria}, criteria=criteria)
+            == 100
+        )

@@ -14,6 +14,8 @@ def test_program_ids_for_is_program_list_s_scope():
     ProgramFactory(managers=[other])
     admin = UserFactory(is_superuser=True)
     for user in (manager, other, admin, ManagerFactory()):
-        assert sorted(program_ids_for(user=user)) == sorted(program_list(user=user).values_list("pk", flat=True))
+        assert sorted(program_ids_for(user=user)) == sorted(
+            program_list(user=user).values_list("pk", flat=True)
+        )
     assert sorted(program_ids_for(user=manager)) == sorted(p.pk for p in mine)
     assert program_ids_for(user=AnonymousUser()) == []

@@ -39,17 +39,23 @@ def test_two_programs_may_each_have_a_skill_of_the_same_name(shop):
     other = ProgramFactory(slug="other")
     mine = program_skill_create(program=program, name="  Refunds   and returns ", actor=manager)
     theirs = program_skill_create(program=other, name="Refunds and returns", actor=other.managers.first())
-    assert mine.name == theirs.name == "Refunds and returns" and mine.slug == theirs.slug == "refunds-and-returns"
+    assert (
+        mine.name == theirs.name == "Refunds and returns"
+        and mine.slug == theirs.slug == "refunds-and-returns"
+    )
     assert (mine.program, theirs.program) == (program, other)
     assert AuditLog.objects.filter(verb="skill.created", target_id=str(mine.pk), actor=manager).exists()
 
 
-@pytest.mark.parametrize(("name", "message"), [
-    ("", "Give the skill a name."),
-    ("x" * 81, "under 80 characters"),
-    ("BILLING", "“Billing” is a shared skill already"),
-    ("refunds", "already has the skill “Refunds”"),
-])
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("", "Give the skill a name."),
+        ("x" * 81, "under 80 characters"),
+        ("BILLING", "“Billing” is a shared skill already"),
+        ("refunds", "already has the skill “Refunds”"),
+    ],
+)
 def test_a_bad_or_taken_name_is_refused_and_nothing_is_made(shop, name, message):
     program, manager = shop
     SkillFactory(slug="billing", name="Billing")
@@ -105,7 +111,9 @@ def test_pickers_offer_the_shared_skills_and_the_programs_own_only(shop):
     shared = SkillFactory(slug="billing", name="Billing")
     mine = program_skill_create(program=program, name="Refunds", actor=manager)
     theirs = program_skill_create(program=ProgramFactory(slug="other"), name="Warranty", actor=manager)
-    new_row = TicketTypeFormSet(instance=program, prefix="types").forms[-1]  # a new row: no instance program yet
+    new_row = TicketTypeFormSet(instance=program, prefix="types").forms[
+        -1
+    ]  # a new row: no instance program yet
     assert set(new_row.fields["required_skills"].queryset) == {shared, mine}
     posting = PostingForm(program=program)
     assert set(posting.fields["skills"].queryset) == {shared, mine}
@@ -140,7 +148,10 @@ def test_bad_input_on_the_page_shows_the_error_and_changes_nothing(client, shop)
     skill = program_skill_create(program=program, name="Refunds", actor=manager)
     TicketTypeFactory(program=program, name="Refund request").required_skills.add(skill)
     response = client.post(url(program, skill.pk, "retire"))
-    assert response.status_code == 400 and "required by the ticket type “Refund request”" in response.content.decode()
+    assert (
+        response.status_code == 400
+        and "required by the ticket type “Refund request”" in response.content.decode()
+    )
     response = client.post(url(program, skill.pk, "rename"), {"name": ""})
     assert response.status_code == 400 and "Give the skill a name." in response.content.decode()
     skill.refresh_from_db()

@@ -29,7 +29,9 @@ def test_a_manager_adds_someone_new_who_is_invited(client, team, django_capture_
     sam = User.objects.get(email="sam@example.test")
     assert (sam.role, sam.display_name, sam.has_usable_password()) == ("agent", "Sam Lee", False)
     assert program.managers.filter(pk=sam.pk).exists()
-    assert [m.to for m in mail.outbox] == [["sam@example.test"]] and "choose a password" in mail.outbox[0].body.lower()
+    assert [m.to for m in mail.outbox] == [["sam@example.test"]] and "choose a password" in mail.outbox[
+        0
+    ].body.lower()
     assert AuditLog.objects.filter(verb="program.member_added").exists()
     page = client.get("/manage/programs/shop/inhouse-team/").content.decode()
     assert "Sam Lee" in page and "invited" in page
@@ -44,11 +46,14 @@ def test_someone_with_an_account_is_added_and_told(client, team, django_capture_
     assert "added you to" in mail.outbox[0].body
 
 
-@pytest.mark.parametrize(("email", "error"), [
-    ("freelancer@example.test", "belongs to a freelancer"),
-    ("maya@example.test", "already"),
-    ("not-an-email", "valid email"),
-])
+@pytest.mark.parametrize(
+    ("email", "error"),
+    [
+        ("freelancer@example.test", "belongs to a freelancer"),
+        ("maya@example.test", "already"),
+        ("not-an-email", "valid email"),
+    ],
+)
 def test_bad_additions_are_refused_and_change_nothing(client, team, email, error):
     program, manager = team
     FreelancerFactory(user__email="freelancer@example.test")
@@ -104,7 +109,8 @@ def test_the_in_house_team_leaves_the_dashboards_freelancer_team_its_url():
 
 
 def test_with_the_mail_server_down_the_member_is_added_and_the_invitation_goes_out_later(
-        client, team, smtp_server, django_capture_on_commit_callbacks):
+    client, team, smtp_server, django_capture_on_commit_callbacks
+):
     from django.utils import timezone
 
     from core.models import OutboxMessage

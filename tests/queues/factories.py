@@ -39,12 +39,24 @@ class TicketFactory(factory.django.DjangoModelFactory):
 
 def set_online(freelancer, status="online"):
     """The freelancer's presence (routing assigns only to people online inside their shift)."""
-    Presence.objects.update_or_create(user=freelancer.user, defaults={"status": status, "last_seen_at": timezone.now()})
+    Presence.objects.update_or_create(
+        user=freelancer.user, defaults={"status": status, "last_seen_at": timezone.now()}
+    )
     return freelancer
 
 
-def on_duty_freelancer(program, *, time_zone="UTC", languages=None, skills=None, slots=True, online=True, tier=1,
-                       channels=None, **kwargs):
+def on_duty_freelancer(
+    program,
+    *,
+    time_zone="UTC",
+    languages=None,
+    skills=None,
+    slots=True,
+    online=True,
+    tier=1,
+    channels=None,
+    **kwargs,
+):
     """A queue-ready freelancer of the program, on shift all week (unless slots=False) and online (unless
     online=False), of `tier` in the program and taking `channels` (all by default)."""
     extra = {}
@@ -56,10 +68,13 @@ def on_duty_freelancer(program, *, time_zone="UTC", languages=None, skills=None,
     ContractFactory(program=program, freelancer=freelancer)
     if slots:
         for day in range(7):
-            AvailabilitySlot.objects.create(freelancer=freelancer, weekday=day, start_time=datetime.time(0),
-                                            end_time=datetime.time(0))
+            AvailabilitySlot.objects.create(
+                freelancer=freelancer, weekday=day, start_time=datetime.time(0), end_time=datetime.time(0)
+            )
     if online:
         set_online(freelancer)
     if tier != 1 or channels:
-        ProgramStanding.objects.create(freelancer=freelancer, program=program, tier=tier, channels=channels or [])
+        ProgramStanding.objects.create(
+            freelancer=freelancer, program=program, tier=tier, channels=channels or []
+        )
     return freelancer

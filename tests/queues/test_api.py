@@ -32,9 +32,17 @@ def api(manager):
 
 
 def payload(**overrides):
-    data = {"program": "shop", "external_id": "ZD-1", "subject": "Where is my order?", "body": "It is late.",
-            "requester_email": "jo@example.test", "channel": "email", "ticket_type": "", "language": "en",
-            "priority": "normal"}
+    data = {
+        "program": "shop",
+        "external_id": "ZD-1",
+        "subject": "Where is my order?",
+        "body": "It is late.",
+        "requester_email": "jo@example.test",
+        "channel": "email",
+        "ticket_type": "",
+        "language": "en",
+        "priority": "normal",
+    }
     data.update(overrides)
     return data
 
@@ -50,8 +58,17 @@ def test_post_creates_routes_and_answers_the_contract(api, program, django_captu
         response = post(api, payload(ticket_type="Order status"))
     assert response.status_code == 201
     body = response.json()
-    assert set(body) == {"id", "program", "external_id", "status", "tier", "queue", "assignee", "sla_due_at",
-                         "created_at"}
+    assert set(body) == {
+        "id",
+        "program",
+        "external_id",
+        "status",
+        "tier",
+        "queue",
+        "assignee",
+        "sla_due_at",
+        "created_at",
+    }
     assert body["program"] == "shop" and body["queue"] == "freelancer" and body["tier"] == 1
     # routing ran after commit; the ticket as read back through the API
     detail = api.get(f"{URL}{body['id']}/").json()
@@ -99,8 +116,15 @@ def test_missing_required_fields(api, program, field):
     assert not Ticket.objects.exists()
 
 
-@pytest.mark.parametrize("field,value", [("channel", "pigeon"), ("priority", "whenever"), ("language", "english!"),
-                                         ("requester_email", "not-an-email")])
+@pytest.mark.parametrize(
+    "field,value",
+    [
+        ("channel", "pigeon"),
+        ("priority", "whenever"),
+        ("language", "english!"),
+        ("requester_email", "not-an-email"),
+    ],
+)
 def test_bad_values_are_field_errors(api, program, field, value):
     response = post(api, payload(**{field: value}))
     assert response.status_code == 400 and field in response.json()
@@ -126,7 +150,9 @@ def test_html_in_body_is_stored_as_text(api, program):
 
 
 def test_no_token_is_401(program):
-    assert APIClient().post(URL, data=json.dumps(payload()), content_type="application/json").status_code == 401
+    assert (
+        APIClient().post(URL, data=json.dumps(payload()), content_type="application/json").status_code == 401
+    )
 
 
 def test_an_unknown_token_or_an_inactive_user_is_401_and_stores_nothing(api, program, manager):
@@ -162,7 +188,11 @@ def test_intake_records_who_sent_it_and_the_timeline_starts_with_it(api, program
     assert not TicketEvent.objects.filter(ticket=ticket, kind=TicketEvent.Kind.CREATED).exists()
     first = ticket_timeline(ticket=ticket)[0]
     assert (first.kind, first.actor, first.created_at, first.message) == (
-        TicketEvent.Kind.CREATED, manager, ticket.created_at, "Received via API.")
+        TicketEvent.Kind.CREATED,
+        manager,
+        ticket.created_at,
+        "Received via API.",
+    )
 
 
 def test_get_detail_shows_replies_and_is_scoped(api, program, manager):
@@ -202,8 +232,9 @@ def test_openapi_schema_lists_the_endpoints(client):
     assert "/api/v1/tickets/{id}/messages/" in text and "tokenAuth" in text
 
 
-def test_broker_down_at_intake_still_answers_201_and_the_sweep_routes_later(api, program, settings,
-                                                                           django_capture_on_commit_callbacks):
+def test_broker_down_at_intake_still_answers_201_and_the_sweep_routes_later(
+    api, program, settings, django_capture_on_commit_callbacks
+):
     from queues.services import queues_sweep
 
     on_duty_freelancer(program)
@@ -231,6 +262,7 @@ def test_broker_down_at_intake_still_answers_201_and_the_sweep_routes_later(api,
 
 # --- the customer writes again -------------------------------------------------------------------------------
 
+
 def follow_up(api, ticket, **data):
     return api.post(f"{URL}{ticket.pk}/messages/", data=json.dumps(data), content_type="application/json")
 
@@ -244,8 +276,14 @@ def test_a_follow_up_on_a_pending_ticket_opens_it_and_restarts_its_clock(api, pr
     from queues.models import TicketEvent
 
     paused = timezone.now() - datetime.timedelta(hours=1)
-    ticket = TicketFactory(program=program, status=Ticket.Status.PENDING, first_response_at=paused, sla_paused_at=paused,
-                           resolution_due_at=paused + datetime.timedelta(hours=2), next_due_at=None)
+    ticket = TicketFactory(
+        program=program,
+        status=Ticket.Status.PENDING,
+        first_response_at=paused,
+        sla_paused_at=paused,
+        resolution_due_at=paused + datetime.timedelta(hours=2),
+        next_due_at=None,
+    )
     # When the helpdesk sends the customer's answer (HTML and all)
     response = follow_up(api, ticket, body="Order 1234 <script>x()</script>", external_id="c-1")
     # Then it is recorded as the customer's, the ticket is open, and the two hours run from now
@@ -267,8 +305,9 @@ def test_a_follow_up_on_a_pending_ticket_opens_it_and_restarts_its_clock(api, pr
 def test_a_follow_up_reopens_a_solved_ticket_and_a_closed_one_refuses(api, program):
     from django.utils import timezone
 
-    solved = TicketFactory(program=program, status=Ticket.Status.SOLVED, solved_at=timezone.now(),
-                           resolution_met=True)
+    solved = TicketFactory(
+        program=program, status=Ticket.Status.SOLVED, solved_at=timezone.now(), resolution_met=True
+    )
     assert follow_up(api, solved, body="Still broken.").status_code == 201
     solved.refresh_from_db()
     assert solved.status == Ticket.Status.OPEN and solved.solved_at is None and solved.resolution_met is None
@@ -284,8 +323,11 @@ def test_a_follow_up_needs_a_body_and_a_ticket_of_your_programs(api, program):
     assert response.status_code == 400 and "body" in response.json()
     other = TicketFactory(program=ProgramFactory())
     assert follow_up(api, other, body="Hi").status_code == 404
-    big = api.post(f"{URL}{ticket.pk}/messages/", data=json.dumps({"body": "x" * 1024 * 1024}),
-                   content_type="application/json")
+    big = api.post(
+        f"{URL}{ticket.pk}/messages/",
+        data=json.dumps({"body": "x" * 1024 * 1024}),
+        content_type="application/json",
+    )
     assert big.status_code == 400
     assert not TicketMessage.objects.exists()
 
@@ -294,8 +336,11 @@ def test_the_written_out_intake_answer_is_the_serializers(program):
     from queues.serializers import TicketSerializer, ticket_payload
 
     freelancer = on_duty_freelancer(program)
-    tickets = [TicketFactory(program=program), TicketFactory(program=program, assignee=freelancer),
-               TicketFactory(program=program, sla_due_at=None)]
+    tickets = [
+        TicketFactory(program=program),
+        TicketFactory(program=program, assignee=freelancer),
+        TicketFactory(program=program, sla_due_at=None),
+    ]
     for ticket in tickets:
         assert ticket_payload(ticket) == TicketSerializer(ticket).data
 
@@ -309,19 +354,30 @@ def test_deeply_nested_json_is_a_400_not_a_500(api, program):
     response = api.post(URL, data=DEEP, content_type="application/json")
     assert response.status_code == 400 and "nests deeper" in response.json()["detail"]
     deep = 1
-    for _ in range(40):  # a valid ticket with one extra key nested 40 deep: refused before the fields are read
+    for _ in range(
+        40
+    ):  # a valid ticket with one extra key nested 40 deep: refused before the fields are read
         deep = [deep]
     response = post(api, {**payload(), "extra": deep})
     assert response.status_code == 400 and "nests deeper" in response.json()["detail"]
     ticket = TicketFactory(program=program)
-    assert api.post(f"{URL}{ticket.pk}/messages/", data=DEEP, content_type="application/json").status_code == 400
+    assert (
+        api.post(f"{URL}{ticket.pk}/messages/", data=DEEP, content_type="application/json").status_code == 400
+    )
     assert Ticket.objects.count() == 1
 
 
-@pytest.mark.parametrize("value", [
-    "2026-02-30T10:00:00Z", "2026-13-01T10:00:00Z", "2026-03-01T10:00:00+16:00", "2026-03-01T10:00:00-16:00",
-    "last tuesday", "0001-01-01T00:00:00+01:00",
-])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "2026-02-30T10:00:00Z",
+        "2026-13-01T10:00:00Z",
+        "2026-03-01T10:00:00+16:00",
+        "2026-03-01T10:00:00-16:00",
+        "last tuesday",
+        "0001-01-01T00:00:00+01:00",
+    ],
+)
 def test_an_impossible_or_unparseable_updated_since_is_a_400(api, program, value):
     TicketFactory(program=program)
     response = api.get(URL, {"updated_since": value})
@@ -335,16 +391,30 @@ def test_updated_since_filters_and_reads_a_time_without_offset_as_utc(api, progr
     Ticket.objects.filter(pk=old.pk).update(updated_at=datetime.datetime(2026, 1, 1, 12, tzinfo=datetime.UTC))
     new = TicketFactory(program=program)
     Ticket.objects.filter(pk=new.pk).update(updated_at=datetime.datetime(2026, 2, 1, 12, tzinfo=datetime.UTC))
-    assert [t["id"] for t in api.get(URL, {"updated_since": "2026-01-15T00:00:00Z"}).json()["results"]] == [new.pk]
-    assert [t["id"] for t in api.get(URL, {"updated_since": "2026-02-01T12:00"}).json()["results"]] == [new.pk]
+    assert [t["id"] for t in api.get(URL, {"updated_since": "2026-01-15T00:00:00Z"}).json()["results"]] == [
+        new.pk
+    ]
+    assert [t["id"] for t in api.get(URL, {"updated_since": "2026-02-01T12:00"}).json()["results"]] == [
+        new.pk
+    ]
     assert api.get(URL, {"updated_since": "2026-02-01T13:00:00+02:00"}).json()["count"] == 1
 
 
-@pytest.mark.parametrize("path", [f"{URL}abc/", f"{URL}99999999999999999999999/", "/api/v1/nothing-here/",
-                                  f"{URL}99999999999999999999999/messages/"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"{URL}abc/",
+        f"{URL}99999999999999999999999/",
+        "/api/v1/nothing-here/",
+        f"{URL}99999999999999999999999/messages/",
+    ],
+)
 def test_unknown_api_paths_and_ids_answer_json_404(api, program, path):
-    response = api.get(path) if not path.endswith("messages/") else api.post(
-        path, data=json.dumps({"body": "hi"}), content_type="application/json")
+    response = (
+        api.get(path)
+        if not path.endswith("messages/")
+        else api.post(path, data=json.dumps({"body": "hi"}), content_type="application/json")
+    )
     assert response.status_code == 404
     assert response["Content-Type"].startswith("application/json") and "detail" in response.json()
 

@@ -41,7 +41,7 @@ def test_the_escalator_reads_it_with_a_banner_and_no_forms(client, world):
     assert NOTE in html  # the hand-off note, in the facts
     for action in ("reply", "note", "solve", "escalate"):
         assert f"/portal/tickets/{ticket.pk}/{action}/" not in html, action
-    assert "<form method=\"post\" action=\"/portal/tickets/" not in html
+    assert '<form method="post" action="/portal/tickets/' not in html
 
 
 def test_the_banner_names_the_agent_who_has_it(client, world):
@@ -72,12 +72,15 @@ def test_the_banner_says_who_closed_it(client, world):
     assert ">Closed</span> by Kai Tan on" in html
 
 
-@pytest.mark.parametrize(("action", "data"), [
-    ("reply", {"reply-body": "Hello again", "reply-status_after": "open"}),
-    ("note", {"note-body": "One more thing"}),
-    ("solve", {}),
-    ("escalate", {"escalate-reason": "other", "escalate-note": NOTE}),
-])
+@pytest.mark.parametrize(
+    ("action", "data"),
+    [
+        ("reply", {"reply-body": "Hello again", "reply-status_after": "open"}),
+        ("note", {"note-body": "One more thing"}),
+        ("solve", {}),
+        ("escalate", {"escalate-reason": "other", "escalate-note": NOTE}),
+    ],
+)
 def test_every_write_to_it_is_not_found_and_changes_nothing(client, world, action, data):
     _program, _manager, freelancer, ticket, _label = world
     before = Ticket.objects.values().get(pk=ticket.pk)
@@ -107,7 +110,7 @@ def test_my_tickets_lists_it_under_escalated_by_me(client, world):
     program, _manager, freelancer, ticket, _label = world
     client.force_login(freelancer.user)
     html = client.get("/portal/tickets/").content.decode()
-    section = html[html.index('id="escalated-by-me"'):]
+    section = html[html.index('id="escalated-by-me"') :]
     assert f'<a href="/portal/tickets/{ticket.pk}/">#{ticket.pk} Refund over the limit</a>' in section
     assert "with the in-house team" in section
     # Not in the open queue above it: the freelancer does not hold it.
@@ -125,7 +128,9 @@ def test_escalated_ticket_pages_do_a_constant_number_of_queries(client, world, d
         with CaptureQueriesContext(connection) as few:
             assert client.get(url).status_code == 200
         for index in range(4):
-            TicketMessage.objects.create(ticket=ticket, kind="reply", author=None, body=f"in-house reply {index}")
+            TicketMessage.objects.create(
+                ticket=ticket, kind="reply", author=None, body=f"in-house reply {index}"
+            )
             more = TicketFactory(program=program, assignee=freelancer)
             reason = QueueSettings.for_program(program).reason_choices()[0][0]
             ticket_escalate(ticket=more, freelancer=freelancer, reason=reason, note=NOTE)

@@ -9,8 +9,15 @@ from tests.programs.factories import ProgramFactory
 
 pytestmark = pytest.mark.django_db
 
-BASE = {"first_response_minutes": 60, "resolution_minutes": 1440, "inhouse_response_minutes": 240,
-        "warning_minutes": 15, "business_hours": "", "away_after_minutes": 10, "no_show_minutes": 15}
+BASE = {
+    "first_response_minutes": 60,
+    "resolution_minutes": 1440,
+    "inhouse_response_minutes": 240,
+    "warning_minutes": 15,
+    "business_hours": "",
+    "away_after_minutes": 10,
+    "no_show_minutes": 15,
+}
 
 
 def _post(settings, **reasons):
@@ -29,8 +36,16 @@ def test_the_form_shows_words_and_no_codes(client):
 def test_renaming_keeps_the_code_and_a_new_reason_gets_one_from_its_words():
     settings = QueueSettings.objects.create(program=ProgramFactory())
     labels = {f"reason_{i}": label for i, (_code, label) in enumerate(DEFAULT_ESCALATION_REASONS)}
-    form = _post(settings, **{**labels, "reason_2": "Upset customer", "reason_3": "",
-                              "new_reason_0": "Refund request", "new_reason_1": "refund  request"})
+    form = _post(
+        settings,
+        **{
+            **labels,
+            "reason_2": "Upset customer",
+            "reason_3": "",
+            "new_reason_0": "Refund request",
+            "new_reason_1": "refund  request",
+        },
+    )
     assert form.is_valid(), form.errors
     saved = form.save()
     saved.refresh_from_db()

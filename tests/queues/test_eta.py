@@ -41,9 +41,14 @@ def test_a_promise_goes_out_with_the_reply_and_stays_on_the_ticket(client, world
     ticket = TicketFactory(program=program, assignee=freelancer)
     promised = (timezone.now() + datetime.timedelta(days=2)).replace(second=0, microsecond=0)
     client.force_login(freelancer.user)
-    posted = client.post(f"/portal/tickets/{ticket.pk}/reply/", {
-        "reply-body": "We are on it.", "reply-status_after": "open",
-        "reply-eta_at": _local_input(promised, NEW_YORK)})  # typed in the freelancer's own time zone
+    posted = client.post(
+        f"/portal/tickets/{ticket.pk}/reply/",
+        {
+            "reply-body": "We are on it.",
+            "reply-status_after": "open",
+            "reply-eta_at": _local_input(promised, NEW_YORK),
+        },
+    )  # typed in the freelancer's own time zone
     assert posted.status_code == 302
 
     ticket.refresh_from_db()
@@ -53,8 +58,9 @@ def test_a_promise_goes_out_with_the_reply_and_stays_on_the_ticket(client, world
     assert reply.body == f"We are on it.\n\n{line}"
     # In the program's time zone, named so the customer knows which: "… by Tue 08 Dec, 15:00 (Europe/Warsaw)."
     local = promised.astimezone(WARSAW)
-    assert line == (f"We expect to have this resolved by {local:%a} {local:%d} {local:%b}, {local:%H:%M} "
-                    "(Europe/Warsaw).")
+    assert line == (
+        f"We expect to have this resolved by {local:%a} {local:%d} {local:%b}, {local:%H:%M} (Europe/Warsaw)."
+    )
     event = TicketEvent.objects.get(ticket=ticket, kind=TicketEvent.Kind.ETA)
     assert event.actor == freelancer.user and event.data["message_id"] == reply.pk
 
@@ -70,8 +76,14 @@ def test_a_promise_in_the_past_is_refused_and_nothing_is_sent(client, world):
     ticket = TicketFactory(program=program, assignee=freelancer)
     client.force_login(freelancer.user)
     past = timezone.now() - datetime.timedelta(hours=1)
-    refused = client.post(f"/portal/tickets/{ticket.pk}/reply/", {
-        "reply-body": "We are on it.", "reply-status_after": "open", "reply-eta_at": _local_input(past, NEW_YORK)})
+    refused = client.post(
+        f"/portal/tickets/{ticket.pk}/reply/",
+        {
+            "reply-body": "We are on it.",
+            "reply-status_after": "open",
+            "reply-eta_at": _local_input(past, NEW_YORK),
+        },
+    )
     assert refused.status_code == 400
     assert "pick a time in the future" in refused.content.decode()
     ticket.refresh_from_db()
@@ -84,8 +96,13 @@ def test_a_promise_months_away_is_refused(world):
     program, _manager, freelancer = world
     ticket = TicketFactory(program=program, assignee=freelancer)
     with pytest.raises(QueueError) as refused:
-        ticket_reply_send(ticket=ticket, author=freelancer.user, body="Soon.", freelancer=freelancer,
-                          eta_at=timezone.now() + datetime.timedelta(days=400))
+        ticket_reply_send(
+            ticket=ticket,
+            author=freelancer.user,
+            body="Soon.",
+            freelancer=freelancer,
+            eta_at=timezone.now() + datetime.timedelta(days=400),
+        )
     assert refused.value.field == "eta_at"
     assert not TicketMessage.objects.filter(ticket=ticket).exists()
 
@@ -95,9 +112,14 @@ def test_the_in_house_team_promises_from_the_manage_page(client, world):
     ticket = TicketFactory(program=program, queue=Ticket.Queue.INHOUSE)
     promised = (timezone.now() + datetime.timedelta(hours=5)).replace(second=0, microsecond=0)
     client.force_login(manager)
-    posted = client.post(f"/manage/queues/tickets/{ticket.pk}/reply/", {
-        "reply-body": "Checking with finance.", "reply-status_after": "pending",
-        "reply-eta_at": _local_input(promised, manager.zone)})
+    posted = client.post(
+        f"/manage/queues/tickets/{ticket.pk}/reply/",
+        {
+            "reply-body": "Checking with finance.",
+            "reply-status_after": "pending",
+            "reply-eta_at": _local_input(promised, manager.zone),
+        },
+    )
     assert posted.status_code == 302
     ticket.refresh_from_db()
     assert ticket.eta_at == promised and ticket.status == Ticket.Status.PENDING
@@ -121,13 +143,24 @@ def test_the_dashboard_counts_etas_met_and_missed_beside_the_sla(client, world):
     program.save(update_fields=["time_zone"])
     now = timezone.now()
     today = now.date()
-    period = Period(key="custom", first_day=today - datetime.timedelta(days=6), last_day=today, zone=datetime.UTC,
-                    label="last 7 days")
+    period = Period(
+        key="custom",
+        first_day=today - datetime.timedelta(days=6),
+        last_day=today,
+        zone=datetime.UTC,
+        label="last 7 days",
+    )
 
     def promised(eta, solved=None):
         status = Ticket.Status.SOLVED if solved else Ticket.Status.OPEN
-        return TicketFactory(program=program, assignee=freelancer, status=status, eta_at=eta, solved_at=solved,
-                             eta_set_at=eta - datetime.timedelta(hours=4))
+        return TicketFactory(
+            program=program,
+            assignee=freelancer,
+            status=status,
+            eta_at=eta,
+            solved_at=solved,
+            eta_set_at=eta - datetime.timedelta(hours=4),
+        )
 
     an_hour = datetime.timedelta(hours=1)
     promised(now - 3 * an_hour, solved=now - 5 * an_hour)  # met
@@ -135,7 +168,9 @@ def test_the_dashboard_counts_etas_met_and_missed_beside_the_sla(client, world):
     promised(now - 3 * an_hour, solved=now - 2 * an_hour)  # missed: solved late
     promised(now - 2 * an_hour)  # missed: passed, still open
     promised(now + an_hour)  # due: promised, not counted in the rate yet
-    promised(now - datetime.timedelta(days=9), solved=now - datetime.timedelta(days=10))  # previous period: met
+    promised(
+        now - datetime.timedelta(days=9), solved=now - datetime.timedelta(days=10)
+    )  # previous period: met
     TicketFactory(program=program, assignee=freelancer)  # nothing promised
 
     report = ticket_report(program=program, period=period)
@@ -145,6 +180,6 @@ def test_the_dashboard_counts_etas_met_and_missed_beside_the_sla(client, world):
 
     client.force_login(manager)
     page = client.get(f"/manage/programs/{program.slug}/?period=7d").content.decode()
-    box = page[page.index('id="eta-attainment"'):]
-    box = box[:box.index("</div></div>")]
+    box = page[page.index('id="eta-attainment"') :]
+    box = box[: box.index("</div></div>")]
     assert "ETAs met" in box and "2 met, 2 missed of 5 promised" in box

@@ -30,15 +30,31 @@ def world():
     program = ProgramFactory(managers=[manager, agent])
     freelancer = on_duty_freelancer(program)
     due = timezone.now() + datetime.timedelta(minutes=40)
-    ticket = TicketFactory(program=program, assignee=freelancer, next_due_at=due, sla_due_at=due,
-                           subject="Refund for order 1234")
-    return {"program": program, "manager": manager, "agent": agent, "freelancer": freelancer, "ticket": ticket}
+    ticket = TicketFactory(
+        program=program, assignee=freelancer, next_due_at=due, sla_due_at=due, subject="Refund for order 1234"
+    )
+    return {
+        "program": program,
+        "manager": manager,
+        "agent": agent,
+        "freelancer": freelancer,
+        "ticket": ticket,
+    }
 
 
 def _held(ticket: Ticket) -> tuple:
     ticket.refresh_from_db()
-    return (ticket.assignee_id, ticket.queue, ticket.status, ticket.next_due_at, ticket.sla_due_at,
-            ticket.resolution_due_at, ticket.inhouse_due_at, ticket.inhouse_assignee_id, ticket.escalated_at)
+    return (
+        ticket.assignee_id,
+        ticket.queue,
+        ticket.status,
+        ticket.next_due_at,
+        ticket.sla_due_at,
+        ticket.resolution_due_at,
+        ticket.inhouse_due_at,
+        ticket.inhouse_assignee_id,
+        ticket.escalated_at,
+    )
 
 
 def _mails(to: str) -> list[OutboxMessage]:
@@ -53,8 +69,9 @@ def test_the_holder_asks_a_named_agent_and_keeps_the_ticket(world):
     ticket, freelancer = world["ticket"], world["freelancer"]
     before = _held(ticket)
     # When they ask the agent for help
-    help_request = help_request_open(ticket=ticket, user=freelancer.user, question="  Can I refund twice?  ",
-                                     agent=world["agent"])
+    help_request = help_request_open(
+        ticket=ticket, user=freelancer.user, question="  Can I refund twice?  ", agent=world["agent"]
+    )
     # Then the request, its first message and a timeline line are written, the agent alone is e-mailed ...
     assert help_request.status == HelpRequest.Status.OPEN and help_request.agent == world["agent"]
     assert [m.body for m in help_request.messages.all()] == ["Can I refund twice?"]
@@ -76,7 +93,9 @@ def test_without_a_named_agent_the_whole_in_house_team_hears(world):
 
 def test_the_answer_reaches_the_freelancer_and_they_reply_and_close(world):
     ticket, freelancer, agent = world["ticket"], world["freelancer"], world["agent"]
-    help_request = help_request_open(ticket=ticket, user=freelancer.user, question="Refund twice?", agent=agent)
+    help_request = help_request_open(
+        ticket=ticket, user=freelancer.user, question="Refund twice?", agent=agent
+    )
     before = _held(ticket)
     OutboxMessage.objects.all().delete()
     # When the agent answers
@@ -84,9 +103,14 @@ def test_the_answer_reaches_the_freelancer_and_they_reply_and_close(world):
     help_request.refresh_from_db()
     # Then it is answered, on the timeline, and the freelancer gets an e-mail linking their ticket
     assert help_request.status == HelpRequest.Status.ANSWERED and help_request.answered_at is not None
-    assert TicketEvent.objects.filter(ticket=ticket, kind=TicketEvent.Kind.HELP_ANSWERED, actor=agent).exists()
+    assert TicketEvent.objects.filter(
+        ticket=ticket, kind=TicketEvent.Kind.HELP_ANSWERED, actor=agent
+    ).exists()
     [mail] = _mails(freelancer.user.email)
-    assert "Yes, up to 50 EUR." in mail.payload["body"] and f"/portal/tickets/{ticket.pk}/#help" in mail.payload["body"]
+    assert (
+        "Yes, up to 50 EUR." in mail.payload["body"]
+        and f"/portal/tickets/{ticket.pk}/#help" in mail.payload["body"]
+    )
     # When the freelancer writes again, it waits for an answer again; then they close it
     help_request_reply(help_request=help_request, user=freelancer.user, body="And a third time?")
     help_request.refresh_from_db()
@@ -129,7 +153,9 @@ def test_the_named_agent_must_be_on_the_programs_in_house_team(world):
     ProgramFactory(managers=[outsider])
     for agent in (outsider, on_duty_freelancer(world["program"]).user):
         with pytest.raises(QueueError) as caught:
-            help_request_open(ticket=world["ticket"], user=world["freelancer"].user, question="Q?", agent=agent)
+            help_request_open(
+                ticket=world["ticket"], user=world["freelancer"].user, question="Q?", agent=agent
+            )
         assert caught.value.field == "agent"
     assert not HelpRequest.objects.exists()
 
@@ -170,8 +196,10 @@ def test_a_freelancer_asks_from_the_ticket_page_and_reads_the_answer(client, wor
     page = client.get(f"/portal/tickets/{ticket.pk}/").content.decode()
     assert f'action="/portal/tickets/{ticket.pk}/help/ask/"' in page
     assert f'<option value="{agent.pk}">Sam Agent</option>' in page
-    response = client.post(f"/portal/tickets/{ticket.pk}/help/ask/",
-                           {"ask-question": "Can I <b>refund</b>?", "ask-agent": agent.pk})
+    response = client.post(
+        f"/portal/tickets/{ticket.pk}/help/ask/",
+        {"ask-question": "Can I <b>refund</b>?", "ask-agent": agent.pk},
+    )
     assert response.status_code == 302 and response["Location"].endswith(f"/portal/tickets/{ticket.pk}/#help")
     help_request = HelpRequest.objects.get(ticket=ticket)
     help_request_answer(help_request=help_request, user=agent, body="Yes <i>you</i> can.")
@@ -189,19 +217,26 @@ def test_a_second_question_and_a_forged_agent_show_on_the_form(client, world):
     ticket = world["ticket"]
     client.force_login(world["freelancer"].user)
     outsider = ManagerFactory()
-    response = client.post(f"/portal/tickets/{ticket.pk}/help/ask/", {"ask-question": "Q?", "ask-agent": outsider.pk})
+    response = client.post(
+        f"/portal/tickets/{ticket.pk}/help/ask/", {"ask-question": "Q?", "ask-agent": outsider.pk}
+    )
     assert response.status_code == 400 and "Select a valid choice" in response.content.decode()
     assert not HelpRequest.objects.exists()
     client.post(f"/portal/tickets/{ticket.pk}/help/ask/", {"ask-question": "Q?"})
     response = client.post(f"/portal/tickets/{ticket.pk}/help/ask/", {"ask-question": "Again?"})
-    assert response.status_code == 400 and "already has a help request in progress" in response.content.decode()
+    assert (
+        response.status_code == 400 and "already has a help request in progress" in response.content.decode()
+    )
     assert HelpRequest.objects.count() == 1
 
 
 def test_a_freelancer_cannot_ask_on_a_ticket_not_theirs(client, world):
     other = on_duty_freelancer(world["program"])
     client.force_login(other.user)
-    assert client.post(f"/portal/tickets/{world['ticket'].pk}/help/ask/", {"ask-question": "Q?"}).status_code == 404
+    assert (
+        client.post(f"/portal/tickets/{world['ticket'].pk}/help/ask/", {"ask-question": "Q?"}).status_code
+        == 404
+    )
     assert client.get(f"/portal/tickets/{world['ticket'].pk}/help/ask/").status_code == 404
     assert not HelpRequest.objects.exists()
 
@@ -209,8 +244,9 @@ def test_a_freelancer_cannot_ask_on_a_ticket_not_theirs(client, world):
 def test_an_agent_sees_it_in_the_queue_and_answers_on_the_ticket_page(client, world):
     ticket, agent, freelancer = world["ticket"], world["agent"], world["freelancer"]
     # Given a request for the whole team on another ticket, and one for the agent
-    second = TicketFactory(program=world["program"], assignee=on_duty_freelancer(world["program"]),
-                           subject="For anyone")
+    second = TicketFactory(
+        program=world["program"], assignee=on_duty_freelancer(world["program"]), subject="For anyone"
+    )
     help_request_open(ticket=second, user=second.assignee.user, question="Anyone?")
     help_request_open(ticket=ticket, user=freelancer.user, question="Sam, refund twice?", agent=agent)
     before = _held(ticket)
@@ -225,7 +261,9 @@ def test_an_agent_sees_it_in_the_queue_and_answers_on_the_ticket_page(client, wo
     assert f'action="/manage/queues/tickets/{ticket.pk}/help/answer/"' in page
     response = client.post(f"/manage/queues/tickets/{ticket.pk}/help/answer/", {"help-body": ""})
     assert response.status_code == 400
-    response = client.post(f"/manage/queues/tickets/{ticket.pk}/help/answer/", {"help-body": "Yes, once more."})
+    response = client.post(
+        f"/manage/queues/tickets/{ticket.pk}/help/answer/", {"help-body": "Yes, once more."}
+    )
     assert response.status_code == 302
     assert HelpRequest.objects.get(ticket=ticket).status == HelpRequest.Status.ANSWERED
     assert _mails(freelancer.user.email)
@@ -239,8 +277,12 @@ def test_an_agent_outside_the_program_gets_404(client, world):
     ProgramFactory(managers=[outsider])
     client.force_login(outsider)
     assert client.get(f"/manage/queues/tickets/{world['ticket'].pk}/").status_code == 404
-    assert client.post(f"/manage/queues/tickets/{world['ticket'].pk}/help/answer/",
-                       {"help-body": "Hi"}).status_code == 404
+    assert (
+        client.post(
+            f"/manage/queues/tickets/{world['ticket'].pk}/help/answer/", {"help-body": "Hi"}
+        ).status_code
+        == 404
+    )
     assert "Help requests (0)" in client.get("/manage/queues/").content.decode()
     assert HelpRequest.objects.get().status == HelpRequest.Status.OPEN
 
@@ -252,8 +294,9 @@ def test_answering_without_a_request_in_progress_is_a_clear_error(client, world)
 
 
 @pytest.mark.parametrize("side", ["portal", "manage"])
-def test_ticket_pages_with_help_threads_do_a_constant_number_of_queries(client, world, side,
-                                                                         django_assert_num_queries):
+def test_ticket_pages_with_help_threads_do_a_constant_number_of_queries(
+    client, world, side, django_assert_num_queries
+):
     ticket, freelancer, agent = world["ticket"], world["freelancer"], world["agent"]
     first = help_request_open(ticket=ticket, user=freelancer.user, question="Q1?")
     help_request_answer(help_request=first, user=agent, body="A1")
@@ -284,6 +327,7 @@ def test_a_question_on_a_ticket_that_left_the_freelancer_leaves_the_queues_list(
     help_request_open(ticket=ticket, user=freelancer.user, question="Q?")
     client.force_login(world["agent"])
     assert "Help requests (1)" in client.get("/manage/queues/").content.decode()
-    ticket_escalate(ticket=ticket, freelancer=freelancer, reason="bug", note="Broken checkout, tried everything.")
+    ticket_escalate(
+        ticket=ticket, freelancer=freelancer, reason="bug", note="Broken checkout, tried everything."
+    )
     assert "Help requests (0)" in client.get("/manage/queues/").content.decode()
-

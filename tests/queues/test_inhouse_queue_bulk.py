@@ -44,13 +44,21 @@ def test_bulk_solve_reports_each_refusal_without_stopping_the_rest(client, world
     solved = _inhouse(program, status=Ticket.Status.SOLVED)
     client.force_login(world["agent"])
     ids = [t.pk for t in open_ones] + [solved.pk]
-    response = client.post("/manage/queues/bulk/?sla=breached", {"ticket": ids, "action": "solve"}, follow=True)
+    response = client.post(
+        "/manage/queues/bulk/?sla=breached", {"ticket": ids, "action": "solve"}, follow=True
+    )
     content = response.content.decode()
     assert response.redirect_chain[-1][0] == "/manage/queues/?sla=breached"
     assert f"3 solved; #{solved.pk} refused: This ticket is already solved; it cannot be solved." in content
-    assert Ticket.objects.filter(pk__in=[t.pk for t in open_ones], status=Ticket.Status.SOLVED,
-                                 solved_by=world["agent"]).count() == 3
-    assert TicketEvent.objects.filter(kind=TicketEvent.Kind.SOLVED).count() == 3  # the one-ticket service's trace
+    assert (
+        Ticket.objects.filter(
+            pk__in=[t.pk for t in open_ones], status=Ticket.Status.SOLVED, solved_by=world["agent"]
+        ).count()
+        == 3
+    )
+    assert (
+        TicketEvent.objects.filter(kind=TicketEvent.Kind.SOLVED).count() == 3
+    )  # the one-ticket service's trace
 
 
 def test_bulk_assign_to_me_and_to_a_colleague(client, world):
@@ -64,7 +72,9 @@ def test_bulk_assign_to_me_and_to_a_colleague(client, world):
     assert first.inhouse_assignee == agent and second.inhouse_assignee == manager
     # a person not on the team is not a choice; nothing changes
     stranger = ManagerFactory()
-    response = client.post("/manage/queues/bulk/", {"ticket": [first.pk], "action": "assign", "user": stranger.pk})
+    response = client.post(
+        "/manage/queues/bulk/", {"ticket": [first.pk], "action": "assign", "user": stranger.pk}
+    )
     assert response.status_code == 400 and "Select a valid choice" in response.content.decode()
     first.refresh_from_db()
     assert first.inhouse_assignee == agent
@@ -77,8 +87,10 @@ def test_bulk_send_back_needs_guidance_and_leaves_a_note(client, world):
     assert response.status_code == 400 and "Write guidance" in response.content.decode()
     ticket.refresh_from_db()
     assert ticket.queue == Ticket.Queue.INHOUSE
-    client.post("/manage/queues/bulk/", {"ticket": [ticket.pk], "action": "send_back",
-                                         "guidance": "Offer the 10% voucher."})
+    client.post(
+        "/manage/queues/bulk/",
+        {"ticket": [ticket.pk], "action": "send_back", "guidance": "Offer the 10% voucher."},
+    )
     ticket.refresh_from_db()
     assert ticket.queue == Ticket.Queue.FREELANCER
     assert TicketMessage.objects.get(ticket=ticket, kind="note").body.endswith("Offer the 10% voucher.")
@@ -92,9 +104,13 @@ def test_bulk_refuses_tickets_outside_the_users_in_house_queue(client, world):
     with_freelancer = TicketFactory(program=world["program"], assignee=on_duty_freelancer(world["program"]))
     client.force_login(world["agent"])
     ids = [mine.pk, theirs.pk, with_freelancer.pk, 999999]
-    content = client.post("/manage/queues/bulk/", {"ticket": ids, "action": "solve"}, follow=True).content.decode()
-    assert (f"1 solved; #{theirs.pk} refused: Not in your in-house queue.; #{with_freelancer.pk} refused: Not in "
-            "your in-house queue.; #999999 refused: Not in your in-house queue.") in content
+    content = client.post(
+        "/manage/queues/bulk/", {"ticket": ids, "action": "solve"}, follow=True
+    ).content.decode()
+    assert (
+        f"1 solved; #{theirs.pk} refused: Not in your in-house queue.; #{with_freelancer.pk} refused: Not in "
+        "your in-house queue.; #999999 refused: Not in your in-house queue."
+    ) in content
     for ticket in (theirs, with_freelancer):
         ticket.refresh_from_db()
         assert ticket.status == Ticket.Status.OPEN
@@ -134,8 +150,13 @@ def test_search_by_requester_subject_and_external_id(client, world):
     by_subject = _inhouse(program, subject="Chargeback on invoice 77")
     by_external = _inhouse(program, external_id="ZD-48151", subject="Gloves")
     client.force_login(world["agent"])
-    for term, found in (("LOPEZ", by_mail), ("jonas", by_name), ("chargeback", by_subject), ("48151", by_external),
-                        (f"#{by_name.pk}", by_name)):
+    for term, found in (
+        ("LOPEZ", by_mail),
+        ("jonas", by_name),
+        ("chargeback", by_subject),
+        ("48151", by_external),
+        (f"#{by_name.pk}", by_name),
+    ):
         content = client.get("/manage/queues/", {"q": term}).content.decode()
         assert _listed(content, found), term
         others = [t for t in (by_mail, by_name, by_subject, by_external) if t != found]
@@ -182,8 +203,10 @@ def test_the_sla_rule_at_its_edges():
 def test_a_saved_view_keeps_the_filters_for_its_owner_only(client, world):
     agent, manager = world["agent"], world["manager"]
     client.force_login(agent)
-    response = client.post("/manage/queues/saved-views/?sla=breached&lang=es",
-                           {"name": " Breached  Spanish ", "query": "sla=breached&lang=es&page=3&evil=<x>"})
+    response = client.post(
+        "/manage/queues/saved-views/?sla=breached&lang=es",
+        {"name": " Breached  Spanish ", "query": "sla=breached&lang=es&page=3&evil=<x>"},
+    )
     assert response.status_code == 302 and response["Location"] == "/manage/queues/?sla=breached&lang=es"
     view = SavedQueueView.objects.get(user=agent)
     assert view.name == "Breached Spanish" and view.query == "sla=breached&lang=es"
@@ -232,8 +255,12 @@ def test_the_queue_page_does_a_constant_number_of_queries(client, world, django_
         SavedQueueView.objects.create(user=agent, name=f"View {n}", query=f"q={n}")
     for _ in range(3):
         freelancer = on_duty_freelancer(program)
-        help_request_open(ticket=TicketFactory(program=program, assignee=freelancer), user=freelancer.user,
-                          question="Help?", agent=agent)
+        help_request_open(
+            ticket=TicketFactory(program=program, assignee=freelancer),
+            user=freelancer.user,
+            question="Help?",
+            agent=agent,
+        )
     with django_assert_num_queries(len(before)):
         content = client.get("/manage/queues/?q=Question").content.decode()
     assert "Help requests (3)" in content and "View 9" in content

@@ -53,7 +53,8 @@ def test_routing_skips_a_freelancer_on_shift_who_is_not_online_and_says_so():
 
 
 def test_coming_online_routes_the_waiting_tickets_at_once_and_the_timeline_says_why(
-        django_capture_on_commit_callbacks):
+    django_capture_on_commit_callbacks,
+):
     program = ProgramFactory()
     freelancer = on_duty_freelancer(program, online=False)
     ticket = routed(waiting(program))
@@ -118,8 +119,12 @@ def test_the_end_of_the_shift_sets_offline():
     program = ProgramFactory()
     freelancer = on_duty_freelancer(program, slots=False, online=False)
     now = timezone.now().replace(second=0, microsecond=0)
-    AvailabilityChange.objects.create(freelancer=freelancer, kind="extra", starts_at=now - datetime.timedelta(hours=1),
-                                      ends_at=now + datetime.timedelta(minutes=5))
+    AvailabilityChange.objects.create(
+        freelancer=freelancer,
+        kind="extra",
+        starts_at=now - datetime.timedelta(hours=1),
+        ends_at=now + datetime.timedelta(minutes=5),
+    )
     presence_set(user=freelancer.user, status="online", now=now)
     assert presence_sweep(now=now + datetime.timedelta(minutes=6))["offline"] == 1
     assert status_of(freelancer) == "offline"
@@ -129,8 +134,13 @@ def test_the_end_of_the_shift_sets_offline():
 def _shift_started(program, freelancer, minutes_ago):
     now = timezone.now().replace(second=0, microsecond=0)
     start = now - datetime.timedelta(minutes=minutes_ago)
-    AvailabilityChange.objects.create(freelancer=freelancer, kind="extra", program=program, starts_at=start,
-                                      ends_at=start + datetime.timedelta(hours=4))
+    AvailabilityChange.objects.create(
+        freelancer=freelancer,
+        kind="extra",
+        program=program,
+        starts_at=start,
+        ends_at=start + datetime.timedelta(hours=4),
+    )
     return now, start
 
 
@@ -148,8 +158,11 @@ def test_a_live_no_show_reroutes_their_unanswered_tickets_and_tells_the_managers
     assert "no-show" in unanswered.events.get(kind=TicketEvent.Kind.HANDED_OVER).message
     no_show = NoShow.objects.get()
     assert (no_show.freelancer, no_show.shift_start, no_show.tickets_rerouted) == (late, start, 1)
-    [mail] = [m for m in OutboxMessage.objects.filter(kind="email") if "has not come online" in m.summary
-              or "has not come online" in str(m.payload)]
+    [mail] = [
+        m
+        for m in OutboxMessage.objects.filter(kind="email")
+        if "has not come online" in m.summary or "has not come online" in str(m.payload)
+    ]
     assert program.managers.first().email in str(mail.payload["to"])
     assert presence_sweep(now=now + datetime.timedelta(minutes=1))["no_shows"] == 0  # once per shift
 
@@ -172,8 +185,14 @@ def test_a_promotion_routes_waiting_tier_2_work_the_same_minute(django_capture_o
     ticket = routed(waiting(program, ticket_type=tier_two, tier=2))
     assert ticket.assignee is None
     with django_capture_on_commit_callbacks(execute=True):
-        freelancer_standing_update(freelancer=freelancer, program=program, max_open_tickets=5, tier=2,
-                                   actor=program.managers.first(), reason="Evaluation")
+        freelancer_standing_update(
+            freelancer=freelancer,
+            program=program,
+            max_open_tickets=5,
+            tier=2,
+            actor=program.managers.first(),
+            reason="Evaluation",
+        )
     ticket.refresh_from_db()
     assert ticket.assignee == freelancer
     assert ProgramStanding.objects.get(freelancer=freelancer).tier == 2
@@ -212,8 +231,10 @@ def test_the_header_switch_and_heartbeat(client):
     refused = client.post("/portal/presence/", {"status": "nope"}, HTTP_ACCEPT="application/json")
     assert refused.status_code == 400 and "online, away or offline" in refused.json()["error"]
     # an off-site next is not followed
-    assert client.post("/portal/presence/", {"status": "away", "next": "https://evil.example/"})["Location"] \
+    assert (
+        client.post("/portal/presence/", {"status": "away", "next": "https://evil.example/"})["Location"]
         == "/portal/tickets/"
+    )
 
 
 def test_agents_set_presence_on_the_manage_side_and_freelancers_cannot(client):
@@ -245,10 +266,12 @@ def test_the_coverage_page_shows_planned_against_really_online_per_hour(client):
     freelancer = on_duty_freelancer(program, online=False)  # planned all week
     monday = datetime.datetime(2026, 11, 30, tzinfo=datetime.UTC)
     now = monday + datetime.timedelta(hours=12)
-    PresenceChange.objects.create(user=freelancer.user, status="online", before="offline",
-                                  at=monday + datetime.timedelta(hours=9))
-    PresenceChange.objects.create(user=freelancer.user, status="offline", before="online",
-                                  at=monday + datetime.timedelta(hours=10))
+    PresenceChange.objects.create(
+        user=freelancer.user, status="online", before="offline", at=monday + datetime.timedelta(hours=9)
+    )
+    PresenceChange.objects.create(
+        user=freelancer.user, status="offline", before="online", at=monday + datetime.timedelta(hours=10)
+    )
     NoShow.objects.create(freelancer=freelancer, program=program, shift_start=monday, noticed_at=monday)
     coverage = program_coverage(program=program, now=now)
     cells = coverage["rows"][0]["cells"]

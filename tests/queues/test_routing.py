@@ -82,7 +82,9 @@ def test_tier2_type_open_to_freelancers_waits_for_a_tier2_freelancer_and_goes_to
     assert ticket.queue == Ticket.Queue.FREELANCER and ticket.assignee is None
     assert "below tier 2" in ticket.events.filter(kind=TicketEvent.Kind.WAITING).latest("pk").message
 
-    ProgramStanding.objects.create(freelancer=tier1, program=program, tier=2)  # promoted: the next routing gives it
+    ProgramStanding.objects.create(
+        freelancer=tier1, program=program, tier=2
+    )  # promoted: the next routing gives it
     ticket = _route(ticket)
     assert ticket.assignee_id == tier1.pk
 
@@ -100,7 +102,9 @@ def test_a_channel_the_program_does_not_give_freelancers_goes_in_house():
 def test_type_not_for_freelancers_goes_in_house():
     program = ProgramFactory()
     on_duty_freelancer(program)
-    ticket = _route(_new_ticket(program, ticket_type=TicketTypeFactory(program=program, freelancers_allowed=False)))
+    ticket = _route(
+        _new_ticket(program, ticket_type=TicketTypeFactory(program=program, freelancers_allowed=False))
+    )
     assert ticket.queue == Ticket.Queue.INHOUSE
 
 
@@ -112,8 +116,15 @@ def test_escalation_rule_by_type_goes_in_house():
     assert _route(_new_ticket(program, ticket_type=ticket_type)).queue == Ticket.Queue.INHOUSE
 
 
-@pytest.mark.parametrize("text,inhouse", [("I will file a CHARGEBACK today", True), ("chargebacks again", True),
-                                          ("nothing special", False), ("xchargeback", False)])
+@pytest.mark.parametrize(
+    "text,inhouse",
+    [
+        ("I will file a CHARGEBACK today", True),
+        ("chargebacks again", True),
+        ("nothing special", False),
+        ("xchargeback", False),
+    ],
+)
 def test_escalation_keyword_is_case_insensitive(text, inhouse):
     program = ProgramFactory()
     on_duty_freelancer(program)
@@ -170,12 +181,14 @@ def test_shift_is_evaluated_in_the_freelancers_own_time_zone():
     program = ProgramFactory()
     now = datetime.datetime(2026, 3, 4, 14, 0, tzinfo=datetime.UTC)  # Wednesday 14:00 UTC = 23:00 in Tokyo
     tokyo = on_duty_freelancer(program, time_zone="Asia/Tokyo", slots=False)
-    AvailabilitySlot.objects.create(freelancer=tokyo, weekday=2, start_time=datetime.time(9),
-                                    end_time=datetime.time(17))
+    AvailabilitySlot.objects.create(
+        freelancer=tokyo, weekday=2, start_time=datetime.time(9), end_time=datetime.time(17)
+    )
     assert _route(_new_ticket(program), now=now).assignee is None
     chicago = on_duty_freelancer(program, time_zone="America/Chicago", slots=False)  # 08:00 in Chicago
-    AvailabilitySlot.objects.create(freelancer=chicago, weekday=2, start_time=datetime.time(7),
-                                    end_time=datetime.time(15))
+    AvailabilitySlot.objects.create(
+        freelancer=chicago, weekday=2, start_time=datetime.time(7), end_time=datetime.time(15)
+    )
     assert _route(_new_ticket(program), now=now).assignee == chicago
 
 
@@ -183,11 +196,19 @@ def test_away_change_takes_a_freelancer_off_and_extra_hours_put_one_on():
     program = ProgramFactory()
     now = timezone.now()
     on_call = on_duty_freelancer(program)
-    AvailabilityChange.objects.create(freelancer=on_call, kind="away", starts_at=now - datetime.timedelta(hours=1),
-                                      ends_at=now + datetime.timedelta(hours=1))
+    AvailabilityChange.objects.create(
+        freelancer=on_call,
+        kind="away",
+        starts_at=now - datetime.timedelta(hours=1),
+        ends_at=now + datetime.timedelta(hours=1),
+    )
     extra = on_duty_freelancer(program, slots=False)
-    AvailabilityChange.objects.create(freelancer=extra, kind="extra", starts_at=now - datetime.timedelta(hours=1),
-                                      ends_at=now + datetime.timedelta(hours=1))
+    AvailabilityChange.objects.create(
+        freelancer=extra,
+        kind="extra",
+        starts_at=now - datetime.timedelta(hours=1),
+        ends_at=now + datetime.timedelta(hours=1),
+    )
     assert _route(_new_ticket(program), now=now).assignee == extra
 
 
@@ -209,7 +230,8 @@ def test_weekly_hour_cap_excludes_freelancer():
     free = on_duty_freelancer(program)
     previous = contract_hours._provider
     contract_hours.register_hours_provider(
-        lambda *, program_id, freelancer_ids, week_start, week_end: {capped.pk: Decimal("30")})
+        lambda *, program_id, freelancer_ids, week_start, week_end: {capped.pk: Decimal("30")}
+    )
     try:
         assert _route(_new_ticket(program)).assignee == free
         waiting = _route(_new_ticket(program, language="en"), exclude_freelancer_ids={free.pk})
@@ -225,8 +247,18 @@ def test_least_loaded_wins_then_idle_longest_then_lowest_id():
     now = timezone.now()
     TicketFactory(program=program, assignee=a, status=Ticket.Status.OPEN, last_assigned_at=now)
     # b and c have no open tickets; b got a ticket an hour ago, c two hours ago → c has been idle longest
-    TicketFactory(program=program, assignee=b, status=Ticket.Status.SOLVED, last_assigned_at=now - datetime.timedelta(hours=1))
-    TicketFactory(program=program, assignee=c, status=Ticket.Status.SOLVED, last_assigned_at=now - datetime.timedelta(hours=2))
+    TicketFactory(
+        program=program,
+        assignee=b,
+        status=Ticket.Status.SOLVED,
+        last_assigned_at=now - datetime.timedelta(hours=1),
+    )
+    TicketFactory(
+        program=program,
+        assignee=c,
+        status=Ticket.Status.SOLVED,
+        last_assigned_at=now - datetime.timedelta(hours=2),
+    )
     assert _route(_new_ticket(program)).assignee == c
     assert _route(_new_ticket(program)).assignee == b  # c now has 1 open; b has 0
     # all at one open ticket: the one whose last assignment is oldest is a
@@ -236,7 +268,9 @@ def test_least_loaded_wins_then_idle_longest_then_lowest_id():
 def test_never_assigned_freelancer_counts_as_idle_longest():
     program = ProgramFactory()
     veteran = on_duty_freelancer(program)
-    TicketFactory(program=program, assignee=veteran, status=Ticket.Status.SOLVED, last_assigned_at=timezone.now())
+    TicketFactory(
+        program=program, assignee=veteran, status=Ticket.Status.SOLVED, last_assigned_at=timezone.now()
+    )
     newcomer = on_duty_freelancer(program)
     assert _route(_new_ticket(program)).assignee == newcomer
 
@@ -255,8 +289,9 @@ def test_intake_routes_after_commit(django_capture_on_commit_callbacks):
     program = ProgramFactory()
     freelancer = on_duty_freelancer(program)
     with django_capture_on_commit_callbacks(execute=True):
-        ticket, created = ticket_intake(program=program, external_id="A1", subject="Hi", body="Help",
-                                        requester_email="c@example.test")
+        ticket, created = ticket_intake(
+            program=program, external_id="A1", subject="Hi", body="Help", requester_email="c@example.test"
+        )
     ticket.refresh_from_db()
     assert created and ticket.assignee == freelancer
 
@@ -278,8 +313,12 @@ def test_the_reused_candidate_query_is_evaluated_at_each_routings_own_time():
     program = ProgramFactory()
     now = timezone.now()
     person = on_duty_freelancer(program, max_open_tickets=10)
-    AvailabilityChange.objects.create(freelancer=person, kind="away", starts_at=now + datetime.timedelta(hours=2),
-                                      ends_at=now + datetime.timedelta(hours=3))
+    AvailabilityChange.objects.create(
+        freelancer=person,
+        kind="away",
+        starts_at=now + datetime.timedelta(hours=2),
+        ends_at=now + datetime.timedelta(hours=3),
+    )
     assert _route(_new_ticket(program), now=now).assignee == person
     # When the same kind of ticket is routed while they are away, and again after
     during = _route(_new_ticket(program), now=now + datetime.timedelta(hours=2, minutes=30))
@@ -317,8 +356,9 @@ def test_a_burst_of_new_tickets_is_routed_in_one_batch_spread_by_load_and_langua
     assert assignees[in_spanish.pk] == hispanic.pk
     assert assignees[urgent.pk] in {english_a.pk, english_b.pk}
     english_assignees = [assignees[t.pk] for t in [urgent, *english]]
-    assert sorted(english_assignees, key=str) == sorted([english_a.pk, english_a.pk, english_b.pk, english_b.pk, None],
-                                                        key=str)
+    assert sorted(english_assignees, key=str) == sorted(
+        [english_a.pk, english_a.pk, english_b.pk, english_b.pk, None], key=str
+    )
     # the most urgent got a freelancer; the ticket left over waits with the reason on its timeline
     left = Ticket.objects.get(program=program, assignee__isnull=True)
     assert left.pk != urgent.pk and left.routed_at is not None
@@ -335,7 +375,9 @@ def test_a_batch_keeps_escalation_rules_and_leaves_routed_tickets_alone():
     on_duty_freelancer(program)
     EscalationRule.objects.create(program=program, keyword="refund")
     money = _new_ticket(program, subject="I want a refund")
-    already = _new_ticket(program, routed_at=timezone.now(), queue=Ticket.Queue.FREELANCER)  # waiting, the sweep's job
+    already = _new_ticket(
+        program, routed_at=timezone.now(), queue=Ticket.Queue.FREELANCER
+    )  # waiting, the sweep's job
     route_new_tickets(program_id=program.pk)
     money.refresh_from_db()
     already.refresh_from_db()
@@ -348,8 +390,9 @@ def test_intake_enqueues_a_batch_routing_of_the_program(django_capture_on_commit
     person = on_duty_freelancer(program, max_open_tickets=5)
     stray = _new_ticket(program)  # taken in while the broker was down: routed with the next intake's batch
     with django_capture_on_commit_callbacks(execute=True):
-        ticket, _ = ticket_intake(program=program, external_id="B1", subject="Hi", body="Help",
-                                  requester_email="c@example.test")
+        ticket, _ = ticket_intake(
+            program=program, external_id="B1", subject="Hi", body="Help", requester_email="c@example.test"
+        )
     assert Ticket.objects.filter(pk__in=[ticket.pk, stray.pk], assignee=person).count() == 2
 
 

@@ -49,18 +49,36 @@ def test_a_freelancer_not_locked_for_this_routing_gets_nothing():
 
 def test_type_tier_and_escalation_rules_send_tickets_in_house():
     policy = Policy(program_id=1, escalation_rules=(EscalationRuleRow(1, None, "chargeback"),))
-    found = decide([ticket(1, tier=2), ticket(2, ticket_type_id=5, type_name="Legal", type_for_freelancers=False),
-                    ticket(3, body="A CHARGEBACK!"), ticket(4, body="xchargeback")], [person(7)], {7: 0}, NOW, policy)
+    found = decide(
+        [
+            ticket(1, tier=2),
+            ticket(2, ticket_type_id=5, type_name="Legal", type_for_freelancers=False),
+            ticket(3, body="A CHARGEBACK!"),
+            ticket(4, body="xchargeback"),
+        ],
+        [person(7)],
+        {7: 0},
+        NOW,
+        policy,
+    )
     assert [(d.queue, d.reason) for d in found] == [
-        (INHOUSE, "tier 2 ticket without a ticket type open to freelancers"), (INHOUSE, "ticket type “Legal” is not for freelancers"),
-        (INHOUSE, "escalation rule: keyword “chargeback”"), (FREELANCER, found[3].reason)]
+        (INHOUSE, "tier 2 ticket without a ticket type open to freelancers"),
+        (INHOUSE, "ticket type “Legal” is not for freelancers"),
+        (INHOUSE, "escalation rule: keyword “chargeback”"),
+        (FREELANCER, found[3].reason),
+    ]
     assert found[3].freelancer_id == 7
 
 
 def test_a_typed_tier2_ticket_goes_to_a_tier2_freelancer_and_an_unsupported_channel_in_house():
     policy = Policy(program_id=1, channels=frozenset({"email", "chat"}))
-    found = decide([ticket(1, tier=2, ticket_type_id=5, type_name="Refunds"), ticket(2, channel="phone")],
-                   [person(7), person(8, tier=2)], {7: 0, 8: 0}, NOW, policy)
+    found = decide(
+        [ticket(1, tier=2, ticket_type_id=5, type_name="Refunds"), ticket(2, channel="phone")],
+        [person(7), person(8, tier=2)],
+        {7: 0, 8: 0},
+        NOW,
+        policy,
+    )
     assert [(d.queue, d.freelancer_id) for d in found] == [(FREELANCER, 8), (INHOUSE, None)]
     assert found[1].reason == "channel “phone” is not one freelancers take in this program"
 
@@ -76,24 +94,43 @@ def test_the_waiting_reason_counts_the_first_rule_each_freelancer_fails():
         person(6, barred="no Zendesk user", skill_ids=skilled),
         person(7, slots=(), status="away"),  # the first rule failed is the one counted
     ]
-    decision = decide([ticket(1, required_skill_ids=frozenset({9}), language="en")], people,
-                      {p.id: 0 for p in people}, NOW, POLICY)[0]
+    decision = decide(
+        [ticket(1, required_skill_ids=frozenset({9}), language="en")],
+        people,
+        {p.id: 0 for p in people},
+        NOW,
+        POLICY,
+    )[0]
     assert decision.waiting and decision.record
-    assert decision.reason == ("no eligible freelancer (7 queue-ready: 2 not active, 1 below tier 1, 1 no en, "
-                               "1 missing skills, 1 off shift, 1 no Zendesk user)")
+    assert decision.reason == (
+        "no eligible freelancer (7 queue-ready: 2 not active, 1 below tier 1, 1 no en, "
+        "1 missing skills, 1 off shift, 1 no Zendesk user)"
+    )
 
 
 def test_regional_language_and_shift_in_the_freelancers_own_zone():
-    tokyo = person(1, zone=zoneinfo.ZoneInfo("Asia/Tokyo"), slots=((2, 9 * 60, 17 * 60, None),),
-                   language_codes=frozenset({"pt"}))
-    chicago = person(2, zone=zoneinfo.ZoneInfo("America/Chicago"), slots=((2, 7 * 60, 15 * 60, None),),
-                     language_codes=frozenset({"pt"}))
-    assert decide([ticket(1, language="pt-br")], [tokyo, chicago], {1: 0, 2: 0}, NOW, POLICY)[0].freelancer_id == 2
+    tokyo = person(
+        1,
+        zone=zoneinfo.ZoneInfo("Asia/Tokyo"),
+        slots=((2, 9 * 60, 17 * 60, None),),
+        language_codes=frozenset({"pt"}),
+    )
+    chicago = person(
+        2,
+        zone=zoneinfo.ZoneInfo("America/Chicago"),
+        slots=((2, 7 * 60, 15 * 60, None),),
+        language_codes=frozenset({"pt"}),
+    )
+    assert (
+        decide([ticket(1, language="pt-br")], [tokyo, chicago], {1: 0, 2: 0}, NOW, POLICY)[0].freelancer_id
+        == 2
+    )
 
 
 def test_weekly_cap_and_full_explain_a_wait_among_eligible_freelancers():
-    decision = decide([ticket(1)], [person(1, at_weekly_cap=True), person(2, max_open_tickets=1)], {2: 1}, NOW,
-                      POLICY)[0]
+    decision = decide(
+        [ticket(1)], [person(1, at_weekly_cap=True), person(2, max_open_tickets=1)], {2: 1}, NOW, POLICY
+    )[0]
     assert decision.reason == "no eligible freelancer with room (2 checked: 1 at weekly hour cap, 1 full)"
 
 
@@ -105,5 +142,13 @@ def test_a_repeat_wait_is_quiet_for_the_sweep_and_excluded_freelancers_are_not_c
 
 
 def test_the_rules_are_one_ordered_list():
-    assert [rule.name for rule in ELIGIBILITY] == ["active", "tier", "language", "channel", "skills", "on shift",
-                                                  "online", "not barred"]
+    assert [rule.name for rule in ELIGIBILITY] == [
+        "active",
+        "tier",
+        "language",
+        "channel",
+        "skills",
+        "on shift",
+        "online",
+        "not barred",
+    ]

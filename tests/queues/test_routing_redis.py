@@ -21,8 +21,13 @@ def _queued(app) -> int:
 
 
 def _take_in(program, n):
-    return ticket_intake(program=program, external_id=f"C-{n}", subject="Where is my order?", body="Hello",
-                         requester_email=f"c{n}@example.test")[0]
+    return ticket_intake(
+        program=program,
+        external_id=f"C-{n}",
+        subject="Where is my order?",
+        body="Hello",
+        requester_email=f"c{n}@example.test",
+    )[0]
 
 
 def test_a_burst_of_intake_enqueues_one_routing_task_which_routes_the_whole_burst(real_broker):
@@ -40,10 +45,15 @@ def test_a_burst_of_intake_enqueues_one_routing_task_which_routes_the_whole_burs
     # When a worker runs it
     with start_worker(real_broker, pool="solo", perform_ping_check=False, shutdown_timeout=10):
         deadline = time.monotonic() + 20
-        while Ticket.objects.filter(program=program, routed_at__isnull=True).exists() and time.monotonic() < deadline:
+        while (
+            Ticket.objects.filter(program=program, routed_at__isnull=True).exists()
+            and time.monotonic() < deadline
+        ):
             time.sleep(0.1)
         # Then all three were routed, spread by load, each with one decision on its timeline
-        assigned = list(Ticket.objects.filter(pk__in=[t.pk for t in tickets]).values_list("assignee_id", flat=True))
+        assigned = list(
+            Ticket.objects.filter(pk__in=[t.pk for t in tickets]).values_list("assignee_id", flat=True)
+        )
         assert set(assigned) == {p.pk for p in people}
         assert sorted(Counter(assigned).values()) == [1, 2]
         assert TicketEvent.objects.filter(ticket__program=program, kind=TicketEvent.Kind.ROUTED).count() == 3

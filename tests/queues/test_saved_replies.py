@@ -34,8 +34,13 @@ def world():
 
 
 def _reply(program, manager, **kwargs):
-    fields = {"title": "Order status", "body": "Hi {{customer_first_name}}, it ships today. {{freelancer_first_name}}",
-              "status_after": "", "tags": ["shipping"], **kwargs}
+    fields = {
+        "title": "Order status",
+        "body": "Hi {{customer_first_name}}, it ships today. {{freelancer_first_name}}",
+        "status_after": "",
+        "tags": ["shipping"],
+        **kwargs,
+    }
     return saved_reply_create(program=program, actor=manager, **fields)
 
 
@@ -80,21 +85,38 @@ def test_a_title_is_unique_in_its_program(world):
 
 def test_rendering_fills_in_the_ticket_and_the_sender(world):
     program, _manager, freelancer = world
-    ticket = TicketFactory(program=program, assignee=freelancer, requester_name="  Jordan   Smith ", external_id="ZD-77",
-                           subject="Where is my order?")
+    ticket = TicketFactory(
+        program=program,
+        assignee=freelancer,
+        requester_name="  Jordan   Smith ",
+        external_id="ZD-77",
+        subject="Where is my order?",
+    )
     values = placeholder_values(ticket=ticket, user=freelancer.user)
-    text = placeholders_fill("Hi {{customer_first_name}} ({{ customer_name }}), about {{ticket_reference}} "
-                             "“{{ticket_subject}}” at {{program_name}}: {{freelancer_first_name}}", values)
+    text = placeholders_fill(
+        "Hi {{customer_first_name}} ({{ customer_name }}), about {{ticket_reference}} "
+        "“{{ticket_subject}}” at {{program_name}}: {{freelancer_first_name}}",
+        values,
+    )
     assert text == "Hi Jordan (Jordan Smith), about ZD-77 “Where is my order?” at Demo Support: Ana"
     nameless = TicketFactory(program=program, requester_name="", external_id="")
-    assert placeholders_fill("Hi {{customer_first_name}} #{{ticket_reference}}",
-                             placeholder_values(ticket=nameless, user=freelancer.user)) == f"Hi there ##{nameless.pk}"
+    assert (
+        placeholders_fill(
+            "Hi {{customer_first_name}} #{{ticket_reference}}",
+            placeholder_values(ticket=nameless, user=freelancer.user),
+        )
+        == f"Hi there ##{nameless.pk}"
+    )
 
 
 def test_rendering_is_no_template_a_customer_name_or_a_tag_stays_text(world):
     program, manager, freelancer = world
-    ticket = TicketFactory(program=program, assignee=freelancer, requester_name="{{ticket_subject}} {% now 'Y' %}",
-                           subject="secret")
+    ticket = TicketFactory(
+        program=program,
+        assignee=freelancer,
+        requester_name="{{ticket_subject}} {% now 'Y' %}",
+        subject="secret",
+    )
     _reply(program, manager, title="Plain", body="Hi {{customer_name}}! {% now 'Y' %}")
     [choice] = saved_replies_for_ticket(ticket=ticket, user=freelancer.user)
     # A template tag in the saved reply is text, and the value put in is never scanned again: the customer's
@@ -114,8 +136,15 @@ def test_a_manager_adds_searches_edits_and_deletes_saved_replies(client, world):
     assert "Unknown placeholder: {{first_name}}" in bad.content.decode()
     assert not SavedReply.objects.exists()
 
-    ok = client.post(f"{base}new/", {"title": "Refunds", "body": "Hi {{customer_first_name}}, 30 days.",
-                                     "status_after": "solved", "tags": "refunds, policy"})
+    ok = client.post(
+        f"{base}new/",
+        {
+            "title": "Refunds",
+            "body": "Hi {{customer_first_name}}, 30 days.",
+            "status_after": "solved",
+            "tags": "refunds, policy",
+        },
+    )
     assert ok.status_code == 302
     reply = SavedReply.objects.get()
     assert reply.tags == ["refunds", "policy"] and reply.status_after == "solved" and reply.approved
@@ -123,14 +152,21 @@ def test_a_manager_adds_searches_edits_and_deletes_saved_replies(client, world):
 
     listed = client.get(base, {"q": "policy"}).content.decode()
     assert "Refunds" in listed and "Order status" not in listed
-    assert client.post(f"{base}{reply.pk}/", {"title": "Refund policy", "body": "Thirty days.", "tags": ""}
-                       ).status_code == 302
+    assert (
+        client.post(
+            f"{base}{reply.pk}/", {"title": "Refund policy", "body": "Thirty days.", "tags": ""}
+        ).status_code
+        == 302
+    )
     reply.refresh_from_db()
     assert reply.title == "Refund policy" and reply.tags == []
     assert client.post(f"{base}{reply.pk}/delete/").status_code == 302
     assert not SavedReply.objects.filter(pk=reply.pk).exists()
     assert set(AuditLog.objects.values_list("verb", flat=True)) >= {
-        "saved_reply.created", "saved_reply.updated", "saved_reply.deleted"}
+        "saved_reply.created",
+        "saved_reply.updated",
+        "saved_reply.deleted",
+    }
 
 
 def test_another_programs_saved_reply_is_not_found(client, world):
@@ -171,7 +207,9 @@ def test_the_list_runs_a_constant_number_of_queries(client, world, django_assert
         assert client.get(url).status_code == 200
     for n in range(10):
         _reply(program, manager, title=f"More {n}")
-    saved_reply_suggest(program=program, freelancer=freelancer, title="Suggested", body="Hi {{customer_name}}")
+    saved_reply_suggest(
+        program=program, freelancer=freelancer, title="Suggested", body="Hi {{customer_name}}"
+    )
     with django_assert_num_queries(len(before)):
         page = client.get(url)
     assert "More 9" in page.content.decode() and "Suggestion" in page.content.decode()
@@ -184,9 +222,15 @@ def test_a_freelancer_suggests_and_a_manager_approves(client, world):
     program, manager, freelancer = world
     client.force_login(freelancer.user)
     assert client.get("/portal/saved-replies/suggest/").status_code == 200
-    posted = client.post("/portal/saved-replies/suggest/", {
-        "program": program.pk, "title": "Tracking not working", "body": "Hi {{customer_first_name}}, give it a day.",
-        "tags": "tracking"})
+    posted = client.post(
+        "/portal/saved-replies/suggest/",
+        {
+            "program": program.pk,
+            "title": "Tracking not working",
+            "body": "Hi {{customer_first_name}}, give it a day.",
+            "tags": "tracking",
+        },
+    )
     assert posted.status_code == 302
     suggestion = SavedReply.objects.get()
     assert not suggestion.approved and suggestion.suggested_by == freelancer.user
@@ -201,7 +245,9 @@ def test_a_freelancer_suggests_and_a_manager_approves(client, world):
     assert client.post(f"/manage/queues/{program.slug}/replies/{suggestion.pk}/approve/").status_code == 302
     suggestion.refresh_from_db()
     assert suggestion.approved
-    assert [c.title for c in saved_replies_for_ticket(ticket=ticket, user=freelancer.user)] == ["Tracking not working"]
+    assert [c.title for c in saved_replies_for_ticket(ticket=ticket, user=freelancer.user)] == [
+        "Tracking not working"
+    ]
 
 
 def test_a_freelancer_suggests_only_for_their_programs_and_with_known_placeholders(client, world):
@@ -209,7 +255,9 @@ def test_a_freelancer_suggests_only_for_their_programs_and_with_known_placeholde
     with pytest.raises(QueueError):
         saved_reply_suggest(program=ProgramFactory(), freelancer=freelancer, title="x", body="y")
     client.force_login(freelancer.user)
-    bad = client.post("/portal/saved-replies/suggest/", {"program": program.pk, "title": "x", "body": "{{ name }}"})
+    bad = client.post(
+        "/portal/saved-replies/suggest/", {"program": program.pk, "title": "x", "body": "{{ name }}"}
+    )
     assert bad.status_code == 400 and "Unknown placeholder" in bad.content.decode()
     assert not SavedReply.objects.exists()
     assert not OutboxMessage.objects.exists()
@@ -242,9 +290,14 @@ def test_sending_an_inserted_reply_counts_its_use_and_applies_its_status(client,
     reply = _reply(program, manager, status_after="pending")
     ticket = TicketFactory(program=program, assignee=freelancer)
     client.force_login(freelancer.user)
-    posted = client.post(f"/portal/tickets/{ticket.pk}/reply/", {
-        "reply-body": "Hi Jordan, it ships today. Ana", "reply-status_after": "open",
-        "reply-saved_reply_id": reply.pk})
+    posted = client.post(
+        f"/portal/tickets/{ticket.pk}/reply/",
+        {
+            "reply-body": "Hi Jordan, it ships today. Ana",
+            "reply-status_after": "open",
+            "reply-saved_reply_id": reply.pk,
+        },
+    )
     assert posted.status_code == 302
     reply.refresh_from_db()
     ticket.refresh_from_db()
@@ -254,8 +307,14 @@ def test_sending_an_inserted_reply_counts_its_use_and_applies_its_status(client,
     ticket.status = Ticket.Status.OPEN
     ticket.sla_paused_at = None
     ticket.save(update_fields=["status", "sla_paused_at"])
-    ticket_reply_send(ticket=ticket, author=freelancer.user, body="Solved it.", status_after="solved",
-                      freelancer=freelancer, saved_reply_id=reply.pk)
+    ticket_reply_send(
+        ticket=ticket,
+        author=freelancer.user,
+        body="Solved it.",
+        status_after="solved",
+        freelancer=freelancer,
+        saved_reply_id=reply.pk,
+    )
     ticket.refresh_from_db()
     reply.refresh_from_db()
     assert ticket.status == Ticket.Status.SOLVED and reply.usage_count == 2
@@ -268,8 +327,10 @@ def test_another_programs_saved_reply_is_refused_and_nothing_is_sent(client, wor
     ticket = TicketFactory(program=program, assignee=freelancer)
     client.force_login(freelancer.user)
     for saved_reply in (theirs, suggestion):
-        refused = client.post(f"/portal/tickets/{ticket.pk}/reply/", {
-            "reply-body": "Hello", "reply-status_after": "open", "reply-saved_reply_id": saved_reply.pk})
+        refused = client.post(
+            f"/portal/tickets/{ticket.pk}/reply/",
+            {"reply-body": "Hello", "reply-status_after": "open", "reply-saved_reply_id": saved_reply.pk},
+        )
         assert refused.status_code == 400
         assert "not one of this program" in refused.content.decode()
     assert not TicketMessage.objects.filter(ticket=ticket).exists()

@@ -24,7 +24,9 @@ def test_queue_counts_count_each_headline_over_the_users_active_tickets():
     past, future = now - datetime.timedelta(minutes=5), now + datetime.timedelta(hours=1)
     TicketFactory(program=program, queue="inhouse", next_due_at=past)
     TicketFactory(program=program, queue="inhouse", next_due_at=future, status=Ticket.Status.PENDING)
-    TicketFactory(program=program, queue="inhouse", next_due_at=future, assignee=freelancer)  # kept its freelancer
+    TicketFactory(
+        program=program, queue="inhouse", next_due_at=future, assignee=freelancer
+    )  # kept its freelancer
     TicketFactory(program=program, queue="freelancer", next_due_at=past)  # waiting
     TicketFactory(program=program, queue="freelancer", next_due_at=None, status=Ticket.Status.NEW)  # waiting
     TicketFactory(program=program, queue="freelancer", next_due_at=past, assignee=freelancer)
@@ -39,8 +41,12 @@ def test_queue_counts_count_each_headline_over_the_users_active_tickets():
 
 
 def test_queue_counts_of_a_manager_without_programs_are_zero():
-    assert selectors.queue_counts(user=ManagerFactory()) == {"inhouse": 0, "waiting": 0, "with_freelancers": 0,
-                                                              "breached": 0}
+    assert selectors.queue_counts(user=ManagerFactory()) == {
+        "inhouse": 0,
+        "waiting": 0,
+        "with_freelancers": 0,
+        "breached": 0,
+    }
 
 
 def test_user_programs_with_settings_also_answers_user_program_ids(django_assert_num_queries):
@@ -61,8 +67,13 @@ def test_ticket_get_for_manager_is_scoped_and_loads_only_the_people_that_are_set
     manager = ManagerFactory()
     program = ProgramFactory(managers=[manager])
     freelancer = on_duty_freelancer(program)
-    escalated = TicketFactory(program=program, queue="inhouse", inhouse_assignee=manager, escalated_by=freelancer,
-                              escalated_at=timezone.now())
+    escalated = TicketFactory(
+        program=program,
+        queue="inhouse",
+        inhouse_assignee=manager,
+        escalated_by=freelancer,
+        escalated_at=timezone.now(),
+    )
     plain = TicketFactory(program=program)
     other = TicketFactory(program=ProgramFactory())
     # When each is read for the manager (a fresh user object, as in each request)
@@ -89,18 +100,41 @@ def test_recent_lists_the_freelancers_ten_latest_solved_or_closed_tickets():
     freelancer = on_duty_freelancer(program)
     now = timezone.now()
     for hours in range(12):
-        TicketFactory(program=program, assignee=freelancer, status=Ticket.Status.SOLVED if hours % 2 else "closed",
-                      subject=f"done {hours:02d}h ago", solved_at=now - datetime.timedelta(hours=hours))
+        TicketFactory(
+            program=program,
+            assignee=freelancer,
+            status=Ticket.Status.SOLVED if hours % 2 else "closed",
+            subject=f"done {hours:02d}h ago",
+            solved_at=now - datetime.timedelta(hours=hours),
+        )
     TicketFactory(program=program, assignee=freelancer, subject="still open")
-    TicketFactory(program=program, assignee=on_duty_freelancer(program), status=Ticket.Status.SOLVED,
-                  subject="someone else's", solved_at=now)
+    TicketFactory(
+        program=program,
+        assignee=on_duty_freelancer(program),
+        status=Ticket.Status.SOLVED,
+        subject="someone else's",
+        solved_at=now,
+    )
     recent = list(selectors.ticket_recent_for_freelancer(freelancer=freelancer))
     assert [t.subject for t in recent] == [f"done {hours:02d}h ago" for hours in range(10)]
     assert recent[0].program.name == program.name
 
 
-@pytest.mark.parametrize("case", ["all_week", "no_slots", "outside_slot", "slot_of_other_program", "away_now",
-                                  "away_ended", "extra_now", "extra_later", "inactive", "slot_now"])
+@pytest.mark.parametrize(
+    "case",
+    [
+        "all_week",
+        "no_slots",
+        "outside_slot",
+        "slot_of_other_program",
+        "away_now",
+        "away_ended",
+        "extra_now",
+        "extra_later",
+        "inactive",
+        "slot_now",
+    ],
+)
 def test_freelancer_is_on_shift_agrees_with_availability_for_freelancer(case):
     # Given a freelancer's week in one of several shapes (their own time zone, one-off changes, program slots)
     program = ProgramFactory()
@@ -110,20 +144,34 @@ def test_freelancer_is_on_shift_agrees_with_availability_for_freelancer(case):
     hour = datetime.time(local.hour)
     next_hour = datetime.time((local.hour + 1) % 24)
     if case == "outside_slot":
-        AvailabilitySlot.objects.create(freelancer=freelancer, weekday=local.weekday(), start_time=next_hour,
-                                        end_time=datetime.time(0) if next_hour.hour == 23 else datetime.time(23))
+        AvailabilitySlot.objects.create(
+            freelancer=freelancer,
+            weekday=local.weekday(),
+            start_time=next_hour,
+            end_time=datetime.time(0) if next_hour.hour == 23 else datetime.time(23),
+        )
     if case in ("slot_of_other_program", "slot_now", "away_now", "away_ended"):
-        AvailabilitySlot.objects.create(freelancer=freelancer, weekday=local.weekday(), start_time=hour,
-                                        end_time=next_hour,
-                                        program=ProgramFactory() if case == "slot_of_other_program" else None)
+        AvailabilitySlot.objects.create(
+            freelancer=freelancer,
+            weekday=local.weekday(),
+            start_time=hour,
+            end_time=next_hour,
+            program=ProgramFactory() if case == "slot_of_other_program" else None,
+        )
     if case in ("away_now", "away_ended"):
         ends = now + datetime.timedelta(minutes=30) if case == "away_now" else now
-        AvailabilityChange.objects.create(freelancer=freelancer, kind="away", starts_at=now - datetime.timedelta(hours=1),
-                                          ends_at=ends)
+        AvailabilityChange.objects.create(
+            freelancer=freelancer, kind="away", starts_at=now - datetime.timedelta(hours=1), ends_at=ends
+        )
     if case in ("extra_now", "extra_later"):
-        starts = now - datetime.timedelta(minutes=1) if case == "extra_now" else now + datetime.timedelta(minutes=1)
-        AvailabilityChange.objects.create(freelancer=freelancer, kind="extra", starts_at=starts,
-                                          ends_at=now + datetime.timedelta(hours=2))
+        starts = (
+            now - datetime.timedelta(minutes=1)
+            if case == "extra_now"
+            else now + datetime.timedelta(minutes=1)
+        )
+        AvailabilityChange.objects.create(
+            freelancer=freelancer, kind="extra", starts_at=starts, ends_at=now + datetime.timedelta(hours=2)
+        )
     if case == "inactive":
         Freelancer.objects.filter(pk=freelancer.pk).update(status=Freelancer.Status.AWAY)
         freelancer.refresh_from_db()
@@ -131,9 +179,18 @@ def test_freelancer_is_on_shift_agrees_with_availability_for_freelancer(case):
     on_shift = selectors.freelancer_is_on_shift(freelancer=freelancer, now=now)
     # Then it is the answer availability_for_freelancer gives (which also builds the week ahead)
     assert on_shift == selectors.availability_for_freelancer(freelancer=freelancer, now=now)["on_shift"]
-    expected = {"all_week": True, "no_slots": False, "outside_slot": False, "slot_of_other_program": True,
-                "away_now": False, "away_ended": True, "extra_now": True, "extra_later": False, "inactive": False,
-                "slot_now": True}
+    expected = {
+        "all_week": True,
+        "no_slots": False,
+        "outside_slot": False,
+        "slot_of_other_program": True,
+        "away_now": False,
+        "away_ended": True,
+        "extra_now": True,
+        "extra_later": False,
+        "inactive": False,
+        "slot_now": True,
+    }
     assert on_shift is expected[case]
 
 
@@ -147,8 +204,12 @@ def test_program_for_intake_reads_what_the_orm_reads_in_one_query(django_assert_
 
     manager = ManagerFactory()
     program = ProgramFactory(managers=[manager], slug="shop")
-    QueueSettings.objects.create(program=program, first_response_minutes=45, business_hours_only=True,
-                                 business_hours=[[["09:00", "17:00"]]] * 5 + [[], []])
+    QueueSettings.objects.create(
+        program=program,
+        first_response_minutes=45,
+        business_hours_only=True,
+        business_hours=[[["09:00", "17:00"]]] * 5 + [[], []],
+    )
     # When intake looks the program up
     with django_assert_num_queries(1):
         found = selectors.program_for_intake(user=manager, slug="shop")
@@ -172,7 +233,10 @@ def test_program_for_intake_is_scoped_like_program_list():
     assert selectors.program_for_intake(user=ManagerFactory(), slug="shop") is None  # another manager's
     assert selectors.program_for_intake(user=manager, slug="nope") is None
     found = selectors.program_for_intake(user=manager, slug="shop")
-    assert QueueSettings.for_program(found).pk is None and QueueSettings.for_program(found).first_response_minutes == 60
+    assert (
+        QueueSettings.for_program(found).pk is None
+        and QueueSettings.for_program(found).first_response_minutes == 60
+    )
 
 
 def test_old_created_events_become_the_tickets_received_by():

@@ -21,7 +21,9 @@ def test_warning_is_sent_once_to_the_assignee(mailoutbox, django_capture_on_comm
     program = ProgramFactory()
     freelancer = on_duty_freelancer(program)
     now = timezone.now()
-    ticket = TicketFactory(program=program, assignee=freelancer, next_due_at=now + datetime.timedelta(minutes=10))
+    ticket = TicketFactory(
+        program=program, assignee=freelancer, next_due_at=now + datetime.timedelta(minutes=10)
+    )
     TicketFactory(program=program, assignee=freelancer, next_due_at=now + datetime.timedelta(minutes=50))
     with django_capture_on_commit_callbacks(execute=True):
         assert queues_sweep(now=now)["warned"] == 1
@@ -35,8 +37,12 @@ def test_breach_notifies_managers_once_and_records_the_miss(mailoutbox, django_c
     program = ProgramFactory(managers=[manager])
     freelancer = on_duty_freelancer(program)
     now = timezone.now()
-    ticket = TicketFactory(program=program, assignee=freelancer, sla_due_at=now - datetime.timedelta(minutes=1),
-                           next_due_at=now - datetime.timedelta(minutes=1))
+    ticket = TicketFactory(
+        program=program,
+        assignee=freelancer,
+        sla_due_at=now - datetime.timedelta(minutes=1),
+        next_due_at=now - datetime.timedelta(minutes=1),
+    )
     with django_capture_on_commit_callbacks(execute=True):
         assert queues_sweep(now=now)["breached"] == 1
         assert queues_sweep(now=now)["breached"] == 0
@@ -51,8 +57,12 @@ def test_breach_auto_escalates_when_the_program_says_so():
     QueueSettings.objects.create(program=program, auto_escalate_on_breach=True)
     freelancer = on_duty_freelancer(program)
     now = timezone.now()
-    ticket = TicketFactory(program=program, assignee=freelancer, next_due_at=now - datetime.timedelta(minutes=1),
-                           sla_due_at=now - datetime.timedelta(minutes=1))
+    ticket = TicketFactory(
+        program=program,
+        assignee=freelancer,
+        next_due_at=now - datetime.timedelta(minutes=1),
+        sla_due_at=now - datetime.timedelta(minutes=1),
+    )
     queues_sweep(now=now)
     ticket.refresh_from_db()
     assert ticket.queue == Ticket.Queue.INHOUSE and ticket.escalation_reason == "sla_breach"
@@ -64,7 +74,9 @@ def test_going_away_hands_over_tickets_that_would_breach_before_return(django_ca
     leaving = on_duty_freelancer(program)
     colleague = on_duty_freelancer(program)
     now = timezone.now()
-    urgent = TicketFactory(program=program, assignee=leaving, next_due_at=now + datetime.timedelta(minutes=30))
+    urgent = TicketFactory(
+        program=program, assignee=leaving, next_due_at=now + datetime.timedelta(minutes=30)
+    )
     relaxed = TicketFactory(program=program, assignee=leaving, next_due_at=now + datetime.timedelta(hours=5))
     with django_capture_on_commit_callbacks(execute=True):
         freelancer_go_away(freelancer=leaving, until=now + datetime.timedelta(hours=2), actor=leaving.user)
@@ -79,7 +91,9 @@ def test_off_shift_with_nobody_else_sends_ticket_back_to_the_queue():
     program = ProgramFactory()
     worker = on_duty_freelancer(program, slots=False, online=False)  # the rota alone: presence is not in play
     now = datetime.datetime(2026, 3, 4, 20, 0, tzinfo=datetime.UTC)  # Wednesday evening
-    AvailabilitySlot.objects.create(freelancer=worker, weekday=2, start_time=datetime.time(9), end_time=datetime.time(17))
+    AvailabilitySlot.objects.create(
+        freelancer=worker, weekday=2, start_time=datetime.time(9), end_time=datetime.time(17)
+    )
     ticket = TicketFactory(program=program, assignee=worker, next_due_at=now + datetime.timedelta(minutes=40))
     result = queues_sweep(now=now)
     ticket.refresh_from_db()
@@ -108,13 +122,16 @@ def test_csv_preview_reports_per_row_errors_and_imports_nothing():
     assert not Ticket.objects.exists()
 
 
-@pytest.mark.parametrize("created_at, message", [
-    ("2026-02-30T09:00:00Z", "not a real date"),
-    ("2026-13-01T09:00:00Z", "not a real date"),
-    ("2026-03-01T09:00:00+16:00", "beyond ±14 hours"),
-    ("2026-03-01T09:00:00-16:00", "beyond ±14 hours"),
-    ("yesterday", "not a date and time"),
-])
+@pytest.mark.parametrize(
+    "created_at, message",
+    [
+        ("2026-02-30T09:00:00Z", "not a real date"),
+        ("2026-13-01T09:00:00Z", "not a real date"),
+        ("2026-03-01T09:00:00+16:00", "beyond ±14 hours"),
+        ("2026-03-01T09:00:00-16:00", "beyond ±14 hours"),
+        ("yesterday", "not a date and time"),
+    ],
+)
 def test_csv_preview_impossible_dates_are_row_errors(client, created_at, message):
     manager = ManagerFactory()
     program = ProgramFactory(managers=[manager])
@@ -122,15 +139,19 @@ def test_csv_preview_impossible_dates_are_row_errors(client, created_at, message
     preview = ticket_csv_preview(program=program, text=text)
     assert preview.new_count == 0 and any(message in e for e in preview.rows[0].errors)
     client.force_login(manager)
-    response = client.post(f"/manage/queues/{program.slug}/import/",
-                           {"file": SimpleUploadedFile("t.csv", text.encode(), "text/csv")})
+    response = client.post(
+        f"/manage/queues/{program.slug}/import/",
+        {"file": SimpleUploadedFile("t.csv", text.encode(), "text/csv")},
+    )
     assert response.status_code == 200 and message in response.content.decode()
     assert not Ticket.objects.exists()
 
 
 def test_csv_preview_reads_a_time_without_offset_in_the_program_zone():
     program = ProgramFactory(time_zone="America/New_York")
-    text = "external_id,subject,body,requester_email,created_at\nC-1,Hi,Body,a@example.test,2026-03-02T09:30\n"
+    text = (
+        "external_id,subject,body,requester_email,created_at\nC-1,Hi,Body,a@example.test,2026-03-02T09:30\n"
+    )
     row = ticket_csv_preview(program=program, text=text).rows[0]
     assert row.errors == [] and row.created_at == datetime.datetime(2026, 3, 2, 14, 30, tzinfo=datetime.UTC)
 

@@ -18,8 +18,14 @@ pytestmark = pytest.mark.django_db
 
 def waiting(program, minutes=60, **kwargs):
     due = timezone.now() + datetime.timedelta(minutes=minutes)
-    return TicketFactory(program=program, status=Ticket.Status.NEW, queue=Ticket.Queue.FREELANCER, assignee=None,
-                         next_due_at=due, **kwargs)
+    return TicketFactory(
+        program=program,
+        status=Ticket.Status.NEW,
+        queue=Ticket.Queue.FREELANCER,
+        assignee=None,
+        next_due_at=due,
+        **kwargs,
+    )
 
 
 def test_take_next_gives_the_eligible_ticket_due_soonest_and_records_it():
@@ -34,14 +40,20 @@ def test_take_next_gives_the_eligible_ticket_due_soonest_and_records_it():
     assert soonest.assignee == freelancer and soonest.last_assigned_at is not None
     event = soonest.events.get(kind=TicketEvent.Kind.TAKEN)
     assert event.actor == freelancer.user and "0 open of 5" in event.message
-    assert Ticket.objects.get(pk=later.pk).assignee is None and Ticket.objects.get(pk=in_spanish.pk).assignee is None
+    assert (
+        Ticket.objects.get(pk=later.pk).assignee is None
+        and Ticket.objects.get(pk=in_spanish.pk).assignee is None
+    )
 
 
-@pytest.mark.parametrize(("setup", "message"), [
-    ("tier", "needs tier 2; you are tier 1"),
-    ("language", "is in “es”"),
-    ("channel", "came by phone"),
-])
+@pytest.mark.parametrize(
+    ("setup", "message"),
+    [
+        ("tier", "needs tier 2; you are tier 1"),
+        ("language", "is in “es”"),
+        ("channel", "came by phone"),
+    ],
+)
 def test_taking_a_ticket_one_may_not_says_why_and_assigns_nothing(setup, message):
     program = ProgramFactory(channels=["email", "phone"])
     freelancer = on_duty_freelancer(program, languages=[LanguageFactory(code="en")], channels=["email"])
@@ -88,8 +100,10 @@ def test_the_queue_page_lists_waiting_tickets_with_take_buttons_and_reasons(clie
     waiting(program, language="es", subject="Dónde está")
     rows, total, blocked = waiting_for_freelancer(freelancer=freelancer)
     assert total == 2 and blocked == ""
-    assert [(row.ticket.subject, bool(row.refusal)) for row in rows] == [("Where is my parcel", False),
-                                                                          ("Dónde está", True)]
+    assert [(row.ticket.subject, bool(row.refusal)) for row in rows] == [
+        ("Where is my parcel", False),
+        ("Dónde está", True),
+    ]
     client.force_login(freelancer.user)
     assert 'hx-get="/portal/tickets/waiting/"' in client.get("/portal/tickets/").content.decode()
     page = client.get("/portal/tickets/waiting/").content.decode()
@@ -109,7 +123,11 @@ def test_when_nothing_is_open_to_them_the_page_says_why_once():
     offline = on_duty_freelancer(program, online=False)
     waiting(program)
     rows, total, blocked = waiting_for_freelancer(freelancer=offline)
-    assert total == 1 and "Set yourself online" in blocked and [(r.blocked, r.refusal) for r in rows] == [(True, "")]
+    assert (
+        total == 1
+        and "Set yourself online" in blocked
+        and [(r.blocked, r.refusal) for r in rows] == [(True, "")]
+    )
     QueueSettingsFactory(program=program, allow_extra_time=True)
     off_shift = on_duty_freelancer(program, slots=False)
     assert "work extra hours" in waiting_for_freelancer(freelancer=off_shift)[2]

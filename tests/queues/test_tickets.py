@@ -51,8 +51,13 @@ def test_late_reply_misses_the_sla(setup):
 
 def test_pending_after_reply_frees_capacity(setup):
     _program, _manager, freelancer, ticket = setup
-    ticket_reply(ticket=ticket, author=freelancer.user, body="Can you send a photo?", status_after="pending",
-                 freelancer=freelancer)
+    ticket_reply(
+        ticket=ticket,
+        author=freelancer.user,
+        body="Can you send a photo?",
+        status_after="pending",
+        freelancer=freelancer,
+    )
     ticket.refresh_from_db()
     assert ticket.status == Ticket.Status.PENDING
 
@@ -66,7 +71,9 @@ def test_empty_reply_is_refused_and_changes_nothing(setup):
 
 def test_escalate_moves_ticket_to_in_house_with_reason_and_note(setup):
     _program, _manager, freelancer, ticket = setup
-    ticket_escalate(ticket=ticket, freelancer=freelancer, reason="billing", note="Double charge; needs finance.")
+    ticket_escalate(
+        ticket=ticket, freelancer=freelancer, reason="billing", note="Double charge; needs finance."
+    )
     ticket.refresh_from_db()
     assert ticket.queue == Ticket.Queue.INHOUSE and ticket.assignee is None
     assert ticket.escalated_by == freelancer and ticket.escalation_reason == "billing"
@@ -75,8 +82,10 @@ def test_escalate_moves_ticket_to_in_house_with_reason_and_note(setup):
     assert event.data["reason"] == "billing" and "Billing" in event.message
 
 
-@pytest.mark.parametrize("reason,note,field", [("astrology", "A good long note", "reason"), ("billing", "short", "note"),
-                                               ("billing", "", "note")])
+@pytest.mark.parametrize(
+    "reason,note,field",
+    [("astrology", "A good long note", "reason"), ("billing", "short", "note"), ("billing", "", "note")],
+)
 def test_escalation_needs_a_listed_reason_and_a_hand_off_note(setup, reason, note, field):
     _program, _manager, freelancer, ticket = setup
     with pytest.raises(QueueError) as error:
@@ -112,7 +121,9 @@ def test_solve_records_resolution_and_reopen_clears_it(setup):
     _program, manager, freelancer, ticket = setup
     ticket_solve(ticket=ticket, actor=freelancer.user, freelancer=freelancer)
     ticket.refresh_from_db()
-    assert ticket.status == Ticket.Status.SOLVED and ticket.resolution_met is True and ticket.next_due_at is None
+    assert (
+        ticket.status == Ticket.Status.SOLVED and ticket.resolution_met is True and ticket.next_due_at is None
+    )
     with pytest.raises(DomainError):
         ticket_solve(ticket=ticket, actor=freelancer.user)
     ticket_reopen(ticket=ticket, actor=manager)
@@ -152,8 +163,16 @@ def test_freelancer_ticket_stats_exact_numbers():
     now = timezone.now()
     start, end = now - datetime.timedelta(days=7), now + datetime.timedelta(minutes=1)
     for seconds, met in [(600, True), (1800, True), (4000, False)]:
-        TicketFactory(program=program, assignee=a, status="solved", solved_at=now, first_response_at=now,
-                      first_responder=a.user, first_response_seconds=seconds, first_response_met=met)
+        TicketFactory(
+            program=program,
+            assignee=a,
+            status="solved",
+            solved_at=now,
+            first_response_at=now,
+            first_responder=a.user,
+            first_response_seconds=seconds,
+            first_response_met=met,
+        )
     TicketFactory(program=program, escalated_by=a, escalated_at=now, queue="inhouse")
     TicketFactory(program=program, escalated_by=b, escalated_at=now, queue="inhouse")
     TicketFactory(program=program, assignee=a, status="solved", solved_at=now - datetime.timedelta(days=30))
@@ -170,16 +189,24 @@ def test_freelancer_ticket_stats_exact_numbers():
 
 # --- the resolution clock stops while a ticket is pending on the customer -------------------------------------
 
+
 def test_pending_stops_the_resolution_clock_and_the_sweep_leaves_it_alone(setup):
     from queues.services.sweep import flag_breaches, warn_before_breach
 
     _program, _manager, freelancer, ticket = setup
-    ticket_reply(ticket=ticket, author=freelancer.user, body="Which order number?", status_after="pending",
-                 freelancer=freelancer)
+    ticket_reply(
+        ticket=ticket,
+        author=freelancer.user,
+        body="Which order number?",
+        status_after="pending",
+        freelancer=freelancer,
+    )
     ticket.refresh_from_db()
     assert ticket.sla_paused_at is not None and ticket.next_due_at is None
     # the resolution deadline passes while the customer has not answered: no warning, no breach
-    Ticket.objects.filter(pk=ticket.pk).update(resolution_due_at=timezone.now() - datetime.timedelta(minutes=5))
+    Ticket.objects.filter(pk=ticket.pk).update(
+        resolution_due_at=timezone.now() - datetime.timedelta(minutes=5)
+    )
     assert warn_before_breach() == 0 and flag_breaches() == 0
     ticket.refresh_from_db()
     assert ticket.resolution_met is None and ticket.sla_breached_at is None
@@ -190,8 +217,9 @@ def test_leaving_pending_gives_back_the_business_time_that_was_left():
     from queues.services.common import sla_pause, sla_resume
 
     program = ProgramFactory(time_zone="America/New_York")
-    QueueSettings.objects.create(program=program, business_hours_only=True,
-                                 business_hours=[[["09:00", "17:00"]]] * 5 + [[], []])
+    QueueSettings.objects.create(
+        program=program, business_hours_only=True, business_hours=[[["09:00", "17:00"]]] * 5 + [[], []]
+    )
     ny = datetime.timezone(datetime.timedelta(hours=-5))  # EST in January
     ticket = TicketFactory(program=program, resolution_due_at=datetime.datetime(2027, 1, 4, 15, tzinfo=ny))
     sla_pause(ticket, now=datetime.datetime(2027, 1, 4, 13, tzinfo=ny))
@@ -216,11 +244,17 @@ def test_a_ticket_already_late_when_it_went_pending_stays_late():
 def test_solving_a_pending_ticket_measures_against_the_moved_deadline(setup):
     # Given a 24/7 ticket that went pending three hours ago with one hour of its resolution time left
     _program, _manager, freelancer, ticket = setup
-    ticket_reply(ticket=ticket, author=freelancer.user, body="Can you check?", status_after="pending",
-                 freelancer=freelancer)
+    ticket_reply(
+        ticket=ticket,
+        author=freelancer.user,
+        body="Can you check?",
+        status_after="pending",
+        freelancer=freelancer,
+    )
     paused = timezone.now() - datetime.timedelta(hours=3)
-    Ticket.objects.filter(pk=ticket.pk).update(sla_paused_at=paused,
-                                               resolution_due_at=paused + datetime.timedelta(hours=1))
+    Ticket.objects.filter(pk=ticket.pk).update(
+        sla_paused_at=paused, resolution_due_at=paused + datetime.timedelta(hours=1)
+    )
     # When it is solved now
     ticket_solve(ticket=ticket, actor=freelancer.user, freelancer=freelancer)
     ticket.refresh_from_db()
@@ -232,9 +266,20 @@ def test_solving_a_pending_ticket_measures_against_the_moved_deadline(setup):
 
 def test_replying_open_again_restarts_the_clock(setup):
     _program, _manager, freelancer, ticket = setup
-    ticket_reply(ticket=ticket, author=freelancer.user, body="Which order?", status_after="pending", freelancer=freelancer)
-    ticket_reply(ticket=ticket, author=freelancer.user, body="Thanks, looking now.", status_after="open",
-                 freelancer=freelancer)
+    ticket_reply(
+        ticket=ticket,
+        author=freelancer.user,
+        body="Which order?",
+        status_after="pending",
+        freelancer=freelancer,
+    )
+    ticket_reply(
+        ticket=ticket,
+        author=freelancer.user,
+        body="Thanks, looking now.",
+        status_after="open",
+        freelancer=freelancer,
+    )
     ticket.refresh_from_db()
     assert ticket.status == Ticket.Status.OPEN and ticket.sla_paused_at is None
     assert ticket.next_due_at == ticket.resolution_due_at is not None

@@ -31,8 +31,18 @@ def _add_tickets(program, n, **kwargs):
 def test_freelancer_queue_lists_only_own_tickets_ordered_by_due(client, world):
     program, _manager, freelancer = world
     now = timezone.now()
-    later = TicketFactory(program=program, assignee=freelancer, subject="later one", next_due_at=now + datetime.timedelta(hours=2))
-    sooner = TicketFactory(program=program, assignee=freelancer, subject="sooner one", next_due_at=now + datetime.timedelta(minutes=5))
+    later = TicketFactory(
+        program=program,
+        assignee=freelancer,
+        subject="later one",
+        next_due_at=now + datetime.timedelta(hours=2),
+    )
+    sooner = TicketFactory(
+        program=program,
+        assignee=freelancer,
+        subject="sooner one",
+        next_due_at=now + datetime.timedelta(minutes=5),
+    )
     TicketFactory(program=program, assignee=on_duty_freelancer(program), subject="not mine")
     client.force_login(freelancer.user)
     content = client.get("/portal/tickets/").content.decode()
@@ -63,19 +73,29 @@ def test_freelancer_replies_and_escalates_through_the_page(client, world):
     program, _manager, freelancer = world
     ticket = TicketFactory(program=program, assignee=freelancer)
     client.force_login(freelancer.user)
-    response = client.post(f"/portal/tickets/{ticket.pk}/reply/", {"reply-body": "Hi there", "reply-status_after": "open"})
+    response = client.post(
+        f"/portal/tickets/{ticket.pk}/reply/", {"reply-body": "Hi there", "reply-status_after": "open"}
+    )
     assert response.status_code == 302
-    response = client.post(f"/portal/tickets/{ticket.pk}/escalate/", {"escalate-reason": "bug", "escalate-note": ""})
+    response = client.post(
+        f"/portal/tickets/{ticket.pk}/escalate/", {"escalate-reason": "bug", "escalate-note": ""}
+    )
     assert response.status_code == 400 and "This field is required" in response.content.decode()
-    response = client.post(f"/portal/tickets/{ticket.pk}/escalate/",
-                           {"escalate-reason": "bug", "escalate-note": "Checkout button broken; tried cache clear."})
+    response = client.post(
+        f"/portal/tickets/{ticket.pk}/escalate/",
+        {"escalate-reason": "bug", "escalate-note": "Checkout button broken; tried cache clear."},
+    )
     assert response.status_code == 302
     ticket.refresh_from_db()
     assert ticket.queue == "inhouse" and ticket.messages.filter(kind="reply").count() == 1
     # now it left the freelancer: theirs to read (tests/queues/test_dead_ends.py), no longer to write
     assert client.get(f"/portal/tickets/{ticket.pk}/").status_code == 200
-    assert client.post(f"/portal/tickets/{ticket.pk}/reply/", {"reply-body": "Hi", "reply-status_after": "open"}
-                       ).status_code == 404
+    assert (
+        client.post(
+            f"/portal/tickets/{ticket.pk}/reply/", {"reply-body": "Hi", "reply-status_after": "open"}
+        ).status_code
+        == 404
+    )
 
 
 def test_manager_ticket_page_is_scoped(client, world):
@@ -98,8 +118,20 @@ def test_manager_solving_solved_ticket_shows_a_message_not_an_error(client, worl
 
 def test_inhouse_queue_filters(client, world):
     program, manager, _freelancer = world
-    TicketFactory(program=program, queue="inhouse", escalation_reason="billing", escalated_at=timezone.now(), subject="billing one")
-    TicketFactory(program=program, queue="inhouse", escalation_reason="bug", escalated_at=timezone.now(), subject="bug one")
+    TicketFactory(
+        program=program,
+        queue="inhouse",
+        escalation_reason="billing",
+        escalated_at=timezone.now(),
+        subject="billing one",
+    )
+    TicketFactory(
+        program=program,
+        queue="inhouse",
+        escalation_reason="bug",
+        escalated_at=timezone.now(),
+        subject="bug one",
+    )
     TicketFactory(program=ProgramFactory(), queue="inhouse", subject="other program")
     client.force_login(manager)
     content = client.get("/manage/queues/").content.decode()
@@ -125,8 +157,13 @@ def test_pages_do_a_constant_number_of_queries(client, world, page, django_asser
     first = _add_tickets(program, 2, **kwargs)[0]
     user = freelancer.user if page in ("my_queue", "portal_ticket") else manager
     client.force_login(user)
-    url = {"my_queue": "/portal/tickets/", "inhouse": "/manage/queues/", "ticket_list": "/manage/queues/tickets/",
-           "portal_ticket": f"/portal/tickets/{first.pk}/", "manage_ticket": f"/manage/queues/tickets/{first.pk}/"}[page]
+    url = {
+        "my_queue": "/portal/tickets/",
+        "inhouse": "/manage/queues/",
+        "ticket_list": "/manage/queues/tickets/",
+        "portal_ticket": f"/portal/tickets/{first.pk}/",
+        "manage_ticket": f"/manage/queues/tickets/{first.pk}/",
+    }[page]
     client.get(url)  # warm caches (content types, sessions)
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -146,11 +183,20 @@ def test_availability_page_adds_slots_and_rejects_overlaps(client, world):
     AvailabilitySlot.objects.filter(freelancer=freelancer).delete()
     client.force_login(freelancer.user)
     assert client.get("/portal/availability/").status_code == 200
-    ok = client.post("/portal/availability/slot/", {"slot-weekday": 0, "slot-start_time": "09:00", "slot-end_time": "17:00"})
+    ok = client.post(
+        "/portal/availability/slot/",
+        {"slot-weekday": 0, "slot-start_time": "09:00", "slot-end_time": "17:00"},
+    )
     assert ok.status_code == 302
-    clash = client.post("/portal/availability/slot/", {"slot-weekday": 0, "slot-start_time": "16:00", "slot-end_time": "18:00"})
+    clash = client.post(
+        "/portal/availability/slot/",
+        {"slot-weekday": 0, "slot-start_time": "16:00", "slot-end_time": "18:00"},
+    )
     assert clash.status_code == 400 and "overlap" in clash.content.decode()
-    backwards = client.post("/portal/availability/slot/", {"slot-weekday": 1, "slot-start_time": "18:00", "slot-end_time": "09:00"})
+    backwards = client.post(
+        "/portal/availability/slot/",
+        {"slot-weekday": 1, "slot-start_time": "18:00", "slot-end_time": "09:00"},
+    )
     assert backwards.status_code == 400
     assert AvailabilitySlot.objects.filter(freelancer=freelancer).count() == 1
     other = on_duty_freelancer(_program)
@@ -164,9 +210,15 @@ def test_coverage_grid_shows_gaps_and_manager_schedules(client, world):
     client.force_login(manager)
     response = client.get(f"/manage/queues/{program.slug}/coverage/")
     assert response.status_code == 200 and response.context["coverage"]["gaps"] == 168
-    response = client.post(f"/manage/queues/{program.slug}/coverage/", {
-        "schedule-freelancer": freelancer.pk, "schedule-weekday": 0, "schedule-start_time": "00:00",
-        "schedule-end_time": "00:00"})
+    response = client.post(
+        f"/manage/queues/{program.slug}/coverage/",
+        {
+            "schedule-freelancer": freelancer.pk,
+            "schedule-weekday": 0,
+            "schedule-start_time": "00:00",
+            "schedule-end_time": "00:00",
+        },
+    )
     assert response.status_code == 302
     assert client.get(f"/manage/queues/{program.slug}/coverage/").context["coverage"]["gaps"] == 168 - 24
     other = ProgramFactory()
@@ -183,17 +235,25 @@ def test_manager_schedules_in_the_program_time_zone_and_it_is_kept_in_the_freela
     AvailabilitySlot.objects.filter(freelancer=freelancer).delete()
     client.force_login(manager)
     # When the manager schedules Monday 09:00-17:00 as the coverage grid shows it (New York time)
-    response = client.post(f"/manage/queues/{program.slug}/coverage/", {
-        "schedule-freelancer": freelancer.pk, "schedule-weekday": 0, "schedule-start_time": "09:00",
-        "schedule-end_time": "17:00"})
+    response = client.post(
+        f"/manage/queues/{program.slug}/coverage/",
+        {
+            "schedule-freelancer": freelancer.pk,
+            "schedule-weekday": 0,
+            "schedule-start_time": "09:00",
+            "schedule-end_time": "17:00",
+        },
+    )
     assert response.status_code == 302
     # Then the grid shows exactly those eight hours covered, and the freelancer's slots are in Manila time,
     # split at their midnight (Manila is 13 hours ahead in winter, 12 in summer)
     page = client.get(f"/manage/queues/{program.slug}/coverage/")
     monday = page.context["coverage"]["rows"][0]["cells"]
     assert [hour for hour, cell in enumerate(monday) if cell.count] == list(range(9, 17))
-    slots = sorted((s.weekday, s.start_time.hour, s.end_time.hour) for s in AvailabilitySlot.objects.filter(
-        freelancer=freelancer))
+    slots = sorted(
+        (s.weekday, s.start_time.hour, s.end_time.hour)
+        for s in AvailabilitySlot.objects.filter(freelancer=freelancer)
+    )
     assert slots in ([(0, 22, 0), (1, 0, 6)], [(0, 21, 0), (1, 0, 5)])
     assert all(row.program_hours.startswith("Mon ") for row in page.context["slots"])
 
@@ -202,9 +262,15 @@ def test_scheduling_hours_that_end_before_they_start_is_refused(client, world):
     program, manager, freelancer = world
     before = AvailabilitySlot.objects.count()
     client.force_login(manager)
-    response = client.post(f"/manage/queues/{program.slug}/coverage/", {
-        "schedule-freelancer": freelancer.pk, "schedule-weekday": 2, "schedule-start_time": "17:00",
-        "schedule-end_time": "09:00"})
+    response = client.post(
+        f"/manage/queues/{program.slug}/coverage/",
+        {
+            "schedule-freelancer": freelancer.pk,
+            "schedule-weekday": 2,
+            "schedule-start_time": "17:00",
+            "schedule-end_time": "09:00",
+        },
+    )
     assert response.status_code == 400 and "must end after it starts" in response.content.decode()
     assert AvailabilitySlot.objects.count() == before
 
@@ -212,11 +278,20 @@ def test_scheduling_hours_that_end_before_they_start_is_refused(client, world):
 def test_queue_settings_page_saves(client, world):
     program, manager, _freelancer = world
     client.force_login(manager)
-    data = {"first_response_minutes": 30, "resolution_minutes": 480, "inhouse_response_minutes": 120,
-            "business_hours_only": "on", "warning_minutes": 10,
-            "business_hours": "08:00-20:00\n08:00-20:00\n08:00-20:00\n08:00-20:00\n08:00-20:00\n\n",
-            "reason_0": "Too complex", "reason_1": "Billing", "new_reason_0": "Legal",
-            "away_after_minutes": 5, "no_show_minutes": 20, "allow_extra_time": "on"}
+    data = {
+        "first_response_minutes": 30,
+        "resolution_minutes": 480,
+        "inhouse_response_minutes": 120,
+        "business_hours_only": "on",
+        "warning_minutes": 10,
+        "business_hours": "08:00-20:00\n08:00-20:00\n08:00-20:00\n08:00-20:00\n08:00-20:00\n\n",
+        "reason_0": "Too complex",
+        "reason_1": "Billing",
+        "new_reason_0": "Legal",
+        "away_after_minutes": 5,
+        "no_show_minutes": 20,
+        "allow_extra_time": "on",
+    }
     assert client.post(f"/manage/queues/{program.slug}/settings/", data).status_code == 302
     program.queue_settings.refresh_from_db()
     assert program.queue_settings.weekly_minutes[0] == [(480, 1200)]
@@ -236,8 +311,12 @@ def test_freelancer_queue_shows_the_25_soonest_and_counts_the_rest(client, world
     program, _manager, freelancer = world
     now = timezone.now()
     for i in range(30):
-        TicketFactory(program=program, assignee=freelancer, subject=f"due-in-{i:02d}-min",
-                      next_due_at=now + datetime.timedelta(minutes=i))
+        TicketFactory(
+            program=program,
+            assignee=freelancer,
+            subject=f"due-in-{i:02d}-min",
+            next_due_at=now + datetime.timedelta(minutes=i),
+        )
     client.force_login(freelancer.user)
     # When the freelancer opens the queue, and then the next page
     first = client.get("/portal/tickets/").content.decode()
@@ -261,7 +340,9 @@ def test_manager_ticket_page_offers_only_the_programs_people_and_refuses_an_outs
     assert f'<option value="{manager.pk}" selected>' in content
     assert "Outside" not in content
     # When they post the outsider anyway: a form error, and nothing changed
-    response = client.post(f"/manage/queues/tickets/{ticket.pk}/reassign/", {"reassign-freelancer": outsider.pk})
+    response = client.post(
+        f"/manage/queues/tickets/{ticket.pk}/reassign/", {"reassign-freelancer": outsider.pk}
+    )
     assert response.status_code == 400 and "Select a valid choice" in response.content.decode()
     ticket.refresh_from_db()
     assert ticket.assignee == freelancer
@@ -271,8 +352,9 @@ def test_ticket_page_form_redisplays_posted_text_escaped(client, world):
     program, _manager, freelancer = world
     ticket = TicketFactory(program=program, assignee=freelancer)
     client.force_login(freelancer.user)
-    response = client.post(f"/portal/tickets/{ticket.pk}/escalate/",
-                           {"escalate-reason": "billing", "escalate-note": "<b>short"})
+    response = client.post(
+        f"/portal/tickets/{ticket.pk}/escalate/", {"escalate-reason": "billing", "escalate-note": "<b>short"}
+    )
     content = response.content.decode()
     assert response.status_code == 400
     assert "&lt;b&gt;short" in content and "<b>short" not in content
@@ -284,8 +366,13 @@ def test_inhouse_queue_pages_and_its_headline_counts_come_in_their_own_request(c
     program, manager, freelancer = world
     now = timezone.now()
     for i in range(30):
-        TicketFactory(program=program, queue="inhouse", escalation_reason="billing" if i < 4 else "bug",
-                      escalated_at=now, subject=f"inhouse-{i:02d}")
+        TicketFactory(
+            program=program,
+            queue="inhouse",
+            escalation_reason="billing" if i < 4 else "bug",
+            escalated_at=now,
+            subject=f"inhouse-{i:02d}",
+        )
     TicketFactory.create_batch(2, program=program, queue="freelancer", assignee=freelancer)
     client.force_login(manager)
     client.get("/manage/queues/")
@@ -322,10 +409,20 @@ def test_queue_rows_escape_what_people_typed(client, world):
     manager.display_name = "Ana <Ops>"
     manager.save()
     ticket_type = TicketType.objects.create(program=program, name="Refunds & <b>returns</b>", slug="refunds")
-    TicketFactory(program=program, queue="inhouse", subject="<script>alert(1)</script>", inhouse_assignee=manager,
-                  ticket_type=ticket_type)
-    TicketFactory(program=program, assignee=freelancer, subject="<i>mine</i>", ticket_type=ticket_type,
-                  priority="urgent")
+    TicketFactory(
+        program=program,
+        queue="inhouse",
+        subject="<script>alert(1)</script>",
+        inhouse_assignee=manager,
+        ticket_type=ticket_type,
+    )
+    TicketFactory(
+        program=program,
+        assignee=freelancer,
+        subject="<i>mine</i>",
+        ticket_type=ticket_type,
+        priority="urgent",
+    )
     # When each side opens their queue
     client.force_login(manager)
     inhouse = client.get("/manage/queues/").content.decode()
@@ -343,17 +440,26 @@ def test_queue_rows_escape_what_people_typed(client, world):
 def test_freelancer_queue_shows_shift_badge_and_recent_tickets(client, world):
     # Given an on-duty freelancer with a solved ticket
     program, _manager, freelancer = world
-    TicketFactory(program=program, assignee=freelancer, status=Ticket.Status.SOLVED, subject="done <now>",
-                  solved_at=timezone.now())
+    TicketFactory(
+        program=program,
+        assignee=freelancer,
+        status=Ticket.Status.SOLVED,
+        subject="done <now>",
+        solved_at=timezone.now(),
+    )
     client.force_login(freelancer.user)
     # When they open their queue, then while they are away
     content = client.get("/portal/tickets/").content.decode()
-    AvailabilityChange.objects.create(freelancer=freelancer, kind="away", starts_at=timezone.now(),
-                                      ends_at=timezone.now() + datetime.timedelta(hours=1))
+    AvailabilityChange.objects.create(
+        freelancer=freelancer,
+        kind="away",
+        starts_at=timezone.now(),
+        ends_at=timezone.now() + datetime.timedelta(hours=1),
+    )
     away = client.get("/portal/tickets/").content.decode()
     # Then the badge follows their availability, and the solved ticket is listed under "Recently solved"
     assert "On shift</span>" in content and "Off shift</span>" in away
-    recent = content[content.index("Recently solved"):]
+    recent = content[content.index("Recently solved") :]
     assert "done &lt;now&gt; · " + program.name in recent
 
 
@@ -417,8 +523,9 @@ def test_the_customers_later_messages_show_in_the_thread_escaped(client, world):
     from queues.services import ticket_customer_message
 
     program, _manager, freelancer = world
-    ticket = TicketFactory(program=program, assignee=freelancer, requester_name="Zoe Park",
-                           status=Ticket.Status.PENDING)
+    ticket = TicketFactory(
+        program=program, assignee=freelancer, requester_name="Zoe Park", status=Ticket.Status.PENDING
+    )
     ticket_customer_message(ticket=ticket, body="Here it is <img src=x onerror=alert(1)>", external_id="m-1")
     client.force_login(freelancer.user)
     content = client.get(f"/portal/tickets/{ticket.pk}/").content.decode()

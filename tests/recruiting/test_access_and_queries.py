@@ -37,7 +37,9 @@ def test_another_programs_manager_gets_404_everywhere(manager_client, theirs):
         f"/manage/recruiting/programs/{theirs.posting.program.slug}/templates/",
     ]:
         assert manager_client.get(url).status_code == 404, url
-    response = manager_client.post(f"/manage/recruiting/applications/{theirs.pk}/move/", {"stage": "screening"})
+    response = manager_client.post(
+        f"/manage/recruiting/applications/{theirs.pk}/move/", {"stage": "screening"}
+    )
     assert response.status_code == 404
     theirs.refresh_from_db()
     assert theirs.stage == Application.Stage.APPLIED
@@ -67,13 +69,15 @@ def test_resumes_are_not_served_to_freelancers_or_anonymous_users(client, theirs
 def _fill(posting, count):
     for index in range(count):
         stage = list(Application.Stage.values)[index % len(Application.Stage.values)]
-        ApplicationFactory(posting=posting, stage=stage,
-                           stage_changed_at=timezone.now() - datetime.timedelta(days=index))
+        ApplicationFactory(
+            posting=posting, stage=stage, stage_changed_at=timezone.now() - datetime.timedelta(days=index)
+        )
 
 
 @pytest.mark.parametrize("page", ["board/", "applications/", "", "applications/?sort=last_move&min_score=10"])
-def test_board_list_and_overview_query_counts_do_not_grow(manager_client, posting, django_assert_max_num_queries,
-                                                         page):
+def test_board_list_and_overview_query_counts_do_not_grow(
+    manager_client, posting, django_assert_max_num_queries, page
+):
     url = f"/manage/recruiting/postings/{posting.pk}/{page}"
     _fill(posting, 3)
     from django.db import connection
@@ -87,7 +91,9 @@ def test_board_list_and_overview_query_counts_do_not_grow(manager_client, postin
     assert response.status_code == 200
 
 
-def test_posting_list_query_count_does_not_grow(manager_client, posting, manager, django_assert_max_num_queries):
+def test_posting_list_query_count_does_not_grow(
+    manager_client, posting, manager, django_assert_max_num_queries
+):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -102,8 +108,9 @@ def test_posting_list_query_count_does_not_grow(manager_client, posting, manager
     assert len(response.context["postings"]) == 6
 
 
-def test_application_detail_query_count_does_not_grow_with_history(manager_client, posting, manager,
-                                                                   django_assert_max_num_queries):
+def test_application_detail_query_count_does_not_grow_with_history(
+    manager_client, posting, manager, django_assert_max_num_queries
+):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 

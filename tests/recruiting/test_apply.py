@@ -25,8 +25,13 @@ def _docx_bytes(with_document=True) -> bytes:
 def _data(posting, **overrides):
     english = LanguageFactory(code="en")
     data = {
-        "full_name": "Ana Reyes", "email": "ana@example.test", "country": "PH", "time_zone": "Asia/Manila",
-        "languages": [english.pk], "rate_asked": "12.50", "rate_currency": "USD",
+        "full_name": "Ana Reyes",
+        "email": "ana@example.test",
+        "country": "PH",
+        "time_zone": "Asia/Manila",
+        "languages": [english.pk],
+        "rate_asked": "12.50",
+        "rate_currency": "USD",
         "profile_url": "https://www.upwork.com/freelancers/ana",
     }
     for index, _question in enumerate(posting.screening_questions):
@@ -157,7 +162,9 @@ def test_uploads_are_checked_by_content_and_name(client, posting, name, content)
 
 
 def test_a_50_mb_file_is_refused_before_it_is_read(client, posting):
-    big = SimpleUploadedFile("cv.pdf", b"%PDF-1.7\n" + b"0" * (50 * 1024 * 1024), content_type="application/pdf")
+    big = SimpleUploadedFile(
+        "cv.pdf", b"%PDF-1.7\n" + b"0" * (50 * 1024 * 1024), content_type="application/pdf"
+    )
     response = client.post(f"/apply/{posting.slug}/", {**_data(posting), "resume": big})
     assert response.status_code == 200
     assert "at most 5 MB" in response.content.decode()
@@ -190,6 +197,7 @@ def test_the_bot_trap_field_refuses_the_form(client, posting):
 
 # Abuse: a burst from one client address ---------------------------------------------------------------------
 
+
 def test_a_burst_from_one_address_gets_a_friendly_429_and_stores_nothing_more(client, posting, settings):
     settings.RECRUITING_APPLY_RATE = "3/10m"
     for number in range(3):
@@ -200,8 +208,9 @@ def test_a_burst_from_one_address_gets_a_friendly_429_and_stores_nothing_more(cl
     assert 0 < int(response["Retry-After"]) <= 600
     assert Application.objects.count() == 3
     # Another address is not held back; the page itself still opens for the throttled one.
-    other = client.post(f"/apply/{posting.slug}/", _data(posting, email="else@example.test"),
-                        REMOTE_ADDR="203.0.113.9")
+    other = client.post(
+        f"/apply/{posting.slug}/", _data(posting, email="else@example.test"), REMOTE_ADDR="203.0.113.9"
+    )
     assert other.status_code == 302 and Application.objects.count() == 4
     assert client.get(f"/apply/{posting.slug}/").status_code == 200
 
@@ -224,8 +233,9 @@ def test_one_application_received_mail_per_client_address_per_posting_per_day(
     assert [m.to for m in mailoutbox] == [["typed0@example.test"]]
     assert Message.objects.count() == 1  # no unsent message on the other timelines
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(f"/apply/{posting.slug}/", _data(posting, email="other@example.test"),
-                    REMOTE_ADDR="198.51.100.7")
+        client.post(
+            f"/apply/{posting.slug}/", _data(posting, email="other@example.test"), REMOTE_ADDR="198.51.100.7"
+        )
     assert mailoutbox[-1].to == ["other@example.test"]
     # The next day the same address gets its mail again.
     from django.utils import timezone

@@ -25,8 +25,9 @@ def test_an_unknown_trial_link_is_a_branded_404_that_tells_nothing(client, setti
     settings.DEBUG = debug
     real = TrialTaskFactory()
     first = assert_branded_dead_end(client.get("/trial/not-a-real-token/"), status=404, state="unknown")
-    tampered = assert_branded_dead_end(client.post(f"/trial/{real.token[:-1]}x/", ANSWERS), status=404,
-                                       state="unknown")
+    tampered = assert_branded_dead_end(
+        client.post(f"/trial/{real.token[:-1]}x/", ANSWERS), status=404, state="unknown"
+    )
     assert "trial task link" in first.lower()
     assert real.application.posting.title not in first and real.application.full_name not in first
     assert without_csrf(first) == without_csrf(tampered)
@@ -40,8 +41,9 @@ def test_a_submitted_trial_link_says_when_and_keeps_the_answers(client, settings
     assert client.post(url, ANSWERS).status_code == 200
     html = assert_branded_dead_end(client.get(url), status=410, state="used")
     assert "already submitted on" in html and "the hiring team will get back to you" in html
-    assert_branded_dead_end(client.post(url, {"answer_0": "changed", "answer_1": "changed"}), status=410,
-                            state="used")
+    assert_branded_dead_end(
+        client.post(url, {"answer_0": "changed", "answer_1": "changed"}), status=410, state="used"
+    )
     trial.refresh_from_db()
     assert trial.answers[0]["answer"] == "It ships Monday."
 
@@ -49,8 +51,10 @@ def test_a_submitted_trial_link_says_when_and_keeps_the_answers(client, settings
 @DEBUG
 def test_an_expired_trial_link_says_so_and_takes_nothing(client, settings, debug):
     settings.DEBUG = debug
-    trial = TrialTaskFactory(deadline=timezone.now() - datetime.timedelta(days=3),
-                             expires_at=timezone.now() - datetime.timedelta(minutes=1))
+    trial = TrialTaskFactory(
+        deadline=timezone.now() - datetime.timedelta(days=3),
+        expires_at=timezone.now() - datetime.timedelta(minutes=1),
+    )
     html = assert_branded_dead_end(client.get(f"/trial/{trial.token}/"), status=410, state="expired")
     assert "This trial task link has expired" in html and "deadline for this trial task has passed" in html
     assert_branded_dead_end(client.post(f"/trial/{trial.token}/", ANSWERS), status=410, state="expired")
@@ -77,8 +81,13 @@ def test_an_anonymised_applications_trial_link_is_unknown(client):
 
 def test_the_hire_confirmation_links_to_the_draft_contract_it_made(manager_client, posting):
     ProgramScheduleFactory(program=posting.program, freelancers_needed=5)
-    offer = ApplicationFactory(posting=posting, stage=Application.Stage.OFFER, full_name="Ana <b>Reyes</b>",
-                               email="ana@example.test", time_zone="Asia/Manila")
+    offer = ApplicationFactory(
+        posting=posting,
+        stage=Application.Stage.OFFER,
+        full_name="Ana <b>Reyes</b>",
+        email="ana@example.test",
+        time_zone="Asia/Manila",
+    )
     offer.languages.set([LanguageFactory(code="en")])
     data = {"hourly_rate": "14.00", "currency": "USD", "start_date": "2030-01-06", "hours_per_week": "20"}
 

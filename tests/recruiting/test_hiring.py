@@ -18,16 +18,28 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def offer(posting):
-    application = ApplicationFactory(posting=posting, stage=Application.Stage.OFFER, full_name="Ana Reyes",
-                                     email="ana@example.test", country="PH", time_zone="Asia/Manila",
-                                     trial_score=Decimal("88.50"))
+    application = ApplicationFactory(
+        posting=posting,
+        stage=Application.Stage.OFFER,
+        full_name="Ana Reyes",
+        email="ana@example.test",
+        country="PH",
+        time_zone="Asia/Manila",
+        trial_score=Decimal("88.50"),
+    )
     application.languages.set([LanguageFactory(code="en")])
     return application
 
 
 def _hire(application, manager, **kwargs):
-    arguments = {"application": application, "hired_by": manager, "hourly_rate": Decimal("14.00"),
-                 "currency": "USD", "start_date": timezone.localdate() + datetime.timedelta(days=7), **kwargs}
+    arguments = {
+        "application": application,
+        "hired_by": manager,
+        "hourly_rate": Decimal("14.00"),
+        "currency": "USD",
+        "start_date": timezone.localdate() + datetime.timedelta(days=7),
+        **kwargs,
+    }
     return application_hire(**arguments)
 
 
@@ -40,7 +52,11 @@ def test_hire_creates_user_profile_invitation_draft_contract_and_records_the_mov
     assert user.role == User.Role.FREELANCER
     assert not user.has_usable_password()
     freelancer = Freelancer.objects.get(user=user)
-    assert (freelancer.legal_name, freelancer.country, freelancer.time_zone) == ("Ana Reyes", "PH", "Asia/Manila")
+    assert (freelancer.legal_name, freelancer.country, freelancer.time_zone) == (
+        "Ana Reyes",
+        "PH",
+        "Asia/Manila",
+    )
     assert list(freelancer.languages.values_list("code", flat=True)) == ["en"]
     contract = Contract.objects.get(freelancer=freelancer)
     assert contract.status == Contract.Status.DRAFT
@@ -67,7 +83,9 @@ def test_hire_reuses_an_existing_freelancer_without_a_second_invitation(
 
 
 def test_only_an_offer_can_be_hired_and_nothing_is_created_otherwise(posting, manager):
-    application = ApplicationFactory(posting=posting, stage=Application.Stage.INTERVIEW, email="x@example.test")
+    application = ApplicationFactory(
+        posting=posting, stage=Application.Stage.INTERVIEW, email="x@example.test"
+    )
     with pytest.raises(Exception, match="cannot move"):
         _hire(application, manager)
     assert not User.objects.filter(email="x@example.test").exists()
@@ -108,8 +126,13 @@ def test_hire_page_asks_before_closing_the_posting_when_headcount_is_reached(man
 
 def test_hire_and_keep_the_posting_open(manager_client, offer, posting):
     ProgramScheduleFactory(program=posting.program, freelancers_needed=1)
-    data = {"hourly_rate": "14.00", "currency": "USD", "start_date": "2030-01-06", "hours_per_week": "20",
-            "close_posting": "no"}
+    data = {
+        "hourly_rate": "14.00",
+        "currency": "USD",
+        "start_date": "2030-01-06",
+        "hours_per_week": "20",
+        "close_posting": "no",
+    }
     assert manager_client.post(f"/manage/recruiting/applications/{offer.pk}/hire/", data).status_code == 302
     posting.refresh_from_db()
     assert posting.status == Posting.Status.OPEN
@@ -131,8 +154,9 @@ def pay_range(posting):
     from programs.models import CandidateProfile
 
     return CandidateProfile.objects.update_or_create(
-        program=posting.program, defaults={"pay_min": Decimal("12.00"), "pay_max": Decimal("18.00"),
-                                           "pay_currency": "USD"})[0]
+        program=posting.program,
+        defaults={"pay_min": Decimal("12.00"), "pay_max": Decimal("18.00"), "pay_currency": "USD"},
+    )[0]
 
 
 def test_a_hire_above_the_pay_range_is_refused_and_nothing_is_created(offer, manager, pay_range):
@@ -153,15 +177,23 @@ def test_a_hire_above_the_pay_range_is_refused_and_nothing_is_created(offer, man
 def test_a_confirmed_hire_above_the_range_records_the_reason_on_the_contract(offer, manager, pay_range):
     from core.models import AuditLog
 
-    result = _hire(offer, manager, hourly_rate=Decimal("21.00"), confirm_out_of_range=True,
-                   out_of_range_reason="Rare language pair")
+    result = _hire(
+        offer,
+        manager,
+        hourly_rate=Decimal("21.00"),
+        confirm_out_of_range=True,
+        out_of_range_reason="Rare language pair",
+    )
     assert (result.contract.hourly_rate, result.contract.out_of_range_reason) == (
-        Decimal("21.00"), "Rare language pair")
+        Decimal("21.00"),
+        "Rare language pair",
+    )
     assert AuditLog.objects.get(verb="contract.drafted").data["out_of_range_reason"] == "Rare language pair"
 
 
-def test_the_hire_page_shows_the_confirmation_when_the_rate_is_out_of_range(manager_client, offer, posting,
-                                                                            pay_range):
+def test_the_hire_page_shows_the_confirmation_when_the_rate_is_out_of_range(
+    manager_client, offer, posting, pay_range
+):
     ProgramScheduleFactory(program=posting.program, freelancers_needed=5)
     url = f"/manage/recruiting/applications/{offer.pk}/hire/"
     assert 'type="hidden" name="confirm_out_of_range"' in manager_client.get(url).content.decode()
@@ -175,7 +207,9 @@ def test_the_hire_page_shows_the_confirmation_when_the_rate_is_out_of_range(mana
     assert 'type="checkbox" name="confirm_out_of_range"' in html
     assert not Contract.objects.exists()
 
-    response = manager_client.post(url, {**data, "confirm_out_of_range": "on", "out_of_range_reason": "Rare skills"})
+    response = manager_client.post(
+        url, {**data, "confirm_out_of_range": "on", "out_of_range_reason": "Rare skills"}
+    )
     assert response.status_code == 302
     assert Contract.objects.get().out_of_range_reason == "Rare skills"
     offer.refresh_from_db()
@@ -184,8 +218,14 @@ def test_the_hire_page_shows_the_confirmation_when_the_rate_is_out_of_range(mana
 
 def test_the_close_posting_question_carries_the_rate_confirmation(manager_client, offer, posting, pay_range):
     ProgramScheduleFactory(program=posting.program, freelancers_needed=1)
-    data = {"hourly_rate": "95.00", "currency": "USD", "start_date": "2030-01-06", "hours_per_week": "20",
-            "confirm_out_of_range": "on", "out_of_range_reason": "Rare skills"}
+    data = {
+        "hourly_rate": "95.00",
+        "currency": "USD",
+        "start_date": "2030-01-06",
+        "hours_per_week": "20",
+        "confirm_out_of_range": "on",
+        "out_of_range_reason": "Rare skills",
+    }
 
     html = manager_client.post(f"/manage/recruiting/applications/{offer.pk}/hire/", data).content.decode()
 

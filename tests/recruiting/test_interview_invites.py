@@ -39,7 +39,7 @@ def application(posting):
 
 
 def _ics(mail) -> Calendar:
-    (name, content, mimetype), = mail.attachments
+    ((name, content, mimetype),) = mail.attachments
     assert name == "interview.ics" and mimetype.startswith("text/calendar")
     return Calendar.from_ical(content)
 
@@ -52,8 +52,13 @@ def _event(calendar: Calendar):
 
 def _schedule(application, interviewer, start, capture, **kwargs):
     with capture(execute=True):
-        return services.interview_schedule(application=application, scheduled_by=interviewer, scheduled_at=start,
-                                           meeting_link="https://meet.example.test/abc", **kwargs)
+        return services.interview_schedule(
+            application=application,
+            scheduled_by=interviewer,
+            scheduled_at=start,
+            meeting_link="https://meet.example.test/abc",
+            **kwargs,
+        )
 
 
 def test_scheduling_sends_the_candidate_an_invitation_with_a_calendar_event(
@@ -112,10 +117,14 @@ def test_reschedule_updates_the_same_event_and_cancel_removes_it(
     assert int(event["SEQUENCE"]) == 2
     assert str(event["STATUS"]) == "CANCELLED"
     with pytest.raises(RecruitingError, match="cancelled"):
-        services.interview_reschedule(interview=interview, rescheduled_by=interviewer, scheduled_at=_at_manila(5, 10))
+        services.interview_reschedule(
+            interview=interview, rescheduled_by=interviewer, scheduled_at=_at_manila(5, 10)
+        )
 
 
-def test_reminder_goes_once_24_hours_before(application, interviewer, mailoutbox, django_capture_on_commit_callbacks):
+def test_reminder_goes_once_24_hours_before(
+    application, interviewer, mailoutbox, django_capture_on_commit_callbacks
+):
     start = _at_manila(3, 10)
     interview = _schedule(application, interviewer, start, django_capture_on_commit_callbacks)
     mailoutbox.clear()
@@ -132,8 +141,9 @@ def test_reminder_goes_once_24_hours_before(application, interviewer, mailoutbox
     assert interview.reminded_at == day_before
 
 
-def test_reminder_command_and_booked_late_interviews_get_none(application, interviewer, mailoutbox,
-                                                              django_capture_on_commit_callbacks):
+def test_reminder_command_and_booked_late_interviews_get_none(
+    application, interviewer, mailoutbox, django_capture_on_commit_callbacks
+):
     # Booked 5 hours ahead: the invitation is the reminder.
     soon = timezone.now() + datetime.timedelta(hours=5)
     _schedule(application, interviewer, soon, django_capture_on_commit_callbacks, confirm_outside_hours=True)
@@ -143,27 +153,36 @@ def test_reminder_command_and_booked_late_interviews_get_none(application, inter
 
 def test_past_slot_refused_and_night_slot_warned(application, interviewer):
     with pytest.raises(RecruitingError, match="future"):
-        services.interview_schedule(application=application, scheduled_by=interviewer,
-                                    scheduled_at=timezone.now() - datetime.timedelta(minutes=1))
+        services.interview_schedule(
+            application=application,
+            scheduled_by=interviewer,
+            scheduled_at=timezone.now() - datetime.timedelta(minutes=1),
+        )
     night = _at_manila(3, 6)  # 06:00 in Manila
     with pytest.raises(RecruitingError) as caught:
         services.interview_schedule(application=application, scheduled_by=interviewer, scheduled_at=night)
     assert caught.value.code == "outside_waking_hours" and "candidate" in caught.value.message
     late_for_interviewer = _at_manila(3, 20)  # 20:00–20:30 Manila, 21:00–21:30 Tokyo
     with pytest.raises(RecruitingError, match="interviewer"):
-        services.interview_schedule(application=application, scheduled_by=interviewer,
-                                    scheduled_at=late_for_interviewer)
+        services.interview_schedule(
+            application=application, scheduled_by=interviewer, scheduled_at=late_for_interviewer
+        )
     assert not Interview.objects.exists()
-    services.interview_schedule(application=application, scheduled_by=interviewer, scheduled_at=night,
-                                confirm_outside_hours=True)
+    services.interview_schedule(
+        application=application, scheduled_by=interviewer, scheduled_at=night, confirm_outside_hours=True
+    )
     assert Interview.objects.count() == 1
 
 
 def test_schedule_page_asks_to_confirm_a_night_slot(manager_client, application, interviewer):
     url = reverse("recruiting:interview_create", args=[application.pk])
     night = timezone.localtime(_at_manila(3, 6), interviewer.zone)
-    data = {"scheduled_at": night.strftime("%Y-%m-%dT%H:%M"), "duration_minutes": 30, "questions": "Why us?",
-            "interviewer": interviewer.pk}
+    data = {
+        "scheduled_at": night.strftime("%Y-%m-%dT%H:%M"),
+        "duration_minutes": 30,
+        "questions": "Why us?",
+        "interviewer": interviewer.pk,
+    }
     response = manager_client.post(url, data)
     assert response.status_code == 200
     assert "outside 08:00–21:00 for the candidate" in response.content.decode()
@@ -176,8 +195,11 @@ def test_schedule_page_asks_to_confirm_a_night_slot(manager_client, application,
 def _offer(application, interviewer, capture, slots=None):
     with capture(execute=True):
         return services.interview_slots_offer(
-            application=application, offered_by=interviewer, meeting_link="https://meet.example.test/x",
-            slots=slots or [_at_manila(3, 10), _at_manila(3, 15), _at_manila(4, 9)])
+            application=application,
+            offered_by=interviewer,
+            meeting_link="https://meet.example.test/x",
+            slots=slots or [_at_manila(3, 10), _at_manila(3, 15), _at_manila(4, 9)],
+        )
 
 
 def test_candidate_picks_a_slot_through_the_private_link(
@@ -201,7 +223,9 @@ def test_candidate_picks_a_slot_through_the_private_link(
         response = client.post(link, {"slot": slot.pk})
     assert response.status_code == 200 and "Your interview is booked" in response.content.decode()
     interview = Interview.objects.get(application=application)
-    assert interview.scheduled_at == slot.starts_at and interview.meeting_link == "https://meet.example.test/x"
+    assert (
+        interview.scheduled_at == slot.starts_at and interview.meeting_link == "https://meet.example.test/x"
+    )
     assert {tuple(m.to) for m in mailoutbox} == {(application.email,), (interviewer.email,)}
     assert all(_event(_ics(m)).decoded("DTSTART") == slot.starts_at for m in mailoutbox)
     offer.refresh_from_db()
@@ -220,10 +244,14 @@ def test_slot_link_dead_ends(client, application, interviewer, django_capture_on
     assert client.get(reverse("recruiting:interview_pick", args=["nope"])).status_code == 404
     offer, token = _offer(application, interviewer, django_capture_on_commit_callbacks)
     link = reverse("recruiting:interview_pick", args=[token])
-    InterviewSlotOffer.objects.filter(pk=offer.pk).update(expires_at=timezone.now() - datetime.timedelta(minutes=1))
+    InterviewSlotOffer.objects.filter(pk=offer.pk).update(
+        expires_at=timezone.now() - datetime.timedelta(minutes=1)
+    )
     assert client.get(link).status_code == 410
     # A newer offer withdraws the older one.
-    InterviewSlotOffer.objects.filter(pk=offer.pk).update(expires_at=timezone.now() + datetime.timedelta(days=1))
+    InterviewSlotOffer.objects.filter(pk=offer.pk).update(
+        expires_at=timezone.now() + datetime.timedelta(days=1)
+    )
     _newer, newer_token = _offer(application, interviewer, django_capture_on_commit_callbacks)
     assert client.get(link).status_code == 410
     assert client.get(reverse("recruiting:interview_pick", args=[newer_token])).status_code == 200
@@ -231,31 +259,46 @@ def test_slot_link_dead_ends(client, application, interviewer, django_capture_on
 
 def test_slot_offer_bad_input(application, interviewer):
     with pytest.raises(RecruitingError, match="2 to 5"):
-        services.interview_slots_offer(application=application, offered_by=interviewer, slots=[_at_manila(3, 10)])
+        services.interview_slots_offer(
+            application=application, offered_by=interviewer, slots=[_at_manila(3, 10)]
+        )
     with pytest.raises(RecruitingError, match="2 to 5"):
-        services.interview_slots_offer(application=application, offered_by=interviewer,
-                                       slots=[_at_manila(d, 10) for d in range(2, 8)])
+        services.interview_slots_offer(
+            application=application, offered_by=interviewer, slots=[_at_manila(d, 10) for d in range(2, 8)]
+        )
     with pytest.raises(RecruitingError, match="future"):
-        services.interview_slots_offer(application=application, offered_by=interviewer,
-                                       slots=[_at_manila(3, 10), timezone.now() - datetime.timedelta(hours=1)])
+        services.interview_slots_offer(
+            application=application,
+            offered_by=interviewer,
+            slots=[_at_manila(3, 10), timezone.now() - datetime.timedelta(hours=1)],
+        )
     with pytest.raises(RecruitingError) as caught:
-        services.interview_slots_offer(application=application, offered_by=interviewer,
-                                       slots=[_at_manila(3, 10), _at_manila(3, 23)])
+        services.interview_slots_offer(
+            application=application, offered_by=interviewer, slots=[_at_manila(3, 10), _at_manila(3, 23)]
+        )
     assert caught.value.code == "outside_waking_hours"
     assert not InterviewSlotOffer.objects.exists()
 
 
-def test_offer_page_and_access(client, manager_client, application, interviewer, django_capture_on_commit_callbacks):
+def test_offer_page_and_access(
+    client, manager_client, application, interviewer, django_capture_on_commit_callbacks
+):
     url = reverse("recruiting:interview_slots_offer", args=[application.pk])
     assert manager_client.get(url).status_code == 200
-    data = {"slot_1": timezone.localtime(_at_manila(3, 10), interviewer.zone).strftime("%Y-%m-%dT%H:%M"),
-            "slot_2": timezone.localtime(_at_manila(3, 14), interviewer.zone).strftime("%Y-%m-%dT%H:%M"),
-            "duration_minutes": 30, "questions": "Why us?", "interviewer": interviewer.pk}
+    data = {
+        "slot_1": timezone.localtime(_at_manila(3, 10), interviewer.zone).strftime("%Y-%m-%dT%H:%M"),
+        "slot_2": timezone.localtime(_at_manila(3, 14), interviewer.zone).strftime("%Y-%m-%dT%H:%M"),
+        "duration_minutes": 30,
+        "questions": "Why us?",
+        "interviewer": interviewer.pk,
+    }
     with django_capture_on_commit_callbacks(execute=True):
         assert manager_client.post(url, data).status_code == 302
     offer = InterviewSlotOffer.objects.get(application=application)
     assert offer.slots.count() == 2
-    detail = manager_client.get(reverse("recruiting:application_detail", args=[application.pk])).content.decode()
+    detail = manager_client.get(
+        reverse("recruiting:application_detail", args=[application.pk])
+    ).content.decode()
     assert "Times offered" in detail
     # Another program's manager: 404 for the application, the interview and the offer.
     other = ApplicationFactory()
@@ -263,8 +306,9 @@ def test_offer_page_and_access(client, manager_client, application, interviewer,
     client.force_login(other_manager)
     assert client.get(url).status_code == 404
     assert client.post(reverse("recruiting:interview_slots_withdraw", args=[offer.pk])).status_code == 404
-    interview = services.interview_schedule(application=application, scheduled_by=interviewer,
-                                            scheduled_at=_at_manila(5, 10))
+    interview = services.interview_schedule(
+        application=application, scheduled_by=interviewer, scheduled_at=_at_manila(5, 10)
+    )
     assert client.post(reverse("recruiting:interview_cancel", args=[interview.pk])).status_code == 404
     assert client.get(reverse("recruiting:interview_reschedule", args=[interview.pk])).status_code == 404
     # Anonymous: the manage pages send to the login.
@@ -272,12 +316,17 @@ def test_offer_page_and_access(client, manager_client, application, interviewer,
     assert client.get(url).status_code == 302
     # The owner withdraws; the link then dead-ends (client and manager_client are one client).
     client.force_login(interviewer)
-    assert manager_client.post(reverse("recruiting:interview_slots_withdraw", args=[offer.pk])).status_code == 302
+    assert (
+        manager_client.post(reverse("recruiting:interview_slots_withdraw", args=[offer.pk])).status_code
+        == 302
+    )
     offer.refresh_from_db()
     assert offer.status == InterviewSlotOffer.Status.WITHDRAWN
 
 
-def test_reschedule_and_cancel_pages(manager_client, application, interviewer, django_capture_on_commit_callbacks):
+def test_reschedule_and_cancel_pages(
+    manager_client, application, interviewer, django_capture_on_commit_callbacks
+):
     interview = _schedule(application, interviewer, _at_manila(3, 10), django_capture_on_commit_callbacks)
     url = reverse("recruiting:interview_reschedule", args=[interview.pk])
     assert manager_client.get(url).status_code == 200
@@ -291,11 +340,15 @@ def test_reschedule_and_cancel_pages(manager_client, application, interviewer, d
         manager_client.post(reverse("recruiting:interview_cancel", args=[interview.pk]))
     interview.refresh_from_db()
     assert interview.cancelled_at is not None
-    assert re.search(r"Cancelled", manager_client.get(
-        reverse("recruiting:application_detail", args=[application.pk])).content.decode())
+    assert re.search(
+        r"Cancelled",
+        manager_client.get(reverse("recruiting:application_detail", args=[application.pk])).content.decode(),
+    )
 
 
-def test_token_lookup_never_matches_the_stored_digest(application, interviewer, django_capture_on_commit_callbacks):
+def test_token_lookup_never_matches_the_stored_digest(
+    application, interviewer, django_capture_on_commit_callbacks
+):
     offer, token = _offer(application, interviewer, django_capture_on_commit_callbacks)
     assert slot_offer_get_by_token(token=token) == offer
     assert slot_offer_get_by_token(token=offer.token_hash) is None

@@ -16,14 +16,19 @@ pytestmark = pytest.mark.django_db
 
 
 def _waiting(posting, days, **kwargs):
-    application = ApplicationFactory(posting=posting, stage="trial_task",
-                                     stage_changed_at=timezone.now() - datetime.timedelta(days=days), **kwargs)
+    application = ApplicationFactory(
+        posting=posting,
+        stage="trial_task",
+        stage_changed_at=timezone.now() - datetime.timedelta(days=days),
+        **kwargs,
+    )
     TrialTaskFactory(application=application)
     return application
 
 
-def test_the_nudge_goes_once_to_silent_candidates_after_n_days(posting, mailoutbox,
-                                                               django_capture_on_commit_callbacks):
+def test_the_nudge_goes_once_to_silent_candidates_after_n_days(
+    posting, mailoutbox, django_capture_on_commit_callbacks
+):
     silent = _waiting(posting, days=4, email="silent@example.test")
     _waiting(posting, days=2, email="recent@example.test")  # not yet: default is 3 days
     with django_capture_on_commit_callbacks(execute=True):
@@ -44,8 +49,9 @@ def test_no_nudge_for_those_who_answered(posting, manager, mailoutbox, django_ca
     submitted.trial_tasks.update(status=TrialTask.Status.SUBMITTED, submitted_at=timezone.now())
     replied = _waiting(posting, days=5)
     message_log_reply(application=replied, body="I'll send it tomorrow!", logged_by=manager)
-    ApplicationFactory(posting=posting, stage="interview",
-                       stage_changed_at=timezone.now() - datetime.timedelta(days=9))
+    ApplicationFactory(
+        posting=posting, stage="interview", stage_changed_at=timezone.now() - datetime.timedelta(days=9)
+    )
     with django_capture_on_commit_callbacks(execute=True):
         assert nudges_send() == 0
     assert mailoutbox == []
@@ -60,24 +66,40 @@ def test_the_nudge_delay_is_per_posting(posting, mailoutbox, django_capture_on_c
         assert nudges_send(now=timezone.now() + datetime.timedelta(days=3)) == 1
 
 
-def test_anonymisation_removes_personal_data_and_keeps_stages_and_scores(posting, manager, settings,
-                                                                          django_capture_on_commit_callbacks):
+def test_anonymisation_removes_personal_data_and_keeps_stages_and_scores(
+    posting, manager, settings, django_capture_on_commit_callbacks
+):
     settings.RECRUITING_ANONYMISE_AFTER_DAYS = 180
-    old = ApplicationFactory(posting=posting, stage="rejected", full_name="Ana Reyes", email="ana@example.test",
-                             profile_url="https://example.test/ana", score="61.50", final_score="61.50",
-                             trial_score="80.00",
-                             stage_changed_at=timezone.now() - datetime.timedelta(days=181))
+    old = ApplicationFactory(
+        posting=posting,
+        stage="rejected",
+        full_name="Ana Reyes",
+        email="ana@example.test",
+        profile_url="https://example.test/ana",
+        score="61.50",
+        final_score="61.50",
+        trial_score="80.00",
+        stage_changed_at=timezone.now() - datetime.timedelta(days=181),
+    )
     old.resume.save("cv.pdf", ContentFile(b"%PDF-1.7"), save=True)
     resume_name = old.resume.name
     StageChange.objects.create(application=old, from_stage="applied", to_stage="rejected", changed_by=manager)
     TrialTaskFactory(application=old, status="submitted", answers=[{"question": "Q", "answer": "private"}])
     Message.objects.create(application=old, subject="Hi Ana", body="Dear Ana", to_email="ana@example.test")
-    referral = Referral.objects.create(posting=posting, referrer=FreelancerFactory(), full_name="Ana Reyes",
-                                       email="ana@example.test", note="Ana is great", application=old)
-    recent = ApplicationFactory(posting=posting, stage="withdrawn",
-                                stage_changed_at=timezone.now() - datetime.timedelta(days=10))
-    active = ApplicationFactory(posting=posting, stage="screening",
-                                stage_changed_at=timezone.now() - datetime.timedelta(days=400))
+    referral = Referral.objects.create(
+        posting=posting,
+        referrer=FreelancerFactory(),
+        full_name="Ana Reyes",
+        email="ana@example.test",
+        note="Ana is great",
+        application=old,
+    )
+    recent = ApplicationFactory(
+        posting=posting, stage="withdrawn", stage_changed_at=timezone.now() - datetime.timedelta(days=10)
+    )
+    active = ApplicationFactory(
+        posting=posting, stage="screening", stage_changed_at=timezone.now() - datetime.timedelta(days=400)
+    )
 
     storage = Application._meta.get_field("resume").storage
     assert storage.exists(resume_name)
@@ -103,7 +125,9 @@ def test_anonymisation_removes_personal_data_and_keeps_stages_and_scores(posting
 
 
 def test_anonymisation_age_comes_from_settings_and_the_command_runs_it(posting, settings):
-    ApplicationFactory(posting=posting, stage="rejected", stage_changed_at=timezone.now() - datetime.timedelta(days=40))
+    ApplicationFactory(
+        posting=posting, stage="rejected", stage_changed_at=timezone.now() - datetime.timedelta(days=40)
+    )
     settings.RECRUITING_ANONYMISE_AFTER_DAYS = 60
     assert applications_anonymise() == 0
     settings.RECRUITING_ANONYMISE_AFTER_DAYS = 30
@@ -114,7 +138,8 @@ def test_anonymisation_age_comes_from_settings_and_the_command_runs_it(posting, 
 
 def test_two_anonymised_applications_to_the_same_posting_do_not_clash(posting):
     for _ in range(2):
-        ApplicationFactory(posting=posting, stage="withdrawn",
-                           stage_changed_at=timezone.now() - datetime.timedelta(days=365))
+        ApplicationFactory(
+            posting=posting, stage="withdrawn", stage_changed_at=timezone.now() - datetime.timedelta(days=365)
+        )
     assert applications_anonymise() == 2
     assert Application.objects.filter(email="").count() == 2

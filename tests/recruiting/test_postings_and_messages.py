@@ -22,9 +22,14 @@ pytestmark = pytest.mark.django_db
 
 
 def test_new_posting_form_is_prefilled_from_the_candidate_profile(manager_client, posting):
-    profile = CandidateProfile.objects.create(program=posting.program, pay_min=Decimal("12"), pay_max=Decimal("18"),
-                                              pay_currency="USD", time_zones="UTC-6 to UTC+8",
-                                              hours_per_week=Decimal("20"))
+    profile = CandidateProfile.objects.create(
+        program=posting.program,
+        pay_min=Decimal("12"),
+        pay_max=Decimal("18"),
+        pay_currency="USD",
+        time_zones="UTC-6 to UTC+8",
+        hours_per_week=Decimal("20"),
+    )
     skill = SkillFactory(slug="billing")
     profile.skills.set([skill])
     response = manager_client.get(f"/manage/recruiting/programs/{posting.program.slug}/postings/new/")
@@ -51,10 +56,21 @@ def test_create_open_close_and_repost_keeps_applications_and_history(manager, po
 
 
 def test_a_weight_change_rescores_every_application(manager, posting):
-    application = ApplicationFactory(posting=posting, score_speed=Decimal("100"), score_effort=Decimal("50"),
-                                     score_skills=Decimal("0"), score_credibility=Decimal("0"))
-    posting_update(posting=posting, updated_by=manager, weight_speed=1, weight_effort=1, weight_skills=0,
-                   weight_credibility=0)
+    application = ApplicationFactory(
+        posting=posting,
+        score_speed=Decimal("100"),
+        score_effort=Decimal("50"),
+        score_skills=Decimal("0"),
+        score_credibility=Decimal("0"),
+    )
+    posting_update(
+        posting=posting,
+        updated_by=manager,
+        weight_speed=1,
+        weight_effort=1,
+        weight_skills=0,
+        weight_credibility=0,
+    )
     application.refresh_from_db()
     # the posting asks for no skills or languages: skills match 100, but its weight is 0 → (100 + 50) / 2
     assert application.score == Decimal("75.00")
@@ -63,8 +79,14 @@ def test_a_weight_change_rescores_every_application(manager, posting):
 
 def test_all_weights_zero_is_refused(manager, posting):
     with pytest.raises(Exception, match="weight"):
-        posting_update(posting=posting, updated_by=manager, weight_speed=0, weight_effort=0, weight_skills=0,
-                       weight_credibility=0)
+        posting_update(
+            posting=posting,
+            updated_by=manager,
+            weight_speed=0,
+            weight_effort=0,
+            weight_skills=0,
+            weight_credibility=0,
+        )
 
 
 def test_placeholders_are_substituted_as_plain_text_never_as_template_code():
@@ -75,23 +97,29 @@ def test_placeholders_are_substituted_as_plain_text_never_as_template_code():
 
 def test_a_template_with_an_unknown_placeholder_is_refused(manager, posting):
     with pytest.raises(RecruitingError, match="secret_key"):
-        message_template_save(program=posting.program, kind="offer", subject="Offer", body="{{ secret_key }}",
-                              saved_by=manager)
+        message_template_save(
+            program=posting.program, kind="offer", subject="Offer", body="{{ secret_key }}", saved_by=manager
+        )
 
 
 def test_messages_are_filled_sent_after_commit_and_kept_on_the_timeline(
     manager, posting, mailoutbox, django_capture_on_commit_callbacks
 ):
     application = ApplicationFactory(posting=posting, full_name="Ana Reyes")
-    message_template_save(program=posting.program, kind="rejection", subject="About {{ posting_title }}",
-                          body="Hi {{ candidate_first_name }}, from {{ manager_name }} at {{ program_name }}.",
-                          saved_by=manager)
+    message_template_save(
+        program=posting.program,
+        kind="rejection",
+        subject="About {{ posting_title }}",
+        body="Hi {{ candidate_first_name }}, from {{ manager_name }} at {{ program_name }}.",
+        saved_by=manager,
+    )
     from recruiting.services import message_preview
 
     subject, body = message_preview(application=application, kind="rejection", sender=manager)
     with django_capture_on_commit_callbacks(execute=True):
-        message = message_send(application=application, subject=subject, body=body, sent_by=manager,
-                               kind="rejection")
+        message = message_send(
+            application=application, subject=subject, body=body, sent_by=manager, kind="rejection"
+        )
         assert mailoutbox == []  # nothing leaves before the commit
     assert message.body == f"Hi Ana, from {manager.get_full_name()} at {posting.program.name}."
     assert mailoutbox[0].subject == f"About {posting.title}"
@@ -138,7 +166,9 @@ def test_message_page_prefills_the_template(manager_client, posting):
 def test_template_pages_work(manager_client, posting):
     slug = posting.program.slug
     assert manager_client.get(f"/manage/recruiting/programs/{slug}/templates/").status_code == 200
-    response = manager_client.post(f"/manage/recruiting/programs/{slug}/templates/nudge/",
-                                   {"subject": "Hi", "body": "Checking in, {{ candidate_first_name }}"})
+    response = manager_client.post(
+        f"/manage/recruiting/programs/{slug}/templates/nudge/",
+        {"subject": "Hi", "body": "Checking in, {{ candidate_first_name }}"},
+    )
     assert response.status_code == 302
     assert manager_client.get(f"/manage/recruiting/programs/{slug}/templates/nope/").status_code == 404

@@ -24,6 +24,7 @@ TODAY = datetime.date(2026, 3, 2)
 
 # Pure arithmetic -----------------------------------------------------------------------------------------------
 
+
 def test_percentile_is_the_mid_rank_among_the_asks():
     asks = [D("12"), D("15"), D("18"), D("20"), D("25")]
     assert percentile_rank(D("18"), asks) == 50  # (2 below + ½ × 1 equal) / 5
@@ -54,19 +55,28 @@ def test_median_is_exact_to_the_cent():
 
 def test_experience_bands():
     assert [experience_band(y) for y in (0, 1, 2, 3, 5, 6, 30)] == [
-        "under 1 year", "1–2 years", "1–2 years", "3–5 years", "3–5 years", "6 years or more", "6 years or more"]
+        "under 1 year",
+        "1–2 years",
+        "1–2 years",
+        "3–5 years",
+        "3–5 years",
+        "6 years or more",
+        "6 years or more",
+    ]
     assert experience_band(None) == EXPERIENCE_NOT_GIVEN
 
 
 # The selector ----------------------------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def latam_posting(posting):
     program = posting.program
     posting.pay_min, posting.pay_max = D("14.00"), D("20.00")
     posting.save()
-    RateFloorFactory(program=program, label="Latin America", countries=["BR", "MX", "CO"],
-                     minimum_hourly_rate=D("15.00"))
+    RateFloorFactory(
+        program=program, label="Latin America", countries=["BR", "MX", "CO"], minimum_hourly_rate=D("15.00")
+    )
     RateFloorFactory(program=program, label="Everywhere else", countries=[], minimum_hourly_rate=D("10.00"))
     return posting
 
@@ -74,11 +84,18 @@ def latam_posting(posting):
 @pytest.fixture
 def asks(latam_posting):
     made = {}
-    for name, country, rate, years in [("a", "BR", "12", 0), ("b", "MX", "15", 2), ("c", "CO", "18", 4),
-                                       ("d", "BR", "20", 4), ("e", "MX", "25", 8), ("f", "PH", "9", None),
-                                       ("g", "PL", "18", 4)]:
-        made[name] = ApplicationFactory(posting=latam_posting, country=country, rate_asked=D(rate),
-                                        years_experience=years)
+    for name, country, rate, years in [
+        ("a", "BR", "12", 0),
+        ("b", "MX", "15", 2),
+        ("c", "CO", "18", 4),
+        ("d", "BR", "20", 4),
+        ("e", "MX", "25", 8),
+        ("f", "PH", "9", None),
+        ("g", "PL", "18", 4),
+    ]:
+        made[name] = ApplicationFactory(
+            posting=latam_posting, country=country, rate_asked=D(rate), years_experience=years
+        )
     ApplicationFactory(posting=latam_posting, country="BR", rate_asked=D("90"), rate_currency="BRL")
     return made
 
@@ -87,17 +104,33 @@ def asks(latam_posting):
 def team(latam_posting):
     program = latam_posting.program
     for rate in ("15.00", "16.00", "17.00"):
-        ContractFactory(program=program, hourly_rate=D(rate), currency="USD", start_date=datetime.date(2025, 1, 1))
-    raised = ContractFactory(program=program, hourly_rate=D("14.00"), currency="USD",
-                             start_date=datetime.date(2025, 1, 1))
-    RateChange.objects.create(contract=raised, effective_date=datetime.date(2026, 1, 1), hourly_rate=D("19.00"),
-                              reason="raise")
+        ContractFactory(
+            program=program, hourly_rate=D(rate), currency="USD", start_date=datetime.date(2025, 1, 1)
+        )
+    raised = ContractFactory(
+        program=program, hourly_rate=D("14.00"), currency="USD", start_date=datetime.date(2025, 1, 1)
+    )
+    RateChange.objects.create(
+        contract=raised, effective_date=datetime.date(2026, 1, 1), hourly_rate=D("19.00"), reason="raise"
+    )
     # Not counted: another currency, ended, starting later than today.
-    ContractFactory(program=program, hourly_rate=D("40.00"), currency="EUR", start_date=datetime.date(2025, 1, 1))
-    ContractFactory(program=program, hourly_rate=D("50.00"), currency="USD", status=Contract.Status.ENDED,
-                    start_date=datetime.date(2025, 1, 1))
-    ContractFactory(program=program, hourly_rate=D("60.00"), currency="USD", status=Contract.Status.SIGNED,
-                    start_date=datetime.date(2026, 6, 1))
+    ContractFactory(
+        program=program, hourly_rate=D("40.00"), currency="EUR", start_date=datetime.date(2025, 1, 1)
+    )
+    ContractFactory(
+        program=program,
+        hourly_rate=D("50.00"),
+        currency="USD",
+        status=Contract.Status.ENDED,
+        start_date=datetime.date(2025, 1, 1),
+    )
+    ContractFactory(
+        program=program,
+        hourly_rate=D("60.00"),
+        currency="USD",
+        status=Contract.Status.SIGNED,
+        start_date=datetime.date(2026, 6, 1),
+    )
 
 
 def test_an_ask_against_its_region_band_floor_and_team(asks, team):
@@ -136,11 +169,18 @@ def test_an_ask_in_another_currency_is_not_compared(asks, latam_posting):
 def test_groups_by_region_and_experience(asks):
     insight = posting_rate_insight(posting=asks["a"].posting, today=TODAY)
     regions = {g.label: (g.count, g.lowest, g.median, g.highest) for g in insight.by_region}
-    assert regions == {"Latin America": (5, D("12"), D("18.00"), D("25")),
-                       "Everywhere else": (2, D("9"), D("13.50"), D("18"))}
+    assert regions == {
+        "Latin America": (5, D("12"), D("18.00"), D("25")),
+        "Everywhere else": (2, D("9"), D("13.50"), D("18")),
+    }
     bands = [(g.label, g.count) for g in insight.by_experience]
-    assert bands == [("under 1 year", 1), ("1–2 years", 1), ("3–5 years", 3), ("6 years or more", 1),
-                     (EXPERIENCE_NOT_GIVEN, 1)]
+    assert bands == [
+        ("under 1 year", 1),
+        ("1–2 years", 1),
+        ("3–5 years", 3),
+        ("6 years or more", 1),
+        (EXPERIENCE_NOT_GIVEN, 1),
+    ]
 
 
 def test_without_floors_the_region_is_the_country(posting):
@@ -154,38 +194,59 @@ def test_without_floors_the_region_is_the_country(posting):
 
 def test_the_query_count_does_not_grow_with_asks_or_contracts(latam_posting, django_assert_num_queries):
     ApplicationFactory(posting=latam_posting, country="BR", rate_asked=D("12"))
-    ContractFactory(program=latam_posting.program, hourly_rate=D("15"), currency="USD",
-                    start_date=datetime.date(2025, 1, 1))
+    ContractFactory(
+        program=latam_posting.program,
+        hourly_rate=D("15"),
+        currency="USD",
+        start_date=datetime.date(2025, 1, 1),
+    )
     with django_assert_num_queries(5):
         posting_rate_insight(posting=latam_posting, today=TODAY)
     for n in range(6):
         ApplicationFactory(posting=latam_posting, country="MX", rate_asked=D(10 + n), years_experience=n)
-        ContractFactory(program=latam_posting.program, hourly_rate=D(15 + n), currency="USD",
-                        start_date=datetime.date(2025, 1, 1))
+        ContractFactory(
+            program=latam_posting.program,
+            hourly_rate=D(15 + n),
+            currency="USD",
+            start_date=datetime.date(2025, 1, 1),
+        )
     with django_assert_num_queries(5):
         posting_rate_insight(posting=latam_posting, today=TODAY)
 
 
 # Pages -----------------------------------------------------------------------------------------------------------
 
+
 def test_the_application_hire_and_posting_pages_show_it(manager_client, asks, team):
     application = asks["c"]
     application.stage = application.Stage.OFFER
     application.save()
-    page = manager_client.get(reverse("recruiting:application_detail", args=[application.pk])).content.decode()
+    page = manager_client.get(
+        reverse("recruiting:application_detail", args=[application.pk])
+    ).content.decode()
     assert "Rate insight" in page and "50th percentile</strong> of applicants in “Latin America”" in page
     assert "Floor 15.00 USD (Latin America)" in page
     hire = manager_client.get(reverse("recruiting:hire", args=[application.pk])).content.decode()
     assert "Rate insight" in hire and "Latin America" in hire
-    posting = manager_client.get(reverse("recruiting:posting_detail", args=[application.posting.pk])).content.decode()
+    posting = manager_client.get(
+        reverse("recruiting:posting_detail", args=[application.posting.pk])
+    ).content.decode()
     assert "Asked rates" in posting and "Latin America" in posting and "3–5 years" in posting
     assert "1 in other currencies not counted" in posting
 
 
 def test_the_public_form_records_years_of_experience(client, posting):
-    data = {"full_name": "Rita Gomes", "email": "rita@example.test", "country": "BR", "time_zone": "UTC",
-            "languages": [], "rate_asked": "16.00", "rate_currency": "USD", "years_experience": "4",
-            **{f"answer_{i}": "A full answer." for i, _ in enumerate(posting.screening_questions)}}
+    data = {
+        "full_name": "Rita Gomes",
+        "email": "rita@example.test",
+        "country": "BR",
+        "time_zone": "UTC",
+        "languages": [],
+        "rate_asked": "16.00",
+        "rate_currency": "USD",
+        "years_experience": "4",
+        **{f"answer_{i}": "A full answer." for i, _ in enumerate(posting.screening_questions)},
+    }
     from accounts.models import Language
 
     data["languages"] = [Language.objects.get_or_create(code="en", defaults={"name": "English"})[0].pk]

@@ -75,9 +75,20 @@ def test_reviews_silence_check_reports_what_it_checked(program):
 def test_reviews_announcements_send_emails_once(program, mailoutbox, django_capture_on_commit_callbacks):
     program, manager, _ = program
     contracted_freelancer(program, start_date=datetime.date(2025, 1, 6))
-    Announcement.objects.create(program=program, author=manager, title="New macro", body="Use it.",
-                                published_at=timezone.now() - datetime.timedelta(minutes=1))
+    Announcement.objects.create(
+        program=program,
+        author=manager,
+        title="New macro",
+        body="Use it.",
+        published_at=timezone.now() - datetime.timedelta(minutes=1),
+    )
     with django_capture_on_commit_callbacks(execute=True):
-        assert run("reviews_announcements_send") == "reviews_announcements_send: {'announcements': 1, 'emails': 1}"
-        assert run("reviews_announcements_send") == "reviews_announcements_send: {'announcements': 0, 'emails': 0}"
+        assert (
+            run("reviews_announcements_send")
+            == "reviews_announcements_send: {'announcements': 1, 'emails': 1}"
+        )
+        assert (
+            run("reviews_announcements_send")
+            == "reviews_announcements_send: {'announcements': 0, 'emails': 0}"
+        )
     assert AnnouncementDelivery.objects.count() == 1 and len(mailoutbox) == 1

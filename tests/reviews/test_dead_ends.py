@@ -25,9 +25,15 @@ def program():
 def _csat(program, **fields):
     token, digest = token_new()
     ticket = answered_ticket(program, FreelancerFactory())
-    survey = CsatSurvey.objects.create(ticket=ticket, program=program, requester_email="jo@example.test",
-                                       token_hash=digest, sent_at=timezone.now(),
-                                       expires_at=timezone.now() + datetime.timedelta(days=7), **fields)
+    survey = CsatSurvey.objects.create(
+        ticket=ticket,
+        program=program,
+        requester_email="jo@example.test",
+        token_hash=digest,
+        sent_at=timezone.now(),
+        expires_at=timezone.now() + datetime.timedelta(days=7),
+        **fields,
+    )
     return f"/survey/csat/{token}/", survey
 
 
@@ -35,9 +41,15 @@ def _nps(program, **fields):
     token, digest = token_new()
     person = stakeholder(program, "dana@customer.test")
     nps_round = NpsRound.objects.create(program=program, week_start=timezone.localdate())
-    invitation = NpsInvitation.objects.create(round=nps_round, stakeholder=person, email=person.email,
-                                              name=person.name, token_hash=digest,
-                                              expires_at=timezone.now() + datetime.timedelta(days=7), **fields)
+    invitation = NpsInvitation.objects.create(
+        round=nps_round,
+        stakeholder=person,
+        email=person.email,
+        name=person.name,
+        token_hash=digest,
+        expires_at=timezone.now() + datetime.timedelta(days=7),
+        **fields,
+    )
     return f"/survey/nps/{token}/", invitation
 
 
@@ -47,8 +59,11 @@ def test_an_unknown_survey_link_is_a_branded_404_that_tells_nothing(client, sett
     settings.DEBUG = debug
     _csat(program)  # real surveys exist; the guessed tokens are not theirs
     first = assert_branded_dead_end(client.get(f"/survey/{kind}/{'A' * 43}/"), status=404, state="unknown")
-    second = assert_branded_dead_end(client.post(f"/survey/{kind}/not-a-token/", {"rating": "bad", "score": "0"}),
-                                     status=404, state="unknown")
+    second = assert_branded_dead_end(
+        client.post(f"/survey/{kind}/not-a-token/", {"rating": "bad", "score": "0"}),
+        status=404,
+        state="unknown",
+    )
     assert "We don’t recognise this link" in first and "reply to the support e-mail" in first
     assert "Acme Secret Program" not in first
     assert without_csrf(first) == without_csrf(second)  # the same page whatever the guess

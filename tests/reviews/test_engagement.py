@@ -27,8 +27,9 @@ def setup():
 
 def on_shift_every_day(freelancer):
     for day in range(7):
-        AvailabilitySlot.objects.create(freelancer=freelancer, weekday=day, start_time=datetime.time(9),
-                                        end_time=datetime.time(17))
+        AvailabilitySlot.objects.create(
+            freelancer=freelancer, weekday=day, start_time=datetime.time(9), end_time=datetime.time(17)
+        )
 
 
 def test_a_missed_shift_gets_one_check_in_a_day(setup, mailoutbox, django_capture_on_commit_callbacks):
@@ -51,18 +52,28 @@ def test_work_during_the_shift_is_not_silence(setup):
     freelancer.user.last_login = NOW - datetime.timedelta(days=3)
     freelancer.user.save()
     ticket = solved_ticket(program, freelancer)
-    TicketMessage.objects.create(ticket=ticket, kind="reply", author=freelancer.user, body="Hi",
-                                 created_at=datetime.datetime(2026, 3, 10, 10, tzinfo=datetime.UTC))
+    TicketMessage.objects.create(
+        ticket=ticket,
+        kind="reply",
+        author=freelancer.user,
+        body="Hi",
+        created_at=datetime.datetime(2026, 3, 10, 10, tzinfo=datetime.UTC),
+    )
     assert silence_check(now=NOW)["check_ins"] == 0
 
 
 def test_no_login_and_unanswered_tickets_and_a_second_miss_tells_the_manager(
-        setup, mailoutbox, django_capture_on_commit_callbacks):
+    setup, mailoutbox, django_capture_on_commit_callbacks
+):
     program, manager, freelancer, _ = setup
     freelancer.user.last_login = NOW - datetime.timedelta(days=5)
     freelancer.user.save()
     waiting = solved_ticket(program, freelancer)
-    waiting.status, waiting.solved_at, waiting.last_assigned_at = "open", None, NOW - datetime.timedelta(hours=30)
+    waiting.status, waiting.solved_at, waiting.last_assigned_at = (
+        "open",
+        None,
+        NOW - datetime.timedelta(hours=30),
+    )
     waiting.save()
     with django_capture_on_commit_callbacks(execute=True):
         silence_check(now=NOW)
@@ -79,17 +90,28 @@ def test_no_login_and_unanswered_tickets_and_a_second_miss_tells_the_manager(
 def test_feedback_form_and_weekly_pulse(client, setup):
     program, manager, freelancer, _ = setup
     client.force_login(freelancer.user)
-    response = client.post("/portal/feedback/", {"program": program.pk, "kind": "bug", "body": "Safari checkout."})
+    response = client.post(
+        "/portal/feedback/", {"program": program.pk, "kind": "bug", "body": "Safari checkout."}
+    )
     assert response.status_code == 302
-    assert client.post("/portal/feedback/", {"program": program.pk, "kind": "bug", "body": ""}).status_code == 400
+    assert (
+        client.post("/portal/feedback/", {"program": program.pk, "kind": "bug", "body": ""}).status_code
+        == 400
+    )
     other_program, _, _ = program_with_scorecard()
-    assert client.post("/portal/feedback/", {"program": other_program.pk, "kind": "bug",
-                                             "body": "x"}).status_code == 400
+    assert (
+        client.post(
+            "/portal/feedback/", {"program": other_program.pk, "kind": "bug", "body": "x"}
+        ).status_code
+        == 400
+    )
     assert client.post("/portal/feedback/pulse/", {"program": program.pk, "rating": "4"}).status_code == 302
     with pytest.raises(ReviewError, match="already answered"):
         feedback_pulse_submit(freelancer=freelancer, program=program, rating=5)
     with pytest.raises(ReviewError):
-        feedback_pulse_submit(freelancer=freelancer, program=program, rating=6, today=datetime.date(2030, 1, 1))
+        feedback_pulse_submit(
+            freelancer=freelancer, program=program, rating=6, today=datetime.date(2030, 1, 1)
+        )
     assert Feedback.objects.filter(freelancer=freelancer).count() == 2
 
     item = Feedback.objects.get(kind="bug")
@@ -106,12 +128,18 @@ def test_feedback_form_and_weekly_pulse(client, setup):
 
 
 def test_published_announcements_are_emailed_once_and_shown_in_the_portal(
-        client, setup, mailoutbox, django_capture_on_commit_callbacks):
+    client, setup, mailoutbox, django_capture_on_commit_callbacks
+):
     program, manager, freelancer, _ = setup
     outsider = FreelancerFactory()
-    announcement = Announcement.objects.create(program=program, author=manager, kind="known_bug",
-                                               title="Tracking links broken", body="Use the macro.",
-                                               published_at=NOW - datetime.timedelta(minutes=5))
+    announcement = Announcement.objects.create(
+        program=program,
+        author=manager,
+        kind="known_bug",
+        title="Tracking links broken",
+        body="Use the macro.",
+        published_at=NOW - datetime.timedelta(minutes=5),
+    )
     Announcement.objects.create(program=program, title="Draft", body="Not yet.")
     with django_capture_on_commit_callbacks(execute=True):
         assert announcements_send(now=NOW) == {"announcements": 1, "emails": 1}

@@ -28,18 +28,28 @@ EFFECTIVE = datetime.date(2026, 3, 1)
 @pytest.fixture
 def setup():
     program, manager, _ = program_with_scorecard()
-    freelancer, contract = contracted_freelancer(program, start_date=datetime.date(2025, 6, 1), currency="USD",
-                                                 hourly_rate=Decimal("15.00"))
-    CandidateProfile.objects.create(program=program, pay_min=Decimal("12.00"), pay_max=Decimal("18.00"),
-                                    pay_currency="USD")
+    freelancer, contract = contracted_freelancer(
+        program, start_date=datetime.date(2025, 6, 1), currency="USD", hourly_rate=Decimal("15.00")
+    )
+    CandidateProfile.objects.create(
+        program=program, pay_min=Decimal("12.00"), pay_max=Decimal("18.00"), pay_currency="USD"
+    )
     PayScheduleFactory(program=program, anchor_date=anchor_for_tests(), adjustment_limit=Decimal("100.00"))
     return program, manager, freelancer, contract
 
 
 def evaluate(setup, outcome, **kwargs):
     program, manager, freelancer, _ = setup
-    return evaluation_create(program=program, freelancer=freelancer, actor=manager, period_start=START,
-                             period_end=END, outcome=outcome, summary="Good month.", **kwargs)
+    return evaluation_create(
+        program=program,
+        freelancer=freelancer,
+        actor=manager,
+        period_start=START,
+        period_end=END,
+        outcome=outcome,
+        summary="Good month.",
+        **kwargs,
+    )
 
 
 def url(setup):
@@ -64,22 +74,39 @@ def test_a_rate_above_the_range_is_refused_on_the_rate_field_and_nothing_is_reco
 
 def test_a_confirmed_rate_without_a_reason_is_still_refused(setup):
     with pytest.raises(RateOutOfRange) as error:
-        evaluate(setup, "rate_adjustment", new_hourly_rate=Decimal("30.00"), rate_effective_date=EFFECTIVE,
-                 confirm_out_of_range=True, out_of_range_reason="  ")
+        evaluate(
+            setup,
+            "rate_adjustment",
+            new_hourly_rate=Decimal("30.00"),
+            rate_effective_date=EFFECTIVE,
+            confirm_out_of_range=True,
+            out_of_range_reason="  ",
+        )
     assert error.value.field == "out_of_range_reason"
     assert not Evaluation.objects.exists() and not RateChange.objects.exists()
 
 
 def test_a_confirmed_rate_is_recorded_with_its_reason_on_the_rate_change_and_in_the_audit(setup):
-    evaluation = evaluate(setup, "rate_adjustment", new_hourly_rate=Decimal("30.00"), rate_effective_date=EFFECTIVE,
-                          confirm_out_of_range=True, out_of_range_reason="Bilingual night shifts, agreed with finance")
+    evaluation = evaluate(
+        setup,
+        "rate_adjustment",
+        new_hourly_rate=Decimal("30.00"),
+        rate_effective_date=EFFECTIVE,
+        confirm_out_of_range=True,
+        out_of_range_reason="Bilingual night shifts, agreed with finance",
+    )
 
     change = RateChange.objects.get()
     assert evaluation.rate_change_id == change.pk
     assert (change.hourly_rate, change.out_of_range_reason) == (
-        Decimal("30.00"), "Bilingual night shifts, agreed with finance")
+        Decimal("30.00"),
+        "Bilingual night shifts, agreed with finance",
+    )
     audit = AuditLog.objects.get(verb="contract.rate_changed")
-    assert audit.data["out_of_range"] == "30.00 USD per hour is above the program's pay range, which goes up to 18.00 USD"
+    assert (
+        audit.data["out_of_range"]
+        == "30.00 USD per hour is above the program's pay range, which goes up to 18.00 USD"
+    )
     assert audit.data["out_of_range_reason"] == "Bilingual night shifts, agreed with finance"
 
 
@@ -89,15 +116,24 @@ def test_a_confirmed_rate_is_recorded_with_its_reason_on_the_rate_change_and_in_
 def test_a_rate_taking_effect_in_paid_days_needs_the_confirmation(setup):
     program, manager, _, _ = setup
     anchor = anchor_for_tests()
-    freelancer, contract = contracted_freelancer(program, start_date=datetime.date(2020, 1, 1), currency="USD",
-                                                 hourly_rate=Decimal("15.00"))
+    freelancer, contract = contracted_freelancer(
+        program, start_date=datetime.date(2020, 1, 1), currency="USD", hourly_rate=Decimal("15.00")
+    )
     TimeEntryFactory(contract=contract, date=anchor, hours=Decimal("4.00"))
     period = PayPeriod.objects.get(program=program, start_date=anchor)
     payout_run_execute(run_id=payout_run_start(program=program, period=period, enqueue=False).pk)
     Payout.objects.filter(period=period).update(status=Payout.Status.PAID)
-    arguments = {"program": program, "freelancer": freelancer, "actor": manager, "period_start": START,
-                 "period_end": END, "outcome": "rate_adjustment", "summary": "Raise",
-                 "new_hourly_rate": Decimal("16.00"), "rate_effective_date": anchor}
+    arguments = {
+        "program": program,
+        "freelancer": freelancer,
+        "actor": manager,
+        "period_start": START,
+        "period_end": END,
+        "outcome": "rate_adjustment",
+        "summary": "Raise",
+        "new_hourly_rate": Decimal("16.00"),
+        "rate_effective_date": anchor,
+    }
 
     with pytest.raises(RateChangeInPaidPeriod) as error:
         evaluation_create(**arguments)
@@ -132,13 +168,20 @@ def test_a_confirmed_bonus_is_recorded_with_its_reason(setup):
     assert error.value.field == "over_limit_reason"
     assert not Adjustment.objects.exists()
 
-    evaluation = evaluate(setup, "recognize", bonus_amount=Decimal("250.00"), confirm_over_limit=True,
-                          over_limit_reason="Quarter's best CSAT, approved by the CFO")
+    evaluation = evaluate(
+        setup,
+        "recognize",
+        bonus_amount=Decimal("250.00"),
+        confirm_over_limit=True,
+        over_limit_reason="Quarter's best CSAT, approved by the CFO",
+    )
 
     adjustment = Adjustment.objects.get()
     assert evaluation.adjustment_id == adjustment.pk
     assert (adjustment.amount, adjustment.over_limit_reason) == (
-        Decimal("250.00"), "Quarter's best CSAT, approved by the CFO")
+        Decimal("250.00"),
+        "Quarter's best CSAT, approved by the CFO",
+    )
     audit = AuditLog.objects.get(verb="adjustment.created")
     assert audit.data["over_limit_reason"] == "Quarter's best CSAT, approved by the CFO"
 
@@ -151,8 +194,13 @@ def test_the_page_hides_the_confirmations_until_a_rule_asks_then_records_the_con
     page = client.get(url(setup)).content.decode()
     assert 'type="hidden" name="confirm_over_limit"' in page
     assert 'type="hidden" name="confirm_out_of_range"' in page
-    data = {"period_start": "2026-02-01", "period_end": "2026-02-28", "outcome": "recognize",
-            "summary": "Best month yet", "bonus_amount": "250.00"}
+    data = {
+        "period_start": "2026-02-01",
+        "period_end": "2026-02-28",
+        "outcome": "recognize",
+        "summary": "Best month yet",
+        "bonus_amount": "250.00",
+    }
 
     response = client.post(url(setup), data)
 
@@ -164,16 +212,23 @@ def test_the_page_hides_the_confirmations_until_a_rule_asks_then_records_the_con
     assert 'type="hidden" name="confirm_out_of_range"' in html  # only the group the error asks for appears
     assert not Evaluation.objects.exists() and not Adjustment.objects.exists()
 
-    response = client.post(url(setup), {**data, "confirm_over_limit": "on",
-                                        "over_limit_reason": "Approved by the CFO"})
+    response = client.post(
+        url(setup), {**data, "confirm_over_limit": "on", "over_limit_reason": "Approved by the CFO"}
+    )
     assert response.status_code == 302
     assert Adjustment.objects.get().over_limit_reason == "Approved by the CFO"
 
 
 def test_the_page_asks_to_confirm_an_out_of_range_rate_then_records_it(client, setup):
     client.force_login(setup[1])
-    data = {"period_start": "2026-02-01", "period_end": "2026-02-28", "outcome": "rate_adjustment",
-            "summary": "Raise", "new_hourly_rate": "30.00", "rate_effective_date": "2026-03-01"}
+    data = {
+        "period_start": "2026-02-01",
+        "period_end": "2026-02-28",
+        "outcome": "rate_adjustment",
+        "summary": "Raise",
+        "new_hourly_rate": "30.00",
+        "rate_effective_date": "2026-03-01",
+    }
 
     response = client.post(url(setup), data)
 
@@ -183,6 +238,8 @@ def test_the_page_asks_to_confirm_an_out_of_range_rate_then_records_it(client, s
     assert 'type="checkbox" name="confirm_out_of_range"' in html
     assert not RateChange.objects.exists()
 
-    response = client.post(url(setup), {**data, "confirm_out_of_range": "on", "out_of_range_reason": "Night shifts"})
+    response = client.post(
+        url(setup), {**data, "confirm_out_of_range": "on", "out_of_range_reason": "Night shifts"}
+    )
     assert response.status_code == 302
     assert RateChange.objects.get().out_of_range_reason == "Night shifts"

@@ -21,15 +21,24 @@ START, END = datetime.date(2026, 2, 1), datetime.date(2026, 2, 28)
 @pytest.fixture
 def setup():
     program, manager, _ = program_with_scorecard()
-    freelancer, contract = contracted_freelancer(program, start_date=datetime.date(2025, 6, 1), currency="USD")
+    freelancer, contract = contracted_freelancer(
+        program, start_date=datetime.date(2025, 6, 1), currency="USD"
+    )
     return program, manager, freelancer, contract
 
 
 def evaluate(setup, outcome, **kwargs):
     program, manager, freelancer, _ = setup
     kwargs.setdefault("summary", "Good month.")
-    return evaluation_create(program=program, freelancer=freelancer, actor=manager, period_start=START,
-                             period_end=END, outcome=outcome, **kwargs)
+    return evaluation_create(
+        program=program,
+        freelancer=freelancer,
+        actor=manager,
+        period_start=START,
+        period_end=END,
+        outcome=outcome,
+        **kwargs,
+    )
 
 
 def test_keep_records_the_numbers_and_changes_nothing(setup):
@@ -54,11 +63,19 @@ def test_recognize_without_a_bonus_pays_nothing(setup):
 
 
 def test_rate_adjustment_creates_a_rate_change(setup):
-    evaluation = evaluate(setup, "rate_adjustment", new_hourly_rate=Decimal("22.50"),
-                          rate_effective_date=datetime.date(2026, 3, 1))
+    evaluation = evaluate(
+        setup,
+        "rate_adjustment",
+        new_hourly_rate=Decimal("22.50"),
+        rate_effective_date=datetime.date(2026, 3, 1),
+    )
     change = RateChange.objects.get()
     assert (change.contract, change.hourly_rate, change.effective_date, change.reason) == (
-        setup[3], Decimal("22.50"), datetime.date(2026, 3, 1), "evaluation")
+        setup[3],
+        Decimal("22.50"),
+        datetime.date(2026, 3, 1),
+        "evaluation",
+    )
     assert evaluation.rate_change_id == change.pk
 
 
@@ -67,8 +84,12 @@ def test_rate_adjustment_below_the_floor_is_refused_and_nothing_is_recorded(setu
 
     RateFloorFactory(program=setup[0], minimum_hourly_rate=Decimal("18.00"))
     with pytest.raises(DomainError):
-        evaluate(setup, "rate_adjustment", new_hourly_rate=Decimal("15.00"),
-                 rate_effective_date=datetime.date(2026, 3, 1))
+        evaluate(
+            setup,
+            "rate_adjustment",
+            new_hourly_rate=Decimal("15.00"),
+            rate_effective_date=datetime.date(2026, 3, 1),
+        )
     assert not Evaluation.objects.exists() and not RateChange.objects.exists()
 
 
@@ -86,8 +107,15 @@ def test_promotion_without_an_active_contract_is_refused(setup):
     outsider = FreelancerFactory()
     contracted_freelancer(program, freelancer=outsider, status=Contract.Status.ENDED)
     with pytest.raises(ReviewError, match="no active contract"):
-        evaluation_create(program=program, freelancer=outsider, actor=manager, period_start=START, period_end=END,
-                          outcome="promote", summary="Great")
+        evaluation_create(
+            program=program,
+            freelancer=outsider,
+            actor=manager,
+            period_start=START,
+            period_end=END,
+            outcome="promote",
+            summary="Great",
+        )
     assert standing_get(freelancer_id=outsider.pk, program_id=program.pk).tier == 1
     assert not Evaluation.objects.exists()
 
@@ -98,7 +126,9 @@ def test_performance_plan_needs_goals_and_a_later_review_date(setup):
     assert error.value.field == "plan_goals"
     with pytest.raises(ReviewError):
         evaluate(setup, "performance_plan", plan_goals="QA ≥ 85", plan_review_date=START)
-    evaluation = evaluate(setup, "performance_plan", plan_goals="QA ≥ 85", plan_review_date=datetime.date(2026, 4, 1))
+    evaluation = evaluate(
+        setup, "performance_plan", plan_goals="QA ≥ 85", plan_review_date=datetime.date(2026, 4, 1)
+    )
     assert evaluation.plan_goals == "QA ≥ 85"
 
 
@@ -113,8 +143,13 @@ def test_ending_the_contract_terminates_it_with_offboarding(setup):
 
 
 def test_every_outcome_is_visible_to_the_freelancer_but_not_private_notes(client, setup):
-    evaluation = evaluate(setup, "recognize", bonus_amount=Decimal("50"), summary="Best CSAT this month.",
-                          private_notes="SECRET-NOTE")
+    evaluation = evaluate(
+        setup,
+        "recognize",
+        bonus_amount=Decimal("50"),
+        summary="Best CSAT this month.",
+        private_notes="SECRET-NOTE",
+    )
     client.force_login(setup[2].user)
     listing = client.get("/portal/evaluations/").content.decode()
     assert "Recognize" in listing
@@ -130,8 +165,15 @@ def test_evaluation_page_prefills_and_records_through_the_form(client, setup):
     client.force_login(manager)
     page = client.get(f"/manage/reviews/evaluations/{program.slug}/{freelancer.pk}/new/")
     assert page.status_code == 200 and "QA average" in page.content.decode()
-    response = client.post(f"/manage/reviews/evaluations/{program.slug}/{freelancer.pk}/new/", {
-        "period_start": "2026-02-01", "period_end": "2026-02-28", "outcome": "promote", "summary": "Well done"})
+    response = client.post(
+        f"/manage/reviews/evaluations/{program.slug}/{freelancer.pk}/new/",
+        {
+            "period_start": "2026-02-01",
+            "period_end": "2026-02-28",
+            "outcome": "promote",
+            "summary": "Well done",
+        },
+    )
     assert response.status_code == 302
     assert standing_get(freelancer_id=freelancer.pk, program_id=program.pk).tier == 2
 
@@ -142,7 +184,9 @@ def test_evaluating_a_freelancer_of_another_program_is_not_found(client, setup):
     stranger, _ = contracted_freelancer(other_program)
     client.force_login(manager)
     assert client.get(f"/manage/reviews/evaluations/{program.slug}/{stranger.pk}/new/").status_code == 404
-    assert client.get(f"/manage/reviews/evaluations/{other_program.slug}/{stranger.pk}/new/").status_code == 404
+    assert (
+        client.get(f"/manage/reviews/evaluations/{other_program.slug}/{stranger.pk}/new/").status_code == 404
+    )
 
 
 def test_metrics_count_the_period(setup):

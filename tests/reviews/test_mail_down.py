@@ -29,21 +29,26 @@ def _deliver_when_back(smtp_server, expected: int):
 
 
 def test_a_thank_you_note_with_the_mail_server_down_is_saved_and_sent_later(
-        client, smtp_server, django_capture_on_commit_callbacks):
+    client, smtp_server, django_capture_on_commit_callbacks
+):
     program, manager, _ = program_with_scorecard()
     freelancer, _contract = contracted_freelancer(program, start_date=datetime.date(2026, 1, 5))
     smtp_server.stop()
     client.force_login(manager)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(f"/manage/reviews/leaderboard/?program={program.slug}",
-                               {"program": program.slug, "freelancer": freelancer.pk, "message": "Great week!"})
+        response = client.post(
+            f"/manage/reviews/leaderboard/?program={program.slug}",
+            {"program": program.slug, "freelancer": freelancer.pk, "message": "Great week!"},
+        )
     assert response.status_code == 302  # not a 500: the note is saved and its e-mail waits
     assert ThankYouNote.objects.filter(freelancer=freelancer).count() == 1
     _deliver_when_back(smtp_server, 1)
     assert smtp_server.messages[0]["To"] == freelancer.user.email
 
 
-def test_the_csat_sweep_with_the_mail_server_down_loses_no_survey(smtp_server, django_capture_on_commit_callbacks):
+def test_the_csat_sweep_with_the_mail_server_down_loses_no_survey(
+    smtp_server, django_capture_on_commit_callbacks
+):
     program = program_with_scorecard()[0]
     answered_ticket(program, FreelancerFactory(), requester_email="jo@example.test")
     smtp_server.stop()
@@ -57,13 +62,20 @@ def test_the_csat_sweep_with_the_mail_server_down_loses_no_survey(smtp_server, d
 
 
 def test_an_announcement_with_the_mail_server_down_reaches_every_freelancer_once(
-        smtp_server, django_capture_on_commit_callbacks):
+    smtp_server, django_capture_on_commit_callbacks
+):
     program, manager, _ = program_with_scorecard()
     contracted_freelancer(program, start_date=datetime.date(2026, 1, 5))
     contracted_freelancer(program, start_date=datetime.date(2026, 1, 5))
     now = timezone.now()
-    Announcement.objects.create(program=program, author=manager, kind="known_bug", title="Tracking links broken",
-                                body="Use the macro.", published_at=now - datetime.timedelta(minutes=5))
+    Announcement.objects.create(
+        program=program,
+        author=manager,
+        kind="known_bug",
+        title="Tracking links broken",
+        body="Use the macro.",
+        published_at=now - datetime.timedelta(minutes=5),
+    )
     smtp_server.stop()
     with django_capture_on_commit_callbacks(execute=True):
         assert announcements_send(now=now) == {"announcements": 1, "emails": 2}

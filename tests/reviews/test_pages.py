@@ -36,8 +36,14 @@ def world():
     program, manager, criteria = program_with_scorecard()
     agent = UserFactory(agent=True)
     program.managers.add(agent)
-    return {"program": program, "manager": manager, "criteria": criteria, "agent": agent, "n": 0,
-            "sh": stakeholder(program, "boss@customer.test")}
+    return {
+        "program": program,
+        "manager": manager,
+        "criteria": criteria,
+        "agent": agent,
+        "n": 0,
+        "sh": stakeholder(program, "boss@customer.test"),
+    }
 
 
 def add_rows(world):
@@ -50,33 +56,81 @@ def add_rows(world):
     review_dispute(review=review, freelancer=freelancer, comment="Please look again.")
     pending = solved_ticket(program, freelancer)
     solved_ticket(program, freelancer)  # not picked yet: listed on the pick page
-    ReviewAssignment.objects.create(program=program, ticket=pending, freelancer=freelancer, reviewer=manager,
-                                    week_start=datetime.date(2026, 1, 5))
-    calibration_session_create(program=program, ticket=pending, title=f"Cal {world['n']}",
-                               reviewers=[manager, world["agent"]], actor=manager)
-    CsatSurvey.objects.create(ticket=reviewed, program=program, freelancer=freelancer, requester_email="a@b.test",
-                              status="answered", rating="good", sent_at=timezone.now(), answered_at=timezone.now(),
-                              token_hash=f"{world['n']:064d}")
-    nps_round = NpsRound.objects.create(program=program, week_start=datetime.date(2026, 1, 5)
-                                        + datetime.timedelta(weeks=world["n"]))
-    NpsInvitation.objects.create(round=nps_round, email="boss@customer.test", token_hash=f"n{world['n']:063d}",
-                                 expires_at=timezone.now(), score=9, comment="Good", answered_at=timezone.now())
-    evaluation_create(program=program, freelancer=freelancer, actor=manager, period_start=datetime.date(2026, 1, 1),
-                      period_end=datetime.date(2026, 1, 31), outcome="recognize", summary="Thanks",
-                      bonus_amount=Decimal("10"))
+    ReviewAssignment.objects.create(
+        program=program,
+        ticket=pending,
+        freelancer=freelancer,
+        reviewer=manager,
+        week_start=datetime.date(2026, 1, 5),
+    )
+    calibration_session_create(
+        program=program,
+        ticket=pending,
+        title=f"Cal {world['n']}",
+        reviewers=[manager, world["agent"]],
+        actor=manager,
+    )
+    CsatSurvey.objects.create(
+        ticket=reviewed,
+        program=program,
+        freelancer=freelancer,
+        requester_email="a@b.test",
+        status="answered",
+        rating="good",
+        sent_at=timezone.now(),
+        answered_at=timezone.now(),
+        token_hash=f"{world['n']:064d}",
+    )
+    nps_round = NpsRound.objects.create(
+        program=program, week_start=datetime.date(2026, 1, 5) + datetime.timedelta(weeks=world["n"])
+    )
+    NpsInvitation.objects.create(
+        round=nps_round,
+        email="boss@customer.test",
+        token_hash=f"n{world['n']:063d}",
+        expires_at=timezone.now(),
+        score=9,
+        comment="Good",
+        answered_at=timezone.now(),
+    )
+    evaluation_create(
+        program=program,
+        freelancer=freelancer,
+        actor=manager,
+        period_start=datetime.date(2026, 1, 1),
+        period_end=datetime.date(2026, 1, 31),
+        outcome="recognize",
+        summary="Thanks",
+        bonus_amount=Decimal("10"),
+    )
     thank_you_send(program=program, freelancer=freelancer, actor=manager, message="Thank you")
     Feedback.objects.create(program=program, freelancer=freelancer, kind="easier", body="Macros")
-    SilenceCheckIn.objects.create(program=program, freelancer=freelancer, day=timezone.now().date(),
-                                  reasons=["no_login"], details={"no_login": "never"})
-    Announcement.objects.create(program=program, title=f"News {world['n']}", body="b", published_at=timezone.now())
+    SilenceCheckIn.objects.create(
+        program=program,
+        freelancer=freelancer,
+        day=timezone.now().date(),
+        reasons=["no_login"],
+        details={"no_login": "never"},
+    )
+    Announcement.objects.create(
+        program=program, title=f"News {world['n']}", body="b", published_at=timezone.now()
+    )
     world["freelancer"] = freelancer
     return freelancer
 
 
 MANAGER_PAGES = [
-    "/manage/reviews/", "/manage/reviews/queue/", "/manage/reviews/all/", "/manage/reviews/pick/",
-    "/manage/reviews/disputes/", "/manage/reviews/calibration/", "/manage/reviews/csat/", "/manage/reviews/nps/",
-    "/manage/reviews/evaluations/", "/manage/reviews/leaderboard/", "/manage/reviews/feedback/",
+    "/manage/reviews/",
+    "/manage/reviews/queue/",
+    "/manage/reviews/all/",
+    "/manage/reviews/pick/",
+    "/manage/reviews/disputes/",
+    "/manage/reviews/calibration/",
+    "/manage/reviews/csat/",
+    "/manage/reviews/nps/",
+    "/manage/reviews/evaluations/",
+    "/manage/reviews/leaderboard/",
+    "/manage/reviews/feedback/",
     "/manage/reviews/check-ins/",
 ]
 PORTAL_PAGES = ["/portal/reviews/", "/portal/evaluations/", "/portal/feedback/", "/portal/announcements/"]
@@ -106,11 +160,19 @@ def test_portal_list_pages_do_a_constant_number_of_queries(client, world, url):
     client.force_login(freelancer.user)
     before = count_queries(client, url)
     for _ in range(3):
-        review = review_submit(ticket=solved_ticket(program, freelancer), reviewer=manager,
-                               ratings={c.pk: 2 for c in criteria})
+        review = review_submit(
+            ticket=solved_ticket(program, freelancer), reviewer=manager, ratings={c.pk: 2 for c in criteria}
+        )
         review_dispute(review=review, freelancer=freelancer, comment="Again")
-        evaluation_create(program=program, freelancer=freelancer, actor=manager, period_start=datetime.date(2026, 1, 1),
-                          period_end=datetime.date(2026, 1, 31), outcome="keep", summary="Fine")
+        evaluation_create(
+            program=program,
+            freelancer=freelancer,
+            actor=manager,
+            period_start=datetime.date(2026, 1, 1),
+            period_end=datetime.date(2026, 1, 31),
+            outcome="keep",
+            summary="Fine",
+        )
         Feedback.objects.create(program=program, freelancer=freelancer, kind="trend", body="More refunds")
         Announcement.objects.create(program=program, title="More news", body="b", published_at=timezone.now())
     assert count_queries(client, url) == before

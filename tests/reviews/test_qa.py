@@ -35,8 +35,12 @@ def test_score_is_the_weighted_result_on_a_0_to_100_scale(setup):
     program, manager, criteria, freelancer = setup
     ticket = solved_ticket(program, freelancer)
     # weights 2, 3, 1 on a 0–4 scale: (2×4/4 + 3×2/4 + 1×4/4) / 6 × 100 = 75
-    review = review_submit(ticket=ticket, reviewer=manager, ratings=ratings(criteria, 4, 2, 4),
-                           comments={criteria[1].pk: "Wrong order number"})
+    review = review_submit(
+        ticket=ticket,
+        reviewer=manager,
+        ratings=ratings(criteria, 4, 2, 4),
+        comments={criteria[1].pk: "Wrong order number"},
+    )
     assert review.score == Decimal("75.00")
     assert review.original_score == Decimal("75.00")
     assert review.critical_fail is False
@@ -47,15 +51,17 @@ def test_score_is_the_weighted_result_on_a_0_to_100_scale(setup):
 def test_score_rounds_half_up_to_two_decimals(setup):
     program, manager, criteria, freelancer = setup
     # (2×3/4 + 3×3/4 + 1×1/4) / 6 × 100 = 4/6 × 100 = 66.666… → 66.67
-    review = review_submit(ticket=solved_ticket(program, freelancer), reviewer=manager,
-                           ratings=ratings(criteria, 3, 3, 1))
+    review = review_submit(
+        ticket=solved_ticket(program, freelancer), reviewer=manager, ratings=ratings(criteria, 3, 3, 1)
+    )
     assert review.score == Decimal("66.67")
 
 
 def test_a_critical_fail_sets_the_review_to_zero(setup):
     program, manager, criteria, freelancer = setup
-    review = review_submit(ticket=solved_ticket(program, freelancer), reviewer=manager,
-                           ratings=ratings(criteria, 4, 4, 0))
+    review = review_submit(
+        ticket=solved_ticket(program, freelancer), reviewer=manager, ratings=ratings(criteria, 4, 4, 0)
+    )
     assert review.score == Decimal("0.00")
     assert review.critical_fail is True
     assert review.passed is False
@@ -63,8 +69,9 @@ def test_a_critical_fail_sets_the_review_to_zero(setup):
 
 def test_zero_on_a_non_critical_criterion_only_costs_its_weight(setup):
     program, manager, criteria, freelancer = setup
-    review = review_submit(ticket=solved_ticket(program, freelancer), reviewer=manager,
-                           ratings=ratings(criteria, 0, 4, 4))
+    review = review_submit(
+        ticket=solved_ticket(program, freelancer), reviewer=manager, ratings=ratings(criteria, 0, 4, 4)
+    )
     assert review.score == Decimal("66.67")
     assert review.critical_fail is False
 
@@ -91,8 +98,13 @@ def test_a_ticket_is_reviewed_once(setup):
 def test_submitting_closes_the_assignment(setup):
     program, manager, criteria, freelancer = setup
     ticket = solved_ticket(program, freelancer)
-    assignment = ReviewAssignment.objects.create(program=program, ticket=ticket, freelancer=freelancer,
-                                                 reviewer=manager, week_start=datetime.date(2026, 1, 5))
+    assignment = ReviewAssignment.objects.create(
+        program=program,
+        ticket=ticket,
+        freelancer=freelancer,
+        reviewer=manager,
+        week_start=datetime.date(2026, 1, 5),
+    )
     review = review_submit(ticket=ticket, reviewer=manager, ratings=ratings(criteria, 4, 4, 4))
     assignment.refresh_from_db()
     assert assignment.status == ReviewAssignment.Status.DONE
@@ -144,8 +156,9 @@ def test_reviewing_a_ticket_of_another_program_is_not_found(client, setup):
 @pytest.fixture
 def review(setup):
     program, manager, criteria, freelancer = setup
-    return review_submit(ticket=solved_ticket(program, freelancer), reviewer=manager,
-                         ratings=ratings(criteria, 2, 2, 4))
+    return review_submit(
+        ticket=solved_ticket(program, freelancer), reviewer=manager, ratings=ratings(criteria, 2, 2, 4)
+    )
 
 
 def test_freelancer_disputes_once_through_the_portal(client, review):
@@ -174,13 +187,22 @@ def test_a_freelancer_cannot_see_or_dispute_someone_elses_review(client, review)
 def test_manager_partly_accepts_a_dispute_and_changes_the_score(review, setup):
     manager = setup[1]
     dispute = review_dispute(review=review, freelancer=review.freelancer, comment="Accuracy was right.")
-    dispute_resolve(dispute=dispute, actor=manager, outcome=Dispute.Outcome.PARTLY_ACCEPTED, new_score="70",
-                    note="Half right.")
+    dispute_resolve(
+        dispute=dispute,
+        actor=manager,
+        outcome=Dispute.Outcome.PARTLY_ACCEPTED,
+        new_score="70",
+        note="Half right.",
+    )
     review.refresh_from_db()
     dispute.refresh_from_db()
     assert review.score == Decimal("70.00") and review.original_score == Decimal("58.33")
     assert (dispute.status, dispute.outcome, dispute.score_before, dispute.score_after) == (
-        "resolved", "partly_accepted", Decimal("58.33"), Decimal("70.00"))
+        "resolved",
+        "partly_accepted",
+        Decimal("58.33"),
+        Decimal("70.00"),
+    )
     assert dispute.resolved_by == manager
     with pytest.raises(DomainError):
         dispute_resolve(dispute=dispute, actor=manager, outcome="accepted", note="again")
@@ -206,8 +228,10 @@ def test_dispute_resolution_needs_a_manager_of_the_program(client, review, setup
     client.force_login(ManagerFactory())
     assert client.get(f"/manage/reviews/disputes/{dispute.pk}/").status_code == 404
     client.force_login(setup[1])
-    response = client.post(f"/manage/reviews/disputes/{dispute.pk}/",
-                           {"outcome": "accepted", "new_score": "80", "resolution_note": "Agreed."})
+    response = client.post(
+        f"/manage/reviews/disputes/{dispute.pk}/",
+        {"outcome": "accepted", "new_score": "80", "resolution_note": "Agreed."},
+    )
     assert response.status_code == 302
     review.refresh_from_db()
     assert review.score == Decimal("80.00")
@@ -222,17 +246,26 @@ def test_calibration_scores_are_blind_never_count_and_show_strict_and_lenient(cl
     third = UserFactory(agent=True)
     program.managers.add(second, third)
     ticket = solved_ticket(program, freelancer)
-    session = calibration_session_create(program=program, ticket=ticket, title="Tone check",
-                                         reviewers=[manager, second, third], actor=manager)
-    review_submit(ticket=ticket, reviewer=manager, ratings=ratings(criteria, 4, 4, 4), calibration_session=session)
+    session = calibration_session_create(
+        program=program, ticket=ticket, title="Tone check", reviewers=[manager, second, third], actor=manager
+    )
+    review_submit(
+        ticket=ticket, reviewer=manager, ratings=ratings(criteria, 4, 4, 4), calibration_session=session
+    )
     # Blind: a reviewer who has not scored yet does not see the others' scores.
     client.force_login(second)
     page = client.get(f"/manage/reviews/calibration/{session.pk}/").content.decode()
     assert "Your scores (blind)" in page and "100.00" not in page
-    review_submit(ticket=ticket, reviewer=second, ratings=ratings(criteria, 2, 2, 4), calibration_session=session)
-    review_submit(ticket=ticket, reviewer=third, ratings=ratings(criteria, 3, 3, 4), calibration_session=session)
+    review_submit(
+        ticket=ticket, reviewer=second, ratings=ratings(criteria, 2, 2, 4), calibration_session=session
+    )
+    review_submit(
+        ticket=ticket, reviewer=third, ratings=ratings(criteria, 3, 3, 4), calibration_session=session
+    )
     with pytest.raises(ReviewError):
-        review_submit(ticket=ticket, reviewer=third, ratings=ratings(criteria, 3, 3, 4), calibration_session=session)
+        review_submit(
+            ticket=ticket, reviewer=third, ratings=ratings(criteria, 3, 3, 4), calibration_session=session
+        )
     calibration_session_close(session=session, actor=manager)
 
     report = calibration_report(session=session)
@@ -245,8 +278,9 @@ def test_calibration_scores_are_blind_never_count_and_show_strict_and_lenient(cl
     now = ticket.solved_at + datetime.timedelta(days=1)
     assert qa_averages(program_id=program.pk, start=now - datetime.timedelta(days=30), end=now) == {}
     review_submit(ticket=ticket, reviewer=manager, ratings=ratings(criteria, 4, 4, 4))
-    averages = qa_averages(program_id=program.pk, start=now - datetime.timedelta(days=30),
-                           end=now + datetime.timedelta(days=30))
+    averages = qa_averages(
+        program_id=program.pk, start=now - datetime.timedelta(days=30), end=now + datetime.timedelta(days=30)
+    )
     assert averages[freelancer.pk]["average"] == Decimal("100.0")
     assert averages[freelancer.pk]["count"] == 1
     client.force_login(second)
@@ -257,7 +291,10 @@ def test_calibration_needs_two_reviewers_of_the_program(setup):
     program, manager, criteria, freelancer = setup
     ticket = solved_ticket(program, freelancer)
     with pytest.raises(ReviewError):
-        calibration_session_create(program=program, ticket=ticket, title="", reviewers=[manager], actor=manager)
+        calibration_session_create(
+            program=program, ticket=ticket, title="", reviewers=[manager], actor=manager
+        )
     with pytest.raises(ReviewError):
-        calibration_session_create(program=program, ticket=ticket, title="", reviewers=[manager, ManagerFactory()],
-                                   actor=manager)
+        calibration_session_create(
+            program=program, ticket=ticket, title="", reviewers=[manager, ManagerFactory()], actor=manager
+        )

@@ -34,8 +34,9 @@ def messages_of(response):
     return [str(m) for m in response.context["messages"]]
 
 
-def test_send_this_weeks_nps_now_then_again_changes_nothing(client, setup, mailoutbox,
-                                                            django_capture_on_commit_callbacks):
+def test_send_this_weeks_nps_now_then_again_changes_nothing(
+    client, setup, mailoutbox, django_capture_on_commit_callbacks
+):
     program, manager = setup
     stakeholder(program, "cfo@client.test")
     stakeholder(program, "coo@client.test")
@@ -47,7 +48,10 @@ def test_send_this_weeks_nps_now_then_again_changes_nothing(client, setup, mailo
     assert response.redirect_chain[-1][0] == f"/manage/reviews/nps/?program={program.slug}"
     assert messages_of(response) == [f"This week's NPS question went to 2 stakeholders of {program.name}."]
     assert NpsRound.objects.filter(program=program).count() == 1
-    assert sorted(NpsInvitation.objects.values_list("email", flat=True)) == ["cfo@client.test", "coo@client.test"]
+    assert sorted(NpsInvitation.objects.values_list("email", flat=True)) == [
+        "cfo@client.test",
+        "coo@client.test",
+    ]
     assert sorted(m.to[0] for m in mailoutbox) == ["cfo@client.test", "coo@client.test"]
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -63,8 +67,10 @@ def test_nps_now_without_stakeholders_or_when_switched_off_is_refused_with_the_r
     program, manager = setup
     client.force_login(manager)
     response = run_now(client, program, "nps")
-    assert messages_of(response) == ["Nothing was changed: No stakeholder of this program receives NPS: add one in "
-                                     "the worksheet's stakeholders first."]
+    assert messages_of(response) == [
+        "Nothing was changed: No stakeholder of this program receives NPS: add one in "
+        "the worksheet's stakeholders first."
+    ]
     stakeholder(program, "cfo@client.test")
     ReviewSettings.objects.create(program=program, nps_enabled=False)
     response = run_now(client, program, "nps")
@@ -82,8 +88,9 @@ def test_a_paused_program_runs_no_job(client, setup):
     assert not NpsInvitation.objects.exists()
 
 
-def test_send_csat_for_solved_tickets_now_only_in_that_program_and_once(client, setup, mailoutbox,
-                                                                         django_capture_on_commit_callbacks):
+def test_send_csat_for_solved_tickets_now_only_in_that_program_and_once(
+    client, setup, mailoutbox, django_capture_on_commit_callbacks
+):
     program, manager = setup
     other, _, _ = program_with_scorecard()
     freelancer = FreelancerFactory()
@@ -102,8 +109,9 @@ def test_send_csat_for_solved_tickets_now_only_in_that_program_and_once(client, 
 
     with django_capture_on_commit_callbacks(execute=True):
         again = run_now(client, program, "csat")
-    assert messages_of(again) == [f"No solved ticket of {program.name} is waiting for a CSAT survey: "
-                                  "nothing was changed."]
+    assert messages_of(again) == [
+        f"No solved ticket of {program.name} is waiting for a CSAT survey: nothing was changed."
+    ]
     assert CsatSurvey.objects.count() == 2 and len(mailoutbox) == 2
 
 
@@ -118,7 +126,9 @@ def test_run_qa_sampling_now_samples_last_week_once(client, setup):
 
     response = run_now(client, program, "sampling")
     assert response.redirect_chain[-1][0] == f"/manage/reviews/queue/?program={program.slug}"
-    assert messages_of(response) == [f"Last week's QA sample of {program.name}: 2 tickets assigned for review."]
+    assert messages_of(response) == [
+        f"Last week's QA sample of {program.name}: 2 tickets assigned for review."
+    ]
     assert ReviewAssignment.objects.filter(program=program, freelancer=freelancer).count() == 2
 
     again = run_now(client, program, "sampling")

@@ -15,29 +15,41 @@ LAST_WEEK = datetime.date(2026, 3, 2)
 
 
 def solved_last_week(program, freelancer, count, *, day_offset=1):
-    moment = datetime.datetime.combine(LAST_WEEK + datetime.timedelta(days=day_offset), datetime.time(10),
-                                       tzinfo=datetime.UTC)
-    return [solved_ticket(program, freelancer, solved_at=moment + datetime.timedelta(minutes=n)) for n in range(count)]
+    moment = datetime.datetime.combine(
+        LAST_WEEK + datetime.timedelta(days=day_offset), datetime.time(10), tzinfo=datetime.UTC
+    )
+    return [
+        solved_ticket(program, freelancer, solved_at=moment + datetime.timedelta(minutes=n))
+        for n in range(count)
+    ]
 
 
 @pytest.fixture
 def program():
     program, manager, _ = program_with_scorecard()
-    ReviewSettings.objects.create(program=program, sample_mode="count", sample_size=3, new_freelancer_weeks=4,
-                                  new_freelancer_multiplier=2)
+    ReviewSettings.objects.create(
+        program=program,
+        sample_mode="count",
+        sample_size=3,
+        new_freelancer_weeks=4,
+        new_freelancer_multiplier=2,
+    )
     program.test_manager = manager
     return program
 
 
-@pytest.mark.parametrize("mode,size,solved,is_new,expected", [
-    ("count", 3, 10, False, 3),
-    ("count", 3, 10, True, 6),
-    ("count", 3, 2, False, 2),      # never more than were solved
-    ("percent", 20, 7, False, 2),   # 1.4 rounds up
-    ("percent", 20, 7, True, 4),
-    ("percent", 20, 0, False, 0),
-    ("count", 0, 10, True, 0),
-])
+@pytest.mark.parametrize(
+    "mode,size,solved,is_new,expected",
+    [
+        ("count", 3, 10, False, 3),
+        ("count", 3, 10, True, 6),
+        ("count", 3, 2, False, 2),  # never more than were solved
+        ("percent", 20, 7, False, 2),  # 1.4 rounds up
+        ("percent", 20, 7, True, 4),
+        ("percent", 20, 0, False, 0),
+        ("count", 0, 10, True, 0),
+    ],
+)
 def test_sample_size_rules(mode, size, solved, is_new, expected):
     policy = ReviewSettings(sample_mode=mode, sample_size=size, new_freelancer_multiplier=2)
     assert sample_size_for(settings_row=policy, solved=solved, is_new=is_new) == expected

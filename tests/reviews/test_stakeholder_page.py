@@ -44,9 +44,15 @@ def _startable_program(manager):
 
 
 def _vault_post(**contacts):
-    data = {"submitted_by_name": "Ida from IT", "username": "agent", "password": "s3cret!",
-            "contacts-TOTAL_FORMS": "3", "contacts-INITIAL_FORMS": "0", "contacts-MIN_NUM_FORMS": "0",
-            "contacts-MAX_NUM_FORMS": "10"}
+    data = {
+        "submitted_by_name": "Ida from IT",
+        "username": "agent",
+        "password": "s3cret!",
+        "contacts-TOTAL_FORMS": "3",
+        "contacts-INITIAL_FORMS": "0",
+        "contacts-MIN_NUM_FORMS": "0",
+        "contacts-MAX_NUM_FORMS": "10",
+    }
     data.update(contacts)
     return data
 
@@ -60,11 +66,21 @@ def test_the_vault_link_collects_stakeholder_contacts(client, settings):
     page = client.get(reverse("contracts:vault_submit", args=[_token(url)]))
     assert "contacts-0-email" in page.content.decode()
 
-    response = client.post(reverse("contracts:vault_submit", args=[_token(url)]), _vault_post(**{
-        "contacts-0-name": "Luis Ortega", "contacts-0-email": " Luis@Customer.TEST ", "contacts-0-role": "COO",
-        "contacts-1-name": "Dana Renamed", "contacts-1-email": "dana@customer.test",
-    }))
-    assert response.status_code == 200 and "contracts/vault_submit_done.html" in [t.name for t in response.templates]
+    response = client.post(
+        reverse("contracts:vault_submit", args=[_token(url)]),
+        _vault_post(
+            **{
+                "contacts-0-name": "Luis Ortega",
+                "contacts-0-email": " Luis@Customer.TEST ",
+                "contacts-0-role": "COO",
+                "contacts-1-name": "Dana Renamed",
+                "contacts-1-email": "dana@customer.test",
+            }
+        ),
+    )
+    assert response.status_code == 200 and "contracts/vault_submit_done.html" in [
+        t.name for t in response.templates
+    ]
     people = {s.email: (s.name, s.role) for s in program.stakeholders.all()}
     assert people == {"luis@customer.test": ("Luis Ortega", "COO"), "dana@customer.test": ("dana", "")}
 
@@ -74,9 +90,16 @@ def test_a_contact_without_an_email_is_a_field_error_and_nothing_is_stored(clien
     program = ProgramFactory(managers=[manager])
     tool = ProgramToolFactory(program=program)
     link, url = credential_link_create(program=program, tool=tool, label="Agent login", actor=manager)
-    response = client.post(reverse("contracts:vault_submit", args=[_token(url)]), _vault_post(**{
-        "contacts-0-name": "Luis Ortega", "contacts-1-name": "Bad", "contacts-1-email": "not-an-address",
-    }))
+    response = client.post(
+        reverse("contracts:vault_submit", args=[_token(url)]),
+        _vault_post(
+            **{
+                "contacts-0-name": "Luis Ortega",
+                "contacts-1-name": "Bad",
+                "contacts-1-email": "not-an-address",
+            }
+        ),
+    )
     assert response.status_code == 200
     assert "Give this person" in response.content.decode()
     link.refresh_from_db()
@@ -86,12 +109,15 @@ def test_a_contact_without_an_email_is_a_field_error_and_nothing_is_stored(clien
 # --- the welcome when the program starts ---------------------------------------------------------------------
 
 
-def test_the_program_start_welcomes_stakeholders_and_freelancers_once(mailoutbox,
-                                                                       django_capture_on_commit_callbacks):
+def test_the_program_start_welcomes_stakeholders_and_freelancers_once(
+    mailoutbox, django_capture_on_commit_callbacks
+):
     manager = ManagerFactory()
     program = _startable_program(manager)
     stakeholder(program, "dana@customer.test")
-    signed = ContractFactory(program=program, status=Contract.Status.SIGNED, hours_per_week=20, weekly_hour_cap=25)
+    signed = ContractFactory(
+        program=program, status=Contract.Status.SIGNED, hours_per_week=20, weekly_hour_cap=25
+    )
     ContractFactory(program=program, status=Contract.Status.DRAFT, hours_per_week=20, weekly_hour_cap=25)
     with django_capture_on_commit_callbacks(execute=True):
         program_services.program_status_change(program=program, actor=manager, status=Program.Status.ACTIVE)
@@ -107,11 +133,15 @@ def test_the_program_start_welcomes_stakeholders_and_freelancers_once(mailoutbox
     assert _page(token).status_code == 200
 
 
-def test_a_contract_starting_in_a_running_program_is_welcomed_once(mailoutbox, django_capture_on_commit_callbacks):
+def test_a_contract_starting_in_a_running_program_is_welcomed_once(
+    mailoutbox, django_capture_on_commit_callbacks
+):
     from contracts.services import contract_activate
 
     program = ProgramFactory(status=Program.Status.ACTIVE)
-    contract = ContractFactory(program=program, status=Contract.Status.SIGNED, hours_per_week=20, weekly_hour_cap=25)
+    contract = ContractFactory(
+        program=program, status=Contract.Status.SIGNED, hours_per_week=20, weekly_hour_cap=25
+    )
     with django_capture_on_commit_callbacks(execute=True):
         contract_activate(contract=contract, actor=None)
     assert [m.to for m in mailoutbox] == [[contract.freelancer.user.email]]
@@ -142,11 +172,22 @@ def test_the_page_shows_the_weekly_nps_and_the_latest_summary(sent_link, django_
     monday = datetime.date(2026, 3, 2)
     nps_round = NpsRound.objects.create(program=program, week_start=monday)
     for n, score in enumerate([10, 9, 3]):
-        NpsInvitation.objects.create(round=nps_round, email=f"s{n}@c.test", token_hash=f"h{n}", score=score,
-                                     expires_at=link.created_at)
-    WeeklySummary.objects.create(program=program, week_start=monday, sent_at=link.created_at, data={
-        "program": program.name, "period": "Week of 02 Mar 2026", "first_day": "2026-03-02",
-        "last_day": "2026-03-08", "metrics": [], "headline": [["Tickets solved", "412"]]})
+        NpsInvitation.objects.create(
+            round=nps_round, email=f"s{n}@c.test", token_hash=f"h{n}", score=score, expires_at=link.created_at
+        )
+    WeeklySummary.objects.create(
+        program=program,
+        week_start=monday,
+        sent_at=link.created_at,
+        data={
+            "program": program.name,
+            "period": "Week of 02 Mar 2026",
+            "first_day": "2026-03-02",
+            "last_day": "2026-03-08",
+            "metrics": [],
+            "headline": [["Tickets solved", "412"]],
+        },
+    )
     with django_assert_max_num_queries(8):
         response = _page(token)
     body = response.content.decode()
@@ -169,8 +210,13 @@ def test_a_revoked_or_replaced_link_is_a_410_dead_end(sent_link):
     stakeholder_page_link_revoke(stakeholder=dana, actor=manager)
     assert _page(token).status_code == 410
     new = stakeholder_page_link_send(stakeholder=dana, actor=manager)
-    new_token = _token(next(w for w in OutboxMessage.objects.get(subject_id=str(new.pk)).payload["body"].split()
-                            if "/stakeholders/" in w))
+    new_token = _token(
+        next(
+            w
+            for w in OutboxMessage.objects.get(subject_id=str(new.pk)).payload["body"].split()
+            if "/stakeholders/" in w
+        )
+    )
     assert _page(new_token).status_code == 200
     stakeholder_page_link_send(stakeholder=dana, actor=manager)
     assert _page(new_token).status_code == 410  # a new link replaces the one before
@@ -182,7 +228,9 @@ def test_managers_send_and_revoke_links_agents_may_not(client, sent_link):
     program.managers.add(agent)
     client.force_login(agent)
     assert client.get(reverse("reviews:stakeholders")).status_code == 403
-    assert client.post(reverse("reviews:stakeholder_link_action", args=[dana.pk, "revoke"])).status_code == 403
+    assert (
+        client.post(reverse("reviews:stakeholder_link_action", args=[dana.pk, "revoke"])).status_code == 403
+    )
     assert _page(token).status_code == 200
 
     client.force_login(manager)

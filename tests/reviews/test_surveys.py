@@ -30,13 +30,21 @@ def test_csat_stats_and_no_responses():
     assert CsatStats().percent is None and CsatStats().response_rate is None
 
 
-@pytest.mark.parametrize("promoters,passives,detractors,expected", [
-    (5, 3, 2, Decimal("30.0")), (0, 0, 4, Decimal("-100.0")), (1, 1, 1, Decimal("0.0")), (2, 1, 0, Decimal("66.7")),
-    (0, 0, 0, None),
-])
+@pytest.mark.parametrize(
+    "promoters,passives,detractors,expected",
+    [
+        (5, 3, 2, Decimal("30.0")),
+        (0, 0, 4, Decimal("-100.0")),
+        (1, 1, 1, Decimal("0.0")),
+        (2, 1, 0, Decimal("66.7")),
+        (0, 0, 0, None),
+    ],
+)
 def test_nps_is_percent_promoters_minus_percent_detractors(promoters, passives, detractors, expected):
-    assert nps_value(promoters=promoters, detractors=detractors,
-                     responses=promoters + passives + detractors) == expected
+    assert (
+        nps_value(promoters=promoters, detractors=detractors, responses=promoters + passives + detractors)
+        == expected
+    )
 
 
 def test_csat_link_is_single_use(client, program, mailoutbox, django_capture_on_commit_callbacks):
@@ -52,15 +60,24 @@ def test_csat_link_is_single_use(client, program, mailoutbox, django_capture_on_
     assert client.get(path + "?rating=bad").status_code == 200
     assert client.post(path, {"rating": "good", "comment": "Fast!"}).status_code == 200
     survey.refresh_from_db()
-    assert (survey.status, survey.rating, survey.comment, survey.freelancer) == ("answered", "good", "Fast!", freelancer)
+    assert (survey.status, survey.rating, survey.comment, survey.freelancer) == (
+        "answered",
+        "good",
+        "Fast!",
+        freelancer,
+    )
     # Reused: 410 Gone (a page that says it was answered) and nothing changes.
     assert client.get(path).status_code == 410
     assert client.post(path, {"rating": "bad"}).status_code == 410
     survey.refresh_from_db()
     assert survey.rating == "good"
     # Results are on the ticket and aggregated.
-    stats = csat_stats(program_ids=[program.pk], start=ticket.solved_at - datetime.timedelta(days=1),
-                       end=timezone.now(), by="freelancer")
+    stats = csat_stats(
+        program_ids=[program.pk],
+        start=ticket.solved_at - datetime.timedelta(days=1),
+        end=timezone.now(),
+        by="freelancer",
+    )
     assert stats[freelancer.pk].percent == Decimal("100.0")
 
 
@@ -71,7 +88,9 @@ def test_a_guessed_csat_token_is_not_found_and_stores_nothing(client, program):
     assert not CsatSurvey.objects.filter(answered_at__isnull=False).exists()
 
 
-def test_an_expired_csat_link_gets_a_clear_page(client, program, mailoutbox, django_capture_on_commit_callbacks):
+def test_an_expired_csat_link_gets_a_clear_page(
+    client, program, mailoutbox, django_capture_on_commit_callbacks
+):
     answered_ticket(program, FreelancerFactory())
     with django_capture_on_commit_callbacks(execute=True):
         csat_sweep()
@@ -83,16 +102,20 @@ def test_an_expired_csat_link_gets_a_clear_page(client, program, mailoutbox, dja
     assert CsatSurvey.objects.get().answered_at is None
 
 
-def test_csat_at_most_once_per_requester_in_the_window(program, mailoutbox, django_capture_on_commit_callbacks):
+def test_csat_at_most_once_per_requester_in_the_window(
+    program, mailoutbox, django_capture_on_commit_callbacks
+):
     ReviewSettings.objects.create(program=program, csat_window_days=7)
     freelancer = FreelancerFactory()
     now = timezone.now()
-    first = answered_ticket(program, freelancer, requester_email="sam@example.test",
-                          solved_at=now - datetime.timedelta(days=2))
+    first = answered_ticket(
+        program, freelancer, requester_email="sam@example.test", solved_at=now - datetime.timedelta(days=2)
+    )
     with django_capture_on_commit_callbacks(execute=True):
         csat_sweep(now=now - datetime.timedelta(days=2) + datetime.timedelta(minutes=5))
-    second = answered_ticket(program, freelancer, requester_email="SAM@example.test",
-                           solved_at=now - datetime.timedelta(hours=1))
+    second = answered_ticket(
+        program, freelancer, requester_email="SAM@example.test", solved_at=now - datetime.timedelta(hours=1)
+    )
     with django_capture_on_commit_callbacks(execute=True):
         assert csat_sweep(now=now) == {"sent": 0, "skipped": 1}
         assert csat_sweep(now=now) == {"sent": 0, "skipped": 0}  # idempotent
@@ -100,8 +123,9 @@ def test_csat_at_most_once_per_requester_in_the_window(program, mailoutbox, djan
     assert CsatSurvey.objects.get(ticket=first).status == "sent"
     assert CsatSurvey.objects.get(ticket=second).status == "skipped"
     # After the window, the same requester is surveyed again.
-    later = answered_ticket(program, freelancer, requester_email="sam@example.test",
-                          solved_at=now + datetime.timedelta(days=6))
+    later = answered_ticket(
+        program, freelancer, requester_email="sam@example.test", solved_at=now + datetime.timedelta(days=6)
+    )
     with django_capture_on_commit_callbacks(execute=True):
         csat_sweep(now=now + datetime.timedelta(days=6, minutes=5))
     assert CsatSurvey.objects.get(ticket=later).status == "sent"
@@ -145,7 +169,12 @@ def test_nps_link_is_single_use_and_counts(client, program, nps_link):
     assert NpsInvitation.objects.get().score == 9
     week = nps_weeks(program=program)[0]
     assert (week.invited, week.responses, week.promoters, week.nps, week.response_rate) == (
-        1, 1, 1, Decimal("100.0"), Decimal("100.0"))
+        1,
+        1,
+        1,
+        Decimal("100.0"),
+        Decimal("100.0"),
+    )
 
 
 def test_expired_and_guessed_nps_links(client, nps_link):

@@ -36,10 +36,14 @@ def test_sampling_task_samples_last_weeks_solved_tickets_once(program):
 
     assert tasks.review_sampling_run_task.delay().get() == {"programs": 1, "assignments": 2}
     assert tasks.review_sampling_run_task() == {"programs": 1, "assignments": 0}
-    assert set(ReviewAssignment.objects.values_list("freelancer_id", "reviewer_id")) == {(freelancer.pk, manager.pk)}
+    assert set(ReviewAssignment.objects.values_list("freelancer_id", "reviewer_id")) == {
+        (freelancer.pk, manager.pk)
+    }
 
 
-def test_csat_task_surveys_a_solved_and_answered_ticket_once(program, mailoutbox, django_capture_on_commit_callbacks):
+def test_csat_task_surveys_a_solved_and_answered_ticket_once(
+    program, mailoutbox, django_capture_on_commit_callbacks
+):
     program, _, _ = program
     ticket = answered_ticket(program, FreelancerFactory(), requester_email="sam@example.test")
     with django_capture_on_commit_callbacks(execute=True):
@@ -54,7 +58,9 @@ def test_zendesk_csat_task_without_zendesk_programs_calls_nobody(program):
     assert tasks.csat_zendesk_pull_task() == {}
 
 
-def test_nps_task_invites_each_stakeholder_once_a_week(program, mailoutbox, django_capture_on_commit_callbacks):
+def test_nps_task_invites_each_stakeholder_once_a_week(
+    program, mailoutbox, django_capture_on_commit_callbacks
+):
     program, _, _ = program
     stakeholder(program, "dana@customer.test")
     stakeholder(program, "quiet@customer.test", receives_nps=False)
@@ -76,12 +82,18 @@ def test_silence_task_looks_at_each_active_contract(program):
 
 
 def test_announcement_tasks_email_a_published_announcement_once(
-        program, mailoutbox, django_capture_on_commit_callbacks):
+    program, mailoutbox, django_capture_on_commit_callbacks
+):
     program, manager, _ = program
     freelancer, _ = contracted_freelancer(program, start_date=datetime.date(2025, 1, 6))
-    announcement = Announcement.objects.create(program=program, author=manager, kind="known_bug",
-                                               title="Tracking links broken", body="Use the macro.",
-                                               published_at=timezone.now() - datetime.timedelta(minutes=1))
+    announcement = Announcement.objects.create(
+        program=program,
+        author=manager,
+        kind="known_bug",
+        title="Tracking links broken",
+        body="Use the macro.",
+        published_at=timezone.now() - datetime.timedelta(minutes=1),
+    )
     with django_capture_on_commit_callbacks(execute=True):
         assert tasks.announcements_send_task() == {"announcements": 1, "emails": 1}
         assert tasks.announcements_send_task() == {"announcements": 0, "emails": 0}

@@ -5,8 +5,10 @@ from channels.mailbox.imap import mailbox_poll_all
 
 
 class Command(BaseCommand):
-    help = ("Read every shared mailbox's new mail (IMAP) and the local drop folder (FLEXDESK_MAIL_DROP_DIR) into "
-            "tickets and replies: the every-minute job, run once.")
+    help = (
+        "Read every shared mailbox's new mail (IMAP) and the local drop folder (FLEXDESK_MAIL_DROP_DIR) into "
+        "tickets and replies: the every-minute job, run once."
+    )
 
     def handle(self, *args, **options):
         for slug, result in mailbox_poll_all().items():
@@ -22,6 +24,8 @@ class Command(BaseCommand):
         if drop.skipped:
             self.stdout.write(f"drop folder: {drop.skipped}")
         else:
-            self.stdout.write(f"drop folder {drop.folder}: {drop.processed} taken in, {drop.rejected} rejected")
+            self.stdout.write(
+                f"drop folder {drop.folder}: {drop.processed} taken in, {drop.rejected} rejected"
+            )
         for error in drop.errors:
             self.stderr.write(f"drop folder: {error}")

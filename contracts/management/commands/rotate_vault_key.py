@@ -28,7 +28,9 @@ class Command(BaseCommand):
         except ImproperlyConfigured as exc:
             raise CommandError(str(exc))
         except UndecryptableSecret as exc:
-            raise CommandError(f"{exc} Nothing after the failing batch was changed; add the old key back and retry.")
+            raise CommandError(
+                f"{exc} Nothing after the failing batch was changed; add the old key back and retry."
+            )
         self.stdout.write(self.style.SUCCESS(f"Re-encrypted {count} credential(s) with the newest key."))
         for label, rotated in others:
             self.stdout.write(self.style.SUCCESS(f"Re-encrypted {rotated} {label} with the newest key."))

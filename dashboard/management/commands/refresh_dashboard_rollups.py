@@ -7,16 +7,24 @@ from programs.selectors import program_list_active, program_list_by_slug
 
 
 class Command(BaseCommand):
-    help = (f"Rewrite the dashboard's daily rollups (what the 5-minute job does: the last {ROLLUP_WINDOW_DAYS} finished "
-            "days of every active program). --program picks one program (any status); --start/--end (YYYY-MM-DD) "
-            "or --days backfill another range. Safe to run twice.")
+    help = (
+        f"Rewrite the dashboard's daily rollups (what the 5-minute job does: the last {ROLLUP_WINDOW_DAYS} finished "
+        "days of every active program). --program picks one program (any status); --start/--end (YYYY-MM-DD) "
+        "or --days backfill another range. Safe to run twice."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--program", help="Program slug (default: every active program).")
         parser.add_argument("--start", help="First day, YYYY-MM-DD (program time zone).")
-        parser.add_argument("--end", help="Last day, YYYY-MM-DD (default: yesterday; later days are never written).")
-        parser.add_argument("--days", type=int, default=ROLLUP_WINDOW_DAYS,
-                            help=f"Without --start: how many days up to yesterday (default {ROLLUP_WINDOW_DAYS}).")
+        parser.add_argument(
+            "--end", help="Last day, YYYY-MM-DD (default: yesterday; later days are never written)."
+        )
+        parser.add_argument(
+            "--days",
+            type=int,
+            default=ROLLUP_WINDOW_DAYS,
+            help=f"Without --start: how many days up to yesterday (default {ROLLUP_WINDOW_DAYS}).",
+        )
 
     @staticmethod
     def _date(value, name):

@@ -7,12 +7,16 @@ from programs.selectors import program_list_active, program_list_by_slug
 
 
 class Command(BaseCommand):
-    help = ("Send the weekly summary e-mails now (what the Monday job does). Safe to run twice: a program's week "
-            "is sent once. --program and --week pick one program and/or another week (its Monday).")
+    help = (
+        "Send the weekly summary e-mails now (what the Monday job does). Safe to run twice: a program's week "
+        "is sent once. --program and --week pick one program and/or another week (its Monday)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--program", help="Program slug (default: every active program).")
-        parser.add_argument("--week", help="Monday of the week to summarise, YYYY-MM-DD (default: last full week).")
+        parser.add_argument(
+            "--week", help="Monday of the week to summarise, YYYY-MM-DD (default: last full week)."
+        )
 
     def handle(self, *args, program=None, week=None, **options):
         monday = None

@@ -14,8 +14,10 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--period-end", help="Last day of the period to run (YYYY-MM-DD). Default: the "
-                            "period that ended most recently.")
+        parser.add_argument(
+            "--period-end",
+            help="Last day of the period to run (YYYY-MM-DD). Default: the period that ended most recently.",
+        )
         parser.add_argument("--program", help="Program slug. Default: every active program.")
 
     def handle(self, *args, period_end=None, program=None, **options):
@@ -47,7 +49,9 @@ class Command(BaseCommand):
                 f"{run.created_count} payouts created, {run.error_count} errors"
             )
             for error in run.errors:
-                self.stdout.write(self.style.WARNING(f"  {error.get('freelancer') or 'run'}: {error['message']}"))
+                self.stdout.write(
+                    self.style.WARNING(f"  {error.get('freelancer') or 'run'}: {error['message']}")
+                )
         if not runs:
             self.stdout.write("Nothing to run.")
 

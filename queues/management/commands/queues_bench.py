@@ -55,8 +55,14 @@ def _post_batch(args):
         if not eager:
             app.conf.broker_url = broker
         for n in range(start, start + count):
-            body = {"program": slug, "external_id": f"B-{n}", "subject": f"Bench {n}", "body": "Where is my order?",
-                    "requester_email": f"b{n}@example.test", "language": "en"}
+            body = {
+                "program": slug,
+                "external_id": f"B-{n}",
+                "subject": f"Bench {n}",
+                "body": "Where is my order?",
+                "requester_email": f"b{n}@example.test",
+                "language": "en",
+            }
             response = client.post("/api/v1/tickets/", data=json.dumps(body), content_type="application/json")
             codes[response.status_code] = codes.get(response.status_code, 0) + 1
     connections.close_all()
@@ -66,13 +72,37 @@ def _post_batch(args):
 def _start_routers(count: int, broker: str) -> subprocess.Popen:
     """A Celery worker (prefork, `count` processes) consuming the bench's own Redis database."""
     # as production.py: DEBUG off, database connections kept between tasks
-    env = {**os.environ, "CELERY_BROKER_URL": broker, "DJANGO_DEBUG": "false", "CONN_MAX_AGE": "60",
-           "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "config.settings.local")}
+    env = {
+        **os.environ,
+        "CELERY_BROKER_URL": broker,
+        "DJANGO_DEBUG": "false",
+        "CONN_MAX_AGE": "60",
+        "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "config.settings.local"),
+    }
     log = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 (closed with the worker, in _throughput)
     worker = subprocess.Popen(  # noqa: S603 (a fixed command line, nothing from input)
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "prefork", "--concurrency", str(count),
-         "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel", "WARNING"],
-        env=env, cwd=settings.BASE_DIR, stdout=subprocess.DEVNULL, stderr=log, text=True,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--pool",
+            "prefork",
+            "--concurrency",
+            str(count),
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "--loglevel",
+            "WARNING",
+        ],
+        env=env,
+        cwd=settings.BASE_DIR,
+        stdout=subprocess.DEVNULL,
+        stderr=log,
+        text=True,
     )
     worker.log = log
     return worker
@@ -92,12 +122,25 @@ def bench_freelancers(*, program: Program, count: int, room: int, email_prefix: 
     people = []
     for i in range(count):
         user = User.objects.create_user(f"{email_prefix}-{i}@example.test", role=User.Role.FREELANCER)
-        person = Freelancer.objects.create(user=user, legal_name=f"Bench {i}", status="active", max_open_tickets=room)
+        person = Freelancer.objects.create(
+            user=user, legal_name=f"Bench {i}", status="active", max_open_tickets=room
+        )
         person.languages.add(english)
-        Contract.objects.create(program=program, freelancer=person, status="active", start_date=datetime.date(2025, 1, 1),
-                                hourly_rate="10", hours_per_week="20", weekly_hour_cap="40")
-        AvailabilitySlot.objects.bulk_create(AvailabilitySlot(freelancer=person, weekday=d, start_time=datetime.time(0),
-                                                              end_time=datetime.time(0)) for d in range(7))
+        Contract.objects.create(
+            program=program,
+            freelancer=person,
+            status="active",
+            start_date=datetime.date(2025, 1, 1),
+            hourly_rate="10",
+            hours_per_week="20",
+            weekly_hour_cap="40",
+        )
+        AvailabilitySlot.objects.bulk_create(
+            AvailabilitySlot(
+                freelancer=person, weekday=d, start_time=datetime.time(0), end_time=datetime.time(0)
+            )
+            for d in range(7)
+        )
         Presence.objects.create(user=user, status=Presence.Status.ONLINE, last_seen_at=timezone.now())
         people.append(person)
     return people
@@ -110,27 +153,48 @@ class Command(BaseCommand):
         parser.add_argument("--tickets", type=int, default=2000)
         parser.add_argument("--clients", type=int, default=4, help="processes posting tickets")
         parser.add_argument("--routers", type=int, default=1, help="Celery worker processes routing them")
-        parser.add_argument("--broker", default=os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/14"),
-                            help="a Redis database for the bench alone (its queue is purged)")
+        parser.add_argument(
+            "--broker",
+            default=os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/14"),
+            help="a Redis database for the bench alone (its queue is purged)",
+        )
         parser.add_argument("--eager", action="store_true", help="no broker: route in the request process")
         parser.add_argument("--freelancers", type=int, default=40)
         parser.add_argument("--page-tickets", type=int, default=100_000)
         parser.add_argument("--runs", type=int, default=40)
         parser.add_argument("--keep", action="store_true")
 
-    def handle(self, *args, tickets, clients, routers, broker, eager, freelancers, page_tickets, runs, keep,
-               **options):
+    def handle(
+        self,
+        *args,
+        tickets,
+        clients,
+        routers,
+        broker,
+        eager,
+        freelancers,
+        page_tickets,
+        runs,
+        keep,
+        **options,
+    ):
         for name in ("celery", "kombu", "django.request"):
             logging.getLogger(name).setLevel(logging.ERROR)
         if connection.vendor != "postgresql":
             raise CommandError("Run the benchmark on PostgreSQL (set DATABASE_URL).")
         tag = uuid.uuid4().hex[:6]
         manager = User.objects.create_user(f"bench-{tag}@example.test", role=User.Role.MANAGER)
-        program = Program.objects.create(name=f"Bench {tag}", slug=f"bench-{tag}", status="active", channels=["email"])
+        program = Program.objects.create(
+            name=f"Bench {tag}", slug=f"bench-{tag}", status="active", channels=["email"]
+        )
         program.managers.add(manager)
         # room for every ticket of the run, so each one is assigned (not left waiting): routing at full work
-        people = bench_freelancers(program=program, count=freelancers, room=max(5, -(-tickets // freelancers)),
-                                   email_prefix=f"bench-{tag}")
+        people = bench_freelancers(
+            program=program,
+            count=freelancers,
+            room=max(5, -(-tickets // freelancers)),
+            email_prefix=f"bench-{tag}",
+        )
         token = Token.objects.create(user=manager).key
         try:
             if tickets:
@@ -156,7 +220,9 @@ class Command(BaseCommand):
         try:
             started = time.perf_counter()
             with multiprocessing.get_context("fork").Pool(clients) as pool:
-                results = pool.map(_post_batch, [(token, program.slug, w * per, per, broker) for w in range(clients)])
+                results = pool.map(
+                    _post_batch, [(token, program.slug, w * per, per, broker) for w in range(clients)]
+                )
             posted = time.perf_counter() - started
             unrouted = Ticket.objects.filter(program=program, routed_at__isnull=True)
             deadline = time.perf_counter() + 120
@@ -178,16 +244,23 @@ class Command(BaseCommand):
         total = per * clients
         assigned = Ticket.objects.filter(program=program, assignee__isnull=False).count()
         over = [
-            p.pk for p in people
+            p.pk
+            for p in people
             if Ticket.objects.filter(assignee=p, status__in=Ticket.LOAD_STATUSES).count() > p.max_open_tickets
         ]
         how = "routed in-process (eager)" if broker is None else f"{routers} Celery router process(es)"
-        self.stdout.write(f"intake+route: {total} tickets in {elapsed:.2f}s = {total / elapsed:.0f} tickets/s "
-                          f"({clients} API client processes, {how}); responses {codes}")
-        self.stdout.write(f"  intake alone: all posted after {posted:.2f}s = {total / posted:.0f} tickets/s; "
-                          f"API client CPU {client_cpu / total * 1000:.1f} ms a ticket")
-        self.stdout.write(f"  assigned {assigned} (capacity {sum(p.max_open_tickets for p in people)}), "
-                          f"overbooked freelancers: {len(over)}")
+        self.stdout.write(
+            f"intake+route: {total} tickets in {elapsed:.2f}s = {total / elapsed:.0f} tickets/s "
+            f"({clients} API client processes, {how}); responses {codes}"
+        )
+        self.stdout.write(
+            f"  intake alone: all posted after {posted:.2f}s = {total / posted:.0f} tickets/s; "
+            f"API client CPU {client_cpu / total * 1000:.1f} ms a ticket"
+        )
+        self.stdout.write(
+            f"  assigned {assigned} (capacity {sum(p.max_open_tickets for p in people)}), "
+            f"overbooked freelancers: {len(over)}"
+        )
         if over:
             raise CommandError(f"Overbooked: {over}")
 
@@ -199,13 +272,23 @@ class Command(BaseCommand):
             inhouse = n % 10 == 0
             created = now - datetime.timedelta(minutes=n % (60 * 24 * 60))
             active = n % 4 == 0
-            batch.append(Ticket(
-                program=program, external_id=f"P-{n}", subject=f"Page bench {n}", body="x", requester_email="p@example.test",
-                status="open" if active else "closed", queue="inhouse" if inhouse else "freelancer",
-                escalation_reason="bug" if inhouse else "", created_at=created, routed_at=created,
-                sla_due_at=created + datetime.timedelta(hours=1), resolution_due_at=created + datetime.timedelta(hours=24),
-                next_due_at=created + datetime.timedelta(hours=1) if active else None,
-            ))
+            batch.append(
+                Ticket(
+                    program=program,
+                    external_id=f"P-{n}",
+                    subject=f"Page bench {n}",
+                    body="x",
+                    requester_email="p@example.test",
+                    status="open" if active else "closed",
+                    queue="inhouse" if inhouse else "freelancer",
+                    escalation_reason="bug" if inhouse else "",
+                    created_at=created,
+                    routed_at=created,
+                    sla_due_at=created + datetime.timedelta(hours=1),
+                    resolution_due_at=created + datetime.timedelta(hours=24),
+                    next_due_at=created + datetime.timedelta(hours=1) if active else None,
+                )
+            )
             if len(batch) == 5000:
                 Ticket.objects.bulk_create(batch)
                 batch = []
@@ -213,20 +296,32 @@ class Command(BaseCommand):
             Ticket.objects.bulk_create(batch)
         Ticket.objects.filter(assignee=freelancer).update(status="open")
         # a full working queue for the freelancer page: 100 open tickets assigned to them
-        extra = Ticket.objects.filter(program=program, assignee__isnull=True, status="open", queue="freelancer")
-        Ticket.objects.filter(pk__in=list(extra.values_list("pk", flat=True)[:95])).update(assignee=freelancer)
+        extra = Ticket.objects.filter(
+            program=program, assignee__isnull=True, status="open", queue="freelancer"
+        )
+        Ticket.objects.filter(pk__in=list(extra.values_list("pk", flat=True)[:95])).update(
+            assignee=freelancer
+        )
         ticket = Ticket.objects.filter(assignee=freelancer).first()
-        TicketMessage.objects.bulk_create(TicketMessage(ticket=ticket, kind="reply", body=f"reply {i}") for i in range(30))
-        TicketEvent.objects.bulk_create(TicketEvent(ticket=ticket, kind="note", message=f"e {i}") for i in range(30))
+        TicketMessage.objects.bulk_create(
+            TicketMessage(ticket=ticket, kind="reply", body=f"reply {i}") for i in range(30)
+        )
+        TicketEvent.objects.bulk_create(
+            TicketEvent(ticket=ticket, kind="note", message=f"e {i}") for i in range(30)
+        )
         with connection.cursor() as cursor:
             # as autovacuum would after a bulk load: fresh statistics and visibility map (index-only scans)
             cursor.execute("VACUUM ANALYZE queues_ticket")
             cursor.execute("ANALYZE queues_ticketmessage; ANALYZE queues_ticketevent")
         total = Ticket.objects.filter(program=program).count()
-        self.stdout.write(f"pages with {total} tickets in the program "
-                          f"({Ticket.objects.filter(assignee=freelancer, status='open').count()} in the freelancer's queue):")
+        self.stdout.write(
+            f"pages with {total} tickets in the program "
+            f"({Ticket.objects.filter(assignee=freelancer, status='open').count()} in the freelancer's queue):"
+        )
         static = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
-        with override_settings(ALLOWED_HOSTS=["*"], DEBUG=False, STORAGES={**settings.STORAGES, "staticfiles": static}):
+        with override_settings(
+            ALLOWED_HOSTS=["*"], DEBUG=False, STORAGES={**settings.STORAGES, "staticfiles": static}
+        ):
             pages = [
                 ("freelancer queue", freelancer.user, "/portal/tickets/"),
                 ("in-house queue", manager, "/manage/queues/"),
@@ -253,23 +348,28 @@ class Command(BaseCommand):
                         timings[label].append((time.perf_counter() - started) * 1000)
                         assert response.status_code == 200, (url, response.status_code)
             for label, values in timings.items():
-                self.stdout.write(f"  {label:<22} median {statistics.median(values):6.1f} ms   "
-                                  f"p90 {sorted(values)[int(len(values) * 0.9)]:6.1f} ms   ({len(values)} requests)")
+                self.stdout.write(
+                    f"  {label:<22} median {statistics.median(values):6.1f} ms   "
+                    f"p90 {sorted(values)[int(len(values) * 0.9)]:6.1f} ms   ({len(values)} requests)"
+                )
 
     def _take_next(self, program, runs, *, email_prefix) -> list[Freelancer]:
-        """"Take next ticket" with the program's tickets loaded (a quarter of them waiting for a freelancer)."""
+        """ "Take next ticket" with the program's tickets loaded (a quarter of them waiting for a freelancer)."""
         taker = bench_freelancers(program=program, count=1, room=runs + 5, email_prefix=email_prefix)[0]
-        waiting = Ticket.objects.filter(program=program, queue="freelancer", assignee__isnull=True,
-                                        status__in=Ticket.ACTIVE_STATUSES).count()
+        waiting = Ticket.objects.filter(
+            program=program, queue="freelancer", assignee__isnull=True, status__in=Ticket.ACTIVE_STATUSES
+        ).count()
         ticket_take(freelancer=taker)  # warm up
         timings = []
         for _ in range(runs):
             started = time.perf_counter()
             ticket_take(freelancer=taker)
             timings.append((time.perf_counter() - started) * 1000)
-        self.stdout.write(f"  take next ticket       median {statistics.median(timings):6.1f} ms   "
-                          f"p90 {sorted(timings)[int(len(timings) * 0.9)]:6.1f} ms   ({len(timings)} takes, "
-                          f"{waiting} waiting of {Ticket.objects.filter(program=program).count()})")
+        self.stdout.write(
+            f"  take next ticket       median {statistics.median(timings):6.1f} ms   "
+            f"p90 {sorted(timings)[int(len(timings) * 0.9)]:6.1f} ms   ({len(timings)} takes, "
+            f"{waiting} waiting of {Ticket.objects.filter(program=program).count()})"
+        )
         return [taker]
 
     def _cleanup(self, program, manager, people):

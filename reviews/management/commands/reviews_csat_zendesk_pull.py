@@ -4,8 +4,10 @@ from reviews.services import csat_zendesk_pull_all
 
 
 class Command(BaseCommand):
-    help = ("Pull Zendesk's satisfaction ratings of the programs that chose them (the hourly job). Same code as the "
-            "Celery task.")
+    help = (
+        "Pull Zendesk's satisfaction ratings of the programs that chose them (the hourly job). Same code as the "
+        "Celery task."
+    )
 
     def handle(self, *args, **options):
         for slug, found in csat_zendesk_pull_all().items():

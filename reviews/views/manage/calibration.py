@@ -31,7 +31,9 @@ class CalibrationListView(ReviewsPageMixin, ListView):
         program = self.selected_program() or selectors.review_programs(user=self.request.user).first()
         if program is None:
             return None, None
-        return program, CalibrationForm(data, reviewer_choices=selectors.calibration_reviewer_choices(program=program))
+        return program, CalibrationForm(
+            data, reviewer_choices=selectors.calibration_reviewer_choices(program=program)
+        )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -50,8 +52,12 @@ class CalibrationListView(ReviewsPageMixin, ListView):
             else:
                 try:
                     session = services.calibration_session_create(
-                        program=program, ticket=ticket, title=form.cleaned_data["title"],
-                        reviewers=form.cleaned_data["reviewers"], actor=request.user)
+                        program=program,
+                        ticket=ticket,
+                        title=form.cleaned_data["title"],
+                        reviewers=form.cleaned_data["reviewers"],
+                        actor=request.user,
+                    )
                 except DomainError as exc:
                     add_error_to_form(form, exc)
                 else:
@@ -69,7 +75,9 @@ class CalibrationDetailView(ReviewsPageMixin, TemplateView):
     def session(self):
         session = selectors.calibration_get(user=self.request.user, pk=self.kwargs["pk"])
         if session is None:
-            raise not_found_in_scope(self.request, CalibrationSession, pk=self.kwargs["pk"], message="No such session.")
+            raise not_found_in_scope(
+                self.request, CalibrationSession, pk=self.kwargs["pk"], message="No such session."
+            )
         return session
 
     def get_context_data(self, **kwargs):
@@ -77,18 +85,29 @@ class CalibrationDetailView(ReviewsPageMixin, TemplateView):
         session = self.session
         user = self.request.user
         is_reviewer = any(r.pk == user.pk for r in session.reviewers.all())
-        scored_ids = set(Review.objects.filter(calibration_session=session).values_list("reviewer_id", flat=True))
+        scored_ids = set(
+            Review.objects.filter(calibration_session=session).values_list("reviewer_id", flat=True)
+        )
         is_open = session.status == CalibrationSession.Status.OPEN
-        context.update(session=session, ticket=session.ticket, **selectors.review_screen(ticket=session.ticket),
-                       is_reviewer=is_reviewer, has_scored=user.pk in scored_ids, scored_ids=scored_ids,
-                       is_open=is_open)
+        context.update(
+            session=session,
+            ticket=session.ticket,
+            **selectors.review_screen(ticket=session.ticket),
+            is_reviewer=is_reviewer,
+            has_scored=user.pk in scored_ids,
+            scored_ids=scored_ids,
+            is_open=is_open,
+        )
         if is_open and is_reviewer and user.pk not in scored_ids:
             context.setdefault("form", scorecard_form(session.program))
         if not is_open:
             context["report"] = selectors.calibration_report(session=session)
         elif user.pk in scored_ids:
-            context["own"] = Review.objects.filter(calibration_session=session, reviewer=user).prefetch_related(
-                "criterion_scores__criterion").first()
+            context["own"] = (
+                Review.objects.filter(calibration_session=session, reviewer=user)
+                .prefetch_related("criterion_scores__criterion")
+                .first()
+            )
         return context
 
     def post(self, request, *args, **kwargs):
@@ -104,13 +123,20 @@ class CalibrationDetailView(ReviewsPageMixin, TemplateView):
         form = scorecard_form(session.program, request.POST)
         if form.is_valid():
             try:
-                services.review_submit(ticket=session.ticket, reviewer=request.user, ratings=form.ratings(),
-                                       comments=form.comments(), comment=form.cleaned_data["comment"],
-                                       calibration_session=session)
+                services.review_submit(
+                    ticket=session.ticket,
+                    reviewer=request.user,
+                    ratings=form.ratings(),
+                    comments=form.comments(),
+                    comment=form.cleaned_data["comment"],
+                    calibration_session=session,
+                )
             except DomainError as exc:
                 add_error_to_form(form, exc)
             else:
-                messages.success(request, "Your calibration scores are in. Others' stay hidden until the session closes.")
+                messages.success(
+                    request, "Your calibration scores are in. Others' stay hidden until the session closes."
+                )
                 return redirect("reviews:calibration_detail", pk=session.pk)
         return self.render_to_response(self.get_context_data(form=form), status=400)
 

@@ -54,24 +54,33 @@ class EvaluationCreateView(ReviewsPageMixin, TemplateView):
     def program(self):
         program = selectors.program_for_reviews(user=self.request.user, slug=self.kwargs["program_slug"])
         if program is None:
-            raise not_found_in_scope(self.request, "programs.Program", slug=self.kwargs["program_slug"],
-                                     message="No such program.")
+            raise not_found_in_scope(
+                self.request, "programs.Program", slug=self.kwargs["program_slug"], message="No such program."
+            )
         return program
 
     @cached_property
     def freelancer(self):
-        freelancer = selectors.freelancer_in_program(user=self.request.user, program=self.program,
-                                                     freelancer_id=self.kwargs["freelancer_pk"])
+        freelancer = selectors.freelancer_in_program(
+            user=self.request.user, program=self.program, freelancer_id=self.kwargs["freelancer_pk"]
+        )
         if freelancer is None:
-            raise not_found_in_scope(self.request, "accounts.Freelancer", pk=self.kwargs["freelancer_pk"],
-                                     message="No such freelancer in this program.")
+            raise not_found_in_scope(
+                self.request,
+                "accounts.Freelancer",
+                pk=self.kwargs["freelancer_pk"],
+                message="No such freelancer in this program.",
+            )
         return freelancer
 
     def period(self, form=None):
         if form is not None and form.is_bound and form.is_valid():
             return form.cleaned_data["period_start"], form.cleaned_data["period_end"]
-        due = [d for d in selectors.evaluations_due(user=self.request.user, program=self.program)
-               if d.freelancer.pk == self.freelancer.pk]
+        due = [
+            d
+            for d in selectors.evaluations_due(user=self.request.user, program=self.program)
+            if d.freelancer.pk == self.freelancer.pk
+        ]
         start = parse_date(self.request.GET.get("start"))
         end = parse_date(self.request.GET.get("end"))
         if due:
@@ -85,13 +94,22 @@ class EvaluationCreateView(ReviewsPageMixin, TemplateView):
         start, end = self.period(form)
         if form is None:
             form = EvaluationForm(initial={"period_start": start, "period_end": end, "outcome": "keep"})
-        metrics = selectors.evaluation_metrics(program=self.program, freelancer_id=self.freelancer.pk,
-                                               start_date=start, end_date=end)
-        context.update(program=self.program, freelancer=self.freelancer, form=form, start=start, end=end,
-                       tier=standing_get(freelancer_id=self.freelancer.pk, program_id=self.program.pk).tier,
-                       metrics=metrics, metric_rows=[(label, metrics.get(key)) for key, label in selectors.METRIC_LABELS],
-                       history=selectors.evaluation_list_for_manager(user=self.request.user, program=self.program)
-                       .filter(freelancer=self.freelancer)[:10])
+        metrics = selectors.evaluation_metrics(
+            program=self.program, freelancer_id=self.freelancer.pk, start_date=start, end_date=end
+        )
+        context.update(
+            program=self.program,
+            freelancer=self.freelancer,
+            form=form,
+            start=start,
+            end=end,
+            tier=standing_get(freelancer_id=self.freelancer.pk, program_id=self.program.pk).tier,
+            metrics=metrics,
+            metric_rows=[(label, metrics.get(key)) for key, label in selectors.METRIC_LABELS],
+            history=selectors.evaluation_list_for_manager(
+                user=self.request.user, program=self.program
+            ).filter(freelancer=self.freelancer)[:10],
+        )
         return context
 
     def post(self, request, *args, **kwargs):
@@ -100,15 +118,27 @@ class EvaluationCreateView(ReviewsPageMixin, TemplateView):
             data = form.cleaned_data
             try:
                 evaluation = services.evaluation_create(
-                    program=self.program, freelancer=self.freelancer, actor=request.user,
-                    period_start=data["period_start"], period_end=data["period_end"], outcome=data["outcome"],
-                    summary=data["summary"], private_notes=data["private_notes"], bonus_amount=data["bonus_amount"],
-                    new_hourly_rate=data["new_hourly_rate"], rate_effective_date=data["rate_effective_date"],
-                    rate_override_reason=data["rate_override_reason"], plan_goals=data["plan_goals"],
-                    plan_review_date=data["plan_review_date"], end_date=data["end_date"],
-                    end_reason=data["end_reason"], confirm_out_of_range=data["confirm_out_of_range"],
-                    out_of_range_reason=data["out_of_range_reason"], confirm_paid_period=data["confirm_paid_period"],
-                    confirm_over_limit=data["confirm_over_limit"], over_limit_reason=data["over_limit_reason"],
+                    program=self.program,
+                    freelancer=self.freelancer,
+                    actor=request.user,
+                    period_start=data["period_start"],
+                    period_end=data["period_end"],
+                    outcome=data["outcome"],
+                    summary=data["summary"],
+                    private_notes=data["private_notes"],
+                    bonus_amount=data["bonus_amount"],
+                    new_hourly_rate=data["new_hourly_rate"],
+                    rate_effective_date=data["rate_effective_date"],
+                    rate_override_reason=data["rate_override_reason"],
+                    plan_goals=data["plan_goals"],
+                    plan_review_date=data["plan_review_date"],
+                    end_date=data["end_date"],
+                    end_reason=data["end_reason"],
+                    confirm_out_of_range=data["confirm_out_of_range"],
+                    out_of_range_reason=data["out_of_range_reason"],
+                    confirm_paid_period=data["confirm_paid_period"],
+                    confirm_over_limit=data["confirm_over_limit"],
+                    over_limit_reason=data["over_limit_reason"],
                 )
             except (DomainError, ValidationError) as exc:
                 add_error_to_form(form, exc)
@@ -126,10 +156,13 @@ class EvaluationDetailView(ReviewsPageMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         evaluation = selectors.evaluation_get_for_manager(user=self.request.user, pk=self.kwargs["pk"])
         if evaluation is None:
-            raise not_found_in_scope(self.request, "reviews.Evaluation", pk=self.kwargs["pk"],
-                                     message="No such evaluation.")
-        context.update(evaluation=evaluation,
-                       metric_rows=[(label, evaluation.metrics.get(key)) for key, label in selectors.METRIC_LABELS])
+            raise not_found_in_scope(
+                self.request, "reviews.Evaluation", pk=self.kwargs["pk"], message="No such evaluation."
+            )
+        context.update(
+            evaluation=evaluation,
+            metric_rows=[(label, evaluation.metrics.get(key)) for key, label in selectors.METRIC_LABELS],
+        )
         return context
 
 
@@ -164,9 +197,15 @@ class LeaderboardView(ReviewsPageMixin, TemplateView):
             month = (today - datetime.timedelta(days=back * 28)).replace(day=1)
             if month not in months:
                 months.append(month)
-        context.update(program=program, start=start, end=end, months=months,
-                       rows=selectors.leaderboard(program=program, start_date=start, end_date=end),
-                       form=ThankYouForm(), period_label=f"{start:%B %Y}")
+        context.update(
+            program=program,
+            start=start,
+            end=end,
+            months=months,
+            rows=selectors.leaderboard(program=program, start_date=start, end_date=end),
+            form=ThankYouForm(),
+            period_label=f"{start:%B %Y}",
+        )
         return context
 
     def post(self, request, *args, **kwargs):
@@ -174,18 +213,26 @@ class LeaderboardView(ReviewsPageMixin, TemplateView):
         form = ThankYouForm(request.POST)
         freelancer = None
         if form.is_valid():
-            freelancer = selectors.freelancer_in_program(user=request.user, program=program,
-                                                         freelancer_id=form.cleaned_data["freelancer"])
+            freelancer = selectors.freelancer_in_program(
+                user=request.user, program=program, freelancer_id=form.cleaned_data["freelancer"]
+            )
         if freelancer is None:
             raise Http404("No such freelancer in this program.")
         try:
-            services.thank_you_send(program=program, freelancer=freelancer, actor=request.user,
-                                    message=form.cleaned_data["message"], period_label=request.POST.get("period", ""))
+            services.thank_you_send(
+                program=program,
+                freelancer=freelancer,
+                actor=request.user,
+                message=form.cleaned_data["message"],
+                period_label=request.POST.get("period", ""),
+            )
         except DomainError as exc:
             messages.error(request, exc.message)
         else:
             messages.success(request, f"Thank-you note sent to {freelancer}.")
-        return redirect(reverse("reviews:leaderboard") + f"?program={program.slug}&month={request.GET.get('month', '')}")
+        return redirect(
+            reverse("reviews:leaderboard") + f"?program={program.slug}&month={request.GET.get('month', '')}"
+        )
 
 
 class FeedbackListView(ReviewsPageMixin, TemplateView):
@@ -197,8 +244,11 @@ class FeedbackListView(ReviewsPageMixin, TemplateView):
         status = self.request.GET.get("status", Feedback.Status.OPEN)
         status = status if status in Feedback.Status.values else None
         program = self.selected_program()
-        context.update(groups=selectors.feedback_grouped(user=self.request.user, program=program, status=status),
-                       status=status or "all", program=program)
+        context.update(
+            groups=selectors.feedback_grouped(user=self.request.user, program=program, status=status),
+            status=status or "all",
+            program=program,
+        )
         return context
 
 
@@ -239,14 +289,17 @@ class SettingsView(ReviewsPageMixin, TemplateView):
     def program(self):
         program = selectors.program_for_reviews(user=self.request.user, slug=self.kwargs["program_slug"])
         if program is None:
-            raise not_found_in_scope(self.request, "programs.Program", slug=self.kwargs["program_slug"],
-                                     message="No such program.")
+            raise not_found_in_scope(
+                self.request, "programs.Program", slug=self.kwargs["program_slug"], message="No such program."
+            )
         return program
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["program"] = self.program
-        context.setdefault("form", SettingsForm(instance=self.review_settings, zendesk_channel=self.zendesk_channel))
+        context.setdefault(
+            "form", SettingsForm(instance=self.review_settings, zendesk_channel=self.zendesk_channel)
+        )
         context["reviewers"] = services.reviewers_for_program(self.program)
         context["review_settings"] = self.review_settings
         return context
@@ -263,8 +316,15 @@ class SettingsView(ReviewsPageMixin, TemplateView):
         form = SettingsForm(request.POST, instance=self.review_settings, zendesk_channel=self.zendesk_channel)
         if form.is_valid():
             try:
-                services.review_settings_update(program=self.program, actor=request.user, **{
-                    name: form.cleaned_data[name] for name in SettingsForm.Meta.fields if name in form.fields})
+                services.review_settings_update(
+                    program=self.program,
+                    actor=request.user,
+                    **{
+                        name: form.cleaned_data[name]
+                        for name in SettingsForm.Meta.fields
+                        if name in form.fields
+                    },
+                )
             except (DomainError, ValidationError) as exc:
                 add_error_to_form(form, exc)
             else:

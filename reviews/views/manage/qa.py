@@ -44,14 +44,22 @@ class AssignmentListView(ReviewsPageMixin, ListView):
     def get_queryset(self):
         status = self.request.GET.get("status", ReviewAssignment.Status.OPEN)
         status = status if status in ReviewAssignment.Status.values else None
-        return selectors.assignment_list(user=self.request.user, program=self.selected_program(), status=status,
-                                         mine=self.request.GET.get("mine") == "1")
+        return selectors.assignment_list(
+            user=self.request.user,
+            program=self.selected_program(),
+            status=status,
+            mine=self.request.GET.get("mine") == "1",
+        )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.update(program=self.selected_program(), statuses=ReviewAssignment.Status.choices,
-                       status=self.request.GET.get("status", ReviewAssignment.Status.OPEN),
-                       mine=self.request.GET.get("mine") == "1", query=self.request.GET.urlencode())
+        context.update(
+            program=self.selected_program(),
+            statuses=ReviewAssignment.Status.choices,
+            status=self.request.GET.get("status", ReviewAssignment.Status.OPEN),
+            mine=self.request.GET.get("mine") == "1",
+            query=self.request.GET.urlencode(),
+        )
         return context
 
 
@@ -63,8 +71,11 @@ class ReviewListView(ReviewsPageMixin, ListView):
 
     def get_queryset(self):
         freelancer = self.request.GET.get("freelancer") or ""
-        return selectors.review_list_for_manager(user=self.request.user, program=self.selected_program(),
-                                                 freelancer_id=int(freelancer) if freelancer.isdigit() else None)
+        return selectors.review_list_for_manager(
+            user=self.request.user,
+            program=self.selected_program(),
+            freelancer_id=int(freelancer) if freelancer.isdigit() else None,
+        )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -92,18 +103,26 @@ class PickTicketView(ReviewsPageMixin, ListView):
         return program
 
     def get_queryset(self):
-        return selectors.reviewable_tickets(user=self.request.user, program=self.program,
-                                            search=self.request.GET.get("q", ""))
+        return selectors.reviewable_tickets(
+            user=self.request.user, program=self.program, search=self.request.GET.get("q", "")
+        )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.update(program=self.program, q=self.request.GET.get("q", ""),
-                       query=f"program={self.program.slug}&q={self.request.GET.get('q', '')}")
+        context.update(
+            program=self.program,
+            q=self.request.GET.get("q", ""),
+            query=f"program={self.program.slug}&q={self.request.GET.get('q', '')}",
+        )
         return context
 
     def post(self, request, *args, **kwargs):
         form = PickTicketForm(request.POST)
-        ticket = selectors.ticket_for_review(user=request.user, pk=form.data.get("ticket")) if form.is_valid() else None
+        ticket = (
+            selectors.ticket_for_review(user=request.user, pk=form.data.get("ticket"))
+            if form.is_valid()
+            else None
+        )
         if ticket is None:
             raise Http404("No such ticket.")
         try:
@@ -126,7 +145,9 @@ class ReviewTicketView(ReviewsPageMixin, TemplateView):
     def ticket(self):
         ticket = selectors.ticket_for_review(user=self.request.user, pk=self.kwargs["ticket_pk"])
         if ticket is None:
-            raise not_found_in_scope(self.request, "queues.Ticket", pk=self.kwargs["ticket_pk"], message="No such ticket.")
+            raise not_found_in_scope(
+                self.request, "queues.Ticket", pk=self.kwargs["ticket_pk"], message="No such ticket."
+            )
         return ticket
 
     def existing(self):
@@ -142,8 +163,13 @@ class ReviewTicketView(ReviewsPageMixin, TemplateView):
         form = scorecard_form(self.ticket.program, request.POST)
         if form.is_valid():
             try:
-                review = services.review_submit(ticket=self.ticket, reviewer=request.user, ratings=form.ratings(),
-                                                comments=form.comments(), comment=form.cleaned_data["comment"])
+                review = services.review_submit(
+                    ticket=self.ticket,
+                    reviewer=request.user,
+                    ratings=form.ratings(),
+                    comments=form.comments(),
+                    comment=form.cleaned_data["comment"],
+                )
             except (DomainError, ValidationError) as exc:
                 add_error_to_form(form, exc)
             else:
@@ -157,10 +183,13 @@ class ReviewTicketView(ReviewsPageMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         ticket = self.ticket
-        context.update(ticket=ticket, **selectors.review_screen(ticket=ticket),
-                       scorecard=getattr(ticket.program, "scorecard", None),
-                       assignment=getattr(ticket, "review_assignment", None),
-                       csat=selectors.csat_for_ticket(ticket=ticket))
+        context.update(
+            ticket=ticket,
+            **selectors.review_screen(ticket=ticket),
+            scorecard=getattr(ticket.program, "scorecard", None),
+            assignment=getattr(ticket, "review_assignment", None),
+            csat=selectors.csat_for_ticket(ticket=ticket),
+        )
         return context
 
 
@@ -173,8 +202,13 @@ class ReviewDetailView(ReviewsPageMixin, TemplateView):
         review = selectors.review_get_for_manager(user=self.request.user, pk=self.kwargs["pk"])
         if review is None:
             raise not_found_in_scope(self.request, Review, pk=self.kwargs["pk"], message="No such review.")
-        context.update(review=review, ticket=review.ticket, **selectors.review_screen(ticket=review.ticket),
-                       dispute=getattr(review, "dispute", None), csat=selectors.csat_for_ticket(ticket=review.ticket))
+        context.update(
+            review=review,
+            ticket=review.ticket,
+            **selectors.review_screen(ticket=review.ticket),
+            dispute=getattr(review, "dispute", None),
+            csat=selectors.csat_for_ticket(ticket=review.ticket),
+        )
         return context
 
 
@@ -186,8 +220,9 @@ class DisputeListView(ReviewsPageMixin, ListView):
 
     def get_queryset(self):
         status = self.request.GET.get("status", Dispute.Status.OPEN)
-        return selectors.dispute_list(user=self.request.user,
-                                      status=status if status in Dispute.Status.values else None)
+        return selectors.dispute_list(
+            user=self.request.user, status=status if status in Dispute.Status.values else None
+        )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -209,8 +244,12 @@ class DisputeResolveView(ReviewsPageMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         review = selectors.review_get_for_manager(user=self.request.user, pk=self.dispute.review_id)
-        context.update(dispute=self.dispute, review=review, ticket=review.ticket,
-                       **selectors.review_screen(ticket=review.ticket))
+        context.update(
+            dispute=self.dispute,
+            review=review,
+            ticket=review.ticket,
+            **selectors.review_screen(ticket=review.ticket),
+        )
         context.setdefault("form", DisputeResolveForm())
         return context
 
@@ -218,9 +257,13 @@ class DisputeResolveView(ReviewsPageMixin, TemplateView):
         form = DisputeResolveForm(request.POST)
         if form.is_valid():
             try:
-                services.dispute_resolve(dispute=self.dispute, actor=request.user, outcome=form.cleaned_data["outcome"],
-                                         note=form.cleaned_data["resolution_note"],
-                                         new_score=form.cleaned_data["new_score"])
+                services.dispute_resolve(
+                    dispute=self.dispute,
+                    actor=request.user,
+                    outcome=form.cleaned_data["outcome"],
+                    note=form.cleaned_data["resolution_note"],
+                    new_score=form.cleaned_data["new_score"],
+                )
             except DomainError as exc:
                 add_error_to_form(form, exc)
             else:

@@ -37,7 +37,9 @@ class StakeholderLinkActionView(ReviewsPageMixin, View):
         try:
             if action == "send":
                 services.stakeholder_page_link_send(stakeholder=stakeholder, actor=request.user)
-                messages.success(request, f"A new link went to {stakeholder.email}; the one before stopped working.")
+                messages.success(
+                    request, f"A new link went to {stakeholder.email}; the one before stopped working."
+                )
             else:
                 services.stakeholder_page_link_revoke(stakeholder=stakeholder, actor=request.user)
                 messages.success(request, f"{stakeholder.name}'s link no longer opens the page.")

@@ -50,16 +50,32 @@ class CsatReportView(ReviewsPageMixin, ListView):
             start, end = selectors.period_bounds(shown[0], start_date, end_date)
             per_program = selectors.csat_stats(program_ids=ids, start=start, end=end)
             from_zendesk = selectors.csat_from_zendesk_program_ids(program_ids=ids)
-            rows = [{"program": p, "stats": per_program.get(p.pk, selectors.CsatStats()),
-                     "from_zendesk": p.pk in from_zendesk} for p in shown]
+            rows = [
+                {
+                    "program": p,
+                    "stats": per_program.get(p.pk, selectors.CsatStats()),
+                    "from_zendesk": p.pk in from_zendesk,
+                }
+                for p in shown
+            ]
             per_freelancer = selectors.csat_stats(program_ids=ids, start=start, end=end, by="freelancer")
             names = selectors.freelancers_by_ids(ids=per_freelancer)
             freelancer_rows = sorted(
-                ({"freelancer": names[fid], "stats": stats} for fid, stats in per_freelancer.items() if fid in names),
+                (
+                    {"freelancer": names[fid], "stats": stats}
+                    for fid, stats in per_freelancer.items()
+                    if fid in names
+                ),
                 key=lambda r: (-(r["stats"].percent or -1), r["freelancer"].legal_name),
             )
-        context.update(program=program, program_rows=rows, freelancer_rows=freelancer_rows, start=start_date,
-                       end=end_date, query=f"program={program.slug if program else ''}")
+        context.update(
+            program=program,
+            program_rows=rows,
+            freelancer_rows=freelancer_rows,
+            start=start_date,
+            end=end_date,
+            query=f"program={program.slug if program else ''}",
+        )
         return context
 
 
@@ -71,7 +87,9 @@ class NpsReportView(ReviewsPageMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         program = self.selected_program()
         programs = [program] if program else list(selectors.review_programs(user=self.request.user))
-        context["sections"] = [{"program": p, "weeks": selectors.nps_weeks(program=p, weeks=8)} for p in programs]
+        context["sections"] = [
+            {"program": p, "weeks": selectors.nps_weeks(program=p, weeks=8)} for p in programs
+        ]
         context["comments"] = selectors.nps_recent_comments(programs=programs)
         context["program"] = program
         return context
@@ -90,7 +108,9 @@ class RunNowView(ReviewsPageMixin, View):
             raise Http404("No such job.")
         program = selectors.program_for_reviews(user=request.user, slug=program_slug)
         if program is None:
-            raise not_found_in_scope(request, "programs.Program", slug=program_slug, message="No such program.")
+            raise not_found_in_scope(
+                request, "programs.Program", slug=program_slug, message="No such program."
+            )
         try:
             result = services.reviews_job_run_now(program=program, job=action, actor=request.user)
         except DomainError as exc:
@@ -104,23 +124,38 @@ def _run_now_message(request, program, result) -> None:
     name = program.name
     if result.job == "nps":
         if result.count:
-            messages.success(request, f"This week's NPS question went to {result.count} stakeholder"
-                                      f"{pluralize(result.count)} of {name}.")
+            messages.success(
+                request,
+                f"This week's NPS question went to {result.count} stakeholder"
+                f"{pluralize(result.count)} of {name}.",
+            )
         else:
-            messages.info(request, f"This week's NPS of {name} had already gone to every stakeholder: "
-                                   "nothing was changed.")
+            messages.info(
+                request,
+                f"This week's NPS of {name} had already gone to every stakeholder: nothing was changed.",
+            )
     elif result.job == "sampling":
         if result.count:
-            messages.success(request, f"Last week's QA sample of {name}: {result.count} ticket"
-                                      f"{pluralize(result.count)} assigned for review.")
+            messages.success(
+                request,
+                f"Last week's QA sample of {name}: {result.count} ticket"
+                f"{pluralize(result.count)} assigned for review.",
+            )
         else:
-            messages.info(request, f"Last week's solved tickets of {name} were already sampled (or none were "
-                                   "solved): nothing was changed.")
+            messages.info(
+                request,
+                f"Last week's solved tickets of {name} were already sampled (or none were "
+                "solved): nothing was changed.",
+            )
     elif result.count or result.skipped:
         text = f"CSAT surveys sent for {result.count} solved ticket{pluralize(result.count)} of {name}."
         if result.skipped:
-            text += (f" {result.skipped} requester{pluralize(result.skipped)} surveyed recently "
-                     f"{pluralize(result.skipped, 'was,were')} not asked again.")
+            text += (
+                f" {result.skipped} requester{pluralize(result.skipped)} surveyed recently "
+                f"{pluralize(result.skipped, 'was,were')} not asked again."
+            )
         messages.success(request, text)
     else:
-        messages.info(request, f"No solved ticket of {name} is waiting for a CSAT survey: nothing was changed.")
+        messages.info(
+            request, f"No solved ticket of {name} is waiting for a CSAT survey: nothing was changed."
+        )

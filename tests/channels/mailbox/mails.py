@@ -10,11 +10,20 @@ SUPPORT = "support@brightcart.test"
 CUSTOMER = "Ann Customer <ann@example.test>"
 
 
-def customer_mail(*, subject: str = "Parcel lost", body: str | None = "My parcel never arrived.", html: str = "",
-                  sender: str | None = CUSTOMER, to: str = f"BrightCart Support <{SUPPORT}>",
-                  message_id: str | None = "<CAF=ann1@mail.example.test>", in_reply_to: str = "",
-                  references: str = "", headers: dict | None = None, charset: str = "utf-8",
-                  attachments: tuple[tuple[str, str, bytes], ...] = ()) -> bytes:
+def customer_mail(
+    *,
+    subject: str = "Parcel lost",
+    body: str | None = "My parcel never arrived.",
+    html: str = "",
+    sender: str | None = CUSTOMER,
+    to: str = f"BrightCart Support <{SUPPORT}>",
+    message_id: str | None = "<CAF=ann1@mail.example.test>",
+    in_reply_to: str = "",
+    references: str = "",
+    headers: dict | None = None,
+    charset: str = "utf-8",
+    attachments: tuple[tuple[str, str, bytes], ...] = (),
+) -> bytes:
     """A person's message; `attachments` are (filename, "maintype/subtype", bytes)."""
     message = EmailMessage()
     if sender:
@@ -42,10 +51,16 @@ def customer_mail(*, subject: str = "Parcel lost", body: str | None = "My parcel
     return message.as_bytes()
 
 
-def delivery_report(*, returned_message_id: str, action: str = "failed", status: str = "5.1.1",
-                    diagnostic: str = "smtp; 550 5.1.1 <ann@example.test>: Recipient address rejected: "
-                                      "User unknown in virtual mailbox table",
-                    headers_only: bool = False, message_id: str = "<20261202120455.7A1B2C3D@mx.brightcart.test>") -> bytes:
+def delivery_report(
+    *,
+    returned_message_id: str,
+    action: str = "failed",
+    status: str = "5.1.1",
+    diagnostic: str = "smtp; 550 5.1.1 <ann@example.test>: Recipient address rejected: "
+    "User unknown in virtual mailbox table",
+    headers_only: bool = False,
+    message_id: str = "<20261202120455.7A1B2C3D@mx.brightcart.test>",
+) -> bytes:
     """A multipart/report; report-type=delivery-status bounce, as Postfix sends it, of one of our replies."""
     returned_type = "text/rfc822-headers" if headers_only else "message/rfc822"
     returned_body = "" if headers_only else "\nYour parcel is on its way.\n"

@@ -14,8 +14,10 @@ from tests.queues.factories import TicketFactory, on_duty_freelancer
 
 pytestmark = pytest.mark.django_db
 
-PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
-       b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
+    b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82"
+)
 
 ANSWER = """Thanks Nora, here is the photo of the label.
 
@@ -44,13 +46,24 @@ def freelancer(program):
 
 @pytest.fixture
 def ticket(program, freelancer):
-    return TicketFactory(program=program, assignee=freelancer, source=Ticket.Source.EMAIL, subject="Parcel lost",
-                         body="My parcel never arrived.\n\n-- \nJane Doe\nSent from my phone")
+    return TicketFactory(
+        program=program,
+        assignee=freelancer,
+        source=Ticket.Source.EMAIL,
+        subject="Parcel lost",
+        body="My parcel never arrived.\n\n-- \nJane Doe\nSent from my phone",
+    )
 
 
 def attach(ticket, *, name="label photo.png", content=PNG, content_type="image/png", message=None):
-    return TicketAttachment.objects.create(ticket=ticket, message=message, file=ContentFile(content, name="x"),
-                                           filename=name, content_type=content_type, size=len(content))
+    return TicketAttachment.objects.create(
+        ticket=ticket,
+        message=message,
+        file=ContentFile(content, name="x"),
+        filename=name,
+        content_type=content_type,
+        size=len(content),
+    )
 
 
 def body(response) -> bytes:
@@ -75,10 +88,15 @@ def test_the_freelancer_who_holds_the_ticket_downloads_it_as_a_file(client, tick
 
 
 def test_an_html_attachment_is_never_rendered_inline(client, ticket, freelancer):
-    attachment = attach(ticket, name="invoice.html", content=b"<script>alert(1)</script>", content_type="text/html")
+    attachment = attach(
+        ticket, name="invoice.html", content=b"<script>alert(1)</script>", content_type="text/html"
+    )
     client.force_login(freelancer.user)
     answer = client.get(f"/portal/tickets/{ticket.pk}/attachments/{attachment.pk}/")
-    assert answer["Content-Disposition"].startswith("attachment;") and answer["X-Content-Type-Options"] == "nosniff"
+    assert (
+        answer["Content-Disposition"].startswith("attachment;")
+        and answer["X-Content-Type-Options"] == "nosniff"
+    )
     assert "sandbox" in answer["Content-Security-Policy"]
 
 
@@ -122,9 +140,14 @@ def test_a_missing_file_is_a_404_not_a_500(client, ticket, manager):
 
 
 @pytest.mark.parametrize("who", ["freelancer", "manager"])
-def test_the_ticket_page_does_the_same_queries_with_more_attachments(client, ticket, freelancer, manager, who):
-    user, url = ((freelancer.user, f"/portal/tickets/{ticket.pk}/") if who == "freelancer"
-                 else (manager, f"/manage/queues/tickets/{ticket.pk}/"))
+def test_the_ticket_page_does_the_same_queries_with_more_attachments(
+    client, ticket, freelancer, manager, who
+):
+    user, url = (
+        (freelancer.user, f"/portal/tickets/{ticket.pk}/")
+        if who == "freelancer"
+        else (manager, f"/manage/queues/tickets/{ticket.pk}/")
+    )
     message = TicketMessage.objects.create(ticket=ticket, kind=TicketMessage.Kind.CUSTOMER, body=ANSWER)
     attach(ticket)
     client.force_login(user)
@@ -140,17 +163,26 @@ def test_the_ticket_page_does_the_same_queries_with_more_attachments(client, tic
 
 
 @pytest.mark.parametrize("who", ["freelancer", "manager"])
-def test_the_customers_quoted_history_and_signature_are_folded_but_kept(client, ticket, freelancer, manager, who):
+def test_the_customers_quoted_history_and_signature_are_folded_but_kept(
+    client, ticket, freelancer, manager, who
+):
     TicketMessage.objects.create(ticket=ticket, kind=TicketMessage.Kind.CUSTOMER, body=ANSWER)
-    user, url = ((freelancer.user, f"/portal/tickets/{ticket.pk}/") if who == "freelancer"
-                 else (manager, f"/manage/queues/tickets/{ticket.pk}/"))
+    user, url = (
+        (freelancer.user, f"/portal/tickets/{ticket.pk}/")
+        if who == "freelancer"
+        else (manager, f"/manage/queues/tickets/{ticket.pk}/")
+    )
     client.force_login(user)
 
     page = client.get(url).content.decode()
 
     visible = page.index("Thanks Nora, here is the photo of the label.")
     details = page.index("<details", visible)
-    assert page.index("<summary", details) < page.index("Show quoted text", details) < page.index("wrote:", details)
+    assert (
+        page.index("<summary", details)
+        < page.index("Show quoted text", details)
+        < page.index("wrote:", details)
+    )
     assert page.index("Best regards,", details) < page.index("</details>", details)
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>alert(1)" not in page  # escaped
     # The e-mail ticket's first message folds its signature too.
@@ -159,8 +191,12 @@ def test_the_customers_quoted_history_and_signature_are_folded_but_kept(client, 
 
 
 def test_a_non_email_tickets_body_is_shown_whole(client, program, freelancer):
-    ticket = TicketFactory(program=program, assignee=freelancer, source=Ticket.Source.API,
-                           body="Order 12.\n\nOn Tue, Nora wrote:\n> hi")
+    ticket = TicketFactory(
+        program=program,
+        assignee=freelancer,
+        source=Ticket.Source.API,
+        body="Order 12.\n\nOn Tue, Nora wrote:\n> hi",
+    )
     client.force_login(freelancer.user)
     page = client.get(f"/portal/tickets/{ticket.pk}/").content.decode()
     assert "Show quoted text" not in page and "On Tue, Nora wrote:" in page

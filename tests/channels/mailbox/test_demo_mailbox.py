@@ -28,15 +28,26 @@ def test_the_demo_program_is_a_shared_mailbox_with_an_e_mail_story(settings, cli
     connection = MailboxConnection.objects.get(program__slug="demo")
     assert connection.support_address == "support@demo-support.example" and not connection.can_poll
     assert ProgramChannel.objects.get(program__slug="demo").kind == "email"
-    tickets = {t.subject: t for t in Ticket.objects.filter(program__slug="demo", source=Ticket.Source.EMAIL)
-               .select_related("assignee__user")}
+    tickets = {
+        t.subject: t
+        for t in Ticket.objects.filter(program__slug="demo", source=Ticket.Source.EMAIL).select_related(
+            "assignee__user"
+        )
+    }
     assert len(tickets) == 3
-    outcomes = sorted(InboundEmail.objects.filter(program=connection.program).values_list("outcome", flat=True))
+    outcomes = sorted(
+        InboundEmail.objects.filter(program=connection.program).values_list("outcome", flat=True)
+    )
     assert outcomes == ["bounce", "ignored", "rejected", "reply", "ticket", "ticket", "ticket"]
-    assert TicketAttachment.objects.get(ticket=tickets["One of my mugs arrived cracked"]).file.read(8) == \
-        b"\x89PNG\r\n\x1a\n"
-    states = sorted(OutboxMessage.objects.filter(program_id=connection.program_id, kind="mailbox.reply")
-                    .values_list("status", flat=True))
+    assert (
+        TicketAttachment.objects.get(ticket=tickets["One of my mugs arrived cracked"]).file.read(8)
+        == b"\x89PNG\r\n\x1a\n"
+    )
+    states = sorted(
+        OutboxMessage.objects.filter(program_id=connection.program_id, kind="mailbox.reply").values_list(
+            "status", flat=True
+        )
+    )
     assert states == ["failed", "sent"]
 
     parcel = tickets["Parcel says delivered but it's not here"]
@@ -61,7 +72,9 @@ def test_the_example_message_of_the_readme_becomes_a_ticket_of_the_demo_mailbox(
     from tests.accounts.factories import ManagerFactory
     from tests.channels.factories import mailbox_program
 
-    program = mailbox_program(manager=ManagerFactory(), slug="demo", support_address="support@demo-support.example")
+    program = mailbox_program(
+        manager=ManagerFactory(), slug="demo", support_address="support@demo-support.example"
+    )
     inbound = mail_receive(raw=EXAMPLE.read_bytes(), source=InboundEmail.Source.DROP)
     assert inbound.outcome == InboundEmail.Outcome.TICKET and inbound.program == program
     assert inbound.ticket.subject == "Wrong colour in my order #48519"

@@ -49,13 +49,23 @@ def test_a_dropped_eml_becomes_a_ticket_and_moves_to_processed(drop, program):
 
 
 def test_a_reply_eml_lands_on_its_ticket(drop, program):
-    ticket = Ticket.objects.create(program=program, subject="Parcel lost", requester_email="ann@example.test",
-                                   source=Ticket.Source.EMAIL, status=Ticket.Status.PENDING)
+    ticket = Ticket.objects.create(
+        program=program,
+        subject="Parcel lost",
+        requester_email="ann@example.test",
+        source=Ticket.Source.EMAIL,
+        status=Ticket.Status.PENDING,
+    )
     token = mail_thread_for(ticket).token
     drop.mkdir()
-    (drop / "answer.eml").write_bytes(customer_mail(
-        subject=f"Re: Parcel lost [#{ticket.pk}]", body="It is still not here.", to=f"support+{token}@brightcart.test",
-        message_id="<CAF=ann2@mail.example.test>"))
+    (drop / "answer.eml").write_bytes(
+        customer_mail(
+            subject=f"Re: Parcel lost [#{ticket.pk}]",
+            body="It is still not here.",
+            to=f"support+{token}@brightcart.test",
+            message_id="<CAF=ann2@mail.example.test>",
+        )
+    )
     assert dropfolder_read().processed == 1
     assert Ticket.objects.count() == 1
     assert InboundEmail.objects.get().outcome == InboundEmail.Outcome.REPLY
@@ -77,7 +87,9 @@ def test_mail_for_no_program_is_rejected_with_the_reason_beside_it(drop, program
 
 def test_an_auto_reply_makes_no_ticket_and_says_why(drop, program):
     drop.mkdir()
-    (drop / "ooo.eml").write_bytes(customer_mail(subject="Out of office", headers={"Auto-Submitted": "auto-replied"}))
+    (drop / "ooo.eml").write_bytes(
+        customer_mail(subject="Out of office", headers={"Auto-Submitted": "auto-replied"})
+    )
     assert dropfolder_read().processed == 1
     assert not Ticket.objects.exists()
     assert files(drop / "processed") == ["ooo.eml", "ooo.eml.txt"]
@@ -86,8 +98,9 @@ def test_an_auto_reply_makes_no_ticket_and_says_why(drop, program):
 
 def test_a_maildir_new_folder_is_read_too_and_names_never_clash(drop, program):
     (drop / "new").mkdir(parents=True)
-    (drop / "new" / "1764677095.M1P2.mx").write_bytes(customer_mail(subject="From the Maildir",
-                                                                     message_id="<m1@mail.example.test>"))
+    (drop / "new" / "1764677095.M1P2.mx").write_bytes(
+        customer_mail(subject="From the Maildir", message_id="<m1@mail.example.test>")
+    )
     (drop / "processed").mkdir()
     (drop / "processed" / "same.eml").write_bytes(b"an older one")
     (drop / "same.eml").write_bytes(customer_mail(subject="Same name", message_id="<m2@mail.example.test>"))

@@ -32,8 +32,12 @@ def mailbox(program):
 
 
 def mail(n: int, **kwargs) -> bytes:
-    return customer_mail(subject=f"Order {n}", body=f"Where is order {n}?", message_id=f"<order-{n}@mail.example.test>",
-                         **kwargs)
+    return customer_mail(
+        subject=f"Order {n}",
+        body=f"Where is order {n}?",
+        message_id=f"<order-{n}@mail.example.test>",
+        **kwargs,
+    )
 
 
 def poll(mailbox, **kwargs):
@@ -47,7 +51,8 @@ def subjects(program) -> list[str]:
 
 
 def test_a_customers_mail_in_the_folder_becomes_a_ticket_is_flagged_and_is_not_read_twice(
-        imap_server, program, mailbox):
+    imap_server, program, mailbox
+):
     # Given a customer's message in the support mailbox
     uid = imap_server.append(SUPPORT, customer_mail(subject="Parcel lost", body="My parcel never arrived."))
     # When the poller runs
@@ -55,11 +60,18 @@ def test_a_customers_mail_in_the_folder_becomes_a_ticket_is_flagged_and_is_not_r
     # Then it is a ticket of the program, from the customer, the raw message kept with its UID
     assert (result.stored, result.error, result.skipped) == (1, "", "")
     [ticket] = Ticket.objects.filter(program=program)
-    assert (ticket.subject, ticket.requester_email, ticket.source) == ("Parcel lost", "ann@example.test",
-                                                                      Ticket.Source.EMAIL)
+    assert (ticket.subject, ticket.requester_email, ticket.source) == (
+        "Parcel lost",
+        "ann@example.test",
+        Ticket.Source.EMAIL,
+    )
     inbound = InboundEmail.objects.get(program=program)
     assert (inbound.outcome, inbound.source, inbound.mailbox_uid, inbound.ticket) == (
-        InboundEmail.Outcome.TICKET, InboundEmail.Source.IMAP, uid, ticket)
+        InboundEmail.Outcome.TICKET,
+        InboundEmail.Source.IMAP,
+        uid,
+        ticket,
+    )
     # ... it stays in the mailbox, flagged as read by Flexdesk, and the poller remembers where it is
     assert imap_server.flags(SUPPORT) == {uid: PROCESSED}
     assert (mailbox.last_uid, mailbox.uid_validity) == (uid, imap_server.uid_validity(SUPPORT))
@@ -80,12 +92,15 @@ def test_only_new_messages_are_read_in_order(imap_server, program, mailbox):
     uids += [imap_server.append(SUPPORT, mail(n)) for n in range(4, 6)]
     assert poll(mailbox).stored == 2
     assert subjects(program) == [f"Order {n}" for n in range(1, 6)]
-    assert list(InboundEmail.objects.order_by("received_at", "pk").values_list("mailbox_uid", flat=True)) == uids
+    assert (
+        list(InboundEmail.objects.order_by("received_at", "pk").values_list("mailbox_uid", flat=True)) == uids
+    )
     assert all(flags == PROCESSED for flags in imap_server.flags(SUPPORT).values())
 
 
 def test_the_server_down_is_recorded_with_its_error_and_the_mail_is_read_when_it_is_back(
-        imap_server, program, mailbox):
+    imap_server, program, mailbox
+):
     imap_server.append(SUPPORT, mail(1))
     imap_server.stop()
     # When the poller runs against a server that is down, it does not raise
@@ -116,7 +131,10 @@ def test_the_server_stopped_mid_run_loses_nothing_and_reads_nothing_twice(imap_s
     result = poll(mailbox, on_stored=server_dies_after_two)
     # Then the two stored and flagged are counted as read, and the error says what happened
     assert result.stored == 2
-    assert result.error == f"IMAP 127.0.0.1:{imap_server.port} closed the session: command: UID => socket error: EOF"
+    assert (
+        result.error
+        == f"IMAP 127.0.0.1:{imap_server.port} closed the session: command: UID => socket error: EOF"
+    )
     assert mailbox.last_uid == first + 1 and mailbox.last_poll_error == result.error
     # (the third was downloaded in the same batch and taken in, but the server never heard it was read)
     assert subjects(program) == ["Order 1", "Order 2", "Order 3"]
@@ -148,16 +166,23 @@ def test_a_new_uidvalidity_reads_the_folder_again_without_a_second_ticket(imap_s
 
 def test_an_oversized_message_is_logged_as_rejected_and_left_in_the_mailbox(imap_server, program, mailbox):
     padding = b"x" * 76 + b"\r\n"
-    huge = (b"From: Ann Customer <ann@example.test>\r\nTo: support@brightcart.test\r\nSubject: The video\r\n"
-            b"Message-ID: <video-1@mail.example.test>\r\nContent-Type: text/plain\r\n\r\n"
-            + padding * (MAX_MESSAGE_BYTES // len(padding) + 10))
+    huge = (
+        b"From: Ann Customer <ann@example.test>\r\nTo: support@brightcart.test\r\nSubject: The video\r\n"
+        b"Message-ID: <video-1@mail.example.test>\r\nContent-Type: text/plain\r\n\r\n"
+        + padding
+        * (MAX_MESSAGE_BYTES // len(padding) + 10)
+    )
     big_uid = imap_server.append(SUPPORT, huge)
     small_uid = imap_server.append(SUPPORT, mail(1))
     result = poll(mailbox)
     assert (result.stored, result.rejected_unread, result.error) == (1, 1, "")
     rejected = InboundEmail.objects.get(outcome=InboundEmail.Outcome.REJECTED)
     assert (rejected.program, rejected.mailbox_uid, rejected.size, rejected.subject) == (
-        program, big_uid, len(huge), "The video")
+        program,
+        big_uid,
+        len(huge),
+        "The video",
+    )
     assert rejected.message_id == "<video-1@mail.example.test>"
     assert "MB is taken in" in rejected.reason and f"UID {big_uid}" in rejected.reason
     # ... never downloaded nor flagged: the team still finds it as it came; the next message was read
@@ -176,17 +201,21 @@ def test_the_lease_keeps_a_second_poll_of_the_same_mailbox_out(imap_server, prog
 
     result = poll(mailbox, on_stored=another_worker_polls_meanwhile)
     assert result.stored == 2
-    assert [(other.stored, other.skipped) for other in second] == [(0, "another poll of this mailbox is running")] * 2
+    assert [(other.stored, other.skipped) for other in second] == [
+        (0, "another poll of this mailbox is running")
+    ] * 2
     assert InboundEmail.objects.count() == 2
 
 
 def test_a_lease_left_by_a_worker_that_died_runs_out(imap_server, program, mailbox):
     imap_server.append(SUPPORT, mail(1))
     MailboxConnection.objects.filter(pk=mailbox.pk).update(
-        poll_lease_until=timezone.now() + datetime.timedelta(minutes=4))
+        poll_lease_until=timezone.now() + datetime.timedelta(minutes=4)
+    )
     assert poll(mailbox).skipped == "another poll of this mailbox is running"
     MailboxConnection.objects.filter(pk=mailbox.pk).update(
-        poll_lease_until=timezone.now() - datetime.timedelta(seconds=1))
+        poll_lease_until=timezone.now() - datetime.timedelta(seconds=1)
+    )
     assert poll(mailbox).stored == 1
 
 
@@ -195,8 +224,9 @@ def test_a_wrong_password_is_shown_in_the_servers_words(imap_server, program, ma
     mailbox.imap_password = "not-the-password"
     mailbox.save()
     result = poll(mailbox)
-    assert result.error == (f"IMAP 127.0.0.1:{imap_server.port} login refused: "
-                            "[AUTHENTICATIONFAILED] Authentication failed.")
+    assert result.error == (
+        f"IMAP 127.0.0.1:{imap_server.port} login refused: [AUTHENTICATIONFAILED] Authentication failed."
+    )
     assert mailbox.last_poll_error == result.error and not Ticket.objects.exists()
     assert imap_server.flags(SUPPORT) == {uid: set()}
 
@@ -205,13 +235,16 @@ def test_a_folder_that_does_not_exist_is_an_error_not_a_crash(imap_server, progr
     mailbox.imap_folder = "Customers"
     mailbox.save()
     result = poll(mailbox)
-    assert result.error.startswith(f"IMAP 127.0.0.1:{imap_server.port} server answered NO: "
-                                   "Mailbox doesn't exist: Customers")
+    assert result.error.startswith(
+        f"IMAP 127.0.0.1:{imap_server.port} server answered NO: Mailbox doesn't exist: Customers"
+    )
 
 
 def test_the_periodic_task_polls_every_email_program_and_is_safe_to_run_twice(imap_server, program, mailbox):
     imap_server.append(SUPPORT, mail(1))
-    without_imap = mailbox_program(manager=ManagerFactory(), slug="no-imap", support_address="help@other.test")
+    without_imap = mailbox_program(
+        manager=ManagerFactory(), slug="no-imap", support_address="help@other.test"
+    )
     assert set(mailbox_poll_all()) == {"brightcart"}  # the one with no IMAP settings is not polled
     imap_server.append(SUPPORT, mail(2))
     first = mailbox_poll_task.delay().get()
@@ -221,7 +254,9 @@ def test_the_periodic_task_polls_every_email_program_and_is_safe_to_run_twice(im
     assert not Ticket.objects.filter(program=without_imap).exists()
 
 
-def test_the_whole_round_trip_through_real_mailboxes(imap_server, smtp_server, django_capture_on_commit_callbacks):
+def test_the_whole_round_trip_through_real_mailboxes(
+    imap_server, smtp_server, django_capture_on_commit_callbacks
+):
     """customer → SMTP → the support INBOX (IMAP) → Flexdesk → a freelancer's reply → SMTP → the customer's
     INBOX (IMAP) → the customer answers it → SMTP → the support INBOX → the same ticket, for the same freelancer."""
     import email
@@ -234,8 +269,11 @@ def test_the_whole_round_trip_through_real_mailboxes(imap_server, smtp_server, d
     from tests.queues.factories import on_duty_freelancer
 
     smtp_server.deliver_into(imap_server)
-    program = mailbox_program(manager=ManagerFactory(), imap=imap_server.settings(SUPPORT),
-                              smtp={"host": "127.0.0.1", "port": smtp_server.port})
+    program = mailbox_program(
+        manager=ManagerFactory(),
+        imap=imap_server.settings(SUPPORT),
+        smtp={"host": "127.0.0.1", "port": smtp_server.port},
+    )
     mailbox = MailboxConnection.objects.get(program=program)
     freelancer = on_duty_freelancer(program)
 
@@ -244,8 +282,12 @@ def test_the_whole_round_trip_through_real_mailboxes(imap_server, smtp_server, d
             client.sendmail(CUSTOMER, [to], raw)
 
     # The customer writes to the support address
-    customer_sends(customer_mail(sender=f"Cus Tomer <{CUSTOMER}>", subject="Parcel lost",
-                                 message_id="<first@mail.example.test>"), SUPPORT)
+    customer_sends(
+        customer_mail(
+            sender=f"Cus Tomer <{CUSTOMER}>", subject="Parcel lost", message_id="<first@mail.example.test>"
+        ),
+        SUPPORT,
+    )
     with django_capture_on_commit_callbacks(execute=True):
         assert poll(mailbox).stored == 1
     ticket = Ticket.objects.get(program=program)
@@ -260,11 +302,18 @@ def test_the_whole_round_trip_through_real_mailboxes(imap_server, smtp_server, d
     assert f"<{SUPPORT}>" in str(reply["From"]) and str(reply["Reply-To"]).startswith("support+")
 
     # The customer answers that e-mail: to its Reply-To, in the thread
-    customer_sends(customer_mail(sender=f"Cus Tomer <{CUSTOMER}>", subject=f"Re: {reply['Subject']}",
-                                 body="Thanks, it arrived!", to=str(reply["Reply-To"]),
-                                 message_id="<second@mail.example.test>", in_reply_to=reply["Message-ID"],
-                                 references=f"<first@mail.example.test> {reply['Message-ID']}"),
-                   str(reply["Reply-To"]))
+    customer_sends(
+        customer_mail(
+            sender=f"Cus Tomer <{CUSTOMER}>",
+            subject=f"Re: {reply['Subject']}",
+            body="Thanks, it arrived!",
+            to=str(reply["Reply-To"]),
+            message_id="<second@mail.example.test>",
+            in_reply_to=reply["Message-ID"],
+            references=f"<first@mail.example.test> {reply['Message-ID']}",
+        ),
+        str(reply["Reply-To"]),
+    )
     with django_capture_on_commit_callbacks(execute=True):
         assert poll(mailbox).stored == 1
     assert Ticket.objects.filter(program=program).count() == 1

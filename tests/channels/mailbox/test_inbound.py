@@ -38,21 +38,31 @@ def receive(raw: bytes, **kwargs) -> InboundEmail:
 
 
 def customer_messages(ticket) -> list[str]:
-    return list(TicketMessage.objects.filter(ticket=ticket, kind=TicketMessage.Kind.CUSTOMER)
-                .values_list("body", flat=True))
+    return list(
+        TicketMessage.objects.filter(ticket=ticket, kind=TicketMessage.Kind.CUSTOMER).values_list(
+            "body", flat=True
+        )
+    )
 
 
 def notes(ticket) -> list[str]:
-    return list(TicketMessage.objects.filter(ticket=ticket, kind=TicketMessage.Kind.NOTE).values_list("body", flat=True))
+    return list(
+        TicketMessage.objects.filter(ticket=ticket, kind=TicketMessage.Kind.NOTE).values_list(
+            "body", flat=True
+        )
+    )
 
 
 @pytest.fixture
 def email_ticket(program):
     """A ticket that came in by e-mail: its thread (token) and the customer's first Message-ID."""
-    ticket = TicketFactory(program=program, source=Ticket.Source.EMAIL, subject="Parcel lost",
-                           requester_email="ann@example.test")
+    ticket = TicketFactory(
+        program=program, source=Ticket.Source.EMAIL, subject="Parcel lost", requester_email="ann@example.test"
+    )
     mail_thread_for(ticket)
-    message_ref_add(ticket=ticket, message_id="<CAF=ann1@mail.example.test>", direction=MailMessageRef.Direction.IN)
+    message_ref_add(
+        ticket=ticket, message_id="<CAF=ann1@mail.example.test>", direction=MailMessageRef.Direction.IN
+    )
     return ticket
 
 
@@ -76,7 +86,11 @@ def test_a_new_mail_opens_a_ticket_that_is_routed(program, django_capture_on_com
     assert MailMessageRef.objects.get(ticket=ticket).direction == MailMessageRef.Direction.IN
     inbound.refresh_from_db()
     assert inbound.raw.read() == raw and inbound.size == len(raw)
-    assert (inbound.program, inbound.source, inbound.message_id) == (program, "webhook", "<CAF=ann1@mail.example.test>")
+    assert (inbound.program, inbound.source, inbound.message_id) == (
+        program,
+        "webhook",
+        "<CAF=ann1@mail.example.test>",
+    )
     assert inbound.recipients.splitlines() == [SUPPORT]
 
 
@@ -94,7 +108,9 @@ def test_an_unusable_reply_to_falls_back_to_from(program):
 
 
 def test_the_program_is_found_by_a_plus_addressed_envelope_recipient(program):
-    inbound = receive(customer_mail(to="someone-else@example.test"), envelope_recipients=["Support+x@BrightCart.test"])
+    inbound = receive(
+        customer_mail(to="someone-else@example.test"), envelope_recipients=["Support+x@BrightCart.test"]
+    )
 
     assert inbound.program == program and inbound.outcome == Outcome.TICKET
 
@@ -111,7 +127,9 @@ def test_a_mail_to_no_program_is_rejected_and_kept(program):
 
 
 def test_the_poller_s_connection_decides_the_program(program, connection):
-    inbound = receive(customer_mail(to="alias@brightcart.test"), connection=connection, source="imap", mailbox_uid=7)
+    inbound = receive(
+        customer_mail(to="alias@brightcart.test"), connection=connection, source="imap", mailbox_uid=7
+    )
 
     assert inbound.outcome == Outcome.TICKET and inbound.mailbox_uid == 7 and inbound.source == "imap"
 
@@ -121,11 +139,16 @@ def test_the_poller_s_connection_decides_the_program(program, connection):
 
 @pytest.mark.parametrize("status", [Ticket.Status.SOLVED, Ticket.Status.PENDING, Ticket.Status.OPEN])
 def test_a_reply_to_the_token_address_lands_on_its_ticket_and_reopens_it(program, email_ticket, status):
-    Ticket.objects.filter(pk=email_ticket.pk).update(status=status, solved_at=timezone.now()
-                                                     if status == Ticket.Status.SOLVED else None)
+    Ticket.objects.filter(pk=email_ticket.pk).update(
+        status=status, solved_at=timezone.now() if status == Ticket.Status.SOLVED else None
+    )
     token_address = program.mailbox_connection.address_for(email_ticket.mail_thread.token)
-    raw = customer_mail(subject="Re: Parcel lost", body="Still nothing.", to=token_address,
-                        message_id="<CAF=ann2@mail.example.test>")
+    raw = customer_mail(
+        subject="Re: Parcel lost",
+        body="Still nothing.",
+        to=token_address,
+        message_id="<CAF=ann2@mail.example.test>",
+    )
 
     inbound = receive(raw)
 
@@ -135,13 +158,18 @@ def test_a_reply_to_the_token_address_lands_on_its_ticket_and_reopens_it(program
     assert inbound.ticket_message.external_id == "<CAF=ann2@mail.example.test>"
     assert email_ticket.status == Ticket.Status.OPEN
     assert Ticket.objects.count() == 1
-    assert MailMessageRef.objects.filter(message_id="<CAF=ann2@mail.example.test>", ticket=email_ticket,
-                                         ticket_message=inbound.ticket_message).exists()
+    assert MailMessageRef.objects.filter(
+        message_id="<CAF=ann2@mail.example.test>", ticket=email_ticket, ticket_message=inbound.ticket_message
+    ).exists()
 
 
 def test_a_reply_to_the_support_address_is_matched_by_in_reply_to(program, email_ticket):
-    raw = customer_mail(subject="Re: Parcel lost", body="Any news?", message_id="<CAF=ann3@mail.example.test>",
-                        in_reply_to="<CAF=ann1@mail.example.test>")
+    raw = customer_mail(
+        subject="Re: Parcel lost",
+        body="Any news?",
+        message_id="<CAF=ann3@mail.example.test>",
+        in_reply_to="<CAF=ann1@mail.example.test>",
+    )
 
     inbound = receive(raw)
 
@@ -152,24 +180,34 @@ def test_a_reply_to_the_support_address_is_matched_by_in_reply_to(program, email
 def test_references_find_the_ticket_of_the_latest_known_message(program, email_ticket):
     other = TicketFactory(program=program)
     message_ref_add(ticket=other, message_id="<old@x.test>", direction=MailMessageRef.Direction.IN)
-    raw = customer_mail(message_id="<CAF=ann4@mail.example.test>",
-                        references="<old@x.test> <CAF=ann1@mail.example.test> <unknown@x.test>")
+    raw = customer_mail(
+        message_id="<CAF=ann4@mail.example.test>",
+        references="<old@x.test> <CAF=ann1@mail.example.test> <unknown@x.test>",
+    )
 
     assert receive(raw).ticket == email_ticket
 
 
 def test_a_forged_token_falls_back_to_the_references(program, email_ticket):
-    raw = customer_mail(to="support+aaaaaaaaaaaaaaaa@brightcart.test", message_id="<CAF=ann5@mail.example.test>",
-                        in_reply_to="<CAF=ann1@mail.example.test>")
+    raw = customer_mail(
+        to="support+aaaaaaaaaaaaaaaa@brightcart.test",
+        message_id="<CAF=ann5@mail.example.test>",
+        in_reply_to="<CAF=ann1@mail.example.test>",
+    )
 
     inbound = receive(raw)
 
     assert inbound.outcome == Outcome.REPLY and inbound.ticket == email_ticket
-    assert "unknown token (aaaaaaaaaaaaaaaa)" in inbound.reason and f"Matched to #{email_ticket.pk}" in inbound.reason
+    assert (
+        "unknown token (aaaaaaaaaaaaaaaa)" in inbound.reason
+        and f"Matched to #{email_ticket.pk}" in inbound.reason
+    )
 
 
 def test_a_forged_token_without_references_opens_a_new_ticket(program, email_ticket):
-    inbound = receive(customer_mail(to="support+aaaaaaaaaaaaaaaa@brightcart.test", message_id="<forged@x.test>"))
+    inbound = receive(
+        customer_mail(to="support+aaaaaaaaaaaaaaaa@brightcart.test", message_id="<forged@x.test>")
+    )
 
     assert inbound.outcome == Outcome.TICKET and inbound.ticket != email_ticket
     assert "unknown token" in inbound.reason and "A new ticket was opened." in inbound.reason
@@ -205,26 +243,37 @@ def test_a_long_message_id_of_a_reply_is_stored_as_a_digest(program, email_ticke
     inbound = receive(customer_mail(message_id=long_id, in_reply_to="<CAF=ann1@mail.example.test>"))
 
     assert inbound.outcome == Outcome.REPLY
-    assert inbound.ticket_message.external_id.startswith("mail:") and len(inbound.ticket_message.external_id) <= 100
+    assert (
+        inbound.ticket_message.external_id.startswith("mail:")
+        and len(inbound.ticket_message.external_id) <= 100
+    )
 
 
 # --- robots, loops, bounces ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("headers", "sender", "reason"), [
-    ({"Auto-Submitted": "auto-replied"}, None, "Auto-Submitted"),
-    ({"Precedence": "junk"}, None, "Precedence: junk"),
-    ({"List-Id": "<deals.shop.test>"}, None, "mailing list"),
-    ({"X-Autorespond": "yes"}, None, "X-Autorespond"),
-    ({"Return-Path": "<>"}, None, "empty Return-Path"),
-    ({}, "MAILER-DAEMON@mx.example.test", "mailer-daemon"),
-    ({"X-Flexdesk-Ticket": "12"}, None, "X-Flexdesk-Ticket"),
-    ({}, f"BrightCart Support <{SUPPORT}>", "our own support address"),
-    ({}, "BrightCart <support+abcdefghijklmnop@brightcart.test>", "our own support address"),
-])
+@pytest.mark.parametrize(
+    ("headers", "sender", "reason"),
+    [
+        ({"Auto-Submitted": "auto-replied"}, None, "Auto-Submitted"),
+        ({"Precedence": "junk"}, None, "Precedence: junk"),
+        ({"List-Id": "<deals.shop.test>"}, None, "mailing list"),
+        ({"X-Autorespond": "yes"}, None, "X-Autorespond"),
+        ({"Return-Path": "<>"}, None, "empty Return-Path"),
+        ({}, "MAILER-DAEMON@mx.example.test", "mailer-daemon"),
+        ({"X-Flexdesk-Ticket": "12"}, None, "X-Flexdesk-Ticket"),
+        ({}, f"BrightCart Support <{SUPPORT}>", "our own support address"),
+        ({}, "BrightCart <support+abcdefghijklmnop@brightcart.test>", "our own support address"),
+    ],
+)
 def test_robots_and_loops_make_no_ticket_and_no_message(program, email_ticket, headers, sender, reason):
-    raw = customer_mail(headers=headers, sender=sender or "Ann Customer <ann@example.test>",
-                        subject="Out of office", in_reply_to="<CAF=ann1@mail.example.test>", message_id="<ooo@x.test>")
+    raw = customer_mail(
+        headers=headers,
+        sender=sender or "Ann Customer <ann@example.test>",
+        subject="Out of office",
+        in_reply_to="<CAF=ann1@mail.example.test>",
+        message_id="<ooo@x.test>",
+    )
 
     inbound = receive(raw)
 
@@ -236,20 +285,33 @@ def test_robots_and_loops_make_no_ticket_and_no_message(program, email_ticket, h
 def our_sent_reply(ticket, *, message_id: str) -> OutboxMessage:
     """One of our replies, as channels.mailbox.outbound leaves it once sent: the outbox row and its OUT ref."""
     sent_at = datetime.datetime(2026, 12, 2, 12, 4, tzinfo=datetime.UTC)
-    outbox = OutboxMessage.objects.create(kind="mailbox.reply", status=OutboxMessage.Status.SENT, sent_at=sent_at,
-                                          program_id=ticket.program_id, payload={"message_id": message_id})
+    outbox = OutboxMessage.objects.create(
+        kind="mailbox.reply",
+        status=OutboxMessage.Status.SENT,
+        sent_at=sent_at,
+        program_id=ticket.program_id,
+        payload={"message_id": message_id},
+    )
     reply = TicketMessage.objects.create(ticket=ticket, kind=TicketMessage.Kind.REPLY, body="On its way.")
-    MailMessageRef.objects.create(program_id=ticket.program_id, ticket=ticket, message_id=message_id,
-                                  direction=MailMessageRef.Direction.OUT, ticket_message=reply,
-                                  outbox_message_id=outbox.pk)
+    MailMessageRef.objects.create(
+        program_id=ticket.program_id,
+        ticket=ticket,
+        message_id=message_id,
+        direction=MailMessageRef.Direction.OUT,
+        ticket_message=reply,
+        outbox_message_id=outbox.pk,
+    )
     return outbox
 
 
-@pytest.mark.parametrize("bounce", [
-    lambda mid: delivery_report(returned_message_id=mid),
-    lambda mid: delivery_report(returned_message_id=mid, headers_only=True),
-    lambda mid: plain_bounce(returned_message_id=mid),
-])
+@pytest.mark.parametrize(
+    "bounce",
+    [
+        lambda mid: delivery_report(returned_message_id=mid),
+        lambda mid: delivery_report(returned_message_id=mid, headers_only=True),
+        lambda mid: plain_bounce(returned_message_id=mid),
+    ],
+)
 def test_a_bounce_of_our_reply_fails_its_delivery_and_notes_the_ticket(program, email_ticket, bounce):
     program.time_zone = "Europe/Berlin"
     program.save(update_fields=["time_zone"])
@@ -300,13 +362,20 @@ def test_an_html_only_mail_becomes_safe_text_and_the_html_is_kept(program):
 
 
 def test_an_iso_8859_1_mail_reads_right(program):
-    raw = customer_mail(subject="Lieferung beschädigt", sender="Jörg Müller <joerg@example.de>",
-                        body="Grüße aus Köln", charset="iso-8859-1")
+    raw = customer_mail(
+        subject="Lieferung beschädigt",
+        sender="Jörg Müller <joerg@example.de>",
+        body="Grüße aus Köln",
+        charset="iso-8859-1",
+    )
 
     ticket = receive(raw).ticket
 
-    assert (ticket.subject, ticket.body, ticket.requester_name) == ("Lieferung beschädigt", "Grüße aus Köln",
-                                                                    "Jörg Müller")
+    assert (ticket.subject, ticket.body, ticket.requester_name) == (
+        "Lieferung beschädigt",
+        "Grüße aus Köln",
+        "Jörg Müller",
+    )
 
 
 def test_a_5_mb_pdf_attachment_is_kept_on_the_ticket(program):
@@ -316,7 +385,11 @@ def test_a_5_mb_pdf_attachment_is_kept_on_the_ticket(program):
 
     [attachment] = TicketAttachment.objects.filter(ticket=inbound.ticket)
     assert (attachment.filename, attachment.content_type, attachment.size, attachment.message) == (
-        "invoice.pdf", PDF, len(pdf), None)
+        "invoice.pdf",
+        PDF,
+        len(pdf),
+        None,
+    )
     assert attachment.file.read() == pdf
     assert notes(inbound.ticket) == []
 
@@ -324,24 +397,42 @@ def test_a_5_mb_pdf_attachment_is_kept_on_the_ticket(program):
 def test_a_reply_s_attachments_go_with_its_message(program, email_ticket):
     png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 200
 
-    inbound = receive(customer_mail(in_reply_to="<CAF=ann1@mail.example.test>", message_id="<photo@x.test>",
-                                    attachments=(("photo.png", "image/png", png),)))
+    inbound = receive(
+        customer_mail(
+            in_reply_to="<CAF=ann1@mail.example.test>",
+            message_id="<photo@x.test>",
+            attachments=(("photo.png", "image/png", png),),
+        )
+    )
 
     [attachment] = TicketAttachment.objects.filter(ticket=email_ticket)
     assert attachment.message == inbound.ticket_message and attachment.content_type == "image/png"
 
 
-@pytest.mark.parametrize(("filename", "content_type", "data", "why"), [
-    ("setup.exe", "application/octet-stream", b"MZ\x90\x00" + b"\x00" * 100, "only PDF"),
-    ("invoice.pdf", "application/pdf", b"MZ\x90\x00 a program named like a PDF", "checked by their content"),
-    ("huge.pdf", "application/pdf", b"%PDF-1.7\n" + b"0" * (11 * 1024 * 1024), "larger than 10 MB"),
-])
+@pytest.mark.parametrize(
+    ("filename", "content_type", "data", "why"),
+    [
+        ("setup.exe", "application/octet-stream", b"MZ\x90\x00" + b"\x00" * 100, "only PDF"),
+        (
+            "invoice.pdf",
+            "application/pdf",
+            b"MZ\x90\x00 a program named like a PDF",
+            "checked by their content",
+        ),
+        ("huge.pdf", "application/pdf", b"%PDF-1.7\n" + b"0" * (11 * 1024 * 1024), "larger than 10 MB"),
+    ],
+)
 def test_a_refused_attachment_is_not_stored_and_a_note_names_it(program, filename, content_type, data, why):
-    inbound = receive(customer_mail(attachments=(("notes.txt", "text/plain", b"order 1234"),
-                                                 (filename, content_type, data))))
+    inbound = receive(
+        customer_mail(
+            attachments=(("notes.txt", "text/plain", b"order 1234"), (filename, content_type, data))
+        )
+    )
 
     ticket = inbound.ticket
-    assert list(TicketAttachment.objects.filter(ticket=ticket).values_list("filename", flat=True)) == ["notes.txt"]
+    assert list(TicketAttachment.objects.filter(ticket=ticket).values_list("filename", flat=True)) == [
+        "notes.txt"
+    ]
     [note] = notes(ticket)
     assert f"“{filename}”" in note and why in note
 
@@ -381,7 +472,11 @@ def test_a_sender_intake_refuses_is_rejected_and_leaves_nothing_half_done(progra
 
     assert inbound.outcome == Outcome.REJECTED and "could not be taken in" in inbound.reason
     assert inbound.program == program and inbound.raw
-    assert not Ticket.objects.exists() and not MailMessageRef.objects.exists() and not MailThread.objects.exists()
+    assert (
+        not Ticket.objects.exists()
+        and not MailMessageRef.objects.exists()
+        and not MailThread.objects.exists()
+    )
 
 
 def test_a_40_mb_message_is_rejected_unread(program):
@@ -397,26 +492,44 @@ def test_a_40_mb_message_is_rejected_unread(program):
 
 
 def test_the_poller_logs_a_message_it_did_not_download(program, connection):
-    logged = mail_record_rejected(source="imap", connection=connection, reason="Too large (40 MB).",
-                                  message_id="<big@x.test>", from_address="ann@example.test", subject="Scan",
-                                  size=40 * 1024 * 1024, mailbox_uid=99)
-    again = mail_record_rejected(source="imap", connection=connection, reason="Too large (40 MB).",
-                                 message_id="<big@x.test>", size=40 * 1024 * 1024, mailbox_uid=99)
-    nameless = mail_record_rejected(source="imap", connection=connection, reason="Too large.", mailbox_uid=100)
+    logged = mail_record_rejected(
+        source="imap",
+        connection=connection,
+        reason="Too large (40 MB).",
+        message_id="<big@x.test>",
+        from_address="ann@example.test",
+        subject="Scan",
+        size=40 * 1024 * 1024,
+        mailbox_uid=99,
+    )
+    again = mail_record_rejected(
+        source="imap",
+        connection=connection,
+        reason="Too large (40 MB).",
+        message_id="<big@x.test>",
+        size=40 * 1024 * 1024,
+        mailbox_uid=99,
+    )
+    nameless = mail_record_rejected(
+        source="imap", connection=connection, reason="Too large.", mailbox_uid=100
+    )
 
     assert again.pk == logged.pk and logged.outcome == Outcome.REJECTED and logged.mailbox_uid == 99
     assert nameless.pk != logged.pk and nameless.message_id.endswith("@flexdesk.invalid>")
 
 
-@pytest.mark.parametrize("raw", [
-    b"From: ann@example.test\r\nTo: support@brightcart.test\r\nContent-Type: multipart/mixed\r\n\r\nno boundary\r\n",
-    b"From: ann@example.test\r\nTo: support@brightcart.test\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n"
-    b"--b\r\nContent-Type: text/plain; charset=\"nonsense\"\r\nContent-Transfer-Encoding: base64\r\n\r\n!!!\r\n"
-    b"--b\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; filename=\"x.pdf\"\r\n"
-    b"Content-Transfer-Encoding: base64\r\n\r\nJVBERi0",
-    b"To: support@brightcart.test\r\n\x00\xff\xfe\r\n\r\n\xff",
-    b"",
-])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"From: ann@example.test\r\nTo: support@brightcart.test\r\nContent-Type: multipart/mixed\r\n\r\nno boundary\r\n",
+        b'From: ann@example.test\r\nTo: support@brightcart.test\r\nContent-Type: multipart/mixed; boundary="b"\r\n\r\n'
+        b'--b\r\nContent-Type: text/plain; charset="nonsense"\r\nContent-Transfer-Encoding: base64\r\n\r\n!!!\r\n'
+        b'--b\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; filename="x.pdf"\r\n'
+        b"Content-Transfer-Encoding: base64\r\n\r\nJVBERi0",
+        b"To: support@brightcart.test\r\n\x00\xff\xfe\r\n\r\n\xff",
+        b"",
+    ],
+)
 def test_malformed_mime_is_handled_without_a_crash(program, raw):
     inbound = receive(raw)
 
@@ -445,5 +558,9 @@ def test_a_new_mail_takes_a_small_constant_number_of_queries(program, django_ass
     with django_assert_max_num_queries(14):
         receive(customer_mail(message_id="<one@x.test>", attachments=(("a.txt", "text/plain", b"a"),)))
     with django_assert_max_num_queries(14):
-        receive(customer_mail(message_id="<three@x.test>", attachments=tuple(
-            (f"{name}.txt", "text/plain", name.encode()) for name in "abc")))
+        receive(
+            customer_mail(
+                message_id="<three@x.test>",
+                attachments=tuple((f"{name}.txt", "text/plain", name.encode()) for name in "abc"),
+            )
+        )

@@ -53,8 +53,14 @@ def freelancer(program):
 @pytest.fixture
 def ticket(program, freelancer):
     """A ticket that came in by e-mail (the customer's message is part of its conversation)."""
-    ticket = TicketFactory(program=program, assignee=freelancer, source=Ticket.Source.EMAIL, subject="Parcel lost",
-                           requester_email="ann@example.test", requester_name="Ann Customer")
+    ticket = TicketFactory(
+        program=program,
+        assignee=freelancer,
+        source=Ticket.Source.EMAIL,
+        subject="Parcel lost",
+        requester_email="ann@example.test",
+        requester_name="Ann Customer",
+    )
     message_ref_add(ticket=ticket, message_id=CUSTOMER_MESSAGE_ID, direction=MailMessageRef.Direction.IN)
     return ticket
 
@@ -68,18 +74,26 @@ def reply(ticket, freelancer, body="Your parcel is on its way.\nTracking: <b>AB1
 
 
 def parts(message) -> dict[str, str]:
-    return {part.get_content_type(): part.get_content().replace("\r\n", "\n")
-            for part in message.walk() if not part.is_multipart()}
+    return {
+        part.get_content_type(): part.get_content().replace("\r\n", "\n")
+        for part in message.walk()
+        if not part.is_multipart()
+    }
 
 
 def test_a_reply_arrives_in_the_customers_thread_from_the_author_via_the_support_address(
-        ticket, freelancer, smtp_server):
+    ticket, freelancer, smtp_server
+):
     # When the freelancer replies
     answer = reply(ticket, freelancer)
     # Then one e-mail is queued about the reply, in the ticket's order, through the program's own SMTP server
     [outbox] = replies()
     assert (outbox.subject_id, outbox.program_id, outbox.ordering_key, outbox.dedupe_key) == (
-        str(answer.pk), ticket.program_id, f"mail-ticket:{ticket.pk}", f"mailbox:reply:{answer.pk}")
+        str(answer.pk),
+        ticket.program_id,
+        f"mail-ticket:{ticket.pk}",
+        f"mailbox:reply:{answer.pk}",
+    )
     assert outbox.payload["connection"] == f"mailbox:{ticket.program_id}"
     assert outbox_deliver(message_id=outbox.pk) == "sent"
     # ... and the customer's mailbox gets it, threaded under their message
@@ -97,12 +111,16 @@ def test_a_reply_arrives_in_the_customers_thread_from_the_author_via_the_support
     assert (ours.ticket_message_id, ours.outbox_message_id) == (answer.pk, outbox.pk)
     # ... with a plain-text part and the same text as escaped HTML (what the author typed is never markup)
     body = parts(mail)
-    assert body["text/plain"].startswith("Your parcel is on its way.\nTracking: <b>AB123</b>\n\n-- \nNora, BrightCart")
+    assert body["text/plain"].startswith(
+        "Your parcel is on its way.\nTracking: <b>AB123</b>\n\n-- \nNora, BrightCart"
+    )
     assert "Tracking: &lt;b&gt;AB123&lt;/b&gt;" in body["text/html"] and "<b>" not in body["text/html"]
     assert "<br>" in body["text/html"]
 
 
-def test_the_next_reply_references_the_whole_conversation_and_is_answered_once(ticket, freelancer, smtp_server):
+def test_the_next_reply_references_the_whole_conversation_and_is_answered_once(
+    ticket, freelancer, smtp_server
+):
     ticket.subject = "RE: Re: Parcel lost"
     ticket.save(update_fields=["subject"])
     reply(ticket, freelancer, "First.")
@@ -116,20 +134,25 @@ def test_the_next_reply_references_the_whole_conversation_and_is_answered_once(t
 
 
 def test_a_note_is_never_emailed(ticket, freelancer, smtp_server):
-    ticket_note_add(ticket=ticket, author=freelancer.user, body="The customer sounds upset.", freelancer=freelancer)
+    ticket_note_add(
+        ticket=ticket, author=freelancer.user, body="The customer sounds upset.", freelancer=freelancer
+    )
     assert replies() == []
     assert not MailMessageRef.objects.filter(direction=MailMessageRef.Direction.OUT).exists()
 
 
 def test_a_ticket_that_came_through_the_api_is_emailed_too_its_thread_made_at_the_first_reply(
-        program, freelancer, smtp_server):
+    program, freelancer, smtp_server
+):
     ticket = TicketFactory(program=program, assignee=freelancer, source=Ticket.Source.API, subject="Refund")
     assert not MailThread.objects.filter(ticket=ticket).exists()
     reply(ticket, freelancer, "Refunded.")
     assert outbox_deliver_due() == 1
     [mail] = smtp_server.messages
     assert mail["In-Reply-To"] is None and mail["References"] is None  # nothing to answer yet
-    assert str(mail["Reply-To"]) == MailThread.objects.get(ticket=ticket).token.join(["support+", "@brightcart.test"])
+    assert str(mail["Reply-To"]) == MailThread.objects.get(ticket=ticket).token.join(
+        ["support+", "@brightcart.test"]
+    )
 
 
 def test_other_programs_replies_are_not_emailed(freelancer, smtp_server):
@@ -142,7 +165,8 @@ def test_other_programs_replies_are_not_emailed(freelancer, smtp_server):
 
 
 def test_with_the_smtp_server_down_the_reply_waits_and_goes_out_once_when_it_is_back(
-        client, ticket, freelancer, smtp_server):
+    client, ticket, freelancer, smtp_server
+):
     smtp_server.stop()
     answer = reply(ticket, freelancer)
     [outbox] = replies()
@@ -165,7 +189,8 @@ def test_with_the_smtp_server_down_the_reply_waits_and_goes_out_once_when_it_is_
 
 
 def test_a_refused_recipient_fails_at_once_the_author_and_the_holder_are_told_and_retry_sends_it(
-        client, ticket, freelancer, manager, smtp_server):
+    client, ticket, freelancer, manager, smtp_server
+):
     # A manager answers a freelancer's ticket; the customer's server refuses the address
     smtp_server.refuse("ann@example.test")
     answer = ticket_reply(ticket=ticket, author=manager, body="Sorry for the wait.")
@@ -175,7 +200,10 @@ def test_a_refused_recipient_fails_at_once_the_author_and_the_holder_are_told_an
     assert "550" in outbox.last_error and "No such user here" in outbox.last_error
     told = {m.payload["to"][0]: m for m in OutboxMessage.objects.filter(kind="email")}
     assert set(told) == {manager.email, freelancer.user.email}
-    assert told[manager.email].payload["subject"] == f"Your reply on ticket #{ticket.pk} did not reach the customer"
+    assert (
+        told[manager.email].payload["subject"]
+        == f"Your reply on ticket #{ticket.pk} did not reach the customer"
+    )
     assert "/manage/queues/tickets/" in told[manager.email].payload["body"]
     holder = told[freelancer.user.email].payload
     assert "No such user here" in holder["body"] and f"/portal/tickets/{ticket.pk}/" in holder["body"]
@@ -198,8 +226,12 @@ def test_a_bounce_later_marks_it_failed_and_tells_the_author_once(ticket, freela
     assert outbox_deliver(message_id=outbox.pk) == "sent"
     # What the inbound side does with a bounce of our Message-ID
     ref = MailMessageRef.objects.get(direction=MailMessageRef.Direction.OUT)
-    outbox_mark_failed(message_id=ref.outbox_message_id, reason="550 5.1.1 <ann@example.test>: mailbox unavailable")
-    outbox_mark_failed(message_id=ref.outbox_message_id, reason="550 5.1.1 <ann@example.test>: mailbox unavailable")
+    outbox_mark_failed(
+        message_id=ref.outbox_message_id, reason="550 5.1.1 <ann@example.test>: mailbox unavailable"
+    )
+    outbox_mark_failed(
+        message_id=ref.outbox_message_id, reason="550 5.1.1 <ann@example.test>: mailbox unavailable"
+    )
     [told] = OutboxMessage.objects.filter(kind="email")  # author and holder are one person, told once
     assert told.payload["to"] == [freelancer.user.email] and "mailbox unavailable" in told.payload["body"]
 
@@ -245,11 +277,16 @@ def test_only_sent_emails_count_as_an_answer_delivered(ticket, freelancer, smtp_
 def test_the_reply_box_says_where_the_reply_goes(client, ticket, freelancer, manager, smtp_server):
     client.force_login(freelancer.user)
     page = client.get(f"/portal/tickets/{ticket.pk}/").content.decode()
-    assert ("E-mailed to Ann Customer &lt;ann@example.test&gt; from support@brightcart.test; their answer comes back "
-            "to this ticket.") in page
+    assert (
+        "E-mailed to Ann Customer &lt;ann@example.test&gt; from support@brightcart.test; their answer comes back "
+        "to this ticket."
+    ) in page
     assert "they are never e-mailed" in page
-    response = client.post(f"/portal/tickets/{ticket.pk}/reply/", {"reply-body": "On its way!",
-                                                                    "reply-status_after": "open"}, follow=True)
+    response = client.post(
+        f"/portal/tickets/{ticket.pk}/reply/",
+        {"reply-body": "On its way!", "reply-status_after": "open"},
+        follow=True,
+    )
     assert "it is on its way to the customer by e-mail" in response.content.decode()
     assert "Queued to be e-mailed" in response.content.decode()
 
@@ -260,7 +297,9 @@ def _page_queries(client, url) -> int:
     return len(queries)
 
 
-def test_the_ticket_pages_do_not_read_more_per_emailed_reply(client, ticket, freelancer, manager, smtp_server):
+def test_the_ticket_pages_do_not_read_more_per_emailed_reply(
+    client, ticket, freelancer, manager, smtp_server
+):
     reply(ticket, freelancer, "One.")
     outbox_deliver_due()
     client.force_login(freelancer.user)
@@ -289,12 +328,15 @@ def test_a_reply_costs_the_same_queries_however_long_the_conversation(ticket, fr
     reply(ticket, freelancer, "First.")  # the thread is made
     first = queries_of_one_reply()
     for n in range(10):
-        message_ref_add(ticket=ticket, message_id=f"<more-{n}@example.test>", direction=MailMessageRef.Direction.IN)
+        message_ref_add(
+            ticket=ticket, message_id=f"<more-{n}@example.test>", direction=MailMessageRef.Direction.IN
+        )
     assert queries_of_one_reply() == first
 
 
 def test_a_sweep_reuses_the_mailboxs_smtp_session_and_replaces_one_the_server_dropped(
-        program, ticket, freelancer, smtp_server):
+    program, ticket, freelancer, smtp_server
+):
     name = f"mailbox:{program.pk}"
     reply(ticket, freelancer, "One.")
     reply(ticket, freelancer, "Two.")

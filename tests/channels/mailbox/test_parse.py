@@ -11,11 +11,18 @@ from tests.channels.mailbox.mails import CUSTOMER, SUPPORT, customer_mail, deliv
 
 
 def test_a_persons_mail_is_read_whole():
-    raw = customer_mail(subject="Parcel   lost\t again", sender="=?utf-8?q?Zo=C3=AB_Customer?= <Zoe@Example.test>",
-                        to=f"BrightCart <{SUPPORT.upper()}>", headers={"Cc": "boss@example.test",
-                                                                        "Delivered-To": "support+abc@brightcart.test",
-                                                                        "Reply-To": "Zoë Home <zoe@home.test>"},
-                        in_reply_to="<prev@mail.example.test>", references="<first@x.test> <prev@mail.example.test>")
+    raw = customer_mail(
+        subject="Parcel   lost\t again",
+        sender="=?utf-8?q?Zo=C3=AB_Customer?= <Zoe@Example.test>",
+        to=f"BrightCart <{SUPPORT.upper()}>",
+        headers={
+            "Cc": "boss@example.test",
+            "Delivered-To": "support+abc@brightcart.test",
+            "Reply-To": "Zoë Home <zoe@home.test>",
+        },
+        in_reply_to="<prev@mail.example.test>",
+        references="<first@x.test> <prev@mail.example.test>",
+    )
 
     parsed = mail_parse(raw)
 
@@ -31,12 +38,15 @@ def test_a_persons_mail_is_read_whole():
     assert parsed.auto_reason == "" and not parsed.is_bounce
 
 
-@pytest.mark.parametrize(("header", "expected"), [
-    ("<abc@host>", "<abc@host>"),
-    ("  <abc@host> (a comment)", "<abc@host>"),
-    ("abc@host", "<abc@host>"),
-    ("", ""),
-])
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("<abc@host>", "<abc@host>"),
+        ("  <abc@host> (a comment)", "<abc@host>"),
+        ("abc@host", "<abc@host>"),
+        ("", ""),
+    ],
+)
 def test_message_ids_are_normalised(header, expected):
     assert message_id_normalise(header) == expected
 
@@ -59,8 +69,10 @@ def test_a_message_id_longer_than_we_store_becomes_the_same_digest_everywhere():
 
 
 def test_html_only_mail_becomes_readable_text_and_the_html_is_kept():
-    html = ("<html><head><style>p {color: red}</style><script>steal()</script></head><body><h1>Order 1234</h1>"
-            "<p>It arrived <b>broken</b> &amp; late.</p><p><a href='https://evil.test'>see</a></p></body></html>")
+    html = (
+        "<html><head><style>p {color: red}</style><script>steal()</script></head><body><h1>Order 1234</h1>"
+        "<p>It arrived <b>broken</b> &amp; late.</p><p><a href='https://evil.test'>see</a></p></body></html>"
+    )
 
     parsed = mail_parse(customer_mail(body=None, html=html))
 
@@ -76,8 +88,12 @@ def test_text_plain_is_preferred_over_html():
 
 
 def test_iso_8859_1_body_and_encoded_headers_decode_right():
-    raw = customer_mail(subject="Grüße aus Köln", sender="Jörg Müller <joerg@example.de>",
-                        body="Die Lieferung ist beschädigt. Grüße", charset="iso-8859-1")
+    raw = customer_mail(
+        subject="Grüße aus Köln",
+        sender="Jörg Müller <joerg@example.de>",
+        body="Die Lieferung ist beschädigt. Grüße",
+        charset="iso-8859-1",
+    )
     assert b"besch\xe4digt" in raw  # really Latin-1 on the wire
 
     parsed = mail_parse(raw)
@@ -87,8 +103,10 @@ def test_iso_8859_1_body_and_encoded_headers_decode_right():
 
 
 def test_raw_8bit_headers_and_unknown_charsets_do_not_break_the_parse():
-    raw = ("From: Jörg <joerg@example.de>\r\nTo: support@brightcart.test\r\nSubject: =?x-unknown?q?Gr=FC=DFe?= "
-           "und Köln\r\nContent-Type: text/plain; charset=x-made-up\r\n\r\nHallo Köln\r\n").encode()
+    raw = (
+        "From: Jörg <joerg@example.de>\r\nTo: support@brightcart.test\r\nSubject: =?x-unknown?q?Gr=FC=DFe?= "
+        "und Köln\r\nContent-Type: text/plain; charset=x-made-up\r\n\r\nHallo Köln\r\n"
+    ).encode()
 
     parsed = mail_parse(raw)
 
@@ -110,34 +128,40 @@ def test_a_5000_character_subject_is_read_whole():
     assert len(parsed.subject) == 4999 and parsed.subject.startswith("Help Help")
 
 
-@pytest.mark.parametrize("raw", [
-    b"",
-    b"\x00\xff\xfe garbage that is not a message",
-    b"From: ann@example.test\r\nContent-Type: multipart/mixed\r\n\r\nno boundary at all\r\n",
-    b"From: ann@example.test\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain\r\n"
-    b"Content-Transfer-Encoding: base64\r\n\r\n!!!not base64!!!\r\n--b\r\nContent-Type: application/pdf; name=\"x.pdf\"\r\n"
-    b"Content-Transfer-Encoding: base64\r\nContent-Disposition: attachment; filename=\"x.pdf\"\r\n\r\nJVBER",
-    b"From: =?utf-8?b?broken?= <ann@example.test>\r\nSubject: =?utf-8?q?=FF=FE?=\r\nMessage-ID: <<>>\r\n\r\nx",
-])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"",
+        b"\x00\xff\xfe garbage that is not a message",
+        b"From: ann@example.test\r\nContent-Type: multipart/mixed\r\n\r\nno boundary at all\r\n",
+        b'From: ann@example.test\r\nContent-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\nContent-Type: text/plain\r\n'
+        b'Content-Transfer-Encoding: base64\r\n\r\n!!!not base64!!!\r\n--b\r\nContent-Type: application/pdf; name="x.pdf"\r\n'
+        b'Content-Transfer-Encoding: base64\r\nContent-Disposition: attachment; filename="x.pdf"\r\n\r\nJVBER',
+        b"From: =?utf-8?b?broken?= <ann@example.test>\r\nSubject: =?utf-8?q?=FF=FE?=\r\nMessage-ID: <<>>\r\n\r\nx",
+    ],
+)
 def test_malformed_mime_is_tolerated(raw):
     parsed = mail_parse(raw)
 
     assert parsed.message_id.startswith("<")
 
 
-@pytest.mark.parametrize(("headers", "sender", "reason"), [
-    ({"Auto-Submitted": "auto-replied"}, CUSTOMER, "Auto-Submitted: auto-replied"),
-    ({"Auto-Submitted": "auto-generated; owner-email=x@y"}, CUSTOMER, "Auto-Submitted: auto-generated"),
-    ({"Precedence": "bulk"}, CUSTOMER, "Precedence: bulk"),
-    ({"Precedence": "auto_reply"}, CUSTOMER, "Precedence: auto_reply"),
-    ({"List-Id": "<news.example.test>"}, CUSTOMER, "List-Id"),
-    ({"List-Unsubscribe": "<mailto:leave@example.test>"}, CUSTOMER, "List-Unsubscribe"),
-    ({"X-Autoreply": "yes"}, CUSTOMER, "X-Autoreply"),
-    ({"X-Autorespond": "Out of office"}, CUSTOMER, "X-Autorespond"),
-    ({"Return-Path": "<>"}, CUSTOMER, "empty Return-Path"),
-    ({}, "Mail Delivery System <MAILER-DAEMON@mx.example.test>", "mailer-daemon@"),
-    ({}, "postmaster@example.test", "postmaster@"),
-])
+@pytest.mark.parametrize(
+    ("headers", "sender", "reason"),
+    [
+        ({"Auto-Submitted": "auto-replied"}, CUSTOMER, "Auto-Submitted: auto-replied"),
+        ({"Auto-Submitted": "auto-generated; owner-email=x@y"}, CUSTOMER, "Auto-Submitted: auto-generated"),
+        ({"Precedence": "bulk"}, CUSTOMER, "Precedence: bulk"),
+        ({"Precedence": "auto_reply"}, CUSTOMER, "Precedence: auto_reply"),
+        ({"List-Id": "<news.example.test>"}, CUSTOMER, "List-Id"),
+        ({"List-Unsubscribe": "<mailto:leave@example.test>"}, CUSTOMER, "List-Unsubscribe"),
+        ({"X-Autoreply": "yes"}, CUSTOMER, "X-Autoreply"),
+        ({"X-Autorespond": "Out of office"}, CUSTOMER, "X-Autorespond"),
+        ({"Return-Path": "<>"}, CUSTOMER, "empty Return-Path"),
+        ({}, "Mail Delivery System <MAILER-DAEMON@mx.example.test>", "mailer-daemon@"),
+        ({}, "postmaster@example.test", "postmaster@"),
+    ],
+)
 def test_robots_are_recognised(headers, sender, reason):
     parsed = mail_parse(customer_mail(headers=headers, sender=sender))
 
@@ -145,7 +169,10 @@ def test_robots_are_recognised(headers, sender, reason):
 
 
 def test_auto_submitted_no_is_a_person():
-    assert mail_parse(customer_mail(headers={"Auto-Submitted": "no", "Precedence": "first-class"})).auto_reason == ""
+    assert (
+        mail_parse(customer_mail(headers={"Auto-Submitted": "no", "Precedence": "first-class"})).auto_reason
+        == ""
+    )
 
 
 def test_our_own_reply_is_marked():
@@ -154,7 +181,9 @@ def test_our_own_reply_is_marked():
 
 @pytest.mark.parametrize("headers_only", [False, True])
 def test_a_delivery_status_report_is_a_bounce_of_the_returned_message(headers_only):
-    parsed = mail_parse(delivery_report(returned_message_id="<reply-1@brightcart.test>", headers_only=headers_only))
+    parsed = mail_parse(
+        delivery_report(returned_message_id="<reply-1@brightcart.test>", headers_only=headers_only)
+    )
 
     assert parsed.is_bounce
     assert parsed.bounced_message_id == "<reply-1@brightcart.test>"
@@ -163,8 +192,14 @@ def test_a_delivery_status_report_is_a_bounce_of_the_returned_message(headers_on
 
 
 def test_a_delay_report_is_no_bounce_but_still_a_robots_mail():
-    parsed = mail_parse(delivery_report(returned_message_id="<reply-1@brightcart.test>", action="delayed",
-                                        status="4.4.1", diagnostic="smtp; 451 4.4.1 try again later"))
+    parsed = mail_parse(
+        delivery_report(
+            returned_message_id="<reply-1@brightcart.test>",
+            action="delayed",
+            status="4.4.1",
+            diagnostic="smtp; 451 4.4.1 try again later",
+        )
+    )
 
     assert not parsed.is_bounce and parsed.auto_reason
 

@@ -1,4 +1,4 @@
-""""Test connection" against the real servers: dovecot (IMAP) and aiosmtpd (SMTP) on loopback. Each side is OK or
+""" "Test connection" against the real servers: dovecot (IMAP) and aiosmtpd (SMTP) on loopback. Each side is OK or
 shows the server's exact words; the result is kept and audited without secrets."""
 
 import pytest
@@ -22,15 +22,24 @@ def test_both_sides_log_in_and_the_folder_is_counted(manager, imap_server, smtp_
     smtp_server.require_login("support@brightcart.test", "smtp-secret")
     imap_server.append(SUPPORT, b"Subject: one\r\n\r\nhi\r\n")
     imap_server.append(SUPPORT, b"Subject: two\r\n\r\nhi\r\n")
-    program = mailbox_program(manager=manager, imap=imap_server.settings(SUPPORT),
-                              smtp={"host": "127.0.0.1", "port": smtp_server.port, "user": "support@brightcart.test",
-                                    "password": "smtp-secret"})
+    program = mailbox_program(
+        manager=manager,
+        imap=imap_server.settings(SUPPORT),
+        smtp={
+            "host": "127.0.0.1",
+            "port": smtp_server.port,
+            "user": "support@brightcart.test",
+            "password": "smtp-secret",
+        },
+    )
     result = mailbox_connection_test(program=program, actor=manager)
     assert result.ok
-    assert result.side("IMAP").detail == (f"logged in as {SUPPORT} at 127.0.0.1:{imap_server.port}; "
-                                          "INBOX has 2 messages")
-    assert result.side("SMTP").detail == (f"logged in as support@brightcart.test at 127.0.0.1:{smtp_server.port}, "
-                                          "the mailbox's own server")
+    assert result.side("IMAP").detail == (
+        f"logged in as {SUPPORT} at 127.0.0.1:{imap_server.port}; INBOX has 2 messages"
+    )
+    assert result.side("SMTP").detail == (
+        f"logged in as support@brightcart.test at 127.0.0.1:{smtp_server.port}, the mailbox's own server"
+    )
     connection = MailboxConnection.objects.get(program=program)
     assert connection.tested_at is not None and connection.test_result == result.text
     assert connection.test_result.startswith("IMAP: OK — ")
@@ -40,16 +49,25 @@ def test_both_sides_log_in_and_the_folder_is_counted(manager, imap_server, smtp_
 
 def test_wrong_passwords_show_each_servers_exact_answer(manager, imap_server, smtp_server):
     smtp_server.require_login("support@brightcart.test", "smtp-secret")
-    program = mailbox_program(manager=manager, imap={**imap_server.settings(SUPPORT), "password": "wrong-imap"},
-                              smtp={"host": "127.0.0.1", "port": smtp_server.port, "user": "support@brightcart.test",
-                                    "password": "wrong-smtp"})
+    program = mailbox_program(
+        manager=manager,
+        imap={**imap_server.settings(SUPPORT), "password": "wrong-imap"},
+        smtp={
+            "host": "127.0.0.1",
+            "port": smtp_server.port,
+            "user": "support@brightcart.test",
+            "password": "wrong-smtp",
+        },
+    )
     result = mailbox_connection_test(program=program, actor=manager)
     assert not result.ok
     imap, smtp = result.side("IMAP"), result.side("SMTP")
-    assert not imap.ok and imap.detail == (f"IMAP 127.0.0.1:{imap_server.port} login refused: "
-                                           "[AUTHENTICATIONFAILED] Authentication failed.")
-    assert not smtp.ok and smtp.detail == (f"SMTP 127.0.0.1:{smtp_server.port} answered 535 "
-                                           "5.7.8 Authentication credentials invalid")
+    assert not imap.ok and imap.detail == (
+        f"IMAP 127.0.0.1:{imap_server.port} login refused: [AUTHENTICATIONFAILED] Authentication failed."
+    )
+    assert not smtp.ok and smtp.detail == (
+        f"SMTP 127.0.0.1:{smtp_server.port} answered 535 5.7.8 Authentication credentials invalid"
+    )
     # the audit line has the answers, never a password
     audit = AuditLog.objects.get(verb="channels.mailbox_tested")
     assert audit.data["ok"] is False and "[AUTHENTICATIONFAILED]" in audit.data["result"]
@@ -57,8 +75,11 @@ def test_wrong_passwords_show_each_servers_exact_answer(manager, imap_server, sm
 
 
 def test_servers_that_are_down_are_results_not_exceptions(manager, imap_server, smtp_server):
-    program = mailbox_program(manager=manager, imap=imap_server.settings(SUPPORT),
-                              smtp={"host": "127.0.0.1", "port": smtp_server.port})
+    program = mailbox_program(
+        manager=manager,
+        imap=imap_server.settings(SUPPORT),
+        smtp={"host": "127.0.0.1", "port": smtp_server.port},
+    )
     imap_server.stop()
     smtp_server.stop()
     result = mailbox_connection_test(program=program, actor=manager)
@@ -68,8 +89,11 @@ def test_servers_that_are_down_are_results_not_exceptions(manager, imap_server, 
 
 
 def test_a_folder_that_does_not_exist_fails_the_imap_side(manager, imap_server, smtp_server):
-    program = mailbox_program(manager=manager, imap=imap_server.settings(SUPPORT),
-                              smtp={"host": "127.0.0.1", "port": smtp_server.port})
+    program = mailbox_program(
+        manager=manager,
+        imap=imap_server.settings(SUPPORT),
+        smtp={"host": "127.0.0.1", "port": smtp_server.port},
+    )
     MailboxConnection.objects.filter(program=program).update(imap_folder="Helpdesk")
     result = mailbox_connection_test(program=program, actor=manager)
     assert "Mailbox doesn't exist: Helpdesk" in result.side("IMAP").detail
@@ -82,8 +106,9 @@ def test_through_the_sites_smtp_server_the_site_connection_is_tested(manager, sm
     result = mailbox_connection_test(program=program, actor=manager)
     imap, smtp = result.side("IMAP"), result.side("SMTP")
     assert imap.skipped and "drop folder" in imap.detail
-    assert smtp.ok and smtp.detail == (f"connected (no login) at 127.0.0.1:{smtp_server.port}, "
-                                       "Flexdesk's mail server (EMAIL_URL)")
+    assert smtp.ok and smtp.detail == (
+        f"connected (no login) at 127.0.0.1:{smtp_server.port}, Flexdesk's mail server (EMAIL_URL)"
+    )
     assert result.ok
 
 

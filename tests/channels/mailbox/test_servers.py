@@ -9,8 +9,10 @@ from imap_tools.errors import MailboxLoginError
 
 from tests.imapserver import CUSTOMER, SUPPORT
 
-RAW = b"From: Ann <customer@example.test>\r\nTo: support@brightcart.test\r\nSubject: Hello\r\n" \
-      b"Message-ID: <hello-1@example.test>\r\n\r\nWhere is my parcel?\r\n"
+RAW = (
+    b"From: Ann <customer@example.test>\r\nTo: support@brightcart.test\r\nSubject: Hello\r\n"
+    b"Message-ID: <hello-1@example.test>\r\n\r\nWhere is my parcel?\r\n"
+)
 
 
 def test_a_message_appended_is_read_back_byte_for_byte_and_the_next_test_starts_empty(imap_server):
@@ -48,8 +50,12 @@ def test_renumber_gives_the_folder_a_new_uidvalidity_and_keeps_its_messages(imap
 def test_the_smtp_server_delivers_into_the_recipients_imap_mailbox(smtp_server, imap_server):
     smtp_server.deliver_into(imap_server)
     with smtplib.SMTP("127.0.0.1", smtp_server.port, timeout=5) as client:
-        client.sendmail("customer@example.test", ["support+abc@brightcart.test", "nobody@elsewhere.test"], RAW)
+        client.sendmail(
+            "customer@example.test", ["support+abc@brightcart.test", "nobody@elsewhere.test"], RAW
+        )
     [delivered] = imap_server.fetch_all(SUPPORT)
-    assert delivered.startswith(b"Return-Path: <customer@example.test>\r\nDelivered-To: support+abc@brightcart.test\r\n")
+    assert delivered.startswith(
+        b"Return-Path: <customer@example.test>\r\nDelivered-To: support+abc@brightcart.test\r\n"
+    )
     assert delivered.endswith(RAW)
     assert len(smtp_server.messages) == 1

@@ -61,26 +61,43 @@ def signed(fields: dict, *, key: str = SIGNING_KEY, timestamp: str | None = None
 
 def mime_payload() -> dict:
     """The route's "mime" form (a forward() URL ending in mime): the message whole in body-mime."""
-    return {"recipient": SUPPORT, "sender": "ann@example.test", "from": "Ann Customer <ann@example.test>",
-            "subject": "Parcel lost", "body-mime": BODY_MIME}
+    return {
+        "recipient": SUPPORT,
+        "sender": "ann@example.test",
+        "from": "Ann Customer <ann@example.test>",
+        "subject": "Parcel lost",
+        "body-mime": BODY_MIME,
+    }
 
 
 def parsed_payload(*, attachment: tuple[str, bytes] | None = None) -> dict:
     """The parsed-fields form, as Mailgun's documentation lists its parameters."""
     headers = [
-        ["X-Mailgun-Spf", "Pass"], ["X-Mailgun-Sscore", "0.1"], ["X-Mailgun-Sflag", "No"],
+        ["X-Mailgun-Spf", "Pass"],
+        ["X-Mailgun-Sscore", "0.1"],
+        ["X-Mailgun-Sflag", "No"],
         ["Received", "by luna.mailgun.net with SMTP mgrt 8734663311733; Fri, 03 May 2013 18:26:27 +0000"],
-        ["Mime-Version", "1.0"], ["From", "Ann Customer <ann@example.test>"],
-        ["Date", "Fri, 3 May 2013 11:26:27 -0700"], ["Message-Id", "<517ACC75.5010709@mail.example.test>"],
-        ["Subject", "Damaged box"], ["To", f"BrightCart Support <{SUPPORT}>"],
+        ["Mime-Version", "1.0"],
+        ["From", "Ann Customer <ann@example.test>"],
+        ["Date", "Fri, 3 May 2013 11:26:27 -0700"],
+        ["Message-Id", "<517ACC75.5010709@mail.example.test>"],
+        ["Subject", "Damaged box"],
+        ["To", f"BrightCart Support <{SUPPORT}>"],
         ["Content-Type", 'multipart/mixed; boundary="------------020601070403020003080006"'],
     ]
     payload = {
-        "recipient": SUPPORT, "sender": "ann@example.test", "from": "Ann Customer <ann@example.test>",
-        "subject": "Damaged box", "body-plain": "The box arrived crushed.\n\n-- \nAnn",
-        "stripped-text": "The box arrived crushed.", "stripped-signature": "Ann",
-        "body-html": "<p>The box arrived crushed.</p><p>-- <br>Ann</p>", "stripped-html": "<p>The box arrived crushed.</p>",
-        "message-headers": json.dumps(headers), "content-id-map": "{}", "attachment-count": "0",
+        "recipient": SUPPORT,
+        "sender": "ann@example.test",
+        "from": "Ann Customer <ann@example.test>",
+        "subject": "Damaged box",
+        "body-plain": "The box arrived crushed.\n\n-- \nAnn",
+        "stripped-text": "The box arrived crushed.",
+        "stripped-signature": "Ann",
+        "body-html": "<p>The box arrived crushed.</p><p>-- <br>Ann</p>",
+        "stripped-html": "<p>The box arrived crushed.</p>",
+        "message-headers": json.dumps(headers),
+        "content-id-map": "{}",
+        "attachment-count": "0",
     }
     if attachment:
         name, data = attachment
@@ -99,8 +116,11 @@ def test_the_mime_form_becomes_a_ticket(client, program):
     assert inbound.message_id == "<CAEPk3RKEx@mail.example.test>"
     assert inbound.raw.read() == BODY_MIME.encode()
     ticket = inbound.ticket
-    assert (ticket.subject, ticket.body, ticket.requester_email) == ("Parcel lost", "My parcel never arrived…",
-                                                                     "ann@example.test")
+    assert (ticket.subject, ticket.body, ticket.requester_email) == (
+        "Parcel lost",
+        "My parcel never arrived…",
+        "ann@example.test",
+    )
     assert ticket.source == Ticket.Source.EMAIL
 
 
@@ -118,8 +138,11 @@ def test_the_parsed_form_becomes_a_ticket_with_its_attachment(client, program):
 
 
 def test_the_envelope_recipient_finds_the_program(client, program):
-    payload = {**mime_payload(), "recipient": "support+tag@brightcart.test",
-               "body-mime": BODY_MIME.replace(f"To: BrightCart Support <{SUPPORT}>", "To: undisclosed-recipients:;")}
+    payload = {
+        **mime_payload(),
+        "recipient": "support+tag@brightcart.test",
+        "body-mime": BODY_MIME.replace(f"To: BrightCart Support <{SUPPORT}>", "To: undisclosed-recipients:;"),
+    }
 
     assert client.post(URL, data=signed(payload)).status_code == 200
     assert InboundEmail.objects.get().program == program
@@ -133,11 +156,17 @@ def test_a_repeated_delivery_is_stored_once(client, program):
     assert InboundEmail.objects.count() == 1 and Ticket.objects.count() == 1
 
 
-@pytest.mark.parametrize("tamper", [
-    lambda fields: {**fields, "signature": "0" * 64},
-    lambda fields: {**fields, "timestamp": str(int(fields["timestamp"]) + 1)},  # the signature no longer fits
-    lambda fields: {k: v for k, v in fields.items() if k != "signature"},
-])
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        lambda fields: {**fields, "signature": "0" * 64},
+        lambda fields: {
+            **fields,
+            "timestamp": str(int(fields["timestamp"]) + 1),
+        },  # the signature no longer fits
+        lambda fields: {k: v for k, v in fields.items() if k != "signature"},
+    ],
+)
 def test_a_bad_signature_answers_400_and_stores_nothing(client, program, tamper):
     response = client.post(URL, data=tamper(signed(mime_payload())))
 
