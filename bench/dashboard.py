@@ -41,6 +41,7 @@ from django.utils import timezone  # noqa: E402
 from accounts.models import Freelancer, User  # noqa: E402
 from accounts.two_factor import session_mark_verified  # noqa: E402
 from contracts.models import Contract, ProgramStanding, RateChange  # noqa: E402
+from core.db import is_postgresql  # noqa: E402
 from payments.models import PayPeriod, PaySchedule, TimeEntry  # noqa: E402
 from programs.models import Budget, Program, ProgramSchedule, SuccessMetric  # noqa: E402
 from queues.models import AvailabilitySlot, Ticket  # noqa: E402
@@ -454,7 +455,7 @@ def main() -> None:
     timer.add_argument("--slug", default="bench")
     timer.add_argument("--repeat", type=int, default=7)
     args = parser.parse_args()
-    if connection.vendor != "postgresql":
+    if not is_postgresql():
         print("warning: the benchmark is meant for PostgreSQL (set DATABASE_URL=postgres://…)")
     if args.command == "generate":
         generate(

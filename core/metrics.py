@@ -1,4 +1,5 @@
-"""The arithmetic every report shares: percentages, ratios, medians. Pure functions on exact Decimals.
+"""The arithmetic every report shares: percentages, ratios, medians. Pure functions on exact Decimals
+(the median aggregate in SQL is core.db.Median, with the other database-specific code).
 
 One home for these rules (the dashboard, reviews and queues' reporting all call them), so a percentage or a
 median means the same on every page. Rounding is half-up; "nothing to divide by" is None, never an error.
@@ -8,8 +9,6 @@ import statistics
 from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
-
-from django.db.models import Aggregate, FloatField
 
 ONE_DECIMAL = Decimal("0.1")
 TWO_DECIMALS = Decimal("0.01")
@@ -53,12 +52,3 @@ def median(values: Iterable[Any]) -> Any:
     statistics.median computes it), or None when there are none."""
     present = [value for value in values if value is not None]
     return statistics.median(present) if present else None
-
-
-class Median(Aggregate):
-    """PostgreSQL's median of a column: PERCENTILE_CONT(0.5), the same interpolation as median() above (a float)."""
-
-    function = "PERCENTILE_CONT"
-    name = "median"
-    output_field = FloatField()
-    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"

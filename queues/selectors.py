@@ -6,7 +6,6 @@ from decimal import Decimal
 from functools import cache
 from typing import cast
 
-from django.db import connection
 from django.db.models import (
     Case,
     Count,
@@ -24,7 +23,8 @@ from django.utils import timezone
 
 from accounts.models import Freelancer, User
 from contracts.selectors import freelancer_program_ids, queue_ready_contracts, queue_ready_freelancer_ids
-from core.metrics import Median, median, percent
+from core.db import Median, is_postgresql
+from core.metrics import median, percent
 from core.outbox import outbox_state_for
 from core.rawsql import PreparedQuery, fetch_one, select_columns
 from programs.models import Program
@@ -848,7 +848,7 @@ def freelancer_ticket_stats(
     )
     key = "first_responder__freelancer_profile__id"
     responses: dict[int, dict] = {}
-    if connection.vendor == "postgresql":
+    if is_postgresql():
         for row in (
             response_qs.values(key)
             .annotate(

@@ -1,8 +1,8 @@
 import os
 
 import pytest
-from django.db import connection
 
+from core.db import is_postgresql
 from tests.imapserver import imap_server, imap_server_session  # noqa: F401 — the real IMAP server (dovecot)
 from tests.mailserver import smtp_server  # noqa: F401 — the real SMTP server fixture, for every test folder
 
@@ -57,7 +57,7 @@ def two_factor_login():
 
 @pytest.fixture
 def on_postgres():
-    if connection.vendor != "postgresql":
+    if not is_postgresql():
         pytest.skip("needs PostgreSQL (set DATABASE_URL=postgres://…)")
 
 
@@ -78,7 +78,7 @@ def real_broker():
 
 
 def pytest_collection_modifyitems(config, items):
-    on_postgres = connection.vendor == "postgresql"
+    on_postgres = is_postgresql()
     on_redis = os.environ.get("CELERY_BROKER_URL", "").startswith("redis://")
     for item in items:
         if "postgres" in item.keywords and not on_postgres:

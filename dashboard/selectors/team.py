@@ -14,9 +14,10 @@ from contracts.selectors import (
     program_member_get,
     standings_for_program,
 )
+from core.db import Median, is_postgresql
 from dashboard.metrics import percent, ratio, seconds_to_hours
 from dashboard.periods import Period
-from dashboard.selectors._sql import Median, supports_median, week_start, weeks_between
+from dashboard.selectors._sql import week_start, weeks_between
 from dashboard.selectors.costs import cost_by_freelancer, cost_per_week_for_freelancer
 from dashboard.selectors.quality import QualityTotals, quality_by_freelancer
 from queues.selectors import freelancer_ticket_stats, tickets_of_program
@@ -188,7 +189,7 @@ def freelancer_weeks(*, program, freelancer: "Freelancer", period: Period) -> li
         week = weeks[week_start(row["day"])]
         week.responses += row["n"]
         week.responses_met += row["met"]
-    if supports_median():
+    if is_postgresql():
         # Median per week needs the whole week's values together: group by the week's Monday in SQL.
         from django.db.models.functions import TruncWeek
 

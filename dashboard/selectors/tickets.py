@@ -30,9 +30,9 @@ from django.db.models import Count, Q, Value
 from django.db.models.functions import TruncHour
 from django.utils import timezone
 
+from core.db import Median, is_postgresql, median_of
 from dashboard.metrics import percent, seconds_to_hours
 from dashboard.periods import Period
-from dashboard.selectors._sql import Median, median_of, supports_median
 from dashboard.selectors.daily import MEDIANS, SOLVED, TICKETS, Facts, day_facts, medians_from_facts
 from queues.eta import eta_met_q, eta_missed_q
 from queues.selectors import (
@@ -111,7 +111,7 @@ def _medians(queryset, field_name: str, value_field: str, period: Period) -> tup
     aggregates' own). Elsewhere: median_of() for each period.
     """
     in_current = Q(**{f"{field_name}__gte": period.start_at})
-    if supports_median():
+    if is_postgresql():
         found = queryset.order_by().aggregate(
             current=Median(value_field, filter=in_current),
             previous=Median(value_field, filter=~in_current),
@@ -203,7 +203,7 @@ def ticket_report(*, program, period: Period, facts: Facts | None = None) -> Tic
     if (
         facts.has_medians
     ):  # exact medians from the days' histograms (rollups + live days), no scan of the period
-        exact_float = supports_median()
+        exact_float = is_postgresql()
         current.first_response_median_seconds, before.first_response_median_seconds = medians_from_facts(
             facts, period.first_day, "first_response_seconds", exact_float=exact_float
         )

@@ -31,7 +31,6 @@ from typing import Any, Protocol
 
 from django.db import transaction
 from django.db.models import (
-    Aggregate,
     Count,
     F,
     Func,
@@ -51,6 +50,7 @@ from contracts.hours import hours_worked_in_week
 from contracts.models import Contract, ProgramStanding
 from contracts.selectors import queue_ready_freelancer_ids
 from core.audit import audit_record
+from core.db import JSONArrayAgg
 from core.rawsql import PreparedQuery
 from core.routing_filters import routing_exclusions, routing_program_related
 from programs.models import EscalationRule, Program, TicketType
@@ -107,16 +107,6 @@ __all__ = [
     "tickets_route",
     "waiting_ticket_ids",
 ]
-
-
-class JSONArrayAgg(Aggregate):
-    """Rows as one JSON array (JSONB_AGG on PostgreSQL, JSON_GROUP_ARRAY on SQLite)."""
-
-    function = "JSONB_AGG"
-    output_field = JSONField()
-
-    def as_sqlite(self, compiler, connection, **extra_context):
-        return super().as_sql(compiler, connection, function="JSON_GROUP_ARRAY", **extra_context)
 
 
 def _rows_json(queryset: QuerySet, group_field: str, *fields: str) -> Subquery:

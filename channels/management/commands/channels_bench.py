@@ -43,6 +43,7 @@ from accounts.models import Freelancer, User
 from channels.models import ProgramChannel, ZendeskConnection, ZendeskUserMap
 from channels.zendesk.fake import FakeZendesk
 from contracts.models import Contract
+from core.db import is_postgresql
 from core.models import OutboxMessage
 from core.outbox import outbox_deliver, outbox_deliver_due
 from programs.models import Program
@@ -335,7 +336,7 @@ def bench_cleanup(bench: Bench) -> None:
     users = [p.user_id for p in bench.people] + [bench.manager.pk]
     program.delete()
     User.objects.filter(pk__in=users).delete()
-    if db_connection.vendor == "postgresql" and not db_connection.in_atomic_block:
+    if is_postgresql() and not db_connection.in_atomic_block:
         with db_connection.cursor() as cursor:
             # reclaim the deleted rows now, so the next run does not race autovacuum over them
             cursor.execute("VACUUM ANALYZE core_outboxmessage, queues_ticket, queues_ticketevent")
@@ -395,7 +396,7 @@ class Command(BaseCommand):
     ):
         for name in ("celery", "kombu", "django.request", "channels", "core.outbox", "httpx"):
             logging.getLogger(name).setLevel(logging.ERROR)
-        if db_connection.vendor != "postgresql" and not any_database:
+        if not is_postgresql() and not any_database:
             raise CommandError("Run the benchmark on PostgreSQL (set DATABASE_URL).")
         from config.celery import app
 

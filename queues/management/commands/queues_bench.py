@@ -36,6 +36,7 @@ from rest_framework.authtoken.models import Token
 from accounts.models import Freelancer, Language, User
 from accounts.two_factor import session_mark_verified
 from contracts.models import Contract
+from core.db import is_postgresql
 from programs.models import Program
 from queues.models import AvailabilitySlot, Presence, Ticket, TicketEvent, TicketMessage
 from queues.services.take import ticket_take
@@ -180,7 +181,7 @@ class Command(BaseCommand):
     ):
         for name in ("celery", "kombu", "django.request"):
             logging.getLogger(name).setLevel(logging.ERROR)
-        if connection.vendor != "postgresql":
+        if not is_postgresql():
             raise CommandError("Run the benchmark on PostgreSQL (set DATABASE_URL).")
         tag = uuid.uuid4().hex[:6]
         manager = User.objects.create_user(f"bench-{tag}@example.test", role=User.Role.MANAGER)

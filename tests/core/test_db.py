@@ -1,0 +1,46 @@
+"""core.db is the one home of what differs between PostgreSQL and SQLite (issue #18, item 8)."""
+
+import re
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from core.db import is_postgresql, median_of
+from tests.queues.factories import TicketFactory
+
+ROOT = Path(settings.BASE_DIR)
+VENDOR_BRANCH = re.compile(r"\.vendor\b|\bdef as_(sqlite|postgresql|mysql|oracle)\b")
+
+
+def test_no_module_but_core_db_branches_on_the_database():
+    offenders = []
+    for folder in [*settings.LOCAL_APPS, "bench", "config"]:
+        for path in (ROOT / folder).rglob("*.py"):
+            if "migrations" in path.parts or path == ROOT / "core" / "db.py":
+                continue
+            for number, line in enumerate(path.read_text().splitlines(), 1):
+                if VENDOR_BRANCH.search(line) and "print(" not in line:
+                    offenders.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
+    assert offenders == [], "ask core.db instead:\n" + "\n".join(offenders)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("seconds", "expected"),
+    [([], None), ([30], Decimal("30")), ([10, 40, 20], Decimal("20")), ([10, 20, 31, 41], Decimal("25.5"))],
+)
+def test_median_of_is_the_middle_value_or_the_mean_of_the_two_middle_ones(seconds, expected):
+    for value in seconds:
+        TicketFactory(first_response_seconds=value)
+    TicketFactory(first_response_seconds=None)  # ignored, on both databases
+    from queues.models import Ticket
+
+    assert median_of(Ticket.objects.all(), "first_response_seconds") == expected
+
+
+def test_is_postgresql_names_the_database_in_use():
+    from django.db import connection
+
+    assert is_postgresql() is (connection.vendor == "postgresql")
