@@ -18,27 +18,52 @@ from programs.models import (
 MetricKind = SuccessMetric.Kind
 
 
+# What a manager or in-house agent may see, in one place: the programs whose in-house team (Program.managers)
+# they are on; a superuser sees every program. Every manager-side read is scoped by one of the two forms
+# below, both derived from _managed_by(): the queryset (for `program__in=` subqueries and lists) and the ids
+# (a literal list, read once per request, for the hot ticket queries that PostgreSQL plans per program).
+
+
+def _managed_by(user_id: int) -> QuerySet[Program]:
+    return Program.objects.filter(managers=user_id)
+
+
 def program_list(*, user) -> QuerySet[Program]:
     """The programs this user may see: the ones they manage (superusers see all)."""
     if not user.is_authenticated:
         return Program.objects.none()
     if user.is_superuser:
         return Program.objects.all()
-    return Program.objects.filter(managers=user)
+    return _managed_by(user.pk)
 
 
 _MANAGED_PROGRAM_IDS = PreparedQuery(
-    lambda user_id: Program.objects.filter(managers=user_id).order_by().values_list("pk"), "user_id"
+    lambda user_id: _managed_by(user_id).order_by().values_list("pk"), "user_id"
 )
+# Kept on the user object of one request (request.user is built per request), never across requests.
+_IDS_ATTRIBUTE = "_program_ids_in_scope"
 
 
 def program_ids_for(*, user) -> list[int]:
-    """The ids of program_list(user=user), by a query compiled once: manager pages scope every read by them."""
+    """The ids of program_list(user=user), read once per request by a query compiled once."""
+    cached = user.__dict__.get(_IDS_ATTRIBUTE)
+    if cached is not None:
+        return cached
     if not user.is_authenticated:
-        return []
-    if user.is_superuser:
-        return list(Program.objects.order_by().values_list("pk", flat=True))
-    return [pk for (pk,) in _MANAGED_PROGRAM_IDS.rows(user_id=user.pk)]
+        ids: list[int] = []
+    elif user.is_superuser:
+        ids = list(program_list(user=user).order_by().values_list("pk", flat=True))
+    else:
+        ids = [pk for (pk,) in _MANAGED_PROGRAM_IDS.rows(user_id=user.pk)]
+    program_ids_remember(user=user, programs=ids)
+    return ids
+
+
+def program_ids_remember(*, user, programs: Iterable[Program] | Iterable[int]) -> None:
+    """Keep the ids of program_list(user=user), read by a caller that loaded the programs anyway, so
+    program_ids_for needs no query of its own in this request."""
+    if getattr(user, "is_authenticated", False):
+        user.__dict__[_IDS_ATTRIBUTE] = [getattr(program, "pk", program) for program in programs]
 
 
 def program_get(*, user, slug: str, related: tuple[str, ...] = ()) -> Program | None:
@@ -155,10 +180,32 @@ def success_metric_list(*, program_id: int) -> list[SuccessMetric]:
     return list(SuccessMetric.objects.filter(program_id=program_id).order_by("position", "id"))
 
 
+def program_inhouse_team(*, program: Program) -> QuerySet[User]:
+    """The program's in-house team: its active support managers and in-house agents (the one definition; who
+    may be given an escalated ticket, asked for help, or review its tickets by default)."""
+    return program.managers.filter(is_active=True, role__in=[User.Role.MANAGER, User.Role.AGENT])
+
+
+def inhouse_team_of_programs(*, program_ids: Iterable[int]) -> QuerySet[User]:
+    """The in-house teams (program_inhouse_team) of these programs together, each person once."""
+    return User.objects.filter(
+        pk__in=User.objects.filter(
+            managed_programs__in=list(program_ids),
+            is_active=True,
+            role__in=[User.Role.MANAGER, User.Role.AGENT],
+        ).values("pk")
+    )
+
+
+def program_inhouse_member(*, program: Program, user) -> bool:
+    """Whether the user is on the program's in-house team (program_inhouse_team)."""
+    return user is not None and program_inhouse_team(program=program).filter(pk=user.pk).exists()
+
+
 def program_staff_emails(*, program: Program) -> list[str]:
-    """The e-mail addresses of the program's active support managers and in-house agents, sorted."""
+    """The e-mail addresses of the program's in-house team, sorted."""
     return list(
-        program.managers.filter(is_active=True, role__in=[User.Role.MANAGER, User.Role.AGENT])
+        program_inhouse_team(program=program)
         .exclude(email="")
         .order_by("email")
         .values_list("email", flat=True)

@@ -28,7 +28,13 @@ from core.metrics import median, percent
 from core.outbox import outbox_state_for
 from core.rawsql import PreparedQuery, fetch_one, select_columns
 from programs.models import Program
-from programs.selectors import program_ids_for, program_list
+from programs.selectors import (
+    inhouse_team_of_programs,
+    program_ids_for,
+    program_ids_remember,
+    program_inhouse_team,
+    program_list,
+)
 from queues import sla
 from queues.availability import (
     availability_intervals,
@@ -209,31 +215,18 @@ def ticket_escalation_outcome(*, ticket: Ticket, timeline: list) -> EscalationOu
 # --- managers and in-house agents --------------------------------------------------------------------------
 
 
-def user_program_ids(*, user: User) -> list[int]:
-    """Ids of the programs the user manages, read once per request (kept on the request's user object).
-
-    Ticket queries filter on this literal list rather than a subquery, so PostgreSQL plans them per program
-    and reads the partial indexes in their order (the in-house queue, queue_counts).
-    """
-    cached = getattr(user, "_queues_program_ids", None)
-    if cached is None:
-        cached = program_ids_for(user=user)
-        user._queues_program_ids = cached
-    return cached
-
-
 def user_programs_with_settings(*, user: User) -> list[Program]:
     """The user's programs with their queue settings (for the queue pages' links and filters).
 
-    Also keeps their ids for user_program_ids, which then needs no query of its own.
+    Also keeps their ids for program_ids_for, which then needs no query of its own.
     """
     programs = list(program_list(user=user).select_related("queue_settings"))
-    user._queues_program_ids = [program.pk for program in programs]
+    program_ids_remember(user=user, programs=programs)
     return programs
 
 
 def ticket_list_for_manager(*, user: User) -> QuerySet[Ticket]:
-    return Ticket.objects.filter(program_id__in=user_program_ids(user=user)).select_related(
+    return Ticket.objects.filter(program_id__in=program_ids_for(user=user)).select_related(
         *LIST_FIELDS_RELATED
     )
 
@@ -248,7 +241,7 @@ def ticket_get_for_manager(*, user: User, pk) -> Ticket | None:
     the program's queue settings (the page needs them only to name an escalation reason) are not joined.
     """
     ticket = _first(
-        Ticket.objects.filter(program_id__in=user_program_ids(user=user), pk=pk).select_related(
+        Ticket.objects.filter(program_id__in=program_ids_for(user=user), pk=pk).select_related(
             "program", "ticket_type", "assignee"
         )
     )
@@ -392,7 +385,7 @@ def queue_counts(*, user: User, now=None) -> dict[str, int]:
     # Grouped by queue with plain counts, the database does less per row than with a FILTER per number
     # (every active ticket of the programs is read, so that is most of the page's database time).
     active = Ticket.objects.filter(
-        program_id__in=user_program_ids(user=user), status__in=Ticket.ACTIVE_STATUSES
+        program_id__in=program_ids_for(user=user), status__in=Ticket.ACTIVE_STATUSES
     )
     per_queue = (
         active.values("queue")
@@ -415,9 +408,7 @@ def queue_counts(*, user: User, now=None) -> dict[str, int]:
 
 
 def inhouse_users_for_program(*, program) -> QuerySet[User]:
-    return program.managers.filter(is_active=True, role__in=[User.Role.MANAGER, User.Role.AGENT]).order_by(
-        "email"
-    )
+    return program_inhouse_team(program=program).order_by("email")
 
 
 def queue_ready_freelancers(*, program_id: int) -> QuerySet[Freelancer]:
@@ -991,7 +982,7 @@ def help_request_open_list(*, user: User) -> tuple[list[HelpRequest], int]:
         # only while the asker still holds the ticket (escalated or handed over, the question is moot)
         HelpRequest.objects.filter(
             status=HelpRequest.Status.OPEN,
-            ticket__program_id__in=user_program_ids(user=user),
+            ticket__program_id__in=program_ids_for(user=user),
             ticket__status__in=Ticket.ACTIVE_STATUSES,
             ticket__assignee__user_id=F("asked_by_id"),
         )
@@ -1027,27 +1018,16 @@ def help_request_open_list(*, user: User) -> tuple[list[HelpRequest], int]:
 def inhouse_team_choices(*, user: User) -> list[tuple[int, str]]:
     """(id, label) of the in-house people of the user's programs, for the queue's "assign to" (one query)."""
     rows = (
-        User.objects.filter(
-            managed_programs__in=user_program_ids(user=user),
-            is_active=True,
-            role__in=[User.Role.MANAGER, User.Role.AGENT],
-        )
+        inhouse_team_of_programs(program_ids=program_ids_for(user=user))
         .order_by("email")
         .values_list("pk", "display_name", "email")
-        .distinct()
     )
     return [(pk, display_name or email) for pk, display_name, email in rows]
 
 
 def inhouse_team_for_user(*, user: User) -> QuerySet[User]:
     """The in-house people of the user's programs (what inhouse_team_choices lists), to validate a choice."""
-    return User.objects.filter(
-        pk__in=User.objects.filter(
-            managed_programs__in=user_program_ids(user=user),
-            is_active=True,
-            role__in=[User.Role.MANAGER, User.Role.AGENT],
-        ).values("pk")
-    )
+    return inhouse_team_of_programs(program_ids=program_ids_for(user=user))
 
 
 def ticket_list_for_bulk(*, user: User, ids) -> list[Ticket]:
@@ -1058,7 +1038,7 @@ def ticket_list_for_bulk(*, user: User, ids) -> list[Ticket]:
         return []
     return list(
         Ticket.objects.filter(
-            program_id__in=user_program_ids(user=user), queue=Ticket.Queue.INHOUSE, pk__in=ids
+            program_id__in=program_ids_for(user=user), queue=Ticket.Queue.INHOUSE, pk__in=ids
         )
         .select_related("program")
         .order_by("pk")

@@ -38,6 +38,7 @@ from core.locks import lock_one
 from core.money import round_money
 from core.outbox import email_enqueue
 from programs.models import OnboardingStep, Program
+from programs.selectors import program_staff_emails
 from programs.services import program_today
 
 logger = logging.getLogger(__name__)
@@ -560,9 +561,7 @@ def _remind_or_end(contract_id: int, now) -> tuple[int, int]:
     )
     if not created:
         return 0, 0
-    recipients = list(
-        contract.program.managers.filter(is_active=True).exclude(email="").values_list("email", flat=True)
-    )
+    recipients = program_staff_emails(program=contract.program)
     if recipients:
         link = settings.SITE_URL + reverse("contracts:contract_detail", kwargs={"pk": contract.pk})
         body = render_to_string(

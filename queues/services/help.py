@@ -10,9 +10,9 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import User
 from core.audit import audit_record
 from core.locks import lock_one
+from programs.selectors import program_inhouse_member, program_inhouse_team
 from queues.errors import QueueError
 from queues.events import event_record
 from queues.models import HelpMessage, HelpRequest, Ticket, TicketEvent
@@ -37,8 +37,7 @@ def _is_program_inhouse(ticket: Ticket, user) -> bool:
     return bool(
         user is not None
         and getattr(user, "is_inhouse", False)
-        and user.is_active
-        and ticket.program.managers.filter(pk=user.pk).exists()
+        and program_inhouse_member(program=ticket.program, user=user)
     )
 
 
@@ -46,11 +45,7 @@ def _team_addresses(ticket: Ticket, help_request: HelpRequest) -> list[str]:
     """Who hears of a question: the named agent, else the program's in-house team."""
     if help_request.agent is not None:
         return [help_request.agent.email]
-    return list(
-        ticket.program.managers.filter(
-            is_active=True, role__in=[User.Role.MANAGER, User.Role.AGENT]
-        ).values_list("email", flat=True)
-    )
+    return list(program_inhouse_team(program=ticket.program).values_list("email", flat=True))
 
 
 def _link(name: str, ticket: Ticket) -> str:

@@ -10,6 +10,7 @@ from core.audit import audit_record
 from core.errors import check_transition
 from core.locks import lock_one
 from core.routing_filters import routing_exclusions
+from programs.selectors import program_inhouse_member
 from queues.errors import QueueError
 from queues.events import event_record
 from queues.models import (
@@ -457,7 +458,7 @@ def ticket_tags_set(*, ticket: Ticket, tags, actor=None, reason: str = "") -> Ti
 
 
 def _require_program_member(ticket: Ticket, user) -> None:
-    if not ticket.program.managers.filter(pk=user.pk, is_active=True).exists():
+    if not program_inhouse_member(program=ticket.program, user=user):
         raise QueueError("Pick a member of this program's in-house team.", field="user")
 
 

@@ -18,6 +18,7 @@ from core.outbox import email_enqueue
 from core.timezones import zone_name
 from payments.models import TimeEntry
 from programs.models import Announcement, Program
+from programs.selectors import program_inhouse_team
 from queues.availability import availability_intervals
 from queues.models import AvailabilityChange, AvailabilitySlot, Ticket, TicketMessage
 from reviews.errors import ReviewError
@@ -170,7 +171,7 @@ def _check_in(*, contract: Contract, findings: dict, now: datetime.datetime) -> 
     if not earlier:
         return 1, 0
     managers = list(
-        program.managers.filter(is_active=True, role=User.Role.MANAGER).values_list("email", flat=True)
+        program_inhouse_team(program=program).filter(role=User.Role.MANAGER).values_list("email", flat=True)
     )
     if managers:
         manager_body = render_to_string(

@@ -20,6 +20,7 @@ from core.errors import check_transition
 from core.locks import lock_one
 from programs.models import Program, QAScorecard, SupportPlan
 from programs.scoring import ScoreError, scorecard_score
+from programs.selectors import program_inhouse_member, program_inhouse_team
 from queues.models import Ticket
 from reviews.errors import ReviewError
 from reviews.models import (
@@ -87,11 +88,7 @@ def reviewers_for_program(program: Program) -> list[User]:
     )
     reviewers = list(User.objects.filter(is_active=True, pk__in=plan_reviewers).order_by("pk"))
     if not reviewers:
-        reviewers = list(
-            program.managers.filter(is_active=True, role__in=[User.Role.MANAGER, User.Role.AGENT]).order_by(
-                "pk"
-            )
-        )
+        reviewers = list(program_inhouse_team(program=program).order_by("pk"))
     return reviewers
 
 
@@ -149,7 +146,7 @@ def review_assignment_create(*, ticket: Ticket, actor, reviewer: User | None = N
     if (
         reviewer is not None
         and reviewer not in reviewers_for_program(program)
-        and not program.managers.filter(pk=reviewer.pk).exists()
+        and not program_inhouse_member(program=program, user=reviewer)
     ):
         raise ReviewError("The reviewer must be a reviewer or manager of the program.", field="reviewer")
     if reviewer is None:
@@ -304,10 +301,9 @@ def _sample_program_week(*, program: Program, week_start: datetime.date) -> int:
 def review_assignment_reassign(*, assignment: ReviewAssignment, reviewer: User, actor) -> ReviewAssignment:
     if assignment.status != ReviewAssignment.Status.OPEN:
         raise ReviewError("Only open assignments can be reassigned.")
-    if (
-        reviewer.pk not in {u.pk for u in reviewers_for_program(assignment.program)}
-        and not assignment.program.managers.filter(pk=reviewer.pk).exists()
-    ):
+    if reviewer.pk not in {
+        u.pk for u in reviewers_for_program(assignment.program)
+    } and not program_inhouse_member(program=assignment.program, user=reviewer):
         raise ReviewError("The reviewer must be a reviewer or manager of the program.", field="reviewer")
     assignment.reviewer = reviewer
     assignment.save(update_fields=["reviewer", "updated_at"])

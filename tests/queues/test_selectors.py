@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from accounts.models import Freelancer, User
 from programs.models import Program
+from programs.selectors import program_ids_for
 from queues import selectors
 from queues.models import AvailabilityChange, AvailabilitySlot, QueueSettings, Ticket
 from tests.accounts.factories import ManagerFactory
@@ -49,7 +50,7 @@ def test_queue_counts_of_a_manager_without_programs_are_zero():
     }
 
 
-def test_user_programs_with_settings_also_answers_user_program_ids(django_assert_num_queries):
+def test_user_programs_with_settings_also_answers_program_ids_for(django_assert_num_queries):
     # Given a manager of two programs
     manager = ManagerFactory()
     programs = [ProgramFactory(managers=[manager]), ProgramFactory(managers=[manager])]
@@ -57,7 +58,7 @@ def test_user_programs_with_settings_also_answers_user_program_ids(django_assert
     # When the queue pages read the programs once
     with django_assert_num_queries(1):
         listed = selectors.user_programs_with_settings(user=manager)
-        ids = selectors.user_program_ids(user=manager)
+        ids = program_ids_for(user=manager)
     # Then the ids come with them, with no query of their own
     assert sorted(ids) == sorted(p.pk for p in programs) == sorted(p.pk for p in listed)
 
