@@ -39,7 +39,6 @@ from queues import sla
 from queues.availability import (
     availability_intervals,
     clock_label,
-    is_on_shift,
     is_on_shift_rows,
     slot_row,
     weekly_hours_in_zone,
@@ -594,7 +593,14 @@ def freelancer_is_on_shift(*, freelancer: Freelancer, now=None) -> bool:
         .order_by()
         .values_list("kind", "starts_at", "ends_at", "program_id")
     )
-    return is_on_shift_rows(zone=freelancer.zone, slots=slots, changes=changes, at=now)
+    return _active_and_on_shift(freelancer, slots=slots, changes=changes, now=now)
+
+
+def _active_and_on_shift(freelancer: Freelancer, *, slots: list, changes: list, now) -> bool:
+    """An active freelancer inside their shift (slot and change rows): what the queue pages call on shift."""
+    return freelancer.status == Freelancer.Status.ACTIVE and is_on_shift_rows(
+        zone=freelancer.zone, slots=slots, changes=changes, at=now
+    )
 
 
 def availability_for_freelancer(*, freelancer: Freelancer, now=None) -> dict:
@@ -609,8 +615,12 @@ def availability_for_freelancer(*, freelancer: Freelancer, now=None) -> dict:
     return {
         "slots": slots,
         "changes": changes,
-        "on_shift": freelancer.status == Freelancer.Status.ACTIVE
-        and is_on_shift(zone=freelancer.zone, slots=slots, changes=changes, at=now),
+        "on_shift": _active_and_on_shift(
+            freelancer,
+            slots=[(s.weekday, s.start_minute, s.end_minute, s.program_id) for s in slots],
+            changes=[(c.kind, c.starts_at, c.ends_at, c.program_id) for c in changes],
+            now=now,
+        ),
         "upcoming": upcoming[:10],
     }
 
