@@ -38,6 +38,7 @@ from django.utils import timezone
 
 from core.audit import audit_record
 from core.money import round_money
+from core.spreadsheets import looks_like_formula, spreadsheet_text
 from payments.errors import PaymentsError
 from payments.models import Payout, PayoutDetails, payout_hold_reason
 
@@ -94,7 +95,6 @@ FORMAT_METHODS = {
     PAYPAL: {PayoutDetails.Method.PAYPAL},
     GENERIC: set(PayoutDetails.Method),
 }
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -168,7 +168,7 @@ def _platform_text_problem(details: PayoutDetails, payout: Payout) -> str:
     # Wise and PayPal read these files as they are, so a cell cannot be defused with a leading quote (it would
     # become part of the name); a value that a spreadsheet would run as a formula is fixed at the source instead.
     for value in (_recipient_name(payout, details), details.wise_email, details.paypal_email):
-        if value and value.startswith(_FORMULA_START):
+        if looks_like_formula(value):
             return (
                 f"The name or e-mail on file starts with “{value[0]}”, which a spreadsheet runs as a formula: "
                 "correct the payout details first."
@@ -298,12 +298,6 @@ def paypal_payouts_csv(*, plan: ExportPlan) -> Iterator[str]:
     return _csv_lines(rows())
 
 
-def _spreadsheet_cell(value: str) -> str:
-    """Neutralise spreadsheet formulas in the text cells of the generic file (CSV injection)."""
-    text = str(value or "")
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
-
 def generic_csv(*, plan: ExportPlan) -> Iterator[str]:
     """Flexdesk's generic file (GENERIC_HEADER): every method's fields, for a bank's own import or a person."""
 
@@ -311,7 +305,7 @@ def generic_csv(*, plan: ExportPlan) -> Iterator[str]:
         yield GENERIC_HEADER
         for payout, details in plan.rows:
             yield [
-                _spreadsheet_cell(value)
+                spreadsheet_text(value)
                 for value in (
                     payout.freelancer.legal_name,
                     details.method,
@@ -326,7 +320,7 @@ def generic_csv(*, plan: ExportPlan) -> Iterator[str]:
             ] + [
                 amount_text(payout.payout_amount),
                 payout.payout_currency,
-                _spreadsheet_cell(payout.reference),
+                spreadsheet_text(payout.reference),
             ]
 
     return _csv_lines(rows())

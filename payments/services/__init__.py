@@ -21,7 +21,6 @@ from payments.services.payouts import (
     payout_statement_send,
     payout_unapprove,
     payouts_approve,
-    payouts_export_csv,
     payouts_mark_paid,
 )
 from payments.services.periods import (
@@ -93,7 +92,6 @@ __all__ = [
     "payout_statement_send",
     "payout_unapprove",
     "payouts_approve",
-    "payouts_export_csv",
     "payouts_hold_reasons",
     "payouts_mark_paid",
     "program_today",

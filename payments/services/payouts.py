@@ -1,8 +1,6 @@
 """Payout lifecycle: draft → approved → paid (date + reference) or failed (reason) → approved again."""
 
-import csv
 import datetime
-import io
 
 from django.conf import settings
 from django.db import transaction
@@ -126,79 +124,6 @@ def payout_retry(*, payout: Payout, retried_by) -> Payout:
         actor=retried_by, verb="payout.retried", target=payout, previous_failure=payout.failure_reason
     )
     return payout
-
-
-def _csv_cell(value) -> str:
-    """Neutralise spreadsheet formulas in text cells (CSV injection)."""
-    text = str(value or "")
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-CSV_HEADER = [
-    "name",
-    "method",
-    "account_holder_name",
-    "iban",
-    "account_number",
-    "bic",
-    "bank_country",
-    "email",
-    "payoneer_id",
-    "amount",
-    "currency",
-    "reference",
-]
-
-
-def payouts_export_csv(*, payouts, exported_by=None) -> str:
-    """The bank / payment platform file for a batch of approved payouts, with each freelancer's current details.
-
-    Payouts that are held (recently changed details, see payout_hold_reason) or have no payout details on file
-    are left out of the file; the audit line names them, and the payout list flags them.
-    """
-    payouts = list(payouts)
-    for payout in payouts:
-        if payout.status != Payout.Status.APPROVED:
-            raise PaymentsError("Only approved payouts can be exported.")
-    details_by_freelancer = payout_details_by_freelancer(freelancer_ids=[p.freelancer_id for p in payouts])
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(CSV_HEADER)
-    exported, held, without_details = [], [], []
-    for payout in payouts:
-        details = details_by_freelancer.get(payout.freelancer_id)
-        if payout_hold_reason(payout=payout, details=details):
-            held.append(payout.reference)
-            continue
-        if details is None or details.needs_details:
-            without_details.append(payout.reference)
-            continue
-        writer.writerow(
-            [
-                _csv_cell(value)
-                for value in (
-                    payout.freelancer.legal_name,
-                    details.method,
-                    details.account_holder_name,
-                    details.iban,
-                    details.account_number,
-                    details.bic,
-                    details.bank_country,
-                    details.wise_email or details.paypal_email,
-                    details.payoneer_id,
-                )
-            ]
-            + [f"{payout.payout_amount:.2f}", payout.payout_currency, _csv_cell(payout.reference)]
-        )
-        exported.append(payout.reference)
-    audit_record(
-        actor=exported_by,
-        verb="payouts.exported",
-        count=len(exported),
-        held=held,
-        without_details=without_details,
-    )
-    return buffer.getvalue()
 
 
 def payout_statement_send(*, payout_id: int) -> bool:

@@ -13,6 +13,7 @@ from django.utils import timezone
 from accounts.models import User
 from core.models import AuditLog, OutboxMessage
 from payments.errors import PaymentsError
+from payments.exports import GENERIC, payouts_export
 from payments.models import Payout, PayoutDetails, PayoutRun, PayPeriod, payout_hold_reason
 from payments.services import (
     payout_details_confirm,
@@ -21,7 +22,6 @@ from payments.services import (
     payout_run_execute,
     payout_run_start,
     payouts_approve,
-    payouts_export_csv,
     payouts_mark_paid,
 )
 from tests.accounts.factories import FreelancerFactory, UserFactory
@@ -357,12 +357,15 @@ def test_a_held_payout_cannot_be_marked_paid_and_the_batch_changes_nothing(held,
 def test_the_export_leaves_held_payouts_and_payouts_without_details_out(
     program, held, manager, ended_period_days
 ):
-    rows = list(
-        csv.reader(io.StringIO(payouts_export_csv(payouts=Payout.objects.all(), exported_by=manager)))
-    )
+    export = payouts_export(payouts=Payout.objects.all(), export_format=GENERIC, exported_by=manager)
+    rows = list(csv.reader(io.StringIO("".join(export.lines))))
     assert [row[0] for row in rows[1:]] == ["Bea Lind"]
     audit = AuditLog.objects.get(verb="payouts.exported")
-    assert audit.data == {"count": 1, "held": [held[0].reference], "without_details": []}
+    assert (audit.data["count"], [item["reference"] for item in audit.data["left_out"]]) == (
+        1,
+        [held[0].reference],
+    )
+    assert audit.data["left_out"][0]["reason"].startswith("Held")
 
 
 def test_a_manager_confirms_the_details_and_the_payout_can_be_paid(client, held, manager):

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from core.errors import TransitionNotAllowed
 from payments.errors import PaymentsError
+from payments.exports import GENERIC, payouts_export
 from payments.models import Payout, PayPeriod
 from payments.services import (
     payout_mark_failed,
@@ -15,7 +16,6 @@ from payments.services import (
     payout_run_execute,
     payout_run_start,
     payouts_approve,
-    payouts_export_csv,
     payouts_mark_paid,
 )
 from tests.accounts.factories import FreelancerFactory
@@ -109,13 +109,16 @@ def test_failed_needs_a_reason_and_can_be_retried(payouts, manager):
     assert payout.status == Payout.Status.APPROVED
 
 
+def _generic_rows(payouts, manager) -> list[list[str]]:
+    export = payouts_export(payouts=payouts, export_format=GENERIC, exported_by=manager)
+    return list(csv.reader(io.StringIO("".join(export.lines))))
+
+
 def test_csv_export_of_an_approved_batch_neutralises_formulas(payouts, manager):
-    with pytest.raises(PaymentsError, match="approved"):
-        payouts_export_csv(payouts=payouts)
+    with pytest.raises(PaymentsError, match="No approved payout"):
+        _generic_rows(payouts, manager)
     payouts_approve(payouts=payouts, approved_by=manager)
-    rows = list(
-        csv.reader(io.StringIO(payouts_export_csv(payouts=Payout.objects.order_by("freelancer__legal_name"))))
-    )
+    rows = _generic_rows(Payout.objects.order_by("freelancer__legal_name"), manager)
     assert rows[0] == [
         "name",
         "method",
