@@ -12,6 +12,8 @@ class PaymentsConfig(AppConfig):
         from payments.services import corrections
         from payments.services.rates import money_convert
         from payments.services.time_entries import weekly_hours
+        from payments.services.trial_payouts import trial_payout_details_path
+        from recruiting.trial_pay import register_trial_payout_details_path
 
         # Routing (queues) asks contracts how many hours a freelancer worked this week; we answer.
         register_hours_provider(weekly_hours)
@@ -19,3 +21,5 @@ class PaymentsConfig(AppConfig):
         # into work already paid (then the difference becomes a correction adjustment).
         register_converter(money_convert)
         register_paid_work_provider(corrections)
+        # A paid trial's pages (recruiting) send the candidate to our payout-details page.
+        register_trial_payout_details_path(trial_payout_details_path)

@@ -67,6 +67,11 @@ def trial_payout_may_collect_details(*, trial_task: TrialTask) -> bool:
     )
 
 
+def trial_payout_details_path(trial_task: TrialTask) -> str:
+    """The page where the trial's candidate enters payout details (its link carries the trial's token)."""
+    return reverse("payments:trial_payout_details", kwargs={"token": trial_task.token})
+
+
 @transaction.atomic
 def trial_payout_details_save(*, trial_task: TrialTask, **fields) -> TrialPayout:
     """Save the candidate's payout details for their paid trial (from the trial page, no account).
@@ -165,9 +170,7 @@ def trial_payout_statement_send(*, trial_payout_id: int) -> bool:
         application = payout.trial_task.application
         if not application.email:  # anonymised meanwhile
             return False
-        link = settings.SITE_URL + reverse(
-            "payments:trial_payout_details", kwargs={"token": payout.trial_task.token}
-        )
+        link = settings.SITE_URL + trial_payout_details_path(payout.trial_task)
         context = {"payout": payout, "application": application, "link": link}
         email_enqueue(
             to=[application.email],

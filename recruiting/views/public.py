@@ -4,7 +4,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.functional import cached_property
 from django.views.generic import FormView, TemplateView
@@ -16,6 +15,7 @@ from core.links import LinkState
 from core.throttle import client_fingerprint, throttled
 from recruiting import forms, selectors, services
 from recruiting.models import Posting, TrialTask
+from recruiting.trial_pay import trial_payout_details_path
 
 
 class ApplyView(FormView):
@@ -110,10 +110,8 @@ def trial_dead_end(request, *, trial: TrialTask | None, state: LinkState):
             local = timezone.localtime(trial.submitted_at, trial.application.zone)
             on = f" on {formats.date_format(local, 'DATE_FORMAT')}"
         detail = f"Your answers were already submitted{on}; the hiring team will get back to you."
-        if trial.is_paid:  # the payout-details page is payments' (a higher app): linked by its URL name only
-            payout_page = request.build_absolute_uri(
-                reverse("payments:trial_payout_details", args=[trial.token])
-            )
+        if payout_path := trial_payout_details_path(trial):
+            payout_page = request.build_absolute_uri(payout_path)
             detail += f" This was a paid trial task: enter your payout details at {payout_page} to be paid."
     elif state == LinkState.EXPIRED:
         detail = "The deadline for this trial task has passed."
@@ -157,4 +155,8 @@ class TrialPublicView(FormView):
         except DomainError as error:
             add_error_to_form(form, error)
             return self.form_invalid(form)
-        return render(self.request, "recruiting/trial_done.html", {"trial": trial, "just_submitted": True})
+        return render(
+            self.request,
+            "recruiting/trial_done.html",
+            {"trial": trial, "just_submitted": True, "payout_path": trial_payout_details_path(trial)},
+        )

@@ -258,3 +258,16 @@ def test_the_trial_page_leads_a_paid_trial_candidate_to_the_payout_details(clien
     used = client.get(trial_url)
     assert used.status_code == 410 and _page(trial) in used.content.decode()
     assert client.get(_page(trial)).status_code == 200
+
+
+def test_the_submitted_trial_page_and_its_link_send_the_candidate_to_the_payout_page(client, posting):
+    # A paid trial already submitted: its link says where to be paid (recruiting asks payments for the path)
+    trial = _trial(posting)
+    page = client.get(reverse("recruiting:trial_public", kwargs={"token": trial.token}))
+    assert page.status_code == 410
+    assert _page(trial) in page.content.decode()
+    # and an unpaid one says nothing of payout details
+    unpaid = _trial(posting, email="bo@example.test")
+    TrialTask.objects.filter(pk=unpaid.pk).update(is_paid=False, amount=None)
+    page = client.get(reverse("recruiting:trial_public", kwargs={"token": unpaid.token}))
+    assert "payout details" not in page.content.decode()
