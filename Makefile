@@ -61,5 +61,15 @@ worker: install
 beat: install
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho --procfile Procfile --env /dev/null start beat
 
+# Issue #22's benchmarks (bench/run.py, on PostgreSQL and Redis at 127.0.0.1): builds the data sets that are missing
+# (bench/datasets.py, once: 10k, 100k and 1m tickets, each in a database of its own), times every page on each
+# against gunicorn with production settings, runs the intake benches, prints one table and adds it to
+# docs/benchmarks.md. A quick look (printed only): `make bench SIZES=10k PAGES=floor,inhouse ROUNDS=1 REQUESTS=10`.
+SIZES ?= 10k,100k,1m
+BENCH_ARGS = --sizes $(SIZES) $(if $(PAGES),--pages $(PAGES)) $(if $(ROUNDS),--rounds $(ROUNDS)) \
+	$(if $(REQUESTS),--requests $(REQUESTS)) $(if $(WARMUP),--warmup $(WARMUP))
+bench: install
+	$(PY) bench/run.py $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3 var

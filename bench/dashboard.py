@@ -58,6 +58,195 @@ def _bulk(model, rows):
         model.objects.bulk_create(rows[start : start + BATCH], batch_size=BATCH)
 
 
+def scaffold(
+    *, slug: str, freelancers: int, tickets: int, rng: random.Random, now: datetime.datetime
+) -> tuple[User, Program, list[Freelancer], list[Contract], dict[datetime.date, PayPeriod], datetime.date]:
+    """The program around its tickets: manager, program worksheet, `freelancers` freelancers with standings,
+    contracts, rate changes and Monday-Friday slots, the pay schedule and periods. Returns (manager, program,
+    people, contracts, pay period by start date, pay anchor). bench/datasets.py builds its data sets on it."""
+    today = now.date()
+    first_day = today - datetime.timedelta(days=DAYS - 1)
+    started = time.monotonic()
+    manager, _ = User.objects.get_or_create(
+        email=f"bench-manager@{slug}.test",
+        defaults={"display_name": "Bench Manager", "role": User.Role.MANAGER},
+    )
+    manager.set_password("bench")
+    manager.save()
+    program = Program.objects.create(
+        name=f"Benchmark {slug}",
+        slug=slug,
+        status=Program.Status.ACTIVE,
+        time_zone="America/New_York",
+        currency="USD",
+    )
+    program.managers.add(manager)
+    Budget.objects.create(
+        program=program,
+        planned_hourly_rate=Decimal("15.00"),
+        platform_fee_percent=Decimal("5"),
+        inhouse_monthly_cost=Decimal("400000"),
+        monthly_budget=Decimal("350000"),
+    )
+    ProgramSchedule.objects.create(
+        program=program,
+        hours_per_week=Decimal("20"),
+        freelancers_needed=freelancers,
+        queue_ready_date=today,
+        tickets_per_week=tickets * 7 // DAYS,
+    )
+    for position, (kind, direction, target) in enumerate(
+        [
+            ("sla_attainment", "at_least", "90"),
+            ("first_response", "at_most", "1"),
+            ("csat", "at_least", "90"),
+            ("qa_score", "at_least", "85"),
+            ("nps", "at_least", "40"),
+            ("cost_per_ticket", "at_most", "4.5"),
+            ("backlog", "at_most", "500"),
+            ("escalation_rate", "at_most", "8"),
+            ("resolution", "at_most", "24"),
+        ]
+    ):
+        SuccessMetric.objects.create(
+            program=program, kind=kind, direction=direction, target=Decimal(target), position=position
+        )
+    users = [
+        User(
+            email=f"bench{n}@{slug}.test",
+            display_name=f"Bench Freelancer {n}",
+            role=User.Role.FREELANCER,
+            password="!",
+        )
+        for n in range(freelancers)
+    ]
+    _bulk(User, users)
+    users = list(
+        User.objects.filter(email__endswith=f"@{slug}.test", role=User.Role.FREELANCER).order_by("pk")
+    )
+    _bulk(
+        Freelancer,
+        [
+            Freelancer(
+                user=u,
+                legal_name=u.display_name,
+                status=Freelancer.Status.ACTIVE,
+                time_zone=rng.choice(["Asia/Manila", "Europe/Warsaw", "America/Sao_Paulo"]),
+            )
+            for u in users
+        ],
+    )
+    people = list(Freelancer.objects.filter(user__in=users).order_by("pk"))
+    # a quarter of them tier 2 in the program (the team table shows it)
+    _bulk(
+        ProgramStanding,
+        [ProgramStanding(freelancer=f, program=program, tier=2) for f in people if rng.random() < 0.25],
+    )
+    _bulk(
+        Contract,
+        [
+            Contract(
+                program=program,
+                freelancer=f,
+                status=Contract.Status.ACTIVE,
+                start_date=first_day,
+                hourly_rate=Decimal(rng.choice(["12.00", "14.50", "16.00"])),
+                currency="USD",
+                hours_per_week=Decimal("20"),
+                weekly_hour_cap=Decimal("30"),
+            )
+            for f in people
+        ],
+    )
+    contracts = list(Contract.objects.filter(program=program).order_by("freelancer_id"))
+    _bulk(
+        RateChange,
+        [
+            RateChange(
+                contract=c,
+                effective_date=first_day + datetime.timedelta(days=rng.randrange(DAYS)),
+                hourly_rate=c.hourly_rate + Decimal("1.50"),
+                reason="evaluation",
+            )
+            for c in contracts[::3]
+        ],
+    )
+    _bulk(
+        AvailabilitySlot,
+        [
+            AvailabilitySlot(
+                freelancer=f,
+                weekday=d,
+                start_time=datetime.time(rng.randrange(0, 16)),
+                end_time=datetime.time(0),
+            )
+            for f in people
+            for d in range(5)
+        ],
+    )
+    anchor = first_day - datetime.timedelta(days=first_day.weekday())
+    PaySchedule.objects.create(program=program, anchor_date=anchor)
+    periods = [
+        PayPeriod(
+            program=program,
+            start_date=anchor + datetime.timedelta(days=14 * n),
+            end_date=anchor + datetime.timedelta(days=14 * n + 13),
+            status=PayPeriod.Status.CLOSED,
+        )
+        for n in range(DAYS // 14 + 2)
+    ]
+    _bulk(PayPeriod, periods)
+    period_by_start = {p.start_date: p for p in PayPeriod.objects.filter(program=program)}
+    print(f"people, contracts, slots: {time.monotonic() - started:.0f}s")
+    return manager, program, people, contracts, period_by_start, anchor
+
+
+def surveys_and_recruiting(
+    *, program: Program, slug: str, rng: random.Random, now: datetime.datetime
+) -> None:
+    """A year of weekly NPS rounds (5 answered invitations each) and an open posting with 500 applications."""
+    first_day = now.date() - datetime.timedelta(days=DAYS - 1)
+    monday = first_day - datetime.timedelta(days=first_day.weekday())
+    for week in range(DAYS // 7):
+        nps_round = NpsRound.objects.create(
+            program=program, week_start=monday + datetime.timedelta(weeks=week)
+        )
+        _bulk(
+            NpsInvitation,
+            [
+                NpsInvitation(
+                    round=nps_round,
+                    email=f"s{k}@{slug}.test",
+                    score=rng.randrange(11),
+                    token_hash=f"{slug}-{week}-{k}".ljust(64, "0")[:64],
+                    expires_at=now,
+                )
+                for k in range(5)
+            ],
+        )
+    posting = Posting.objects.create(
+        program=program,
+        title="Bench agent",
+        slug=f"{slug}-agent",
+        status=Posting.Status.OPEN,
+        summary="…",
+    )
+    _bulk(
+        Application,
+        [
+            Application(
+                posting=posting,
+                full_name=f"Candidate {k}",
+                email=f"cand{k}@{slug}.test",
+                rate_asked=Decimal("12"),
+                stage=rng.choice(Application.Stage.values),
+                profile_url=rng.choice(["", "https://upwork.com/x", "https://fiverr.com/y"]),
+            )
+            for k in range(500)
+        ],
+    )
+
+
 def generate(*, slug: str, freelancers: int, tickets: int, time_entries: int, seed: int = 9) -> None:
     rng = random.Random(seed)  # noqa: S311 — test data, not security
     if Program.objects.filter(slug=slug).exists():
@@ -67,137 +256,9 @@ def generate(*, slug: str, freelancers: int, tickets: int, time_entries: int, se
     today = now.date()
     first_day = today - datetime.timedelta(days=DAYS - 1)
     with transaction.atomic():
-        manager, _ = User.objects.get_or_create(
-            email=f"bench-manager@{slug}.test",
-            defaults={"display_name": "Bench Manager", "role": User.Role.MANAGER},
+        manager, program, people, contracts, period_by_start, anchor = scaffold(
+            slug=slug, freelancers=freelancers, tickets=tickets, rng=rng, now=now
         )
-        manager.set_password("bench")
-        manager.save()
-        program = Program.objects.create(
-            name=f"Benchmark {slug}",
-            slug=slug,
-            status=Program.Status.ACTIVE,
-            time_zone="America/New_York",
-            currency="USD",
-        )
-        program.managers.add(manager)
-        Budget.objects.create(
-            program=program,
-            planned_hourly_rate=Decimal("15.00"),
-            platform_fee_percent=Decimal("5"),
-            inhouse_monthly_cost=Decimal("400000"),
-            monthly_budget=Decimal("350000"),
-        )
-        ProgramSchedule.objects.create(
-            program=program,
-            hours_per_week=Decimal("20"),
-            freelancers_needed=freelancers,
-            queue_ready_date=today,
-            tickets_per_week=tickets * 7 // DAYS,
-        )
-        for position, (kind, direction, target) in enumerate(
-            [
-                ("sla_attainment", "at_least", "90"),
-                ("first_response", "at_most", "1"),
-                ("csat", "at_least", "90"),
-                ("qa_score", "at_least", "85"),
-                ("nps", "at_least", "40"),
-                ("cost_per_ticket", "at_most", "4.5"),
-                ("backlog", "at_most", "500"),
-                ("escalation_rate", "at_most", "8"),
-                ("resolution", "at_most", "24"),
-            ]
-        ):
-            SuccessMetric.objects.create(
-                program=program, kind=kind, direction=direction, target=Decimal(target), position=position
-            )
-        users = [
-            User(
-                email=f"bench{n}@{slug}.test",
-                display_name=f"Bench Freelancer {n}",
-                role=User.Role.FREELANCER,
-                password="!",
-            )
-            for n in range(freelancers)
-        ]
-        _bulk(User, users)
-        users = list(
-            User.objects.filter(email__endswith=f"@{slug}.test", role=User.Role.FREELANCER).order_by("pk")
-        )
-        _bulk(
-            Freelancer,
-            [
-                Freelancer(
-                    user=u,
-                    legal_name=u.display_name,
-                    status=Freelancer.Status.ACTIVE,
-                    time_zone=rng.choice(["Asia/Manila", "Europe/Warsaw", "America/Sao_Paulo"]),
-                )
-                for u in users
-            ],
-        )
-        people = list(Freelancer.objects.filter(user__in=users).order_by("pk"))
-        # a quarter of them tier 2 in the program (the team table shows it)
-        _bulk(
-            ProgramStanding,
-            [ProgramStanding(freelancer=f, program=program, tier=2) for f in people if rng.random() < 0.25],
-        )
-        _bulk(
-            Contract,
-            [
-                Contract(
-                    program=program,
-                    freelancer=f,
-                    status=Contract.Status.ACTIVE,
-                    start_date=first_day,
-                    hourly_rate=Decimal(rng.choice(["12.00", "14.50", "16.00"])),
-                    currency="USD",
-                    hours_per_week=Decimal("20"),
-                    weekly_hour_cap=Decimal("30"),
-                )
-                for f in people
-            ],
-        )
-        contracts = list(Contract.objects.filter(program=program).order_by("freelancer_id"))
-        _bulk(
-            RateChange,
-            [
-                RateChange(
-                    contract=c,
-                    effective_date=first_day + datetime.timedelta(days=rng.randrange(DAYS)),
-                    hourly_rate=c.hourly_rate + Decimal("1.50"),
-                    reason="evaluation",
-                )
-                for c in contracts[::3]
-            ],
-        )
-        _bulk(
-            AvailabilitySlot,
-            [
-                AvailabilitySlot(
-                    freelancer=f,
-                    weekday=d,
-                    start_time=datetime.time(rng.randrange(0, 16)),
-                    end_time=datetime.time(0),
-                )
-                for f in people
-                for d in range(5)
-            ],
-        )
-        anchor = first_day - datetime.timedelta(days=first_day.weekday())
-        PaySchedule.objects.create(program=program, anchor_date=anchor)
-        periods = [
-            PayPeriod(
-                program=program,
-                start_date=anchor + datetime.timedelta(days=14 * n),
-                end_date=anchor + datetime.timedelta(days=14 * n + 13),
-                status=PayPeriod.Status.CLOSED,
-            )
-            for n in range(DAYS // 14 + 2)
-        ]
-        _bulk(PayPeriod, periods)
-        period_by_start = {p.start_date: p for p in PayPeriod.objects.filter(program=program)}
-        print(f"people, contracts, slots: {time.monotonic() - started:.0f}s")
 
         rows = []
         for n in range(tickets):
@@ -317,45 +378,7 @@ def generate(*, slug: str, freelancers: int, tickets: int, time_entries: int, se
                 for pk, assignee, solved_at, email in solved
             ],
         )
-        monday = first_day - datetime.timedelta(days=first_day.weekday())
-        for week in range(DAYS // 7):
-            nps_round = NpsRound.objects.create(
-                program=program, week_start=monday + datetime.timedelta(weeks=week)
-            )
-            _bulk(
-                NpsInvitation,
-                [
-                    NpsInvitation(
-                        round=nps_round,
-                        email=f"s{k}@{slug}.test",
-                        score=rng.randrange(11),
-                        token_hash=f"{slug}-{week}-{k}".ljust(64, "0")[:64],
-                        expires_at=now,
-                    )
-                    for k in range(5)
-                ],
-            )
-        posting = Posting.objects.create(
-            program=program,
-            title="Bench agent",
-            slug=f"{slug}-agent",
-            status=Posting.Status.OPEN,
-            summary="…",
-        )
-        _bulk(
-            Application,
-            [
-                Application(
-                    posting=posting,
-                    full_name=f"Candidate {k}",
-                    email=f"cand{k}@{slug}.test",
-                    rate_asked=Decimal("12"),
-                    stage=rng.choice(Application.Stage.values),
-                    profile_url=rng.choice(["", "https://upwork.com/x", "https://fiverr.com/y"]),
-                )
-                for k in range(500)
-            ],
-        )
+        surveys_and_recruiting(program=program, slug=slug, rng=rng, now=now)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     print(

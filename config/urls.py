@@ -3,7 +3,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from core.views import healthz
+from core.views import healthz, ping
 
 admin.site.site_header = "Flexdesk administration"
 admin.site.site_title = "Flexdesk admin"
@@ -11,6 +11,7 @@ admin.site.site_title = "Flexdesk admin"
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="accounts:landing", permanent=False)),
     path("healthz", healthz, name="healthz"),
+    path("ping", ping, name="ping"),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's init script as a file of its own (?script): no inline script.

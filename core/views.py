@@ -2,7 +2,7 @@ import logging
 
 from django.conf import settings
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from kombu import Connection
@@ -41,3 +41,10 @@ def healthz(request):
     return JsonResponse(
         {"status": "ok" if healthy else "unavailable", "checks": checks}, status=200 if healthy else 503
     )
+
+
+@require_GET
+def ping(request):
+    """The floor of every page (issue #22's benchmarks): a constant answer through the whole middleware stack,
+    no query of its own and nothing probed, so its time is what the middleware (session, user) costs."""
+    return HttpResponse("pong", content_type="text/plain")
