@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import connection
-from django.db.models import Aggregate, FloatField, JSONField, QuerySet
+from django.db.models import Aggregate, FloatField, Func, IntegerField, JSONField, QuerySet
 
 from core.metrics import to_decimal
 
@@ -18,6 +18,15 @@ from core.metrics import to_decimal
 def is_postgresql() -> bool:
     """True on PostgreSQL (production, CI and the benches); False on SQLite."""
     return connection.vendor == "postgresql"
+
+
+def prepares_on_server(using: str = "default") -> bool:
+    """Whether core.rawsql's PreparedQuery runs as statements prepared on the server: on PostgreSQL, unless
+    settings.DATABASE_SERVER_PREPARE turns it off (SQLite has no such thing)."""
+    from django.conf import settings
+    from django.db import connections
+
+    return connections[using].vendor == "postgresql" and getattr(settings, "DATABASE_SERVER_PREPARE", True)
 
 
 class Median(Aggregate):
@@ -45,7 +54,8 @@ def median_of(queryset: QuerySet, field: str) -> Any:
     )
     if not middle:
         return None
-    return sum(to_decimal(v) for v in middle) / len(middle)
+    values = [to_decimal(v) for v in middle]  # never None: the nulls were filtered out
+    return sum(v for v in values if v is not None) / len(values)
 
 
 class JSONArrayAgg(Aggregate):
@@ -56,3 +66,30 @@ class JSONArrayAgg(Aggregate):
 
     def as_sqlite(self, compiler, connection, **extra_context):
         return super().as_sql(compiler, connection, function="JSON_GROUP_ARRAY", **extra_context)
+
+
+class WidthBucket(Func):
+    """The bucket of an integer among ascending integer lower bounds: 0 below bounds[0], k from bounds[k - 1]
+    on. PostgreSQL: width_bucket(value, ARRAY[…]) (a binary search); SQLite: the same as a CASE."""
+
+    output_field = IntegerField()
+
+    def __init__(self, expression: Any, *, bounds: list[int]) -> None:
+        self.bounds = [int(bound) for bound in bounds]  # our own numbers, written into the SQL
+        super().__init__(expression)
+
+    def as_sql(self, compiler: Any, connection: Any, *args: Any, **extra_context: Any) -> Any:
+        array = "ARRAY[" + ", ".join(str(bound) for bound in self.bounds) + "]"
+        return super().as_sql(compiler, connection, template=f"width_bucket(%(expressions)s, {array})")
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
+        sql, params = compiler.compile(self.source_expressions[0])
+        cases = " ".join(f"WHEN ({sql}) < {bound} THEN {k}" for k, bound in enumerate(self.bounds))
+        return f"(CASE {cases} ELSE {len(self.bounds)} END)", list(params) * len(self.bounds)
+
+
+def connection_slot_sql() -> str:
+    """An SQL expression no other open connection shares at this moment: the server process id on PostgreSQL
+    (a connection runs one transaction at a time, so rows keyed by it have one writer); 0 on SQLite, whose
+    writers already take turns. For counters that many transactions add to at once (queues.counters)."""
+    return "pg_backend_pid()" if is_postgresql() else "0"

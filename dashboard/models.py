@@ -1,5 +1,5 @@
-"""The dashboard reads other apps' data. It stores what it sent (the weekly summaries) and daily rollups of the
-additive facts the program dashboard sums (see dashboard/rollups.py)."""
+"""The dashboard reads other apps' data. It stores what it sent (the weekly summaries) and the rollups the
+program dashboard sums in SQL (daily facts, durations, hours, a snapshot of the open tickets and shifts; docs/adr/0022, 0028)."""
 
 from django.db import models
 
@@ -33,18 +33,20 @@ class WeeklySummary(TimeStampedModel):
 
 
 class DailyRollup(models.Model):
-    """Additive facts of one program and one whole day in the program's time zone, computed by
-    dashboard.rollups.dashboard_rollups_refresh with the dashboard's own aggregate queries.
+    """Additive facts of one program and one whole day in the program's time zone, written by
+    dashboard.services.dashboard_rollups_refresh from the dashboard's own live queries (docs/adr/0022, 0028).
 
     A row counts for a day only when it was refreshed after that day ended (refreshed_at >= the next local
-    midnight); any other day is read live, so a missing or early row never gives a wrong number. The
-    backlog, QA and NPS are not here: the backlog is not a sum of days, QA and NPS are cheap; they stay live.
+    midnight); any other day is read live, so a missing or early row never gives a wrong number. The NPS is not
+    here: it is a handful of weekly answers and stays live.
 
     arrivals: tickets created per local hour (24 counts; the fall-back day's repeated hour counts in one);
-    escalation_reasons: {reason value: escalations by freelancers}; pay: {currency: [hours, pay]} as exact
-    decimal strings (pay not rounded: the dashboard rounds totals, as the live query does);
-    first_response_seconds / resolution_seconds: exact histograms {seconds: tickets} of the day's first responses
-    and solves, from which the medians of any run of days are computed exactly (PERCENTILE_CONT's interpolation).
+    escalation_reasons: {reason value: escalations by freelancers}; backlog: the tickets open at the day's end
+    (open now and created by then, or solved after it: a count of today's state, so it is rewritten with the
+    others); qa_reviews / qa_score_sum: QA reviews
+    submitted that day (calibration ones never count) and the sum of their scores. The day's first-response and
+    resolution times are in DurationBucket / DurationCount, its counted hours in WorkRollup; detail_digest
+    fingerprints those rows, so a refresh rewrites them only for the days whose numbers changed.
     """
 
     program = models.ForeignKey("programs.Program", on_delete=models.CASCADE, related_name="daily_rollups")
@@ -59,12 +61,14 @@ class DailyRollup(models.Model):
     escalation_reasons = models.JSONField(default=dict, blank=True)
     csat_answers = models.PositiveIntegerField(default=0)
     csat_satisfied = models.PositiveIntegerField(default=0)
-    pay = models.JSONField(default=dict, blank=True)
-    first_response_seconds = models.JSONField(
-        default=dict, blank=True, help_text="{seconds: tickets} of first responses that day."
+    backlog = models.PositiveIntegerField(
+        default=0,
+        help_text="Tickets open at the end of the day, as the live query counts them at the refresh.",
     )
-    resolution_seconds = models.JSONField(
-        default=dict, blank=True, help_text="{seconds: tickets} of solves that day."
+    qa_reviews = models.PositiveIntegerField(default=0)
+    qa_score_sum = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    detail_digest = models.CharField(
+        max_length=64, blank=True, help_text="SHA-256 of the day's duration and work rows as last written."
     )
     refreshed_at = models.DateTimeField(help_text="When the facts were read (before the queries ran).")
 
@@ -76,3 +80,103 @@ class DailyRollup(models.Model):
 
     def __str__(self):
         return f"{self.program} · {self.day:%d %b %Y}"
+
+
+class Duration(models.IntegerChoices):
+    FIRST_RESPONSE = 1, "First response"
+    RESOLUTION = 2, "Resolution"
+
+
+class DurationBucket(models.Model):
+    """How many of a day's first responses (or solves) took a time in one bucket of seconds (see
+    dashboard.selectors.medians.bucket_of: 16 buckets per doubling). Summed over a period's days in SQL, the
+    buckets say which one holds the middle value; DurationCount then gives the exact values inside it."""
+
+    program = models.ForeignKey("programs.Program", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    measure = models.PositiveSmallIntegerField(choices=Duration.choices)
+    bucket = models.PositiveSmallIntegerField()
+    count = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "day", "measure", "bucket"],
+                include=["count"],
+                name="duration_bucket_once_per_day",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_measure_display()} · {self.day:%d %b %Y} · bucket {self.bucket}: {self.count}"
+
+
+class DurationCount(models.Model):
+    """The exact histogram: how many of a day's first responses (or solves) took exactly `seconds`, with the
+    bucket of that value, so the values of one bucket over a period are one index range."""
+
+    program = models.ForeignKey("programs.Program", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    measure = models.PositiveSmallIntegerField(choices=Duration.choices)
+    bucket = models.PositiveSmallIntegerField()
+    seconds = models.PositiveIntegerField()
+    count = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "day", "measure", "seconds"], name="duration_count_once_per_value"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["program", "measure", "bucket", "day"],
+                include=["seconds", "count"],
+                name="duration_count_bucket_days",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_measure_display()} · {self.day:%d %b %Y} · {self.seconds} s: {self.count}"
+
+
+class WorkRollup(models.Model):
+    """Counted hours (submitted or approved time entries) of one day, summed per contract, pay period,
+    correction and rate range, with the rate and currency: payments.earnings.PricedDay, kept so that the
+    dashboard sums a period's hours in SQL and prices the sums with payments' one pay rule (WorkedDays.
+    from_priced). Ids of other apps' rows are plain numbers: this is a copy to read, rewritten by the refresh."""
+
+    program = models.ForeignKey("programs.Program", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    freelancer_id = models.BigIntegerField()
+    contract_id = models.BigIntegerField()
+    period_id = models.BigIntegerField()
+    correction_id = models.BigIntegerField(null=True)
+    rate_since = models.DateField(null=True, help_text="When the rate took effect; empty: the starting rate.")
+    rate = models.DecimalField(max_digits=14, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    hours = models.DecimalField(max_digits=10, decimal_places=2)
+
+    class Meta:
+        indexes = [models.Index(fields=["program", "day"], name="work_rollup_program_day")]
+
+    def __str__(self):
+        return f"{self.day:%d %b %Y} · contract {self.contract_id}: {self.hours} h"
+
+
+class ProgramSnapshot(models.Model):
+    """What the program dashboard shows "now" and would otherwise count over every active ticket and every
+    freelancer's shifts: the open tickets by queue and status, and the freelancers on shift in each hour of this
+    week and the next (168 counts each, Monday 00:00 first, program time zone). One row per program, rewritten by
+    dashboard.services.dashboard_snapshot_refresh with the rollup job (every five minutes); the page says when
+    (docs/adr/0028). Without a row, or for another week, the page counts live."""
+
+    program = models.OneToOneField("programs.Program", on_delete=models.CASCADE, related_name="+")
+    monday = models.DateField(help_text="The Monday of the week of `coverage` (program time zone).")
+    coverage = models.JSONField(default=list, help_text="Freelancers on shift per hour of that week.")
+    next_coverage = models.JSONField(default=list, help_text="The same for the week after.")
+    open_tickets = models.JSONField(default=dict, help_text="{queue: {status: active tickets}}.")
+    refreshed_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"{self.program} · {self.refreshed_at:%d %b %Y %H:%M}"

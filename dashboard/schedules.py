@@ -11,7 +11,8 @@ SCHEDULES = [
         "task": "dashboard.tasks.dashboard_rollups_refresh_recent_task",
         "crontab": {"minute": "*/5"},
         "description": "Every 5 minutes: rewrite each active program's daily rollups of its last 45 finished days "
-        "(program time zone), so late CSAT answers and time entries reach the dashboard. Days not covered are read "
-        "live. Same code: manage.py refresh_dashboard_rollups (add --start/--end to backfill).",
+        "(program time zone), so late CSAT answers and time entries reach the dashboard, today's row up to now, and "
+        "the snapshot of open tickets and shifts. Days not covered are read live. Same code: manage.py "
+        "refresh_dashboard_rollups (add --start/--end to backfill).",
     },
 ]

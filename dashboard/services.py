@@ -1,6 +1,7 @@
 """The dashboard's writes: the weekly summary e-mailed to each program's managers, and the daily rollups."""
 
 import datetime
+import hashlib
 import logging
 from typing import TYPE_CHECKING
 
@@ -15,10 +16,20 @@ from core.locks import lock_one
 from core.outbox import email_enqueue
 from core.tokens import token_new
 from dashboard.metrics import percent
-from dashboard.models import DailyRollup, WeeklySummary
+from dashboard.models import (
+    DailyRollup,
+    DurationBucket,
+    DurationCount,
+    ProgramSnapshot,
+    WeeklySummary,
+    WorkRollup,
+)
 from dashboard.periods import Period
-from dashboard.selectors.daily import DayFacts, live_day_facts
+from dashboard.selectors.coverage import this_monday, week_counts
+from dashboard.selectors.daily import BACKLOG, REFRESH_PARTS, WORK, DayFacts, live_day_facts
+from dashboard.selectors.medians import HISTOGRAMS, bucket_of, buckets_of
 from dashboard.selectors.program import program_dashboard
+from dashboard.selectors.snapshot import open_tickets_now
 from dashboard.tables import cell_text
 from programs.selectors import program_get_by_id, program_list_active, program_staff_emails
 
@@ -146,7 +157,74 @@ ROLLUP_WINDOW_DAYS = (
     45  # late changes (a CSAT answer, a time entry submitted or approved later) touch recent weeks
 )
 ROLLUP_CHUNK_DAYS = 31  # a backfill refreshes in chunks, each one set of queries and one upsert
-ROLLUP_FIELDS = [*DayFacts().as_row(), "refreshed_at"]
+ROLLUP_FIELDS = [*DayFacts().as_row(), "detail_digest", "refreshed_at"]
+DETAIL_BATCH = 2000
+
+
+def _detail_rows(
+    program_id: int, day: datetime.date, facts: DayFacts
+) -> tuple[list[DurationBucket], list[DurationCount], list[WorkRollup]]:
+    """The day's DurationBucket, DurationCount and WorkRollup rows (not saved)."""
+    buckets, counts = [], []
+    for measure, attribute in HISTOGRAMS.items():
+        histogram = getattr(facts, attribute)
+        for bucket, n in sorted(buckets_of(histogram).items()):
+            buckets.append(
+                DurationBucket(program_id=program_id, day=day, measure=measure, bucket=bucket, count=n)
+            )
+        for seconds, n in sorted(histogram.items()):
+            counts.append(
+                DurationCount(
+                    program_id=program_id,
+                    day=day,
+                    measure=measure,
+                    bucket=bucket_of(seconds),
+                    seconds=seconds,
+                    count=n,
+                )
+            )
+    work = [
+        WorkRollup(
+            program_id=program_id,
+            day=day,
+            freelancer_id=priced.day.freelancer_id,
+            contract_id=priced.day.contract_id,
+            period_id=priced.day.period_id,
+            correction_id=priced.day.correction_id,
+            rate_since=priced.rate_since,
+            rate=priced.rate,
+            currency=priced.currency,
+            hours=priced.day.hours,
+        )
+        for priced in sorted(
+            facts.work,
+            key=lambda p: (p.day.contract_id, p.day.period_id, p.day.correction_id or 0, str(p.rate_since)),
+        )
+    ]
+    return buckets, counts, work
+
+
+def _digest(buckets: list, counts: list, work: list) -> str:
+    """A fingerprint of a day's detail rows: equal digests, equal rows (SHA-256 of their values in order)."""
+    text = repr(
+        (
+            [(row.measure, row.bucket, row.count) for row in buckets],
+            [(row.measure, row.seconds, row.count) for row in counts],
+            [
+                (
+                    row.contract_id,
+                    row.period_id,
+                    row.correction_id,
+                    str(row.rate_since),
+                    str(row.rate),
+                    row.currency,
+                )
+                + (str(row.hours),)
+                for row in work
+            ],
+        )
+    )
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def dashboard_rollups_refresh(
@@ -154,10 +232,13 @@ def dashboard_rollups_refresh(
 ) -> int:
     """(Re)write the program's daily rollups of [start_day, end_day] (program-local days); returns the rows written.
 
-    Only finished days are written (end_day is capped at yesterday in the program's time zone). The facts are
-    computed by the dashboard's own live queries (live_day_facts: one pass per timestamp column) and written in one
-    bulk upsert, a row for every day, empty days included, stamped with the time taken before the queries ran.
-    Idempotent: running it again rewrites the same rows with the same numbers (and a later stamp).
+    Only finished days are written (end_day is capped at yesterday in the program's time zone; today's row is
+    dashboard_today_refresh's). The facts are computed by the dashboard's own live queries (live_day_facts: one
+    pass per timestamp column, and payments' counted_work for the hours) and written in one bulk upsert, a
+    DailyRollup row for every day, empty days included, stamped with the time taken before the queries ran. A
+    day's detail rows (durations, hours) are rewritten only when their digest changed, so the five-minute job
+    writes little besides yesterday's. Idempotent: running it again rewrites the same rows with the same numbers
+    (and a later stamp).
     """
     program = program_get_by_id(pk=program_id)
     if program is None:
@@ -166,15 +247,53 @@ def dashboard_rollups_refresh(
     end_day = min(end_day, now.astimezone(program.zone).date() - datetime.timedelta(days=1))
     if end_day < start_day:
         return 0
-    facts = live_day_facts(program=program, first_day=start_day, last_day=end_day)
-    rows = []
-    day = start_day
-    while day <= end_day:
+    facts = live_day_facts(program=program, first_day=start_day, last_day=end_day, parts=REFRESH_PARTS)
+    days = [start_day + datetime.timedelta(days=n) for n in range((end_day - start_day).days + 1)]
+    _write_days(program=program, facts={day: facts.get(day, DayFacts()) for day in days}, now=now)
+    return len(days)
+
+
+def dashboard_today_refresh(*, program_id: int, now: datetime.datetime | None = None) -> bool:
+    """(Re)write today's rollup row (program time zone) with what happened from midnight up to `now`: the page
+    then reads only what came after it live (dashboard.selectors.daily.day_facts), minutes of tickets instead
+    of a day's. Not the hours (a time entry has a date, no time: today's are read whole, live) nor the backlog
+    (today's is what is open now). The row is stamped `now`, before the queries ran, and counts up to it only.
+    What the rollup job runs every five minutes; idempotent. False when there is no such program."""
+    program = program_get_by_id(pk=program_id)
+    if program is None:
+        return False
+    now = now or timezone.now()
+    today = now.astimezone(program.zone).date()
+    facts = live_day_facts(
+        program=program, first_day=today, last_day=today, parts=REFRESH_PARTS - {WORK, BACKLOG}, until=now
+    )
+    _write_days(program=program, facts={today: facts.get(today, DayFacts())}, now=now)
+    return True
+
+
+def _write_days(*, program: "Program", facts: dict[datetime.date, DayFacts], now: datetime.datetime) -> None:
+    """Upsert the days' DailyRollup rows (stamped `now`), and rewrite the detail rows (durations, hours) of the
+    days whose digest changed. Two runs at once are serialised by the locks on the days' rows, taken before the
+    digests are compared (so the digests read are the last committed ones)."""
+    rows, details = [], {}
+    for day, day_facts in sorted(facts.items()):
+        details[day] = _detail_rows(program.pk, day, day_facts)
         rows.append(
-            DailyRollup(program=program, day=day, refreshed_at=now, **facts.get(day, DayFacts()).as_row())
+            DailyRollup(
+                program=program,
+                day=day,
+                refreshed_at=now,
+                detail_digest=_digest(*details[day]),
+                **day_facts.as_row(),
+            )
         )
-        day += datetime.timedelta(days=1)
     with transaction.atomic():
+        stored = dict(
+            DailyRollup.objects.select_for_update()
+            .filter(program=program, day__in=list(facts))
+            .order_by("day")
+            .values_list("day", "detail_digest")
+        )
         DailyRollup.objects.bulk_create(
             rows,
             batch_size=500,
@@ -182,7 +301,41 @@ def dashboard_rollups_refresh(
             unique_fields=["program", "day"],
             update_fields=ROLLUP_FIELDS,
         )
-    return len(rows)
+        changed = [row.day for row in rows if stored.get(row.day) != row.detail_digest]
+        if changed:
+            for model in (DurationBucket, DurationCount, WorkRollup):
+                model.objects.filter(program=program, day__in=changed).delete()
+            DurationBucket.objects.bulk_create(
+                [row for day in changed for row in details[day][0]], batch_size=DETAIL_BATCH
+            )
+            DurationCount.objects.bulk_create(
+                [row for day in changed for row in details[day][1]], batch_size=DETAIL_BATCH
+            )
+            WorkRollup.objects.bulk_create(
+                [row for day in changed for row in details[day][2]], batch_size=DETAIL_BATCH
+            )
+
+
+def dashboard_snapshot_refresh(*, program_id: int, now: datetime.datetime | None = None) -> bool:
+    """(Re)write the program's ProgramSnapshot: the open tickets by queue and status now, and the freelancers on
+    shift per hour of this week and the next. What the rollup job runs every five minutes, so the page's "now"
+    is at most that old (and says so). Idempotent; False when there is no such program."""
+    program = program_get_by_id(pk=program_id)
+    if program is None:
+        return False
+    now = now or timezone.now()
+    monday = this_monday(program=program, now=now)
+    ProgramSnapshot.objects.update_or_create(
+        program=program,
+        defaults={
+            "monday": monday,
+            "coverage": week_counts(program=program, monday=monday),
+            "next_coverage": week_counts(program=program, monday=monday + datetime.timedelta(days=7)),
+            "open_tickets": open_tickets_now(program=program),
+            "refreshed_at": now,
+        },
+    )
+    return True
 
 
 def dashboard_rollups_backfill(

@@ -4,6 +4,8 @@ from celery import shared_task
 
 from dashboard.services import (
     dashboard_rollups_refresh,
+    dashboard_snapshot_refresh,
+    dashboard_today_refresh,
     rollups_due,
     weekly_summaries_due,
     weekly_summary_send,
@@ -28,12 +30,16 @@ def weekly_summary_send_all_task() -> int:
 
 @shared_task
 def dashboard_rollups_refresh_task(program_id: int, start_day: str, end_day: str) -> int:
-    """Rewrite one program's daily rollups of [start_day, end_day] (ISO dates). Idempotent."""
-    return dashboard_rollups_refresh(
+    """Rewrite one program's daily rollups of [start_day, end_day] (ISO dates) and its snapshot (open tickets, this
+    week's and next week's shifts). Idempotent."""
+    written = dashboard_rollups_refresh(
         program_id=program_id,
         start_day=datetime.date.fromisoformat(start_day),
         end_day=datetime.date.fromisoformat(end_day),
     )
+    dashboard_snapshot_refresh(program_id=program_id)
+    dashboard_today_refresh(program_id=program_id)
+    return written
 
 
 @shared_task

@@ -19,7 +19,7 @@ from dashboard.selectors.recruiting import recruiting_funnel
 from dashboard.selectors.summary import weekly_summary_get_by_token
 from dashboard.selectors.team import DEFAULT_SORT, SORTS, freelancer_weeks, team_member_get, team_table
 from dashboard.selectors.tickets import solved_totals
-from dashboard.tables import csv_response
+from dashboard.tables import csv_response, csv_stream
 from dashboard.tabular import (
     cost_tables,
     freelancer_weeks_table,
@@ -140,12 +140,12 @@ class ProgramCostsView(PeriodMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        # One read of the days (rollups + live rest) for the pay and the solved counts.
+        # One read of the days (rollups + live rest) for the hours and the solved counts.
         facts = day_facts(
             program=self.program,
             first_day=self.period.previous().first_day,
             last_day=self.period.last_day,
-            parts={daily.PAY, daily.SOLVED},
+            parts={daily.WORK, daily.SOLVED},
         )
         report = cost_report(program=self.program, period=self.period, facts=facts)
         tickets = solved_totals(program=self.program, period=self.period, facts=facts)
@@ -229,12 +229,20 @@ class ExportView(PeriodMixin, View):
     def get(self, request, *args, **kwargs):
         key = kwargs["table"]
         program, period = self.program, self.period
+        filename = f"{program.slug}-{key}-{period.first_day}-{period.last_day}.csv"
         tables = {}
         if key == "team":
-            tables["team"] = team_table_as_table(
-                team_table(program=program, period=period), currency=program.currency
+            # One row per freelancer, read live: the header line leaves first, the rows once they are counted.
+            return csv_stream(
+                headers=team_table_as_table([], currency=program.currency).headers,
+                rows=lambda: (
+                    team_table_as_table(
+                        team_table(program=program, period=period), currency=program.currency
+                    ).rows
+                ),
+                filename=filename,
             )
-        elif key.startswith("funnel-"):
+        if key.startswith("funnel-"):
             tables = funnel_tables(recruiting_funnel(program=program))
         elif key.startswith("cost-"):
             report = cost_report(program=program, period=period)
@@ -245,7 +253,7 @@ class ExportView(PeriodMixin, View):
         table = tables.get(key)
         if table is None:
             raise Http404("No such table.")
-        return csv_response(table, filename=f"{program.slug}-{key}-{period.first_day}-{period.last_day}.csv")
+        return csv_response(table, filename=filename)
 
 
 class FreelancerExportView(FreelancerView, View):

@@ -14,7 +14,7 @@ One query, whatever the number of entries.
 import bisect
 import datetime
 from collections import defaultdict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TypeVar
@@ -75,8 +75,7 @@ def hour_lines(
     lines: list[HourLine] = []
     current_segment = object()
     for day, hours in sorted(days):
-        index = bisect.bisect_right(effective_dates, day) - 1
-        rate = changes[index][1] if index >= 0 else base_rate
+        index, rate = _rate_range(day, base_rate=base_rate, changes=changes, effective_dates=effective_dates)
         if index != current_segment or not lines:
             lines.append(HourLine(date_from=day, date_to=day, hours=ZERO, rate=rate))
             current_segment = index
@@ -86,6 +85,19 @@ def hour_lines(
     for line in lines:
         line.amount = line_amount(hours=line.hours, rate=line.rate)
     return [line for line in lines if line.hours]
+
+
+def _rate_range(
+    day: datetime.date,
+    *,
+    base_rate: Decimal,
+    changes: list[tuple[datetime.date, Decimal]],
+    effective_dates: list[datetime.date],
+) -> tuple[int, Decimal]:
+    """(index of the rate change in force on the day, -1 for the starting rate; that rate): the rate range of
+    the day, which decides its pay line."""
+    index = bisect.bisect_right(effective_dates, day) - 1
+    return index, (changes[index][1] if index >= 0 else base_rate)
 
 
 @dataclass(frozen=True)
@@ -106,6 +118,16 @@ class WorkedDay:
 class PayTotal:
     hours: Decimal = ZERO
     amount: Decimal = ZERO  # the sum of the lines' amounts, each already rounded to cents
+
+
+@dataclass(frozen=True)
+class PricedDay:
+    """A WorkedDay with its rate range: the date its rate took effect (None: the contract's starting rate)."""
+
+    day: WorkedDay
+    rate_since: datetime.date | None
+    rate: Decimal
+    currency: str
 
 
 @dataclass
@@ -132,6 +154,54 @@ class WorkedDays:
             )
             for group, group_days in days.items()
         }
+
+    def priced_days(self) -> list["PricedDay"]:
+        """Each day with its rate range (the date the rate in force took effect, None for the starting rate),
+        that rate and its contract's currency: what a stored summary needs to be priced later (from_priced)."""
+        priced = []
+        dates = {contract_id: [d for d, _ in changes] for contract_id, changes in self.changes.items()}
+        for day in self.days:
+            contract = self.contracts[day.contract_id]
+            changes = self.changes[day.contract_id]
+            index, rate = _rate_range(
+                day.date,
+                base_rate=contract["hourly_rate"],
+                changes=changes,
+                effective_dates=dates.get(day.contract_id, []),
+            )
+            priced.append(
+                PricedDay(
+                    day=day,
+                    rate_since=changes[index][0] if index >= 0 else None,
+                    rate=rate,
+                    currency=contract["currency"],
+                )
+            )
+        return priced
+
+    @classmethod
+    def from_priced(cls, priced: Iterable["PricedDay"]) -> "WorkedDays":
+        """The WorkedDays to price again from PricedDay rows, e.g. sums kept by a report.
+
+        A row may stand for several days of one contract, pay period, correction and rate range (their hours
+        summed, dated by the first of them): pay_by(key) then gives the same lines, to the cent, as the days
+        one by one, for any key that is the same on all the days a row stands for. (hour_lines cuts lines only
+        where the rate range changes, and a row's date falls in its own range.)"""
+        days: list[WorkedDay] = []
+        contracts: dict[int, dict] = {}
+        found: dict[int, set[tuple[datetime.date, Decimal]]] = defaultdict(set)
+        for row in priced:
+            days.append(row.day)
+            contract = contracts.setdefault(
+                row.day.contract_id,
+                {"hourly_rate": row.rate, "currency": row.currency, "hours_per_week": None},
+            )
+            if row.rate_since is None:
+                contract["hourly_rate"] = row.rate
+            else:
+                found[row.day.contract_id].add((row.rate_since, row.rate))
+        changes = defaultdict(list, {contract_id: sorted(pairs) for contract_id, pairs in found.items()})
+        return cls(days=days, contracts=contracts, changes=changes)
 
     def pay_by(self, key: Callable[[WorkedDay], Key]) -> dict[tuple[Key, str], PayTotal]:
         """{(key, currency): hours and pay} — the lines (see lines_by) summed per key and contract currency."""

@@ -10,6 +10,7 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sub
 from accounts.models import Freelancer
 from contracts.hours import week_bounds
 from contracts.models import Contract
+from core.money import round_money
 from payments.earnings import WorkedDays, worked_days
 from payments.models import (
     Adjustment,
@@ -438,6 +439,27 @@ def counted_work(
     if freelancer_ids is not None:
         entries = entries.filter(freelancer_id__in=list(freelancer_ids))
     return worked_days(entries)
+
+
+def adjustment_extras_for_program(
+    *, program_id: int, start: datetime.datetime, end: datetime.datetime, currency: str
+) -> list[tuple[str, Decimal]]:
+    """[(kind label, total)] of the bonuses and paid trials created in [start, end) in the program and currency:
+    pay beside the hours, which a report lists apart. One query."""
+    labels = dict(Adjustment.Kind.choices)
+    rows = (
+        Adjustment.objects.filter(
+            program_id=program_id,
+            kind__in=[Adjustment.Kind.BONUS, Adjustment.Kind.PAID_TRIAL],
+            created_at__gte=start,
+            created_at__lt=end,
+            currency=currency,
+        )
+        .order_by()
+        .values("kind")
+        .annotate(total=Sum("amount"))
+    )
+    return [(labels[row["kind"]], round_money(row["total"])) for row in rows]
 
 
 # --- the freelancer's portal home (the dashboard reads payments only through these selectors) --------------

@@ -1,4 +1,5 @@
 from collections.abc import Iterable
+from typing import Any
 
 from django.db.models import Count, Prefetch, QuerySet
 
@@ -162,6 +163,17 @@ def program_list_by_slug(*, slug: str) -> QuerySet[Program]:
 def program_get_by_id(*, pk: int) -> Program | None:
     """One program by id, for a task that was handed the id. Not scoped to a user."""
     return Program.objects.filter(pk=pk).first()
+
+
+def program_worksheet_load(*, program: Program, related: tuple[str, ...] = ("budget", "schedule")) -> None:
+    """Load the program's one-to-one worksheet sections (a missing one is None) in one query, unless they are
+    loaded already; the reports read the budget and the schedule without a query each on first access."""
+    fields: list[Any] = [Program._meta.get_field(name) for name in related]  # the one-to-one relations
+    if all(field.is_cached(program) for field in fields):
+        return
+    loaded = Program.objects.select_related(*related).get(pk=program.pk)
+    for field in fields:
+        field.set_cached_value(program, getattr(loaded, field.get_accessor_name(), None))
 
 
 def program_list_with_metrics(*, user) -> QuerySet[Program]:

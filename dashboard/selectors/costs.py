@@ -16,16 +16,15 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Sum
-
 from core.money import round_money
-from dashboard.metrics import ratio
+from dashboard.metrics import percent, ratio
 from dashboard.periods import Period
-from dashboard.selectors._sql import week_start
-from dashboard.selectors.daily import Facts
-from payments.models import Adjustment
-from payments.selectors import counted_work
-from programs.models import Program
+from dashboard.selectors._sql import week_start, weeks_between
+from dashboard.selectors.daily import WORK, Facts, day_facts
+from dashboard.selectors.work import work_of_facts
+from payments.earnings import WorkedDays
+from payments.selectors import adjustment_extras_for_program, counted_work
+from programs.selectors import program_worksheet_load
 
 ZERO = Decimal("0")
 CENTS_ZERO = Decimal("0.00")
@@ -67,8 +66,6 @@ class CostReport:
 
     @property
     def budget_used_percent(self):
-        from dashboard.metrics import percent
-
         return percent(self.current.cost, self.period_budget)
 
     @property
@@ -78,12 +75,7 @@ class CostReport:
 
 def worksheet_load(program) -> None:
     """Load the program's budget and schedule in one query (instead of one each on first access)."""
-    relations = [Program._meta.get_field("budget"), Program._meta.get_field("schedule")]
-    if all(relation.is_cached(program) for relation in relations):
-        return
-    loaded = Program.objects.select_related("budget", "schedule").get(pk=program.pk)
-    for relation in relations:
-        relation.set_cached_value(program, getattr(loaded, relation.get_accessor_name(), None))
+    program_worksheet_load(program=program)
 
 
 def _budget_numbers(program, days: int) -> dict:
@@ -122,28 +114,29 @@ def _budget_numbers(program, days: int) -> dict:
 def cost_report(*, program, period: Period, facts: Facts | None = None) -> CostReport:
     """Hours and cost per week of the period, totals of it and of the previous period, budget lines.
 
-    Pay is priced by payments' pay rule over both periods (one query); then one query for the extras, and one
-    for the budget and schedule if not loaded yet. `facts` (the day rollups the page read for its other figures)
-    only dates the page's "figures up to".
+    Pay is priced by payments' pay rule over both periods from the hours the rollups summed in SQL (one query)
+    and the live days' hours in `facts` (day_facts with the WORK part over both periods; read here when not
+    given); then one query for the extras, and one for the budget and schedule if not loaded yet.
     """
     worksheet_load(program)
     numbers = _budget_numbers(program, period.days)
     fee = numbers.pop("fee_percent")
+    if facts is None:
+        facts = day_facts(
+            program=program, first_day=period.previous().first_day, last_day=period.last_day, parts={WORK}
+        )
     report = CostReport(
         currency=program.currency,
         fee_percent=fee,
         current=SpendTotals(),
         previous=SpendTotals(),
-        weeks=[],
+        weeks=weeks_between(period.first_day, period.last_day),
         **numbers,
-        figures_up_to=facts.up_to if facts is not None else None,
+        figures_up_to=facts.up_to,
     )
-    monday = week_start(period.first_day)
-    while monday <= period.last_day:
-        report.weeks.append(monday)
-        monday += datetime.timedelta(days=7)
-    work = counted_work(windows={program.pk: (period.previous().first_day, period.last_day)})
     first_day = period.first_day
+    # Lines are cut where the report cuts: at the start of the period and, for the weekly figures, each Monday.
+    work = work_of_facts(program=program, facts=facts, cuts=[first_day, *report.weeks[1:]])
     others: dict = defaultdict(lambda: [ZERO, ZERO])
     for (in_current, currency), total in work.pay_by(lambda day: day.date >= first_day).items():
         if currency != program.currency:
@@ -155,27 +148,19 @@ def cost_report(*, program, period: Period, facts: Facts | None = None) -> CostR
         totals.hours, totals.pay = total.hours, total.amount
     for totals in (report.current, report.previous):
         totals.cost = with_fee(totals.pay, fee)
-    for (week, currency), total in work.pay_by(
-        lambda day: week_start(day.date) if day.date >= first_day else None
-    ).items():
-        if week is not None and currency == program.currency:
+    this_period = WorkedDays(
+        days=[day for day in work.days if day.date >= first_day],
+        contracts=work.contracts,
+        changes=work.changes,
+    )
+    for (week, currency), total in this_period.pay_by(lambda day: week_start(day.date)).items():
+        if currency == program.currency:
             report.hours_per_week[week] = total.hours
             report.cost_per_week[week] = with_fee(total.amount, fee)
     report.other_currencies = [(code, hours, pay) for code, (hours, pay) in sorted(others.items())]
-    extras = (
-        Adjustment.objects.filter(
-            program_id=program.pk,
-            kind__in=[Adjustment.Kind.BONUS, Adjustment.Kind.PAID_TRIAL],
-            created_at__gte=period.start_at,
-            created_at__lt=period.end_at,
-            currency=program.currency,
-        )
-        .order_by()
-        .values("kind")
-        .annotate(total=Sum("amount"))
+    report.extras = adjustment_extras_for_program(
+        program_id=program.pk, start=period.start_at, end=period.end_at, currency=program.currency
     )
-    labels = dict(Adjustment.Kind.choices)
-    report.extras = [(labels[row["kind"]], round_money(row["total"])) for row in extras]
     return report
 
 

@@ -1,4 +1,8 @@
-"""Freelancers on shift per hour of the coming week, for the coverage chart.
+"""Freelancers on shift per hour of the current week, for the coverage chart.
+
+The chart reads the week's counts from the program's dashboard.models.ProgramSnapshot, which the five-minute rollup
+job writes for this week and the next (dashboard.services.dashboard_snapshot_refresh, docs/adr/0028): one row,
+never a row per freelancer or slot. The counts are computed as below; a week without a snapshot is computed live.
 
 queues.selectors.program_coverage answers the same question with each cell's names (for the rota page); it
 tests every freelancer against every one of the 168 hours, which takes most of a second with 300 freelancers.
@@ -15,11 +19,15 @@ import bisect
 import datetime
 import zoneinfo
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.utils import timezone
 
 from queues.availability import availability_intervals
 from queues.selectors import shift_rows_for_program
+
+if TYPE_CHECKING:
+    from dashboard.models import ProgramSnapshot
 
 
 @dataclass
@@ -65,12 +73,10 @@ def _shift_rows(*, program_id: int, since: datetime.datetime) -> list[tuple]:
     ]
 
 
-def coverage_counts(*, program, now=None) -> dict:
-    """{"rows": [{"day", "cells": [HourCount × 24]} × 7], "gaps", "zone", "monday"}: Monday-first, program zone."""
-    now = now or timezone.now()
+def week_counts(*, program, monday: datetime.date) -> list[int]:
+    """Freelancers on shift in each of the 168 hours of the week starting on that Monday (program time zone),
+    Monday 00:00 first, each hour counted at its middle. Three queries (queues')."""
     zone = program.zone
-    today = now.astimezone(zone).date()
-    monday = today - datetime.timedelta(days=today.weekday())
     week_start = datetime.datetime.combine(monday, datetime.time(0), tzinfo=zone).astimezone(datetime.UTC)
     week_end = datetime.datetime.combine(
         monday + datetime.timedelta(days=7), datetime.time(0), tzinfo=zone
@@ -103,6 +109,29 @@ def coverage_counts(*, program, now=None) -> dict:
     counts = [0] * len(middles)
     for position, index in enumerate(order):
         counts[index] = counts_sorted[position]
+    return counts
+
+
+def this_monday(*, program, now: datetime.datetime | None = None) -> datetime.date:
+    today = (now or timezone.now()).astimezone(program.zone).date()
+    return today - datetime.timedelta(days=today.weekday())
+
+
+def coverage_counts(*, program, now=None, snapshot: "ProgramSnapshot | None" = None) -> dict:
+    """{"rows": [{"day", "cells": [HourCount × 24]} × 7], "gaps", "zone", "monday", "as_of"}: Monday-first,
+    program zone, for the current week. From the program's snapshot (snapshot_get) when given and it holds this
+    week (as_of: when the rollup job wrote it), else computed now (as_of None; three queries)."""
+    now = now or timezone.now()
+    monday = this_monday(program=program, now=now)
+    counts, as_of = None, None
+    if snapshot is not None:
+        if snapshot.monday == monday:
+            counts = snapshot.coverage
+        elif snapshot.monday + datetime.timedelta(days=7) == monday:
+            counts = snapshot.next_coverage
+        as_of = snapshot.refreshed_at
+    if not counts or len(counts) != 7 * 24:
+        counts, as_of = week_counts(program=program, monday=monday), None
     rows = [
         {
             "day": monday + datetime.timedelta(days=d),
@@ -110,4 +139,10 @@ def coverage_counts(*, program, now=None) -> dict:
         }
         for d in range(7)
     ]
-    return {"rows": rows, "gaps": sum(1 for c in counts if c == 0), "zone": zone, "monday": monday}
+    return {
+        "rows": rows,
+        "gaps": sum(1 for c in counts if c == 0),
+        "zone": program.zone,
+        "monday": monday,
+        "as_of": as_of,
+    }

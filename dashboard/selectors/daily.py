@@ -1,4 +1,4 @@
-"""Additive facts per program-local day: read from the daily rollups where they are complete, live otherwise.
+"""Facts per program-local day: read from the daily rollups where they are complete, live otherwise.
 
 The live queries here are the dashboard's own (one pass per timestamp column, grouped by local day), limited
 to the days asked for; dashboard.services.dashboard_rollups_refresh stores exactly what live_day_facts returns.
@@ -9,6 +9,11 @@ written while the day was still running) is read live, in one window from the fi
 missing rollup never gives a wrong number. Late changes to a finished day (a CSAT answer, a time entry submitted
 days later) reach the rollups at their next refresh (dashboard/schedules.py); the page says "figures up to".
 
+What is read for a finished day is one DailyRollup row of counts (a few integers, the 24 arrivals, the
+escalation reasons): never a row per ticket, per time entry or per value. The medians (dashboard.selectors.
+medians) and the pay (dashboard.selectors.work) sum their own rollup tables in SQL; for the live days the facts
+carry the priced hours.
+
 settings.DASHBOARD_ROLLUPS = False turns the rollups off (everything live), e.g. to compare.
 """
 
@@ -17,19 +22,24 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncDate, TruncHour
+from django.utils import timezone
 
-from dashboard.metrics import to_decimal
 from dashboard.models import DailyRollup
-from dashboard.selectors._pay import pay_rows
-from queues.selectors import tickets_of_program
-from reviews.selectors import CSAT_COUNTS, csat_answered
+from payments.earnings import PricedDay
+from payments.selectors import counted_work
+from queues.selectors import TICKET_ACTIVE_STATUSES, tickets_of_program
+from reviews.selectors import CSAT_COUNTS, csat_answered, qa_reviews_submitted
 
-TICKETS, CSAT, PAY, MEDIANS, SOLVED = "tickets", "csat", "pay", "medians", "solved"  # SOLVED: only the solves
-ALL_PARTS = frozenset({TICKETS, CSAT, PAY, MEDIANS})
+# What a caller may ask for. SOLVED: only the solves (the cost page); WORK: the priced hours of the live days;
+# BACKLOG: the tickets open at each day's end (the refresh stores it; a page reads it from the rollups only).
+TICKETS, CSAT, QA, MEDIANS, SOLVED, WORK = "tickets", "csat", "qa", "medians", "solved", "work"
+BACKLOG = "backlog"
+ALL_PARTS = frozenset({TICKETS, CSAT, QA, MEDIANS, WORK})
+REFRESH_PARTS = ALL_PARTS | {BACKLOG}
 Q_MET = Q(first_response_met=True)
-PART_COLUMNS = {  # the DailyRollup columns each part reads (the histograms are the big ones)
+PART_COLUMNS = {  # the DailyRollup columns each part reads
     TICKETS: [
         "tickets_in",
         "arrivals",
@@ -39,12 +49,26 @@ PART_COLUMNS = {  # the DailyRollup columns each part reads (the histograms are 
         "responses_met",
         "escalated",
         "escalation_reasons",
+        "backlog",
     ],
     CSAT: ["csat_answers", "csat_satisfied"],
-    PAY: ["pay"],
-    MEDIANS: ["first_response_seconds", "resolution_seconds"],
+    QA: ["qa_reviews", "qa_score_sum"],
+    MEDIANS: [],  # in DurationBucket / DurationCount (dashboard.selectors.medians)
     SOLVED: ["solved", "solved_by_freelancers"],
+    WORK: [],  # in WorkRollup (dashboard.selectors.work)
+    BACKLOG: ["backlog"],
 }
+INT_COLUMNS = (
+    "tickets_in",
+    "solved",
+    "solved_by_freelancers",
+    "responses",
+    "responses_met",
+    "escalated",
+    "csat_answers",
+    "csat_satisfied",
+    "qa_reviews",
+)
 
 
 @dataclass
@@ -59,27 +83,33 @@ class DayFacts:
     escalation_reasons: dict = field(default_factory=dict)  # reason value -> escalations
     csat_answers: int = 0
     csat_satisfied: int = 0
-    pay: dict = field(default_factory=dict)  # currency -> [hours, pay] (Decimals, pay not rounded)
+    qa_reviews: int = 0
+    qa_score_sum: Decimal = Decimal("0")
+    backlog: int | None = None  # open at the day's end; None: not known (a live day)
+    # Read live by the rollup refresh only (a rollup keeps them in tables of their own):
     first_response_seconds: dict = field(default_factory=dict)  # seconds -> first responses (histogram)
     resolution_seconds: dict = field(default_factory=dict)  # seconds -> solves (histogram)
+    work: list[PricedDay] = field(default_factory=list)  # the day's counted hours, priced (payments.earnings)
 
     def as_row(self) -> dict:
-        """The DailyRollup fields (money as exact decimal strings in JSON)."""
+        """The DailyRollup fields."""
         return {
-            "tickets_in": self.tickets_in,
+            **{name: getattr(self, name) for name in INT_COLUMNS},
             "arrivals": list(self.arrivals),
-            "solved": self.solved,
-            "solved_by_freelancers": self.solved_by_freelancers,
-            "responses": self.responses,
-            "responses_met": self.responses_met,
-            "escalated": self.escalated,
             "escalation_reasons": dict(self.escalation_reasons),
-            "csat_answers": self.csat_answers,
-            "csat_satisfied": self.csat_satisfied,
-            "pay": {currency: [str(hours), str(pay)] for currency, (hours, pay) in self.pay.items()},
-            "first_response_seconds": {str(k): v for k, v in self.first_response_seconds.items()},
-            "resolution_seconds": {str(k): v for k, v in self.resolution_seconds.items()},
+            "qa_score_sum": self.qa_score_sum,
+            "backlog": self.backlog or 0,
         }
+
+    def add(self, other: "DayFacts") -> None:
+        """Add the counts of another part of the same day (today's rollup row and what came after it)."""
+        for name in INT_COLUMNS:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.arrivals = [a + b for a, b in zip(self.arrivals, other.arrivals, strict=True)]
+        for reason, n in other.escalation_reasons.items():
+            self.escalation_reasons[reason] = self.escalation_reasons.get(reason, 0) + n
+        self.qa_score_sum += other.qa_score_sum
+        self.work = other.work  # the hours of a day are always read whole (time entries carry no time of day)
 
     @classmethod
     def from_row(cls, row: dict) -> "DayFacts":
@@ -89,37 +119,58 @@ class DayFacts:
             facts.arrivals = list(row["arrivals"] or [0] * 24)
         if "escalation_reasons" in row:
             facts.escalation_reasons = dict(row["escalation_reasons"] or {})
-        if "pay" in row:
-            facts.pay = {
-                currency: [Decimal(hours), Decimal(pay)]
-                for currency, (hours, pay) in (row["pay"] or {}).items()
-            }
-        for histogram in ("first_response_seconds", "resolution_seconds"):
-            if histogram in row:
-                setattr(facts, histogram, {int(k): v for k, v in (row[histogram] or {}).items()})
+        if "qa_score_sum" in row:
+            facts.qa_score_sum = row["qa_score_sum"]
+        if "backlog" in row:
+            facts.backlog = row["backlog"]
         return facts
-
-
-INT_COLUMNS = (
-    "tickets_in",
-    "solved",
-    "solved_by_freelancers",
-    "responses",
-    "responses_met",
-    "escalated",
-    "csat_answers",
-    "csat_satisfied",
-)
 
 
 @dataclass
 class Facts:
-    """DayFacts of the days that have any (a day missing here had none), and how fresh the rollup part is."""
+    """DayFacts of the days that have any (a day missing here had none), and which days the rollups covered."""
 
     days: dict  # date -> DayFacts
+    first_day: datetime.date
+    last_day: datetime.date
     up_to: datetime.datetime | None = None  # oldest refresh of the rollup rows used; None when all live
-    live_days: int = 0
-    has_medians: bool = False  # the days carry the first-response and resolution histograms
+    live: list[datetime.date] = field(default_factory=list)  # the days read live (in order)
+    parts: frozenset = ALL_PARTS
+    # today, when its rollup row (written by the job while the day runs) covers it up to that instant and the
+    # rest is read live: {day: the row's refreshed_at}
+    partial: dict = field(default_factory=dict)
+
+    def live_windows(self, zone) -> list[tuple[datetime.datetime, datetime.datetime]]:
+        """The instants read live, as [start, end) windows: runs of live days, and the end of a partial day."""
+        windows: list[tuple[datetime.datetime, datetime.datetime]] = []
+        for day in self.live:
+            start, end = midnight(day, zone), midnight(day + datetime.timedelta(days=1), zone)
+            if windows and windows[-1][1] == start:
+                windows[-1] = (windows[-1][0], end)
+            else:
+                windows.append((start, end))
+        for day, since in sorted(self.partial.items()):
+            windows.append((since, midnight(day + datetime.timedelta(days=1), zone)))
+        return windows
+
+    @property
+    def whole_days_live(self) -> list[datetime.date]:
+        """The days whose hours are read live: the live days and the partial one."""
+        return sorted([*self.live, *self.partial])
+
+    @property
+    def live_days(self) -> int:
+        return len(self.live)
+
+    @property
+    def covered(self) -> bool:
+        """Some day came from the rollups."""
+        return len(self.live) < (self.last_day - self.first_day).days + 1
+
+    @property
+    def has_medians(self) -> bool:
+        """The medians can come from the duration rollups plus the live days' histograms."""
+        return MEDIANS in self.parts and self.covered
 
 
 def midnight(day: datetime.date, zone) -> datetime.datetime:
@@ -130,13 +181,29 @@ def rollups_enabled() -> bool:
     return getattr(settings, "DASHBOARD_ROLLUPS", True)
 
 
+def is_complete(day: datetime.date, refreshed_at: datetime.datetime, zone) -> bool:
+    """A rollup row stands for its day once it was written after the day ended."""
+    return refreshed_at >= midnight(day + datetime.timedelta(days=1), zone)
+
+
 def live_day_facts(
-    *, program, first_day: datetime.date, last_day: datetime.date, parts=ALL_PARTS
+    *,
+    program,
+    first_day: datetime.date,
+    last_day: datetime.date,
+    parts=ALL_PARTS,
+    since: datetime.datetime | None = None,
+    until: datetime.datetime | None = None,
 ) -> dict[datetime.date, DayFacts]:
-    """{local day: DayFacts} over [first_day, last_day] from the live tables: up to six grouped queries
-    (tickets: created, solved, first responses, escalations; CSAT; pay)."""
+    """{local day: DayFacts} over [first_day, last_day] from the live tables: up to nine grouped queries
+    (tickets: created, solved, first responses, escalations, the two histograms; CSAT; QA; the hours).
+
+    since / until narrow the instants read to [since, until) inside those days (today's rollup row covers up to
+    its refresh, the page reads from there on); the hours are always those of the whole days (a time entry has
+    a date, no time)."""
     zone = program.zone
-    start_at, end_at = midnight(first_day, zone), midnight(last_day + datetime.timedelta(days=1), zone)
+    start_at = since or midnight(first_day, zone)
+    end_at = until or midnight(last_day + datetime.timedelta(days=1), zone)
     days: dict[datetime.date, DayFacts] = {}
 
     def on(day) -> DayFacts:
@@ -183,14 +250,17 @@ def live_day_facts(
             facts = on(row["day"])
             facts.responses += row["n"]
             facts.responses_met += row["met"]
+        # Escalations by freelancers: COUNT(escalated_by) rather than a WHERE on it, which PostgreSQL answered by
+        # AND-ing the (program, escalated_at) range with the index of every escalated ticket ever.
         for row in (
             window("escalated_at")
-            .filter(escalated_by__isnull=False)
             .annotate(day=TruncDate("escalated_at", tzinfo=zone))
             .values("day", "escalation_reason")
-            .annotate(n=Count("*"))
+            .annotate(n=Count("escalated_by"))
             .order_by()
         ):
+            if not row["n"]:
+                continue
             facts = on(row["day"])
             facts.escalated += row["n"]
             reason = row["escalation_reason"] or "other"
@@ -221,19 +291,81 @@ def live_day_facts(
             facts = on(row["day"])
             facts.csat_answers += row["answers"]
             facts.csat_satisfied += row["satisfied"]
-    if PAY in parts:
-        for day, currency, hours, pay in pay_rows(windows={program.pk: (first_day, last_day)}, group="date"):
-            entry = on(day).pay.setdefault(currency, [Decimal("0"), Decimal("0")])
-            entry[0] += to_decimal(hours)
-            entry[1] += to_decimal(pay)
+    if QA in parts:
+        for row in (
+            qa_reviews_submitted(program_ids=[program.pk], start=start_at, end=end_at)
+            .annotate(day=TruncDate("submitted_at", tzinfo=zone))
+            .values("day")
+            .annotate(n=Count("id"), total=Sum("score"))
+        ):
+            facts = on(row["day"])
+            facts.qa_reviews += row["n"]
+            facts.qa_score_sum += row["total"] or 0
+    if BACKLOG in parts:
+        _backlog_per_day(days=days, on=on, tickets=tickets, first_day=first_day, last_day=last_day, zone=zone)
+    if WORK in parts:
+        # The pay rule's own query (payments.selectors.counted_work): each day's hours per contract, pay period
+        # and rate range, with the rate, ready to be priced line by line.
+        for priced in counted_work(windows={program.pk: (first_day, last_day)}).priced_days():
+            on(priced.day.date).work.append(priced)
     return days
 
 
+def _backlog_per_day(*, days, on, tickets, first_day, last_day, zone) -> None:
+    """The tickets open at the end of each day, as dashboard.selectors.tickets' backlog query counts them now:
+    open now and created by the day's end, or not open now but solved after it (and created by then). Two
+    grouped queries (the open tickets by the day they came in; the others solved after the first day's end by
+    the days they came in and were solved), added up per day in Python (at most a row per pair of days)."""
+    active = Q(status__in=TICKET_ACTIVE_STATUSES)
+    open_by_day = (
+        tickets.filter(active)
+        .annotate(day=TruncDate("created_at", tzinfo=zone))
+        .values("day")
+        .annotate(n=Count("*"))
+        .order_by()
+    )
+    opened = sorted((row["day"], row["n"]) for row in open_by_day)
+    solved_later = (
+        tickets.exclude(active)
+        .filter(solved_at__gte=midnight(first_day + datetime.timedelta(days=1), zone))
+        .annotate(
+            created_day=TruncDate("created_at", tzinfo=zone), solved_day=TruncDate("solved_at", tzinfo=zone)
+        )
+        .values("created_day", "solved_day")
+        .annotate(n=Count("*"))
+        .order_by()
+    )
+    spans = [(row["created_day"], row["solved_day"], row["n"]) for row in solved_later]
+    day, position, open_so_far = first_day, 0, 0
+    while day <= last_day:
+        while position < len(opened) and opened[position][0] <= day:
+            open_so_far += opened[position][1]
+            position += 1
+        on(day).backlog = open_so_far + sum(n for created, solved, n in spans if created <= day < solved)
+        day += datetime.timedelta(days=1)
+
+
+def is_partial_today(
+    day: datetime.date, refreshed_at: datetime.datetime, zone, now: datetime.datetime
+) -> bool:
+    """Today's row, written by the job while the day runs: it counts up to refreshed_at."""
+    return day == now.astimezone(zone).date() and midnight(day, zone) <= refreshed_at <= now
+
+
 def day_facts(*, program, first_day: datetime.date, last_day: datetime.date, parts=ALL_PARTS) -> Facts:
-    """DayFacts of [first_day, last_day]: complete rollup rows (one query) plus live queries for the other days."""
+    """DayFacts of [first_day, last_day]: rollup rows (one query) plus live queries for the rest.
+
+    A finished day's complete row stands for the day. Today's row (the job writes one as the day runs) stands
+    for the day up to its refresh, and the rest of today is read live, so the live queries read minutes of
+    tickets, not a whole day; the hours of today are read whole. When another day of the range has no complete
+    row, one live window runs from it to the end of the range (today's row is then not used)."""
     zone = program.zone
-    result = Facts(days={})
+    now = timezone.now()
+    parts = frozenset(parts)
+    result = Facts(days={}, first_day=first_day, last_day=last_day, parts=parts)
     covered: set[datetime.date] = set()
+    stamps: list[datetime.datetime] = []  # when the rows used were refreshed
+    partial: dict[datetime.date, tuple[datetime.datetime, DayFacts]] = {}
     if rollups_enabled():
         columns = list(
             dict.fromkeys(["day", "refreshed_at"] + [c for part in parts for c in PART_COLUMNS[part]])
@@ -244,62 +376,33 @@ def day_facts(*, program, first_day: datetime.date, last_day: datetime.date, par
             .values(*columns)
         )
         for row in rows:
-            if row["refreshed_at"] < midnight(row["day"] + datetime.timedelta(days=1), zone):
-                continue  # written while the day was still running: not complete
-            covered.add(row["day"])
-            result.days[row["day"]] = DayFacts.from_row(row)
-            if result.up_to is None or row["refreshed_at"] < result.up_to:
-                result.up_to = row["refreshed_at"]
-    missing = [first_day + datetime.timedelta(days=n) for n in range((last_day - first_day).days + 1)]
-    missing = [day for day in missing if day not in covered]
-    result.live_days = len(missing)
-    if not covered:
-        parts = set(parts) - {
-            MEDIANS
-        }  # all live: the callers compute the medians in SQL (see Facts.has_medians)
-    result.has_medians = MEDIANS in parts
-    if missing:
-        live = live_day_facts(program=program, first_day=missing[0], last_day=missing[-1], parts=parts)
-        for day in missing:
+            if is_complete(row["day"], row["refreshed_at"], zone):
+                covered.add(row["day"])
+                result.days[row["day"]] = DayFacts.from_row(row)
+                stamps.append(row["refreshed_at"])
+            elif is_partial_today(row["day"], row["refreshed_at"], zone, now):
+                partial[row["day"]] = (row["refreshed_at"], DayFacts.from_row(row))
+            # else: written while a past day was still running, not complete: read live
+    every_day = [first_day + datetime.timedelta(days=n) for n in range((last_day - first_day).days + 1)]
+    missing = [day for day in every_day if day not in covered]
+    if partial and missing == sorted(partial):  # only today is open: read it from its row's refresh on
+        result.partial = {day: since for day, (since, _) in partial.items()}
+        stamps += list(result.partial.values())
+    else:
+        partial = {}
+    result.up_to = min(stamps, default=None)
+    result.live = [day for day in missing if day not in result.partial]
+    live_parts = parts - {MEDIANS}  # the medians read the live days' tickets themselves (selectors.medians)
+    if result.live:
+        live = live_day_facts(
+            program=program, first_day=result.live[0], last_day=result.live[-1], parts=live_parts
+        )
+        for day in result.live:
             if day in live:
                 result.days[day] = live[day]
+    for day, (since, stored) in partial.items():
+        later = live_day_facts(program=program, first_day=day, last_day=day, parts=live_parts, since=since)
+        if day in later:
+            stored.add(later[day])
+        result.days[day] = stored
     return result
-
-
-def histogram_median(histogram: dict, *, exact_float: bool):
-    """The median of the values counted in {value: count}, as PostgreSQL's PERCENTILE_CONT(0.5) computes it
-    (exact_float: the same float interpolation of the two middle values, a float as the database returns it) or
-    as median_of()'s fallback does elsewhere
-    (the Decimal mean of the middle value(s)). None when there are no values."""
-    total = sum(histogram.values())
-    if not total:
-        return None
-    low_rank, high_rank = (total - 1) // 2, total // 2
-    low = high = None
-    seen = 0
-    for value in sorted(histogram):
-        seen += histogram[value]
-        if low is None and seen > low_rank:
-            low = value
-        if seen > high_rank:
-            high = value
-            break
-    if exact_float:
-        return float(low) + (float(high) - float(low)) * (0.5 * (total - 1) - low_rank)
-    return sum(to_decimal(v) for v in {low_rank: low, high_rank: high}.values()) / (
-        1 if low_rank == high_rank else 2
-    )
-
-
-def medians_from_facts(facts: Facts, first_day: datetime.date, histogram: str, *, exact_float: bool) -> tuple:
-    """(median of the days from first_day on, median of the days before it) of one histogram of the facts."""
-    current: dict = {}
-    previous: dict = {}
-    for day, day_facts_ in facts.days.items():
-        target = current if day >= first_day else previous
-        for value, n in getattr(day_facts_, histogram).items():
-            target[value] = target.get(value, 0) + n
-    return (
-        histogram_median(current, exact_float=exact_float),
-        histogram_median(previous, exact_float=exact_float),
-    )

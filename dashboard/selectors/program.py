@@ -20,6 +20,7 @@ from dashboard.selectors.costs import CostReport, cost_report
 from dashboard.selectors.coverage import coverage_counts
 from dashboard.selectors.daily import day_facts
 from dashboard.selectors.quality import QualityReport, QualityTotals, quality_report
+from dashboard.selectors.snapshot import snapshot_get
 from dashboard.selectors.tickets import TicketReport, sla_attainment_per_day, ticket_report
 from dashboard.tables import Chart, Table
 from programs.selectors import MetricKind, success_metric_list
@@ -354,7 +355,12 @@ def _coverage_chart(*, period: Period, coverage: dict, arrivals: dict) -> Chart:
         ],
         y_title="freelancers",
         y2_title="tickets per hour",
-        description=f"Hours in {coverage['zone']}. {coverage['gaps']} hour(s) this week with nobody on shift.",
+        description=f"Hours in {coverage['zone']}. {coverage['gaps']} hour(s) this week with nobody on shift."
+        + (
+            f" Shifts as of {coverage['as_of'].astimezone(coverage['zone']):%H:%M}."
+            if coverage["as_of"]
+            else ""
+        ),
         table=Table(
             key="coverage",
             title="Coverage per hour of the week",
@@ -370,7 +376,8 @@ def program_dashboard(*, program, period: Period) -> dict:
     metrics = success_metric_list(program_id=program.pk)
     # The day-by-day sums of both periods at once: rollups of finished days, live queries for the rest.
     facts = day_facts(program=program, first_day=period.previous().first_day, last_day=period.last_day)
-    tickets = ticket_report(program=program, period=period, facts=facts)
+    snapshot = snapshot_get(program=program)  # the open tickets and this week's shifts, as of the rollup job
+    tickets = ticket_report(program=program, period=period, facts=facts, snapshot=snapshot)
     costs = cost_report(program=program, period=period, facts=facts)
     quality = quality_report(program=program, period=period, facts=facts)
     rows = metric_rows(metrics=metrics, actuals=actual_values(tickets=tickets, costs=costs, quality=quality))
@@ -381,7 +388,7 @@ def program_dashboard(*, program, period: Period) -> dict:
         tickets=tickets,
         costs=costs,
         quality=quality,
-        coverage=coverage_counts(program=program),
+        coverage=coverage_counts(program=program, snapshot=snapshot),
         arrivals=tickets.arrivals_by_hour,
         sla_target=sla_target,
     )

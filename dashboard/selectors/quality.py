@@ -18,7 +18,7 @@ from django.utils import timezone
 from dashboard.metrics import nps, percent, quantize
 from dashboard.periods import Period
 from dashboard.selectors._sql import week_start
-from dashboard.selectors.daily import CSAT, Facts, day_facts
+from dashboard.selectors.daily import CSAT, QA, Facts, day_facts
 from reviews.selectors import (
     CSAT_COUNTS,
     csat_answered,
@@ -93,9 +93,8 @@ def _add_qa(totals: QualityTotals, count, total):
 
 
 def quality_report(*, program, period: Period, facts: Facts | None = None) -> QualityReport:
-    """Period and previous-period totals, and the period's weekly buckets. Three queries (QA, CSAT, NPS); the CSAT
-    counts per day come from `facts` (day_facts over both periods: rollups of finished days, live for the rest)."""
-    zone = program.zone
+    """Period and previous-period totals, and the period's weekly buckets. The QA and CSAT counts per day come from
+    `facts` (day_facts over both periods: rollups of finished days, live for the rest); one query for NPS."""
     previous = period.previous()
     report = QualityReport(current=QualityTotals(), previous=QualityTotals())
 
@@ -108,26 +107,20 @@ def quality_report(*, program, period: Period, facts: Facts | None = None) -> Qu
         return report.weekly.setdefault(week_start(day), QualityTotals())
 
     ids = [program.pk]
-    for row in (
-        _qa(ids, previous.start_at, period.end_at)
-        .annotate(day=TruncDate("submitted_at", tzinfo=zone))
-        .values("day")
-        .annotate(n=Count("id"), total=Sum("score"))
-    ):
-        _add_qa(bucket(row["day"]), row["n"], row["total"])
-        if row["day"] >= period.first_day:
-            _add_qa(week(row["day"]), row["n"], row["total"])
     if facts is None:
         facts = day_facts(
-            program=program, first_day=previous.first_day, last_day=period.last_day, parts={CSAT}
+            program=program, first_day=previous.first_day, last_day=period.last_day, parts={CSAT, QA}
         )
     for day in sorted(facts.days):
-        answers, satisfied = facts.days[day].csat_answers, facts.days[day].csat_satisfied
-        if not answers:
-            continue
-        for totals in [bucket(day)] + ([week(day)] if day >= period.first_day else []):
-            totals.csat_answers += answers
-            totals.csat_satisfied += satisfied
+        day_facts_ = facts.days[day]
+        in_period = [bucket(day)] + ([week(day)] if day >= period.first_day else [])
+        if day_facts_.qa_reviews:
+            for totals in in_period:
+                _add_qa(totals, day_facts_.qa_reviews, day_facts_.qa_score_sum)
+        if day_facts_.csat_answers:
+            for totals in in_period:
+                totals.csat_answers += day_facts_.csat_answers
+                totals.csat_satisfied += day_facts_.csat_satisfied
     for row in (
         _nps(ids, previous.first_day, period.last_day).values("round__week_start").annotate(**NPS_COUNTS)
     ):

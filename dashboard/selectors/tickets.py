@@ -1,8 +1,9 @@
 """Ticket numbers of one program: grouped aggregate queries over queues.Ticket, read only.
 
-Since the daily rollups, the per-day counts (and the medians' histograms) come from dashboard.selectors.daily:
-rollup rows of finished days, and the queries below, run by daily.live_day_facts, for the other days only. With
-no rollup at all the medians are the FILTERed PERCENTILE_CONTs below. The notes below describe the live queries.
+Since the daily rollups, the per-day counts come from dashboard.selectors.daily (rollup rows of finished days,
+and the queries below, run by daily.live_day_facts, for the other days only) and the medians from
+dashboard.selectors.medians (the duration rollups summed in SQL). With no rollup at all the medians are the
+FILTERed PERCENTILE_CONTs below. The notes below describe the live queries.
 
 Each query covers the chosen period and the previous one at once ([previous start, end)), grouped by
 day in the program's time zone; totals of both periods are sums of those (at most 2 × 366) grouped rows.
@@ -32,8 +33,10 @@ from django.utils import timezone
 
 from core.db import Median, is_postgresql, median_of
 from dashboard.metrics import percent, seconds_to_hours
+from dashboard.models import Duration
 from dashboard.periods import Period
-from dashboard.selectors.daily import MEDIANS, SOLVED, TICKETS, Facts, day_facts, medians_from_facts
+from dashboard.selectors.daily import MEDIANS, SOLVED, TICKETS, Facts, day_facts
+from dashboard.selectors.medians import CURRENT, PREVIOUS, period_medians
 from queues.eta import eta_met_q, eta_missed_q
 from queues.selectors import (
     TICKET_ACTIVE_STATUSES,
@@ -43,6 +46,7 @@ from queues.selectors import (
 )
 
 if TYPE_CHECKING:  # types only: the dashboard reads other apps through their selectors
+    from dashboard.models import ProgramSnapshot
     from queues.models import QueueSettings
 
 
@@ -142,11 +146,15 @@ def _created(report: TicketReport, tickets, period: Period, pick) -> None:
             report.arrivals_by_hour[key] = report.arrivals_by_hour.get(key, 0) + n
 
 
-def ticket_report(*, program, period: Period, facts: Facts | None = None) -> TicketReport:
+def ticket_report(
+    *, program, period: Period, facts: Facts | None = None, snapshot: "ProgramSnapshot | None" = None
+) -> TicketReport:
     """The program's ticket numbers for the period and the one before it: a fixed number of queries.
 
     The per-day counts come from `facts` (dashboard.selectors.daily.day_facts over both periods: rollups of
-    finished days, live for the rest); the medians and the backlog are always live.
+    finished days, live for the rest), the medians from the duration rollups (dashboard.selectors.medians) when
+    the facts used any, and the backlog from the rollups and the program's `snapshot` (snapshot_get) when given;
+    what is missing is counted live.
     """
     previous = period.previous()
     if facts is None:
@@ -200,16 +208,14 @@ def ticket_report(*, program, period: Period, facts: Facts | None = None) -> Tic
     responded = tickets.filter(_window(period, "first_response_at"))
     solved = tickets.filter(_window(period, "solved_at"))
 
-    if (
-        facts.has_medians
-    ):  # exact medians from the days' histograms (rollups + live days), no scan of the period
-        exact_float = is_postgresql()
-        current.first_response_median_seconds, before.first_response_median_seconds = medians_from_facts(
-            facts, period.first_day, "first_response_seconds", exact_float=exact_float
+    if facts.has_medians:  # exact medians from the duration rollups (+ the live days), no scan of the period
+        medians = period_medians(
+            program=program, facts=facts, first_day=period.first_day, exact_float=is_postgresql()
         )
-        current.resolution_median_seconds, before.resolution_median_seconds = medians_from_facts(
-            facts, period.first_day, "resolution_seconds", exact_float=exact_float
-        )
+        current.first_response_median_seconds = medians[Duration.FIRST_RESPONSE, CURRENT]
+        before.first_response_median_seconds = medians[Duration.FIRST_RESPONSE, PREVIOUS]
+        current.resolution_median_seconds = medians[Duration.RESOLUTION, CURRENT]
+        before.resolution_median_seconds = medians[Duration.RESOLUTION, PREVIOUS]
     else:
         current.first_response_median_seconds, before.first_response_median_seconds = _medians(
             responded, "first_response_at", "first_response_seconds", period
@@ -217,8 +223,63 @@ def ticket_report(*, program, period: Period, facts: Facts | None = None) -> Tic
         current.resolution_median_seconds, before.resolution_median_seconds = _medians(
             solved, "solved_at", "resolution_seconds", period
         )
-    _backlog(report, tickets, period)
+    if not _backlog_from_rollups(report, tickets, period, facts, snapshot):
+        _backlog(report, tickets, period)
     return report
+
+
+def _eta_counts(period: Period, now) -> dict:
+    """The ETAs promised to customers that fell due in either period, met and missed (queues.eta's rule)."""
+    in_current = Q(eta_at__gte=period.start_at)
+    return {
+        "etas_current": Count("pk", filter=in_current),
+        "etas_current_met": Count("pk", filter=in_current & eta_met_q()),
+        "etas_current_missed": Count("pk", filter=in_current & eta_missed_q(now)),
+        "etas_previous": Count("pk", filter=~in_current),
+        "etas_previous_met": Count("pk", filter=~in_current & eta_met_q()),
+        "etas_previous_missed": Count("pk", filter=~in_current & eta_missed_q(now)),
+    }
+
+
+def _set_etas(report: TicketReport, found: dict) -> None:
+    for totals, which in ((report.current, "current"), (report.previous, "previous")):
+        totals.etas = found[f"etas_{which}"] or 0
+        totals.etas_met = found[f"etas_{which}_met"] or 0
+        totals.etas_missed = found[f"etas_{which}_missed"] or 0
+
+
+def _backlog_from_rollups(
+    report: TicketReport, tickets, period: Period, facts: Facts, snapshot: "ProgramSnapshot | None"
+) -> bool:
+    """The backlog without counting the open tickets: at the end of a finished day from its rollup, at the end
+    of a period that runs until now (today's) and by queue now from the snapshot; then one query for the ETAs
+    (an index range). False, doing nothing, when a number is missing (the caller counts them all live)."""
+    if snapshot is None:
+        return False
+    now = timezone.now()
+    open_now = sum(n for statuses in snapshot.open_tickets.values() for n in statuses.values())
+    ends = []
+    for which in (period, period.previous()):
+        if which.end_at > now:  # the period runs until now: its backlog is what is open now
+            ends.append(open_now)
+            continue
+        day = facts.days.get(which.last_day)
+        if which.last_day in facts.live or day is None or day.backlog is None:
+            return False
+        ends.append(day.backlog)
+    report.current.backlog, report.previous.backlog = ends
+    report.backlog_by_queue = [
+        (label, *(snapshot.open_tickets.get(value, {}).get(status, 0) for status in TICKET_ACTIVE_STATUSES))
+        for value, label in TICKET_QUEUE_CHOICES
+    ]
+    previous = period.previous()
+    _set_etas(
+        report,
+        tickets.filter(eta_at__gte=previous.start_at, eta_at__lt=period.end_at).aggregate(
+            **_eta_counts(period, now)
+        ),
+    )
+    return True
 
 
 def _backlog(report: TicketReport, tickets, period: Period) -> None:
@@ -254,15 +315,7 @@ def _backlog(report: TicketReport, tickets, period: Period) -> None:
     )
     # The ETAs promised to customers that fell due in either period, met and missed (queues.eta's rule), in the
     # same statement: a third subselect, so the dashboard's query count does not grow.
-    in_current, now = Q(eta_at__gte=period.start_at), timezone.now()
-    eta_counts = {
-        "etas_current": Count("pk", filter=in_current),
-        "etas_current_met": Count("pk", filter=in_current & eta_met_q()),
-        "etas_current_missed": Count("pk", filter=in_current & eta_missed_q(now)),
-        "etas_previous": Count("pk", filter=~in_current),
-        "etas_previous_met": Count("pk", filter=~in_current & eta_met_q()),
-        "etas_previous_missed": Count("pk", filter=~in_current & eta_missed_q(now)),
-    }
+    eta_counts = _eta_counts(period, timezone.now())
     eta_part = (
         tickets.filter(eta_at__gte=previous.start_at, eta_at__lt=period.end_at)
         .annotate(one=Value(1))
@@ -282,10 +335,7 @@ def _backlog(report: TicketReport, tickets, period: Period) -> None:
         found = {column[0]: value or 0 for column, value in zip(cursor.description, row, strict=True)}
     report.current.backlog = found["current"] + found["current_solved"]
     report.previous.backlog = found["previous"] + found["previous_solved"]
-    for totals, which in ((report.current, "current"), (report.previous, "previous")):
-        totals.etas = found[f"etas_{which}"]
-        totals.etas_met = found[f"etas_{which}_met"]
-        totals.etas_missed = found[f"etas_{which}_missed"]
+    _set_etas(report, found)
     report.backlog_by_queue = [
         (label, *(found[f"{value}__{status}"] for status in TICKET_ACTIVE_STATUSES))
         for value, label in TICKET_QUEUE_CHOICES

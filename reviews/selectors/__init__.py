@@ -623,7 +623,12 @@ def csat_answered_in_windows(*, windows: dict) -> QuerySet[CsatSurvey]:
 
 
 # Aggregates over csat_answered(): answers and satisfied (good) answers.
-CSAT_COUNTS = {"answers": Count("id"), "satisfied": Count("id", filter=Q(rating=CsatSurvey.Rating.GOOD))}
+# Counted over ticket_id (never empty) rather than id: the (ticket_id) INCLUDE (rating, program_id) index then
+# answers a join from a few tickets with index-only probes instead of a scan of every survey.
+CSAT_COUNTS = {
+    "answers": Count("ticket_id"),
+    "satisfied": Count("ticket_id", filter=Q(rating=CsatSurvey.Rating.GOOD)),
+}
 
 
 def qa_reviews_submitted(

@@ -13,12 +13,6 @@ from django.conf import settings
 DASHBOARD = Path(settings.BASE_DIR) / "dashboard"
 # core holds building blocks with no domain (TimeStampedModel, the outbox): every app may use them.
 OTHER_APPS = {app for app in settings.LOCAL_APPS if app not in ("core", "dashboard")}
-# Files another change is rewriting (issue #18 item 1, one pay rule: payments.selectors.counted_work and
-# payments.earnings). Each entry lists what it may still import; remove the entry when that change lands.
-PENDING = {
-    "selectors/costs.py": {"payments.models", "programs.models"},
-    "selectors/_pay.py": {"contracts.models", "payments.models"},
-}
 
 
 def _type_checking_lines(tree: ast.AST) -> set[int]:
@@ -80,8 +74,6 @@ def test_the_dashboard_imports_no_other_apps_models():
         relative = path.relative_to(DASHBOARD).as_posix()
         if relative.startswith("migrations/"):
             continue
-        allowed = PENDING.get(relative, set())
         for line, module in models_imports(path.read_text()):
-            if module not in allowed:
-                offenders.append(f"dashboard/{relative}:{line} imports {module}")
+            offenders.append(f"dashboard/{relative}:{line} imports {module}")
     assert not offenders, "Read through the owning app's selectors instead:\n" + "\n".join(offenders)

@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
 
-from dashboard.models import DailyRollup
+from dashboard.models import DailyRollup, DurationCount, ProgramSnapshot, WorkRollup
 from dashboard.periods import Period
 from dashboard.schedules import SCHEDULES
 from dashboard.selectors.costs import cost_report
@@ -59,10 +59,12 @@ def test_rollup_backed_numbers_equal_the_live_ones(program, period, worked_week)
     assert _numbers(rolled) == _numbers(live)
     assert rolled["tickets"].current.tickets_in == 7 and rolled["costs"].current.pay == Decimal("140.00")
     assert rolled["quality"].current.csat_answers == 4
-    # and the stored pay stays exact (4 h × 20.00 on 3 March; the draft is not counted)
-    row = DailyRollup.objects.get(program=program, day=datetime.date(2026, 3, 3))
-    assert list(row.pay) == ["USD"]
-    assert [Decimal(value) for value in row.pay["USD"]] == [Decimal("4.00"), Decimal("80.00")]
+    # and the stored hours stay exact, with their rate (4 h at 20.00 on 3 March; the draft is not counted)
+    assert list(
+        WorkRollup.objects.filter(program=program, day=datetime.date(2026, 3, 3)).values_list(
+            "hours", "rate", "currency", "rate_since"
+        )
+    ) == [(Decimal("4.00"), Decimal("20.00"), "USD", None)]
 
 
 def test_dst_days_and_local_hours_match_the_live_numbers(manager):
@@ -136,7 +138,9 @@ def test_an_empty_period_has_empty_rollups_and_no_numbers(program, period):
     live = _live(program, period)
     assert dashboard_rollups_refresh(program_id=program.pk, start_day=FIRST, end_day=LAST, now=LATER) == 7
     rolled = program_dashboard(program=program, period=period)
-    assert DailyRollup.objects.filter(program=program, tickets_in=0, pay={}).count() == 7
+    assert DailyRollup.objects.filter(program=program, tickets_in=0, qa_reviews=0).count() == 7
+    assert not WorkRollup.objects.filter(program=program).exists()
+    assert not DurationCount.objects.filter(program=program).exists()
     assert _numbers(rolled) == _numbers(live)
     assert rolled["tickets"].current.tickets_in == 0 and rolled["quality"].current.csat is None
 
@@ -167,10 +171,13 @@ def test_refresh_is_idempotent_and_never_writes_unfinished_days(program, worked_
     assert (
         dashboard_rollups_refresh(program_id=program.pk, start_day=FIRST, end_day=LAST, now=now) == 4
     )  # 2–5 March
-    first = list(DailyRollup.objects.order_by("day").values_list("day", "tickets_in", "solved", "pay"))
+    first = list(
+        DailyRollup.objects.order_by("day").values_list("day", "tickets_in", "solved", "detail_digest")
+    )
     assert dashboard_rollups_refresh(program_id=program.pk, start_day=FIRST, end_day=LAST, now=now) == 4
     assert (
-        list(DailyRollup.objects.order_by("day").values_list("day", "tickets_in", "solved", "pay")) == first
+        list(DailyRollup.objects.order_by("day").values_list("day", "tickets_in", "solved", "detail_digest"))
+        == first
     )
     assert max(day for day, *_ in first) == datetime.date(2026, 3, 5)
     assert dashboard_rollups_refresh(program_id=program.pk, start_day=LAST, end_day=FIRST, now=now) == 0
@@ -190,7 +197,7 @@ def test_a_late_csat_answer_shows_after_the_next_refresh(program, period, worked
     assert _numbers(rolled) == _numbers(_live(program, period))
 
 
-def test_the_cost_page_reads_solved_tickets_from_the_rollups_and_prices_pay_by_the_pay_rule(
+def test_the_cost_page_reads_solved_tickets_and_hours_from_the_rollups_and_prices_them_by_the_pay_rule(
     program, period, worked_week
 ):
     live = cost_report(program=program, period=period)
@@ -204,7 +211,7 @@ def test_the_cost_page_reads_solved_tickets_from_the_rollups_and_prices_pay_by_t
     assert (rolled_solved.current, rolled_solved.previous) == (live_solved.current, live_solved.previous)
     assert (rolled_solved.current.solved, rolled_solved.current.solved_by_freelancers) == (5, 2)
     assert rolled.figures_up_to == LATER
-    # pay is not rolled up: it is priced line by line by payments' rule, so it is the same before and after
+    # the rolled-up hours are priced line by line by payments' rule: the same pay as from the time entries
     assert (rolled.current, rolled.previous, rolled.cost_per_week, rolled.hours_per_week) == (
         live.current,
         live.previous,
@@ -281,9 +288,11 @@ def test_the_periodic_job_and_the_command_refresh_recent_days(program, worked_we
         "2026-03-08",
         stdout=io.StringIO(),
     )
-    assert DailyRollup.objects.filter(program=program).count() == 14
+    # the 14 days, and today's row as of now (the command and the job also write it, and the snapshot)
+    assert DailyRollup.objects.filter(program=program).count() == 14 + 1
+    assert ProgramSnapshot.objects.filter(program=program).exists()
     assert dashboard_rollups_refresh_recent_task() == 1  # eager in tests: refreshes the last 45 days
-    assert DailyRollup.objects.filter(program=program).count() == 14 + 45
+    assert DailyRollup.objects.filter(program=program).count() == 14 + 45 + 1
 
 
 def test_medians_from_the_day_histograms_equal_the_databases(program, period, worked_week):

@@ -4,6 +4,8 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from contracts.models import Contract
@@ -20,7 +22,8 @@ pytestmark = pytest.mark.django_db
 def _csv(response) -> list[list[str]]:
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
-    return list(csv.reader(io.StringIO(response.content.decode())))
+    assert response.streaming  # streamed: the first line leaves before the last is written
+    return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
 
 
 def test_team_table_numbers_and_sorting(program, period, worked_week):
@@ -162,3 +165,15 @@ def test_csv_cells_that_look_like_formulas_stay_text():
     )
     rows = _csv(csv_response(table, filename="t.csv"))
     assert rows[1:] == [['\'=HYPERLINK("http://evil")', "-5.00"], ["'@SUM(A1)", "-3"], ["Plain", ""]]
+
+
+def test_the_team_export_sends_its_header_before_it_counts_the_rows(client, program, manager, worked_week):
+    client.force_login(manager)
+    response = client.get(reverse("dashboard:export", args=[program.slug, "team"]) + "?" + PERIOD_QUERY)
+    chunks = iter(response.streaming_content)
+    with CaptureQueriesContext(connection) as before_rows:
+        header = next(chunks).decode()
+    assert header.startswith("Freelancer,Tier,") and not before_rows.captured_queries
+    with CaptureQueriesContext(connection) as rows:
+        body = b"".join(chunks).decode()
+    assert rows.captured_queries and body.startswith("Ana Reyes,Tier 1,Active,2,")

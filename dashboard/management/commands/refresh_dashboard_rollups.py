@@ -2,14 +2,20 @@ import datetime
 
 from django.core.management.base import BaseCommand, CommandError
 
-from dashboard.services import ROLLUP_WINDOW_DAYS, dashboard_rollups_backfill, rollup_recent_range
+from dashboard.services import (
+    ROLLUP_WINDOW_DAYS,
+    dashboard_rollups_backfill,
+    dashboard_snapshot_refresh,
+    dashboard_today_refresh,
+    rollup_recent_range,
+)
 from programs.selectors import program_list_active, program_list_by_slug
 
 
 class Command(BaseCommand):
     help = (
         f"Rewrite the dashboard's daily rollups (what the 5-minute job does: the last {ROLLUP_WINDOW_DAYS} finished "
-        "days of every active program). --program picks one program (any status); --start/--end (YYYY-MM-DD) "
+        "days of every active program, and the snapshot of open tickets and shifts). --program picks one program (any status); --start/--end (YYYY-MM-DD) "
         "or --days backfill another range. Safe to run twice."
     )
 
@@ -51,6 +57,8 @@ class Command(BaseCommand):
             if last < first:
                 raise CommandError("The end of the range is before its start.")
             written = dashboard_rollups_backfill(program_id=item.pk, start_day=first, end_day=last)
+            dashboard_snapshot_refresh(program_id=item.pk)
+            dashboard_today_refresh(program_id=item.pk)
             total += written
             self.stdout.write(f"{item}: {written} day(s) rolled up ({first} – {last})")
         self.stdout.write(f"{total} rollup row(s) written.")
