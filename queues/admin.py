@@ -1,6 +1,9 @@
 from django import forms
 from django.contrib import admin
+from django.db import transaction
 
+from core.locks import lock_one
+from queues.counters import counters_move, share_of
 from queues.models import (
     AvailabilityChange,
     AvailabilitySlot,
@@ -79,6 +82,24 @@ class TicketAdmin(admin.ModelAdmin):
     list_select_related = ["program", "assignee", "inhouse_assignee"]
     inlines = [TicketMessageInline, TicketEventInline]
     show_full_result_count = False
+
+    # An admin's edit bypasses the services; it still moves the headline counters (queues.counters) in the
+    # same transaction (the admin's change and delete views run in one).
+    def save_model(self, request, obj, form, change):
+        before = share_of(lock_one(Ticket.objects.filter(pk=obj.pk))) if change else None
+        super().save_model(request, obj, form, change)
+        counters_move([(before, share_of(obj))])
+
+    def delete_model(self, request, obj):
+        before = share_of(lock_one(Ticket.objects.filter(pk=obj.pk)))
+        super().delete_model(request, obj)
+        counters_move([(before, None)])
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():  # the "delete selected" action runs outside one
+            before = [share_of(t) for t in queryset.select_related(None).order_by("pk").select_for_update()]
+            super().delete_queryset(request, queryset)
+            counters_move((share, None) for share in before)
 
 
 @admin.register(TicketMessage)

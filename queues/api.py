@@ -4,8 +4,8 @@ import logging
 
 from django.conf import settings
 from django.http import Http404
-from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import generics, status
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import generics, serializers, status
 from rest_framework.exceptions import ParseError
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -17,44 +17,58 @@ from queues import selectors
 from queues.errors import IntakeError
 from queues.models import Ticket
 from queues.serializers import (
+    BATCH_INTAKE,
+    INTAKE,
     CustomerMessageInSerializer,
     CustomerMessageSerializer,
+    TicketBatchIntakeSerializer,
     TicketDetailSerializer,
     TicketIntakeSerializer,
     TicketListFilterSerializer,
     TicketListSerializer,
     TicketSerializer,
+    intake_validate,
     ticket_payload,
 )
-from queues.services.intake import ticket_intake, ticket_type_resolve
+from queues.services.intake import (
+    MAX_BATCH,
+    TicketIn,
+    ticket_intake,
+    ticket_type_key,
+    ticket_type_resolve,
+    ticket_types_resolve,
+    tickets_intake,
+)
 from queues.services.tickets import ticket_customer_message
 
 logger = logging.getLogger(__name__)
 MAX_REQUEST_BYTES = 1024 * 1024
+# A batch of tickets: under Django's DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB), which refuses a bigger body first.
+MAX_BATCH_REQUEST_BYTES = 2 * 1024 * 1024
 
 
-def _too_big(request) -> bool:
+def _too_big(request, limit: int = MAX_REQUEST_BYTES) -> bool:
     try:
         declared = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
         return True
-    return declared >= MAX_REQUEST_BYTES
+    return declared >= limit
 
 
-def _json_body(request) -> dict:
+def _json_body(request, limit: int = MAX_REQUEST_BYTES) -> dict:
     """Parse the raw body ourselves (size checked first), so errors are 400s with a clear message."""
     raw = request.body
-    if len(raw) >= MAX_REQUEST_BYTES:
-        raise ParseError("The request body is too large (limit 1 MB).")
+    if len(raw) >= limit:
+        raise ParseError(f"The request body is too large (limit {limit // (1024 * 1024)} MB).")
     data = json_parse(raw)
     if not isinstance(data, dict):
         raise ParseError("Send a JSON object.")
     return data
 
 
-def _too_big_response():
+def _too_big_response(limit: int = MAX_REQUEST_BYTES):
     return Response(
-        {"non_field_errors": ["The request body is too large (limit 1 MB)."]},
+        {"non_field_errors": [f"The request body is too large (limit {limit // (1024 * 1024)} MB)."]},
         status=status.HTTP_400_BAD_REQUEST,
     )
 
@@ -122,9 +136,7 @@ class TicketListCreateAPI(generics.ListAPIView):
     def post(self, request, *args, **kwargs):
         if _too_big(request):
             return _too_big_response()
-        serializer = TicketIntakeSerializer(data=_json_body(request))
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        data = intake_validate(INTAKE, _json_body(request))
         program = _program_for_intake(slug=data["program"], user=request.user)
         ticket_type = ticket_type_resolve(program=program, value=data.get("ticket_type"))
         # ticket_intake is atomic: routing is enqueued when it commits.
@@ -143,6 +155,94 @@ class TicketListCreateAPI(generics.ListAPIView):
             actor=request.user,
         )
         return _ticket_response(ticket, program=program, created=created)
+
+
+_BATCH_RESULT = inline_serializer(
+    "TicketBatchIntakeResult",
+    {
+        "created": serializers.IntegerField(help_text="Tickets new to Flexdesk."),
+        "existing": serializers.IntegerField(help_text="Tickets received before: unchanged."),
+        "tickets": inline_serializer(
+            "TicketBatchIntakeItem",
+            {
+                "id": serializers.IntegerField(),
+                "external_id": serializers.CharField(),
+                "created": serializers.BooleanField(),
+            },
+            many=True,
+        ),
+    },
+)
+
+
+class TicketBatchIntakeAPI(APIView):
+    """Many tickets of one program in one request (a helpdesk's backlog, a migration)."""
+
+    @extend_schema(
+        request=TicketBatchIntakeSerializer,
+        responses={
+            201: _BATCH_RESULT,
+            200: OpenApiResponse(_BATCH_RESULT, description="Every ticket was received before: created 0"),
+            400: OpenApiResponse(
+                description='Field errors, each bad ticket\'s by its index: {"tickets": {"3": {"subject": '
+                "[…]}}}; nothing was taken in"
+            ),
+            404: OpenApiResponse(description="Not your program"),
+        },
+        description=f"Take up to {MAX_BATCH} tickets of one program in, all or none: a ticket that breaks a "
+        "rule answers 400 with its index and field errors, and nothing of the batch is taken in. Each "
+        "ticket is the same as POST /api/v1/tickets/ takes (without `program`, given once for the batch), "
+        "idempotent the same way: an `external_id` received before (or earlier in the batch) answers with "
+        "that ticket, `created: false`, and changes nothing. The answer lists the tickets in the order "
+        "sent. Routing runs right after, in the background, as for one ticket. At most 2 MB a request.",
+    )
+    def post(self, request, *args, **kwargs):
+        if _too_big(request, MAX_BATCH_REQUEST_BYTES):
+            return _too_big_response(MAX_BATCH_REQUEST_BYTES)
+        data = intake_validate(BATCH_INTAKE, _json_body(request, MAX_BATCH_REQUEST_BYTES))
+        program = _program_for_intake(slug=data["program"], user=request.user)
+        items = data["tickets"]
+        types = ticket_types_resolve(program=program, values=[item.get("ticket_type") for item in items])
+        keys = [ticket_type_key(item.get("ticket_type")) for item in items]
+        bad = {
+            str(index): {"ticket_type": [found.message]}
+            for index, key in enumerate(keys)
+            if isinstance(found := types.get(key), IntakeError)
+        }
+        if bad:
+            return Response({"tickets": bad}, status=status.HTTP_400_BAD_REQUEST)
+        known = {key: found for key, found in types.items() if not isinstance(found, IntakeError)}
+        answered = tickets_intake(
+            program=program,
+            tickets=[
+                TicketIn(
+                    external_id=item["external_id"],
+                    subject=item["subject"],
+                    body=item["body"],
+                    requester_email=item["requester_email"],
+                    requester_name=item.get("requester_name", ""),
+                    channel=item["channel"],
+                    ticket_type=known.get(key),
+                    language=item["language"],
+                    priority=item["priority"],
+                )
+                for item, key in zip(items, keys, strict=True)
+            ],
+            source=Ticket.Source.API,
+            actor=request.user,
+        )
+        created = sum(1 for _ticket, made in answered if made)
+        return Response(
+            {
+                "created": created,
+                "existing": len(answered) - created,
+                "tickets": [
+                    {"id": ticket.pk, "external_id": ticket.external_id, "created": made}
+                    for ticket, made in answered
+                ],
+            },
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
 
 
 class TicketDetailAPI(generics.RetrieveAPIView):

@@ -333,7 +333,7 @@ class Ticket(models.Model):
             models.Index(fields=["status", "next_due_at"], name="ticket_status_due"),
             models.Index(fields=["inhouse_assignee", "status"], name="ticket_inhouse_assignee"),
             # Partial indexes over active tickets only (a small slice of a big table):
-            # queue_counts is an index-only scan of this one ...
+            # the headline counters' recount (queues.counters) is an index-only scan of this one ...
             models.Index(
                 fields=["program", "queue"],
                 include=["assignee", "next_due_at"],
@@ -801,3 +801,24 @@ class SavedQueueView(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class QueueCounter(models.Model):
+    """A part of a program's headline numbers, kept by the services that change tickets (queues.counters,
+    docs/adr/0030): the number of the program's active tickets under `key` ("queue:inhouse:assigned",
+    "due-day:2027-01-04", "due-hour:2027-01-04T13"). A key's number is the sum of its rows: each database
+    connection adds to a row of its own (`shard`), so writers never wait on one another; the every-minute
+    compaction folds those rows into shard 0."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="+", db_index=False)
+    key = models.CharField(max_length=40)
+    shard = models.IntegerField(default=0, help_text="The connection that wrote it (0: compacted).")
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["program", "key", "shard"], name="queue_counter_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.program_id} {self.key}: {self.n}"

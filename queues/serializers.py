@@ -9,6 +9,7 @@ from core.datetimes import parse_aware_datetime
 from core.errors import DomainError
 from programs.models import Channel
 from queues.models import Ticket, TicketMessage
+from queues.services.intake import MAX_BATCH
 
 MAX_BODY_CHARS = 200_000
 
@@ -42,10 +43,10 @@ class TicketListFilterSerializer(serializers.Serializer):
     )
 
 
-class TicketIntakeSerializer(serializers.Serializer):
-    """The POST /api/v1/tickets/ contract. Program and ticket type are resolved by the view."""
+class TicketIntakeItemSerializer(serializers.Serializer):
+    """One ticket as intake takes it in (a batch's item; POST /api/v1/tickets/ adds the program). The ticket
+    type is resolved by the view."""
 
-    program = serializers.SlugField(max_length=60)
     external_id = serializers.CharField(max_length=100)
     subject = serializers.CharField(max_length=255)
     body = serializers.CharField(max_length=MAX_BODY_CHARS, trim_whitespace=False)
@@ -70,6 +71,39 @@ class TicketIntakeSerializer(serializers.Serializer):
     priority = serializers.ChoiceField(
         choices=Ticket.Priority.choices, required=False, default=Ticket.Priority.NORMAL
     )
+
+
+class TicketIntakeSerializer(TicketIntakeItemSerializer):
+    """The POST /api/v1/tickets/ contract. Program and ticket type are resolved by the view."""
+
+    program = serializers.SlugField(max_length=60)
+
+
+class TicketBatchIntakeSerializer(serializers.Serializer):
+    """The POST /api/v1/tickets/batch/ contract: up to MAX_BATCH tickets of one program, taken in together.
+
+    Errors of an item are keyed by its index in `tickets` (DRF's ListField answer): {"tickets": {"3": {…}}}.
+    """
+
+    program = serializers.SlugField(max_length=60)
+    tickets = serializers.ListField(
+        child=TicketIntakeItemSerializer(), min_length=1, max_length=MAX_BATCH, allow_empty=False
+    )
+
+
+def intake_validate(serializer: serializers.Serializer, data: object) -> dict:
+    """`serializer`'s validated data for `data`, raising ValidationError with its field errors, as
+    is_valid(raise_exception=True) would.
+
+    Intake validates with one instance built at import (run_validation keeps no state on the instance, as a
+    ListSerializer's child validates every item): building a serializer deep-copies its declared fields, which
+    cost more than validating them, on every request.
+    """
+    return serializer.run_validation(data)
+
+
+INTAKE = TicketIntakeSerializer()
+BATCH_INTAKE = TicketBatchIntakeSerializer()
 
 
 class AssigneeSerializer(serializers.Serializer):

@@ -6,8 +6,13 @@ task deletes it before it reads the new tickets, so a ticket committed after tha
 its own). A burst of intake is then routed by a few tasks, each taking every new ticket at once
 (routing.route_new_tickets), instead of one task a ticket. The task runs GATHER_SECONDS after the first
 ticket of a burst so that the burst is routed together (a quarter of a second against a first-response
-target of an hour; each routing transaction has a fixed cost of a few queries, shared by its tickets). The key expires after PENDING_TTL_SECONDS, so a
-lost task delays routing by that much at most, and the every-minute sweep routes whatever is left.
+target of an hour; each routing transaction has a fixed cost of a few queries, shared by its tickets). The
+key expires after PENDING_TTL_SECONDS, so a lost task delays routing by that much at most, and the every-minute
+sweep routes whatever is left. A task that finds more than MAX_ROUNDS × ROUTE_BATCH new tickets (a batch
+intake, a CSV import) enqueues the next one for the rest.
+
+Everything here is per program (the mark's key, the task's tickets, the freelancers it locks): tasks of two
+programs run at once on two workers, and routing serialises per program only (docs/adr/0029).
 
 This is the one way a ticket reaches routing (a task after commit, the sweep as backstop); the mark and the
 gather are kept because the benchmark shows they pay on the intake side: without them every intake request
@@ -22,8 +27,8 @@ from celery import shared_task
 logger = logging.getLogger(__name__)
 PENDING_TTL_SECONDS = 30
 GATHER_SECONDS = 0.25
-# Rounds of ROUTE_BATCH new tickets one task routes before it stops (a very long burst: the next intake or
-# the sweep takes the rest).
+# Rounds of ROUTE_BATCH new tickets one task routes before it hands the rest of a very long burst to a task
+# of its own (behind the other programs' waiting tasks, so one program's backlog does not hold up the others).
 MAX_ROUNDS = 20
 _clients: dict[str, redis.Redis] = {}
 
@@ -78,7 +83,13 @@ def ticket_route_task(ticket_id: int, program_id: int | None = None) -> None:
             logger.warning("queues: could not clear the pending-routing mark of program %s", program_id)
     for _round in range(MAX_ROUNDS):
         if route_new_tickets(program_id=program_id) < ROUTE_BATCH:
-            break
+            return
+    # More new tickets than one task takes (a batch intake, a CSV import, a backfill): the next task of the
+    # program takes the rest, queued behind the other programs' tasks, rather than the every-minute sweep.
+    try:
+        publish_route(ticket_id, program_id)
+    except Exception:
+        logger.warning("queues: could not enqueue more routing of program %s; the sweep will", program_id)
 
 
 def _waiting_key(program_id: int) -> str:
@@ -123,3 +134,19 @@ def queues_sweep_task() -> dict:
     from queues.services.sweep import queues_sweep
 
     return queues_sweep()
+
+
+@shared_task(name="queues.tasks.queue_counters_compact_task", ignore_result=True)
+def queue_counters_compact_task() -> dict:
+    """Every minute: fold each connection's headline counter rows into one per key (queues.counters)."""
+    from queues.counters import counters_compact
+
+    return counters_compact()
+
+
+@shared_task(name="queues.tasks.queue_counters_repair_task", ignore_result=True)
+def queue_counters_repair_task() -> dict:
+    """Every hour: recount the headline counters from the tickets and fix (and log) any drift."""
+    from queues.counters import counters_repair
+
+    return counters_repair()

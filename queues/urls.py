@@ -11,6 +11,7 @@ app_name = "queues"
 urlpatterns = [
     # API
     path("api/v1/tickets/", api.TicketListCreateAPI.as_view(), name="api_tickets"),
+    path("api/v1/tickets/batch/", api.TicketBatchIntakeAPI.as_view(), name="api_tickets_batch"),
     path("api/v1/tickets/<int:pk>/", api.TicketDetailAPI.as_view(), name="api_ticket"),
     path(
         "api/v1/tickets/<int:pk>/messages/",

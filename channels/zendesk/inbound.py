@@ -44,6 +44,7 @@ from programs.models import Channel, Program, TicketType
 from queues.errors import QueueError, WebhookSignatureError
 from queues.models import Ticket, TicketMessage
 from queues.services import (
+    TicketIn,
     ticket_customer_message,
     ticket_inhouse_assign,
     ticket_intake,
@@ -296,7 +297,28 @@ def fetch_ticket(connection: ZendeskConnection, zendesk_id: str) -> ZendeskTicke
 
 
 def ticket_take_in(*, program: Program, zendesk: ZendeskTicket) -> tuple[Ticket, bool]:
-    """queues' one intake, with Zendesk's values mapped. Zendesk's created_at starts the SLA clock."""
+    """queues' one intake, with Zendesk's values mapped (zendesk_ticket_in)."""
+    item = zendesk_ticket_in(program=program, zendesk=zendesk)
+    return ticket_intake(
+        program=program,
+        external_id=item.external_id,
+        subject=item.subject,
+        body=item.body,
+        requester_email=item.requester_email,
+        requester_name=item.requester_name,
+        channel=item.channel,
+        ticket_type=item.ticket_type,
+        language=item.language,
+        priority=item.priority,
+        source=Ticket.Source.ZENDESK,
+        created_at=item.created_at,
+        tags=list(item.tags or ()),
+    )
+
+
+def zendesk_ticket_in(*, program: Program, zendesk: ZendeskTicket) -> TicketIn:
+    """A Zendesk ticket as queues' intake takes it (one ticket, or an item of the backfill's batches).
+    Zendesk's created_at starts the SLA clock. Raises ZendeskEventError without an id or a requester e-mail."""
     if not zendesk.zendesk_id:
         raise ZendeskEventError("The event names no ticket id.", field="detail.id")
     if not zendesk.requester_email:
@@ -304,8 +326,7 @@ def ticket_take_in(*, program: Program, zendesk: ZendeskTicket) -> tuple[Ticket,
             "The ticket has no requester e-mail, and Zendesk could not be asked for it.", field="requester"
         )
     created_at = zendesk.created_at if zendesk.created_at and zendesk.created_at <= timezone.now() else None
-    return ticket_intake(
-        program=program,
+    return TicketIn(
         external_id=zendesk.zendesk_id,
         subject=zendesk.subject or "(no subject)",
         body=zendesk.description,
@@ -315,7 +336,6 @@ def ticket_take_in(*, program: Program, zendesk: ZendeskTicket) -> tuple[Ticket,
         ticket_type=_ticket_type_for(program, zendesk),
         language=_language(zendesk.locale),
         priority=_priority(zendesk.priority),
-        source=Ticket.Source.ZENDESK,
         created_at=created_at,
         tags=their_tags(program, zendesk.tags),
     )

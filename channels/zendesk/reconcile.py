@@ -31,11 +31,14 @@ from channels.zendesk.inbound import (
     apply_status,
     apply_tags,
     ticket_take_in,
+    zendesk_ticket_in,
 )
 from core.errors import DomainError
 from core.models import OutboxMessage
 from core.outbox import DeliveryError
 from queues.models import Ticket
+from queues.services.intake import MAX_BATCH, IntakeBatchError, TicketIn, tickets_intake
+from queues.services.routing import enqueue_route
 
 logger = logging.getLogger(__name__)
 BACKFILL = datetime.timedelta(days=30)  # a first sync imports the tickets of the last 30 days still open
@@ -62,6 +65,9 @@ def zendesk_reconcile(*, connection: ZendeskConnection, now=None, max_pages: int
             for _page in range(max_pages):
                 page = client.tickets_incremental(start_time=int(start.timestamp()), cursor=cursor)
                 users = {u.get("id"): u for u in page.get("users", [])}
+                first_new = _take_in_new(
+                    connection=connection, items=page.get("tickets", []), users=users, result=result
+                )
                 for item in page.get("tickets", []):
                     result.seen += 1
                     _reconcile_one(
@@ -71,6 +77,8 @@ def zendesk_reconcile(*, connection: ZendeskConnection, now=None, max_pages: int
                         result=result,
                     )
                     read_up_to = max(filter(None, [read_up_to, _changed_at(item)]), default=None)
+                if first_new is not None:  # the new tickets, repaired: route them (coalesced per program)
+                    enqueue_route(first_new, connection.program.pk)
                 cursor = page.get("after_cursor")
                 if page.get("end_of_stream") or not cursor:
                     read_up_to = now  # read to the end
@@ -107,6 +115,48 @@ def zendesk_backfill(*, connection_id: int, now=None) -> ReconcileResult | None:
     if connection is None or not connection.can_call_api or connection.last_sync_at is not None:
         return None
     return zendesk_reconcile(connection=connection, now=now)
+
+
+def _take_in_new(*, connection, items: list[dict], users: dict, result: ReconcileResult) -> int | None:
+    """The page's open tickets Flexdesk has not received yet, taken in through queues' batch intake (MAX_BATCH
+    an INSERT). Routing is enqueued once the page's repairs (status, assignee, priority, tags: _reconcile_one,
+    which then finds these tickets) are applied, as it was when each ticket came in and was repaired in one
+    transaction. A ticket that cannot be taken in is left to _reconcile_one, which logs and counts it.
+    Returns the id of the first ticket taken in (None: none was)."""
+    program = connection.program
+    ids = [str(item.get("id") or "").strip() for item in items]
+    known = set(
+        Ticket.objects.filter(program=program, external_id__in=[i for i in ids if i]).values_list(
+            "external_id", flat=True
+        )
+    )
+    wanted: list[TicketIn] = []
+    for item in items:
+        zendesk = ZendeskTicket.from_json(item, users.get(item.get("requester_id")))
+        status = (zendesk.status or "").lower()
+        if zendesk.zendesk_id in known or status not in OPEN_STATUSES or item.get("status") == "deleted":
+            continue
+        try:
+            wanted.append(zendesk_ticket_in(program=program, zendesk=zendesk))
+        except DomainError:
+            continue
+    first_new = None
+    for start in range(0, len(wanted), MAX_BATCH):
+        batch = wanted[start : start + MAX_BATCH]
+        try:
+            answered = tickets_intake(
+                program=program, tickets=batch, source=Ticket.Source.ZENDESK, route=False
+            )
+        except IntakeBatchError as exc:  # leave the bad ones to _reconcile_one, take the others in
+            batch = [item for index, item in enumerate(batch) if index not in exc.errors]
+            answered = tickets_intake(
+                program=program, tickets=batch, source=Ticket.Source.ZENDESK, route=False
+            )
+        for ticket, created in answered:
+            result.created += int(created)
+            if created and first_new is None:
+                first_new = ticket.pk
+    return first_new
 
 
 def _reconcile_one(*, connection, item: dict, requester: dict | None, result: ReconcileResult) -> None:

@@ -10,7 +10,7 @@ from queues.services.availability import (
     freelancer_hand_over_if_off_shift,
 )
 from queues.services.common import queue_settings_save
-from queues.services.intake import ticket_intake, ticket_type_resolve
+from queues.services.intake import TicketIn, ticket_intake, ticket_type_resolve, tickets_intake
 from queues.services.routing import enqueue_route, ticket_route
 from queues.services.sweep import queues_sweep
 from queues.services.tickets import (
@@ -45,7 +45,9 @@ __all__ = [
     "ticket_escalate",
     "ticket_hand_over",
     "ticket_inhouse_assign",
+    "TicketIn",
     "ticket_intake",
+    "tickets_intake",
     "ticket_move_inhouse",
     "ticket_note_add",
     "ticket_priority_set",

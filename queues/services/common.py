@@ -1,11 +1,16 @@
 """Helpers shared by the ticket services: the program's policy, deadlines, notifications."""
 
+import copy
 import datetime
 import logging
+from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 
+from core.locks import lock_one
 from core.outbox import email_enqueue
+from queues.counters import counters_move, share_of
 from queues.models import QueueSettings, Ticket
 from queues.sla import add_business_minutes, add_business_time, business_seconds_between
 
@@ -29,11 +34,13 @@ def policy_for(program) -> QueueSettings:
     return QueueSettings.for_program(program)
 
 
-def refresh_next_due(ticket: Ticket) -> list[str]:
-    """Set next_due_at to the deadline the current holder must meet next; reset the once-only flags when it moves.
+# What refresh_next_due sets (routing compares them before and after, to write the tickets whose deadline moved).
+DEADLINE_FIELDS = ("next_due_at", "sla_warned_at", "sla_breached_at")
 
-    Returns the changed field names (for save(update_fields=…)).
-    """
+
+def refresh_next_due(ticket: Ticket) -> None:
+    """Set next_due_at to the deadline the current holder must meet next; reset the once-only flags when it
+    moves. Saving is the caller's: ticket_save writes whatever changed."""
     if not ticket.is_active:
         due = None
     else:
@@ -49,27 +56,24 @@ def refresh_next_due(ticket: Ticket) -> list[str]:
         candidates = [c for c in candidates if c is not None]
         due = min(candidates) if candidates else None
     if due == ticket.next_due_at:
-        return []
+        return
     ticket.next_due_at = due
     ticket.sla_warned_at = None
     ticket.sla_breached_at = None
-    return ["next_due_at", "sla_warned_at", "sla_breached_at"]
 
 
-def sla_pause(ticket: Ticket, *, now) -> list[str]:
+def sla_pause(ticket: Ticket, *, now: datetime.datetime) -> None:
     """Stop the resolution clock (the ticket went pending on the customer)."""
-    if ticket.sla_paused_at is not None:
-        return []
-    ticket.sla_paused_at = now
-    return ["sla_paused_at"]
+    if ticket.sla_paused_at is None:
+        ticket.sla_paused_at = now
 
 
-def sla_resume(ticket: Ticket, *, now) -> list[str]:
+def sla_resume(ticket: Ticket, *, now: datetime.datetime) -> None:
     """Start the resolution clock again: the deadline moves on by the business time the pause took, so the
     ticket has as much business time left as it had when it went pending (none, if it was already late)."""
     paused_at = ticket.sla_paused_at
     if paused_at is None:
-        return []
+        return
     policy = policy_for(ticket.program)
     due = ticket.resolution_due_at
     if due is not None and due > paused_at:
@@ -79,7 +83,44 @@ def sla_resume(ticket: Ticket, *, now) -> list[str]:
         )
     ticket.sla_paused_seconds += business_seconds_between(paused_at, now, policy)
     ticket.sla_paused_at = None
-    return ["sla_paused_at", "sla_paused_seconds", "resolution_due_at"]
+
+
+# --- writing a ticket: lock it, change it in memory, ticket_save --------------------------------------------
+# The services change a locked ticket's fields in place through small helpers (refresh_next_due, sla_pause, …)
+# and save it once. Nobody collects the names of the fields they changed (a forgotten name was silently not
+# saved, issue #18): ticket_save compares the ticket with what ticket_lock read, writes every field that
+# differs and moves the queue counters (queues.counters) by the same change.
+
+_READ = "_queues_read"  # the instance attribute holding the values ticket_lock read
+
+
+def _values(ticket: Ticket) -> dict[str, Any]:
+    # copies, so a list changed in place (tags) still compares unequal to what was read
+    return {f.attname: copy.copy(getattr(ticket, f.attname)) for f in Ticket._meta.concrete_fields}
+
+
+def ticket_lock(queryset: QuerySet[Ticket]) -> Ticket:
+    """Lock the queryset's one ticket for the rest of the transaction (core.locks.lock_one) and remember what
+    was read, for ticket_save."""
+    ticket = lock_one(queryset)
+    setattr(ticket, _READ, _values(ticket))
+    return ticket
+
+
+def ticket_save(ticket: Ticket, *, touch: bool = True) -> None:
+    """Write every field of a ticket from ticket_lock that changed since it was read (one UPDATE, with
+    updated_at), and move the queue counters by the change (one more statement when its status, queue,
+    assignee or deadline moved them). With touch=False a ticket with no change is not written at all."""
+    read = getattr(ticket, _READ, None)
+    if read is None:
+        raise RuntimeError("ticket_save() saves a ticket read by ticket_lock()")
+    current = _values(ticket)
+    changed = [name for name, value in current.items() if name != "updated_at" and value != read[name]]
+    if not changed and not touch:
+        return
+    ticket.save(update_fields=[*changed, "updated_at"])
+    counters_move([(share_of(read), share_of(current))])
+    setattr(ticket, _READ, _values(ticket))
 
 
 def set_inhouse_due(ticket: Ticket, *, now) -> None:

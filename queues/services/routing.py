@@ -55,6 +55,7 @@ from core.rawsql import PreparedQuery
 from core.routing_filters import routing_exclusions, routing_program_related
 from programs.models import EscalationRule, Program, TicketType
 from queues.availability import slot_row
+from queues.counters import Share, counters_move, share_of
 from queues.events import event_build, events_publish
 from queues.models import AvailabilityChange, AvailabilitySlot, Presence, Ticket, TicketEvent
 from queues.routing_rules import (
@@ -71,7 +72,7 @@ from queues.routing_rules import (
     may_take_more,
     queue_for,
 )
-from queues.services.common import refresh_next_due, set_inhouse_due
+from queues.services.common import DEADLINE_FIELDS, refresh_next_due, set_inhouse_due
 
 logger = logging.getLogger(__name__)
 # Tickets routed together in one transaction (route_new_tickets, the sweep).
@@ -88,9 +89,9 @@ ROUTED_FIELDS = (
     "inhouse_due_at",
     "updated_at",
 )
-DEADLINE_FIELDS = ("next_due_at", "sla_warned_at", "sla_breached_at")
 
 __all__ = [
+    "DEADLINE_FIELDS",
     "ROUTE_BATCH",
     "apply",
     "assign_to_freelancer",
@@ -301,13 +302,14 @@ def freelancer_loads(freelancer_ids: Iterable[int]) -> dict[int, int]:
     return {row["assignee_id"]: row["load"] for row in rows}
 
 
-def assign_to_freelancer(ticket: Ticket, freelancer: Freelancer, *, now: datetime.datetime) -> list[str]:
-    """A manager's reassignment (services.tickets): the ticket's fields as routing sets them."""
+def assign_to_freelancer(ticket: Ticket, freelancer: Freelancer, *, now: datetime.datetime) -> None:
+    """The ticket's fields as routing sets them when it gives a ticket to a freelancer (a manager's
+    reassignment, a take): the caller saves them."""
     ticket.assignee = freelancer
     ticket.queue = Ticket.Queue.FREELANCER
     ticket.inhouse_assignee = None
     ticket.last_assigned_at = now
-    return ["assignee", "queue", "inhouse_assignee", "last_assigned_at", *refresh_next_due(ticket)]
+    refresh_next_due(ticket)
 
 
 def _lock_tickets(ticket_ids: Iterable[int], *, skip_locked: bool) -> list[Ticket]:
@@ -411,10 +413,12 @@ def apply(
     cause: str = "",
 ) -> None:
     """Write the decisions on the locked tickets: ROUTED_FIELDS of every ticket routed (tickets given equal
-    values share one UPDATE), DEADLINE_FIELDS of those whose deadline moved (one UPDATE), then the timeline
-    rows in one INSERT. A ticket that only waits again changes nothing."""
+    values share one UPDATE), DEADLINE_FIELDS of those whose deadline moved (one UPDATE), the queue counters
+    by what moved (one statement), then the timeline rows in one INSERT. A ticket that only waits again
+    changes nothing."""
     writes: dict[tuple, list[int]] = defaultdict(list)
     deadlines_moved: list[Ticket] = []
+    shares: list[tuple[Share | None, Share | None]] = []
     events: list[TicketEvent] = []
     for decision in decisions:
         ticket = tickets[decision.ticket_id]
@@ -429,6 +433,7 @@ def apply(
         else:
             message, data = f"Waiting in the program queue: {decision.reason}.", {}
         if decision.first_time or decision.freelancer_id is not None:
+            before = share_of(ticket)
             if decision.first_time:
                 ticket.routed_at, ticket.queue = now, decision.queue
             if decision.queue == Ticket.Queue.INHOUSE:
@@ -442,6 +447,7 @@ def apply(
                 deadlines_moved.append(ticket)
             ticket.updated_at = now
             writes[tuple((name, getattr(ticket, name)) for name in ROUTED_FIELDS)].append(ticket.pk)
+            shares.append((before, share_of(ticket)))
         if not decision.record:
             continue
         kind = TicketEvent.Kind.WAITING if decision.waiting else TicketEvent.Kind.ROUTED
@@ -457,6 +463,7 @@ def apply(
         Ticket.objects.filter(pk__in=ids).update(**dict(values))
     if deadlines_moved:
         Ticket.objects.bulk_update(deadlines_moved, fields=DEADLINE_FIELDS)
+    counters_move(shares)
     TicketEvent.objects.bulk_create(events)
     events_publish(events)
 

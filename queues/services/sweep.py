@@ -15,7 +15,7 @@ from programs.models import Program
 from queues.events import event_record
 from queues.models import QueueSettings, Ticket, TicketEvent
 from queues.services.availability import freelancer_hand_over_if_off_shift
-from queues.services.common import notify
+from queues.services.common import notify, ticket_lock, ticket_save
 from queues.services.presence import presence_sweep
 from queues.services.routing import ROUTE_BATCH, tickets_route
 from queues.services.tickets import ticket_auto_escalate
@@ -133,7 +133,7 @@ def flag_breaches(*, now=None) -> int:
     breached_by_program: dict[int, list[Ticket]] = defaultdict(list)
     for ticket_id, program_id in ids:
         with transaction.atomic():
-            ticket = lock_one(Ticket.objects.filter(pk=ticket_id))
+            ticket = ticket_lock(Ticket.objects.filter(pk=ticket_id))
             if (
                 ticket.sla_breached_at
                 or not ticket.is_active
@@ -142,13 +142,10 @@ def flag_breaches(*, now=None) -> int:
             ):
                 continue
             ticket.sla_breached_at = now
-            fields = ["sla_breached_at"]
             if ticket.first_response_at is None and ticket.sla_due_at and ticket.sla_due_at <= now:
                 ticket.first_response_met = False
-                fields.append("first_response_met")
             if ticket.resolution_due_at and ticket.resolution_due_at <= now and ticket.sla_paused_at is None:
                 ticket.resolution_met = False
-                fields.append("resolution_met")
             event_record(
                 ticket=ticket,
                 kind=TicketEvent.Kind.SLA_BREACHED,
@@ -159,10 +156,10 @@ def flag_breaches(*, now=None) -> int:
             if policy and policy.auto_escalate_on_breach and ticket.queue == Ticket.Queue.FREELANCER:
                 ticket.program = policy.program
                 due = ticket.next_due_at
-                fields += ticket_auto_escalate(ticket, now=now)
+                ticket_auto_escalate(ticket, now=now)
                 # The escalation sets a new in-house deadline; this breach stays flagged on the old one.
                 ticket.sla_breached_at = now if ticket.next_due_at == due else None
-            ticket.save(update_fields=[*set(fields), "updated_at"])
+            ticket_save(ticket)
             breached_by_program[program_id].append(ticket)
     for program in Program.objects.filter(pk__in=breached_by_program).prefetch_related("managers"):
         tickets = breached_by_program[program.pk]

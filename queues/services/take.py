@@ -19,6 +19,7 @@ from contracts.selectors import queue_ready_program_ids
 from core.audit import audit_record
 from core.routing_filters import routing_program_related
 from programs.models import Channel, Program, TicketType
+from queues.counters import counters_move, share_of
 from queues.errors import QueueError
 from queues.events import event_record
 from queues.models import QueueSettings, Ticket, TicketEvent
@@ -321,12 +322,14 @@ def _assign(ticket_id: int, *, freelancer: Freelancer, candidate: Candidate, now
         refusal = _room(candidate, load, locked.max_open_tickets)
         if refusal:
             raise QueueError(refusal)
+        before = share_of(ticket)
         assign_to_freelancer(ticket, locked, now=now)
         ticket.routed_at, ticket.updated_at = ticket.routed_at or now, now
         # the fields routing writes for every ticket it assigns (one UPDATE, as routing's apply)
         Ticket.objects.filter(pk=ticket.pk).update(
             **{name: getattr(ticket, name) for name in (*ROUTED_FIELDS, *DEADLINE_FIELDS)}
         )
+        counters_move([(before, share_of(ticket))])
         event_record(
             ticket=ticket,
             kind=TicketEvent.Kind.TAKEN,

@@ -27,6 +27,8 @@ from queues.services.common import (
     sla_pause,
     sla_resume,
     tags_clean,
+    ticket_lock,
+    ticket_save,
 )
 from queues.services.routing import assign_to_freelancer, enqueue_route, enqueue_waiting_route, ticket_route
 from queues.sla import business_seconds_between
@@ -35,7 +37,7 @@ MAX_MESSAGE_LENGTH = 50_000
 
 
 def _locked(ticket: Ticket) -> Ticket:
-    locked = lock_one(Ticket.objects.filter(pk=ticket.pk))
+    locked = ticket_lock(Ticket.objects.filter(pk=ticket.pk))
     if Ticket.program.is_cached(ticket):
         locked.program = ticket.program  # same row; saves a query
     return locked
@@ -75,30 +77,27 @@ def _room_freed(ticket: Ticket, held: int | None, what: str) -> None:
         enqueue_waiting_route(ticket.program_id, cause=f"room freed when #{ticket.pk} was {what}")
 
 
-def _set_status(ticket: Ticket, target: str, *, now=None) -> list[str]:
+def _set_status(ticket: Ticket, target: str, *, now=None) -> None:
     """Move the ticket's status; going pending stops the resolution clock and leaving pending restarts it."""
     if ticket.status == target:
-        return []
+        return
     check_transition(Ticket.TRANSITIONS, Ticket.Status(ticket.status), Ticket.Status(target), label="ticket")
     now = now or timezone.now()
-    fields = ["status"]
     if target == Ticket.Status.PENDING:
-        fields += sla_pause(ticket, now=now)
+        sla_pause(ticket, now=now)
     elif ticket.status == Ticket.Status.PENDING:
-        fields += sla_resume(ticket, now=now)
+        sla_resume(ticket, now=now)
     ticket.status = target
-    return fields
 
 
-def _mark_solved(ticket: Ticket, *, actor, now) -> list[str]:
-    fields = _set_status(ticket, Ticket.Status.SOLVED, now=now)
+def _mark_solved(ticket: Ticket, *, actor, now) -> None:
+    _set_status(ticket, Ticket.Status.SOLVED, now=now)
     policy = policy_for(ticket.program)
     ticket.solved_at = now
     ticket.solved_by = actor if getattr(actor, "is_authenticated", False) else None
     ticket.resolution_seconds = business_seconds_between(ticket.created_at, now, policy)
     ticket.resolution_met = ticket.resolution_due_at is None or now <= ticket.resolution_due_at
     ticket.inhouse_due_at = None
-    return [*fields, "solved_at", "solved_by", "resolution_seconds", "resolution_met", "inhouse_due_at"]
 
 
 @transaction.atomic
@@ -121,30 +120,27 @@ def ticket_reply(
     message = TicketMessage.objects.create(
         ticket=ticket, kind=TicketMessage.Kind.REPLY, author=author, body=body, created_at=now
     )
-    fields = []
     if ticket.first_response_at is None:
         policy = policy_for(ticket.program)
         ticket.first_response_at = now
         ticket.first_responder = author
         ticket.first_response_seconds = business_seconds_between(ticket.created_at, now, policy)
         ticket.first_response_met = ticket.sla_due_at is None or now <= ticket.sla_due_at
-        fields += ["first_response_at", "first_responder", "first_response_seconds", "first_response_met"]
     if (
         ticket.queue == Ticket.Queue.INHOUSE
         and ticket.inhouse_due_at
         and getattr(author, "is_inhouse", False)
     ):
         ticket.inhouse_due_at = None
-        fields.append("inhouse_due_at")
     target = status_after or Ticket.Status.OPEN
     if target not in (Ticket.Status.OPEN, Ticket.Status.PENDING, Ticket.Status.SOLVED):
         raise QueueError("After a reply a ticket is open, pending or solved.", field="status_after")
     event_record(ticket=ticket, kind=TicketEvent.Kind.REPLIED, actor=author, at=now, message_id=message.pk)
     if target == Ticket.Status.SOLVED:
-        fields += _mark_solved(ticket, actor=author, now=now)
+        _mark_solved(ticket, actor=author, now=now)
         event_record(ticket=ticket, kind=TicketEvent.Kind.SOLVED, actor=author, at=now)
     else:
-        fields += _set_status(ticket, target, now=now)
+        _set_status(ticket, target, now=now)
         if target == Ticket.Status.PENDING:
             event_record(
                 ticket=ticket,
@@ -154,8 +150,8 @@ def ticket_reply(
                 message="Pending: waiting on the customer.",
                 status=target,
             )
-    fields += refresh_next_due(ticket)
-    ticket.save(update_fields=[*set(fields), "updated_at"])
+    refresh_next_due(ticket)
+    ticket_save(ticket)
     _room_freed(ticket, held, ticket.get_status_display().lower())
     return message
 
@@ -183,17 +179,17 @@ def ticket_solve(*, ticket: Ticket, actor, freelancer: Freelancer | None = None)
     _require_active(ticket, "solved")
     held = _holding(ticket)
     now = timezone.now()
-    fields = _mark_solved(ticket, actor=actor, now=now)
-    fields += refresh_next_due(ticket)
-    ticket.save(update_fields=[*set(fields), "updated_at"])
+    _mark_solved(ticket, actor=actor, now=now)
+    refresh_next_due(ticket)
+    ticket_save(ticket)
     _room_freed(ticket, held, "solved")
     event_record(ticket=ticket, kind=TicketEvent.Kind.SOLVED, actor=actor, at=now)
     audit_record(actor=actor, verb="ticket.solved", target=ticket)
     return ticket
 
 
-def _reopen(ticket: Ticket, *, actor, reason: str, now) -> list[str]:
-    fields = _set_status(ticket, Ticket.Status.OPEN, now=now)
+def _reopen(ticket: Ticket, *, actor, reason: str, now) -> None:
+    _set_status(ticket, Ticket.Status.OPEN, now=now)
     ticket.solved_at = None
     ticket.solved_by = None
     ticket.resolution_seconds = None
@@ -201,7 +197,6 @@ def _reopen(ticket: Ticket, *, actor, reason: str, now) -> list[str]:
     event_record(ticket=ticket, kind=TicketEvent.Kind.REOPENED, actor=actor, message=reason[:500], at=now)
     if ticket.queue == Ticket.Queue.FREELANCER and ticket.assignee_id is None:
         enqueue_route(ticket.pk)
-    return [*fields, "solved_at", "solved_by", "resolution_seconds", "resolution_met"]
 
 
 @transaction.atomic
@@ -209,9 +204,9 @@ def ticket_reopen(*, ticket: Ticket, actor, reason: str = "") -> Ticket:
     ticket = _locked(ticket)
     if ticket.status != Ticket.Status.SOLVED:
         raise QueueError("Only a solved ticket can be reopened.", code="not_solved")
-    fields = _reopen(ticket, actor=actor, reason=reason, now=timezone.now())
-    fields += refresh_next_due(ticket)
-    ticket.save(update_fields=[*set(fields), "updated_at"])
+    _reopen(ticket, actor=actor, reason=reason, now=timezone.now())
+    refresh_next_due(ticket)
+    ticket_save(ticket)
     return ticket
 
 
@@ -249,20 +244,16 @@ def ticket_customer_message(
         message_id=message.pk,
         message="The customer wrote again.",
     )
-    fields = []
     if ticket.status == Ticket.Status.PENDING:
-        fields += _set_status(ticket, Ticket.Status.OPEN, now=now)
+        _set_status(ticket, Ticket.Status.OPEN, now=now)
     elif ticket.status == Ticket.Status.SOLVED:
-        fields += _reopen(ticket, actor=None, reason="The customer wrote again.", now=now)
-    fields += refresh_next_due(ticket)
-    if fields:
-        ticket.save(update_fields=[*set(fields), "updated_at"])
+        _reopen(ticket, actor=None, reason="The customer wrote again.", now=now)
+    refresh_next_due(ticket)
+    ticket_save(ticket, touch=False)  # a message on an open ticket changes nothing on the ticket itself
     return message, True
 
 
-def _escalate(
-    ticket: Ticket, *, reason: str, note: str, actor, escalated_by: Freelancer | None, now
-) -> list[str]:
+def _escalate(ticket: Ticket, *, reason: str, note: str, actor, escalated_by: Freelancer | None, now) -> None:
     ticket.queue = Ticket.Queue.INHOUSE
     ticket.assignee = None
     ticket.escalated_at = now
@@ -270,16 +261,7 @@ def _escalate(
     ticket.escalation_note = note
     ticket.escalated_by = escalated_by
     set_inhouse_due(ticket, now=now)
-    fields = [
-        "queue",
-        "assignee",
-        "escalated_at",
-        "escalation_reason",
-        "escalation_note",
-        "escalated_by",
-        "inhouse_due_at",
-        *refresh_next_due(ticket),
-    ]
+    refresh_next_due(ticket)
     label = policy_for(ticket.program).reason_label(reason)
     event_record(
         ticket=ticket,
@@ -291,7 +273,6 @@ def _escalate(
         note=note,
     )
     audit_record(actor=actor, verb="ticket.escalated", target=ticket, reason=reason)
-    return fields
 
 
 @transaction.atomic
@@ -310,7 +291,7 @@ def ticket_escalate(*, ticket: Ticket, freelancer: Freelancer, reason: str, note
     if len(note) < 10:
         raise QueueError("Write a hand-off note: what the customer needs and what you tried.", field="note")
     held = _holding(ticket)
-    fields = _escalate(
+    _escalate(
         ticket,
         reason=reason,
         note=note[:MAX_MESSAGE_LENGTH],
@@ -318,14 +299,15 @@ def ticket_escalate(*, ticket: Ticket, freelancer: Freelancer, reason: str, note
         escalated_by=freelancer,
         now=timezone.now(),
     )
-    ticket.save(update_fields=[*set(fields), "updated_at"])
+    ticket_save(ticket)
     _room_freed(ticket, held, "escalated")
     return ticket
 
 
-def ticket_auto_escalate(ticket: Ticket, *, now) -> list[str]:
-    """Used by the SLA sweep on a locked ticket (program setting auto_escalate_on_breach)."""
-    return _escalate(
+def ticket_auto_escalate(ticket: Ticket, *, now) -> None:
+    """Used by the SLA sweep on a ticket from ticket_lock (program setting auto_escalate_on_breach); the sweep
+    saves it."""
+    _escalate(
         ticket,
         reason=AUTO_ESCALATION_REASON[0],
         note="The SLA was breached; escalated automatically.",
@@ -346,18 +328,15 @@ def ticket_move_inhouse(*, ticket: Ticket, actor=None, note: str = "") -> Ticket
     now = timezone.now()
     held = _holding(ticket)
     ticket.routed_at = ticket.routed_at or now  # decided: routing must not move it back to the freelancers
-    fields = [
-        "routed_at",
-        *_escalate(
-            ticket,
-            reason=HELPDESK_ESCALATION_REASON[0],
-            note=(note or "").strip()[:2000],
-            actor=actor,
-            escalated_by=None,
-            now=now,
-        ),
-    ]
-    ticket.save(update_fields=[*set(fields), "updated_at"])
+    _escalate(
+        ticket,
+        reason=HELPDESK_ESCALATION_REASON[0],
+        note=(note or "").strip()[:2000],
+        actor=actor,
+        escalated_by=None,
+        now=now,
+    )
+    ticket_save(ticket)
     _room_freed(ticket, held, "moved to the in-house team")
     return ticket
 
@@ -384,12 +363,11 @@ def ticket_status_set(*, ticket: Ticket, status: str, actor=None, reason: str = 
     now = timezone.now()
     held = _holding(ticket)
     previous = ticket.get_status_display()
-    fields = _set_status(ticket, status, now=now)
+    _set_status(ticket, status, now=now)
     if status == Ticket.Status.CLOSED:
         ticket.inhouse_due_at = None
-        fields.append("inhouse_due_at")
-    fields += refresh_next_due(ticket)
-    ticket.save(update_fields=[*set(fields), "updated_at"])
+    refresh_next_due(ticket)
+    ticket_save(ticket)
     _room_freed(ticket, held, ticket.get_status_display().lower())
     label = {
         Ticket.Status.PENDING: "Pending: waiting on the customer",
@@ -419,7 +397,7 @@ def ticket_priority_set(*, ticket: Ticket, priority: str, actor=None, reason: st
         return ticket
     previous = ticket.get_priority_display()
     ticket.priority = priority
-    ticket.save(update_fields=["priority", "updated_at"])
+    ticket_save(ticket)
     event_record(
         ticket=ticket,
         kind=TicketEvent.Kind.PRIORITY,
@@ -444,7 +422,7 @@ def ticket_tags_set(*, ticket: Ticket, tags, actor=None, reason: str = "") -> Ti
     if not added and not removed:
         return ticket
     ticket.tags = tags
-    ticket.save(update_fields=["tags", "updated_at"])
+    ticket_save(ticket)
     what = ", ".join([*(f"+{t}" for t in added), *(f"−{t}" for t in removed)])
     event_record(
         ticket=ticket,
@@ -472,16 +450,14 @@ def ticket_inhouse_assign(*, ticket: Ticket, user, actor) -> Ticket:
     _require_program_member(ticket, user)
     now = timezone.now()
     previous = ticket.assignee or ticket.inhouse_assignee
-    fields = []
     if ticket.queue != Ticket.Queue.INHOUSE:
         ticket.queue = Ticket.Queue.INHOUSE
         set_inhouse_due(ticket, now=now)
-        fields += ["queue", "inhouse_due_at"]
     ticket.assignee = None
     ticket.inhouse_assignee = user
     ticket.last_assigned_at = now
-    fields += ["assignee", "inhouse_assignee", "last_assigned_at", *refresh_next_due(ticket)]
-    ticket.save(update_fields=[*set(fields), "updated_at"])
+    refresh_next_due(ticket)
+    ticket_save(ticket)
     event_record(
         ticket=ticket,
         kind=TicketEvent.Kind.ASSIGNED if previous is None else TicketEvent.Kind.REASSIGNED,
@@ -507,14 +483,12 @@ def ticket_send_back(*, ticket: Ticket, actor, guidance: str, tier: int | None =
     ticket.inhouse_assignee = None
     ticket.inhouse_due_at = None
     ticket.routed_at = ticket.routed_at or now
-    fields = ["queue", "inhouse_assignee", "inhouse_due_at", "routed_at"]
     if tier is not None:
         if tier not in (1, 2, 3):
             raise QueueError("Tier is 1, 2 or 3.", field="tier")
         ticket.tier = tier
-        fields.append("tier")
-    fields += refresh_next_due(ticket)
-    ticket.save(update_fields=[*set(fields), "updated_at"])
+    refresh_next_due(ticket)
+    ticket_save(ticket)
     message = TicketMessage.objects.create(
         ticket=ticket,
         kind=TicketMessage.Kind.NOTE,
@@ -564,8 +538,8 @@ def ticket_reassign(
         lock_one(Freelancer.objects.filter(pk=freelancer.pk))
         ticket.routed_at = ticket.routed_at or now
         ticket.inhouse_due_at = None
-        fields = ["routed_at", "inhouse_due_at", *assign_to_freelancer(ticket, freelancer, now=now)]
-        ticket.save(update_fields=[*set(fields), "updated_at"])
+        assign_to_freelancer(ticket, freelancer, now=now)
+        ticket_save(ticket)
         what = f"Reassigned to {freelancer}."
     else:
         ticket.assignee = None
@@ -573,15 +547,8 @@ def ticket_reassign(
         ticket.queue = Ticket.Queue.FREELANCER
         ticket.inhouse_due_at = None
         ticket.routed_at = ticket.routed_at or now
-        fields = [
-            "assignee",
-            "inhouse_assignee",
-            "queue",
-            "inhouse_due_at",
-            "routed_at",
-            *refresh_next_due(ticket),
-        ]
-        ticket.save(update_fields=[*set(fields), "updated_at"])
+        refresh_next_due(ticket)
+        ticket_save(ticket)
         what = "Back to the program queue."
     if previous:
         what += f" Was: {previous}."
@@ -612,19 +579,19 @@ def ticket_hand_over(*, ticket_id: int, reason: str, now=None) -> Ticket | None:
     the program queue, with a note on the timeline. Runs in its own transaction."""
     now = now or timezone.now()
     with transaction.atomic():
-        ticket = lock_one(Ticket.objects.filter(pk=ticket_id))
+        ticket = ticket_lock(Ticket.objects.filter(pk=ticket_id))
         if not ticket.is_active or ticket.assignee_id is None:
             return ticket
-        previous = ticket.assignee
+        previous, previous_id = ticket.assignee, ticket.assignee_id
         ticket.assignee = None
-        fields = ["assignee", *refresh_next_due(ticket)]
-        ticket.save(update_fields=[*set(fields), "updated_at"])
+        refresh_next_due(ticket)
+        ticket_save(ticket)
         event_record(
             ticket=ticket,
             kind=TicketEvent.Kind.HANDED_OVER,
             at=now,
             message=f"Handed over from {previous}: {reason}",
-            freelancer_id=previous.pk,
+            freelancer_id=previous_id,
         )
-        routed = ticket_route(ticket_id=ticket.pk, now=now, exclude_freelancer_ids={previous.pk})
+        routed = ticket_route(ticket_id=ticket.pk, now=now, exclude_freelancer_ids={previous_id})
     return routed

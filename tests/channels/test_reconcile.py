@@ -285,3 +285,23 @@ def test_the_reconcile_job_forgets_webhook_receipts_older_than_the_signature_win
     ZendeskWebhookReceipt.objects.filter(pk=old.pk).update(received_at=now - datetime.timedelta(minutes=11))
     zendesk_reconcile_all(now=now)
     assert list(ZendeskWebhookReceipt.objects.values_list("pk", flat=True)) == [fresh.pk]
+
+
+def test_a_page_of_new_tickets_is_one_batch_intake_a_bad_one_is_counted_and_the_rest_routed(
+    program, freelancer, zendesk, django_capture_on_commit_callbacks
+):
+    # Given an export page of 30 open tickets Flexdesk never received, one of them with no requester e-mail
+    no_email = {**zd_ticket(299, "open"), "requester_id": 424242}  # a requester the page does not include
+    page = export_page(*(zd_ticket(200 + n, "open") for n in range(29)), no_email)
+    zendesk.get("/api/v2/incremental/tickets/cursor.json").mock(return_value=httpx.Response(200, json=page))
+    # When the reconcile reads it
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        result = zendesk_reconcile_all()["acme"]
+    # Then the 29 came in (one INSERT for the page: see queues' batch intake), the bad one was counted and
+    # logged, and the 29 were routed once their repairs were applied
+    assert (result.seen, result.created, result.failed) == (30, 29, 1)
+    imported = Ticket.objects.filter(program=program, source=Ticket.Source.ZENDESK)
+    assert imported.count() == 29 and not imported.filter(external_id="299").exists()
+    assert not imported.filter(routed_at__isnull=True).exists()
+    # routing enqueued once, for the page (the other callbacks send the assignments to Zendesk)
+    assert [c.__qualname__ for c in callbacks].count("enqueue_route.<locals>._publish") == 1

@@ -1,0 +1,74 @@
+"""Routing serialises per program, never globally (issue #22, item 6): while one program's routing
+transaction holds every lock it takes, another program routes without waiting for it, and a second routing of
+the same program does wait (so the test can tell). queues_bench --scale-out measures the throughput."""
+
+import threading
+
+import pytest
+from django.db import OperationalError, connection, transaction
+
+from queues.models import Ticket
+from queues.services.routing import route_new_tickets
+from tests.programs.factories import ProgramFactory
+from tests.queues.factories import TicketFactory, on_duty_freelancer
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def _new(program, n):
+    return TicketFactory(program=program, external_id=f"{program.slug}-{n}", status="new", routed_at=None)
+
+
+def _routing_held_open(program):
+    """A thread routing the program's new tickets in a transaction it keeps open (its locks held) until told."""
+    routed, release, errors = threading.Event(), threading.Event(), []
+
+    def run():
+        try:
+            with transaction.atomic():
+                route_new_tickets(program_id=program.pk)
+                routed.set()
+                release.wait(timeout=20)
+        except Exception as exc:  # surfaced by the test
+            errors.append(exc)
+            routed.set()
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    assert routed.wait(timeout=20)
+    assert not errors
+    return thread, release
+
+
+def _route_with_lock_timeout(program) -> int:
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL lock_timeout = '2s'")
+        return route_new_tickets(program_id=program.pk)
+
+
+def test_a_program_routes_while_another_programs_routing_holds_its_locks():
+    # Given two programs, each with a freelancer and new tickets
+    first, second = ProgramFactory(slug="first"), ProgramFactory(slug="second")
+    on_duty_freelancer(first, max_open_tickets=10)
+    on_duty_freelancer(second, max_open_tickets=10)
+    for n in range(3):
+        _new(first, n)
+        _new(second, n)
+    # When the first program's routing is done but its transaction still open (tickets, freelancer, counters,
+    # timeline rows: every lock it takes is held)
+    thread, release = _routing_held_open(first)
+    try:
+        # Then the second program routes all its tickets without waiting (lock_timeout would raise)
+        assert _route_with_lock_timeout(second) == 3
+        assert not Ticket.objects.filter(program=second, assignee__isnull=True).exists()
+        # while a new ticket of the first program waits for its routing (its freelancer is locked)
+        _new(first, 9)
+        with pytest.raises(OperationalError, match="lock timeout"):
+            _route_with_lock_timeout(first)
+    finally:
+        release.set()
+        thread.join()
+    assert route_new_tickets(program_id=first.pk) == 1
