@@ -5,8 +5,33 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django_htmx.http import HttpResponseClientRedirect
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.middleware import OTPMiddleware as BaseOTPMiddleware
 
 from accounts.two_factor import two_factor_enrolled, two_factor_required_for, two_factor_verified
+from accounts.user_cache import device_cached_get
+
+
+class OTPMiddleware(BaseOTPMiddleware):
+    """django-otp's middleware (request.user.otp_device, .is_verified()), with the device the session passed read
+    through the cache (accounts/user_cache.py: a device removed or changed is read again on the next request).
+    The checks are django-otp's own: the device must be the user's and confirmed, or the session forgets it."""
+
+    def _verify_user_sync(self, request, user):
+        self._init_user_fields(user)
+        if user.is_authenticated:
+            persistent_id = request.session.get(DEVICE_ID_SESSION_KEY)
+            device = (
+                device_cached_get(
+                    user=user,
+                    persistent_id=self._normalize_persistent_id(persistent_id),
+                    load=self._device_from_persistent_id,
+                )
+                if persistent_id
+                else None
+            )
+            user.otp_device = self._finalize_device(request, user, device)
+        return user
 
 
 class UserTimezoneMiddleware:

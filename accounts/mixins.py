@@ -141,7 +141,9 @@ class FreelancerRequiredMixin(_RoleRequiredMixin):
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
-            self.freelancer = getattr(request.user, "freelancer_profile", None)
+            from accounts.selectors import freelancer_profile_of
+
+            self.freelancer: Any = freelancer_profile_of(user=request.user)  # None: refused just below
             if request.user.is_freelancer and self.freelancer is None:
                 return TemplateResponse(
                     request,

@@ -19,7 +19,21 @@ TIME_ZONE_CHOICES.insert(0, ("UTC", "UTC"))
 MIN_OPEN_TICKETS, MAX_OPEN_TICKETS = 1, 50
 
 
-class UserManager(BaseUserManager):
+class UserQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        """An UPDATE sends no signal: the changed users' cached copies are forgotten here (accounts/user_cache.py)."""
+        from accounts.user_cache import user_cache_forget
+
+        pks = list(self.values_list("pk", flat=True))
+        updated = super().update(**kwargs)
+        for pk in pks:
+            user_cache_forget(pk=pk, using=self.db)
+        return updated
+
+    update.alters_data = True  # type: ignore[attr-defined]
+
+
+class UserManager(BaseUserManager.from_queryset(UserQuerySet)):  # type: ignore[misc]
     use_in_migrations = True
 
     def _create_user(self, email, password, **extra_fields):

@@ -1,3 +1,5 @@
+from typing import cast
+
 from django.db.models import Q, QuerySet
 
 from accounts.models import (
@@ -8,6 +10,7 @@ from accounts.models import (
     Skill,
     User,
 )
+from core.rawsql import PreparedQuery
 
 # For apps that show a freelancer's capacity without importing accounts.models (the dashboard).
 OPEN_TICKETS_MIN, OPEN_TICKETS_MAX = MIN_OPEN_TICKETS, MAX_OPEN_TICKETS
@@ -64,3 +67,21 @@ def legal_name_request_pending(*, freelancer: Freelancer) -> LegalNameChangeRequ
 
 def legal_name_request_list_for_freelancer(*, freelancer: Freelancer, limit: int = 10) -> QuerySet:
     return freelancer.legal_name_requests.select_related("decided_by")[:limit]
+
+
+# Compiled once (core.rawsql.PreparedQuery): every portal page reads it before anything else.
+_FREELANCER_OF_USER = PreparedQuery(
+    lambda user_id: Freelancer.objects.filter(user_id=user_id).order_by()[:1], "user_id"
+)
+
+
+def freelancer_profile_of(*, user: User) -> Freelancer | None:
+    """user.freelancer_profile, or None if they have none, kept on the user as the ORM keeps it."""
+    related = User.freelancer_profile.related
+    if not related.is_cached(user):
+        found = _FREELANCER_OF_USER.objects(user_id=user.pk)
+        profile = cast(Freelancer, found[0]) if found else None
+        if profile is not None:
+            related.field.set_cached_value(profile, user)
+        related.set_cached_value(user, profile)
+    return cast(Freelancer | None, related.get_cached_value(user))

@@ -242,7 +242,7 @@ class InviteAcceptView(auth_views.PasswordResetConfirmView):
 
     template_name = "accounts/invite_accept.html"
     post_reset_login = True
-    post_reset_login_backend = "django.contrib.auth.backends.ModelBackend"
+    post_reset_login_backend = "accounts.backends.UserBackend"
     success_url = reverse_lazy("accounts:landing")
 
     def form_valid(self, form):

@@ -11,10 +11,12 @@ Changes that came from Zendesk itself (a comment, a solve, an assignment made th
 from __future__ import annotations
 
 import contextlib
+import functools
 from contextvars import ContextVar
 
 from accounts.models import Freelancer
 from core.outbox import outbox_enqueue
+from core.rawsql import PreparedQuery
 from queues.destinations import ReplyDestination
 from queues.models import QueueSettings, TicketEvent, TicketMessage
 
@@ -69,17 +71,30 @@ def _zendesk_connections(program_ids) -> dict:
     }
 
 
+@functools.cache
+def _program_channel() -> PreparedQuery:
+    """The program's channel that replies go out through (not API-only), with its mailbox connection: read by
+    every ticket page, so compiled once (core.rawsql.PreparedQuery)."""
+    from channels.models import ProgramChannel
+
+    return PreparedQuery(
+        lambda program_id: (
+            ProgramChannel.objects.filter(program=program_id)
+            .exclude(kind=ProgramChannel.Kind.API)
+            .select_related("program__mailbox_connection")
+            .order_by("pk")[:1]
+        ),
+        "program_id",
+    )
+
+
 def reply_destination(*, program, ticket=None) -> ReplyDestination | None:
     """Where the program's replies go (one query): Zendesk, the requester's inbox, or None (API only)."""
     from channels.mailbox.outbound import mailbox_destination
     from channels.models import ProgramChannel
 
-    channel = (
-        ProgramChannel.objects.filter(program=program)
-        .exclude(kind=ProgramChannel.Kind.API)
-        .select_related("program__mailbox_connection")
-        .first()
-    )
+    found = _program_channel().objects(program_id=program.pk)
+    channel = found[0] if found else None
     if channel is None:
         return None
     if channel.kind == ProgramChannel.Kind.ZENDESK:

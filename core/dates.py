@@ -4,7 +4,9 @@ core/templatetags/flexdesk.py, which call these."""
 
 import datetime
 
-from django.utils import dateformat, formats, timezone
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.utils import dateformat, formats, timezone, translation
 
 
 def _fmt(name: str, weekday: bool = False) -> str:
@@ -55,9 +57,27 @@ _STRFTIME = {
 }
 
 
+# strftime_pattern's answers by (language, name, weekday): it runs once per date a page shows (a long thread
+# shows a hundred), and the locale's formats change only with the settings (tests override them).
+_PATTERNS: dict[tuple[str | None, str, bool], str] = {}
+
+
+@receiver(setting_changed)
+def _formats_changed(**kwargs) -> None:
+    _PATTERNS.clear()
+
+
 def strftime_pattern(name: str = "DATETIME_FORMAT", *, weekday: bool = False) -> str:
     """The locale's named format as a strftime pattern, for code that formats many rows in a loop (strftime is
     several times faster than Django's dateformat). Only the letters our formats use are translated."""
+    key = (translation.get_language(), name, weekday)
+    pattern = _PATTERNS.get(key)
+    if pattern is None:
+        pattern = _PATTERNS[key] = _strftime_pattern(name, weekday)
+    return pattern
+
+
+def _strftime_pattern(name: str, weekday: bool) -> str:
     fmt = _fmt(name, weekday)
     out, escaped = [], False
     for char in fmt:

@@ -40,6 +40,7 @@ from django.utils import timezone
 
 from core.discovery import app_modules
 from core.models import OutboxMessage
+from core.rawsql import PreparedQuery
 
 logger = logging.getLogger(__name__)
 
@@ -337,14 +338,22 @@ def outbox_state_for(*, objects: Iterable) -> dict[int, OutboxMessage]:
         return {}
     content_type = ContentType.objects.get_for_model(objects[0])
     latest: dict[int, OutboxMessage] = {}
-    rows = (
-        OutboxMessage.objects.filter(subject_type=content_type, subject_id__in=[str(o.pk) for o in objects])
-        .defer("payload")
-        .order_by("created_at", "id")
-    )
+    rows = _STATES.objects(content_type_id=content_type.pk, subject_ids=[str(o.pk) for o in objects])
     for message in rows:
         latest[int(message.subject_id)] = message
     return latest
+
+
+# Compiled once (core.rawsql.PreparedQuery): every ticket page reads its replies' delivery states.
+_STATES = PreparedQuery(
+    lambda content_type_id, subject_ids: (
+        OutboxMessage.objects.filter(subject_type=content_type_id, subject_id__in=subject_ids)
+        .defer("payload")
+        .order_by("created_at", "id")
+    ),
+    "content_type_id",
+    lists=("subject_ids",),
+)
 
 
 # --- sending ------------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
 import datetime
+from typing import Any
 
 from django import forms
 from django.utils.text import slugify
@@ -92,13 +93,14 @@ class EscalateForm(BootstrapForm):
 def _preset_choices(form: forms.Form, name: str, queryset, choices) -> None:
     """Validate against `queryset` but render the (id, label) pairs the view fetched once: a ModelChoiceField
     otherwise runs its queryset while the page renders. `queryset` may be a callable, built only for a bound form."""
-    field = form.fields[name]
+    field: Any = form.fields[name]  # a (Model)ChoiceField
     if form.is_bound or not callable(queryset):
         field.queryset = queryset() if callable(queryset) else queryset
     if choices is not None:
-        field.choices = (
-            [("", field.empty_label or ""), *choices] if field.empty_label is not None else list(choices)
-        )
+        pairs = [("", field.empty_label or ""), *choices] if field.empty_label is not None else list(choices)
+        # (id, label) pairs are already what the choices setters' normalize_choices() makes of them, and it walks
+        # every pair twice (field and widget): a program's hundreds of freelancers on every ticket page.
+        field._choices = field.widget._choices = pairs
 
 
 class InhouseAssignForm(BootstrapForm):

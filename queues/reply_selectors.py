@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 
+from core.rawsql import PreparedQuery
 from programs.models import Program
 from queues.models import SavedReply, Ticket
 from queues.placeholders import placeholder_values, placeholders_fill
@@ -52,16 +53,23 @@ class ReplyChoice:
         return " ".join([self.title, *self.tags, self.text]).casefold()
 
 
+# Compiled once (core.rawsql.PreparedQuery): every ticket page with a reply box reads it.
+_APPROVED = PreparedQuery(
+    lambda program_id: (
+        SavedReply.objects.filter(program_id=program_id, approved=True)
+        .order_by("-usage_count", "title", "id")
+        .only("id", "title", "body", "tags", "status_after")
+    ),
+    "program_id",
+)
+
+
 def saved_replies_for_ticket(*, ticket: Ticket, user) -> list[ReplyChoice]:
     """The approved saved replies of the ticket's program, most used first, each rendered for this ticket and
     `user` (the sender). One query."""
     values = placeholder_values(ticket=ticket, user=user)
     labels = dict(Ticket.Status.choices)
-    rows = (
-        SavedReply.objects.filter(program_id=ticket.program_id, approved=True)
-        .order_by("-usage_count", "title", "id")
-        .only("id", "title", "body", "tags", "status_after")
-    )
+    rows = _APPROVED.objects(program_id=ticket.program_id)
     return [
         ReplyChoice(
             pk=reply.pk,

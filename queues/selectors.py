@@ -4,7 +4,7 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
-from typing import cast
+from typing import Any, cast
 
 from django.db.models import (
     Case,
@@ -26,7 +26,7 @@ from contracts.selectors import freelancer_program_ids, queue_ready_contracts, q
 from core.db import Median, is_postgresql
 from core.metrics import median, percent
 from core.outbox import outbox_state_for
-from core.rawsql import PreparedQuery, fetch_one, select_columns
+from core.rawsql import PreparedQuery, PreparedRows, fetch_one, select_columns
 from programs.models import Program
 from programs.selectors import (
     inhouse_team_of_programs,
@@ -43,6 +43,7 @@ from queues.availability import (
     slot_row,
     weekly_hours_in_zone,
 )
+from queues.counters import counters_read
 from queues.events import event_created
 from queues.models import (
     WEEKDAYS,
@@ -119,6 +120,17 @@ def my_queue_page_list(*, freelancer: Freelancer) -> QuerySet[Ticket]:
     return ticket_list_for_freelancer(freelancer=freelancer).only(*MY_QUEUE_FIELDS)
 
 
+# The queue pages' list, compiled once (core.rawsql.PreparedQuery): the page reads a slice of it and its count.
+_MY_QUEUE = PreparedQuery(
+    lambda freelancer_id: my_queue_page_list(freelancer=Freelancer(pk=freelancer_id)), "freelancer_id"
+)
+
+
+def my_queue_page_rows(*, freelancer: Freelancer) -> PreparedRows:
+    """my_queue_page_list, as rows a paginator slices (each page and the count one query compiled once)."""
+    return PreparedRows(_MY_QUEUE, freelancer_id=freelancer.pk)
+
+
 def ticket_recent_for_freelancer(*, freelancer: Freelancer, limit: int = 10) -> QuerySet[Ticket]:
     """The freelancer's latest solved or closed tickets, with the columns the queue page lists."""
     return (
@@ -127,6 +139,17 @@ def ticket_recent_for_freelancer(*, freelancer: Freelancer, limit: int = 10) -> 
         .only(*RECENT_FIELDS)
         .order_by("-solved_at", "-id")[:limit]
     )
+
+
+_RECENT = PreparedQuery(
+    lambda freelancer_id: ticket_recent_for_freelancer(freelancer=Freelancer(pk=freelancer_id)),
+    "freelancer_id",
+)
+
+
+def ticket_recent_list(*, freelancer: Freelancer) -> list[Ticket]:
+    """ticket_recent_for_freelancer's rows, by a query compiled once (the queue page lists them)."""
+    return _RECENT.objects(freelancer_id=freelancer.pk)
 
 
 def _first(queryset: QuerySet) -> object | None:
@@ -155,15 +178,40 @@ def _escalated_by(freelancer: Freelancer) -> Q:
     return Q(escalated_by=freelancer, queue=Ticket.Queue.INHOUSE)
 
 
+def _ticket_of_freelancer(freelancer, pk, *, escalated_too: bool) -> QuerySet[Ticket]:
+    scope = (Q(assignee=freelancer) | _escalated_by(freelancer)) if escalated_too else Q(assignee=freelancer)
+    return (
+        Ticket.objects.filter(scope, pk=pk)
+        .select_related("program", "program__queue_settings", "ticket_type")
+        .order_by()[:1]
+    )
+
+
+# The ticket pages' reads below are compiled once (core.rawsql.PreparedQuery): building each ORM query cost more
+# than running it (~0.5-1 ms of CPU each, a ticket page has ten), and their shapes never change.
+_TICKET_OF_FREELANCER = {
+    escalated_too: PreparedQuery(
+        lambda freelancer_id, pk, escalated_too=escalated_too: _ticket_of_freelancer(
+            freelancer_id, pk, escalated_too=escalated_too
+        ),
+        "freelancer_id",
+        "pk",
+    )
+    for escalated_too in (False, True)
+}
+
+
+def _prepared_first(query: PreparedQuery, **values) -> Any:
+    found = query.objects(**values)
+    return found[0] if found else None
+
+
 def ticket_get_for_freelancer(*, freelancer: Freelancer, pk, escalated_too: bool = False) -> Ticket | None:
     """Only a ticket assigned to this freelancer (anything else is not found); with `escalated_too`, also one
     they escalated (read only: ticket_is_read_only_for says so)."""
-    scope = (Q(assignee=freelancer) | _escalated_by(freelancer)) if escalated_too else Q(assignee=freelancer)
-    ticket = _first(
-        Ticket.objects.filter(scope, pk=pk).select_related(
-            "program", "program__queue_settings", "ticket_type"
-        )
-    )
+    if not 0 < int(pk) <= MAX_ID:
+        return None
+    ticket = _prepared_first(_TICKET_OF_FREELANCER[escalated_too], freelancer_id=freelancer.pk, pk=int(pk))
     return _load_if_set(ticket, "escalated_by")
 
 
@@ -180,6 +228,17 @@ def ticket_escalated_by_freelancer(*, freelancer: Freelancer, limit: int = 10) -
         .only(*ESCALATED_FIELDS)
         .order_by("-escalated_at", "-id")[:limit]
     )
+
+
+_ESCALATED = PreparedQuery(
+    lambda freelancer_id: ticket_escalated_by_freelancer(freelancer=Freelancer(pk=freelancer_id)),
+    "freelancer_id",
+)
+
+
+def ticket_escalated_list(*, freelancer: Freelancer) -> list[Ticket]:
+    """ticket_escalated_by_freelancer's rows, by a query compiled once (the queue page lists them)."""
+    return _ESCALATED.objects(freelancer_id=freelancer.pk)
 
 
 @dataclass(frozen=True)
@@ -219,9 +278,17 @@ def user_programs_with_settings(*, user: User) -> list[Program]:
 
     Also keeps their ids for program_ids_for, which then needs no query of its own.
     """
-    programs = list(program_list(user=user).select_related("queue_settings"))
+    if user.is_authenticated and not user.is_superuser:
+        programs = _PROGRAMS_WITH_SETTINGS.objects(user_id=user.pk)
+    else:
+        programs = list(program_list(user=user).select_related("queue_settings"))
     program_ids_remember(user=user, programs=programs)
     return programs
+
+
+_PROGRAMS_WITH_SETTINGS = PreparedQuery(
+    lambda user_id: program_list(user=User(pk=user_id)).select_related("queue_settings"), "user_id"
+)
 
 
 def ticket_list_for_manager(*, user: User) -> QuerySet[Ticket]:
@@ -239,12 +306,21 @@ def ticket_get_for_manager(*, user: User, pk) -> Ticket | None:
     read. The in-house assignee and the escalating freelancer are often empty and cost a query only when set;
     the program's queue settings (the page needs them only to name an escalation reason) are not joined.
     """
-    ticket = _first(
-        Ticket.objects.filter(program_id__in=program_ids_for(user=user), pk=pk).select_related(
-            "program", "ticket_type", "assignee"
-        )
-    )
+    if not 0 < int(pk) <= MAX_ID:
+        return None
+    ticket = _prepared_first(_TICKET_FOR_MANAGER, program_ids=program_ids_for(user=user), pk=int(pk))
     return _load_if_set(ticket, "inhouse_assignee", "escalated_by")
+
+
+_TICKET_FOR_MANAGER = PreparedQuery(
+    lambda program_ids, pk: (
+        Ticket.objects.filter(program_id__in=program_ids, pk=pk)
+        .select_related("program", "ticket_type", "assignee")
+        .order_by()[:1]
+    ),
+    "pk",
+    lists=("program_ids",),
+)
 
 
 SLA_STATES = sla.SLA_STATES  # breached / warning / ok / none, with their labels
@@ -298,9 +374,44 @@ def inhouse_queue_list(
     assigned: "me", "none" or None (all); search: part of the requester's e-mail or name, the subject or the
     external id (or "#12", the ticket's number); language: a language code ("es" also finds "es-mx").
     """
+    return _inhouse_queue(
+        program_ids=program_ids_for(user=user),
+        user=user,
+        program_id=program_id,
+        reason=reason,
+        age=age,
+        sla_state=sla_state,
+        assigned=assigned,
+        search=search,
+        language=language,
+        now=now,
+    )
+
+
+def inhouse_queue_page_rows(*, user: User, **filters) -> QuerySet[Ticket] | PreparedRows:
+    """inhouse_queue_list, as rows a paginator slices: without filters (the page as it opens, and as it refreshes
+    itself every 30 s) a query compiled once, with filters the queryset."""
+    if any(filters.values()):
+        return inhouse_queue_list(user=user, **filters)
+    return PreparedRows(_INHOUSE_QUEUE, program_ids=program_ids_for(user=user))
+
+
+def _inhouse_queue(
+    *,
+    program_ids: list[int],
+    user: User | None,
+    program_id: int | None = None,
+    reason: str | None = None,
+    age: str | None = None,
+    sla_state: str | None = None,
+    assigned: str | None = None,
+    search: str = "",
+    language: str = "",
+    now=None,
+) -> QuerySet[Ticket]:
     now = now or timezone.now()
-    qs = ticket_list_for_manager(user=user).filter(
-        queue=Ticket.Queue.INHOUSE, status__in=Ticket.ACTIVE_STATUSES
+    qs = Ticket.objects.filter(
+        program_id__in=program_ids, queue=Ticket.Queue.INHOUSE, status__in=Ticket.ACTIVE_STATUSES
     )
     if program_id:
         qs = qs.filter(program_id=program_id)
@@ -325,6 +436,11 @@ def inhouse_queue_list(
         .select_related("program", "ticket_type", "inhouse_assignee")
         .only(*INHOUSE_QUEUE_FIELDS)
     )
+
+
+_INHOUSE_QUEUE = PreparedQuery(
+    lambda program_ids: _inhouse_queue(program_ids=program_ids, user=None), lists=("program_ids",)
+)
 
 
 def inhouse_search_filter(search: str) -> Q:
@@ -377,33 +493,12 @@ def program_ticket_list(
 
 
 def queue_counts(*, user: User, now=None) -> dict[str, int]:
-    """Headline numbers of the user's programs in one query."""
-    now = now or timezone.now()
-    # Only active tickets are counted: an index-only scan of the partial ticket_active_counts index (it holds
-    # queue, assignee and next_due_at; COUNT(queue), never null, rather than COUNT(id) keeps it index-only).
-    # Grouped by queue with plain counts, the database does less per row than with a FILTER per number
-    # (every active ticket of the programs is read, so that is most of the page's database time).
-    active = Ticket.objects.filter(
-        program_id__in=program_ids_for(user=user), status__in=Ticket.ACTIVE_STATUSES
-    )
-    per_queue = (
-        active.values("queue")
-        .order_by()
-        .annotate(
-            total=Count("queue"),
-            assigned=Count("assignee"),
-            breached=Count("queue", filter=Q(next_due_at__lte=now)),
-        )
-    )
-    counts = {"inhouse": 0, "waiting": 0, "with_freelancers": 0, "breached": 0}
-    for row in per_queue:
-        if row["queue"] == Ticket.Queue.INHOUSE:
-            counts["inhouse"] += row["total"]
-        elif row["queue"] == Ticket.Queue.FREELANCER:
-            counts["waiting"] += row["total"] - row["assigned"]
-        counts["with_freelancers"] += row["assigned"]
-        counts["breached"] += row["breached"]
-    return counts
+    """Headline numbers of the user's programs: in-house, waiting for a freelancer, with freelancers, breached.
+
+    Read from the counters the ticket services keep (queues.counters, docs/adr/0030), not by counting the
+    active tickets: two small queries whatever the backlog.
+    """
+    return counters_read(program_ids=program_ids_for(user=user), now=now or timezone.now())
 
 
 def inhouse_users_for_program(*, program) -> QuerySet[User]:
@@ -416,9 +511,17 @@ def queue_ready_freelancers(*, program_id: int) -> QuerySet[Freelancer]:
     )
 
 
+_INHOUSE_USER_CHOICES = PreparedQuery(
+    lambda program_id: inhouse_users_for_program(program=Program(pk=program_id)).values_list(
+        "pk", "display_name", "email"
+    ),
+    "program_id",
+)
+
+
 def inhouse_user_choices(*, program) -> list[tuple[int, str]]:
     """(id, label) of the program's in-house team, for a select (labels as str(user))."""
-    rows = inhouse_users_for_program(program=program).values_list("pk", "display_name", "email")
+    rows = _INHOUSE_USER_CHOICES.rows(program_id=program.pk)
     return [(pk, display_name or email) for pk, display_name, email in rows]
 
 
@@ -452,12 +555,23 @@ def queue_ready_freelancer_choices(*, program_id: int) -> list[tuple[int, str]]:
 # --- one ticket ----------------------------------------------------------------------------------------------
 
 
+def _thread(ticket, *, include_notes: bool) -> QuerySet[TicketMessage]:
+    qs = TicketMessage.objects.filter(ticket=ticket).select_related("author").order_by("created_at", "id")
+    return qs if include_notes else qs.exclude(kind=TicketMessage.Kind.NOTE)
+
+
+_THREAD = {
+    include_notes: PreparedQuery(
+        lambda ticket_id, include_notes=include_notes: _thread(ticket_id, include_notes=include_notes),
+        "ticket_id",
+    )
+    for include_notes in (False, True)
+}
+
+
 def ticket_thread(*, ticket: Ticket, include_notes: bool = True) -> list:
     """Replies, notes and the customer's later messages, oldest first (each knows its ticket: no query)."""
-    qs = TicketMessage.objects.filter(ticket=ticket).select_related("author").order_by("created_at", "id")
-    if not include_notes:
-        qs = qs.exclude(kind=TicketMessage.Kind.NOTE)
-    messages = list(qs)
+    messages = _THREAD[include_notes].objects(ticket_id=ticket.pk)
     # Each reply's and note's delivery to the helpdesk, if the program's channel sends them (one query).
     deliveries = outbox_state_for(objects=[m for m in messages if m.kind != TicketMessage.Kind.CUSTOMER])
     for message in messages:
@@ -469,11 +583,17 @@ def ticket_thread(*, ticket: Ticket, include_notes: bool = True) -> list:
 def ticket_attachment_list(*, ticket: Ticket) -> list[TicketAttachment]:
     """The files the customer sent with the ticket and its later messages, oldest first (one query; each knows
     its message's time through message_created_at)."""
-    return list(
-        TicketAttachment.objects.filter(ticket=ticket)
+    return _ATTACHMENTS.objects(ticket_id=ticket.pk)
+
+
+_ATTACHMENTS = PreparedQuery(
+    lambda ticket_id: (
+        TicketAttachment.objects.filter(ticket=ticket_id)
         .annotate(message_created_at=F("message__created_at"))
         .order_by("created_at", "id")
-    )
+    ),
+    "ticket_id",
+)
 
 
 def ticket_attachment_get(*, ticket: Ticket, pk) -> TicketAttachment | None:
@@ -488,8 +608,15 @@ def ticket_timeline(*, ticket: Ticket) -> list:
     _load_if_set(ticket, "received_by")
     created = event_created(ticket)
     created.actor = ticket.received_by
-    events = TicketEvent.objects.filter(ticket=ticket).select_related("actor").order_by("created_at", "id")
-    return [created, *events]
+    return [created, *_TIMELINE.objects(ticket_id=ticket.pk)]
+
+
+_TIMELINE = PreparedQuery(
+    lambda ticket_id: (
+        TicketEvent.objects.filter(ticket=ticket_id).select_related("actor").order_by("created_at", "id")
+    ),
+    "ticket_id",
+)
 
 
 def ticket_replies(*, ticket: Ticket) -> QuerySet[TicketMessage]:
@@ -582,18 +709,29 @@ def freelancer_is_on_shift(*, freelancer: Freelancer, now=None) -> bool:
     if freelancer.status != Freelancer.Status.ACTIVE:
         return False
     now = now or timezone.now()
-    slots = [
-        slot_row(*row)
-        for row in AvailabilitySlot.objects.filter(freelancer=freelancer)
+    slots = [slot_row(*row) for row in _SLOT_ROWS.rows(freelancer_id=freelancer.pk)]
+    changes = _CHANGES_NOW.rows(freelancer_id=freelancer.pk, now=now)
+    return _active_and_on_shift(freelancer, slots=slots, changes=changes, now=now)
+
+
+# Compiled once (core.rawsql.PreparedQuery): the queue page shows the on/off shift badge on every load.
+_SLOT_ROWS = PreparedQuery(
+    lambda freelancer_id: (
+        AvailabilitySlot.objects.filter(freelancer=freelancer_id)
         .order_by()
         .values_list("weekday", "start_time", "end_time", "program_id")
-    ]
-    changes = list(
-        AvailabilityChange.objects.filter(freelancer=freelancer, starts_at__lte=now, ends_at__gt=now)
+    ),
+    "freelancer_id",
+)
+_CHANGES_NOW = PreparedQuery(
+    lambda freelancer_id, now: (
+        AvailabilityChange.objects.filter(freelancer=freelancer_id, starts_at__lte=now, ends_at__gt=now)
         .order_by()
         .values_list("kind", "starts_at", "ends_at", "program_id")
-    )
-    return _active_and_on_shift(freelancer, slots=slots, changes=changes, now=now)
+    ),
+    "freelancer_id",
+    moments=("now",),
+)
 
 
 def _active_and_on_shift(freelancer: Freelancer, *, slots: list, changes: list, now) -> bool:
@@ -951,19 +1089,24 @@ def help_request_threads(*, ticket: Ticket) -> list[HelpThread]:
 
     Every request has its first message (help_request_open writes both), so reading the messages with their
     request finds them all."""
-    rows = (
-        HelpMessage.objects.filter(help_request__ticket=ticket)
-        .select_related("help_request", "help_request__agent", "author")
-        .order_by("-help_request__created_at", "-help_request_id", "created_at", "id")
-    )
     found: dict[int, HelpThread] = {}
-    for message in rows:
+    for message in _HELP_MESSAGES.objects(ticket_id=ticket.pk):
         thread = found.get(message.help_request_id)
         if thread is None:
             message.help_request.ticket = ticket
             thread = found[message.help_request_id] = HelpThread(request=message.help_request, messages=[])
         thread.messages.append(message)
     return list(found.values())
+
+
+_HELP_MESSAGES = PreparedQuery(
+    lambda ticket_id: (
+        HelpMessage.objects.filter(help_request__ticket=ticket_id)
+        .select_related("help_request", "help_request__agent", "author")
+        .order_by("-help_request__created_at", "-help_request_id", "created_at", "id")
+    ),
+    "ticket_id",
+)
 
 
 def help_request_current(*, ticket: Ticket) -> HelpRequest | None:
@@ -982,7 +1125,15 @@ def help_request_open_list(*, user: User) -> tuple[list[HelpRequest], int]:
     """Help requests waiting for an answer on active tickets of the user's programs that the freelancer who asked
     still holds, with their number: the ones
     asked of this user first, then the ones for anyone in the team, then the ones for a colleague; the longest
-    waiting first. Each row has `question` (its first message) and `for_me`. Two queries at most."""
+    waiting first. Each row has `question` (its first message) and `for_me`. Two queries at most (compiled once:
+    the in-house page reads them on every load and refresh)."""
+    values: dict[str, Any] = {"program_ids": program_ids_for(user=user), "user_id": user.pk}
+    rows = cast(list[HelpRequest], _HELP_OPEN.objects(**values, limit=HELP_LIST_LIMIT))
+    total = len(rows) if len(rows) < HELP_LIST_LIMIT else _HELP_OPEN.count(**values)
+    return rows, total
+
+
+def _help_open(*, program_ids: list[int], user_id: int) -> QuerySet[HelpRequest]:
     question = (
         HelpMessage.objects.filter(help_request=OuterRef("pk"))
         .order_by("created_at", "id")
@@ -992,13 +1143,15 @@ def help_request_open_list(*, user: User) -> tuple[list[HelpRequest], int]:
         # only while the asker still holds the ticket (escalated or handed over, the question is moot)
         HelpRequest.objects.filter(
             status=HelpRequest.Status.OPEN,
-            ticket__program_id__in=program_ids_for(user=user),
+            ticket__program_id__in=program_ids,
             ticket__status__in=Ticket.ACTIVE_STATUSES,
             ticket__assignee__user_id=F("asked_by_id"),
         )
         .annotate(
             question=Subquery(question),
-            for_me=Case(When(agent=user, then=Value(0)), When(agent__isnull=True, then=Value(1)), default=2),
+            for_me=Case(
+                When(agent=user_id, then=Value(0)), When(agent__isnull=True, then=Value(1)), default=2
+            ),
         )
         .select_related("ticket", "ticket__program", "asked_by", "agent")
         .only(
@@ -1020,19 +1173,26 @@ def help_request_open_list(*, user: User) -> tuple[list[HelpRequest], int]:
         )
         .order_by("for_me", "created_at", "id")
     )
-    rows = cast(list[HelpRequest], list(qs[:HELP_LIST_LIMIT]))
-    total = len(rows) if len(rows) < HELP_LIST_LIMIT else qs.order_by().count()
-    return rows, total
+    return qs
+
+
+_HELP_OPEN = PreparedQuery(_help_open, "user_id", lists=("program_ids",))
 
 
 def inhouse_team_choices(*, user: User) -> list[tuple[int, str]]:
     """(id, label) of the in-house people of the user's programs, for the queue's "assign to" (one query)."""
-    rows = (
-        inhouse_team_of_programs(program_ids=program_ids_for(user=user))
+    rows = _TEAM_CHOICES.rows(program_ids=program_ids_for(user=user))
+    return [(pk, display_name or email) for pk, display_name, email in rows]
+
+
+_TEAM_CHOICES = PreparedQuery(
+    lambda program_ids: (
+        inhouse_team_of_programs(program_ids=program_ids)
         .order_by("email")
         .values_list("pk", "display_name", "email")
-    )
-    return [(pk, display_name or email) for pk, display_name, email in rows]
+    ),
+    lists=("program_ids",),
+)
 
 
 def inhouse_team_for_user(*, user: User) -> QuerySet[User]:
@@ -1055,9 +1215,17 @@ def ticket_list_for_bulk(*, user: User, ids) -> list[Ticket]:
     )
 
 
-def saved_queue_view_list(*, user: User) -> QuerySet[SavedQueueView]:
-    """The user's own saved in-house queue views, by name."""
-    return SavedQueueView.objects.filter(user=user).only("id", "name", "query").order_by("name", "id")
+def saved_queue_view_list(*, user: User) -> list[SavedQueueView]:
+    """The user's own saved in-house queue views, by name (a query compiled once)."""
+    return _SAVED_VIEWS.objects(user_id=user.pk)
+
+
+_SAVED_VIEWS = PreparedQuery(
+    lambda user_id: (
+        SavedQueueView.objects.filter(user=user_id).only("id", "name", "query").order_by("name", "id")
+    ),
+    "user_id",
+)
 
 
 def saved_queue_view_get(*, user: User, pk) -> SavedQueueView | None:

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import environ
 
+from core.cache import cache_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
@@ -67,7 +69,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
+    # django-otp's, with the session's device read through the cache (accounts/user_cache.py)
+    "accounts.middleware.OTPMiddleware",
     # Cache-Control: private, no-store on every rendered page (pay and personal data); static files are
     # answered by WhiteNoise above and keep their long cache.
     "core.middleware.PrivateNoStoreMiddleware",
@@ -96,6 +99,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.role",
             ],
+            # Django's {% url %}, reversing each URL written out in a template once per process
+            "builtins": ["core.templatetags.cached_url"],
         },
     },
 ]
@@ -109,7 +114,8 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     # Lockout after repeated failures comes first, as django-axes requires.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, with the signed-in user read through the cache (accounts/user_cache.py)
+    "accounts.backends.UserBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -273,9 +279,19 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
-# The cache holds throttle counters (the public apply form). Per process by default; with several app
-# processes set CACHE_URL=redis://…/1 so they count together.
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+# The cache holds sessions (in front of the database: cached_db), the signed-in users and their two-factor
+# devices (accounts/user_cache.py) and throttle counters (the public apply form). Per process by default, for
+# one process (runserver, tests); with several processes (gunicorn workers, a Celery worker that writes users)
+# it must be shared, CACHE_URL=redis://…/1, or one process would keep a copy another changed or logged out.
+# production.py requires a shared one (docs/adr/0031-cached-sessions-and-users.md).
+# core.cache.RedisCache is Django's, keeping its client between operations.
+CACHES = {"default": cache_config(env.cache("CACHE_URL", default="locmemcache://"))}
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+USER_CACHE_ALIAS = "default"
+# The pages' hottest reads (core.rawsql.PreparedQuery) run as statements prepared on the PostgreSQL server, planned
+# once per connection. Off (false) behind a connection pooler that cannot keep prepared statements (pgbouncer in
+# transaction mode before 1.21).
+DATABASE_SERVER_PREPARE = env.bool("DATABASE_SERVER_PREPARE", default=True)
 # Throttles count per client address (core.throttle.client_address): REMOTE_ADDR, or behind a reverse proxy
 # that puts the client in a header, that header's META key (HTTP_X_REAL_IP); only a proxy you run may set it.
 CLIENT_ADDRESS_META_KEY = env("CLIENT_ADDRESS_META_KEY", default="REMOTE_ADDR")

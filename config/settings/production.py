@@ -4,6 +4,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from config.settings.base import *  # noqa: F403
 from config.settings.base import env
+from core.cache import cache_config
 
 
 def _required(name, reader=env.str):
@@ -22,6 +23,13 @@ ALLOWED_HOSTS = _required("DJANGO_ALLOWED_HOSTS", env.list)
 VAULT_KEYS = _required("FLEXDESK_VAULT_KEYS", env.list)
 # The embedded filesystem broker serves one machine (`make run`); production's web, worker and beat share Redis.
 CELERY_BROKER_URL = _required("CELERY_BROKER_URL")
+# Sessions and signed-in users are read from the cache (base.py, CACHES): every gunicorn worker and Celery
+# process must see the same one, or a process would keep serving a user another deactivated or logged out.
+CACHES = {"default": cache_config(env.cache_url_config(_required("CACHE_URL")))}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache":
+    raise ImproperlyConfigured(
+        "CACHE_URL must name a cache the processes share (redis://…): sessions and signed-in users are cached."
+    )
 # Never read from the environment: no one is exempt from two-factor sign-in in production.
 TWO_FACTOR_DEMO_EXEMPT = False
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="smtp+tls://localhost:587")

@@ -162,9 +162,7 @@ class InvitationAcceptView(View):
                     country=data["country"],
                     time_zone=data["time_zone"],
                 )
-                login(
-                    request, invitation.freelancer.user, backend="django.contrib.auth.backends.ModelBackend"
-                )
+                login(request, invitation.freelancer.user, backend="accounts.backends.UserBackend")
         except InvitationNotUsable as error:
             return self._gone(error.message)
         except DomainError as error:

@@ -1,6 +1,7 @@
 """The SLA badge, rendered in Python: list pages show one per row, and as a template include it was a good part
 of their render time. The text matches what countdown_js.html writes into it every second."""
 
+import functools
 import unicodedata
 from html import escape
 
@@ -13,7 +14,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 from django.utils.timesince import TIME_STRINGS, timesince
 
-from core.dates import strftime_pattern
+from core.dates import date_text, datetime_text, strftime_pattern
 from core.text import reply_fold
 from core.timezones import zone_label
 from queues.destinations import ReplyDestination
@@ -36,8 +37,9 @@ def _duration(seconds: float) -> str:
     return (f"{hours}h " if hours else "") + f"{minutes}m " + ("" if hours else f"{rest}s")
 
 
-def _sla_badge_html(ticket, now) -> str:
-    """The badge's HTML; every value that is not a literal here is escaped."""
+def _sla_badge_html(ticket, now, zone=None, pattern: str | None = None) -> str:
+    """The badge's HTML; every value that is not a literal here is escaped. `zone` and `pattern` (the current time
+    zone and the locale's date format) may be looked up once by a caller that writes many badges."""
     if ticket.next_due_at and ticket.is_active:
         due = ticket.next_due_at
         left = (due - now).total_seconds()
@@ -48,8 +50,8 @@ def _sla_badge_html(ticket, now) -> str:
             css, text = "text-bg-warning", f"{_duration(left)} left"
         else:
             css, text = "text-bg-light border", f"{_duration(left)} left"
-        local = timezone.localtime(due)
-        title = escape(f"{local.strftime(strftime_pattern())} {zone_label(local.tzinfo, due)}")
+        local = timezone.localtime(due, zone)
+        title = escape(f"{local.strftime(pattern or strftime_pattern())} {zone_label(local.tzinfo, due)}")
         return f'<span class="badge {css} sla-countdown" data-due="{escape(due.isoformat())}" title="Due {title}">{text}</span>'
     if ticket.status == "pending" and ticket.first_response_met is not False:
         return (
@@ -107,6 +109,13 @@ def _attrs(attrs: dict) -> SafeString:
     return mark_safe("".join(parts))  # noqa: S308 (names and values are escaped)
 
 
+@functools.lru_cache(maxsize=256)
+def _options_html(choices: tuple) -> tuple[str, ...]:
+    """A select's options, none selected: one f-string each, key and label escaped. Kept for the same choices
+    (a ticket page lists every queue-ready freelancer of the program: hundreds, the same on every view)."""
+    return tuple(f'<option value="{_esc(key)}">{_esc(label)}</option>' for key, label in choices)
+
+
 def _widget_html(bound) -> SafeString:
     """A field's widget, written directly for the widgets the ticket pages use (Select, Textarea, inputs)."""
     widget = bound.field.widget
@@ -120,14 +129,18 @@ def _widget_html(bound) -> SafeString:
     value = bound.value()
     if isinstance(widget, forms.Select) and not widget.allow_multiple_selected:
         selected = {str(v) for v in widget.format_value(value)}
-        # One f-string per option (a select may list every freelancer of a program); key and label are escaped.
-        options = [
-            f'<option value="{_esc(key)}"{" selected" if str(key) in selected else ""}>{_esc(label)}</option>'
-            for key, label in bound.field.choices
-        ]
+        choices = tuple(bound.field.choices)
+        try:
+            options = list(_options_html(choices))
+        except TypeError:  # a choice that cannot be a dict key: written out for this render only
+            options = list(_options_html.__wrapped__(choices))
+        if selected:
+            for index, (key, label) in enumerate(bound.field.choices):
+                if str(key) in selected:
+                    options[index] = f'<option value="{_esc(key)}" selected>{_esc(label)}</option>'
         return format_html(
             '<select name="{}"{}>{}</select>', bound.html_name, _attrs(attrs), mark_safe("".join(options))
-        )  # noqa: S308 (every option's values are escaped above)
+        )  # noqa: S308 (every option's values are escaped in _options_html and above)
     if isinstance(widget, forms.Textarea):
         attrs = {"cols": "40", "rows": "10", **attrs}
         return format_html(
@@ -157,7 +170,7 @@ def form_fields(form) -> SafeString:
         format_html('<div class="alert alert-danger py-2 small">{}</div>', error)
         for error in form.non_field_errors()
     ]
-    out += [str(field) for field in form.hidden_fields()]
+    out += [_widget_html(field) for field in form.hidden_fields()]  # Django's hidden input, written directly
     for field in form.visible_fields():
         required = field.field.required
         out.append(
@@ -241,6 +254,7 @@ def ticket_thread(thread, destination="", retry_url: str = "") -> SafeString:
     """The ticket's replies, internal notes and the customer's later messages (oldest first); a reply or note
     that goes to the helpdesk shows its delivery state (`message.delivery`, set by the selector)."""
     zone = timezone.get_current_timezone()
+    pattern = strftime_pattern()  # once, not per line
     cards = []
     for message in thread:
         who = message.author or "system"
@@ -254,7 +268,7 @@ def ticket_thread(thread, destination="", retry_url: str = "") -> SafeString:
         cards.append(
             f'<div class="card mb-2 {css}"><div class="card-body py-2"><div class="d-flex justify-content-between small '
             f'text-muted"><span><strong>{kind}</strong> · {escape(str(who))}</span>'
-            f"<span>{_local(message.created_at, zone=zone)}</span></div>"
+            f"<span>{_local(message.created_at, pattern, zone)}</span></div>"
             f"{_body_html(message.body, fold=message.kind == 'customer')}"
             f"{_delivery_html(getattr(message, 'delivery', None), destination=destination, retry_url=retry_url, zone=zone)}"
             "</div></div>"
@@ -268,11 +282,12 @@ def ticket_timeline(timeline) -> SafeString:
     if not timeline:
         return mark_safe('<li class="text-muted">Nothing yet.</li>')
     zone = timezone.get_current_timezone()
+    pattern = strftime_pattern()  # once, not per line
     lines = []
     for event in timeline:
         note = event.data.get("note") if event.kind == "escalated" and isinstance(event.data, dict) else ""
         lines.append(
-            f'<li class="mb-2"><span class="text-muted">{_local(event.created_at, zone=zone)}</span> · '
+            f'<li class="mb-2"><span class="text-muted">{_local(event.created_at, pattern, zone)}</span> · '
             f"<strong>{escape(str(EVENT_KIND_LABELS.get(event.kind, event.kind)))}</strong>"
             + (f" · {escape(str(event.actor))}" if event.actor_id else "")
             + (f"<div>{escape(event.message)}</div>" if event.message else "")
@@ -315,6 +330,7 @@ def my_queue_rows(tickets, prefix: str) -> SafeString:
     """The freelancer's queue rows (`prefix`: the ticket URL without the id)."""
     now = timezone.now()
     zone = timezone.get_current_timezone()
+    pattern = strftime_pattern()
     prefix = escape(prefix)
     rows = []
     for ticket in tickets:
@@ -334,10 +350,43 @@ def my_queue_rows(tickets, prefix: str) -> SafeString:
             f"<td>{escape(ticket.ticket_type.name) if ticket.ticket_type_id else '—'}</td>"
             f"<td>{escape(ticket.language)}</td>"
             f"<td>{escape(str(STATUS_LABELS.get(ticket.status, ticket.status)))}</td>"
-            f"<td>{_sla_badge_html(ticket, now)}</td>"
+            f"<td>{_sla_badge_html(ticket, now, zone, pattern)}</td>"
             f"<td>{eta_badge_html(ticket.eta_at, None, now, zone) or '—'}</td></tr>"  # active: not solved yet
         )
     return mark_safe("".join(rows))  # noqa: S308 (see above)
+
+
+ESCALATED_STATES = {"solved": "solved by the in-house team", "closed": "closed by the in-house team"}
+
+
+@register.simple_tag
+def recent_items(tickets) -> SafeString:
+    """My tickets' "Recently solved" list items (the template loop they were, with |truncatechars and |date)."""
+    if not tickets:
+        return mark_safe('<li class="text-muted">None yet.</li>')
+    return mark_safe(  # noqa: S308 (subjects and names escaped; dates are the locale's digits and words)
+        "".join(
+            f"<li>#{ticket.pk} {escape(_truncate(ticket.subject, 80))} · {escape(ticket.program.name)} · "
+            f"{escape(datetime_text(ticket.solved_at))}</li>"
+            for ticket in tickets
+        )
+    )
+
+
+@register.simple_tag
+def escalated_items(tickets, prefix: str) -> SafeString:
+    """My tickets' "Escalated by me" list items (`prefix`: the portal ticket URL without the id)."""
+    if not tickets:
+        return mark_safe('<li class="text-muted">Nothing you escalated is with the in-house team.</li>')
+    prefix = escape(prefix)
+    return mark_safe(  # noqa: S308 (as above)
+        "".join(
+            f'<li><a href="{prefix}{ticket.pk}/">#{ticket.pk} {escape(_truncate(ticket.subject, 80))}</a> · '
+            f"{escape(ticket.program.name)} · escalated {escape(date_text(ticket.escalated_at))} · "
+            f"{ESCALATED_STATES.get(ticket.status, 'with the in-house team')}</li>"
+            for ticket in tickets
+        )
+    )
 
 
 @register.simple_tag
@@ -345,6 +394,8 @@ def inhouse_rows(tickets, prefix: str, bulk_form: str = "") -> SafeString:
     """The in-house queue rows (`prefix`: the ticket URL without the id); with `bulk_form` (a form's id), each row
     starts with a checkbox of that form (name "ticket")."""
     now = timezone.now()
+    zone = timezone.get_current_timezone()
+    pattern = strftime_pattern()
     prefix = escape(prefix)
     time_strings = _TimeStrings()
     rows = []
@@ -369,9 +420,29 @@ def inhouse_rows(tickets, prefix: str, bulk_form: str = "") -> SafeString:
             f'<td><a href="{href}">{escape(_truncate(ticket.subject, 70))}</a></td>'
             f"<td>{escape(ticket.program.name)}</td><td>{why}</td><td>{ticket.tier}</td><td>{escape(ticket.language)}</td>"
             f'<td class="small">{escape(timesince(ticket.created_at, now, time_strings=time_strings))}</td>'
-            f"<td>{escape(str(ticket.inhouse_assignee or '—'))}</td><td>{_sla_badge_html(ticket, now)}</td></tr>"
+            f"<td>{escape(str(ticket.inhouse_assignee or '—'))}</td><td>{_sla_badge_html(ticket, now, zone, pattern)}</td></tr>"
         )
     return mark_safe("".join(rows))  # noqa: S308 (see above)
+
+
+@register.simple_tag
+def field_columns(form, skip: str = "", errors: bool = False) -> SafeString:
+    """The filter and action bars' fields (the visible ones but `skip`), each in its column with its label, and
+    with `errors` its errors under it: the loop the templates had, written in Python (a bar has up to eight)."""
+    out = []
+    for field in form.visible_fields():
+        if field.name == skip:
+            continue
+        shown = (
+            "".join(f'<div class="invalid-feedback d-block">{_esc(e)}</div>' for e in field.errors)
+            if errors
+            else ""
+        )
+        out.append(
+            f'<div class="col-6 col-md-2"><label class="form-label small mb-0" for="{_esc(field.id_for_label)}">'
+            f"{_esc(field.label)}</label>{_widget_html(field)}{shown}</div>"
+        )
+    return mark_safe("".join(out))  # noqa: S308 (labels, ids and errors escaped; widgets by _widget_html)
 
 
 @register.simple_tag

@@ -24,6 +24,7 @@ from programs.models import BehindTheScenes
 from queues import forms, selectors, services
 from queues.destinations import reply_destination
 from queues.models import AvailabilityChange, AvailabilitySlot, QueueSettings, Ticket, TicketAttachment
+from queues.pagination import CappedPaginator
 from queues.reply_selectors import saved_replies_for_ticket
 from queues.services.csv_import import decode_upload, ticket_csv_import, ticket_csv_preview
 from queues.services.replies import ticket_reply_send
@@ -133,7 +134,7 @@ class MyQueueView(FreelancerRequiredMixin, ListView):
     paginate_by = 25  # the 25 soonest due first; the rest are counted and on the next pages
 
     def get_queryset(self):
-        return selectors.my_queue_page_list(freelancer=self.freelancer)
+        return selectors.my_queue_page_rows(freelancer=self.freelancer)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -141,8 +142,8 @@ class MyQueueView(FreelancerRequiredMixin, ListView):
         if context["is_paginated"]:
             page = context["page_obj"]
             context["more"] = page.paginator.count - page.end_index()
-        context["recent"] = selectors.ticket_recent_for_freelancer(freelancer=self.freelancer)
-        context["escalated"] = selectors.ticket_escalated_by_freelancer(freelancer=self.freelancer)
+        context["recent"] = selectors.ticket_recent_list(freelancer=self.freelancer)
+        context["escalated"] = selectors.ticket_escalated_list(freelancer=self.freelancer)
         # The page shows only the on/off shift badge, not the week ahead that availability_for_freelancer builds.
         context["availability"] = {"on_shift": selectors.freelancer_is_on_shift(freelancer=self.freelancer)}
         context["freelancer"] = self.freelancer
@@ -354,6 +355,9 @@ class ManagerTicketListView(ManageAccessMixin, ListView):
 
     context_object_name = "tickets"
     paginate_by = 25
+    paginator_class = (
+        CappedPaginator  # a program's tickets may be a million: count a page's neighbourhood only
+    )
 
     @cached_property
     def programs(self):
@@ -408,7 +412,7 @@ class InhouseQueueView(ManagerTicketListView):
         }
 
     def get_queryset(self):
-        return selectors.inhouse_queue_list(user=self.inhouse_user, **self.filters)
+        return selectors.inhouse_queue_page_rows(user=self.inhouse_user, **self.filters)
 
     @property
     def inhouse_user(self) -> User:

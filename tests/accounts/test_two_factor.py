@@ -312,6 +312,7 @@ def test_the_demo_exemption_is_on_only_in_local_settings():
             DJANGO_ALLOWED_HOSTS="flexdesk.example.com",
             FLEXDESK_VAULT_KEYS="b9GFvleSUT9MgUklqTJ6VVIim9d8lleys7Wvd2Fqduw=",
             CELERY_BROKER_URL="redis://127.0.0.1:6379/0",
+            CACHE_URL="redis://127.0.0.1:6379/1",
         )
         == "False True"
     )  # the environment cannot turn it on in production

@@ -84,9 +84,26 @@ def test_check_deploy_is_clean_under_production_settings():
         DJANGO_ALLOWED_HOSTS="flexdesk.example.com",
         FLEXDESK_VAULT_KEYS="b9GFvleSUT9MgUklqTJ6VVIim9d8lleys7Wvd2Fqduw=",
         CELERY_BROKER_URL="redis://127.0.0.1:6379/0",
+        CACHE_URL="redis://127.0.0.1:6379/1",
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize("cache_url", ["", "locmemcache://"])
+def test_production_refuses_to_start_without_a_shared_cache(cache_url):
+    """Sessions and signed-in users are cached: gunicorn's workers must share the cache (accounts/user_cache.py)."""
+    result = _run_manage(
+        "check",
+        DJANGO_SETTINGS_MODULE="config.settings.production",
+        DJANGO_SECRET_KEY="k" * 60,
+        DJANGO_ALLOWED_HOSTS="x.example.com",
+        FLEXDESK_VAULT_KEYS="a",
+        CELERY_BROKER_URL="redis://127.0.0.1:6379/0",
+        CACHE_URL=cache_url,
+    )
+    assert result.returncode != 0
+    assert "CACHE_URL" in result.stderr
 
 
 def test_money_rounds_half_up_to_cents_and_refuses_floats():

@@ -170,7 +170,7 @@ def test_pages_do_a_constant_number_of_queries(client, world, page, django_asser
 
     with CaptureQueriesContext(connection) as before:
         assert client.get(url).status_code == 200
-    assert len(before) > 3  # session, user, and the page's own reads
+    assert len(before) > 2  # the page's own reads (the session and the user come from the cache)
     _add_tickets(program, 15, **kwargs)
     for i in range(10):
         TicketMessage.objects.create(ticket=first, kind="note", author=manager, body=f"more {i}")
