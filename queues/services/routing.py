@@ -102,8 +102,10 @@ __all__ = [
     "freelancer_loads",
     "keyword_in",
     "language_matches",
+    "required_skills",
     "route_new_tickets",
     "route_waiting",
+    "routing_candidates",
     "ticket_route",
     "tickets_route",
     "waiting_ticket_ids",
@@ -238,7 +240,7 @@ def candidate_rows(
     ]
 
 
-def _candidates(
+def routing_candidates(
     program: Program,
     *,
     program_id: int,
@@ -338,13 +340,13 @@ def _needs_routing(ticket: Ticket) -> bool:
 
 
 class _Typed(Protocol):
-    """A ticket or a row of one: what _required_skills reads."""
+    """A ticket or a row of one: what required_skills reads."""
 
     @property
     def ticket_type_id(self) -> int | None: ...
 
 
-def _required_skills(tickets: Sequence[_Typed]) -> dict[int, frozenset[int]]:
+def required_skills(tickets: Sequence[_Typed]) -> dict[int, frozenset[int]]:
     """{ticket_type_id: required skill ids} of the tickets' types (one query, none for untyped tickets)."""
     type_ids = {t.ticket_type_id for t in tickets if t.ticket_type_id}
     found: dict[int, set[int]] = defaultdict(set)
@@ -479,7 +481,7 @@ def _route_program(
 ) -> None:
     """Route one program's locked tickets: read the candidates, lock those who may take more, decide, apply."""
     policy = _policy(tickets, exclude_ids=exclude_ids, quiet_when_waiting=quiet_when_waiting)
-    required = _required_skills(tickets)
+    required = required_skills(tickets)
     waiting = [_waiting(ticket, required) for ticket in tickets]
     candidates: list[Candidate] = []
     freelancers: dict[int, Freelancer] = {}
@@ -487,7 +489,7 @@ def _route_program(
     # candidates only when a ticket may go to a freelancer (a batch that all goes in-house reads none)
     if any(not t.first_time or queue_for(t, policy)[0] == FREELANCER for t in waiting):
         program = tickets[0].program
-        candidates = _candidates(program, program_id=program.pk, zone=program.zone, now=now)
+        candidates = routing_candidates(program, program_id=program.pk, zone=program.zone, now=now)
         fits: dict[int, Candidate] = {}
         for kind_ticket in {t.kind: t for t in waiting}.values():
             fits.update((c.id, c) for c in eligible(kind_ticket, candidates, now=now, policy=policy))

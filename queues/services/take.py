@@ -27,10 +27,10 @@ from queues.routing_rules import ELIGIBILITY, Candidate, Policy, WaitingTicket, 
 from queues.services.routing import (
     DEADLINE_FIELDS,
     ROUTED_FIELDS,
-    _candidates,
-    _required_skills,
     assign_to_freelancer,
     freelancer_loads,
+    required_skills,
+    routing_candidates,
 )
 
 # Waiting tickets read per round while looking for one the freelancer may take.
@@ -66,7 +66,7 @@ def _room(candidate: Candidate, load: int, limit: int) -> str:
 
 
 def _me(freelancer: Freelancer, program: Program, now) -> Candidate | None:
-    found = _candidates(
+    found = routing_candidates(
         program, program_id=program.pk, zone=program.zone, now=now, freelancer_id=freelancer.pk
     )
     return found[0] if found else None
@@ -221,7 +221,7 @@ def waiting_for_freelancer(
         return [], 0, "You are not queue-ready in any program yet (contract and onboarding first)."
     rows = _waiting_rows(program_ids, offset=0, ticket_id=None)[:limit]
     total = _waiting_count(program_ids)
-    required = _required_skills(rows)
+    required = required_skills(rows)
     found = []
     for row in rows:
         candidate = me.get(row.program_id)
@@ -273,7 +273,7 @@ def ticket_take(
         )
         if not rows:
             break
-        required = _required_skills(rows)
+        required = required_skills(rows)
         for row in rows:
             if refusals.get(row.program_id):
                 raise QueueError(refusals[row.program_id])
