@@ -25,6 +25,18 @@ FREELANCER, INHOUSE = "freelancer", "inhouse"  # Ticket.Queue's values (this mod
 ACTIVE = "active"  # Freelancer.Status.ACTIVE
 
 
+def _elapsed(delta: datetime.timedelta) -> str:
+    """A span as the timeline says it ("under a minute", "5 min", "2 h 5 min", "3 days 4 h"): the decision's own
+    time is on its timeline line, so its text needs no date (which would be in no one's time zone or format)."""
+    minutes = max(int(delta.total_seconds()) // 60, 0)
+    days, hours, minutes = minutes // 1440, minutes % 1440 // 60, minutes % 60
+    if days:
+        return f"{days} day{'s' if days > 1 else ''}" + (f" {hours} h" if hours else "")
+    if hours:
+        return f"{hours} h" + (f" {minutes} min" if minutes else "")
+    return f"{minutes} min" if minutes else "under a minute"
+
+
 @dataclass(frozen=True)
 class WaitingTicket:
     """What routing reads of a ticket that needs routing."""
@@ -278,7 +290,7 @@ def decide(
             idle = (
                 "never assigned before"
                 if idle_since is None
-                else f"last assigned {idle_since:%Y-%m-%d %H:%M} UTC"
+                else f"idle {_elapsed(now - idle_since)} since their last assignment"
             )
             why = (
                 f"least loaded ({before} open of {limits.get(chosen.id, chosen.max_open_tickets)}), {idle}; "

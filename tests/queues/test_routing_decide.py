@@ -34,6 +34,26 @@ def test_the_least_loaded_then_idle_longest_then_lowest_id_wins():
     # 3 has never been assigned (idle longest), then 2 (0 open), then 1 (the oldest last assignment of the three)
     assert [d.freelancer_id for d in decisions] == [3, 2, 1]
     assert decisions[0].reason == "least loaded (0 open of 5), never assigned before; 3 eligible with room"
+    # the reasons name how long someone was idle, never a date in no one's time zone or format
+    assert decisions[1].reason == (
+        "least loaded (0 open of 5), idle 1 h since their last assignment; 3 eligible with room"
+    )
+
+
+def test_idle_time_reads_as_a_span():
+    from queues.routing_rules import _elapsed
+
+    spans = [
+        datetime.timedelta(seconds=s)
+        for s in (20, 5 * 60, 2 * 3600 + 5 * 60, 26 * 3600, 3 * 86400 + 4 * 3600)
+    ]
+    assert [_elapsed(span) for span in spans] == [
+        "under a minute",
+        "5 min",
+        "2 h 5 min",
+        "1 day 2 h",
+        "3 days 4 h",
+    ]
 
 
 def test_the_most_urgent_ticket_is_served_first_when_room_is_short():
