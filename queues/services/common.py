@@ -7,11 +7,12 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from core.locks import lock_one
 from core.outbox import email_enqueue
 from queues.counters import counters_move, share_of
-from queues.models import QueueSettings, Ticket
+from queues.models import HelpRequest, QueueSettings, Ticket
 from queues.sla import add_business_minutes, add_business_time, business_seconds_between
 
 logger = logging.getLogger(__name__)
@@ -120,7 +121,22 @@ def ticket_save(ticket: Ticket, *, touch: bool = True) -> None:
         return
     ticket.save(update_fields=[*changed, "updated_at"])
     counters_move([(share_of(read), share_of(current))])
+    if read["assignee_id"] is not None and (
+        current["assignee_id"] != read["assignee_id"] or not ticket.is_active
+    ):
+        help_requests_settle(ticket)
     setattr(ticket, _READ, _values(ticket))
+
+
+def help_requests_settle(ticket: Ticket) -> int:
+    """Close the ticket's help requests in progress: the freelancer who asked no longer holds it (escalated,
+    handed over, moved) or it is no longer active, so the question is moot and the next holder may ask their
+    own (queues.services.help allows one request in progress per ticket). Returns how many were closed."""
+    return (
+        HelpRequest.objects.filter(ticket_id=ticket.pk)
+        .exclude(status=HelpRequest.Status.CLOSED)
+        .update(status=HelpRequest.Status.CLOSED, closed_at=timezone.now())
+    )
 
 
 def set_inhouse_due(ticket: Ticket, *, now) -> None:

@@ -16,6 +16,7 @@ from queues.services.help import (
     help_request_open,
     help_request_reply,
 )
+from queues.services.tickets import ticket_hand_over, ticket_priority_set, ticket_solve
 from tests.accounts.factories import ManagerFactory, UserFactory
 from tests.programs.factories import ProgramFactory
 from tests.queues.factories import TicketFactory, on_duty_freelancer
@@ -331,3 +332,35 @@ def test_a_question_on_a_ticket_that_left_the_freelancer_leaves_the_queues_list(
         ticket=ticket, freelancer=freelancer, reason="bug", note="Broken checkout, tried everything."
     )
     assert "Help requests (0)" in client.get("/manage/queues/").content.decode()
+
+
+def test_a_ticket_that_leaves_the_asker_closes_their_request_and_the_next_holder_may_ask(world):
+    # Given a question in progress on a freelancer's ticket
+    ticket, freelancer = world["ticket"], world["freelancer"]
+    asked = help_request_open(ticket=ticket, user=freelancer.user, question="Refund twice?")
+    # When the ticket goes back to the queue (the freelancer is away), the question is moot: it is closed
+    ticket_hand_over(ticket_id=ticket.pk, reason="away")
+    asked.refresh_from_db()
+    assert asked.status == HelpRequest.Status.CLOSED and asked.closed_at is not None
+    # And the next holder asks their own question, which one-at-a-time would otherwise refuse
+    ticket.refresh_from_db()
+    other = on_duty_freelancer(world["program"])
+    Ticket.objects.filter(pk=ticket.pk).update(assignee=other)
+    ticket.refresh_from_db()
+    assert help_request_open(ticket=ticket, user=other.user, question="Mine now?").status == "open"
+
+
+def test_solving_the_ticket_closes_its_request(world):
+    ticket, freelancer = world["ticket"], world["freelancer"]
+    asked = help_request_open(ticket=ticket, user=freelancer.user, question="Refund twice?")
+    ticket_solve(ticket=ticket, actor=freelancer.user, freelancer=freelancer)
+    asked.refresh_from_db()
+    assert asked.status == HelpRequest.Status.CLOSED
+
+
+def test_a_change_that_keeps_the_holder_keeps_the_request(world):
+    ticket, freelancer = world["ticket"], world["freelancer"]
+    asked = help_request_open(ticket=ticket, user=freelancer.user, question="Refund twice?")
+    ticket_priority_set(ticket=ticket, priority=Ticket.Priority.HIGH, actor=world["manager"])
+    asked.refresh_from_db()
+    assert asked.status == HelpRequest.Status.OPEN
