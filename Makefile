@@ -32,8 +32,12 @@ seed: migrate
 # The web server, a Celery worker and Celery beat together (Procfile), on the embedded broker under var/celery
 # unless CELERY_BROKER_URL is set (redis://…). honcho reads no .env: the settings read it themselves, and the
 # environment wins over it there, as it does for the commands above.
+# The three share one cache, files under var/cache unless CACHE_URL is set: a session signed out or a user changed by
+# one process (the worker ends a contract, the web server signs someone out) is seen by the others at once
+# (docs/adr/0031-cached-sessions-and-users.md); a per-process cache would keep stale copies for 10 minutes.
 export HOST PORT
 export FLEXDESK_PORT := $(PORT)
+run: export CACHE_URL ?= filecache://$(CURDIR)/var/cache
 run: seed
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho --procfile Procfile --env /dev/null start --port $(PORT)
 
