@@ -2,7 +2,8 @@
 
 Every request of a signed-in user needs their row (AuthenticationMiddleware) and, once they passed a second
 factor, that device (django-otp's OTPMiddleware): two or three queries before any view runs. Here both come
-from the cache (docs/adr/0031-cached-sessions-and-users.md).
+from the cache (docs/adr/0031-cached-sessions-and-users.md). So does an API request's token and its user
+(token_user_cached_get, docs/adr/0029).
 
 A cached copy must never outlive a change: a deactivated user, a new role, a new password or a removed device
 takes effect on the next request. So each user has a *version*, a random token in the cache, replaced whenever
@@ -16,6 +17,7 @@ The cache must be shared by every process that serves requests or writes users (
 by config/settings/production.py); a per-process cache would keep another process's copies after a change.
 """
 
+import hashlib
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -48,13 +50,13 @@ Frozen = tuple[tuple[str, ...], list[Any]]
 M = TypeVar("M", bound=models.Model)
 
 
-def _frozen(instance: models.Model) -> Frozen:
+def model_frozen(instance: models.Model) -> Frozen:
     """The instance's column values by attribute name (what from_db takes back)."""
     names = tuple(column.attname for column in instance._meta.concrete_fields)
     return names, [getattr(instance, name) for name in names]
 
 
-def _thawed(model: type[models.Model], frozen: Frozen) -> models.Model | None:
+def model_thawed(model: type[models.Model], frozen: Frozen) -> models.Model | None:
     """The instance again, as the ORM builds one from a row; None if the model's columns changed since."""
     names, values = frozen
     if names != tuple(column.attname for column in model._meta.concrete_fields):
@@ -79,14 +81,16 @@ class _Copy:
 USER_ATTRIBUTE = "_user_cache_copy"
 
 
-def user_cached_get(*, model: type[M], pk: object) -> M | None:
-    """The user with this primary key (None: no such user), from the cache when its copy is current."""
+def user_cached_get(*, model: type[M], pk: object, found: dict[str, Any] | None = None) -> M | None:
+    """The user with this primary key (None: no such user), from the cache when its copy is current. `found`:
+    the cache's answer for their version and copy keys, when the caller read them already."""
     cache = _cache()
-    found = cache.get_many([_version_key(pk), _copy_key(pk)])
+    if found is None:
+        found = cache.get_many([_version_key(pk), _copy_key(pk)])
     version, entry = found.get(_version_key(pk)), found.get(_copy_key(pk))
     if version is not None and entry is not None and entry[0] == version:
         copy = _Copy(*entry)
-        thawed = _thawed(model, copy.user)
+        thawed = model_thawed(model, copy.user)
         if thawed is not None:
             setattr(thawed, USER_ATTRIBUTE, copy)
             return cast(M, thawed)
@@ -96,7 +100,7 @@ def user_cached_get(*, model: type[M], pk: object) -> M | None:
             version = cache.get(_version_key(pk))  # another reader made it first
     user = model._default_manager.filter(pk=pk).first()
     if user is not None and version is not None:
-        copy = _Copy(version=version, user=_frozen(user))
+        copy = _Copy(version=version, user=model_frozen(user))
         copy.store(pk)
         setattr(user, USER_ATTRIBUTE, copy)
     return user
@@ -112,13 +116,13 @@ def device_cached_get(
         return load(persistent_id)
     held = copy.devices.get(persistent_id)
     if held is not None:
-        device = _thawed(apps.get_model(held[0]), held[1])
+        device = model_thawed(apps.get_model(held[0]), held[1])
         if device is not None:
             return device
     device = load(persistent_id)
     if device is not None:
         # Under the version the user was read with: if the device changed since, that version is gone already.
-        copy.devices = {**copy.devices, persistent_id: (device._meta.label, _frozen(device))}
+        copy.devices = {**copy.devices, persistent_id: (device._meta.label, model_frozen(device))}
         copy.store(user.pk)
     return device
 
@@ -165,6 +169,82 @@ def _device_written(
     user_cache_forget(pk=getattr(instance, "user_id", None), using=using)
 
 
+# --- API tokens ------------------------------------------------------------------------------------------
+#
+# An API request names its token, not its user: the token's copy maps the key to the user's primary key, and the
+# user comes from their own copy (user_cached_get, so a deactivated user stops at once, as for a session). The
+# token's copy has a version of its own, by the key, replaced whenever the token row is saved or deleted (a
+# revoked or replaced token stops at once): the same protocol as the user's above.
+
+
+# Whose token a key is, as this process saw it in a current copy (a token's user never changes: the key is the
+# token's primary key); only to read the user's copy in the same round trip. At most this many.
+_TOKEN_USERS_HELD = 10_000
+_token_users: dict[str, object] = {}
+
+
+def _token_digest(key: str) -> str:
+    # the cache never holds the key itself (Redis is as private as the database, but a key is a password)
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def _token_version_key(key: str) -> str:
+    return f"accounts:token-version:{_token_digest(key)}"
+
+
+def _token_copy_key(key: str) -> str:
+    return f"accounts:token:{_token_digest(key)}"
+
+
+def token_user_cached_get(
+    *, model: type[M], key: str, load: Callable[[str], models.Model | None]
+) -> M | None:
+    """The user of the API token `key` (None: no such token), from the cache when the token's copy is current;
+    `load(key)` reads the token's user from the database on a miss. One cache read, no query, on a hit."""
+    cache = _cache()
+    digest = _token_digest(key)
+    version_key, copy_key = _token_version_key(key), _token_copy_key(key)
+    pk = _token_users.get(digest)
+    # the token's copy and, when this process knows whose token it is, the user's: one round trip
+    keys = [version_key, copy_key] if pk is None else [version_key, copy_key, _version_key(pk), _copy_key(pk)]
+    found = cache.get_many(keys)
+    version, entry = found.get(version_key), found.get(copy_key)
+    if version is not None and entry is not None and entry[0] == version:
+        if entry[1] == pk:
+            return user_cached_get(model=model, pk=pk, found=found)
+        if len(_token_users) >= _TOKEN_USERS_HELD:
+            _token_users.clear()
+        _token_users[digest] = entry[1]
+        return user_cached_get(model=model, pk=entry[1])
+    if version is None:  # read before the row, as for a user
+        version = uuid.uuid4().hex
+        if not cache.add(version_key, version, VERSION_TIMEOUT):
+            version = cache.get(version_key)
+    user = load(key)
+    if user is not None and version is not None:
+        cache.set(copy_key, (version, user.pk), ENTRY_TIMEOUT)
+    return cast(M | None, user)
+
+
+def _replace_token_version(key: str) -> None:
+    _cache().set(_token_version_key(key), uuid.uuid4().hex, VERSION_TIMEOUT)
+
+
+def token_cache_forget(*, key: str, using: str = "default") -> None:
+    """The token's cached copy is not to be used again: a new version now and again after commit."""
+    if not key:
+        return
+    _replace_token_version(key)
+    if transaction.get_connection(using).in_atomic_block:
+        transaction.on_commit(lambda: _replace_token_version(key), using=using, robust=True)
+
+
+def _token_written(
+    sender: type[models.Model], instance: models.Model, using: str = "default", **kwargs: Any
+) -> None:
+    token_cache_forget(key=getattr(instance, "key", ""), using=using)
+
+
 def user_cache_connect() -> None:
     """Forget a user's copies whenever their row or one of their devices is saved or deleted (AppConfig.ready).
 
@@ -174,8 +254,11 @@ def user_cache_connect() -> None:
     from django.contrib.auth.signals import user_logged_in
     from django.db.models.signals import post_delete, post_save
     from django_otp.models import Device
+    from rest_framework.authtoken.models import Token
 
     user_model = get_user_model()
+    post_save.connect(_token_written, sender=Token, dispatch_uid="user_cache_token_saved")
+    post_delete.connect(_token_written, sender=Token, dispatch_uid="user_cache_token_deleted")
     post_save.connect(_user_written, sender=user_model, dispatch_uid="user_cache_user_saved")
     post_delete.connect(_user_written, sender=user_model, dispatch_uid="user_cache_user_deleted")
     # after django.contrib.auth's own receiver, which saves last_login (and so replaces the version) first

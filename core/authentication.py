@@ -24,11 +24,15 @@ class TokenAuthentication(authentication.TokenAuthentication):
     """DRF's token authentication (`Authorization: Token <key>`, same answers), with the token's user read by
     one plain SELECT: building the ORM's join cost more than the query itself, on every API request."""
 
-    def authenticate_credentials(self, key):
+    def token_user(self, key: str):
+        """The token's user (None: no such token), from the database; a subclass may read it from a cache."""
         found = fetch_one(_token_user_sql(), [key], get_user_model())
-        if found is None:
+        return None if found is None else found[0]
+
+    def authenticate_credentials(self, key):
+        user = self.token_user(key)
+        if user is None:
             raise exceptions.AuthenticationFailed(_("Invalid token."))
-        user = found[0]
         if not user.is_active:
             raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
         token = Token(key=key, user_id=user.pk)

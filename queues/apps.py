@@ -16,5 +16,8 @@ class QueuesConfig(AppConfig):
     def ready(self):
         from contracts.services.standing import STANDING_CHANGED
         from core.events import register_listener
+        from queues.intake_cache import program_cache_connect
+
+        program_cache_connect()
 
         register_listener(STANDING_CHANGED, _standing_changed)

@@ -16,7 +16,8 @@ A ticket's share of the counters depends on five of its fields (`Share`). A writ
 before and after its change to `counters_move`, which adds the differences in one statement (INSERT … ON
 CONFLICT DO UPDATE SET n = n + the difference: atomic, no update lost). Each database connection adds to rows
 of its own (`shard`, the server process id), so two writers never wait for each other on a counter, and a
-counter can be moved anywhere in a transaction without risking a deadlock. Readers sum the shards;
+counter can be moved anywhere in a transaction without risking a deadlock. Intake adds a new ticket's share in
+its INSERT's own statement (`counters_insert`, docs/adr/0029). Readers sum the shards;
 `counters_compact` (every minute) folds them into shard 0; `counters_repair` recounts from the tickets and
 fixes any drift left by a write that bypassed the services (the admin, a bulk load).
 """
@@ -26,13 +27,13 @@ from __future__ import annotations
 import datetime
 import logging
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.db import connection, transaction
-from django.db.models import Count, Sum
+from django.db.models import Count, Field, Sum
 from django.db.models.functions import ExtractMinute, Floor, TruncHour
 
 from core.db import connection_slot_sql, is_postgresql
@@ -113,6 +114,59 @@ def counters_move(changes: Iterable[tuple[Share | None, Share | None]]) -> None:
         if after is not None:
             deltas.update({(after.program_id, key): 1 for key in after.counter_keys()})
     _add(deltas, shard_sql=connection_slot_sql())
+
+
+# The columns of a ticket its share is made of (share_of reads them): an INSERT run by counters_insert returns
+# them, so the counters' share is taken from the rows it inserted.
+SHARE_FIELDS: list[Field] = [
+    cast(Field, Ticket._meta.get_field(name))
+    for name in ("program", "status", "queue", "assignee", "next_due_at")
+]
+
+
+def counters_insert(insert_sql: str, params: Sequence[Any], *, shares: Iterable[Share | None]) -> list[tuple]:
+    """Run `insert_sql`, an INSERT of new tickets … RETURNING whatever the caller reads and then SHARE_FIELDS'
+    columns, and add to the counters the share of each ticket it inserted; returns the INSERT's rows. `shares`
+    are the shares the new tickets may have (share_of of each; repeats and None are fine). A ticket the INSERT
+    skipped (ON CONFLICT DO NOTHING) adds nothing.
+
+    On PostgreSQL it is one statement (a data-modifying WITH: the INSERT, then the counters' INSERT … ON
+    CONFLICT DO UPDATE of the keys of the rows it returned, each row matched to its share by those columns),
+    atomic on its own: outside a transaction it needs no BEGIN and COMMIT, the two round trips that cost a
+    one-ticket intake as much as its INSERT. Elsewhere the INSERT and counters_move run in one transaction.
+    """
+    if not is_postgresql():
+        with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+            cursor.execute(insert_sql, params)
+            rows = cursor.fetchall()
+            start = len(rows[0]) - len(SHARE_FIELDS) if rows else 0
+            names = [field.attname for field in SHARE_FIELDS]
+            counters_move((None, share_of(dict(zip(names, row[start:], strict=True)))) for row in rows)
+        return rows
+    # one row per distinct share and key (a batch received at once has one or a few shares)
+    rows = [
+        (share.program_id, share.queue, share.assigned, share.due, key)
+        for share in {share for share in shares if share is not None}
+        for key in share.counter_keys()
+    ]
+    columns = [list(column) for column in zip(*rows, strict=True)] if rows else [[], [], [], [], []]
+    program, status, queue, assignee, due = (f"t.{field.column}" for field in SHARE_FIELDS)
+    active = ", ".join(["%s"] * len(Ticket.ACTIVE_STATUSES))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH t AS ({insert_sql}), c AS ("  # noqa: S608 (no input: names, and the ORM's compiled INSERT)
+            f"INSERT INTO {_TABLE} (program_id, key, shard, n)"
+            f" SELECT s.program_id, s.key, {connection_slot_sql()}, COUNT(*) FROM t"
+            " JOIN unnest(%s::bigint[], %s::text[], %s::boolean[], %s::timestamptz[], %s::text[])"
+            " AS s(program_id, queue, assigned, due, key)"
+            f" ON {program} = s.program_id AND {status} IN ({active}) AND {queue} = s.queue"
+            f" AND ({assignee} IS NOT NULL) = s.assigned AND {due} IS NOT DISTINCT FROM s.due"
+            " GROUP BY s.program_id, s.key"
+            f" ON CONFLICT (program_id, key, shard) DO UPDATE SET n = {_TABLE}.n + excluded.n)"
+            " SELECT * FROM t",
+            [*params, *columns, *Ticket.ACTIVE_STATUSES],
+        )
+        return cursor.fetchall()
 
 
 def _add(deltas: Mapping[tuple[int, str], int], *, shard_sql: str) -> None:

@@ -20,6 +20,7 @@ publishes a Celery message (~1 ms of its CPU), and intake is what limits through
 """
 
 import logging
+import time
 
 import redis
 from celery import shared_task
@@ -31,6 +32,10 @@ GATHER_SECONDS = 0.25
 # of its own (behind the other programs' waiting tasks, so one program's backlog does not hold up the others).
 MAX_ROUNDS = 20
 _clients: dict[str, redis.Redis] = {}
+# How long before a waiting task is due this process stops trusting that it will read a new ticket, and asks
+# Redis again (the clocks of the hosts may differ by a little; the task may start at its due moment).
+SURE_SECONDS = 0.05
+_due: dict[str, float] = {}  # a pending mark's key → the moment its task is due, as this process last saw it
 
 
 def _pending_key(program_id: int) -> str:
@@ -50,20 +55,44 @@ def _coordination_client(app) -> redis.Redis | None:
 def publish_route(ticket_id: int, program_id: int | None = None) -> bool:
     """Enqueue the routing of a ticket; for a new ticket of a program (program_id given) only when no
     routing task of that program is waiting already. Returns whether a task was enqueued. Broker errors
-    are raised (the caller logs them; the sweep routes the ticket)."""
+    are raised (the caller logs them; the sweep routes the ticket).
+
+    The mark holds the moment its task is due (its countdown's end). A task deletes the mark when it starts,
+    never before that moment, and then reads every new ticket; so a ticket committed before it is that task's,
+    and until then (less SURE_SECONDS) this process asks Redis nothing for the program's new tickets: under a
+    burst one question per process and task, not one a ticket (docs/adr/0029). If the clocks of the web and
+    worker hosts disagree by more than SURE_SECONDS, a ticket may be left to the every-minute sweep."""
     client = _coordination_client(ticket_route_task.app) if program_id is not None else None
     key = _pending_key(program_id) if program_id is not None else ""
-    if client is not None and not client.set(key, ticket_id, nx=True, ex=PENDING_TTL_SECONDS):
-        return False
+    if client is not None:
+        now = time.time()
+        if _due.get(key, 0.0) - SURE_SECONDS > now:
+            return False  # the waiting task is not due yet: it will read this ticket
+        due = now + GATHER_SECONDS  # no later than Celery's own eta (it reads the clock after this)
+        waiting = client.set(key, repr(due), nx=True, ex=PENDING_TTL_SECONDS, get=True)
+        if waiting is not None:
+            _due[key] = _moment(waiting)
+            return False
+        _due[key] = due
     try:
         ticket_route_task.apply_async(
             (ticket_id, program_id), countdown=GATHER_SECONDS if client is not None else None
         )
     except Exception:
         if client is not None:
+            _due.pop(key, None)
             client.delete(key)
         raise
     return True
+
+
+def _moment(value: object) -> float:
+    """The due moment a mark holds (0: none, as a mark from before it held the ticket's id)."""
+    try:
+        due = float(value)  # type: ignore[arg-type]  # Redis answers bytes
+    except (TypeError, ValueError):
+        return 0.0
+    return due if due > 1e9 else 0.0
 
 
 @shared_task(name="queues.tasks.ticket_route_task", ignore_result=True)

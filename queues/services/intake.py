@@ -11,13 +11,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import NOT_PROVIDED
+from django.db.models import NOT_PROVIDED, Model
 from django.db.models.constants import OnConflict
+from django.db.models.sql import InsertQuery
 from django.utils import timezone
 
 from programs.models import Program, TicketType
-from queues.counters import counters_move, share_of
+from queues.counters import SHARE_FIELDS, counters_insert, share_of
 from queues.errors import IntakeError
 from queues.models import QueueSettings, Ticket
 from queues.services.common import policy_for, refresh_next_due, tags_clean
@@ -257,39 +257,40 @@ _CHECKED_FIELDS = {
     "created_at",
 }
 _UNCHECKED_FIELDS = [field.name for field in Ticket._meta.fields if field.name not in _CHECKED_FIELDS]
-_RETURNING = [Ticket._meta.pk, Ticket._meta.get_field("external_id")]
+# id and external_id, then the columns counters_insert takes each inserted ticket's share of the counters from
+_RETURNING = [Ticket._meta.pk, Ticket._meta.get_field("external_id"), *SHARE_FIELDS]
 _UNIQUE = [Ticket._meta.get_field("program"), Ticket._meta.get_field("external_id")]
 
 
 def _insert(tickets: list[Ticket]) -> list[Ticket]:
-    """The one INSERT of intake: every new ticket in one statement (the ticket row is the whole intake; its
-    timeline's first line is drawn from it). Returns the tickets inserted, their ids set; a ticket whose
-    (program, external_id) exists already is skipped by ON CONFLICT DO NOTHING and keeps pk None.
+    """The one INSERT of intake: every new ticket of one program in one statement (the ticket row is the whole
+    intake; its timeline's first line is drawn from it). Returns the tickets inserted, their ids set; a ticket
+    whose (program, external_id) exists already is skipped by ON CONFLICT DO NOTHING and keeps pk None.
 
     The ORM's own insert (what save() and bulk_create() run: pre_save, the fields' database values; on
-    PostgreSQL several rows go as one UNNEST of arrays) with the conflict clause and RETURNING id, external_id.
-    The new tickets' share of the queue counters (queues.counters) is added in the same transaction: one
-    of its own, or the caller's (a CSV import); a conflict raises nothing, so that needs no savepoint.
+    PostgreSQL several rows go as one UNNEST of arrays) with the conflict clause and RETURNING id, external_id,
+    compiled here and run by counters_insert, which adds the inserted tickets' share of the queue counters in
+    the same statement (docs/adr/0029): one ticket is one statement, atomic without BEGIN/COMMIT; inside the
+    caller's transaction (a CSV import) it is part of that. A conflict raises nothing, so it needs no savepoint.
     """
     if not tickets:
         return []
-    with transaction.atomic(savepoint=False):
-        rows = Ticket._base_manager._insert(  # type: ignore[attr-defined]
-            tickets,
-            fields=_insert_fields(tickets),
-            returning_fields=_RETURNING,
-            on_conflict=OnConflict.IGNORE,
-            unique_fields=_UNIQUE,
-        )
-        ids = {row[1]: row[0] for row in rows if row is not None}
-        counters_move((None, share_of(ticket)) for ticket in tickets if ticket.external_id in ids)
+    using = Ticket._base_manager.db
+    query = InsertQuery(Ticket, on_conflict=OnConflict.IGNORE, unique_fields=_UNIQUE)
+    rows_to_insert: list[Model] = list(tickets)
+    query.insert_values(_insert_fields(tickets), rows_to_insert)
+    compiler = query.get_compiler(using=using)
+    compiler.returning_fields = _RETURNING
+    [(insert_sql, params)] = compiler.as_sql()
+    rows = counters_insert(insert_sql, params, shares=[share_of(ticket) for ticket in tickets])
+    ids = {row[1]: row[0] for row in rows}
     inserted = []
     for ticket in tickets:
         pk = ids.get(ticket.external_id)
         if pk is not None:
             ticket.pk = pk
             ticket._state.adding = False
-            ticket._state.db = Ticket._base_manager.db
+            ticket._state.db = using
             inserted.append(ticket)
     return inserted
 

@@ -422,3 +422,51 @@ def test_unknown_api_paths_and_ids_answer_json_404(api, program, path):
 def test_pages_outside_the_api_keep_the_html_404(client):
     response = client.get("/no-such-page/")
     assert response.status_code == 404 and response["Content-Type"].startswith("text/html")
+
+
+# --- the request path reads from the cache (accounts.authentication, queues.intake_cache) ----------------
+
+
+def test_a_second_intake_runs_one_statement(api, program, django_assert_num_queries):
+    # warm (two requests: the token's copy, then its user's), the token's user and the program with its policy
+    # come from the cache: the INSERT (with the counters' share) reaches the database, and in tests, where
+    # routing runs at commit, the answer's read of the routed ticket
+    for n in range(2):
+        assert post(api, payload(external_id=f"W-{n}")).status_code == 201
+    with django_assert_num_queries(2) as captured:
+        assert post(api, payload(external_id="W-2")).status_code == 201
+    assert captured.captured_queries[0]["sql"].startswith("WITH t AS (INSERT")
+
+
+def test_a_new_sla_policy_applies_to_the_next_ticket(api, program):
+    from queues.models import QueueSettings
+
+    assert post(api, payload(external_id="P-1")).status_code == 201
+    settings, _ = QueueSettings.objects.get_or_create(program=program)
+    settings.first_response_minutes = 7
+    settings.save()
+    assert post(api, payload(external_id="P-2")).status_code == 201
+    ticket = Ticket.objects.get(external_id="P-2")
+    assert (ticket.sla_due_at - ticket.created_at).total_seconds() <= 7 * 60
+
+
+def test_a_manager_removed_from_the_program_is_refused_at_once(api, program, manager):
+    assert post(api, payload(external_id="M-1")).status_code == 201
+    program.managers.remove(manager)
+    assert post(api, payload(external_id="M-2")).status_code == 404
+
+
+def test_a_renamed_program_answers_by_its_new_slug_only(api, program):
+    assert post(api, payload(external_id="R-1")).status_code == 201
+    program.slug = "shop-2"
+    program.save()
+    assert post(api, payload(external_id="R-2")).status_code == 400
+    assert post(api, payload(program="shop-2", external_id="R-3")).status_code == 201
+    assert Ticket.objects.get(external_id="R-3").program_id == program.pk
+
+
+def test_a_deleted_program_is_not_answered_from_the_cache(api, program):
+    assert post(api, payload(external_id="D-1")).status_code == 201
+    Ticket.objects.filter(program=program).delete()
+    program.delete()
+    assert post(api, payload(external_id="D-2")).status_code == 400

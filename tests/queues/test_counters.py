@@ -147,6 +147,14 @@ CHANGES: dict[str, Callable[[World], object]] = {
         program=w.program,
         tickets=[TicketIn(f"B-{n}", "Hi", "Where is it?", f"b{n}@example.test") for n in range(3)],
     )[0][0],
+    # a batch repeating an id, and naming a ticket received before: only the new tickets count, once each
+    "batch intake with duplicates": lambda w: tickets_intake(
+        program=w.program,
+        tickets=[
+            TicketIn(external_id, "Hi", "Where is it?", "d@example.test")
+            for external_id in ["D-1", "D-2", "D-1", w.mine.external_id, "D-2"]
+        ],
+    )[0][0],
     "csv import": lambda w: ticket_csv_import(
         program=w.program,
         text="external_id,subject,body,requester_email,language\nC-1,Hi,Body,c@example.test,en\n",
@@ -208,6 +216,41 @@ def test_the_counters_equal_a_full_count_after_each_kind_of_change(world, change
     CHANGES[change](world)
     # Then the counters moved, to what a full count of the tickets says, and the page's numbers with them
     assert counters_kept(program_ids=[world.program.pk]) != kept
+    assert_counters_right(world.program, world.manager)
+
+
+def test_intake_of_a_ticket_received_before_moves_no_counter(world, django_assert_num_queries):
+    # Given the counters, right
+    ticket_intake(
+        program=world.program, external_id="DUP-1", subject="Hi", body="B", requester_email="a@b.test"
+    )
+    assert_counters_right(world.program, world.manager)
+    kept = counters_kept(program_ids=[world.program.pk])
+    # When the same ticket comes again, alone and in a batch with new ones
+    with django_assert_num_queries(2):  # the one statement (nothing inserted), then the existing ticket
+        again, created = ticket_intake(
+            program=world.program, external_id="DUP-1", subject="Hi", body="B", requester_email="a@b.test"
+        )
+    assert not created
+    assert counters_kept(program_ids=[world.program.pk]) == kept
+    answered = tickets_intake(
+        program=world.program,
+        tickets=[TicketIn(e, "Hi", "B", "a@b.test") for e in ["DUP-1", "DUP-2", "DUP-2"]],
+    )
+    # Then only the new ticket moved them, and they still equal a full count
+    assert [made for _ticket, made in answered] == [False, True, False]
+    assert counters_kept(program_ids=[world.program.pk]) != kept
+    assert_counters_right(world.program, world.manager)
+
+
+def test_one_ticket_is_one_statement(world, django_assert_num_queries):
+    # The INSERT and the counters' share are one statement, atomic on its own (no BEGIN/COMMIT outside a test)
+    with django_assert_num_queries(1) as captured:
+        ticket_intake(
+            program=world.program, external_id="ONE-1", subject="Hi", body="B", requester_email="a@b.test"
+        )
+    [statement] = [query["sql"] for query in captured.captured_queries]
+    assert statement.startswith("WITH t AS (INSERT INTO")
     assert_counters_right(world.program, world.manager)
 
 

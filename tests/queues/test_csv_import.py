@@ -32,8 +32,8 @@ def test_an_import_is_one_insert_a_batch_and_routed_after_commit(
     count = MAX_BATCH + 20
     # When the file is imported
     # savepoint, the preview's look-up of existing ids, the program's queue policy, then per MAX_BATCH rows
-    # one INSERT of tickets and one of their counters (queues.counters), release
-    with django_capture_on_commit_callbacks(execute=True), django_assert_num_queries(8):
+    # one statement that inserts the tickets and adds their counters (queues.counters), release
+    with django_capture_on_commit_callbacks(execute=True), django_assert_num_queries(6):
         created = ticket_csv_import(program=program, text=HEADER + _rows(count), actor=manager)
     # Then every new row is a ticket of the import, received by the manager, and routed
     assert created == count - 1
