@@ -17,6 +17,7 @@ from django.db.models import (
     Subquery,
     Value,
     When,
+    Window,
     prefetch_related_objects,
 )
 from django.utils import timezone
@@ -251,7 +252,7 @@ class EscalationOutcome:
     at: datetime.datetime | None
 
 
-def ticket_escalation_outcome(*, ticket: Ticket, timeline: list) -> EscalationOutcome:
+def ticket_escalation_outcome(*, ticket: Ticket, timeline: "list | Newest") -> EscalationOutcome:
     """Solved (by solved_by), closed (by the timeline's closing event) or still with the in-house team (its
     in-house assignee, when one has it). `timeline` is ticket_timeline's: a closed ticket costs no query."""
     if ticket.status == Ticket.Status.SOLVED:
@@ -263,6 +264,8 @@ def ticket_escalation_outcome(*, ticket: Ticket, timeline: list) -> EscalationOu
             for e in timeline
             if e.kind == TicketEvent.Kind.STATUS and (e.data or {}).get("status") == Ticket.Status.CLOSED
         ]
+        if not closing and isinstance(timeline, Newest) and timeline.earlier:  # look further back
+            return ticket_escalation_outcome(ticket=ticket, timeline=ticket_timeline(ticket=ticket))
         event = closing[-1] if closing else None
         return EscalationOutcome(
             state="closed", by=event.actor if event else None, at=event.created_at if event else None
@@ -556,9 +559,24 @@ def queue_ready_freelancer_choices(*, program_id: int) -> list[tuple[int, str]]:
 # --- one ticket ----------------------------------------------------------------------------------------------
 
 
-def _thread(ticket, *, include_notes: bool) -> QuerySet[TicketMessage]:
-    qs = TicketMessage.objects.filter(ticket=ticket).select_related("author").order_by("created_at", "id")
-    return qs if include_notes else qs.exclude(kind=TicketMessage.Kind.NOTE)
+# A ticket page shows the ticket's first message (its body) and the newest THREAD_NEWEST messages of its thread
+# and TIMELINE_NEWEST events of its timeline; the older ones are one click away ("Show 40 earlier messages",
+# ticket_thread_earlier / ticket_timeline_earlier), so the page costs the same at 2 messages or 2,000.
+THREAD_NEWEST = 10
+TIMELINE_NEWEST = 10
+
+
+def _thread(
+    ticket, *, include_notes: bool, notes_by=None, newest_first: bool = False
+) -> QuerySet[TicketMessage]:
+    qs = TicketMessage.objects.filter(ticket=ticket).select_related("author")
+    if notes_by is not None:  # only this author's notes (the escalator's page: the team's notes are theirs)
+        qs = qs.filter(~Q(kind=TicketMessage.Kind.NOTE) | Q(author=notes_by))
+    elif not include_notes:
+        qs = qs.exclude(kind=TicketMessage.Kind.NOTE)
+    if newest_first:  # with how many the whole thread has, counted by the same query (before its LIMIT)
+        return qs.annotate(thread_total=Window(Count("id"))).order_by("-created_at", "-id")
+    return qs.order_by("created_at", "id")
 
 
 _THREAD = {
@@ -568,17 +586,93 @@ _THREAD = {
     )
     for include_notes in (False, True)
 }
+_THREAD_NOTES_BY = PreparedQuery(
+    lambda ticket_id, author_id: _thread(ticket_id, include_notes=True, notes_by=author_id),
+    "ticket_id",
+    "author_id",
+)
+_THREAD_NEWEST = {
+    include_notes: PreparedQuery(
+        lambda ticket_id, include_notes=include_notes: _thread(
+            ticket_id, include_notes=include_notes, newest_first=True
+        ),
+        "ticket_id",
+    )
+    for include_notes in (False, True)
+}
+_THREAD_NEWEST_NOTES_BY = PreparedQuery(
+    lambda ticket_id, author_id: _thread(
+        ticket_id, include_notes=True, notes_by=author_id, newest_first=True
+    ),
+    "ticket_id",
+    "author_id",
+)
 
 
-def ticket_thread(*, ticket: Ticket, include_notes: bool = True) -> list:
-    """Replies, notes and the customer's later messages, oldest first (each knows its ticket: no query)."""
-    messages = _THREAD[include_notes].objects(ticket_id=ticket.pk)
+def _with_deliveries(ticket: Ticket, messages: list) -> list:
     # Each reply's and note's delivery to the helpdesk, if the program's channel sends them (one query).
     deliveries = outbox_state_for(objects=[m for m in messages if m.kind != TicketMessage.Kind.CUSTOMER])
     for message in messages:
         message.ticket = ticket
         message.delivery = deliveries.get(message.pk)
     return messages
+
+
+def ticket_thread(*, ticket: Ticket, include_notes: bool = True, notes_by: int | None = None) -> list:
+    """Replies, notes and the customer's later messages, oldest first (each knows its ticket: no query). With
+    `notes_by` (a user id), of the notes only that author's."""
+    if notes_by is not None:
+        messages = _THREAD_NOTES_BY.objects(ticket_id=ticket.pk, author_id=notes_by)
+    else:
+        messages = _THREAD[include_notes].objects(ticket_id=ticket.pk)
+    return _with_deliveries(ticket, messages)
+
+
+@dataclass(frozen=True)
+class Newest:
+    """The newest items of a thread or timeline (oldest first) and how many earlier ones are left out."""
+
+    items: list
+    earlier: int
+
+    def __iter__(self):
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+
+def ticket_thread_newest(
+    *, ticket: Ticket, include_notes: bool = True, notes_by: int | None = None, limit: int = THREAD_NEWEST
+) -> Newest:
+    """ticket_thread's newest `limit` messages (oldest first) and how many earlier ones it has: the same two
+    queries at any length of thread (the count is a window of the same query)."""
+    if notes_by is not None:
+        messages = _THREAD_NEWEST_NOTES_BY.objects(ticket_id=ticket.pk, author_id=notes_by, limit=limit)
+    else:
+        messages = _THREAD_NEWEST[include_notes].objects(ticket_id=ticket.pk, limit=limit)
+    messages.reverse()
+    earlier = messages[0].thread_total - len(messages) if messages else 0
+    return Newest(items=_with_deliveries(ticket, messages), earlier=earlier)
+
+
+def _before(items: list, before) -> list:
+    """The items ahead of the one whose pk is `before` (all of them when it is not there: e.g. deleted)."""
+    for index, item in enumerate(items):
+        if str(item.pk) == str(before):
+            return items[:index]
+    return items
+
+
+def ticket_thread_earlier(
+    *, ticket: Ticket, before, include_notes: bool = True, notes_by: int | None = None
+) -> list:
+    """The messages of ticket_thread ahead of message `before` (the oldest a page shows): "Show N earlier"."""
+    if notes_by is not None:
+        messages = _THREAD_NOTES_BY.objects(ticket_id=ticket.pk, author_id=notes_by)
+    else:
+        messages = _THREAD[include_notes].objects(ticket_id=ticket.pk)
+    return _with_deliveries(ticket, _before(messages, before))
 
 
 def ticket_attachment_list(*, ticket: Ticket) -> list[TicketAttachment]:
@@ -606,10 +700,14 @@ def ticket_attachment_get(*, ticket: Ticket, pk) -> TicketAttachment | None:
 
 def ticket_timeline(*, ticket: Ticket) -> list:
     """The ticket's timeline, oldest first: its creation (drawn from the ticket) and then its events."""
+    return [_created_event(ticket), *_TIMELINE.objects(ticket_id=ticket.pk)]
+
+
+def _created_event(ticket: Ticket) -> TicketEvent:
     _load_if_set(ticket, "received_by")
     created = event_created(ticket)
     created.actor = ticket.received_by
-    return [created, *_TIMELINE.objects(ticket_id=ticket.pk)]
+    return created
 
 
 _TIMELINE = PreparedQuery(
@@ -618,6 +716,30 @@ _TIMELINE = PreparedQuery(
     ),
     "ticket_id",
 )
+_TIMELINE_NEWEST = PreparedQuery(
+    lambda ticket_id: (
+        TicketEvent.objects.filter(ticket=ticket_id)
+        .select_related("actor")
+        .annotate(timeline_total=Window(Count("id")))
+        .order_by("-created_at", "-id")
+    ),
+    "ticket_id",
+)
+
+
+def ticket_timeline_newest(*, ticket: Ticket, limit: int = TIMELINE_NEWEST) -> Newest:
+    """The timeline's creation line and its newest `limit` events (oldest first), and how many events between
+    them are left out: one query at any length."""
+    events = _TIMELINE_NEWEST.objects(ticket_id=ticket.pk, limit=limit)
+    events.reverse()
+    earlier = events[0].timeline_total - len(events) if events else 0
+    return Newest(items=[_created_event(ticket), *events], earlier=earlier)
+
+
+def ticket_timeline_earlier(*, ticket: Ticket, before) -> list:
+    """The events of the timeline ahead of event `before` (the oldest a page shows), without the creation line
+    (the page has it): "Show N earlier events"."""
+    return _before(_TIMELINE.objects(ticket_id=ticket.pk), before)
 
 
 def ticket_replies(*, ticket: Ticket) -> QuerySet[TicketMessage]:

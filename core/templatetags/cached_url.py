@@ -90,3 +90,21 @@ class CachedURLNode(defaulttags.URLNode):
 def url(parser: Parser, token: Token) -> Node:
     """Django's {% url %} (same syntax, same output), reversed once per process when it names no variable."""
     return CachedURLNode(defaulttags.url(parser, token))
+
+
+def reverse_once(context: Any, view_name: str) -> str:
+    """`{% url view_name as var %}` for Python that builds a page's markup (accounts' {% main_nav %}): the URL of
+    a name without arguments, reversed once per process like the tag's (the same cache), "" when it does not
+    reverse."""
+    where = _where(context)
+    key = ((view_name, (), ()), *where)
+    found = _URLS.get(key)
+    if found is None:
+        from django.urls import NoReverseMatch, reverse
+
+        try:
+            found = reverse(view_name, current_app=where[2])
+        except NoReverseMatch:
+            found = ""
+        _URLS[key] = found
+    return found

@@ -9,7 +9,6 @@ from django import forms, template
 from django.forms.widgets import Input
 from django.utils import timezone
 from django.utils.functional import Promise
-from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 from django.utils.timesince import TIME_STRINGS, timesince
@@ -138,61 +137,51 @@ def _widget_html(bound) -> SafeString:
             for index, (key, label) in enumerate(bound.field.choices):
                 if str(key) in selected:
                     options[index] = f'<option value="{_esc(key)}" selected>{_esc(label)}</option>'
-        return format_html(
-            '<select name="{}"{}>{}</select>', bound.html_name, _attrs(attrs), mark_safe("".join(options))
-        )  # noqa: S308 (every option's values are escaped in _options_html and above)
+        # f-strings, not format_html (a page has a dozen widgets): every value is escaped here or in _attrs
+        return mark_safe(  # noqa: S308 (every option's values are escaped in _options_html and above)
+            f'<select name="{_esc(bound.html_name)}"{_attrs(attrs)}>{"".join(options)}</select>'
+        )
     if isinstance(widget, forms.Textarea):
         attrs = {"cols": "40", "rows": "10", **attrs}
-        return format_html(
-            '<textarea name="{}"{}>\n{}</textarea>',
-            bound.html_name,
-            _attrs(attrs),
-            widget.format_value(value) or "",
+        return mark_safe(  # noqa: S308 (escaped)
+            f'<textarea name="{_esc(bound.html_name)}"{_attrs(attrs)}>\n'
+            f"{_esc(widget.format_value(value) or '')}</textarea>"
         )
     if isinstance(widget, Input) and not isinstance(widget, forms.FileInput | forms.MultipleHiddenInput):
         shown = widget.format_value(value)
         if isinstance(widget, forms.PasswordInput) and not widget.render_value:
             shown = None
-        return format_html(
-            '<input type="{}" name="{}"{}{}>',
-            widget.input_type,
-            bound.html_name,
-            format_html(' value="{}"', shown) if shown not in (None, "") else "",
-            _attrs(attrs),
+        shown_html = f' value="{_esc(shown)}"' if shown not in (None, "") else ""
+        return mark_safe(  # noqa: S308 (escaped)
+            f'<input type="{_esc(widget.input_type)}" name="{_esc(bound.html_name)}"{shown_html}{_attrs(attrs)}>'
         )
     return bound.as_widget()
+
+
+_ASTERISK = '<span class="asteriskField">*</span>'
 
 
 @register.simple_tag
 def form_fields(form) -> SafeString:
     """A form's errors, hidden fields and labelled visible fields (Bootstrap 5), as form_fields.html wrote them."""
+    # f-strings with every value through _esc (conditional_escape), not format_html: the same markup, cheaper
     out = [
-        format_html('<div class="alert alert-danger py-2 small">{}</div>', error)
-        for error in form.non_field_errors()
+        f'<div class="alert alert-danger py-2 small">{_esc(error)}</div>' for error in form.non_field_errors()
     ]
     out += [_widget_html(field) for field in form.hidden_fields()]  # Django's hidden input, written directly
     for field in form.visible_fields():
         required = field.field.required
+        help_html = (
+            f'<div class="form-text" id="{_esc(field.auto_id)}_helptext">{_esc(field.help_text)}</div>'
+            if field.help_text
+            else ""
+        )
+        errors_html = "".join(f'<div class="invalid-feedback d-block">{_esc(e)}</div>' for e in field.errors)
         out.append(
-            format_html(
-                '<div class="mb-3"><label class="form-label{}" for="{}">{}{}</label>{}{}{}</div>',
-                " requiredField" if required else "",
-                field.id_for_label,
-                field.label,
-                mark_safe('<span class="asteriskField">*</span>') if required else "",
-                _widget_html(field),
-                format_html(
-                    '<div class="form-text" id="{}_helptext">{}</div>', field.auto_id, field.help_text
-                )
-                if field.help_text
-                else "",
-                mark_safe(
-                    "".join(
-                        format_html('<div class="invalid-feedback d-block">{}</div>', e)  # noqa: S308
-                        for e in field.errors
-                    )
-                ),
-            )
+            f'<div class="mb-3"><label class="form-label{" requiredField" if required else ""}" '
+            f'for="{_esc(field.id_for_label)}">{_esc(field.label)}'
+            f"{_ASTERISK if required else ''}</label>"
+            f"{_widget_html(field)}{help_html}{errors_html}</div>"
         )
     return mark_safe("".join(out))  # noqa: S308 (every part is escaped above)
 
@@ -249,13 +238,37 @@ def ticket_body(ticket) -> SafeString:
     return mark_safe(_body_html(ticket.body, fold=ticket.source == Ticket.Source.EMAIL, css="prewrap mt-2"))  # noqa: S308
 
 
+def _earlier_html(tag: str, anchor: str, *, url: str, earlier: int, before, noun: str) -> str:
+    """'Show 40 earlier messages': a link to the page with everything (no script needed) that htmx turns into
+    a request for the earlier items alone, put in the link's place (TicketPageMixin.earlier)."""
+    href = escape(f"{url}?before={before}")
+    return (
+        f'<{tag} class="text-center my-2" id="{anchor}"><a class="btn btn-sm btn-outline-secondary" '
+        f'href="{href}" hx-get="{href}" hx-target="#{anchor}" hx-swap="outerHTML">'
+        f"Show {earlier} earlier {noun}{'' if earlier == 1 else 's'}</a></{tag}>"
+    )
+
+
 @register.simple_tag
-def ticket_thread(thread, destination="", retry_url: str = "") -> SafeString:
+def ticket_thread(thread, destination="", retry_url: str = "", earlier_url: str = "") -> SafeString:
     """The ticket's replies, internal notes and the customer's later messages (oldest first); a reply or note
-    that goes to the helpdesk shows its delivery state (`message.delivery`, set by the selector)."""
+    that goes to the helpdesk shows its delivery state (`message.delivery`, set by the selector). A thread of
+    ticket_thread_newest says how many earlier messages it left out: a link loads them (`earlier_url`)."""
     zone = timezone.get_current_timezone()
     pattern = strftime_pattern()  # once, not per line
     cards = []
+    earlier = getattr(thread, "earlier", 0)
+    if earlier and earlier_url and len(thread):
+        cards.append(
+            _earlier_html(
+                "div",
+                "thread-earlier",
+                url=earlier_url,
+                earlier=earlier,
+                before=thread.items[0].pk,
+                noun="message",
+            )
+        )
     for message in thread:
         who = message.author or "system"
         if message.kind == "note":
@@ -277,14 +290,22 @@ def ticket_thread(thread, destination="", retry_url: str = "") -> SafeString:
 
 
 @register.simple_tag
-def ticket_timeline(timeline) -> SafeString:
-    """The ticket's timeline lines (oldest first)."""
+def ticket_timeline(timeline, earlier_url: str = "") -> SafeString:
+    """The ticket's timeline lines (oldest first). A timeline of ticket_timeline_newest (its creation line and
+    newest events) says how many events it left out between them: a link loads them (`earlier_url`)."""
     if not timeline:
         return mark_safe('<li class="text-muted">Nothing yet.</li>')
     zone = timezone.get_current_timezone()
     pattern = strftime_pattern()  # once, not per line
     lines = []
-    for event in timeline:
+    earlier = getattr(timeline, "earlier", 0)
+    for index, event in enumerate(timeline):
+        if index == 1 and earlier and earlier_url:
+            lines.append(
+                _earlier_html(
+                    "li", "timeline-earlier", url=earlier_url, earlier=earlier, before=event.pk, noun="event"
+                )
+            )
         note = event.data.get("note") if event.kind == "escalated" and isinstance(event.data, dict) else ""
         lines.append(
             f'<li class="mb-2"><span class="text-muted">{_local(event.created_at, pattern, zone)}</span> · '
@@ -449,3 +470,73 @@ def field_columns(form, skip: str = "", errors: bool = False) -> SafeString:
 def field_widget(bound) -> SafeString:
     """One field's widget written in Python (filter bars: a select's options are a template include each in Django)."""
     return _widget_html(bound)
+
+
+@register.simple_tag
+def ticket_facts(ticket, reason_label: str = "") -> SafeString:
+    """The ticket pages' facts card (program, status, queue, deadlines, escalation), as ticket_facts.html wrote
+    it; `reason_label` names the escalation reason (the page's context)."""
+    from queues.templatetags.queues_eta import eta_badge_html
+
+    zone = timezone.get_current_timezone()
+    pattern = strftime_pattern()
+
+    def at(moment) -> str:
+        return _local(moment, pattern, zone)
+
+    first = "—"
+    if ticket.first_response_at:
+        first = f"{at(ticket.first_response_at)} ({'met' if ticket.first_response_met else 'missed'})"
+    if ticket.sla_paused_at:
+        resolution = (
+            f'<span class="text-muted">paused since {at(ticket.sla_paused_at)} (waiting on the customer); moves '
+            "on when the ticket is open again</span>"
+        )
+    else:
+        resolution = at(ticket.resolution_due_at) or "—"
+    ticket_type = ticket.ticket_type.name if ticket.ticket_type_id and ticket.ticket_type else ""
+    rows = [
+        ("Program", escape(ticket.program.name)),
+        ("External id", escape(ticket.external_id)),
+        ("Status", escape(str(ticket.get_status_display()))),
+        ("Queue", escape(str(ticket.get_queue_display()))),
+        ("Type · tier", f"{escape(ticket_type or '—')} · tier {escape(str(ticket.tier))}"),
+        (
+            "Language · priority",
+            f"{escape(str(ticket.language))} · {escape(str(ticket.get_priority_display()))}",
+        ),
+        ("Next deadline", _sla_badge_html(ticket, timezone.now(), zone)),
+        ("First response due", at(ticket.sla_due_at) or "—"),
+        ("First response", first),
+        ("Resolution due", resolution),
+    ]
+    if ticket.eta_at:
+        promised = (
+            f'<div class="text-muted">promised {at(ticket.eta_set_at)}</div>' if ticket.eta_set_at else ""
+        )
+        rows.append(
+            (
+                "Promised to the customer",
+                eta_badge_html(ticket.eta_at, ticket.solved_at, timezone.now()) + promised,
+            )
+        )
+    if ticket.solved_at:
+        rows.append(("Solved", at(ticket.solved_at)))
+    if ticket.escalated_at:
+        by = (
+            f" by {escape(str(ticket.escalated_by))}"
+            if ticket.escalated_by_id and ticket.escalated_by
+            else ""
+        )
+        rows.append(("Escalated", at(ticket.escalated_at) + by))
+    html = (
+        '<dl class="row small mb-0">\n'
+        + "\n".join(f'  <dt class="col-5">{name}</dt><dd class="col-7">{value}</dd>' for name, value in rows)
+        + "\n</dl>\n"
+    )
+    if ticket.escalated_at:
+        html += (
+            f'<div class="alert alert-warning small mt-2 mb-0"><strong>Escalation: {escape(str(reason_label))}'
+            f'</strong><div class="prewrap">{escape(ticket.escalation_note)}</div></div>\n'
+        )
+    return mark_safe(html)  # noqa: S308 (every value is escaped above)

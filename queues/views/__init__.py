@@ -5,10 +5,11 @@ from typing import cast
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponseNotAllowed
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.functional import cached_property
 from django.views import View
 from django.views.generic import ListView, TemplateView
@@ -57,12 +58,30 @@ class TicketPageMixin:
         """The page's forms: bound, all of them (a POST picks its own); unbound, the ones the page shows."""
         raise NotImplementedError
 
-    def page_context(self, form_overrides=None) -> dict:
+    def thread_notes_by(self) -> int | None:
+        """Whose notes the page shows: None for all of them (a user id: only theirs)."""
+        return None
+
+    def page_context(self, form_overrides=None, *, whole: bool = False) -> dict:
+        """The page's context: the ticket's newest messages and events, the earlier ones behind "Show N earlier"
+        (loaded on demand by earlier()); `whole`: all of them (that link opened without htmx)."""
         ticket = self.ticket
+        page_url = reverse(self.ticket_url_name, kwargs={"pk": ticket.pk})
+        thread: list | selectors.Newest
+        timeline: list | selectors.Newest
+        if whole:
+            thread = selectors.ticket_thread(ticket=ticket, notes_by=self.thread_notes_by())
+            timeline = selectors.ticket_timeline(ticket=ticket)
+        else:
+            thread = selectors.ticket_thread_newest(ticket=ticket, notes_by=self.thread_notes_by())
+            timeline = selectors.ticket_timeline_newest(ticket=ticket)
         context = {
             "ticket": ticket,
-            "thread": selectors.ticket_thread(ticket=ticket),
-            "timeline": selectors.ticket_timeline(ticket=ticket),
+            "thread": thread,
+            "timeline": timeline,
+            "page_url": page_url,  # its actions post to page_url + "<action>/" (the _action URL, not reversed again)
+            "earlier_messages_url": page_url + "earlier-messages/",
+            "earlier_events_url": page_url + "earlier-events/",
             # The program's queue settings name the escalation reason (read only for an escalated ticket).
             "reason_label": QueueSettings.for_program(ticket.program).reason_label(ticket.escalation_reason)
             if ticket.escalation_reason
@@ -73,7 +92,7 @@ class TicketPageMixin:
             "delivery_retry_url": self.delivery_retry_url(),
             # The customer's files, downloaded through this page's own access check (attachment_url + id + "/").
             "attachments": selectors.ticket_attachment_list(ticket=ticket),
-            "attachment_url": reverse(self.ticket_url_name, kwargs={"pk": ticket.pk}) + "attachments/",
+            "attachment_url": page_url + "attachments/",
             **self.forms(),
         }
         context.update(
@@ -98,7 +117,37 @@ class TicketPageMixin:
     def get(self, request, *args, **kwargs):
         from django.template.response import TemplateResponse
 
+        if kwargs.get("action") in ("earlier-messages", "earlier-events"):
+            return self.earlier(request, kwargs["action"])
         return TemplateResponse(request, self.template_name, self.page_context())
+
+    def earlier(self, request, part: str):
+        """ "Show N earlier messages" (or events): those ahead of ?before=<the oldest the page shows>, as the
+        thread's (timeline's) HTML for htmx to put in the link's place; opened without htmx, the whole page with
+        every message and event."""
+        from django.template.response import TemplateResponse
+
+        from queues.templatetags.queues_tags import ticket_thread, ticket_timeline
+
+        if not getattr(request, "htmx", False):
+            page = TemplateResponse(request, self.template_name, self.page_context(whole=True))
+            patch_vary_headers(page, ["HX-Request"])  # one URL, two answers: a cache must tell them apart
+            return page
+        before = request.GET.get("before", "")
+        if part == "earlier-events":
+            html = ticket_timeline(selectors.ticket_timeline_earlier(ticket=self.ticket, before=before))
+        else:
+            ticket = self.ticket
+            html = ticket_thread(
+                selectors.ticket_thread_earlier(
+                    ticket=ticket, before=before, notes_by=self.thread_notes_by()
+                ),
+                reply_destination(program=ticket.program, ticket=ticket),
+                self.delivery_retry_url(),
+            )
+        response = HttpResponse(html)
+        patch_vary_headers(response, ["HX-Request"])
+        return response
 
     def post(self, request, *args, **kwargs):
         from django.template.response import TemplateResponse
@@ -168,17 +217,17 @@ class PortalTicketView(FreelancerRequiredMixin, TicketPageMixin, View):
     def read_only(self) -> bool:
         return selectors.ticket_is_read_only_for(ticket=self.ticket, freelancer=self.freelancer)
 
-    def page_context(self, form_overrides=None) -> dict:
-        context = super().page_context(form_overrides)
+    def thread_notes_by(self) -> int | None:
+        # The in-house team's internal notes are theirs: the escalator follows the conversation and the outcome.
+        return self.freelancer.user_id if self.read_only else None
+
+    def page_context(self, form_overrides=None, *, whole: bool = False) -> dict:
+        context = super().page_context(form_overrides, whole=whole)
         context["knowledge"] = knowledge_panel_for(
             program=self.ticket.program
         )  # the playbook beside the ticket
         if self.read_only:
             context["escalated_by_me"] = True
-            # The in-house team's internal notes are theirs: the escalator follows the conversation and the outcome.
-            context["thread"] = [
-                m for m in context["thread"] if m.kind != "note" or m.author_id == self.freelancer.user_id
-            ]
             context["outcome"] = selectors.ticket_escalation_outcome(
                 ticket=self.ticket, timeline=context["timeline"]
             )

@@ -16,10 +16,12 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.db.models import Count
 from django.urls import reverse
 
 from accounts.models import User
 from programs.models import Program
+from queues.models import Ticket
 from recruiting.models import Posting
 
 MAX_QUERIES = 25
@@ -54,6 +56,8 @@ PINS: dict[tuple[str, str], int] = {
         MANAGER,
     ): 6,  # 6 before #19: + open help requests, saved views, the team to assign to
     ("queues:ticket_list", MANAGER): 3,
+    # issue #22: the newest messages and events at any length of thread (tests/queues/test_thread_newest.py)
+    ("queues:manage_ticket", MANAGER): 11,
     ("queues:saved_reply_list", MANAGER): 3,  # issue #19: the program's saved replies and suggestions
     ("channels:webhooks", MANAGER): 2,
     ("payments:periods", MANAGER): 3,
@@ -75,6 +79,7 @@ PINS: dict[tuple[str, str], int] = {
     # freelancer
     ("dashboard:portal_home", FREELANCER): 17,
     ("queues:my_queue", FREELANCER): 7,
+    ("queues:portal_ticket", FREELANCER): 11,
     # loaded by My tickets after itself: their programs, their candidate row per program, the rows, the count
     ("queues:waiting_list", FREELANCER): 8,
     ("contracts:portal_contracts", FREELANCER): 5,
@@ -99,6 +104,17 @@ def world(django_db_setup, django_db_blocker):
 
 def _url(name: str) -> str:
     program = Program.objects.get(slug="demo")
+    if name in ("queues:manage_ticket", "queues:portal_ticket"):
+        # the demo freelancer's active ticket with the longest thread
+        freelancer = User.objects.get(email=FREELANCER).freelancer_profile
+        ticket = (
+            Ticket.objects.filter(program=program, assignee=freelancer, status=Ticket.Status.OPEN)
+            .annotate(n=Count("messages"))
+            .order_by("-n", "pk")
+            .first()
+        )
+        assert ticket is not None
+        return reverse(name, kwargs={"pk": ticket.pk})
     if name == "programs:section_edit":
         return reverse(name, kwargs={"program_slug": program.slug, "section": "scope"})
     if name == "recruiting:application_list":
