@@ -120,6 +120,8 @@ PAGES = [
         floor="floor-freelancer",
     ),
     Page("dashboard", "program dashboard (last 30 days)", "manager", "/manage/programs/{program}/"),
+    Page("team", "team table (last 30 days)", "manager", "/manage/programs/{program}/team/"),
+    Page("home", "manager home", "manager", "/manage/"),
     Page(
         "export",
         "CSV export, team table (last 30 days)",

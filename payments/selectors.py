@@ -431,7 +431,7 @@ def counted_work(
 ) -> WorkedDays:
     """The counted hours of these programs, each over its own (first, last) days, ready to be priced by the pay
     rule (payments.earnings): `.pay_by(key)` gives what these hours are, or would be, paid, line by line as a
-    payout pays them. One query whatever the number of entries."""
+    payout pays them. Two queries whatever the number of entries (payments.earnings.worked_days)."""
     condition = Q(pk__in=[])
     for program_id, (first_day, last_day) in windows.items():
         condition |= Q(program_id=program_id, date__gte=first_day, date__lte=last_day)

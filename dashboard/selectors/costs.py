@@ -13,18 +13,23 @@ Definitions (shown on the cost page):
 
 import datetime
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from core.money import round_money
 from dashboard.metrics import percent, ratio
 from dashboard.periods import Period
 from dashboard.selectors._sql import week_start, weeks_between
 from dashboard.selectors.daily import WORK, Facts, day_facts
-from dashboard.selectors.work import work_of_facts
+from dashboard.selectors.work import work_of_facts, work_of_windows
 from payments.earnings import WorkedDays
-from payments.selectors import adjustment_extras_for_program, counted_work
+from payments.selectors import adjustment_extras_for_program
 from programs.selectors import program_worksheet_load
+
+if TYPE_CHECKING:  # types only: the dashboard reads other apps through their selectors
+    from programs.models import Program
 
 ZERO = Decimal("0")
 CENTS_ZERO = Decimal("0.00")
@@ -165,13 +170,16 @@ def cost_report(*, program, period: Period, facts: Facts | None = None) -> CostR
 
 
 def cost_by_freelancer(*, program, period: Period, freelancer_ids=None) -> dict[int, dict]:
-    """{freelancer_id: {"hours", "pay", "cost", "currency"}} for the period (one query), pay as payouts price it.
+    """{freelancer_id: {"hours", "pay", "cost", "currency"}} for the period, pay as payouts price it: the hour
+    rollups' sums and the live days' hours (dashboard.selectors.work.work_of_windows: at most four queries).
 
     A freelancer paid in another currency than the program's keeps their own currency and no fee.
     """
     fee = _budget_numbers(program, period.days)["fee_percent"]
-    work = counted_work(
-        windows={program.pk: (period.first_day, period.last_day)}, freelancer_ids=freelancer_ids
+    work = work_of_windows(
+        programs=[program],
+        windows={program.pk: (period.first_day, period.last_day)},
+        freelancer_ids=freelancer_ids,
     )
     result: dict[int, dict] = {}
     for (freelancer_id, currency), total in sorted(work.pay_by(lambda day: day.freelancer_id).items()):
@@ -186,9 +194,13 @@ def cost_by_freelancer(*, program, period: Period, freelancer_ids=None) -> dict[
 
 
 def cost_per_week_for_freelancer(*, program, freelancer_id: int, period: Period) -> dict:
-    """{monday: (hours, pay)} of one freelancer in the program over the period (one query)."""
-    work = counted_work(
-        windows={program.pk: (period.first_day, period.last_day)}, freelancer_ids=[freelancer_id]
+    """{monday: (hours, pay)} of one freelancer in the program over the period (at most four queries: see
+    work_of_windows; the rollups' sums are cut at each Monday)."""
+    work = work_of_windows(
+        programs=[program],
+        windows={program.pk: (period.first_day, period.last_day)},
+        cuts=weeks_between(period.first_day, period.last_day)[1:],
+        freelancer_ids=[freelancer_id],
     )
     weeks: dict = {}
     for (monday, _currency), total in work.pay_by(lambda day: week_start(day.date)).items():
@@ -197,15 +209,20 @@ def cost_per_week_for_freelancer(*, program, freelancer_id: int, period: Period)
     return weeks
 
 
-def spend_by_program(*, ranges: dict[int, tuple[datetime.date, datetime.date]]) -> dict[int, dict]:
+def spend_by_program(
+    *,
+    programs: Iterable["Program"],
+    ranges: dict[int, tuple[datetime.date, datetime.date]],
+    rows: dict[int, dict[datetime.date, dict]] | None = None,
+) -> dict[int, dict]:
     """{program_id: {currency: pay}} for several programs at once, each over its own (first, last) days.
 
-    One query (the manager's home page)."""
+    At most four queries whatever the number of programs and time entries (work_of_windows; the manager's
+    home page; three with `rows`, the programs' complete_rows over the ranges)."""
     result: dict[int, dict] = defaultdict(dict)
     if not ranges:
         return result
-    for (program_id, currency), total in (
-        counted_work(windows=ranges).pay_by(lambda day: day.program_id).items()
-    ):
+    work = work_of_windows(programs=programs, windows=ranges, rows=rows)
+    for (program_id, currency), total in work.pay_by(lambda day: day.program_id).items():
         result[program_id][currency] = total.amount
     return result

@@ -13,6 +13,7 @@ from core.money import round_money
 from dashboard.metrics import GREY, percent, target_colour
 from dashboard.periods import last_days
 from dashboard.selectors.costs import spend_by_program
+from dashboard.selectors.daily import complete_rows, midnight
 from dashboard.selectors.quality import QualityTotals, quality_by_program
 from payments.selectors import (
     pay_schedules_for_programs,
@@ -31,6 +32,7 @@ from queues.selectors import (
 from recruiting.selectors import open_recruiting_by_program
 
 HEALTH_DAYS = 7
+ROLLED_HEALTH = ("responses", "responses_met", "csat_answers", "csat_satisfied")  # DailyRollup columns
 SPEND_DAYS = 30
 
 
@@ -70,27 +72,25 @@ def manager_home(*, user, now=None) -> list[ProgramHealth]:
     # The same windows as the program dashboard's "last 7 days" and "last 30 days", in each program's zone.
     weeks = {p.pk: last_days(HEALTH_DAYS, today=now.astimezone(p.zone).date(), zone=p.zone) for p in programs}
     months = {p.pk: last_days(SPEND_DAYS, today=now.astimezone(p.zone).date(), zone=p.zone) for p in programs}
-    in_week = Q()
-    for pk, period in weeks.items():
-        in_week |= Q(
-            program_id=pk, first_response_at__gte=period.start_at, first_response_at__lt=period.end_at
-        )
+    # The complete rollup rows of the 30 days (and today's), for the pay and for the counts of the last 7.
+    rolled = complete_rows(
+        programs=programs,
+        windows={pk: (period.first_day, period.last_day) for pk, period in months.items()},
+        columns=ROLLED_HEALTH,
+        now=now,
+    )
+    sla, quality = _week_responses_and_csat(programs=programs, weeks=weeks, rows=rolled)
     tickets = tickets_of_programs(program_ids=ids)
-    sla = {
-        row["program_id"]: row
-        for row in tickets.filter(in_week, first_response_met__isnull=False)
-        .values("program_id")
-        .annotate(n=Count("id"), met=Count("id", filter=Q(first_response_met=True)))
-    }
     backlog = {
         row["program_id"]: row
         for row in tickets.filter(status__in=TICKET_ACTIVE_STATUSES)
         .values("program_id")
         .annotate(n=Count("id"), breached=Count("id", filter=Q(next_due_at__lte=now)))
     }
-    spend = spend_by_program(ranges={pk: (p.first_day, p.last_day) for pk, p in months.items()})
+    spend = spend_by_program(
+        programs=programs, ranges={pk: (p.first_day, p.last_day) for pk, p in months.items()}, rows=rolled
+    )
     recruiting = open_recruiting_by_program(program_ids=ids)
-    quality = quality_by_program(periods=weeks)
     rows = []
     for program in programs:
         targets = {m.kind: m for m in program.success_metrics.all()}
@@ -121,6 +121,63 @@ def manager_home(*, user, now=None) -> list[ProgramHealth]:
         health.in_pipeline = recruiting_row.get("in_pipeline", 0)
         rows.append(health)
     return rows
+
+
+def _week_responses_and_csat(
+    *, programs, weeks: dict, rows: dict[int, dict[datetime.date, dict]]
+) -> tuple[dict[int, dict], dict[int, QualityTotals]]:
+    """Per program, the first responses of its week ({"n", "met"}: first_response_at in the week, SLA known) and
+    its CSAT answers (tickets solved in the week), as day_facts reads a day: the days before the first one
+    without a complete rollup row from the rollups (DailyRollup counts them the same way); when that day is
+    today, today's row up to its refresh and the minutes after it live; else live from that day on. `rows`:
+    complete_rows with ROLLED_HEALTH and today's row, over windows that hold the weeks. Two queries whatever
+    the number of programs and tickets."""
+    windows = {pk: (period.first_day, period.last_day) for pk, period in weeks.items()}
+    zones = {program.pk: program.zone for program in programs}
+    rows = {
+        pk: {day: row for day, row in rows.get(pk, {}).items() if first_day <= day <= last_day}
+        for pk, (first_day, last_day) in windows.items()
+    }
+    sla = {pk: {"n": 0, "met": 0} for pk in windows}
+    quality = {pk: QualityTotals() for pk in windows}
+    live: dict[int, tuple[datetime.datetime, datetime.datetime]] = {}
+    for pk, (first_day, last_day) in windows.items():
+        day, first_live = first_day, None
+        while day <= last_day and first_live is None:
+            if day not in rows[pk] or rows[pk][day].get("partial"):
+                first_live = day
+            day += datetime.timedelta(days=1)
+        since = midnight(first_live, zones[pk]) if first_live is not None else None
+        for rolled_day, row in rows[pk].items():
+            if row.get("partial"):
+                if rolled_day != first_live:
+                    continue
+                since = row["refreshed_at"]  # today's row counts up to its refresh; the rest is read live
+            elif first_live is not None and rolled_day >= first_live:
+                continue
+            sla[pk]["n"] += row["responses"]
+            sla[pk]["met"] += row["responses_met"]
+            quality[pk].csat_answers += row["csat_answers"]
+            quality[pk].csat_satisfied += row["csat_satisfied"]
+        if since is not None:
+            live[pk] = (since, weeks[pk].end_at)
+    if live:
+        in_week = Q(pk__in=[])
+        for pk, (start, end) in live.items():
+            in_week |= Q(program_id=pk, first_response_at__gte=start, first_response_at__lt=end)
+        for row in (
+            tickets_of_programs(program_ids=list(live))
+            .filter(in_week, first_response_met__isnull=False)
+            .values("program_id")
+            .annotate(n=Count("id"), met=Count("id", filter=Q(first_response_met=True)))
+            .order_by()
+        ):
+            sla[row["program_id"]]["n"] += row["n"]
+            sla[row["program_id"]]["met"] += row["met"]
+        for pk, totals in quality_by_program(windows=live).items():
+            quality[pk].csat_answers += totals.csat_answers
+            quality[pk].csat_satisfied += totals.csat_satisfied
+    return sla, quality
 
 
 # --- the freelancer's portal home ---------------------------------------------------------------------------

@@ -148,12 +148,14 @@ def quality_by_freelancer(*, program, period: Period, freelancer_ids=None) -> di
     return result
 
 
-def quality_by_program(*, periods: dict) -> dict[int, QualityTotals]:
-    """{program_id: CSAT totals} for several programs, each over its own Period ({program_id: Period}). One query."""
-    if not periods:
+def quality_by_program(
+    *, windows: dict[int, tuple[datetime.datetime, datetime.datetime]]
+) -> dict[int, QualityTotals]:
+    """{program_id: CSAT totals} for several programs, each over its own [start, end) ({program_id: (start, end)}).
+    One query."""
+    if not windows:
         return {}
     result: dict[int, QualityTotals] = {}
-    windows = {program_id: (period.start_at, period.end_at) for program_id, period in periods.items()}
     rows = csat_answered_in_windows(windows=windows).values("program_id").annotate(**CSAT_COUNTS)
     for row in rows:
         result[row["program_id"]] = QualityTotals(

@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING
 from django.db.models import Case, IntegerField, Min, Q, Sum, Value, When
 
 from dashboard.models import WorkRollup
-from dashboard.selectors.daily import WORK, Facts
+from dashboard.selectors.daily import WORK, Facts, complete_rows
 from payments.earnings import PricedDay, WorkedDay, WorkedDays
+from payments.selectors import counted_work
 
 GROUP = [
     "program_id",
@@ -104,4 +105,45 @@ def work_of_facts(*, program: "Program", facts: Facts, cuts: Iterable[datetime.d
     for day in live:
         if day in facts.days:
             priced.extend(facts.days[day].work)
+    return WorkedDays.from_priced(priced)
+
+
+def _days(first_day: datetime.date, last_day: datetime.date) -> list[datetime.date]:
+    return [first_day + datetime.timedelta(days=n) for n in range((last_day - first_day).days + 1)]
+
+
+def work_of_windows(
+    *,
+    programs: Iterable["Program"],
+    windows: dict[int, tuple[datetime.date, datetime.date]],
+    cuts: Iterable[datetime.date] = (),
+    freelancer_ids: Iterable[int] | None = None,
+    rows: dict[int, dict[datetime.date, dict]] | None = None,
+) -> WorkedDays:
+    """The priced hours of these programs, each over its own (first, last) days, as payments.selectors.
+    counted_work counts them, for reports that read no day_facts (the team table, a freelancer's weeks, the
+    manager's home): the rollups' sums for the days with a complete DailyRollup row (day_facts' rule: written
+    after the day ended, with the day's WorkRollup rows in the same transaction) and payments' own query for
+    the others (today, a day never refreshed), in one window per program from its first such day to its last.
+    At most four queries whatever the number of time entries; pay_by(key) then gives the live lines to the
+    cent for any key that does not cut a stretch between `cuts` (a freelancer, a program; a week with Mondays
+    as cuts). `rows`: complete_rows already read over (at least) these windows, to save its query."""
+    ids = list(freelancer_ids) if freelancer_ids is not None else None
+    if rows is None:
+        rows = complete_rows(programs=programs, windows=windows)
+    covered = {pk: {day for day, row in rows.get(pk, {}).items() if not row.get("partial")} for pk in windows}
+    live = {
+        pk: [day for day in _days(first_day, last_day) if day not in covered[pk]]
+        for pk, (first_day, last_day) in windows.items()
+    }
+    rolled = {pk: window for pk, window in windows.items() if covered[pk]}
+    priced = rolled_work(windows=rolled, live=live, cuts=cuts, freelancer_ids=ids) if rolled else []
+    live_windows = {pk: (days[0], days[-1]) for pk, days in live.items() if days}
+    if live_windows:
+        live_days = {(pk, day) for pk, days in live.items() for day in days}
+        priced.extend(
+            day
+            for day in counted_work(windows=live_windows, freelancer_ids=ids).priced_days()
+            if (day.day.program_id, day.day.date) in live_days
+        )
     return WorkedDays.from_priced(priced)

@@ -613,10 +613,17 @@ def csat_answered(*, program_ids, start: datetime.datetime, end: datetime.dateti
 
 
 def csat_answered_in_windows(*, windows: dict) -> QuerySet[CsatSurvey]:
-    """Answered surveys of tickets solved in each program's own window ({program_id: (start, end)})."""
+    """Answered surveys of tickets solved in each program's own window ({program_id: (start, end)}); as
+    csat_answered, the ticket's program is named too, so the tickets come from the (program, solved_at) index
+    (without it PostgreSQL ranged over every program's solves: 19 ms for minutes of tickets at 1,000,000)."""
     window = Q()
     for program_id, (start, end) in windows.items():
-        window |= Q(program_id=program_id, ticket__solved_at__gte=start, ticket__solved_at__lt=end)
+        window |= Q(
+            program_id=program_id,
+            ticket__program_id=program_id,
+            ticket__solved_at__gte=start,
+            ticket__solved_at__lt=end,
+        )
     return CsatSurvey.objects.filter(
         window, rating__in=[CsatSurvey.Rating.GOOD, CsatSurvey.Rating.BAD]
     ).order_by()

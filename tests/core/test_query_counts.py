@@ -30,10 +30,13 @@ MANAGER, FREELANCER = "manager@demo.test", "freelancer1@demo.test"
 # (url name, who, kwargs from the world): exact query counts.
 PINS: dict[tuple[str, str], int] = {
     # manager
-    ("dashboard:manage_home", MANAGER): 9,
-    ("dashboard:program", MANAGER): 19,  # issue #22: backlog and coverage from the snapshot, medians in SQL
-    ("dashboard:program_team", MANAGER): 10,  # + the tiers in the program (contracts.ProgramStanding)
-    ("dashboard:program_costs", MANAGER): 7,
+    # issue #22 (docs/adr/0028, addendum): pay reads the contracts' rate history in a query of its own
+    # (payments.earnings.worked_days: +1 wherever hours are priced), and the home and the team table read the
+    # hours of finished days from the rollups (+ the complete days, + the rollups' sums) instead of every entry
+    ("dashboard:manage_home", MANAGER): 12,  # + its SLA and CSAT of finished days from the same rollup rows
+    ("dashboard:program", MANAGER): 20,  # issue #22: backlog and coverage from the snapshot, medians in SQL
+    ("dashboard:program_team", MANAGER): 13,  # + the tiers in the program (contracts.ProgramStanding)
+    ("dashboard:program_costs", MANAGER): 8,
     ("dashboard:program_funnel", MANAGER): 9,
     ("programs:list", MANAGER): 1,
     ("programs:announcement_list", MANAGER): 3,
@@ -87,7 +90,7 @@ PINS: dict[tuple[str, str], int] = {
     ("reviews:portal_evaluations", FREELANCER): 3,
     ("reviews:portal_announcements", FREELANCER): 3,
     ("contracts:portal_knowledge", FREELANCER): 4,
-    ("payments:portal_payouts", FREELANCER): 11,
+    ("payments:portal_payouts", FREELANCER): 12,  # issue #22: + the rate history (worked_days)
 }
 
 

@@ -50,7 +50,9 @@ def test_the_cost_of_a_pay_period_with_a_mid_period_rate_change_is_its_payouts_t
     assert {
         fid: row["pay"] for fid, row in cost_by_freelancer(program=program, period=period).items()
     } == paid
-    assert spend_by_program(ranges={program.pk: (days[0], days[-1])})[program.pk] == {"USD": Decimal("7.54")}
+    assert spend_by_program(programs=[program], ranges={program.pk: (days[0], days[-1])})[program.pk] == {
+        "USD": Decimal("7.54")
+    }
     # and so is the cost from the rollups, once the days are rolled up (hours per rate range, priced by the rule)
     dashboard_rollups_refresh(program_id=program.pk, start_day=period.previous().first_day, end_day=days[-1])
     rolled = cost_report(program=program, period=period)

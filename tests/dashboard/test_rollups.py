@@ -15,9 +15,10 @@ from dashboard.periods import Period
 from dashboard.schedules import SCHEDULES
 from dashboard.selectors.costs import cost_report
 from dashboard.selectors.daily import day_facts
+from dashboard.selectors.home import manager_home
 from dashboard.selectors.program import program_dashboard
 from dashboard.selectors.tickets import solved_totals
-from dashboard.services import dashboard_rollups_refresh, rollups_due
+from dashboard.services import dashboard_rollups_refresh, dashboard_today_refresh, rollups_due
 from dashboard.tasks import dashboard_rollups_refresh_recent_task
 from payments.models import TimeEntry
 from queues.models import Ticket
@@ -65,6 +66,48 @@ def test_rollup_backed_numbers_equal_the_live_ones(program, period, worked_week)
             "hours", "rate", "currency", "rate_since"
         )
     ) == [(Decimal("4.00"), Decimal("20.00"), "USD", None)]
+
+
+def test_the_manager_home_from_the_rollups_equals_the_live_one(program, manager, worked_week):
+    # Given the hand-made week rolled up after it ended but for one day in the middle, and "now" the day after
+    now = at("2026-03-09", 10)
+    CsatSurveyFactory(ticket=ticket(program, "2026-03-09", solved_at=at("2026-03-09", 9)), rating="good")
+
+    def health() -> list:
+        return [
+            (row.sla_attainment, row.csat, row.spend, row.backlog, row.breached)
+            for row in manager_home(user=manager, now=now)
+        ]
+
+    with override_settings(DASHBOARD_ROLLUPS=False):
+        live = health()
+    dashboard_rollups_refresh(program_id=program.pk, start_day=FIRST, end_day=LAST, now=LATER)
+    DailyRollup.objects.filter(program=program, day=datetime.date(2026, 3, 5)).delete()
+    WorkRollup.objects.filter(program=program, day=datetime.date(2026, 3, 5)).delete()
+    # When the home reads the rollups for the days before the first one without a row, the rest live
+    rolled = health()
+    # Then it shows the same numbers
+    assert rolled == live
+    assert live[0][0] is not None and live[0][1] is not None and live[0][2]
+    # and with every past day rolled up and today's row written at 09:30, what came after it is read live
+    dashboard_rollups_refresh(program_id=program.pk, start_day=FIRST, end_day=LAST, now=LATER)
+    dashboard_today_refresh(program_id=program.pk, now=at("2026-03-09", 9, 30))
+    late = ticket(
+        program,
+        "2026-03-09",
+        first_response_at=at("2026-03-09", 9, 45),
+        first_response_seconds=60,
+        first_response_met=False,
+        solved_at=at("2026-03-09", 9, 50),
+    )
+    CsatSurveyFactory(ticket=late, rating="bad")
+    with override_settings(DASHBOARD_ROLLUPS=False):
+        live = health()
+    with CaptureQueriesContext(connection) as queries:
+        assert health() == live and live != rolled
+    assert any(
+        "2026-03-09 09:30:00" in query["sql"] for query in queries.captured_queries
+    )  # from the refresh on
 
 
 def test_dst_days_and_local_hours_match_the_live_numbers(manager):

@@ -7,15 +7,21 @@ import random
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.db.models import F
-from django.test.utils import override_settings
+from django.test.utils import CaptureQueriesContext, override_settings
 from django.utils import timezone
 
 from contracts.models import RateChange
 from core.db import WidthBucket
 from dashboard.models import DailyRollup, DurationBucket, DurationCount, ProgramSnapshot, WorkRollup
 from dashboard.periods import Period, last_days
-from dashboard.selectors.costs import cost_report
+from dashboard.selectors.costs import (
+    cost_by_freelancer,
+    cost_per_week_for_freelancer,
+    cost_report,
+    spend_by_program,
+)
 from dashboard.selectors.coverage import coverage_counts, this_monday, week_counts
 from dashboard.selectors.daily import day_facts
 from dashboard.selectors.medians import BOUNDS, bucket_of, bucket_range
@@ -148,6 +154,57 @@ def test_pay_from_the_hour_rollups_is_the_live_pay_line_by_line(program):
     assert (rolled.hours_per_week, rolled.cost_per_week) == (live.hours_per_week, live.cost_per_week)
     assert rolled.other_currencies == live.other_currencies and rolled.other_currencies
     assert WorkRollup.objects.filter(program=program, rate_since=datetime.date(2026, 3, 4)).exists()
+
+
+def test_per_freelancer_and_per_program_pay_from_the_hour_rollups_is_the_live_pay(program):
+    # Given two freelancers, one with rate changes inside the period and weeks, entries ending in half cents,
+    # one paid in another currency, and a program of another manager's zone beside it
+    usd = ContractFactory(program=program, hourly_rate=Decimal("10.02"), currency="USD", start_date=FIRST)
+    RateChange.objects.create(
+        contract=usd, effective_date=datetime.date(2026, 3, 4), hourly_rate=Decimal("10.06")
+    )
+    RateChange.objects.create(
+        contract=usd, effective_date=datetime.date(2026, 3, 10), hourly_rate=Decimal("10.02")
+    )
+    eur = ContractFactory(program=program, hourly_rate=Decimal("9.99"), currency="EUR", start_date=FIRST)
+    other = ContractFactory(hourly_rate=Decimal("7.33"), currency="USD", start_date=FIRST)
+    for offset in range(-7, 14):
+        day = FIRST + datetime.timedelta(days=offset)
+        for contract in (usd, eur, other):
+            TimeEntryFactory(
+                contract=contract, date=day, hours=Decimal("0.25"), status=TimeEntry.Status.APPROVED
+            )
+    last = FIRST + datetime.timedelta(days=13)
+    period = Period(
+        key="custom", first_day=FIRST + datetime.timedelta(days=2), last_day=last, zone=program.zone, label=""
+    )
+    programs = [program, other.program]
+    ranges = {p.pk: (period.first_day, period.last_day) for p in programs}
+
+    def figures() -> tuple:
+        return (
+            cost_by_freelancer(program=program, period=period),
+            cost_per_week_for_freelancer(program=program, freelancer_id=usd.freelancer_id, period=period),
+            spend_by_program(programs=programs, ranges=ranges),
+        )
+
+    with override_settings(DASHBOARD_ROLLUPS=False):
+        live = figures()
+    # When most days are rolled up, one day in the middle and the last two are not
+    for each in programs:
+        dashboard_rollups_refresh(
+            program_id=each.pk, start_day=FIRST, end_day=last - datetime.timedelta(days=2), now=LATER
+        )
+    WorkRollup.objects.filter(day=FIRST + datetime.timedelta(days=5)).delete()
+    DailyRollup.objects.filter(day=FIRST + datetime.timedelta(days=5)).delete()
+    with CaptureQueriesContext(connection) as queries:
+        rolled = figures()
+    # Then every figure is the live one, to the cent, in at most four queries each
+    assert rolled == live
+    assert live[0][usd.freelancer_id]["pay"] and live[0][eur.freelancer_id]["currency"] == "EUR"
+    assert len(live[1]) == 2 and live[2][other.program_id]
+    assert len(queries) <= 12
+    assert WorkRollup.objects.filter(program=program, rate_since=datetime.date(2026, 3, 10)).exists()
 
 
 def test_the_backlog_from_the_rollups_and_the_snapshot_is_the_live_one(program, period, worked_week):
