@@ -327,7 +327,11 @@ class TrialTask(TimeStampedModel):
         default=list, help_text="The support questions to answer, one per item."
     )
     is_paid = models.BooleanField(default=True)
-    amount = MoneyField(null=True, blank=True, help_text="Paid once to the candidate when graded, hired or not (payments.TrialPayout).")
+    amount = MoneyField(
+        null=True,
+        blank=True,
+        help_text="Paid once to the candidate when graded, hired or not (payments.TrialPayout).",
+    )
     currency = CurrencyField()
     deadline = models.DateTimeField()
     token = models.CharField(max_length=64, unique=True, editable=False)
