@@ -817,6 +817,109 @@ def _etas(*, program, now) -> None:
     TicketEvent.objects.bulk_create(events)
 
 
+# A parcel that went astray twice: a long back-and-forth on a ticket of the first rota freelancer (Ana), so
+# the ticket pages show what they do with a long thread (the first message, the newest ten, "Show N earlier").
+LONG_THREAD = [
+    ("customer", "The tracking page says delivered, but nothing is here. My neighbours have nothing either."),
+    ("reply", "I am sorry about that. I have opened a trace with the carrier; they answer within a day."),
+    ("customer", "The carrier now says it was left at a pick-up point, but they have no parcel for me."),
+    ("reply", "Thanks for checking. I asked the carrier for the driver's GPS scan of the drop-off."),
+    ("customer", "Any news? I need the charger for a trip on Friday."),
+    (
+        "reply",
+        "The scan puts the drop-off two streets away. I have sent a replacement by express, at no cost.",
+    ),
+    ("customer", "The replacement shows the same 'delivered' status and again nothing arrived."),
+    (
+        "reply",
+        "That should not happen twice. I have asked the warehouse to hold a third one until we know why.",
+    ),
+    ("customer", "Could it go to my office instead? 1 Canal Street, reception desk, open 8 to 6."),
+    ("reply", "Yes. The office address is on the order now and the third parcel will need a signature."),
+    ("customer", "Thank you. Will I get a new tracking number?"),
+    ("reply", "You will, by e-mail as soon as the warehouse scans it, usually within two hours."),
+    ("customer", "Still no tracking e-mail, and the trip is the day after tomorrow. What can you do?"),
+    (
+        "reply",
+        "The warehouse scanned it a minute ago and the tracking e-mail is on its way. Could you confirm that "
+        "reception will sign for it tomorrow morning?",
+    ),
+]
+
+
+def _long_thread(*, program, freelancer, shifts, now) -> None:
+    """LONG_THREAD on the freelancer's oldest ticket pending on the customer, after its first reply: the customer
+    writes within the hour, the freelancer answers inside their shift (`shifts`, as in SHIFTS); as much of it as
+    fits before now, ending with the freelancer's reply (it still waits on the customer). Once."""
+    if TicketMessage.objects.filter(ticket__program=program, body__startswith=LONG_THREAD[0][1]).exists():
+        return
+    ticket = (
+        Ticket.objects.filter(
+            program=program,
+            assignee=freelancer,
+            status=Ticket.Status.PENDING,
+            first_response_at__isnull=False,
+        )
+        .order_by("created_at", "pk")
+        .first()
+    )
+    if ticket is None or ticket.first_response_at is None:
+        return
+    rota = _Rota([freelancer], {freelancer.pk: shifts})
+    step = datetime.timedelta(minutes=15)
+
+    def next_on_shift(moment):
+        for _ in range(4 * 24 * 4):  # four days of 15-minute steps
+            if rota.on_shift(moment, language=ticket.language, skill_ids=set()):
+                return moment
+            moment += step
+        return None
+
+    placed, at = [], ticket.first_response_at
+    for kind, body in LONG_THREAD:
+        if kind == "customer":
+            at = at + datetime.timedelta(minutes=50)
+        else:
+            at = next_on_shift(at + datetime.timedelta(minutes=20))
+        if at is None or at >= now:
+            break
+        placed.append((kind, body, at))
+    while placed and placed[-1][0] == "customer":
+        placed.pop()
+    author, first_name = freelancer.user, ticket.requester_name.split()[0]
+    messages, events = [], []
+    for kind, body, at in placed:
+        if kind == "customer":
+            messages.append(
+                TicketMessage(
+                    ticket=ticket,
+                    kind=TicketMessage.Kind.CUSTOMER,
+                    body=f"{body}\n\n{first_name}",
+                    created_at=at,
+                )
+            )
+            events.append(
+                TicketEvent(
+                    ticket=ticket,
+                    kind=TicketEvent.Kind.CUSTOMER_REPLIED,
+                    created_at=at,
+                    message="The customer wrote again.",
+                )
+            )
+        else:
+            text = f"Hi {first_name},\n\n{body}\n\nBest regards,\n{author.display_name}"
+            messages.append(
+                TicketMessage(
+                    ticket=ticket, kind=TicketMessage.Kind.REPLY, author=author, body=text, created_at=at
+                )
+            )
+            events.append(
+                TicketEvent(ticket=ticket, kind=TicketEvent.Kind.REPLIED, actor=author, created_at=at)
+            )
+    TicketMessage.objects.bulk_create(messages)
+    TicketEvent.objects.bulk_create(events)
+
+
 def seed(context):
     demo, acme = context["program"], context["acme"]
     skills = context["skills"]
@@ -912,6 +1015,7 @@ def seed(context):
         route_waiting(program_id=program.pk, now=now, explain=first_seeding)
     _saved_replies(program=demo, manager=context["manager"], suggester=freelancers[1], now=now)
     _etas(program=demo, now=now)
+    _long_thread(program=demo, freelancer=freelancers[0], shifts=SHIFTS[1], now=now)
     seed_help_and_views(program=demo, agent=context["agent"], now=now)  # queues/demo_help.py
     # the tickets above were written in bulk beside the services: count them for the headline numbers
     counters_repair(program_ids=[demo.pk, acme.pk])
