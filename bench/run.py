@@ -66,8 +66,18 @@ INTAKE_RUNS: list[tuple[str, list[str], str | None, list[str]]] = [
 ]
 
 
+# The intake benches' web clients and Celery workers share a Redis cache, as production's processes must
+# (config/settings/production.py): the API token's user and the program come from it (docs/adr/0029, 0031).
+INTAKE_CACHE = os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/6")
+
+
 def _manage_env(size: str) -> dict[str, str]:
-    return {**os.environ, "DATABASE_URL": datasets.database_url(size), "DJANGO_DEBUG": "false"}
+    return {
+        **os.environ,
+        "DATABASE_URL": datasets.database_url(size),
+        "DJANGO_DEBUG": "false",
+        "CACHE_URL": INTAKE_CACHE,
+    }
 
 
 def intake(size: str) -> list[dict[str, Any]]:
