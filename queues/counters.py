@@ -183,16 +183,28 @@ def _add(deltas: Mapping[tuple[int, str], int], *, shard_sql: str) -> None:
 
 
 def counters_read(*, program_ids: list[int], now: datetime.datetime) -> dict[str, int]:
-    """The headline numbers of the programs at `now`: in-house, waiting for a freelancer, with freelancers,
-    breached (past next_due_at). One query whatever the number of tickets; none without programs.
+    """The headline numbers of the programs together at `now`: in-house, waiting for a freelancer, with
+    freelancers, breached (past next_due_at). counters_by_program's numbers summed: one query whatever the
+    number of tickets; none without programs."""
+    counts = dict.fromkeys(HEADLINES, 0)
+    for numbers in counters_by_program(program_ids=program_ids, now=now).values():
+        for name in HEADLINES:
+            counts[name] += numbers[name]
+    return counts
+
+
+def counters_by_program(*, program_ids: list[int], now: datetime.datetime) -> dict[int, dict[str, int]]:
+    """Each program's headline numbers at `now` ({program id: {name: n}}, a program without active tickets
+    left out): HEADLINES and "active" (every active ticket, the backlog). One query, grouped by program,
+    whatever the number of tickets; none without programs.
 
     A hand-written SELECT (docs/adr/0015): the ORM took ~2.5 ms of CPU to build the two querysets this
-    replaces, which PostgreSQL answers in ~0.5 ms (bench_10k, docs/adr/0030). The keys it reads come from queue_key,
-    day_key and slot_key, as the writers' do.
+    replaces, which PostgreSQL answers in ~0.5 ms (bench_10k, docs/adr/0030). The keys it reads come from
+    queue_key, day_key and slot_key, as the writers' do. The tickets due in the current ten minutes are
+    counted in a branch of their own (UNION ALL), so a program's are counted even if it had no counter row.
     """
-    counts = dict.fromkeys(HEADLINES, 0)
     if not program_ids:
-        return counts
+        return {}
     slot = slot_start(now)
     day = slot.replace(hour=0, minute=0)
     queues = Ticket.Queue.values
@@ -207,24 +219,27 @@ def counters_read(*, program_ids: list[int], now: datetime.datetime) -> dict[str
         return f"key IN ({', '.join(['%s'] * len(keys))})"
 
     sql = (
-        f"SELECT SUM(CASE WHEN {among(inhouse)} THEN n ELSE 0 END),"  # noqa: S608 (placeholders only)
-        f" SUM(CASE WHEN {among(waiting)} THEN n ELSE 0 END),"
-        f" SUM(CASE WHEN {among(with_freelancers)} THEN n ELSE 0 END),"
-        f" SUM(CASE WHEN {among(every_queue)} THEN 0 ELSE n END),"
-        f" (SELECT COUNT(*) FROM {Ticket._meta.db_table} WHERE program_id IN ({programs})"
-        f" AND status IN ({active}) AND next_due_at >= %s AND next_due_at <= %s)"
+        "SELECT program_id, SUM(inhouse), SUM(waiting), SUM(with_freelancers), SUM(active),"  # noqa: S608
+        " SUM(due_before), SUM(due_now) FROM ("
+        f"SELECT program_id, SUM(CASE WHEN {among(inhouse)} THEN n ELSE 0 END) AS inhouse,"
+        f" SUM(CASE WHEN {among(waiting)} THEN n ELSE 0 END) AS waiting,"
+        f" SUM(CASE WHEN {among(with_freelancers)} THEN n ELSE 0 END) AS with_freelancers,"
+        f" SUM(CASE WHEN {among(every_queue)} THEN n ELSE 0 END) AS active,"
+        f" SUM(CASE WHEN {among(every_queue)} THEN 0 ELSE n END) AS due_before, 0 AS due_now"
         f" FROM {_TABLE} WHERE program_id IN ({programs}) AND ({among(every_queue)}"
-        " OR (key >= %s AND key < %s) OR (key >= %s AND key < %s))"
+        " OR (key >= %s AND key < %s) OR (key >= %s AND key < %s)) GROUP BY program_id"
+        " UNION ALL"
+        f" SELECT program_id, 0, 0, 0, 0, 0, COUNT(*) FROM {Ticket._meta.db_table}"
+        f" WHERE program_id IN ({programs}) AND status IN ({active})"
+        " AND next_due_at >= %s AND next_due_at <= %s GROUP BY program_id"
+        ") per_program GROUP BY program_id"
     )
     params = [
         *inhouse,
         *waiting,
         *with_freelancers,
         *every_queue,
-        *program_ids,
-        *Ticket.ACTIVE_STATUSES,
-        connection.ops.adapt_datetimefield_value(slot),
-        connection.ops.adapt_datetimefield_value(now),
+        *every_queue,
         *program_ids,
         *every_queue,
         # the day counters before today, the ten-minute counters of today before these ten minutes
@@ -232,18 +247,29 @@ def counters_read(*, program_ids: list[int], now: datetime.datetime) -> dict[str
         day_key(day),
         slot_key(day),
         slot_key(slot),
+        *program_ids,
+        *Ticket.ACTIVE_STATUSES,
+        connection.ops.adapt_datetimefield_value(slot),
+        connection.ops.adapt_datetimefield_value(now),
     ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        row = cursor.fetchone()
-    inhouse_n, waiting_n, with_n, due_before_these_minutes, due_in_them = (int(value or 0) for value in row)
-    counts.update(
-        inhouse=inhouse_n,
-        waiting=waiting_n,
-        with_freelancers=with_n,
-        breached=due_before_these_minutes + due_in_them,
-    )
-    return counts
+        rows = cursor.fetchall()
+    found = {}
+    for program_id, *values in rows:
+        inhouse_n, waiting_n, with_n, active_n, due_before_these_minutes, due_in_them = (
+            int(value or 0) for value in values
+        )
+        numbers = {
+            "inhouse": inhouse_n,
+            "waiting": waiting_n,
+            "with_freelancers": with_n,
+            "breached": due_before_these_minutes + due_in_them,
+            "active": active_n,
+        }
+        if any(numbers.values()):
+            found[program_id] = numbers
+    return found
 
 
 # --- keeping them right ----------------------------------------------------------------------------------

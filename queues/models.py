@@ -392,15 +392,19 @@ class Ticket(models.Model):
             ),
             # reporting (freelancer_ticket_stats, the dashboard): covering indexes, so the dashboard's
             # aggregates over solved / first-responded tickets are index-only scans on PostgreSQL.
+            # The team table's per-freelancer numbers over a window read these three alone (index-only scans,
+            # docs/adr/0028): each names the person, and the solved one the id CSAT answers are joined on.
             models.Index(
                 fields=["program", "solved_at"],
-                include=["assignee", "resolution_seconds"],
+                include=["assignee", "resolution_seconds", "id"],
                 name="ticket_program_solved_cov",
             ),
-            models.Index(fields=["program", "escalated_at"], name="ticket_program_escalated"),
+            models.Index(
+                fields=["program", "escalated_at"], include=["escalated_by"], name="ticket_program_escalated"
+            ),
             models.Index(
                 fields=["program", "first_response_at"],
-                include=["first_response_met", "first_response_seconds"],
+                include=["first_response_met", "first_response_seconds", "first_responder"],
                 name="ticket_program_first_resp_cov",
             ),
         ]

@@ -44,7 +44,7 @@ from queues.availability import (
     slot_row,
     weekly_hours_in_zone,
 )
-from queues.counters import counters_read
+from queues.counters import counters_by_program, counters_read
 from queues.events import event_created
 from queues.intake_cache import program_cached_get
 from queues.models import (
@@ -503,6 +503,12 @@ def queue_counts(*, user: User, now=None) -> dict[str, int]:
     active tickets: two small queries whatever the backlog.
     """
     return counters_read(program_ids=program_ids_for(user=user), now=now or timezone.now())
+
+
+def queue_counts_by_program(*, program_ids, now=None) -> dict[int, dict[str, int]]:
+    """Per program, its headline numbers (queue_counts') and "active", the backlog: {program id: {name: n}},
+    a program without active tickets left out. From the counters too: one query whatever the backlog."""
+    return counters_by_program(program_ids=list(program_ids), now=now or timezone.now())
 
 
 def inhouse_users_for_program(*, program) -> QuerySet[User]:
@@ -1107,12 +1113,14 @@ def freelancer_ticket_stats(
         solved_qs = solved_qs.filter(assignee_id__in=ids)
         escalated_qs = escalated_qs.filter(escalated_by_id__in=ids)
         response_qs = response_qs.filter(first_responder__freelancer_profile__in=ids)
+    # COUNT(*) and the columns the (program, date) indexes include (queues.Ticket.Meta): index-only scans,
+    # no ticket row read (counting "id" read ~36,000 heap pages of 30 days at 1,000,000 tickets).
     solved = dict(
-        solved_qs.values("assignee_id").annotate(n=Count("id")).values_list("assignee_id", "n").order_by()
+        solved_qs.values("assignee_id").annotate(n=Count("*")).values_list("assignee_id", "n").order_by()
     )
     escalated = dict(
         escalated_qs.values("escalated_by_id")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("*"))
         .values_list("escalated_by_id", "n")
         .order_by()
     )
@@ -1122,8 +1130,8 @@ def freelancer_ticket_stats(
         for row in (
             response_qs.values(key)
             .annotate(
-                n=Count("id"),
-                met=Count("id", filter=Q(first_response_met=True)),
+                n=Count("first_response_at"),
+                met=Count("first_response_at", filter=Q(first_response_met=True)),
                 median=Median("first_response_seconds"),
             )
             .order_by()

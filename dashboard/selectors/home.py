@@ -24,8 +24,8 @@ from payments.selectors import (
 from programs.selectors import MetricKind, announcement_list_published, program_list_with_metrics
 from queues.availability import availability_intervals
 from queues.selectors import (
-    TICKET_ACTIVE_STATUSES,
     availability_for_freelancer,
+    queue_counts_by_program,
     ticket_list_for_freelancer,
     tickets_of_programs,
 )
@@ -80,13 +80,9 @@ def manager_home(*, user, now=None) -> list[ProgramHealth]:
         now=now,
     )
     sla, quality = _week_responses_and_csat(programs=programs, weeks=weeks, rows=rolled)
-    tickets = tickets_of_programs(program_ids=ids)
-    backlog = {
-        row["program_id"]: row
-        for row in tickets.filter(status__in=TICKET_ACTIVE_STATUSES)
-        .values("program_id")
-        .annotate(n=Count("id"), breached=Count("id", filter=Q(next_due_at__lte=now)))
-    }
+    # The active tickets and those past next_due_at, from the queue counters (docs/adr/0030): counting them
+    # read every active ticket (~0.25 s at 1,000,000 tickets).
+    backlog = queue_counts_by_program(program_ids=ids, now=now)
     spend = spend_by_program(
         programs=programs, ranges={pk: (p.first_day, p.last_day) for pk, p in months.items()}, rows=rolled
     )
@@ -101,7 +97,7 @@ def manager_home(*, user, now=None) -> list[ProgramHealth]:
         health.sla_colour = target_colour(
             health.sla_attainment, sla_metric.target if sla_metric else Decimal("90"), "at_least"
         )
-        health.backlog = backlog.get(program.pk, {}).get("n", 0)
+        health.backlog = backlog.get(program.pk, {}).get("active", 0)
         health.breached = backlog.get(program.pk, {}).get("breached", 0)
         health.csat = quality.get(program.pk, QualityTotals()).csat
         csat_metric = targets.get(MetricKind.CSAT)

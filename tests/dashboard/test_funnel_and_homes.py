@@ -198,3 +198,42 @@ def test_portal_home_query_count_does_not_grow_with_tickets(client, program):
 def test_managers_get_the_wrong_role_page_on_the_portal(client, manager):
     client.force_login(manager)
     assert client.get(reverse("dashboard:portal_home")).status_code == 403
+
+
+def test_manager_home_backlog_and_breaches_equal_a_full_count_of_each_program(manager):
+    # Given two managed programs with active tickets due around a moment (days before, earlier in its ten
+    # minutes, the moment itself, after), tickets without a deadline, solved ones and another manager's
+    # program's; and a managed program without tickets
+    at = datetime.datetime(2027, 1, 4, 13, 34, tzinfo=datetime.UTC)
+    programs = [ProgramFactory(managers=[manager]) for _ in range(3)]
+    deadlines = [
+        at - datetime.timedelta(days=3),
+        at.replace(hour=0, minute=0),
+        at - datetime.timedelta(minutes=4),
+        at - datetime.timedelta(minutes=1),
+        at,
+        at + datetime.timedelta(microseconds=1),
+        at + datetime.timedelta(minutes=30),
+        at + datetime.timedelta(days=2),
+        None,
+    ]
+    for n, due in enumerate(deadlines):
+        TicketFactory(program=programs[n % 2], next_due_at=due, queue=["freelancer", "inhouse"][n % 2])
+    TicketFactory(
+        program=programs[0], next_due_at=at - datetime.timedelta(hours=1), status=Ticket.Status.SOLVED
+    )
+    TicketFactory(
+        program=ProgramFactory(managers=[ManagerFactory()]), next_due_at=at - datetime.timedelta(hours=1)
+    )
+
+    def counted(program, moment):
+        active = Ticket.objects.filter(program=program, status__in=Ticket.ACTIVE_STATUSES)
+        return active.count(), active.filter(next_due_at__lte=moment).count()
+
+    # When the home is read at moments around the deadlines
+    for moment in [due for due in deadlines if due] + [at - datetime.timedelta(days=30)]:
+        rows = manager_home(user=manager, now=moment)
+        # Then each program's backlog and breaches are what counting its active tickets says
+        assert {row.program.pk: (row.backlog, row.breached) for row in rows} == {
+            program.pk: counted(program, moment) for program in programs
+        }, moment

@@ -1,6 +1,8 @@
 import csv
 import datetime
 import io
+import random
+import statistics
 from decimal import Decimal
 
 import pytest
@@ -9,12 +11,17 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from contracts.models import Contract
+from dashboard.metrics import percent, seconds_to_hours
 from dashboard.selectors.team import team_table
 from dashboard.tables import Table, csv_response
-from tests.accounts.factories import FreelancerFactory
+from queues.models import Ticket
+from reviews.models import CsatSurvey
+from tests.accounts.factories import FreelancerFactory, UserFactory
 from tests.contracts.factories import ContractFactory
 from tests.dashboard.conftest import PERIOD_QUERY
+from tests.dashboard.factories import CsatSurveyFactory
 from tests.programs.factories import ProgramFactory
+from tests.queues.factories import TicketFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -177,3 +184,58 @@ def test_the_team_export_sends_its_header_before_it_counts_the_rows(client, prog
     with CaptureQueriesContext(connection) as rows:
         body = b"".join(chunks).decode()
     assert rows.captured_queries and body.startswith("Ana Reyes,Tier 1,Active,2,")
+
+
+def test_team_table_ticket_numbers_equal_a_recount_of_the_tickets(program, period):
+    # Given three freelancers' tickets solved, escalated and first-answered at moments in and around the
+    # period (its first and last microseconds too), first responses by an in-house agent, and CSAT answers
+    # good, bad and unanswered
+    people = [ContractFactory(program=program).freelancer for _ in range(3)]
+    agent = UserFactory()
+    rng = random.Random(22)
+    moments = [period.start_at - datetime.timedelta(microseconds=1), period.start_at, period.end_at]
+    moments += [period.end_at - datetime.timedelta(microseconds=1)]
+    moments += [period.start_at + datetime.timedelta(minutes=rng.randrange(-2000, 12000)) for _ in range(50)]
+    for n, moment in enumerate(moments):
+        person = people[n % 3]
+        responder = agent.pk if n % 7 == 0 else person.user_id
+        t = TicketFactory(
+            program=program,
+            status=Ticket.Status.SOLVED if n % 4 else Ticket.Status.OPEN,
+            assignee=person if n % 4 else None,
+            solved_at=moment if n % 4 else None,
+            escalated_by=person if n % 5 == 0 else None,
+            escalated_at=moment if n % 5 == 0 else None,
+            first_responder_id=responder,
+            first_response_at=moment,
+            first_response_seconds=rng.randrange(60, 9000),
+            first_response_met=rng.random() < 0.6,
+        )
+        if n % 4:
+            CsatSurveyFactory(ticket=t, freelancer=person, rating=rng.choice(["good", "good", "bad", ""]))
+    # When the team table is read
+    rows = {row.freelancer_id: row for row in team_table(program=program, period=period)}
+
+    # Then each freelancer's numbers are a recount of their tickets in [start, end)
+    def within(moment):
+        return moment is not None and period.start_at <= moment < period.end_at
+
+    tickets = list(Ticket.objects.filter(program=program))
+    surveys = list(CsatSurvey.objects.filter(program=program).select_related("ticket"))
+    for person in people:
+        solved = sum(1 for t in tickets if t.assignee_id == person.pk and within(t.solved_at))
+        escalated = sum(1 for t in tickets if t.escalated_by_id == person.pk and within(t.escalated_at))
+        responses = [
+            t for t in tickets if t.first_responder_id == person.user_id and within(t.first_response_at)
+        ]
+        answers = [
+            s for s in surveys if s.freelancer_id == person.pk and s.rating and within(s.ticket.solved_at)
+        ]
+        row = rows[person.pk]
+        assert (row.solved, row.escalated) == (solved, escalated)
+        assert row.escalation_rate == percent(escalated, solved + escalated)
+        assert row.sla_attainment == percent(sum(t.first_response_met for t in responses), len(responses))
+        median = statistics.median(t.first_response_seconds for t in responses)
+        assert row.first_response_hours == seconds_to_hours(round(median))
+        assert row.csat == percent(sum(s.rating == "good" for s in answers), len(answers))
+        assert solved and escalated and responses and answers  # the recount is not of nothing
