@@ -7,10 +7,11 @@ found in one place. Benchmarks that only make sense on PostgreSQL ask `is_postgr
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import connection
-from django.db.models import Aggregate, FloatField, Func, IntegerField, JSONField, QuerySet
+from django.db.models import Aggregate, FloatField, Func, IntegerField, JSONField, Model, QuerySet
 
 from core.metrics import to_decimal
 
@@ -93,3 +94,38 @@ def connection_slot_sql() -> str:
     (a connection runs one transaction at a time, so rows keyed by it have one writer); 0 on SQLite, whose
     writers already take turns. For counters that many transactions add to at once (queues.counters)."""
     return "pg_backend_pid()" if is_postgresql() else "0"
+
+
+def update_rows(model: type[Model], objs: Sequence[Model], fields: Sequence[str]) -> None:
+    """Write `fields` of each instance, by primary key, in one statement, each row its own values.
+
+    PostgreSQL: UPDATE … FROM unnest(one array a column), which costs one round trip and one plan for any number
+    of rows (routing writes a batch of up to 200 tickets, nearly every one with another assignee: one UPDATE a
+    value had cost a round trip each). SQLite: the ORM's bulk_update (CASE WHEN per column). Nothing here runs
+    save() or signals, as neither does QuerySet.update().
+    """
+    if not objs:
+        return
+    meta = model._meta
+    columns = [meta.get_field(name) for name in fields]
+    if not is_postgresql():
+        model._base_manager.bulk_update(objs, [column.name for column in columns])
+        return
+    quote = connection.ops.quote_name
+    pk = meta.pk
+    assert pk is not None
+    names = [pk.column, *(column.column for column in columns)]
+    types = [pk.db_type(connection), *(column.db_type(connection) for column in columns)]
+    arrays = [[pk.get_db_prep_value(obj.pk, connection) for obj in objs]]
+    for column in columns:
+        attname = column.attname
+        arrays.append([column.get_db_prep_save(getattr(obj, attname), connection) for obj in objs])
+    assignments = ", ".join(f"{quote(name)} = v.{quote(name)}" for name in names[1:])
+    sources = ", ".join(f"%s::{db_type}[]" for db_type in types)
+    table = quote(meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET {assignments} FROM unnest({sources})"  # noqa: S608 (names of the model only)
+            f" AS v({', '.join(quote(name) for name in names)}) WHERE {table}.{quote(pk.column)} = v.{quote(pk.column)}",
+            arrays,
+        )

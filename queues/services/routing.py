@@ -50,7 +50,7 @@ from contracts.hours import hours_worked_in_week
 from contracts.models import Contract, ProgramStanding
 from contracts.selectors import queue_ready_freelancer_ids
 from core.audit import audit_record
-from core.db import JSONArrayAgg
+from core.db import JSONArrayAgg, update_rows
 from core.rawsql import PreparedQuery
 from core.routing_filters import routing_exclusions, routing_program_related
 from programs.models import EscalationRule, Program, TicketType
@@ -77,9 +77,8 @@ from queues.services.common import DEADLINE_FIELDS, refresh_next_due, set_inhous
 logger = logging.getLogger(__name__)
 # Tickets routed together in one transaction (route_new_tickets, the sweep).
 ROUTE_BATCH = 200
-# What routing may change on a ticket, written explicitly for every ticket it routes (apply): the routing
-# fields, which tickets given the same decision share (one UPDATE per freelancer), and the deadline fields,
-# which differ per ticket and are written for the tickets whose deadline moved (compared, not reported).
+# What routing may change on a ticket, written for every ticket it routes (apply), with the deadline fields,
+# in one UPDATE whatever the number of tickets and assignees.
 ROUTED_FIELDS = (
     "routed_at",
     "queue",
@@ -414,12 +413,10 @@ def apply(
     actor=None,
     cause: str = "",
 ) -> None:
-    """Write the decisions on the locked tickets: ROUTED_FIELDS of every ticket routed (tickets given equal
-    values share one UPDATE), DEADLINE_FIELDS of those whose deadline moved (one UPDATE), the queue counters
-    by what moved (one statement), then the timeline rows in one INSERT. A ticket that only waits again
-    changes nothing."""
-    writes: dict[tuple, list[int]] = defaultdict(list)
-    deadlines_moved: list[Ticket] = []
+    """Write the decisions on the locked tickets: ROUTED_FIELDS and DEADLINE_FIELDS of every ticket routed, each
+    its own values, in one UPDATE (core.db.update_rows), the queue counters by what moved (one statement), then
+    the timeline rows in one INSERT. A ticket that only waits again changes nothing."""
+    routed: list[Ticket] = []
     shares: list[tuple[Share | None, Share | None]] = []
     events: list[TicketEvent] = []
     for decision in decisions:
@@ -443,12 +440,9 @@ def apply(
             elif decision.freelancer_id is not None:
                 ticket.assignee, ticket.queue, ticket.inhouse_assignee = chosen, Ticket.Queue.FREELANCER, None
                 ticket.last_assigned_at = now
-            deadlines = [getattr(ticket, name) for name in DEADLINE_FIELDS]
             refresh_next_due(ticket)
-            if deadlines != [getattr(ticket, name) for name in DEADLINE_FIELDS]:
-                deadlines_moved.append(ticket)
             ticket.updated_at = now
-            writes[tuple((name, getattr(ticket, name)) for name in ROUTED_FIELDS)].append(ticket.pk)
+            routed.append(ticket)
             shares.append((before, share_of(ticket)))
         if not decision.record:
             continue
@@ -461,10 +455,7 @@ def apply(
         if actor is not None and kind == TicketEvent.Kind.ROUTED:
             # automatic routing is on the timeline; a person's is also audited
             audit_record(actor=actor, verb="ticket.routed", target=ticket, reason=decision.reason, **data)
-    for values, ids in writes.items():
-        Ticket.objects.filter(pk__in=ids).update(**dict(values))
-    if deadlines_moved:
-        Ticket.objects.bulk_update(deadlines_moved, fields=DEADLINE_FIELDS)
+    update_rows(Ticket, routed, (*ROUTED_FIELDS, *DEADLINE_FIELDS))
     counters_move(shares)
     TicketEvent.objects.bulk_create(events)
     events_publish(events)

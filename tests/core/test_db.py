@@ -44,3 +44,40 @@ def test_is_postgresql_names_the_database_in_use():
     from django.db import connection
 
     assert is_postgresql() is (connection.vendor == "postgresql")
+
+
+@pytest.mark.django_db
+def test_update_rows_writes_each_row_its_own_values_in_one_statement(django_assert_num_queries):
+    import datetime
+
+    from django.utils import timezone
+
+    from queues.models import Ticket
+    from tests.queues.factories import on_duty_freelancer
+
+    first, second, third = TicketFactory(), TicketFactory(), TicketFactory()
+    someone = on_duty_freelancer(first.program)
+    moment = timezone.now().replace(microsecond=0)
+    first.assignee, first.queue, first.next_due_at = someone, Ticket.Queue.FREELANCER, moment
+    second.assignee, second.queue, second.next_due_at = None, Ticket.Queue.INHOUSE, None
+    third.routed_at = moment - datetime.timedelta(hours=1)
+    untouched_subject = third.subject
+    third.subject = "not written"
+    # one statement (PostgreSQL: UPDATE … FROM unnest; SQLite: the ORM's bulk_update)
+    with django_assert_num_queries(1):
+        from core.db import update_rows
+
+        update_rows(Ticket, [first, second, third], ["assignee_id", "queue", "next_due_at", "routed_at"])
+    rows = {t.pk: t for t in Ticket.objects.filter(pk__in=[first.pk, second.pk, third.pk])}
+    assert (rows[first.pk].assignee_id, rows[first.pk].queue, rows[first.pk].next_due_at) == (
+        someone.pk,
+        Ticket.Queue.FREELANCER,
+        moment,
+    )
+    assert (rows[second.pk].assignee_id, rows[second.pk].queue, rows[second.pk].next_due_at) == (
+        None,
+        Ticket.Queue.INHOUSE,
+        None,
+    )
+    assert rows[third.pk].routed_at == moment - datetime.timedelta(hours=1)
+    assert rows[third.pk].subject == untouched_subject  # only the fields named
