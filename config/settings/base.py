@@ -108,6 +108,15 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+# PostgreSQL's JIT compiles any query its planner costs above jit_above_cost, which routing's per-freelancer counts
+# reach once freelancers have long histories: 5 ms of compiling for a 1 ms query (docs/adr/0031). Off for our
+# connections unless DATABASE_JIT=true; a pooler that refuses the `options` startup parameter (pgbouncer without
+# ignore_startup_parameters = options) wants DATABASE_JIT=true and `jit = off` in postgresql.conf instead.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and not env.bool(
+    "DATABASE_JIT", default=False
+):
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["options"] = f"{_options.get('options', '')} -c jit=off".strip()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
