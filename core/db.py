@@ -8,10 +8,10 @@ found in one place. Benchmarks that only make sense on PostgreSQL ask `is_postgr
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from django.db import connection
-from django.db.models import Aggregate, FloatField, Func, IntegerField, JSONField, Model, QuerySet
+from django.db.models import Aggregate, Field, FloatField, Func, IntegerField, JSONField, Model, QuerySet
 
 from core.metrics import to_decimal
 
@@ -107,15 +107,15 @@ def update_rows(model: type[Model], objs: Sequence[Model], fields: Sequence[str]
     if not objs:
         return
     meta = model._meta
-    columns = [meta.get_field(name) for name in fields]
+    columns = [cast(Field, meta.get_field(name)) for name in fields]  # concrete fields only
     if not is_postgresql():
         model._base_manager.bulk_update(objs, [column.name for column in columns])
         return
     quote = connection.ops.quote_name
     pk = meta.pk
     assert pk is not None
-    names = [pk.column, *(column.column for column in columns)]
-    types = [pk.db_type(connection), *(column.db_type(connection) for column in columns)]
+    names = [str(pk.column), *(str(column.column) for column in columns)]
+    types = [str(pk.db_type(connection)), *(str(column.db_type(connection)) for column in columns)]
     arrays = [[pk.get_db_prep_value(obj.pk, connection) for obj in objs]]
     for column in columns:
         attname = column.attname
@@ -126,6 +126,6 @@ def update_rows(model: type[Model], objs: Sequence[Model], fields: Sequence[str]
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {table} SET {assignments} FROM unnest({sources})"  # noqa: S608 (names of the model only)
-            f" AS v({', '.join(quote(name) for name in names)}) WHERE {table}.{quote(pk.column)} = v.{quote(pk.column)}",
+            f" AS v({', '.join(quote(name) for name in names)}) WHERE {table}.{quote(names[0])} = v.{quote(names[0])}",
             arrays,
         )
