@@ -141,20 +141,26 @@ def _signed_in(sender: Any, request: Any, user: models.Model, **kwargs: Any) -> 
     user_cache_warm(model=type(user), pk=user.pk)
 
 
-def _replace_version(pk: object) -> None:
-    _cache().set(_version_key(pk), uuid.uuid4().hex, VERSION_TIMEOUT)
+def _replace(version_key: str) -> None:
+    _cache().set(version_key, uuid.uuid4().hex, VERSION_TIMEOUT)
 
 
-def user_cache_forget(*, pk: object, using: str = "default") -> None:
-    """The user's cached copies (their row, their devices) are not to be used again: a new version now, and
-    again once the transaction commits (a reader between the two may have cached the row as it was)."""
-    if pk is None:
-        return
-    _replace_version(pk)
+def version_forget(version_key: str, *, using: str = "default") -> None:
+    """No copy stored under this version is to be used again: a new version now, and again once the transaction
+    commits (a reader between the two may have cached the row as it was). The one way every versioned copy here
+    and in queues.intake_cache is invalidated."""
+    _replace(version_key)
     if transaction.get_connection(using).in_atomic_block:
         # robust: the change is committed whatever the cache says; if it cannot be told, ENTRY_TIMEOUT bounds
         # how long a copy may still be served (Django logs the error)
-        transaction.on_commit(lambda: _replace_version(pk), using=using, robust=True)
+        transaction.on_commit(lambda: _replace(version_key), using=using, robust=True)
+
+
+def user_cache_forget(*, pk: object, using: str = "default") -> None:
+    """The user's cached copies (their row, their devices) are not to be used again (version_forget)."""
+    if pk is None:
+        return
+    version_forget(_version_key(pk), using=using)
 
 
 def _user_written(
@@ -226,17 +232,11 @@ def token_user_cached_get(
     return cast(M | None, user)
 
 
-def _replace_token_version(key: str) -> None:
-    _cache().set(_token_version_key(key), uuid.uuid4().hex, VERSION_TIMEOUT)
-
-
 def token_cache_forget(*, key: str, using: str = "default") -> None:
-    """The token's cached copy is not to be used again: a new version now and again after commit."""
+    """The token's cached copy is not to be used again (version_forget)."""
     if not key:
         return
-    _replace_token_version(key)
-    if transaction.get_connection(using).in_atomic_block:
-        transaction.on_commit(lambda: _replace_token_version(key), using=using, robust=True)
+    version_forget(_token_version_key(key), using=using)
 
 
 def _token_written(

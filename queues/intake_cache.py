@@ -17,9 +17,9 @@ from typing import Any, cast
 
 from django.conf import settings
 from django.core.cache import BaseCache, caches
-from django.db import models, transaction
+from django.db import models
 
-from accounts.user_cache import ENTRY_TIMEOUT, VERSION_TIMEOUT, model_frozen, model_thawed
+from accounts.user_cache import ENTRY_TIMEOUT, VERSION_TIMEOUT, model_frozen, model_thawed, version_forget
 from programs.models import Program
 from queues.models import QueueSettings
 
@@ -62,15 +62,9 @@ def program_cached_get(*, user: Any, slug: str, load: Callable[[], Program | Non
     return program
 
 
-def _replace_version() -> None:
-    _cache().set(_VERSION_KEY, uuid.uuid4().hex, VERSION_TIMEOUT)
-
-
 def program_cache_forget(using: str = "default") -> None:
-    """No cached program copy is to be used again: a new version now, and again once the transaction commits."""
-    _replace_version()
-    if transaction.get_connection(using).in_atomic_block:
-        transaction.on_commit(_replace_version, using=using, robust=True)
+    """No cached program copy is to be used again (accounts.user_cache.version_forget)."""
+    version_forget(_VERSION_KEY, using=using)
 
 
 def _written(sender: type[models.Model], using: str = "default", **kwargs: Any) -> None:
