@@ -8,13 +8,15 @@ import datetime
 from queues.models import HelpMessage, HelpRequest, SavedQueueView, Ticket, TicketEvent
 
 QUESTIONS = [
-    # (question, answer or "" while it waits)
+    # (the ticket type it is about, question, answer or "" while it waits)
     (
+        "order-status",
         "The tracking page says delivered but the customer has nothing. Can I reship without asking for a photo "
         "of the doorstep first?",
         "",
     ),
     (
+        "billing-question",
         "The customer was charged twice for one order. Do I refund the second charge myself, or does billing do it?",
         "Refund it yourself from the order page (Refund → duplicate charge); billing sees it the next morning. "
         "Tell the customer 3–5 business days.",
@@ -35,16 +37,20 @@ def seed_help_and_views(*, program, agent, now) -> None:
             assignee__isnull=False,
             status__in=Ticket.ACTIVE_STATUSES,
         )
-        .select_related("assignee__user")
+        .select_related("assignee__user", "ticket_type")
         .order_by("-created_at", "-id")
     )
     picked: list[Ticket] = []
-    for ticket in held:  # two freelancers, one ticket each
-        if all(ticket.assignee_id != other.assignee_id for other in picked):
-            picked.append(ticket)
-        if len(picked) == len(QUESTIONS):
-            break
-    for n, (ticket, (question, answer)) in enumerate(zip(picked, QUESTIONS, strict=False)):
+    for (
+        type_slug,
+        _question,
+        _answer,
+    ) in QUESTIONS:  # two freelancers, one ticket each, of the question's type
+        free = [t for t in held if all(t.assignee_id != other.assignee_id for other in picked)]
+        fitting = [t for t in free if t.ticket_type is not None and t.ticket_type.slug == type_slug]
+        if fitting or free:
+            picked.append((fitting or free)[0])
+    for n, (ticket, (_type, question, answer)) in enumerate(zip(picked, QUESTIONS, strict=False)):
         if ticket.assignee is None:
             continue
         asked_at = max(ticket.created_at, now - datetime.timedelta(minutes=25 - 10 * n))
