@@ -5,7 +5,8 @@
     .venv/bin/python bench/pages.py --size 100k --json /tmp/100k.json   # the results as JSON too (bench/run.py)
 
 How it measures, as the issue says:
-- production settings (config.settings.production, DEBUG off) with their required environment filled in for
+- production settings (config.settings.production, DEBUG off, through bench/settings.py, which only adds two
+  reference pages: bench/urls.py) with their required environment filled in for
   this machine (PRODUCTION_ENV: a bench secret key, Redis databases of the bench's own for the cache and the
   broker), collected static files, and gunicorn with 2 sync workers on a free port;
 - each user logged in once with a real session (Django's test client logs in through the session engine the
@@ -49,7 +50,7 @@ from bench import datasets  # noqa: E402
 # What config.settings.production requires, for this machine. The cache and the broker are Redis databases of
 # the bench's own (BENCH_CACHE_URL / BENCH_BROKER_URL override them); the vault key is local.py's development key.
 PRODUCTION_ENV = {
-    "DJANGO_SETTINGS_MODULE": "config.settings.production",
+    "DJANGO_SETTINGS_MODULE": "bench.settings",  # production's, plus two reference pages
     "DJANGO_SECRET_KEY": "bench-only-not-secret-4c7d1e9a0b2f",
     "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
     "FLEXDESK_VAULT_KEYS": "b9GFvleSUT9MgUklqTJ6VVIim9d8lleys7Wvd2Fqduw=",
@@ -84,6 +85,8 @@ PAGES = [
         "/ping",
         floor="floor-freelancer",
     ),
+    Page("bare", "reference: a /manage/ view, no template (bench/urls.py)", "manager", "/bench/bare"),
+    Page("layout", "reference: an empty page in the layout", "manager", "/bench/layout"),
     Page("inhouse", "in-house queue", "manager", "/manage/queues/"),
     Page("counts", "in-house headline counts (htmx)", "manager", "/manage/queues/counts/", htmx=True),
     Page(
