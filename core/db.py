@@ -100,9 +100,11 @@ def update_rows(model: type[Model], objs: Sequence[Model], fields: Sequence[str]
     """Write `fields` of each instance, by primary key, in one statement, each row its own values.
 
     PostgreSQL: UPDATE … FROM unnest(one array a column), which costs one round trip and one plan for any number
-    of rows (routing writes a batch of up to 200 tickets, nearly every one with another assignee: one UPDATE a
-    value had cost a round trip each). SQLite: the ORM's bulk_update (CASE WHEN per column). Nothing here runs
-    save() or signals, as neither does QuerySet.update().
+    of rows (routing writes a batch of up to 500 tickets, nearly every one with another assignee: one UPDATE a
+    value had cost a round trip each). A column given one value on every row (routing's moment and queue, the
+    NULLs it leaves) is sent once, as a scalar: converted once, not quoted into the SQL text as an array item a
+    row (half the statement's CPU for a routing batch). SQLite: the ORM's bulk_update (CASE
+    WHEN per column). Nothing here runs save() or signals, as neither does QuerySet.update().
     """
     if not objs:
         return
@@ -114,18 +116,25 @@ def update_rows(model: type[Model], objs: Sequence[Model], fields: Sequence[str]
     quote = connection.ops.quote_name
     pk = meta.pk
     assert pk is not None
-    names = [str(pk.column), *(str(column.column) for column in columns)]
-    types = [str(pk.db_type(connection)), *(str(column.db_type(connection)) for column in columns)]
-    arrays = [[pk.get_db_prep_value(obj.pk, connection) for obj in objs]]
+    table, key = quote(meta.db_table), quote(str(pk.column))
+    assignments, scalars = [], []
+    names, sources = [key], [f"%s::{pk.db_type(connection)}[]"]
+    arrays: list[list[Any]] = [[pk.get_db_prep_value(obj.pk, connection) for obj in objs]]
     for column in columns:
-        attname = column.attname
-        arrays.append([column.get_db_prep_save(getattr(obj, attname), connection) for obj in objs])
-    assignments = ", ".join(f"{quote(name)} = v.{quote(name)}" for name in names[1:])
-    sources = ", ".join(f"%s::{db_type}[]" for db_type in types)
-    table = quote(meta.db_table)
+        name, db_type = quote(str(column.column)), column.db_type(connection)
+        values = [getattr(obj, column.attname) for obj in objs]
+        first = values[0]
+        if all(value is first or (first is not None and value == first) for value in values):
+            assignments.append(f"{name} = %s::{db_type}")  # the same value on every row: once, a scalar
+            scalars.append(column.get_db_prep_save(first, connection))
+        else:
+            assignments.append(f"{name} = v.{name}")
+            names.append(name)
+            sources.append(f"%s::{db_type}[]")
+            arrays.append([column.get_db_prep_save(value, connection) for value in values])
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {table} SET {assignments} FROM unnest({sources})"  # noqa: S608 (names of the model only)
-            f" AS v({', '.join(quote(name) for name in names)}) WHERE {table}.{quote(names[0])} = v.{quote(names[0])}",
-            arrays,
+            f"UPDATE {table} SET {', '.join(assignments)}"  # noqa: S608 (names of the model only)
+            f" FROM unnest({', '.join(sources)}) AS v({', '.join(names)}) WHERE {table}.{key} = v.{key}",
+            [*scalars, *arrays],
         )

@@ -106,13 +106,15 @@ def counters_move(changes: Iterable[tuple[Share | None, Share | None]]) -> None:
     """Move the counters by each (share before, share after) of the tickets a writer changed, in the caller's
     transaction: one statement, none when nothing moved. (None, share) is a new ticket."""
     deltas: Counter[tuple[int, str]] = Counter()
-    for before, after in changes:
+    # a batch's tickets make a few distinct moves (routing's 500: new and unassigned → assigned, due at a few
+    # moments): each move's keys are worked out once, then counted as often as it happened
+    for (before, after), times in Counter(changes).items():
         if before == after:
             continue
         if before is not None:
-            deltas.subtract({(before.program_id, key): 1 for key in before.counter_keys()})
+            deltas.subtract({(before.program_id, key): times for key in before.counter_keys()})
         if after is not None:
-            deltas.update({(after.program_id, key): 1 for key in after.counter_keys()})
+            deltas.update({(after.program_id, key): times for key in after.counter_keys()})
     _add(deltas, shard_sql=connection_slot_sql())
 
 

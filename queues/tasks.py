@@ -30,7 +30,7 @@ PENDING_TTL_SECONDS = 30
 GATHER_SECONDS = 0.25
 # Rounds of ROUTE_BATCH new tickets one task routes before it hands the rest of a very long burst to a task
 # of its own (behind the other programs' waiting tasks, so one program's backlog does not hold up the others).
-MAX_ROUNDS = 20
+MAX_ROUNDS = 8  # × ROUTE_BATCH (500) = 4,000 tickets
 _clients: dict[str, redis.Redis] = {}
 # How long before a waiting task is due this process stops trusting that it will read a new ticket, and asks
 # Redis again (the clocks of the hosts may differ by a little; the task may start at its due moment).
@@ -52,7 +52,7 @@ def _coordination_client(app) -> redis.Redis | None:
     return _clients[url]
 
 
-def publish_route(ticket_id: int, program_id: int | None = None) -> bool:
+def publish_route(ticket_id: int, program_id: int | None = None, *, gather: bool = True) -> bool:
     """Enqueue the routing of a ticket; for a new ticket of a program (program_id given) only when no
     routing task of that program is waiting already. Returns whether a task was enqueued. Broker errors
     are raised (the caller logs them; the sweep routes the ticket).
@@ -61,14 +61,18 @@ def publish_route(ticket_id: int, program_id: int | None = None) -> bool:
     never before that moment, and then reads every new ticket; so a ticket committed before it is that task's,
     and until then (less SURE_SECONDS) this process asks Redis nothing for the program's new tickets: under a
     burst one question per process and task, not one a ticket (docs/adr/0029). If the clocks of the web and
-    worker hosts disagree by more than SURE_SECONDS, a ticket may be left to the every-minute sweep."""
+    worker hosts disagree by more than SURE_SECONDS, a ticket may be left to the every-minute sweep.
+
+    Without `gather` the task is due at once: a task handing on the rest of a backlog has nothing to wait for
+    (a quarter of a second idle every MAX_ROUNDS × ROUTE_BATCH tickets of a batch intake)."""
     client = _coordination_client(ticket_route_task.app) if program_id is not None else None
     key = _pending_key(program_id) if program_id is not None else ""
+    wait = GATHER_SECONDS if gather else 0.0
     if client is not None:
         now = time.time()
         if _due.get(key, 0.0) - SURE_SECONDS > now:
             return False  # the waiting task is not due yet: it will read this ticket
-        due = now + GATHER_SECONDS  # no later than Celery's own eta (it reads the clock after this)
+        due = now + wait  # no later than Celery's own eta (it reads the clock after this)
         waiting = client.set(key, repr(due), nx=True, ex=PENDING_TTL_SECONDS, get=True)
         if waiting is not None:
             _due[key] = _moment(waiting)
@@ -76,7 +80,7 @@ def publish_route(ticket_id: int, program_id: int | None = None) -> bool:
         _due[key] = due
     try:
         ticket_route_task.apply_async(
-            (ticket_id, program_id), countdown=GATHER_SECONDS if client is not None else None
+            (ticket_id, program_id), countdown=wait if client is not None and wait else None
         )
     except Exception:
         if client is not None:
@@ -116,7 +120,7 @@ def ticket_route_task(ticket_id: int, program_id: int | None = None) -> None:
     # More new tickets than one task takes (a batch intake, a CSV import, a backfill): the next task of the
     # program takes the rest, queued behind the other programs' tasks, rather than the every-minute sweep.
     try:
-        publish_route(ticket_id, program_id)
+        publish_route(ticket_id, program_id, gather=False)
     except Exception:
         logger.warning("queues: could not enqueue more routing of program %s; the sweep will", program_id)
 

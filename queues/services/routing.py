@@ -3,8 +3,8 @@
 The rules themselves (which queue, who is eligible, who wins, why a ticket waits) are in
 queues/routing_rules.py, without queries. This module, for one program's tickets in one transaction:
 
-1. locks the tickets (only theirs, in id order) and reads them with their type and the program's escalation
-   rules (`_lock_tickets`);
+1. locks the tickets (only theirs, in id order) and reads them with their type, and each program once with
+   its escalation rules (`_lock_tickets`; the intake task picks and locks its new tickets in one statement);
 2. reads the program's queue-ready freelancers once (`candidate_rows`: one compiled query, core.rawsql's
    PreparedQuery, with each one's load, last assignment, weekly cap, languages, skills, weekly slots and the
    availability changes in force now), who a higher app bars (core.routing_filters) and who reached their
@@ -13,8 +13,8 @@ queues/routing_rules.py, without queries. This module, for one program's tickets
    routers running at once never overbook anyone and never deadlock (they wait for freelancers in one order,
    and none waits for a ticket while holding a freelancer: tickets are locked first);
 4. `decide()` (pure) gives each ticket its queue, freelancer or reason to wait;
-5. `apply()` writes them: the same explicit fields for every routed ticket (tickets given equal values share
-   one UPDATE) and one multi-row INSERT of timeline rows.
+5. `apply()` writes them: the same explicit fields for every routed ticket in one UPDATE (core.db.update_rows),
+   the counters in one statement and one multi-row INSERT of timeline rows.
 
 A ticket reaches routing through a task enqueued after commit (enqueue_route; queues.tasks coalesces a
 burst per program, docs/adr/0023 says why) and, as the backstop, the every-minute sweep
@@ -74,8 +74,10 @@ from queues.routing_rules import (
 from queues.services.common import DEADLINE_FIELDS, refresh_next_due, set_inhouse_due
 
 logger = logging.getLogger(__name__)
-# Tickets routed together in one transaction (route_new_tickets, the sweep).
-ROUTE_BATCH = 200
+# Tickets routed together in one transaction (route_new_tickets, the sweep): intake's MAX_BATCH, so a batch
+# received is routed in one go. A transaction's fixed cost (the candidates, their locks and loads, the listeners'
+# look-ups) is ~20 ms: at 200 a batch it was a third of routing's time (docs/adr/0029, 2026-12-04).
+ROUTE_BATCH = 500
 # What routing may change on a ticket, written for every ticket it routes (apply), with the deadline fields,
 # in one UPDATE whatever the number of tickets and assignees.
 ROUTED_FIELDS = (
@@ -310,21 +312,37 @@ def assign_to_freelancer(ticket: Ticket, freelancer: Freelancer, *, now: datetim
     refresh_next_due(ticket)
 
 
-def _lock_tickets(ticket_ids: Iterable[int], *, skip_locked: bool) -> list[Ticket]:
-    """Lock the tickets' rows (only theirs, in id order) and load what routing reads with them: program,
-    policy, type and the program's escalation rules. With skip_locked, tickets another router holds are
+def _lock_tickets(tickets: QuerySet, *, skip_locked: bool, limit: int | None = None) -> list[Ticket]:
+    """Lock the rows of `tickets` (only theirs, the first `limit` in id order) and load what routing reads with
+    them: the type, and each program once (_with_programs). With skip_locked, tickets another router holds are
     left out."""
-    rules = EscalationRule.objects.filter(program_id=OuterRef("program_id"))
-    # the program relations the routing filters read (core.routing_filters), joined here so they cost no query
-    related = [f"program__{name}" for name in routing_program_related()]
     # core.locks.lock_rows would lock the joined rows too: FOR UPDATE OF the tickets only.
-    return list(
-        Ticket.objects.filter(pk__in=list(ticket_ids))
-        .select_related("program", "program__queue_settings", "ticket_type", *related)
+    locking = (
+        tickets.select_related("ticket_type")
         .select_for_update(of=("self",), skip_locked=skip_locked)
-        .annotate(escalation_rules_json=_rows_json(rules, "program_id", "id", "ticket_type_id", "keyword"))
         .order_by("pk")
     )
+    found = list(locking[:limit] if limit is not None else locking)
+    _with_programs(found)
+    return found
+
+
+def _with_programs(tickets: Sequence[Ticket]) -> None:
+    """Give the tickets their program, one instance a program read in one query with its queue settings, the
+    relations the routing filters read (core.routing_filters) and its escalation rules (escalation_rules_json).
+    Joined to every ticket's row, the program was read, parsed and built once a ticket: a fifth of routing's
+    CPU for a batch."""
+    if not tickets:
+        return
+    rules = EscalationRule.objects.filter(program_id=OuterRef("pk"))
+    programs = {
+        program.pk: program
+        for program in Program.objects.filter(pk__in={ticket.program_id for ticket in tickets})
+        .select_related("queue_settings", *routing_program_related())
+        .annotate(escalation_rules_json=_rows_json(rules, "program_id", "id", "ticket_type_id", "keyword"))
+    }
+    for ticket in tickets:
+        ticket.program = programs[ticket.program_id]
 
 
 def _needs_routing(ticket: Ticket) -> bool:
@@ -374,7 +392,7 @@ def _waiting(ticket: Ticket, required: dict[int, frozenset[int]]) -> WaitingTick
 
 
 def _policy(tickets: Sequence[Ticket], *, exclude_ids: Iterable[int], quiet_when_waiting: bool) -> Policy:
-    rows = _json(getattr(tickets[0], "escalation_rules_json", None))
+    rows = _json(getattr(tickets[0].program, "escalation_rules_json", None))
     return Policy(
         program_id=tickets[0].program_id,
         escalation_rules=tuple(
@@ -531,7 +549,7 @@ def ticket_route(
     """Route one ticket (idempotent: an assigned, in-house or finished ticket is left as it is)."""
     now = now or timezone.now()
     with transaction.atomic():
-        found = _lock_tickets([ticket_id], skip_locked=False)
+        found = _lock_tickets(Ticket.objects.filter(pk=ticket_id), skip_locked=False)
         if not found:
             return None
         _route_locked(
@@ -556,7 +574,7 @@ def tickets_route(
     now = now or timezone.now()
     with transaction.atomic():
         return _route_locked(
-            _lock_tickets(ticket_ids, skip_locked=True),
+            _lock_tickets(Ticket.objects.filter(pk__in=list(ticket_ids)), skip_locked=True),
             now=now,
             quiet_when_waiting=quiet_when_waiting,
             cause=cause,
@@ -567,22 +585,19 @@ def route_new_tickets(*, program_id: int, now: datetime.datetime | None = None) 
     """Route the program's tickets never routed yet, oldest first, up to ROUTE_BATCH in one transaction.
 
     The first task to run takes every new ticket of the program waiting at that moment, so a burst of intake
-    is routed in a few transactions, and the later tasks find nothing new and stop after one query (the
+    is routed in a few transactions, and the later tasks find nothing new and stop after one statement (the
     ticket_unrouted index). Returns how many tickets this call routed.
     """
     now = now or timezone.now()
-    new = (
-        Ticket.objects.filter(
-            program_id=program_id, routed_at__isnull=True, status__in=Ticket.ACTIVE_STATUSES
-        )
-        .order_by("pk")
-        .values_list("pk", flat=True)
+    new = Ticket.objects.filter(
+        program_id=program_id, routed_at__isnull=True, status__in=Ticket.ACTIVE_STATUSES
     )
-    ids = list(new[:ROUTE_BATCH])
-    if not ids:
-        return 0
     with transaction.atomic():
-        found = [t for t in _lock_tickets(ids, skip_locked=True) if t.routed_at is None]
+        # one statement picks and locks them (LIMIT … FOR UPDATE SKIP LOCKED): a ticket another router holds
+        # is passed over, and one it routed meanwhile is read again under the lock and left out
+        found = [t for t in _lock_tickets(new, skip_locked=True, limit=ROUTE_BATCH) if t.routed_at is None]
+        if not found:
+            return 0
         return len(_route_locked(found, now=now))
 
 

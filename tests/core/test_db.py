@@ -81,3 +81,40 @@ def test_update_rows_writes_each_row_its_own_values_in_one_statement(django_asse
     )
     assert rows[third.pk].routed_at == moment - datetime.timedelta(hours=1)
     assert rows[third.pk].subject == untouched_subject  # only the fields named
+
+
+@pytest.mark.django_db
+def test_update_rows_sends_a_value_shared_by_every_row_once_and_keeps_the_others_in_order(
+    django_assert_num_queries,
+):
+    import datetime
+
+    from django.utils import timezone
+
+    from core.db import update_rows
+    from queues.models import Ticket
+    from tests.queues.factories import on_duty_freelancer
+
+    # Given three tickets with different in-house deadlines, routed now: between two columns with a value per row,
+    # one column given one value on every row, and one emptied on every row (a shared NULL that must be written)
+    moment = timezone.now().replace(microsecond=0)
+    tickets = [TicketFactory(inhouse_due_at=moment + datetime.timedelta(hours=n)) for n in range(3)]
+    people = [on_duty_freelancer(tickets[0].program), None, on_duty_freelancer(tickets[0].program)]
+    for n, (ticket, person) in enumerate(zip(tickets, people, strict=True)):
+        ticket.assignee = person
+        ticket.routed_at = moment
+        ticket.inhouse_due_at = None
+        ticket.next_due_at = moment + datetime.timedelta(minutes=n)
+    # When they are written in one statement
+    with django_assert_num_queries(1) as captured:
+        update_rows(Ticket, tickets, ["assignee_id", "routed_at", "next_due_at", "inhouse_due_at"])
+    # Then the shared values went once, as scalars (only the primary key, assignee and due moment as arrays)
+    if is_postgresql():
+        assert 'AS v("id", "assignee_id", "next_due_at")' in captured.captured_queries[0]["sql"]
+    # and every row has its own values, the shared ones included
+    rows = {t.pk: t for t in Ticket.objects.filter(pk__in=[t.pk for t in tickets])}
+    for n, (ticket, person) in enumerate(zip(tickets, people, strict=True)):
+        written = rows[ticket.pk]
+        assert written.assignee_id == (person.pk if person else None)
+        assert (written.routed_at, written.inhouse_due_at) == (moment, None)
+        assert written.next_due_at == moment + datetime.timedelta(minutes=n)

@@ -12,7 +12,7 @@ from contracts.models import ProgramStanding
 from programs.models import EscalationRule
 from queues.models import AvailabilityChange, AvailabilitySlot, Ticket, TicketEvent
 from queues.services import ticket_intake, ticket_route
-from queues.services.routing import route_new_tickets
+from queues.services.routing import route_new_tickets, tickets_route
 from tests.accounts.factories import LanguageFactory, SkillFactory
 from tests.programs.factories import ProgramFactory, TicketTypeFactory
 from tests.queues.factories import TicketFactory, on_duty_freelancer
@@ -410,3 +410,20 @@ def test_batches_routed_at_once_by_two_workers_never_overbook():
     assert Ticket.objects.filter(program=program, assignee__isnull=True).count() == 18
     # each ticket has exactly one routing decision on its timeline
     assert TicketEvent.objects.filter(ticket__program=program).count() == 30
+
+
+def test_tickets_of_two_programs_routed_together_each_follow_their_own_programs_rules():
+    # Given two programs, a refund rule in the first only, and a ticket about a refund in each
+    strict, lenient = ProgramFactory(), ProgramFactory()
+    EscalationRule.objects.create(program=strict, keyword="refund")
+    on_duty_freelancer(strict)
+    person = on_duty_freelancer(lenient)
+    kept = _new_ticket(strict, subject="A refund please")
+    given = _new_ticket(lenient, subject="A refund please")
+    # When both are routed in one call (the sweep's way: several programs' tickets at once)
+    tickets_route(ticket_ids=[kept.pk, given.pk])
+    # Then each ticket was routed by its own program's rules (each program read once, shared by its tickets)
+    kept.refresh_from_db()
+    given.refresh_from_db()
+    assert kept.queue == Ticket.Queue.INHOUSE and kept.assignee_id is None
+    assert given.assignee_id == person.pk

@@ -72,3 +72,40 @@ def test_a_program_routes_while_another_programs_routing_holds_its_locks():
         release.set()
         thread.join()
     assert route_new_tickets(program_id=first.pk) == 1
+
+
+def test_new_tickets_another_router_holds_are_passed_over_not_waited_for():
+    # Given a program with room for every ticket and three new tickets, the oldest held by another transaction
+    program = ProgramFactory(slug="held")
+    on_duty_freelancer(program, max_open_tickets=10)
+    tickets = [_new(program, n) for n in range(3)]
+    locked, release, errors = threading.Event(), threading.Event(), []
+
+    def hold():
+        try:
+            with transaction.atomic():
+                list(Ticket.objects.select_for_update().filter(pk=tickets[0].pk))
+                locked.set()
+                release.wait(timeout=20)
+        except Exception as exc:  # surfaced by the test
+            errors.append(exc)
+            locked.set()
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    assert locked.wait(timeout=20) and not errors
+    try:
+        # When the program's new tickets are routed (picked and locked in one statement), under a lock timeout
+        # Then the two free ones are routed at once, and the held one is left for later
+        assert _route_with_lock_timeout(program) == 2
+        assert set(
+            Ticket.objects.filter(program=program, routed_at__isnull=True).values_list("pk", flat=True)
+        ) == {tickets[0].pk}
+    finally:
+        release.set()
+        thread.join()
+    # And once it is free, the next routing takes it
+    assert route_new_tickets(program_id=program.pk) == 1
+    assert not Ticket.objects.filter(program=program, assignee__isnull=True).exists()

@@ -87,3 +87,44 @@ def test_a_mark_another_process_set_is_trusted_until_its_task_is_due(coordinatio
     # a mark without a moment (set by an older release: the ticket's id) is never trusted
     fake.values[_pending_key(8)] = b"12345"
     assert publish_route(3, 8) is False and publish_route(4, 8) is False and fake.sets == 3
+
+
+def test_a_task_handing_on_a_backlog_enqueues_the_next_one_due_at_once(coordination, monkeypatch):
+    fake, clock, _sent = coordination
+    countdowns = []
+    monkeypatch.setattr(
+        ticket_route_task, "apply_async", lambda args, countdown=None: countdowns.append(countdown)
+    )
+    # A burst's first ticket enqueues a task that gathers the burst
+    assert publish_route(1, 7) is True
+    # The task started (deleted the mark) and hands on the rest of a backlog: nothing left to gather
+    fake.delete(_pending_key(7))
+    clock[0] += GATHER_SECONDS
+    assert publish_route(1, 7, gather=False) is True
+    assert countdowns == [GATHER_SECONDS, None]
+    assert fake.values[_pending_key(7)] == repr(clock[0]).encode()  # its mark says: due now
+
+
+def test_the_routing_task_hands_on_without_gathering(monkeypatch):
+    # Given one task takes 1 round of 2 tickets and 3 new tickets wait
+    monkeypatch.setattr("queues.tasks.MAX_ROUNDS", 1)
+    monkeypatch.setattr("queues.services.routing.ROUTE_BATCH", 2)
+    handed = []
+    monkeypatch.setattr(
+        "queues.tasks.publish_route", lambda ticket_id, program_id, gather=True: handed.append(gather)
+    )
+    program = ProgramFactory()
+    on_duty_freelancer(program, max_open_tickets=10)
+    answered = tickets_intake(
+        program=program,
+        tickets=[
+            TicketIn(external_id=f"H-{n}", subject="s", body="b", requester_email="a@example.test")
+            for n in range(3)
+        ],
+        route=False,
+    )
+    # When the program's routing task runs
+    ticket_route_task.delay(answered[0][0].pk, program.pk)
+    # Then it routed its round and enqueued the next task for the rest, due at once
+    assert handed == [False]
+    assert Ticket.objects.filter(program=program, routed_at__isnull=True).count() == 1
