@@ -1,7 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
-from accounts.models import Freelancer, Language, Skill, User
+from accounts.models import Freelancer, Language, LegalNameChangeRequest, Skill, User
+from core.admin import ReadOnlyAdminMixin
 
 
 @admin.register(User)
@@ -42,3 +43,21 @@ class FreelancerAdmin(admin.ModelAdmin):
     autocomplete_fields = ["user"]
     filter_horizontal = ["skills", "languages"]
     list_select_related = ["user"]
+
+
+@admin.register(LegalNameChangeRequest)
+class LegalNameChangeRequestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Read-only: a request is decided on the freelancer's page in /manage/, which renames them and records it."""
+
+    list_display = [
+        "freelancer",
+        "previous_legal_name",
+        "requested_legal_name",
+        "status",
+        "created_at",
+        "decided_by",
+    ]
+    list_filter = ["status"]
+    search_fields = ["freelancer__legal_name", "previous_legal_name", "requested_legal_name"]
+    list_select_related = ["freelancer", "decided_by"]
+    date_hierarchy = "created_at"

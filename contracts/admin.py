@@ -4,6 +4,7 @@ from contracts.models import (
     Contract,
     ContractDocument,
     ContractEndReminder,
+    ContractRating,
     CredentialRequestLink,
     CredentialReveal,
     DocumentTemplate,
@@ -248,3 +249,12 @@ class ProgramStandingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["freelancer", "program", "tier", "channels", "updated_at"]
     list_filter = ["tier", "program"]
     search_fields = ["freelancer__legal_name", "freelancer__user__email"]
+
+
+@admin.register(ContractRating)
+class ContractRatingAdmin(admin.ModelAdmin):
+    list_display = ["contract", "stars", "rated_by", "created_at"]
+    list_filter = ["stars"]
+    search_fields = ["contract__freelancer__legal_name", "contract__program__name", "testimonial"]
+    list_select_related = ["contract__freelancer", "contract__program", "rated_by"]
+    raw_id_fields = ["contract", "rated_by"]

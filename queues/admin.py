@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin
 from django.db import transaction
 
+from core.admin import ReadOnlyAdminMixin
 from core.locks import lock_one
 from queues.counters import counters_move, share_of
 from queues.models import (
@@ -9,6 +10,10 @@ from queues.models import (
     AvailabilitySlot,
     HelpMessage,
     HelpRequest,
+    NoShow,
+    Presence,
+    PresenceChange,
+    QueueCounter,
     QueueSettings,
     SavedQueueView,
     SavedReply,
@@ -228,3 +233,41 @@ class SavedQueueViewAdmin(admin.ModelAdmin):
     search_fields = ["name", "user__email"]
     raw_id_fields = ["user"]
     list_select_related = ["user"]
+
+
+@admin.register(Presence)
+class PresenceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Read-only: a presence moves through queues.services.presence (its change is recorded, tickets re-routed)."""
+
+    list_display = ["user", "status", "since", "last_seen_at"]
+    list_filter = ["status"]
+    search_fields = ["user__email", "user__display_name"]
+    list_select_related = ["user"]
+
+
+@admin.register(PresenceChange)
+class PresenceChangeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["at", "user", "before", "status", "reason"]
+    list_filter = ["reason", "status"]
+    search_fields = ["user__email", "user__display_name"]
+    list_select_related = ["user"]
+    date_hierarchy = "at"
+
+
+@admin.register(NoShow)
+class NoShowAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["shift_start", "freelancer", "program", "noticed_at", "tickets_rerouted", "arrived_at"]
+    list_filter = ["program"]
+    search_fields = ["freelancer__legal_name"]
+    list_select_related = ["freelancer", "program"]
+    date_hierarchy = "shift_start"
+
+
+@admin.register(QueueCounter)
+class QueueCounterAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Read-only: kept by the services that change tickets and checked by the hourly repair (docs/adr/0030)."""
+
+    list_display = ["program", "key", "shard", "n"]
+    list_filter = ["program"]
+    search_fields = ["key"]
+    list_select_related = ["program"]

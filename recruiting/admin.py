@@ -3,6 +3,8 @@ from django.contrib import admin
 from recruiting.models import (
     Application,
     Interview,
+    InterviewSlot,
+    InterviewSlotOffer,
     Message,
     MessageTemplate,
     Posting,
@@ -132,3 +134,21 @@ class ReferralAdmin(admin.ModelAdmin):
     list_display = ["full_name", "posting", "referrer", "created_at", "invited_at"]
     search_fields = ["full_name", "email", "posting__title"]
     raw_id_fields = ["posting", "referrer", "application"]
+
+
+class InterviewSlotInline(admin.TabularInline):
+    model = InterviewSlot
+    extra = 0
+
+
+@admin.register(InterviewSlotOffer)
+class InterviewSlotOfferAdmin(admin.ModelAdmin):
+    """The times offered to a candidate by link (only the link's hash is kept, never shown)."""
+
+    list_display = ["application", "status", "duration_minutes", "interviewer", "expires_at", "picked_at"]
+    list_filter = ["status"]
+    search_fields = ["application__email", "application__full_name"]
+    list_select_related = ["application", "interviewer"]
+    raw_id_fields = ["application", "interviewer", "offered_by", "interview"]
+    exclude = ["token_hash"]
+    inlines = [InterviewSlotInline]

@@ -14,6 +14,7 @@ from reviews.models import (
     ReviewAssignment,
     ReviewSettings,
     SilenceCheckIn,
+    StakeholderPageLink,
     ThankYouNote,
 )
 
@@ -173,3 +174,15 @@ class AnnouncementDeliveryAdmin(admin.ModelAdmin):
     list_display = ["announcement", "sent_at", "recipients"]
     search_fields = ["announcement__title"]
     raw_id_fields = ["announcement"]
+
+
+@admin.register(StakeholderPageLink)
+class StakeholderPageLinkAdmin(admin.ModelAdmin):
+    """A stakeholder's link to the program's page (only its hash is kept, never shown): revoked in /manage/."""
+
+    list_display = ["program", "stakeholder", "created_at", "last_opened_at", "revoked_at"]
+    list_filter = ["program"]
+    search_fields = ["program__name", "stakeholder__name", "stakeholder__email"]
+    list_select_related = ["program", "stakeholder"]
+    raw_id_fields = ["program", "stakeholder", "created_by", "revoked_by"]
+    exclude = ["token_hash"]
