@@ -60,6 +60,12 @@ def line_amount(*, hours: Decimal, rate: Decimal) -> Decimal:
     return round_money(hours * rate)
 
 
+def line_amount_sql(*, hours: str, rate: str) -> str:
+    """line_amount in PostgreSQL, for a report that sums its lines in SQL: ROUND of a numeric rounds half away
+    from zero, which is ROUND_HALF_UP (round_money) for amounts of either sign; numeric products are exact."""
+    return f"ROUND(({hours}) * ({rate}), 2)"
+
+
 def hour_lines(
     *,
     days: list[tuple[datetime.date, Decimal]],

@@ -203,10 +203,21 @@ class TimeEntry(TimeStampedModel):
         indexes = [
             models.Index(fields=["period", "status", "freelancer"], name="time_entry_period_status"),
             models.Index(fields=["freelancer", "date"], name="time_entry_freelancer_date"),
-            # Covering: the dashboard's pay-per-day scan reads only these columns (index-only on PostgreSQL).
+            # Covering: counted_work over a program's days (the dashboard's today, the pay rollups) reads only
+            # these columns, so its scan is index-only on PostgreSQL (period, correction, over_cap and id too:
+            # without them a day's entries were a heap page each).
             models.Index(
                 fields=["program", "date"],
-                include=["status", "hours", "contract", "freelancer"],
+                include=[
+                    "status",
+                    "hours",
+                    "contract",
+                    "freelancer",
+                    "period",
+                    "correction",
+                    "over_cap",
+                    "id",
+                ],
                 name="time_entry_program_date",
             ),
         ]

@@ -215,6 +215,13 @@ class Review(TimeStampedModel):
         ordering = ["-submitted_at", "-id"]
         indexes = [
             models.Index(fields=["program", "freelancer", "submitted_at"]),
+            # The QA reviews of a program submitted in a window (qa_reviews_submitted: the dashboard's live
+            # minutes, the rollup refresh): without it, a scan of every review.
+            models.Index(
+                fields=["program", "submitted_at"],
+                condition=models.Q(calibration_session__isnull=True),
+                name="review_qa_program_submitted",
+            ),
         ]
         constraints = [
             # One QA review per ticket; calibration reviews: one per reviewer and session.

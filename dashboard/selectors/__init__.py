@@ -7,7 +7,8 @@
 - manager_home(user=), portal_home(freelancer=)
 - daily.day_facts(program=, first_day=, last_day=, parts=) — additive facts per program-local day: the daily
   rollups (dashboard.models.DailyRollup) of finished days and of today up to its refresh, live queries for the
-  rest; medians.period_medians and work.work_of_facts sum the duration and hour rollups in SQL; snapshot.
+  rest (which days: daily.day_split, the one rule); medians.period_medians and work.period_pay sum the
+  duration and hour rollups in SQL (period_pay prices the pay lines there too); snapshot.
   snapshot_get reads the open tickets and shifts. Written by dashboard.services.dashboard_rollups_refresh,
   dashboard_today_refresh and dashboard_snapshot_refresh (the five-minute job; docs/adr/0022, 0028)
 """

@@ -23,8 +23,7 @@ from dashboard.metrics import percent, ratio
 from dashboard.periods import Period
 from dashboard.selectors._sql import week_start, weeks_between
 from dashboard.selectors.daily import WORK, Facts, day_facts
-from dashboard.selectors.work import work_of_facts, work_of_windows
-from payments.earnings import WorkedDays
+from dashboard.selectors.work import period_pay, work_of_windows
 from payments.selectors import adjustment_extras_for_program
 from programs.selectors import program_worksheet_load
 
@@ -119,9 +118,10 @@ def _budget_numbers(program, days: int) -> dict:
 def cost_report(*, program, period: Period, facts: Facts | None = None) -> CostReport:
     """Hours and cost per week of the period, totals of it and of the previous period, budget lines.
 
-    Pay is priced by payments' pay rule over both periods from the hours the rollups summed in SQL (one query)
-    and the live days' hours in `facts` (day_facts with the WORK part over both periods; read here when not
-    given); then one query for the extras, and one for the budget and schedule if not loaded yet.
+    Pay is priced by payments' pay rule over both periods from the hours the rollups summed in SQL and the live
+    days' hours in `facts` (day_facts with the WORK part over both periods; read here when not given), the lines
+    priced and summed in the same query (dashboard.selectors.work.period_pay); then one query for the extras,
+    and one for the budget and schedule if not loaded yet.
     """
     worksheet_load(program)
     numbers = _budget_numbers(program, period.days)
@@ -141,9 +141,9 @@ def cost_report(*, program, period: Period, facts: Facts | None = None) -> CostR
     )
     first_day = period.first_day
     # Lines are cut where the report cuts: at the start of the period and, for the weekly figures, each Monday.
-    work = work_of_facts(program=program, facts=facts, cuts=[first_day, *report.weeks[1:]])
+    halves, weeks = period_pay(program=program, facts=facts, first_day=first_day)
     others: dict = defaultdict(lambda: [ZERO, ZERO])
-    for (in_current, currency), total in work.pay_by(lambda day: day.date >= first_day).items():
+    for (in_current, currency), total in halves.items():
         if currency != program.currency:
             if in_current:
                 others[currency][0] += total.hours
@@ -153,12 +153,7 @@ def cost_report(*, program, period: Period, facts: Facts | None = None) -> CostR
         totals.hours, totals.pay = total.hours, total.amount
     for totals in (report.current, report.previous):
         totals.cost = with_fee(totals.pay, fee)
-    this_period = WorkedDays(
-        days=[day for day in work.days if day.date >= first_day],
-        contracts=work.contracts,
-        changes=work.changes,
-    )
-    for (week, currency), total in this_period.pay_by(lambda day: week_start(day.date)).items():
+    for (week, currency), total in weeks.items():
         if currency == program.currency:
             report.hours_per_week[week] = total.hours
             report.cost_per_week[week] = with_fee(total.amount, fee)

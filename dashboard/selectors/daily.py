@@ -186,6 +186,74 @@ def is_complete(day: datetime.date, refreshed_at: datetime.datetime, zone) -> bo
     return refreshed_at >= midnight(day + datetime.timedelta(days=1), zone)
 
 
+def _usable(row: dict, zone, now: datetime.datetime | None) -> dict | None:
+    """The row as a reader may use it: complete (is_complete), today's written while the day runs (with `now`;
+    marked "partial": it counts up to its refreshed_at), or None (written while a past day was still running)."""
+    if is_complete(row["day"], row["refreshed_at"], zone):
+        return row
+    if now is not None and is_partial_today(row["day"], row["refreshed_at"], zone, now):
+        return {**row, "partial": True}
+    return None
+
+
+@dataclass
+class DaySplit:
+    """Which days of a range come from the rollups and which are read live (day_split): the one rule that
+    day_facts, the manager's home and the hours (dashboard.selectors.work) apply."""
+
+    first_day: datetime.date
+    last_day: datetime.date
+    rolled: dict  # day -> its complete row: the row stands for the day
+    live: list[datetime.date] = field(default_factory=list)  # read live, whole (in order)
+    # today -> its row, which counts up to row["refreshed_at"]; the rest of today is read live
+    partial: dict = field(default_factory=dict)
+
+    @property
+    def whole_days_live(self) -> list[datetime.date]:
+        """The days whose hours are read live: the live days and the partial one (time entries have no time)."""
+        return sorted([*self.live, *self.partial])
+
+    def one_live_window(self, zone) -> tuple[list[dict], datetime.datetime | None]:
+        """For a reader with one live window per program: (the rows to add, the first instant read live, None
+        when nothing is). From that instant to the end of the range everything is read live, so the rows are the
+        rolled days before it (a rolled day after a live one is read live instead: the same numbers) and the
+        partial row, which ends at it."""
+        if self.live:
+            first = self.live[0]
+            return [row for day, row in sorted(self.rolled.items()) if day < first], midnight(first, zone)
+        rows = [row for _, row in sorted(self.rolled.items())]
+        if self.partial:
+            (row,) = self.partial.values()
+            return [*rows, row], row["refreshed_at"]
+        return rows, None
+
+
+def day_split(
+    *, first_day: datetime.date, last_day: datetime.date, rows: dict[datetime.date, dict]
+) -> DaySplit:
+    """Split [first_day, last_day] by the usable rollup rows found (`rows`: {day: row} as complete_rows gives
+    them, today's marked "partial"). A day with a complete row comes from it. Today's row stands for today up to
+    its refresh, the rest of today read live, when today is the only day without a complete row (so the live
+    queries read minutes of tickets, not a day's); otherwise every day without a complete row is read live
+    (and today's row is not used)."""
+    split = DaySplit(first_day=first_day, last_day=last_day, rolled={})
+    partial = {}
+    day = first_day
+    while day <= last_day:
+        row = rows.get(day)
+        if row is None:
+            split.live.append(day)
+        elif row.get("partial"):
+            partial[day] = row
+            split.live.append(day)
+        else:
+            split.rolled[day] = row
+        day += datetime.timedelta(days=1)
+    if partial and split.live == sorted(partial):
+        split.partial, split.live = partial, []
+    return split
+
+
 def complete_rows(
     *,
     programs,
@@ -207,11 +275,9 @@ def complete_rows(
     for row in (
         DailyRollup.objects.filter(condition).order_by().values("program_id", "day", "refreshed_at", *columns)
     ):
-        zone = zones[row["program_id"]]
-        if is_complete(row["day"], row["refreshed_at"], zone):
-            found[row["program_id"]][row["day"]] = row
-        elif now is not None and is_partial_today(row["day"], row["refreshed_at"], zone, now):
-            found[row["program_id"]][row["day"]] = {**row, "partial": True}
+        usable = _usable(row, zones[row["program_id"]], now)
+        if usable is not None:
+            found[row["program_id"]][row["day"]] = usable
     return found
 
 
@@ -387,40 +453,33 @@ def day_facts(*, program, first_day: datetime.date, last_day: datetime.date, par
     A finished day's complete row stands for the day. Today's row (the job writes one as the day runs) stands
     for the day up to its refresh, and the rest of today is read live, so the live queries read minutes of
     tickets, not a whole day; the hours of today are read whole. When another day of the range has no complete
-    row, one live window runs from it to the end of the range (today's row is then not used)."""
+    row, the days without one are read live, in one window from the first to the last (today's row is then not
+    used). Which days are which: day_split."""
     zone = program.zone
     now = timezone.now()
     parts = frozenset(parts)
     result = Facts(days={}, first_day=first_day, last_day=last_day, parts=parts)
-    covered: set[datetime.date] = set()
-    stamps: list[datetime.datetime] = []  # when the rows used were refreshed
-    partial: dict[datetime.date, tuple[datetime.datetime, DayFacts]] = {}
+    rows: dict[datetime.date, dict] = {}
     if rollups_enabled():
         columns = list(
             dict.fromkeys(["day", "refreshed_at"] + [c for part in parts for c in PART_COLUMNS[part]])
         )
-        rows = (
+        for row in (
             DailyRollup.objects.filter(program_id=program.pk, day__gte=first_day, day__lte=last_day)
             .order_by()
             .values(*columns)
-        )
-        for row in rows:
-            if is_complete(row["day"], row["refreshed_at"], zone):
-                covered.add(row["day"])
-                result.days[row["day"]] = DayFacts.from_row(row)
-                stamps.append(row["refreshed_at"])
-            elif is_partial_today(row["day"], row["refreshed_at"], zone, now):
-                partial[row["day"]] = (row["refreshed_at"], DayFacts.from_row(row))
-            # else: written while a past day was still running, not complete: read live
-    every_day = [first_day + datetime.timedelta(days=n) for n in range((last_day - first_day).days + 1)]
-    missing = [day for day in every_day if day not in covered]
-    if partial and missing == sorted(partial):  # only today is open: read it from its row's refresh on
-        result.partial = {day: since for day, (since, _) in partial.items()}
-        stamps += list(result.partial.values())
-    else:
-        partial = {}
+        ):
+            usable = _usable(row, zone, now)
+            if usable is not None:
+                rows[row["day"]] = usable
+    split = day_split(first_day=first_day, last_day=last_day, rows=rows)
+    for day, row in split.rolled.items():
+        result.days[day] = DayFacts.from_row(row)
+    stamps = [row["refreshed_at"] for row in (*split.rolled.values(), *split.partial.values())]
+    result.partial = {day: row["refreshed_at"] for day, row in split.partial.items()}
+    partial = {day: (row["refreshed_at"], DayFacts.from_row(row)) for day, row in split.partial.items()}
     result.up_to = min(stamps, default=None)
-    result.live = [day for day in missing if day not in result.partial]
+    result.live = split.live
     live_parts = parts - {MEDIANS}  # the medians read the live days' tickets themselves (selectors.medians)
     if result.live:
         live = live_day_facts(

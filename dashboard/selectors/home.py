@@ -13,7 +13,7 @@ from core.money import round_money
 from dashboard.metrics import GREY, percent, target_colour
 from dashboard.periods import last_days
 from dashboard.selectors.costs import spend_by_program
-from dashboard.selectors.daily import complete_rows, midnight
+from dashboard.selectors.daily import complete_rows, day_split
 from dashboard.selectors.quality import QualityTotals, quality_by_program
 from payments.selectors import (
     pay_schedules_for_programs,
@@ -123,40 +123,26 @@ def _week_responses_and_csat(
     *, programs, weeks: dict, rows: dict[int, dict[datetime.date, dict]]
 ) -> tuple[dict[int, dict], dict[int, QualityTotals]]:
     """Per program, the first responses of its week ({"n", "met"}: first_response_at in the week, SLA known) and
-    its CSAT answers (tickets solved in the week), as day_facts reads a day: the days before the first one
-    without a complete rollup row from the rollups (DailyRollup counts them the same way); when that day is
-    today, today's row up to its refresh and the minutes after it live; else live from that day on. `rows`:
+    its CSAT answers (tickets solved in the week), the days split as day_facts splits them (daily.day_split:
+    DailyRollup counts them the same way), with one live window per program from the first instant read live
+    (DaySplit.one_live_window: today's row up to its refresh and the minutes after it, or a day never
+    refreshed and the days after it). `rows`:
     complete_rows with ROLLED_HEALTH and today's row, over windows that hold the weeks. Two queries whatever
     the number of programs and tickets."""
-    windows = {pk: (period.first_day, period.last_day) for pk, period in weeks.items()}
     zones = {program.pk: program.zone for program in programs}
-    rows = {
-        pk: {day: row for day, row in rows.get(pk, {}).items() if first_day <= day <= last_day}
-        for pk, (first_day, last_day) in windows.items()
-    }
-    sla = {pk: {"n": 0, "met": 0} for pk in windows}
-    quality = {pk: QualityTotals() for pk in windows}
+    sla = {pk: {"n": 0, "met": 0} for pk in weeks}
+    quality = {pk: QualityTotals() for pk in weeks}
     live: dict[int, tuple[datetime.datetime, datetime.datetime]] = {}
-    for pk, (first_day, last_day) in windows.items():
-        day, first_live = first_day, None
-        while day <= last_day and first_live is None:
-            if day not in rows[pk] or rows[pk][day].get("partial"):
-                first_live = day
-            day += datetime.timedelta(days=1)
-        since = midnight(first_live, zones[pk]) if first_live is not None else None
-        for rolled_day, row in rows[pk].items():
-            if row.get("partial"):
-                if rolled_day != first_live:
-                    continue
-                since = row["refreshed_at"]  # today's row counts up to its refresh; the rest is read live
-            elif first_live is not None and rolled_day >= first_live:
-                continue
+    for pk, period in weeks.items():
+        split = day_split(first_day=period.first_day, last_day=period.last_day, rows=rows.get(pk, {}))
+        rolled, since = split.one_live_window(zones[pk])
+        for row in rolled:
             sla[pk]["n"] += row["responses"]
             sla[pk]["met"] += row["responses_met"]
             quality[pk].csat_answers += row["csat_answers"]
             quality[pk].csat_satisfied += row["csat_satisfied"]
         if since is not None:
-            live[pk] = (since, weeks[pk].end_at)
+            live[pk] = (since, period.end_at)
     if live:
         in_week = Q(pk__in=[])
         for pk, (start, end) in live.items():
