@@ -180,3 +180,126 @@ class ProgramSnapshot(models.Model):
 
     def __str__(self):
         return f"{self.program} · {self.refreshed_at:%d %b %Y %H:%M}"
+
+
+# --- Per-freelancer rollups of the team table (docs/adr/0028, addendum of 2026-12-04 "team table") ----------------
+# A finished day's numbers per freelancer, written with the program's DailyRollup row (same transaction, same
+# digest), so a day whose DailyRollup row is complete has them. The first-response median stays exact: the times
+# are kept as a three-level histogram over dashboard.selectors.medians.bucket_of (a level-1 row per freelancer and
+# day counts them per group of 32 buckets, a level-2 row per group splits that group into 16 pairs of buckets, and
+# FreelancerResponseCount holds the exact seconds of each pair), so the median is found in three reads of at
+# most one row per freelancer and day each, plus the exact values of one pair per freelancer.
+
+CELLS = [f"c{k}" for k in range(16)]  # the count columns of FreelancerResponseCells
+
+
+class FreelancerDay(models.Model):
+    """One freelancer's additive team-table facts of one program and local day: tickets solved while assigned,
+    escalations, first responses and those within the SLA, CSAT answers (of tickets solved that day) and the
+    satisfied ones, QA reviews submitted (calibration never) and their score sum. Only days with any."""
+
+    program = models.ForeignKey("programs.Program", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    freelancer_id = models.BigIntegerField()
+    solved = models.PositiveIntegerField(default=0)
+    escalated = models.PositiveIntegerField(default=0)
+    responses = models.PositiveIntegerField(default=0)
+    responses_met = models.PositiveIntegerField(default=0)
+    csat_answers = models.PositiveIntegerField(default=0)
+    csat_satisfied = models.PositiveIntegerField(default=0)
+    qa_reviews = models.PositiveIntegerField(default=0)
+    qa_score_sum = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+
+    class Meta:
+        constraints = [  # read index-only: a period's rows summed per freelancer
+            models.UniqueConstraint(
+                fields=["program", "day", "freelancer_id"],
+                include=[
+                    "solved",
+                    "escalated",
+                    "responses",
+                    "responses_met",
+                    "csat_answers",
+                    "csat_satisfied",
+                    "qa_reviews",
+                    "qa_score_sum",
+                ],
+                name="freelancer_day_once_per_day",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.day:%d %b %Y} · freelancer {self.freelancer_id}"
+
+
+class FreelancerResponseCells(models.Model):
+    """Counts of one freelancer's first-response times of one day in 16 cells. Level 1 (cell 0): cell k counts
+    the times whose bucket (medians.bucket_of) // 32 is k. Level 2 (cell = that k): cell j counts those of group
+    k whose bucket % 32 // 2 is j, i.e. the pair of buckets k * 16 + j."""
+
+    program = models.ForeignKey("programs.Program", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    freelancer_id = models.BigIntegerField()
+    level = models.PositiveSmallIntegerField()
+    cell = models.PositiveSmallIntegerField()
+    c0 = models.PositiveIntegerField(default=0)
+    c1 = models.PositiveIntegerField(default=0)
+    c2 = models.PositiveIntegerField(default=0)
+    c3 = models.PositiveIntegerField(default=0)
+    c4 = models.PositiveIntegerField(default=0)
+    c5 = models.PositiveIntegerField(default=0)
+    c6 = models.PositiveIntegerField(default=0)
+    c7 = models.PositiveIntegerField(default=0)
+    c8 = models.PositiveIntegerField(default=0)
+    c9 = models.PositiveIntegerField(default=0)
+    c10 = models.PositiveIntegerField(default=0)
+    c11 = models.PositiveIntegerField(default=0)
+    c12 = models.PositiveIntegerField(default=0)
+    c13 = models.PositiveIntegerField(default=0)
+    c14 = models.PositiveIntegerField(default=0)
+    c15 = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        # Both read index-only: level 1 by day (every freelancer), level 2 by freelancer and cell.
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "level", "freelancer_id", "cell", "day"],
+                include=CELLS,
+                name="freelancer_cells_once_per_day",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["program", "level", "day"],
+                include=["freelancer_id", "cell", *CELLS],
+                name="freelancer_cells_level_day",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.day:%d %b %Y} · freelancer {self.freelancer_id} · level {self.level} cell {self.cell}"
+
+
+class FreelancerResponseCount(models.Model):
+    """The exact histogram: how many of one freelancer's first responses of one day took exactly `seconds`, with
+    the pair of buckets (medians.bucket_of // 2) of that value, so one pair over a period is one index range."""
+
+    program = models.ForeignKey("programs.Program", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    freelancer_id = models.BigIntegerField()
+    pair = models.PositiveSmallIntegerField()
+    seconds = models.PositiveIntegerField()
+    count = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["program", "freelancer_id", "pair", "day"],
+                include=["seconds", "count"],
+                name="freelancer_count_pair_days",
+            ),
+            models.Index(fields=["program", "day"], name="freelancer_count_day"),
+        ]
+
+    def __str__(self):
+        return f"{self.day:%d %b %Y} · freelancer {self.freelancer_id} · {self.seconds} s: {self.count}"

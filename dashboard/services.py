@@ -20,6 +20,9 @@ from dashboard.models import (
     DailyRollup,
     DurationBucket,
     DurationCount,
+    FreelancerDay,
+    FreelancerResponseCells,
+    FreelancerResponseCount,
     ProgramSnapshot,
     WeeklySummary,
     WorkRollup,
@@ -30,6 +33,7 @@ from dashboard.selectors.daily import BACKLOG, REFRESH_PARTS, WORK, DayFacts, li
 from dashboard.selectors.medians import HISTOGRAMS, bucket_of, buckets_of
 from dashboard.selectors.program import program_dashboard
 from dashboard.selectors.snapshot import open_tickets_now
+from dashboard.selectors.team import FreelancerDayRows, freelancer_day_rows
 from dashboard.tables import cell_text
 from programs.selectors import program_get_by_id, program_list_active, program_staff_emails
 
@@ -248,8 +252,14 @@ def dashboard_rollups_refresh(
     if end_day < start_day:
         return 0
     facts = live_day_facts(program=program, first_day=start_day, last_day=end_day, parts=REFRESH_PARTS)
+    team = freelancer_day_rows(program=program, first_day=start_day, last_day=end_day)  # the team table's
     days = [start_day + datetime.timedelta(days=n) for n in range((end_day - start_day).days + 1)]
-    _write_days(program=program, facts={day: facts.get(day, DayFacts()) for day in days}, now=now)
+    _write_days(
+        program=program,
+        facts={day: facts.get(day, DayFacts()) for day in days},
+        now=now,
+        team={day: team.get(day, FreelancerDayRows([], [], [])) for day in days},
+    )
     return len(days)
 
 
@@ -267,23 +277,40 @@ def dashboard_today_refresh(*, program_id: int, now: datetime.datetime | None = 
     facts = live_day_facts(
         program=program, first_day=today, last_day=today, parts=REFRESH_PARTS - {WORK, BACKLOG}, until=now
     )
-    _write_days(program=program, facts={today: facts.get(today, DayFacts())}, now=now)
+    team = freelancer_day_rows(program=program, first_day=today, last_day=today, until=now)
+    _write_days(
+        program=program,
+        facts={today: facts.get(today, DayFacts())},
+        now=now,
+        team={today: team.get(today, FreelancerDayRows([], [], []))},
+    )
     return True
 
 
-def _write_days(*, program: "Program", facts: dict[datetime.date, DayFacts], now: datetime.datetime) -> None:
-    """Upsert the days' DailyRollup rows (stamped `now`), and rewrite the detail rows (durations, hours) of the
-    days whose digest changed. Two runs at once are serialised by the locks on the days' rows, taken before the
-    digests are compared (so the digests read are the last committed ones)."""
+def _write_days(
+    *,
+    program: "Program",
+    facts: dict[datetime.date, DayFacts],
+    now: datetime.datetime,
+    team: dict[datetime.date, FreelancerDayRows] | None = None,
+) -> None:
+    """Upsert the days' DailyRollup rows (stamped `now`), and rewrite the detail rows (durations, hours, the
+    team table's per-freelancer rows) of the days whose digest changed. Two runs at once are
+    serialised by the locks on the days' rows, taken before the digests are compared (so the digests read are
+    the last committed ones)."""
     rows, details = [], {}
+    team = team or {}
     for day, day_facts in sorted(facts.items()):
         details[day] = _detail_rows(program.pk, day, day_facts)
+        digest = _digest(*details[day])
+        if day in team:
+            digest = hashlib.sha256((digest + team[day].digest_text()).encode()).hexdigest()
         rows.append(
             DailyRollup(
                 program=program,
                 day=day,
                 refreshed_at=now,
-                detail_digest=_digest(*details[day]),
+                detail_digest=digest,
                 **day_facts.as_row(),
             )
         )
@@ -303,7 +330,14 @@ def _write_days(*, program: "Program", facts: dict[datetime.date, DayFacts], now
         )
         changed = [row.day for row in rows if stored.get(row.day) != row.detail_digest]
         if changed:
-            for model in (DurationBucket, DurationCount, WorkRollup):
+            for model in (
+                DurationBucket,
+                DurationCount,
+                WorkRollup,
+                FreelancerDay,
+                FreelancerResponseCells,
+                FreelancerResponseCount,
+            ):
                 model.objects.filter(program=program, day__in=changed).delete()
             DurationBucket.objects.bulk_create(
                 [row for day in changed for row in details[day][0]], batch_size=DETAIL_BATCH
@@ -314,6 +348,15 @@ def _write_days(*, program: "Program", facts: dict[datetime.date, DayFacts], now
             WorkRollup.objects.bulk_create(
                 [row for day in changed for row in details[day][2]], batch_size=DETAIL_BATCH
             )
+            for model, part in (
+                (FreelancerDay, "days"),
+                (FreelancerResponseCells, "cells"),
+                (FreelancerResponseCount, "counts"),
+            ):
+                model.objects.bulk_create(
+                    [row for day in changed if day in team for row in getattr(team[day], part)],
+                    batch_size=DETAIL_BATCH,
+                )
 
 
 def dashboard_snapshot_refresh(*, program_id: int, now: datetime.datetime | None = None) -> bool:

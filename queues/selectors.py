@@ -1090,6 +1090,23 @@ class FreelancerTicketStats:
     sla_met: int
     sla_attainment: Decimal | None  # percent of first responses within the SLA, one decimal
 
+    @classmethod
+    def of(
+        cls, *, freelancer_id: int, solved: int, escalated: int, first_responses: int, sla_met: int, median
+    ):
+        """The numbers from their counts and the median first-response seconds (a float or None): the one home of
+        the rates and of the median's rounding (the dashboard's team table builds them from its rollups too)."""
+        return cls(
+            freelancer_id=freelancer_id,
+            solved=solved,
+            escalated=escalated,
+            escalation_rate=percent(escalated, solved + escalated),
+            first_response_median_seconds=round(median) if median is not None else None,
+            first_responses=first_responses,
+            sla_met=sla_met,
+            sla_attainment=percent(sla_met, first_responses),
+        )
+
 
 def freelancer_ticket_stats(
     *, program_id: int, start: datetime.datetime, end: datetime.datetime, freelancer_ids=None
@@ -1152,15 +1169,13 @@ def freelancer_ticket_stats(
     for fid in all_ids:
         s, e = solved.get(fid, 0), escalated.get(fid, 0)
         r = responses.get(fid, {"n": 0, "met": 0, "median": None})
-        result[fid] = FreelancerTicketStats(
+        result[fid] = FreelancerTicketStats.of(
             freelancer_id=fid,
             solved=s,
             escalated=e,
-            escalation_rate=percent(e, s + e),
-            first_response_median_seconds=round(r["median"]) if r["median"] is not None else None,
             first_responses=r["n"],
             sla_met=r["met"],
-            sla_attainment=percent(r["met"], r["n"]),
+            median=r["median"],
         )
     return result
 

@@ -25,7 +25,7 @@ from django.db import connection
 from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Sum, Value, When
 
 from core.db import WidthBucket
-from dashboard.models import Duration, DurationBucket, DurationCount
+from dashboard.models import Duration, DurationBucket, DurationCount, FreelancerResponseCells
 from dashboard.selectors.daily import Facts, midnight
 from queues.selectors import tickets_of_program
 
@@ -284,3 +284,233 @@ def _rank_rows(
             need = needs[position]
             found[need.measure, need.half, need.bucket].append((int(seconds), int(n), int(cumulative)))
     return found
+
+
+# --- Per freelancer: the team table's first-response medians (docs/adr/0028, addendum "team table") ---------------
+# A finished day's times of each freelancer are three levels of dashboard.models (FreelancerResponseCells level 1:
+# 16 groups of 32 buckets; level 2: a group's 16 pairs of buckets; FreelancerResponseCount: the exact seconds of a
+# pair). Each level is one statement over the stored days UNION ALL the live window's tickets (bucketed the same
+# way by the database), reading at most one row per freelancer and day, then the exact values of one pair.
+
+GROUP_BUCKETS = 32  # buckets per level-1 cell; a level-2 cell is a pair of buckets
+CELLS = [f"c{k}" for k in range(16)]
+
+
+def group_of(bucket: int) -> int:
+    return bucket // GROUP_BUCKETS
+
+
+def cell_in_group(bucket: int) -> int:
+    return bucket % GROUP_BUCKETS // 2
+
+
+def pair_of(bucket: int) -> int:
+    return bucket // 2
+
+
+def pair_range(pair: int) -> tuple[int, int]:
+    """[first, after last) seconds of a pair of buckets."""
+    return bucket_range(2 * pair)[0], bucket_range(2 * pair + 1)[1]
+
+
+@dataclass
+class _Rank:
+    """Where one of a freelancer's middle ranks is: the cell at the current level and the rank inside it."""
+
+    cell: int
+    rank: int
+
+
+def _place(counts: list[int], rank: int) -> _Rank:
+    seen = 0
+    for cell, n in enumerate(counts):
+        if seen + n > rank:
+            return _Rank(cell=cell, rank=rank - seen)
+        seen += n
+    raise ValueError("rank beyond the counts")  # the counts sum to the total: never
+
+
+def freelancer_response_medians(
+    *,
+    program: "Program",
+    first_day: datetime.date,
+    last_stored: datetime.date | None,
+    live: tuple[datetime.datetime, datetime.datetime] | None,
+) -> dict[int, float]:
+    """{freelancer_id: median first-response seconds} of the first responses made by freelancers over the stored
+    days [first_day, last_stored] (per-freelancer rollups) and the live window [start, end) (tickets): the value
+    PERCENTILE_CONT(0.5) gives over those tickets (a float, the same interpolation). Three queries."""
+    stored = last_stored is not None and last_stored >= first_day
+    live_sql, live_params = "", []
+    if live is not None:
+        # The live window's (freelancer, seconds, bucket), compiled once; each level groups it in SQL.
+        base_sql, base_params = (
+            tickets_of_program(program_id=program.pk)
+            .filter(
+                first_response_at__gte=live[0],
+                first_response_at__lt=live[1],
+                first_responder__freelancer_profile__isnull=False,
+                first_response_seconds__isnull=False,
+            )
+            .annotate(
+                fid=F("first_responder__freelancer_profile__id"),
+                the_bucket=WidthBucket(F("first_response_seconds"), bounds=BOUNDS),
+            )
+            .values_list("fid", "first_response_seconds", "the_bucket")
+            .order_by()
+            .query.sql_with_params()
+        )
+        live_sql = (
+            "SELECT fid, first_response_seconds AS seconds, the_bucket AS bucket "  # noqa: S608 — our queryset
+            f"FROM ({base_sql}) base"
+        )
+        live_params = list(base_params)
+    if not stored and not live_sql:
+        return {}
+
+    def sums(level: int, wanted: dict[int, set[int]] | None) -> dict[tuple[int, int], list[int]]:
+        """{(freelancer, cell at level - 1): 16 counts} at a level, for the wanted (freelancer, cell) only (a join
+        with their arrays: an IN list of hundreds of pairs costs PostgreSQL more to plan than to run)."""
+        table = FreelancerResponseCells._meta.db_table
+        pairs = [(fid, cell) for fid, cells in sorted((wanted or {}).items()) for cell in sorted(cells)]
+        sql: list[str] = []
+        params: list[Any] = []
+        if stored:
+            sums_sql = ", ".join(f"SUM(s.{c})" for c in CELLS)
+            where = "s.program_id = %s AND s.level = %s AND s.day >= %s AND s.day <= %s"
+            if wanted is None:
+                sql.append(
+                    f"SELECT s.freelancer_id, s.cell, {sums_sql} FROM {table} s "  # noqa: S608 — our own names
+                    f"WHERE {where} GROUP BY s.freelancer_id, s.cell"
+                )
+            else:  # one index range per wanted (freelancer, cell), summed there: a nested loop, index-only
+                plain = ", ".join(f"SUM({c})" for c in CELLS)
+                sql.append(
+                    f"SELECT wanted.fid, wanted.cell, s.* FROM wanted CROSS JOIN LATERAL ("  # noqa: S608
+                    f"SELECT {plain} FROM {table} s WHERE {where} AND s.freelancer_id = wanted.fid "
+                    "AND s.cell = wanted.cell) s"
+                )
+            params += [program.pk, level, first_day, last_stored]
+        if live_sql:
+            # level 1: group 0, cell bucket // 32; level 2: group bucket // 32, cell its pair bucket % 32 // 2
+            if level == 1:
+                group, cell = "0", f"bucket / {GROUP_BUCKETS}"
+            else:
+                group, cell = (
+                    f"bucket / {GROUP_BUCKETS}",
+                    f"bucket %% {GROUP_BUCKETS} / 2",
+                )  # %% : a placeholder-safe %
+            counts = ", ".join(f"COUNT(*) FILTER (WHERE {cell} = {k})" for k in range(len(CELLS)))
+            grouped = f"SELECT fid, {group} AS cell, {counts} FROM ({live_sql}) live GROUP BY 1, 2"  # noqa: S608
+            if wanted is not None:
+                grouped = (
+                    f"SELECT counted.* FROM ({grouped}) counted "  # noqa: S608 — our own SQL
+                    "JOIN wanted ON wanted.fid = counted.fid AND wanted.cell = counted.cell"
+                )
+            sql.append(grouped)
+            params += live_params
+        prefix = ""
+        if wanted is not None:
+            prefix = "WITH wanted (fid, cell) AS (SELECT * FROM unnest(%s::bigint[], %s::int[])) "
+            params = [[fid for fid, _ in pairs], [cell for _, cell in pairs], *params]
+        found: dict[tuple[int, int], list[int]] = {}
+        with connection.cursor() as cursor:
+            cursor.execute(prefix + " UNION ALL ".join(sql), params)
+            for fid, cell, *counts_ in cursor.fetchall():
+                row = found.setdefault((int(fid), int(cell)), [0] * len(CELLS))
+                for k, n in enumerate(counts_):
+                    row[k] += int(n or 0)
+        return found
+
+    # 1. Per freelancer, how many times fall in each group of buckets: the total, and each middle rank's group.
+    level1 = {fid: counts for (fid, _cell), counts in sums(1, None).items()}
+    totals = {fid: sum(counts) for fid, counts in level1.items() if sum(counts)}
+    ranks: dict[int, list[int]] = {fid: sorted({(n - 1) // 2, n // 2}) for fid, n in totals.items()}
+    places: dict[tuple[int, int], tuple[int, int]] = {}  # (fid, rank) -> (group, rank in the group)
+    for fid, wanted_ranks in ranks.items():
+        for rank in wanted_ranks:
+            place = _place(level1[fid], rank)
+            places[fid, rank] = (place.cell, place.rank)
+    # 2. Inside each of those groups, the pair of buckets of each rank.
+    groups: dict[int, set[int]] = defaultdict(set)
+    for (fid, _rank), (group, _inner) in places.items():
+        groups[fid].add(group)
+    level2 = sums(2, groups) if groups else {}
+    pairs: dict[tuple[int, int], tuple[int, int]] = {}  # (fid, rank) -> (pair, rank in the pair)
+    for (fid, rank), (group, inner) in places.items():
+        place = _place(level2[fid, group], inner)
+        pairs[fid, rank] = (group * 16 + place.cell, place.rank)
+    # 3. The exact values at those ranks, each from the pair's seconds over the days (cumulated in SQL).
+    values = _pair_values(
+        program=program,
+        first_day=first_day,
+        last_stored=last_stored if stored else None,
+        live=(live_sql, live_params),
+        pairs=pairs,
+    )
+    result = {}
+    for fid, wanted_ranks in ranks.items():
+        low, high = values[fid, wanted_ranks[0]], values[fid, wanted_ranks[-1]]
+        result[fid] = float(median_of_middle(low, high, totals[fid], exact_float=True))
+    return result
+
+
+def _pair_values(
+    *,
+    program: "Program",
+    first_day: datetime.date,
+    last_stored: datetime.date | None,
+    live: tuple[str, list[Any]],
+    pairs: dict[tuple[int, int], tuple[int, int]],
+) -> dict[tuple[int, int], int]:
+    """{(freelancer, rank): seconds} of each (freelancer, rank) -> (pair, rank in the pair): the pair's values over
+    the stored days and the live tickets, cumulated per freelancer and pair in SQL, only the rows holding a
+    wanted rank sent back. One query."""
+    if not pairs:
+        return {}
+    wanted: dict[tuple[int, int], list[int]] = defaultdict(list)  # (fid, pair) -> [inner ranks]
+    for (fid, _rank), (pair, inner) in pairs.items():
+        wanted[fid, pair].append(inner)
+    keys = sorted(wanted)
+    params: list[Any] = [
+        [fid for fid, _ in keys],
+        [pair for _, pair in keys],
+        [min(wanted[key]) for key in keys],
+        [max(wanted[key]) for key in keys],
+    ]
+    sources = []
+    if last_stored is not None:
+        sources.append(
+            "SELECT stored.freelancer_id, stored.pair, stored.seconds, stored.count "
+            "FROM dashboard_freelancerresponsecount stored "
+            "JOIN wanted ON wanted.fid = stored.freelancer_id AND wanted.pair = stored.pair "
+            "WHERE program_id = %s AND day >= %s AND day <= %s"
+        )
+        params += [program.pk, first_day, last_stored]
+    if live[0]:
+        sources.append(
+            f"SELECT live.fid, live.bucket / 2, live.seconds, 1 FROM ({live[0]}) live "  # noqa: S608 — our own SQL
+            "JOIN wanted ON wanted.fid = live.fid AND wanted.pair = live.bucket / 2"
+        )
+        params += list(live[1])
+    sql = (
+        "WITH wanted (fid, pair, low, high) AS ("  # noqa: S608 — our tables and numbers
+        "SELECT * FROM unnest(%s::bigint[], %s::int[], %s::int[], %s::int[])), "
+        f"source (fid, pair, seconds, n) AS ({' UNION ALL '.join(sources)}), "
+        # a running count row by row (ROWS: equal seconds of several days are rows of their own, each holding
+        # its own ranks), so no grouping by value first
+        "running AS (SELECT fid, pair, seconds, n, SUM(n) OVER (PARTITION BY fid, pair ORDER BY seconds "
+        "ROWS UNBOUNDED PRECEDING) AS cum FROM source) "
+        "SELECT running.fid, running.pair, seconds, n, cum FROM running JOIN wanted "
+        "ON wanted.fid = running.fid AND wanted.pair = running.pair "
+        "WHERE cum > wanted.low AND cum - n <= wanted.high"
+    )
+    rows: dict[tuple[int, int], list[tuple[int, int, int]]] = defaultdict(list)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for fid, pair, seconds, n, cum in cursor.fetchall():
+            rows[int(fid), int(pair)].append((int(seconds), int(n), int(cum)))
+    result = {}
+    for (fid, rank), (pair, inner) in pairs.items():
+        result[fid, rank] = next(s for s, n, cum in rows[fid, pair] if cum - n <= inner < cum)
+    return result

@@ -1,12 +1,15 @@
 """Per-freelancer numbers of one program: the sortable team table and one freelancer's page. Read only."""
 
 import datetime
+from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, Q
+from django.db import connection
+from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import TruncDate
+from django.utils import timezone
 
 from contracts.selectors import (
     TIER_CHOICES,
@@ -16,11 +19,22 @@ from contracts.selectors import (
 )
 from core.db import Median, is_postgresql
 from dashboard.metrics import percent, ratio, seconds_to_hours
+from dashboard.models import FreelancerDay, FreelancerResponseCells, FreelancerResponseCount
 from dashboard.periods import Period
 from dashboard.selectors._sql import week_start, weeks_between
 from dashboard.selectors.costs import cost_by_freelancer, cost_per_week_for_freelancer
-from dashboard.selectors.quality import QualityTotals, quality_by_freelancer
-from queues.selectors import freelancer_ticket_stats, tickets_of_program
+from dashboard.selectors.daily import complete_rows, midnight, rollups_enabled
+from dashboard.selectors.medians import (
+    CELLS,
+    bucket_of,
+    cell_in_group,
+    freelancer_response_medians,
+    group_of,
+    pair_of,
+)
+from dashboard.selectors.quality import QualityTotals, _csat, _qa, quality_by_freelancer
+from queues.selectors import FreelancerTicketStats, freelancer_ticket_stats, tickets_of_program
+from reviews.selectors import CSAT_COUNTS
 
 if TYPE_CHECKING:  # types only: the dashboard reads other apps through their selectors
     from accounts.models import Freelancer
@@ -79,9 +93,8 @@ def team_table(
     members = team_members(program=program)
     # Whole-program numbers, read for the members only: an "IN (every member)" filter adds nothing to the
     # program filter but makes PostgreSQL test each of tens of thousands of rows against hundreds of ids.
-    stats = freelancer_ticket_stats(program_id=program.pk, start=period.start_at, end=period.end_at)
+    stats, quality = freelancer_numbers(program=program, period=period)
     costs = cost_by_freelancer(program=program, period=period)
-    quality = quality_by_freelancer(program=program, period=period)
     tiers = {fid: standing.tier for fid, standing in standings_for_program(program_id=program.pk).items()}
     tier_labels = dict(TIER_CHOICES)
     rows = []
@@ -111,6 +124,238 @@ def team_table(
             )
         )
     return sort_rows(rows, sort, descending)
+
+
+def freelancer_numbers(
+    *, program, period: Period, now: datetime.datetime | None = None
+) -> tuple[dict[int, FreelancerTicketStats], dict[int, QualityTotals]]:
+    """Per freelancer, the period's ticket numbers (queues' freelancer_ticket_stats: solved, escalated, first
+    responses, SLA, median first response) and QA/CSAT totals (quality_by_freelancer). The days before the first
+    one without a complete DailyRollup row come from the per-freelancer rollups (FreelancerDay, and the median
+    from the three-level histogram, dashboard.selectors.medians.freelancer_response_medians); the rest (today at
+    least) is read live, with the same definitions. Everything live with the rollups off."""
+    now = now or timezone.now()
+    stored_days = complete_rows(
+        programs=[program], windows={program.pk: (period.first_day, period.last_day)}, now=now
+    )[program.pk]
+    first_live = next((day for day in period.day_list if day not in stored_days), None)
+    if first_live == period.first_day or not rollups_enabled() or not is_postgresql():
+        stats = freelancer_ticket_stats(program_id=program.pk, start=period.start_at, end=period.end_at)
+        return stats, quality_by_freelancer(program=program, period=period)
+    # The stored days run up to the first one without a row; the rest is one live window, from the refresh of the
+    # last stored day when that is today's partial row (it counts up to then), else from the first day without.
+    last_stored = (first_live or period.last_day + datetime.timedelta(days=1)) - datetime.timedelta(days=1)
+    live: tuple[datetime.datetime, datetime.datetime] | None = None
+    if stored_days[last_stored].get("partial"):
+        live = (stored_days[last_stored]["refreshed_at"], period.end_at)
+    elif first_live is not None:
+        live = (midnight(first_live, period.zone), period.end_at)
+    counts = _summed_facts(program=program, first_day=period.first_day, last_stored=last_stored, live=live)
+    medians = freelancer_response_medians(
+        program=program, first_day=period.first_day, last_stored=last_stored, live=live
+    )
+    stats, quality = {}, {}
+    for fid, row in counts.items():
+        median_seconds = medians.get(fid)
+        stats[fid] = FreelancerTicketStats.of(
+            freelancer_id=fid,
+            solved=row["solved"],
+            escalated=row["escalated"],
+            first_responses=row["responses"],
+            sla_met=row["responses_met"],
+            median=median_seconds,
+        )
+        if row["qa_reviews"] or row["csat_answers"]:
+            quality[fid] = QualityTotals(
+                qa_count=row["qa_reviews"],
+                qa_sum=row["qa_score_sum"] if row["qa_reviews"] else None,
+                csat_answers=row["csat_answers"],
+                csat_satisfied=row["csat_satisfied"],
+            )
+    return stats, quality
+
+
+def _fact_sources(program, start: datetime.datetime, end: datetime.datetime) -> list[tuple]:
+    """[(queryset, stamp, who, {fact: aggregate})]: what each FreelancerDay fact counts in [start, end), the
+    definitions of queues' freelancer_ticket_stats and of quality_by_freelancer (the team table's live read):
+    solved while assigned, escalations, first responses and those within the SLA, CSAT answers of tickets
+    solved then, QA reviews submitted then (calibration never). The refresh groups them by day, the page's
+    live minutes by freelancer only."""
+    tickets = tickets_of_program(program_id=program.pk)
+    return [
+        (
+            tickets.filter(solved_at__gte=start, solved_at__lt=end, assignee__isnull=False),
+            "solved_at",
+            "assignee_id",
+            {"solved": Count("*")},
+        ),
+        (
+            tickets.filter(escalated_at__gte=start, escalated_at__lt=end, escalated_by__isnull=False),
+            "escalated_at",
+            "escalated_by_id",
+            {"escalated": Count("*")},
+        ),
+        (
+            tickets.filter(
+                first_response_at__gte=start,
+                first_response_at__lt=end,
+                first_responder__freelancer_profile__isnull=False,
+            ),
+            "first_response_at",
+            "first_responder__freelancer_profile__id",
+            {
+                "responses": Count("first_response_at"),
+                "responses_met": Count("first_response_at", filter=Q(first_response_met=True)),
+            },
+        ),
+        (
+            _csat([program.pk], start, end).filter(freelancer__isnull=False),
+            "ticket__solved_at",
+            "freelancer_id",
+            {"csat_answers": CSAT_COUNTS["answers"], "csat_satisfied": CSAT_COUNTS["satisfied"]},
+        ),
+        (
+            _qa([program.pk], start, end).filter(freelancer__isnull=False),
+            "submitted_at",
+            "freelancer_id",
+            {"qa_reviews": Count("id"), "qa_score_sum": Sum("score")},
+        ),
+    ]
+
+
+def _summed_facts(
+    *,
+    program,
+    first_day: datetime.date,
+    last_stored: datetime.date,
+    live: tuple[datetime.datetime, datetime.datetime] | None,
+) -> dict[int, dict]:
+    """{freelancer_id: {fact: sum}} of the FreelancerDay rows of [first_day, last_stored] and the live window's
+    counts (_fact_sources), in one statement."""
+    sums = ", ".join(f"SUM({field}) AS {field}" for field in FACT_FIELDS)
+    parts = [  # summed per freelancer before the union: a row per freelancer, not per day, to combine
+        f"SELECT freelancer_id AS who, {sums} FROM {FreelancerDay._meta.db_table} "  # noqa: S608 — our names
+        "WHERE program_id = %s AND day >= %s AND day <= %s GROUP BY freelancer_id"
+    ]
+    params: list = [program.pk, first_day, last_stored]
+    for queryset, _stamp, who, aggregates in _fact_sources(program, *live) if live else []:
+        sql, part_params = (
+            queryset.annotate(who=F(who))
+            .values("who")
+            .annotate(**aggregates)
+            .values_list("who", *aggregates)
+            .order_by()
+            .query.sql_with_params()
+        )
+        picked = ", ".join(field if field in aggregates else "0" for field in FACT_FIELDS)
+        parts.append(f"SELECT who, {picked} FROM ({sql}) live")  # noqa: S608 — our own compiled queryset
+        params += list(part_params)
+    found: dict[int, dict] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT who, {sums} FROM ({' UNION ALL '.join(parts)}) facts GROUP BY who",  # noqa: S608 — ours
+            params,
+        )
+        for who, *values in cursor.fetchall():
+            found[int(who)] = {field: value or 0 for field, value in zip(FACT_FIELDS, values, strict=True)}
+    return found
+
+
+FACT_FIELDS = (
+    "solved",
+    "escalated",
+    "responses",
+    "responses_met",
+    "csat_answers",
+    "csat_satisfied",
+    "qa_reviews",
+    "qa_score_sum",
+)
+
+
+@dataclass
+class FreelancerDayRows:
+    """One day's per-freelancer rollup rows (not saved), as the refresh writes them."""
+
+    days: list[FreelancerDay]
+    cells: list[FreelancerResponseCells]
+    counts: list[FreelancerResponseCount]
+
+    def digest_text(self) -> str:
+        return repr(
+            (
+                [(row.freelancer_id, *(getattr(row, f) for f in FACT_FIELDS)) for row in self.days],
+                [
+                    (row.freelancer_id, row.level, row.cell, *(getattr(row, c) for c in CELLS))
+                    for row in self.cells
+                ],
+                [(row.freelancer_id, row.seconds, row.count) for row in self.counts],
+            )
+        ).replace("Decimal", "")
+
+
+def freelancer_day_rows(
+    *, program, first_day: datetime.date, last_day: datetime.date, until: datetime.datetime | None = None
+) -> dict:
+    """{local day: FreelancerDayRows} of [first_day, last_day] from the live tables (five grouped queries), with
+    the definitions of freelancer_ticket_stats and quality_by_freelancer, per day of the program's time zone;
+    with `until`, only what was stamped before it (today's rows, written while the day runs)."""
+    zone = program.zone
+    start, end = midnight(first_day, zone), midnight(last_day + datetime.timedelta(days=1), zone)
+    if until is not None:
+        end = min(end, until)
+    facts: dict[datetime.date, dict[int, dict]] = defaultdict(dict)
+    histograms: dict[datetime.date, dict[int, dict[int, int]]] = defaultdict(lambda: defaultdict(dict))
+    for queryset, stamp, who, aggregates in _fact_sources(program, start, end):
+        by_seconds = "responses" in aggregates  # the first responses: also the day's exact histogram
+        grouping = ["the_day", "who", *(["first_response_seconds"] if by_seconds else [])]
+        for row in (
+            queryset.annotate(the_day=TruncDate(stamp, tzinfo=zone), who=F(who))
+            .values(*grouping)
+            .annotate(**aggregates)
+            .order_by()
+        ):
+            entry = facts[row["the_day"]].setdefault(row["who"], dict.fromkeys(FACT_FIELDS, 0))
+            for field in aggregates:
+                entry[field] += row[field] or 0
+            if by_seconds and row["first_response_seconds"] is not None:
+                histograms[row["the_day"]][row["who"]][row["first_response_seconds"]] = row["responses"]
+    result = {}
+    for day in sorted(set(facts) | set(histograms)):
+        rows = FreelancerDayRows(days=[], cells=[], counts=[])
+        for fid, values in sorted(facts[day].items()):
+            rows.days.append(FreelancerDay(program_id=program.pk, day=day, freelancer_id=fid, **values))
+        for fid, histogram in sorted(histograms[day].items()):
+            level1 = [0] * len(CELLS)
+            level2: dict[int, list[int]] = defaultdict(lambda: [0] * len(CELLS))
+            for seconds, n in sorted(histogram.items()):
+                bucket = bucket_of(seconds)
+                level1[group_of(bucket)] += n
+                level2[group_of(bucket)][cell_in_group(bucket)] += n
+                rows.counts.append(
+                    FreelancerResponseCount(
+                        program_id=program.pk,
+                        day=day,
+                        freelancer_id=fid,
+                        pair=pair_of(bucket),
+                        seconds=seconds,
+                        count=n,
+                    )
+                )
+            cells = [(1, 0, level1)] + [(2, group, level2[group]) for group in sorted(level2)]
+            for level, cell, cell_counts in cells:
+                rows.cells.append(
+                    FreelancerResponseCells(
+                        program_id=program.pk,
+                        day=day,
+                        freelancer_id=fid,
+                        level=level,
+                        cell=cell,
+                        **dict(zip(CELLS, cell_counts, strict=True)),
+                    )
+                )
+        result[day] = rows
+    return result
 
 
 def sort_rows(rows: list[TeamRow], sort: str, descending: bool) -> list[TeamRow]:
