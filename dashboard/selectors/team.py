@@ -32,9 +32,9 @@ from dashboard.selectors.medians import (
     group_of,
     pair_of,
 )
-from dashboard.selectors.quality import QualityTotals, _csat, _qa, quality_by_freelancer
+from dashboard.selectors.quality import QualityTotals, quality_by_freelancer
 from queues.selectors import FreelancerTicketStats, freelancer_ticket_stats, tickets_of_program
-from reviews.selectors import CSAT_COUNTS
+from reviews.selectors import CSAT_COUNTS, csat_answered, qa_reviews_submitted
 
 if TYPE_CHECKING:  # types only: the dashboard reads other apps through their selectors
     from accounts.models import Freelancer
@@ -209,13 +209,15 @@ def _fact_sources(program, start: datetime.datetime, end: datetime.datetime) -> 
             },
         ),
         (
-            _csat([program.pk], start, end).filter(freelancer__isnull=False),
+            csat_answered(program_ids=[program.pk], start=start, end=end).filter(freelancer__isnull=False),
             "ticket__solved_at",
             "freelancer_id",
             {"csat_answers": CSAT_COUNTS["answers"], "csat_satisfied": CSAT_COUNTS["satisfied"]},
         ),
         (
-            _qa([program.pk], start, end).filter(freelancer__isnull=False),
+            qa_reviews_submitted(program_ids=[program.pk], start=start, end=end).filter(
+                freelancer__isnull=False
+            ),
             "submitted_at",
             "freelancer_id",
             {"qa_reviews": Count("id"), "qa_score_sum": Sum("score")},
