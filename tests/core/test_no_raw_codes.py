@@ -1,6 +1,6 @@
 """No raw codes on screen (issue 17, item 6), on a seeded demo: the main manager, agent and freelancer pages
-show no dotted audit verb, no stored enum code ("angry_customer", "Missedshift"), no "PST" for Manila, and
-dates in the locale's one format."""
+show no dotted audit verb, no stored enum code ("angry_customer", "Missedshift"), no "PST" for Manila, dates
+in the locale's one format, and no half-written tag."""
 
 import html
 import io
@@ -19,6 +19,8 @@ pytestmark = pytest.mark.django_db
 TAGS = re.compile(r"<(script|style|select|textarea)\b[^>]*>.*?</\1>|<[^>]+>", re.S)
 HELP = re.compile(r'<div[^>]*class="[^"]*form-text[^"]*"[^>]*>.*?</div>', re.S)  # "CSV lines: 2026-03-02,…"
 ISO_DATE = re.compile(r"(?<![\w/-])20\d\d-\d\d-\d\d(?![\w/-])")
+# What is left on screen of a closing tag missing its "<" ("… too./p>")
+BROKEN_TAG = re.compile(r"/(?:p|div|span|li|ul|td|tr|th|a|strong|em|small|h[1-6])>")
 SKIP = ("logout", "export", ".csv", "download", "delete", "revoke", "/documents/", "statement")
 
 
@@ -93,6 +95,7 @@ def test_no_page_of_the_demo_shows_a_raw_code(demo, client):
             ]
             found += [(email, url, "PST") for _ in re.findall(r"\bPST\b", text)]
             found += [(email, url, f"ISO date {m}") for m in ISO_DATE.findall(text)]
+            found += [(email, url, f"broken tag {m}") for m in BROKEN_TAG.findall(text)]
         client.logout()
     assert walked > 100
     assert not found, found
