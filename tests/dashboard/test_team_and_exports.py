@@ -73,6 +73,39 @@ def test_team_page_links_each_row_to_the_freelancer_page(client, program, manage
     assert response.context["sort"] == "sla" and response.context["descending"] is False
 
 
+def test_team_page_rows_show_the_numbers_escaped(client, program, manager, worked_week):
+    # The rows are written by dashboard_tags.team_rows: each value as cell() shows it, every one escaped.
+    ContractFactory(program=program, freelancer__legal_name="<b>Bo</b> & Co", status=Contract.Status.SIGNED)
+    client.force_login(manager)
+    body = client.get(
+        reverse("dashboard:program_team", args=[program.slug]) + "?" + PERIOD_QUERY
+    ).content.decode()
+    ana = worked_week["ana"]
+    link = (
+        reverse("dashboard:freelancer", args=[program.slug, ana.pk])
+        + "?"
+        + PERIOD_QUERY.replace("&", "&amp;")
+    )
+    row = body[body.index(f'<a href="{link}">Ana Reyes</a>') :].split("</tr>")[0]
+    cells = [part.split("</td>")[0] for part in row.split("<td")[1:]]
+    assert [cell.split(">", 1)[1] for cell in cells] == [
+        "2",
+        "0.50",
+        "66.7",
+        "85.0",
+        "100.0",
+        "33.3",
+        "6.50",
+        "77.00 USD",
+        "Tier 1",
+        "Active",
+    ]
+    assert "&lt;b&gt;Bo&lt;/b&gt; &amp; Co</a>" in body and "<b>Bo</b>" not in body
+    bo_row = body[body.index("&lt;b&gt;Bo") :].split("</tr>")[0]
+    # no data: the five rates and medians, and the cost per ticket; solved and hours are 0
+    assert bo_row.count("<td>—</td>") == 6 and bo_row.count("<td>0</td>") == 2
+
+
 def test_freelancer_page_shows_weeks_reviews_contracts_and_time(client, program, manager, worked_week):
     client.force_login(manager)
     ana = worked_week["ana"]
