@@ -3,21 +3,11 @@ and its list answers for a superuser."""
 
 import pytest
 from django.apps import apps
+from django.conf import settings
 from django.contrib import admin
 from django.urls import reverse
 
-OUR_APPS = {
-    "core",
-    "accounts",
-    "programs",
-    "contracts",
-    "recruiting",
-    "queues",
-    "channels",
-    "payments",
-    "reviews",
-    "dashboard",
-}
+OUR_APPS = set(settings.LOCAL_APPS)
 
 
 def _our_models():
