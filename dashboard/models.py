@@ -191,6 +191,17 @@ class ProgramSnapshot(models.Model):
 # most one row per freelancer and day each, plus the exact values of one pair per freelancer.
 
 CELLS = [f"c{k}" for k in range(16)]  # the count columns of FreelancerResponseCells
+# FreelancerDay's summed columns: what the team table adds up over a period (dashboard.selectors.team)
+FREELANCER_DAY_FACTS = (
+    "solved",
+    "escalated",
+    "responses",
+    "responses_met",
+    "csat_answers",
+    "csat_satisfied",
+    "qa_reviews",
+    "qa_score_sum",
+)
 
 
 class FreelancerDay(models.Model):
@@ -214,16 +225,7 @@ class FreelancerDay(models.Model):
         constraints = [  # read index-only: a period's rows summed per freelancer
             models.UniqueConstraint(
                 fields=["program", "day", "freelancer_id"],
-                include=[
-                    "solved",
-                    "escalated",
-                    "responses",
-                    "responses_met",
-                    "csat_answers",
-                    "csat_satisfied",
-                    "qa_reviews",
-                    "qa_score_sum",
-                ],
+                include=list(FREELANCER_DAY_FACTS),
                 name="freelancer_day_once_per_day",
             ),
         ]

@@ -25,7 +25,7 @@ from django.db import connection
 from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Sum, Value, When
 
 from core.db import WidthBucket
-from dashboard.models import Duration, DurationBucket, DurationCount, FreelancerResponseCells
+from dashboard.models import CELLS, Duration, DurationBucket, DurationCount, FreelancerResponseCells
 from dashboard.selectors.daily import Facts, midnight
 from queues.selectors import tickets_of_program
 
@@ -293,7 +293,6 @@ def _rank_rows(
 # way by the database), reading at most one row per freelancer and day, then the exact values of one pair.
 
 GROUP_BUCKETS = 32  # buckets per level-1 cell; a level-2 cell is a pair of buckets
-CELLS = [f"c{k}" for k in range(16)]
 
 
 def group_of(bucket: int) -> int:

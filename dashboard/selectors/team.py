@@ -19,7 +19,12 @@ from contracts.selectors import (
 )
 from core.db import Median, is_postgresql
 from dashboard.metrics import percent, ratio, seconds_to_hours
-from dashboard.models import FreelancerDay, FreelancerResponseCells, FreelancerResponseCount
+from dashboard.models import (
+    FREELANCER_DAY_FACTS,
+    FreelancerDay,
+    FreelancerResponseCells,
+    FreelancerResponseCount,
+)
 from dashboard.periods import Period
 from dashboard.selectors._sql import week_start, weeks_between
 from dashboard.selectors.costs import cost_by_freelancer, cost_per_week_for_freelancer
@@ -234,7 +239,7 @@ def _summed_facts(
 ) -> dict[int, dict]:
     """{freelancer_id: {fact: sum}} of the FreelancerDay rows of [first_day, last_stored] and the live window's
     counts (_fact_sources), in one statement."""
-    sums = ", ".join(f"SUM({field}) AS {field}" for field in FACT_FIELDS)
+    sums = ", ".join(f"SUM({field}) AS {field}" for field in FREELANCER_DAY_FACTS)
     parts = [  # summed per freelancer before the union: a row per freelancer, not per day, to combine
         f"SELECT freelancer_id AS who, {sums} FROM {FreelancerDay._meta.db_table} "  # noqa: S608 — our names
         "WHERE program_id = %s AND day >= %s AND day <= %s GROUP BY freelancer_id"
@@ -249,7 +254,7 @@ def _summed_facts(
             .order_by()
             .query.sql_with_params()
         )
-        picked = ", ".join(field if field in aggregates else "0" for field in FACT_FIELDS)
+        picked = ", ".join(field if field in aggregates else "0" for field in FREELANCER_DAY_FACTS)
         parts.append(f"SELECT who, {picked} FROM ({sql}) live")  # noqa: S608 — our own compiled queryset
         params += list(part_params)
     found: dict[int, dict] = {}
@@ -259,20 +264,10 @@ def _summed_facts(
             params,
         )
         for who, *values in cursor.fetchall():
-            found[int(who)] = {field: value or 0 for field, value in zip(FACT_FIELDS, values, strict=True)}
+            found[int(who)] = {
+                field: value or 0 for field, value in zip(FREELANCER_DAY_FACTS, values, strict=True)
+            }
     return found
-
-
-FACT_FIELDS = (
-    "solved",
-    "escalated",
-    "responses",
-    "responses_met",
-    "csat_answers",
-    "csat_satisfied",
-    "qa_reviews",
-    "qa_score_sum",
-)
 
 
 @dataclass
@@ -286,7 +281,7 @@ class FreelancerDayRows:
     def digest_text(self) -> str:
         return repr(
             (
-                [(row.freelancer_id, *(getattr(row, f) for f in FACT_FIELDS)) for row in self.days],
+                [(row.freelancer_id, *(getattr(row, f) for f in FREELANCER_DAY_FACTS)) for row in self.days],
                 [
                     (row.freelancer_id, row.level, row.cell, *(getattr(row, c) for c in CELLS))
                     for row in self.cells
@@ -317,7 +312,7 @@ def freelancer_day_rows(
             .annotate(**aggregates)
             .order_by()
         ):
-            entry = facts[row["the_day"]].setdefault(row["who"], dict.fromkeys(FACT_FIELDS, 0))
+            entry = facts[row["the_day"]].setdefault(row["who"], dict.fromkeys(FREELANCER_DAY_FACTS, 0))
             for field in aggregates:
                 entry[field] += row[field] or 0
             if by_seconds and row["first_response_seconds"] is not None:
